@@ -1,0 +1,5 @@
+export * from './spec';
+export * from './scene';
+export * from './render';
+export * from './caption';
+export * from './vocab';
