@@ -1,0 +1,22 @@
+import { defineNode } from '../../src/engine/define';
+import { integer, seed } from '../../src/graph/params';
+import { gaussianArray } from '../../src/tensor/prng';
+import { float32 } from '../../src/tensor/tensor';
+
+export default defineNode({
+  type: 'diffusion/noise', version: 1,
+  title: 'Noise', description: 'A seeded Gaussian latent x_T [N, C, H, W]; the same seed gives the same bits everywhere',
+  inputs: { seed: { type: 'Number', optional: true, description: 'overrides the seed param' } },
+  outputs: { latent: 'Latent' },
+  params: {
+    seed: seed({ default: 0, label: 'Seed' }),
+    batch: integer({ min: 1, max: 64, default: 1, label: 'Batch' }),
+    channels: integer({ min: 1, max: 16, default: 3, label: 'Channels' }),
+    height: integer({ min: 1, max: 256, default: 32, label: 'Height' }),
+    width: integer({ min: 1, max: 256, default: 32, label: 'Width' }),
+  },
+  run: ({ seed: seedIn }, p) => {
+    const shape = [p.batch, p.channels, p.height, p.width];
+    return { latent: float32(shape, gaussianArray(seedIn ?? p.seed, shape.reduce((a, b) => a * b, 1))) };
+  },
+});

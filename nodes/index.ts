@@ -1,0 +1,34 @@
+import type { NodeDefinition } from '../src/engine/define';
+import textPrompt from './text/prompt';
+import textLines from './text/lines';
+import valueNumber from './value/number';
+import valueSeed from './value/seed';
+import normalize from './embedding/normalize';
+import slerp from './embedding/slerp';
+import lerp from './embedding/lerp';
+import textDiff from './embedding/text-diff';
+import cosineMatrix from './embedding/cosine-matrix';
+import concat from './embedding/concat';
+import pcaFit from './embedding/pca-fit';
+import pcaReconstruct from './embedding/pca-reconstruct';
+import pcaQuantize from './embedding/pca-quantize';
+import pcaDequantize from './embedding/pca-dequantize';
+import noise from './diffusion/noise';
+import randomEmbedding from './embedding/random';
+
+/** Every node type, in palette order. Add a node: write its file, list it here. */
+export const NODE_DEFINITIONS: readonly NodeDefinition[] = [
+  textPrompt, textLines, valueNumber, valueSeed,
+  randomEmbedding, normalize, slerp, lerp, textDiff, cosineMatrix, concat,
+  pcaFit, pcaReconstruct, pcaQuantize, pcaDequantize,
+  noise,
+];
+
+export function createRegistry(extra: readonly NodeDefinition[] = []): Map<string, NodeDefinition> {
+  const registry = new Map<string, NodeDefinition>();
+  for (const def of [...NODE_DEFINITIONS, ...extra]) {
+    if (registry.has(def.type)) throw new Error(`node type "${def.type}" is defined twice`);
+    registry.set(def.type, def);
+  }
+  return registry;
+}

@@ -1,0 +1,11 @@
+import { defineNode } from '../../src/engine/define';
+import { seed } from '../../src/graph/params';
+
+export default defineNode({
+  type: 'value/seed', version: 1,
+  title: 'Seed', description: 'A random seed shared by several nodes',
+  inputs: {},
+  outputs: { value: 'Number' },
+  params: { value: seed({ default: 0, label: 'Seed' }) },
+  run: (_, { value }) => ({ value }),
+});

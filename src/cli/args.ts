@@ -1,0 +1,41 @@
+/** Parsed `graph run` arguments. */
+export interface RunArgs {
+  file: string;
+  sets: Array<{ nodeId: string; param: string; value: string; raw: string }>;
+  out?: string;
+  json: boolean;
+  models?: string;
+  targets?: string[];
+}
+
+export class UsageError extends Error {}
+
+export const USAGE = `usage: npm run graph -- run <graph.json> [--set <nodeId>.<param>=<value>]... [--out <dir>] [--json] [--only <nodeId>]... [--models <dir>]`;
+
+export function parseRunArgs(argv: string[]): RunArgs {
+  const [command, ...rest] = argv;
+  if (command !== 'run') throw new UsageError(command ? `unknown command "${command}"` : 'no command given');
+  const args: RunArgs = { file: '', sets: [], json: false };
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i]!;
+    const next = () => {
+      const v = rest[++i];
+      if (v === undefined) throw new UsageError(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--json') args.json = true;
+    else if (a === '--out') args.out = next();
+    else if (a === '--models') args.models = next();
+    else if (a === '--only') (args.targets ??= []).push(next());
+    else if (a === '--set' || a.startsWith('--set=')) {
+      const raw = a === '--set' ? next() : a.slice(6);
+      const m = /^([A-Za-z_][A-Za-z0-9_-]*)\.([A-Za-z_][A-Za-z0-9_]*)=([\s\S]*)$/.exec(raw);
+      if (!m) throw new UsageError(`--set "${raw}" is not <nodeId>.<param>=<value>`);
+      args.sets.push({ nodeId: m[1]!, param: m[2]!, value: m[3]!, raw });
+    } else if (a.startsWith('--')) throw new UsageError(`unknown option ${a}`);
+    else if (!args.file) args.file = a;
+    else throw new UsageError(`unexpected argument "${a}"`);
+  }
+  if (!args.file) throw new UsageError('no graph file given');
+  return args;
+}

@@ -1,0 +1,128 @@
+/** Headless runner: `npm run graph -- run <graph.json> ...` runs a graph in the worker engine. */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { formatIssue } from '../graph/errors';
+import { coerceParam, type ParamSchema } from '../graph/params';
+import { startNodeEngine } from '../engine/node-client';
+import { proxy } from 'comlink';
+import type { NodeEvent } from '../engine/events';
+import { parseRunArgs, UsageError, USAGE } from './args';
+
+async function main(argv: string[]): Promise<number> {
+  let args;
+  try {
+    args = parseRunArgs(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`error: ${e.message}\n${USAGE}`);
+      return 2;
+    }
+    throw e;
+  }
+  let text: string;
+  try {
+    text = await readFile(args.file, 'utf8');
+  } catch (e) {
+    console.error(`error: cannot read ${args.file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    return 2;
+  }
+  const engine = startNodeEngine({ modelsDir: args.models });
+  try {
+    const api = engine.api;
+    const loaded = await api.loadGraph(text);
+    if (!loaded.ok) {
+      console.error(`error: ${args.file} cannot be loaded:`);
+      for (const issue of loaded.issues) console.error(`  ${formatIssue(issue)}`);
+      return 2;
+    }
+    const catalog = new Map((await api.catalog()).map((n) => [n.type, n]));
+    const nodeTypes = new Map(loaded.graph.nodes.map((n) => [n.id, n.type]));
+    for (const s of args.sets) {
+      const type = nodeTypes.get(s.nodeId);
+      if (!type) {
+        console.error(`error: --set ${s.raw}: node "${s.nodeId}" is not in the graph (it has ${[...nodeTypes.keys()].join(', ')})`);
+        return 2;
+      }
+      const info = catalog.get(type)!.params[s.param];
+      if (!info) {
+        console.error(`error: --set ${s.raw}: node "${s.nodeId}" (${type}) has no param "${s.param}" (it has ${Object.keys(catalog.get(type)!.params).join(', ') || 'none'})`);
+        return 2;
+      }
+      const coerced = coerceParam({ ...info, schema: { safeParse: () => ({ success: true }) } } as unknown as ParamSchema, s.value);
+      if ('error' in coerced) {
+        console.error(`error: --set ${s.raw}: node "${s.nodeId}" param "${s.param}": ${coerced.error}`);
+        return 2;
+      }
+      try {
+        await api.setParam(s.nodeId, s.param, coerced.value);
+      } catch (e) {
+        console.error(`error: --set ${s.raw}: ${(e as Error).message}`);
+        return 2;
+      }
+    }
+    const onEvent = (e: NodeEvent) => {
+      if (args.json) return;
+      if (e.status === 'done') console.error(`  ${e.nodeId}: done in ${e.ms!.toFixed(0)} ms`);
+      else if (e.status === 'cached') console.error(`  ${e.nodeId}: cached`);
+      else if (e.status === 'error') console.error(`  ${e.nodeId}: error: ${e.message}`);
+      else if (e.status === 'cancelled') console.error(`  ${e.nodeId}: cancelled`);
+    };
+    const result = await api.run({ targets: args.targets }, proxy(onEvent));
+
+    const report: Record<string, unknown> = {};
+    const written: string[] = [];
+    if (args.out) await mkdir(args.out, { recursive: true });
+    for (const node of loaded.graph.nodes) {
+      const r = result.nodes[node.id];
+      if (!r) continue;
+      const entry: Record<string, unknown> = { type: node.type, status: r.status, ms: Math.round(r.ms * 100) / 100, cached: r.cached };
+      if (r.message) entry.message = r.message;
+      if (r.status === 'done' || r.status === 'cached') {
+        const outputs: Record<string, unknown> = {};
+        const def = catalog.get(node.type)!;
+        const imagePorts = Object.entries(def.outputs).filter(([, t]) => t === 'Image').map(([p]) => p);
+        for (const s of await api.summaries(node.id)) {
+          const o: Record<string, unknown> = {};
+          if (s.shape) o.shape = s.shape;
+          if (s.value !== undefined && s.kind !== 'codes') o.value = s.value;
+          if (s.stats && s.shape && s.shape.length <= 2 && s.shape.reduce((a, b) => a * b, 1) <= 16) {
+            o.value = Array.from((await api.tensor(node.id, s.port)).data as Float32Array);
+          }
+          outputs[s.port] = o;
+          if (args.out && imagePorts.includes(s.port) && s.shape) {
+            const n = s.shape[0]!;
+            const base = s.port === imagePorts[0] ? node.id : `${node.id}.${s.port}`;
+            for (let i = 0; i < n; i++) {
+              const file = join(args.out, n === 1 ? `${base}.png` : `${base}-${i}.png`);
+              await writeFile(file, await api.imagePng(node.id, s.port, i));
+              written.push(file);
+            }
+          }
+        }
+        entry.outputs = outputs;
+      }
+      report[node.id] = entry;
+    }
+    if (args.json) {
+      console.log(JSON.stringify({ ok: result.ok, ms: Math.round(result.ms), ran: result.ran, fromCache: result.fromCache, failed: result.failed, nodes: report, files: written }, null, 2));
+    } else {
+      console.error(`${result.ok ? 'ok' : 'failed'}: ${result.ran} nodes run, ${result.fromCache} from cache, ${result.failed} failed, ${result.ms.toFixed(0)} ms`);
+      for (const f of written) console.log(f);
+    }
+    if (!result.ok) {
+      for (const [id, r] of Object.entries(result.nodes)) if (r.status === 'error' && !r.message?.startsWith('not run')) console.error(`error: node "${id}": ${r.message}`);
+      return 1;
+    }
+    return 0;
+  } finally {
+    await engine.terminate();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(`error: ${(e as Error).message}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,122 @@
+import { encode as encodePng } from 'fast-png';
+import { GraphError, type GraphIssue } from '../graph/errors';
+import type { GraphDocument } from '../graph/document';
+import type { NodeSpec } from '../graph/catalog';
+import type { ParamValue } from '../graph/params';
+import { isTensor, type Float32Tensor, type Tensor } from '../tensor/tensor';
+import type { NodeEvent, RunResult, ImagePreview } from './events';
+import { previewOf, summarize, type OutputSummary } from './preview';
+import { Engine, type NodeRegistry } from './scheduler';
+import type { EngineServices } from './services';
+
+/** A param schema as it crosses to the UI (no validator functions). */
+export type ParamInfo = Omit<NodeSpec['params'][string], 'schema'>;
+export type NodeInfo = Omit<NodeSpec, 'params'> & { params: Record<string, ParamInfo>; family: string };
+
+export type LoadResult = { ok: true; graph: GraphDocument } | { ok: false; issues: GraphIssue[] };
+
+/** A tensor as plain data, safe to clone or transfer between workers. */
+export interface PlainTensor {
+  dtype: string;
+  shape: number[];
+  data: Float32Array | Int32Array | BigInt64Array | Uint8Array;
+}
+
+/** Marks buffers to transfer (comlink's `transfer`, injected so this file stays host-neutral). */
+export type TransferFn = <T>(value: T, buffers: Transferable[]) => T;
+
+/**
+ * The one engine API, exposed by comlink from a web worker or a Node
+ * worker_thread. Everything it returns is structured-clone friendly.
+ */
+export function createEngineApi(registry: NodeRegistry, services: EngineServices, transfer: TransferFn = (v) => v, cacheBytes?: number) {
+  const engine = new Engine(registry, services, { cacheBytes });
+
+  const output = (nodeId: string, port: string): unknown => {
+    const outs = engine.outputsOf(nodeId);
+    if (!outs) throw new GraphError([{ nodeId, message: 'has no output yet (run the graph first)' }]);
+    if (!(port in outs)) throw new GraphError([{ nodeId, field: `outputs.${port}`, message: `no such output (it has ${Object.keys(outs).join(', ')})` }]);
+    return outs[port];
+  };
+  const image = (nodeId: string, port: string): Float32Tensor => {
+    const v = output(nodeId, port);
+    if (!isTensor(v) || v.shape.length !== 4) throw new GraphError([{ nodeId, field: `outputs.${port}`, message: 'is not an image' }]);
+    return v as Float32Tensor;
+  };
+
+  return {
+    /** The node types, for the palette and param widgets. */
+    catalog(): NodeInfo[] {
+      return [...registry.values()].map((d) => ({
+        type: d.type, version: d.version, title: d.title, description: d.description, family: d.type.split('/')[0]!,
+        inputs: d.inputs, outputs: d.outputs,
+        params: Object.fromEntries(Object.entries(d.params).map(([k, { schema: _schema, ...rest }]) => [k, rest])),
+      }));
+    },
+    /** Validates and loads a graph; on failure returns every issue and keeps the loaded graph. */
+    loadGraph(input: string | unknown): LoadResult {
+      try {
+        return { ok: true, graph: engine.load(input) };
+      } catch (e) {
+        if (e instanceof GraphError) return { ok: false, issues: e.issues };
+        throw e;
+      }
+    },
+    setParam(nodeId: string, name: string, value: ParamValue): void {
+      engine.setParam(nodeId, name, value);
+    },
+    async run(opts: { targets?: string[]; concurrency?: number } = {}, onEvent?: (e: NodeEvent) => void): Promise<RunResult> {
+      return engine.run({
+        ...opts,
+        onEvent: onEvent ? (e) => void Promise.resolve(onEvent(e)).catch(() => undefined) : undefined,
+      });
+    },
+    cancel(): void {
+      engine.cancelAll();
+    },
+    summaries(nodeId: string): OutputSummary[] {
+      const outs = engine.outputsOf(nodeId);
+      return outs ? Object.entries(outs).map(([port, v]) => summarize(port, v)) : [];
+    },
+    imagePreview(nodeId: string, port: string, index = 0, maxSide = 256): ImagePreview {
+      const p = previewOf(image(nodeId, port), index, maxSide);
+      return transfer(p, [p.rgba.buffer]);
+    },
+    /** One image of an output as PNG bytes (fast-png). */
+    imagePng(nodeId: string, port: string, index = 0): Uint8Array {
+      const img = image(nodeId, port);
+      const [n = 1, h = 0, w = 0] = img.shape;
+      if (index < 0 || index >= n) throw new GraphError([{ nodeId, field: `outputs.${port}`, message: `image ${index} out of range 0..${n - 1}` }]);
+      const p = previewOf(img, index, Math.max(h, w));
+      const rgb = new Uint8Array(w * h * 3);
+      for (let i = 0; i < w * h; i++) for (let k = 0; k < 3; k++) rgb[i * 3 + k] = p.rgba[i * 4 + k]!;
+      const png = encodePng({ width: w, height: h, data: rgb, channels: 3, depth: 8 });
+      return transfer(png, [png.buffer]);
+    },
+    /** A copy of a tensor output, transferred (not copied again) across the worker boundary. */
+    tensor(nodeId: string, port: string, path?: string): PlainTensor {
+      let v = output(nodeId, port) as Record<string, unknown>;
+      if (path) v = v[path] as Record<string, unknown>;
+      if (!isTensor(v)) throw new GraphError([{ nodeId, field: `outputs.${port}`, message: 'is not a tensor' }]);
+      const t = v as Tensor;
+      const data = t.data.slice();
+      return transfer({ dtype: t.dtype, shape: [...t.shape], data }, [data.buffer]);
+    },
+    /** Small outputs (text, numbers) by value. */
+    value(nodeId: string, port: string): unknown {
+      const v = output(nodeId, port);
+      return isTensor(v) ? undefined : summarize(port, v).value ?? null;
+    },
+    cacheInfo(): { entries: number; bytes: number; budget: number } {
+      return { entries: engine.cache.size, bytes: engine.cache.bytes, budget: engine.cache.budget };
+    },
+    setCacheBudget(bytes: number): void {
+      engine.cache.setBudget(bytes);
+    },
+    graph(): GraphDocument | null {
+      return engine.graph;
+    },
+  };
+}
+
+export type EngineApi = ReturnType<typeof createEngineApi>;

@@ -1,0 +1,43 @@
+/** What the engine reports about each node during a run. */
+export type NodeStatus = 'queued' | 'running' | 'done' | 'cached' | 'error' | 'cancelled';
+
+/** A small RGB preview, bytes [H, W, 3], for live sampler previews and the inspector. */
+export interface ImagePreview {
+  width: number;
+  height: number;
+  /** RGBA bytes, width * height * 4, ready for ImageData. */
+  rgba: Uint8ClampedArray;
+}
+
+export interface NodeEvent {
+  runId: number;
+  nodeId: string;
+  status: NodeStatus;
+  /** 0..1 while running. */
+  progress?: number;
+  step?: number;
+  steps?: number;
+  /** Milliseconds the node took (done). */
+  ms?: number;
+  message?: string;
+  preview?: ImagePreview;
+}
+
+export interface NodeResult {
+  status: NodeStatus;
+  ms: number;
+  cached: boolean;
+  message?: string;
+}
+
+export interface RunResult {
+  runId: number;
+  ok: boolean;
+  cancelled: boolean;
+  ms: number;
+  /** Nodes that ran their code this time. */
+  ran: number;
+  fromCache: number;
+  failed: number;
+  nodes: Record<string, NodeResult>;
+}

@@ -1,0 +1,13 @@
+/** The engine in a Node worker_thread, behind the same comlink API as the browser worker. */
+import { parentPort, workerData } from 'node:worker_threads';
+import { expose, transfer } from 'comlink';
+import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import { createRegistry } from '../../nodes/index';
+import { createEngineApi } from './api';
+import { nodeServices } from './node-services';
+import { createModelRuntime } from '../models/runtime-node';
+
+if (!parentPort) throw new Error('node-worker.ts must run in a worker_thread');
+const options = (workerData ?? {}) as { cacheBytes?: number; modelsDir?: string };
+const services = nodeServices({ models: await createModelRuntime(options.modelsDir) });
+expose(createEngineApi(createRegistry(), services, transfer, options.cacheBytes), nodeEndpoint(parentPort));

@@ -1,0 +1,81 @@
+import { isTensor, type Float32Tensor } from '../tensor/tensor';
+import { norm } from '../tensor/vector';
+import type { ImagePreview } from './events';
+import type { Codes, Scores } from './values';
+
+/**
+ * Image `index` of a batch [N, H, W, C] as RGBA bytes, shrunk by an integer
+ * factor (nearest) to at most maxSide pixels a side. True pixels otherwise.
+ */
+export function previewOf(img: Float32Tensor, index = 0, maxSide = 256): ImagePreview {
+  const [, h = 0, w = 0, c = 3] = img.shape;
+  const step = Math.max(1, Math.ceil(Math.max(h, w) / maxSide));
+  const ph = Math.ceil(h / step), pw = Math.ceil(w / step);
+  const rgba = new Uint8ClampedArray(ph * pw * 4);
+  const base = index * h * w * c;
+  for (let y = 0; y < ph; y++) for (let x = 0; x < pw; x++) {
+    const s = base + ((y * step) * w + x * step) * c, d = (y * pw + x) * 4;
+    for (let k = 0; k < 3; k++) rgba[d + k] = Math.round(Math.min(1, Math.max(0, img.data[s + (c === 1 ? 0 : k)]!)) * 255);
+    rgba[d + 3] = 255;
+  }
+  return { width: pw, height: ph, rgba };
+}
+
+export interface TensorStats {
+  min: number;
+  max: number;
+  mean: number;
+  std: number;
+  /** L2 norm of each row (vectors) — the first 64 rows. */
+  norms?: number[];
+  nanCount: number;
+}
+
+export function statsOf(t: Float32Tensor): TensorStats {
+  let min = Infinity, max = -Infinity, sum = 0, sq = 0, n = 0, nan = 0;
+  for (const v of t.data) {
+    if (!Number.isFinite(v)) { nan++; continue; }
+    if (v < min) min = v;
+    if (v > max) max = v;
+    sum += v; sq += v * v; n++;
+  }
+  const mean = n ? sum / n : 0;
+  const stats: TensorStats = { min: n ? min : NaN, max: n ? max : NaN, mean, std: n ? Math.sqrt(Math.max(0, sq / n - mean * mean)) : 0, nanCount: nan };
+  if (t.shape.length === 2) {
+    const d = t.shape[1]!;
+    stats.norms = Array.from({ length: Math.min(64, t.shape[0]!) }, (_, r) => norm(t.data.subarray(r * d, (r + 1) * d)));
+  }
+  return stats;
+}
+
+/** What the UI and the CLI see of one output: never the whole tensor. */
+export interface OutputSummary {
+  port: string;
+  kind: 'tensor' | 'text' | 'number' | 'scores' | 'codes' | 'object';
+  shape?: number[];
+  dtype?: string;
+  stats?: TensorStats;
+  /** Small values: text lines, a number, scores with labels, the first codes. */
+  value?: unknown;
+}
+
+export function summarize(port: string, value: unknown): OutputSummary {
+  if (typeof value === 'number') return { port, kind: 'number', value };
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return { port, kind: 'text', value: value.slice(0, 200) };
+  if (isTensor(value)) {
+    const s: OutputSummary = { port, kind: 'tensor', shape: [...value.shape], dtype: value.dtype };
+    if (value.dtype === 'float32') s.stats = statsOf(value as Float32Tensor);
+    return s;
+  }
+  if (typeof value === 'object' && value !== null) {
+    const sc = value as Scores;
+    if (isTensor(sc.values) && Array.isArray(sc.labels)) {
+      return { port, kind: 'scores', shape: [...sc.values.shape], value: { labels: sc.labels.slice(0, 1000), values: Array.from(sc.values.data as Float32Array).slice(0, 10000) } };
+    }
+    const codes = value as Codes;
+    if (isTensor(codes.codes)) {
+      return { port, kind: 'codes', shape: [...codes.codes.shape], value: { buckets: codes.buckets, first: Array.from(codes.codes.data as Int32Array).slice(0, 64) } };
+    }
+  }
+  return { port, kind: 'object' };
+}

@@ -1,0 +1,307 @@
+import type { GraphDocument, GraphNode } from '../graph/document';
+import { parsePortRef } from '../graph/document';
+import { GraphError, NodeError } from '../graph/errors';
+import { checkParam, type ParamValue } from '../graph/params';
+import { canConnect } from '../graph/ports';
+import { parseGraph } from '../graph/validate';
+import { countNonFinite } from '../tensor/tensor';
+import { MemoCache } from './cache';
+import type { NodeDefinition, RunContext } from './define';
+import type { NodeEvent, NodeResult, RunResult } from './events';
+import { nodeKey } from './hash';
+import { previewOf } from './preview';
+import { AbortError, isAbortError, type EngineServices } from './services';
+import { checkPortValue, floatTensorsOf } from './values';
+
+export type NodeRegistry = ReadonlyMap<string, NodeDefinition>;
+
+export interface RunOptions {
+  /** Nodes whose outputs are wanted (with what they need); default: every node. */
+  targets?: string[];
+  signal?: AbortSignal;
+  onEvent?: (event: NodeEvent) => void;
+  /** Most nodes running at once (async nodes overlap). */
+  concurrency?: number;
+}
+
+export interface EngineOptions {
+  cacheBytes?: number;
+}
+
+interface Plan {
+  nodes: Map<string, GraphNode>;
+  keys: Map<string, string>;
+  params: Map<string, Record<string, ParamValue>>;
+}
+
+const yieldToEventLoop = () => new Promise<void>((r) => setTimeout(r, 0));
+
+/**
+ * Evaluates a graph document: the nodes the targets need, in dependency
+ * order, independent ones concurrently, every output memoized by its
+ * Merkle key so a change re-runs only what depends on it.
+ */
+export class Engine {
+  readonly cache: MemoCache;
+  private doc: GraphDocument | null = null;
+  private lastKeys = new Map<string, string>();
+  private runCounter = 0;
+  private controllers = new Set<AbortController>();
+
+  constructor(readonly registry: NodeRegistry, readonly services: EngineServices, opts: EngineOptions = {}) {
+    this.cache = new MemoCache(opts.cacheBytes);
+  }
+
+  /** Loads a graph (text or value). On error throws GraphError and keeps the current graph. */
+  load(input: string | unknown): GraphDocument {
+    this.doc = parseGraph(input, this.registry);
+    return this.doc;
+  }
+
+  get graph(): GraphDocument | null {
+    return this.doc;
+  }
+
+  /** Sets one param, validated against the node's schema. */
+  setParam(nodeId: string, name: string, value: ParamValue): void {
+    const node = this.requireNode(nodeId);
+    const def = this.registry.get(node.type)!;
+    const schema = def.params[name];
+    if (!schema) throw new GraphError([{ nodeId, field: `params.${name}`, message: `unknown param of ${def.type} (it has ${Object.keys(def.params).join(', ') || 'none'})` }]);
+    const error = checkParam(schema, value);
+    if (error) throw new GraphError([{ nodeId, field: `params.${name}`, message: `${error} (got ${JSON.stringify(value)})` }]);
+    node.params = { ...node.params, [name]: value };
+  }
+
+  /** The outputs of a node from the latest run, if cached. */
+  outputsOf(nodeId: string): Record<string, unknown> | undefined {
+    const key = this.lastKeys.get(nodeId);
+    return key ? this.cache.peek(key) : undefined;
+  }
+
+  keyOf(nodeId: string): string | undefined {
+    return this.lastKeys.get(nodeId);
+  }
+
+  /** Aborts every run in flight. */
+  cancelAll(): void {
+    for (const c of this.controllers) c.abort();
+  }
+
+  private requireNode(nodeId: string): GraphNode {
+    const node = this.doc?.nodes.find((n) => n.id === nodeId);
+    if (!node) throw new GraphError([{ nodeId, message: this.doc ? 'no such node in the graph' : 'no graph is loaded' }]);
+    return node;
+  }
+
+  private plan(): Plan {
+    if (!this.doc) throw new GraphError([{ message: 'no graph is loaded' }]);
+    const nodes = new Map(this.doc.nodes.map((n) => [n.id, n]));
+    const keys = new Map<string, string>();
+    const params = new Map<string, Record<string, ParamValue>>();
+    const keyOf = (id: string, stack: Set<string>): string => {
+      const known = keys.get(id);
+      if (known) return known;
+      if (stack.has(id)) throw new GraphError([{ nodeId: id, message: 'cycle' }]);
+      stack.add(id);
+      const node = nodes.get(id)!;
+      const def = this.registry.get(node.type)!;
+      const full: Record<string, ParamValue> = {};
+      for (const [name, schema] of Object.entries(def.params)) full[name] = node.params?.[name] ?? schema.default;
+      const inputKeys: Record<string, string> = {};
+      for (const [port, ref] of Object.entries(node.inputs ?? {})) {
+        const r = parsePortRef(ref)!;
+        inputKeys[port] = `${keyOf(r.nodeId, stack)}:${r.port}`;
+      }
+      stack.delete(id);
+      const key = nodeKey({ type: def.type, version: def.version, params: full, bypass: !!node.bypass, inputs: inputKeys });
+      keys.set(id, key);
+      params.set(id, full);
+      return key;
+    };
+    for (const id of nodes.keys()) keyOf(id, new Set());
+    return { nodes, keys, params };
+  }
+
+  /** Runs the graph. Never throws for node failures: they are in the result and the events. */
+  async run(opts: RunOptions = {}): Promise<RunResult> {
+    const runId = ++this.runCounter;
+    const t0 = performance.now();
+    const plan = this.plan();
+    this.lastKeys = plan.keys;
+    const controller = new AbortController();
+    const onOuterAbort = () => controller.abort();
+    opts.signal?.addEventListener('abort', onOuterAbort);
+    if (opts.signal?.aborted) controller.abort();
+    this.controllers.add(controller);
+    const signal = controller.signal;
+    const emit = (e: Omit<NodeEvent, 'runId'>) => {
+      try { opts.onEvent?.({ runId, ...e }); } catch { /* a listener's error must not break the run */ }
+    };
+
+    const targets = opts.targets ?? [...plan.nodes.keys()];
+    for (const t of targets) if (!plan.nodes.has(t)) throw new GraphError([{ nodeId: t, message: 'no such node in the graph' }]);
+
+    // The nodes to visit: walk up from the targets, stopping at cached nodes.
+    const needed = new Set<string>();
+    const pinned: string[] = [];
+    const visit = (id: string) => {
+      if (needed.has(id)) return;
+      needed.add(id);
+      const key = plan.keys.get(id)!;
+      if (this.cache.has(key)) {
+        this.cache.pin(key);
+        pinned.push(key);
+        return;
+      }
+      for (const ref of Object.values(plan.nodes.get(id)!.inputs ?? {})) visit(parsePortRef(ref)!.nodeId);
+    };
+    targets.forEach(visit);
+
+    const results: Record<string, NodeResult> = {};
+    const tasks = new Map<string, Promise<boolean>>();
+    let running = 0;
+    const waiting: Array<() => void> = [];
+    const limit = Math.max(1, opts.concurrency ?? 4);
+    const acquire = async () => {
+      if (running >= limit) await new Promise<void>((r) => waiting.push(r));
+      running++;
+    };
+    const release = () => {
+      running--;
+      waiting.shift()?.();
+    };
+    let lastYield = performance.now();
+
+    const runNode = (id: string): Promise<boolean> => {
+      const existing = tasks.get(id);
+      if (existing) return existing;
+      const task = (async (): Promise<boolean> => {
+        const node = plan.nodes.get(id)!;
+        const key = plan.keys.get(id)!;
+        const cachedValue = this.cache.get(key);
+        if (cachedValue) {
+          results[id] = { status: 'cached', ms: 0, cached: true };
+          emit({ nodeId: id, status: 'cached' });
+          return true;
+        }
+        emit({ nodeId: id, status: 'queued' });
+        const deps = Object.entries(node.inputs ?? {}).map(([port, ref]) => ({ port, ref: parsePortRef(ref)! }));
+        const oks = await Promise.all(deps.map((d) => runNode(d.ref.nodeId)));
+        const failedDep = deps.find((_, i) => !oks[i]);
+        if (failedDep) {
+          const upstream = results[failedDep.ref.nodeId]!;
+          const status = upstream.status === 'cancelled' ? 'cancelled' : 'error';
+          const message = status === 'cancelled' ? 'cancelled' : `not run: upstream node "${failedDep.ref.nodeId}" failed`;
+          results[id] = { status, ms: 0, cached: false, message };
+          emit({ nodeId: id, status, message });
+          return false;
+        }
+        await acquire();
+        try {
+          if (performance.now() - lastYield > 16) {
+            await yieldToEventLoop();
+            lastYield = performance.now();
+          }
+          if (signal.aborted) {
+            results[id] = { status: 'cancelled', ms: 0, cached: false, message: 'cancelled' };
+            emit({ nodeId: id, status: 'cancelled', message: 'cancelled' });
+            return false;
+          }
+          const inputs: Record<string, unknown> = {};
+          for (const d of deps) inputs[d.port] = this.cache.peek(plan.keys.get(d.ref.nodeId)!)?.[d.ref.port];
+          emit({ nodeId: id, status: 'running', progress: 0 });
+          const started = performance.now();
+          try {
+            const def = this.registry.get(node.type)!;
+            const ctx = this.context(id, signal, emit);
+            const outputs = node.bypass ? bypassOutputs(def, inputs, id) : await def.run(inputs, plan.params.get(id)!, ctx);
+            checkOutputs(def, id, outputs);
+            const ms = performance.now() - started;
+            this.cache.set(key, outputs, true);
+            pinned.push(key);
+            results[id] = { status: 'done', ms, cached: false };
+            emit({ nodeId: id, status: 'done', ms, progress: 1 });
+            return true;
+          } catch (e) {
+            const ms = performance.now() - started;
+            if (isAbortError(e) || (signal.aborted && !(e instanceof NodeError))) {
+              results[id] = { status: 'cancelled', ms, cached: false, message: 'cancelled' };
+              emit({ nodeId: id, status: 'cancelled', ms, message: 'cancelled' });
+            } else {
+              const message = e instanceof NodeError ? e.message.replace(/^node "[^"]*":?\s*/, '') : (e as Error)?.message ?? String(e);
+              results[id] = { status: 'error', ms, cached: false, message };
+              emit({ nodeId: id, status: 'error', ms, message });
+            }
+            return false;
+          }
+        } finally {
+          release();
+        }
+      })();
+      tasks.set(id, task);
+      return task;
+    };
+
+    try {
+      await Promise.all([...needed].map(runNode));
+    } finally {
+      for (const k of pinned) this.cache.unpin(k);
+      this.controllers.delete(controller);
+      opts.signal?.removeEventListener('abort', onOuterAbort);
+    }
+    const values = Object.values(results);
+    const count = (s: string) => values.filter((r) => r.status === s).length;
+    return {
+      runId,
+      ok: values.every((r) => r.status === 'done' || r.status === 'cached'),
+      cancelled: count('cancelled') > 0,
+      ms: performance.now() - t0,
+      ran: count('done'),
+      fromCache: count('cached'),
+      failed: count('error'),
+      nodes: results,
+    };
+  }
+
+  private context(nodeId: string, signal: AbortSignal, emit: (e: Omit<NodeEvent, 'runId'>) => void): RunContext {
+    return {
+      nodeId,
+      signal,
+      services: this.services,
+      throwIfAborted: () => {
+        if (signal.aborted) throw new AbortError();
+      },
+      progress: (fraction, info) => {
+        emit({
+          nodeId, status: 'running', progress: Math.max(0, Math.min(1, fraction)),
+          step: info?.step, steps: info?.steps,
+          preview: info?.preview ? previewOf(info.preview, 0, 128) : undefined,
+        });
+      },
+    };
+  }
+}
+
+function bypassOutputs(def: NodeDefinition, inputs: Record<string, unknown>, nodeId: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [port, type] of Object.entries(def.outputs)) {
+    const source = Object.entries(def.inputs).find(([name, spec]) => canConnect(spec.type, type) && inputs[name] !== undefined);
+    if (!source) throw new NodeError(nodeId, `cannot bypass: no connected input of type ${type} to pass through to "${port}"`);
+    out[port] = inputs[source[0]];
+  }
+  return out;
+}
+
+function checkOutputs(def: NodeDefinition, nodeId: string, outputs: Record<string, unknown>): void {
+  for (const [port, type] of Object.entries(def.outputs)) {
+    const value = outputs[port];
+    if (value === undefined) throw new NodeError(nodeId, `produced no value for output "${port}"`, `outputs.${port}`);
+    const problem = checkPortValue(type, value);
+    if (problem) throw new NodeError(nodeId, `output "${port}" ${problem}`, `outputs.${port}`);
+    for (const [path, t] of floatTensorsOf(value)) {
+      const bad = countNonFinite(t);
+      if (bad > 0) throw new NodeError(nodeId, `output "${port}"${path ? ` (${path})` : ''} has ${bad} NaN or infinite value${bad > 1 ? 's' : ''}`, `outputs.${port}`);
+    }
+  }
+}

@@ -1,0 +1,31 @@
+/** One problem found in a graph, naming where it is. */
+export interface GraphIssue {
+  /** The node's id, when the problem belongs to a node. */
+  nodeId?: string;
+  /** The port, param or field ("params.steps", "inputs.text", "format"). */
+  field?: string;
+  message: string;
+}
+
+export function formatIssue(issue: GraphIssue): string {
+  const where = [issue.nodeId !== undefined ? `node "${issue.nodeId}"` : '', issue.field ? issue.field : '']
+    .filter(Boolean)
+    .join(' ');
+  return where ? `${where}: ${issue.message}` : issue.message;
+}
+
+/** Thrown when a graph document cannot be loaded; carries every issue found. */
+export class GraphError extends Error {
+  constructor(readonly issues: GraphIssue[]) {
+    super(issues.map(formatIssue).join('\n'));
+    this.name = 'GraphError';
+  }
+}
+
+/** Thrown by a node's run, or by the engine about a node: names the node (and port/param where known). */
+export class NodeError extends Error {
+  constructor(readonly nodeId: string, message: string, readonly field?: string) {
+    super(formatIssue({ nodeId, field, message }));
+    this.name = 'NodeError';
+  }
+}

@@ -1,0 +1,154 @@
+import type { z } from 'zod';
+import type { NodeCatalog, NodeSpec } from './catalog';
+import { graphSchema, parsePortRef, type GraphDocument, type GraphNode } from './document';
+import { GraphError, type GraphIssue } from './errors';
+import { migrate } from './migrate';
+import { checkParam } from './params';
+import { connectionRefusal } from './ports';
+
+function zodIssues(error: z.ZodError, raw: Record<string, unknown>): GraphIssue[] {
+  const nodes = Array.isArray(raw.nodes) ? raw.nodes : [];
+  return error.issues.map((issue) => {
+    const path = issue.path.map(String);
+    if (path[0] === 'nodes' && path.length >= 2) {
+      const index = Number(path[1]);
+      const node = nodes[index] as { id?: unknown } | undefined;
+      const nodeId = node && typeof node.id === 'string' ? node.id : `#${index}`;
+      const field = path.slice(2).join('.');
+      const message = issue.code === 'unrecognized_keys'
+        ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`
+        : issue.message;
+      return { nodeId, field: field || undefined, message };
+    }
+    if (issue.code === 'unrecognized_keys') {
+      return { field: path.join('.') || undefined, message: `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}` };
+    }
+    return { field: path.join('.') || undefined, message: issue.message };
+  });
+}
+
+function checkNode(node: GraphNode, spec: NodeSpec, byId: Map<string, GraphNode>, catalog: NodeCatalog, issues: GraphIssue[]): void {
+  const id = node.id;
+  for (const [name, value] of Object.entries(node.params ?? {})) {
+    const schema = spec.params[name];
+    if (!schema) {
+      issues.push({ nodeId: id, field: `params.${name}`, message: `unknown param of ${spec.type} (it has ${Object.keys(spec.params).join(', ') || 'none'})` });
+      continue;
+    }
+    const error = checkParam(schema, value);
+    if (error) issues.push({ nodeId: id, field: `params.${name}`, message: `${error} (got ${JSON.stringify(value)})` });
+  }
+  const inputs = node.inputs ?? {};
+  for (const [port, ref] of Object.entries(inputs)) {
+    const input = spec.inputs[port];
+    if (!input) {
+      issues.push({ nodeId: id, field: `inputs.${port}`, message: `unknown input port of ${spec.type} (it has ${Object.keys(spec.inputs).join(', ') || 'none'})` });
+      continue;
+    }
+    const parsed = parsePortRef(ref);
+    if (!parsed) {
+      issues.push({ nodeId: id, field: `inputs.${port}`, message: `"${ref}" is not a "node.port" reference` });
+      continue;
+    }
+    const source = byId.get(parsed.nodeId);
+    if (!source) {
+      issues.push({ nodeId: id, field: `inputs.${port}`, message: `refers to node "${parsed.nodeId}", which does not exist` });
+      continue;
+    }
+    const sourceSpec = catalog.get(source.type);
+    if (!sourceSpec) continue; // reported on the source node
+    const outType = sourceSpec.outputs[parsed.port];
+    if (!outType) {
+      issues.push({ nodeId: id, field: `inputs.${port}`, message: `node "${parsed.nodeId}" (${source.type}) has no output "${parsed.port}" (it has ${Object.keys(sourceSpec.outputs).join(', ') || 'none'})` });
+      continue;
+    }
+    const refusal = connectionRefusal(outType, input.type);
+    if (refusal) issues.push({ nodeId: id, field: `inputs.${port}`, message: `type mismatch: ${refusal}` });
+  }
+  for (const [port, input] of Object.entries(spec.inputs)) {
+    if (!input.optional && !(port in inputs)) {
+      issues.push({ nodeId: id, field: `inputs.${port}`, message: `required input (${input.type}) is not connected` });
+    }
+  }
+}
+
+/** Finds one cycle (as the ids along it), or null. */
+export function findCycle(nodes: readonly GraphNode[]): string[] | null {
+  const deps = new Map(nodes.map((n) => [n.id, Object.values(n.inputs ?? {}).map((r) => parsePortRef(r)?.nodeId).filter((x): x is string => !!x)]));
+  const state = new Map<string, 1 | 2>();
+  const stack: string[] = [];
+  const visit = (id: string): string[] | null => {
+    if (state.get(id) === 2 || !deps.has(id)) return null;
+    if (state.get(id) === 1) return stack.slice(stack.indexOf(id)).concat(id);
+    state.set(id, 1);
+    stack.push(id);
+    for (const d of deps.get(id)!) {
+      const c = visit(d);
+      if (c) return c;
+    }
+    stack.pop();
+    state.set(id, 2);
+    return null;
+  };
+  for (const n of nodes) {
+    const c = visit(n.id);
+    if (c) return c.reverse();
+  }
+  return null;
+}
+
+/** Every issue of a document against a catalog (empty when it is sound). */
+export function validateGraph(doc: GraphDocument, catalog: NodeCatalog): GraphIssue[] {
+  const issues: GraphIssue[] = [];
+  const byId = new Map<string, GraphNode>();
+  for (const node of doc.nodes) {
+    if (byId.has(node.id)) issues.push({ nodeId: node.id, field: 'id', message: 'duplicate node id' });
+    else byId.set(node.id, node);
+  }
+  for (const node of doc.nodes) {
+    const spec = catalog.get(node.type);
+    if (!spec) {
+      issues.push({ nodeId: node.id, field: 'type', message: `unknown node type "${node.type}"` });
+      continue;
+    }
+    checkNode(node, spec, byId, catalog, issues);
+  }
+  const cycle = findCycle(doc.nodes);
+  if (cycle) issues.push({ nodeId: cycle[0], message: `cycle: ${cycle.map((c) => `"${c}"`).join(' -> ')}` });
+  return issues;
+}
+
+/**
+ * Parses and validates a graph (JSON text or a parsed value). Returns a new
+ * document; throws GraphError listing every issue. Never mutates its input.
+ */
+export function parseGraph(input: string | unknown, catalog: NodeCatalog): GraphDocument {
+  let raw: unknown = input;
+  if (typeof input === 'string') {
+    try {
+      raw = JSON.parse(input);
+    } catch (e) {
+      throw new GraphError([{ message: `not valid JSON: ${(e as Error).message}` }]);
+    }
+  }
+  const migrated = migrate(raw);
+  if ('issues' in migrated) throw new GraphError(migrated.issues);
+  const parsed = graphSchema.safeParse(migrated.doc);
+  if (!parsed.success) throw new GraphError(zodIssues(parsed.error, migrated.doc));
+  const doc = structuredClone(parsed.data);
+  const issues = validateGraph(doc, catalog);
+  if (issues.length) throw new GraphError(issues);
+  return doc;
+}
+
+/** Canonical JSON text of a document (stable key order in nodes, two-space indent). */
+export function serializeGraph(doc: GraphDocument): string {
+  const node = (n: GraphNode) => ({
+    id: n.id, type: n.type,
+    ...(n.params && Object.keys(n.params).length ? { params: n.params } : {}),
+    ...(n.inputs && Object.keys(n.inputs).length ? { inputs: n.inputs } : {}),
+    ...(n.bypass ? { bypass: true } : {}),
+    ...(n.ui ? { ui: n.ui } : {}),
+  });
+  return JSON.stringify({ format: doc.format, version: doc.version, ...(doc.meta ? { meta: doc.meta } : {}), nodes: doc.nodes.map(node) }, null, 2) + '\n';
+}

@@ -1,0 +1,84 @@
+import { z } from 'zod';
+
+/** public/models/manifest.json: the models the engine can load, with everything needed to check and feed them. */
+export const MANIFEST_FORMAT = 'unclip-studio/models';
+
+const dim = z.union([z.number().int().nonnegative(), z.string()]);
+const ioSchema = z.strictObject({
+  name: z.string(),
+  dtype: z.enum(['float32', 'int64', 'int32']),
+  shape: z.array(dim),
+  description: z.string().optional(),
+});
+
+export const tokenizerSchema = z.strictObject({
+  type: z.enum(['word', 'clip-bpe']),
+  /** Paths relative to the manifest. word: a JSON word -> id map; clip-bpe: vocab.json (+ merges). */
+  vocab: z.string(),
+  merges: z.string().optional(),
+  contextLength: z.number().int().positive(),
+  specialTokens: z.strictObject({ start: z.string(), end: z.string(), pad: z.string() }),
+});
+
+export const modelEntrySchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/),
+  kind: z.enum(['clip-text', 'clip-image', 'prior', 'decoder', 'upsampler']),
+  title: z.string(),
+  file: z.string(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  bytes: z.number().int().positive(),
+  world: z.string().optional(),
+  /** The id of the other half of a CLIP pair and the shared embedding size. */
+  pair: z.string().optional(),
+  embedDim: z.number().int().positive().optional(),
+  inputs: z.array(ioSchema).min(1),
+  outputs: z.array(ioSchema).min(1),
+  preprocessing: z.strictObject({
+    size: z.number().int().positive(),
+    mean: z.array(z.number()).length(3),
+    std: z.array(z.number()).length(3),
+    layout: z.literal('NCHW'),
+  }).optional(),
+  tokenizer: tokenizerSchema.optional(),
+  card: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const manifestSchema = z.strictObject({
+  format: z.literal(MANIFEST_FORMAT),
+  version: z.literal(1),
+  models: z.array(modelEntrySchema),
+});
+
+export type ModelEntry = z.infer<typeof modelEntrySchema>;
+export type Manifest = z.infer<typeof manifestSchema>;
+export type TokenizerSpec = z.infer<typeof tokenizerSchema>;
+
+export class ModelError extends Error {
+  constructor(readonly modelId: string, message: string) {
+    super(`model "${modelId}": ${message}`);
+    this.name = 'ModelError';
+  }
+}
+
+/** Parses a manifest, naming the model and field of each problem. */
+export function parseManifest(raw: unknown, source = 'manifest'): Manifest {
+  const r = manifestSchema.safeParse(raw);
+  if (r.success) {
+    const seen = new Set<string>();
+    for (const m of r.data.models) {
+      if (seen.has(m.id)) throw new Error(`${source}: model id "${m.id}" appears twice`);
+      seen.add(m.id);
+    }
+    return r.data;
+  }
+  const models = (raw as { models?: Array<{ id?: unknown }> })?.models;
+  const lines = r.error.issues.map((i) => {
+    const [head, index, ...rest] = i.path.map(String);
+    if (head === 'models' && index !== undefined) {
+      const id = models?.[Number(index)]?.id;
+      return `model "${typeof id === 'string' ? id : `#${index}`}" ${rest.join('.')}: ${i.message}`;
+    }
+    return `${i.path.join('.') || 'manifest'}: ${i.message}`;
+  });
+  throw new Error(`${source} is invalid:\n${lines.join('\n')}`);
+}

@@ -1,0 +1,28 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as ort from 'onnxruntime-web';
+import { createRuntime, loadManifest, type ModelRuntime, type ModelSource } from './runtime';
+
+/** The bundled models folder of this checkout. */
+export const BUNDLED_MODELS_DIR = resolve(fileURLToPath(new URL('../../public/models', import.meta.url)));
+
+export function fsModelSource(dir: string): ModelSource {
+  const full = (p: string) => (isAbsolute(p) ? p : join(dir, p));
+  return {
+    read: async (p) => new Uint8Array(await readFile(full(p))),
+    describe: (p) => full(p),
+  };
+}
+
+/**
+ * The model runtime in Node: onnxruntime-web's WASM backend (its Node build),
+ * models read from a folder. Undefined when the folder has no manifest.
+ */
+export async function createModelRuntime(dir = BUNDLED_MODELS_DIR): Promise<ModelRuntime | undefined> {
+  if (!existsSync(join(dir, 'manifest.json'))) return undefined;
+  ort.env.wasm.numThreads = 1;
+  const source = fsModelSource(dir);
+  return createRuntime(ort, await loadManifest(source), source);
+}

@@ -1,0 +1,142 @@
+import type * as ortTypes from 'onnxruntime-web';
+import { sha256Hex } from '../engine/hash';
+import type { Tensor } from '../tensor/tensor';
+import { parseManifest, ModelError, type Manifest, type ModelEntry } from './manifest';
+import { fromOrt, toOrt } from './ort-tensor';
+import type { Tokenizer } from './tokenizer';
+import { WordTokenizer } from './tokenizer-word';
+import { ClipBpeTokenizer } from './tokenizer-bpe';
+
+/** A model session: runs are queued (one session cannot run twice at once). */
+export interface ModelSession {
+  readonly entry: ModelEntry;
+  run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>>;
+}
+
+/** Where manifests and model files come from: fs in Node, fetch in the browser. */
+export interface ModelSource {
+  /** Reads a path relative to the models folder (or an absolute URL / path). */
+  read(path: string): Promise<Uint8Array>;
+  describe(path: string): string;
+}
+
+export interface ModelRuntime {
+  readonly manifest: Manifest;
+  entry(id: string): ModelEntry;
+  session(id: string): Promise<ModelSession>;
+  tokenizer(id: string): Promise<Tokenizer>;
+}
+
+function checkShape(entry: ModelEntry, name: string, t: Tensor, declared: Array<number | string>): void {
+  if (t.shape.length !== declared.length || declared.some((d, i) => typeof d === 'number' && d !== t.shape[i])) {
+    throw new ModelError(entry.id, `input "${name}" has shape [${t.shape.join(', ')}], the model takes [${declared.join(', ')}]`);
+  }
+}
+
+/**
+ * The session pool: one onnxruntime session per model, created on first use
+ * after the file's sha256 is checked, then reused.
+ */
+export function createRuntime(ort: typeof ortTypes, manifest: Manifest, source: ModelSource): ModelRuntime {
+  const sessions = new Map<string, Promise<ModelSession>>();
+  const tokenizers = new Map<string, Promise<Tokenizer>>();
+  const byId = new Map(manifest.models.map((m) => [m.id, m]));
+
+  const entry = (id: string): ModelEntry => {
+    const e = byId.get(id);
+    if (!e) throw new ModelError(id, `not in the manifest (it lists ${[...byId.keys()].join(', ') || 'no models'})`);
+    return e;
+  };
+
+  const open = async (e: ModelEntry): Promise<ModelSession> => {
+    let bytes: Uint8Array;
+    try {
+      bytes = await source.read(e.file);
+    } catch (err) {
+      throw new ModelError(e.id, `file ${source.describe(e.file)} is missing or unreadable (${(err as Error).message})`);
+    }
+    const digest = sha256Hex(bytes);
+    if (digest !== e.sha256) {
+      throw new ModelError(e.id, `file ${source.describe(e.file)} is corrupt or changed: sha256 ${digest.slice(0, 12)}… does not match the manifest's ${e.sha256.slice(0, 12)}…`);
+    }
+    let session: ortTypes.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+    } catch (err) {
+      throw new ModelError(e.id, `onnxruntime cannot load ${source.describe(e.file)}: ${(err as Error).message}`);
+    }
+    const names = (list: readonly string[], want: Array<{ name: string }>, what: string) => {
+      const missing = want.filter((w) => !list.includes(w.name)).map((w) => w.name);
+      if (missing.length) throw new ModelError(e.id, `the ONNX file has no ${what} ${missing.map((m) => `"${m}"`).join(', ')} (it has ${list.join(', ')})`);
+    };
+    names(session.inputNames, e.inputs, 'input');
+    names(session.outputNames, e.outputs, 'output');
+    let queue: Promise<unknown> = Promise.resolve();
+    return {
+      entry: e,
+      run(feeds) {
+        for (const spec of e.inputs) {
+          const t = feeds[spec.name];
+          if (!t) throw new ModelError(e.id, `missing input "${spec.name}"`);
+          if (t.dtype !== spec.dtype) throw new ModelError(e.id, `input "${spec.name}" is ${t.dtype}, the model takes ${spec.dtype}`);
+          checkShape(e, spec.name, t, spec.shape);
+        }
+        const result = queue.then(async () => {
+          const ortFeeds: Record<string, ortTypes.Tensor> = {};
+          for (const [k, v] of Object.entries(feeds)) ortFeeds[k] = toOrt(ort, v);
+          const out = await session.run(ortFeeds);
+          const converted: Record<string, Tensor> = {};
+          for (const [k, v] of Object.entries(out)) converted[k] = fromOrt(v);
+          return converted;
+        });
+        queue = result.catch(() => undefined);
+        return result;
+      },
+    };
+  };
+
+  const loadTokenizer = async (e: ModelEntry): Promise<Tokenizer> => {
+    const spec = e.tokenizer;
+    if (!spec) throw new ModelError(e.id, 'has no tokenizer in the manifest');
+    const text = async (p: string) => new TextDecoder().decode(await source.read(p));
+    try {
+      const vocab = JSON.parse(await text(spec.vocab)) as Record<string, number>;
+      if (spec.type === 'word') return new WordTokenizer(vocab, spec.contextLength, spec.specialTokens);
+      if (!spec.merges) throw new Error('a clip-bpe tokenizer needs "merges"');
+      return new ClipBpeTokenizer(vocab, await text(spec.merges), spec.contextLength, spec.specialTokens);
+    } catch (err) {
+      throw new ModelError(e.id, `cannot load its tokenizer: ${(err as Error).message}`);
+    }
+  };
+
+  return {
+    manifest,
+    entry,
+    session(id) {
+      const e = entry(id);
+      let s = sessions.get(id);
+      if (!s) {
+        s = open(e);
+        sessions.set(id, s);
+        s.catch(() => sessions.delete(id));
+      }
+      return s;
+    },
+    tokenizer(id) {
+      const e = entry(id);
+      let t = tokenizers.get(id);
+      if (!t) {
+        t = loadTokenizer(e);
+        tokenizers.set(id, t);
+        t.catch(() => tokenizers.delete(id));
+      }
+      return t;
+    },
+  };
+}
+
+/** Reads and validates the manifest through a source. */
+export async function loadManifest(source: ModelSource, path = 'manifest.json'): Promise<Manifest> {
+  const raw = JSON.parse(new TextDecoder().decode(await source.read(path))) as unknown;
+  return parseManifest(raw, source.describe(path));
+}
