@@ -15,6 +15,7 @@ import pcaQuantize from './embedding/pca-quantize';
 import pcaDequantize from './embedding/pca-dequantize';
 import noise from './diffusion/noise';
 import randomEmbedding from './embedding/random';
+import renderScene from './world/render-scene';
 
 /** Every node type, in palette order. Add a node: write its file, list it here. */
 export const NODE_DEFINITIONS: readonly NodeDefinition[] = [
@@ -22,6 +23,7 @@ export const NODE_DEFINITIONS: readonly NodeDefinition[] = [
   randomEmbedding, normalize, slerp, lerp, textDiff, cosineMatrix, concat,
   pcaFit, pcaReconstruct, pcaQuantize, pcaDequantize,
   noise,
+  renderScene,
 ];
 
 export function createRegistry(extra: readonly NodeDefinition[] = []): Map<string, NodeDefinition> {

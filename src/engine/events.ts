@@ -20,6 +20,8 @@ export interface NodeEvent {
   /** Milliseconds the node took (done). */
   ms?: number;
   message?: string;
+  /** The port or param an error is about ("params.steps", "inputs.text", "outputs.out"). */
+  field?: string;
   preview?: ImagePreview;
 }
 
@@ -28,6 +30,7 @@ export interface NodeResult {
   ms: number;
   cached: boolean;
   message?: string;
+  field?: string;
 }
 
 export interface RunResult {

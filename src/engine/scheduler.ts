@@ -229,9 +229,10 @@ export class Engine {
               results[id] = { status: 'cancelled', ms, cached: false, message: 'cancelled' };
               emit({ nodeId: id, status: 'cancelled', ms, message: 'cancelled' });
             } else {
-              const message = e instanceof NodeError ? e.message.replace(/^node "[^"]*":?\s*/, '') : (e as Error)?.message ?? String(e);
-              results[id] = { status: 'error', ms, cached: false, message };
-              emit({ nodeId: id, status: 'error', ms, message });
+              const message = e instanceof NodeError ? e.detail : (e as Error)?.message ?? String(e);
+              const field = e instanceof NodeError ? e.field : undefined;
+              results[id] = { status: 'error', ms, cached: false, message, field };
+              emit({ nodeId: id, status: 'error', ms, message, field });
             }
             return false;
           }

@@ -1,0 +1,77 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = new URL('..', import.meta.url).pathname;
+
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run('npx', ['tsx', 'src/cli/main.ts', ...args], { cwd: root });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+describe('npm run graph -- run', () => {
+  it('prints one JSON object with status, time, cache flag, shapes and small values', async () => {
+    const r = await cli('run', 'graphs/embedding-playground.json', '--set', 'mid.t=0.25', '--json');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.ok).toBe(true);
+    expect(out.nodes.mid).toMatchObject({ status: 'done', cached: false, outputs: { out: { shape: [1, 64] } } });
+    expect(typeof out.nodes.mid.ms).toBe('number');
+    expect(out.nodes.names.outputs.text.value).toEqual(['a', 'slerp(a, b, 0.5)', 'b']);
+    const sims = out.nodes.similarity.outputs.matrix.value.values as number[];
+    expect(sims[1]).toBeGreaterThan(sims[5]); // t = 0.25 sits nearer a than b
+  });
+
+  it('fails with a message naming the node for a bad --set', async () => {
+    let r = await cli('run', 'graphs/embedding-playground.json', '--set', 'mid.t=7');
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/node "mid" params\.t: must be between 0 and 1/);
+    r = await cli('run', 'graphs/embedding-playground.json', '--set', 'ghost.t=0.1');
+    expect(r.stderr).toMatch(/node "ghost" is not in the graph/);
+    r = await cli('run', 'graphs/embedding-playground.json', '--set', 'mid.t=abc');
+    expect(r.stderr).toMatch(/"abc" is not a number/);
+    r = await cli('run', 'graphs/embedding-playground.json', '--set', 'nonsense');
+    expect(r.stderr).toMatch(/is not <nodeId>\.<param>=<value>/);
+  });
+
+  it('fails naming the node for a bad file and for a node error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-'));
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ format: 'unclip-studio/graph', version: 1, nodes: [{ id: 'x', type: 'embedding/slerp' }] }));
+    let r = await cli('run', bad);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/node "x" inputs\.a: required input/);
+    const failing = join(dir, 'fail.json');
+    writeFileSync(failing, JSON.stringify({ format: 'unclip-studio/graph', version: 1, nodes: [
+      { id: 'a', type: 'embedding/random', params: { dim: 8 } },
+      { id: 'b', type: 'embedding/random', params: { dim: 9 } },
+      { id: 'mix', type: 'embedding/slerp', inputs: { a: 'a.out', b: 'b.out' } },
+    ] }));
+    r = await cli('run', failing);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/node "mix": embeddings differ in dimension/);
+    r = await cli('run', join(dir, 'missing.json'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no such file/);
+  });
+
+  it('writes image outputs as PNG files', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-out-'));
+    const g = join(dir, 'img.json');
+    writeFileSync(g, JSON.stringify({ format: 'unclip-studio/graph', version: 1, nodes: [
+      { id: 'scene', type: 'world/render-scene', params: { caption: 'a large red circle on a white background', seed: 3, count: 2 } },
+    ] }));
+    const r = await cli('run', g, '--out', join(dir, 'out'));
+    expect(r.code).toBe(0);
+    expect(readdirSync(join(dir, 'out')).sort()).toEqual(['scene-0.png', 'scene-1.png']);
+  });
+});
