@@ -16,7 +16,20 @@ export function sha256Hex(data: string | Uint8Array): string {
   return bytesToHex(sha256(typeof data === 'string' ? utf8ToBytes(data) : data));
 }
 
-/** The memo key of a node: a Merkle hash over its type, version, params and its inputs' keys. */
+const recentKeys = new Map<string, string>();
+
+/**
+ * The memo key of a node: a Merkle hash over its type, version, params and
+ * its inputs' keys. Hashes of recently seen descriptions are remembered, so
+ * re-planning an unchanged graph costs a string lookup per node.
+ */
 export function nodeKey(parts: { type: string; version: number; params: Record<string, unknown>; bypass: boolean; inputs: Record<string, string> }): string {
-  return sha256Hex(canonicalJson(parts));
+  const text = canonicalJson(parts);
+  let key = recentKeys.get(text);
+  if (key === undefined) {
+    key = sha256Hex(text);
+    if (recentKeys.size >= 50_000) recentKeys.clear();
+    recentKeys.set(text, key);
+  }
+  return key;
 }

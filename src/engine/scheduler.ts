@@ -47,6 +47,9 @@ export class Engine {
   private lastKeys = new Map<string, string>();
   private runCounter = 0;
   private controllers = new Set<AbortController>();
+  /** Per node: the key computed for its params at a revision and its inputs' keys, reused while both hold. */
+  private keyMemo = new Map<string, { revision: number; inputsSig: string; key: string; params: Record<string, ParamValue> }>();
+  private revisions = new Map<string, number>();
 
   constructor(readonly registry: NodeRegistry, readonly services: EngineServices, opts: EngineOptions = {}) {
     this.cache = new MemoCache(opts.cacheBytes);
@@ -55,6 +58,7 @@ export class Engine {
   /** Loads a graph (text or value). On error throws GraphError and keeps the current graph. */
   load(input: string | unknown): GraphDocument {
     this.doc = parseGraph(input, this.registry);
+    this.keyMemo.clear();
     return this.doc;
   }
 
@@ -71,6 +75,7 @@ export class Engine {
     const error = checkParam(schema, value);
     if (error) throw new GraphError([{ nodeId, field: `params.${name}`, message: `${error} (got ${JSON.stringify(value)})` }]);
     node.params = { ...node.params, [name]: value };
+    this.revisions.set(nodeId, (this.revisions.get(nodeId) ?? 0) + 1);
   }
 
   /** The outputs of a node from the latest run, if cached. */
@@ -105,16 +110,26 @@ export class Engine {
       if (stack.has(id)) throw new GraphError([{ nodeId: id, message: 'cycle' }]);
       stack.add(id);
       const node = nodes.get(id)!;
-      const def = this.registry.get(node.type)!;
-      const full: Record<string, ParamValue> = {};
-      for (const [name, schema] of Object.entries(def.params)) full[name] = node.params?.[name] ?? schema.default;
       const inputKeys: Record<string, string> = {};
+      let inputsSig = '';
       for (const [port, ref] of Object.entries(node.inputs ?? {})) {
         const r = parsePortRef(ref)!;
         inputKeys[port] = `${keyOf(r.nodeId, stack)}:${r.port}`;
+        inputsSig += `${port}=${inputKeys[port]};`;
       }
       stack.delete(id);
+      const revision = this.revisions.get(id) ?? 0;
+      const memo = this.keyMemo.get(id);
+      if (memo && memo.revision === revision && memo.inputsSig === inputsSig) {
+        keys.set(id, memo.key);
+        params.set(id, memo.params);
+        return memo.key;
+      }
+      const def = this.registry.get(node.type)!;
+      const full: Record<string, ParamValue> = {};
+      for (const [name, schema] of Object.entries(def.params)) full[name] = node.params?.[name] ?? schema.default;
       const key = nodeKey({ type: def.type, version: def.version, params: full, bypass: !!node.bypass, inputs: inputKeys });
+      this.keyMemo.set(id, { revision, inputsSig, key, params: full });
       keys.set(id, key);
       params.set(id, full);
       return key;
