@@ -16,6 +16,14 @@ import pcaDequantize from './embedding/pca-dequantize';
 import noise from './diffusion/noise';
 import randomEmbedding from './embedding/random';
 import renderScene from './world/render-scene';
+import loadImage from './io/load-image';
+import loadClip from './clip/load-model';
+import tokenize from './text/tokenize';
+import textEncode from './clip/text-encode';
+import imageEncode from './clip/image-encode';
+import zeroShot from './rank/zero-shot-classify';
+import clipRank from './rank/clip-rank';
+import nearestCaptions from './embedding/nearest-captions';
 
 /** Every node type, in palette order. Add a node: write its file, list it here. */
 export const NODE_DEFINITIONS: readonly NodeDefinition[] = [
@@ -23,7 +31,9 @@ export const NODE_DEFINITIONS: readonly NodeDefinition[] = [
   randomEmbedding, normalize, slerp, lerp, textDiff, cosineMatrix, concat,
   pcaFit, pcaReconstruct, pcaQuantize, pcaDequantize,
   noise,
-  renderScene,
+  renderScene, loadImage,
+  loadClip, tokenize, textEncode, imageEncode,
+  zeroShot, clipRank, nearestCaptions,
 ];
 
 export function createRegistry(extra: readonly NodeDefinition[] = []): Map<string, NodeDefinition> {

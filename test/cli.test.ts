@@ -28,7 +28,7 @@ describe('npm run graph -- run', () => {
     expect(typeof out.nodes.mid.ms).toBe('number');
     expect(out.nodes.names.outputs.text.value).toEqual(['a', 'slerp(a, b, 0.5)', 'b']);
     const sims = out.nodes.similarity.outputs.matrix.value.values as number[];
-    expect(sims[1]).toBeGreaterThan(sims[5]); // t = 0.25 sits nearer a than b
+    expect(sims[1]!).toBeGreaterThan(sims[5]!); // t = 0.25 sits nearer a than b
   });
 
   it('fails with a message naming the node for a bad --set', async () => {

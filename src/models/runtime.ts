@@ -25,6 +25,16 @@ export interface ModelRuntime {
   entry(id: string): ModelEntry;
   session(id: string): Promise<ModelSession>;
   tokenizer(id: string): Promise<Tokenizer>;
+  /** A runtime over another manifest (a path or URL); its files resolve relative to it. Memoized. */
+  external(manifestSrc: string, readBytes: (src: string) => Promise<Uint8Array>): Promise<ModelRuntime>;
+}
+
+/** Resolves a file named in a manifest against the manifest's own location. */
+export function resolveRelative(base: string, file: string): string {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(file) || file.startsWith('/')) return file;
+  if (/^[a-z][a-z0-9+.-]*:/i.test(base)) return new URL(file, base).href;
+  const slash = base.lastIndexOf('/');
+  return slash >= 0 ? `${base.slice(0, slash + 1)}${file}` : file;
 }
 
 function checkShape(entry: ModelEntry, name: string, t: Tensor, declared: Array<number | string>): void {
@@ -109,9 +119,28 @@ export function createRuntime(ort: typeof ortTypes, manifest: Manifest, source: 
     }
   };
 
+  const externals = new Map<string, Promise<ModelRuntime>>();
   return {
     manifest,
     entry,
+    external(manifestSrc, readBytes) {
+      let r = externals.get(manifestSrc);
+      if (!r) {
+        const src: ModelSource = { read: (p) => readBytes(resolveRelative(manifestSrc, p)), describe: (p) => resolveRelative(manifestSrc, p) };
+        r = (async () => {
+          let raw: unknown;
+          try {
+            raw = JSON.parse(new TextDecoder().decode(await readBytes(manifestSrc)));
+          } catch (e) {
+            throw new Error(`cannot read the model manifest ${manifestSrc}: ${(e as Error).message}`);
+          }
+          return createRuntime(ort, parseManifest(raw, manifestSrc), src);
+        })();
+        externals.set(manifestSrc, r);
+        r.catch(() => externals.delete(manifestSrc));
+      }
+      return r;
+    },
     session(id) {
       const e = entry(id);
       let s = sessions.get(id);

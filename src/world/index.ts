@@ -3,3 +3,4 @@ export * from './scene';
 export * from './render';
 export * from './caption';
 export * from './vocab';
+export * from './bank';

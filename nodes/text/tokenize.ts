@@ -1,0 +1,16 @@
+import { defineNode } from '../../src/engine/define';
+import { tokenize } from '../../src/models/clip';
+import { clipOf, withNode } from '../clip/shared';
+import { runtimeFor } from '../clip/runtime-of';
+
+export default defineNode({
+  type: 'text/tokenize', version: 1,
+  title: 'Tokenize', description: "Token ids [N, L] of each text with the model's tokenizer (start, words, end, padding)",
+  inputs: { text: 'Text', model: 'Model' },
+  outputs: { tokens: 'Tokens' },
+  params: {},
+  run: async ({ text, model }, _, ctx) => {
+    const clip = clipOf(ctx, model);
+    return withNode(ctx, 'inputs.text', async () => ({ tokens: await tokenize(await runtimeFor(ctx, clip), clip, text) }));
+  },
+});
