@@ -101,6 +101,11 @@ export class ClipBpeTokenizer implements Tokenizer {
     const ids: number[] = [];
     for (const match of clean.matchAll(TOKEN_PATTERN)) {
       const piece = match[0];
+      const special = piece === '<|startoftext|>' || piece === '<|endoftext|>' ? this.vocab[piece] : undefined;
+      if (special !== undefined) {
+        ids.push(special);
+        continue;
+      }
       const encoded = Array.from(new TextEncoder().encode(piece), (b) => BYTE_ENCODER[b]!).join('');
       for (const sym of this.bpe(encoded)) {
         const id = this.vocab[sym];

@@ -1,0 +1,52 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ClipBpeTokenizer } from '../../src/models/tokenizer-bpe';
+import { WordTokenizer } from '../../src/models/tokenizer-word';
+import { worldWords } from '../../src/world/spec';
+
+const SHARED = new URL('../../../shared/data/clip-tokenizer/', import.meta.url);
+const clip = new ClipBpeTokenizer(
+  JSON.parse(readFileSync(new URL('vocab.json', SHARED), 'utf8')),
+  readFileSync(new URL('merges.txt', SHARED), 'utf8'),
+  77,
+  { start: '<|startoftext|>', end: '<|endoftext|>', pad: '<|endoftext|>' },
+);
+const reference = JSON.parse(readFileSync(new URL('../fixtures/clip-bpe-reference.json', import.meta.url), 'utf8')) as Array<{ text: string; ids: number[] }>;
+
+describe("CLIP's byte-level BPE tokenizer, with the real CLIP vocabulary", () => {
+  it('tokenizes "a photo of a cat" as CLIP does', () => {
+    expect(clip.encode('a photo of a cat')).toEqual([49406, 320, 1125, 539, 320, 2368, 49407]);
+  });
+
+  it.each(reference)('matches the reference tokenizer on %j', ({ text, ids }) => {
+    expect(clip.encode(text)).toEqual(ids);
+  });
+
+  it('pads a batch to the context length with ids [N, 77]', () => {
+    const b = clip.encodeBatch(['a cat', 'a photo of a dog']);
+    expect(b.shape).toEqual([2, 77]);
+    expect(b.lengths).toEqual([4, 7]);
+    expect(Number(b.ids[77 + 6])).toBe(49407);
+  });
+
+  it('refuses text longer than the context, saying so', () => {
+    expect(() => clip.encode('cat '.repeat(100))).toThrow(/more than the context of 77/);
+  });
+});
+
+describe('the bundled word-level tokenizer', () => {
+  const vocab = JSON.parse(readFileSync(new URL('../../public/models/shapesworld-vocab.json', import.meta.url), 'utf8')) as Record<string, number>;
+  const tok = new WordTokenizer(vocab, 16, { start: '<start>', end: '<end>', pad: '<pad>' });
+
+  it('knows every word of the ShapesWorld grammar', () => {
+    for (const w of worldWords()) expect(vocab[w]).toBeTypeOf('number');
+  });
+
+  it('encodes a caption with start and end tokens, lower-cased', () => {
+    expect(tok.encode('A Red  circle')).toEqual([vocab['<start>'], vocab.a, vocab.red, vocab.circle, vocab['<end>']]);
+  });
+
+  it('refuses an unknown word, naming it', () => {
+    expect(() => tok.encode('a red dodecahedron')).toThrow(/unknown word "dodecahedron"/);
+  });
+});
