@@ -1,16 +1,18 @@
 import { encode as encodePng } from 'fast-png';
 import { GraphError, type GraphIssue } from '../graph/errors';
+import { parseGraph } from '../graph/validate';
 import type { GraphDocument } from '../graph/document';
 import type { NodeSpec } from '../graph/catalog';
 import type { ParamValue } from '../graph/params';
 import { isTensor, type Float32Tensor, type Tensor } from '../tensor/tensor';
 import type { NodeEvent, RunResult, ImagePreview } from './events';
-import { previewOf, summarize, type OutputSummary } from './preview';
+import { embeddingView, previewOf, summarize, type EmbeddingView, type OutputSummary } from './preview';
 import { Engine, type NodeRegistry } from './scheduler';
 import type { EngineServices } from './services';
 
 /** A param schema as it crosses to the UI (no validator functions). */
-export type ParamInfo = Omit<NodeSpec['params'][string], 'schema'>;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+export type ParamInfo = DistributiveOmit<NodeSpec['params'][string], 'schema'>;
 export type NodeInfo = Omit<NodeSpec, 'params'> & { params: Record<string, ParamInfo>; family: string };
 
 export type LoadResult = { ok: true; graph: GraphDocument } | { ok: false; issues: GraphIssue[] };
@@ -62,6 +64,15 @@ export function createEngineApi(registry: NodeRegistry, services: EngineServices
         throw e;
       }
     },
+    /** Validates a graph without loading it (the editor checks files before it replaces anything). */
+    validateGraph(input: string | unknown): LoadResult {
+      try {
+        return { ok: true, graph: parseGraph(input, registry) };
+      } catch (e) {
+        if (e instanceof GraphError) return { ok: false, issues: e.issues };
+        throw e;
+      }
+    },
     setParam(nodeId: string, name: string, value: ParamValue): void {
       engine.setParam(nodeId, name, value);
     },
@@ -106,6 +117,12 @@ export function createEngineApi(registry: NodeRegistry, services: EngineServices
     value(nodeId: string, port: string): unknown {
       const v = output(nodeId, port);
       return isTensor(v) ? undefined : summarize(port, v).value ?? null;
+    },
+    /** What the inspector shows of embeddings: the first rows, their stats, cosine matrix and a 2-D PCA scatter. */
+    embeddingView(nodeId: string, port: string): EmbeddingView {
+      const v = output(nodeId, port);
+      if (!isTensor(v) || v.shape.length !== 2 || v.dtype !== 'float32') throw new GraphError([{ nodeId, field: `outputs.${port}`, message: 'is not a batch of embeddings' }]);
+      return embeddingView(v as Float32Tensor);
     },
     cacheInfo(): { entries: number; bytes: number; budget: number } {
       return { entries: engine.cache.size, bytes: engine.cache.bytes, budget: engine.cache.budget };

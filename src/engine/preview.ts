@@ -1,5 +1,7 @@
 import { isTensor, type Float32Tensor } from '../tensor/tensor';
-import { norm } from '../tensor/vector';
+import { pcaFit, pcaProject } from '../tensor/pca';
+import { float32 } from '../tensor/tensor';
+import { cosineMatrix, norm } from '../tensor/vector';
 import type { ImagePreview } from './events';
 import type { Codes, Scores } from './values';
 
@@ -70,7 +72,7 @@ export function summarize(port: string, value: unknown): OutputSummary {
   if (typeof value === 'object' && value !== null) {
     const sc = value as Scores;
     if (isTensor(sc.values) && Array.isArray(sc.labels)) {
-      return { port, kind: 'scores', shape: [...sc.values.shape], value: { labels: sc.labels.slice(0, 1000), values: Array.from(sc.values.data as Float32Array).slice(0, 10000) } };
+      return { port, kind: 'scores', shape: [...sc.values.shape], value: { labels: sc.labels.slice(0, 1000), ...(sc.rowLabels ? { rowLabels: sc.rowLabels.slice(0, 1000) } : {}), values: Array.from(sc.values.data as Float32Array).slice(0, 10000) } };
     }
     const codes = value as Codes;
     if (isTensor(codes.codes)) {
@@ -78,4 +80,32 @@ export function summarize(port: string, value: unknown): OutputSummary {
     }
   }
   return { port, kind: 'object' };
+}
+
+/** A bounded view of a batch of embeddings for the inspector. */
+export interface EmbeddingView {
+  n: number;
+  dim: number;
+  /** The first rows (at most 32), row-major. */
+  rows: Float32Array;
+  shownRows: number;
+  stats: TensorStats;
+  /** Cosine similarity of the shown rows, shownRows x shownRows (when n >= 2). */
+  cosine?: Float32Array;
+  /** 2-D PCA coordinates of up to 512 rows (when n >= 3). */
+  scatter?: Float32Array;
+}
+
+export function embeddingView(t: Float32Tensor): EmbeddingView {
+  const [n, dim] = t.shape as [number, number];
+  const shownRows = Math.min(32, n);
+  const shown = float32([shownRows, dim], t.data.subarray(0, shownRows * dim));
+  const view: EmbeddingView = { n, dim, rows: shown.data, shownRows, stats: statsOf(t) };
+  if (n >= 2) view.cosine = cosineMatrix(shown, shown).data;
+  if (n >= 3 && dim >= 2) {
+    const m = Math.min(512, n);
+    const set = float32([m, dim], t.data.subarray(0, m * dim));
+    view.scatter = pcaProject(set, pcaFit(set, 2), 2).data;
+  }
+  return view;
 }

@@ -92,7 +92,7 @@ describe('onnxruntime sessions', () => {
     const dir = scratchModels();
     const path = join(dir, 'mini-clip-image.onnx');
     const bytes = readFileSync(path);
-    bytes[bytes.length - 10] ^= 0xff;
+    bytes[bytes.length - 10] = bytes[bytes.length - 10]! ^ 0xff;
     writeFileSync(path, bytes);
     const runtime = createRuntime(ort, await loadManifest(fsModelSource(dir)), fsModelSource(dir));
     await expect(runtime.session('mini-clip-image')).rejects.toThrow(/model "mini-clip-image": .* corrupt or changed: sha256/);

@@ -1,0 +1,155 @@
+import { useEffect, useState } from 'react';
+import type { ImagePreview } from '../engine/events';
+import type { EmbeddingView, OutputSummary } from '../engine/preview';
+import { getEngine } from './engine-client';
+import { PreviewCanvas } from './PreviewCanvas';
+import { nodeById, useEditor } from './store';
+
+function heat(v: number, lo: number, hi: number): string {
+  const t = hi > lo ? (v - lo) / (hi - lo) : 0.5;
+  const r = Math.round(255 * Math.min(1, 2 * t)), b = Math.round(255 * Math.min(1, 2 * (1 - t)));
+  return `rgb(${r},${Math.round(80 + 60 * (1 - Math.abs(2 * t - 1)))},${b})`;
+}
+
+function Stats({ s }: { s: { min: number; max: number; mean: number; std: number; nanCount: number; norms?: number[] } }) {
+  const f = (x: number) => (Math.abs(x) >= 100 || (Math.abs(x) < 0.01 && x !== 0) ? x.toExponential(2) : x.toFixed(3));
+  return (
+    <div className="stats">
+      {s.norms && <span>norm {f(s.norms[0]!)}</span>}
+      <span>min {f(s.min)}</span><span>max {f(s.max)}</span><span>mean {f(s.mean)}</span><span>std {f(s.std)}</span>
+      <span className={s.nanCount ? 'error-text' : ''}>NaN {s.nanCount}</span>
+    </div>
+  );
+}
+
+function Matrix({ values, n, m, rows, cols }: { values: ArrayLike<number>; n: number; m: number; rows?: string[]; cols?: string[] }) {
+  let lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < n * m; i++) { lo = Math.min(lo, values[i]!); hi = Math.max(hi, values[i]!); }
+  return (
+    <table className="matrix">
+      {cols && <thead><tr><th />{cols.map((c, j) => <th key={j} title={c}>{c.length > 14 ? `${c.slice(0, 13)}…` : c}</th>)}</tr></thead>}
+      <tbody>
+        {Array.from({ length: n }, (_, i) => (
+          <tr key={i}>
+            <th title={rows?.[i]}>{rows?.[i] ?? i}</th>
+            {Array.from({ length: m }, (_, j) => <td key={j} style={{ background: heat(values[i * m + j]!, lo, hi) }}>{values[i * m + j]!.toFixed(2)}</td>)}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function Bars({ labels, values }: { labels: string[]; values: number[] }) {
+  const order = values.map((v, i) => i).sort((a, b) => values[b]! - values[a]!).slice(0, 50);
+  const max = Math.max(...values.map(Math.abs), 1e-9);
+  return (
+    <div className="bars">
+      {order.map((i) => (
+        <div key={i} className="bar-row" title={`${labels[i]}: ${values[i]}`}>
+          <span className="bar-label">{labels[i]}</span>
+          <span className="bar"><span style={{ width: `${(Math.abs(values[i]!) / max) * 100}%` }} /></span>
+          <span className="bar-value">{values[i]!.toFixed(3)}</span>
+        </div>
+      ))}
+    </div>
+  );
+}
+
+function EmbeddingPanel({ view }: { view: EmbeddingView }) {
+  const { rows, shownRows, dim } = view;
+  let lo = Infinity, hi = -Infinity;
+  for (const v of rows) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+  return (
+    <div>
+      <div className="strips">
+        {Array.from({ length: shownRows }, (_, r) => (
+          <div key={r} className="strip" title={`row ${r}`}>
+            {Array.from({ length: dim }, (_, i) => <span key={i} style={{ background: heat(rows[r * dim + i]!, lo, hi) }} />)}
+          </div>
+        ))}
+      </div>
+      {view.cosine && shownRows >= 2 && (<><h4>cosine similarity</h4><Matrix values={view.cosine} n={shownRows} m={shownRows} /></>)}
+      {view.scatter && (
+        <><h4>PCA (first two components)</h4>
+          <svg className="scatter" viewBox="-1.1 -1.1 2.2 2.2" width={220} height={220}>
+            {(() => {
+              const pts = view.scatter!;
+              const k = Math.max(...Array.from(pts, Math.abs), 1e-9);
+              return Array.from({ length: pts.length / 2 }, (_, i) => (
+                <g key={i}><circle cx={pts[i * 2]! / k} cy={-pts[i * 2 + 1]! / k} r={0.03} /><text x={pts[i * 2]! / k + 0.04} y={-pts[i * 2 + 1]! / k} fontSize={0.08}>{i}</text></g>
+              ));
+            })()}
+          </svg></>
+      )}
+    </div>
+  );
+}
+
+interface PortView { summary: OutputSummary; images?: ImagePreview[]; embedding?: EmbeddingView }
+
+/** Outputs of the selected node: images at true pixels, embeddings, matrices, scores, text. */
+export function Inspector() {
+  const selection = useEditor((s) => s.selection);
+  const runCounter = useEditor((s) => s.runCounter);
+  const id = selection.length === 1 ? selection[0]! : null;
+  const node = useEditor((s) => (id ? nodeById(s.doc, id) : undefined));
+  const info = useEditor((s) => (node ? s.catalog.get(node.type) : undefined));
+  const runState = useEditor((s) => (id ? s.run[id] : undefined));
+  const [ports, setPorts] = useState<PortView[]>([]);
+  const [zoom, setZoom] = useState(3);
+  useEffect(() => {
+    let stale = false;
+    if (!id || !info) { setPorts([]); return; }
+    void (async () => {
+      const engine = getEngine();
+      const summaries = await engine.summaries(id).catch(() => []);
+      const views: PortView[] = [];
+      for (const s of summaries) {
+        const type = info.outputs[s.port];
+        const v: PortView = { summary: s };
+        if (type === 'Image' && s.shape && s.shape[0]! > 0) {
+          v.images = await Promise.all(Array.from({ length: Math.min(16, s.shape[0]!) }, (_, i) => engine.imagePreview(id, s.port, i, 256)));
+        } else if (s.kind === 'tensor' && s.shape?.length === 2 && s.dtype === 'float32') {
+          v.embedding = await engine.embeddingView(id, s.port).catch(() => undefined);
+        }
+        views.push(v);
+      }
+      if (!stale) setPorts(views);
+    })();
+    return () => { stale = true; };
+  }, [id, info, runCounter]);
+  if (!id || !node || !info) return <aside className="inspector"><p className="hint">Select a node to inspect its outputs.</p></aside>;
+  const seed = node.params?.seed ?? node.params?.value;
+  return (
+    <aside className="inspector" aria-label="Inspector">
+      <h3>{info.title} <small>{id}</small></h3>
+      <p className="hint">{info.description}</p>
+      {runState?.status === 'error' && <p className="error-text">{runState.field ? `${runState.field}: ` : ''}{runState.message}</p>}
+      {ports.length === 0 && <p className="hint">No outputs yet: run the graph.</p>}
+      {ports.map(({ summary: s, images, embedding }) => (
+        <section key={s.port} className="port-view" data-port={s.port}>
+          <h4>{s.port} <small>{info.outputs[s.port]} {s.shape ? `[${s.shape.join(', ')}]` : ''}</small></h4>
+          {images && (
+            <>
+              <div className="zoom">zoom <input type="range" min={1} max={8} value={zoom} onChange={(e) => setZoom(Number(e.target.value))} /> {zoom}x
+                {images[0] && <span> · {images[0].width}x{images[0].height}{typeof seed === 'number' ? ` · seed ${seed}` : ''}</span>}</div>
+              <div className={images.length > 1 ? 'image-grid' : ''}>
+                {images.map((im, i) => <PreviewCanvas key={i} preview={im} scale={zoom} title={`${s.port}[${i}]`} />)}
+              </div>
+            </>
+          )}
+          {s.stats && <Stats s={s.stats} />}
+          {embedding && <EmbeddingPanel view={embedding} />}
+          {s.kind === 'scores' && (() => {
+            const v = s.value as { labels: string[]; rowLabels?: string[]; values: number[] };
+            if (s.shape?.length === 2) return <Matrix values={v.values} n={s.shape[0]!} m={s.shape[1]!} cols={v.labels} rows={v.rowLabels} />;
+            return <Bars labels={v.labels} values={v.values} />;
+          })()}
+          {s.kind === 'text' && <ul className="text-values">{(s.value as string[]).map((t, i) => <li key={i}>{t}</li>)}</ul>}
+          {s.kind === 'number' && <p className="number-value">{String(s.value)}</p>}
+        </section>
+      ))}
+    </aside>
+  );
+}

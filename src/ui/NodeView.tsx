@@ -1,0 +1,101 @@
+import { Handle, Position, type NodeProps } from '@xyflow/react';
+import { memo } from 'react';
+import { canConnect, isPortType } from '../graph/ports';
+import type { ParamValue } from '../graph/params';
+import { familyColor, portColor } from './colors';
+import { PreviewCanvas } from './PreviewCanvas';
+import { runGraph } from './run';
+import { nodeById, useEditor } from './store';
+import { ParamWidget } from './widgets';
+
+function compatible(connecting: ReturnType<typeof useEditor.getState>['connecting'], nodeId: string, side: 'source' | 'target', type: string): boolean {
+  if (!connecting || connecting.nodeId === nodeId || connecting.side === side) return false;
+  if (!isPortType(type) || !isPortType(connecting.type)) return false;
+  return side === 'target' ? canConnect(connecting.type, type) : canConnect(type, connecting.type);
+}
+
+function StatusLine({ id }: { id: string }) {
+  const st = useEditor((s) => s.run[id]);
+  if (!st) return null;
+  const pct = Math.round((st.progress ?? 0) * 100);
+  return (
+    <div className={`status status-${st.status}`} data-status={st.status}>
+      {st.status === 'running' && (
+        <>
+          <div className="progress"><div style={{ width: `${pct}%` }} /></div>
+          <span>{st.steps ? `step ${st.step}/${st.steps}` : `${pct}%`}</span>
+        </>
+      )}
+      {st.status === 'done' && <span>done in {st.ms! < 10 ? st.ms!.toFixed(1) : Math.round(st.ms!)} ms</span>}
+      {st.status === 'cached' && <span>cached</span>}
+      {st.status === 'queued' && <span>queued</span>}
+      {st.status === 'cancelled' && <span>cancelled</span>}
+      {st.status === 'error' && <span className="error-text" title={st.message}>{st.field ? `${st.field}: ` : ''}{st.message}</span>}
+      {st.preview && st.status === 'running' && <PreviewCanvas preview={st.preview} scale={Math.max(1, Math.floor(96 / st.preview.width))} />}
+    </div>
+  );
+}
+
+/** A graph node drawn from its definition: title, family colour, typed ports, param widgets, run status. */
+export const NodeView = memo(function NodeView({ id, selected }: NodeProps) {
+  const node = useEditor((s) => nodeById(s.doc, id));
+  const info = useEditor((s) => (node ? s.catalog.get(node.type) : undefined));
+  const connecting = useEditor((s) => s.connecting);
+  const change = useEditor((s) => s.change);
+  if (!node) return null;
+  if (!info) {
+    return <div className="gnode unknown">unknown node type {node.type}</div>;
+  }
+  const setParam = (name: string, value: ParamValue) =>
+    change(`set ${id}.${name}`, (d) => {
+      const n = d.nodes.find((x) => x.id === id)!;
+      n.params = { ...n.params, [name]: value };
+    });
+  const toggleBypass = () => change(`${node.bypass ? 'enable' : 'bypass'} ${id}`, (d) => {
+    const n = d.nodes.find((x) => x.id === id)!;
+    if (n.bypass) delete n.bypass;
+    else n.bypass = true;
+  });
+  const inputs = Object.entries(info.inputs);
+  const outputs = Object.entries(info.outputs);
+  return (
+    <div className={`gnode${selected ? ' selected' : ''}${node.bypass ? ' bypassed' : ''}`} data-node-id={id} data-type={node.type}>
+      <div className="gnode-title" style={{ background: familyColor(info.family) }} title={info.description}>
+        <span className="gnode-name">{node.ui?.label ?? info.title}</span>
+        <span className="gnode-id">{id}</span>
+        <button className="nodrag icon" title="Run up to this node" aria-label={`run up to ${id}`} onClick={() => void runGraph([id])}>▶</button>
+        <button className={`nodrag icon${node.bypass ? ' on' : ''}`} title="Bypass (pass the first matching input through)" aria-label={`bypass ${id}`} onClick={toggleBypass}>⤼</button>
+      </div>
+      <div className="gnode-ports">
+        <div className="ports-in">
+          {inputs.map(([port, spec]) => (
+            <div key={port} className="port in" title={`${spec.type}${spec.optional ? ' (optional)' : ''}${spec.description ? `: ${spec.description}` : ''}`}>
+              <Handle type="target" position={Position.Left} id={port}
+                className={compatible(connecting, id, 'target', spec.type) ? 'compatible' : ''}
+                style={{ background: portColor(spec.type) }} />
+              <span>{port}{spec.optional ? '' : '*'}</span>
+            </div>
+          ))}
+        </div>
+        <div className="ports-out">
+          {outputs.map(([port, type]) => (
+            <div key={port} className="port out" title={type}>
+              <span>{port}</span>
+              <Handle type="source" position={Position.Right} id={port}
+                className={compatible(connecting, id, 'source', type) ? 'compatible' : ''}
+                style={{ background: portColor(type) }} />
+            </div>
+          ))}
+        </div>
+      </div>
+      {Object.keys(info.params).length > 0 && (
+        <div className="gnode-params">
+          {Object.entries(info.params).map(([name, p]) => (
+            <ParamWidget key={name} name={name} info={p} value={node.params?.[name] ?? p.default} onCommit={(v) => setParam(name, v)} />
+          ))}
+        </div>
+      )}
+      <StatusLine id={id} />
+    </div>
+  );
+});

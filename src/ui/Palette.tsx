@@ -1,0 +1,83 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+import type { NodeInfo } from '../engine/api';
+import { canConnect, isPortType } from '../graph/ports';
+import { familyColor } from './colors';
+import { freshId, useEditor } from './store';
+
+/** Node types that can take (or feed) the port being dragged, with the port to wire. */
+function compatiblePort(info: NodeInfo, from: NonNullable<ReturnType<typeof useEditor.getState>['connecting']>): string | null {
+  if (!isPortType(from.type)) return null;
+  if (from.side === 'source') {
+    const hit = Object.entries(info.inputs).find(([, spec]) => canConnect(from.type as never, spec.type));
+    return hit?.[0] ?? null;
+  }
+  const hit = Object.entries(info.outputs).find(([, type]) => canConnect(type, from.type as never));
+  return hit?.[0] ?? null;
+}
+
+export function matchesQuery(info: NodeInfo, q: string): boolean {
+  if (!q) return true;
+  const hay = [info.title, info.type, info.family, info.description, ...Object.values(info.outputs), ...Object.values(info.inputs).map((i) => i.type)].join(' ').toLowerCase();
+  return q.toLowerCase().split(/\s+/).every((w) => hay.includes(w));
+}
+
+/** The searchable node palette: opens at the cursor; from a dangling connection it offers only compatible nodes. */
+export function Palette() {
+  const palette = useEditor((s) => s.palette);
+  const catalog = useEditor((s) => s.catalog);
+  const change = useEditor((s) => s.change);
+  const [query, setQuery] = useState('');
+  const [active, setActive] = useState(0);
+  const input = useRef<HTMLInputElement>(null);
+  useEffect(() => { setQuery(''); setActive(0); input.current?.focus(); }, [palette]);
+  const items = useMemo(() => {
+    if (!palette) return [];
+    return [...catalog.values()]
+      .map((info) => ({ info, port: palette.from ? compatiblePort(info, palette.from) : null }))
+      .filter(({ info, port }) => (!palette.from || port) && matchesQuery(info, query));
+  }, [catalog, palette, query]);
+  if (!palette) return null;
+  const close = () => useEditor.setState({ palette: null });
+  const add = (i: number) => {
+    const item = items[i];
+    if (!item) return;
+    const doc = useEditor.getState().doc;
+    const id = freshId(doc, item.info.type);
+    const from = palette.from;
+    change(`add ${id}`, (d) => {
+      const node: (typeof d.nodes)[number] = { id, type: item.info.type, ui: { x: Math.round(palette.flowX), y: Math.round(palette.flowY) } };
+      if (from && item.port && from.side === 'source') node.inputs = { [item.port]: `${from.nodeId}.${from.port}` };
+      d.nodes.push(node);
+      if (from && item.port && from.side === 'target') {
+        const target = d.nodes.find((n) => n.id === from.nodeId)!;
+        target.inputs = { ...target.inputs, [from.port]: `${id}.${item.port}` };
+      }
+    });
+    useEditor.getState().select([id]);
+    close();
+  };
+  return (
+    <div className="palette-backdrop" onMouseDown={close}>
+      <div className="palette" style={{ left: Math.min(palette.x, window.innerWidth - 340), top: Math.min(palette.y, window.innerHeight - 420) }} onMouseDown={(e) => e.stopPropagation()} role="dialog" aria-label="Add node">
+        <input ref={input} placeholder={palette.from ? `nodes that take ${palette.from.type}…` : 'search nodes by name, family or port type…'} value={query}
+          onChange={(e) => { setQuery(e.target.value); setActive(0); }}
+          onKeyDown={(e) => {
+            if (e.key === 'Escape') close();
+            else if (e.key === 'ArrowDown') { setActive((a) => Math.min(items.length - 1, a + 1)); e.preventDefault(); }
+            else if (e.key === 'ArrowUp') { setActive((a) => Math.max(0, a - 1)); e.preventDefault(); }
+            else if (e.key === 'Enter') add(active);
+          }} />
+        <ul>
+          {items.map(({ info }, i) => (
+            <li key={info.type} className={i === active ? 'active' : ''} onMouseEnter={() => setActive(i)} onClick={() => add(i)} data-type={info.type}>
+              <span className="dot" style={{ background: familyColor(info.family) }} />
+              <b>{info.title}</b> <small>{info.type}</small>
+              <div className="desc">{info.description}</div>
+            </li>
+          ))}
+          {items.length === 0 && <li className="empty">no node matches</li>}
+        </ul>
+      </div>
+    </div>
+  );
+}

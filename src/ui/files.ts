@@ -1,0 +1,62 @@
+import { deflateSync, inflateSync, strFromU8, strToU8 } from 'fflate';
+import type { GraphDocument } from '../graph/document';
+import { serializeGraph } from '../graph/validate';
+import { getEngine } from './engine-client';
+import { useEditor } from './store';
+
+export const AUTOSAVE_KEY = 'unclip-studio:autosave:v1';
+
+/** Example graphs shipped in graphs/, by file name. */
+const exampleFiles = import.meta.glob('../../graphs/*.json', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
+export const EXAMPLES: Array<{ name: string; text: string; title: string; description: string }> = Object.entries(exampleFiles).map(([path, text]) => {
+  const meta = (JSON.parse(text) as { meta?: { title?: string; description?: string } }).meta ?? {};
+  return { name: path.split('/').pop()!.replace(/\.json$/, ''), text, title: meta.title ?? path, description: meta.description ?? '' };
+}).sort((a, b) => a.name.localeCompare(b.name));
+
+/** Validates text in the worker and, only if sound, replaces the document; otherwise shows every issue. */
+export async function openGraphText(text: string, source: string): Promise<boolean> {
+  const r = await getEngine().validateGraph(text);
+  if (!r.ok) {
+    useEditor.setState({ loadIssues: { source, issues: r.issues } });
+    return false;
+  }
+  useEditor.getState().replaceDoc(r.graph);
+  return true;
+}
+
+export function downloadGraph(doc: GraphDocument): void {
+  const blob = new Blob([serializeGraph(doc)], { type: 'application/json' });
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(blob);
+  a.download = `${(doc.meta?.title ?? 'graph').replace(/[^A-Za-z0-9_-]+/g, '-').toLowerCase() || 'graph'}.json`;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+}
+
+function toBase64Url(bytes: Uint8Array): string {
+  let s = '';
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function fromBase64Url(text: string): Uint8Array {
+  const s = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
+  return Uint8Array.from(s, (c) => c.charCodeAt(0));
+}
+
+/** A link carrying the graph deflated (fflate) in the URL hash. */
+export function shareLink(doc: GraphDocument): string {
+  const packed = toBase64Url(deflateSync(strToU8(serializeGraph(doc)), { level: 9 }));
+  return `${location.origin}${location.pathname}#graph=${packed}`;
+}
+
+/** The graph text in a share link's hash, or null. */
+export function graphFromHash(hash: string): string | null {
+  const m = /^#graph=([A-Za-z0-9_-]+)$/.exec(hash);
+  if (!m) return null;
+  try {
+    return strFromU8(inflateSync(fromBase64Url(m[1]!)));
+  } catch {
+    return '{"error": "the link is damaged"}';
+  }
+}

@@ -1,0 +1,50 @@
+import { proxy } from 'comlink';
+import type { NodeEvent } from '../engine/events';
+import { formatIssue } from '../graph/errors';
+import { getEngine } from './engine-client';
+import { useEditor } from './store';
+
+let runInFlight: Promise<void> | null = null;
+let rerunQueued = false;
+
+/** Sends the document to the worker and runs it (or what `targets` need); statuses come back as events. */
+export async function runGraph(targets?: string[]): Promise<void> {
+  if (runInFlight) {
+    rerunQueued = true;
+    await getEngine().cancel();
+    return runInFlight;
+  }
+  const store = useEditor.getState();
+  const engine = getEngine();
+  runInFlight = (async () => {
+    useEditor.setState({ running: true });
+    try {
+      const loaded = await engine.loadGraph(store.doc);
+      if (!loaded.ok) {
+        useEditor.getState().notify(`cannot run: ${loaded.issues.map(formatIssue).join('; ')}`, 'error');
+        return;
+      }
+      const onEvent = (e: NodeEvent) => {
+        const { status, progress, step, steps, ms, message, field, preview } = e;
+        useEditor.getState().setRunState(e.nodeId, { status, progress, step, steps, ms, message, field, ...(preview ? { preview } : status === 'queued' ? { preview: undefined } : {}) });
+      };
+      const result = await engine.run({ targets }, proxy(onEvent));
+      useEditor.setState((s) => ({ lastRun: result, runCounter: s.runCounter + 1 }));
+    } catch (e) {
+      useEditor.getState().notify(`run failed: ${(e as Error).message}`, 'error');
+    } finally {
+      useEditor.setState({ running: false });
+      runInFlight = null;
+      if (rerunQueued) {
+        rerunQueued = false;
+        void runGraph(targets);
+      }
+    }
+  })();
+  return runInFlight;
+}
+
+export async function cancelRun(): Promise<void> {
+  rerunQueued = false;
+  await getEngine().cancel();
+}

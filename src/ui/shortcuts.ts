@@ -1,0 +1,58 @@
+import { parseGraph } from '../graph/validate';
+import type { GraphDocument } from '../graph/document';
+import { CURRENT_VERSION, GRAPH_FORMAT } from '../graph/document';
+import { serializeGraph } from '../graph/validate';
+import { cloneNodes } from './graph-edits';
+import { cancelRun, runGraph } from './run';
+import { useEditor } from './store';
+
+export const SHORTCUTS: Array<[string, string]> = [
+  ['Space or Tab', 'add a node (palette at the cursor); double-click the canvas too'],
+  ['drag from a port to empty canvas', 'add a node that accepts it, already wired'],
+  ['Ctrl+Enter', 'run the graph'],
+  ['Escape', 'cancel the run / close a panel'],
+  ['Delete / Backspace', 'delete the selection'],
+  ['Ctrl+D', 'duplicate the selection'],
+  ['Ctrl+C / Ctrl+V', 'copy / paste nodes (as graph JSON, also between tabs)'],
+  ['Ctrl+Z / Ctrl+Shift+Z or Ctrl+Y', 'undo / redo'],
+  ['Ctrl+A', 'select all'],
+  ['B', 'bypass the selected nodes'],
+  ['F', 'fit the view'],
+  ['?', 'this help'],
+];
+
+/** The selected nodes as a graph document (what copy puts on the clipboard). */
+export function selectionAsGraph(): GraphDocument | null {
+  const { doc, selection } = useEditor.getState();
+  const nodes = doc.nodes.filter((n) => selection.includes(n.id));
+  if (!nodes.length) return null;
+  return { format: GRAPH_FORMAT, version: CURRENT_VERSION, nodes: structuredClone(nodes) };
+}
+
+/** Pastes graph JSON text (validated by the catalog's rules for the pasted nodes alone). */
+export function pasteGraphText(text: string, validate: (t: string) => GraphDocument | null): void {
+  const pasted = validate(text);
+  if (!pasted) return;
+  const { doc } = useEditor.getState();
+  const copies = cloneNodes(doc, pasted.nodes, 40, 40, true);
+  useEditor.getState().change(`paste ${copies.length} nodes`, (d) => { d.nodes.push(...copies); });
+  useEditor.getState().select(copies.map((n) => n.id));
+}
+
+export function duplicateSelection(): void {
+  const g = selectionAsGraph();
+  if (!g) return;
+  const copies = cloneNodes(useEditor.getState().doc, g.nodes, 40, 40, true);
+  useEditor.getState().change(`duplicate ${copies.length} nodes`, (d) => { d.nodes.push(...copies); });
+  useEditor.getState().select(copies.map((n) => n.id));
+}
+
+export function bypassSelection(): void {
+  const { selection } = useEditor.getState();
+  if (!selection.length) return;
+  useEditor.getState().change(`bypass ${selection.join(', ')}`, (d) => {
+    for (const n of d.nodes) if (selection.includes(n.id)) { if (n.bypass) delete n.bypass; else n.bypass = true; }
+  });
+}
+
+export { parseGraph, serializeGraph, runGraph, cancelRun };

@@ -1,0 +1,111 @@
+import type { Draft } from 'immer';
+import { create } from 'zustand';
+import type { NodeInfo } from '../engine/api';
+import type { ImagePreview, NodeStatus, RunResult } from '../engine/events';
+import { emptyGraph, type GraphDocument, type GraphNode } from '../graph/document';
+import type { GraphIssue } from '../graph/errors';
+import { edit, HISTORY_LIMIT, redoEdit, undoEdit, type Edit } from './history';
+
+export interface NodeRunState {
+  status: NodeStatus;
+  progress?: number;
+  step?: number;
+  steps?: number;
+  ms?: number;
+  message?: string;
+  field?: string;
+  preview?: ImagePreview;
+}
+
+export interface EditorState {
+  doc: GraphDocument;
+  catalog: Map<string, NodeInfo>;
+  selection: string[];
+  run: Record<string, NodeRunState>;
+  lastRun: RunResult | null;
+  running: boolean;
+  runOnChange: boolean;
+  past: Edit[];
+  future: Edit[];
+  loadIssues: { source: string; issues: GraphIssue[] } | null;
+  notice: { text: string; kind: 'info' | 'error' } | null;
+  /** Bumped after each run so views re-read outputs. */
+  runCounter: number;
+  /** The port being dragged from, to highlight compatible ports. */
+  connecting: { nodeId: string; port: string; side: 'source' | 'target'; type: string } | null;
+  palette: { x: number; y: number; flowX: number; flowY: number; from?: EditorState['connecting'] } | null;
+  helpOpen: boolean;
+
+  setCatalog(nodes: NodeInfo[]): void;
+  /** Applies an undoable edit to the document. */
+  change(label: string, recipe: (doc: Draft<GraphDocument>) => void): void;
+  /** Replaces the document (open, new, example); clears history and run state. */
+  replaceDoc(doc: GraphDocument): void;
+  undo(): void;
+  redo(): void;
+  select(ids: string[]): void;
+  setRunState(nodeId: string, s: NodeRunState): void;
+  resetRunState(ids: string[]): void;
+  notify(text: string, kind?: 'info' | 'error'): void;
+}
+
+export const useEditor = create<EditorState>((set, get) => ({
+  doc: emptyGraph(),
+  catalog: new Map(),
+  selection: [],
+  run: {},
+  lastRun: null,
+  running: false,
+  runOnChange: false,
+  past: [],
+  future: [],
+  loadIssues: null,
+  notice: null,
+  runCounter: 0,
+  connecting: null,
+  palette: null,
+  helpOpen: false,
+
+  setCatalog: (nodes) => set({ catalog: new Map(nodes.map((n) => [n.type, n])) }),
+  change: (label, recipe) => {
+    const [doc, e] = edit(get().doc, label, recipe);
+    if (!e) return;
+    set((s) => ({ doc, past: [...s.past.slice(-HISTORY_LIMIT + 1), e], future: [] }));
+  },
+  replaceDoc: (doc) => set({ doc, past: [], future: [], run: {}, lastRun: null, selection: [], loadIssues: null }),
+  undo: () => {
+    const { past, doc } = get();
+    const e = past[past.length - 1];
+    if (!e) return;
+    set((s) => ({ doc: undoEdit(doc, e), past: s.past.slice(0, -1), future: [e, ...s.future] }));
+  },
+  redo: () => {
+    const { future, doc } = get();
+    const e = future[0];
+    if (!e) return;
+    set((s) => ({ doc: redoEdit(doc, e), future: s.future.slice(1), past: [...s.past, e] }));
+  },
+  select: (ids) => set({ selection: ids }),
+  setRunState: (nodeId, st) => set((s) => ({ run: { ...s.run, [nodeId]: { ...s.run[nodeId], ...st } } })),
+  resetRunState: (ids) => set((s) => {
+    const run = { ...s.run };
+    for (const id of ids) delete run[id];
+    return { run };
+  }),
+  notify: (text, kind = 'info') => {
+    set({ notice: { text, kind } });
+    setTimeout(() => { if (get().notice?.text === text) set({ notice: null }); }, kind === 'error' ? 6000 : 3000);
+  },
+}));
+
+export function nodeById(doc: GraphDocument, id: string): GraphNode | undefined {
+  return doc.nodes.find((n) => n.id === id);
+}
+
+/** A fresh id for a node of a type: "slerp", "slerp_2", ... */
+export function freshId(doc: GraphDocument, type: string, taken = new Set<string>()): string {
+  const base = (type.split('/').pop() ?? 'node').replace(/[^A-Za-z0-9_]/g, '_').replace(/^[^A-Za-z_]/, 'n');
+  const used = new Set([...doc.nodes.map((n) => n.id), ...taken]);
+  if (!used.has(base)) return base;
+  for (let i = 2; ; i++) if (!used.has(`${base}_${i}`)) return `${base}_${i}`;
+}

@@ -1,0 +1,85 @@
+import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createRegistry } from '../nodes/index';
+import { nodeServices } from '../src/engine/node-services';
+import { Engine } from '../src/engine/scheduler';
+import type { Scores } from '../src/engine/values';
+import { createModelRuntime } from '../src/models/runtime-node';
+import type { ModelRuntime } from '../src/models/runtime';
+
+const dir = new URL('../graphs/', import.meta.url);
+const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+let models: ModelRuntime | undefined;
+beforeAll(async () => { models = await createModelRuntime(); });
+
+const engine = () => new Engine(createRegistry(), nodeServices({ models }));
+
+describe('example graphs', () => {
+  it('exist', () => expect(files.length).toBeGreaterThanOrEqual(4));
+
+  it.each(files)('%s loads, runs every node, and has a title and a description', async (file) => {
+    const e = engine();
+    const doc = e.load(readFileSync(new URL(file, dir), 'utf8'));
+    expect(doc.meta?.title).toBeTruthy();
+    expect(doc.meta?.description).toBeTruthy();
+    const r = await e.run();
+    const failed = Object.entries(r.nodes).filter(([, n]) => n.status !== 'done').map(([id, n]) => `${id}: ${n.message}`);
+    expect(failed).toEqual([]);
+    expect(r.ran).toBe(doc.nodes.length);
+  });
+
+  it('zero-shot-classify picks the right label and changing the labels re-runs only what depends on them', async () => {
+    const e = engine();
+    e.load(readFileSync(new URL('zero-shot-classify.json', dir), 'utf8'));
+    await e.run();
+    expect(e.outputsOf('classify')!.top).toEqual(['red circle']);
+    e.setParam('labels', 'text', 'blue square\nred circle');
+    const r = await e.run();
+    expect(r.ran).toBe(2); // labels and classify; the image and the model come from the cache
+    const probs = e.outputsOf('classify')!.probabilities as Scores;
+    expect(probs.labels).toEqual(['blue square', 'red circle']);
+    expect(probs.values.data[1]).toBeGreaterThan(0.5);
+  });
+
+  it('clip-rank puts first the candidate whose full description is the query', async () => {
+    const e = engine();
+    e.load(readFileSync(new URL('clip-rank.json', dir), 'utf8'));
+    await e.run();
+    const scenes = e.outputsOf('candidates')!.scene as string[];
+    for (const pick of [2, 5]) {
+      e.setParam('query', 'text', scenes[pick]!);
+      const r = await e.run();
+      expect(r.ran).toBe(2); // the query and the ranking; candidates and model are cached
+      expect((e.outputsOf('rank')!.order as string[])[0]).toBe(`image ${pick}`);
+    }
+    expect((e.outputsOf('rank')!.top as { shape: number[] }).shape).toEqual([2, 64, 64, 3]);
+  });
+
+  it('caption-similarity has its largest entries on the diagonal', async () => {
+    const e = engine();
+    e.load(readFileSync(new URL('caption-similarity.json', dir), 'utf8'));
+    await e.run();
+    const m = (e.outputsOf('similarity')!.matrix as Scores).values;
+    for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) if (i !== j) expect(m.data[i * 4 + i]!).toBeGreaterThan(m.data[i * 4 + j]!);
+  });
+});
+
+describe('zero-shot-classify from the command line', () => {
+  it('classifies any picture given with --set image.src and labels.text', async () => {
+    const root = new URL('..', import.meta.url).pathname;
+    const { stdout } = await promisify(execFile)('npx', ['tsx', 'src/cli/main.ts', 'run', 'graphs/zero-shot-classify.json',
+      '--set', 'image.src=public/examples/blue-square.png', '--set', 'labels.text=red circle\\nblue square\\nyellow triangle', '--json'], { cwd: root });
+    const out = JSON.parse(stdout);
+    expect(out.nodes.classify.outputs.top.value).toEqual(['blue square']);
+    expect(out.nodes.classify.outputs.probabilities.value.labels).toEqual(['red circle', 'blue square', 'yellow triangle']);
+  });
+
+  it('names the node and param when the picture is missing or not a PNG', async () => {
+    const root = new URL('..', import.meta.url).pathname;
+    const r = await promisify(execFile)('npx', ['tsx', 'src/cli/main.ts', 'run', 'graphs/zero-shot-classify.json', '--set', 'image.src=package.json'], { cwd: root }).catch((e) => e);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/node "image": package\.json is not a PNG file/);
+  });
+});

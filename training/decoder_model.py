@@ -1,0 +1,55 @@
+"""The mini-unCLIP decoder: a 32x32 U-Net conditioned, as in unCLIP, on the CLIP image
+embedding (projected into the timestep embedding and into 4 extra context tokens) and,
+GLIDE-style, on the caption's token features. Predicts v (v-parameterization)."""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from unclip_common import CrossAttention, ResBlock, timestep_embedding
+
+
+class Decoder(nn.Module):
+    def __init__(self, embed_dim=128, text_width=128, ch=(32, 64, 96), ctx_dim=128, extra_tokens=4, in_ch=3, cond_ch=0):
+        super().__init__()
+        temb = ch[0] * 4
+        self.ch0 = ch[0]
+        self.extra_tokens = extra_tokens
+        self.ctx_dim = ctx_dim
+        self.time = nn.Sequential(nn.Linear(ch[0], temb), nn.SiLU(), nn.Linear(temb, temb))
+        self.emb_time = nn.Linear(embed_dim, temb)
+        self.emb_tokens = nn.Linear(embed_dim, extra_tokens * ctx_dim)
+        self.text_proj = nn.Linear(text_width, ctx_dim)
+        self.inp = nn.Conv2d(in_ch + cond_ch, ch[0], 3, padding=1)
+        self.d0 = ResBlock(ch[0], ch[0], temb)
+        self.down0 = nn.Conv2d(ch[0], ch[0], 3, stride=2, padding=1)      # 16
+        self.d1 = ResBlock(ch[0], ch[1], temb)
+        self.a1 = CrossAttention(ch[1], ctx_dim)
+        self.down1 = nn.Conv2d(ch[1], ch[1], 3, stride=2, padding=1)      # 8
+        self.d2 = ResBlock(ch[1], ch[2], temb)
+        self.a2 = CrossAttention(ch[2], ctx_dim)
+        self.mid = ResBlock(ch[2], ch[2], temb)
+        self.am = CrossAttention(ch[2], ctx_dim)
+        self.u2 = ResBlock(ch[2] + ch[2], ch[2], temb)
+        self.ua2 = CrossAttention(ch[2], ctx_dim)
+        self.up1 = nn.Conv2d(ch[2], ch[1], 3, padding=1)
+        self.u1 = ResBlock(ch[1] + ch[1], ch[1], temb)
+        self.ua1 = CrossAttention(ch[1], ctx_dim)
+        self.up0 = nn.Conv2d(ch[1], ch[0], 3, padding=1)
+        self.u0 = ResBlock(ch[0] + ch[0], ch[0], temb)
+        self.out = nn.Sequential(nn.GroupNorm(8, ch[0]), nn.SiLU(), nn.Conv2d(ch[0], in_ch, 3, padding=1))
+
+    def forward(self, x_t, timestep, image_embed, text_tokens, text_mask):
+        b = x_t.shape[0]
+        temb = self.time(timestep_embedding(timestep, self.ch0)) + self.emb_time(image_embed)
+        ctx = torch.cat([self.emb_tokens(image_embed).reshape(b, self.extra_tokens, self.ctx_dim), self.text_proj(text_tokens)], dim=1)
+        mask = torch.cat([torch.ones(b, self.extra_tokens), text_mask], dim=1)
+        h0 = self.d0(self.inp(x_t), temb)
+        h1 = self.a1(self.d1(self.down0(h0), temb), ctx, mask)
+        h2 = self.a2(self.d2(self.down1(h1), temb), ctx, mask)
+        m = self.am(self.mid(h2, temb), ctx, mask)
+        u = self.ua2(self.u2(torch.cat([m, h2], 1), temb), ctx, mask)
+        u = self.up1(F.interpolate(u, scale_factor=2, mode="nearest"))
+        u = self.ua1(self.u1(torch.cat([u, h1], 1), temb), ctx, mask)
+        u = self.up0(F.interpolate(u, scale_factor=2, mode="nearest"))
+        u = self.u0(torch.cat([u, h0], 1), temb)
+        return self.out(u)

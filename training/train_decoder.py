@@ -1,0 +1,58 @@
+"""Trains the mini-unCLIP decoder (32x32) on ShapesWorld with the frozen mini-CLIP.
+
+  python3 training/train_decoder.py --out training/runs/decoder --minutes 60
+
+v-prediction, cosine schedule, EMA. As in unCLIP, the CLIP image embedding is zeroed
+10% of the time and the caption dropped (replaced by the empty caption) 50% of the time,
+so classifier-free guidance and text-only (GLIDE-style) decoding both work.
+"""
+import argparse
+
+import torch
+import torch.nn.functional as F
+
+from decoder_model import Decoder
+from unclip_common import Batches, T_STEPS, alphas_cumprod, common_args, load_clip, text_features, train_loop
+
+
+def main():
+    p = argparse.ArgumentParser()
+    common_args(p, steps=20000, lr=1e-3, batch=48)
+    p.add_argument("--p-drop-image", type=float, default=0.1)
+    p.add_argument("--p-drop-text", type=float, default=0.5)
+    args = p.parse_args()
+    torch.manual_seed(args.seed)
+    clip = load_clip(args.clip)
+    batches = Batches(args.data, args.seed)
+    model = Decoder()
+    abar = alphas_cumprod()
+    empty = torch.zeros(1, 16, dtype=torch.int64)
+    empty[0, 0], empty[0, 1] = batches.tok.start, batches.tok.end
+    _, empty_feats, empty_mask = text_features(clip, empty)
+    print(f"decoder: {sum(p.numel() for p in model.parameters())} parameters", flush=True)
+
+    def step_fn(step):
+        _, x64, ids, _ = batches.sample(args.batch)
+        with torch.no_grad():
+            img_emb = clip.image(x64)
+        _, feats, mask = text_features(clip, ids)
+        x0 = F.avg_pool2d(x64, 2)
+        b = x0.shape[0]
+        drop_img = torch.rand(b) < args.p_drop_image
+        img_emb = img_emb.masked_fill(drop_img[:, None], 0.0)
+        drop_txt = torch.rand(b) < args.p_drop_text
+        feats = torch.where(drop_txt[:, None, None], empty_feats.expand(b, -1, -1), feats)
+        mask = torch.where(drop_txt[:, None], empty_mask.expand(b, -1), mask)
+        t = torch.randint(0, T_STEPS, (b,))
+        a = abar[t][:, None, None, None]
+        noise = torch.randn_like(x0)
+        x_t = a.sqrt() * x0 + (1 - a).sqrt() * noise
+        v = a.sqrt() * noise - (1 - a).sqrt() * x0
+        pred = model(x_t, t.float(), img_emb, feats, mask)
+        return F.mse_loss(pred, v)
+
+    train_loop("decoder", model, args, step_fn)
+
+
+if __name__ == "__main__":
+    main()
