@@ -63,7 +63,13 @@ export function Canvas() {
     }
   }, [onNodesChangeBase]);
 
-  const onNodeDragStop = useCallback((_: unknown, __: Node, dragged: Node[]) => {
+  const onNodeDragStop = useCallback((_: unknown, __: Node, all: Node[]) => {
+    const doc = useEditor.getState().doc;
+    const dragged = all.filter((m) => {
+      const n = doc.nodes.find((x) => x.id === m.id);
+      return n && (Math.round(m.position.x) !== (n.ui?.x ?? 0) || Math.round(m.position.y) !== (n.ui?.y ?? 0));
+    });
+    if (!dragged.length) return; // a click, not a move: no edit
     change(dragged.length > 1 ? `move ${dragged.length} nodes` : `move ${dragged[0]?.id}`, (d) => {
       for (const m of dragged) {
         const n = d.nodes.find((x) => x.id === m.id);
@@ -108,19 +114,18 @@ export function Canvas() {
 
   const isValidConnection = useCallback((c: Connection | Edge) => refusalOf(c) === null, []);
 
-  const onNodesDelete = useCallback((deleted: Node[]) => {
-    const ids = new Set(deleted.map((n) => n.id));
-    change(`delete ${[...ids].join(', ')}`, (d) => removeNodes(d, ids));
-    useEditor.getState().select([]);
-  }, [change]);
-
-  const onEdgesDelete = useCallback((deleted: Edge[]) => {
-    change(`disconnect ${deleted.map((e) => e.id).join(', ')}`, (d) => {
-      for (const e of deleted) {
+  // One undoable edit for a deletion, whether it removes nodes (and their edges) or only edges.
+  const onDelete = useCallback(({ nodes: gone, edges: cut }: { nodes: Node[]; edges: Edge[] }) => {
+    const ids = new Set(gone.map((n) => n.id));
+    const label = ids.size ? `delete ${[...ids].join(', ')}` : `disconnect ${cut.map((e) => e.id).join(', ')}`;
+    change(label, (d) => {
+      for (const e of cut) {
         const n = d.nodes.find((x) => x.id === e.target);
         if (n?.inputs) delete n.inputs[e.targetHandle!];
       }
+      if (ids.size) removeNodes(d, ids);
     });
+    if (ids.size) useEditor.getState().select([]);
   }, [change]);
 
   const onPaneDoubleClick = useCallback((e: React.MouseEvent) => {
@@ -134,7 +139,7 @@ export function Canvas() {
       onNodesChange={onNodesChange} onNodeDragStop={onNodeDragStop}
       onConnect={onConnect} onConnectStart={onConnectStart} onConnectEnd={onConnectEnd}
       isValidConnection={isValidConnection}
-      onNodesDelete={onNodesDelete} onEdgesDelete={onEdgesDelete}
+      onDelete={onDelete}
       onDoubleClick={(e) => { if ((e.target as HTMLElement).classList.contains('react-flow__pane')) onPaneDoubleClick(e); }}
       zoomOnDoubleClick={false}
       deleteKeyCode={['Delete', 'Backspace']}

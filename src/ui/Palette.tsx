@@ -21,6 +21,11 @@ export function matchesQuery(info: NodeInfo, q: string): boolean {
   return q.toLowerCase().split(/\s+/).every((w) => hay.includes(w));
 }
 
+function nameMatches(info: NodeInfo, q: string): boolean {
+  const hay = `${info.title} ${info.type}`.toLowerCase();
+  return q.toLowerCase().split(/\s+/).every((w) => hay.includes(w));
+}
+
 /** The searchable node palette: opens at the cursor; from a dangling connection it offers only compatible nodes. */
 export function Palette() {
   const palette = useEditor((s) => s.palette);
@@ -34,7 +39,8 @@ export function Palette() {
     if (!palette) return [];
     return [...catalog.values()]
       .map((info) => ({ info, port: palette.from ? compatiblePort(info, palette.from) : null }))
-      .filter(({ info, port }) => (!palette.from || port) && matchesQuery(info, query));
+      .filter(({ info, port }) => (!palette.from || port) && matchesQuery(info, query))
+      .sort((a, b) => Number(nameMatches(b.info, query)) - Number(nameMatches(a.info, query)));
   }, [catalog, palette, query]);
   if (!palette) return null;
   const close = () => useEditor.setState({ palette: null });

@@ -1,0 +1,172 @@
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { launchBrowser, snap, startServer } from './harness';
+
+let server: Awaited<ReturnType<typeof startServer>>;
+let browser: Browser;
+let page: Page;
+const tmp = mkdtempSync(join(tmpdir(), 'e2e-'));
+
+beforeAll(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function openEditor(): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+  const p = await context.newPage();
+  p.on('pageerror', (e) => console.error('pageerror:', e.message));
+  await p.goto(server.url);
+  await p.waitForSelector('.canvas[data-ready=yes]');
+  return p;
+}
+
+/** The graph as the Save button writes it. */
+async function saved(p: Page): Promise<{ nodes: Array<{ id: string; params?: Record<string, unknown>; inputs?: Record<string, string> }>; meta?: { title?: string } }> {
+  const [download] = await Promise.all([p.waitForEvent('download'), p.getByRole('button', { name: 'Save' }).click()]);
+  return JSON.parse(readFileSync((await download.path())!, 'utf8'));
+}
+
+async function openFile(p: Page, name: string, text: string): Promise<void> {
+  const path = join(tmp, name);
+  writeFileSync(path, text);
+  await p.setInputFiles('[data-testid=open-file]', path);
+}
+
+async function dragPort(p: Page, from: string, to: string): Promise<void> {
+  const a = await p.locator(from).boundingBox();
+  const b = await p.locator(to).boundingBox();
+  await p.mouse.move(a!.x + a!.width / 2, a!.y + a!.height / 2);
+  await p.mouse.down();
+  await p.mouse.move((a!.x + b!.x) / 2, (a!.y + b!.y) / 2, { steps: 5 });
+  await p.mouse.move(b!.x + b!.width / 2, b!.y + b!.height / 2, { steps: 5 });
+  await p.mouse.up();
+}
+
+describe('the editor in Chromium', () => {
+  beforeEach(async () => { page = await openEditor(); });
+
+  it('opens the default example and runs it to an output shown in the inspector', async () => {
+    await snap(page, 'default-graph');
+    expect(await page.locator('.gnode').count()).toBeGreaterThan(5);
+    await page.getByTestId('run').click();
+    await page.waitForSelector('[data-testid=run-summary]');
+    expect(await page.getByTestId('run-summary').textContent()).toMatch(/^done in \d+ ms · \d+ run · 0 cached/);
+    expect(await page.locator('.status-done').count()).toBe(await page.locator('.gnode').count());
+    await page.locator('.gnode[data-node-id=similarity] .gnode-name').click();
+    await page.waitForSelector('.inspector .matrix');
+    expect(await page.locator('.inspector .matrix td').count()).toBe(16);
+    await page.locator('.gnode[data-node-id=red] .gnode-name').click();
+    await page.waitForSelector('.inspector canvas.pixelated');
+    await snap(page, 'ran-inspecting-image');
+    // a second run comes from the cache
+    await page.getByTestId('run').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=run-summary]')?.textContent?.includes(' 0 run'));
+    await page.context().close();
+  });
+
+  it('refuses a connection the types forbid, saying why', async () => {
+    await dragPort(page, '.react-flow__handle[data-nodeid=captions][data-handleid=text].source', '.react-flow__handle[data-nodeid=images][data-handleid=d].target');
+    await page.waitForSelector('[data-testid=notice]');
+    expect(await page.getByTestId('notice').textContent()).toMatch(/connection refused: a Text output cannot feed a Embedding input/);
+    await snap(page, 'connection-refused');
+    const doc = await saved(page);
+    expect(doc.nodes.find((n) => n.id === 'images')!.inputs!.d).toBe('img_pink.embedding'); // unchanged
+    // an allowed connection is made, and replaces the old edge of that input
+    await dragPort(page, '.react-flow__handle[data-nodeid=img_red][data-handleid=embedding].source', '.react-flow__handle[data-nodeid=images][data-handleid=d].target');
+    const after = await saved(page);
+    expect(after.nodes.find((n) => n.id === 'images')!.inputs!.d).toBe('img_red.embedding');
+    await page.context().close();
+  });
+
+  it('undo and redo restore the exact graph', async () => {
+    const original = await saved(page);
+    const prompt = page.locator('.gnode[data-node-id=red] input[data-param=caption]');
+    await prompt.fill('a small green cross');
+    await prompt.press('Enter');
+    await page.locator('.gnode[data-node-id=picture_names] .gnode-name').click();
+    await page.keyboard.press('Delete');
+    await page.waitForFunction(() => !document.querySelector('.gnode[data-node-id=picture_names]'));
+    const edited = await saved(page);
+    expect(edited.nodes.length).toBe(original.nodes.length - 1);
+    await snap(page, 'edited');
+    await page.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('Control+z');
+    await page.keyboard.press('Control+z');
+    expect(await saved(page)).toEqual(original);
+    await page.keyboard.press('Control+Shift+z');
+    await page.keyboard.press('Control+Shift+z');
+    expect(await saved(page)).toEqual(edited);
+    await page.context().close();
+  });
+
+  it('save then open round-trips the graph', async () => {
+    const before = await saved(page);
+    await page.getByRole('button', { name: 'New', exact: true }).click();
+    await page.waitForFunction(() => document.querySelectorAll('.gnode').length === 0);
+    await openFile(page, 'roundtrip.json', JSON.stringify(before));
+    await page.waitForFunction(() => document.querySelectorAll('.gnode').length > 0);
+    expect(await saved(page)).toEqual(before);
+    await page.context().close();
+  });
+
+  it('a broken file shows every error, each naming its node, and keeps the current graph', async () => {
+    const before = await saved(page);
+    await openFile(page, 'broken.json', JSON.stringify({
+      format: 'unclip-studio/graph', version: 1, meta: { title: '<img src=x onerror="window.__pwned=1">' },
+      nodes: [
+        { id: 'a', type: 'embedding/normalize', inputs: { in: 'b.out' } },
+        { id: 'b', type: 'embedding/normalize', inputs: { in: 'a.out' } },
+        { id: 'c', type: 'no/such-node' },
+        { id: 'd', type: 'embedding/slerp', params: { t: 5 }, inputs: { a: 'a.out', b: 'a.out' } },
+      ],
+    }));
+    await page.waitForSelector('[data-testid=load-issues]');
+    const text = await page.getByTestId('load-issues').textContent();
+    expect(text).toMatch(/broken\.json was not opened/);
+    expect(text).toMatch(/node "c" type: unknown node type "no\/such-node"/);
+    expect(text).toMatch(/node "d" params\.t: must be between 0 and 1/);
+    expect(text).toMatch(/cycle: .*"a".*"b"/);
+    await snap(page, 'broken-file');
+    expect(await saved(page)).toEqual(before);
+    // text from a file is shown as text, never as HTML
+    await openFile(page, 'title.json', JSON.stringify({ format: 'unclip-studio/graph', version: 1, meta: { title: '<img src=x onerror="window.__pwned=1">' }, nodes: [] }));
+    await page.waitForFunction(() => document.querySelector('.toolbar .title')?.textContent?.includes('<img'));
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.locator('.toolbar .title img').count()).toBe(0);
+    await page.context().close();
+  });
+
+  it('autosave survives a reload', async () => {
+    const caption = page.locator('.gnode[data-node-id=blue] input[data-param=caption]');
+    await caption.fill('a small purple cross');
+    await caption.press('Enter');
+    await page.waitForTimeout(600);
+    await page.reload();
+    await page.waitForSelector('.canvas[data-ready=yes]');
+    await expect.poll(() => page.locator('.gnode[data-node-id=blue] input[data-param=caption]').inputValue()).toBe('a small purple cross');
+    await snap(page, 'after-reload');
+    await page.context().close();
+  });
+
+  it('adds a node from the palette, filtered by typing', async () => {
+    await page.mouse.move(700, 450);
+    await page.locator('.react-flow__pane').click({ position: { x: 600, y: 40 } });
+    await page.keyboard.press('Space');
+    await page.waitForSelector('.palette input');
+    await page.keyboard.type('slerp');
+    expect(await page.locator('.palette li[data-type]').first().getAttribute('data-type')).toBe('embedding/slerp');
+    expect(await page.locator('.palette li[data-type]').count()).toBeLessThan(5);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('.gnode[data-type="embedding/slerp"]');
+    await snap(page, 'palette-added');
+    await page.context().close();
+  });
+});
