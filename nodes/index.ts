@@ -24,6 +24,13 @@ import imageEncode from './clip/image-encode';
 import zeroShot from './rank/zero-shot-classify';
 import clipRank from './rank/clip-rank';
 import nearestCaptions from './embedding/nearest-captions';
+import interpolate from './embedding/interpolate';
+import imageConcat from './image/concat';
+import loadDiffusion from './diffusion/load-model';
+import prior from './diffusion/prior';
+import decode from './diffusion/decode';
+import ddimInvert from './diffusion/ddim-invert';
+import upsample from './diffusion/upsample';
 
 /** Every node type, in palette order. Add a node: write its file, list it here. */
 export const NODE_DEFINITIONS: readonly NodeDefinition[] = [
@@ -34,6 +41,8 @@ export const NODE_DEFINITIONS: readonly NodeDefinition[] = [
   renderScene, loadImage,
   loadClip, tokenize, textEncode, imageEncode,
   zeroShot, clipRank, nearestCaptions,
+  interpolate, imageConcat,
+  loadDiffusion, prior, decode, ddimInvert, upsample,
 ];
 
 export function createRegistry(extra: readonly NodeDefinition[] = []): Map<string, NodeDefinition> {

@@ -12,7 +12,7 @@ from unclip_common import timestep_embedding
 
 
 class Prior(nn.Module):
-    def __init__(self, embed_dim=128, text_width=128, context=16, width=192, layers=4, heads=4):
+    def __init__(self, embed_dim=128, text_width=128, context=16, width=128, layers=4, heads=4):
         super().__init__()
         self.embed_dim = embed_dim
         self.width = width

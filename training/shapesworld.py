@@ -9,6 +9,7 @@ MAGIC = b"SWDS0001"
 
 class ShapesWorldDataset:
     def __init__(self, path):
+        self.path = path
         with open(path, "rb") as f:
             magic = f.read(8)
             if magic != MAGIC:

@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from decoder_model import Decoder
-from unclip_common import Batches, T_STEPS, alphas_cumprod, common_args, load_clip, text_features, train_loop
+from unclip_common import Batches, T_STEPS, alphas_cumprod, common_args, image_embeddings, load_clip, text_features, train_loop
 
 
 def main():
@@ -24,6 +24,7 @@ def main():
     torch.manual_seed(args.seed)
     clip = load_clip(args.clip)
     batches = Batches(args.data, args.seed)
+    embeds = image_embeddings(clip, batches.ds, args.clip)
     model = Decoder()
     abar = alphas_cumprod()
     empty = torch.zeros(1, 16, dtype=torch.int64)
@@ -32,9 +33,8 @@ def main():
     print(f"decoder: {sum(p.numel() for p in model.parameters())} parameters", flush=True)
 
     def step_fn(step):
-        _, x64, ids, _ = batches.sample(args.batch)
-        with torch.no_grad():
-            img_emb = clip.image(x64)
+        idx, x64, ids, _ = batches.sample(args.batch)
+        img_emb = embeds[torch.from_numpy(idx)]
         _, feats, mask = text_features(clip, ids)
         x0 = F.avg_pool2d(x64, 2)
         b = x0.shape[0]

@@ -12,26 +12,26 @@ import torch
 import torch.nn.functional as F
 
 from prior_model import Prior
-from unclip_common import Batches, T_STEPS, alphas_cumprod, common_args, load_clip, text_features, train_loop
+from unclip_common import Batches, T_STEPS, alphas_cumprod, common_args, image_embeddings, load_clip, text_features, train_loop
 
 
 def main():
     p = argparse.ArgumentParser()
-    common_args(p, steps=6000, lr=5e-4, batch=256)
+    common_args(p, steps=6000, lr=5e-4, batch=128)
     p.add_argument("--p-drop-text", type=float, default=0.1)
     args = p.parse_args()
     torch.manual_seed(args.seed)
     clip = load_clip(args.clip)
     batches = Batches(args.data, args.seed + 1)
+    embeds = image_embeddings(clip, batches.ds, args.clip)
     model = Prior()
     abar = alphas_cumprod()
     scale = math.sqrt(clip.text.projection.out_features)
     print(f"prior: {sum(p.numel() for p in model.parameters())} parameters", flush=True)
 
     def step_fn(step):
-        _, x64, ids, _ = batches.sample(args.batch)
-        with torch.no_grad():
-            img_emb = clip.image(x64)
+        idx, ids = batches.sample_ids(args.batch)
+        img_emb = embeds[idx]
         txt_emb, feats, mask = text_features(clip, ids)
         b = ids.shape[0]
         drop = torch.rand(b) < args.p_drop_text

@@ -60,11 +60,39 @@ class Batches:
         self.tok = WordTokenizer(VOCAB)
         self.rng = np.random.default_rng(seed)
 
+    def sample_ids(self, n):
+        """Dataset indices and caption ids only (no pixels)."""
+        idx = np.sort(self.rng.choice(self.ds.count, size=n, replace=False))
+        caps = [self.ds.captions[i][self.rng.integers(len(self.ds.captions[i]))] for i in idx]
+        return torch.from_numpy(idx), torch.from_numpy(self.tok.encode_batch(caps))
+
     def sample(self, n):
         idx = np.sort(self.rng.choice(self.ds.count, size=n, replace=False))
         caps = [self.ds.captions[i][self.rng.integers(len(self.ds.captions[i]))] for i in idx]
         x = torch.from_numpy(np.asarray(self.ds.images[idx], dtype=np.float32)).permute(0, 3, 1, 2) / 127.5 - 1.0
         return idx, x, torch.from_numpy(self.tok.encode_batch(caps)), caps
+
+
+def image_embeddings(clip, ds, clip_path, chunk=512):
+    """CLIP image embeddings of every dataset image, computed once and cached next to the dataset."""
+    stamp = f"{os.path.getsize(clip_path)}-{int(os.path.getmtime(clip_path))}-{ds.count}"
+    cache = os.path.join(os.path.dirname(os.path.abspath(ds_path_of(ds))), f"clip-image-embeds-{stamp}.npy")
+    if os.path.exists(cache):
+        return torch.from_numpy(np.load(cache))
+    out = np.zeros((ds.count, clip.image.head[-1].out_features), dtype=np.float32)
+    t0 = time.time()
+    with torch.no_grad():
+        for s in range(0, ds.count, chunk):
+            x = torch.from_numpy(np.asarray(ds.images[s:s + chunk], dtype=np.float32)).permute(0, 3, 1, 2) / 127.5 - 1.0
+            out[s:s + chunk] = clip.image(x).numpy()
+            if (s // chunk) % 40 == 0:
+                print(f"embedding images: {s + len(x)}/{ds.count} ({time.time() - t0:.0f} s)", flush=True)
+    np.save(cache, out)
+    return torch.from_numpy(out)
+
+
+def ds_path_of(ds):
+    return ds.path
 
 
 def text_features(clip, ids):

@@ -40,6 +40,18 @@ export const modelEntrySchema = z.strictObject({
     layout: z.literal('NCHW'),
   }).optional(),
   tokenizer: tokenizerSchema.optional(),
+  /** Diffusion models: how to sample them. */
+  diffusion: z.strictObject({
+    schedule: z.literal('cosine'),
+    trainSteps: z.number().int().positive(),
+    parameterization: z.enum(['eps', 'v', 'x0']),
+    /** The CLIP model whose embeddings and caption features it was trained on. */
+    clip: z.string().optional(),
+    /** Prior: embeddings are multiplied by this before diffusion (unit variance per coordinate). */
+    embedScale: z.number().positive().optional(),
+    resolution: z.number().int().positive().optional(),
+    conditioning: z.string().optional(),
+  }).optional(),
   card: z.record(z.string(), z.unknown()).optional(),
 });
 
@@ -52,6 +64,7 @@ export const manifestSchema = z.strictObject({
 export type ModelEntry = z.infer<typeof modelEntrySchema>;
 export type Manifest = z.infer<typeof manifestSchema>;
 export type TokenizerSpec = z.infer<typeof tokenizerSchema>;
+export type DiffusionSpec = NonNullable<ModelEntry['diffusion']>;
 
 export class ModelError extends Error {
   constructor(readonly modelId: string, message: string) {

@@ -1,0 +1,36 @@
+import type { RunContext } from '../../src/engine/define';
+import type { ModelRef } from '../../src/engine/values';
+import { NodeError } from '../../src/graph/errors';
+import { textConditioning, type DiffusionModelRef, type TextConditioning } from '../../src/models/unclip';
+import { float32, type Float32Tensor } from '../../src/tensor/tensor';
+import { clipOf, withNode } from '../clip/shared';
+import { runtimeFor } from '../clip/runtime-of';
+
+/**
+ * The decoder's inputs for n samples: image embeddings (zeros for the
+ * GLIDE-style text-only path) and caption features (the empty caption when no
+ * text is given), plus the empty caption for the unconditional half.
+ */
+export async function decoderConditioning(ctx: RunContext, ref: DiffusionModelRef, clipModel: ModelRef | undefined, embedding: Float32Tensor | undefined, text: string[] | undefined, n: number): Promise<{ embeds: Float32Tensor; text: TextConditioning; empty: TextConditioning }> {
+  if (!clipModel) throw new NodeError(ctx.nodeId, `connect the CLIP model the decoder was trained with ("${ref.spec.clip ?? 'mini-clip'}"): it encodes the caption`, 'inputs.clip');
+  const clip = clipOf(ctx, clipModel, 'clip');
+  const runtime = await runtimeFor(ctx, clip);
+  const d = clip.embedDim;
+  if (embedding && embedding.shape[1] !== d) throw new NodeError(ctx.nodeId, `the embedding has ${embedding.shape[1]} dims, the decoder takes ${d}`, 'inputs.embedding');
+  const rows = (t: { shape: readonly number[] } | string[] | undefined) => (Array.isArray(t) ? t.length : t?.shape[0] ?? 1);
+  const per = (count: number, port: string) => {
+    if (count !== 1 && count !== n) throw new NodeError(ctx.nodeId, `${count} rows for ${n} samples`, `inputs.${port}`);
+  };
+  per(rows(embedding), 'embedding');
+  per(rows(text), 'text');
+  const empty = await withNode(ctx, 'inputs.clip', () => textConditioning(runtime, clip, ['']));
+  const cond = text ? await withNode(ctx, 'inputs.text', () => textConditioning(runtime, clip, text)) : empty;
+  const pick = (t: Float32Tensor): Float32Tensor => {
+    const count = t.shape[0]!, size = t.data.length / count;
+    const out = new Float32Array(n * size);
+    for (let i = 0; i < n; i++) out.set(t.data.subarray((count === 1 ? 0 : i) * size, ((count === 1 ? 0 : i) + 1) * size), i * size);
+    return float32([n, ...t.shape.slice(1)], out);
+  };
+  const embeds = embedding ? pick(embedding) : float32([n, d]);
+  return { embeds, text: { embeds: pick(cond.embeds), tokens: pick(cond.tokens), mask: pick(cond.mask) }, empty };
+}

@@ -1,0 +1,61 @@
+import { defineNode } from '../../src/engine/define';
+import { boolean, integer, number, seed } from '../../src/graph/params';
+import { chwToImage, sampleDecoder } from '../../src/models/unclip';
+import { float32 } from '../../src/tensor/tensor';
+import { withNode } from '../clip/shared';
+import { decoderConditioning } from './conditioning';
+import { diffusionOf, initialNoise, sessionFor, stepNoise, stepReporter } from './shared';
+
+const SIZE = 3 * 32 * 32;
+
+export default defineNode({
+  type: 'diffusion/decode', version: 1,
+  title: 'Decode (unCLIP decoder)',
+  description: 'CLIP image embedding (+ optional caption) -> 32x32 image by DDIM (eta) with classifier-free guidance. No embedding: the GLIDE-style caption-only path. Embedding rows x samples = the batch',
+  inputs: {
+    decoder: 'Model',
+    clip: { type: 'Model', optional: true, description: 'the CLIP model (encodes the caption)' },
+    embedding: { type: 'ImageEmbedding', optional: true },
+    text: { type: 'Text', optional: true },
+    noise: { type: 'Latent', optional: true, description: 'x_T [1 or N, 3, 32, 32] instead of seeded noise' },
+    seed: { type: 'Number', optional: true, description: 'overrides the seed param' },
+  },
+  outputs: { image: 'Image', trajectory: 'Image' },
+  params: {
+    steps: integer({ min: 1, max: 1000, default: 25, label: 'Steps' }),
+    eta: number({ min: 0, max: 1, step: 0.01, default: 0, label: 'eta' }),
+    guidance: number({ min: 0, max: 20, step: 0.1, default: 8, label: 'Guidance scale' }),
+    seed: seed({ default: 0, label: 'Seed' }),
+    samples: integer({ min: 1, max: 64, default: 1, label: 'Samples per embedding' }),
+    trajectory: boolean({ default: false, label: 'Keep the predicted-x0 trajectory' }),
+  },
+  run: async ({ decoder, clip, embedding, text, noise, seed: seedIn }, p, ctx) => {
+    const ref = diffusionOf(ctx, decoder, 'decoder', 'decoder');
+    const rows = Math.max(embedding?.shape[0] ?? 1, text?.length ?? 1, noise?.shape[0] ?? 1);
+    const n = rows * p.samples;
+    const cond = await decoderConditioning(ctx, ref, clip, embedding ? repeatEach(embedding, p.samples) : undefined, text ? text.flatMap((t) => Array(p.samples).fill(t) as string[]) : undefined, n);
+    const session = await withNode(ctx, 'inputs.decoder', () => sessionFor(ctx, ref));
+    const s = seedIn ?? p.seed;
+    const frames: Float32Array[] | undefined = p.trajectory ? [] : undefined;
+    const x = await withNode(ctx, undefined, () => sampleDecoder(session, ref.spec, cond.embeds, cond.text, cond.empty, {
+      steps: p.steps, eta: p.eta, guidance: p.guidance, xT: initialNoise(ctx, n, SIZE, s, noise && repeatEach(noise, noise.shape[0] === 1 ? 1 : p.samples)),
+      noise: stepNoise(n, SIZE, s), onStep: stepReporter(ctx, { h: 32, w: 32 }, 5, frames), signal: ctx.signal,
+    }));
+    const trajectory = frames?.length ? chwToImage(concat(frames), frames.length, 32, 32) : float32([0, 32, 32, 3]);
+    return { image: chwToImage(x, n, 32, 32), trajectory };
+  },
+});
+
+function repeatEach(t: { shape: readonly number[]; data: Float32Array }, times: number) {
+  const n = t.shape[0]!, per = t.data.length / n;
+  const out = new Float32Array(t.data.length * times);
+  for (let i = 0; i < n; i++) for (let k = 0; k < times; k++) out.set(t.data.subarray(i * per, (i + 1) * per), (i * times + k) * per);
+  return float32([n * times, ...t.shape.slice(1)], out);
+}
+
+function concat(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+  let off = 0;
+  for (const p of parts) { out.set(p, off); off += p.length; }
+  return out;
+}

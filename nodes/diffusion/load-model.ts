@@ -1,0 +1,21 @@
+import { defineNode } from '../../src/engine/define';
+import { string } from '../../src/graph/params';
+import { resolveDiffusion } from '../../src/models/unclip';
+import { modelsOf, withNode } from '../clip/shared';
+
+export default defineNode({
+  type: 'diffusion/load-model', version: 1,
+  title: 'Load diffusion model',
+  description: 'A prior, decoder or upsampler from the model manifest (bundled: mini-unclip-prior, mini-unclip-decoder, mini-unclip-upsampler); checks its sha256',
+  inputs: {},
+  outputs: { model: 'Model' },
+  params: { model: string({ default: 'mini-unclip-decoder', label: 'Model id', maxLength: 200 }) },
+  run: async (_, { model }, ctx) => {
+    const runtime = modelsOf(ctx);
+    return withNode(ctx, 'params.model', async () => {
+      const ref = resolveDiffusion(runtime, model);
+      await runtime.session(ref.id);
+      return { model: { ...ref } };
+    });
+  },
+});

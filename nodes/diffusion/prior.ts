@@ -1,0 +1,47 @@
+import { defineNode } from '../../src/engine/define';
+import { integer, number, seed } from '../../src/graph/params';
+import { samplePrior, textConditioning, repeatRows } from '../../src/models/unclip';
+import { float32 } from '../../src/tensor/tensor';
+import { clipOf, withNode } from '../clip/shared';
+import { runtimeFor } from '../clip/runtime-of';
+import { diffusionOf, initialNoise, sessionFor, stepNoise, stepReporter } from './shared';
+
+export default defineNode({
+  type: 'diffusion/prior', version: 1,
+  title: 'Diffusion prior',
+  description: 'unCLIP prior: caption -> CLIP image embedding by DDIM with classifier-free guidance; draws n candidates and keeps the one with the highest dot product with the text embedding',
+  inputs: { prior: 'Model', clip: 'Model', text: 'Text', seed: { type: 'Number', optional: true, description: 'overrides the seed param' } },
+  outputs: { embedding: 'ImageEmbedding', textEmbedding: 'TextEmbedding' },
+  params: {
+    steps: integer({ min: 1, max: 1000, default: 25, label: 'Steps' }),
+    guidance: number({ min: 0, max: 20, step: 0.1, default: 4, label: 'Guidance scale' }),
+    candidates: integer({ min: 1, max: 16, default: 2, label: 'Candidates (keep best)' }),
+    eta: number({ min: 0, max: 1, step: 0.01, default: 0, label: 'eta' }),
+    seed: seed({ default: 0, label: 'Seed' }),
+  },
+  run: async ({ prior, clip: clipModel, text, seed: seedIn }, p, ctx) => {
+    const ref = diffusionOf(ctx, prior, 'prior', 'prior');
+    const clip = clipOf(ctx, clipModel, 'clip');
+    const runtime = await runtimeFor(ctx, clip);
+    const cond = await withNode(ctx, 'inputs.text', () => textConditioning(runtime, clip, text));
+    const session = await withNode(ctx, 'inputs.prior', () => sessionFor(ctx, ref));
+    const n = text.length, k = p.candidates, d = cond.embeds.shape[1]!;
+    const many = { embeds: repeatRows(cond.embeds, k), tokens: repeatRows(cond.tokens, k), mask: repeatRows(cond.mask, k) };
+    const s = seedIn ?? p.seed;
+    const samples = await withNode(ctx, undefined, () => samplePrior(session, ref.spec, many, {
+      steps: p.steps, eta: p.eta, guidance: p.guidance, xT: initialNoise(ctx, n * k, d, s), noise: stepNoise(n * k, d, s),
+      onStep: stepReporter(ctx, null, 1), signal: ctx.signal,
+    }));
+    const best = new Float32Array(n * d);
+    for (let i = 0; i < n; i++) {
+      let bestScore = -Infinity;
+      for (let j = 0; j < k; j++) {
+        const row = samples.data.subarray((i * k + j) * d, (i * k + j + 1) * d);
+        let dot = 0;
+        for (let q = 0; q < d; q++) dot += row[q]! * cond.embeds.data[i * d + q]!;
+        if (dot > bestScore) { bestScore = dot; best.set(row, i * d); }
+      }
+    }
+    return { embedding: float32([n, d], best), textEmbedding: cond.embeds };
+  },
+});

@@ -1,0 +1,54 @@
+import type { RunContext } from '../../src/engine/define';
+import type { ModelRef } from '../../src/engine/values';
+import { NodeError } from '../../src/graph/errors';
+import type { DdimStepInfo } from '../../src/models/ddim';
+import { chwToImage, type DiffusionModelRef } from '../../src/models/unclip';
+import { gaussianArray } from '../../src/tensor/prng';
+import type { Float32Tensor } from '../../src/tensor/tensor';
+import { modelsOf } from '../clip/shared';
+
+export function diffusionOf(ctx: RunContext, model: ModelRef, kind: DiffusionModelRef['kind'], port: string): DiffusionModelRef {
+  if (model.kind !== kind) throw new NodeError(ctx.nodeId, `needs a ${kind} model, got a ${model.kind} model ("${model.id}")`, `inputs.${port}`);
+  return model as DiffusionModelRef;
+}
+
+export async function sessionFor(ctx: RunContext, ref: DiffusionModelRef) {
+  return modelsOf(ctx).session(ref.id);
+}
+
+/** Seed of sample i (batches of seeds: seed, seed + 1, ...). */
+export function sampleSeed(seed: number, i: number): number {
+  return (seed + i) % 4294967296;
+}
+
+/** x_T for n samples of `size` values each: from the given latent (broadcast if it has one row) or from the seeds. */
+export function initialNoise(ctx: RunContext, n: number, size: number, seed: number, latent?: Float32Tensor): Float32Array {
+  const out = new Float32Array(n * size);
+  if (latent) {
+    const rows = latent.shape[0]!;
+    if (latent.data.length !== rows * size) throw new NodeError(ctx.nodeId, `x_T has shape [${latent.shape.join(', ')}], the model samples ${size} values per image`, 'inputs.noise');
+    if (rows !== 1 && rows !== n) throw new NodeError(ctx.nodeId, `x_T has ${rows} rows for ${n} samples`, 'inputs.noise');
+    for (let i = 0; i < n; i++) out.set(latent.data.subarray((rows === 1 ? 0 : i) * size, ((rows === 1 ? 0 : i) + 1) * size), i * size);
+    return out;
+  }
+  for (let i = 0; i < n; i++) out.set(gaussianArray(sampleSeed(seed, i), size), i * size);
+  return out;
+}
+
+/** The eta noise z of a step, per sample seeded by (seed + i, step). */
+export function stepNoise(n: number, size: number, seed: number): (step: number) => Float32Array {
+  return (step) => {
+    const out = new Float32Array(n * size);
+    for (let i = 0; i < n; i++) out.set(gaussianArray(sampleSeed(seed, i) * 1009 + 7919 * (step + 1), size), i * size);
+    return out;
+  };
+}
+
+/** Reports progress per step with a preview of the predicted x0 (first sample) every `every` steps. */
+export function stepReporter(ctx: RunContext, shape: { h: number; w: number } | null, every: number, frames?: Float32Array[]) {
+  return (info: DdimStepInfo) => {
+    if (frames) frames.push(Float32Array.from(info.x0.subarray(0, 3 * (shape?.h ?? 0) * (shape?.w ?? 0))));
+    const preview = shape && (info.step % every === 0 || info.step === info.steps) ? chwToImage(info.x0.subarray(0, 3 * shape.h * shape.w), 1, shape.h, shape.w) : undefined;
+    ctx.progress(info.step / info.steps, { step: info.step, steps: info.steps, preview });
+  };
+}

@@ -1,0 +1,145 @@
+/**
+ * DDIM sampling (Song et al., 2021) with eta, classifier-free guidance and
+ * deterministic inversion, over a cosine noise schedule (Nichol & Dhariwal,
+ * diffusers' squaredcos_cap_v2). Names follow the papers: alpha_prod_t is
+ * alpha-bar at t, pred_original_sample is x0, pred_epsilon is eps.
+ */
+import type { DiffusionSpec } from './manifest';
+
+/** alpha-bar for t = 0..T-1, betas capped at 0.999 (diffusers' betas_for_alpha_bar, cosine). */
+export function cosineAlphasCumprod(trainSteps: number): Float64Array {
+  const alphaBar = (t: number) => Math.cos(((t + 0.008) / 1.008) * Math.PI / 2) ** 2;
+  const out = new Float64Array(trainSteps);
+  let prod = 1;
+  for (let i = 0; i < trainSteps; i++) {
+    const beta = Math.min(1 - alphaBar((i + 1) / trainSteps) / alphaBar(i / trainSteps), 0.999);
+    prod *= 1 - beta;
+    out[i] = prod;
+  }
+  return out;
+}
+
+/** S timesteps from T-1 down to 0, evenly spaced ("trailing" spacing, so the first step starts from pure noise). */
+export function ddimTimesteps(trainSteps: number, steps: number): number[] {
+  if (!Number.isInteger(steps) || steps < 1 || steps > trainSteps) throw new RangeError(`steps must be 1..${trainSteps}, got ${steps}`);
+  const ts: number[] = [];
+  for (let i = 0; i < steps; i++) ts.push(Math.round(((trainSteps - 1) * (steps - 1 - i)) / Math.max(1, steps - 1)));
+  if (steps === 1) ts[0] = trainSteps - 1;
+  return ts;
+}
+
+/** x0 and eps from a model output under its parameterization (eps, v or x0). */
+export function toX0Eps(param: DiffusionSpec['parameterization'], xT: Float32Array, out: Float32Array, alphaProdT: number): { x0: Float32Array; eps: Float32Array } {
+  const sa = Math.sqrt(alphaProdT), sb = Math.sqrt(1 - alphaProdT);
+  const x0 = new Float32Array(xT.length), eps = new Float32Array(xT.length);
+  for (let i = 0; i < xT.length; i++) {
+    const x = xT[i]!, o = out[i]!;
+    if (param === 'v') { x0[i] = sa * x - sb * o; eps[i] = sb * x + sa * o; }
+    else if (param === 'x0') { x0[i] = o; eps[i] = sb > 0 ? (x - sa * o) / sb : 0; }
+    else { eps[i] = o; x0[i] = (x - sb * o) / sa; }
+  }
+  return { x0, eps };
+}
+
+/** Classifier-free guidance: u + s (c - u), on the halves of a batch [uncond..., cond...]. */
+export function guide(out: Float32Array, scale: number): Float32Array {
+  const half = out.length / 2;
+  const g = new Float32Array(half);
+  for (let i = 0; i < half; i++) g[i] = out[i]! + scale * (out[half + i]! - out[i]!);
+  return g;
+}
+
+export interface DdimStepInfo {
+  step: number;
+  steps: number;
+  timestep: number;
+  /** The current prediction of the clean sample. */
+  x0: Float32Array;
+}
+
+export interface DdimOptions {
+  spec: DiffusionSpec;
+  steps: number;
+  eta: number;
+  /** x_T, modified in place as sampling proceeds. */
+  xT: Float32Array;
+  /** One model call at a timestep: returns the (guided) output for x_t. */
+  model: (xT: Float32Array, timestep: number) => Promise<Float32Array>;
+  /** Gaussian noise for the eta term, one array per step, only used when eta > 0. */
+  noise: (step: number) => Float32Array;
+  /** Clamp x0 to [-r, r] (images: 1); none when undefined. */
+  clipX0?: number;
+  onStep?: (info: DdimStepInfo) => void;
+  signal?: AbortSignal;
+}
+
+function clamp(a: Float32Array, r: number): void {
+  for (let i = 0; i < a.length; i++) a[i] = Math.max(-r, Math.min(r, a[i]!));
+}
+
+function throwIfAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) {
+    const e = new Error('cancelled');
+    e.name = 'AbortError';
+    throw e;
+  }
+}
+
+/**
+ * DDIM (eq. 12 of the paper):
+ *   x_{t-1} = sqrt(a_prev) x0 + sqrt(1 - a_prev - sigma_t^2) eps + sigma_t z,
+ *   sigma_t = eta sqrt((1 - a_prev) / (1 - a_t)) sqrt(1 - a_t / a_prev);
+ * the last step goes to a_prev = 1, returning x0.
+ */
+export async function ddimSample(o: DdimOptions): Promise<Float32Array> {
+  const alphas = cosineAlphasCumprod(o.spec.trainSteps);
+  const timesteps = ddimTimesteps(o.spec.trainSteps, o.steps);
+  let sample = o.xT;
+  for (let i = 0; i < timesteps.length; i++) {
+    throwIfAborted(o.signal);
+    const t = timesteps[i]!;
+    const alpha_prod_t = alphas[t]!;
+    const alpha_prod_t_prev = i + 1 < timesteps.length ? alphas[timesteps[i + 1]!]! : 1;
+    const modelOutput = await o.model(sample, t);
+    const { x0: pred_original_sample, eps: pred_epsilon } = toX0Eps(o.spec.parameterization, sample, modelOutput, alpha_prod_t);
+    if (o.clipX0 !== undefined) clamp(pred_original_sample, o.clipX0);
+    const variance = ((1 - alpha_prod_t_prev) / (1 - alpha_prod_t)) * (1 - alpha_prod_t / alpha_prod_t_prev);
+    const sigma_t = o.eta * Math.sqrt(Math.max(0, variance));
+    const dirCoef = Math.sqrt(Math.max(0, 1 - alpha_prod_t_prev - sigma_t ** 2));
+    const sa = Math.sqrt(alpha_prod_t_prev);
+    const z = sigma_t > 0 ? o.noise(i) : null;
+    const next = new Float32Array(sample.length);
+    for (let k = 0; k < sample.length; k++) next[k] = sa * pred_original_sample[k]! + dirCoef * pred_epsilon[k]! + (z ? sigma_t * z[k]! : 0);
+    sample = next;
+    o.onStep?.({ step: i + 1, steps: timesteps.length, timestep: t, x0: pred_original_sample });
+  }
+  return sample;
+}
+
+/**
+ * DDIM inversion: the same deterministic map run upwards, timesteps in
+ * increasing order, eps predicted at the current level:
+ *   x_{t_next} = sqrt(a_next) x0(x_t) + sqrt(1 - a_next) eps(x_t).
+ */
+export async function ddimInvert(o: Omit<DdimOptions, 'eta' | 'noise' | 'xT'> & { x0: Float32Array }): Promise<Float32Array> {
+  const alphas = cosineAlphasCumprod(o.spec.trainSteps);
+  const up = ddimTimesteps(o.spec.trainSteps, o.steps).reverse();
+  let sample = Float32Array.from(o.x0);
+  let alpha_prod_t = 1;
+  let t = 0;
+  for (let i = 0; i < up.length; i++) {
+    throwIfAborted(o.signal);
+    const modelOutput = await o.model(sample, t);
+    const { x0, eps } = toX0Eps(o.spec.parameterization, sample, modelOutput, Math.min(alpha_prod_t, alphas[0]!));
+    if (o.clipX0 !== undefined) clamp(x0, o.clipX0);
+    const t_next = up[i]!;
+    const a_next = alphas[t_next]!;
+    const next = new Float32Array(sample.length);
+    for (let k = 0; k < sample.length; k++) next[k] = Math.sqrt(a_next) * x0[k]! + Math.sqrt(1 - a_next) * eps[k]!;
+    sample = next;
+    alpha_prod_t = a_next;
+    t = t_next;
+    o.onStep?.({ step: i + 1, steps: up.length, timestep: t_next, x0 });
+  }
+  return sample;
+}

@@ -1,0 +1,173 @@
+/**
+ * The mini-unCLIP stages driven by DDIM: prior (text -> CLIP image embedding),
+ * decoder (embedding [+ caption] -> 32x32), upsampler (32 -> 64) and DDIM
+ * inversion. Conditional and unconditional passes run in one batched call.
+ */
+import { float32, tensor, type Float32Tensor } from '../tensor/tensor';
+import { encodeTokens, tokenize, type ClipModelRef } from './clip';
+import { ddimInvert, ddimSample, guide, type DdimStepInfo } from './ddim';
+import { ModelError, type DiffusionSpec, type ModelEntry } from './manifest';
+import type { ModelRuntime, ModelSession } from './runtime';
+
+export interface DiffusionModelRef {
+  id: string;
+  kind: 'prior' | 'decoder' | 'upsampler';
+  spec: DiffusionSpec;
+  [key: string]: unknown;
+}
+
+export function resolveDiffusion(runtime: ModelRuntime, id: string): DiffusionModelRef {
+  const e: ModelEntry = runtime.entry(id);
+  if (e.kind !== 'prior' && e.kind !== 'decoder' && e.kind !== 'upsampler') throw new ModelError(id, `is a ${e.kind} model, not a diffusion model`);
+  if (!e.diffusion) throw new ModelError(id, 'has no "diffusion" section in the manifest (schedule, parameterization)');
+  return { id, kind: e.kind, spec: e.diffusion };
+}
+
+/** Caption conditioning: text embeddings [N, D], token features [N, L, W] and the padding mask [N, L]. */
+export interface TextConditioning {
+  embeds: Float32Tensor;
+  tokens: Float32Tensor;
+  mask: Float32Tensor;
+}
+
+export async function textConditioning(runtime: ModelRuntime, clip: ClipModelRef, texts: string[]): Promise<TextConditioning> {
+  const ids = await tokenize(runtime, clip, texts);
+  const { embeds, features } = await encodeTokens(runtime, clip, ids);
+  const tok = await runtime.tokenizer(clip.text);
+  const mask = float32(ids.shape, Array.from(ids.data, (v) => (Number(v) === tok.padId ? 0 : 1)));
+  return { embeds, tokens: features, mask };
+}
+
+/** Repeats each row of a [N, ...] tensor `times` times (row-major, rows kept together). */
+export function repeatRows(t: Float32Tensor, times: number): Float32Tensor {
+  const n = t.shape[0]!, per = t.data.length / n;
+  const out = new Float32Array(t.data.length * times);
+  for (let i = 0; i < n; i++) for (let k = 0; k < times; k++) out.set(t.data.subarray(i * per, (i + 1) * per), (i * times + k) * per);
+  return float32([n * times, ...t.shape.slice(1)], out);
+}
+
+function cat(a: Float32Array, b: Float32Array): Float32Array {
+  const o = new Float32Array(a.length + b.length);
+  o.set(a);
+  o.set(b, a.length);
+  return o;
+}
+
+function fill(n: number, v: number): Float32Array {
+  return new Float32Array(n).fill(v);
+}
+
+interface SampleCommon {
+  steps: number;
+  eta: number;
+  guidance: number;
+  /** x_T for every sample, flattened. */
+  xT: Float32Array;
+  noise: (step: number) => Float32Array;
+  onStep?: (info: DdimStepInfo) => void;
+  signal?: AbortSignal;
+}
+
+/** Runs a session with [uncond, cond] halves when guidance != 1, otherwise cond only. */
+async function guidedCall(session: ModelSession, n: number, feedsFor: (guided: boolean, xT: Float32Array, timestep: number) => Record<string, Float32Tensor>, guidance: number, xT: Float32Array, timestep: number, outName: string): Promise<Float32Array> {
+  const guided = guidance !== 1;
+  const out = (await session.run(feedsFor(guided, xT, timestep)))[outName]!.data as Float32Array;
+  void n;
+  return guided ? guide(out, guidance) : out;
+}
+
+/** The diffusion prior: text conditioning -> image embeddings [N, D] (L2-normalized). */
+export async function samplePrior(session: ModelSession, spec: DiffusionSpec, cond: TextConditioning, o: SampleCommon): Promise<Float32Tensor> {
+  const n = cond.embeds.shape[0]!, d = cond.embeds.shape[1]!;
+  const [, l, w] = cond.tokens.shape as [number, number, number];
+  const scale = spec.embedScale ?? 1;
+  const outName = session.entry.outputs[0]!.name;
+  const feeds = (guided: boolean, xT: Float32Array, t: number): Record<string, Float32Tensor> => {
+    const m = guided ? 2 * n : n;
+    return {
+      x_t: float32([m, d], guided ? cat(xT, xT) : xT),
+      timestep: float32([m], fill(m, t)),
+      text_embed: float32([m, d], guided ? cat(fill(n * d, 0), cond.embeds.data) : cond.embeds.data),
+      text_tokens: float32([m, l, w], guided ? cat(fill(n * l * w, 0), cond.tokens.data) : cond.tokens.data),
+      text_mask: float32([m, l], guided ? cat(fill(n * l, 0), cond.mask.data) : cond.mask.data),
+    };
+  };
+  const x = await ddimSample({
+    spec, steps: o.steps, eta: o.eta, xT: o.xT, noise: o.noise, onStep: o.onStep, signal: o.signal,
+    model: (xT, t) => guidedCall(session, n, feeds, o.guidance, xT, t, outName),
+  });
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let k = 0; k < d; k++) s += (x[i * d + k]! / scale) ** 2;
+    const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
+    for (let k = 0; k < d; k++) x[i * d + k] = (x[i * d + k]! / scale) * inv;
+  }
+  return float32([n, d], x);
+}
+
+/** Decoder feeds for a batch: image embeddings, caption features; the unconditional half gets zeros and the empty caption. */
+function decoderFeeds(n: number, embeds: Float32Tensor, text: TextConditioning, empty: TextConditioning) {
+  const d = embeds.shape[1]!;
+  const [, l, w] = text.tokens.shape as [number, number, number];
+  return (guided: boolean, xT: Float32Array, t: number): Record<string, Float32Tensor> => {
+    const m = guided ? 2 * n : n;
+    const emptyTok = repeatRows(empty.tokens, n).data, emptyMask = repeatRows(empty.mask, n).data;
+    return {
+      x_t: float32([m, 3, 32, 32], guided ? cat(xT, xT) : xT),
+      timestep: float32([m], fill(m, t)),
+      image_embed: float32([m, d], guided ? cat(fill(n * d, 0), embeds.data) : embeds.data),
+      text_tokens: float32([m, l, w], guided ? cat(emptyTok, text.tokens.data) : text.tokens.data),
+      text_mask: float32([m, l], guided ? cat(emptyMask, text.mask.data) : text.mask.data),
+    };
+  };
+}
+
+/** The decoder: image embeddings [N, D] and caption conditioning [N, ...] -> x0 in [-1, 1], [N, 3, 32, 32]. */
+export async function sampleDecoder(session: ModelSession, spec: DiffusionSpec, embeds: Float32Tensor, text: TextConditioning, empty: TextConditioning, o: SampleCommon): Promise<Float32Array> {
+  const n = embeds.shape[0]!;
+  const feeds = decoderFeeds(n, embeds, text, empty);
+  return ddimSample({
+    spec, steps: o.steps, eta: o.eta, xT: o.xT, noise: o.noise, onStep: o.onStep, signal: o.signal, clipX0: 1,
+    model: (xT, t) => guidedCall(session, n, feeds, o.guidance, xT, t, session.entry.outputs[0]!.name),
+  });
+}
+
+/** DDIM inversion under the decoder (no guidance: the map must be the one eta = 0 decoding runs). */
+export async function invertDecoder(session: ModelSession, spec: DiffusionSpec, x0: Float32Array, embeds: Float32Tensor, text: TextConditioning, empty: TextConditioning, o: { steps: number; guidance: number; onStep?: (i: DdimStepInfo) => void; signal?: AbortSignal }): Promise<Float32Array> {
+  const n = embeds.shape[0]!;
+  const feeds = decoderFeeds(n, embeds, text, empty);
+  return ddimInvert({
+    spec, steps: o.steps, x0, onStep: o.onStep, signal: o.signal, clipX0: 1,
+    model: (xT, t) => guidedCall(session, n, feeds, o.guidance, xT, t, session.entry.outputs[0]!.name),
+  });
+}
+
+/** The upsampler: low-res [N, 3, 32, 32] in [-1, 1] -> [N, 3, 64, 64]. */
+export async function sampleUpsampler(session: ModelSession, spec: DiffusionSpec, lowRes: Float32Tensor, o: Omit<SampleCommon, 'guidance'>): Promise<Float32Array> {
+  const n = lowRes.shape[0]!;
+  return ddimSample({
+    spec, steps: o.steps, eta: o.eta, xT: o.xT, noise: o.noise, onStep: o.onStep, signal: o.signal, clipX0: 1,
+    model: async (xT, t) => (await session.run({ x_t: float32([n, 3, 64, 64], xT), timestep: float32([n], fill(n, t)), low_res: lowRes }))[session.entry.outputs[0]!.name]!.data as Float32Array,
+  });
+}
+
+/** NCHW in [-1, 1] -> NHWC in [0, 1]. */
+export function chwToImage(x: Float32Array, n: number, h: number, w: number): Float32Tensor {
+  const out = new Float32Array(n * h * w * 3);
+  for (let b = 0; b < n; b++) for (let c = 0; c < 3; c++) for (let i = 0; i < h * w; i++) {
+    out[(b * h * w + i) * 3 + c] = Math.min(1, Math.max(0, (x[(b * 3 + c) * h * w + i]! + 1) / 2));
+  }
+  return float32([n, h, w, 3], out);
+}
+
+/** NHWC in [0, 1] -> NCHW in [-1, 1]. */
+export function imageToChw(img: Float32Tensor): Float32Tensor {
+  const [n, h, w] = img.shape as [number, number, number];
+  const out = new Float32Array(n * 3 * h * w);
+  for (let b = 0; b < n; b++) for (let c = 0; c < 3; c++) for (let i = 0; i < h * w; i++) {
+    out[(b * 3 + c) * h * w + i] = img.data[(b * h * w + i) * 3 + c]! * 2 - 1;
+  }
+  return float32([n, 3, h, w], out);
+}
+
+export { tensor };

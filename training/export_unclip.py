@@ -1,0 +1,98 @@
+"""Exports the mini-unCLIP prior, decoder and upsampler (EMA weights) to ONNX with
+dynamic batch, and writes their manifest entries.
+
+  python3 training/export_unclip.py [--prior training/checkpoints/prior.pt] [--decoder ...] [--upsampler ...]
+"""
+import argparse
+import math
+import os
+
+import torch
+
+from decoder_model import Decoder
+from manifest_util import MODELS_DIR, sha256_of, update_manifest
+from prior_model import Prior
+from train_upsampler import Upsampler
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CK = os.path.join(HERE, "checkpoints")
+WORLD = "shapesworld-v1"
+DIFFUSION = {"schedule": "cosine", "trainSteps": 1000, "clip": "mini-clip"}
+
+
+def load(model, path):
+    ck = torch.load(path)
+    model.load_state_dict(ck["ema"])
+    model.eval()
+    return ck
+
+
+def card(ck, what, params):
+    return {"trainingData": "ShapesWorld v1, 100,000 rendered images (4 captions each), held-out colour-shape pairs never rendered",
+            "steps": ck["step"], "batch": ck["args"]["batch"], "trainingMinutes": round(ck["elapsed"] / 60, 1),
+            "hardware": "2-core CPU, PyTorch 1.13 (Debian) with OpenBLAS", "weights": "EMA", "architecture": f"{what}, {params} parameters"}
+
+
+def export(model, args, names, out_names, path, dynamic):
+    torch.onnx.export(model, args, path, input_names=names, output_names=out_names, opset_version=14,
+                      dynamic_axes={n: {0: "batch"} for n in names + out_names} if dynamic else None)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--prior", default=os.path.join(CK, "prior.pt"))
+    p.add_argument("--decoder", default=os.path.join(CK, "decoder.pt"))
+    p.add_argument("--upsampler", default=os.path.join(CK, "upsampler.pt"))
+    p.add_argument("--out", default=MODELS_DIR)
+    args = p.parse_args()
+    entries = []
+    text_io = [{"name": "text_tokens", "dtype": "float32", "shape": ["batch", 16, 128]},
+               {"name": "text_mask", "dtype": "float32", "shape": ["batch", 16]}]
+    if os.path.exists(args.prior):
+        m = Prior()
+        ck = load(m, args.prior)
+        path = os.path.join(args.out, "mini-unclip-prior.onnx")
+        b = 2
+        export(m, (torch.zeros(b, 128), torch.zeros(b), torch.zeros(b, 128), torch.zeros(b, 16, 128), torch.ones(b, 16)),
+               ["x_t", "timestep", "text_embed", "text_tokens", "text_mask"], ["x0"], path, True)
+        entries.append({"id": "mini-unclip-prior", "kind": "prior", "title": "mini-unCLIP diffusion prior (text -> CLIP image embedding)",
+                        "file": os.path.basename(path), "sha256": sha256_of(path), "bytes": os.path.getsize(path), "world": WORLD, "embedDim": 128,
+                        "inputs": [{"name": "x_t", "dtype": "float32", "shape": ["batch", 128]}, {"name": "timestep", "dtype": "float32", "shape": ["batch"]},
+                                   {"name": "text_embed", "dtype": "float32", "shape": ["batch", 128]}] + text_io,
+                        "outputs": [{"name": "x0", "dtype": "float32", "shape": ["batch", 128]}],
+                        "diffusion": {**DIFFUSION, "parameterization": "x0", "embedScale": math.sqrt(128), "conditioning": "text"},
+                        "card": card(ck, "causal transformer over [tokens, text embedding, timestep, noisy embedding, output token], 4 layers, width 128", sum(q.numel() for q in m.parameters()))})
+    if os.path.exists(args.decoder):
+        m = Decoder()
+        ck = load(m, args.decoder)
+        path = os.path.join(args.out, "mini-unclip-decoder.onnx")
+        b = 2
+        export(m, (torch.zeros(b, 3, 32, 32), torch.zeros(b), torch.zeros(b, 128), torch.zeros(b, 16, 128), torch.ones(b, 16)),
+               ["x_t", "timestep", "image_embed", "text_tokens", "text_mask"], ["v"], path, True)
+        entries.append({"id": "mini-unclip-decoder", "kind": "decoder", "title": "mini-unCLIP decoder (CLIP image embedding + caption -> 32x32)",
+                        "file": os.path.basename(path), "sha256": sha256_of(path), "bytes": os.path.getsize(path), "world": WORLD, "embedDim": 128,
+                        "inputs": [{"name": "x_t", "dtype": "float32", "shape": ["batch", 3, 32, 32]}, {"name": "timestep", "dtype": "float32", "shape": ["batch"]},
+                                   {"name": "image_embed", "dtype": "float32", "shape": ["batch", 128]}] + text_io,
+                        "outputs": [{"name": "v", "dtype": "float32", "shape": ["batch", 3, 32, 32]}],
+                        "diffusion": {**DIFFUSION, "parameterization": "v", "resolution": 32, "conditioning": "image-embedding+text"},
+                        "card": card(ck, "U-Net 32/16/8 (32, 64, 96 channels) with cross-attention to 4 embedding tokens and the caption tokens", sum(q.numel() for q in m.parameters()))})
+    if os.path.exists(args.upsampler):
+        m = Upsampler()
+        ck = load(m, args.upsampler)
+        path = os.path.join(args.out, "mini-unclip-upsampler.onnx")
+        b = 2
+        export(m, (torch.zeros(b, 3, 64, 64), torch.zeros(b), torch.zeros(b, 3, 32, 32)), ["x_t", "timestep", "low_res"], ["v"], path, True)
+        entries.append({"id": "mini-unclip-upsampler", "kind": "upsampler", "title": "mini-unCLIP upsampler (32x32 -> 64x64)",
+                        "file": os.path.basename(path), "sha256": sha256_of(path), "bytes": os.path.getsize(path), "world": WORLD,
+                        "inputs": [{"name": "x_t", "dtype": "float32", "shape": ["batch", 3, 64, 64]}, {"name": "timestep", "dtype": "float32", "shape": ["batch"]},
+                                   {"name": "low_res", "dtype": "float32", "shape": ["batch", 3, 32, 32]}],
+                        "outputs": [{"name": "v", "dtype": "float32", "shape": ["batch", 3, 64, 64]}],
+                        "diffusion": {**DIFFUSION, "parameterization": "v", "resolution": 64, "conditioning": "low-res image (blurred in training)"},
+                        "card": card(ck, "U-Net 64/32/16 (24, 48, 64 channels), no attention", sum(q.numel() for q in m.parameters()))})
+    if entries:
+        update_manifest(entries, os.path.join(args.out, "manifest.json"))
+    print("exported " + ", ".join(e["id"] for e in entries))
+
+
+if __name__ == "__main__":
+    main()
