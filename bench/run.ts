@@ -1,8 +1,9 @@
 /** `npm run bench`: every benchmark, each printing ratios measured side by side in one run. */
 import { benchEngine } from './engine';
+import { benchEditor } from './editor';
 
 const only = process.argv[2];
-const suites: Record<string, () => Promise<void>> = { engine: benchEngine };
+const suites: Record<string, () => Promise<void>> = { engine: benchEngine, editor: benchEditor };
 for (const [name, fn] of Object.entries(suites)) {
   if (only && only !== name) continue;
   await fn();

@@ -47,7 +47,7 @@ function checkShape(entry: ModelEntry, name: string, t: Tensor, declared: Array<
  * The session pool: one onnxruntime session per model, created on first use
  * after the file's sha256 is checked, then reused.
  */
-export function createRuntime(ort: typeof ortTypes, manifest: Manifest, source: ModelSource): ModelRuntime {
+export function createRuntime(ort: typeof ortTypes, manifest: Manifest, source: ModelSource, sessionOptions: ortTypes.InferenceSession.SessionOptions = { executionProviders: ['wasm'] }): ModelRuntime {
   const sessions = new Map<string, Promise<ModelSession>>();
   const tokenizers = new Map<string, Promise<Tokenizer>>();
   const byId = new Map(manifest.models.map((m) => [m.id, m]));
@@ -71,7 +71,7 @@ export function createRuntime(ort: typeof ortTypes, manifest: Manifest, source: 
     }
     let session: ortTypes.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+      session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all', ...sessionOptions });
     } catch (err) {
       throw new ModelError(e.id, `onnxruntime cannot load ${source.describe(e.file)}: ${(err as Error).message}`);
     }
@@ -134,7 +134,7 @@ export function createRuntime(ort: typeof ortTypes, manifest: Manifest, source: 
           } catch (e) {
             throw new Error(`cannot read the model manifest ${manifestSrc}: ${(e as Error).message}`);
           }
-          return createRuntime(ort, parseManifest(raw, manifestSrc), src);
+          return createRuntime(ort, parseManifest(raw, manifestSrc), src, sessionOptions);
         })();
         externals.set(manifestSrc, r);
         r.catch(() => externals.delete(manifestSrc));

@@ -1,4 +1,4 @@
-import { Handle, Position, type NodeProps } from '@xyflow/react';
+import { Handle, Position, useStore, type NodeProps } from '@xyflow/react';
 import { memo } from 'react';
 import { canConnect, isPortType } from '../graph/ports';
 import type { ParamValue } from '../graph/params';
@@ -42,6 +42,8 @@ export const NodeView = memo(function NodeView({ id, selected }: NodeProps) {
   const info = useEditor((s) => (node ? s.catalog.get(node.type) : undefined));
   const connecting = useEditor((s) => s.connecting);
   const change = useEditor((s) => s.change);
+  // Level of detail: zoomed far out, widgets are too small to use, so draw only the title and ports.
+  const far = useStore((s) => s.transform[2] < 0.45);
   if (!node) return null;
   if (!info) {
     return <div className="gnode unknown">unknown node type {node.type}</div>;
@@ -88,14 +90,14 @@ export const NodeView = memo(function NodeView({ id, selected }: NodeProps) {
           ))}
         </div>
       </div>
-      {Object.keys(info.params).length > 0 && (
+      {!far && Object.keys(info.params).length > 0 && (
         <div className="gnode-params">
           {Object.entries(info.params).map(([name, p]) => (
             <ParamWidget key={name} name={name} info={p} value={node.params?.[name] ?? p.default} onCommit={(v) => setParam(name, v)} />
           ))}
         </div>
       )}
-      <StatusLine id={id} />
+      {!far && <StatusLine id={id} />}
     </div>
   );
 });

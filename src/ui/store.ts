@@ -98,8 +98,16 @@ export const useEditor = create<EditorState>((set, get) => ({
   },
 }));
 
+const indexes = new WeakMap<readonly GraphNode[], Map<string, GraphNode>>();
+
+/** A node by id through an index built once per document version (selectors run for every node on every change). */
 export function nodeById(doc: GraphDocument, id: string): GraphNode | undefined {
-  return doc.nodes.find((n) => n.id === id);
+  let index = indexes.get(doc.nodes);
+  if (!index) {
+    index = new Map(doc.nodes.map((n) => [n.id, n]));
+    indexes.set(doc.nodes, index);
+  }
+  return index.get(id);
 }
 
 /** A fresh id for a node of a type: "slerp", "slerp_2", ... */

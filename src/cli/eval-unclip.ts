@@ -1,0 +1,153 @@
+/**
+ * `npm run eval:unclip`: quality of the bundled generative stack on fresh prompts.
+ * For single-object prompts naming colour and shape: text -> prior -> decoder ->
+ * upsampler -> 64x64, then mini-CLIP zero-shot colour and shape of the picture;
+ * the same for the held-out colour-shape pairs; PSNR of DDIM invert-then-decode
+ * at eta = 0; diversity of several samples of one prompt.
+ *   npm run eval:unclip [-- --count 200 --backend web|node --write]
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { encodeImages, encodeTexts, resolveClip, softmaxRows, type ClipModelRef } from '../models/clip';
+import type { ModelRuntime } from '../models/runtime';
+import { BUNDLED_MODELS_DIR, createModelRuntime } from '../models/runtime-node';
+import { chwToImage, imageToChw, invertDecoder, resolveDiffusion, sampleDecoder, samplePrior, sampleUpsampler, textConditioning, repeatRows } from '../models/unclip';
+import { boxDownsample } from '../tensor/image';
+import { createRng, gaussianArray } from '../tensor/prng';
+import { float32, type Float32Tensor } from '../tensor/tensor';
+import { cosineMatrix } from '../tensor/vector';
+import { renderScene } from '../world/render';
+import { sampleScene } from '../world/scene';
+import { COLOURS, HELD_OUT_PAIRS, SHAPES, isHeldOut, type Colour, type Shape } from '../world/spec';
+
+const { values: opts } = parseArgs({ options: {
+  count: { type: 'string', default: '200' }, heldout: { type: 'string', default: '40' }, seed: { type: 'string', default: '424242' },
+  backend: { type: 'string', default: 'node' }, threads: { type: 'string', default: '2' }, write: { type: 'boolean', default: false },
+  'prior-steps': { type: 'string', default: '25' }, 'decoder-steps': { type: 'string', default: '25' }, 'upsampler-steps': { type: 'string', default: '7' },
+} });
+
+const noise = (seed: number, n: number, size: number) => (step: number) => gaussianArray(seed * 31 + step, n * size);
+
+async function generate(runtime: ModelRuntime, clip: ClipModelRef, prompts: string[], seed: number, chunk = 25): Promise<Float32Tensor> {
+  const prior = resolveDiffusion(runtime, 'mini-unclip-prior'), decoder = resolveDiffusion(runtime, 'mini-unclip-decoder'), up = resolveDiffusion(runtime, 'mini-unclip-upsampler');
+  const [ps, ds, us] = await Promise.all([runtime.session(prior.id), runtime.session(decoder.id), runtime.session(up.id)]);
+  const empty = await textConditioning(runtime, clip, ['']);
+  const parts: Float32Tensor[] = [];
+  for (let s = 0; s < prompts.length; s += chunk) {
+    const batch = prompts.slice(s, s + chunk), n = batch.length, k = 2;
+    const cond = await textConditioning(runtime, clip, batch);
+    const many = { embeds: repeatRows(cond.embeds, k), tokens: repeatRows(cond.tokens, k), mask: repeatRows(cond.mask, k) };
+    const cand = await samplePrior(ps, prior.spec, many, { steps: Number(opts['prior-steps']), eta: 0, guidance: 4, xT: gaussianArray(seed + s, n * k * 128), noise: noise(seed, n * k, 128) });
+    const best = new Float32Array(n * 128);
+    for (let i = 0; i < n; i++) {
+      let top = -Infinity;
+      for (let j = 0; j < k; j++) {
+        const row = cand.data.subarray((i * k + j) * 128, (i * k + j + 1) * 128);
+        const dot = row.reduce((a, v, q) => a + v * cond.embeds.data[i * 128 + q]!, 0);
+        if (dot > top) { top = dot; best.set(row, i * 128); }
+      }
+    }
+    const low = await sampleDecoder(ds, decoder.spec, float32([n, 128], best), cond, { embeds: repeatRows(empty.embeds, n), tokens: repeatRows(empty.tokens, n), mask: repeatRows(empty.mask, n) }, {
+      steps: Number(opts['decoder-steps']), eta: 0, guidance: 8, xT: gaussianArray(seed + 1000 + s, n * 3 * 32 * 32), noise: noise(seed + 1, n, 3 * 32 * 32) });
+    const high = await sampleUpsampler(us, up.spec, float32([n, 3, 32, 32], low), { steps: Number(opts['upsampler-steps']), eta: 0, xT: gaussianArray(seed + 2000 + s, n * 3 * 64 * 64), noise: noise(seed + 2, n, 3 * 64 * 64) });
+    parts.push(chwToImage(high, n, 64, 64));
+    process.stderr.write(`  generated ${Math.min(prompts.length, s + chunk)}/${prompts.length}\n`);
+  }
+  const total = parts.reduce((a, p) => a + p.shape[0]!, 0);
+  const data = new Float32Array(total * 64 * 64 * 3);
+  let off = 0;
+  for (const p of parts) { data.set(p.data, off); off += p.data.length; }
+  return float32([total, 64, 64, 3], data);
+}
+
+async function colourShapeRight(runtime: ModelRuntime, clip: ClipModelRef, images: Float32Tensor, truth: Array<[Colour, Shape]>): Promise<{ both: number; colour: number; shape: number }> {
+  const prompts = COLOURS.flatMap((c) => SHAPES.map((s) => `a ${c} ${s}`));
+  const probs = softmaxRows(cosineMatrix(await encodeImages(runtime, clip, images), await encodeTexts(runtime, clip, prompts)), clip.logitScale);
+  let both = 0, colour = 0, shape = 0;
+  truth.forEach(([c, s], i) => {
+    const cs = new Array(8).fill(0), ss = new Array(4).fill(0);
+    for (let j = 0; j < 32; j++) { cs[Math.floor(j / 4)] += probs.data[i * 32 + j]!; ss[j % 4] += probs.data[i * 32 + j]!; }
+    const cOk = COLOURS[cs.indexOf(Math.max(...cs))] === c, sOk = SHAPES[ss.indexOf(Math.max(...ss))] === s;
+    colour += Number(cOk); shape += Number(sOk); both += Number(cOk && sOk);
+  });
+  const n = truth.length;
+  return { both: both / n, colour: colour / n, shape: shape / n };
+}
+
+function psnr(a: Float32Array, b: Float32Array): number {
+  let mse = 0;
+  for (let i = 0; i < a.length; i++) mse += (a[i]! - b[i]!) ** 2;
+  mse /= a.length;
+  return 10 * Math.log10(1 / Math.max(mse, 1e-12));
+}
+
+function render(colour: Colour, shape: Shape, rng: ReturnType<typeof createRng>): Float32Array {
+  return Float32Array.from(renderScene(sampleScene(rng, { objects: [{ colour, shape }] })), (v) => v / 255);
+}
+
+async function main() {
+  const runtime = await createModelRuntime(BUNDLED_MODELS_DIR, opts.backend as 'web' | 'node', Number(opts.threads));
+  if (!runtime) throw new Error('no bundled models');
+  const clip = resolveClip(runtime, 'mini-clip');
+  const rng = createRng(Number(opts.seed));
+  const t0 = performance.now();
+  const pick = (heldOut: boolean): [Colour, Shape] => {
+    if (heldOut) return HELD_OUT_PAIRS[rng.int(4)]! as [Colour, Shape];
+    for (;;) { const c = rng.pick(COLOURS), s = rng.pick(SHAPES); if (!isHeldOut(c, s)) return [c, s]; }
+  };
+  const caption = ([c, s]: [Colour, Shape]) => {
+    const size = rng.chance(0.5) ? `${rng.pick(['small', 'large'])} ` : '';
+    return `a ${size}${c} ${s}${rng.chance(0.5) ? ` on a ${rng.pick(['white', 'black', 'gray'])} background` : ''}`;
+  };
+  const truth = Array.from({ length: Number(opts.count) }, () => pick(false));
+  const images = await generate(runtime, clip, truth.map(caption), 1);
+  const main = await colourShapeRight(runtime, clip, images, truth);
+  const heldTruth = Array.from({ length: Number(opts.heldout) }, () => pick(true));
+  const held = await colourShapeRight(runtime, clip, await generate(runtime, clip, heldTruth.map(caption), 2), heldTruth);
+
+  // invert-then-decode at eta = 0 on fresh renders (32x32, the decoder's resolution)
+  const decoder = resolveDiffusion(runtime, 'mini-unclip-decoder');
+  const ds = await runtime.session(decoder.id);
+  const m = 16;
+  const renders = new Float32Array(m * 64 * 64 * 3);
+  for (let i = 0; i < m; i++) renders.set(render(...pick(false), rng), i * 64 * 64 * 3);
+  const img64 = float32([m, 64, 64, 3], renders), img32 = boxDownsample(img64, 2);
+  const emb = await encodeImages(runtime, clip, img64);
+  const empty = await textConditioning(runtime, clip, ['']);
+  const emptyN = { embeds: repeatRows(empty.embeds, m), tokens: repeatRows(empty.tokens, m), mask: repeatRows(empty.mask, m) };
+  const xT = await invertDecoder(ds, decoder.spec, imageToChw(img32).data, emb, emptyN, emptyN, { steps: 50, guidance: 1 });
+  const back = chwToImage(await sampleDecoder(ds, decoder.spec, emb, emptyN, emptyN, { steps: 50, eta: 0, guidance: 1, xT, noise: () => new Float32Array(0) }), m, 32, 32);
+  const psnrs = Array.from({ length: m }, (_, i) => psnr(back.data.subarray(i * 3072, (i + 1) * 3072), img32.data.subarray(i * 3072, (i + 1) * 3072)));
+  const meanPsnr = psnrs.reduce((a, b) => a + b, 0) / m;
+
+  // diversity: 8 samples of one prompt
+  const div = await generate(runtime, clip, Array(8).fill('a large red circle'), 3, 8);
+  const de = await encodeImages(runtime, clip, div);
+  const cos = cosineMatrix(de, de);
+  let pix = 0, cs = 0, pairs = 0;
+  for (let i = 0; i < 8; i++) for (let j = i + 1; j < 8; j++) {
+    let d = 0;
+    for (let k = 0; k < 64 * 64 * 3; k++) d += (div.data[i * 12288 + k]! - div.data[j * 12288 + k]!) ** 2;
+    pix += Math.sqrt(d / 12288); cs += cos.data[i * 8 + j]!; pairs++;
+  }
+  const results = {
+    colourAndShape: main.both, colour: main.colour, shape: main.shape,
+    heldOutColourAndShape: held.both, invertDecodePsnrDb: meanPsnr,
+    diversityPixelRms: pix / pairs, diversityClipCosine: cs / pairs,
+  };
+  console.log(`mini-unCLIP on ${truth.length} fresh prompts (+${heldTruth.length} held-out), backend ${opts.backend}, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  console.log('| metric | measured | target |\n| --- | --- | --- |');
+  console.log(`| colour and shape right (64x64 output) | ${(main.both * 100).toFixed(1)}% (colour ${(main.colour * 100).toFixed(1)}%, shape ${(main.shape * 100).toFixed(1)}%) | >= 90% |`);
+  console.log(`| held-out pairs, colour and shape right | ${(held.both * 100).toFixed(1)}% | >= 60% |`);
+  console.log(`| invert-then-decode PSNR, eta = 0, 50 steps | ${meanPsnr.toFixed(1)} dB | >= 25 dB |`);
+  console.log(`| diversity, 8 samples of "a large red circle" | RMS pixel distance ${results.diversityPixelRms.toFixed(3)}, mean CLIP cosine ${results.diversityClipCosine.toFixed(3)} | |`);
+  if (opts.write) {
+    const path = join(BUNDLED_MODELS_DIR, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(path, 'utf8'));
+    for (const e of manifest.models) if (e.id.startsWith('mini-unclip-')) e.card = { ...e.card, evaluation: { prompts: truth.length, heldOutPrompts: heldTruth.length, method: 'npm run eval:unclip', ...Object.fromEntries(Object.entries(results).map(([k, v]) => [k, Math.round(v * 1000) / 1000])) } };
+    writeFileSync(path, JSON.stringify(manifest, null, 2) + '\n');
+  }
+}
+
+await main();
