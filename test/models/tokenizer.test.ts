@@ -1,10 +1,16 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ClipBpeTokenizer } from '../../src/models/tokenizer-bpe';
 import { WordTokenizer } from '../../src/models/tokenizer-word';
 import { worldWords } from '../../src/world/spec';
 
-const SHARED = new URL('../../../shared/data/clip-tokenizer/', import.meta.url);
+// The real CLIP vocabulary lives beside the project (../shared), never copied into it.
+const candidates = [process.env.UNCLIP_SHARED_DIR, fileURLToPath(new URL('../../../shared', import.meta.url)), '/work/shared'].filter((d): d is string => !!d);
+const sharedDir = candidates.find((d) => existsSync(join(d, 'data/clip-tokenizer/vocab.json')));
+if (!sharedDir) throw new Error(`the CLIP tokenizer files were not found in ${candidates.join(', ')} (set UNCLIP_SHARED_DIR)`);
+const SHARED = pathToFileURL(join(sharedDir, 'data/clip-tokenizer/'));
 const clip = new ClipBpeTokenizer(
   JSON.parse(readFileSync(new URL('vocab.json', SHARED), 'utf8')),
   readFileSync(new URL('merges.txt', SHARED), 'utf8'),
