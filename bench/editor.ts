@@ -64,7 +64,7 @@ async function measure(page: Page, url: string, n: number) {
 
 export async function benchEditor(): Promise<void> {
   console.log('\n== editor in headless Chromium: generated graphs, same run ==');
-  if (!existsSync('dist/index.html')) execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { stdio: 'inherit' });
+  if (!existsSync('dist/index.html') || !existsSync('dist/ort')) execFileSync('npm', ['run', 'build', '--', '--logLevel', 'warn'], { stdio: 'inherit' });
   const server = await startServer();
   const browser = await launchBrowser();
   try {

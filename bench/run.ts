@@ -1,9 +1,10 @@
 /** `npm run bench`: every benchmark, each printing ratios measured side by side in one run. */
 import { benchEngine } from './engine';
 import { benchEditor } from './editor';
+import { benchUnclip } from './unclip';
 
 const only = process.argv[2];
-const suites: Record<string, () => Promise<void>> = { engine: benchEngine, editor: benchEditor };
+const suites: Record<string, () => Promise<void>> = { engine: benchEngine, editor: benchEditor, unclip: benchUnclip };
 for (const [name, fn] of Object.entries(suites)) {
   if (only && only !== name) continue;
   await fn();

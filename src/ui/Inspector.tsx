@@ -109,7 +109,8 @@ export function Inspector() {
         const type = info.outputs[s.port];
         const v: PortView = { summary: s };
         if (type === 'Image' && s.shape && s.shape[0]! > 0) {
-          v.images = await Promise.all(Array.from({ length: Math.min(16, s.shape[0]!) }, (_, i) => engine.imagePreview(id, s.port, i, 256)));
+          const count = s.port === 'trajectory' ? Math.min(64, s.shape[0]!) : Math.min(16, s.shape[0]!);
+          v.images = await Promise.all(Array.from({ length: count }, (_, i) => engine.imagePreview(id, s.port, i, 256)));
         } else if (s.kind === 'tensor' && s.shape?.length === 2 && s.dtype === 'float32') {
           v.embedding = await engine.embeddingView(id, s.port).catch(() => undefined);
         }
@@ -134,7 +135,7 @@ export function Inspector() {
             <>
               <div className="zoom">zoom <input type="range" min={1} max={8} value={zoom} onChange={(e) => setZoom(Number(e.target.value))} /> {zoom}x
                 {images[0] && <span> · {images[0].width}x{images[0].height}{typeof seed === 'number' ? ` · seed ${seed}` : ''}</span>}</div>
-              <div className={images.length > 1 ? 'image-grid' : ''}>
+              <div className={s.port === 'trajectory' ? 'filmstrip' : images.length > 1 ? 'image-grid' : ''}>
                 {images.map((im, i) => <PreviewCanvas key={i} preview={im} scale={zoom} title={`${s.port}[${i}]`} />)}
               </div>
             </>
