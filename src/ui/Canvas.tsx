@@ -1,5 +1,5 @@
 import {
-  Background, Controls, MiniMap, ReactFlow, useNodesState, useReactFlow,
+  Background, Controls, MiniMap, ReactFlow, useReactFlow,
   type Connection, type Edge, type Node, type NodeChange, type OnConnectEnd, type OnConnectStart,
 } from '@xyflow/react';
 import { useCallback, useEffect, useMemo } from 'react';
@@ -39,8 +39,9 @@ export function Canvas() {
   const derived = useMemo<Node[]>(() => doc.nodes.map((n) => ({
     id: n.id, type: 'graph', position: { x: n.ui?.x ?? 0, y: n.ui?.y ?? 0 }, data: {}, selected: selection.includes(n.id),
   })), [doc.nodes, selection]);
-  const [nodes, setNodes, onNodesChangeBase] = useNodesState<Node>(derived);
-  useEffect(() => setNodes(derived), [derived, setNodes]);
+  // Uncontrolled: React Flow owns positions while dragging (no React re-render of the canvas per
+  // pointer move); the document is pushed in whenever it changes and updated at drag stop.
+  useEffect(() => flow.setNodes(derived), [derived, flow]);
 
   const edges = useMemo<Edge[]>(() => {
     const out: Edge[] = [];
@@ -54,14 +55,13 @@ export function Canvas() {
   }, [doc.nodes]);
 
   const onNodesChange = useCallback((changes: NodeChange[]) => {
-    onNodesChangeBase(changes.filter((c) => c.type !== 'remove'));
     const selected = changes.filter((c) => c.type === 'select');
     if (selected.length) {
       const ids = new Set(useEditor.getState().selection);
       for (const c of selected) if (c.type === 'select') { if (c.selected) ids.add(c.id); else ids.delete(c.id); }
       useEditor.getState().select([...ids]);
     }
-  }, [onNodesChangeBase]);
+  }, []);
 
   const onNodeDragStop = useCallback((_: unknown, __: Node, all: Node[]) => {
     const doc = useEditor.getState().doc;
@@ -135,7 +135,7 @@ export function Canvas() {
 
   return (
     <ReactFlow
-      nodes={nodes} edges={edges} nodeTypes={nodeTypes}
+      defaultNodes={derived} edges={edges} nodeTypes={nodeTypes}
       onNodesChange={onNodesChange} onNodeDragStop={onNodeDragStop}
       onConnect={onConnect} onConnectStart={onConnectStart} onConnectEnd={onConnectEnd}
       isValidConnection={isValidConnection}

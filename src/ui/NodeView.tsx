@@ -61,7 +61,7 @@ export const NodeView = memo(function NodeView({ id, selected }: NodeProps) {
   const inputs = Object.entries(info.inputs);
   const outputs = Object.entries(info.outputs);
   return (
-    <div className={`gnode${selected ? ' selected' : ''}${node.bypass ? ' bypassed' : ''}`} data-node-id={id} data-type={node.type}>
+    <div className={`gnode${selected ? ' selected' : ''}${node.bypass ? ' bypassed' : ''}${far ? ' far' : ''}`} data-node-id={id} data-type={node.type}>
       <div className="gnode-title" style={{ background: familyColor(info.family) }} title={info.description}>
         <span className="gnode-name">{node.ui?.label ?? info.title}</span>
         <span className="gnode-id">{id}</span>
