@@ -125,13 +125,18 @@ def train_loop(name, model, args, step_fn, extra_state=None):
     ema = Ema(model, args.ema)
     ckpt_path = os.path.join(args.out, "ckpt.pt")
     step, elapsed = 0, 0.0
-    if os.path.exists(ckpt_path):
-        ck = torch.load(ckpt_path)
+    committed = os.path.join(HERE, "checkpoints", f"{name}.pt")
+    start_from = ckpt_path if os.path.exists(ckpt_path) else committed if os.path.exists(committed) else None
+    if start_from:
+        # A run's own checkpoint resumes exactly; the committed one (no optimizer state) continues
+        # training in a new session or on a new machine with fresh Adam moments.
+        ck = torch.load(start_from)
         model.load_state_dict(ck["model"])
-        opt.load_state_dict(ck["opt"])
+        if "opt" in ck:
+            opt.load_state_dict(ck["opt"])
         ema.shadow = ck["ema"]
         step, elapsed = ck["step"], ck["elapsed"]
-        print(f"{name}: resumed at step {step} ({elapsed / 60:.1f} min trained)", flush=True)
+        print(f"{name}: resumed from {start_from} at step {step} ({elapsed / 60:.1f} min trained)", flush=True)
 
     def save():
         tmp = ckpt_path + ".tmp"

@@ -156,6 +156,27 @@ describe('the editor in Chromium', () => {
     await page.context().close();
   });
 
+  it('dragging from a port onto empty canvas offers only compatible nodes and wires the one chosen', async () => {
+    const from = (await page.locator('.react-flow__handle[data-nodeid=text_emb][data-handleid=embedding].source').boundingBox())!;
+    await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(from.x + 120, from.y - 140, { steps: 8 });
+    await page.mouse.up();
+    await page.waitForSelector('.palette li[data-type]');
+    const offered = await page.locator('.palette li[data-type]').evaluateAll((els) => els.map((e) => e.getAttribute('data-type')));
+    expect(offered).toContain('embedding/slerp');
+    expect(offered).toContain('diffusion/decode'); // a text embedding decoded as if it were an image embedding
+    expect(offered).not.toContain('text/prompt');
+    expect(offered).not.toContain('world/render-scene');
+    await snap(page, 'palette-from-port');
+    await page.keyboard.type('normalize');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('.gnode[data-type="embedding/normalize"]');
+    const doc = await saved(page);
+    expect(doc.nodes.find((n) => n.id === 'normalize')!.inputs).toEqual({ in: 'text_emb.embedding' });
+    await page.context().close();
+  });
+
   it('adds a node from the palette, filtered by typing', async () => {
     await page.mouse.move(700, 450);
     await page.locator('.react-flow__pane').click({ position: { x: 600, y: 40 } });
