@@ -20,9 +20,12 @@ WORLD = "shapesworld-v1"
 DIFFUSION = {"schedule": "cosine", "trainSteps": 1000, "clip": "mini-clip"}
 
 
+RAW = False
+
+
 def load(model, path):
     ck = torch.load(path)
-    model.load_state_dict(ck["ema"])
+    model.load_state_dict(ck["model"] if RAW else ck["ema"])
     model.eval()
     return ck
 
@@ -30,7 +33,7 @@ def load(model, path):
 def card(ck, what, params):
     return {"trainingData": "ShapesWorld v1, 100,000 rendered images (4 captions each), held-out colour-shape pairs never rendered",
             "steps": ck["step"], "batch": ck["args"]["batch"], "trainingMinutes": round(ck["elapsed"] / 60, 1),
-            "hardware": "2-core CPU, PyTorch 1.13 (Debian) with OpenBLAS", "weights": "EMA", "architecture": f"{what}, {params} parameters"}
+            "hardware": "2-core CPU, PyTorch 1.13 (Debian) with OpenBLAS", "weights": "raw" if RAW else "EMA (0.999)", "architecture": f"{what}, {params} parameters"}
 
 
 def export(model, args, names, out_names, path, dynamic):
@@ -44,7 +47,10 @@ def main():
     p.add_argument("--decoder", default=os.path.join(CK, "decoder.pt"))
     p.add_argument("--upsampler", default=os.path.join(CK, "upsampler.pt"))
     p.add_argument("--out", default=MODELS_DIR)
+    p.add_argument("--raw", action="store_true", help="export the raw weights instead of the EMA (early checkpoints)")
     args = p.parse_args()
+    global RAW
+    RAW = args.raw
     entries = []
     text_io = [{"name": "text_tokens", "dtype": "float32", "shape": ["batch", 16, 128]},
                {"name": "text_mask", "dtype": "float32", "shape": ["batch", 16]}]

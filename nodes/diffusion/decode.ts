@@ -1,6 +1,6 @@
 import { defineNode } from '../../src/engine/define';
 import { boolean, integer, number, seed } from '../../src/graph/params';
-import { chwToImage, sampleDecoder } from '../../src/models/unclip';
+import { chwToImage, repeatRows, sampleDecoder } from '../../src/models/unclip';
 import { float32 } from '../../src/tensor/tensor';
 import { withNode } from '../clip/shared';
 import { decoderConditioning } from './conditioning';
@@ -33,25 +33,18 @@ export default defineNode({
     const ref = diffusionOf(ctx, decoder, 'decoder', 'decoder');
     const rows = Math.max(embedding?.shape[0] ?? 1, text?.length ?? 1, noise?.shape[0] ?? 1);
     const n = rows * p.samples;
-    const cond = await decoderConditioning(ctx, ref, clip, embedding ? repeatEach(embedding, p.samples) : undefined, text ? text.flatMap((t) => Array(p.samples).fill(t) as string[]) : undefined, n);
+    const cond = await decoderConditioning(ctx, ref, clip, embedding ? repeatRows(embedding, p.samples) : undefined, text ? text.flatMap((t) => Array(p.samples).fill(t) as string[]) : undefined, n);
     const session = await withNode(ctx, 'inputs.decoder', () => sessionFor(ctx, ref));
     const s = seedIn ?? p.seed;
     const frames: Float32Array[] | undefined = p.trajectory ? [] : undefined;
     const x = await withNode(ctx, undefined, () => sampleDecoder(session, ref.spec, cond.embeds, cond.text, cond.empty, {
-      steps: p.steps, eta: p.eta, guidance: p.guidance, xT: initialNoise(ctx, n, SIZE, s, noise && repeatEach(noise, noise.shape[0] === 1 ? 1 : p.samples)),
+      steps: p.steps, eta: p.eta, guidance: p.guidance, xT: initialNoise(ctx, n, SIZE, s, noise && repeatRows(noise, noise.shape[0] === 1 ? 1 : p.samples)),
       noise: stepNoise(n, SIZE, s), onStep: stepReporter(ctx, { h: 32, w: 32 }, 5, frames), signal: ctx.signal,
     }));
     const trajectory = frames?.length ? chwToImage(concat(frames), frames.length, 32, 32) : float32([0, 32, 32, 3]);
     return { image: chwToImage(x, n, 32, 32), trajectory };
   },
 });
-
-function repeatEach(t: { shape: readonly number[]; data: Float32Array }, times: number) {
-  const n = t.shape[0]!, per = t.data.length / n;
-  const out = new Float32Array(t.data.length * times);
-  for (let i = 0; i < n; i++) for (let k = 0; k < times; k++) out.set(t.data.subarray(i * per, (i + 1) * per), (i * times + k) * per);
-  return float32([n * times, ...t.shape.slice(1)], out);
-}
 
 function concat(parts: Float32Array[]): Float32Array {
   const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));

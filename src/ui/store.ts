@@ -1,21 +1,13 @@
 import type { Draft } from 'immer';
 import { create } from 'zustand';
 import type { NodeInfo } from '../engine/api';
-import type { ImagePreview, NodeStatus, RunResult } from '../engine/events';
+import type { NodeEvent, RunResult } from '../engine/events';
 import { emptyGraph, type GraphDocument, type GraphNode } from '../graph/document';
 import type { GraphIssue } from '../graph/errors';
 import { edit, HISTORY_LIMIT, redoEdit, undoEdit, type Edit } from './history';
 
-export interface NodeRunState {
-  status: NodeStatus;
-  progress?: number;
-  step?: number;
-  steps?: number;
-  ms?: number;
-  message?: string;
-  field?: string;
-  preview?: ImagePreview;
-}
+/** What the editor keeps of a node's latest events. */
+export type NodeRunState = Omit<NodeEvent, 'runId' | 'nodeId'>;
 
 export interface EditorState {
   doc: GraphDocument;

@@ -40,6 +40,13 @@ async function openFile(p: Page, name: string, text: string): Promise<void> {
   await p.setInputFiles('[data-testid=open-file]', path);
 }
 
+/** Opens an example from the Examples menu, as a user would. */
+async function openExample(p: Page, name: string): Promise<void> {
+  await p.getByRole('button', { name: /Examples/ }).click();
+  await p.locator(`.menu-list li[data-example="${name}"]`).click();
+  await p.waitForFunction((n) => document.querySelector('.toolbar .title') !== null && document.querySelectorAll('.gnode').length > 0 && n.length > 0, name);
+}
+
 async function dragPort(p: Page, from: string, to: string): Promise<void> {
   const a = await p.locator(from).boundingBox();
   const b = await p.locator(to).boundingBox();
@@ -51,7 +58,10 @@ async function dragPort(p: Page, from: string, to: string): Promise<void> {
 }
 
 describe('the editor in Chromium', () => {
-  beforeEach(async () => { page = await openEditor(); });
+  beforeEach(async () => {
+    page = await openEditor();
+    await openExample(page, 'caption-similarity');
+  });
 
   it('opens the default example and runs it to an output shown in the inspector', async () => {
     await snap(page, 'default-graph');
@@ -189,5 +199,26 @@ describe('the editor in Chromium', () => {
     await page.waitForSelector('.gnode[data-type="embedding/slerp"]');
     await snap(page, 'palette-added');
     await page.context().close();
+  });
+});
+
+describe('the default graph', () => {
+  it('is text-to-image; it runs to a 64x64 picture and the decoder shows live previews on the way', async () => {
+    const p = await openEditor();
+    expect(await p.locator('.toolbar .title').textContent()).toBe('Text to image (unCLIP)');
+    await snap(p, 'text-to-image-loaded');
+    await p.getByTestId('run').click();
+    await p.waitForSelector('.gnode[data-node-id=decoder] .status-running canvas', { timeout: 120_000 });
+    await snap(p, 'decoder-live-preview');
+    await p.waitForSelector('[data-testid=run-summary]', { timeout: 180_000 });
+    expect(await p.getByTestId('run-summary').textContent()).toMatch(/^done in/);
+    await p.locator('.gnode[data-node-id=image] .gnode-name').click();
+    await p.waitForSelector('.inspector canvas.pixelated');
+    expect(await p.locator('.inspector canvas.pixelated').first().evaluate((c) => [(c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height])).toEqual([64, 64]);
+    await p.locator('.gnode[data-node-id=decoder] .gnode-name').click();
+    await p.waitForSelector('.inspector .filmstrip canvas');
+    expect(await p.locator('.inspector .filmstrip canvas').count()).toBe(25);
+    await snap(p, 'text-to-image-done');
+    await p.context().close();
   });
 });
