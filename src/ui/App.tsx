@@ -12,7 +12,7 @@ import { cancelRun, runGraph } from './run';
 import { SHORTCUTS, bypassSelection, duplicateSelection, pasteGraphText, selectionAsGraph } from './shortcuts';
 import { useEditor } from './store';
 
-export const DEFAULT_EXAMPLE = 'caption-similarity';
+export const DEFAULT_EXAMPLE = 'text-to-image';
 
 function isTyping(e: Event): boolean {
   const t = e.target as HTMLElement | null;
