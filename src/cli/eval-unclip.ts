@@ -24,7 +24,7 @@ import { COLOURS, HELD_OUT_PAIRS, SHAPES, isHeldOut, type Colour, type Shape } f
 const { values: opts } = parseArgs({ options: {
   count: { type: 'string', default: '200' }, heldout: { type: 'string', default: '40' }, seed: { type: 'string', default: '424242' },
   backend: { type: 'string', default: 'node' }, threads: { type: 'string', default: '2' }, write: { type: 'boolean', default: false },
-  'prior-steps': { type: 'string', default: '25' }, 'decoder-steps': { type: 'string', default: '25' }, 'upsampler-steps': { type: 'string', default: '7' },
+  'prior-steps': { type: 'string', default: '25' }, 'decoder-guidance': { type: 'string', default: '8' }, 'decoder-steps': { type: 'string', default: '25' }, 'upsampler-steps': { type: 'string', default: '7' },
 } });
 
 const noise = (seed: number, n: number, size: number) => (step: number) => gaussianArray(seed * 31 + step, n * size);
@@ -48,8 +48,8 @@ async function generate(runtime: ModelRuntime, clip: ClipModelRef, prompts: stri
         if (dot > top) { top = dot; best.set(row, i * 128); }
       }
     }
-    const low = await sampleDecoder(ds, decoder.spec, float32([n, 128], best), cond, { embeds: repeatRows(empty.embeds, n), tokens: repeatRows(empty.tokens, n), mask: repeatRows(empty.mask, n) }, {
-      steps: Number(opts['decoder-steps']), eta: 0, guidance: 8, xT: gaussianArray(seed + 1000 + s, n * 3 * 32 * 32), noise: noise(seed + 1, n, 3 * 32 * 32) });
+    const low = await sampleDecoder(ds, decoder.spec, float32([n, 128], best), cond, empty, {
+      steps: Number(opts['decoder-steps']), eta: 0, guidance: Number(opts['decoder-guidance']), xT: gaussianArray(seed + 1000 + s, n * 3 * 32 * 32), noise: noise(seed + 1, n, 3 * 32 * 32) });
     const high = await sampleUpsampler(us, up.spec, float32([n, 3, 32, 32], low), { steps: Number(opts['upsampler-steps']), eta: 0, xT: gaussianArray(seed + 2000 + s, n * 3 * 64 * 64), noise: noise(seed + 2, n, 3 * 64 * 64) });
     parts.push(chwToImage(high, n, 64, 64));
     process.stderr.write(`  generated ${Math.min(prompts.length, s + chunk)}/${prompts.length}\n`);
@@ -116,8 +116,8 @@ async function main() {
   const emb = await encodeImages(runtime, clip, img64);
   const empty = await textConditioning(runtime, clip, ['']);
   const emptyN = { embeds: repeatRows(empty.embeds, m), tokens: repeatRows(empty.tokens, m), mask: repeatRows(empty.mask, m) };
-  const xT = await invertDecoder(ds, decoder.spec, imageToChw(img32).data, emb, emptyN, emptyN, { steps: 50, guidance: 1 });
-  const back = chwToImage(await sampleDecoder(ds, decoder.spec, emb, emptyN, emptyN, { steps: 50, eta: 0, guidance: 1, xT, noise: () => new Float32Array(0) }), m, 32, 32);
+  const xT = await invertDecoder(ds, decoder.spec, imageToChw(img32).data, emb, emptyN, empty, { steps: 50, guidance: 1 });
+  const back = chwToImage(await sampleDecoder(ds, decoder.spec, emb, emptyN, empty, { steps: 50, eta: 0, guidance: 1, xT, noise: () => new Float32Array(0) }), m, 32, 32);
   const psnrs = Array.from({ length: m }, (_, i) => psnr(back.data.subarray(i * 3072, (i + 1) * 3072), img32.data.subarray(i * 3072, (i + 1) * 3072)));
   const meanPsnr = psnrs.reduce((a, b) => a + b, 0) / m;
 
@@ -136,7 +136,7 @@ async function main() {
     heldOutColourAndShape: held.both, invertDecodePsnrDb: meanPsnr,
     diversityPixelRms: pix / pairs, diversityClipCosine: cs / pairs,
   };
-  console.log(`mini-unCLIP on ${truth.length} fresh prompts (+${heldTruth.length} held-out), backend ${opts.backend}, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  console.log(`mini-unCLIP on ${truth.length} fresh prompts (+${heldTruth.length} held-out), backend ${opts.backend}, decoder guidance ${opts["decoder-guidance"]}, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   console.log('| metric | measured | target |\n| --- | --- | --- |');
   console.log(`| colour and shape right (64x64 output) | ${(main.both * 100).toFixed(1)}% (colour ${(main.colour * 100).toFixed(1)}%, shape ${(main.shape * 100).toFixed(1)}%) | >= 90% |`);
   console.log(`| held-out pairs, colour and shape right | ${(held.both * 100).toFixed(1)}% | >= 60% |`);
