@@ -124,44 +124,37 @@ export function createRuntime(ort: typeof ortTypes, manifest: Manifest, source: 
     manifest,
     entry,
     external(manifestSrc, readBytes) {
-      let r = externals.get(manifestSrc);
-      if (!r) {
+      return memoPromise(externals, manifestSrc, async () => {
         const src: ModelSource = { read: (p) => readBytes(resolveRelative(manifestSrc, p)), describe: (p) => resolveRelative(manifestSrc, p) };
-        r = (async () => {
-          let raw: unknown;
-          try {
-            raw = JSON.parse(new TextDecoder().decode(await readBytes(manifestSrc)));
-          } catch (e) {
-            throw new Error(`cannot read the model manifest ${manifestSrc}: ${(e as Error).message}`);
-          }
-          return createRuntime(ort, parseManifest(raw, manifestSrc), src, sessionOptions);
-        })();
-        externals.set(manifestSrc, r);
-        r.catch(() => externals.delete(manifestSrc));
-      }
-      return r;
+        let raw: unknown;
+        try {
+          raw = JSON.parse(new TextDecoder().decode(await readBytes(manifestSrc)));
+        } catch (e) {
+          throw new Error(`cannot read the model manifest ${manifestSrc}: ${(e as Error).message}`);
+        }
+        return createRuntime(ort, parseManifest(raw, manifestSrc), src, sessionOptions);
+      });
     },
     session(id) {
       const e = entry(id);
-      let s = sessions.get(id);
-      if (!s) {
-        s = open(e);
-        sessions.set(id, s);
-        s.catch(() => sessions.delete(id));
-      }
-      return s;
+      return memoPromise(sessions, id, () => open(e));
     },
     tokenizer(id) {
       const e = entry(id);
-      let t = tokenizers.get(id);
-      if (!t) {
-        t = loadTokenizer(e);
-        tokenizers.set(id, t);
-        t.catch(() => tokenizers.delete(id));
-      }
-      return t;
+      return memoPromise(tokenizers, id, () => loadTokenizer(e));
     },
   };
+}
+
+/** One promise per key, shared by concurrent callers; a rejected one is forgotten so a retry can succeed. */
+function memoPromise<T>(cache: Map<string, Promise<T>>, key: string, make: () => Promise<T>): Promise<T> {
+  let p = cache.get(key);
+  if (!p) {
+    p = make();
+    cache.set(key, p);
+    p.catch(() => cache.delete(key));
+  }
+  return p;
 }
 
 /** Reads and validates the manifest through a source. */

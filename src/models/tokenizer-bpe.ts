@@ -1,4 +1,4 @@
-import type { Tokenizer, TokenizedBatch } from './tokenizer';
+import { specialIds, type Tokenizer, type TokenizedBatch } from './tokenizer';
 import { padBatch } from './tokenizer-word';
 
 /** GPT-2 / CLIP's reversible byte -> printable unicode map. */
@@ -58,14 +58,7 @@ export class ClipBpeTokenizer implements Tokenizer {
       if (parts.length !== 2) continue;
       this.ranks.set(`${parts[0]} ${parts[1]}`, rank++);
     }
-    const id = (t: string) => {
-      const v = vocab[t];
-      if (v === undefined) throw new Error(`the vocabulary has no special token "${t}"`);
-      return v;
-    };
-    this.startId = id(specials.start);
-    this.endId = id(specials.end);
-    this.padId = id(specials.pad);
+    ({ startId: this.startId, endId: this.endId, padId: this.padId } = specialIds(vocab, specials));
   }
 
   private bpe(token: string): string[] {

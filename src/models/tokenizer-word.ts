@@ -1,4 +1,4 @@
-import type { Tokenizer, TokenizedBatch } from './tokenizer';
+import { specialIds, type Tokenizer, type TokenizedBatch } from './tokenizer';
 
 /** The bundled models' word-level tokenizer: lower-case words split on spaces, unknown words are errors. */
 export class WordTokenizer implements Tokenizer {
@@ -7,14 +7,7 @@ export class WordTokenizer implements Tokenizer {
   readonly padId: number;
 
   constructor(private vocab: Record<string, number>, readonly contextLength: number, specials: { start: string; end: string; pad: string }) {
-    const id = (t: string) => {
-      const v = vocab[t];
-      if (v === undefined) throw new Error(`the vocabulary has no special token "${t}"`);
-      return v;
-    };
-    this.startId = id(specials.start);
-    this.endId = id(specials.end);
-    this.padId = id(specials.pad);
+    ({ startId: this.startId, endId: this.endId, padId: this.padId } = specialIds(vocab, specials));
   }
 
   encode(text: string): number[] {

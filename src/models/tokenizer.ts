@@ -15,3 +15,13 @@ export interface Tokenizer {
   encode(text: string): number[];
   encodeBatch(texts: string[]): TokenizedBatch;
 }
+
+/** Ids of the start, end and pad tokens in a vocabulary; a missing one is an error naming it. */
+export function specialIds(vocab: Record<string, number>, specials: { start: string; end: string; pad: string }): { startId: number; endId: number; padId: number } {
+  const id = (t: string) => {
+    const v = vocab[t];
+    if (v === undefined) throw new Error(`the vocabulary has no special token "${t}"`);
+    return v;
+  };
+  return { startId: id(specials.start), endId: id(specials.end), padId: id(specials.pad) };
+}
