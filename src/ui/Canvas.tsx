@@ -1,5 +1,5 @@
 import {
-  Background, Controls, MiniMap, ReactFlow, useReactFlow,
+  Background, Controls, ReactFlow, useReactFlow, useStore,
   type Connection, type Edge, type Node, type NodeChange, type OnConnectEnd, type OnConnectStart,
 } from '@xyflow/react';
 import { useCallback, useEffect, useMemo } from 'react';
@@ -7,6 +7,7 @@ import { parsePortRef } from '../graph/document';
 import { connectionRefusal, isPortType } from '../graph/ports';
 import { portColor } from './colors';
 import { removeNodes } from './graph-edits';
+import { CanvasMiniMap } from './CanvasMiniMap';
 import { NodeView } from './NodeView';
 import { useEditor } from './store';
 
@@ -35,6 +36,8 @@ export function Canvas() {
   const selection = useEditor((s) => s.selection);
   const change = useEditor((s) => s.change);
   const flow = useReactFlow();
+  // Zoomed far out the dot grid would be a dot every pixel or two: costly to raster, no help to the eye.
+  const gridVisible = useStore((s) => s.transform[2] >= 0.3);
 
   const derived = useMemo<Node[]>(() => doc.nodes.map((n) => ({
     id: n.id, type: 'graph', position: { x: n.ui?.x ?? 0, y: n.ui?.y ?? 0 }, data: {}, selected: selection.includes(n.id),
@@ -149,8 +152,8 @@ export function Canvas() {
       fitView
       proOptions={{ hideAttribution: true }}
     >
-      <Background gap={24} />
-      <MiniMap pannable zoomable nodeColor="#556" />
+      {gridVisible && <Background gap={24} />}
+      <CanvasMiniMap />
       <Controls />
     </ReactFlow>
   );

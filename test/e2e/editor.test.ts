@@ -187,6 +187,41 @@ describe('the editor in Chromium', () => {
     await page.context().close();
   });
 
+  it('the overview map draws the graph and a click in it moves the view there; dragging a node moves it, not the view', async () => {
+    const map = page.locator('.minimap canvas');
+    const box = (await map.boundingBox())!;
+    // the map drew node boxes (not only its background)
+    const colours = await map.evaluate((c: HTMLCanvasElement) => {
+      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      const seen = new Set<string>();
+      for (let i = 0; i < d.length; i += 4) seen.add(`${d[i]},${d[i + 1]},${d[i + 2]}`);
+      return seen.size;
+    });
+    expect(colours).toBeGreaterThan(2);
+    const viewport = () => page.locator('.react-flow__viewport').evaluate((e) => getComputedStyle(e).transform);
+    const before = await viewport();
+    await page.mouse.click(box.x + 10, box.y + 10);
+    await expect.poll(viewport).not.toBe(before);
+    // a node dragged by its title follows the pointer (React Flow starts the drag at the first move past
+    // its threshold, so the first of the 6 steps is not part of it); the view stays put
+    const moved = await viewport();
+    const node = page.locator('.react-flow__node').first();
+    const title = (await node.locator('.gnode-title').boundingBox())!;
+    const at = (await node.boundingBox())!;
+    await page.mouse.move(title.x + title.width / 2, title.y + title.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(title.x + title.width / 2 + 60, title.y + title.height / 2 + 30, { steps: 6 });
+    await page.mouse.up();
+    const after = (await node.boundingBox())!;
+    expect(after.x - at.x).toBeGreaterThanOrEqual(45);
+    expect(after.x - at.x).toBeLessThanOrEqual(61);
+    expect(after.y - at.y).toBeGreaterThanOrEqual(22);
+    expect(after.y - at.y).toBeLessThanOrEqual(31);
+    expect(await viewport()).toBe(moved);
+    expect(await page.evaluate(() => window.getSelection()?.toString() ?? '')).toBe('');
+    await page.context().close();
+  });
+
   it('adds a node from the palette, filtered by typing', async () => {
     await page.mouse.move(700, 450);
     await page.locator('.react-flow__pane').click({ position: { x: 600, y: 40 } });
