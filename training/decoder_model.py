@@ -9,7 +9,7 @@ from unclip_common import CrossAttention, ResBlock, timestep_embedding
 
 
 class Decoder(nn.Module):
-    def __init__(self, embed_dim=128, text_width=128, ch=(32, 64, 96), ctx_dim=128, extra_tokens=4, in_ch=3, cond_ch=0):
+    def __init__(self, embed_dim=128, text_width=128, ch=(32, 64, 96), ctx_dim=128, extra_tokens=4, in_ch=3, cond_ch=0, self_attention_16=False):
         super().__init__()
         temb = ch[0] * 4
         self.ch0 = ch[0]
@@ -23,7 +23,7 @@ class Decoder(nn.Module):
         self.d0 = ResBlock(ch[0], ch[0], temb)
         self.down0 = nn.Conv2d(ch[0], ch[0], 3, stride=2, padding=1)      # 16
         self.d1 = ResBlock(ch[0], ch[1], temb)
-        self.a1 = CrossAttention(ch[1], ctx_dim)
+        self.a1 = CrossAttention(ch[1], ctx_dim, self_attention=self_attention_16)
         self.down1 = nn.Conv2d(ch[1], ch[1], 3, stride=2, padding=1)      # 8
         self.d2 = ResBlock(ch[1], ch[2], temb)
         self.a2 = CrossAttention(ch[2], ctx_dim)
@@ -33,7 +33,7 @@ class Decoder(nn.Module):
         self.ua2 = CrossAttention(ch[2], ctx_dim)
         self.up1 = nn.Conv2d(ch[2], ch[1], 3, padding=1)
         self.u1 = ResBlock(ch[1] + ch[1], ch[1], temb)
-        self.ua1 = CrossAttention(ch[1], ctx_dim)
+        self.ua1 = CrossAttention(ch[1], ctx_dim, self_attention=self_attention_16)
         self.up0 = nn.Conv2d(ch[1], ch[0], 3, padding=1)
         self.u0 = ResBlock(ch[0] + ch[0], ch[0], temb)
         self.out = nn.Sequential(nn.GroupNorm(8, ch[0]), nn.SiLU(), nn.Conv2d(ch[0], in_ch, 3, padding=1))

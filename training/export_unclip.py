@@ -69,7 +69,8 @@ def main():
                         "diffusion": {**DIFFUSION, "parameterization": "x0", "embedScale": math.sqrt(128), "conditioning": "text"},
                         "card": card(ck, "causal transformer over [tokens, text embedding, timestep, noisy embedding, output token], 4 layers, width 128", sum(q.numel() for q in m.parameters()))})
     if os.path.exists(args.decoder):
-        m = Decoder()
+        # runs before --self-attention-16 existed had self-attention at 16x16
+        m = Decoder(self_attention_16=torch.load(args.decoder)["args"].get("self_attention_16", True))
         ck = load(m, args.decoder)
         path = os.path.join(args.out, "mini-unclip-decoder.onnx")
         b = 2

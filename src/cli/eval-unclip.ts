@@ -13,7 +13,7 @@ import { encodeImages, encodeTexts, resolveClip, softmaxRows, type ClipModelRef 
 import type { ModelRuntime } from '../models/runtime';
 import { BUNDLED_MODELS_DIR, createModelRuntime } from '../models/runtime-node';
 import { chwToImage, imageToChw, invertDecoder, resolveDiffusion, sampleDecoder, samplePrior, sampleUpsampler, textConditioning, repeatRows } from '../models/unclip';
-import { boxDownsample } from '../tensor/image';
+import { bilinearResize, boxDownsample } from '../tensor/image';
 import { createRng, gaussianArray } from '../tensor/prng';
 import { float32, type Float32Tensor } from '../tensor/tensor';
 import { cosineMatrix } from '../tensor/vector';
@@ -24,6 +24,7 @@ import { COLOURS, HELD_OUT_PAIRS, SHAPES, isHeldOut, type Colour, type Shape } f
 const { values: opts } = parseArgs({ options: {
   count: { type: 'string', default: '200' }, heldout: { type: 'string', default: '40' }, seed: { type: 'string', default: '424242' },
   backend: { type: 'string', default: 'node' }, threads: { type: 'string', default: '2' }, write: { type: 'boolean', default: false },
+  stages: { type: 'boolean', default: false },
   'prior-steps': { type: 'string', default: '25' }, 'decoder-guidance': { type: 'string', default: '8' }, 'decoder-steps': { type: 'string', default: '25' }, 'upsampler-steps': { type: 'string', default: '7' },
 } });
 
@@ -86,6 +87,46 @@ function render(colour: Colour, shape: Shape, rng: ReturnType<typeof createRng>)
   return Float32Array.from(renderScene(sampleScene(rng, { objects: [{ colour, shape }] })), (v) => v / 255);
 }
 
+/**
+ * Where accuracy is lost: the same colour/shape check on fresh renders, on renders at the decoder's
+ * 32x32 (bilinear and upsampler to 64), on decoder samples from the renders' true CLIP image
+ * embeddings (no prior), and on the whole pipeline from their captions.
+ */
+async function stageBreakdown(runtime: ModelRuntime, clip: ClipModelRef, rng: ReturnType<typeof createRng>, pick: () => [Colour, Shape], n: number) {
+  const decoder = resolveDiffusion(runtime, 'mini-unclip-decoder'), up = resolveDiffusion(runtime, 'mini-unclip-upsampler');
+  const [ds, us] = await Promise.all([runtime.session(decoder.id), runtime.session(up.id)]);
+  const truth = Array.from({ length: n }, pick);
+  const captions: string[] = [];
+  const renders = new Float32Array(n * 64 * 64 * 3);
+  truth.forEach(([colour, shape], i) => {
+    const scene = sampleScene(rng, { objects: [{ colour, shape }] });
+    const o = scene.objects[0]!;
+    captions.push(`a ${o.size} ${colour} ${shape} at the ${o.position} on a ${scene.background} background`);
+    renders.set(Float32Array.from(renderScene(scene), (v) => v / 255), i * 64 * 64 * 3);
+  });
+  const img64 = float32([n, 64, 64, 3], renders), img32 = boxDownsample(img64, 2);
+  const upsample = async (low: Float32Tensor, seed: number) => chwToImage(await sampleUpsampler(us, up.spec, imageToChw(low), {
+    steps: Number(opts['upsampler-steps']), eta: 0, xT: gaussianArray(seed, n * 3 * 64 * 64), noise: noise(seed, n, 3 * 64 * 64) }), n, 64, 64);
+  const emb = await encodeImages(runtime, clip, img64);
+  const cond = await textConditioning(runtime, clip, captions), empty = await textConditioning(runtime, clip, ['']);
+  const decoded = chwToImage(await sampleDecoder(ds, decoder.spec, emb, cond, empty, {
+    steps: Number(opts['decoder-steps']), eta: 0, guidance: Number(opts['decoder-guidance']), xT: gaussianArray(77, n * 3 * 32 * 32), noise: noise(77, n, 3 * 32 * 32) }), n, 32, 32);
+  const rows: Array<[string, Float32Tensor]> = [
+    ['renders, 64x64', img64],
+    ['renders at 32x32, bilinear to 64', bilinearResize(img32, 64, 64)],
+    ['renders at 32x32, upsampler to 64', await upsample(img32, 78)],
+    ['decoder from true image embedding + caption, bilinear to 64', bilinearResize(decoded, 64, 64)],
+    ['decoder from true image embedding + caption, upsampler to 64', await upsample(decoded, 79)],
+    ['whole pipeline from the caption (prior, decoder, upsampler)', await generate(runtime, clip, captions, 5)],
+  ];
+  console.log(`\nStage breakdown on ${n} fresh single-object renders (caption names size, colour, shape, position, background):`);
+  console.log('| stage | colour and shape | colour | shape |\n| --- | --- | --- | --- |');
+  for (const [name, images] of rows) {
+    const r = await colourShapeRight(runtime, clip, images, truth);
+    console.log(`| ${name} | ${(r.both * 100).toFixed(1)}% | ${(r.colour * 100).toFixed(1)}% | ${(r.shape * 100).toFixed(1)}% |`);
+  }
+}
+
 async function main() {
   const runtime = await createModelRuntime(BUNDLED_MODELS_DIR, opts.backend as 'web' | 'node', Number(opts.threads));
   if (!runtime) throw new Error('no bundled models');
@@ -100,6 +141,7 @@ async function main() {
     const size = rng.chance(0.5) ? `${rng.pick(['small', 'large'])} ` : '';
     return `a ${size}${c} ${s}${rng.chance(0.5) ? ` on a ${rng.pick(['white', 'black', 'gray'])} background` : ''}`;
   };
+  if (opts.stages) { await stageBreakdown(runtime, clip, rng, () => pick(false), Number(opts.count)); return; }
   const truth = Array.from({ length: Number(opts.count) }, () => pick(false));
   const images = await generate(runtime, clip, truth.map(caption), 1);
   const main = await colourShapeRight(runtime, clip, images, truth);
