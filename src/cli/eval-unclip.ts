@@ -30,26 +30,36 @@ const { values: opts } = parseArgs({ options: {
 
 const noise = (seed: number, n: number, size: number) => (step: number) => gaussianArray(seed * 31 + step, n * size);
 
+/** The prior's image embeddings for prompts: 2 candidates each, keep the one closest to the text embedding (as the nodes do). */
+async function priorEmbeddings(runtime: ModelRuntime, clip: ClipModelRef, batch: string[], seed: number): Promise<Float32Tensor> {
+  const prior = resolveDiffusion(runtime, 'mini-unclip-prior');
+  const ps = await runtime.session(prior.id);
+  const n = batch.length, k = 2;
+  const cond = await textConditioning(runtime, clip, batch);
+  const many = { embeds: repeatRows(cond.embeds, k), tokens: repeatRows(cond.tokens, k), mask: repeatRows(cond.mask, k) };
+  const cand = await samplePrior(ps, prior.spec, many, { steps: Number(opts['prior-steps']), eta: 0, guidance: 4, xT: gaussianArray(seed, n * k * 128), noise: noise(seed, n * k, 128) });
+  const best = new Float32Array(n * 128);
+  for (let i = 0; i < n; i++) {
+    let top = -Infinity;
+    for (let j = 0; j < k; j++) {
+      const row = cand.data.subarray((i * k + j) * 128, (i * k + j + 1) * 128);
+      const dot = row.reduce((a, v, q) => a + v * cond.embeds.data[i * 128 + q]!, 0);
+      if (dot > top) { top = dot; best.set(row, i * 128); }
+    }
+  }
+  return float32([n, 128], best);
+}
+
 async function generate(runtime: ModelRuntime, clip: ClipModelRef, prompts: string[], seed: number, chunk = 25): Promise<Float32Tensor> {
-  const prior = resolveDiffusion(runtime, 'mini-unclip-prior'), decoder = resolveDiffusion(runtime, 'mini-unclip-decoder'), up = resolveDiffusion(runtime, 'mini-unclip-upsampler');
-  const [ps, ds, us] = await Promise.all([runtime.session(prior.id), runtime.session(decoder.id), runtime.session(up.id)]);
+  const decoder = resolveDiffusion(runtime, 'mini-unclip-decoder'), up = resolveDiffusion(runtime, 'mini-unclip-upsampler');
+  const [ds, us] = await Promise.all([runtime.session(decoder.id), runtime.session(up.id)]);
   const empty = await textConditioning(runtime, clip, ['']);
   const parts: Float32Tensor[] = [];
   for (let s = 0; s < prompts.length; s += chunk) {
-    const batch = prompts.slice(s, s + chunk), n = batch.length, k = 2;
+    const batch = prompts.slice(s, s + chunk), n = batch.length;
     const cond = await textConditioning(runtime, clip, batch);
-    const many = { embeds: repeatRows(cond.embeds, k), tokens: repeatRows(cond.tokens, k), mask: repeatRows(cond.mask, k) };
-    const cand = await samplePrior(ps, prior.spec, many, { steps: Number(opts['prior-steps']), eta: 0, guidance: 4, xT: gaussianArray(seed + s, n * k * 128), noise: noise(seed, n * k, 128) });
-    const best = new Float32Array(n * 128);
-    for (let i = 0; i < n; i++) {
-      let top = -Infinity;
-      for (let j = 0; j < k; j++) {
-        const row = cand.data.subarray((i * k + j) * 128, (i * k + j + 1) * 128);
-        const dot = row.reduce((a, v, q) => a + v * cond.embeds.data[i * 128 + q]!, 0);
-        if (dot > top) { top = dot; best.set(row, i * 128); }
-      }
-    }
-    const low = await sampleDecoder(ds, decoder.spec, float32([n, 128], best), cond, empty, {
+    const best = await priorEmbeddings(runtime, clip, batch, seed + s);
+    const low = await sampleDecoder(ds, decoder.spec, best, cond, empty, {
       steps: Number(opts['decoder-steps']), eta: 0, guidance: Number(opts['decoder-guidance']), xT: gaussianArray(seed + 1000 + s, n * 3 * 32 * 32), noise: noise(seed + 1, n, 3 * 32 * 32) });
     const high = await sampleUpsampler(us, up.spec, float32([n, 3, 32, 32], low), { steps: Number(opts['upsampler-steps']), eta: 0, xT: gaussianArray(seed + 2000 + s, n * 3 * 64 * 64), noise: noise(seed + 2, n, 3 * 64 * 64) });
     parts.push(chwToImage(high, n, 64, 64));
@@ -63,8 +73,13 @@ async function generate(runtime: ModelRuntime, clip: ClipModelRef, prompts: stri
 }
 
 async function colourShapeRight(runtime: ModelRuntime, clip: ClipModelRef, images: Float32Tensor, truth: Array<[Colour, Shape]>): Promise<{ both: number; colour: number; shape: number }> {
+  return judge(runtime, clip, await encodeImages(runtime, clip, images), truth);
+}
+
+/** Colour and shape by mini-CLIP zero-shot (against "a <colour> <shape>") from image embeddings. */
+async function judge(runtime: ModelRuntime, clip: ClipModelRef, imageEmbeds: Float32Tensor, truth: Array<[Colour, Shape]>): Promise<{ both: number; colour: number; shape: number }> {
   const prompts = COLOURS.flatMap((c) => SHAPES.map((s) => `a ${c} ${s}`));
-  const probs = softmaxRows(cosineMatrix(await encodeImages(runtime, clip, images), await encodeTexts(runtime, clip, prompts)), clip.logitScale);
+  const probs = softmaxRows(cosineMatrix(imageEmbeds, await encodeTexts(runtime, clip, prompts)), clip.logitScale);
   let both = 0, colour = 0, shape = 0;
   truth.forEach(([c, s], i) => {
     const cs = new Array(8).fill(0), ss = new Array(4).fill(0);
@@ -119,10 +134,18 @@ async function stageBreakdown(runtime: ModelRuntime, clip: ClipModelRef, rng: Re
     ['decoder from true image embedding + caption, upsampler to 64', await upsample(decoded, 79)],
     ['whole pipeline from the caption (prior, decoder, upsampler)', await generate(runtime, clip, captions, 5)],
   ];
+  const embeddingRows: Array<[string, Float32Tensor]> = [
+    ['true CLIP image embeddings of the renders, read directly', emb],
+    ["the prior's image embeddings from the captions, read directly", await priorEmbeddings(runtime, clip, captions, 5)],
+  ];
   console.log(`\nStage breakdown on ${n} fresh single-object renders (caption names size, colour, shape, position, background):`);
   console.log('| stage | colour and shape | colour | shape |\n| --- | --- | --- | --- |');
   for (const [name, images] of rows) {
     const r = await colourShapeRight(runtime, clip, images, truth);
+    console.log(`| ${name} | ${(r.both * 100).toFixed(1)}% | ${(r.colour * 100).toFixed(1)}% | ${(r.shape * 100).toFixed(1)}% |`);
+  }
+  for (const [name, e] of embeddingRows) {
+    const r = await judge(runtime, clip, e, truth); // colour and shape read off the embedding itself
     console.log(`| ${name} | ${(r.both * 100).toFixed(1)}% | ${(r.colour * 100).toFixed(1)}% | ${(r.shape * 100).toFixed(1)}% |`);
   }
 }

@@ -93,6 +93,16 @@ export function createEngineApi(registry: NodeRegistry, services: EngineServices
       const p = previewOf(image(nodeId, port), index, maxSide);
       return transfer(p, [p.rgba.buffer]);
     },
+    /** Previews of images start..start+count-1 of a batch in one message (the inspector shows up to 64). */
+    imagePreviews(nodeId: string, port: string, start: number, count: number, maxSide = 256): ImagePreview[] {
+      const img = image(nodeId, port);
+      const n = img.shape[0] ?? 1;
+      if (!Number.isInteger(start) || !Number.isInteger(count) || start < 0 || count < 0 || start + count > n) {
+        throw new GraphError([{ nodeId, field: `outputs.${port}`, message: `images ${start}..${start + count - 1} out of range 0..${n - 1}` }]);
+      }
+      const list = Array.from({ length: count }, (_, i) => previewOf(img, start + i, maxSide));
+      return transfer(list, list.map((p) => p.rgba.buffer));
+    },
     /** One image of an output as PNG bytes (fast-png). */
     imagePng(nodeId: string, port: string, index = 0): Uint8Array {
       const img = image(nodeId, port);

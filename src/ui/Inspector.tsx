@@ -110,7 +110,7 @@ export function Inspector() {
         const v: PortView = { summary: s };
         if (type === 'Image' && s.shape && s.shape[0]! > 0) {
           const count = s.port === 'trajectory' ? Math.min(64, s.shape[0]!) : Math.min(16, s.shape[0]!);
-          v.images = await Promise.all(Array.from({ length: count }, (_, i) => engine.imagePreview(id, s.port, i, 256)));
+          v.images = await engine.imagePreviews(id, s.port, 0, count, 256);
         } else if (s.kind === 'tensor' && s.shape?.length === 2 && s.dtype === 'float32') {
           v.embedding = await engine.embeddingView(id, s.port).catch(() => undefined);
         }
