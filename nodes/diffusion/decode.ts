@@ -1,7 +1,7 @@
 import { defineNode } from '../../src/engine/define';
 import { boolean, integer, number, seed } from '../../src/graph/params';
 import { chwToImage, repeatRows, sampleDecoder } from '../../src/models/unclip';
-import { float32 } from '../../src/tensor/tensor';
+import { concatFloat32, float32 } from '../../src/tensor/tensor';
 import { withNode } from '../clip/shared';
 import { decoderConditioning } from './conditioning';
 import { diffusionOf, initialNoise, sessionFor, stepNoise, stepReporter } from './shared';
@@ -41,14 +41,8 @@ export default defineNode({
       steps: p.steps, eta: p.eta, guidance: p.guidance, xT: initialNoise(ctx, n, SIZE, s, noise && repeatRows(noise, noise.shape[0] === 1 ? 1 : p.samples)),
       noise: stepNoise(n, SIZE, s), onStep: stepReporter(ctx, { h: 32, w: 32 }, 5, frames), signal: ctx.signal,
     }));
-    const trajectory = frames?.length ? chwToImage(concat(frames), frames.length, 32, 32) : float32([0, 32, 32, 3]);
+    const trajectory = frames?.length ? chwToImage(concatFloat32(frames), frames.length, 32, 32) : float32([0, 32, 32, 3]);
     return { image: chwToImage(x, n, 32, 32), trajectory };
   },
 });
 
-function concat(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
-  let off = 0;
-  for (const p of parts) { out.set(p, off); off += p.length; }
-  return out;
-}

@@ -1,5 +1,5 @@
 import { bilinearResize, imageDims } from '../tensor/image';
-import { float32, tensor, type Float32Tensor, type Tensor } from '../tensor/tensor';
+import { concatFloat32, float32, tensor, type Float32Tensor, type Tensor } from '../tensor/tensor';
 import { ModelError, type ModelEntry } from './manifest';
 import type { ModelRuntime } from './runtime';
 
@@ -60,14 +60,7 @@ export async function encodeTokens(runtime: ModelRuntime, clip: ClipModelRef, id
       width = out[featName].shape[2]!;
     }
   }
-  const cat = (parts: Float32Array[]) => {
-    const total = parts.reduce((a, p) => a + p.length, 0);
-    const o = new Float32Array(total);
-    let off = 0;
-    for (const p of parts) { o.set(p, off); off += p.length; }
-    return o;
-  };
-  return { embeds: float32([n, clip.embedDim], cat(embeds)), features: float32([n, l, width], cat(feats)) };
+  return { embeds: float32([n, clip.embedDim], concatFloat32(embeds)), features: float32([n, l, width], concatFloat32(feats)) };
 }
 
 export async function encodeTexts(runtime: ModelRuntime, clip: ClipModelRef, texts: string[]): Promise<Float32Tensor> {

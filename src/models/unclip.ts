@@ -3,7 +3,7 @@
  * decoder (embedding [+ caption] -> 32x32), upsampler (32 -> 64) and DDIM
  * inversion. Conditional and unconditional passes run in one batched call.
  */
-import { float32, tensor, type Float32Tensor } from '../tensor/tensor';
+import { concatFloat32, float32, tensor, type Float32Tensor } from '../tensor/tensor';
 import { encodeTokens, tokenize, type ClipModelRef } from './clip';
 import { ddimInvert, ddimSample, guide, type DdimStepInfo } from './ddim';
 import { ModelError, type DiffusionSpec, type ModelEntry } from './manifest';
@@ -46,12 +46,7 @@ export function repeatRows(t: Float32Tensor, times: number): Float32Tensor {
   return float32([n * times, ...t.shape.slice(1)], out);
 }
 
-function cat(a: Float32Array, b: Float32Array): Float32Array {
-  const o = new Float32Array(a.length + b.length);
-  o.set(a);
-  o.set(b, a.length);
-  return o;
-}
+const cat = (a: Float32Array, b: Float32Array): Float32Array => concatFloat32([a, b]);
 
 function fill(n: number, v: number): Float32Array {
   return new Float32Array(n).fill(v);

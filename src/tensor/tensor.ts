@@ -64,3 +64,11 @@ export function countNonFinite(t: Tensor): number {
 export function byteSize(t: Tensor): number {
   return t.data.byteLength;
 }
+
+/** Joins flat float arrays end to end (batch halves, chunks of a batched run). */
+export function concatFloat32(parts: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+  let off = 0;
+  for (const p of parts) { out.set(p, off); off += p.length; }
+  return out;
+}
