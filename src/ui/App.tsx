@@ -5,7 +5,7 @@ import { formatIssue } from '../graph/errors';
 import { serializeGraph } from '../graph/validate';
 import { Canvas } from './Canvas';
 import { getEngine } from './engine-client';
-import { AUTOSAVE_KEY, EXAMPLES, downloadGraph, graphFromHash, openGraphText, shareLink } from './files';
+import { AUTOSAVE_KEY, EXAMPLES, MAX_SHARE_LINK, downloadGraph, graphFromHash, openGraphText, shareLink } from './files';
 import { Inspector } from './Inspector';
 import { Palette } from './Palette';
 import { cancelRun, runGraph } from './run';
@@ -45,6 +45,11 @@ function Toolbar() {
       </div>
       <button onClick={async () => {
         const link = shareLink(doc);
+        if (link.length > MAX_SHARE_LINK) {
+          downloadGraph(doc);
+          useEditor.getState().notify(`this graph needs a ${Math.round(link.length / 1000)} kB link (links stay under ${MAX_SHARE_LINK / 1000} kB to survive chat and mail): saved it as a file to share instead`);
+          return;
+        }
         history.replaceState(null, '', link);
         try { await navigator.clipboard.writeText(link); useEditor.getState().notify('share link copied to the clipboard'); } catch { useEditor.getState().notify('share link is in the address bar'); }
       }}>Share link</button>

@@ -44,6 +44,12 @@ function fromBase64Url(text: string): Uint8Array {
   return Uint8Array.from(s, (c) => c.charCodeAt(0));
 }
 
+/**
+ * Longest share link offered. Chromium takes 2 MB URLs, but chat apps, mail clients and many servers
+ * cut links far shorter; past this the graph goes out as a file instead.
+ */
+export const MAX_SHARE_LINK = 32_000;
+
 /** A link carrying the graph deflated (fflate) in the URL hash. */
 export function shareLink(doc: GraphDocument): string {
   const packed = toBase64Url(deflateSync(strToU8(serializeGraph(doc)), { level: 9 }));

@@ -222,6 +222,33 @@ describe('the editor in Chromium', () => {
     await page.context().close();
   });
 
+  it('a share link opens the same graph elsewhere; a graph too large for a link is saved as a file instead', async () => {
+    await page.getByRole('button', { name: 'Share link' }).click();
+    await expect.poll(() => page.url()).toMatch(/#graph=[A-Za-z0-9_-]+$/);
+    const original = await saved(page);
+    const other = await page.context().newPage();
+    await other.goto(page.url());
+    await other.waitForSelector('.canvas[data-ready=yes]');
+    await other.waitForSelector('.gnode');
+    expect(await saved(other)).toEqual(original);
+    await other.close();
+
+    // 600 prompts of random text: deflated and base64-encoded, far past the link limit
+    let x = 2463534242; // xorshift32
+    const noise = () => Array.from({ length: 80 }, () => { x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0; return 'abcdefghijklmnopqrstuvwxyz '[x % 27]; }).join('');
+    const big = { format: 'unclip-studio/graph', version: 1, meta: { title: 'big' }, nodes: Array.from({ length: 600 }, (_, i) => ({ id: `p${i}`, type: 'text/prompt', params: { text: noise() }, ui: { x: (i % 20) * 300, y: Math.floor(i / 20) * 200 } })) };
+    await openFile(page, 'big.json', JSON.stringify(big));
+    await page.waitForFunction(() => document.querySelectorAll('.react-flow__node').length > 0 && document.title.length >= 0);
+    await expect.poll(() => page.locator('.toolbar .title').textContent()).toMatch(/big/);
+    const urlBefore = page.url();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Share link' }).click()]);
+    const file = JSON.parse(readFileSync((await download.path())!, 'utf8'));
+    expect(file.nodes).toHaveLength(600);
+    expect(await page.getByTestId('notice').textContent()).toMatch(/kB link .* saved it as a file/);
+    expect(page.url()).toBe(urlBefore);
+    await page.context().close();
+  });
+
   it('adds a node from the palette, filtered by typing', async () => {
     await page.mouse.move(700, 450);
     await page.locator('.react-flow__pane').click({ position: { x: 600, y: 40 } });
