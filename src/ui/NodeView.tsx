@@ -36,14 +36,21 @@ function StatusLine({ id }: { id: string }) {
   );
 }
 
+// (not `.selectable`: React Flow puts that class on every node)
+const INTERACTIVE = 'input, textarea, select, button, .text-selectable, .react-flow__handle';
+
 /**
- * A press on a node's body starts a drag, never a text selection: without this Chromium ran its
- * selection hit-testing on every pointer move of the drag (a sixth of each frame at 500 nodes).
- * Fields and buttons keep their default (focus, caret).
+ * A press on a node's body captures the pointer to the node for the drag. Measured dragging one of
+ * 500 nodes in Chromium: without it the browser hit-tested the whole page and ran its text-selection
+ * hit-tests on every pointer move (a third of each frame); with it, neither. Fields, buttons and
+ * ports are left alone (focus, caret, click, wiring). Capture phase, because React Flow's drag
+ * stops the press from bubbling. (The press is not preventDefault-ed: that would keep focus, and
+ * with it the Delete key, from reaching the node.)
  */
-function keepTextSelectionOut(e: React.MouseEvent) {
+function captureNodePress(e: React.PointerEvent) {
   const t = e.target as HTMLElement;
-  if (!t.closest('input, textarea, select, button, .selectable')) e.preventDefault();
+  if (e.button !== 0 || t.closest(INTERACTIVE)) return;
+  (t.closest('.react-flow__node') as HTMLElement | null)?.setPointerCapture(e.pointerId);
 }
 
 /** A graph node drawn from its definition: title, family colour, typed ports, param widgets, run status. */
@@ -72,7 +79,7 @@ export const NodeView = memo(function NodeView({ id, selected }: NodeProps) {
   const outputs = Object.entries(info.outputs);
   return (
     <div className={`gnode${selected ? ' selected' : ''}${node.bypass ? ' bypassed' : ''}${far ? ' far' : ''}`} data-node-id={id} data-type={node.type}
-      onMouseDown={keepTextSelectionOut}>
+      onPointerDownCapture={captureNodePress}>
       <div className="gnode-title" style={{ background: familyColor(info.family) }} title={info.description}>
         <span className="gnode-name">{node.ui?.label ?? info.title}</span>
         <span className="gnode-id">{id}</span>
