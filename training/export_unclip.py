@@ -20,20 +20,23 @@ WORLD = "shapesworld-v1"
 DIFFUSION = {"schedule": "cosine", "trainSteps": 1000, "clip": "mini-clip"}
 
 
-RAW = False
+RAW = set()  # models exported with their raw weights instead of the EMA
 
 
-def load(model, path):
+def load(model, path, name):
     ck = torch.load(path)
-    model.load_state_dict(ck["model"] if RAW else ck["ema"])
+    model.load_state_dict(ck["model"] if name in RAW else ck["ema"])
     model.eval()
     return ck
 
 
-def card(ck, what, params):
+def card(ck, name, what, params):
+    a = ck["args"]
+    last_run = {k: a[k] for k in ("lr", "decay_steps", "min_lr_ratio", "object_weight", "snr_cap", "p_drop_image", "p_drop_text") if k in a}
     return {"trainingData": "ShapesWorld v1, 100,000 rendered images (4 captions each), held-out colour-shape pairs never rendered",
-            "steps": ck["step"], "batch": ck["args"]["batch"], "trainingMinutes": round(ck["elapsed"] / 60, 1),
-            "hardware": "2-core CPU, PyTorch 1.13 (Debian) with OpenBLAS", "weights": "raw" if RAW else "EMA (0.999)", "architecture": f"{what}, {params} parameters"}
+            "steps": ck["step"], "batch": a["batch"], "trainingMinutes": round(ck["elapsed"] / 60, 1),
+            "hardware": "2-core CPU, PyTorch 1.13 (Debian) with OpenBLAS", "weights": "raw" if name in RAW else "EMA (0.999)",
+            "architecture": f"{what}, {params} parameters", "lastRunSettings": last_run}
 
 
 def export(model, args, names, out_names, path, dynamic):
@@ -47,16 +50,19 @@ def main():
     p.add_argument("--decoder", default=os.path.join(CK, "decoder.pt"))
     p.add_argument("--upsampler", default=os.path.join(CK, "upsampler.pt"))
     p.add_argument("--out", default=MODELS_DIR)
-    p.add_argument("--raw", action="store_true", help="export the raw weights instead of the EMA (early checkpoints)")
+    p.add_argument("--raw", nargs="*", default=[], choices=["prior", "decoder", "upsampler"],
+                   help="models to export with their raw weights instead of the EMA (early checkpoints, or a run that ended on a decayed learning rate)")
+    p.add_argument("--only", nargs="*", default=["prior", "decoder", "upsampler"], choices=["prior", "decoder", "upsampler"], help="models to export")
     args = p.parse_args()
     global RAW
-    RAW = args.raw
+    RAW = set(args.raw)
+    os.makedirs(args.out, exist_ok=True)
     entries = []
     text_io = [{"name": "text_tokens", "dtype": "float32", "shape": ["batch", 16, 128]},
                {"name": "text_mask", "dtype": "float32", "shape": ["batch", 16]}]
-    if os.path.exists(args.prior):
+    if "prior" in args.only and os.path.exists(args.prior):
         m = Prior()
-        ck = load(m, args.prior)
+        ck = load(m, args.prior, "prior")
         path = os.path.join(args.out, "mini-unclip-prior.onnx")
         b = 2
         export(m, (torch.zeros(b, 128), torch.zeros(b), torch.zeros(b, 128), torch.zeros(b, 16, 128), torch.ones(b, 16)),
@@ -67,11 +73,11 @@ def main():
                                    {"name": "text_embed", "dtype": "float32", "shape": ["batch", 128]}] + text_io,
                         "outputs": [{"name": "x0", "dtype": "float32", "shape": ["batch", 128]}],
                         "diffusion": {**DIFFUSION, "parameterization": "x0", "embedScale": math.sqrt(128), "conditioning": "text"},
-                        "card": card(ck, "causal transformer over [tokens, text embedding, timestep, noisy embedding, output token], 4 layers, width 128", sum(q.numel() for q in m.parameters()))})
-    if os.path.exists(args.decoder):
+                        "card": card(ck, "prior", "causal transformer over [tokens, text embedding, timestep, noisy embedding, output token], 4 layers, width 128", sum(q.numel() for q in m.parameters()))})
+    if "decoder" in args.only and os.path.exists(args.decoder):
         # runs before --self-attention-16 existed had self-attention at 16x16
         m = Decoder(self_attention_16=torch.load(args.decoder)["args"].get("self_attention_16", True))
-        ck = load(m, args.decoder)
+        ck = load(m, args.decoder, "decoder")
         path = os.path.join(args.out, "mini-unclip-decoder.onnx")
         b = 2
         export(m, (torch.zeros(b, 3, 32, 32), torch.zeros(b), torch.zeros(b, 128), torch.zeros(b, 16, 128), torch.ones(b, 16)),
@@ -82,10 +88,10 @@ def main():
                                    {"name": "image_embed", "dtype": "float32", "shape": ["batch", 128]}] + text_io,
                         "outputs": [{"name": "v", "dtype": "float32", "shape": ["batch", 3, 32, 32]}],
                         "diffusion": {**DIFFUSION, "parameterization": "v", "resolution": 32, "conditioning": "image-embedding+text"},
-                        "card": card(ck, "U-Net 32/16/8 (32, 64, 96 channels) with cross-attention to 4 embedding tokens and the caption tokens", sum(q.numel() for q in m.parameters()))})
-    if os.path.exists(args.upsampler):
+                        "card": card(ck, "decoder", "U-Net 32/16/8 (32, 64, 96 channels) with cross-attention to 4 embedding tokens and the caption tokens (at 16x16 to those only, at 8x8 also to the image)", sum(q.numel() for q in m.parameters()))})
+    if "upsampler" in args.only and os.path.exists(args.upsampler):
         m = Upsampler()
-        ck = load(m, args.upsampler)
+        ck = load(m, args.upsampler, "upsampler")
         path = os.path.join(args.out, "mini-unclip-upsampler.onnx")
         b = 2
         export(m, (torch.zeros(b, 3, 64, 64), torch.zeros(b), torch.zeros(b, 3, 32, 32)), ["x_t", "timestep", "low_res"], ["v"], path, True)
@@ -95,7 +101,7 @@ def main():
                                    {"name": "low_res", "dtype": "float32", "shape": ["batch", 3, 32, 32]}],
                         "outputs": [{"name": "v", "dtype": "float32", "shape": ["batch", 3, 64, 64]}],
                         "diffusion": {**DIFFUSION, "parameterization": "v", "resolution": 64, "conditioning": "low-res image (blurred in training)"},
-                        "card": card(ck, "U-Net 64/32/16 (24, 48, 64 channels), no attention", sum(q.numel() for q in m.parameters()))})
+                        "card": card(ck, "upsampler", "U-Net 64/32/16 (24, 48, 64 channels), no attention", sum(q.numel() for q in m.parameters()))})
     if entries:
         update_manifest(entries, os.path.join(args.out, "manifest.json"))
     print("exported " + ", ".join(e["id"] for e in entries))

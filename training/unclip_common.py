@@ -126,7 +126,7 @@ def train_loop(name, model, args, step_fn, extra_state=None):
     ckpt_path = os.path.join(args.out, "ckpt.pt")
     step, elapsed = 0, 0.0
     committed = os.path.join(HERE, "checkpoints", f"{name}.pt")
-    start_from = ckpt_path if os.path.exists(ckpt_path) else committed if os.path.exists(committed) else None
+    start_from = ckpt_path if os.path.exists(ckpt_path) else committed if os.path.exists(committed) and not args.from_scratch else None
     if start_from:
         # A run's own checkpoint resumes exactly; the committed one (no optimizer state) continues
         # training in a new session or on a new machine with fresh Adam moments.
@@ -197,6 +197,7 @@ def common_args(p, steps, lr, batch):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--ckpt-every", type=int, default=100)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--from-scratch", action="store_true", help="start from random weights, not from the committed training/checkpoints/<model>.pt")
 
 
 class ResBlock(nn.Module):
