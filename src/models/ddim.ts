@@ -77,6 +77,19 @@ function clamp(a: Float32Array, r: number): void {
   for (let i = 0; i < a.length; i++) a[i] = Math.max(-r, Math.min(r, a[i]!));
 }
 
+/**
+ * Clamps x0 to [-r, r] and re-derives eps from the clamped x0, as GLIDE's and unCLIP's samplers do
+ * (diffusers' use_clipped_model_output): x_t = sqrt(a) x0 + sqrt(1 - a) eps must hold for the pair
+ * the step uses. Keeping the model's own eps next to a clamped x0 walks off the data: with the
+ * guided mini-unCLIP decoder it turned 100% right pictures into 36%.
+ */
+export function clampX0(xT: Float32Array, x0: Float32Array, eps: Float32Array, alphaProdT: number, r: number): void {
+  clamp(x0, r);
+  const sa = Math.sqrt(alphaProdT), sb = Math.sqrt(1 - alphaProdT);
+  if (sb < 1e-6) return;
+  for (let i = 0; i < xT.length; i++) eps[i] = (xT[i]! - sa * x0[i]!) / sb;
+}
+
 function throwIfAborted(signal?: AbortSignal): void {
   if (signal?.aborted) {
     const e = new Error('cancelled');
@@ -102,7 +115,7 @@ export async function ddimSample(o: DdimOptions): Promise<Float32Array> {
     const alpha_prod_t_prev = i + 1 < timesteps.length ? alphas[timesteps[i + 1]!]! : 1;
     const modelOutput = await o.model(sample, t);
     const { x0: pred_original_sample, eps: pred_epsilon } = toX0Eps(o.spec.parameterization, sample, modelOutput, alpha_prod_t);
-    if (o.clipX0 !== undefined) clamp(pred_original_sample, o.clipX0);
+    if (o.clipX0 !== undefined) clampX0(sample, pred_original_sample, pred_epsilon, alpha_prod_t, o.clipX0);
     const variance = ((1 - alpha_prod_t_prev) / (1 - alpha_prod_t)) * (1 - alpha_prod_t / alpha_prod_t_prev);
     const sigma_t = o.eta * Math.sqrt(Math.max(0, variance));
     const dirCoef = Math.sqrt(Math.max(0, 1 - alpha_prod_t_prev - sigma_t ** 2));
@@ -130,8 +143,9 @@ export async function ddimInvert(o: Omit<DdimOptions, 'eta' | 'noise' | 'xT'> & 
   for (let i = 0; i < up.length; i++) {
     throwIfAborted(o.signal);
     const modelOutput = await o.model(sample, t);
-    const { x0, eps } = toX0Eps(o.spec.parameterization, sample, modelOutput, Math.min(alpha_prod_t, alphas[0]!));
-    if (o.clipX0 !== undefined) clamp(x0, o.clipX0);
+    const a_t = Math.min(alpha_prod_t, alphas[0]!);
+    const { x0, eps } = toX0Eps(o.spec.parameterization, sample, modelOutput, a_t);
+    if (o.clipX0 !== undefined) clampX0(sample, x0, eps, a_t, o.clipX0);
     const t_next = up[i]!;
     const a_next = alphas[t_next]!;
     const next = new Float32Array(sample.length);
