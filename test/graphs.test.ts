@@ -84,6 +84,27 @@ describe('generative example graphs', () => {
     expect(Buffer.from(again.data.buffer).equals(Buffer.from(img.data.buffer))).toBe(true);
   });
 
+  it('text-to-image draws what the caption asks: mini-CLIP reads the colour and shape of each picture (at least 3 of 4 prompts)', async () => {
+    const { encodeImages, encodeTexts, resolveClip, softmaxRows } = await import('../src/models/clip');
+    const { cosineMatrix } = await import('../src/tensor/vector');
+    const { COLOURS, SHAPES } = await import('../src/world/spec');
+    const clip = resolveClip(models!, 'mini-clip');
+    const labels = COLOURS.flatMap((c) => SHAPES.map((s) => `a ${c} ${s}`));
+    const labelEmb = await encodeTexts(models!, clip, labels);
+    const asked = [['red', 'square'], ['blue', 'triangle'], ['yellow', 'cross'], ['green', 'circle']] as const;
+    const e = engine();
+    e.load(readFileSync(new URL('text-to-image.json', dir), 'utf8'));
+    const read: string[] = [];
+    for (const [colour, shape] of asked) {
+      e.setParam('prompt', 'text', `a large ${colour} ${shape} at the center on a white background`);
+      await e.run();
+      const probs = softmaxRows(cosineMatrix(await encodeImages(models!, clip, e.outputsOf('image')!.image as never), labelEmb), clip.logitScale);
+      read.push(labels[Array.from(probs.data).indexOf(Math.max(...probs.data))]!);
+    }
+    const right = asked.filter(([c, s], i) => read[i] === `a ${c} ${s}`).length;
+    expect(right, `read: ${read.join('; ')}`).toBeGreaterThanOrEqual(3);
+  });
+
   it('invert-reconstruct brings the picture back (PSNR over 20 dB at 32x32)', async () => {
     const e = engine();
     e.load(readFileSync(new URL('invert-reconstruct.json', dir), 'utf8'));
