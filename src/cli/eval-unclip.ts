@@ -210,7 +210,7 @@ async function main() {
   if (opts.write) {
     const path = join(BUNDLED_MODELS_DIR, 'manifest.json');
     const manifest = JSON.parse(readFileSync(path, 'utf8'));
-    for (const e of manifest.models) if (e.id.startsWith('mini-unclip-')) e.card = { ...e.card, evaluation: { prompts: truth.length, heldOutPrompts: heldTruth.length, method: 'npm run eval:unclip', ...Object.fromEntries(Object.entries(results).map(([k, v]) => [k, Math.round(v * 1000) / 1000])) } };
+    for (const e of manifest.models) if (e.id.startsWith('mini-unclip-')) e.card = { ...e.card, evaluation: { prompts: truth.length, heldOutPrompts: heldTruth.length, method: `npm run eval:unclip -- --decoder-guidance ${opts['decoder-guidance']}`, decoderGuidance: Number(opts['decoder-guidance']), ...Object.fromEntries(Object.entries(results).map(([k, v]) => [k, Math.round(v * 1000) / 1000])) } };
     writeFileSync(path, JSON.stringify(manifest, null, 2) + '\n');
   }
 }
