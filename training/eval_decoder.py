@@ -35,7 +35,8 @@ def write_png(path, arr):
 @torch.no_grad()
 def ddim(model, x, emb, feats, mask, empty_feats, empty_mask, steps, guidance, abar):
     n = x.shape[0]
-    ts = [int(round(T_STEPS - i * T_STEPS / steps)) - 1 for i in range(steps)]  # trailing, as src/models/ddim.ts
+    # S timesteps from T - 1 down to 0, evenly spaced: ddimTimesteps in src/models/ddim.ts
+    ts = [round((T_STEPS - 1) * (steps - 1 - i) / max(1, steps - 1)) for i in range(steps)] if steps > 1 else [T_STEPS - 1]
     for i, t in enumerate(ts):
         a = abar[t]
         a_prev = abar[ts[i + 1]] if i + 1 < steps else torch.tensor(1.0)

@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { encodeImages, encodeTexts, resolveClip, softmaxRows, type ClipModelRef } from '../models/clip';
 import type { ModelRuntime } from '../models/runtime';
 import { BUNDLED_MODELS_DIR, createModelRuntime } from '../models/runtime-node';
-import { chwToImage, imageToChw, invertDecoder, resolveDiffusion, sampleDecoder, samplePrior, sampleUpsampler, textConditioning, repeatRows } from '../models/unclip';
+import { chwToImage, imageToChw, invertDecoder, resolveDiffusion, sampleDecoder, samplePrior, sampleUpsampler, textConditioning, repeatRows, type TextConditioning } from '../models/unclip';
 import { bilinearResize, boxDownsample } from '../tensor/image';
 import { createRng, gaussianArray } from '../tensor/prng';
 import { float32, type Float32Tensor } from '../tensor/tensor';
@@ -31,11 +31,10 @@ const { values: opts } = parseArgs({ options: {
 const noise = (seed: number, n: number, size: number) => (step: number) => gaussianArray(seed * 31 + step, n * size);
 
 /** The prior's image embeddings for prompts: 2 candidates each, keep the one closest to the text embedding (as the nodes do). */
-async function priorEmbeddings(runtime: ModelRuntime, clip: ClipModelRef, batch: string[], seed: number): Promise<Float32Tensor> {
+async function priorEmbeddings(runtime: ModelRuntime, cond: TextConditioning, seed: number): Promise<Float32Tensor> {
   const prior = resolveDiffusion(runtime, 'mini-unclip-prior');
   const ps = await runtime.session(prior.id);
-  const n = batch.length, k = 2;
-  const cond = await textConditioning(runtime, clip, batch);
+  const n = cond.embeds.shape[0]!, k = 2;
   const many = { embeds: repeatRows(cond.embeds, k), tokens: repeatRows(cond.tokens, k), mask: repeatRows(cond.mask, k) };
   const cand = await samplePrior(ps, prior.spec, many, { steps: Number(opts['prior-steps']), eta: 0, guidance: 4, xT: gaussianArray(seed, n * k * 128), noise: noise(seed, n * k, 128) });
   const best = new Float32Array(n * 128);
@@ -58,7 +57,7 @@ async function generate(runtime: ModelRuntime, clip: ClipModelRef, prompts: stri
   for (let s = 0; s < prompts.length; s += chunk) {
     const batch = prompts.slice(s, s + chunk), n = batch.length;
     const cond = await textConditioning(runtime, clip, batch);
-    const best = await priorEmbeddings(runtime, clip, batch, seed + s);
+    const best = await priorEmbeddings(runtime, cond, seed + s);
     const low = await sampleDecoder(ds, decoder.spec, best, cond, empty, {
       steps: Number(opts['decoder-steps']), eta: 0, guidance: Number(opts['decoder-guidance']), xT: gaussianArray(seed + 1000 + s, n * 3 * 32 * 32), noise: noise(seed + 1, n, 3 * 32 * 32) });
     const high = await sampleUpsampler(us, up.spec, float32([n, 3, 32, 32], low), { steps: Number(opts['upsampler-steps']), eta: 0, xT: gaussianArray(seed + 2000 + s, n * 3 * 64 * 64), noise: noise(seed + 2, n, 3 * 64 * 64) });
@@ -136,7 +135,7 @@ async function stageBreakdown(runtime: ModelRuntime, clip: ClipModelRef, rng: Re
   ];
   const embeddingRows: Array<[string, Float32Tensor]> = [
     ['true CLIP image embeddings of the renders, read directly', emb],
-    ["the prior's image embeddings from the captions, read directly", await priorEmbeddings(runtime, clip, captions, 5)],
+    ["the prior's image embeddings from the captions, read directly", await priorEmbeddings(runtime, cond, 5)],
   ];
   console.log(`\nStage breakdown on ${n} fresh single-object renders (caption names size, colour, shape, position, background):`);
   console.log('| stage | colour and shape | colour | shape |\n| --- | --- | --- | --- |');
