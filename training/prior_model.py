@@ -38,7 +38,7 @@ class Prior(nn.Module):
             self.x_proj(x_t)[:, None],
             self.final[None, None].expand(b, 1, -1),
         ], dim=1) + self.pos
-        pad = torch.cat([text_mask, torch.ones(b, 4)], dim=1)
+        pad = torch.cat([text_mask, text_mask.new_ones(b, 4)], dim=1)
         mask = self.causal[None, None] + (1 - pad)[:, None, None, :] * -1e4
         for blk in self.blocks:
             seq = blk(seq, mask)

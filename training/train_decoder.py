@@ -1,21 +1,20 @@
 """Trains the mini-unCLIP decoder (32x32) on ShapesWorld with the frozen mini-CLIP.
 
-  python3 training/train_decoder.py --out training/runs/decoder --minutes 60
+  python3 training/train_decoder.py --out training/runs/decoder --minutes 60 [--device cuda]
 
 v-prediction, cosine schedule, EMA. As in unCLIP, the CLIP image embedding is zeroed
-10% of the time and the caption dropped (replaced by the empty caption) 50% of the time,
-so classifier-free guidance and text-only (GLIDE-style) decoding both work.
+(--p-drop-image) and the caption dropped (replaced by the empty caption, --p-drop-text) at
+random, so classifier-free guidance and text-only (GLIDE-style) decoding both work.
+--caption-layers N adds a caption transformer trained jointly with the decoder (GLIDE).
 """
 import argparse
+import json
 
 import torch
 import torch.nn.functional as F
 
-from decoder_model import Decoder
-from unclip_common import Batches, T_STEPS, alphas_cumprod, common_args, image_embeddings, load_clip, text_features, train_loop
-
-
-BACKGROUND_RGB = {"white": (255, 255, 255), "black": (0, 0, 0), "gray": (128, 128, 128)}  # ../shared/shapesworld.md
+from decoder_model import decoder_from_args
+from unclip_common import Batches, T_STEPS, VOCAB, alphas_cumprod, common_args, image_embeddings, load_clip, pick_device, text_features, train_loop
 
 
 def main():
@@ -23,6 +22,8 @@ def main():
     common_args(p, steps=20000, lr=1e-3, batch=48)
     p.add_argument("--p-drop-image", type=float, default=0.1)
     p.add_argument("--p-drop-text", type=float, default=0.5)
+    p.add_argument("--p-two", type=float, default=None,
+                   help="share of each batch drawn from two-object scenes (default: the dataset's 30%%)")
     p.add_argument("--snr-cap", type=float, default=0.0,
                    help="loss weight min(SNR + 1, cap) / (SNR + 1) on the v-loss: low-noise steps, already easy, count less (0 = off)")
     p.add_argument("--object-weight", type=float, default=5.0,
@@ -30,38 +31,47 @@ def main():
                         "shapes are a few percent of the pixels, and with weight 1 the decoder learned colour, place and size long before contours")
     p.add_argument("--self-attention-16", action="store_true",
                    help="self-attention at 16x16 too (the first 2,859 steps had it; without it a step is ~40%% cheaper)")
+    p.add_argument("--caption-layers", type=int, default=0,
+                   help="layers of a caption transformer trained with the decoder (0 = only the frozen mini-CLIP token features)")
+    p.add_argument("--channels", type=int, nargs=3, default=None, help="U-Net widths at 32/16/8 px (default 32 64 96)")
+    p.add_argument("--init-from", default=None,
+                   help="start a new run from this checkpoint (e.g. the committed decoder, before it grew a caption encoder)")
     args = p.parse_args()
     torch.manual_seed(args.seed)
-    clip = load_clip(args.clip)
-    batches = Batches(args.data, args.seed)
-    embeds = image_embeddings(clip, batches.ds, args.clip)
-    model = Decoder(self_attention_16=args.self_attention_16)
-    abar = alphas_cumprod()
-    empty = torch.zeros(1, 16, dtype=torch.int64)
+    device = pick_device(args.device)
+    clip = load_clip(args.clip, device)
+    batches = Batches(args.data, args.seed, device)
+    embeds = image_embeddings(clip, batches.ds, args.clip, device=device)
+    with open(VOCAB) as f:
+        model = decoder_from_args(vars(args), len(json.load(f)))
+    abar = alphas_cumprod().to(device)
+    empty = torch.zeros(1, 16, dtype=torch.int64, device=device)
     empty[0, 0], empty[0, 1] = batches.tok.start, batches.tok.end
     _, empty_feats, empty_mask = text_features(clip, empty)
-    print(f"decoder: {sum(p.numel() for p in model.parameters())} parameters", flush=True)
+    print(f"decoder: {sum(p.numel() for p in model.parameters())} parameters, training on {device}", flush=True)
 
     def step_fn(step):
-        idx, x64, ids, _ = batches.sample(args.batch)
-        img_emb = embeds[torch.from_numpy(idx)]
+        idx, x64, ids = batches.sample(args.batch, args.p_two)
+        rows = torch.from_numpy(idx).to(device)
+        img_emb = embeds[rows]
         _, feats, mask = text_features(clip, ids)
         x0 = F.avg_pool2d(x64, 2)
         b = x0.shape[0]
-        drop_img = torch.rand(b) < args.p_drop_image
+        drop_img = torch.rand(b, device=device) < args.p_drop_image
         img_emb = img_emb.masked_fill(drop_img[:, None], 0.0)
-        drop_txt = torch.rand(b) < args.p_drop_text
+        drop_txt = torch.rand(b, device=device) < args.p_drop_text
         feats = torch.where(drop_txt[:, None, None], empty_feats.expand(b, -1, -1), feats)
         mask = torch.where(drop_txt[:, None], empty_mask.expand(b, -1), mask)
-        t = torch.randint(0, T_STEPS, (b,))
+        ids = torch.where(drop_txt[:, None], empty.expand(b, -1), ids)
+        t = torch.randint(0, T_STEPS, (b,), device=device)
         a = abar[t][:, None, None, None]
         noise = torch.randn_like(x0)
         x_t = a.sqrt() * x0 + (1 - a).sqrt() * noise
         v = a.sqrt() * noise - (1 - a).sqrt() * x0
-        pred = model(x_t, t.float(), img_emb, feats, mask)
+        pred = model(x_t, t.float(), img_emb, feats, mask, ids)
         err = (pred - v) ** 2
         if args.object_weight != 1:
-            background = torch.tensor([BACKGROUND_RGB[batches.ds.scenes[i]["background"]] for i in idx])[:, :, None, None] / 127.5 - 1
+            background = batches.background[rows][:, :, None, None]
             on_object = ((x0 - background).abs().amax(dim=1, keepdim=True) > 0.05).float()
             on_object = F.max_pool2d(on_object, 3, stride=1, padding=1)
             err = err * (1 + (args.object_weight - 1) * on_object)

@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from prior_model import Prior
-from unclip_common import Batches, T_STEPS, alphas_cumprod, common_args, image_embeddings, load_clip, text_features, train_loop
+from unclip_common import Batches, T_STEPS, alphas_cumprod, common_args, image_embeddings, load_clip, pick_device, text_features, train_loop
 
 
 def main():
@@ -21,11 +21,12 @@ def main():
     p.add_argument("--p-drop-text", type=float, default=0.1)
     args = p.parse_args()
     torch.manual_seed(args.seed)
-    clip = load_clip(args.clip)
-    batches = Batches(args.data, args.seed + 1)
-    embeds = image_embeddings(clip, batches.ds, args.clip)
+    device = pick_device(args.device)
+    clip = load_clip(args.clip, device)
+    batches = Batches(args.data, args.seed + 1, device)
+    embeds = image_embeddings(clip, batches.ds, args.clip, device=device)
     model = Prior()
-    abar = alphas_cumprod()
+    abar = alphas_cumprod().to(device)
     scale = math.sqrt(clip.text.projection.out_features)
     print(f"prior: {sum(p.numel() for p in model.parameters())} parameters", flush=True)
 
@@ -34,12 +35,12 @@ def main():
         img_emb = embeds[idx]
         txt_emb, feats, mask = text_features(clip, ids)
         b = ids.shape[0]
-        drop = torch.rand(b) < args.p_drop_text
+        drop = torch.rand(b, device=device) < args.p_drop_text
         txt_emb = txt_emb.masked_fill(drop[:, None], 0.0)
         feats = feats.masked_fill(drop[:, None, None], 0.0)
         mask = mask.masked_fill(drop[:, None], 0.0)
         x0 = img_emb * scale
-        t = torch.randint(0, T_STEPS, (b,))
+        t = torch.randint(0, T_STEPS, (b,), device=device)
         a = abar[t][:, None]
         x_t = a.sqrt() * x0 + (1 - a).sqrt() * torch.randn_like(x0)
         pred = model(x_t, t.float(), txt_emb, feats, mask)

@@ -10,7 +10,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from unclip_common import Batches, ResBlock, T_STEPS, alphas_cumprod, common_args, timestep_embedding, train_loop
+from unclip_common import Batches, ResBlock, T_STEPS, alphas_cumprod, common_args, pick_device, timestep_embedding, train_loop
 
 
 class Upsampler(nn.Module):
@@ -45,7 +45,7 @@ class Upsampler(nn.Module):
 def blur(x, sigma):
     """Separable Gaussian blur per image, sigma [B]."""
     r = 2
-    k = torch.arange(-r, r + 1, dtype=torch.float32)
+    k = torch.arange(-r, r + 1, dtype=torch.float32, device=x.device)
     w = torch.exp(-(k[None] ** 2) / (2 * sigma[:, None] ** 2))
     w = w / w.sum(1, keepdim=True)
     b, c, h, wd = x.shape
@@ -62,16 +62,17 @@ def main():
     common_args(p, steps=6000, lr=1e-3, batch=24)
     args = p.parse_args()
     torch.manual_seed(args.seed)
-    batches = Batches(args.data, args.seed + 2)
+    device = pick_device(args.device)
+    batches = Batches(args.data, args.seed + 2, device)
     model = Upsampler()
-    abar = alphas_cumprod()
+    abar = alphas_cumprod().to(device)
     print(f"upsampler: {sum(p.numel() for p in model.parameters())} parameters", flush=True)
 
     def step_fn(step):
-        _, x0, _, _ = batches.sample(args.batch)
+        _, x0, _ = batches.sample(args.batch)
         b = x0.shape[0]
-        low = blur(F.avg_pool2d(x0, 2), torch.empty(b).uniform_(0.4, 0.6))
-        t = torch.randint(0, T_STEPS, (b,))
+        low = blur(F.avg_pool2d(x0, 2), torch.empty(b, device=device).uniform_(0.4, 0.6))
+        t = torch.randint(0, T_STEPS, (b,), device=device)
         a = abar[t][:, None, None, None]
         noise = torch.randn_like(x0)
         x_t = a.sqrt() * x0 + (1 - a).sqrt() * noise

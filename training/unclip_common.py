@@ -1,5 +1,6 @@
 """Shared pieces of the mini-unCLIP generative models: the noise schedule, timestep
 embeddings, the frozen mini-CLIP, data batches, EMA and the checkpoint/resume loop."""
+import hashlib
 import json
 import math
 import os
@@ -35,13 +36,24 @@ def alphas_cumprod(steps=T_STEPS):
 def timestep_embedding(t, dim):
     """Sinusoidal embedding of (float) timesteps [B] -> [B, dim]."""
     half = dim // 2
-    freqs = torch.exp(-math.log(10000) * torch.arange(half, dtype=torch.float32) / half)
+    freqs = torch.exp(-math.log(10000) * torch.arange(half, dtype=torch.float32, device=t.device) / half)
     args = t.float()[:, None] * freqs[None]
     return torch.cat([torch.cos(args), torch.sin(args)], dim=-1)
 
 
-def load_clip(path):
-    ck = torch.load(path)
+def pick_device(name):
+    """The training device: "cuda" (default where a GPU is visible) or "cpu"."""
+    if name == "cuda" and not torch.cuda.is_available():
+        raise SystemExit("--device cuda: no CUDA device is visible to PyTorch (use --device cpu)")
+    if name == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+        torch.backends.cudnn.benchmark = True
+    return torch.device(name)
+
+
+def load_clip(path, device="cpu"):
+    ck = torch.load(path, map_location="cpu")
     with open(VOCAB) as f:
         vocab = json.load(f)
     clip = MiniClip(len(vocab))
@@ -49,50 +61,91 @@ def load_clip(path):
     clip.eval()
     for p in clip.parameters():
         p.requires_grad_(False)
-    return clip
+    return clip.to(device)
+
+
+BACKGROUND_RGB = {"white": (255, 255, 255), "black": (0, 0, 0), "gray": (128, 128, 128)}  # ../shared/shapesworld.md
 
 
 class Batches:
-    """Random batches of (64x64 images in [-1, 1], caption ids) from a dataset."""
+    """Random batches of (64x64 images in [-1, 1], caption ids) from a dataset.
 
-    def __init__(self, data_path, seed):
+    Caption ids are tokenized once. On a GPU the images are copied to device memory once
+    (100k images are 1.2 GB) so that a batch is one gather, not a host-to-device copy of a
+    memory-mapped slice. `p_two` oversamples two-object scenes (None: the dataset's mix)."""
+
+    def __init__(self, data_path, seed, device="cpu"):
         self.ds = ShapesWorldDataset(data_path)
         self.tok = WordTokenizer(VOCAB)
         self.rng = np.random.default_rng(seed)
+        self.device = torch.device(device)
+        self.objects = np.array([len(s["objects"]) for s in self.ds.scenes])
+        self.two = np.flatnonzero(self.objects == 2)
+        self.one = np.flatnonzero(self.objects == 1)
+        self.per_image = np.array([len(c) for c in self.ds.captions])
+        width = self.per_image.max()
+        ids = np.zeros((self.ds.count, width, self.tok.context_length), dtype=np.int64)
+        for i, caps in enumerate(self.ds.captions):
+            ids[i, : len(caps)] = self.tok.encode_batch(caps)
+        self.caption_ids = torch.from_numpy(ids)
+        self.background = torch.tensor([BACKGROUND_RGB[s["background"]] for s in self.ds.scenes], dtype=torch.float32) / 127.5 - 1
+        self.gpu_images = None
+        if self.device.type != "cpu":
+            self.gpu_images = torch.from_numpy(np.asarray(self.ds.images)).to(self.device)
+            self.caption_ids = self.caption_ids.to(self.device)
+            self.background = self.background.to(self.device)
 
-    def sample_ids(self, n):
+    def indices(self, n, p_two=None):
+        if p_two is None:
+            return np.sort(self.rng.choice(self.ds.count, size=n, replace=False))
+        k = int(round(n * p_two))
+        return np.sort(np.concatenate([self.rng.choice(self.two, size=k, replace=False),
+                                       self.rng.choice(self.one, size=n - k, replace=False)]))
+
+    def ids_of(self, idx):
+        """One of each image's captions, at random, as ids [n, L] on the device."""
+        which = torch.from_numpy(self.rng.integers(0, self.per_image[idx]))
+        rows = torch.from_numpy(idx)
+        if self.device.type != "cpu":
+            rows, which = rows.to(self.device), which.to(self.device)
+        return self.caption_ids[rows, which]
+
+    def sample_ids(self, n, p_two=None):
         """Dataset indices and caption ids only (no pixels)."""
-        idx = np.sort(self.rng.choice(self.ds.count, size=n, replace=False))
-        caps = [self.ds.captions[i][self.rng.integers(len(self.ds.captions[i]))] for i in idx]
-        return torch.from_numpy(idx), torch.from_numpy(self.tok.encode_batch(caps))
+        idx = self.indices(n, p_two)
+        return torch.from_numpy(idx).to(self.device), self.ids_of(idx)
 
-    def sample(self, n):
-        idx = np.sort(self.rng.choice(self.ds.count, size=n, replace=False))
-        caps = [self.ds.captions[i][self.rng.integers(len(self.ds.captions[i]))] for i in idx]
-        x = torch.from_numpy(np.asarray(self.ds.images[idx], dtype=np.float32)).permute(0, 3, 1, 2) / 127.5 - 1.0
-        return idx, x, torch.from_numpy(self.tok.encode_batch(caps)), caps
+    def images(self, idx):
+        if self.gpu_images is not None:
+            x = self.gpu_images[torch.from_numpy(idx).to(self.device)].float()
+        else:
+            x = torch.from_numpy(np.asarray(self.ds.images[idx], dtype=np.float32))
+        return x.permute(0, 3, 1, 2) / 127.5 - 1.0
+
+    def sample(self, n, p_two=None):
+        """(indices, images [n, 3, 64, 64] in [-1, 1], caption ids [n, L]), on the device."""
+        idx = self.indices(n, p_two)
+        return idx, self.images(idx), self.ids_of(idx)
 
 
-def image_embeddings(clip, ds, clip_path, chunk=512):
+def image_embeddings(clip, ds, clip_path, chunk=512, device="cpu"):
     """CLIP image embeddings of every dataset image, computed once and cached next to the dataset."""
-    stamp = f"{os.path.getsize(clip_path)}-{int(os.path.getmtime(clip_path))}-{ds.count}"
-    cache = os.path.join(os.path.dirname(os.path.abspath(ds_path_of(ds))), f"clip-image-embeds-{stamp}.npy")
+    with open(clip_path, "rb") as f:  # content, not mtime: a fresh clone or another machine has new mtimes
+        digest = hashlib.sha256(f.read()).hexdigest()[:12]
+    stamp = f"{digest}-{ds.count}"
+    cache = os.path.join(os.path.dirname(os.path.abspath(ds.path)), f"clip-image-embeds-{stamp}.npy")
     if os.path.exists(cache):
-        return torch.from_numpy(np.load(cache))
+        return torch.from_numpy(np.load(cache)).to(device)
     out = np.zeros((ds.count, clip.image.head[-1].out_features), dtype=np.float32)
     t0 = time.time()
     with torch.no_grad():
         for s in range(0, ds.count, chunk):
             x = torch.from_numpy(np.asarray(ds.images[s:s + chunk], dtype=np.float32)).permute(0, 3, 1, 2) / 127.5 - 1.0
-            out[s:s + chunk] = clip.image(x).numpy()
+            out[s:s + chunk] = clip.image(x.to(device)).cpu().numpy()
             if (s // chunk) % 40 == 0:
                 print(f"embedding images: {s + len(x)}/{ds.count} ({time.time() - t0:.0f} s)", flush=True)
     np.save(cache, out)
-    return torch.from_numpy(out)
-
-
-def ds_path_of(ds):
-    return ds.path
+    return torch.from_numpy(out).to(device)
 
 
 def text_features(clip, ids):
@@ -121,29 +174,44 @@ def train_loop(name, model, args, step_fn, extra_state=None):
     warm-up, checkpoints every args.ckpt_every steps and resume."""
     torch.set_num_threads(args.threads)
     os.makedirs(args.out, exist_ok=True)
+    device = torch.device(args.device)
+    model.to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.0)
     ema = Ema(model, args.ema)
     ckpt_path = os.path.join(args.out, "ckpt.pt")
     step, elapsed = 0, 0.0
+    history = []
     committed = os.path.join(HERE, "checkpoints", f"{name}.pt")
-    start_from = ckpt_path if os.path.exists(ckpt_path) else committed if os.path.exists(committed) and not args.from_scratch else None
+    init = getattr(args, "init_from", None)
+    start_from = ckpt_path if os.path.exists(ckpt_path) else init or (committed if os.path.exists(committed) and not args.from_scratch else None)
     if start_from:
         # A run's own checkpoint resumes exactly; the committed one (no optimizer state) continues
-        # training in a new session or on a new machine with fresh Adam moments.
-        ck = torch.load(start_from)
-        model.load_state_dict(ck["model"])
-        if "opt" in ck:
+        # training in a new session or on a new machine with fresh Adam moments. A checkpoint of a
+        # smaller model (the model grew a part) loads what matches; the new parts keep their init.
+        ck = torch.load(start_from, map_location=device)
+        missing, unexpected = model.load_state_dict(ck["model"], strict=False)
+        if unexpected:
+            raise SystemExit(f"{start_from}: parameters this {name} does not have: {', '.join(unexpected[:5])}")
+        if missing:
+            print(f"{name}: {start_from} lacks {len(missing)} tensors ({', '.join(sorted({k.split('.')[0] for k in missing}))}): "
+                  "they start from their initialisation", flush=True)
+        elif "opt" in ck:
             opt.load_state_dict(ck["opt"])
-        ema.shadow = ck["ema"]
+        ema.shadow = {k: ck["ema"][k].to(device) if k in ck["ema"] else v for k, v in ema.shadow.items()}
         step, elapsed = ck["step"], ck["elapsed"]
+        history = ck.get("history", [])
         print(f"{name}: resumed from {start_from} at step {step} ({elapsed / 60:.1f} min trained)", flush=True)
+    run_start = {"from_step": step, "device": str(device), "hardware": hardware(device), "batch": args.batch}
+    history = history + [run_start]
 
     def save():
         tmp = ckpt_path + ".tmp"
+        run_start.update(to_step=step, minutes=round((elapsed - elapsed_at_start) / 60, 2))
         torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "ema": ema.shadow, "step": step,
-                    "elapsed": elapsed, "args": vars(args), **(extra_state or {})}, tmp)
+                    "elapsed": elapsed, "args": vars(args), "history": history, **(extra_state or {})}, tmp)
         os.replace(tmp, ckpt_path)
 
+    elapsed_at_start = elapsed
     start = time.time()
     t_last = start
     losses = []
@@ -167,15 +235,15 @@ def train_loop(name, model, args, step_fn, extra_state=None):
         now = time.time()
         elapsed += now - t_last
         t_last = now
-        losses.append(loss.item())
+        losses.append(loss.detach())  # no .item() per step: on a GPU that waits for the step to finish
         if step % 25 == 0:
-            print(json.dumps({"model": name, "step": step, "loss": round(float(np.mean(losses)), 5), "lr": lr,
-                              "min": round(elapsed / 60, 2), "s_per_step": round(elapsed / max(1, step), 3)}), flush=True)
+            print(json.dumps({"model": name, "step": step, "loss": round(torch.stack(losses).mean().item(), 5), "lr": lr,
+                              "min": round(elapsed / 60, 2), "s_per_step": round((elapsed - elapsed_at_start) / max(1, step - first), 3)}), flush=True)
             losses = []
         if step % args.ckpt_every == 0:
             save()
         if args.snapshot_every and step % args.snapshot_every == 0:
-            torch.save({"model": model.state_dict(), "ema": ema.shadow, "step": step, "elapsed": elapsed, "args": vars(args)},
+            torch.save({"model": model.state_dict(), "ema": ema.shadow, "step": step, "elapsed": elapsed, "args": vars(args), "history": history},
                        os.path.join(args.out, f"snapshot-{step}.pt"))
     save()
     print(f"{name}: stopped at step {step}, {elapsed / 60:.1f} min trained", flush=True)
@@ -198,6 +266,15 @@ def common_args(p, steps, lr, batch):
     p.add_argument("--ckpt-every", type=int, default=100)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--from-scratch", action="store_true", help="start from random weights, not from the committed training/checkpoints/<model>.pt")
+    p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu", choices=["cpu", "cuda"],
+                   help="where to train (default: cuda when PyTorch sees a GPU)")
+
+
+def hardware(device):
+    """A line for the model card: what trained this run."""
+    if device.type == "cuda":
+        return f"{torch.cuda.get_device_name(device)}, PyTorch {torch.__version__}"
+    return f"{os.cpu_count()}-core CPU, PyTorch {torch.__version__}"
 
 
 class ResBlock(nn.Module):
@@ -238,7 +315,7 @@ class CrossAttention(nn.Module):
         q = self.q(hx)
         if self.self_attention:
             k, v = torch.cat([self.kv(hx), self.kv_ctx(ctx)], dim=1).chunk(2, dim=-1)
-            mask = torch.cat([torch.ones(b, h * w), ctx_mask], dim=1)
+            mask = torch.cat([ctx_mask.new_ones(b, h * w), ctx_mask], dim=1)
         else:
             k, v = self.kv_ctx(ctx).chunk(2, dim=-1)
             mask = ctx_mask

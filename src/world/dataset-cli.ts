@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeDataset } from './dataset';
 
@@ -18,5 +20,6 @@ if (!Number.isInteger(count) || count < 1) { console.error(`--count must be a po
 if (!Number.isInteger(seed)) { console.error(`--seed must be an integer, got "${values.seed}"`); process.exit(2); }
 if (!Number.isInteger(perImage) || perImage < 1) { console.error(`--captions must be a positive integer, got "${values.captions}"`); process.exit(2); }
 const t0 = performance.now();
+mkdirSync(dirname(values.out), { recursive: true });
 writeDataset(values.out, { count, seed, captionsPerImage: perImage });
 console.log(`wrote ${count} images to ${values.out} in ${((performance.now() - t0) / 1000).toFixed(1)} s (held-out pairs excluded)`);

@@ -4,3 +4,4 @@ export * from './render';
 export * from './caption';
 export * from './vocab';
 export * from './bank';
+export * from './read';
