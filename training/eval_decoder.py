@@ -14,7 +14,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from decoder_model import Decoder
+from decoder_model import decoder_from_args
 from unclip_common import Batches, T_STEPS, alphas_cumprod, image_embeddings, load_clip, text_features, HERE
 import os
 
@@ -33,7 +33,7 @@ def write_png(path, arr):
 
 
 @torch.no_grad()
-def ddim(model, x, emb, feats, mask, empty_feats, empty_mask, steps, guidance, abar):
+def ddim(model, x, emb, feats, mask, ids, empty_feats, empty_mask, empty_ids, steps, guidance, abar):
     n = x.shape[0]
     # S timesteps from T - 1 down to 0, evenly spaced: ddimTimesteps in src/models/ddim.ts
     ts = [round((T_STEPS - 1) * (steps - 1 - i) / max(1, steps - 1)) for i in range(steps)] if steps > 1 else [T_STEPS - 1]
@@ -41,9 +41,9 @@ def ddim(model, x, emb, feats, mask, empty_feats, empty_mask, steps, guidance, a
         a = abar[t]
         a_prev = abar[ts[i + 1]] if i + 1 < steps else torch.tensor(1.0)
         tt = torch.full((n,), float(t))
-        v = model(x, tt, emb, feats, mask)
+        v = model(x, tt, emb, feats, mask, ids)
         if guidance != 1:
-            vu = model(x, tt, torch.zeros_like(emb), empty_feats.expand(n, -1, -1), empty_mask.expand(n, -1))
+            vu = model(x, tt, torch.zeros_like(emb), empty_feats.expand(n, -1, -1), empty_mask.expand(n, -1), empty_ids.expand(n, -1))
             v = vu + guidance * (v - vu)
         x0 = (a.sqrt() * x - (1 - a).sqrt() * v).clamp(-1, 1)
         eps = (x - a.sqrt() * x0) / (1 - a).sqrt()
@@ -70,7 +70,7 @@ def main():
     b = Batches(args.data, args.seed)
     embeds = image_embeddings(clip, b.ds, args.clip)
     ck = torch.load(args.checkpoint)
-    model = Decoder(self_attention_16=ck["args"].get("self_attention_16", True))
+    model = decoder_from_args({"self_attention_16": True, **ck["args"]}, len(b.tok.vocab))
     model.load_state_dict(ck[args.weights])
     model.eval()
     abar = alphas_cumprod()
@@ -83,12 +83,13 @@ def main():
     caps = [f"a {o['size']} {o['colour']} {o['shape']} at the {o['position']} on a {b.ds.scenes[i]['background']} background"
             for o, i in zip(objs, idx)]
     x64 = torch.from_numpy(np.asarray(b.ds.images[idx], dtype=np.float32)).permute(0, 3, 1, 2) / 127.5 - 1.0
-    _, feats, mask = text_features(clip, torch.from_numpy(b.tok.encode_batch(caps)))
+    ids = torch.from_numpy(b.tok.encode_batch(caps))
+    _, feats, mask = text_features(clip, ids)
     empty = torch.zeros(1, 16, dtype=torch.int64)
     empty[0, 0], empty[0, 1] = b.tok.start, b.tok.end
     _, ef, em = text_features(clip, empty)
     x = torch.randn(len(idx), 3, 32, 32)
-    out = ddim(model, x, embeds[torch.from_numpy(idx)], feats, mask, ef, em, args.steps, args.guidance, abar)
+    out = ddim(model, x, embeds[torch.from_numpy(idx)], feats, mask, ids, ef, em, empty, args.steps, args.guidance, abar)
 
     with torch.no_grad():
         prompts = [f"a {c} {s}" for c in COLOURS for s in SHAPES]

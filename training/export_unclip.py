@@ -4,12 +4,13 @@ dynamic batch, and writes their manifest entries.
   python3 training/export_unclip.py [--prior training/checkpoints/prior.pt] [--decoder ...] [--upsampler ...]
 """
 import argparse
+import json
 import math
 import os
 
 import torch
 
-from decoder_model import Decoder
+from decoder_model import decoder_from_args
 from manifest_util import MODELS_DIR, sha256_of, update_manifest
 from prior_model import Prior
 from train_upsampler import Upsampler
@@ -18,6 +19,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CK = os.path.join(HERE, "checkpoints")
 WORLD = "shapesworld-v1"
 DIFFUSION = {"schedule": "cosine", "trainSteps": 1000, "clip": "mini-clip"}
+
+
+def vocab_size():
+    with open(os.path.join(HERE, "..", "public", "models", "shapesworld-vocab.json")) as f:
+        return len(json.load(f))
 
 
 RAW = set()  # models exported with their raw weights instead of the EMA
@@ -32,10 +38,16 @@ def load(model, path, name):
 
 def card(ck, name, what, params):
     a = ck["args"]
-    last_run = {k: a[k] for k in ("lr", "decay_steps", "min_lr_ratio", "object_weight", "snr_cap", "p_drop_image", "p_drop_text") if k in a}
+    last_run = {k: a[k] for k in ("lr", "decay_steps", "min_lr_ratio", "object_weight", "snr_cap", "p_drop_image", "p_drop_text", "p_two", "caption_layers", "init_from") if k in a}
+    runs = ck.get("history") or []
+    known = sum(r.get("to_step", r["from_step"]) - r["from_step"] for r in runs)
+    history = ([{"steps": ck["step"] - known, "hardware": "2-core CPU, PyTorch 1.13 (Debian) with OpenBLAS", "note": "runs before run history was recorded"}]
+               if ck["step"] > known else []) + [
+        {"steps": r.get("to_step", r["from_step"]) - r["from_step"], "minutes": r.get("minutes"), "hardware": r["hardware"], "batch": r["batch"]} for r in runs]
     return {"trainingData": "ShapesWorld v1, 100,000 rendered images (4 captions each), held-out colour-shape pairs never rendered",
             "steps": ck["step"], "batch": a["batch"], "trainingMinutes": round(ck["elapsed"] / 60, 1),
-            "hardware": "2-core CPU, PyTorch 1.13 (Debian) with OpenBLAS", "weights": "raw" if name in RAW else "EMA (0.999)",
+            "hardware": ", ".join(sorted({h["hardware"] for h in history})) or "2-core CPU, PyTorch 1.13 (Debian) with OpenBLAS",
+            "trainingRuns": history, "weights": "raw" if name in RAW else "EMA (0.999)",
             "architecture": f"{what}, {params} parameters", "lastRunSettings": last_run}
 
 
@@ -75,20 +87,29 @@ def main():
                         "diffusion": {**DIFFUSION, "parameterization": "x0", "embedScale": math.sqrt(128), "conditioning": "text"},
                         "card": card(ck, "prior", "causal transformer over [tokens, text embedding, timestep, noisy embedding, output token], 4 layers, width 128", sum(q.numel() for q in m.parameters()))})
     if "decoder" in args.only and os.path.exists(args.decoder):
-        # runs before --self-attention-16 existed had self-attention at 16x16
-        m = Decoder(self_attention_16=torch.load(args.decoder)["args"].get("self_attention_16", True))
+        a = torch.load(args.decoder)["args"]
+        m = decoder_from_args({"self_attention_16": True, **a}, vocab_size())  # runs before --self-attention-16 existed had it
         ck = load(m, args.decoder, "decoder")
         path = os.path.join(args.out, "mini-unclip-decoder.onnx")
         b = 2
-        export(m, (torch.zeros(b, 3, 32, 32), torch.zeros(b), torch.zeros(b, 128), torch.zeros(b, 16, 128), torch.ones(b, 16)),
-               ["x_t", "timestep", "image_embed", "text_tokens", "text_mask"], ["v"], path, True)
+        names = ["x_t", "timestep", "image_embed", "text_tokens", "text_mask"]
+        inputs = [torch.zeros(b, 3, 32, 32), torch.zeros(b), torch.zeros(b, 128), torch.zeros(b, 16, 128), torch.ones(b, 16)]
+        io = text_io
+        if m.caption is not None:
+            names.append("text_ids")
+            inputs.append(torch.ones(b, 16, dtype=torch.int64))
+            io = text_io + [{"name": "text_ids", "dtype": "int64", "shape": ["batch", 16]}]
+        export(m, tuple(inputs), names, ["v"], path, True)
+        ch = tuple(a.get("channels") or (32, 64, 96))
+        caption = f", and a {a['caption_layers']}-layer caption transformer (width 128) trained with it" if m.caption is not None else ""
         entries.append({"id": "mini-unclip-decoder", "kind": "decoder", "title": "mini-unCLIP decoder (CLIP image embedding + caption -> 32x32)",
                         "file": os.path.basename(path), "sha256": sha256_of(path), "bytes": os.path.getsize(path), "world": WORLD, "embedDim": 128,
                         "inputs": [{"name": "x_t", "dtype": "float32", "shape": ["batch", 3, 32, 32]}, {"name": "timestep", "dtype": "float32", "shape": ["batch"]},
-                                   {"name": "image_embed", "dtype": "float32", "shape": ["batch", 128]}] + text_io,
+                                   {"name": "image_embed", "dtype": "float32", "shape": ["batch", 128]}] + io,
                         "outputs": [{"name": "v", "dtype": "float32", "shape": ["batch", 3, 32, 32]}],
                         "diffusion": {**DIFFUSION, "parameterization": "v", "resolution": 32, "conditioning": "image-embedding+text"},
-                        "card": card(ck, "decoder", "U-Net 32/16/8 (32, 64, 96 channels) with cross-attention to 4 embedding tokens and the caption tokens (at 16x16 to those only, at 8x8 also to the image)", sum(q.numel() for q in m.parameters()))})
+                        "card": card(ck, "decoder", f"U-Net 32/16/8 ({', '.join(map(str, ch))} channels) with cross-attention to 4 embedding tokens and the caption tokens "
+                                                    f"(at 16x16 to those only, at 8x8 also to the image){caption}", sum(q.numel() for q in m.parameters()))})
     if "upsampler" in args.only and os.path.exists(args.upsampler):
         m = Upsampler()
         ck = load(m, args.upsampler, "upsampler")

@@ -1,7 +1,7 @@
 import type { RunContext } from '../../src/engine/define';
 import type { ModelRef } from '../../src/engine/values';
 import { NodeError } from '../../src/graph/errors';
-import { textConditioning, type DiffusionModelRef, type TextConditioning } from '../../src/models/unclip';
+import { pickRows, textConditioning, type DiffusionModelRef, type TextConditioning } from '../../src/models/unclip';
 import { float32, type Float32Tensor } from '../../src/tensor/tensor';
 import { clipOf, withNode } from '../clip/shared';
 import { runtimeFor } from '../clip/runtime-of';
@@ -25,12 +25,6 @@ export async function decoderConditioning(ctx: RunContext, ref: DiffusionModelRe
   per(rows(text), 'text');
   const empty = await withNode(ctx, 'inputs.clip', () => textConditioning(runtime, clip, ['']));
   const cond = text ? await withNode(ctx, 'inputs.text', () => textConditioning(runtime, clip, text)) : empty;
-  const pick = (t: Float32Tensor): Float32Tensor => {
-    const count = t.shape[0]!, size = t.data.length / count;
-    const out = new Float32Array(n * size);
-    for (let i = 0; i < n; i++) out.set(t.data.subarray((count === 1 ? 0 : i) * size, ((count === 1 ? 0 : i) + 1) * size), i * size);
-    return float32([n, ...t.shape.slice(1)], out);
-  };
-  const embeds = embedding ? pick(embedding) : float32([n, d]);
-  return { embeds, text: { embeds: pick(cond.embeds), tokens: pick(cond.tokens), mask: pick(cond.mask) }, empty };
+  const embeds = embedding ? pickRows(embedding, n) : float32([n, d]);
+  return { embeds, text: { embeds: pickRows(cond.embeds, n), tokens: pickRows(cond.tokens, n), mask: pickRows(cond.mask, n), ids: pickRows(cond.ids, n) }, empty };
 }

@@ -1,6 +1,6 @@
 import { defineNode } from '../../src/engine/define';
 import { integer, number, seed } from '../../src/graph/params';
-import { samplePrior, textConditioning, repeatRows } from '../../src/models/unclip';
+import { repeatConditioning, samplePrior, textConditioning } from '../../src/models/unclip';
 import { float32 } from '../../src/tensor/tensor';
 import { clipOf, withNode } from '../clip/shared';
 import { runtimeFor } from '../clip/runtime-of';
@@ -26,7 +26,7 @@ export default defineNode({
     const cond = await withNode(ctx, 'inputs.text', () => textConditioning(runtime, clip, text));
     const session = await withNode(ctx, 'inputs.prior', () => sessionFor(ctx, ref));
     const n = text.length, k = p.candidates, d = cond.embeds.shape[1]!;
-    const many = { embeds: repeatRows(cond.embeds, k), tokens: repeatRows(cond.tokens, k), mask: repeatRows(cond.mask, k) };
+    const many = repeatConditioning(cond, k);
     const s = seedIn ?? p.seed;
     const samples = await withNode(ctx, undefined, () => samplePrior(session, ref.spec, many, {
       steps: p.steps, eta: p.eta, guidance: p.guidance, xT: initialNoise(ctx, n * k, d, s), noise: stepNoise(n * k, d, s),

@@ -12,7 +12,9 @@ import { parseArgs } from 'node:util';
 import { encodeImages, encodeTexts, resolveClip, softmaxRows, type ClipModelRef } from '../models/clip';
 import type { ModelRuntime } from '../models/runtime';
 import { BUNDLED_MODELS_DIR, createModelRuntime } from '../models/runtime-node';
-import { chwToImage, imageToChw, invertDecoder, resolveDiffusion, sampleDecoder, samplePrior, sampleUpsampler, textConditioning, repeatRows, type TextConditioning } from '../models/unclip';
+import { chwToImage, imageToChw, invertDecoder, resolveDiffusion, sampleDecoder, sampleUpsampler, textConditioning, repeatConditioning } from '../models/unclip';
+import { composition, writeCompositionCards } from './eval-compose-report';
+import { generatePictures, priorEmbeddings, type PathSettings } from './eval-compose';
 import { bilinearResize, boxDownsample } from '../tensor/image';
 import { createRng, gaussianArray } from '../tensor/prng';
 import { float32, type Float32Tensor } from '../tensor/tensor';
@@ -24,51 +26,23 @@ import { COLOURS, HELD_OUT_PAIRS, SHAPES, isHeldOut, type Colour, type Shape } f
 const { values: opts } = parseArgs({ options: {
   count: { type: 'string', default: '200' }, heldout: { type: 'string', default: '40' }, seed: { type: 'string', default: '424242' },
   backend: { type: 'string', default: 'node' }, threads: { type: 'string', default: '2' }, write: { type: 'boolean', default: false },
-  stages: { type: 'boolean', default: false },
+  stages: { type: 'boolean', default: false }, compose: { type: 'boolean', default: false },
+  two: { type: 'string', default: '100' }, single: { type: 'string', default: '100' }, models: { type: 'string', default: BUNDLED_MODELS_DIR }, sheet: { type: 'string' },
   'prior-steps': { type: 'string', default: '25' }, 'decoder-guidance': { type: 'string', default: '8' }, 'decoder-steps': { type: 'string', default: '25' }, 'upsampler-steps': { type: 'string', default: '7' },
 } });
 
 const noise = (seed: number, n: number, size: number) => (step: number) => gaussianArray(seed * 31 + step, n * size);
 
-/** The prior's image embeddings for prompts: 2 candidates each, keep the one closest to the text embedding (as the nodes do). */
-async function priorEmbeddings(runtime: ModelRuntime, cond: TextConditioning, seed: number): Promise<Float32Tensor> {
-  const prior = resolveDiffusion(runtime, 'mini-unclip-prior');
-  const ps = await runtime.session(prior.id);
-  const n = cond.embeds.shape[0]!, k = 2;
-  const many = { embeds: repeatRows(cond.embeds, k), tokens: repeatRows(cond.tokens, k), mask: repeatRows(cond.mask, k) };
-  const cand = await samplePrior(ps, prior.spec, many, { steps: Number(opts['prior-steps']), eta: 0, guidance: 4, xT: gaussianArray(seed, n * k * 128), noise: noise(seed, n * k, 128) });
-  const best = new Float32Array(n * 128);
-  for (let i = 0; i < n; i++) {
-    let top = -Infinity;
-    for (let j = 0; j < k; j++) {
-      const row = cand.data.subarray((i * k + j) * 128, (i * k + j + 1) * 128);
-      const dot = row.reduce((a, v, q) => a + v * cond.embeds.data[i * 128 + q]!, 0);
-      if (dot > top) { top = dot; best.set(row, i * 128); }
-    }
-  }
-  return float32([n, 128], best);
-}
+/** The unCLIP path at this eval's settings (the node defaults unless overridden). */
+const evalSettings = (): PathSettings => ({
+  graph: '(eval settings)',
+  prior: { steps: Number(opts['prior-steps']), guidance: 4, candidates: 2 },
+  decoder: { steps: Number(opts['decoder-steps']), guidance: Number(opts['decoder-guidance']), eta: 0 },
+  upsampler: { steps: Number(opts['upsampler-steps']) },
+});
 
-async function generate(runtime: ModelRuntime, clip: ClipModelRef, prompts: string[], seed: number, chunk = 25): Promise<Float32Tensor> {
-  const decoder = resolveDiffusion(runtime, 'mini-unclip-decoder'), up = resolveDiffusion(runtime, 'mini-unclip-upsampler');
-  const [ds, us] = await Promise.all([runtime.session(decoder.id), runtime.session(up.id)]);
-  const empty = await textConditioning(runtime, clip, ['']);
-  const parts: Float32Tensor[] = [];
-  for (let s = 0; s < prompts.length; s += chunk) {
-    const batch = prompts.slice(s, s + chunk), n = batch.length;
-    const cond = await textConditioning(runtime, clip, batch);
-    const best = await priorEmbeddings(runtime, cond, seed + s);
-    const low = await sampleDecoder(ds, decoder.spec, best, cond, empty, {
-      steps: Number(opts['decoder-steps']), eta: 0, guidance: Number(opts['decoder-guidance']), xT: gaussianArray(seed + 1000 + s, n * 3 * 32 * 32), noise: noise(seed + 1, n, 3 * 32 * 32) });
-    const high = await sampleUpsampler(us, up.spec, float32([n, 3, 32, 32], low), { steps: Number(opts['upsampler-steps']), eta: 0, xT: gaussianArray(seed + 2000 + s, n * 3 * 64 * 64), noise: noise(seed + 2, n, 3 * 64 * 64) });
-    parts.push(chwToImage(high, n, 64, 64));
-    process.stderr.write(`  generated ${Math.min(prompts.length, s + chunk)}/${prompts.length}\n`);
-  }
-  const total = parts.reduce((a, p) => a + p.shape[0]!, 0);
-  const data = new Float32Array(total * 64 * 64 * 3);
-  let off = 0;
-  for (const p of parts) { data.set(p.data, off); off += p.data.length; }
-  return float32([total, 64, 64, 3], data);
+function generate(runtime: ModelRuntime, clip: ClipModelRef, prompts: string[], seed: number, chunk = 25): Promise<Float32Tensor> {
+  return generatePictures(runtime, clip, prompts, seed, evalSettings(), chunk, (done) => process.stderr.write(`  generated ${done}/${prompts.length}\n`));
 }
 
 async function colourShapeRight(runtime: ModelRuntime, clip: ClipModelRef, images: Float32Tensor, truth: Array<[Colour, Shape]>): Promise<{ both: number; colour: number; shape: number }> {
@@ -135,7 +109,7 @@ async function stageBreakdown(runtime: ModelRuntime, clip: ClipModelRef, rng: Re
   ];
   const embeddingRows: Array<[string, Float32Tensor]> = [
     ['true CLIP image embeddings of the renders, read directly', emb],
-    ["the prior's image embeddings from the captions, read directly", await priorEmbeddings(runtime, cond, 5)],
+    ["the prior's image embeddings from the captions, read directly", await priorEmbeddings(runtime, clip, captions, 5, evalSettings().prior!)],
   ];
   console.log(`\nStage breakdown on ${n} fresh single-object renders (caption names size, colour, shape, position, background):`);
   console.log('| stage | colour and shape | colour | shape |\n| --- | --- | --- | --- |');
@@ -150,7 +124,7 @@ async function stageBreakdown(runtime: ModelRuntime, clip: ClipModelRef, rng: Re
 }
 
 async function main() {
-  const runtime = await createModelRuntime(BUNDLED_MODELS_DIR, opts.backend as 'web' | 'node', Number(opts.threads));
+  const runtime = await createModelRuntime(opts.models, opts.backend as 'web' | 'node', Number(opts.threads));
   if (!runtime) throw new Error('no bundled models');
   const clip = resolveClip(runtime, 'mini-clip');
   const rng = createRng(Number(opts.seed));
@@ -164,6 +138,11 @@ async function main() {
     return `a ${size}${c} ${s}${rng.chance(0.5) ? ` on a ${rng.pick(['white', 'black', 'gray'])} background` : ''}`;
   };
   if (opts.stages) { await stageBreakdown(runtime, clip, rng, () => pick(false), Number(opts.count)); return; }
+  if (opts.compose) {
+    const report = await composition(runtime, clip, Number(opts.two), Number(opts.single), Number(opts.seed), opts.sheet);
+    if (opts.write) writeCompositionCards(opts.models, report);
+    return;
+  }
   const truth = Array.from({ length: Number(opts.count) }, () => pick(false));
   const images = await generate(runtime, clip, truth.map(caption), 1);
   const main = await colourShapeRight(runtime, clip, images, truth);
@@ -179,7 +158,7 @@ async function main() {
   const img64 = float32([m, 64, 64, 3], renders), img32 = boxDownsample(img64, 2);
   const emb = await encodeImages(runtime, clip, img64);
   const empty = await textConditioning(runtime, clip, ['']);
-  const emptyN = { embeds: repeatRows(empty.embeds, m), tokens: repeatRows(empty.tokens, m), mask: repeatRows(empty.mask, m) };
+  const emptyN = repeatConditioning(empty, m);
   const xT = await invertDecoder(ds, decoder.spec, imageToChw(img32).data, emb, emptyN, empty, { steps: 50, guidance: 1 });
   const back = chwToImage(await sampleDecoder(ds, decoder.spec, emb, emptyN, empty, { steps: 50, eta: 0, guidance: 1, xT, noise: () => new Float32Array(0) }), m, 32, 32);
   const psnrs = Array.from({ length: m }, (_, i) => psnr(back.data.subarray(i * 3072, (i + 1) * 3072), img32.data.subarray(i * 3072, (i + 1) * 3072)));
@@ -206,8 +185,10 @@ async function main() {
   console.log(`| held-out pairs, colour and shape right | ${(held.both * 100).toFixed(1)}% | >= 60% |`);
   console.log(`| invert-then-decode PSNR, eta = 0, 50 steps | ${meanPsnr.toFixed(1)} dB | >= 25 dB |`);
   console.log(`| diversity, 8 samples of "a large red circle" | RMS pixel distance ${results.diversityPixelRms.toFixed(3)}, mean CLIP cosine ${results.diversityClipCosine.toFixed(3)} | |`);
+  const report = await composition(runtime, clip, Number(opts.two), Number(opts.single), Number(opts.seed), opts.sheet);
   if (opts.write) {
-    const path = join(BUNDLED_MODELS_DIR, 'manifest.json');
+    writeCompositionCards(opts.models, report);
+    const path = join(opts.models, 'manifest.json');
     const manifest = JSON.parse(readFileSync(path, 'utf8'));
     for (const e of manifest.models) if (e.id.startsWith('mini-unclip-')) e.card = { ...e.card, evaluation: { prompts: truth.length, heldOutPrompts: heldTruth.length, method: `npm run eval:unclip -- --decoder-guidance ${opts['decoder-guidance']}`, decoderGuidance: Number(opts['decoder-guidance']), ...Object.fromEntries(Object.entries(results).map(([k, v]) => [k, Math.round(v * 1000) / 1000])) } };
     writeFileSync(path, JSON.stringify(manifest, null, 2) + '\n');

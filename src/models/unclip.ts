@@ -3,7 +3,7 @@
  * decoder (embedding [+ caption] -> 32x32), upsampler (32 -> 64) and DDIM
  * inversion. Conditional and unconditional passes run in one batched call.
  */
-import { concatFloat32, float32, tensor, type Float32Tensor } from '../tensor/tensor';
+import { concatFloat32, float32, tensor, type DType, type Float32Tensor, type Tensor, type TypedArrayOf } from '../tensor/tensor';
 import { encodeTokens, tokenize, type ClipModelRef } from './clip';
 import { ddimInvert, ddimSample, guide, type DdimStepInfo } from './ddim';
 import { ModelError, type DiffusionSpec, type ModelEntry } from './manifest';
@@ -23,11 +23,15 @@ export function resolveDiffusion(runtime: ModelRuntime, id: string): DiffusionMo
   return { id, kind: e.kind, spec: e.diffusion };
 }
 
-/** Caption conditioning: text embeddings [N, D], token features [N, L, W] and the padding mask [N, L]. */
+/**
+ * Caption conditioning: text embeddings [N, D], token features [N, L, W], the padding mask [N, L]
+ * and the token ids [N, L] (for decoders with a caption encoder of their own, GLIDE-style).
+ */
 export interface TextConditioning {
   embeds: Float32Tensor;
   tokens: Float32Tensor;
   mask: Float32Tensor;
+  ids: Tensor<'int64'>;
 }
 
 export async function textConditioning(runtime: ModelRuntime, clip: ClipModelRef, texts: string[]): Promise<TextConditioning> {
@@ -35,15 +39,28 @@ export async function textConditioning(runtime: ModelRuntime, clip: ClipModelRef
   const { embeds, features } = await encodeTokens(runtime, clip, ids);
   const tok = await runtime.tokenizer(clip.text);
   const mask = float32(ids.shape, Array.from(ids.data, (v) => (Number(v) === tok.padId ? 0 : 1)));
-  return { embeds, tokens: features, mask };
+  return { embeds, tokens: features, mask, ids };
 }
 
 /** Repeats each row of a [N, ...] tensor `times` times (row-major, rows kept together). */
-export function repeatRows(t: Float32Tensor, times: number): Float32Tensor {
+export function repeatRows<D extends DType>(t: Tensor<D>, times: number): Tensor<D> {
   const n = t.shape[0]!, per = t.data.length / n;
-  const out = new Float32Array(t.data.length * times);
-  for (let i = 0; i < n; i++) for (let k = 0; k < times; k++) out.set(t.data.subarray(i * per, (i + 1) * per), (i * times + k) * per);
-  return float32([n * times, ...t.shape.slice(1)], out);
+  const out = new (t.data.constructor as new (length: number) => TypedArrayOf<D>)(t.data.length * times);
+  for (let i = 0; i < n; i++) for (let k = 0; k < times; k++) out.set(t.data.subarray(i * per, (i + 1) * per) as never, (i * times + k) * per);
+  return tensor(t.dtype, [n * times, ...t.shape.slice(1)], out);
+}
+
+/** Row i of each sample: `rows` has 1 row (broadcast) or one per sample. */
+export function pickRows<D extends DType>(t: Tensor<D>, n: number): Tensor<D> {
+  const count = t.shape[0]!;
+  if (count === n) return t;
+  if (count !== 1) throw new RangeError(`${count} rows for ${n} samples`);
+  return repeatRows(t, n);
+}
+
+/** Every field of a caption conditioning with each row repeated `times` times. */
+export function repeatConditioning(c: TextConditioning, times: number): TextConditioning {
+  return { embeds: repeatRows(c.embeds, times), tokens: repeatRows(c.tokens, times), mask: repeatRows(c.mask, times), ids: repeatRows(c.ids, times) };
 }
 
 const cat = (a: Float32Array, b: Float32Array): Float32Array => concatFloat32([a, b]);
@@ -64,7 +81,7 @@ interface SampleCommon {
 }
 
 /** Runs a session with [uncond, cond] halves when guidance != 1, otherwise cond only. */
-async function guidedCall(session: ModelSession, n: number, feedsFor: (guided: boolean, xT: Float32Array, timestep: number) => Record<string, Float32Tensor>, guidance: number, xT: Float32Array, timestep: number, outName: string): Promise<Float32Array> {
+async function guidedCall(session: ModelSession, n: number, feedsFor: (guided: boolean, xT: Float32Array, timestep: number) => Record<string, Tensor>, guidance: number, xT: Float32Array, timestep: number, outName: string): Promise<Float32Array> {
   const guided = guidance !== 1;
   const out = (await session.run(feedsFor(guided, xT, timestep)))[outName]!.data as Float32Array;
   void n;
@@ -100,27 +117,39 @@ export async function samplePrior(session: ModelSession, spec: DiffusionSpec, co
   return float32([n, d], x);
 }
 
-/** Decoder feeds for a batch: image embeddings, caption features; the unconditional half gets zeros and the empty caption. */
-function decoderFeeds(n: number, embeds: Float32Tensor, text: TextConditioning, empty: TextConditioning) {
+/**
+ * Decoder feeds for a batch: image embeddings, caption features (and the caption's ids when the
+ * decoder declares a `text_ids` input: a caption encoder of its own); the unconditional half
+ * gets zeros and the empty caption.
+ */
+function decoderFeeds(session: ModelSession, n: number, embeds: Float32Tensor, text: TextConditioning, empty: TextConditioning) {
   const d = embeds.shape[1]!;
   const [, l, w] = text.tokens.shape as [number, number, number];
-  return (guided: boolean, xT: Float32Array, t: number): Record<string, Float32Tensor> => {
+  const withIds = session.entry.inputs.some((i) => i.name === 'text_ids');
+  const emptyTok = repeatRows(empty.tokens, n).data, emptyMask = repeatRows(empty.mask, n).data, emptyIds = repeatRows(empty.ids, n).data;
+  return (guided: boolean, xT: Float32Array, t: number): Record<string, Tensor> => {
     const m = guided ? 2 * n : n;
-    const emptyTok = repeatRows(empty.tokens, n).data, emptyMask = repeatRows(empty.mask, n).data;
-    return {
+    const feeds: Record<string, Tensor> = {
       x_t: float32([m, 3, 32, 32], guided ? cat(xT, xT) : xT),
       timestep: float32([m], fill(m, t)),
       image_embed: float32([m, d], guided ? cat(fill(n * d, 0), embeds.data) : embeds.data),
       text_tokens: float32([m, l, w], guided ? cat(emptyTok, text.tokens.data) : text.tokens.data),
       text_mask: float32([m, l], guided ? cat(emptyMask, text.mask.data) : text.mask.data),
     };
+    if (withIds) {
+      const ids = new BigInt64Array(m * l);
+      if (guided) ids.set(emptyIds);
+      ids.set(text.ids.data, guided ? n * l : 0);
+      feeds.text_ids = tensor('int64', [m, l], ids);
+    }
+    return feeds;
   };
 }
 
 /** The decoder: image embeddings [N, D] and caption conditioning [N, ...] -> x0 in [-1, 1], [N, 3, 32, 32]. */
 export async function sampleDecoder(session: ModelSession, spec: DiffusionSpec, embeds: Float32Tensor, text: TextConditioning, empty: TextConditioning, o: SampleCommon): Promise<Float32Array> {
   const n = embeds.shape[0]!;
-  const feeds = decoderFeeds(n, embeds, text, empty);
+  const feeds = decoderFeeds(session, n, embeds, text, empty);
   return ddimSample({
     spec, steps: o.steps, eta: o.eta, xT: o.xT, noise: o.noise, onStep: o.onStep, signal: o.signal, clipX0: 1,
     model: (xT, t) => guidedCall(session, n, feeds, o.guidance, xT, t, session.entry.outputs[0]!.name),
@@ -130,7 +159,7 @@ export async function sampleDecoder(session: ModelSession, spec: DiffusionSpec, 
 /** DDIM inversion under the decoder (no guidance: the map must be the one eta = 0 decoding runs). */
 export async function invertDecoder(session: ModelSession, spec: DiffusionSpec, x0: Float32Array, embeds: Float32Tensor, text: TextConditioning, empty: TextConditioning, o: { steps: number; guidance: number; onStep?: (i: DdimStepInfo) => void; signal?: AbortSignal }): Promise<Float32Array> {
   const n = embeds.shape[0]!;
-  const feeds = decoderFeeds(n, embeds, text, empty);
+  const feeds = decoderFeeds(session, n, embeds, text, empty);
   return ddimInvert({
     spec, steps: o.steps, x0, onStep: o.onStep, signal: o.signal, clipX0: 1,
     model: (xT, t) => guidedCall(session, n, feeds, o.guidance, xT, t, session.entry.outputs[0]!.name),
