@@ -1,10 +1,15 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parseManifest } from '../src/models/manifest';
+import { resolveClip } from '../src/models/clip';
+import { createModelRuntime } from '../src/models/runtime-node';
+import { resolveDiffusion, sampleDecoder, textConditioning } from '../src/models/unclip';
+import { gaussianArray } from '../src/tensor/prng';
+import { float32 } from '../src/tensor/tensor';
 
 const run = promisify(execFile);
 const root = new URL('..', import.meta.url).pathname;
@@ -53,4 +58,56 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
     expect(manifest.models.map((m) => m.id)).toEqual(['mini-unclip-decoder']);
     expect(manifest.models[0]!.card).toMatchObject({ steps: 3, weights: 'raw', lastRunSettings: { object_weight: 5, snr_cap: 0, decay_steps: 3 } });
   }, 240_000);
+
+  it('grows a caption encoder on a trained decoder, trains it through the GPU script on the CPU, and the exported decoder runs in the product with the caption ids', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'train-cap-'));
+    const data = join(dir, 'tiny.bin');
+    await run('npx', ['tsx', 'src/world/dataset-cli.ts', '--count', '64', '--seed', '8', '--out', data], { cwd: root });
+    // a plain decoder, 2 steps: the "committed" checkpoint the grown one starts from
+    const plain = join(dir, 'plain');
+    await run(PYTHON, ['training/train_decoder.py', '--data', data, '--out', plain, '--steps', '2', '--batch', '4', '--from-scratch', '--device', 'cpu'], { cwd: root });
+    const refused = await run(PYTHON, ['training/train_decoder.py', '--data', data, '--out', join(dir, 'x'), '--steps', '1', '--device', 'cuda'], { cwd: root }).catch((e: { stderr: string }) => e);
+    if (!('stdout' in refused) || !/training on cuda/.test(refused.stdout)) expect((refused as { stderr: string }).stderr).toMatch(/--device cuda: no CUDA device/);
+    // the GPU script, forced onto the CPU: unpacks the compressed dataset, trains, keeps float16 weights
+    const training = join(dir, 'training');
+    await run('cp', ['-r', join(root, 'training'), training]);
+    await run('rm', ['-rf', join(training, 'data'), join(training, 'runs'), join(training, 'carry')]);
+    await run('mkdir', ['-p', join(training, 'carry'), join(dir, 'public', 'models')]);
+    await run('cp', [join(root, 'public', 'models', 'shapesworld-vocab.json'), join(dir, 'public', 'models')]);
+    await run('zstd', ['-q', data, '-o', join(training, 'carry', 'train.bin.zst')]);
+    const out = join(dir, 'out');
+    const gpu = await run(join(training, 'gpu_train.sh'), ['decoder', '5', out, '--steps', '4', '--batch', '4', '--caption-layers', '1', '--p-two', '0.5',
+      '--init-from', join(plain, 'ckpt.pt'), '--threads', '1', '--ckpt-every', '2'], { cwd: dir, env: { ...process.env, PYTHON, DEVICE: 'cpu', RUN_DIR: join(dir, 'run') } });
+    expect(gpu.stdout).toMatch(/lacks \d+ tensors \(caption, caption_proj, caption_time\)/);
+    expect(gpu.stdout).toMatch(/resumed from .*plain\/ckpt\.pt at step 2/);
+    expect(gpu.stdout).toMatch(/stopped at step 4/);
+    expect(gpu.stdout).toMatch(/kept step 4 .*\(float16\)/);
+    expect(readFileSync(join(out, 'decoder.log'), 'utf8')).toMatch(/training on cpu/);
+    const models = join(dir, 'models');
+    await run(PYTHON, ['training/export_unclip.py', '--only', 'decoder', '--decoder', join(out, 'decoder.pt'), '--out', models], { cwd: root });
+    const manifest = parseManifest(JSON.parse(readFileSync(join(models, 'manifest.json'), 'utf8')));
+    const entry = manifest.models[0]!;
+    expect(entry.inputs.map((i) => i.name)).toContain('text_ids');
+    expect(entry.card).toMatchObject({ steps: 4, lastRunSettings: { caption_layers: 1, p_two: 0.5 } });
+    expect((entry.card as { trainingRuns: unknown[] }).trainingRuns).toEqual([
+      expect.objectContaining({ steps: 2, hardware: expect.stringMatching(/CPU/) }), expect.objectContaining({ steps: 2, batch: 4 })]);
+    // the product feeds the caption's ids to a decoder that declares text_ids, for both halves of guidance
+    await run('cp', [join(root, 'public', 'models', 'mini-clip-text.onnx'), join(root, 'public', 'models', 'mini-clip-image.onnx'), models]);
+    const bundled = JSON.parse(readFileSync(join(root, 'public', 'models', 'manifest.json'), 'utf8')) as { models: Array<{ id: string }> };
+    const own = JSON.parse(readFileSync(join(models, 'manifest.json'), 'utf8')) as { models: unknown[] };
+    own.models.push(...bundled.models.filter((m) => m.id.startsWith('mini-clip-')));
+    writeFileSync(join(models, 'manifest.json'), JSON.stringify(own));
+    await run('cp', [join(root, 'public', 'models', 'shapesworld-vocab.json'), models]);
+    const runtime = (await createModelRuntime(models, 'web', 1))!;
+    const clip = resolveClip(runtime, 'mini-clip');
+    const decoder = resolveDiffusion(runtime, 'mini-unclip-decoder');
+    const session = await runtime.session(decoder.id);
+    const fed: string[][] = [];
+    const spy = { ...session, entry: session.entry, run: (feeds: Record<string, unknown>) => { fed.push(Object.keys(feeds)); return session.run(feeds as never); } };
+    const text = await textConditioning(runtime, clip, ['a red circle left of a blue square']), empty = await textConditioning(runtime, clip, ['']);
+    const x = await sampleDecoder(spy as typeof session, decoder.spec, float32([1, 128]), text, empty, { steps: 2, eta: 0, guidance: 3, xT: gaussianArray(1, 3072), noise: () => new Float32Array(3072) });
+    expect(x).toHaveLength(3072);
+    expect(x.every(Number.isFinite)).toBe(true);
+    expect(fed[0]).toContain('text_ids');
+  }, 300_000);
 });

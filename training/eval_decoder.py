@@ -69,7 +69,7 @@ def main():
     clip = load_clip(args.clip)
     b = Batches(args.data, args.seed)
     embeds = image_embeddings(clip, b.ds, args.clip)
-    ck = torch.load(args.checkpoint)
+    ck = torch.load(args.checkpoint, map_location="cpu")
     model = decoder_from_args({"self_attention_16": True, **ck["args"]}, len(b.tok.vocab))
     model.load_state_dict(ck[args.weights])
     model.eval()

@@ -29,7 +29,7 @@ def main():
     p.add_argument("--out", default=MODELS_DIR)
     p.add_argument("--manifest", default=None, help="manifest to update (default <out>/manifest.json)")
     args = p.parse_args()
-    ck = torch.load(args.ckpt)
+    ck = torch.load(args.ckpt, map_location="cpu")
     with open(os.path.join(MODELS_DIR, "shapesworld-vocab.json")) as f:
         vocab = json.load(f)
     model = MiniClip(len(vocab))

@@ -30,8 +30,8 @@ RAW = set()  # models exported with their raw weights instead of the EMA
 
 
 def load(model, path, name):
-    ck = torch.load(path)
-    model.load_state_dict(ck["model"] if name in RAW else ck["ema"])
+    ck = torch.load(path, map_location="cpu")
+    model.load_state_dict(ck["model"] if name in RAW else ck["ema"])  # float16 checkpoints (keep.py --half) load as float32
     model.eval()
     return ck
 
@@ -87,7 +87,7 @@ def main():
                         "diffusion": {**DIFFUSION, "parameterization": "x0", "embedScale": math.sqrt(128), "conditioning": "text"},
                         "card": card(ck, "prior", "causal transformer over [tokens, text embedding, timestep, noisy embedding, output token], 4 layers, width 128", sum(q.numel() for q in m.parameters()))})
     if "decoder" in args.only and os.path.exists(args.decoder):
-        a = torch.load(args.decoder)["args"]
+        a = torch.load(args.decoder, map_location="cpu")["args"]
         m = decoder_from_args({"self_attention_16": True, **a}, vocab_size())  # runs before --self-attention-16 existed had it
         ck = load(m, args.decoder, "decoder")
         path = os.path.join(args.out, "mini-unclip-decoder.onnx")

@@ -32,7 +32,12 @@ def main():
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--ckpt-every", type=int, default=100)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu", choices=["cpu", "cuda"],
+                   help="where to train (default: cuda when PyTorch sees a GPU)")
     args = p.parse_args()
+    if args.device == "cuda" and not torch.cuda.is_available():
+        raise SystemExit("--device cuda: no CUDA device is visible to PyTorch (use --device cpu)")
+    device = torch.device(args.device)
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -40,12 +45,12 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     ds = ShapesWorldDataset(args.data)
     tok = WordTokenizer(args.vocab)
-    model = MiniClip(len(tok.vocab))
+    model = MiniClip(len(tok.vocab)).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.05)
     ckpt_path = os.path.join(args.out, "ckpt.pt")
     step, elapsed = 0, 0.0
     if os.path.exists(ckpt_path):
-        ck = torch.load(ckpt_path)
+        ck = torch.load(ckpt_path, map_location=device)
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
         step, elapsed = ck["step"], ck["elapsed"]
@@ -68,8 +73,8 @@ def main():
     while step < args.steps:
         idx = np.sort(rng.choice(ds.count, size=args.batch, replace=False))
         caps = [ds.captions[i][rng.integers(len(ds.captions[i]))] for i in idx]
-        pixels = torch.from_numpy(np.asarray(ds.images[idx], dtype=np.float32)).permute(0, 3, 1, 2) / 127.5 - 1.0
-        ids = torch.from_numpy(tok.encode_batch(caps))
+        pixels = (torch.from_numpy(np.asarray(ds.images[idx], dtype=np.float32)).permute(0, 3, 1, 2) / 127.5 - 1.0).to(device)
+        ids = torch.from_numpy(tok.encode_batch(caps)).to(device)
         for g in opt.param_groups:
             g["lr"] = lr_at(step)
         img = model.image(pixels)
@@ -77,7 +82,7 @@ def main():
         scale = model.logit_scale.clamp(max=math.log(100)).exp()
         logits = scale * txt @ img.t()  # [text, image]
         # Several images in a batch can share a caption ("a circle"): they are all positives.
-        same = torch.tensor([[a == b for b in caps] for a in caps], dtype=torch.float32)
+        same = torch.tensor([[a == b for b in caps] for a in caps], dtype=torch.float32, device=device)
         target = same / same.sum(1, keepdim=True)
         loss = 0.5 * (torch.sum(-target * F.log_softmax(logits, 1), 1).mean()
                       + torch.sum(-target * F.log_softmax(logits.t(), 1), 1).mean())
@@ -89,7 +94,7 @@ def main():
         elapsed += now - t_last
         t_last = now
         if step % 20 == 0:
-            acc = (logits.argmax(1) == torch.arange(len(caps))).float().mean().item()
+            acc = (logits.argmax(1) == torch.arange(len(caps), device=device)).float().mean().item()
             print(json.dumps({"step": step, "loss": round(loss.item(), 4), "acc_t2i": round(acc, 3),
                               "scale": round(scale.item(), 2), "lr": round(lr_at(step), 6),
                               "min": round(elapsed / 60, 2)}), flush=True)

@@ -197,7 +197,7 @@ def train_loop(name, model, args, step_fn, extra_state=None):
                   "they start from their initialisation", flush=True)
         elif "opt" in ck:
             opt.load_state_dict(ck["opt"])
-        ema.shadow = {k: ck["ema"][k].to(device) if k in ck["ema"] else v for k, v in ema.shadow.items()}
+        ema.shadow = {k: ck["ema"][k].to(device, v.dtype) if k in ck["ema"] else v for k, v in ema.shadow.items()}
         step, elapsed = ck["step"], ck["elapsed"]
         history = ck.get("history", [])
         print(f"{name}: resumed from {start_from} at step {step} ({elapsed / 60:.1f} min trained)", flush=True)

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Trains one model on a GPU machine (PyTorch, maybe no Node, no network), from the dataset
+# packed here by training/pack_dataset.sh:
+#   training/gpu_train.sh <prior|decoder|upsampler> <minutes> <out-dir> [flags for train_<model>.py ...]
+# Resumes from <out-dir>/run/ckpt.pt if there is one, else from the committed checkpoint
+# (training/checkpoints/<model>.pt). Leaves in <out-dir>: <model>.pt (the weights without the
+# optimizer state, what training/checkpoints/ holds and the export takes) and <model>.log.
+set -euo pipefail
+cd "$(dirname "$0")"
+model=$1; minutes=$2; out=$3; shift 3
+PY=${PYTHON:-python3}
+if [ ! -f data/train.bin ]; then
+  mkdir -p data
+  if command -v zstd >/dev/null; then zstd -q -d -f carry/train.bin.zst -o data/train.bin
+  else $PY -c 'import sys, zstandard; zstandard.ZstdDecompressor().copy_stream(open(sys.argv[1], "rb"), open(sys.argv[2], "wb"))' carry/train.bin.zst data/train.bin
+  fi
+fi
+mkdir -p "$out"
+run=${RUN_DIR:-/tmp/unclip-run-$model}
+$PY "train_$model.py" --out "$run" --minutes "$minutes" --device "${DEVICE:-cuda}" "$@" 2>&1 | tee -a "$out/$model.log"
+$PY keep.py "$run/ckpt.pt" "$out/$model.pt" --half | tee -a "$out/$model.log"
