@@ -1,7 +1,9 @@
+import { parseSet, type ParamSet } from './sets';
+
 /** Parsed `graph run` arguments. */
 export interface RunArgs {
   file: string;
-  sets: Array<{ nodeId: string; param: string; value: string; raw: string }>;
+  sets: ParamSet[];
   out?: string;
   json: boolean;
   models?: string;
@@ -29,9 +31,9 @@ export function parseRunArgs(argv: string[]): RunArgs {
     else if (a === '--only') (args.targets ??= []).push(next());
     else if (a === '--set' || a.startsWith('--set=')) {
       const raw = a === '--set' ? next() : a.slice(6);
-      const m = /^([A-Za-z_][A-Za-z0-9_-]*)\.([A-Za-z_][A-Za-z0-9_]*)=([\s\S]*)$/.exec(raw);
-      if (!m) throw new UsageError(`--set "${raw}" is not <nodeId>.<param>=<value>`);
-      args.sets.push({ nodeId: m[1]!, param: m[2]!, value: m[3]!, raw });
+      const set = parseSet(raw);
+      if (!set) throw new UsageError(`--set "${raw}" is not <nodeId>.<param>=<value>`);
+      args.sets.push(set);
     } else if (a.startsWith('--')) throw new UsageError(`unknown option ${a}`);
     else if (!args.file) args.file = a;
     else throw new UsageError(`unexpected argument "${a}"`);

@@ -2,11 +2,11 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatIssue } from '../graph/errors';
-import { coerceParam, type ParamSchema } from '../graph/params';
 import { startNodeEngine } from '../engine/node-client';
 import { proxy } from 'comlink';
 import type { NodeEvent } from '../engine/events';
 import { parseRunArgs, UsageError, USAGE } from './args';
+import { applySets } from './sets';
 
 async function main(argv: string[]): Promise<number> {
   let args;
@@ -37,28 +37,10 @@ async function main(argv: string[]): Promise<number> {
     }
     const catalog = new Map((await api.catalog()).map((n) => [n.type, n]));
     const nodeTypes = new Map(loaded.graph.nodes.map((n) => [n.id, n.type]));
-    for (const s of args.sets) {
-      const type = nodeTypes.get(s.nodeId);
-      if (!type) {
-        console.error(`error: --set ${s.raw}: node "${s.nodeId}" is not in the graph (it has ${[...nodeTypes.keys()].join(', ')})`);
-        return 2;
-      }
-      const info = catalog.get(type)!.params[s.param];
-      if (!info) {
-        console.error(`error: --set ${s.raw}: node "${s.nodeId}" (${type}) has no param "${s.param}" (it has ${Object.keys(catalog.get(type)!.params).join(', ') || 'none'})`);
-        return 2;
-      }
-      const coerced = coerceParam({ ...info, schema: { safeParse: () => ({ success: true }) } } as unknown as ParamSchema, s.value);
-      if ('error' in coerced) {
-        console.error(`error: --set ${s.raw}: node "${s.nodeId}" param "${s.param}": ${coerced.error}`);
-        return 2;
-      }
-      try {
-        await api.setParam(s.nodeId, s.param, coerced.value);
-      } catch (e) {
-        console.error(`error: --set ${s.raw}: ${(e as Error).message}`);
-        return 2;
-      }
+    const problem = await applySets(api, catalog, nodeTypes, args.sets);
+    if (problem) {
+      console.error(`error: ${problem}`);
+      return 2;
     }
     const onEvent = (e: NodeEvent) => {
       if (args.json) return;
@@ -119,7 +101,8 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
+const argv = process.argv.slice(2);
+(argv[0] === 'sweep' ? import('./sweep').then((m) => m.sweepMain(argv.slice(1))) : main(argv)).then(
   (code) => process.exit(code),
   (e) => {
     console.error(`error: ${(e as Error).message}`);

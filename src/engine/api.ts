@@ -85,6 +85,10 @@ export function createEngineApi(registry: NodeRegistry, services: EngineServices
     cancel(): void {
       engine.cancelAll();
     },
+    /** The loaded graph's Merkle key with its current params: equal keys, equal results. */
+    graphKey(): string {
+      return engine.graphKey();
+    },
     summaries(nodeId: string): OutputSummary[] {
       const outs = engine.outputsOf(nodeId);
       return outs ? Object.entries(outs).map(([port, v]) => summarize(port, v)) : [];

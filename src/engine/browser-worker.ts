@@ -14,7 +14,7 @@ const ready: Promise<EngineApi> = (async () => {
 })();
 
 // Exposed at once (messages must not arrive before a listener); each call waits for the models.
-const methods = ['catalog', 'validateGraph', 'loadGraph', 'setParam', 'run', 'cancel', 'summaries', 'imagePreview', 'imagePreviews', 'imagePng', 'tensor', 'value', 'embeddingView', 'cacheInfo', 'setCacheBudget', 'graph'] as const;
+const methods = ['catalog', 'validateGraph', 'loadGraph', 'setParam', 'run', 'cancel', 'graphKey', 'summaries', 'imagePreview', 'imagePreviews', 'imagePng', 'tensor', 'value', 'embeddingView', 'cacheInfo', 'setCacheBudget', 'graph'] as const;
 // Every API method must be listed: a method added to the API but not here fails the type-check.
 const everyMethodListed: Exclude<keyof EngineApi, (typeof methods)[number]> extends never ? true : never = true;
 void everyMethodListed;

@@ -8,7 +8,7 @@ import { countNonFinite } from '../tensor/tensor';
 import { MemoCache } from './cache';
 import type { NodeDefinition, RunContext } from './define';
 import type { NodeEvent, NodeResult, RunResult } from './events';
-import { nodeKey } from './hash';
+import { nodeKey, sha256Hex } from './hash';
 import { previewOf } from './preview';
 import { AbortError, isAbortError, type EngineServices } from './services';
 import { checkPortValue, floatTensorsOf } from './values';
@@ -86,6 +86,12 @@ export class Engine {
 
   keyOf(nodeId: string): string | undefined {
     return this.lastKeys.get(nodeId);
+  }
+
+  /** The whole graph's Merkle key: every node's id and key, hashed (a sweep names its jobs by it). */
+  graphKey(): string {
+    const { keys } = this.plan();
+    return sha256Hex([...keys].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id, k]) => `${id}=${k}`).join('\n'));
   }
 
   /** Aborts every run in flight. */

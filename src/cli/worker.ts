@@ -1,0 +1,45 @@
+/**
+ * `npm run worker -- --queue <redis-url> [--concurrency <n>] [--models <dir>]`: a headless engine
+ * that takes sweep jobs from BullMQ until stopped. SIGTERM (or Ctrl-C) finishes the jobs in hand,
+ * then exits.
+ */
+import { parseArgs } from 'node:util';
+import { probeRedis, RedisUnreachable, startQueueWorker } from '../queue/bullmq';
+import { EnginePool } from '../queue/local';
+
+const USAGE = 'usage: npm run worker -- --queue <redis-url> [--concurrency <n>] [--models <dir>]';
+
+async function main(): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({ options: { queue: { type: 'string' }, concurrency: { type: 'string', default: '1' }, models: { type: 'string' }, 'lock-ms': { type: 'string', default: '30000' } } }));
+  } catch (e) {
+    console.error(`error: ${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const concurrency = Number(values.concurrency), lockMs = Number(values['lock-ms']);
+  if (!values.queue || !/^rediss?:\/\//.test(values.queue)) { console.error(`error: --queue needs a redis:// URL\n${USAGE}`); return 2; }
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) { console.error(`error: --concurrency must be an integer from 1 to 64, got "${values.concurrency}"`); return 2; }
+  if (!Number.isInteger(lockMs) || lockMs < 1000) { console.error(`error: --lock-ms must be an integer >= 1000, got "${values['lock-ms']}"`); return 2; }
+  try { await probeRedis(values.queue); } catch (e) {
+    if (e instanceof RedisUnreachable) { console.error(`error: ${e.message}`); return 2; }
+    throw e;
+  }
+  const pool = new EnginePool({ modelsDir: values.models });
+  await pool.catalog(); // start one engine before taking jobs
+  const w = startQueueWorker(values.queue, pool, { concurrency, lockMs, onEvent: (line) => console.error(line) });
+  console.error(`worker ${process.pid}: taking jobs from ${values.queue} (concurrency ${concurrency})`);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      console.error(`worker ${process.pid}: ${signal}: finishing the jobs in hand`);
+      void w.close().then(resolve);
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  await pool.close();
+  console.error(`worker ${process.pid}: stopped`);
+  return 0;
+}
+
+main().then((code) => process.exit(code), (e) => { console.error(`error: ${(e as Error).message}`); process.exit(1); });
