@@ -2,9 +2,10 @@
 import { benchEngine } from './engine';
 import { benchEditor } from './editor';
 import { benchUnclip } from './unclip';
+import { benchSweep } from './sweep';
 
 const only = process.argv[2];
-const suites: Record<string, () => Promise<void>> = { engine: benchEngine, editor: benchEditor, unclip: benchUnclip };
+const suites: Record<string, () => Promise<void>> = { engine: benchEngine, editor: benchEditor, unclip: benchUnclip, sweep: benchSweep };
 for (const [name, fn] of Object.entries(suites)) {
   if (only && only !== name) continue;
   await fn();
