@@ -6,7 +6,8 @@
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
-/usr/bin/python3 -c 'import torch, numpy' >/dev/null 2>&1 || need+=(python3-torch python3-numpy)
+[ -f /usr/lib/python3/dist-packages/torch/__init__.py ] || need+=(python3-torch)
+[ -f /usr/lib/python3/dist-packages/numpy/__init__.py ] || need+=(python3-numpy)
 [ -e /usr/lib/x86_64-linux-gnu/libopenblas.so.0 ] || [ -e /usr/lib/aarch64-linux-gnu/libopenblas.so.0 ] || need+=(libopenblas0-pthread)
 command -v zstd >/dev/null 2>&1 || need+=(zstd)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
