@@ -14,7 +14,8 @@ import type { ModelRuntime } from '../models/runtime';
 import { BUNDLED_MODELS_DIR, createModelRuntime } from '../models/runtime-node';
 import { chwToImage, imageToChw, invertDecoder, resolveDiffusion, sampleDecoder, sampleUpsampler, textConditioning, repeatConditioning } from '../models/unclip';
 import { composition, writeCompositionCards } from './eval-compose-report';
-import { generatePictures, priorEmbeddings, type PathSettings } from './eval-compose';
+import { generatePictures, priorEmbeddings, readerScores, type PathSettings } from './eval-compose';
+import { parseCaption } from '../world/caption';
 import { bilinearResize, boxDownsample } from '../tensor/image';
 import { createRng, gaussianArray } from '../tensor/prng';
 import { float32, type Float32Tensor } from '../tensor/tensor';
@@ -144,10 +145,14 @@ async function main() {
     return;
   }
   const truth = Array.from({ length: Number(opts.count) }, () => pick(false));
-  const images = await generate(runtime, clip, truth.map(caption), 1);
+  const captions = truth.map(caption);
+  const images = await generate(runtime, clip, captions, 1);
+  const read = readerScores(images, captions.map((c) => ({ caption: c, truth: parseCaption(c), heldOut: false })));
   const main = await colourShapeRight(runtime, clip, images, truth);
   const heldTruth = Array.from({ length: Number(opts.heldout) }, () => pick(true));
-  const held = await colourShapeRight(runtime, clip, await generate(runtime, clip, heldTruth.map(caption), 2), heldTruth);
+  const heldCaptions = heldTruth.map(caption), heldImages = await generate(runtime, clip, heldCaptions, 2);
+  const held = await colourShapeRight(runtime, clip, heldImages, heldTruth);
+  const heldRead = readerScores(heldImages, heldCaptions.map((c) => ({ caption: c, truth: parseCaption(c), heldOut: true })));
 
   // invert-then-decode at eta = 0 on fresh renders (32x32, the decoder's resolution)
   const decoder = resolveDiffusion(runtime, 'mini-unclip-decoder');
@@ -175,7 +180,7 @@ async function main() {
     pix += Math.sqrt(d / 12288); cs += cos.data[i * 8 + j]!; pairs++;
   }
   const results = {
-    colourAndShape: main.both, colour: main.colour, shape: main.shape,
+    colourAndShape: main.both, colour: main.colour, shape: main.shape, readerAllStated: read.all, readerHeldOutAllStated: heldRead.all,
     heldOutColourAndShape: held.both, invertDecodePsnrDb: meanPsnr,
     diversityPixelRms: pix / pairs, diversityClipCosine: cs / pairs,
   };
@@ -183,6 +188,7 @@ async function main() {
   console.log('| metric | measured | target |\n| --- | --- | --- |');
   console.log(`| colour and shape right (64x64 output) | ${(main.both * 100).toFixed(1)}% (colour ${(main.colour * 100).toFixed(1)}%, shape ${(main.shape * 100).toFixed(1)}%) | >= 90% |`);
   console.log(`| held-out pairs, colour and shape right | ${(held.both * 100).toFixed(1)}% | >= 60% |`);
+  console.log(`| pixel reader: one object, every stated attribute right (count, colour, shape, size, background) | ${(read.all * 100).toFixed(1)}% (held-out pairs ${(heldRead.all * 100).toFixed(1)}%) | |`);
   console.log(`| invert-then-decode PSNR, eta = 0, 50 steps | ${meanPsnr.toFixed(1)} dB | >= 25 dB |`);
   console.log(`| diversity, 8 samples of "a large red circle" | RMS pixel distance ${results.diversityPixelRms.toFixed(3)}, mean CLIP cosine ${results.diversityClipCosine.toFixed(3)} | |`);
   const report = await composition(runtime, clip, Number(opts.two), Number(opts.single), Number(opts.seed), opts.sheet);
@@ -190,7 +196,9 @@ async function main() {
     writeCompositionCards(opts.models, report);
     const path = join(opts.models, 'manifest.json');
     const manifest = JSON.parse(readFileSync(path, 'utf8'));
-    for (const e of manifest.models) if (e.id.startsWith('mini-unclip-')) e.card = { ...e.card, evaluation: { prompts: truth.length, heldOutPrompts: heldTruth.length, method: `npm run eval:unclip -- --decoder-guidance ${opts['decoder-guidance']}`, decoderGuidance: Number(opts['decoder-guidance']), ...Object.fromEntries(Object.entries(results).map(([k, v]) => [k, Math.round(v * 1000) / 1000])) } };
+    const sha = (id: string) => (manifest.models as Array<{ id: string; sha256: string }>).find((m) => m.id === id)?.sha256;
+    const measuredWeights = { prior: sha('mini-unclip-prior'), decoder: sha('mini-unclip-decoder'), upsampler: sha('mini-unclip-upsampler') };
+    for (const e of manifest.models) if (e.id.startsWith('mini-unclip-')) e.card = { ...e.card, evaluation: { measuredWeights, prompts: truth.length, heldOutPrompts: heldTruth.length, method: `npm run eval:unclip -- --decoder-guidance ${opts['decoder-guidance']}`, decoderGuidance: Number(opts['decoder-guidance']), ...Object.fromEntries(Object.entries(results).map(([k, v]) => [k, Math.round(v * 1000) / 1000])) } };
     writeFileSync(path, JSON.stringify(manifest, null, 2) + '\n');
   }
 }
