@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from decoder_model import decoder_from_args
-from unclip_common import Batches, T_STEPS, alphas_cumprod, image_embeddings, load_clip, text_features, HERE
+from unclip_common import Batches, T_STEPS, alphas_cumprod, ddim_timesteps, image_embeddings, load_clip, text_features, HERE
 import os
 
 COLOURS = ["red", "green", "blue", "yellow", "purple", "orange", "cyan", "pink"]
@@ -35,8 +35,7 @@ def write_png(path, arr):
 @torch.no_grad()
 def ddim(model, x, emb, feats, mask, ids, empty_feats, empty_mask, empty_ids, steps, guidance, abar):
     n = x.shape[0]
-    # S timesteps from T - 1 down to 0, evenly spaced: ddimTimesteps in src/models/ddim.ts
-    ts = [round((T_STEPS - 1) * (steps - 1 - i) / max(1, steps - 1)) for i in range(steps)] if steps > 1 else [T_STEPS - 1]
+    ts = ddim_timesteps(T_STEPS, steps)
     for i, t in enumerate(ts):
         a = abar[t]
         a_prev = abar[ts[i + 1]] if i + 1 < steps else torch.tensor(1.0)

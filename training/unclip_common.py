@@ -33,6 +33,15 @@ def alphas_cumprod(steps=T_STEPS):
     return torch.cumprod(1 - torch.tensor(betas, dtype=torch.float64), 0).float()
 
 
+def ddim_timesteps(train_steps, steps):
+    """S timesteps from T - 1 down to 0, evenly spaced, rounded half up: ddimTimesteps in
+    src/models/ddim.ts (Python's round() is half-to-even and differs at 25 steps: 166.5)."""
+    if steps == 1:
+        return [train_steps - 1]
+    num = lambda i: (train_steps - 1) * (steps - 1 - i)
+    return [(2 * num(i) + (steps - 1)) // (2 * (steps - 1)) for i in range(steps)]
+
+
 def timestep_embedding(t, dim):
     """Sinusoidal embedding of (float) timesteps [B] -> [B, dim]."""
     half = dim // 2

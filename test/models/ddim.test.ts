@@ -104,3 +104,14 @@ describe('DDIM', () => {
     expect(Array.from(guide(Float32Array.of(1, 2, 3, 6), 1))).toEqual([3, 6]);
   });
 });
+
+describe('DDIM timesteps shared with the training scripts', () => {
+  it('are the same in training/unclip_common.py and src/models/ddim.ts at 1, 7, 25, 50 and 1000 steps', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const root = new URL('../..', import.meta.url).pathname;
+    for (const steps of [1, 7, 25, 50, 1000]) {
+      const py = execFileSync('/usr/bin/python3', ['-c', `import sys, json; sys.path.insert(0, "training"); from unclip_common import ddim_timesteps; print(json.dumps(ddim_timesteps(1000, ${steps})))`], { cwd: root, encoding: 'utf8' });
+      expect(JSON.parse(py)).toEqual(ddimTimesteps(1000, steps));
+    }
+  });
+});
