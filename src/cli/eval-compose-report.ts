@@ -29,6 +29,8 @@ export interface CompositionReport {
   singleObjectPrompts: number;
   seed: number;
   rows: CompositionRow[];
+  /** The decoder guidance used instead of the graphs' own, if any. */
+  guidance?: number;
 }
 
 const pct = (v: number) => (Number.isNaN(v) ? 'n/a' : `${(v * 100).toFixed(1)}%`);
@@ -62,7 +64,7 @@ function writeSheet(file: string, sources: Float32Tensor[]): void {
 }
 
 /** Runs the section and prints its table; `sheet` names a PNG to write the first pictures of each source to. */
-export async function composition(runtime: ModelRuntime, clip: ClipModelRef, nTwo: number, nSingle: number, seed: number, sheet?: string): Promise<CompositionReport> {
+export async function composition(runtime: ModelRuntime, clip: ClipModelRef, nTwo: number, nSingle: number, seed: number, sheet?: string, guidance?: number): Promise<CompositionReport> {
   const rng = createRng(seed + 17);
   const twoPrompts = twoObjectPrompts(rng, nTwo), singlePrompts = singleObjectPrompts(rng, nSingle);
   const renders = renderPrompts(rng, twoPrompts);
@@ -72,6 +74,7 @@ export async function composition(runtime: ModelRuntime, clip: ClipModelRef, nTw
   const pictures = [renders];
   for (const [name, file] of [['caption only (GLIDE-style)', 'text-to-image-glide.json'], ['unCLIP (prior -> decoder)', 'text-to-image.json']] as const) {
     const settings = graphSettings(file);
+    if (guidance !== undefined) settings.decoder.guidance = guidance; // exploring: the graphs' own value otherwise
     const progress = (what: string, total: number) => (done: number) => process.stderr.write(`  ${name}, ${what}: ${done}/${total}\n`);
     const two = await generatePictures(runtime, clip, twoPrompts.map((p) => p.caption), seed + 101, settings, 25, progress('two objects', nTwo));
     const single = await generatePictures(runtime, clip, singlePrompts.map((p) => p.caption), seed + 202, settings, 25, progress('one object', nSingle));
@@ -92,7 +95,7 @@ export async function composition(runtime: ModelRuntime, clip: ClipModelRef, nTw
     console.log(`| ${r.source} | ${pct(r.two.count)} | ${pct(r.two.pairs)} | ${pct(r.two.relation)} (of ${r.two.relationOf}) | ${pct(r.twoHeldOut.pairs)} (of ${r.twoHeldOut.n}) | ${pct(r.single.all)} | ${pct(r.clip.binding)} | ${pct(r.clip.relation)} |`);
   }
   for (const r of rows) if (r.settings) console.log(`- ${r.source}: ${r.settings}`);
-  return { twoObjectPrompts: nTwo, singleObjectPrompts: nSingle, seed, rows };
+  return { twoObjectPrompts: nTwo, singleObjectPrompts: nSingle, seed, rows, guidance };
 }
 
 const round3 = (v: number) => (Number.isNaN(v) ? null : Math.round(v * 1000) / 1000);
@@ -103,7 +106,7 @@ export function writeCompositionCards(modelsDir: string, report: CompositionRepo
   const manifest = JSON.parse(readFileSync(path, 'utf8')) as { models: Array<{ id: string; sha256: string; card?: Record<string, unknown> }> };
   const sha = (id: string) => manifest.models.find((m) => m.id === id)?.sha256;
   const figures = {
-    method: `npm run eval:unclip -- --compose --two ${report.twoObjectPrompts} --single ${report.singleObjectPrompts} --seed ${report.seed}`,
+    method: `npm run eval:unclip -- --compose --two ${report.twoObjectPrompts} --single ${report.singleObjectPrompts} --seed ${report.seed}${report.guidance !== undefined ? ` --graph-guidance ${report.guidance}` : ''}`,
     measuredWeights: { decoder: sha('mini-unclip-decoder'), prior: sha('mini-unclip-prior'), upsampler: sha('mini-unclip-upsampler'), clip: sha('mini-clip-text') },
     twoObjectPrompts: report.twoObjectPrompts, singleObjectPrompts: report.singleObjectPrompts,
     rows: report.rows.map((r) => ({

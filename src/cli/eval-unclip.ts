@@ -28,7 +28,7 @@ const { values: opts } = parseArgs({ options: {
   count: { type: 'string', default: '200' }, heldout: { type: 'string', default: '40' }, seed: { type: 'string', default: '424242' },
   backend: { type: 'string', default: 'node' }, threads: { type: 'string', default: '2' }, write: { type: 'boolean', default: false },
   stages: { type: 'boolean', default: false }, compose: { type: 'boolean', default: false },
-  two: { type: 'string', default: '100' }, single: { type: 'string', default: '100' }, models: { type: 'string', default: BUNDLED_MODELS_DIR }, sheet: { type: 'string' },
+  two: { type: 'string', default: '100' }, single: { type: 'string', default: '100' }, models: { type: 'string', default: BUNDLED_MODELS_DIR }, sheet: { type: 'string' }, 'graph-guidance': { type: 'string' },
   'prior-steps': { type: 'string', default: '25' }, 'decoder-guidance': { type: 'string', default: '8' }, 'decoder-steps': { type: 'string', default: '25' }, 'upsampler-steps': { type: 'string', default: '7' },
 } });
 
@@ -140,7 +140,7 @@ async function main() {
   };
   if (opts.stages) { await stageBreakdown(runtime, clip, rng, () => pick(false), Number(opts.count)); return; }
   if (opts.compose) {
-    const report = await composition(runtime, clip, Number(opts.two), Number(opts.single), Number(opts.seed), opts.sheet);
+    const report = await composition(runtime, clip, Number(opts.two), Number(opts.single), Number(opts.seed), opts.sheet, opts['graph-guidance'] === undefined ? undefined : Number(opts['graph-guidance']));
     if (opts.write) writeCompositionCards(opts.models, report);
     return;
   }
@@ -191,7 +191,7 @@ async function main() {
   console.log(`| pixel reader: one object, every stated attribute right (count, colour, shape, size, background) | ${(read.all * 100).toFixed(1)}% (held-out pairs ${(heldRead.all * 100).toFixed(1)}%) | |`);
   console.log(`| invert-then-decode PSNR, eta = 0, 50 steps | ${meanPsnr.toFixed(1)} dB | >= 25 dB |`);
   console.log(`| diversity, 8 samples of "a large red circle" | RMS pixel distance ${results.diversityPixelRms.toFixed(3)}, mean CLIP cosine ${results.diversityClipCosine.toFixed(3)} | |`);
-  const report = await composition(runtime, clip, Number(opts.two), Number(opts.single), Number(opts.seed), opts.sheet);
+  const report = await composition(runtime, clip, Number(opts.two), Number(opts.single), Number(opts.seed), opts.sheet, opts['graph-guidance'] === undefined ? undefined : Number(opts['graph-guidance']));
   if (opts.write) {
     writeCompositionCards(opts.models, report);
     const path = join(opts.models, 'manifest.json');
