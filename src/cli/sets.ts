@@ -2,6 +2,7 @@
 import type { Remote } from 'comlink';
 import type { EngineApi, NodeInfo } from '../engine/api';
 import { coerceParam, type ParamSchema } from '../graph/params';
+import { quoteValue } from '../tensor/quote';
 
 export interface ParamSet {
   nodeId: string;
@@ -26,7 +27,8 @@ type Api = Remote<EngineApi> | EngineApi;
  * schema. Returns the first problem as a sentence naming the node and param, or null.
  */
 export async function applySets(api: Api, catalog: ReadonlyMap<string, NodeInfo>, nodeTypes: ReadonlyMap<string, string>, sets: readonly ParamSet[], flag = '--set'): Promise<string | null> {
-  for (const s of sets) {
+  for (const set of sets) {
+    const s = { ...set, raw: set.raw.length > 80 ? quoteValue(set.raw, 80) : set.raw };
     const type = nodeTypes.get(s.nodeId);
     if (!type) return `${flag} ${s.raw}: node "${s.nodeId}" is not in the graph (it has ${[...nodeTypes.keys()].join(', ')})`;
     const info = catalog.get(type)!.params[s.param];

@@ -7,6 +7,8 @@ export interface GraphIssue {
   message: string;
 }
 
+export { quoteValue } from '../tensor/quote';
+
 export function formatIssue(issue: GraphIssue): string {
   const where = [issue.nodeId !== undefined ? `node "${issue.nodeId}"` : '', issue.field ? issue.field : '']
     .filter(Boolean)

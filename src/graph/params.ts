@@ -1,3 +1,4 @@
+import { quoteValue } from '../tensor/quote';
 import { z } from 'zod';
 
 /**
@@ -88,11 +89,11 @@ export function coerceParam(schema: ParamSchema, text: string): { value: ParamVa
     case 'number':
     case 'integer':
     case 'seed':
-      if (text.trim() === '' || Number.isNaN(Number(text))) return { error: `"${text}" is not a number` };
+      if (text.trim() === '' || Number.isNaN(Number(text))) return { error: `${quoteValue(text, 30)} is not a number` };
       value = Number(text);
       break;
     case 'boolean':
-      if (text !== 'true' && text !== 'false') return { error: `"${text}" is not true or false` };
+      if (text !== 'true' && text !== 'false') return { error: `${quoteValue(text, 30)} is not true or false` };
       value = text === 'true';
       break;
     default:

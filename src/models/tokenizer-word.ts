@@ -1,3 +1,4 @@
+import { quoteValue } from '../tensor/quote';
 import { specialIds, type Tokenizer, type TokenizedBatch } from './tokenizer';
 
 /** The bundled models' word-level tokenizer: lower-case words split on spaces, unknown words are errors. */
@@ -15,11 +16,14 @@ export class WordTokenizer implements Tokenizer {
     const ids = [this.startId];
     for (const w of words) {
       const id = this.vocab[w];
-      if (id === undefined) throw new Error(`unknown word "${w}" in "${text}" (the model knows ${Object.keys(this.vocab).length} words)`);
+      if (id === undefined) {
+        const known = Object.keys(this.vocab).filter((k) => !/^<.*>$/.test(k)).sort();
+        throw new Error(`unknown word ${quoteValue(w, 30)} in ${quoteValue(text)}; the model knows ${known.length} words: ${known.join(' ')}`);
+      }
       ids.push(id);
     }
     ids.push(this.endId);
-    if (ids.length > this.contextLength) throw new Error(`"${text}" is ${ids.length} tokens, more than the context of ${this.contextLength}`);
+    if (ids.length > this.contextLength) throw new Error(`${quoteValue(text)} is ${ids.length} tokens, more than the context of ${this.contextLength}`);
     return ids;
   }
 

@@ -1,3 +1,4 @@
+import { quoteValue } from '../tensor/quote';
 import type { Rng } from '../tensor/prng';
 import { relationHolds, type Scene, type SceneConstraints, type ObjectConstraints } from './scene';
 import {
@@ -50,7 +51,7 @@ function takePhrase<T extends string>(words: string[], i: number, options: reado
 }
 
 function parseObject(words: string[], i: number, caption: string): [ObjectConstraints, number] {
-  if (words[i] !== 'a') throw new CaptionError(`expected "a" at word ${i + 1} of "${caption}", found "${words[i] ?? 'end'}"`, words[i]);
+  if (words[i] !== 'a') throw new CaptionError(`expected "a" at word ${i + 1} of ${quoteValue(caption)}, found ${words[i] === undefined ? 'the end' : quoteValue(words[i]!, 30)}`, words[i]);
   i++;
   const c: ObjectConstraints = {};
   const size = takePhrase<Size>(words, i, SIZES);
@@ -58,7 +59,7 @@ function parseObject(words: string[], i: number, caption: string): [ObjectConstr
   const colour = takePhrase<Colour>(words, i, COLOURS);
   if (colour) [c.colour, i] = colour;
   const shape = takePhrase<Shape>(words, i, SHAPES);
-  if (!shape) throw new CaptionError(`expected a shape (${SHAPES.join(', ')}) at word ${i + 1} of "${caption}", found "${words[i] ?? 'end'}"`, words[i]);
+  if (!shape) throw new CaptionError(`expected a shape (${SHAPES.join(', ')}) at word ${i + 1} of ${quoteValue(caption)}, found ${words[i] === undefined ? 'the end' : quoteValue(words[i]!, 30)}`, words[i]);
   [c.shape, i] = shape;
   return [c, i];
 }
@@ -73,7 +74,7 @@ export function parseCaption(caption: string): SceneConstraints {
   const out: SceneConstraints = { objects: [first] };
   if (words[i] === 'at' && words[i + 1] === 'the') {
     const pos = takePhrase<Position>(words, i + 2, POSITIONS);
-    if (!pos) throw new CaptionError(`expected a position after "at the" in "${caption}", found "${words[i + 2] ?? 'end'}"`, words[i + 2]);
+    if (!pos) throw new CaptionError(`expected a position after "at the" in ${quoteValue(caption)}, found ${words[i + 2] === undefined ? 'the end' : quoteValue(words[i + 2]!, 30)}`, words[i + 2]);
     [first.position, i] = pos;
   } else if (words[i] === 'and') {
     const [second, j] = parseObject(words, i + 1, caption);
@@ -90,10 +91,10 @@ export function parseCaption(caption: string): SceneConstraints {
   }
   if (words[i] === 'on' && words[i + 1] === 'a') {
     const bg = takePhrase<Background>(words, i + 2, BACKGROUNDS);
-    if (!bg || words[bg[1]] !== 'background') throw new CaptionError(`expected "on a <white|black|gray> background" in "${caption}"`, words[i + 2]);
+    if (!bg || words[bg[1]] !== 'background') throw new CaptionError(`expected "on a <white|black|gray> background" in ${quoteValue(caption)}`, words[i + 2]);
     out.background = bg[0];
     i = bg[1] + 1;
   }
-  if (i < words.length) throw new CaptionError(`unexpected word "${words[i]}" at word ${i + 1} of "${caption}"`, words[i]);
+  if (i < words.length) throw new CaptionError(`unexpected word ${quoteValue(words[i]!, 30)} at word ${i + 1} of ${quoteValue(caption)}`, words[i]);
   return out;
 }

@@ -55,4 +55,12 @@ describe('the bundled word-level tokenizer', () => {
   it('refuses an unknown word, naming it', () => {
     expect(() => tok.encode('a red dodecahedron')).toThrow(/unknown word "dodecahedron"/);
   });
+
+  it('says which words it knows, and quotes only the start of a long caption', () => {
+    expect(() => tok.encode('a red dragon')).toThrow(/the model knows \d+ words: .*\bcircle\b.*\bsquare\b/);
+    let message = '';
+    try { tok.encode(`a red dragon ${'y'.repeat(10_000)}`); } catch (e) { message = (e as Error).message; }
+    expect(message).toMatch(/…" \(10013 characters\)/);
+    expect(message.length).toBeLessThan(600);
+  });
 });

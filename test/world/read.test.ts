@@ -86,3 +86,14 @@ describe('the pixel-level ShapesWorld reader', () => {
     expect(right).toBeGreaterThanOrEqual(198);
   });
 });
+
+describe('messages about bad captions', () => {
+  it('quote at most a short piece of a long value and name the known words', async () => {
+    const { parseCaption } = await import('../../src/world/caption');
+    const long = `a red circle ${'x'.repeat(10_000)}`;
+    let message = '';
+    try { parseCaption(long); } catch (e) { message = (e as Error).message; }
+    expect(message).toMatch(/unexpected word "x+…" \(10000 characters\)/);
+    expect(message.length).toBeLessThan(300);
+  });
+});
