@@ -91,11 +91,12 @@ export async function sweepMain(argv: string[]): Promise<number> {
       }
     }
     const results = new SweepResults(args.out);
-    const unique = [...new Map(jobs.map((j) => [j.key, j])).values()];
+    const byKey = new Map(jobs.map((j) => [j.key, j]));
+    const unique = [...byKey.values()];
     const todo = unique.filter((j) => !results.has(j.key));
     const status = new Progress(unique.length, unique.length - todo.length, args.json);
     const record = (key: string, r: { images?: import('../queue/job').JobImage[]; error?: string; ms: number; worker: string }) => {
-      const params = jobs.find((j) => j.key === key)!.payload.params;
+      const params = byKey.get(key)!.payload.params;
       const line = results.record({ key, params, status: r.error ? 'failed' : 'done', ms: r.ms, worker: r.worker, error: r.error }, r.images);
       if (line) status.job(line.status === 'done', `${line.status} ${key.slice(0, 12)} ${Object.entries(params).map(([k, v]) => `${k}=${v}`).join(' ')}${line.error ? `: ${line.error}` : ''} (${line.ms} ms, ${line.worker})`);
     };

@@ -20,6 +20,9 @@ export interface ResultLine {
   error?: string;
 }
 
+/** A contact sheet past this many pictures is too big to look at; results.jsonl lists them all. */
+export const MAX_SHEET_TILES = 512;
+
 export class SweepResults {
   readonly lines = new Map<string, ResultLine>();
   private readonly path: string;
@@ -59,10 +62,11 @@ export class SweepResults {
     return full;
   }
 
-  /** Every image with its parameters beneath it, in the order of `order` (the grid's). */
+  /** Every image (the first MAX_SHEET_TILES) with its parameters beneath it, in the order of `order` (the grid's). */
   writeContactSheet(order: readonly string[]): string | undefined {
     const tiles: Array<{ png: ReturnType<typeof decodePng>; label: string[] }> = [];
     for (const key of order) {
+      if (tiles.length >= MAX_SHEET_TILES) break;
       const line = this.lines.get(key);
       if (!line || line.status !== 'done') continue;
       for (const f of line.files) {
