@@ -92,11 +92,18 @@ export async function sweepMain(argv: string[]): Promise<number> {
     }
     const results = new SweepResults(args.out);
     const byKey = new Map(jobs.map((j) => [j.key, j]));
+    // results.jsonl holds each value as its param's type (seed 3, not "3")
+    const nodeTypes = new Map(JSON.parse(graph).nodes.map((n: { id: string; type: string }) => [n.id, n.type]) as Array<[string, string]>);
+    const typed = (params: Record<string, string>) => Object.fromEntries(Object.entries(params).map(([name, raw]) => {
+      const [nodeId, param] = [name.slice(0, name.indexOf('.')), name.slice(name.indexOf('.') + 1)];
+      const info = catalog.get(nodeTypes.get(nodeId)!)!.params[param]!;
+      return [name, info.kind === 'number' || info.kind === 'integer' || info.kind === 'seed' ? Number(raw) : info.kind === 'boolean' ? raw === 'true' : raw];
+    }));
     const unique = [...byKey.values()];
     const todo = unique.filter((j) => !results.has(j.key));
     const status = new Progress(unique.length, unique.length - todo.length, args.json);
     const record = (key: string, r: { images?: import('../queue/job').JobImage[]; error?: string; ms: number; worker: string }) => {
-      const params = byKey.get(key)!.payload.params;
+      const params = typed(byKey.get(key)!.payload.params);
       const line = results.record({ key, params, status: r.error ? 'failed' : 'done', ms: r.ms, worker: r.worker, error: r.error }, r.images);
       if (line) status.job(line.status === 'done', `${line.status} ${key.slice(0, 12)} ${Object.entries(params).map(([k, v]) => `${k}=${v}`).join(' ')}${line.error ? `: ${line.error}` : ''} (${line.ms} ms, ${line.worker})`);
     };

@@ -5,13 +5,13 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decode as decodePng, encode as encodePng } from 'fast-png';
-import type { GridPoint } from './grid';
 import type { JobImage } from './job';
 import { drawText } from './font';
 
 export interface ResultLine {
   key: string;
-  params: GridPoint;
+  /** `"node.param"`: the value, as its param's type. */
+  params: Record<string, string | number | boolean>;
   status: 'done' | 'failed';
   /** Image outputs, relative to the sweep's folder. */
   files: string[];

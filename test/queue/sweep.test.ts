@@ -23,7 +23,7 @@ function node(args: string[], opts: { onStderr?: (s: string) => void } = {}): { 
   return { proc, done };
 }
 const sweep = (...args: string[]) => node(['src/cli/main.ts', 'sweep', ...args]).done;
-const lines = (dir: string) => readFileSync(join(dir, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { key: string; status: string; params: Record<string, string>; files: string[]; worker: string; error?: string });
+const lines = (dir: string) => readFileSync(join(dir, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { key: string; status: string; params: Record<string, string | number>; files: string[]; worker: string; error?: string });
 const out = () => mkdtempSync(join(tmpdir(), 'sweep-'));
 
 function startWorker(url: string, extra: string[] = []) {
@@ -74,6 +74,7 @@ describe('npm run graph -- sweep, locally', () => {
       expect(readFileSync(join(dir, r.files[0]!)).subarray(1, 4).toString()).toBe('PNG');
       expect(typeof r.worker).toBe('string');
     }
+    expect(rows.map((r) => r.params['scene.seed']).sort()).toEqual([1, 1, 2, 2]);
     expect(rows.map((r) => r.params['scene.caption']).sort()).toEqual(['a blue square on a black background', 'a blue square on a black background', 'a red circle', 'a red circle']);
     expect(readFileSync(join(dir, 'contact-sheet.png')).subarray(1, 4).toString()).toBe('PNG');
     const again = await sweep(FIXTURE, '--grid', 'scene.seed=1..2', '--grid', 'scene.caption=a red circle,a blue square on a black background', '--out', dir, '--json');
