@@ -15,6 +15,27 @@ const run = promisify(execFile);
 const root = new URL('..', import.meta.url).pathname;
 const PYTHON = '/usr/bin/python3';
 
+describe('model cards', () => {
+  it('drop measured figures when the weights they measured change, and keep them otherwise', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cards-'));
+    const path = join(dir, 'manifest.json');
+    const measured = { decoder: 'd1', prior: 'p1' };
+    writeFileSync(path, JSON.stringify({ format: 'unclip-studio/models', version: 1, models: [
+      { id: 'mini-unclip-prior', sha256: 'p1', card: { steps: 1, evaluation: { measuredWeights: measured, x: 1 } } },
+      { id: 'mini-unclip-decoder', sha256: 'd1', card: { steps: 1, evaluation: { measuredWeights: measured, x: 1 }, composition: { measuredWeights: measured } } },
+      { id: 'mini-clip-text', sha256: 'c1', card: { evaluation: { shape: 0.99 } } },
+    ] }));
+    const update = (entry: object) => run(PYTHON, ['-c', `import sys, json; sys.path.insert(0, "training"); from manifest_util import update_manifest; update_manifest([json.loads(sys.argv[1])], sys.argv[2])`, JSON.stringify(entry), path], { cwd: root });
+    const cards = () => Object.fromEntries((JSON.parse(readFileSync(path, 'utf8')) as { models: Array<{ id: string; card: Record<string, unknown> }> }).models.map((m) => [m.id, m.card]));
+    await update({ id: 'mini-unclip-decoder', sha256: 'd1', card: { steps: 2 } }); // same weights re-exported
+    expect(cards()['mini-unclip-decoder']).toMatchObject({ steps: 2, evaluation: { x: 1 }, composition: {} });
+    await update({ id: 'mini-unclip-decoder', sha256: 'd2', card: { steps: 3 } }); // new weights
+    expect(cards()['mini-unclip-decoder']).toEqual({ steps: 3 });
+    expect(cards()['mini-unclip-prior']).toEqual({ steps: 1 }); // its pipeline figures measured the old decoder
+    expect(cards()['mini-clip-text']).toEqual({ evaluation: { shape: 0.99 } }); // untouched
+  });
+});
+
 describe('training scripts (smoke test: a few steps on a tiny dataset, then export)', () => {
   it('writes a dataset, trains mini-CLIP for 3 steps, resumes, and exports ONNX with manifest entries', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'train-'));

@@ -16,6 +16,28 @@ def sha256_of(path):
     return h.hexdigest()
 
 
+FIGURE_BLOCKS = ("evaluation", "composition")
+MEASURED_IDS = {"prior": "mini-unclip-prior", "decoder": "mini-unclip-decoder", "upsampler": "mini-unclip-upsampler", "clip": "mini-clip-text"}
+
+
+def drop_stale_figures(by_id, changed):
+    """Measured figures belong to the weights they measured: a block naming other weights' sha256
+    (measuredWeights) goes, and so does an unnamed block of a model whose own weights changed."""
+    for mid, m in by_id.items():
+        card = m.get("card") or {}
+        for block in FIGURE_BLOCKS:
+            figures = card.get(block)
+            if not isinstance(figures, dict):
+                continue
+            named = figures.get("measuredWeights")
+            if named is None:
+                stale = mid in changed
+            else:
+                stale = any(by_id.get(MEASURED_IDS.get(k, k), {}).get("sha256") != v for k, v in named.items())
+            if stale:
+                del card[block]
+
+
 def update_manifest(entries, manifest_path=MANIFEST):
     if os.path.exists(manifest_path):
         with open(manifest_path) as f:
@@ -23,11 +45,13 @@ def update_manifest(entries, manifest_path=MANIFEST):
     else:
         manifest = {"format": "unclip-studio/models", "version": 1, "models": []}
     by_id = {m["id"]: m for m in manifest["models"]}
+    changed = {e["id"] for e in entries if by_id.get(e["id"], {}).get("sha256") != e["sha256"]}
     for e in entries:
         old = by_id.get(e["id"], {})
         if "card" in old and "card" in e:
-            e["card"] = {**old["card"], **e["card"]}  # keep measured metrics written by the eval
+            e["card"] = {**old["card"], **e["card"]}  # keep measured metrics written by the eval (if still theirs, below)
         by_id[e["id"]] = {**old, **e}
+    drop_stale_figures(by_id, changed)
     order = [m["id"] for m in manifest["models"]] + [e["id"] for e in entries if e["id"] not in {m["id"] for m in manifest["models"]}]
     manifest["models"] = [by_id[i] for i in order]
     with open(manifest_path, "w") as f:
