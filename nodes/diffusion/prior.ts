@@ -1,7 +1,6 @@
 import { defineNode } from '../../src/engine/define';
 import { integer, number, seed } from '../../src/graph/params';
-import { repeatConditioning, samplePrior, textConditioning } from '../../src/models/unclip';
-import { float32 } from '../../src/tensor/tensor';
+import { bestCandidates, repeatConditioning, samplePrior, textConditioning } from '../../src/models/unclip';
 import { clipOf, withNode } from '../clip/shared';
 import { runtimeFor } from '../clip/runtime-of';
 import { diffusionOf, initialNoise, sessionFor, stepNoise, stepReporter } from './shared';
@@ -32,16 +31,6 @@ export default defineNode({
       steps: p.steps, eta: p.eta, guidance: p.guidance, xT: initialNoise(ctx, n * k, d, s), noise: stepNoise(n * k, d, s),
       onStep: stepReporter(ctx, null, 1), signal: ctx.signal,
     }));
-    const best = new Float32Array(n * d);
-    for (let i = 0; i < n; i++) {
-      let bestScore = -Infinity;
-      for (let j = 0; j < k; j++) {
-        const row = samples.data.subarray((i * k + j) * d, (i * k + j + 1) * d);
-        let dot = 0;
-        for (let q = 0; q < d; q++) dot += row[q]! * cond.embeds.data[i * d + q]!;
-        if (dot > bestScore) { bestScore = dot; best.set(row, i * d); }
-      }
-    }
-    return { embedding: float32([n, d], best), textEmbedding: cond.embeds };
+    return { embedding: bestCandidates(samples, cond.embeds, k), textEmbedding: cond.embeds };
   },
 });

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeImages, encodeTexts, type ClipModelRef } from '../models/clip';
 import type { ModelRuntime } from '../models/runtime';
-import { chwToImage, resolveDiffusion, sampleDecoder, samplePrior, sampleUpsampler, textConditioning, repeatConditioning } from '../models/unclip';
+import { bestCandidates, chwToImage, resolveDiffusion, sampleDecoder, samplePrior, sampleUpsampler, textConditioning, repeatConditioning } from '../models/unclip';
 import { gaussianArray, type Rng } from '../tensor/prng';
 import { concatFloat32, float32, type Float32Tensor } from '../tensor/tensor';
 import { parseCaption } from '../world/caption';
@@ -52,17 +52,7 @@ export async function priorEmbeddings(runtime: ModelRuntime, clip: ClipModelRef,
   const n = texts.length, k = o.candidates, d = cond.embeds.shape[1]!;
   const cand = await samplePrior(session, prior.spec, repeatConditioning(cond, k), {
     steps: o.steps, eta: 0, guidance: o.guidance, xT: gaussianArray(seed, n * k * d), noise: stepNoise(seed, n * k, d) });
-  const best = new Float32Array(n * d);
-  for (let i = 0; i < n; i++) {
-    let top = -Infinity;
-    for (let j = 0; j < k; j++) {
-      const row = cand.data.subarray((i * k + j) * d, (i * k + j + 1) * d);
-      let dot = 0;
-      for (let q = 0; q < d; q++) dot += row[q]! * cond.embeds.data[i * d + q]!;
-      if (dot > top) { top = dot; best.set(row, i * d); }
-    }
-  }
-  return float32([n, d], best);
+  return bestCandidates(cand, cond.embeds, k);
 }
 
 /**

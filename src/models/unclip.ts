@@ -118,6 +118,25 @@ export async function samplePrior(session: ModelSession, spec: DiffusionSpec, co
 }
 
 /**
+ * unCLIP's candidate selection: of the k prior samples drawn for each caption ([N * k, D], rows
+ * of one caption together), keep the one with the highest dot product with its text embedding.
+ */
+export function bestCandidates(samples: Float32Tensor, textEmbeds: Float32Tensor, k: number): Float32Tensor {
+  const n = textEmbeds.shape[0]!, d = textEmbeds.shape[1]!;
+  const best = new Float32Array(n * d);
+  for (let i = 0; i < n; i++) {
+    let top = -Infinity;
+    for (let j = 0; j < k; j++) {
+      const row = samples.data.subarray((i * k + j) * d, (i * k + j + 1) * d);
+      let dot = 0;
+      for (let q = 0; q < d; q++) dot += row[q]! * textEmbeds.data[i * d + q]!;
+      if (dot > top) { top = dot; best.set(row, i * d); }
+    }
+  }
+  return float32([n, d], best);
+}
+
+/**
  * Decoder feeds for a batch: image embeddings, caption features (and the caption's ids when the
  * decoder declares a `text_ids` input: a caption encoder of its own); the unconditional half
  * gets zeros and the empty caption.
