@@ -160,6 +160,27 @@ describe('npm run graph -- sweep --queue (BullMQ on a real redis-server)', () =>
     }
   }, 180_000);
 
+  it('resumes a sweep whose client was killed: nothing done runs again, each key once', async () => {
+    const w = startWorker(redis.url);
+    try {
+      const dir = out();
+      const grid = ['--grid', 'seed.value=31..33', '--grid', 'decoder.steps=15'];
+      const first = node(['src/cli/main.ts', 'sweep', 'graphs/text-to-image-glide.json', ...grid, '--out', dir, '--queue', redis.url]);
+      await w.waitFor(/done [0-9a-f]{64}/);
+      first.proc.kill('SIGKILL');
+      await first.done;
+      const again = await sweep('graphs/text-to-image-glide.json', ...grid, '--out', dir, '--queue', redis.url);
+      expect(again.code, again.stderr).toBe(0);
+      const rows = lines(dir);
+      expect(rows).toHaveLength(3);
+      expect(new Set(rows.map((x) => x.key)).size).toBe(3);
+      expect((w.log().match(/took /g) ?? []).length).toBe(3); // every job ran exactly once across both clients
+    } finally {
+      w.proc.kill('SIGTERM');
+      await w.done;
+    }
+  }, 240_000);
+
   it('loses nothing when a worker is SIGKILLed mid-job: the job is re-delivered and finished by another, once', async () => {
     const a = startWorker(redis.url, ['--lock-ms', '2000']);
     const dir = out();
