@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { formatIssue } from '../graph/errors';
 import { GridError, gridPoints, parseGridAxis, type GridAxis } from '../queue/grid';
-import { JobFailure, loadJob, type JobPayload } from '../queue/job';
+import { JobFailure, loadJob, type JobImage, type JobPayload } from '../queue/job';
 import { EnginePool, runLocal } from '../queue/local';
 import { probeRedis, RedisUnreachable, submitAndFollow } from '../queue/bullmq';
 import { SweepResults } from '../queue/results';
@@ -102,13 +102,13 @@ export async function sweepMain(argv: string[]): Promise<number> {
     const unique = [...byKey.values()];
     const todo = unique.filter((j) => !results.has(j.key));
     const status = new Progress(unique.length, unique.length - todo.length, args.json);
-    const record = (key: string, r: { images?: import('../queue/job').JobImage[]; error?: string; ms: number; worker: string }) => {
+    const record = (key: string, r: { images?: JobImage[]; error?: string; ms: number; worker: string }) => {
       const params = typed(byKey.get(key)!.payload.params);
       const line = results.record({ key, params, status: r.error ? 'failed' : 'done', ms: r.ms, worker: r.worker, error: r.error }, r.images);
       if (line) status.job(line.status === 'done', `${line.status} ${key.slice(0, 12)} ${Object.entries(params).map(([k, v]) => `${k}=${v}`).join(' ')}${line.error ? `: ${line.error}` : ''} (${line.ms} ms, ${line.worker})`);
     };
     if (args.queue) {
-      await pool.close();
+      await pool.close(); // the workers run the jobs: free this machine's engines while following
       await submitAndFollow(args.queue, todo, { onDone: record, onWaiting: (m) => status.note(m ?? `Redis at ${args.queue} is back`) });
     } else {
       await runLocal(todo, args.concurrency, pool, (d) => record(d.key, d));

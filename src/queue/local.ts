@@ -49,8 +49,11 @@ export class EnginePool {
     return e;
   }
 
+  /** Terminates every engine; closing again is a no-op. */
   async close(): Promise<void> {
-    await Promise.all(this.all.map((e) => e.terminate()));
+    const engines = this.all.splice(0);
+    this.idle.length = 0;
+    await Promise.all(engines.map((e) => e.terminate()));
   }
 }
 
