@@ -16,6 +16,7 @@ import pcaDequantize from './embedding/pca-dequantize';
 import noise from './diffusion/noise';
 import randomEmbedding from './embedding/random';
 import renderScene from './world/render-scene';
+import readPicture from './world/read-picture';
 import loadImage from './io/load-image';
 import loadClip from './clip/load-model';
 import tokenize from './text/tokenize';
@@ -31,6 +32,8 @@ import prior from './diffusion/prior';
 import decode from './diffusion/decode';
 import ddimInvert from './diffusion/ddim-invert';
 import upsample from './diffusion/upsample';
+import clipDraw from './guide/clip-draw';
+import clipLatent from './guide/clip-latent';
 
 /** Every node type, in palette order. Add a node: write its file, list it here. */
 export const NODE_DEFINITIONS: readonly NodeDefinition[] = [
@@ -38,11 +41,12 @@ export const NODE_DEFINITIONS: readonly NodeDefinition[] = [
   randomEmbedding, normalize, slerp, lerp, textDiff, cosineMatrix, concat,
   pcaFit, pcaReconstruct, pcaQuantize, pcaDequantize,
   noise,
-  renderScene, loadImage,
+  renderScene, readPicture, loadImage,
   loadClip, tokenize, textEncode, imageEncode,
   zeroShot, clipRank, nearestCaptions,
   interpolate, imageConcat,
   loadDiffusion, prior, decode, ddimInvert, upsample,
+  clipDraw, clipLatent,
 ];
 
 export function createRegistry(extra: readonly NodeDefinition[] = []): Map<string, NodeDefinition> {

@@ -72,7 +72,7 @@ export function summarize(port: string, value: unknown): OutputSummary {
   if (typeof value === 'object' && value !== null) {
     const sc = value as Scores;
     if (isTensor(sc.values) && Array.isArray(sc.labels)) {
-      return { port, kind: 'scores', shape: [...sc.values.shape], value: { labels: sc.labels.slice(0, 1000), ...(sc.rowLabels ? { rowLabels: sc.rowLabels.slice(0, 1000) } : {}), values: Array.from(sc.values.data as Float32Array).slice(0, 10000) } };
+      return { port, kind: 'scores', shape: [...sc.values.shape], value: { labels: sc.labels.slice(0, 1000), ...(sc.rowLabels ? { rowLabels: sc.rowLabels.slice(0, 1000) } : {}), ...(sc.curve ? { curve: true } : {}), values: Array.from(sc.values.data as Float32Array).slice(0, 10000) } };
     }
     const codes = value as Codes;
     if (isTensor(codes.codes)) {

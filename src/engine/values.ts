@@ -10,6 +10,8 @@ export interface Scores {
   labels: string[];
   /** Labels of the rows of a matrix. */
   rowLabels?: string[];
+  /** Rows are series over the columns (an optimizer's curve): drawn as lines, not a table. */
+  curve?: boolean;
 }
 /** Quantized codes with the range they were made in. */
 export interface Codes {

@@ -56,6 +56,37 @@ function Bars({ labels, values }: { labels: string[]; values: number[] }) {
   );
 }
 
+const SERIES_COLOURS = ['#e07b39', '#4aa3df', '#7fa35b', '#a66be0'];
+
+/** Series over steps (an optimizer's similarity curve): one line per row, axes with the range. */
+function Curve({ values, rows, cols, rowLabels }: { values: number[]; rows: number; cols: number; rowLabels?: string[] }) {
+  const W = 260, H = 140, L = 40, B = 20;
+  let lo = Infinity, hi = -Infinity;
+  for (const v of values) if (Number.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+  if (!(hi > lo)) { hi = lo + 1e-6; }
+  const x = (j: number) => L + (cols <= 1 ? 0 : (j / (cols - 1)) * (W - L - 6));
+  const y = (v: number) => 6 + (1 - (v - lo) / (hi - lo)) * (H - B - 6);
+  return (
+    <div className="curve">
+      <svg width={W} height={H} role="img" aria-label="curve">
+        <line x1={L} y1={6} x2={L} y2={H - B} stroke="currentColor" strokeOpacity={0.5} />
+        <line x1={L} y1={H - B} x2={W - 6} y2={H - B} stroke="currentColor" strokeOpacity={0.5} />
+        <text x={L - 4} y={12} fontSize={10} textAnchor="end" fill="currentColor">{hi.toFixed(3)}</text>
+        <text x={L - 4} y={H - B} fontSize={10} textAnchor="end" fill="currentColor">{lo.toFixed(3)}</text>
+        <text x={L} y={H - 6} fontSize={10} fill="currentColor">1</text>
+        <text x={W - 6} y={H - 6} fontSize={10} textAnchor="end" fill="currentColor">{cols}</text>
+        {Array.from({ length: rows }, (_, r) => (
+          <polyline key={r} fill="none" stroke={SERIES_COLOURS[r % SERIES_COLOURS.length]} strokeWidth={1.5}
+            points={Array.from({ length: cols }, (_, j) => `${x(j).toFixed(1)},${y(values[r * cols + j]!).toFixed(1)}`).join(' ')} />
+        ))}
+      </svg>
+      <div className="legend">{Array.from({ length: rows }, (_, r) => (
+        <span key={r}><i style={{ background: SERIES_COLOURS[r % SERIES_COLOURS.length] }} />{rowLabels?.[r] ?? `series ${r}`}: {values[r * cols + cols - 1]!.toFixed(3)}</span>
+      ))}</div>
+    </div>
+  );
+}
+
 function EmbeddingPanel({ view }: { view: EmbeddingView }) {
   const { rows, shownRows, dim } = view;
   let lo = Infinity, hi = -Infinity;
@@ -109,7 +140,7 @@ export function Inspector() {
         const type = info.outputs[s.port];
         const v: PortView = { summary: s };
         if (type === 'Image' && s.shape && s.shape[0]! > 0) {
-          const count = s.port === 'trajectory' ? Math.min(64, s.shape[0]!) : Math.min(16, s.shape[0]!);
+          const count = s.port === 'trajectory' || s.port === 'filmstrip' ? Math.min(64, s.shape[0]!) : Math.min(16, s.shape[0]!);
           v.images = await engine.imagePreviews(id, s.port, 0, count, 256);
         } else if (s.kind === 'tensor' && s.shape?.length === 2 && s.dtype === 'float32') {
           v.embedding = await engine.embeddingView(id, s.port).catch(() => undefined);
@@ -135,7 +166,7 @@ export function Inspector() {
             <>
               <div className="zoom">zoom <input type="range" min={1} max={8} value={zoom} onChange={(e) => setZoom(Number(e.target.value))} /> {zoom}x
                 {images[0] && <span> · {images[0].width}x{images[0].height}{typeof seed === 'number' ? ` · seed ${seed}` : ''}</span>}</div>
-              <div className={s.port === 'trajectory' ? 'filmstrip' : images.length > 1 ? 'image-grid' : ''}>
+              <div className={s.port === 'trajectory' || s.port === 'filmstrip' ? 'filmstrip' : images.length > 1 ? 'image-grid' : ''}>
                 {images.map((im, i) => <PreviewCanvas key={i} preview={im} scale={zoom} title={`${s.port}[${i}]`} />)}
               </div>
             </>
@@ -143,7 +174,8 @@ export function Inspector() {
           {s.stats && <Stats s={s.stats} />}
           {embedding && <EmbeddingPanel view={embedding} />}
           {s.kind === 'scores' && (() => {
-            const v = s.value as { labels: string[]; rowLabels?: string[]; values: number[] };
+            const v = s.value as { labels: string[]; rowLabels?: string[]; values: number[]; curve?: boolean };
+            if (v.curve && s.shape?.length === 2) return <Curve values={v.values} rows={s.shape[0]!} cols={s.shape[1]!} rowLabels={v.rowLabels} />;
             if (s.shape?.length === 2) return <Matrix values={v.values} n={s.shape[0]!} m={s.shape[1]!} cols={v.labels} rows={v.rowLabels} />;
             return <Bars labels={v.labels} values={v.values} />;
           })()}

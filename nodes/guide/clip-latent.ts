@@ -1,0 +1,85 @@
+import { defineNode } from '../../src/engine/define';
+import { NodeError } from '../../src/graph/errors';
+import { boolean, integer, number, seed } from '../../src/graph/params';
+import { clipSearch } from '../../src/guide/search';
+import { chwToImage, repeatRows, sampleDecoder } from '../../src/models/unclip';
+import { gaussianArray } from '../../src/tensor/prng';
+import { float32 } from '../../src/tensor/tensor';
+import { withNode } from '../clip/shared';
+import { decoderConditioning } from '../diffusion/conditioning';
+import { diffusionOf, sampleSeed, sessionFor, stepNoise } from '../diffusion/shared';
+import { captionScorer, generationReporter, searchOutputs } from './shared';
+
+const SIDE = 32;
+const SIZE = 3 * SIDE * SIDE;
+
+/**
+ * x_T of a point z of the k-dimensional search space: the seed's noise plus z's mix of k fixed
+ * random noise directions, rescaled so every pixel stays unit-variance Gaussian
+ * ((n + sum z_j b_j) / sqrt(1 + |z|^2) for independent standard normal n, b_j). z = 0 is the
+ * seed's own x_T: the search starts from what `diffusion/decode` draws for that seed.
+ */
+export function latentOf(z: ArrayLike<number>, base: Float32Array, directions: Float32Array[]): Float32Array {
+  const x = Float32Array.from(base);
+  let norm2 = 0;
+  for (let j = 0; j < directions.length; j++) {
+    const zj = z[j]!;
+    norm2 += zj * zj;
+    const d = directions[j]!;
+    for (let i = 0; i < x.length; i++) x[i]! += zj * d[i]!;
+  }
+  const k = 1 / Math.sqrt(1 + norm2);
+  for (let i = 0; i < x.length; i++) x[i]! *= k;
+  return x;
+}
+
+export default defineNode({
+  type: 'guide/clip-latent', version: 1,
+  title: 'CLIP search in the decoder\'s noise',
+  description: 'VQGAN-CLIP\'s idea without gradients: CMA-ES searches the decoder\'s x_T (in a k-dimensional subspace of random noise directions around the seed\'s x_T) with the conditioning fixed, to raise mini-CLIP\'s similarity to a caption over random views. Every candidate is a real decoder sample',
+  inputs: {
+    decoder: 'Model',
+    clip: { type: 'Model', description: 'the CLIP model: scores the pictures and encodes the caption for the decoder' },
+    text: { type: 'Text', description: 'the caption to score against (one)' },
+    embedding: { type: 'ImageEmbedding', optional: true, description: 'the fixed image embedding (from the prior); none: the caption-only path' },
+    seed: { type: 'Number', optional: true, description: 'overrides the seed param' },
+  },
+  outputs: { image: 'Image', filmstrip: 'Image', curve: 'Scores', similarity: 'Number', noise: 'Latent' },
+  params: {
+    dims: integer({ min: 1, max: 64, default: 8, label: 'Search dimensions (noise directions)' }),
+    iterations: integer({ min: 1, max: 500, default: 8, label: 'Generations' }),
+    population: integer({ min: 4, max: 64, default: 6, label: 'Population' }),
+    augmentations: integer({ min: 0, max: 32, default: 2, label: 'Random views (0 = none)' }),
+    sigma: number({ min: 0.01, max: 3, step: 0.01, default: 0.6, label: 'Initial step size' }),
+    steps: integer({ min: 1, max: 100, default: 6, label: 'DDIM steps per candidate' }),
+    guidance: number({ min: 0, max: 20, step: 0.1, default: 3, label: 'Guidance scale' }),
+    conditionOnCaption: boolean({ default: true, label: 'Decoder reads the caption too' }),
+    seed: seed({ default: 0, label: 'Seed' }),
+  },
+  run: async ({ decoder, clip, text, embedding, seed: seedIn }, p, ctx) => {
+    const ref = diffusionOf(ctx, decoder, 'decoder', 'decoder');
+    const score = await captionScorer(ctx, clip, text, 'text');
+    if (embedding && embedding.shape[0] !== 1) throw new NodeError(ctx.nodeId, `takes one embedding, got ${embedding.shape[0]}`, 'inputs.embedding');
+    const lam = p.population;
+    const cond = await decoderConditioning(ctx, ref, clip, embedding && repeatRows(embedding, lam), p.conditionOnCaption ? Array(lam).fill(text[0]!) as string[] : undefined, lam);
+    const session = await withNode(ctx, 'inputs.decoder', () => sessionFor(ctx, ref));
+    const s = seedIn ?? p.seed;
+    const base = gaussianArray(sampleSeed(s, 0), SIZE);
+    const directions = Array.from({ length: p.dims }, (_, j) => gaussianArray(s * 1000003 + j + 1, SIZE));
+    const result = await clipSearch({
+      mean: new Float64Array(p.dims), sigma: p.sigma, generations: p.iterations, population: lam, augmentations: p.augmentations, seed: s, size: SIDE, frames: 8,
+      render: async (zs) => {
+        const xT = new Float32Array(zs.length * SIZE);
+        zs.forEach((z, i) => xT.set(latentOf(z, base, directions), i * SIZE));
+        const x = await withNode(ctx, undefined, () => sampleDecoder(session, ref.spec, cond.embeds, cond.text, cond.empty, {
+          steps: p.steps, eta: 0, guidance: p.guidance, xT, noise: stepNoise(zs.length, SIZE, s), signal: ctx.signal,
+        }));
+        return chwToImage(x, zs.length, SIDE, SIDE).data;
+      },
+      score, signal: ctx.signal, onGeneration: generationReporter(ctx, SIDE),
+    });
+    const out = searchOutputs(result, SIDE);
+    const noise = latentOf(result.bestGenome, base, directions);
+    return { ...out, noise: float32([1, 3, SIDE, SIDE], noise) };
+  },
+});
