@@ -3,9 +3,10 @@ import { benchEngine } from './engine';
 import { benchEditor } from './editor';
 import { benchUnclip } from './unclip';
 import { benchSweep } from './sweep';
+import { benchGuide } from './guide';
 
 const only = process.argv[2];
-const suites: Record<string, () => Promise<void>> = { engine: benchEngine, editor: benchEditor, unclip: benchUnclip, sweep: benchSweep };
+const suites: Record<string, () => Promise<void>> = { engine: benchEngine, editor: benchEditor, unclip: benchUnclip, sweep: benchSweep, guide: benchGuide };
 for (const [name, fn] of Object.entries(suites)) {
   if (only && only !== name) continue;
   await fn();

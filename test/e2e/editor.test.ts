@@ -284,3 +284,23 @@ describe('the default graph', () => {
     await p.context().close();
   });
 });
+
+describe('CLIP-guided drawing in the editor', () => {
+  it('runs the clip-draw example: a live preview on the node, then the similarity curve and the filmstrip in the inspector', async () => {
+    const p = await openEditor();
+    await openExample(p, 'clip-draw');
+    expect(await p.locator('.toolbar .title').textContent()).toBe('CLIP draw (search against CLIP)');
+    await p.getByTestId('run').click();
+    await p.waitForSelector('.gnode[data-node-id=image] .status-running canvas', { timeout: 120_000 });
+    await p.waitForSelector('[data-testid=run-summary]', { timeout: 180_000 });
+    expect(await p.getByTestId('run-summary').textContent()).toMatch(/^done in/);
+    await p.locator('.gnode[data-node-id=image] .gnode-name').click();
+    await p.waitForSelector('.inspector .curve svg polyline');
+    expect(await p.locator('.inspector .curve svg polyline').count()).toBe(2);
+    expect(await p.locator('.inspector .curve .legend').textContent()).toMatch(/best so far: 0\.\d{3}.*population mean: -?0\.\d{3}/);
+    expect(await p.locator('.inspector [data-port=filmstrip] .filmstrip canvas').count()).toBe(8);
+    expect(await p.locator('.inspector [data-port=primitives] li').first().textContent()).toMatch(/^background #/);
+    await snap(p, 'clip-draw-done');
+    await p.context().close();
+  });
+});
