@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -75,3 +75,37 @@ describe('npm run graph -- run', () => {
     expect(readdirSync(join(dir, 'out')).sort()).toEqual(['scene-0.png', 'scene-1.png']);
   });
 });
+
+describe('what a graph may make the CLI read', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'cli-access-'));
+  const zeroShot = JSON.parse(readFileSync(join(root, 'graphs/zero-shot-classify.json'), 'utf8')) as { nodes: Array<{ id: string; params: Record<string, unknown> }> };
+  const evil = (manifest: string) => {
+    const g = structuredClone(zeroShot);
+    g.nodes.find((n) => n.id === 'clip')!.params.manifest = manifest;
+    const file = join(tmp, `evil-${Math.random().toString(36).slice(2)}.json`);
+    writeFileSync(file, JSON.stringify(g));
+    return file;
+  };
+
+  it('a graph file pointing at /etc/passwd is refused before anything is read, and no message quotes a file', async () => {
+    const r = await cli('run', evil('/etc/passwd'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/node "clip": cannot read the model manifest \/etc\/passwd: \/etc\/passwd is outside the folders a graph may read/);
+    expect(r.stderr).not.toMatch(/root:/);
+    // the same path typed by the user is the user's own: read, and still not quoted back
+    const typed = await cli('run', 'graphs/zero-shot-classify.json', '--set', 'clip.manifest=/etc/passwd');
+    expect(typed.stderr).toMatch(/the model manifest \/etc\/passwd is not valid JSON/);
+    expect(typed.stderr).not.toMatch(/root:/);
+  });
+
+  it('--allow-path opens a folder; URLs need --allow-url', async () => {
+    const outside = mkdtempSync(join(tmpdir(), 'cli-models-'));
+    writeFileSync(join(outside, 'manifest.json'), '{"format": "nope"}');
+    const file = evil(join(outside, 'manifest.json'));
+    expect((await cli('run', file)).stderr).toMatch(/outside the folders a graph may read/);
+    const allowed = await cli('run', file, '--allow-path', outside);
+    expect(allowed.stderr).toMatch(/manifest\.json is invalid/);
+    expect((await cli('run', evil('https://example.invalid/manifest.json'))).stderr).toMatch(/URLs are not fetched headless; run with --allow-url/);
+  });
+});
+

@@ -8,17 +8,22 @@ export interface RunArgs {
   json: boolean;
   models?: string;
   targets?: string[];
+  /** Folders a graph may read besides its own and the bundled models (--allow-path). */
+  allowPaths: string[];
+  /** Whether a graph's http(s) URLs may be fetched (--allow-url). */
+  allowUrl: boolean;
 }
 
 export class UsageError extends Error {}
 
 export const USAGE = `usage: npm run graph -- run <graph.json> [--set <nodeId>.<param>=<value>]... [--out <dir>] [--json] [--only <nodeId>]... [--models <dir>]
+         [--allow-path <dir>]... [--allow-url]
        npm run graph -- sweep <graph.json> --grid <nodeId>.<param>=<values> [--grid ...] --out <dir> [--queue <redis-url>] [--concurrency <n>] [--json]`;
 
 export function parseRunArgs(argv: string[]): RunArgs {
   const [command, ...rest] = argv;
   if (command !== 'run') throw new UsageError(command ? `unknown command "${command}"` : 'no command given');
-  const args: RunArgs = { file: '', sets: [], json: false };
+  const args: RunArgs = { file: '', sets: [], json: false, allowPaths: [], allowUrl: false };
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i]!;
     const next = () => {
@@ -30,6 +35,8 @@ export function parseRunArgs(argv: string[]): RunArgs {
     else if (a === '--out') args.out = next();
     else if (a === '--models') args.models = next();
     else if (a === '--only') (args.targets ??= []).push(next());
+    else if (a === '--allow-path') args.allowPaths.push(next());
+    else if (a === '--allow-url') args.allowUrl = true;
     else if (a === '--set' || a.startsWith('--set=')) {
       const raw = a === '--set' ? next() : a.slice(6);
       const set = parseSet(raw);

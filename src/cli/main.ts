@@ -7,6 +7,7 @@ import { proxy } from 'comlink';
 import type { NodeEvent } from '../engine/events';
 import { parseRunArgs, UsageError, USAGE } from './args';
 import { applySets } from './sets';
+import { cliPolicy, userValues } from '../engine/access';
 
 async function main(argv: string[]): Promise<number> {
   let args;
@@ -26,7 +27,9 @@ async function main(argv: string[]): Promise<number> {
     console.error(`error: cannot read ${args.file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
     return 2;
   }
-  const engine = startNodeEngine({ modelsDir: args.models });
+  // a graph reads only the bundled models, its own folder, --allow-path folders, URLs with --allow-url,
+  // and what the user typed in --set (src/engine/access.ts)
+  const engine = startNodeEngine({ modelsDir: args.models, access: cliPolicy(args.file, args.allowPaths, args.allowUrl, userValues(args.sets.map((s) => s.value))) });
   try {
     const api = engine.api;
     const loaded = await api.loadGraph(text);

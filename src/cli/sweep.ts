@@ -13,13 +13,14 @@ import { EnginePool, runLocal } from '../queue/local';
 import { probeRedis, RedisUnreachable, submitAndFollow } from '../queue/bullmq';
 import { SweepResults } from '../queue/results';
 import { UsageError } from './args';
+import { cliPolicy, userValues } from '../engine/access';
 
-export const SWEEP_USAGE = 'usage: npm run graph -- sweep <graph.json> --grid <nodeId>.<param>=<a,b,c | @file | lo..hi> [--grid ...] --out <dir> [--queue <redis-url>] [--concurrency <n>] [--json] [--models <dir>]';
+export const SWEEP_USAGE = 'usage: npm run graph -- sweep <graph.json> --grid <nodeId>.<param>=<a,b,c | @file | lo..hi> [--grid ...] --out <dir> [--queue <redis-url>] [--concurrency <n>] [--json] [--models <dir>] [--allow-path <dir>]... [--allow-url]';
 
-interface SweepArgs { file: string; grid: string[]; out: string; queue?: string; concurrency: number; json: boolean; models?: string }
+interface SweepArgs { file: string; grid: string[]; out: string; queue?: string; concurrency: number; json: boolean; models?: string; allowPaths: string[]; allowUrl: boolean }
 
 function parseSweepArgs(argv: string[]): SweepArgs {
-  const a: Partial<SweepArgs> & { grid: string[] } = { grid: [], concurrency: 1, json: false };
+  const a: Partial<SweepArgs> & { grid: string[]; allowPaths: string[] } = { grid: [], concurrency: 1, json: false, allowPaths: [], allowUrl: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const next = () => { const v = argv[++i]; if (v === undefined) throw new UsageError(`${arg} needs a value`); return v; };
@@ -29,6 +30,8 @@ function parseSweepArgs(argv: string[]): SweepArgs {
     else if (arg === '--queue') a.queue = next();
     else if (arg === '--models') a.models = next();
     else if (arg === '--json') a.json = true;
+    else if (arg === '--allow-path') a.allowPaths.push(next());
+    else if (arg === '--allow-url') a.allowUrl = true;
     else if (arg === '--concurrency') {
       const v = next(), n = Number(v);
       if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`--concurrency must be an integer from 1 to 64, got "${v}"`);
@@ -63,7 +66,8 @@ export async function sweepMain(argv: string[]): Promise<number> {
     console.error(`error: cannot read ${args.file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as NodeJS.ErrnoException).code}`);
     return 2;
   }
-  const pool = new EnginePool({ modelsDir: args.models });
+  // local jobs read what `graph run` would let this graph read; queued jobs, what each worker's flags allow
+  const pool = new EnginePool({ modelsDir: args.models, access: cliPolicy(args.file, args.allowPaths, args.allowUrl, userValues(axes.flatMap((x) => x.values))) });
   try {
     // everything is checked, and every job named by its Merkle key, before anything runs or is queued
     const points = (() => { try { return gridPoints(axes); } catch (e) { if (e instanceof GridError) return e; throw e; } })();

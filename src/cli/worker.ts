@@ -3,16 +3,17 @@
  * that takes sweep jobs from BullMQ until stopped. SIGTERM (or Ctrl-C) finishes the jobs in hand,
  * then exits.
  */
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { probeRedis, RedisUnreachable, startQueueWorker } from '../queue/bullmq';
 import { EnginePool } from '../queue/local';
 
-const USAGE = 'usage: npm run worker -- --queue <redis-url> [--concurrency <n>] [--models <dir>]';
+const USAGE = 'usage: npm run worker -- --queue <redis-url> [--concurrency <n>] [--models <dir>] [--allow-path <dir>]... [--allow-url]';
 
 async function main(): Promise<number> {
   let values;
   try {
-    ({ values } = parseArgs({ options: { queue: { type: 'string' }, concurrency: { type: 'string', default: '1' }, models: { type: 'string' }, 'lock-ms': { type: 'string', default: '30000' } } }));
+    ({ values } = parseArgs({ options: { queue: { type: 'string' }, concurrency: { type: 'string', default: '1' }, models: { type: 'string' }, 'allow-path': { type: 'string', multiple: true }, 'allow-url': { type: 'boolean' }, 'lock-ms': { type: 'string', default: '30000' } } }));
   } catch (e) {
     console.error(`error: ${(e as Error).message}\n${USAGE}`);
     return 2;
@@ -25,7 +26,9 @@ async function main(): Promise<number> {
     if (e instanceof RedisUnreachable) { console.error(`error: ${e.message}`); return 2; }
     throw e;
   }
-  const pool = new EnginePool({ modelsDir: values.models });
+  // a job's graph comes from whoever can write to the queue: it reads only the bundled models and
+  // what this worker's own flags allow, never what the job says
+  const pool = new EnginePool({ modelsDir: values.models, access: { allowPaths: (values['allow-path'] ?? []).map((p) => resolve(p)), allowUrls: values['allow-url'] ?? false } });
   await pool.catalog(); // start one engine before taking jobs
   const w = startQueueWorker(values.queue, pool, { concurrency, lockMs, onEvent: (line) => console.error(line) });
   console.error(`worker ${process.pid}: taking jobs from ${values.queue} (concurrency ${concurrency})`);

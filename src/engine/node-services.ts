@@ -4,7 +4,7 @@ import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The app's public folder: relative paths that are not found from the working directory resolve here, as in the browser. */
-const PUBLIC_DIR = fileURLToPath(new URL('../../public', import.meta.url));
+export const PUBLIC_DIR = fileURLToPath(new URL('../../public', import.meta.url));
 import type { EngineServices } from './services';
 
 /** Reads a path or a URL (file:, http:, https:, data:) in Node. */

@@ -5,9 +5,11 @@ import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { createRegistry } from '../../nodes/index';
 import { createEngineApi } from './api';
 import { nodeServices } from './node-services';
+import { policyReader, type AccessPolicy } from './access';
 import { createModelRuntime } from '../models/runtime-node';
 
 if (!parentPort) throw new Error('node-worker.ts must run in a worker_thread');
-const options = (workerData ?? {}) as { cacheBytes?: number; modelsDir?: string };
-const services = nodeServices({ models: await createModelRuntime(options.modelsDir) });
+const options = (workerData ?? {}) as { cacheBytes?: number; modelsDir?: string; access?: AccessPolicy };
+// headless runs read only what their access policy allows (src/engine/access.ts)
+const services = nodeServices({ models: await createModelRuntime(options.modelsDir), ...(options.access ? { readBytes: policyReader(options.access) } : {}) });
 expose(createEngineApi(createRegistry(), services, transfer, options.cacheBytes), nodeEndpoint(parentPort));

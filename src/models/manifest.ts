@@ -77,20 +77,18 @@ export class ModelError extends Error {
 export function parseManifest(raw: unknown, source = 'manifest'): Manifest {
   const r = manifestSchema.safeParse(raw);
   if (r.success) {
+    // messages name models by position, never by a value read from the file: a manifest can be any
+    // file a graph points at, and an error must not quote its contents
     const seen = new Set<string>();
-    for (const m of r.data.models) {
-      if (seen.has(m.id)) throw new Error(`${source}: model id "${m.id}" appears twice`);
+    r.data.models.forEach((m, i) => {
+      if (seen.has(m.id)) throw new Error(`${source}: model #${i} has the id of an earlier model`);
       seen.add(m.id);
-    }
+    });
     return r.data;
   }
-  const models = (raw as { models?: Array<{ id?: unknown }> })?.models;
   const lines = r.error.issues.map((i) => {
     const [head, index, ...rest] = i.path.map(String);
-    if (head === 'models' && index !== undefined) {
-      const id = models?.[Number(index)]?.id;
-      return `model "${typeof id === 'string' ? id : `#${index}`}" ${rest.join('.')}: ${i.message}`;
-    }
+    if (head === 'models' && index !== undefined) return `model #${index} ${rest.join('.')}: ${i.message}`;
     return `${i.path.join('.') || 'manifest'}: ${i.message}`;
   });
   throw new Error(`${source} is invalid:\n${lines.join('\n')}`);

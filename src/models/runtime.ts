@@ -110,7 +110,13 @@ export function createRuntime(ort: typeof ortTypes, manifest: Manifest, source: 
     if (!spec) throw new ModelError(e.id, 'has no tokenizer in the manifest');
     const text = async (p: string) => new TextDecoder().decode(await source.read(p));
     try {
-      const vocab = JSON.parse(await text(spec.vocab)) as Record<string, number>;
+      let vocab: Record<string, number>;
+      try {
+        vocab = JSON.parse(await text(spec.vocab)) as Record<string, number>;
+      } catch (err) {
+        // the parser's message would quote the file's first bytes
+        throw err instanceof SyntaxError ? new Error(`${source.describe(spec.vocab)} is not valid JSON`) : err;
+      }
       if (spec.type === 'word') return new WordTokenizer(vocab, spec.contextLength, spec.specialTokens);
       if (!spec.merges) throw new Error('a clip-bpe tokenizer needs "merges"');
       return new ClipBpeTokenizer(vocab, await text(spec.merges), spec.contextLength, spec.specialTokens);
@@ -127,10 +133,17 @@ export function createRuntime(ort: typeof ortTypes, manifest: Manifest, source: 
       return memoPromise(externals, manifestSrc, async () => {
         const src: ModelSource = { read: (p) => readBytes(resolveRelative(manifestSrc, p)), describe: (p) => resolveRelative(manifestSrc, p) };
         let raw: unknown;
+        let bytes: Uint8Array;
         try {
-          raw = JSON.parse(new TextDecoder().decode(await readBytes(manifestSrc)));
+          bytes = await readBytes(manifestSrc);
         } catch (e) {
           throw new Error(`cannot read the model manifest ${manifestSrc}: ${(e as Error).message}`);
+        }
+        try {
+          raw = JSON.parse(new TextDecoder().decode(bytes));
+        } catch {
+          // never the parser's message: it quotes the file's first bytes
+          throw new Error(`the model manifest ${manifestSrc} is not valid JSON`);
         }
         return createRuntime(ort, parseManifest(raw, manifestSrc), src, sessionOptions);
       });

@@ -1,6 +1,7 @@
 /** Sweeps on this machine: a pool of engines in worker_threads, `concurrency` jobs at a time. */
 import { hostname } from 'node:os';
 import { startNodeEngine, type NodeEngine } from '../engine/node-client';
+import type { AccessPolicy } from '../engine/access';
 import type { NodeInfo } from '../engine/api';
 import { JobFailure, runJob, type JobImage, type JobPayload } from './job';
 
@@ -19,7 +20,7 @@ export class EnginePool {
   private readonly all: NodeEngine[] = [];
   private catalogCache?: Promise<Map<string, NodeInfo>>;
 
-  constructor(private readonly options: { modelsDir?: string } = {}) {}
+  constructor(private readonly options: { modelsDir?: string; access?: AccessPolicy } = {}) {}
 
   catalog(): Promise<Map<string, NodeInfo>> {
     return (this.catalogCache ??= this.withEngine(async (e) => new Map((await e.api.catalog()).map((n) => [n.type, n]))));
@@ -44,7 +45,7 @@ export class EnginePool {
   }
 
   private start(): NodeEngine {
-    const e = startNodeEngine({ modelsDir: this.options.modelsDir });
+    const e = startNodeEngine({ modelsDir: this.options.modelsDir, access: this.options.access ?? { allowPaths: [], allowUrls: false } });
     this.all.push(e);
     return e;
   }
