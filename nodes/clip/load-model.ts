@@ -11,7 +11,7 @@ export default defineNode({
   outputs: { model: 'Model' },
   params: {
     model: string({ default: 'mini-clip', label: 'Model id', maxLength: 200 }),
-    manifest: string({ default: '', label: 'Manifest (path or URL, empty = bundled)', maxLength: 2000 }),
+    manifest: string({ default: '', label: 'Manifest (path or URL, empty = bundled)', maxLength: 2000, reference: true }),
   },
   run: async (_, { model, manifest }, ctx) => {
     const bundled = modelsOf(ctx);

@@ -37,7 +37,7 @@ export default defineNode({
   title: 'Load image', description: 'A PNG from a file path or a URL (data: URLs too); transparent pixels over white',
   inputs: {},
   outputs: { image: 'Image' },
-  params: { src: string({ default: 'examples/red-circle.png', label: 'File or URL', maxLength: 5_000_000 }) },
+  params: { src: string({ default: 'examples/red-circle.png', label: 'File or URL', maxLength: 5_000_000, reference: true }) },
   run: async (_, { src }, ctx) => {
     if (!src.trim()) throw new NodeError(ctx.nodeId, 'no file or URL given', 'params.src');
     let bytes: Uint8Array;

@@ -73,6 +73,10 @@ export function createEngineApi(registry: NodeRegistry, services: EngineServices
         throw e;
       }
     },
+    /** References the user allowed (the editor holds a shared graph's files and URLs until then). */
+    allowReferences(refs: string[]): void {
+      services.allowReferences?.(refs.filter((r) => typeof r === 'string'));
+    },
     setParam(nodeId: string, name: string, value: ParamValue): void {
       engine.setParam(nodeId, name, value);
     },

@@ -4,17 +4,29 @@ import { expose, transfer } from 'comlink';
 import { createRegistry } from '../../nodes/index';
 import { createEngineApi, type EngineApi } from './api';
 import { createBrowserModelRuntime, fetchBytes } from '../models/runtime-browser';
+import { isBundledReference } from '../graph/references';
 
 const ready: Promise<EngineApi> = (async () => {
   const models = await createBrowserModelRuntime().catch((e: unknown) => {
     console.warn(`models unavailable: ${(e as Error).message}`);
     return undefined;
   });
-  return createEngineApi(createRegistry(), { readBytes: fetchBytes, models }, transfer);
+  // A graph from a link, file, paste or PNG is untrusted: its files and URLs are fetched only once the
+  // user allowed them (the editor lists them); the app's own files are always readable.
+  const allowed = new Set<string>();
+  const readBytes = (src: string) => {
+    // an allowed manifest's folder is allowed too: the manifest names the model files beside it
+    const ok = isBundledReference(src) || allowed.has(src) || [...allowed].some((a) => /^https?:\/\//i.test(a) && src.startsWith(a.slice(0, a.lastIndexOf('/') + 1)));
+    if (!ok) {
+      return Promise.reject(new Error(`${src.length > 120 ? `${src.slice(0, 117)}...` : src} is held: allow this graph's references (the banner above the canvas) to fetch it`));
+    }
+    return fetchBytes(src);
+  };
+  return createEngineApi(createRegistry(), { readBytes, models, allowReferences: (refs) => refs.forEach((r) => allowed.add(r)) }, transfer);
 })();
 
 // Exposed at once (messages must not arrive before a listener); each call waits for the models.
-const methods = ['catalog', 'validateGraph', 'loadGraph', 'setParam', 'run', 'cancel', 'graphKey', 'summaries', 'imagePreview', 'imagePreviews', 'imagePng', 'tensor', 'value', 'embeddingView', 'cacheInfo', 'setCacheBudget', 'graph'] as const;
+const methods = ['catalog', 'allowReferences', 'validateGraph', 'loadGraph', 'setParam', 'run', 'cancel', 'graphKey', 'summaries', 'imagePreview', 'imagePreviews', 'imagePng', 'tensor', 'value', 'embeddingView', 'cacheInfo', 'setCacheBudget', 'graph'] as const;
 // Every API method must be listed: a method added to the API but not here fails the type-check.
 const everyMethodListed: Exclude<keyof EngineApi, (typeof methods)[number]> extends never ? true : never = true;
 void everyMethodListed;

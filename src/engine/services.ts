@@ -7,6 +7,8 @@ export interface EngineServices {
   readBytes(src: string): Promise<Uint8Array>;
   /** Model sessions and tokenizers (src/models); absent where no models are configured. */
   models?: import('../models/runtime').ModelRuntime;
+  /** Marks references (files, URLs) the user allowed; hosts that hold a shared graph's references read only these. */
+  allowReferences?(refs: string[]): void;
 }
 
 export class AbortError extends Error {

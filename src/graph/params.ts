@@ -15,7 +15,12 @@ interface ParamBase<K extends string, V> {
 }
 export interface NumberParam extends ParamBase<'number', number> { min: number; max: number; step: number }
 export interface IntegerParam extends ParamBase<'integer', number> { min: number; max: number }
-export interface StringParam extends ParamBase<'string', string> { multiline: boolean; maxLength: number }
+export interface StringParam extends ParamBase<'string', string> {
+  multiline: boolean;
+  maxLength: number;
+  /** The value names a file or URL the node reads (held in the editor until the user allows it). */
+  reference?: boolean;
+}
 export interface EnumParam extends ParamBase<'enum', string> { options: readonly string[] }
 export interface BooleanParam extends ParamBase<'boolean', boolean> {}
 export interface SeedParam extends ParamBase<'seed', number> {}
@@ -44,7 +49,7 @@ export function integer(o: Meta & { min: number; max: number; default: number })
   };
 }
 
-export function string(o: Meta & { default: string; multiline?: boolean; maxLength?: number }): StringParam {
+export function string(o: Meta & { default: string; multiline?: boolean; maxLength?: number; reference?: boolean }): StringParam {
   const maxLength = o.maxLength ?? 10_000;
   return {
     kind: 'string', ...o, multiline: o.multiline ?? false, maxLength,

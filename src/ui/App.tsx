@@ -5,7 +5,7 @@ import { formatIssue } from '../graph/errors';
 import { serializeGraph } from '../graph/validate';
 import { Canvas } from './Canvas';
 import { getEngine } from './engine-client';
-import { AUTOSAVE_KEY, EXAMPLES, MAX_SHARE_LINK, downloadGraph, graphFromHash, openGraphText, shareLink } from './files';
+import { AUTOSAVE_KEY, EXAMPLES, MAX_SHARE_LINK, allowHeldReferences, downloadGraph, graphFromHash, holdReferences, openGraphText, shareLink } from './files';
 import { Inspector } from './Inspector';
 import { Palette } from './Palette';
 import { cancelRun, runGraph } from './run';
@@ -69,6 +69,19 @@ function Toolbar() {
         </span>
       )}
     </header>
+  );
+}
+
+function HeldReferences() {
+  const held = useEditor((s) => s.heldRefs);
+  if (!held) return null;
+  return (
+    <div className="issues held" role="alert" data-testid="held-refs">
+      <b>{held.source} reads {held.refs.length} file{held.refs.length > 1 ? 's or URLs' : ' or URL'} from outside the app. Nothing has been fetched: the nodes that read them fail until you allow them.</b>
+      <ul>{held.refs.map((r, k) => <li key={k}><code>{r.nodeId}.{r.param}</code>: <code className="ref">{r.value.length > 200 ? `${r.value.slice(0, 197)}...` : r.value}</code></li>)}</ul>
+      <button onClick={() => void allowHeldReferences()} data-testid="allow-refs">Allow and fetch</button>
+      <button onClick={() => useEditor.setState({ heldRefs: null })}>Keep held</button>
+    </div>
   );
 }
 
@@ -141,15 +154,19 @@ function Editor() {
     });
   }, [ready]);
 
-  const validatePasted = useCallback((text: string) => {
+  const validatePasted = useCallback(async (text: string): Promise<GraphDocument | null> => {
     try {
       const raw = JSON.parse(text) as GraphDocument;
-      if (raw?.format !== 'unclip-studio/graph' || !Array.isArray(raw.nodes)) return null;
-      const catalog = useEditor.getState().catalog;
-      const unknown = raw.nodes.find((n) => !catalog.has(n.type));
-      if (unknown) { useEditor.getState().notify(`cannot paste: unknown node type "${unknown.type}"`, 'error'); return null; }
-      return raw;
+      if (raw?.format !== 'unclip-studio/graph' || !Array.isArray(raw.nodes)) return null; // not a graph: an ordinary paste
     } catch { return null; }
+    // the same validator as a file or a link: unknown types, bad params, cycles, limits
+    const r = await getEngine().validateGraph(text);
+    if (!r.ok) {
+      useEditor.getState().notify(`cannot paste: ${r.issues.length} problem${r.issues.length > 1 ? 's' : ''}: ${formatIssue(r.issues[0]!)}`, 'error');
+      return null;
+    }
+    holdReferences(r.graph, 'the pasted nodes');
+    return r.graph;
   }, []);
 
   useEffect(() => {
@@ -187,7 +204,7 @@ function Editor() {
     const onPaste = (e: ClipboardEvent) => {
       if (isTyping(e)) return;
       const text = e.clipboardData?.getData('text/plain');
-      if (text) { e.preventDefault(); pasteGraphText(text, validatePasted); }
+      if (text) { e.preventDefault(); void pasteGraphText(text, validatePasted); }
     };
     window.addEventListener('mousemove', onMove);
     window.addEventListener('keydown', onKey);
@@ -212,6 +229,7 @@ function Editor() {
     <div className="app" onDragOver={(e) => e.preventDefault()} onDrop={(e) => void onDrop(e)}>
       <Toolbar />
       <LoadIssues />
+      <HeldReferences />
       <main className="workspace">
         <div className="canvas" data-ready={ready ? 'yes' : 'no'}><Canvas /></div>
         <Inspector />

@@ -1,3 +1,4 @@
+import { getEngine } from './engine-client';
 import { Handle, Position, useStore, type NodeProps } from '@xyflow/react';
 import { memo } from 'react';
 import { canConnect, isPortType } from '../graph/ports';
@@ -65,11 +66,14 @@ export const NodeView = memo(function NodeView({ id, selected }: NodeProps) {
   if (!info) {
     return <div className="gnode unknown">unknown node type {node.type}</div>;
   }
-  const setParam = (name: string, value: ParamValue) =>
+  const setParam = (name: string, value: ParamValue) => {
+    // a file or URL the user types is the user's own: allowed at once
+    if (typeof value === 'string' && (info.params[name] as { reference?: boolean } | undefined)?.reference) void getEngine().allowReferences([value]);
     change(`set ${id}.${name}`, (d) => {
       const n = d.nodes.find((x) => x.id === id)!;
       n.params = { ...n.params, [name]: value };
     });
+  };
   const toggleBypass = () => change(`${node.bypass ? 'enable' : 'bypass'} ${id}`, (d) => {
     const n = d.nodes.find((x) => x.id === id)!;
     if (n.bypass) delete n.bypass;

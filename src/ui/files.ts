@@ -1,6 +1,7 @@
 import { deflateSync, inflateSync, strFromU8, strToU8 } from 'fflate';
 import type { GraphDocument } from '../graph/document';
 import { serializeGraph } from '../graph/validate';
+import { externalReferences } from '../graph/references';
 import { getEngine } from './engine-client';
 import { useEditor } from './store';
 
@@ -21,7 +22,33 @@ export async function openGraphText(text: string, source: string): Promise<boole
     return false;
   }
   useEditor.getState().replaceDoc(r.graph);
+  holdReferences(r.graph, source);
   return true;
+}
+
+/** Whether a param of a node type names a file or URL (its schema says `reference`). */
+export function isReferenceParam(type: string, param: string): boolean {
+  const p = useEditor.getState().catalog.get(type)?.params[param];
+  return p?.kind === 'string' && (p as { reference?: boolean }).reference === true;
+}
+
+/**
+ * Lists a graph's external references (files, URLs outside the app) for the user to allow; the
+ * engine worker fetches none of them before that. Adds to what is already held (a paste).
+ */
+export function holdReferences(doc: GraphDocument, source: string): void {
+  const refs = externalReferences(doc, isReferenceParam);
+  if (!refs.length) return;
+  const held = useEditor.getState().heldRefs;
+  useEditor.setState({ heldRefs: { source: held ? `${held.source} and ${source}` : source, refs: [...(held?.refs ?? []), ...refs] } });
+}
+
+/** The user allowed the held references: the worker may fetch them now. */
+export async function allowHeldReferences(): Promise<void> {
+  const held = useEditor.getState().heldRefs;
+  if (!held) return;
+  await getEngine().allowReferences(held.refs.map((r) => r.value));
+  useEditor.setState({ heldRefs: null });
 }
 
 export function downloadGraph(doc: GraphDocument): void {

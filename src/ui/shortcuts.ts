@@ -30,8 +30,8 @@ export function selectionAsGraph(): GraphDocument | null {
 }
 
 /** Pastes graph JSON text (validated by the catalog's rules for the pasted nodes alone). */
-export function pasteGraphText(text: string, validate: (t: string) => GraphDocument | null): void {
-  const pasted = validate(text);
+export async function pasteGraphText(text: string, validate: (t: string) => Promise<GraphDocument | null>): Promise<void> {
+  const pasted = await validate(text);
   if (!pasted) return;
   const { doc } = useEditor.getState();
   const copies = cloneNodes(doc, pasted.nodes, 40, 40, true);

@@ -1,3 +1,4 @@
+import type { GraphReference } from '../graph/references';
 import type { Draft } from 'immer';
 import { create } from 'zustand';
 import type { NodeInfo } from '../engine/api';
@@ -20,6 +21,8 @@ export interface EditorState {
   past: Edit[];
   future: Edit[];
   loadIssues: { source: string; issues: GraphIssue[] } | null;
+  /** A shared graph's files and URLs, not fetched until the user allows them. */
+  heldRefs: { source: string; refs: GraphReference[] } | null;
   notice: { text: string; kind: 'info' | 'error' } | null;
   /** Bumped after each run so views re-read outputs. */
   runCounter: number;
@@ -52,6 +55,7 @@ export const useEditor = create<EditorState>((set, get) => ({
   past: [],
   future: [],
   loadIssues: null,
+  heldRefs: null,
   notice: null,
   runCounter: 0,
   connecting: null,
@@ -64,7 +68,7 @@ export const useEditor = create<EditorState>((set, get) => ({
     if (!e) return;
     set((s) => ({ doc, past: [...s.past.slice(-HISTORY_LIMIT + 1), e], future: [] }));
   },
-  replaceDoc: (doc) => set({ doc, past: [], future: [], run: {}, lastRun: null, selection: [], loadIssues: null }),
+  replaceDoc: (doc) => set({ doc, past: [], future: [], run: {}, lastRun: null, selection: [], loadIssues: null, heldRefs: null }),
   undo: () => {
     const { past, doc } = get();
     const e = past[past.length - 1];

@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -302,5 +303,37 @@ describe('CLIP-guided drawing in the editor', () => {
     expect(await p.locator('.inspector [data-port=primitives] li').first().textContent()).toMatch(/^background #/);
     await snap(p, 'clip-draw-done');
     await p.context().close();
+  });
+});
+
+describe('a shared graph\'s files and URLs', () => {
+  it('are held until the user allows them: nothing is fetched before, the node says why it waits', async () => {
+    const png = readFileSync(new URL('../../public/examples/red-circle.png', import.meta.url));
+    let hits = 0;
+    const other = createServer((_, res) => {
+      hits++;
+      res.writeHead(200, { 'content-type': 'image/png', 'access-control-allow-origin': '*', 'cross-origin-resource-policy': 'cross-origin' });
+      res.end(png);
+    });
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', () => r()));
+    const url = `http://127.0.0.1:${(other.address() as { port: number }).port}/picture.png`;
+    const graph = JSON.parse(readFileSync(new URL('../../graphs/zero-shot-classify.json', import.meta.url), 'utf8'));
+    graph.nodes.find((n: { id: string }) => n.id === 'image').params.src = url;
+    const p = await openEditor();
+    await openFile(p, 'shared.json', JSON.stringify(graph));
+    await p.waitForSelector('[data-testid=held-refs]');
+    expect(await p.getByTestId('held-refs').textContent()).toContain(url);
+    await p.getByTestId('run').click();
+    await p.waitForSelector('[data-testid=run-summary]');
+    expect(await p.locator('.gnode[data-node-id=image]').textContent()).toMatch(/is held: allow this graph's references/);
+    expect(hits).toBe(0);
+    await snap(p, 'references-held');
+    await p.getByTestId('allow-refs').click();
+    await p.waitForSelector('[data-testid=held-refs]', { state: 'detached' });
+    await p.getByTestId('run').click();
+    await p.waitForSelector('.gnode[data-node-id=classify] .status-done', { timeout: 60_000 });
+    expect(hits).toBe(1);
+    await p.context().close();
+    other.close();
   });
 });
