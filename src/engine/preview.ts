@@ -66,7 +66,8 @@ export function summarize(port: string, value: unknown): OutputSummary {
   if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return { port, kind: 'text', value: value.slice(0, 200) };
   if (isTensor(value)) {
     const s: OutputSummary = { port, kind: 'tensor', shape: [...value.shape], dtype: value.dtype };
-    if (value.dtype === 'float32') s.stats = statsOf(value as Float32Tensor);
+    // an empty tensor (a decode node's trajectory when none was kept) has no stats, not NaN ones
+    if (value.dtype === 'float32' && value.data.length > 0) s.stats = statsOf(value as Float32Tensor);
     return s;
   }
   if (typeof value === 'object' && value !== null) {

@@ -6,11 +6,14 @@ import { useEditor } from './store';
 
 let runInFlight: Promise<void> | null = null;
 let rerunQueued = false;
+/** What the newest request asked for: a run requested during another runs that, not the first call's targets. */
+let queuedTargets: string[] | undefined;
 
 /** Sends the document to the worker and runs it (or what `targets` need); statuses come back as events. */
 export async function runGraph(targets?: string[]): Promise<void> {
   if (runInFlight) {
     rerunQueued = true;
+    queuedTargets = targets;
     await getEngine().cancel();
     return runInFlight;
   }
@@ -37,7 +40,9 @@ export async function runGraph(targets?: string[]): Promise<void> {
       runInFlight = null;
       if (rerunQueued) {
         rerunQueued = false;
-        void runGraph(targets);
+        const next = queuedTargets;
+        queuedTargets = undefined;
+        void runGraph(next);
       }
     }
   })();
