@@ -1,6 +1,7 @@
 import type { RunContext } from '../../src/engine/define';
 import type { ModelRef } from '../../src/engine/values';
 import { NodeError } from '../../src/graph/errors';
+import { article } from '../../src/graph/ports';
 import type { ClipModelRef } from '../../src/models/clip';
 import type { ModelRuntime } from '../../src/models/runtime';
 
@@ -13,7 +14,7 @@ export function modelsOf(ctx: RunContext): ModelRuntime {
 
 /** A CLIP model from a Model edge, or an error naming the port. */
 export function clipOf(ctx: RunContext, model: ModelRef, port = 'model'): ClipModelRef {
-  if (model.kind !== 'clip') throw new NodeError(ctx.nodeId, `needs a CLIP model, got a ${model.kind} model ("${model.id}")`, `inputs.${port}`);
+  if (model.kind !== 'clip') throw new NodeError(ctx.nodeId, `needs a CLIP model, got ${article(model.kind)} ${model.kind} model ("${model.id}")`, `inputs.${port}`);
   return model as ClipModelRef;
 }
 

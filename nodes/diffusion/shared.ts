@@ -1,6 +1,7 @@
 import type { RunContext } from '../../src/engine/define';
 import type { ModelRef } from '../../src/engine/values';
 import { NodeError } from '../../src/graph/errors';
+import { article } from '../../src/graph/ports';
 import type { DdimStepInfo } from '../../src/models/ddim';
 import { chwToImage, type DiffusionModelRef } from '../../src/models/unclip';
 import { gaussianArray } from '../../src/tensor/prng';
@@ -8,7 +9,7 @@ import type { Float32Tensor } from '../../src/tensor/tensor';
 import { modelsOf } from '../clip/shared';
 
 export function diffusionOf(ctx: RunContext, model: ModelRef, kind: DiffusionModelRef['kind'], port: string): DiffusionModelRef {
-  if (model.kind !== kind) throw new NodeError(ctx.nodeId, `needs a ${kind} model, got a ${model.kind} model ("${model.id}")`, `inputs.${port}`);
+  if (model.kind !== kind) throw new NodeError(ctx.nodeId, `needs ${article(kind)} ${kind} model, got ${article(model.kind)} ${model.kind} model ("${model.id}")`, `inputs.${port}`);
   return model as DiffusionModelRef;
 }
 

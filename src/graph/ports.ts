@@ -39,9 +39,14 @@ export function canConnect(from: PortType, to: PortType): boolean {
   return from === to || (WIDENINGS[to]?.includes(from) ?? false);
 }
 
+/** "a" or "an" before a port type's name ("an Image", "a Text"). */
+export function article(word: string): 'a' | 'an' {
+  return /^[aeiou]/i.test(word) ? 'an' : 'a';
+}
+
 /** Why a connection is refused, or null when it is allowed. */
 export function connectionRefusal(from: PortType, to: PortType): string | null {
   if (canConnect(from, to)) return null;
   const accepted = [to, ...(WIDENINGS[to] ?? [])].join(' or ');
-  return `a ${from} output cannot feed a ${to} input (it accepts ${accepted})`;
+  return `${article(from)} ${from} output cannot feed ${article(to)} ${to} input (it accepts ${accepted})`;
 }

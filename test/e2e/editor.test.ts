@@ -86,7 +86,7 @@ describe('the editor in Chromium', () => {
   it('refuses a connection the types forbid, saying why', async () => {
     await dragPort(page, '.react-flow__handle[data-nodeid=captions][data-handleid=text].source', '.react-flow__handle[data-nodeid=images][data-handleid=d].target');
     await page.waitForSelector('[data-testid=notice]');
-    expect(await page.getByTestId('notice').textContent()).toMatch(/connection refused: a Text output cannot feed a Embedding input/);
+    expect(await page.getByTestId('notice').textContent()).toMatch(/connection refused: a Text output cannot feed an Embedding input/);
     await snap(page, 'connection-refused');
     const doc = await saved(page);
     expect(doc.nodes.find((n) => n.id === 'images')!.inputs!.d).toBe('img_pink.embedding'); // unchanged

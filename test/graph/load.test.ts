@@ -67,7 +67,7 @@ describe('loading graph JSON v1', () => {
     const doc = base();
     doc.nodes.push({ id: 'p', type: 'text/prompt' });
     doc.nodes[2] = { id: 'mix', type: 'embedding/slerp', inputs: { a: 'p.text', b: 'b.out' } };
-    expect(issuesOf(doc)).toContainEqual(expect.objectContaining({ nodeId: 'mix', field: 'inputs.a', message: expect.stringMatching(/type mismatch: a Text output cannot feed a Embedding input/) }));
+    expect(issuesOf(doc)).toContainEqual(expect.objectContaining({ nodeId: 'mix', field: 'inputs.a', message: expect.stringMatching(/type mismatch: a Text output cannot feed an Embedding input/) }));
   });
 
   it('names every node on a cycle', () => {
