@@ -90,22 +90,25 @@ async function main(): Promise<void> {
   line('unCLIP (prior -> decoder -> upsampler)', (r) => r.unclip);
   if (flags.json) writeFileSync(String(flags.json), JSON.stringify({ seed, rows }, null, 2));
   if (flags.sheet) {
-    const cols = 3, scale = 2, tile = 64 * scale, gap = 4, label = 12;
-    const width = cols * (tile + gap) + 150, height = rows.length * (tile + gap) + label;
+    // blocks of 8 captions side by side; in each row: drawn with views | drawn without | unCLIP | the verdicts
+    const cols = 3, scale = 2, tile = 64 * scale, gap = 4, label = 12, text = 150, per = 8;
+    const blockW = cols * (tile + gap) + text, blocks = Math.ceil(rows.length / per);
+    const width = blocks * blockW, height = Math.min(per, rows.length) * (tile + gap) + label;
     const rgb = new Uint8Array(width * height * 3).fill(255);
-    ['views', 'no views', 'unclip'].forEach((h, i) => drawText(rgb, width, height, h, i * (tile + gap) + 2, 2, [0, 0, 0], 2));
+    for (let b = 0; b < blocks; b++) ['views', 'no views', 'unclip'].forEach((h, i) => drawText(rgb, width, height, h, b * blockW + i * (tile + gap) + 2, 2, [0, 0, 0], 2));
     rows.forEach((row, r) => {
+      const bx = Math.floor(r / per) * blockW, oy = label + (r % per) * (tile + gap);
       for (let k = 0; k < cols; k++) {
         const t = tiles[r * cols + k]!;
-        const ox = k * (tile + gap), oy = label + r * (tile + gap);
+        const ox = bx + k * (tile + gap);
         for (let y = 0; y < tile; y++) for (let x = 0; x < tile; x++) {
           const s = (Math.floor(y / scale) * 64 + Math.floor(x / scale)) * 3;
           for (let ch = 0; ch < 3; ch++) rgb[((oy + y) * width + ox + x) * 3 + ch] = Math.round(Math.min(1, Math.max(0, t[s + ch]!)) * 255);
         }
       }
       const vs = [row.views, row.noViews, row.unclip];
-      drawText(rgb, width, height, row.pair, cols * (tile + gap) + 2, label + r * (tile + gap) + 4, [0, 0, 0], 2);
-      vs.forEach((v, k) => drawText(rgb, width, height, `${'vnu'[k]} clip ${v.clipRight ? 'y' : 'n'} read ${v.readerPair ? 'y' : 'n'}`, cols * (tile + gap) + 2, label + r * (tile + gap) + 24 + k * 14, [60, 60, 60], 2));
+      drawText(rgb, width, height, row.pair, bx + cols * (tile + gap) + 2, oy + 4, [0, 0, 0], 2);
+      vs.forEach((v, k) => drawText(rgb, width, height, `${'vnu'[k]} clip ${v.clipRight ? 'y' : 'n'} read ${v.readerPair ? 'y' : 'n'}`, bx + cols * (tile + gap) + 2, oy + 24 + k * 14, [60, 60, 60], 2));
     });
     writeFileSync(String(flags.sheet), encodePng({ width, height, data: rgb, channels: 3, depth: 8 }));
     console.log(`wrote ${flags.sheet}: per caption, drawn with views | drawn without views | unCLIP, and each judge's verdict`);
