@@ -306,6 +306,23 @@ describe('CLIP-guided drawing in the editor', () => {
   });
 });
 
+describe('CLIP search in the decoder\'s noise in the editor', () => {
+  it('runs the clip-latent example to a searched 32x32 sample beside the plain one, with its curve', async () => {
+    const p = await openEditor();
+    await openExample(p, 'clip-latent');
+    await p.getByTestId('run').click();
+    await p.waitForSelector('[data-testid=run-summary]', { timeout: 240_000 });
+    expect(await p.getByTestId('run-summary').textContent()).toMatch(/^done in/);
+    await p.locator('.gnode[data-node-id=search] .gnode-name').click();
+    await p.waitForSelector('.inspector .curve svg polyline');
+    expect(await p.locator('.inspector [data-port=image] canvas.pixelated').first().evaluate((c) => [(c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height])).toEqual([32, 32]);
+    await p.locator('.gnode[data-node-id=reader_verdict] .gnode-name').click();
+    await p.waitForSelector('.inspector [data-port=reading] li');
+    expect(await p.locator('.inspector [data-port=reading] li').count()).toBe(2);
+    await p.context().close();
+  });
+});
+
 describe('a shared graph\'s files and URLs', () => {
   it('are held until the user allows them: nothing is fetched before, the node says why it waits', async () => {
     const png = readFileSync(new URL('../../public/examples/red-circle.png', import.meta.url));
