@@ -9,6 +9,7 @@ import { AUTOSAVE_KEY, EXAMPLES, MAX_SHARE_LINK, allowHeldReferences, downloadGr
 import { Inspector } from './Inspector';
 import { Palette } from './Palette';
 import { cancelRun, runGraph } from './run';
+import { recentGraphs, rememberRecent } from './recent';
 import { SHORTCUTS, bypassSelection, duplicateSelection, pasteGraphText, selectionAsGraph } from './shortcuts';
 import { useEditor } from './store';
 
@@ -26,7 +27,7 @@ function Toolbar() {
   return (
     <header className="toolbar">
       <span className="brand">unclip-studio</span>
-      <button onClick={() => useEditor.getState().replaceDoc(emptyGraph())}>New</button>
+      <button onClick={() => { useEditor.getState().replaceDoc(emptyGraph(), 'new graph'); useEditor.getState().notify('new graph: Undo brings the old one back (also under Examples > Recent)'); }}>New</button>
       <button onClick={() => fileInput.current?.click()}>Open…</button>
       <input ref={fileInput} type="file" accept=".json,application/json" hidden data-testid="open-file"
         onChange={async (e) => { const f = e.target.files?.[0]; if (f) await openGraphText(await f.text(), f.name); e.target.value = ''; }} />
@@ -35,6 +36,13 @@ function Toolbar() {
         <button onClick={() => setExamplesOpen((o) => !o)} aria-expanded={examplesOpen}>Examples ▾</button>
         {examplesOpen && (
           <ul className="menu-list" onMouseLeave={() => setExamplesOpen(false)}>
+            {recentGraphs().length > 0 && <li className="menu-header">Recent (graphs New, Open or an example replaced)</li>}
+            {recentGraphs().map((r, i) => (
+              <li key={`recent-${i}`} data-recent={i} onClick={async () => { setExamplesOpen(false); await openGraphText(r.text, `"${r.title}" (recent)`); }}>
+                <b>{r.title}</b><div className="desc">replaced {new Date(r.savedAt).toLocaleString()}</div>
+              </li>
+            ))}
+            {recentGraphs().length > 0 && <li className="menu-header">Examples</li>}
             {EXAMPLES.map((ex) => (
               <li key={ex.name} data-example={ex.name} onClick={async () => { setExamplesOpen(false); await openGraphText(ex.text, `${ex.name}.json`); }}>
                 <b>{ex.title}</b><div className="desc">{ex.description}</div>
@@ -128,9 +136,13 @@ function Editor() {
       const saved = localStorage.getItem(AUTOSAVE_KEY);
       const example = EXAMPLES.find((e) => e.name === DEFAULT_EXAMPLE) ?? EXAMPLES[0];
       let opened = false;
-      if (fromHash) opened = await openGraphText(fromHash, 'the shared link');
-      if (!opened && saved) opened = await openGraphText(saved, 'the autosave');
-      if (!opened && example) await openGraphText(example.text, `${example.name}.json`);
+      if (fromHash) {
+        opened = await openGraphText(fromHash, 'the shared link', { undoable: false });
+        // the autosave would be overwritten by the shared graph: keep the work it holds in Recent
+        if (opened && saved) { try { rememberRecent(JSON.parse(saved) as GraphDocument); } catch { /* not a graph */ } }
+      }
+      if (!opened && saved) opened = await openGraphText(saved, 'the autosave', { undoable: false });
+      if (!opened && example) await openGraphText(example.text, `${example.name}.json`, { undoable: false });
       setReady(true);
       setTimeout(() => flow.fitView({ padding: 0.15 }), 50);
     })();

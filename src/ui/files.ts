@@ -15,13 +15,14 @@ export const EXAMPLES: Array<{ name: string; text: string; title: string; descri
 }).sort((a, b) => a.name.localeCompare(b.name));
 
 /** Validates text in the worker and, only if sound, replaces the document; otherwise shows every issue. */
-export async function openGraphText(text: string, source: string): Promise<boolean> {
+export async function openGraphText(text: string, source: string, opts: { undoable?: boolean } = {}): Promise<boolean> {
   const r = await getEngine().validateGraph(text);
   if (!r.ok) {
     useEditor.setState({ loadIssues: { source, issues: r.issues } });
     return false;
   }
-  useEditor.getState().replaceDoc(r.graph);
+  // opening over a graph is undoable, and the graph it replaced is kept in Recent
+  useEditor.getState().replaceDoc(r.graph, opts.undoable === false ? undefined : `open ${source}`);
   holdReferences(r.graph, source);
   return true;
 }

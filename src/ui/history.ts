@@ -7,6 +7,13 @@ export interface Edit {
   label: string;
   patches: Patch[];
   inverse: Patch[];
+  /** When it was made (edits of one burst of typing merge into one undo step). */
+  at?: number;
+}
+
+/** Two edits as one: `a` then `b`. */
+export function mergeEdits(a: Edit, b: Edit): Edit {
+  return { label: b.label, patches: [...a.patches, ...b.patches], inverse: [...b.inverse, ...a.inverse], at: b.at };
 }
 
 /** Applies a recipe and returns the new value with its edit (null when nothing changed). */

@@ -1,11 +1,12 @@
 import type { GraphReference } from '../graph/references';
+import { rememberRecent } from './recent';
 import type { Draft } from 'immer';
 import { create } from 'zustand';
 import type { NodeInfo } from '../engine/api';
 import type { NodeEvent, RunResult } from '../engine/events';
 import { emptyGraph, type GraphDocument, type GraphNode } from '../graph/document';
 import type { GraphIssue } from '../graph/errors';
-import { edit, HISTORY_LIMIT, redoEdit, undoEdit, type Edit } from './history';
+import { edit, HISTORY_LIMIT, mergeEdits, redoEdit, undoEdit, type Edit } from './history';
 
 /** What the editor keeps of a node's latest events. */
 export type NodeRunState = Omit<NodeEvent, 'runId' | 'nodeId'>;
@@ -35,7 +36,8 @@ export interface EditorState {
   /** Applies an undoable edit to the document. */
   change(label: string, recipe: (doc: Draft<GraphDocument>) => void): void;
   /** Replaces the document (open, new, example); clears history and run state. */
-  replaceDoc(doc: GraphDocument): void;
+  /** Replaces the graph; with a label the replacement is one undoable edit (New, Open, Examples). */
+  replaceDoc(doc: GraphDocument, label?: string): void;
   undo(): void;
   redo(): void;
   select(ids: string[]): void;
@@ -66,9 +68,25 @@ export const useEditor = create<EditorState>((set, get) => ({
   change: (label, recipe) => {
     const [doc, e] = edit(get().doc, label, recipe);
     if (!e) return;
-    set((s) => ({ doc, past: [...s.past.slice(-HISTORY_LIMIT + 1), e], future: [] }));
+    e.at = Date.now();
+    set((s) => {
+      const last = s.past[s.past.length - 1];
+      // the same field edited again within 2 s (typing): one undo step
+      if (last && last.label === label && label.startsWith('set ') && last.at && e.at! - last.at < 2000) {
+        return { doc, past: [...s.past.slice(0, -1), mergeEdits(last, e)], future: [] };
+      }
+      return { doc, past: [...s.past.slice(-HISTORY_LIMIT + 1), e], future: [] };
+    });
   },
-  replaceDoc: (doc) => set({ doc, past: [], future: [], run: {}, lastRun: null, selection: [], loadIssues: null, heldRefs: null }),
+  replaceDoc: (doc, label) => {
+    const old = get().doc;
+    const reset = { run: {}, lastRun: null, selection: [], loadIssues: null, heldRefs: null };
+    if (!label || old.nodes.length === 0) { set({ doc, past: [], future: [], ...reset }); return; }
+    rememberRecent(old);
+    // the whole document replaced in one edit: Undo brings the old graph back
+    const [next, e] = edit(old, label, (() => doc) as unknown as (d: unknown) => void);
+    set((s) => ({ doc: next, past: e ? [...s.past.slice(-HISTORY_LIMIT + 1), e] : s.past, future: [], ...reset }));
+  },
   undo: () => {
     const { past, doc } = get();
     const e = past[past.length - 1];

@@ -1,7 +1,8 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { ParamInfo } from '../engine/api';
 import type { ParamValue } from '../graph/params';
 import { MAX_SEED } from '../graph/params';
+import { runGraph } from './run';
 
 interface Props {
   name: string;
@@ -21,6 +22,27 @@ export function ParamWidget({ name, info, value, onCommit }: Props) {
     if (text.trim() !== '' && Number.isFinite(v)) onCommit(v);
     else setLocal(value);
   };
+  // Text is committed as it is typed (600 ms after the last key; the edits of one burst of typing
+  // merge into one undo step), so a reload or a run never loses what is in the field.
+  const pending = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useEffect(() => () => { if (pending.current) clearTimeout(pending.current); }, []);
+  const typeText = (text: string) => {
+    setLocal(text);
+    if (pending.current) clearTimeout(pending.current);
+    pending.current = setTimeout(() => { pending.current = null; if (text !== value) onCommit(text); }, 600);
+  };
+  const flushText = (text: string) => {
+    if (pending.current) { clearTimeout(pending.current); pending.current = null; }
+    if (text !== value) onCommit(text);
+  };
+  /** Ctrl+Enter in any field: commit what is typed, then run (as it does on the canvas). */
+  const runKey = (e: React.KeyboardEvent<HTMLInputElement | HTMLTextAreaElement>, commit: (text: string) => void) => {
+    if (e.key !== 'Enter' || !(e.ctrlKey || e.metaKey)) return false;
+    e.preventDefault();
+    commit(e.currentTarget.value);
+    void runGraph();
+    return true;
+  };
   let control: React.ReactNode;
   switch (info.kind) {
     case 'number':
@@ -31,7 +53,7 @@ export function ParamWidget({ name, info, value, onCommit }: Props) {
             onPointerUp={() => onCommit(Number(local))} onKeyUp={() => onCommit(Number(local))} aria-label={label} />
           <input type="number" className="nodrag num" min={info.min} max={info.max} step={info.step} value={String(local)}
             onChange={(e) => setLocal(e.target.value as unknown as number)} onBlur={(e) => commitNumber(e.target.value)}
-            onKeyDown={(e) => { if (e.key === 'Enter') commitNumber((e.target as HTMLInputElement).value); }} data-param={name} />
+            onKeyDown={(e) => { if (!runKey(e, commitNumber) && e.key === 'Enter') commitNumber((e.target as HTMLInputElement).value); }} data-param={name} />
         </div>
       );
       break;
@@ -39,7 +61,7 @@ export function ParamWidget({ name, info, value, onCommit }: Props) {
       control = (
         <input type="number" className="nodrag num wide" min={info.min} max={info.max} step={1} value={String(local)} data-param={name}
           onChange={(e) => setLocal(e.target.value as unknown as number)} onBlur={(e) => commitNumber(e.target.value)}
-          onKeyDown={(e) => { if (e.key === 'Enter') commitNumber((e.target as HTMLInputElement).value); }} />
+          onKeyDown={(e) => { if (!runKey(e, commitNumber) && e.key === 'Enter') commitNumber((e.target as HTMLInputElement).value); }} />
       );
       break;
     case 'seed':
@@ -47,7 +69,7 @@ export function ParamWidget({ name, info, value, onCommit }: Props) {
         <div className="param-row">
           <input type="number" className="nodrag num wide" min={0} max={MAX_SEED} step={1} value={String(local)} data-param={name}
             onChange={(e) => setLocal(e.target.value as unknown as number)} onBlur={(e) => commitNumber(e.target.value)}
-            onKeyDown={(e) => { if (e.key === 'Enter') commitNumber((e.target as HTMLInputElement).value); }} />
+            onKeyDown={(e) => { if (!runKey(e, commitNumber) && e.key === 'Enter') commitNumber((e.target as HTMLInputElement).value); }} />
           <button className="nodrag small" title="New random seed" onClick={() => onCommit(Math.floor(Math.random() * 2 ** 31))}>new</button>
         </div>
       );
@@ -55,11 +77,12 @@ export function ParamWidget({ name, info, value, onCommit }: Props) {
     case 'string':
       control = info.multiline ? (
         <textarea className="nodrag nowheel" rows={Math.min(6, Math.max(2, String(local).split('\n').length))} value={String(local)} data-param={name}
-          maxLength={info.maxLength} onChange={(e) => setLocal(e.target.value)} onBlur={() => { if (local !== value) onCommit(local); }} />
+          maxLength={info.maxLength} onChange={(e) => typeText(e.target.value)} onBlur={(e) => flushText(e.target.value)}
+          onKeyDown={(e) => runKey(e, flushText)} />
       ) : (
         <input type="text" className="nodrag" value={String(local)} maxLength={info.maxLength} data-param={name}
-          onChange={(e) => setLocal(e.target.value)} onBlur={() => { if (local !== value) onCommit(local); }}
-          onKeyDown={(e) => { if (e.key === 'Enter') onCommit((e.target as HTMLInputElement).value); }} />
+          onChange={(e) => typeText(e.target.value)} onBlur={(e) => flushText(e.target.value)}
+          onKeyDown={(e) => { if (!runKey(e, flushText) && e.key === 'Enter') flushText((e.target as HTMLInputElement).value); }} />
       );
       break;
     case 'enum':

@@ -286,6 +286,57 @@ describe('the default graph', () => {
   });
 });
 
+describe('work is not lost', () => {
+  it('New and Examples are undoable, and the graphs they replaced are kept under Recent across a reload', async () => {
+    const p = await openEditor();
+    await openExample(p, 'zero-shot-classify');
+    await p.locator('.gnode[data-node-id=labels] textarea').fill('red circle\nblue square');
+    await p.locator('.gnode[data-node-id=labels] textarea').blur();
+    await p.getByRole('button', { name: 'New' }).click();
+    await p.waitForFunction(() => document.querySelectorAll('.gnode').length === 0);
+    await p.getByRole('button', { name: 'Undo' }).click();
+    await p.waitForSelector('.gnode[data-node-id=labels]');
+    expect(await p.locator('.gnode[data-node-id=labels] textarea').inputValue()).toBe('red circle\nblue square');
+    // an example over it, then a reload: the edited graph is in Recent
+    await openExample(p, 'caption-similarity');
+    await p.waitForTimeout(400); // autosave
+    await p.reload();
+    await p.waitForSelector('.canvas[data-ready=yes]');
+    await p.getByRole('button', { name: /Examples/ }).click();
+    const recent = p.locator('.menu-list li[data-recent]');
+    expect(await recent.count()).toBeGreaterThanOrEqual(1);
+    await p.locator('.menu-list li[data-recent]', { hasText: 'Zero-shot' }).first().click();
+    await p.waitForSelector('.gnode[data-node-id=labels]');
+    expect(await p.locator('.gnode[data-node-id=labels] textarea').inputValue()).toBe('red circle\nblue square');
+    await p.context().close();
+  });
+});
+
+describe('fields', () => {
+  it('keep what is typed without a blur (a reload brings it back), and Ctrl+Enter in a field runs the graph with it', async () => {
+    const p = await openEditor();
+    await openExample(p, 'zero-shot-classify');
+    const labels = p.locator('.gnode[data-node-id=labels] textarea');
+    await labels.click();
+    await labels.fill('red circle\ngreen cross');
+    await p.waitForTimeout(1200); // typed, never blurred: committed and autosaved
+    await p.reload();
+    await p.waitForSelector('.canvas[data-ready=yes]');
+    await p.waitForSelector('.gnode[data-node-id=labels]');
+    expect(await p.locator('.gnode[data-node-id=labels] textarea').inputValue()).toBe('red circle\ngreen cross');
+    const field = p.locator('.gnode[data-node-id=labels] textarea');
+    await field.click();
+    await field.press('End');
+    await field.type('\nblue square');
+    await field.press('Control+Enter');
+    await p.waitForSelector('[data-testid=run-summary]', { timeout: 60_000 });
+    await p.locator('.gnode[data-node-id=classify] .gnode-name').click();
+    await p.waitForSelector('.inspector .bars .bar-row');
+    expect(await p.locator('.inspector .bars .bar-row').count()).toBe(3); // the run saw the third label
+    await p.context().close();
+  });
+});
+
 describe('CLIP-guided drawing in the editor', () => {
   it('runs the clip-draw example: a live preview on the node, then the similarity curve and the filmstrip in the inspector', async () => {
     const p = await openEditor();
