@@ -216,7 +216,7 @@ function Editor() {
     const onPaste = (e: ClipboardEvent) => {
       if (isTyping(e)) return;
       const text = e.clipboardData?.getData('text/plain');
-      if (text) { e.preventDefault(); void pasteGraphText(text, validatePasted); }
+      if (text) { e.preventDefault(); void pasteGraphText(text, validatePasted, flow.screenToFlowPosition(mouse.current)); }
     };
     window.addEventListener('mousemove', onMove);
     window.addEventListener('keydown', onKey);

@@ -1,7 +1,6 @@
 import {
   Background, Controls, ReactFlow, useReactFlow, useStore,
-  type Connection, type Edge, type Node, type NodeChange, type OnConnectEnd, type OnConnectStart,
-} from '@xyflow/react';
+  type Connection, type Edge, type Node, type NodeChange, type OnConnectEnd, type OnConnectStart, Panel } from '@xyflow/react';
 import { useCallback, useEffect, useMemo } from 'react';
 import { parsePortRef } from '../graph/document';
 import { connectionRefusal, isPortType } from '../graph/ports';
@@ -159,6 +158,11 @@ export function Canvas() {
       {gridVisible && <Background gap={24} />}
       <CanvasMiniMap />
       <Controls />
+      {doc.nodes.length === 0 && (
+        <Panel position="top-center" className="empty-hint" data-testid="empty-hint">
+          An empty graph: press <kbd>Space</kbd> or double-click to add a node, drop a graph file here, or open <b>Examples</b> to start.
+        </Panel>
+      )}
     </ReactFlow>
   );
 }

@@ -117,6 +117,16 @@ function EmbeddingPanel({ view }: { view: EmbeddingView }) {
   );
 }
 
+/** Downloads the first picture of an output as a PNG at its true size. */
+async function saveImage(nodeId: string, port: string): Promise<void> {
+  const png = await getEngine().imagePng(nodeId, port, 0);
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(new Blob([png as BlobPart], { type: 'image/png' }));
+  a.download = `${nodeId}-${port}.png`;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+}
+
 interface PortView { summary: OutputSummary; images?: ImagePreview[]; embedding?: EmbeddingView }
 
 /** Outputs of the selected node: images at true pixels, embeddings, matrices, scores, text. */
@@ -165,7 +175,8 @@ export function Inspector() {
           {images && (
             <>
               <div className="zoom">zoom <input type="range" min={1} max={8} value={zoom} onChange={(e) => setZoom(Number(e.target.value))} /> {zoom}x
-                {images[0] && <span> · {images[0].width}x{images[0].height}{typeof seed === 'number' ? ` · seed ${seed}` : ''}</span>}</div>
+                {images[0] && <span> · {images[0].width}x{images[0].height}{typeof seed === 'number' ? ` · seed ${seed}` : ''}</span>}
+                <button className="small" data-testid={`save-${s.port}`} onClick={() => void saveImage(id, s.port)}>Save image</button></div>
               <div className={s.port === 'trajectory' || s.port === 'filmstrip' ? 'filmstrip' : images.length > 1 ? 'image-grid' : ''}>
                 {images.map((im, i) => <PreviewCanvas key={i} preview={im} scale={zoom} title={`${s.port}[${i}]`} />)}
               </div>

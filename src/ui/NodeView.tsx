@@ -33,6 +33,7 @@ function StatusLine({ id }: { id: string }) {
       {st.status === 'cancelled' && <span>cancelled</span>}
       {st.status === 'error' && <span className="error-text" title={st.message}>{st.field ? `${st.field}: ` : ''}{st.message}</span>}
       {st.preview && st.status === 'running' && <PreviewCanvas preview={st.preview} scale={Math.max(1, Math.floor(96 / st.preview.width))} />}
+      {st.thumb && (st.status === 'done' || st.status === 'cached') && <div className="thumb" data-testid="thumb"><PreviewCanvas preview={st.thumb} scale={Math.max(1, Math.floor(96 / st.thumb.width))} /></div>}
     </div>
   );
 }
@@ -115,7 +116,15 @@ export const NodeView = memo(function NodeView({ id, selected }: NodeProps) {
       {!far && Object.keys(info.params).length > 0 && (
         <div className="gnode-params">
           {Object.entries(info.params).map(([name, p]) => (
-            <ParamWidget key={name} name={name} info={p} value={node.params?.[name] ?? p.default} onCommit={(v) => setParam(name, v)} />
+            node.inputs?.[name] ? (
+              // a wired input of the same name wins over the param: say so instead of showing a stale value
+              <div key={name} className="param overridden" data-param-overridden={name} title={`the "${name}" input is wired; it overrides this param`}>
+                <span className="param-label">{p.label ?? name}</span>
+                <span className="hint">from the wired input ({node.inputs[name]})</span>
+              </div>
+            ) : (
+              <ParamWidget key={name} name={name} info={p} value={node.params?.[name] ?? p.default} onCommit={(v) => setParam(name, v)} />
+            )
           ))}
         </div>
       )}

@@ -9,6 +9,23 @@ let rerunQueued = false;
 /** What the newest request asked for: a run requested during another runs that, not the first call's targets. */
 let queuedTargets: string[] | undefined;
 
+/** Puts each node's first output picture on the node, small (the worker shrinks it). */
+async function showThumbnails(ids: string[]): Promise<void> {
+  const { doc, catalog } = useEditor.getState();
+  const engine = getEngine();
+  await Promise.all(ids.map(async (id) => {
+    const node = doc.nodes.find((n) => n.id === id);
+    const port = node && Object.entries(catalog.get(node.type)?.outputs ?? {}).find(([, t]) => t === 'Image')?.[0];
+    if (!port) return;
+    try {
+      const thumb = await engine.imagePreview(id, port, 0, 64);
+      useEditor.getState().setRunState(id, { ...useEditor.getState().run[id]!, thumb });
+    } catch {
+      // an empty batch (a trajectory not kept) has no picture to show
+    }
+  }));
+}
+
 /** Sends the document to the worker and runs it (or what `targets` need); statuses come back as events. */
 export async function runGraph(targets?: string[]): Promise<void> {
   if (runInFlight) {
@@ -33,6 +50,7 @@ export async function runGraph(targets?: string[]): Promise<void> {
       };
       const result = await engine.run({ targets }, proxy(onEvent));
       useEditor.setState((s) => ({ lastRun: result, runCounter: s.runCounter + 1 }));
+      await showThumbnails(Object.entries(result.nodes).filter(([, r]) => r.status === 'done' || r.status === 'cached').map(([id]) => id));
     } catch (e) {
       useEditor.getState().notify(`run failed: ${(e as Error).message}`, 'error');
     } finally {

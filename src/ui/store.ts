@@ -9,7 +9,10 @@ import type { GraphIssue } from '../graph/errors';
 import { edit, HISTORY_LIMIT, mergeEdits, redoEdit, undoEdit, type Edit } from './history';
 
 /** What the editor keeps of a node's latest events. */
-export type NodeRunState = Omit<NodeEvent, 'runId' | 'nodeId'>;
+export type NodeRunState = Omit<NodeEvent, 'runId' | 'nodeId'> & {
+  /** The node's first picture after a run, drawn on the node (as ComfyUI's preview nodes do). */
+  thumb?: import('../engine/events').ImagePreview;
+};
 
 export interface EditorState {
   doc: GraphDocument;

@@ -269,15 +269,24 @@ describe('the default graph', () => {
   it('is text-to-image; it runs to a 64x64 picture and the decoder shows live previews on the way', async () => {
     const p = await openEditor();
     expect(await p.locator('.toolbar .title').textContent()).toBe('Text to image (unCLIP)');
+    // the decoder's seed is wired: its param says the input wins instead of showing a stale 0
+    expect(await p.locator('.gnode[data-node-id=decoder] [data-param-overridden=seed]').textContent()).toMatch(/from the wired input \(seed\.value\)/);
+    expect(await p.locator('.gnode[data-node-id=decoder] input[data-param=seed]').count()).toBe(0);
     await snap(p, 'text-to-image-loaded');
     await p.getByTestId('run').click();
     await p.waitForSelector('.gnode[data-node-id=decoder] .status-running canvas', { timeout: 120_000 });
     await snap(p, 'decoder-live-preview');
     await p.waitForSelector('[data-testid=run-summary]', { timeout: 180_000 });
     expect(await p.getByTestId('run-summary').textContent()).toMatch(/^done in/);
+    // the picture shows on its node, and the inspector saves it as a 64x64 PNG
+    await p.waitForSelector('.gnode[data-node-id=image] [data-testid=thumb] canvas');
     await p.locator('.gnode[data-node-id=image] .gnode-name').click();
     await p.waitForSelector('.inspector canvas.pixelated');
     expect(await p.locator('.inspector canvas.pixelated').first().evaluate((c) => [(c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height])).toEqual([64, 64]);
+    const [download] = await Promise.all([p.waitForEvent('download'), p.getByTestId('save-image').click()]);
+    const png = readFileSync((await download.path())!);
+    expect(Array.from(png.subarray(1, 4))).toEqual([80, 78, 71]); // "PNG"
+    expect(png.readUInt32BE(16)).toBe(64);
     await p.locator('.gnode[data-node-id=decoder] .gnode-name').click();
     await p.waitForSelector('.inspector .filmstrip canvas');
     expect(await p.locator('.inspector .filmstrip canvas').count()).toBe(25);
@@ -294,7 +303,9 @@ describe('work is not lost', () => {
     await p.locator('.gnode[data-node-id=labels] textarea').blur();
     await p.getByRole('button', { name: 'New' }).click();
     await p.waitForFunction(() => document.querySelectorAll('.gnode').length === 0);
+    expect(await p.getByTestId('empty-hint').textContent()).toMatch(/press Space or double-click to add a node.*Examples/);
     await p.getByRole('button', { name: 'Undo' }).click();
+    await p.waitForSelector('[data-testid=empty-hint]', { state: 'detached' });
     await p.waitForSelector('.gnode[data-node-id=labels]');
     expect(await p.locator('.gnode[data-node-id=labels] textarea').inputValue()).toBe('red circle\nblue square');
     // an example over it, then a reload: the edited graph is in Recent
@@ -333,6 +344,37 @@ describe('fields', () => {
     await p.locator('.gnode[data-node-id=classify] .gnode-name').click();
     await p.waitForSelector('.inspector .bars .bar-row');
     expect(await p.locator('.inspector .bars .bar-row').count()).toBe(3); // the run saw the third label
+    await p.context().close();
+  });
+});
+
+describe('paste', () => {
+  const paste = (p: Page, text: string) => p.evaluate((t) => {
+    const dt = new DataTransfer();
+    dt.setData('text/plain', t);
+    document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true }));
+  }, text);
+
+  it('puts nodes at the cursor, says it pasted, and refuses an invalid graph naming the problem', async () => {
+    const p = await openEditor();
+    await openExample(p, 'zero-shot-classify');
+    const before = await p.locator('.gnode').count();
+    const pane = (await p.locator('.react-flow__pane').boundingBox())!;
+    const at = { x: pane.x + pane.width * 0.7, y: pane.y + pane.height * 0.75 };
+    await p.mouse.move(at.x, at.y);
+    const one = { format: 'unclip-studio/graph', version: 1, nodes: [{ id: 'note', type: 'text/prompt', params: { text: 'a blue square' }, ui: { x: 5000, y: 5000 } }] };
+    await paste(p, JSON.stringify(one));
+    await p.waitForFunction((n) => document.querySelectorAll('.gnode').length === n + 1, before);
+    expect(await p.getByTestId('notice').textContent()).toBe('pasted 1 node');
+    const box = (await p.locator('.react-flow__node[data-id=note]').boundingBox())!;
+    expect(Math.abs(box.x - at.x)).toBeLessThan(3);
+    expect(Math.abs(box.y - at.y)).toBeLessThan(3);
+    // a bad param is refused by the same validator as a file, and nothing is added
+    const bad = { ...one, nodes: [{ ...one.nodes[0], id: 'bad', type: 'value/seed', params: { value: -5 } }] };
+    await paste(p, JSON.stringify(bad));
+    await p.waitForFunction(() => document.querySelector('[data-testid=notice]')?.textContent?.startsWith('cannot paste'));
+    expect(await p.getByTestId('notice').textContent()).toMatch(/cannot paste: 1 problem: node "bad" params\.value/);
+    expect(await p.locator('.gnode').count()).toBe(before + 1);
     await p.context().close();
   });
 });

@@ -43,10 +43,10 @@ describe('model manifest', () => {
     expect(total).toBeLessThan(25 * 1024 * 1024);
   });
 
-  it('refuses a malformed manifest, naming the model and field', () => {
+  it('refuses a malformed manifest, naming the model (by position: never a value read from the file) and field', () => {
     const bad = structuredClone(manifest) as unknown as { models: Array<Record<string, unknown>> };
     bad.models[0]!.sha256 = 'xyz';
-    expect(() => parseManifest(bad)).toThrow(/model "mini-clip-text" sha256/);
+    expect(() => parseManifest(bad)).toThrow(/model #0 sha256/);
   });
 });
 
