@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { extractGraph } from '../src/graph/png-graph';
 
 const run = promisify(execFile);
 const root = new URL('..', import.meta.url).pathname;
@@ -106,6 +107,27 @@ describe('what a graph may make the CLI read', () => {
     const allowed = await cli('run', file, '--allow-path', outside);
     expect(allowed.stderr).toMatch(/manifest\.json is invalid/);
     expect((await cli('run', evil('https://example.invalid/manifest.json'))).stderr).toMatch(/URLs are not fetched headless; run with --allow-url/);
+  });
+});
+
+describe('the graph travels with its pictures', () => {
+  it('every PNG --out writes carries its graph and params; running the PNG makes the same picture', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'png-graph-'));
+    const first = await cli('run', 'graphs/clip-rank.json', '--set', 'candidates.seed=5', '--out', out);
+    expect(first.code).toBe(0);
+    const png = readdirSync(out).find((f) => f.startsWith('rank') && f.endsWith('.png'))!;
+    const again = mkdtempSync(join(tmpdir(), 'png-graph-again-'));
+    const second = await cli('run', join(out, png), '--out', again);
+    expect(second.code, second.stderr).toBe(0);
+    const a = readFileSync(join(out, png)), b = readFileSync(join(again, png));
+    expect(b.equals(a)).toBe(true); // the same picture, and the same graph in it
+    const carried = JSON.parse(extractGraph(new Uint8Array(a))!) as { nodes: Array<{ id: string; params?: Record<string, unknown> }> };
+    expect(carried.nodes.find((n) => n.id === 'candidates')!.params!.seed).toBe(5); // the --set value travels too
+    const plain = join(out, 'plain.png');
+    writeFileSync(plain, readFileSync(join(root, 'public/examples/red-circle.png')));
+    const none = await cli('run', plain);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/plain\.png is a PNG that carries no unclip-studio\/graph graph/);
   });
 });
 

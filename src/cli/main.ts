@@ -7,6 +7,7 @@ import { proxy } from 'comlink';
 import type { NodeEvent } from '../engine/events';
 import { parseRunArgs, UsageError, USAGE } from './args';
 import { applySets } from './sets';
+import { extractGraph, isPng, PNG_GRAPH_KEYWORD, PngGraphError } from '../graph/png-graph';
 import { cliPolicy, userValues } from '../engine/access';
 
 async function main(argv: string[]): Promise<number> {
@@ -22,9 +23,18 @@ async function main(argv: string[]): Promise<number> {
   }
   let text: string;
   try {
-    text = await readFile(args.file, 'utf8');
+    const bytes = new Uint8Array(await readFile(args.file));
+    // a PNG the product wrote carries the graph that made it
+    if (isPng(bytes)) {
+      const inside = extractGraph(bytes);
+      if (inside === null) { console.error(`error: ${args.file} is a PNG that carries no ${PNG_GRAPH_KEYWORD} graph`); return 2; }
+      text = inside;
+    } else {
+      text = new TextDecoder().decode(bytes);
+    }
   } catch (e) {
-    console.error(`error: cannot read ${args.file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    if (e instanceof PngGraphError) { console.error(`error: ${args.file}: ${e.message}`); return 2; }
+    console.error(`error: cannot read ${args.file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as NodeJS.ErrnoException).code ?? 'unreadable'}`);
     return 2;
   }
   // a graph reads only the bundled models, its own folder, --allow-path folders, URLs with --allow-url,

@@ -1,6 +1,7 @@
 import { encode as encodePng } from 'fast-png';
 import { GraphError, type GraphIssue } from '../graph/errors';
-import { parseGraph } from '../graph/validate';
+import { parseGraph, serializeGraph } from '../graph/validate';
+import { embedGraph } from '../graph/png-graph';
 import type { GraphDocument } from '../graph/document';
 import type { NodeSpec } from '../graph/catalog';
 import type { ParamValue } from '../graph/params';
@@ -111,15 +112,17 @@ export function createEngineApi(registry: NodeRegistry, services: EngineServices
       const list = Array.from({ length: count }, (_, i) => previewOf(img, start + i, maxSide));
       return transfer(list, list.map((p) => p.rgba.buffer));
     },
-    /** One image of an output as PNG bytes (fast-png). */
-    imagePng(nodeId: string, port: string, index = 0): Uint8Array {
+    /** One image of an output as PNG bytes (fast-png), carrying the graph and params that made it (iTXt). */
+    imagePng(nodeId: string, port: string, index = 0, withGraph = true): Uint8Array {
       const img = image(nodeId, port);
       const [n = 1, h = 0, w = 0] = img.shape;
       if (index < 0 || index >= n) throw new GraphError([{ nodeId, field: `outputs.${port}`, message: `image ${index} out of range 0..${n - 1}` }]);
       const p = previewOf(img, index, Math.max(h, w));
       const rgb = new Uint8Array(w * h * 3);
       for (let i = 0; i < w * h; i++) for (let k = 0; k < 3; k++) rgb[i * 3 + k] = p.rgba[i * 4 + k]!;
-      const png = encodePng({ width: w, height: h, data: rgb, channels: 3, depth: 8 });
+      const plain = encodePng({ width: w, height: h, data: rgb, channels: 3, depth: 8 });
+      const doc = engine.graph;
+      const png = withGraph && doc ? embedGraph(plain, serializeGraph(doc)) : plain;
       return transfer(png, [png.buffer]);
     },
     /** A copy of a tensor output, transferred (not copied again) across the worker boundary. */

@@ -5,7 +5,7 @@ import { formatIssue } from '../graph/errors';
 import { serializeGraph } from '../graph/validate';
 import { Canvas } from './Canvas';
 import { getEngine } from './engine-client';
-import { AUTOSAVE_KEY, EXAMPLES, MAX_SHARE_LINK, allowHeldReferences, downloadGraph, graphFromHash, holdReferences, openGraphText, shareLink } from './files';
+import { AUTOSAVE_KEY, EXAMPLES, MAX_SHARE_LINK, allowHeldReferences, downloadGraph, openGraphFile, graphFromHash, holdReferences, openGraphText, shareLink } from './files';
 import { Inspector } from './Inspector';
 import { Palette } from './Palette';
 import { cancelRun, runGraph } from './run';
@@ -29,8 +29,8 @@ function Toolbar() {
       <span className="brand">unclip-studio</span>
       <button onClick={() => { useEditor.getState().replaceDoc(emptyGraph(), 'new graph'); useEditor.getState().notify('new graph: Undo brings the old one back (also under Examples > Recent)'); }}>New</button>
       <button onClick={() => fileInput.current?.click()}>Open…</button>
-      <input ref={fileInput} type="file" accept=".json,application/json" hidden data-testid="open-file"
-        onChange={async (e) => { const f = e.target.files?.[0]; if (f) await openGraphText(await f.text(), f.name); e.target.value = ''; }} />
+      <input ref={fileInput} type="file" accept=".json,.png,application/json,image/png" hidden data-testid="open-file"
+        onChange={async (e) => { const f = e.target.files?.[0]; if (f) await openGraphFile(f); e.target.value = ''; }} />
       <button onClick={() => downloadGraph(doc)}>Save</button>
       <div className="menu">
         <button onClick={() => setExamplesOpen((o) => !o)} aria-expanded={examplesOpen}>Examples ▾</button>
@@ -234,7 +234,7 @@ function Editor() {
     const f = e.dataTransfer.files[0];
     if (!f) return;
     e.preventDefault();
-    if (await openGraphText(await f.text(), f.name)) setTimeout(() => flow.fitView({ padding: 0.15 }), 50);
+    if (await openGraphFile(f)) setTimeout(() => flow.fitView({ padding: 0.15 }), 50);
   };
 
   return (

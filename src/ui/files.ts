@@ -2,6 +2,7 @@ import { deflateSync, inflateSync, strFromU8, strToU8 } from 'fflate';
 import type { GraphDocument } from '../graph/document';
 import { serializeGraph } from '../graph/validate';
 import { externalReferences } from '../graph/references';
+import { extractGraph, isPng, PNG_GRAPH_KEYWORD } from '../graph/png-graph';
 import { getEngine } from './engine-client';
 import { useEditor } from './store';
 
@@ -50,6 +51,24 @@ export async function allowHeldReferences(): Promise<void> {
   if (!held) return;
   await getEngine().allowReferences(held.refs.map((r) => r.value));
   useEditor.setState({ heldRefs: null });
+}
+
+/** Opens a graph file, or the graph inside a PNG the product wrote (validated like any file). */
+export async function openGraphFile(file: File): Promise<boolean> {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  if (!isPng(bytes)) return openGraphText(new TextDecoder().decode(bytes), file.name);
+  let text: string | null;
+  try {
+    text = extractGraph(bytes);
+  } catch (e) {
+    useEditor.setState({ loadIssues: { source: file.name, issues: [{ message: (e as Error).message }] } });
+    return false;
+  }
+  if (text === null) {
+    useEditor.setState({ loadIssues: { source: file.name, issues: [{ message: `is a PNG that carries no graph (no ${PNG_GRAPH_KEYWORD} chunk)` }] } });
+    return false;
+  }
+  return openGraphText(text, `${file.name} (the graph in the picture)`);
 }
 
 export function downloadGraph(doc: GraphDocument): void {

@@ -287,6 +287,11 @@ describe('the default graph', () => {
     const png = readFileSync((await download.path())!);
     expect(Array.from(png.subarray(1, 4))).toEqual([80, 78, 71]); // "PNG"
     expect(png.readUInt32BE(16)).toBe(64);
+    // the saved picture carries its graph: opened over another graph, it brings the pipeline back
+    await openExample(p, 'caption-similarity');
+    await p.setInputFiles('[data-testid=open-file]', (await download.path())!);
+    await p.waitForFunction(() => document.querySelector('.toolbar .title')?.textContent === 'Text to image (unCLIP)');
+    expect(await p.locator('.gnode[data-node-id=decoder]').count()).toBe(1);
     await p.locator('.gnode[data-node-id=decoder] .gnode-name').click();
     await p.waitForSelector('.inspector .filmstrip canvas');
     expect(await p.locator('.inspector .filmstrip canvas').count()).toBe(25);
