@@ -1,7 +1,7 @@
 import { defineNode } from '../../src/engine/define';
 import { encodeImages } from '../../src/models/clip';
-import { clipOf, withNode } from './shared';
-import { runtimeFor } from './runtime-of';
+import { clipOf, withNode } from '../kit/models';
+import { runtimeFor } from '../kit/runtime';
 
 export default defineNode({
   type: 'clip/image-encode', version: 1,

@@ -1,7 +1,7 @@
 import { defineNode } from '../../src/engine/define';
 import { string } from '../../src/graph/params';
 import { resolveClip } from '../../src/models/clip';
-import { modelsOf, withNode } from './shared';
+import { modelsOf, withNode } from '../kit/models';
 
 export default defineNode({
   type: 'clip/load-model', version: 1,

@@ -2,8 +2,8 @@ import { defineNode } from '../../src/engine/define';
 import { NodeError } from '../../src/graph/errors';
 import { encodeTokens, tokenize } from '../../src/models/clip';
 import type { Tensor } from '../../src/tensor/tensor';
-import { clipOf, withNode } from './shared';
-import { runtimeFor } from './runtime-of';
+import { clipOf, withNode } from '../kit/models';
+import { runtimeFor } from '../kit/runtime';
 
 export default defineNode({
   type: 'clip/text-encode', version: 1,

@@ -3,8 +3,8 @@ import type { ModelRef } from '../../src/engine/values';
 import { NodeError } from '../../src/graph/errors';
 import { pickRows, textConditioning, type DiffusionModelRef, type TextConditioning } from '../../src/models/unclip';
 import { float32, type Float32Tensor } from '../../src/tensor/tensor';
-import { clipOf, withNode } from '../clip/shared';
-import { runtimeFor } from '../clip/runtime-of';
+import { clipOf, withNode } from '../kit/models';
+import { runtimeFor } from '../kit/runtime';
 
 /**
  * The decoder's inputs for n samples: image embeddings (zeros for the

@@ -4,7 +4,7 @@ import { integer } from '../../src/graph/params';
 import { imageToChw, invertDecoder } from '../../src/models/unclip';
 import { boxDownsample } from '../../src/tensor/image';
 import { float32 } from '../../src/tensor/tensor';
-import { withNode } from '../clip/shared';
+import { withNode } from '../kit/models';
 import { decoderConditioning } from './conditioning';
 import { diffusionOf, sessionFor, stepReporter } from './shared';
 

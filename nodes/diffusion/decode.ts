@@ -2,7 +2,7 @@ import { defineNode } from '../../src/engine/define';
 import { boolean, integer, number, seed } from '../../src/graph/params';
 import { chwToImage, repeatRows, sampleDecoder } from '../../src/models/unclip';
 import { concatFloat32, float32 } from '../../src/tensor/tensor';
-import { withNode } from '../clip/shared';
+import { withNode } from '../kit/models';
 import { decoderConditioning } from './conditioning';
 import { diffusionOf, initialNoise, sessionFor, stepNoise, stepReporter } from './shared';
 

@@ -1,7 +1,7 @@
 import { defineNode } from '../../src/engine/define';
 import { string } from '../../src/graph/params';
 import { resolveDiffusion } from '../../src/models/unclip';
-import { modelsOf, withNode } from '../clip/shared';
+import { modelsOf, withNode } from '../kit/models';
 
 export default defineNode({
   type: 'diffusion/load-model', version: 1,

@@ -1,8 +1,8 @@
 import { defineNode } from '../../src/engine/define';
 import { integer, number, seed } from '../../src/graph/params';
 import { bestCandidates, repeatConditioning, samplePrior, textConditioning } from '../../src/models/unclip';
-import { clipOf, withNode } from '../clip/shared';
-import { runtimeFor } from '../clip/runtime-of';
+import { clipOf, withNode } from '../kit/models';
+import { runtimeFor } from '../kit/runtime';
 import { diffusionOf, initialNoise, sessionFor, stepNoise, stepReporter } from './shared';
 
 export default defineNode({

@@ -6,7 +6,7 @@ import type { DdimStepInfo } from '../../src/models/ddim';
 import { chwToImage, type DiffusionModelRef } from '../../src/models/unclip';
 import { gaussianArray } from '../../src/tensor/prng';
 import type { Float32Tensor } from '../../src/tensor/tensor';
-import { modelsOf } from '../clip/shared';
+import { modelsOf } from '../kit/models';
 
 export function diffusionOf(ctx: RunContext, model: ModelRef, kind: DiffusionModelRef['kind'], port: string): DiffusionModelRef {
   if (model.kind !== kind) throw new NodeError(ctx.nodeId, `needs ${article(kind)} ${kind} model, got ${article(model.kind)} ${model.kind} model ("${model.id}")`, `inputs.${port}`);

@@ -2,7 +2,7 @@ import { defineNode } from '../../src/engine/define';
 import { NodeError } from '../../src/graph/errors';
 import { integer, number, seed } from '../../src/graph/params';
 import { chwToImage, imageToChw, sampleUpsampler } from '../../src/models/unclip';
-import { withNode } from '../clip/shared';
+import { withNode } from '../kit/models';
 import { diffusionOf, initialNoise, sessionFor, stepNoise, stepReporter } from './shared';
 
 const SIZE = 3 * 64 * 64;

@@ -6,8 +6,8 @@ import type { ModelRuntime } from '../../src/models/runtime';
 import { float32, type Float32Tensor } from '../../src/tensor/tensor';
 import { cosineMatrix } from '../../src/tensor/vector';
 import { captionBank } from '../../src/world/bank';
-import { clipOf, withNode } from '../clip/shared';
-import { runtimeFor } from '../clip/runtime-of';
+import { clipOf, withNode } from '../kit/models';
+import { runtimeFor } from '../kit/runtime';
 
 const bankCache = new Map<string, Promise<Float32Tensor>>();
 

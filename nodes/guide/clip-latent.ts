@@ -5,7 +5,7 @@ import { clipSearch } from '../../src/guide/search';
 import { chwToImage, repeatRows, sampleDecoder } from '../../src/models/unclip';
 import { gaussianArray } from '../../src/tensor/prng';
 import { float32 } from '../../src/tensor/tensor';
-import { withNode } from '../clip/shared';
+import { withNode } from '../kit/models';
 import { decoderConditioning } from '../diffusion/conditioning';
 import { diffusionOf, sampleSeed, sessionFor, stepNoise } from '../diffusion/shared';
 import { captionScorer, generationReporter, searchOutputs } from './shared';

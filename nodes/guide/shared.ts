@@ -4,8 +4,8 @@ import { NodeError } from '../../src/graph/errors';
 import { encodeImages, encodeTexts } from '../../src/models/clip';
 import type { GenerationInfo, SearchResult } from '../../src/guide/search';
 import { float32, type Float32Tensor } from '../../src/tensor/tensor';
-import { clipOf, withNode } from '../clip/shared';
-import { runtimeFor } from '../clip/runtime-of';
+import { clipOf, withNode } from '../kit/models';
+import { runtimeFor } from '../kit/runtime';
 
 /** The caption's CLIP embedding and a scorer: cosine similarity of pictures to it. */
 export async function captionScorer(ctx: RunContext, model: ModelRef, text: string[], port = 'text') {

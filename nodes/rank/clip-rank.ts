@@ -4,8 +4,8 @@ import { integer } from '../../src/graph/params';
 import { encodeImages, encodeTexts } from '../../src/models/clip';
 import { float32 } from '../../src/tensor/tensor';
 import { cosineMatrix } from '../../src/tensor/vector';
-import { clipOf, withNode } from '../clip/shared';
-import { runtimeFor } from '../clip/runtime-of';
+import { clipOf, withNode } from '../kit/models';
+import { runtimeFor } from '../kit/runtime';
 
 export default defineNode({
   type: 'rank/clip-rank', version: 1,

@@ -3,8 +3,8 @@ import { NodeError } from '../../src/graph/errors';
 import { string } from '../../src/graph/params';
 import { encodeImages, encodeTexts, softmaxRows } from '../../src/models/clip';
 import { cosineMatrix } from '../../src/tensor/vector';
-import { clipOf, withNode } from '../clip/shared';
-import { runtimeFor } from '../clip/runtime-of';
+import { clipOf, withNode } from '../kit/models';
+import { runtimeFor } from '../kit/runtime';
 
 export default defineNode({
   type: 'rank/zero-shot-classify', version: 1,

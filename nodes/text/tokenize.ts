@@ -1,7 +1,7 @@
 import { defineNode } from '../../src/engine/define';
 import { tokenize } from '../../src/models/clip';
-import { clipOf, withNode } from '../clip/shared';
-import { runtimeFor } from '../clip/runtime-of';
+import { clipOf, withNode } from '../kit/models';
+import { runtimeFor } from '../kit/runtime';
 
 export default defineNode({
   type: 'text/tokenize', version: 1,

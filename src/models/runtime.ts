@@ -1,5 +1,5 @@
 import type * as ortTypes from 'onnxruntime-web';
-import { sha256Hex } from '../engine/hash';
+import { sha256Hex } from '../tensor/hash';
 import type { Tensor } from '../tensor/tensor';
 import { parseManifest, ModelError, type Manifest, type ModelEntry } from './manifest';
 import { fromOrt, toOrt } from './ort-tensor';
