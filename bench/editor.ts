@@ -8,10 +8,18 @@ import { launchBrowser, startServer } from '../test/e2e/harness';
 function bigGraph(n: number) {
   const nodes: unknown[] = [];
   for (let i = 0; i < n; i++) {
-    const col = i % 10, row = Math.floor(i / 10);
-    nodes.push(col === 0
-      ? { id: `n${i}`, type: 'embedding/random', params: { seed: i, dim: 8 }, ui: { x: col * 260, y: row * 200 } }
-      : { id: `n${i}`, type: 'embedding/normalize', inputs: { in: `n${i - 1}.out` }, ui: { x: col * 260, y: row * 200 } });
+    const col = i % 10,
+      row = Math.floor(i / 10);
+    nodes.push(
+      col === 0
+        ? { id: `n${i}`, type: 'embedding/random', params: { seed: i, dim: 8 }, ui: { x: col * 260, y: row * 200 } }
+        : {
+            id: `n${i}`,
+            type: 'embedding/normalize',
+            inputs: { in: `n${i - 1}.out` },
+            ui: { x: col * 260, y: row * 200 },
+          },
+    );
   }
   return { format: 'unclip-studio/graph', version: 1, meta: { title: `${n} nodes` }, nodes };
 }
@@ -34,13 +42,17 @@ async function frames(page: Page, action: () => Promise<void>): Promise<number[]
   return ts.slice(1).map((t, i) => t - ts[i]!);
 }
 
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? NaN;
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? NaN;
 
 async function measure(page: Page, url: string, n: number) {
   const t0 = Date.now();
   await page.goto(`${url}#graph=${hashOf(bigGraph(n))}`);
   await page.waitForSelector('.canvas[data-ready=yes]');
-  await page.waitForFunction((count) => document.querySelectorAll('.gnode').length > 0 && document.title.length > 0 && (count > 0), n);
+  await page.waitForFunction(
+    (count) => document.querySelectorAll('.gnode').length > 0 && document.title.length > 0 && count > 0,
+    n,
+  );
   const firstRender = await page.evaluate(() => performance.now());
   const wall = Date.now() - t0;
   const rendered = await page.locator('.gnode').count();
@@ -49,7 +61,8 @@ async function measure(page: Page, url: string, n: number) {
   const node = page.locator('.react-flow__node').first();
   const title = (await node.locator('.gnode-title').boundingBox())!;
   const before = (await node.boundingBox())!;
-  const gx = title.x + title.width / 2, gy = title.y + title.height / 2;
+  const gx = title.x + title.width / 2,
+    gy = title.y + title.height / 2;
   const drag = await frames(page, async () => {
     await page.mouse.move(gx, gy);
     await page.mouse.down();
@@ -62,7 +75,8 @@ async function measure(page: Page, url: string, n: number) {
   const pan = await frames(page, async () => {
     await page.mouse.move(pane.x + pane.width - 60, pane.y + pane.height - 60);
     await page.mouse.down();
-    for (let i = 0; i < 60; i++) await page.mouse.move(pane.x + pane.width - 60 - i * 6, pane.y + pane.height - 60 - i * 3);
+    for (let i = 0; i < 60; i++)
+      await page.mouse.move(pane.x + pane.width - 60 - i * 6, pane.y + pane.height - 60 - i * 3);
     await page.mouse.up();
   });
   return { n, firstRender, wall, rendered, drag, pan };
@@ -70,7 +84,8 @@ async function measure(page: Page, url: string, n: number) {
 
 export async function benchEditor(): Promise<void> {
   console.log('\n== editor in headless Chromium: generated graphs, same run ==');
-  if (!existsSync('dist/index.html') || !existsSync('dist/ort')) execFileSync('npm', ['run', 'build', '--', '--logLevel', 'warn'], { stdio: 'inherit' });
+  if (!existsSync('dist/index.html') || !existsSync('dist/ort'))
+    execFileSync('npm', ['run', 'build', '--', '--logLevel', 'warn'], { stdio: 'inherit' });
   const server = await startServer();
   const browser = await launchBrowser();
   try {
@@ -80,16 +95,21 @@ export async function benchEditor(): Promise<void> {
       rows.push(await measure(page, server.url, n));
       await page.close();
     }
-    console.log('Frame intervals from requestAnimationFrame: median / p95 ms (median fps; mean fps; share of frames within one 60 Hz vsync)');
+    console.log(
+      'Frame intervals from requestAnimationFrame: median / p95 ms (median fps; mean fps; share of frames within one 60 Hz vsync)',
+    );
     console.log('| nodes | first render (performance.now at ready) | drag | pan | nodes in the DOM |');
     console.log('| --- | --- | --- | --- | --- |');
     for (const r of rows) {
       const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-      const f = (xs: number[]) => `${pct(xs, 0.5).toFixed(1)} / ${pct(xs, 0.95).toFixed(1)} (${(1000 / pct(xs, 0.5)).toFixed(0)}; ${(1000 / mean(xs)).toFixed(0)}; ${(100 * xs.filter((x) => x < 20).length / xs.length).toFixed(0)}%)`;
+      const f = (xs: number[]) =>
+        `${pct(xs, 0.5).toFixed(1)} / ${pct(xs, 0.95).toFixed(1)} (${(1000 / pct(xs, 0.5)).toFixed(0)}; ${(1000 / mean(xs)).toFixed(0)}; ${((100 * xs.filter((x) => x < 20).length) / xs.length).toFixed(0)}%)`;
       console.log(`| ${r.n} | ${r.firstRender.toFixed(0)} ms | ${f(r.drag)} | ${f(r.pan)} | ${r.rendered} |`);
     }
     const [small, big] = rows;
-    console.log(`ratio 500/50: first render ${(big!.firstRender / small!.firstRender).toFixed(2)}x, drag median frame ${(pct(big!.drag, 0.5) / pct(small!.drag, 0.5)).toFixed(2)}x, pan median frame ${(pct(big!.pan, 0.5) / pct(small!.pan, 0.5)).toFixed(2)}x`);
+    console.log(
+      `ratio 500/50: first render ${(big!.firstRender / small!.firstRender).toFixed(2)}x, drag median frame ${(pct(big!.drag, 0.5) / pct(small!.drag, 0.5)).toFixed(2)}x, pan median frame ${(pct(big!.pan, 0.5) / pct(small!.pan, 0.5)).toFixed(2)}x`,
+    );
   } finally {
     await browser.close();
     await server.close();

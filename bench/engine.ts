@@ -14,9 +14,13 @@ function chain(n: number, dim = 8) {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export async function benchEngine(): Promise<void> {
-  const N = 1000, REPEATS = 5;
+  const N = 1000,
+    REPEATS = 5;
   console.log(`\n== engine: a ${N}-node chain of cheap nodes (median of ${REPEATS}) ==`);
-  const cold: number[] = [], rerun: number[] = [], nothing: number[] = [], keyed: number[] = [];
+  const cold: number[] = [],
+    rerun: number[] = [],
+    nothing: number[] = [],
+    keyed: number[] = [];
   for (let r = 0; r < REPEATS; r++) {
     const engine = new Engine(createRegistry(), nodeServices());
     engine.load(chain(N));
@@ -37,8 +41,12 @@ export async function benchEngine(): Promise<void> {
     await engine.run({ targets: ['n0'] });
     keyed.push(performance.now() - t0);
   }
-  const c = median(cold), re = median(rerun), no = median(nothing);
-  console.log(`cold run:                      ${c.toFixed(1)} ms  (${((c / (N + 1)) * 1000).toFixed(1)} µs per node, work + scheduling)`);
+  const c = median(cold),
+    re = median(rerun),
+    no = median(nothing);
+  console.log(
+    `cold run:                      ${c.toFixed(1)} ms  (${((c / (N + 1)) * 1000).toFixed(1)} µs per node, work + scheduling)`,
+  );
   console.log(`re-run after changing the last node: ${re.toFixed(2)} ms`);
   console.log(`re-run with nothing changed:   ${no.toFixed(2)} ms (re-planning ${N + 1} nodes, keys memoized)`);
   console.log(`ratio re-run / cold:           ${(re / c).toFixed(4)}  (cold is ${(c / re).toFixed(0)}x slower)`);
@@ -58,7 +66,9 @@ export async function benchEngine(): Promise<void> {
       await worker.api.run();
       wr.push(performance.now() - t0);
     }
-    console.log(`through the Node worker (comlink): cold ${median(w).toFixed(1)} ms, re-run of the last node ${median(wr).toFixed(2)} ms, ratio ${(median(wr) / median(w)).toFixed(4)}`);
+    console.log(
+      `through the Node worker (comlink): cold ${median(w).toFixed(1)} ms, re-run of the last node ${median(wr).toFixed(2)} ms, ratio ${(median(wr) / median(w)).toFixed(4)}`,
+    );
   } finally {
     await worker.terminate();
   }

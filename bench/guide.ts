@@ -27,8 +27,9 @@ async function nodeMs(name: string, node: string, backend: 'web' | 'node'): Prom
  * as cross-origin isolation allows) beside Node (onnxruntime-web WASM and native, 1 thread), one run.
  */
 export async function benchGuide(): Promise<void> {
-  console.log('\n== CLIP-guided search at the example graphs\' default budgets: Chromium editor vs Node, same run ==');
-  if (!existsSync('dist/index.html') || !existsSync('dist/ort')) execFileSync('npm', ['run', 'build', '--', '--logLevel', 'warn'], { stdio: 'inherit' });
+  console.log("\n== CLIP-guided search at the example graphs' default budgets: Chromium editor vs Node, same run ==");
+  if (!existsSync('dist/index.html') || !existsSync('dist/ort'))
+    execFileSync('npm', ['run', 'build', '--', '--logLevel', 'warn'], { stdio: 'inherit' });
   const server = await startServer();
   const browser = await launchBrowser();
   const rows: string[] = [];
@@ -48,13 +49,17 @@ export async function benchGuide(): Promise<void> {
       await page.close();
       const web = await nodeMs(g.name, g.node, 'web');
       const native = await nodeMs(g.name, g.node, 'node');
-      rows.push(`| ${g.name} | ${(wall / 1000).toFixed(1)} s (${summary.trim()}) | ${(web / 1000).toFixed(1)} s | ${(native / 1000).toFixed(1)} s | ${(wall / web).toFixed(2)}x |`);
+      rows.push(
+        `| ${g.name} | ${(wall / 1000).toFixed(1)} s (${summary.trim()}) | ${(web / 1000).toFixed(1)} s | ${(native / 1000).toFixed(1)} s | ${(wall / web).toFixed(2)}x |`,
+      );
     }
   } finally {
     await browser.close();
     await server.close();
   }
-  console.log('| graph | Chromium: run click to summary (whole graph, model loads included) | Node WASM: search node | Node native: search node | Chromium / Node WASM |');
+  console.log(
+    '| graph | Chromium: run click to summary (whole graph, model loads included) | Node WASM: search node | Node native: search node | Chromium / Node WASM |',
+  );
   console.log('| --- | --- | --- | --- | --- |');
   rows.forEach((r) => console.log(r));
   console.log('target (issue 17): a clip-draw picture in the browser in under 20 s here');

@@ -6,7 +6,13 @@ import { benchSweep } from './sweep';
 import { benchGuide } from './guide';
 
 const only = process.argv[2];
-const suites: Record<string, () => Promise<void>> = { engine: benchEngine, editor: benchEditor, unclip: benchUnclip, sweep: benchSweep, guide: benchGuide };
+const suites: Record<string, () => Promise<void>> = {
+  engine: benchEngine,
+  editor: benchEditor,
+  unclip: benchUnclip,
+  sweep: benchSweep,
+  guide: benchGuide,
+};
 for (const [name, fn] of Object.entries(suites)) {
   if (only && only !== name) continue;
   await fn();

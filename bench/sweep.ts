@@ -12,7 +12,12 @@ import { join } from 'node:path';
 import { startRedis } from '../test/queue/redis';
 
 const root = new URL('..', import.meta.url).pathname;
-const PROMPTS = ['a red circle', 'a large blue square on a black background', 'a green triangle left of a yellow cross', 'a small pink circle at the top right'];
+const PROMPTS = [
+  'a red circle',
+  'a large blue square on a black background',
+  'a green triangle left of a yellow cross',
+  'a small pink circle at the top right',
+];
 
 function node(args: string[]): { kill(): void; done: Promise<number> } {
   const p = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: root, stdio: ['ignore', 'ignore', 'ignore'] });
@@ -33,10 +38,20 @@ export async function benchSweep(): Promise<void> {
     console.error(`  ${name}: ${rows.at(-1)!.s.toFixed(1)} s`);
   };
   const sweep = async (extra: string[]) => {
-    const code = await node(['src/cli/main.ts', 'sweep', 'graphs/text-to-image.json', ...grid, '--out', mkdtempSync(join(tmpdir(), 'bench-sweep-')), ...extra]).done;
+    const code = await node([
+      'src/cli/main.ts',
+      'sweep',
+      'graphs/text-to-image.json',
+      ...grid,
+      '--out',
+      mkdtempSync(join(tmpdir(), 'bench-sweep-')),
+      ...extra,
+    ]).done;
     if (code !== 0) throw new Error(`sweep ${extra.join(' ')} exited ${code}`);
   };
-  console.log(`\n## Sweep: ${n} text-to-image jobs (graphs/text-to-image.json, ${seeds} seeds x ${PROMPTS.length} prompts)`);
+  console.log(
+    `\n## Sweep: ${n} text-to-image jobs (graphs/text-to-image.json, ${seeds} seeds x ${PROMPTS.length} prompts)`,
+  );
   await time('local pool, concurrency 1', () => sweep(['--concurrency', '1']));
   await time('local pool, concurrency 2', () => sweep(['--concurrency', '2']));
   for (const workers of [1, 2]) {
@@ -51,9 +66,16 @@ export async function benchSweep(): Promise<void> {
     }
   }
   const base = rows[0]!.s;
-  console.log('| configuration | wall time | jobs per minute | per job | vs local concurrency 1 |\n| --- | --- | --- | --- | --- |');
-  for (const r of rows) console.log(`| ${r.name} | ${r.s.toFixed(1)} s | ${((n / r.s) * 60).toFixed(1)} | ${((r.s / n) * 1000).toFixed(0)} ms | ${(base / r.s).toFixed(2)}x |`);
+  console.log(
+    '| configuration | wall time | jobs per minute | per job | vs local concurrency 1 |\n| --- | --- | --- | --- | --- |',
+  );
+  for (const r of rows)
+    console.log(
+      `| ${r.name} | ${r.s.toFixed(1)} s | ${((n / r.s) * 60).toFixed(1)} | ${((r.s / n) * 1000).toFixed(0)} ms | ${(base / r.s).toFixed(2)}x |`,
+    );
   const overhead = ((rows[2]!.s - rows[0]!.s) / n) * 1000;
   const perMachine = (n / rows[3]!.s) * 60;
-  console.log(`Queue overhead per job (1 worker vs local concurrency 1): ${overhead.toFixed(0)} ms. A second machine like this one running \`npm run worker -- --concurrency 2\` would add about ${perMachine.toFixed(1)} jobs/min (this machine's 2-worker rate), ${(perMachine * 2).toFixed(1)} jobs/min for both, as long as Redis is not the bottleneck (a job is a handful of commands and its PNGs).`);
+  console.log(
+    `Queue overhead per job (1 worker vs local concurrency 1): ${overhead.toFixed(0)} ms. A second machine like this one running \`npm run worker -- --concurrency 2\` would add about ${perMachine.toFixed(1)} jobs/min (this machine's 2-worker rate), ${(perMachine * 2).toFixed(1)} jobs/min for both, as long as Redis is not the bottleneck (a job is a handful of commands and its PNGs).`,
+  );
 }

@@ -47,16 +47,26 @@ describe('npm run graph -- run', () => {
   it('fails naming the node for a bad file and for a node error', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cli-'));
     const bad = join(dir, 'bad.json');
-    writeFileSync(bad, JSON.stringify({ format: 'unclip-studio/graph', version: 1, nodes: [{ id: 'x', type: 'embedding/slerp' }] }));
+    writeFileSync(
+      bad,
+      JSON.stringify({ format: 'unclip-studio/graph', version: 1, nodes: [{ id: 'x', type: 'embedding/slerp' }] }),
+    );
     let r = await cli('run', bad);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/node "x" inputs\.a: required input/);
     const failing = join(dir, 'fail.json');
-    writeFileSync(failing, JSON.stringify({ format: 'unclip-studio/graph', version: 1, nodes: [
-      { id: 'a', type: 'embedding/random', params: { dim: 8 } },
-      { id: 'b', type: 'embedding/random', params: { dim: 9 } },
-      { id: 'mix', type: 'embedding/slerp', inputs: { a: 'a.out', b: 'b.out' } },
-    ] }));
+    writeFileSync(
+      failing,
+      JSON.stringify({
+        format: 'unclip-studio/graph',
+        version: 1,
+        nodes: [
+          { id: 'a', type: 'embedding/random', params: { dim: 8 } },
+          { id: 'b', type: 'embedding/random', params: { dim: 9 } },
+          { id: 'mix', type: 'embedding/slerp', inputs: { a: 'a.out', b: 'b.out' } },
+        ],
+      }),
+    );
     r = await cli('run', failing);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/node "mix": embeddings differ in dimension/);
@@ -68,9 +78,20 @@ describe('npm run graph -- run', () => {
   it('writes image outputs as PNG files', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cli-out-'));
     const g = join(dir, 'img.json');
-    writeFileSync(g, JSON.stringify({ format: 'unclip-studio/graph', version: 1, nodes: [
-      { id: 'scene', type: 'world/render-scene', params: { caption: 'a large red circle on a white background', seed: 3, count: 2 } },
-    ] }));
+    writeFileSync(
+      g,
+      JSON.stringify({
+        format: 'unclip-studio/graph',
+        version: 1,
+        nodes: [
+          {
+            id: 'scene',
+            type: 'world/render-scene',
+            params: { caption: 'a large red circle on a white background', seed: 3, count: 2 },
+          },
+        ],
+      }),
+    );
     const r = await cli('run', g, '--out', join(dir, 'out'));
     expect(r.code).toBe(0);
     expect(readdirSync(join(dir, 'out')).sort()).toEqual(['scene-0.png', 'scene-1.png']);
@@ -79,7 +100,9 @@ describe('npm run graph -- run', () => {
 
 describe('what a graph may make the CLI read', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'cli-access-'));
-  const zeroShot = JSON.parse(readFileSync(join(root, 'graphs/zero-shot-classify.json'), 'utf8')) as { nodes: Array<{ id: string; params: Record<string, unknown> }> };
+  const zeroShot = JSON.parse(readFileSync(join(root, 'graphs/zero-shot-classify.json'), 'utf8')) as {
+    nodes: Array<{ id: string; params: Record<string, unknown> }>;
+  };
   const evil = (manifest: string) => {
     const g = structuredClone(zeroShot);
     g.nodes.find((n) => n.id === 'clip')!.params.manifest = manifest;
@@ -91,7 +114,9 @@ describe('what a graph may make the CLI read', () => {
   it('a graph file pointing at /etc/passwd is refused before anything is read, and no message quotes a file', async () => {
     const r = await cli('run', evil('/etc/passwd'));
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/node "clip": cannot read the model manifest \/etc\/passwd: \/etc\/passwd is outside the folders a graph may read/);
+    expect(r.stderr).toMatch(
+      /node "clip": cannot read the model manifest \/etc\/passwd: \/etc\/passwd is outside the folders a graph may read/,
+    );
     expect(r.stderr).not.toMatch(/root:/);
     // the same path typed by the user is the user's own: read, and still not quoted back
     const typed = await cli('run', 'graphs/zero-shot-classify.json', '--set', 'clip.manifest=/etc/passwd');
@@ -106,7 +131,9 @@ describe('what a graph may make the CLI read', () => {
     expect((await cli('run', file)).stderr).toMatch(/outside the folders a graph may read/);
     const allowed = await cli('run', file, '--allow-path', outside);
     expect(allowed.stderr).toMatch(/manifest\.json is invalid/);
-    expect((await cli('run', evil('https://example.invalid/manifest.json'))).stderr).toMatch(/URLs are not fetched headless; run with --allow-url/);
+    expect((await cli('run', evil('https://example.invalid/manifest.json'))).stderr).toMatch(
+      /URLs are not fetched headless; run with --allow-url/,
+    );
   });
 });
 
@@ -119,9 +146,12 @@ describe('the graph travels with its pictures', () => {
     const again = mkdtempSync(join(tmpdir(), 'png-graph-again-'));
     const second = await cli('run', join(out, png), '--out', again);
     expect(second.code, second.stderr).toBe(0);
-    const a = readFileSync(join(out, png)), b = readFileSync(join(again, png));
+    const a = readFileSync(join(out, png)),
+      b = readFileSync(join(again, png));
     expect(b.equals(a)).toBe(true); // the same picture, and the same graph in it
-    const carried = JSON.parse(extractGraph(new Uint8Array(a))!) as { nodes: Array<{ id: string; params?: Record<string, unknown> }> };
+    const carried = JSON.parse(extractGraph(new Uint8Array(a))!) as {
+      nodes: Array<{ id: string; params?: Record<string, unknown> }>;
+    };
     expect(carried.nodes.find((n) => n.id === 'candidates')!.params!.seed).toBe(5); // the --set value travels too
     const plain = join(out, 'plain.png');
     writeFileSync(plain, readFileSync(join(root, 'public/examples/red-circle.png')));
@@ -130,4 +160,3 @@ describe('the graph travels with its pictures', () => {
     expect(none.stderr).toMatch(/plain\.png is a PNG that carries no unclip-studio\/graph graph/);
   });
 });
-

@@ -10,9 +10,13 @@ import { createModelRuntime } from '../src/models/runtime-node';
 import type { ModelRuntime } from '../src/models/runtime';
 
 const dir = new URL('../graphs/', import.meta.url);
-const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 let models: ModelRuntime | undefined;
-beforeAll(async () => { models = await createModelRuntime(); });
+beforeAll(async () => {
+  models = await createModelRuntime();
+});
 
 const engine = () => new Engine(createRegistry(), nodeServices({ models }));
 
@@ -25,7 +29,9 @@ describe('example graphs', () => {
     expect(doc.meta?.title).toBeTruthy();
     expect(doc.meta?.description).toBeTruthy();
     const r = await e.run();
-    const failed = Object.entries(r.nodes).filter(([, n]) => n.status !== 'done').map(([id, n]) => `${id}: ${n.message}`);
+    const failed = Object.entries(r.nodes)
+      .filter(([, n]) => n.status !== 'done')
+      .map(([id, n]) => `${id}: ${n.message}`);
     expect(failed).toEqual([]);
     expect(r.ran).toBe(doc.nodes.length);
   });
@@ -62,7 +68,8 @@ describe('example graphs', () => {
     e.load(readFileSync(new URL('caption-similarity.json', dir), 'utf8'));
     await e.run();
     const m = (e.outputsOf('similarity')!.matrix as Scores).values;
-    for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) if (i !== j) expect(m.data[i * 4 + i]!).toBeGreaterThan(m.data[i * 4 + j]!);
+    for (let i = 0; i < 4; i++)
+      for (let j = 0; j < 4; j++) if (i !== j) expect(m.data[i * 4 + i]!).toBeGreaterThan(m.data[i * 4 + j]!);
   });
 });
 
@@ -91,14 +98,22 @@ describe('generative example graphs', () => {
     const clip = resolveClip(models!, 'mini-clip');
     const labels = COLOURS.flatMap((c) => SHAPES.map((s) => `a ${c} ${s}`));
     const labelEmb = await encodeTexts(models!, clip, labels);
-    const asked = [['red', 'square'], ['blue', 'triangle'], ['yellow', 'cross'], ['green', 'circle']] as const;
+    const asked = [
+      ['red', 'square'],
+      ['blue', 'triangle'],
+      ['yellow', 'cross'],
+      ['green', 'circle'],
+    ] as const;
     const e = engine();
     e.load(readFileSync(new URL('text-to-image.json', dir), 'utf8'));
     const read: string[] = [];
     for (const [colour, shape] of asked) {
       e.setParam('prompt', 'text', `a large ${colour} ${shape} at the center on a white background`);
       await e.run();
-      const probs = softmaxRows(cosineMatrix(await encodeImages(models!, clip, e.outputsOf('image')!.image as never), labelEmb), clip.logitScale);
+      const probs = softmaxRows(
+        cosineMatrix(await encodeImages(models!, clip, e.outputsOf('image')!.image as never), labelEmb),
+        clip.logitScale,
+      );
       read.push(labels[Array.from(probs.data).indexOf(Math.max(...probs.data))]!);
     }
     const right = asked.filter(([c, s], i) => read[i] === `a ${c} ${s}`).length;
@@ -122,16 +137,37 @@ describe('generative example graphs', () => {
 describe('zero-shot-classify from the command line', () => {
   it('classifies any picture given with --set image.src and labels.text', async () => {
     const root = new URL('..', import.meta.url).pathname;
-    const { stdout } = await promisify(execFile)('npx', ['tsx', 'src/cli/main.ts', 'run', 'graphs/zero-shot-classify.json',
-      '--set', 'image.src=public/examples/blue-square.png', '--set', 'labels.text=red circle\\nblue square\\nyellow triangle', '--json'], { cwd: root });
+    const { stdout } = await promisify(execFile)(
+      'npx',
+      [
+        'tsx',
+        'src/cli/main.ts',
+        'run',
+        'graphs/zero-shot-classify.json',
+        '--set',
+        'image.src=public/examples/blue-square.png',
+        '--set',
+        'labels.text=red circle\\nblue square\\nyellow triangle',
+        '--json',
+      ],
+      { cwd: root },
+    );
     const out = JSON.parse(stdout);
     expect(out.nodes.classify.outputs.top.value).toEqual(['blue square']);
-    expect(out.nodes.classify.outputs.probabilities.value.labels).toEqual(['red circle', 'blue square', 'yellow triangle']);
+    expect(out.nodes.classify.outputs.probabilities.value.labels).toEqual([
+      'red circle',
+      'blue square',
+      'yellow triangle',
+    ]);
   });
 
   it('names the node and param when the picture is missing or not a PNG', async () => {
     const root = new URL('..', import.meta.url).pathname;
-    const r = await promisify(execFile)('npx', ['tsx', 'src/cli/main.ts', 'run', 'graphs/zero-shot-classify.json', '--set', 'image.src=package.json'], { cwd: root }).catch((e) => e);
+    const r = await promisify(execFile)(
+      'npx',
+      ['tsx', 'src/cli/main.ts', 'run', 'graphs/zero-shot-classify.json', '--set', 'image.src=package.json'],
+      { cwd: root },
+    ).catch((e) => e);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/node "image": package\.json is not a PNG file/);
   });

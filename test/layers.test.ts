@@ -32,13 +32,14 @@ const ALLOWED: Record<string, (to: string, from: string) => boolean> = {
   'src/guide': (to) => to === 'src/tensor',
   'src/engine': (to) => ['src/graph', 'src/models', 'src/tensor'].includes(to) || to.startsWith('nodes/'),
   'src/ui': (to) => ['src/engine', 'src/graph'].includes(to),
-  nodes: (to, from) => ['src/engine', 'src/graph', 'src/models', 'src/tensor', 'src/world', 'src/guide', 'nodes/kit', from].includes(to)
-    || (from === 'nodes/guide' && to === 'nodes/diffusion') // the decoder's noise is what clip-latent searches
-    || from === 'nodes/index',
+  nodes: (to, from) =>
+    ['src/engine', 'src/graph', 'src/models', 'src/tensor', 'src/world', 'src/guide', 'nodes/kit', from].includes(to) ||
+    (from === 'nodes/guide' && to === 'nodes/diffusion') || // the decoder's noise is what clip-latent searches
+    from === 'nodes/index',
 };
 
 describe('import directions', () => {
-  it('every import points down the layers, and no node family is another family\'s toolkit', () => {
+  it("every import points down the layers, and no node family is another family's toolkit", () => {
     const wrong: string[] = [];
     for (const file of [...files(join(root, 'src')), ...files(join(root, 'nodes'))]) {
       const from = area(file);

@@ -20,13 +20,47 @@ describe('model cards', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cards-'));
     const path = join(dir, 'manifest.json');
     const measured = { decoder: 'd1', prior: 'p1' };
-    writeFileSync(path, JSON.stringify({ format: 'unclip-studio/models', version: 1, models: [
-      { id: 'mini-unclip-prior', sha256: 'p1', card: { steps: 1, evaluation: { measuredWeights: measured, x: 1 } } },
-      { id: 'mini-unclip-decoder', sha256: 'd1', card: { steps: 1, evaluation: { measuredWeights: measured, x: 1 }, composition: { measuredWeights: measured } } },
-      { id: 'mini-clip-text', sha256: 'c1', card: { evaluation: { shape: 0.99 } } },
-    ] }));
-    const update = (entry: object) => run(PYTHON, ['-c', `import sys, json; sys.path.insert(0, "training"); from manifest_util import update_manifest; update_manifest([json.loads(sys.argv[1])], sys.argv[2])`, JSON.stringify(entry), path], { cwd: root });
-    const cards = () => Object.fromEntries((JSON.parse(readFileSync(path, 'utf8')) as { models: Array<{ id: string; card: Record<string, unknown> }> }).models.map((m) => [m.id, m.card]));
+    writeFileSync(
+      path,
+      JSON.stringify({
+        format: 'unclip-studio/models',
+        version: 1,
+        models: [
+          {
+            id: 'mini-unclip-prior',
+            sha256: 'p1',
+            card: { steps: 1, evaluation: { measuredWeights: measured, x: 1 } },
+          },
+          {
+            id: 'mini-unclip-decoder',
+            sha256: 'd1',
+            card: {
+              steps: 1,
+              evaluation: { measuredWeights: measured, x: 1 },
+              composition: { measuredWeights: measured },
+            },
+          },
+          { id: 'mini-clip-text', sha256: 'c1', card: { evaluation: { shape: 0.99 } } },
+        ],
+      }),
+    );
+    const update = (entry: object) =>
+      run(
+        PYTHON,
+        [
+          '-c',
+          `import sys, json; sys.path.insert(0, "training"); from manifest_util import update_manifest; update_manifest([json.loads(sys.argv[1])], sys.argv[2])`,
+          JSON.stringify(entry),
+          path,
+        ],
+        { cwd: root },
+      );
+    const cards = () =>
+      Object.fromEntries(
+        (
+          JSON.parse(readFileSync(path, 'utf8')) as { models: Array<{ id: string; card: Record<string, unknown> }> }
+        ).models.map((m) => [m.id, m.card]),
+      );
     await update({ id: 'mini-unclip-decoder', sha256: 'd1', card: { steps: 2 } }); // same weights re-exported
     expect(cards()['mini-unclip-decoder']).toMatchObject({ steps: 2, evaluation: { x: 1 }, composition: {} });
     await update({ id: 'mini-unclip-decoder', sha256: 'd2', card: { steps: 3 } }); // new weights
@@ -42,7 +76,24 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
     const data = join(dir, 'tiny.bin');
     await run('npx', ['tsx', 'src/world/dataset-cli.ts', '--count', '64', '--seed', '5', '--out', data], { cwd: root });
     const out = join(dir, 'run');
-    const train = (steps: number) => run(PYTHON, ['training/train_clip.py', '--data', data, '--out', out, '--steps', String(steps), '--batch', '16', '--ckpt-every', '2'], { cwd: root });
+    const train = (steps: number) =>
+      run(
+        PYTHON,
+        [
+          'training/train_clip.py',
+          '--data',
+          data,
+          '--out',
+          out,
+          '--steps',
+          String(steps),
+          '--batch',
+          '16',
+          '--ckpt-every',
+          '2',
+        ],
+        { cwd: root },
+      );
     const first = await train(2);
     expect(first.stdout).toMatch(/done: 2 steps/);
     const second = await train(3);
@@ -61,8 +112,29 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
     const data = join(dir, 'tiny.bin');
     await run('npx', ['tsx', 'src/world/dataset-cli.ts', '--count', '64', '--seed', '6', '--out', data], { cwd: root });
     const out = join(dir, 'decoder');
-    const train = (steps: number) => run(PYTHON, ['training/train_decoder.py', '--data', data, '--out', out, '--steps', String(steps), '--batch', '4',
-      '--ckpt-every', '2', '--from-scratch', '--decay-steps', '3', '--snapshot-every', '3'], { cwd: root });
+    const train = (steps: number) =>
+      run(
+        PYTHON,
+        [
+          'training/train_decoder.py',
+          '--data',
+          data,
+          '--out',
+          out,
+          '--steps',
+          String(steps),
+          '--batch',
+          '4',
+          '--ckpt-every',
+          '2',
+          '--from-scratch',
+          '--decay-steps',
+          '3',
+          '--snapshot-every',
+          '3',
+        ],
+        { cwd: root },
+      );
     const first = await train(2);
     expect(first.stdout).not.toMatch(/resumed/);
     expect(first.stdout).toMatch(/stopped at step 2/);
@@ -70,14 +142,49 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
     expect(second.stdout).toMatch(/resumed from .*ckpt\.pt at step 2/);
     expect(second.stdout).toMatch(/stopped at step 3/);
     expect(existsSync(join(out, 'snapshot-3.pt'))).toBe(true);
-    const check = await run(PYTHON, ['training/eval_decoder.py', join(out, 'snapshot-3.pt'), '--data', data, '--count', '4', '--steps', '2', '--png', join(dir, 'grid.png')], { cwd: root });
-    expect(check.stdout).toMatch(/step 3\): \d+ single-object images, guidance 3\.0, 2 steps: colour and shape [\d.]+%/);
+    const check = await run(
+      PYTHON,
+      [
+        'training/eval_decoder.py',
+        join(out, 'snapshot-3.pt'),
+        '--data',
+        data,
+        '--count',
+        '4',
+        '--steps',
+        '2',
+        '--png',
+        join(dir, 'grid.png'),
+      ],
+      { cwd: root },
+    );
+    expect(check.stdout).toMatch(
+      /step 3\): \d+ single-object images, guidance 3\.0, 2 steps: colour and shape [\d.]+%/,
+    );
     expect(readFileSync(join(dir, 'grid.png')).subarray(1, 4).toString()).toBe('PNG');
     const models = join(dir, 'models');
-    await run(PYTHON, ['training/export_unclip.py', '--only', 'decoder', '--raw', 'decoder', '--decoder', join(out, 'ckpt.pt'), '--out', models], { cwd: root });
+    await run(
+      PYTHON,
+      [
+        'training/export_unclip.py',
+        '--only',
+        'decoder',
+        '--raw',
+        'decoder',
+        '--decoder',
+        join(out, 'ckpt.pt'),
+        '--out',
+        models,
+      ],
+      { cwd: root },
+    );
     const manifest = parseManifest(JSON.parse(readFileSync(join(models, 'manifest.json'), 'utf8')));
     expect(manifest.models.map((m) => m.id)).toEqual(['mini-unclip-decoder']);
-    expect(manifest.models[0]!.card).toMatchObject({ steps: 3, weights: 'raw', lastRunSettings: { object_weight: 5, snr_cap: 0, decay_steps: 3 } });
+    expect(manifest.models[0]!.card).toMatchObject({
+      steps: 3,
+      weights: 'raw',
+      lastRunSettings: { object_weight: 5, snr_cap: 0, decay_steps: 3 },
+    });
   }, 240_000);
 
   it('grows a caption encoder on a trained decoder, trains it through the GPU script on the CPU, and the exported decoder runs in the product with the caption ids', async () => {
@@ -86,9 +193,31 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
     await run('npx', ['tsx', 'src/world/dataset-cli.ts', '--count', '64', '--seed', '8', '--out', data], { cwd: root });
     // a plain decoder, 2 steps: the "committed" checkpoint the grown one starts from
     const plain = join(dir, 'plain');
-    await run(PYTHON, ['training/train_decoder.py', '--data', data, '--out', plain, '--steps', '2', '--batch', '4', '--from-scratch', '--device', 'cpu'], { cwd: root });
-    const refused = await run(PYTHON, ['training/train_decoder.py', '--data', data, '--out', join(dir, 'x'), '--steps', '1', '--device', 'cuda'], { cwd: root }).catch((e: { stderr: string }) => e);
-    if (!('stdout' in refused) || !/training on cuda/.test(refused.stdout)) expect((refused as { stderr: string }).stderr).toMatch(/--device cuda: no CUDA device/);
+    await run(
+      PYTHON,
+      [
+        'training/train_decoder.py',
+        '--data',
+        data,
+        '--out',
+        plain,
+        '--steps',
+        '2',
+        '--batch',
+        '4',
+        '--from-scratch',
+        '--device',
+        'cpu',
+      ],
+      { cwd: root },
+    );
+    const refused = await run(
+      PYTHON,
+      ['training/train_decoder.py', '--data', data, '--out', join(dir, 'x'), '--steps', '1', '--device', 'cuda'],
+      { cwd: root },
+    ).catch((e: { stderr: string }) => e);
+    if (!('stdout' in refused) || !/training on cuda/.test(refused.stdout))
+      expect((refused as { stderr: string }).stderr).toMatch(/--device cuda: no CUDA device/);
     // the GPU script, forced onto the CPU: unpacks the compressed dataset, trains, keeps float16 weights
     const training = join(dir, 'training');
     await run('cp', ['-r', join(root, 'training'), training]);
@@ -97,24 +226,57 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
     await run('cp', [join(root, 'public', 'models', 'shapesworld-vocab.json'), join(dir, 'public', 'models')]);
     await run('zstd', ['-q', data, '-o', join(training, 'carry', 'train.bin.zst')]);
     const out = join(dir, 'out');
-    const gpu = await run(join(training, 'gpu_train.sh'), ['decoder', '5', out, '--steps', '4', '--batch', '4', '--caption-layers', '1', '--p-two', '0.5',
-      '--init-from', join(plain, 'ckpt.pt'), '--threads', '1', '--ckpt-every', '2'], { cwd: dir, env: { ...process.env, PYTHON, DEVICE: 'cpu', RUN_DIR: join(dir, 'run') } });
+    const gpu = await run(
+      join(training, 'gpu_train.sh'),
+      [
+        'decoder',
+        '5',
+        out,
+        '--steps',
+        '4',
+        '--batch',
+        '4',
+        '--caption-layers',
+        '1',
+        '--p-two',
+        '0.5',
+        '--init-from',
+        join(plain, 'ckpt.pt'),
+        '--threads',
+        '1',
+        '--ckpt-every',
+        '2',
+      ],
+      { cwd: dir, env: { ...process.env, PYTHON, DEVICE: 'cpu', RUN_DIR: join(dir, 'run') } },
+    );
     expect(gpu.stdout).toMatch(/lacks \d+ tensors \(caption, caption_proj, caption_time\)/);
     expect(gpu.stdout).toMatch(/resumed from .*plain\/ckpt\.pt at step 2/);
     expect(gpu.stdout).toMatch(/stopped at step 4/);
     expect(gpu.stdout).toMatch(/kept step 4 .*\(float16\)/);
     expect(readFileSync(join(out, 'decoder.log'), 'utf8')).toMatch(/training on cpu/);
     const models = join(dir, 'models');
-    await run(PYTHON, ['training/export_unclip.py', '--only', 'decoder', '--decoder', join(out, 'decoder.pt'), '--out', models], { cwd: root });
+    await run(
+      PYTHON,
+      ['training/export_unclip.py', '--only', 'decoder', '--decoder', join(out, 'decoder.pt'), '--out', models],
+      { cwd: root },
+    );
     const manifest = parseManifest(JSON.parse(readFileSync(join(models, 'manifest.json'), 'utf8')));
     const entry = manifest.models[0]!;
     expect(entry.inputs.map((i) => i.name)).toContain('text_ids');
     expect(entry.card).toMatchObject({ steps: 4, lastRunSettings: { caption_layers: 1, p_two: 0.5 } });
     expect((entry.card as { trainingRuns: unknown[] }).trainingRuns).toEqual([
-      expect.objectContaining({ steps: 2, hardware: expect.stringMatching(/CPU/) }), expect.objectContaining({ steps: 2, batch: 4 })]);
+      expect.objectContaining({ steps: 2, hardware: expect.stringMatching(/CPU/) }),
+      expect.objectContaining({ steps: 2, batch: 4 }),
+    ]);
     // the product feeds the caption's ids to a decoder that declares text_ids, for both halves of guidance
-    await run('cp', [join(root, 'public', 'models', 'mini-clip-text.onnx'), join(root, 'public', 'models', 'mini-clip-image.onnx'), models]);
-    const bundled = JSON.parse(readFileSync(join(root, 'public', 'models', 'manifest.json'), 'utf8')) as { models: Array<{ id: string }> };
+    await run('cp', [
+      join(root, 'public', 'models', 'mini-clip-text.onnx'),
+      join(root, 'public', 'models', 'mini-clip-image.onnx'),
+      models,
+    ]);
+    const bundled = JSON.parse(readFileSync(join(root, 'public', 'models', 'manifest.json'), 'utf8')) as {
+      models: Array<{ id: string }>;
+    };
     const own = JSON.parse(readFileSync(join(models, 'manifest.json'), 'utf8')) as { models: unknown[] };
     own.models.push(...bundled.models.filter((m) => m.id.startsWith('mini-clip-')));
     writeFileSync(join(models, 'manifest.json'), JSON.stringify(own));
@@ -124,9 +286,23 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
     const decoder = resolveDiffusion(runtime, 'mini-unclip-decoder');
     const session = await runtime.session(decoder.id);
     const fed: string[][] = [];
-    const spy = { ...session, entry: session.entry, run: (feeds: Record<string, unknown>) => { fed.push(Object.keys(feeds)); return session.run(feeds as never); } };
-    const text = await textConditioning(runtime, clip, ['a red circle left of a blue square']), empty = await textConditioning(runtime, clip, ['']);
-    const x = await sampleDecoder(spy as typeof session, decoder.spec, float32([1, 128]), text, empty, { steps: 2, eta: 0, guidance: 3, xT: gaussianArray(1, 3072), noise: () => new Float32Array(3072) });
+    const spy = {
+      ...session,
+      entry: session.entry,
+      run: (feeds: Record<string, unknown>) => {
+        fed.push(Object.keys(feeds));
+        return session.run(feeds as never);
+      },
+    };
+    const text = await textConditioning(runtime, clip, ['a red circle left of a blue square']),
+      empty = await textConditioning(runtime, clip, ['']);
+    const x = await sampleDecoder(spy as typeof session, decoder.spec, float32([1, 128]), text, empty, {
+      steps: 2,
+      eta: 0,
+      guidance: 3,
+      xT: gaussianArray(1, 3072),
+      noise: () => new Float32Array(3072),
+    });
     expect(x).toHaveLength(3072);
     expect(x.every(Number.isFinite)).toBe(true);
     expect(fed[0]).toContain('text_ids');

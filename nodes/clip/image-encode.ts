@@ -4,8 +4,10 @@ import { clipOf, withNode } from '../kit/models';
 import { runtimeFor } from '../kit/runtime';
 
 export default defineNode({
-  type: 'clip/image-encode', version: 1,
-  title: 'CLIP image encode', description: "Images -> L2-normalized CLIP image embeddings [N, D] (resized to the model's input size)",
+  type: 'clip/image-encode',
+  version: 1,
+  title: 'CLIP image encode',
+  description: "Images -> L2-normalized CLIP image embeddings [N, D] (resized to the model's input size)",
   inputs: { model: 'Model', image: 'Image' },
   outputs: { embedding: 'ImageEmbedding' },
   params: {},

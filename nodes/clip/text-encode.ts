@@ -6,8 +6,10 @@ import { clipOf, withNode } from '../kit/models';
 import { runtimeFor } from '../kit/runtime';
 
 export default defineNode({
-  type: 'clip/text-encode', version: 1,
-  title: 'CLIP text encode', description: 'Texts (or their tokens) -> L2-normalized CLIP text embeddings [N, D]',
+  type: 'clip/text-encode',
+  version: 1,
+  title: 'CLIP text encode',
+  description: 'Texts (or their tokens) -> L2-normalized CLIP text embeddings [N, D]',
   inputs: {
     model: 'Model',
     text: { type: 'Text', optional: true },

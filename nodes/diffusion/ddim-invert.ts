@@ -9,9 +9,11 @@ import { decoderConditioning } from './conditioning';
 import { diffusionOf, sessionFor, stepReporter } from './shared';
 
 export default defineNode({
-  type: 'diffusion/ddim-invert', version: 1,
+  type: 'diffusion/ddim-invert',
+  version: 1,
   title: 'DDIM invert',
-  description: "unCLIP's bipartite latent: runs the deterministic DDIM map backwards under the decoder conditioned on the image's embedding, image -> x_T (64x64 images are box-downsampled to 32)",
+  description:
+    "unCLIP's bipartite latent: runs the deterministic DDIM map backwards under the decoder conditioned on the image's embedding, image -> x_T (64x64 images are box-downsampled to 32)",
   inputs: {
     decoder: 'Model',
     clip: 'Model',
@@ -26,14 +28,20 @@ export default defineNode({
     let img = image;
     const h = img.shape[1]!;
     if (h === 64) img = boxDownsample(img, 2);
-    else if (h !== 32) throw new NodeError(ctx.nodeId, `takes 32x32 or 64x64 images, got ${h}x${img.shape[2]}`, 'inputs.image');
+    else if (h !== 32)
+      throw new NodeError(ctx.nodeId, `takes 32x32 or 64x64 images, got ${h}x${img.shape[2]}`, 'inputs.image');
     const n = img.shape[0]!;
     const cond = await decoderConditioning(ctx, ref, clip, embedding, text, n);
     const session = await withNode(ctx, 'inputs.decoder', () => sessionFor(ctx, ref));
     const x0 = imageToChw(img).data;
-    const xT = await withNode(ctx, undefined, () => invertDecoder(session, ref.spec, x0, cond.embeds, cond.text, cond.empty, {
-      steps, guidance: 1, onStep: stepReporter(ctx, null, 1), signal: ctx.signal,
-    }));
+    const xT = await withNode(ctx, undefined, () =>
+      invertDecoder(session, ref.spec, x0, cond.embeds, cond.text, cond.empty, {
+        steps,
+        guidance: 1,
+        onStep: stepReporter(ctx, null, 1),
+        signal: ctx.signal,
+      }),
+    );
     return { latent: float32([n, 3, 32, 32], xT) };
   },
 });

@@ -9,9 +9,11 @@ import { diffusionOf, initialNoise, sessionFor, stepNoise, stepReporter } from '
 const SIZE = 3 * 32 * 32;
 
 export default defineNode({
-  type: 'diffusion/decode', version: 1,
+  type: 'diffusion/decode',
+  version: 1,
   title: 'Decode (unCLIP decoder)',
-  description: 'CLIP image embedding (+ optional caption) -> 32x32 image by DDIM (eta) with classifier-free guidance. No embedding: the GLIDE-style caption-only path. Embedding rows x samples = the batch',
+  description:
+    'CLIP image embedding (+ optional caption) -> 32x32 image by DDIM (eta) with classifier-free guidance. No embedding: the GLIDE-style caption-only path. Embedding rows x samples = the batch',
   inputs: {
     decoder: 'Model',
     clip: { type: 'Model', optional: true, description: 'the CLIP model (encodes the caption)' },
@@ -33,16 +35,31 @@ export default defineNode({
     const ref = diffusionOf(ctx, decoder, 'decoder', 'decoder');
     const rows = Math.max(embedding?.shape[0] ?? 1, text?.length ?? 1, noise?.shape[0] ?? 1);
     const n = rows * p.samples;
-    const cond = await decoderConditioning(ctx, ref, clip, embedding ? repeatRows(embedding, p.samples) : undefined, text ? text.flatMap((t) => Array(p.samples).fill(t) as string[]) : undefined, n);
+    const cond = await decoderConditioning(
+      ctx,
+      ref,
+      clip,
+      embedding ? repeatRows(embedding, p.samples) : undefined,
+      text ? text.flatMap((t) => Array(p.samples).fill(t) as string[]) : undefined,
+      n,
+    );
     const session = await withNode(ctx, 'inputs.decoder', () => sessionFor(ctx, ref));
     const s = seedIn ?? p.seed;
     const frames: Float32Array[] | undefined = p.trajectory ? [] : undefined;
-    const x = await withNode(ctx, undefined, () => sampleDecoder(session, ref.spec, cond.embeds, cond.text, cond.empty, {
-      steps: p.steps, eta: p.eta, guidance: p.guidance, xT: initialNoise(ctx, n, SIZE, s, noise && repeatRows(noise, noise.shape[0] === 1 ? 1 : p.samples)),
-      noise: stepNoise(n, SIZE, s), onStep: stepReporter(ctx, { h: 32, w: 32 }, 5, frames), signal: ctx.signal,
-    }));
-    const trajectory = frames?.length ? chwToImage(concatFloat32(frames), frames.length, 32, 32) : float32([0, 32, 32, 3]);
+    const x = await withNode(ctx, undefined, () =>
+      sampleDecoder(session, ref.spec, cond.embeds, cond.text, cond.empty, {
+        steps: p.steps,
+        eta: p.eta,
+        guidance: p.guidance,
+        xT: initialNoise(ctx, n, SIZE, s, noise && repeatRows(noise, noise.shape[0] === 1 ? 1 : p.samples)),
+        noise: stepNoise(n, SIZE, s),
+        onStep: stepReporter(ctx, { h: 32, w: 32 }, 5, frames),
+        signal: ctx.signal,
+      }),
+    );
+    const trajectory = frames?.length
+      ? chwToImage(concatFloat32(frames), frames.length, 32, 32)
+      : float32([0, 32, 32, 3]);
     return { image: chwToImage(x, n, 32, 32), trajectory };
   },
 });
-

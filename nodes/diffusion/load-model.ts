@@ -4,9 +4,11 @@ import { resolveDiffusion } from '../../src/models/unclip';
 import { modelsOf, withNode } from '../kit/models';
 
 export default defineNode({
-  type: 'diffusion/load-model', version: 1,
+  type: 'diffusion/load-model',
+  version: 1,
   title: 'Load diffusion model',
-  description: 'A prior, decoder or upsampler from the model manifest (bundled: mini-unclip-prior, mini-unclip-decoder, mini-unclip-upsampler); checks its sha256',
+  description:
+    'A prior, decoder or upsampler from the model manifest (bundled: mini-unclip-prior, mini-unclip-decoder, mini-unclip-upsampler); checks its sha256',
   inputs: {},
   outputs: { model: 'Model' },
   params: { model: string({ default: 'mini-unclip-decoder', label: 'Model id', maxLength: 200 }) },

@@ -4,8 +4,10 @@ import { gaussianArray } from '../../src/tensor/prng';
 import { float32 } from '../../src/tensor/tensor';
 
 export default defineNode({
-  type: 'diffusion/noise', version: 1,
-  title: 'Noise', description: 'A seeded Gaussian latent x_T [N, C, H, W]; the same seed gives the same bits everywhere',
+  type: 'diffusion/noise',
+  version: 1,
+  title: 'Noise',
+  description: 'A seeded Gaussian latent x_T [N, C, H, W]; the same seed gives the same bits everywhere',
   inputs: { seed: { type: 'Number', optional: true, description: 'overrides the seed param' } },
   outputs: { latent: 'Latent' },
   params: {
@@ -17,6 +19,14 @@ export default defineNode({
   },
   run: ({ seed: seedIn }, p) => {
     const shape = [p.batch, p.channels, p.height, p.width];
-    return { latent: float32(shape, gaussianArray(seedIn ?? p.seed, shape.reduce((a, b) => a * b, 1))) };
+    return {
+      latent: float32(
+        shape,
+        gaussianArray(
+          seedIn ?? p.seed,
+          shape.reduce((a, b) => a * b, 1),
+        ),
+      ),
+    };
   },
 });

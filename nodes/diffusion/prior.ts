@@ -6,10 +6,17 @@ import { runtimeFor } from '../kit/runtime';
 import { diffusionOf, initialNoise, sessionFor, stepNoise, stepReporter } from './shared';
 
 export default defineNode({
-  type: 'diffusion/prior', version: 1,
+  type: 'diffusion/prior',
+  version: 1,
   title: 'Diffusion prior',
-  description: 'unCLIP prior: caption -> CLIP image embedding by DDIM with classifier-free guidance; draws n candidates and keeps the one with the highest dot product with the text embedding',
-  inputs: { prior: 'Model', clip: 'Model', text: 'Text', seed: { type: 'Number', optional: true, description: 'overrides the seed param' } },
+  description:
+    'unCLIP prior: caption -> CLIP image embedding by DDIM with classifier-free guidance; draws n candidates and keeps the one with the highest dot product with the text embedding',
+  inputs: {
+    prior: 'Model',
+    clip: 'Model',
+    text: 'Text',
+    seed: { type: 'Number', optional: true, description: 'overrides the seed param' },
+  },
   outputs: { embedding: 'ImageEmbedding', textEmbedding: 'TextEmbedding' },
   params: {
     steps: integer({ min: 1, max: 1000, default: 25, label: 'Steps' }),
@@ -24,13 +31,22 @@ export default defineNode({
     const runtime = await runtimeFor(ctx, clip);
     const cond = await withNode(ctx, 'inputs.text', () => textConditioning(runtime, clip, text));
     const session = await withNode(ctx, 'inputs.prior', () => sessionFor(ctx, ref));
-    const n = text.length, k = p.candidates, d = cond.embeds.shape[1]!;
+    const n = text.length,
+      k = p.candidates,
+      d = cond.embeds.shape[1]!;
     const many = repeatConditioning(cond, k);
     const s = seedIn ?? p.seed;
-    const samples = await withNode(ctx, undefined, () => samplePrior(session, ref.spec, many, {
-      steps: p.steps, eta: p.eta, guidance: p.guidance, xT: initialNoise(ctx, n * k, d, s), noise: stepNoise(n * k, d, s),
-      onStep: stepReporter(ctx, null, 1), signal: ctx.signal,
-    }));
+    const samples = await withNode(ctx, undefined, () =>
+      samplePrior(session, ref.spec, many, {
+        steps: p.steps,
+        eta: p.eta,
+        guidance: p.guidance,
+        xT: initialNoise(ctx, n * k, d, s),
+        noise: stepNoise(n * k, d, s),
+        onStep: stepReporter(ctx, null, 1),
+        signal: ctx.signal,
+      }),
+    );
     return { embedding: bestCandidates(samples, cond.embeds, k), textEmbedding: cond.embeds };
   },
 });

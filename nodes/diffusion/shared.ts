@@ -8,8 +8,18 @@ import { gaussianArray } from '../../src/tensor/prng';
 import type { Float32Tensor } from '../../src/tensor/tensor';
 import { modelsOf } from '../kit/models';
 
-export function diffusionOf(ctx: RunContext, model: ModelRef, kind: DiffusionModelRef['kind'], port: string): DiffusionModelRef {
-  if (model.kind !== kind) throw new NodeError(ctx.nodeId, `needs ${article(kind)} ${kind} model, got ${article(model.kind)} ${model.kind} model ("${model.id}")`, `inputs.${port}`);
+export function diffusionOf(
+  ctx: RunContext,
+  model: ModelRef,
+  kind: DiffusionModelRef['kind'],
+  port: string,
+): DiffusionModelRef {
+  if (model.kind !== kind)
+    throw new NodeError(
+      ctx.nodeId,
+      `needs ${article(kind)} ${kind} model, got ${article(model.kind)} ${model.kind} model ("${model.id}")`,
+      `inputs.${port}`,
+    );
   return model as DiffusionModelRef;
 }
 
@@ -23,13 +33,26 @@ export function sampleSeed(seed: number, i: number): number {
 }
 
 /** x_T for n samples of `size` values each: from the given latent (broadcast if it has one row) or from the seeds. */
-export function initialNoise(ctx: RunContext, n: number, size: number, seed: number, latent?: Float32Tensor): Float32Array {
+export function initialNoise(
+  ctx: RunContext,
+  n: number,
+  size: number,
+  seed: number,
+  latent?: Float32Tensor,
+): Float32Array {
   const out = new Float32Array(n * size);
   if (latent) {
     const rows = latent.shape[0]!;
-    if (latent.data.length !== rows * size) throw new NodeError(ctx.nodeId, `x_T has shape [${latent.shape.join(', ')}], the model samples ${size} values per image`, 'inputs.noise');
-    if (rows !== 1 && rows !== n) throw new NodeError(ctx.nodeId, `x_T has ${rows} rows for ${n} samples`, 'inputs.noise');
-    for (let i = 0; i < n; i++) out.set(latent.data.subarray((rows === 1 ? 0 : i) * size, ((rows === 1 ? 0 : i) + 1) * size), i * size);
+    if (latent.data.length !== rows * size)
+      throw new NodeError(
+        ctx.nodeId,
+        `x_T has shape [${latent.shape.join(', ')}], the model samples ${size} values per image`,
+        'inputs.noise',
+      );
+    if (rows !== 1 && rows !== n)
+      throw new NodeError(ctx.nodeId, `x_T has ${rows} rows for ${n} samples`, 'inputs.noise');
+    for (let i = 0; i < n; i++)
+      out.set(latent.data.subarray((rows === 1 ? 0 : i) * size, ((rows === 1 ? 0 : i) + 1) * size), i * size);
     return out;
   }
   for (let i = 0; i < n; i++) out.set(gaussianArray(sampleSeed(seed, i), size), i * size);
@@ -46,10 +69,18 @@ export function stepNoise(n: number, size: number, seed: number): (step: number)
 }
 
 /** Reports progress per step with a preview of the predicted x0 (first sample) every `every` steps. */
-export function stepReporter(ctx: RunContext, shape: { h: number; w: number } | null, every: number, frames?: Float32Array[]) {
+export function stepReporter(
+  ctx: RunContext,
+  shape: { h: number; w: number } | null,
+  every: number,
+  frames?: Float32Array[],
+) {
   return (info: DdimStepInfo) => {
     if (frames) frames.push(Float32Array.from(info.x0.subarray(0, 3 * (shape?.h ?? 0) * (shape?.w ?? 0))));
-    const preview = shape && (info.step % every === 0 || info.step === info.steps) ? chwToImage(info.x0.subarray(0, 3 * shape.h * shape.w), 1, shape.h, shape.w) : undefined;
+    const preview =
+      shape && (info.step % every === 0 || info.step === info.steps)
+        ? chwToImage(info.x0.subarray(0, 3 * shape.h * shape.w), 1, shape.h, shape.w)
+        : undefined;
     ctx.progress(info.step / info.steps, { step: info.step, steps: info.steps, preview });
   };
 }

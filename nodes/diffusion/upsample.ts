@@ -8,10 +8,16 @@ import { diffusionOf, initialNoise, sessionFor, stepNoise, stepReporter } from '
 const SIZE = 3 * 64 * 64;
 
 export default defineNode({
-  type: 'diffusion/upsample', version: 1,
+  type: 'diffusion/upsample',
+  version: 1,
   title: 'Upsample 32 -> 64',
-  description: 'The diffusion upsampler (trained on blurred low-res inputs, no text): 32x32 -> 64x64 by a few DDIM steps',
-  inputs: { upsampler: 'Model', image: 'Image', seed: { type: 'Number', optional: true, description: 'overrides the seed param' } },
+  description:
+    'The diffusion upsampler (trained on blurred low-res inputs, no text): 32x32 -> 64x64 by a few DDIM steps',
+  inputs: {
+    upsampler: 'Model',
+    image: 'Image',
+    seed: { type: 'Number', optional: true, description: 'overrides the seed param' },
+  },
   outputs: { image: 'Image' },
   params: {
     steps: integer({ min: 1, max: 1000, default: 7, label: 'Steps' }),
@@ -20,14 +26,21 @@ export default defineNode({
   },
   run: async ({ upsampler, image, seed: seedIn }, p, ctx) => {
     const ref = diffusionOf(ctx, upsampler, 'upsampler', 'upsampler');
-    if (image.shape[1] !== 32 || image.shape[2] !== 32) throw new NodeError(ctx.nodeId, `takes 32x32 images, got ${image.shape[1]}x${image.shape[2]}`, 'inputs.image');
+    if (image.shape[1] !== 32 || image.shape[2] !== 32)
+      throw new NodeError(ctx.nodeId, `takes 32x32 images, got ${image.shape[1]}x${image.shape[2]}`, 'inputs.image');
     const n = image.shape[0]!;
     const session = await withNode(ctx, 'inputs.upsampler', () => sessionFor(ctx, ref));
     const s = seedIn ?? p.seed;
-    const x = await withNode(ctx, undefined, () => sampleUpsampler(session, ref.spec, imageToChw(image), {
-      steps: p.steps, eta: p.eta, xT: initialNoise(ctx, n, SIZE, s), noise: stepNoise(n, SIZE, s),
-      onStep: stepReporter(ctx, { h: 64, w: 64 }, 2), signal: ctx.signal,
-    }));
+    const x = await withNode(ctx, undefined, () =>
+      sampleUpsampler(session, ref.spec, imageToChw(image), {
+        steps: p.steps,
+        eta: p.eta,
+        xT: initialNoise(ctx, n, SIZE, s),
+        noise: stepNoise(n, SIZE, s),
+        onStep: stepReporter(ctx, { h: 64, w: 64 }, 2),
+        signal: ctx.signal,
+      }),
+    );
     return { image: chwToImage(x, n, 64, 64) };
   },
 });

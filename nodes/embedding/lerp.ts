@@ -4,8 +4,10 @@ import { lerp } from '../../src/tensor/vector';
 import { pairRows } from './shared';
 
 export default defineNode({
-  type: 'embedding/lerp', version: 1,
-  title: 'Lerp', description: 'Linear interpolation (1 - t) a + t b',
+  type: 'embedding/lerp',
+  version: 1,
+  title: 'Lerp',
+  description: 'Linear interpolation (1 - t) a + t b',
   inputs: { a: 'Embedding', b: 'Embedding' },
   outputs: { out: 'Embedding' },
   params: { t: number({ min: 0, max: 1, step: 0.01, default: 0.5, label: 't' }) },

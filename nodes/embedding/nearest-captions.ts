@@ -24,7 +24,8 @@ function bankEmbeddings(runtime: ModelRuntime, clip: ClipModelRef, captions: str
 }
 
 export default defineNode({
-  type: 'embedding/nearest-captions', version: 1,
+  type: 'embedding/nearest-captions',
+  version: 1,
   title: 'Nearest captions',
   description: 'The captions whose CLIP text embeddings are closest to an embedding: reads what an embedding "means"',
   inputs: { model: 'Model', embedding: 'Embedding' },
@@ -36,15 +37,41 @@ export default defineNode({
   },
   run: async ({ model, embedding }, { bank, custom, k }, ctx) => {
     const clip = clipOf(ctx, model);
-    const captions = bank === 'shapesworld' ? captionBank() : custom.split('\n').map((l) => l.trim()).filter(Boolean);
+    const captions =
+      bank === 'shapesworld'
+        ? captionBank()
+        : custom
+            .split('\n')
+            .map((l) => l.trim())
+            .filter(Boolean);
     if (captions.length === 0) throw new NodeError(ctx.nodeId, 'the custom caption bank is empty', 'params.custom');
-    if (embedding.shape[1] !== clip.embedDim) throw new NodeError(ctx.nodeId, `the embedding has ${embedding.shape[1]} dims, the model ${clip.embedDim}`, 'inputs.embedding');
+    if (embedding.shape[1] !== clip.embedDim)
+      throw new NodeError(
+        ctx.nodeId,
+        `the embedding has ${embedding.shape[1]} dims, the model ${clip.embedDim}`,
+        'inputs.embedding',
+      );
     const runtime = await runtimeFor(ctx, clip);
-    const bankEmb = await withNode(ctx, bank === 'custom' ? 'params.custom' : undefined, () => bankEmbeddings(runtime, clip, captions));
-    const sims = cosineMatrix(embedding.shape[0] === 1 ? embedding : float32([1, embedding.shape[1]!], embedding.data.subarray(0, embedding.shape[1]!)), bankEmb);
-    const order = Array.from({ length: captions.length }, (_, i) => i).sort((a, b) => sims.data[b]! - sims.data[a]!).slice(0, k);
+    const bankEmb = await withNode(ctx, bank === 'custom' ? 'params.custom' : undefined, () =>
+      bankEmbeddings(runtime, clip, captions),
+    );
+    const sims = cosineMatrix(
+      embedding.shape[0] === 1
+        ? embedding
+        : float32([1, embedding.shape[1]!], embedding.data.subarray(0, embedding.shape[1]!)),
+      bankEmb,
+    );
+    const order = Array.from({ length: captions.length }, (_, i) => i)
+      .sort((a, b) => sims.data[b]! - sims.data[a]!)
+      .slice(0, k);
     return {
-      captions: { values: float32([order.length], order.map((i) => sims.data[i]!)), labels: order.map((i) => captions[i]!) },
+      captions: {
+        values: float32(
+          [order.length],
+          order.map((i) => sims.data[i]!),
+        ),
+        labels: order.map((i) => captions[i]!),
+      },
       best: [captions[order[0]!]!],
     };
   },

@@ -4,14 +4,21 @@ import { pcaUnproject } from '../../src/tensor/pca';
 import { dequantize } from '../../src/tensor/quantize';
 
 export default defineNode({
-  type: 'embedding/pca-dequantize', version: 1,
-  title: 'PCA dequantize', description: 'Codes back to embeddings: bucket centres, then out of PCA space',
+  type: 'embedding/pca-dequantize',
+  version: 1,
+  title: 'PCA dequantize',
+  description: 'Codes back to embeddings: bucket centres, then out of PCA space',
   inputs: { codes: 'Codes', basis: 'PcaBasis' },
   outputs: { out: 'Embedding' },
   params: {},
   run: ({ codes, basis }, _, ctx) => {
     const k = codes.codes.shape[1]!;
-    if (k > basis.components.shape[0]!) throw new NodeError(ctx.nodeId, `codes have ${k} dims, the basis ${basis.components.shape[0]} components`, 'inputs.basis');
+    if (k > basis.components.shape[0]!)
+      throw new NodeError(
+        ctx.nodeId,
+        `codes have ${k} dims, the basis ${basis.components.shape[0]} components`,
+        'inputs.basis',
+      );
     return { out: pcaUnproject(dequantize(codes.codes, codes), basis) };
   },
 });

@@ -5,9 +5,11 @@ import { quantize } from '../../src/tensor/quantize';
 import { resolveK } from './pca-shared';
 
 export default defineNode({
-  type: 'embedding/pca-quantize', version: 1,
+  type: 'embedding/pca-quantize',
+  version: 1,
   title: 'PCA quantize',
-  description: "The unCLIP AR prior's input: project onto the first k components, quantize each into B buckets over the fitted range",
+  description:
+    "The unCLIP AR prior's input: project onto the first k components, quantize each into B buckets over the fitted range",
   inputs: { in: 'Embedding', basis: 'PcaBasis' },
   outputs: { codes: 'Codes' },
   params: {

@@ -7,7 +7,8 @@ import type { Float32Tensor } from '../../src/tensor/tensor';
 export function resolveK(ctx: RunContext, basis: PcaBasis, x: Float32Tensor | null, k: number): number {
   const available = basis.components.shape[0]!;
   const dim = basis.mean.shape[0]!;
-  if (x && x.shape[1] !== dim) throw new NodeError(ctx.nodeId, `the basis is ${dim}-dimensional, the embeddings are ${x.shape[1]}`, 'inputs.in');
+  if (x && x.shape[1] !== dim)
+    throw new NodeError(ctx.nodeId, `the basis is ${dim}-dimensional, the embeddings are ${x.shape[1]}`, 'inputs.in');
   const kk = k || available;
   if (kk > available) throw new NodeError(ctx.nodeId, `k = ${k} but the basis has ${available} components`, 'params.k');
   return kk;

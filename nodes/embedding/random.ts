@@ -5,8 +5,10 @@ import { float32 } from '../../src/tensor/tensor';
 import { normalize } from '../../src/tensor/vector';
 
 export default defineNode({
-  type: 'embedding/random', version: 1,
-  title: 'Random embeddings', description: 'Seeded unit vectors [N, D], uniform on the sphere: test inputs for the embedding ops',
+  type: 'embedding/random',
+  version: 1,
+  title: 'Random embeddings',
+  description: 'Seeded unit vectors [N, D], uniform on the sphere: test inputs for the embedding ops',
   inputs: {},
   outputs: { out: 'Embedding' },
   params: {

@@ -3,10 +3,20 @@ import { NodeError } from '../../src/graph/errors';
 import { float32, type Float32Tensor } from '../../src/tensor/tensor';
 
 /** Broadcasts a single row against a batch so [1, D] pairs with [N, D]; names the port on a mismatch. */
-export function pairRows(ctx: RunContext, a: Float32Tensor, b: Float32Tensor, names: [string, string]): [Float32Tensor, Float32Tensor] {
+export function pairRows(
+  ctx: RunContext,
+  a: Float32Tensor,
+  b: Float32Tensor,
+  names: [string, string],
+): [Float32Tensor, Float32Tensor] {
   const [na, da] = a.shape as [number, number];
   const [nb, db] = b.shape as [number, number];
-  if (da !== db) throw new NodeError(ctx.nodeId, `embeddings differ in dimension: "${names[0]}" is ${da}, "${names[1]}" is ${db}`, `inputs.${names[1]}`);
+  if (da !== db)
+    throw new NodeError(
+      ctx.nodeId,
+      `embeddings differ in dimension: "${names[0]}" is ${da}, "${names[1]}" is ${db}`,
+      `inputs.${names[1]}`,
+    );
   if (na === nb) return [a, b];
   const repeat = (t: Float32Tensor, n: number) => {
     const out = new Float32Array(n * da);
@@ -15,5 +25,9 @@ export function pairRows(ctx: RunContext, a: Float32Tensor, b: Float32Tensor, na
   };
   if (na === 1) return [repeat(a, nb), b];
   if (nb === 1) return [a, repeat(b, na)];
-  throw new NodeError(ctx.nodeId, `batch sizes differ: "${names[0]}" has ${na}, "${names[1]}" has ${nb}`, `inputs.${names[1]}`);
+  throw new NodeError(
+    ctx.nodeId,
+    `batch sizes differ: "${names[0]}" has ${na}, "${names[1]}" has ${nb}`,
+    `inputs.${names[1]}`,
+  );
 }

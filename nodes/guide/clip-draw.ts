@@ -1,6 +1,13 @@
 import { defineNode } from '../../src/engine/define';
 import { enumeration, integer, number, seed } from '../../src/graph/params';
-import { decodeGenome, genomeLength, rasterize, PRIMITIVE_KINDS, type Drawing, type PrimitiveKind } from '../../src/guide/raster';
+import {
+  decodeGenome,
+  genomeLength,
+  rasterize,
+  PRIMITIVE_KINDS,
+  type Drawing,
+  type PrimitiveKind,
+} from '../../src/guide/raster';
 import { clipSearch } from '../../src/guide/search';
 import { createRng } from '../../src/tensor/prng';
 import { COLOUR_RGB, BACKGROUND_RGB } from '../../src/world/spec';
@@ -15,31 +22,50 @@ const KINDS: Record<string, readonly PrimitiveKind[]> = {
 
 /** The nearest ShapesWorld colour name of an rgb in [0, 1] (for reading a drawing's primitives). */
 function nearestName(rgb: readonly number[], table: Record<string, readonly [number, number, number]>): string {
-  let best = '', dist = Infinity;
+  let best = '',
+    dist = Infinity;
   for (const [name, c] of Object.entries(table)) {
     const d = (rgb[0]! * 255 - c[0]) ** 2 + (rgb[1]! * 255 - c[1]) ** 2 + (rgb[2]! * 255 - c[2]) ** 2;
-    if (d < dist) { dist = d; best = name; }
+    if (d < dist) {
+      dist = d;
+      best = name;
+    }
   }
   return best;
 }
 
 export function describeDrawing(d: Drawing): string[] {
-  const hex = (rgb: readonly number[]) => `#${rgb.map((v) => Math.round(v * 255).toString(16).padStart(2, '0')).join('')}`;
+  const hex = (rgb: readonly number[]) =>
+    `#${rgb
+      .map((v) =>
+        Math.round(v * 255)
+          .toString(16)
+          .padStart(2, '0'),
+      )
+      .join('')}`;
   const lines = [`background ${hex(d.background)} (~${nearestName(d.background, BACKGROUND_RGB)})`];
   for (const p of d.primitives) {
     if (p.opacity <= 0) continue;
     const colour = `${hex(p.rgb)} (~${nearestName(p.rgb, COLOUR_RGB)})`;
     const alpha = p.opacity < 1 ? `, opacity ${p.opacity.toFixed(2)}` : '';
-    if (p.kind === 'stroke') lines.push(`stroke ${colour} from (${p.points[0].toFixed(1)}, ${p.points[1].toFixed(1)}) via (${p.points[2].toFixed(1)}, ${p.points[3].toFixed(1)}) to (${p.points[4].toFixed(1)}, ${p.points[5].toFixed(1)}), width ${p.width.toFixed(1)}${alpha}`);
-    else lines.push(`${p.kind} ${colour} at (${p.cx.toFixed(1)}, ${p.cy.toFixed(1)}), half-extent ${p.s.toFixed(1)}${alpha}`);
+    if (p.kind === 'stroke')
+      lines.push(
+        `stroke ${colour} from (${p.points[0].toFixed(1)}, ${p.points[1].toFixed(1)}) via (${p.points[2].toFixed(1)}, ${p.points[3].toFixed(1)}) to (${p.points[4].toFixed(1)}, ${p.points[5].toFixed(1)}), width ${p.width.toFixed(1)}${alpha}`,
+      );
+    else
+      lines.push(
+        `${p.kind} ${colour} at (${p.cx.toFixed(1)}, ${p.cy.toFixed(1)}), half-extent ${p.s.toFixed(1)}${alpha}`,
+      );
   }
   return lines;
 }
 
 export default defineNode({
-  type: 'guide/clip-draw', version: 1,
+  type: 'guide/clip-draw',
+  version: 1,
   title: 'CLIP draw (search)',
-  description: 'CLIPDraw without gradients: a picture of N primitives (shapes, Bezier strokes) searched by CMA-ES to raise mini-CLIP\'s similarity to a caption, averaged over random views (shift, scale, colour jitter)',
+  description:
+    "CLIPDraw without gradients: a picture of N primitives (shapes, Bezier strokes) searched by CMA-ES to raise mini-CLIP's similarity to a caption, averaged over random views (shift, scale, colour jitter)",
   inputs: {
     model: 'Model',
     text: { type: 'Text', description: 'one caption' },
@@ -48,7 +74,11 @@ export default defineNode({
   outputs: { image: 'Image', filmstrip: 'Image', curve: 'Scores', similarity: 'Number', primitives: 'Text' },
   params: {
     primitives: integer({ min: 1, max: 12, default: 3, label: 'Primitives' }),
-    kinds: enumeration({ options: ['shapes and strokes', 'shapes', 'strokes'], default: 'shapes and strokes', label: 'Primitive kinds' }),
+    kinds: enumeration({
+      options: ['shapes and strokes', 'shapes', 'strokes'],
+      default: 'shapes and strokes',
+      label: 'Primitive kinds',
+    }),
     iterations: integer({ min: 1, max: 2000, default: 60, label: 'Generations' }),
     population: integer({ min: 4, max: 256, default: 16, label: 'Population' }),
     augmentations: integer({ min: 0, max: 32, default: 2, label: 'Random views (0 = none)' }),
@@ -62,14 +92,23 @@ export default defineNode({
     const init = createRng(s ^ 0x5bd1e995);
     const mean = Array.from({ length: genomeLength(p.primitives) }, () => init.uniform(0.15, 0.85));
     const result = await clipSearch({
-      mean, sigma: p.sigma, generations: p.iterations, population: p.population, augmentations: p.augmentations, seed: s, size: SIZE, frames: 8,
+      mean,
+      sigma: p.sigma,
+      generations: p.iterations,
+      population: p.population,
+      augmentations: p.augmentations,
+      seed: s,
+      size: SIZE,
+      frames: 8,
       render: (genomes) => {
         const px = SIZE * SIZE * 3;
         const out = new Float32Array(genomes.length * px);
         genomes.forEach((g, i) => rasterize(decodeGenome(g, opts), out.subarray(i * px, (i + 1) * px)));
         return out;
       },
-      score, signal: ctx.signal, onGeneration: generationReporter(ctx, SIZE),
+      score,
+      signal: ctx.signal,
+      onGeneration: generationReporter(ctx, SIZE),
     });
     return { ...searchOutputs(result, SIZE), primitives: describeDrawing(decodeGenome(result.bestGenome, opts)) };
   },

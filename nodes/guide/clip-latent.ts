@@ -34,14 +34,20 @@ export function latentOf(z: ArrayLike<number>, base: Float32Array, directions: F
 }
 
 export default defineNode({
-  type: 'guide/clip-latent', version: 1,
-  title: 'CLIP search in the decoder\'s noise',
-  description: 'VQGAN-CLIP\'s idea without gradients: CMA-ES searches the decoder\'s x_T (in a k-dimensional subspace of random noise directions around the seed\'s x_T) with the conditioning fixed, to raise mini-CLIP\'s similarity to a caption over random views. Every candidate is a real decoder sample',
+  type: 'guide/clip-latent',
+  version: 1,
+  title: "CLIP search in the decoder's noise",
+  description:
+    "VQGAN-CLIP's idea without gradients: CMA-ES searches the decoder's x_T (in a k-dimensional subspace of random noise directions around the seed's x_T) with the conditioning fixed, to raise mini-CLIP's similarity to a caption over random views. Every candidate is a real decoder sample",
   inputs: {
     decoder: 'Model',
     clip: { type: 'Model', description: 'the CLIP model: scores the pictures and encodes the caption for the decoder' },
     text: { type: 'Text', description: 'the caption to score against (one)' },
-    embedding: { type: 'ImageEmbedding', optional: true, description: 'the fixed image embedding (from the prior); none: the caption-only path' },
+    embedding: {
+      type: 'ImageEmbedding',
+      optional: true,
+      description: 'the fixed image embedding (from the prior); none: the caption-only path',
+    },
     seed: { type: 'Number', optional: true, description: 'overrides the seed param' },
   },
   outputs: { image: 'Image', filmstrip: 'Image', curve: 'Scores', similarity: 'Number', noise: 'Latent' },
@@ -59,24 +65,48 @@ export default defineNode({
   run: async ({ decoder, clip, text, embedding, seed: seedIn }, p, ctx) => {
     const ref = diffusionOf(ctx, decoder, 'decoder', 'decoder');
     const score = await captionScorer(ctx, clip, text, 'text');
-    if (embedding && embedding.shape[0] !== 1) throw new NodeError(ctx.nodeId, `takes one embedding, got ${embedding.shape[0]}`, 'inputs.embedding');
+    if (embedding && embedding.shape[0] !== 1)
+      throw new NodeError(ctx.nodeId, `takes one embedding, got ${embedding.shape[0]}`, 'inputs.embedding');
     const lam = p.population;
-    const cond = await decoderConditioning(ctx, ref, clip, embedding && repeatRows(embedding, lam), p.conditionOnCaption ? Array(lam).fill(text[0]!) as string[] : undefined, lam);
+    const cond = await decoderConditioning(
+      ctx,
+      ref,
+      clip,
+      embedding && repeatRows(embedding, lam),
+      p.conditionOnCaption ? (Array(lam).fill(text[0]!) as string[]) : undefined,
+      lam,
+    );
     const session = await withNode(ctx, 'inputs.decoder', () => sessionFor(ctx, ref));
     const s = seedIn ?? p.seed;
     const base = gaussianArray(sampleSeed(s, 0), SIZE);
     const directions = Array.from({ length: p.dims }, (_, j) => gaussianArray(s * 1000003 + j + 1, SIZE));
     const result = await clipSearch({
-      mean: new Float64Array(p.dims), sigma: p.sigma, generations: p.iterations, population: lam, augmentations: p.augmentations, seed: s, size: SIDE, frames: 8,
+      mean: new Float64Array(p.dims),
+      sigma: p.sigma,
+      generations: p.iterations,
+      population: lam,
+      augmentations: p.augmentations,
+      seed: s,
+      size: SIDE,
+      frames: 8,
       render: async (zs) => {
         const xT = new Float32Array(zs.length * SIZE);
         zs.forEach((z, i) => xT.set(latentOf(z, base, directions), i * SIZE));
-        const x = await withNode(ctx, undefined, () => sampleDecoder(session, ref.spec, cond.embeds, cond.text, cond.empty, {
-          steps: p.steps, eta: 0, guidance: p.guidance, xT, noise: stepNoise(zs.length, SIZE, s), signal: ctx.signal,
-        }));
+        const x = await withNode(ctx, undefined, () =>
+          sampleDecoder(session, ref.spec, cond.embeds, cond.text, cond.empty, {
+            steps: p.steps,
+            eta: 0,
+            guidance: p.guidance,
+            xT,
+            noise: stepNoise(zs.length, SIZE, s),
+            signal: ctx.signal,
+          }),
+        );
         return chwToImage(x, zs.length, SIDE, SIDE).data;
       },
-      score, signal: ctx.signal, onGeneration: generationReporter(ctx, SIDE),
+      score,
+      signal: ctx.signal,
+      onGeneration: generationReporter(ctx, SIDE),
     });
     const out = searchOutputs(result, SIDE);
     const noise = latentOf(result.bestGenome, base, directions);

@@ -32,12 +32,20 @@ export async function captionScorer(ctx: RunContext, model: ModelRef, text: stri
 export function generationReporter(ctx: RunContext, size: number) {
   return (g: GenerationInfo) => {
     ctx.throwIfAborted();
-    ctx.progress(g.generation / g.generations, { step: g.generation, steps: g.generations, preview: g.improved || g.generation === g.generations ? float32([1, size, size, 3], g.bestImage.slice()) : undefined });
+    ctx.progress(g.generation / g.generations, {
+      step: g.generation,
+      steps: g.generations,
+      preview:
+        g.improved || g.generation === g.generations ? float32([1, size, size, 3], g.bestImage.slice()) : undefined,
+    });
   };
 }
 
 /** The search's outputs every guide node shares: the picture, the filmstrip, the similarity curve. */
-export function searchOutputs(r: SearchResult, size: number): { image: Float32Tensor; filmstrip: Float32Tensor; curve: Scores; similarity: number } {
+export function searchOutputs(
+  r: SearchResult,
+  size: number,
+): { image: Float32Tensor; filmstrip: Float32Tensor; curve: Scores; similarity: number } {
   const px = size * size * 3;
   const film = new Float32Array(r.frames.length * px);
   r.frames.forEach((f, i) => film.set(f, i * px));
@@ -48,7 +56,12 @@ export function searchOutputs(r: SearchResult, size: number): { image: Float32Te
   return {
     image: float32([1, size, size, 3], r.bestImage),
     filmstrip: float32([r.frames.length, size, size, 3], film),
-    curve: { values: float32([2, g], values), labels: Array.from({ length: g }, (_, i) => `generation ${i + 1}`), rowLabels: ['best so far', 'population mean'], curve: true },
+    curve: {
+      values: float32([2, g], values),
+      labels: Array.from({ length: g }, (_, i) => `generation ${i + 1}`),
+      rowLabels: ['best so far', 'population mean'],
+      curve: true,
+    },
     similarity: r.cleanScore,
   };
 }

@@ -3,9 +3,16 @@ import { NodeError } from '../../src/graph/errors';
 import { concatImages } from '../../src/tensor/image';
 
 export default defineNode({
-  type: 'image/concat', version: 1,
-  title: 'Stack images', description: 'Stacks up to four image batches of the same size into one batch',
-  inputs: { a: 'Image', b: { type: 'Image', optional: true }, c: { type: 'Image', optional: true }, d: { type: 'Image', optional: true } },
+  type: 'image/concat',
+  version: 1,
+  title: 'Stack images',
+  description: 'Stacks up to four image batches of the same size into one batch',
+  inputs: {
+    a: 'Image',
+    b: { type: 'Image', optional: true },
+    c: { type: 'Image', optional: true },
+    d: { type: 'Image', optional: true },
+  },
   outputs: { image: 'Image' },
   params: {},
   run: (inputs, _, ctx) => {

@@ -13,13 +13,18 @@ export function decodePngImage(bytes: Uint8Array): Float32Tensor {
   const palette = png.palette;
   const data = png.data as ArrayLike<number>;
   for (let i = 0; i < w * h; i++) {
-    let r: number, g: number, b: number, a = 1;
+    let r: number,
+      g: number,
+      b: number,
+      a = 1;
     if (palette) {
       const entry = palette[data[i]!]!;
       [r, g, b] = [entry[0]! / 255, entry[1]! / 255, entry[2]! / 255];
       if (entry.length > 3) a = entry[3]! / 255;
     } else if (channels >= 3) {
-      r = data[i * channels]! / max; g = data[i * channels + 1]! / max; b = data[i * channels + 2]! / max;
+      r = data[i * channels]! / max;
+      g = data[i * channels + 1]! / max;
+      b = data[i * channels + 2]! / max;
       if (channels === 4) a = data[i * channels + 3]! / max;
     } else {
       r = g = b = data[i * channels]! / max;
@@ -33,11 +38,15 @@ export function decodePngImage(bytes: Uint8Array): Float32Tensor {
 }
 
 export default defineNode({
-  type: 'io/load-image', version: 1,
-  title: 'Load image', description: 'A PNG from a file path or a URL (data: URLs too); transparent pixels over white',
+  type: 'io/load-image',
+  version: 1,
+  title: 'Load image',
+  description: 'A PNG from a file path or a URL (data: URLs too); transparent pixels over white',
   inputs: {},
   outputs: { image: 'Image' },
-  params: { src: string({ default: 'examples/red-circle.png', label: 'File or URL', maxLength: 5_000_000, reference: true }) },
+  params: {
+    src: string({ default: 'examples/red-circle.png', label: 'File or URL', maxLength: 5_000_000, reference: true }),
+  },
   run: async (_, { src }, ctx) => {
     if (!src.trim()) throw new NodeError(ctx.nodeId, 'no file or URL given', 'params.src');
     let bytes: Uint8Array;
@@ -48,7 +57,11 @@ export default defineNode({
     }
     const signature = [137, 80, 78, 71, 13, 10, 26, 10];
     if (bytes.length < 8 || signature.some((v, i) => bytes[i] !== v)) {
-      throw new NodeError(ctx.nodeId, `${src.length > 80 ? src.slice(0, 80) + '…' : src} is not a PNG file`, 'params.src');
+      throw new NodeError(
+        ctx.nodeId,
+        `${src.length > 80 ? src.slice(0, 80) + '…' : src} is not a PNG file`,
+        'params.src',
+      );
     }
     try {
       return { image: decodePngImage(bytes) };

@@ -14,7 +14,12 @@ export function modelsOf(ctx: RunContext): ModelRuntime {
 
 /** A CLIP model from a Model edge, or an error naming the port. */
 export function clipOf(ctx: RunContext, model: ModelRef, port = 'model'): ClipModelRef {
-  if (model.kind !== 'clip') throw new NodeError(ctx.nodeId, `needs a CLIP model, got ${article(model.kind)} ${model.kind} model ("${model.id}")`, `inputs.${port}`);
+  if (model.kind !== 'clip')
+    throw new NodeError(
+      ctx.nodeId,
+      `needs a CLIP model, got ${article(model.kind)} ${model.kind} model ("${model.id}")`,
+      `inputs.${port}`,
+    );
   return model as ClipModelRef;
 }
 

@@ -2,8 +2,10 @@ import { defineNode } from '../../src/engine/define';
 import { string } from '../../src/graph/params';
 
 export default defineNode({
-  type: 'text/prompt', version: 1,
-  title: 'Prompt', description: 'A caption or prompt, as one text',
+  type: 'text/prompt',
+  version: 1,
+  title: 'Prompt',
+  description: 'A caption or prompt, as one text',
   inputs: {},
   outputs: { text: 'Text' },
   params: { text: string({ default: 'a large red circle', multiline: true, maxLength: 2000, label: 'Text' }) },

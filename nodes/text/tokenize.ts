@@ -4,13 +4,17 @@ import { clipOf, withNode } from '../kit/models';
 import { runtimeFor } from '../kit/runtime';
 
 export default defineNode({
-  type: 'text/tokenize', version: 1,
-  title: 'Tokenize', description: "Token ids [N, L] of each text with the model's tokenizer (start, words, end, padding)",
+  type: 'text/tokenize',
+  version: 1,
+  title: 'Tokenize',
+  description: "Token ids [N, L] of each text with the model's tokenizer (start, words, end, padding)",
   inputs: { text: 'Text', model: 'Model' },
   outputs: { tokens: 'Tokens' },
   params: {},
   run: async ({ text, model }, _, ctx) => {
     const clip = clipOf(ctx, model);
-    return withNode(ctx, 'inputs.text', async () => ({ tokens: await tokenize(await runtimeFor(ctx, clip), clip, text) }));
+    return withNode(ctx, 'inputs.text', async () => ({
+      tokens: await tokenize(await runtimeFor(ctx, clip), clip, text),
+    }));
   },
 });

@@ -2,8 +2,10 @@ import { defineNode } from '../../src/engine/define';
 import { number } from '../../src/graph/params';
 
 export default defineNode({
-  type: 'value/number', version: 1,
-  title: 'Number', description: 'A constant number',
+  type: 'value/number',
+  version: 1,
+  title: 'Number',
+  description: 'A constant number',
   inputs: {},
   outputs: { value: 'Number' },
   params: { value: number({ min: -1e6, max: 1e6, step: 0.01, default: 0, label: 'Value' }) },

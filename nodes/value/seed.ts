@@ -2,8 +2,10 @@ import { defineNode } from '../../src/engine/define';
 import { seed } from '../../src/graph/params';
 
 export default defineNode({
-  type: 'value/seed', version: 1,
-  title: 'Seed', description: 'A random seed shared by several nodes',
+  type: 'value/seed',
+  version: 1,
+  title: 'Seed',
+  description: 'A random seed shared by several nodes',
   inputs: {},
   outputs: { value: 'Number' },
   params: { value: seed({ default: 0, label: 'Seed' }) },

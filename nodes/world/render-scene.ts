@@ -14,9 +14,11 @@ function describeScene(s: Scene): string {
 }
 
 export default defineNode({
-  type: 'world/render-scene', version: 1,
+  type: 'world/render-scene',
+  version: 1,
   title: 'Render ShapesWorld scene',
-  description: 'ShapesWorld pictures (64x64) that satisfy a caption; what the caption leaves open is drawn from the seed',
+  description:
+    'ShapesWorld pictures (64x64) that satisfy a caption; what the caption leaves open is drawn from the seed',
   inputs: { seed: { type: 'Number', optional: true, description: 'overrides the seed param' } },
   outputs: { image: 'Image', scene: 'Text' },
   params: {

@@ -11,8 +11,16 @@ import type { ModelRuntime } from '../models/runtime';
 import { createRng } from '../tensor/prng';
 import { float32, type Float32Tensor } from '../tensor/tensor';
 import {
-  clipScores, generatePictures, graphSettings, readerScores, renderPrompts, singleObjectPrompts, twoObjectPrompts,
-  type ClipScores, type ComposePrompt, type ReaderScores,
+  clipScores,
+  generatePictures,
+  graphSettings,
+  readerScores,
+  renderPrompts,
+  singleObjectPrompts,
+  twoObjectPrompts,
+  type ClipScores,
+  type ComposePrompt,
+  type ReaderScores,
 } from './eval-compose';
 
 export interface CompositionRow {
@@ -35,64 +43,137 @@ export interface CompositionReport {
 
 const pct = (v: number) => (Number.isNaN(v) ? 'n/a' : `${(v * 100).toFixed(1)}%`);
 
-function subset(images: Float32Tensor, prompts: ComposePrompt[], keep: (p: ComposePrompt) => boolean): [Float32Tensor, ComposePrompt[]] {
+function subset(
+  images: Float32Tensor,
+  prompts: ComposePrompt[],
+  keep: (p: ComposePrompt) => boolean,
+): [Float32Tensor, ComposePrompt[]] {
   const idx = prompts.flatMap((p, i) => (keep(p) ? [i] : []));
   const out = new Float32Array(idx.length * 12288);
   idx.forEach((i, k) => out.set(images.data.subarray(i * 12288, (i + 1) * 12288), k * 12288));
   return [float32([idx.length, 64, 64, 3], out), idx.map((i) => prompts[i]!)];
 }
 
-async function row(runtime: ModelRuntime, clip: ClipModelRef, source: string, two: Float32Tensor, single: Float32Tensor, twoPrompts: ComposePrompt[], singlePrompts: ComposePrompt[], settings?: string): Promise<CompositionRow> {
+async function row(
+  runtime: ModelRuntime,
+  clip: ClipModelRef,
+  source: string,
+  two: Float32Tensor,
+  single: Float32Tensor,
+  twoPrompts: ComposePrompt[],
+  singlePrompts: ComposePrompt[],
+  settings?: string,
+): Promise<CompositionRow> {
   const [held, heldPrompts] = subset(two, twoPrompts, (p) => p.heldOut);
   return {
-    source, settings,
-    two: readerScores(two, twoPrompts), twoHeldOut: readerScores(held, heldPrompts),
-    clip: await clipScores(runtime, clip, two, twoPrompts), single: readerScores(single, singlePrompts),
+    source,
+    settings,
+    two: readerScores(two, twoPrompts),
+    twoHeldOut: readerScores(held, heldPrompts),
+    clip: await clipScores(runtime, clip, two, twoPrompts),
+    single: readerScores(single, singlePrompts),
   };
 }
 
 /** A contact sheet: one row of (up to 16) two-object pictures per source, 2x enlarged, 4 px apart. */
 function writeSheet(file: string, sources: Float32Tensor[]): void {
-  const cols = Math.min(16, sources[0]?.shape[0] ?? 0), cell = 132, w = cols * cell, h = sources.length * cell;
+  const cols = Math.min(16, sources[0]?.shape[0] ?? 0),
+    cell = 132,
+    w = cols * cell,
+    h = sources.length * cell;
   const rgb = new Uint8Array(w * h * 3).fill(96);
   sources.forEach((img, r) => {
-    for (let c = 0; c < cols; c++) for (let y = 0; y < 128; y++) for (let x = 0; x < 128; x++) for (let k = 0; k < 3; k++) {
-      rgb[((r * cell + y) * w + c * cell + x) * 3 + k] = Math.round(img.data[((c * 64 + (y >> 1)) * 64 + (x >> 1)) * 3 + k]! * 255);
-    }
+    for (let c = 0; c < cols; c++)
+      for (let y = 0; y < 128; y++)
+        for (let x = 0; x < 128; x++)
+          for (let k = 0; k < 3; k++) {
+            rgb[((r * cell + y) * w + c * cell + x) * 3 + k] = Math.round(
+              img.data[((c * 64 + (y >> 1)) * 64 + (x >> 1)) * 3 + k]! * 255,
+            );
+          }
   });
   writeFileSync(file, encodePng({ width: w, height: h, data: rgb, channels: 3, depth: 8 }));
 }
 
 /** Runs the section and prints its table; `sheet` names a PNG to write the first pictures of each source to. */
-export async function composition(runtime: ModelRuntime, clip: ClipModelRef, nTwo: number, nSingle: number, seed: number, sheet?: string, guidance?: number): Promise<CompositionReport> {
+export async function composition(
+  runtime: ModelRuntime,
+  clip: ClipModelRef,
+  nTwo: number,
+  nSingle: number,
+  seed: number,
+  sheet?: string,
+  guidance?: number,
+): Promise<CompositionReport> {
   const rng = createRng(seed + 17);
-  const twoPrompts = twoObjectPrompts(rng, nTwo), singlePrompts = singleObjectPrompts(rng, nSingle);
+  const twoPrompts = twoObjectPrompts(rng, nTwo),
+    singlePrompts = singleObjectPrompts(rng, nSingle);
   const renders = renderPrompts(rng, twoPrompts);
   const rows: CompositionRow[] = [
-    await row(runtime, clip, 'renders (the judges\' ceiling)', renders, renderPrompts(rng, singlePrompts), twoPrompts, singlePrompts),
+    await row(
+      runtime,
+      clip,
+      "renders (the judges' ceiling)",
+      renders,
+      renderPrompts(rng, singlePrompts),
+      twoPrompts,
+      singlePrompts,
+    ),
   ];
   const pictures = [renders];
-  for (const [name, file] of [['caption only (GLIDE-style)', 'text-to-image-glide.json'], ['unCLIP (prior -> decoder)', 'text-to-image.json']] as const) {
+  for (const [name, file] of [
+    ['caption only (GLIDE-style)', 'text-to-image-glide.json'],
+    ['unCLIP (prior -> decoder)', 'text-to-image.json'],
+  ] as const) {
     const settings = graphSettings(file);
     if (guidance !== undefined) settings.decoder.guidance = guidance; // exploring: the graphs' own value otherwise
-    const progress = (what: string, total: number) => (done: number) => process.stderr.write(`  ${name}, ${what}: ${done}/${total}\n`);
-    const two = await generatePictures(runtime, clip, twoPrompts.map((p) => p.caption), seed + 101, settings, 25, progress('two objects', nTwo));
-    const single = await generatePictures(runtime, clip, singlePrompts.map((p) => p.caption), seed + 202, settings, 25, progress('one object', nSingle));
-    const d = settings.decoder, pr = settings.prior;
+    const progress = (what: string, total: number) => (done: number) =>
+      process.stderr.write(`  ${name}, ${what}: ${done}/${total}\n`);
+    const two = await generatePictures(
+      runtime,
+      clip,
+      twoPrompts.map((p) => p.caption),
+      seed + 101,
+      settings,
+      25,
+      progress('two objects', nTwo),
+    );
+    const single = await generatePictures(
+      runtime,
+      clip,
+      singlePrompts.map((p) => p.caption),
+      seed + 202,
+      settings,
+      25,
+      progress('one object', nSingle),
+    );
+    const d = settings.decoder,
+      pr = settings.prior;
     const desc = `graphs/${file}: ${pr ? `prior ${pr.steps} steps, guidance ${pr.guidance}, best of ${pr.candidates}; ` : ''}decoder ${d.steps} steps, guidance ${d.guidance}, eta ${d.eta}; upsampler ${settings.upsampler.steps} steps`;
     rows.push(await row(runtime, clip, name, two, single, twoPrompts, singlePrompts, desc));
     pictures.push(two);
   }
   if (sheet) {
     writeSheet(sheet, pictures);
-    console.log(`wrote ${sheet}: rows ${rows.map((r) => r.source).join(' / ')}; columns: ${twoPrompts.slice(0, 16).map((p) => `"${p.caption}"`).join(', ')}`);
+    console.log(
+      `wrote ${sheet}: rows ${rows.map((r) => r.source).join(' / ')}; columns: ${twoPrompts
+        .slice(0, 16)
+        .map((p) => `"${p.caption}"`)
+        .join(', ')}`,
+    );
   }
   const heldCount = twoPrompts.filter((p) => p.heldOut).length;
-  console.log(`\nComposition: ${nTwo} two-object prompts ("a <c1> <s1> <left of|right of|above|below|and> a <c2> <s2> on a <bg> background", ${heldCount} name a held-out pair) and ${nSingle} fully stated single-object prompts, fresh seeds; pixel-level reader (src/world/read.ts) and mini-CLIP`);
-  console.log('| source | two objects drawn | both colour-shape pairs | relation right (both present) | held-out: both pairs | single object, every attribute | mini-CLIP: prompt over colour-swapped | mini-CLIP: prompt over relation-flipped |');
+  console.log(
+    `\nComposition: ${nTwo} two-object prompts ("a <c1> <s1> <left of|right of|above|below|and> a <c2> <s2> on a <bg> background", ${heldCount} name a held-out pair) and ${nSingle} fully stated single-object prompts, fresh seeds; pixel-level reader (src/world/read.ts) and mini-CLIP`,
+  );
+  console.log(
+    '| source | two objects drawn | both colour-shape pairs | relation right (both present) | held-out: both pairs | single object, every attribute | mini-CLIP: prompt over colour-swapped | mini-CLIP: prompt over relation-flipped |',
+  );
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const r of rows) {
-    console.log(`| ${r.source} | ${pct(r.two.count)} | ${pct(r.two.pairs)} | ${pct(r.two.relation)} (of ${r.two.relationOf}) | ${pct(r.twoHeldOut.pairs)} (of ${r.twoHeldOut.n}) | ${pct(r.single.all)} | ${pct(r.clip.binding)} | ${pct(r.clip.relation)} |`);
+    console.log(
+      `| ${r.source} | ${pct(r.two.count)} | ${pct(r.two.pairs)} | ${pct(r.two.relation)} (of ${r.two.relationOf}) | ${pct(r.twoHeldOut.pairs)} (of ${r.twoHeldOut.n}) | ${pct(r.single.all)} | ${pct(r.clip.binding)} | ${pct(r.clip.relation)} |`,
+    );
   }
   for (const r of rows) if (r.settings) console.log(`- ${r.source}: ${r.settings}`);
   return { twoObjectPrompts: nTwo, singleObjectPrompts: nSingle, seed, rows, guidance };
@@ -103,19 +184,33 @@ const round3 = (v: number) => (Number.isNaN(v) ? null : Math.round(v * 1000) / 1
 /** Writes the section's figures into the decoder's and prior's cards, naming the weights they measured. */
 export function writeCompositionCards(modelsDir: string, report: CompositionReport): void {
   const path = join(modelsDir, 'manifest.json');
-  const manifest = JSON.parse(readFileSync(path, 'utf8')) as { models: Array<{ id: string; sha256: string; card?: Record<string, unknown> }> };
+  const manifest = JSON.parse(readFileSync(path, 'utf8')) as {
+    models: Array<{ id: string; sha256: string; card?: Record<string, unknown> }>;
+  };
   const sha = (id: string) => manifest.models.find((m) => m.id === id)?.sha256;
   const figures = {
     method: `npm run eval:unclip -- --compose --two ${report.twoObjectPrompts} --single ${report.singleObjectPrompts} --seed ${report.seed}${report.guidance !== undefined ? ` --graph-guidance ${report.guidance}` : ''}`,
-    measuredWeights: { decoder: sha('mini-unclip-decoder'), prior: sha('mini-unclip-prior'), upsampler: sha('mini-unclip-upsampler'), clip: sha('mini-clip-text') },
-    twoObjectPrompts: report.twoObjectPrompts, singleObjectPrompts: report.singleObjectPrompts,
+    measuredWeights: {
+      decoder: sha('mini-unclip-decoder'),
+      prior: sha('mini-unclip-prior'),
+      upsampler: sha('mini-unclip-upsampler'),
+      clip: sha('mini-clip-text'),
+    },
+    twoObjectPrompts: report.twoObjectPrompts,
+    singleObjectPrompts: report.singleObjectPrompts,
     rows: report.rows.map((r) => ({
-      source: r.source, settings: r.settings,
-      twoObjectsDrawn: round3(r.two.count), bothPairsRight: round3(r.two.pairs), relationRightGivenBoth: round3(r.two.relation),
-      heldOutBothPairsRight: round3(r.twoHeldOut.pairs), singleObjectAllAttributes: round3(r.single.all),
-      clipPrefersPromptOverColourSwap: round3(r.clip.binding), clipPrefersPromptOverRelationFlip: round3(r.clip.relation),
+      source: r.source,
+      settings: r.settings,
+      twoObjectsDrawn: round3(r.two.count),
+      bothPairsRight: round3(r.two.pairs),
+      relationRightGivenBoth: round3(r.two.relation),
+      heldOutBothPairsRight: round3(r.twoHeldOut.pairs),
+      singleObjectAllAttributes: round3(r.single.all),
+      clipPrefersPromptOverColourSwap: round3(r.clip.binding),
+      clipPrefersPromptOverRelationFlip: round3(r.clip.relation),
     })),
   };
-  for (const e of manifest.models) if (e.id === 'mini-unclip-decoder' || e.id === 'mini-unclip-prior') e.card = { ...e.card, composition: figures };
+  for (const e of manifest.models)
+    if (e.id === 'mini-unclip-decoder' || e.id === 'mini-unclip-prior') e.card = { ...e.card, composition: figures };
   writeFileSync(path, JSON.stringify(manifest, null, 2) + '\n');
 }

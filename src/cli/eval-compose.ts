@@ -9,14 +9,34 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeImages, encodeTexts, type ClipModelRef } from '../models/clip';
 import type { ModelRuntime } from '../models/runtime';
-import { bestCandidates, chwToImage, resolveDiffusion, sampleDecoder, samplePrior, sampleUpsampler, textConditioning, repeatConditioning } from '../models/unclip';
+import {
+  bestCandidates,
+  chwToImage,
+  resolveDiffusion,
+  sampleDecoder,
+  samplePrior,
+  sampleUpsampler,
+  textConditioning,
+  repeatConditioning,
+} from '../models/unclip';
 import { gaussianArray, type Rng } from '../tensor/prng';
 import { concatFloat32, float32, type Float32Tensor } from '../tensor/tensor';
 import { parseCaption } from '../world/caption';
 import { gradePicture, readPicture, type PictureGrade } from '../world/read';
 import { renderScene } from '../world/render';
 import { sampleScene, type SceneConstraints } from '../world/scene';
-import { BACKGROUNDS, COLOURS, HELD_OUT_PAIRS, POSITIONS, RELATIONS, SHAPES, SIZES, isHeldOut, type Colour, type Shape } from '../world/spec';
+import {
+  BACKGROUNDS,
+  COLOURS,
+  HELD_OUT_PAIRS,
+  POSITIONS,
+  RELATIONS,
+  SHAPES,
+  SIZES,
+  isHeldOut,
+  type Colour,
+  type Shape,
+} from '../world/spec';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
@@ -30,9 +50,13 @@ export interface PathSettings {
 
 /** Reads the settings from the graph file itself, so the eval follows the graphs users run. */
 export function graphSettings(file: string): PathSettings {
-  const graph = JSON.parse(readFileSync(join(ROOT, 'graphs', file), 'utf8')) as { nodes: Array<{ type: string; params?: Record<string, number> }> };
+  const graph = JSON.parse(readFileSync(join(ROOT, 'graphs', file), 'utf8')) as {
+    nodes: Array<{ type: string; params?: Record<string, number> }>;
+  };
   const of = (type: string) => graph.nodes.find((n) => n.type === type)?.params;
-  const prior = of('diffusion/prior'), decoder = of('diffusion/decode'), up = of('diffusion/upsample');
+  const prior = of('diffusion/prior'),
+    decoder = of('diffusion/decode'),
+    up = of('diffusion/upsample');
   if (!decoder || !up) throw new Error(`graphs/${file} has no decoder or upsampler node`);
   return {
     graph: file,
@@ -42,16 +66,33 @@ export function graphSettings(file: string): PathSettings {
   };
 }
 
-const stepNoise = (seed: number, n: number, size: number) => (step: number) => gaussianArray(seed * 31 + step, n * size);
+const stepNoise = (seed: number, n: number, size: number) => (step: number) =>
+  gaussianArray(seed * 31 + step, n * size);
 
-/** The prior's image embeddings for a batch of captions: `candidates` each, keeping the one nearest the text embedding. */
-export async function priorEmbeddings(runtime: ModelRuntime, clip: ClipModelRef, texts: string[], seed: number, o: NonNullable<PathSettings['prior']>): Promise<Float32Tensor> {
+/**
+ * The prior's image embeddings for a batch of captions: `candidates` each, keeping the one
+ * nearest the text embedding.
+ */
+export async function priorEmbeddings(
+  runtime: ModelRuntime,
+  clip: ClipModelRef,
+  texts: string[],
+  seed: number,
+  o: NonNullable<PathSettings['prior']>,
+): Promise<Float32Tensor> {
   const prior = resolveDiffusion(runtime, 'mini-unclip-prior');
   const session = await runtime.session(prior.id);
   const cond = await textConditioning(runtime, clip, texts);
-  const n = texts.length, k = o.candidates, d = cond.embeds.shape[1]!;
+  const n = texts.length,
+    k = o.candidates,
+    d = cond.embeds.shape[1]!;
   const cand = await samplePrior(session, prior.spec, repeatConditioning(cond, k), {
-    steps: o.steps, eta: 0, guidance: o.guidance, xT: gaussianArray(seed, n * k * d), noise: stepNoise(seed, n * k, d) });
+    steps: o.steps,
+    eta: 0,
+    guidance: o.guidance,
+    xT: gaussianArray(seed, n * k * d),
+    noise: stepNoise(seed, n * k, d),
+  });
   return bestCandidates(cand, cond.embeds, k);
 }
 
@@ -60,20 +101,40 @@ export async function priorEmbeddings(runtime: ModelRuntime, clip: ClipModelRef,
  * (prior -> decoder with the embedding and the caption), without it the caption-only path (zero
  * embedding). Then the upsampler. Batched in chunks; seeds fixed per chunk.
  */
-export async function generatePictures(runtime: ModelRuntime, clip: ClipModelRef, texts: string[], seed: number, settings: PathSettings, chunk = 25, onChunk?: (done: number) => void): Promise<Float32Tensor> {
-  const decoder = resolveDiffusion(runtime, 'mini-unclip-decoder'), up = resolveDiffusion(runtime, 'mini-unclip-upsampler');
+export async function generatePictures(
+  runtime: ModelRuntime,
+  clip: ClipModelRef,
+  texts: string[],
+  seed: number,
+  settings: PathSettings,
+  chunk = 25,
+  onChunk?: (done: number) => void,
+): Promise<Float32Tensor> {
+  const decoder = resolveDiffusion(runtime, 'mini-unclip-decoder'),
+    up = resolveDiffusion(runtime, 'mini-unclip-upsampler');
   const [ds, us] = await Promise.all([runtime.session(decoder.id), runtime.session(up.id)]);
   const empty = await textConditioning(runtime, clip, ['']);
   const parts: Float32Array[] = [];
   for (let s = 0; s < texts.length; s += chunk) {
-    const batch = texts.slice(s, s + chunk), n = batch.length;
+    const batch = texts.slice(s, s + chunk),
+      n = batch.length;
     const cond = await textConditioning(runtime, clip, batch);
-    const embeds = settings.prior ? await priorEmbeddings(runtime, clip, batch, seed + s, settings.prior) : float32([n, clip.embedDim]);
+    const embeds = settings.prior
+      ? await priorEmbeddings(runtime, clip, batch, seed + s, settings.prior)
+      : float32([n, clip.embedDim]);
     const low = await sampleDecoder(ds, decoder.spec, embeds, cond, empty, {
-      steps: settings.decoder.steps, eta: settings.decoder.eta, guidance: settings.decoder.guidance,
-      xT: gaussianArray(seed + 1000 + s, n * 3 * 32 * 32), noise: stepNoise(seed + 1, n, 3 * 32 * 32) });
+      steps: settings.decoder.steps,
+      eta: settings.decoder.eta,
+      guidance: settings.decoder.guidance,
+      xT: gaussianArray(seed + 1000 + s, n * 3 * 32 * 32),
+      noise: stepNoise(seed + 1, n, 3 * 32 * 32),
+    });
     const high = await sampleUpsampler(us, up.spec, float32([n, 3, 32, 32], low), {
-      steps: settings.upsampler.steps, eta: 0, xT: gaussianArray(seed + 2000 + s, n * 3 * 64 * 64), noise: stepNoise(seed + 2, n, 3 * 64 * 64) });
+      steps: settings.upsampler.steps,
+      eta: 0,
+      xT: gaussianArray(seed + 2000 + s, n * 3 * 64 * 64),
+      noise: stepNoise(seed + 2, n, 3 * 64 * 64),
+    });
     parts.push(chwToImage(high, n, 64, 64).data);
     onChunk?.(Math.min(texts.length, s + chunk));
   }
@@ -88,7 +149,11 @@ export interface ComposePrompt {
 
 function pair(rng: Rng, heldOut: boolean): [Colour, Shape] {
   if (heldOut) return [...HELD_OUT_PAIRS[rng.int(HELD_OUT_PAIRS.length)]!] as [Colour, Shape];
-  for (;;) { const c = rng.pick(COLOURS), s = rng.pick(SHAPES); if (!isHeldOut(c, s)) return [c, s]; }
+  for (;;) {
+    const c = rng.pick(COLOURS),
+      s = rng.pick(SHAPES);
+    if (!isHeldOut(c, s)) return [c, s];
+  }
 }
 
 /**
@@ -120,7 +185,12 @@ export function singleObjectPrompts(rng: Rng, n: number): ComposePrompt[] {
 /** Fresh renders of scenes that satisfy each prompt (the judges' ceiling). */
 export function renderPrompts(rng: Rng, prompts: ComposePrompt[]): Float32Tensor {
   const out = new Float32Array(prompts.length * 64 * 64 * 3);
-  prompts.forEach((p, i) => out.set(Float32Array.from(renderScene(sampleScene(rng, p.truth)), (v) => v / 255), i * 64 * 64 * 3));
+  prompts.forEach((p, i) =>
+    out.set(
+      Float32Array.from(renderScene(sampleScene(rng, p.truth)), (v) => v / 255),
+      i * 64 * 64 * 3,
+    ),
+  );
   return float32([prompts.length, 64, 64, 3], out);
 }
 
@@ -139,18 +209,30 @@ export interface ReaderScores {
 
 /** The pixel-level reader's grades of pictures against their prompts. */
 export function readerScores(images: Float32Tensor, prompts: ComposePrompt[]): ReaderScores {
-  const grades: PictureGrade[] = prompts.map((p, i) => gradePicture(readPicture(images.data.subarray(i * 12288, (i + 1) * 12288), 64, 64), p.truth));
+  const grades: PictureGrade[] = prompts.map((p, i) =>
+    gradePicture(readPicture(images.data.subarray(i * 12288, (i + 1) * 12288), 64, 64), p.truth),
+  );
   const share = (f: (g: PictureGrade) => boolean) => grades.filter(f).length / Math.max(1, grades.length);
   const rel = grades.filter((g) => g.relation !== undefined);
   return {
-    count: share((g) => g.count), pairs: share((g) => g.pairs), all: share((g) => g.all),
-    relation: rel.length ? rel.filter((g) => g.relation).length / rel.length : NaN, relationOf: rel.length, n: grades.length,
+    count: share((g) => g.count),
+    pairs: share((g) => g.pairs),
+    all: share((g) => g.all),
+    relation: rel.length ? rel.filter((g) => g.relation).length / rel.length : NaN,
+    relationOf: rel.length,
+    n: grades.length,
   };
 }
 
 const swapColours = (t: SceneConstraints) => {
   const [a, b] = t.objects as [SceneConstraints['objects'][0], SceneConstraints['objects'][0]];
-  return { ...t, objects: [{ ...a, colour: b.colour }, { ...b, colour: a.colour }] };
+  return {
+    ...t,
+    objects: [
+      { ...a, colour: b.colour },
+      { ...b, colour: a.colour },
+    ],
+  };
 };
 const FLIP = { 'left of': 'right of', 'right of': 'left of', above: 'below', below: 'above' } as const;
 const captionOf = (t: SceneConstraints) => {
@@ -159,25 +241,39 @@ const captionOf = (t: SceneConstraints) => {
 };
 
 export interface ClipScores {
-  /** mini-CLIP finds the picture closer to the prompt than to the prompt with the two colours swapped (prompts with two colours) */
+  /**
+   * mini-CLIP finds the picture closer to the prompt than to the prompt with the two colours
+   * swapped (prompts with two colours)
+   */
   binding: number;
   /** ... than to the prompt with the relation flipped (relation prompts only) */
   relation: number;
 }
 
 /** mini-CLIP as the second judge of two-object pictures: does it prefer the prompt over its twins? */
-export async function clipScores(runtime: ModelRuntime, clip: ClipModelRef, images: Float32Tensor, prompts: ComposePrompt[]): Promise<ClipScores> {
+export async function clipScores(
+  runtime: ModelRuntime,
+  clip: ClipModelRef,
+  images: Float32Tensor,
+  prompts: ComposePrompt[],
+): Promise<ClipScores> {
   const img = await encodeImages(runtime, clip, images);
   const d = clip.embedDim;
   const sim = async (captions: string[]) => {
     const t = await encodeTexts(runtime, clip, captions);
-    return captions.map((_, i) => { let s = 0; for (let k = 0; k < d; k++) s += img.data[i * d + k]! * t.data[i * d + k]!; return s; });
+    return captions.map((_, i) => {
+      let s = 0;
+      for (let k = 0; k < d; k++) s += img.data[i * d + k]! * t.data[i * d + k]!;
+      return s;
+    });
   };
   const own = await sim(prompts.map((p) => p.caption));
   const swapped = await sim(prompts.map((p) => captionOf(swapColours(p.truth))));
   const relIdx = prompts.flatMap((p, i) => (p.truth.relation ? [i] : []));
   const bindIdx = prompts.flatMap((p, i) => (p.truth.objects[0]!.colour !== p.truth.objects[1]!.colour ? [i] : []));
-  const flipped = await sim(prompts.map((p) => captionOf(p.truth.relation ? { ...p.truth, relation: FLIP[p.truth.relation] } : p.truth)));
+  const flipped = await sim(
+    prompts.map((p) => captionOf(p.truth.relation ? { ...p.truth, relation: FLIP[p.truth.relation] } : p.truth)),
+  );
   return {
     binding: bindIdx.filter((i) => own[i]! > swapped[i]!).length / Math.max(1, bindIdx.length),
     relation: relIdx.filter((i) => own[i]! > flipped[i]!).length / Math.max(1, relIdx.length),

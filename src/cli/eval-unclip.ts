@@ -12,7 +12,16 @@ import { parseArgs } from 'node:util';
 import { encodeImages, encodeTexts, resolveClip, softmaxRows, type ClipModelRef } from '../models/clip';
 import type { ModelRuntime } from '../models/runtime';
 import { BUNDLED_MODELS_DIR, createModelRuntime } from '../models/runtime-node';
-import { chwToImage, imageToChw, invertDecoder, resolveDiffusion, sampleDecoder, sampleUpsampler, textConditioning, repeatConditioning } from '../models/unclip';
+import {
+  chwToImage,
+  imageToChw,
+  invertDecoder,
+  resolveDiffusion,
+  sampleDecoder,
+  sampleUpsampler,
+  textConditioning,
+  repeatConditioning,
+} from '../models/unclip';
 import { composition, writeCompositionCards } from './eval-compose-report';
 import { generatePictures, priorEmbeddings, readerScores, type PathSettings } from './eval-compose';
 import { parseCaption } from '../world/caption';
@@ -24,13 +33,27 @@ import { renderScene } from '../world/render';
 import { sampleScene } from '../world/scene';
 import { COLOURS, HELD_OUT_PAIRS, SHAPES, isHeldOut, type Colour, type Shape } from '../world/spec';
 
-const { values: opts } = parseArgs({ options: {
-  count: { type: 'string', default: '200' }, heldout: { type: 'string', default: '40' }, seed: { type: 'string', default: '424242' },
-  backend: { type: 'string', default: 'node' }, threads: { type: 'string', default: '2' }, write: { type: 'boolean', default: false },
-  stages: { type: 'boolean', default: false }, compose: { type: 'boolean', default: false },
-  two: { type: 'string', default: '100' }, single: { type: 'string', default: '100' }, models: { type: 'string', default: BUNDLED_MODELS_DIR }, sheet: { type: 'string' }, 'graph-guidance': { type: 'string' },
-  'prior-steps': { type: 'string', default: '25' }, 'decoder-guidance': { type: 'string', default: '8' }, 'decoder-steps': { type: 'string', default: '25' }, 'upsampler-steps': { type: 'string', default: '7' },
-} });
+const { values: opts } = parseArgs({
+  options: {
+    count: { type: 'string', default: '200' },
+    heldout: { type: 'string', default: '40' },
+    seed: { type: 'string', default: '424242' },
+    backend: { type: 'string', default: 'node' },
+    threads: { type: 'string', default: '2' },
+    write: { type: 'boolean', default: false },
+    stages: { type: 'boolean', default: false },
+    compose: { type: 'boolean', default: false },
+    two: { type: 'string', default: '100' },
+    single: { type: 'string', default: '100' },
+    models: { type: 'string', default: BUNDLED_MODELS_DIR },
+    sheet: { type: 'string' },
+    'graph-guidance': { type: 'string' },
+    'prior-steps': { type: 'string', default: '25' },
+    'decoder-guidance': { type: 'string', default: '8' },
+    'decoder-steps': { type: 'string', default: '25' },
+    'upsampler-steps': { type: 'string', default: '7' },
+  },
+});
 
 const noise = (seed: number, n: number, size: number) => (step: number) => gaussianArray(seed * 31 + step, n * size);
 
@@ -42,24 +65,51 @@ const evalSettings = (): PathSettings => ({
   upsampler: { steps: Number(opts['upsampler-steps']) },
 });
 
-function generate(runtime: ModelRuntime, clip: ClipModelRef, prompts: string[], seed: number, chunk = 25): Promise<Float32Tensor> {
-  return generatePictures(runtime, clip, prompts, seed, evalSettings(), chunk, (done) => process.stderr.write(`  generated ${done}/${prompts.length}\n`));
+function generate(
+  runtime: ModelRuntime,
+  clip: ClipModelRef,
+  prompts: string[],
+  seed: number,
+  chunk = 25,
+): Promise<Float32Tensor> {
+  return generatePictures(runtime, clip, prompts, seed, evalSettings(), chunk, (done) =>
+    process.stderr.write(`  generated ${done}/${prompts.length}\n`),
+  );
 }
 
-async function colourShapeRight(runtime: ModelRuntime, clip: ClipModelRef, images: Float32Tensor, truth: Array<[Colour, Shape]>): Promise<{ both: number; colour: number; shape: number }> {
+async function colourShapeRight(
+  runtime: ModelRuntime,
+  clip: ClipModelRef,
+  images: Float32Tensor,
+  truth: Array<[Colour, Shape]>,
+): Promise<{ both: number; colour: number; shape: number }> {
   return judge(runtime, clip, await encodeImages(runtime, clip, images), truth);
 }
 
 /** Colour and shape by mini-CLIP zero-shot (against "a <colour> <shape>") from image embeddings. */
-async function judge(runtime: ModelRuntime, clip: ClipModelRef, imageEmbeds: Float32Tensor, truth: Array<[Colour, Shape]>): Promise<{ both: number; colour: number; shape: number }> {
+async function judge(
+  runtime: ModelRuntime,
+  clip: ClipModelRef,
+  imageEmbeds: Float32Tensor,
+  truth: Array<[Colour, Shape]>,
+): Promise<{ both: number; colour: number; shape: number }> {
   const prompts = COLOURS.flatMap((c) => SHAPES.map((s) => `a ${c} ${s}`));
   const probs = softmaxRows(cosineMatrix(imageEmbeds, await encodeTexts(runtime, clip, prompts)), clip.logitScale);
-  let both = 0, colour = 0, shape = 0;
+  let both = 0,
+    colour = 0,
+    shape = 0;
   truth.forEach(([c, s], i) => {
-    const cs = new Array(8).fill(0), ss = new Array(4).fill(0);
-    for (let j = 0; j < 32; j++) { cs[Math.floor(j / 4)] += probs.data[i * 32 + j]!; ss[j % 4] += probs.data[i * 32 + j]!; }
-    const cOk = COLOURS[cs.indexOf(Math.max(...cs))] === c, sOk = SHAPES[ss.indexOf(Math.max(...ss))] === s;
-    colour += Number(cOk); shape += Number(sOk); both += Number(cOk && sOk);
+    const cs = new Array(8).fill(0),
+      ss = new Array(4).fill(0);
+    for (let j = 0; j < 32; j++) {
+      cs[Math.floor(j / 4)] += probs.data[i * 32 + j]!;
+      ss[j % 4] += probs.data[i * 32 + j]!;
+    }
+    const cOk = COLOURS[cs.indexOf(Math.max(...cs))] === c,
+      sOk = SHAPES[ss.indexOf(Math.max(...ss))] === s;
+    colour += Number(cOk);
+    shape += Number(sOk);
+    both += Number(cOk && sOk);
   });
   const n = truth.length;
   return { both: both / n, colour: colour / n, shape: shape / n };
@@ -81,8 +131,15 @@ function render(colour: Colour, shape: Shape, rng: ReturnType<typeof createRng>)
  * 32x32 (bilinear and upsampler to 64), on decoder samples from the renders' true CLIP image
  * embeddings (no prior), and on the whole pipeline from their captions.
  */
-async function stageBreakdown(runtime: ModelRuntime, clip: ClipModelRef, rng: ReturnType<typeof createRng>, pick: () => [Colour, Shape], n: number) {
-  const decoder = resolveDiffusion(runtime, 'mini-unclip-decoder'), up = resolveDiffusion(runtime, 'mini-unclip-upsampler');
+async function stageBreakdown(
+  runtime: ModelRuntime,
+  clip: ClipModelRef,
+  rng: ReturnType<typeof createRng>,
+  pick: () => [Colour, Shape],
+  n: number,
+) {
+  const decoder = resolveDiffusion(runtime, 'mini-unclip-decoder'),
+    up = resolveDiffusion(runtime, 'mini-unclip-upsampler');
   const [ds, us] = await Promise.all([runtime.session(decoder.id), runtime.session(up.id)]);
   const truth = Array.from({ length: n }, pick);
   const captions: string[] = [];
@@ -91,15 +148,40 @@ async function stageBreakdown(runtime: ModelRuntime, clip: ClipModelRef, rng: Re
     const scene = sampleScene(rng, { objects: [{ colour, shape }] });
     const o = scene.objects[0]!;
     captions.push(`a ${o.size} ${colour} ${shape} at the ${o.position} on a ${scene.background} background`);
-    renders.set(Float32Array.from(renderScene(scene), (v) => v / 255), i * 64 * 64 * 3);
+    renders.set(
+      Float32Array.from(renderScene(scene), (v) => v / 255),
+      i * 64 * 64 * 3,
+    );
   });
-  const img64 = float32([n, 64, 64, 3], renders), img32 = boxDownsample(img64, 2);
-  const upsample = async (low: Float32Tensor, seed: number) => chwToImage(await sampleUpsampler(us, up.spec, imageToChw(low), {
-    steps: Number(opts['upsampler-steps']), eta: 0, xT: gaussianArray(seed, n * 3 * 64 * 64), noise: noise(seed, n, 3 * 64 * 64) }), n, 64, 64);
+  const img64 = float32([n, 64, 64, 3], renders),
+    img32 = boxDownsample(img64, 2);
+  const upsample = async (low: Float32Tensor, seed: number) =>
+    chwToImage(
+      await sampleUpsampler(us, up.spec, imageToChw(low), {
+        steps: Number(opts['upsampler-steps']),
+        eta: 0,
+        xT: gaussianArray(seed, n * 3 * 64 * 64),
+        noise: noise(seed, n, 3 * 64 * 64),
+      }),
+      n,
+      64,
+      64,
+    );
   const emb = await encodeImages(runtime, clip, img64);
-  const cond = await textConditioning(runtime, clip, captions), empty = await textConditioning(runtime, clip, ['']);
-  const decoded = chwToImage(await sampleDecoder(ds, decoder.spec, emb, cond, empty, {
-    steps: Number(opts['decoder-steps']), eta: 0, guidance: Number(opts['decoder-guidance']), xT: gaussianArray(77, n * 3 * 32 * 32), noise: noise(77, n, 3 * 32 * 32) }), n, 32, 32);
+  const cond = await textConditioning(runtime, clip, captions),
+    empty = await textConditioning(runtime, clip, ['']);
+  const decoded = chwToImage(
+    await sampleDecoder(ds, decoder.spec, emb, cond, empty, {
+      steps: Number(opts['decoder-steps']),
+      eta: 0,
+      guidance: Number(opts['decoder-guidance']),
+      xT: gaussianArray(77, n * 3 * 32 * 32),
+      noise: noise(77, n, 3 * 32 * 32),
+    }),
+    n,
+    32,
+    32,
+  );
   const rows: Array<[string, Float32Tensor]> = [
     ['renders, 64x64', img64],
     ['renders at 32x32, bilinear to 64', bilinearResize(img32, 64, 64)],
@@ -110,17 +192,26 @@ async function stageBreakdown(runtime: ModelRuntime, clip: ClipModelRef, rng: Re
   ];
   const embeddingRows: Array<[string, Float32Tensor]> = [
     ['true CLIP image embeddings of the renders, read directly', emb],
-    ["the prior's image embeddings from the captions, read directly", await priorEmbeddings(runtime, clip, captions, 5, evalSettings().prior!)],
+    [
+      "the prior's image embeddings from the captions, read directly",
+      await priorEmbeddings(runtime, clip, captions, 5, evalSettings().prior!),
+    ],
   ];
-  console.log(`\nStage breakdown on ${n} fresh single-object renders (caption names size, colour, shape, position, background):`);
+  console.log(
+    `\nStage breakdown on ${n} fresh single-object renders (caption names size, colour, shape, position, background):`,
+  );
   console.log('| stage | colour and shape | colour | shape |\n| --- | --- | --- | --- |');
   for (const [name, images] of rows) {
     const r = await colourShapeRight(runtime, clip, images, truth);
-    console.log(`| ${name} | ${(r.both * 100).toFixed(1)}% | ${(r.colour * 100).toFixed(1)}% | ${(r.shape * 100).toFixed(1)}% |`);
+    console.log(
+      `| ${name} | ${(r.both * 100).toFixed(1)}% | ${(r.colour * 100).toFixed(1)}% | ${(r.shape * 100).toFixed(1)}% |`,
+    );
   }
   for (const [name, e] of embeddingRows) {
     const r = await judge(runtime, clip, e, truth); // colour and shape read off the embedding itself
-    console.log(`| ${name} | ${(r.both * 100).toFixed(1)}% | ${(r.colour * 100).toFixed(1)}% | ${(r.shape * 100).toFixed(1)}% |`);
+    console.log(
+      `| ${name} | ${(r.both * 100).toFixed(1)}% | ${(r.colour * 100).toFixed(1)}% | ${(r.shape * 100).toFixed(1)}% |`,
+    );
   }
 }
 
@@ -132,27 +223,49 @@ async function main() {
   const t0 = performance.now();
   const pick = (heldOut: boolean): [Colour, Shape] => {
     if (heldOut) return HELD_OUT_PAIRS[rng.int(4)]! as [Colour, Shape];
-    for (;;) { const c = rng.pick(COLOURS), s = rng.pick(SHAPES); if (!isHeldOut(c, s)) return [c, s]; }
+    for (;;) {
+      const c = rng.pick(COLOURS),
+        s = rng.pick(SHAPES);
+      if (!isHeldOut(c, s)) return [c, s];
+    }
   };
   const caption = ([c, s]: [Colour, Shape]) => {
     const size = rng.chance(0.5) ? `${rng.pick(['small', 'large'])} ` : '';
     return `a ${size}${c} ${s}${rng.chance(0.5) ? ` on a ${rng.pick(['white', 'black', 'gray'])} background` : ''}`;
   };
-  if (opts.stages) { await stageBreakdown(runtime, clip, rng, () => pick(false), Number(opts.count)); return; }
+  if (opts.stages) {
+    await stageBreakdown(runtime, clip, rng, () => pick(false), Number(opts.count));
+    return;
+  }
   if (opts.compose) {
-    const report = await composition(runtime, clip, Number(opts.two), Number(opts.single), Number(opts.seed), opts.sheet, opts['graph-guidance'] === undefined ? undefined : Number(opts['graph-guidance']));
+    const report = await composition(
+      runtime,
+      clip,
+      Number(opts.two),
+      Number(opts.single),
+      Number(opts.seed),
+      opts.sheet,
+      opts['graph-guidance'] === undefined ? undefined : Number(opts['graph-guidance']),
+    );
     if (opts.write) writeCompositionCards(opts.models, report);
     return;
   }
   const truth = Array.from({ length: Number(opts.count) }, () => pick(false));
   const captions = truth.map(caption);
   const images = await generate(runtime, clip, captions, 1);
-  const read = readerScores(images, captions.map((c) => ({ caption: c, truth: parseCaption(c), heldOut: false })));
+  const read = readerScores(
+    images,
+    captions.map((c) => ({ caption: c, truth: parseCaption(c), heldOut: false })),
+  );
   const main = await colourShapeRight(runtime, clip, images, truth);
   const heldTruth = Array.from({ length: Number(opts.heldout) }, () => pick(true));
-  const heldCaptions = heldTruth.map(caption), heldImages = await generate(runtime, clip, heldCaptions, 2);
+  const heldCaptions = heldTruth.map(caption),
+    heldImages = await generate(runtime, clip, heldCaptions, 2);
   const held = await colourShapeRight(runtime, clip, heldImages, heldTruth);
-  const heldRead = readerScores(heldImages, heldCaptions.map((c) => ({ caption: c, truth: parseCaption(c), heldOut: true })));
+  const heldRead = readerScores(
+    heldImages,
+    heldCaptions.map((c) => ({ caption: c, truth: parseCaption(c), heldOut: true })),
+  );
 
   // invert-then-decode at eta = 0 on fresh renders (32x32, the decoder's resolution)
   const decoder = resolveDiffusion(runtime, 'mini-unclip-decoder');
@@ -160,45 +273,106 @@ async function main() {
   const m = 16;
   const renders = new Float32Array(m * 64 * 64 * 3);
   for (let i = 0; i < m; i++) renders.set(render(...pick(false), rng), i * 64 * 64 * 3);
-  const img64 = float32([m, 64, 64, 3], renders), img32 = boxDownsample(img64, 2);
+  const img64 = float32([m, 64, 64, 3], renders),
+    img32 = boxDownsample(img64, 2);
   const emb = await encodeImages(runtime, clip, img64);
   const empty = await textConditioning(runtime, clip, ['']);
   const emptyN = repeatConditioning(empty, m);
-  const xT = await invertDecoder(ds, decoder.spec, imageToChw(img32).data, emb, emptyN, empty, { steps: 50, guidance: 1 });
-  const back = chwToImage(await sampleDecoder(ds, decoder.spec, emb, emptyN, empty, { steps: 50, eta: 0, guidance: 1, xT, noise: () => new Float32Array(0) }), m, 32, 32);
-  const psnrs = Array.from({ length: m }, (_, i) => psnr(back.data.subarray(i * 3072, (i + 1) * 3072), img32.data.subarray(i * 3072, (i + 1) * 3072)));
+  const xT = await invertDecoder(ds, decoder.spec, imageToChw(img32).data, emb, emptyN, empty, {
+    steps: 50,
+    guidance: 1,
+  });
+  const back = chwToImage(
+    await sampleDecoder(ds, decoder.spec, emb, emptyN, empty, {
+      steps: 50,
+      eta: 0,
+      guidance: 1,
+      xT,
+      noise: () => new Float32Array(0),
+    }),
+    m,
+    32,
+    32,
+  );
+  const psnrs = Array.from({ length: m }, (_, i) =>
+    psnr(back.data.subarray(i * 3072, (i + 1) * 3072), img32.data.subarray(i * 3072, (i + 1) * 3072)),
+  );
   const meanPsnr = psnrs.reduce((a, b) => a + b, 0) / m;
 
   // diversity: 8 samples of one prompt
   const div = await generate(runtime, clip, Array(8).fill('a large red circle'), 3, 8);
   const de = await encodeImages(runtime, clip, div);
   const cos = cosineMatrix(de, de);
-  let pix = 0, cs = 0, pairs = 0;
-  for (let i = 0; i < 8; i++) for (let j = i + 1; j < 8; j++) {
-    let d = 0;
-    for (let k = 0; k < 64 * 64 * 3; k++) d += (div.data[i * 12288 + k]! - div.data[j * 12288 + k]!) ** 2;
-    pix += Math.sqrt(d / 12288); cs += cos.data[i * 8 + j]!; pairs++;
-  }
+  let pix = 0,
+    cs = 0,
+    pairs = 0;
+  for (let i = 0; i < 8; i++)
+    for (let j = i + 1; j < 8; j++) {
+      let d = 0;
+      for (let k = 0; k < 64 * 64 * 3; k++) d += (div.data[i * 12288 + k]! - div.data[j * 12288 + k]!) ** 2;
+      pix += Math.sqrt(d / 12288);
+      cs += cos.data[i * 8 + j]!;
+      pairs++;
+    }
   const results = {
-    colourAndShape: main.both, colour: main.colour, shape: main.shape, readerAllStated: read.all, readerHeldOutAllStated: heldRead.all,
-    heldOutColourAndShape: held.both, invertDecodePsnrDb: meanPsnr,
-    diversityPixelRms: pix / pairs, diversityClipCosine: cs / pairs,
+    colourAndShape: main.both,
+    colour: main.colour,
+    shape: main.shape,
+    readerAllStated: read.all,
+    readerHeldOutAllStated: heldRead.all,
+    heldOutColourAndShape: held.both,
+    invertDecodePsnrDb: meanPsnr,
+    diversityPixelRms: pix / pairs,
+    diversityClipCosine: cs / pairs,
   };
-  console.log(`mini-unCLIP on ${truth.length} fresh prompts (+${heldTruth.length} held-out), backend ${opts.backend}, decoder guidance ${opts["decoder-guidance"]}, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  console.log(
+    `mini-unCLIP on ${truth.length} fresh prompts (+${heldTruth.length} held-out), backend ${opts.backend}, decoder guidance ${opts['decoder-guidance']}, ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+  );
   console.log('| metric | measured | target |\n| --- | --- | --- |');
-  console.log(`| colour and shape right (64x64 output) | ${(main.both * 100).toFixed(1)}% (colour ${(main.colour * 100).toFixed(1)}%, shape ${(main.shape * 100).toFixed(1)}%) | >= 90% |`);
+  console.log(
+    `| colour and shape right (64x64 output) | ${(main.both * 100).toFixed(1)}% (colour ${(main.colour * 100).toFixed(1)}%, shape ${(main.shape * 100).toFixed(1)}%) | >= 90% |`,
+  );
   console.log(`| held-out pairs, colour and shape right | ${(held.both * 100).toFixed(1)}% | >= 60% |`);
-  console.log(`| pixel reader: one object, every stated attribute right (count, colour, shape, size, background) | ${(read.all * 100).toFixed(1)}% (held-out pairs ${(heldRead.all * 100).toFixed(1)}%) | |`);
+  console.log(
+    `| pixel reader: one object, every stated attribute right (count, colour, shape, size, background) | ${(read.all * 100).toFixed(1)}% (held-out pairs ${(heldRead.all * 100).toFixed(1)}%) | |`,
+  );
   console.log(`| invert-then-decode PSNR, eta = 0, 50 steps | ${meanPsnr.toFixed(1)} dB | >= 25 dB |`);
-  console.log(`| diversity, 8 samples of "a large red circle" | RMS pixel distance ${results.diversityPixelRms.toFixed(3)}, mean CLIP cosine ${results.diversityClipCosine.toFixed(3)} | |`);
-  const report = await composition(runtime, clip, Number(opts.two), Number(opts.single), Number(opts.seed), opts.sheet, opts['graph-guidance'] === undefined ? undefined : Number(opts['graph-guidance']));
+  console.log(
+    `| diversity, 8 samples of "a large red circle" | RMS pixel distance ${results.diversityPixelRms.toFixed(3)}, mean CLIP cosine ${results.diversityClipCosine.toFixed(3)} | |`,
+  );
+  const report = await composition(
+    runtime,
+    clip,
+    Number(opts.two),
+    Number(opts.single),
+    Number(opts.seed),
+    opts.sheet,
+    opts['graph-guidance'] === undefined ? undefined : Number(opts['graph-guidance']),
+  );
   if (opts.write) {
     writeCompositionCards(opts.models, report);
     const path = join(opts.models, 'manifest.json');
     const manifest = JSON.parse(readFileSync(path, 'utf8'));
-    const sha = (id: string) => (manifest.models as Array<{ id: string; sha256: string }>).find((m) => m.id === id)?.sha256;
-    const measuredWeights = { prior: sha('mini-unclip-prior'), decoder: sha('mini-unclip-decoder'), upsampler: sha('mini-unclip-upsampler') };
-    for (const e of manifest.models) if (e.id.startsWith('mini-unclip-')) e.card = { ...e.card, evaluation: { measuredWeights, prompts: truth.length, heldOutPrompts: heldTruth.length, method: `npm run eval:unclip -- --decoder-guidance ${opts['decoder-guidance']}`, decoderGuidance: Number(opts['decoder-guidance']), ...Object.fromEntries(Object.entries(results).map(([k, v]) => [k, Math.round(v * 1000) / 1000])) } };
+    const sha = (id: string) =>
+      (manifest.models as Array<{ id: string; sha256: string }>).find((m) => m.id === id)?.sha256;
+    const measuredWeights = {
+      prior: sha('mini-unclip-prior'),
+      decoder: sha('mini-unclip-decoder'),
+      upsampler: sha('mini-unclip-upsampler'),
+    };
+    for (const e of manifest.models)
+      if (e.id.startsWith('mini-unclip-'))
+        e.card = {
+          ...e.card,
+          evaluation: {
+            measuredWeights,
+            prompts: truth.length,
+            heldOutPrompts: heldTruth.length,
+            method: `npm run eval:unclip -- --decoder-guidance ${opts['decoder-guidance']}`,
+            decoderGuidance: Number(opts['decoder-guidance']),
+            ...Object.fromEntries(Object.entries(results).map(([k, v]) => [k, Math.round(v * 1000) / 1000])),
+          },
+        };
     writeFileSync(path, JSON.stringify(manifest, null, 2) + '\n');
   }
 }

@@ -27,19 +27,30 @@ async function main(argv: string[]): Promise<number> {
     // a PNG the product wrote carries the graph that made it
     if (isPng(bytes)) {
       const inside = extractGraph(bytes);
-      if (inside === null) { console.error(`error: ${args.file} is a PNG that carries no ${PNG_GRAPH_KEYWORD} graph`); return 2; }
+      if (inside === null) {
+        console.error(`error: ${args.file} is a PNG that carries no ${PNG_GRAPH_KEYWORD} graph`);
+        return 2;
+      }
       text = inside;
     } else {
       text = new TextDecoder().decode(bytes);
     }
   } catch (e) {
-    if (e instanceof PngGraphError) { console.error(`error: ${args.file}: ${e.message}`); return 2; }
-    console.error(`error: cannot read ${args.file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+    if (e instanceof PngGraphError) {
+      console.error(`error: ${args.file}: ${e.message}`);
+      return 2;
+    }
+    console.error(
+      `error: cannot read ${args.file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : ((e as NodeJS.ErrnoException).code ?? 'unreadable')}`,
+    );
     return 2;
   }
   // a graph reads only the bundled models, its own folder, --allow-path folders, URLs with --allow-url,
   // and what the user typed in --set (src/engine/access.ts)
-  const engine = startNodeEngine({ modelsDir: args.models, access: cliPolicy(args.file, args.allowPaths, args.allowUrl, userValues(args.sets.map((s) => s.value))) });
+  const engine = startNodeEngine({
+    modelsDir: args.models,
+    access: cliPolicy(args.file, args.allowPaths, args.allowUrl, userValues(args.sets.map((s) => s.value))),
+  });
   try {
     const api = engine.api;
     const loaded = await api.loadGraph(text);
@@ -70,12 +81,19 @@ async function main(argv: string[]): Promise<number> {
     for (const node of loaded.graph.nodes) {
       const r = result.nodes[node.id];
       if (!r) continue;
-      const entry: Record<string, unknown> = { type: node.type, status: r.status, ms: Math.round(r.ms * 100) / 100, cached: r.cached };
+      const entry: Record<string, unknown> = {
+        type: node.type,
+        status: r.status,
+        ms: Math.round(r.ms * 100) / 100,
+        cached: r.cached,
+      };
       if (r.message) entry.message = r.message;
       if (r.status === 'done' || r.status === 'cached') {
         const outputs: Record<string, unknown> = {};
         const def = catalog.get(node.type)!;
-        const imagePorts = Object.entries(def.outputs).filter(([, t]) => t === 'Image').map(([p]) => p);
+        const imagePorts = Object.entries(def.outputs)
+          .filter(([, t]) => t === 'Image')
+          .map(([p]) => p);
         for (const s of await api.summaries(node.id)) {
           const o: Record<string, unknown> = {};
           if (s.shape) o.shape = s.shape;
@@ -99,13 +117,31 @@ async function main(argv: string[]): Promise<number> {
       report[node.id] = entry;
     }
     if (args.json) {
-      console.log(JSON.stringify({ ok: result.ok, ms: Math.round(result.ms), ran: result.ran, fromCache: result.fromCache, failed: result.failed, nodes: report, files: written }, null, 2));
+      console.log(
+        JSON.stringify(
+          {
+            ok: result.ok,
+            ms: Math.round(result.ms),
+            ran: result.ran,
+            fromCache: result.fromCache,
+            failed: result.failed,
+            nodes: report,
+            files: written,
+          },
+          null,
+          2,
+        ),
+      );
     } else {
-      console.error(`${result.ok ? 'ok' : 'failed'}: ${result.ran} nodes run, ${result.fromCache} from cache, ${result.failed} failed, ${result.ms.toFixed(0)} ms`);
+      console.error(
+        `${result.ok ? 'ok' : 'failed'}: ${result.ran} nodes run, ${result.fromCache} from cache, ${result.failed} failed, ${result.ms.toFixed(0)} ms`,
+      );
       for (const f of written) console.log(f);
     }
     if (!result.ok) {
-      for (const [id, r] of Object.entries(result.nodes)) if (r.status === 'error' && !r.message?.startsWith('not run')) console.error(`error: node "${id}": ${r.message}`);
+      for (const [id, r] of Object.entries(result.nodes))
+        if (r.status === 'error' && !r.message?.startsWith('not run'))
+          console.error(`error: node "${id}": ${r.message}`);
       return 1;
     }
     return 0;

@@ -26,15 +26,26 @@ type Api = Remote<EngineApi> | EngineApi;
  * Applies assignments to the graph loaded in `api`, each validated against its node's param
  * schema. Returns the first problem as a sentence naming the node and param, or null.
  */
-export async function applySets(api: Api, catalog: ReadonlyMap<string, NodeInfo>, nodeTypes: ReadonlyMap<string, string>, sets: readonly ParamSet[], flag = '--set'): Promise<string | null> {
+export async function applySets(
+  api: Api,
+  catalog: ReadonlyMap<string, NodeInfo>,
+  nodeTypes: ReadonlyMap<string, string>,
+  sets: readonly ParamSet[],
+  flag = '--set',
+): Promise<string | null> {
   for (const set of sets) {
     const s = { ...set, raw: set.raw.length > 80 ? quoteValue(set.raw, 80) : set.raw };
     const type = nodeTypes.get(s.nodeId);
-    if (!type) return `${flag} ${s.raw}: node "${s.nodeId}" is not in the graph (it has ${[...nodeTypes.keys()].join(', ')})`;
+    if (!type)
+      return `${flag} ${s.raw}: node "${s.nodeId}" is not in the graph (it has ${[...nodeTypes.keys()].join(', ')})`;
     const info = catalog.get(type)!.params[s.param];
-    if (!info) return `${flag} ${s.raw}: node "${s.nodeId}" (${type}) has no param "${s.param}" (it has ${Object.keys(catalog.get(type)!.params).join(', ') || 'none'})`;
+    if (!info)
+      return `${flag} ${s.raw}: node "${s.nodeId}" (${type}) has no param "${s.param}" (it has ${Object.keys(catalog.get(type)!.params).join(', ') || 'none'})`;
     // coerce to the param's kind here; the engine checks the range with the param's own schema
-    const coerced = coerceParam({ ...info, schema: { safeParse: () => ({ success: true }) } } as unknown as ParamSchema, s.value);
+    const coerced = coerceParam(
+      { ...info, schema: { safeParse: () => ({ success: true }) } } as unknown as ParamSchema,
+      s.value,
+    );
     if ('error' in coerced) return `${flag} ${s.raw}: node "${s.nodeId}" param "${s.param}": ${coerced.error}`;
     try {
       await api.setParam(s.nodeId, s.param, coerced.value);

@@ -15,15 +15,36 @@ import { SweepResults } from '../queue/results';
 import { UsageError } from './args';
 import { cliPolicy, userValues } from '../engine/access';
 
-export const SWEEP_USAGE = 'usage: npm run graph -- sweep <graph.json> --grid <nodeId>.<param>=<a,b,c | @file | lo..hi> [--grid ...] --out <dir> [--queue <redis-url>] [--concurrency <n>] [--json] [--models <dir>] [--allow-path <dir>]... [--allow-url]';
+export const SWEEP_USAGE =
+  'usage: npm run graph -- sweep <graph.json> --grid <nodeId>.<param>=<a,b,c | @file | lo..hi> [--grid ...] --out <dir> [--queue <redis-url>] [--concurrency <n>] [--json] [--models <dir>] [--allow-path <dir>]... [--allow-url]';
 
-interface SweepArgs { file: string; grid: string[]; out: string; queue?: string; concurrency: number; json: boolean; models?: string; allowPaths: string[]; allowUrl: boolean }
+interface SweepArgs {
+  file: string;
+  grid: string[];
+  out: string;
+  queue?: string;
+  concurrency: number;
+  json: boolean;
+  models?: string;
+  allowPaths: string[];
+  allowUrl: boolean;
+}
 
 function parseSweepArgs(argv: string[]): SweepArgs {
-  const a: Partial<SweepArgs> & { grid: string[]; allowPaths: string[] } = { grid: [], concurrency: 1, json: false, allowPaths: [], allowUrl: false };
+  const a: Partial<SweepArgs> & { grid: string[]; allowPaths: string[] } = {
+    grid: [],
+    concurrency: 1,
+    json: false,
+    allowPaths: [],
+    allowUrl: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    const next = () => { const v = argv[++i]; if (v === undefined) throw new UsageError(`${arg} needs a value`); return v; };
+    const next = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new UsageError(`${arg} needs a value`);
+      return v;
+    };
     if (arg === '--grid') a.grid.push(next());
     else if (arg.startsWith('--grid=')) a.grid.push(arg.slice(7));
     else if (arg === '--out') a.out = next();
@@ -33,8 +54,10 @@ function parseSweepArgs(argv: string[]): SweepArgs {
     else if (arg === '--allow-path') a.allowPaths.push(next());
     else if (arg === '--allow-url') a.allowUrl = true;
     else if (arg === '--concurrency') {
-      const v = next(), n = Number(v);
-      if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`--concurrency must be an integer from 1 to 64, got "${v}"`);
+      const v = next(),
+        n = Number(v);
+      if (!Number.isInteger(n) || n < 1 || n > 64)
+        throw new UsageError(`--concurrency must be an integer from 1 to 64, got "${v}"`);
       a.concurrency = n;
     } else if (arg.startsWith('--')) throw new UsageError(`unknown option ${arg}`);
     else if (!a.file) a.file = arg;
@@ -43,7 +66,8 @@ function parseSweepArgs(argv: string[]): SweepArgs {
   if (!a.file) throw new UsageError('no graph file given');
   if (a.grid.length === 0) throw new UsageError('no --grid given');
   if (!a.out) throw new UsageError('no --out folder given');
-  if (a.queue && !/^rediss?:\/\//.test(a.queue)) throw new UsageError(`--queue must be a redis:// or rediss:// URL, got "${a.queue}"`);
+  if (a.queue && !/^rediss?:\/\//.test(a.queue))
+    throw new UsageError(`--queue must be a redis:// or rediss:// URL, got "${a.queue}"`);
   return a as SweepArgs;
 }
 
@@ -63,20 +87,36 @@ export async function sweepMain(argv: string[]): Promise<number> {
   try {
     graph = readFileSync(args.file, 'utf8');
   } catch (e) {
-    console.error(`error: cannot read ${args.file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as NodeJS.ErrnoException).code}`);
+    console.error(
+      `error: cannot read ${args.file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as NodeJS.ErrnoException).code}`,
+    );
     return 2;
   }
   // local jobs read what `graph run` would let this graph read; queued jobs, what each worker's flags allow
-  const pool = new EnginePool({ modelsDir: args.models, access: cliPolicy(args.file, args.allowPaths, args.allowUrl, userValues(axes.flatMap((x) => x.values))) });
+  const pool = new EnginePool({
+    modelsDir: args.models,
+    access: cliPolicy(args.file, args.allowPaths, args.allowUrl, userValues(axes.flatMap((x) => x.values))),
+  });
   try {
     // everything is checked, and every job named by its Merkle key, before anything runs or is queued
-    const points = (() => { try { return gridPoints(axes); } catch (e) { if (e instanceof GridError) return e; throw e; } })();
-    if (points instanceof GridError) { console.error(`error: ${points.message}`); return 2; }
+    const points = (() => {
+      try {
+        return gridPoints(axes);
+      } catch (e) {
+        if (e instanceof GridError) return e;
+        throw e;
+      }
+    })();
+    if (points instanceof GridError) {
+      console.error(`error: ${points.message}`);
+      return 2;
+    }
     const catalog = await pool.catalog();
     const jobs: Array<{ key: string; payload: JobPayload }> = [];
     const problem = await pool.withEngine(async (engine) => {
       const loaded = await engine.api.loadGraph(graph);
-      if (!loaded.ok) return `${args.file} cannot be loaded:\n${loaded.issues.map((i) => `  ${formatIssue(i)}`).join('\n')}`;
+      if (!loaded.ok)
+        return `${args.file} cannot be loaded:\n${loaded.issues.map((i) => `  ${formatIssue(i)}`).join('\n')}`;
       for (const params of points) {
         try {
           jobs.push({ key: (await loadJob(engine.api, catalog, { graph, params })).key, payload: { graph, params } });
@@ -87,33 +127,65 @@ export async function sweepMain(argv: string[]): Promise<number> {
       }
       return null;
     });
-    if (problem) { console.error(`error: ${problem}`); return 2; }
+    if (problem) {
+      console.error(`error: ${problem}`);
+      return 2;
+    }
     if (args.queue) {
-      try { await probeRedis(args.queue); } catch (e) {
-        if (e instanceof RedisUnreachable) { console.error(`error: ${e.message}`); return 2; }
+      try {
+        await probeRedis(args.queue);
+      } catch (e) {
+        if (e instanceof RedisUnreachable) {
+          console.error(`error: ${e.message}`);
+          return 2;
+        }
         throw e;
       }
     }
     const results = new SweepResults(args.out);
     const byKey = new Map(jobs.map((j) => [j.key, j]));
     // results.jsonl holds each value as its param's type (seed 3, not "3")
-    const nodeTypes = new Map(JSON.parse(graph).nodes.map((n: { id: string; type: string }) => [n.id, n.type]) as Array<[string, string]>);
-    const typed = (params: Record<string, string>) => Object.fromEntries(Object.entries(params).map(([name, raw]) => {
-      const [nodeId, param] = [name.slice(0, name.indexOf('.')), name.slice(name.indexOf('.') + 1)];
-      const info = catalog.get(nodeTypes.get(nodeId)!)!.params[param]!;
-      return [name, info.kind === 'number' || info.kind === 'integer' || info.kind === 'seed' ? Number(raw) : info.kind === 'boolean' ? raw === 'true' : raw];
-    }));
+    const nodeTypes = new Map(
+      JSON.parse(graph).nodes.map((n: { id: string; type: string }) => [n.id, n.type]) as Array<[string, string]>,
+    );
+    const typed = (params: Record<string, string>) =>
+      Object.fromEntries(
+        Object.entries(params).map(([name, raw]) => {
+          const [nodeId, param] = [name.slice(0, name.indexOf('.')), name.slice(name.indexOf('.') + 1)];
+          const info = catalog.get(nodeTypes.get(nodeId)!)!.params[param]!;
+          return [
+            name,
+            info.kind === 'number' || info.kind === 'integer' || info.kind === 'seed'
+              ? Number(raw)
+              : info.kind === 'boolean'
+                ? raw === 'true'
+                : raw,
+          ];
+        }),
+      );
     const unique = [...byKey.values()];
     const todo = unique.filter((j) => !results.has(j.key));
     const status = new Progress(unique.length, unique.length - todo.length, args.json);
     const record = (key: string, r: { images?: JobImage[]; error?: string; ms: number; worker: string }) => {
       const params = typed(byKey.get(key)!.payload.params);
-      const line = results.record({ key, params, status: r.error ? 'failed' : 'done', ms: r.ms, worker: r.worker, error: r.error }, r.images);
-      if (line) status.job(line.status === 'done', `${line.status} ${key.slice(0, 12)} ${Object.entries(params).map(([k, v]) => `${k}=${v}`).join(' ')}${line.error ? `: ${line.error}` : ''} (${line.ms} ms, ${line.worker})`);
+      const line = results.record(
+        { key, params, status: r.error ? 'failed' : 'done', ms: r.ms, worker: r.worker, error: r.error },
+        r.images,
+      );
+      if (line)
+        status.job(
+          line.status === 'done',
+          `${line.status} ${key.slice(0, 12)} ${Object.entries(params)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ')}${line.error ? `: ${line.error}` : ''} (${line.ms} ms, ${line.worker})`,
+        );
     };
     if (args.queue) {
       await pool.close(); // the workers run the jobs: free this machine's engines while following
-      await submitAndFollow(args.queue, todo, { onDone: record, onWaiting: (m) => status.note(m ?? `Redis at ${args.queue} is back`) });
+      await submitAndFollow(args.queue, todo, {
+        onDone: record,
+        onWaiting: (m) => status.note(m ?? `Redis at ${args.queue} is back`),
+      });
     } else {
       await runLocal(todo, args.concurrency, pool, (d) => record(d.key, d));
     }
@@ -121,8 +193,21 @@ export async function sweepMain(argv: string[]): Promise<number> {
     const sheet = results.writeContactSheet(jobs.map((j) => j.key));
     const lines = unique.map((j) => results.lines.get(j.key)).filter((l) => l !== undefined);
     const failed = unique.length - lines.filter((l) => l.status === 'done').length;
-    if (args.json) console.log(JSON.stringify({ ok: failed === 0, jobs: unique.length, skipped: unique.length - todo.length, failed, results: `${args.out}/results.jsonl`, contactSheet: sheet ?? null }));
-    else console.error(`${failed === 0 ? 'ok' : 'failed'}: ${unique.length} jobs, ${unique.length - todo.length} already done, ${failed} failed; ${args.out}/results.jsonl${sheet ? `, ${sheet}` : ''}`);
+    if (args.json)
+      console.log(
+        JSON.stringify({
+          ok: failed === 0,
+          jobs: unique.length,
+          skipped: unique.length - todo.length,
+          failed,
+          results: `${args.out}/results.jsonl`,
+          contactSheet: sheet ?? null,
+        }),
+      );
+    else
+      console.error(
+        `${failed === 0 ? 'ok' : 'failed'}: ${unique.length} jobs, ${unique.length - todo.length} already done, ${failed} failed; ${args.out}/results.jsonl${sheet ? `, ${sheet}` : ''}`,
+      );
     return failed === 0 ? 0 : 1;
   } finally {
     await pool.close();
@@ -135,7 +220,11 @@ class Progress {
   private failed = 0;
   private readonly tty = process.stderr.isTTY;
 
-  constructor(private readonly total: number, private readonly skipped: number, private readonly quiet: boolean) {
+  constructor(
+    private readonly total: number,
+    private readonly skipped: number,
+    private readonly quiet: boolean,
+  ) {
     if (!quiet && skipped) process.stderr.write(`${skipped} of ${total} jobs already done\n`);
   }
 
@@ -143,9 +232,16 @@ class Progress {
     this.done++;
     if (!ok) this.failed++;
     if (this.quiet) return;
-    if (!this.tty) { process.stderr.write(line + '\n'); return; }
-    const finished = this.skipped + this.done, width = 30, fill = Math.round((finished / this.total) * width);
-    process.stderr.write(`\r[${'#'.repeat(fill)}${'-'.repeat(width - fill)}] ${finished}/${this.total}${this.failed ? `, ${this.failed} failed` : ''}`);
+    if (!this.tty) {
+      process.stderr.write(line + '\n');
+      return;
+    }
+    const finished = this.skipped + this.done,
+      width = 30,
+      fill = Math.round((finished / this.total) * width);
+    process.stderr.write(
+      `\r[${'#'.repeat(fill)}${'-'.repeat(width - fill)}] ${finished}/${this.total}${this.failed ? `, ${this.failed} failed` : ''}`,
+    );
   }
 
   note(message: string): void {

@@ -47,7 +47,9 @@ const short = (s: string) => (s.length > 120 ? `${s.slice(0, 117)}...` : s);
 /** The folders a policy allows, resolved (for messages and checks). */
 export function allowedRoots(policy: AccessPolicy): string[] {
   const typedFolders = (policy.userValues ?? []).filter((v) => v.endsWith(sep));
-  return [PUBLIC_DIR, ...(policy.graphDir ? [policy.graphDir] : []), ...(policy.allowPaths ?? []), ...typedFolders].map(real);
+  return [PUBLIC_DIR, ...(policy.graphDir ? [policy.graphDir] : []), ...(policy.allowPaths ?? []), ...typedFolders].map(
+    real,
+  );
 }
 
 /**
@@ -67,12 +69,17 @@ export function checkAccess(src: string, policy: AccessPolicy): void {
   if (policy.userValues?.includes(src)) return;
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(src) && !/^file:/i.test(src)) {
     if (!/^https?:\/\//i.test(src)) throw new AccessDenied(`${short(src)}: only http and https URLs can be read`);
-    if (!policy.allowUrls) throw new AccessDenied(`${short(src)}: a graph's URLs are not fetched headless; run with --allow-url to allow them`);
+    if (!policy.allowUrls)
+      throw new AccessDenied(
+        `${short(src)}: a graph's URLs are not fetched headless; run with --allow-url to allow them`,
+      );
     return;
   }
   const target = real(resolveReference(src, policy));
   if (allowedRoots(policy).some((root) => inside(target, root))) return;
-  throw new AccessDenied(`${short(src)} is outside the folders a graph may read (the bundled models, the graph's folder${policy.allowPaths?.length ? ', --allow-path folders' : ''}); run with --allow-path <folder> to allow it`);
+  throw new AccessDenied(
+    `${short(src)} is outside the folders a graph may read (the bundled models, the graph's folder${policy.allowPaths?.length ? ', --allow-path folders' : ''}); run with --allow-path <folder> to allow it`,
+  );
 }
 
 /** A reader that applies the policy before reading. */
@@ -85,8 +92,18 @@ export function policyReader(policy: AccessPolicy): (src: string) => Promise<Uin
 }
 
 /** The policy of a CLI run of `file`, from its flags. */
-export function cliPolicy(file: string | undefined, allowPaths: string[], allowUrls: boolean, userValues: string[]): AccessPolicy {
-  return { graphDir: file ? dirname(resolve(file)) : undefined, allowPaths: allowPaths.map((p) => resolve(p)), allowUrls, userValues };
+export function cliPolicy(
+  file: string | undefined,
+  allowPaths: string[],
+  allowUrls: boolean,
+  userValues: string[],
+): AccessPolicy {
+  return {
+    graphDir: file ? dirname(resolve(file)) : undefined,
+    allowPaths: allowPaths.map((p) => resolve(p)),
+    allowUrls,
+    userValues,
+  };
 }
 
 /**
@@ -97,7 +114,8 @@ export function userValues(values: string[]): string[] {
   const out = new Set<string>();
   for (const v of values) {
     out.add(v);
-    if (!/^[a-z][a-z0-9+.-]*:/i.test(v) && (v.includes('/') || v.includes(sep))) out.add(`${dirname(resolve(v))}${sep}`);
+    if (!/^[a-z][a-z0-9+.-]*:/i.test(v) && (v.includes('/') || v.includes(sep)))
+      out.add(`${dirname(resolve(v))}${sep}`);
   }
   return [...out];
 }

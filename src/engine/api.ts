@@ -32,18 +32,27 @@ export type TransferFn = <T>(value: T, buffers: Transferable[]) => T;
  * The one engine API, exposed by comlink from a web worker or a Node
  * worker_thread. Everything it returns is structured-clone friendly.
  */
-export function createEngineApi(registry: NodeRegistry, services: EngineServices, transfer: TransferFn = (v) => v, cacheBytes?: number) {
+export function createEngineApi(
+  registry: NodeRegistry,
+  services: EngineServices,
+  transfer: TransferFn = (v) => v,
+  cacheBytes?: number,
+) {
   const engine = new Engine(registry, services, { cacheBytes });
 
   const output = (nodeId: string, port: string): unknown => {
     const outs = engine.outputsOf(nodeId);
     if (!outs) throw new GraphError([{ nodeId, message: 'has no output yet (run the graph first)' }]);
-    if (!(port in outs)) throw new GraphError([{ nodeId, field: `outputs.${port}`, message: `no such output (it has ${Object.keys(outs).join(', ')})` }]);
+    if (!(port in outs))
+      throw new GraphError([
+        { nodeId, field: `outputs.${port}`, message: `no such output (it has ${Object.keys(outs).join(', ')})` },
+      ]);
     return outs[port];
   };
   const image = (nodeId: string, port: string): Float32Tensor => {
     const v = output(nodeId, port);
-    if (!isTensor(v) || v.shape.length !== 4) throw new GraphError([{ nodeId, field: `outputs.${port}`, message: 'is not an image' }]);
+    if (!isTensor(v) || v.shape.length !== 4)
+      throw new GraphError([{ nodeId, field: `outputs.${port}`, message: 'is not an image' }]);
     return v as Float32Tensor;
   };
 
@@ -51,8 +60,13 @@ export function createEngineApi(registry: NodeRegistry, services: EngineServices
     /** The node types, for the palette and param widgets. */
     catalog(): NodeInfo[] {
       return [...registry.values()].map((d) => ({
-        type: d.type, version: d.version, title: d.title, description: d.description, family: d.type.split('/')[0]!,
-        inputs: d.inputs, outputs: d.outputs,
+        type: d.type,
+        version: d.version,
+        title: d.title,
+        description: d.description,
+        family: d.type.split('/')[0]!,
+        inputs: d.inputs,
+        outputs: d.outputs,
         params: Object.fromEntries(Object.entries(d.params).map(([k, { schema: _schema, ...rest }]) => [k, rest])),
       }));
     },
@@ -81,7 +95,10 @@ export function createEngineApi(registry: NodeRegistry, services: EngineServices
     setParam(nodeId: string, name: string, value: ParamValue): void {
       engine.setParam(nodeId, name, value);
     },
-    async run(opts: { targets?: string[]; concurrency?: number } = {}, onEvent?: (e: NodeEvent) => void): Promise<RunResult> {
+    async run(
+      opts: { targets?: string[]; concurrency?: number } = {},
+      onEvent?: (e: NodeEvent) => void,
+    ): Promise<RunResult> {
       return engine.run({
         ...opts,
         onEvent: onEvent ? (e) => void Promise.resolve(onEvent(e)).catch(() => undefined) : undefined,
@@ -107,16 +124,28 @@ export function createEngineApi(registry: NodeRegistry, services: EngineServices
       const img = image(nodeId, port);
       const n = img.shape[0] ?? 1;
       if (!Number.isInteger(start) || !Number.isInteger(count) || start < 0 || count < 0 || start + count > n) {
-        throw new GraphError([{ nodeId, field: `outputs.${port}`, message: `images ${start}..${start + count - 1} out of range 0..${n - 1}` }]);
+        throw new GraphError([
+          {
+            nodeId,
+            field: `outputs.${port}`,
+            message: `images ${start}..${start + count - 1} out of range 0..${n - 1}`,
+          },
+        ]);
       }
       const list = Array.from({ length: count }, (_, i) => previewOf(img, start + i, maxSide));
-      return transfer(list, list.map((p) => p.rgba.buffer));
+      return transfer(
+        list,
+        list.map((p) => p.rgba.buffer),
+      );
     },
     /** One image of an output as PNG bytes (fast-png), carrying the graph and params that made it (iTXt). */
     imagePng(nodeId: string, port: string, index = 0, withGraph = true): Uint8Array {
       const img = image(nodeId, port);
       const [n = 1, h = 0, w = 0] = img.shape;
-      if (index < 0 || index >= n) throw new GraphError([{ nodeId, field: `outputs.${port}`, message: `image ${index} out of range 0..${n - 1}` }]);
+      if (index < 0 || index >= n)
+        throw new GraphError([
+          { nodeId, field: `outputs.${port}`, message: `image ${index} out of range 0..${n - 1}` },
+        ]);
       const p = previewOf(img, index, Math.max(h, w));
       const rgb = new Uint8Array(w * h * 3);
       for (let i = 0; i < w * h; i++) for (let k = 0; k < 3; k++) rgb[i * 3 + k] = p.rgba[i * 4 + k]!;
@@ -137,12 +166,13 @@ export function createEngineApi(registry: NodeRegistry, services: EngineServices
     /** Small outputs (text, numbers) by value. */
     value(nodeId: string, port: string): unknown {
       const v = output(nodeId, port);
-      return isTensor(v) ? undefined : summarize(port, v).value ?? null;
+      return isTensor(v) ? undefined : (summarize(port, v).value ?? null);
     },
     /** What the inspector shows of embeddings: the first rows, their stats, cosine matrix and a 2-D PCA scatter. */
     embeddingView(nodeId: string, port: string): EmbeddingView {
       const v = output(nodeId, port);
-      if (!isTensor(v) || v.shape.length !== 2 || v.dtype !== 'float32') throw new GraphError([{ nodeId, field: `outputs.${port}`, message: 'is not a batch of embeddings' }]);
+      if (!isTensor(v) || v.shape.length !== 2 || v.dtype !== 'float32')
+        throw new GraphError([{ nodeId, field: `outputs.${port}`, message: 'is not a batch of embeddings' }]);
       return embeddingView(v as Float32Tensor);
     },
     cacheInfo(): { entries: number; bytes: number; budget: number } {

@@ -16,22 +16,57 @@ const ready: Promise<EngineApi> = (async () => {
   const allowed = new Set<string>();
   const readBytes = (src: string) => {
     // an allowed manifest's folder is allowed too: the manifest names the model files beside it
-    const ok = isBundledReference(src) || allowed.has(src) || [...allowed].some((a) => /^https?:\/\//i.test(a) && src.startsWith(a.slice(0, a.lastIndexOf('/') + 1)));
+    const ok =
+      isBundledReference(src) ||
+      allowed.has(src) ||
+      [...allowed].some((a) => /^https?:\/\//i.test(a) && src.startsWith(a.slice(0, a.lastIndexOf('/') + 1)));
     if (!ok) {
-      return Promise.reject(new Error(`${src.length > 120 ? `${src.slice(0, 117)}...` : src} is held: allow this graph's references (the banner above the canvas) to fetch it`));
+      return Promise.reject(
+        new Error(
+          `${src.length > 120 ? `${src.slice(0, 117)}...` : src} is held: allow this graph's references (the banner above the canvas) to fetch it`,
+        ),
+      );
     }
     return fetchBytes(src);
   };
-  return createEngineApi(createRegistry(), { readBytes, models, allowReferences: (refs) => refs.forEach((r) => allowed.add(r)) }, transfer);
+  return createEngineApi(
+    createRegistry(),
+    { readBytes, models, allowReferences: (refs) => refs.forEach((r) => allowed.add(r)) },
+    transfer,
+  );
 })();
 
 // Exposed at once (messages must not arrive before a listener); each call waits for the models.
-const methods = ['catalog', 'allowReferences', 'validateGraph', 'loadGraph', 'setParam', 'run', 'cancel', 'graphKey', 'summaries', 'imagePreview', 'imagePreviews', 'imagePng', 'tensor', 'value', 'embeddingView', 'cacheInfo', 'setCacheBudget', 'graph'] as const;
+const methods = [
+  'catalog',
+  'allowReferences',
+  'validateGraph',
+  'loadGraph',
+  'setParam',
+  'run',
+  'cancel',
+  'graphKey',
+  'summaries',
+  'imagePreview',
+  'imagePreviews',
+  'imagePng',
+  'tensor',
+  'value',
+  'embeddingView',
+  'cacheInfo',
+  'setCacheBudget',
+  'graph',
+] as const;
 // Every API method must be listed: a method added to the API but not here fails the type-check.
 const everyMethodListed: Exclude<keyof EngineApi, (typeof methods)[number]> extends never ? true : never = true;
 void everyMethodListed;
-const api = Object.fromEntries(methods.map((m) => [m, async (...args: unknown[]) => {
-  const real = await ready;
-  return (real[m] as (...a: unknown[]) => unknown)(...args);
-}]));
+const api = Object.fromEntries(
+  methods.map((m) => [
+    m,
+    async (...args: unknown[]) => {
+      const real = await ready;
+      return (real[m] as (...a: unknown[]) => unknown)(...args);
+    },
+  ]),
+);
 expose(api);

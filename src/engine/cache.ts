@@ -17,11 +17,19 @@ export class MemoCache {
 
   constructor(private budgetBytes = 512 * 1024 * 1024) {}
 
-  get size(): number { return this.entries.size; }
-  get bytes(): number { return this.total; }
-  get budget(): number { return this.budgetBytes; }
+  get size(): number {
+    return this.entries.size;
+  }
+  get bytes(): number {
+    return this.total;
+  }
+  get budget(): number {
+    return this.budgetBytes;
+  }
 
-  has(key: string): boolean { return this.entries.has(key); }
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
 
   /** The entry's value, marking it most recently used. */
   get(key: string): Record<string, unknown> | undefined {
@@ -66,7 +74,11 @@ export class MemoCache {
   }
 
   clear(): void {
-    for (const [k, e] of this.entries) if (e.pins === 0) { this.entries.delete(k); this.total -= e.bytes; }
+    for (const [k, e] of this.entries)
+      if (e.pins === 0) {
+        this.entries.delete(k);
+        this.total -= e.bytes;
+      }
   }
 
   private evict(): void {

@@ -31,7 +31,11 @@ export type OutputsOf<O extends Record<string, PortType>> = { [K in keyof O]: Po
 
 /** A node type with its run function, as the registry holds it (generics erased). */
 export interface NodeDefinition extends NodeSpec {
-  run(inputs: Record<string, unknown>, params: Record<string, ParamValue>, ctx: RunContext): Promise<Record<string, unknown>> | Record<string, unknown>;
+  run(
+    inputs: Record<string, unknown>,
+    params: Record<string, ParamValue>,
+    ctx: RunContext,
+  ): Promise<Record<string, unknown>> | Record<string, unknown>;
 }
 
 /**
@@ -53,6 +57,7 @@ export function defineNode<
   run: (inputs: InputsOf<I>, params: ParamsOf<P>, ctx: RunContext) => Promise<OutputsOf<O>> | OutputsOf<O>;
 }): NodeDefinition {
   const inputs: Record<string, InputSpec> = {};
-  for (const [name, decl] of Object.entries(def.inputs)) inputs[name] = typeof decl === 'string' ? { type: decl } : decl;
+  for (const [name, decl] of Object.entries(def.inputs))
+    inputs[name] = typeof decl === 'string' ? { type: decl } : decl;
   return { ...def, inputs, run: def.run as NodeDefinition['run'] };
 }

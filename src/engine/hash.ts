@@ -10,7 +10,13 @@ const recentKeys = new Map<string, string>();
  * its inputs' keys. Hashes of recently seen descriptions are remembered, so
  * re-planning an unchanged graph costs a string lookup per node.
  */
-export function nodeKey(parts: { type: string; version: number; params: Record<string, unknown>; bypass: boolean; inputs: Record<string, string> }): string {
+export function nodeKey(parts: {
+  type: string;
+  version: number;
+  params: Record<string, unknown>;
+  bypass: boolean;
+  inputs: Record<string, string>;
+}): string {
   const text = canonicalJson(parts);
   let key = recentKeys.get(text);
   if (key === undefined) {

@@ -14,8 +14,16 @@ export interface NodeEngine {
  * Starts the engine in a worker_thread and returns its comlink proxy. The
  * worker runs the TypeScript sources through tsx's loader (node-worker-entry.mjs).
  */
-export function startNodeEngine(options: { cacheBytes?: number; modelsDir?: string; access?: AccessPolicy } = {}): NodeEngine {
+export function startNodeEngine(
+  options: { cacheBytes?: number; modelsDir?: string; access?: AccessPolicy } = {},
+): NodeEngine {
   const worker = new Worker(new URL('./node-worker-entry.mjs', import.meta.url), { workerData: options });
   const api = wrap<EngineApi>(nodeEndpoint(worker));
-  return { api, worker, terminate: async () => { await worker.terminate(); } };
+  return {
+    api,
+    worker,
+    terminate: async () => {
+      await worker.terminate();
+    },
+  };
 }

@@ -3,7 +3,10 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The app's public folder: relative paths that are not found from the working directory resolve here, as in the browser. */
+/**
+ * The app's public folder: relative paths that are not found from the working directory resolve
+ * here, as in the browser.
+ */
 export const PUBLIC_DIR = fileURLToPath(new URL('../../public', import.meta.url));
 import type { EngineServices } from './services';
 

@@ -11,5 +11,8 @@ import { createModelRuntime } from '../models/runtime-node';
 if (!parentPort) throw new Error('node-worker.ts must run in a worker_thread');
 const options = (workerData ?? {}) as { cacheBytes?: number; modelsDir?: string; access?: AccessPolicy };
 // headless runs read only what their access policy allows (src/engine/access.ts)
-const services = nodeServices({ models: await createModelRuntime(options.modelsDir), ...(options.access ? { readBytes: policyReader(options.access) } : {}) });
+const services = nodeServices({
+  models: await createModelRuntime(options.modelsDir),
+  ...(options.access ? { readBytes: policyReader(options.access) } : {}),
+});
 expose(createEngineApi(createRegistry(), services, transfer, options.cacheBytes), nodeEndpoint(parentPort));

@@ -12,14 +12,18 @@ import type { Codes, Scores } from './values';
 export function previewOf(img: Float32Tensor, index = 0, maxSide = 256): ImagePreview {
   const [, h = 0, w = 0, c = 3] = img.shape;
   const step = Math.max(1, Math.ceil(Math.max(h, w) / maxSide));
-  const ph = Math.ceil(h / step), pw = Math.ceil(w / step);
+  const ph = Math.ceil(h / step),
+    pw = Math.ceil(w / step);
   const rgba = new Uint8ClampedArray(ph * pw * 4);
   const base = index * h * w * c;
-  for (let y = 0; y < ph; y++) for (let x = 0; x < pw; x++) {
-    const s = base + ((y * step) * w + x * step) * c, d = (y * pw + x) * 4;
-    for (let k = 0; k < 3; k++) rgba[d + k] = Math.round(Math.min(1, Math.max(0, img.data[s + (c === 1 ? 0 : k)]!)) * 255);
-    rgba[d + 3] = 255;
-  }
+  for (let y = 0; y < ph; y++)
+    for (let x = 0; x < pw; x++) {
+      const s = base + (y * step * w + x * step) * c,
+        d = (y * pw + x) * 4;
+      for (let k = 0; k < 3; k++)
+        rgba[d + k] = Math.round(Math.min(1, Math.max(0, img.data[s + (c === 1 ? 0 : k)]!)) * 255);
+      rgba[d + 3] = 255;
+    }
   return { width: pw, height: ph, rgba };
 }
 
@@ -34,18 +38,36 @@ export interface TensorStats {
 }
 
 export function statsOf(t: Float32Tensor): TensorStats {
-  let min = Infinity, max = -Infinity, sum = 0, sq = 0, n = 0, nan = 0;
+  let min = Infinity,
+    max = -Infinity,
+    sum = 0,
+    sq = 0,
+    n = 0,
+    nan = 0;
   for (const v of t.data) {
-    if (!Number.isFinite(v)) { nan++; continue; }
+    if (!Number.isFinite(v)) {
+      nan++;
+      continue;
+    }
     if (v < min) min = v;
     if (v > max) max = v;
-    sum += v; sq += v * v; n++;
+    sum += v;
+    sq += v * v;
+    n++;
   }
   const mean = n ? sum / n : 0;
-  const stats: TensorStats = { min: n ? min : NaN, max: n ? max : NaN, mean, std: n ? Math.sqrt(Math.max(0, sq / n - mean * mean)) : 0, nanCount: nan };
+  const stats: TensorStats = {
+    min: n ? min : NaN,
+    max: n ? max : NaN,
+    mean,
+    std: n ? Math.sqrt(Math.max(0, sq / n - mean * mean)) : 0,
+    nanCount: nan,
+  };
   if (t.shape.length === 2) {
     const d = t.shape[1]!;
-    stats.norms = Array.from({ length: Math.min(64, t.shape[0]!) }, (_, r) => norm(t.data.subarray(r * d, (r + 1) * d)));
+    stats.norms = Array.from({ length: Math.min(64, t.shape[0]!) }, (_, r) =>
+      norm(t.data.subarray(r * d, (r + 1) * d)),
+    );
   }
   return stats;
 }
@@ -63,7 +85,8 @@ export interface OutputSummary {
 
 export function summarize(port: string, value: unknown): OutputSummary {
   if (typeof value === 'number') return { port, kind: 'number', value };
-  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return { port, kind: 'text', value: value.slice(0, 200) };
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string'))
+    return { port, kind: 'text', value: value.slice(0, 200) };
   if (isTensor(value)) {
     const s: OutputSummary = { port, kind: 'tensor', shape: [...value.shape], dtype: value.dtype };
     // an empty tensor (a decode node's trajectory when none was kept) has no stats, not NaN ones
@@ -73,11 +96,26 @@ export function summarize(port: string, value: unknown): OutputSummary {
   if (typeof value === 'object' && value !== null) {
     const sc = value as Scores;
     if (isTensor(sc.values) && Array.isArray(sc.labels)) {
-      return { port, kind: 'scores', shape: [...sc.values.shape], value: { labels: sc.labels.slice(0, 1000), ...(sc.rowLabels ? { rowLabels: sc.rowLabels.slice(0, 1000) } : {}), ...(sc.curve ? { curve: true } : {}), values: Array.from(sc.values.data as Float32Array).slice(0, 10000) } };
+      return {
+        port,
+        kind: 'scores',
+        shape: [...sc.values.shape],
+        value: {
+          labels: sc.labels.slice(0, 1000),
+          ...(sc.rowLabels ? { rowLabels: sc.rowLabels.slice(0, 1000) } : {}),
+          ...(sc.curve ? { curve: true } : {}),
+          values: Array.from(sc.values.data as Float32Array).slice(0, 10000),
+        },
+      };
     }
     const codes = value as Codes;
     if (isTensor(codes.codes)) {
-      return { port, kind: 'codes', shape: [...codes.codes.shape], value: { buckets: codes.buckets, first: Array.from(codes.codes.data as Int32Array).slice(0, 64) } };
+      return {
+        port,
+        kind: 'codes',
+        shape: [...codes.codes.shape],
+        value: { buckets: codes.buckets, first: Array.from(codes.codes.data as Int32Array).slice(0, 64) },
+      };
     }
   }
   return { port, kind: 'object' };

@@ -48,10 +48,17 @@ export class Engine {
   private runCounter = 0;
   private controllers = new Set<AbortController>();
   /** Per node: the key computed for its params at a revision and its inputs' keys, reused while both hold. */
-  private keyMemo = new Map<string, { revision: number; inputsSig: string; key: string; params: Record<string, ParamValue> }>();
+  private keyMemo = new Map<
+    string,
+    { revision: number; inputsSig: string; key: string; params: Record<string, ParamValue> }
+  >();
   private revisions = new Map<string, number>();
 
-  constructor(readonly registry: NodeRegistry, readonly services: EngineServices, opts: EngineOptions = {}) {
+  constructor(
+    readonly registry: NodeRegistry,
+    readonly services: EngineServices,
+    opts: EngineOptions = {},
+  ) {
     this.cache = new MemoCache(opts.cacheBytes);
   }
 
@@ -71,9 +78,17 @@ export class Engine {
     const node = this.requireNode(nodeId);
     const def = this.registry.get(node.type)!;
     const schema = def.params[name];
-    if (!schema) throw new GraphError([{ nodeId, field: `params.${name}`, message: `unknown param of ${def.type} (it has ${Object.keys(def.params).join(', ') || 'none'})` }]);
+    if (!schema)
+      throw new GraphError([
+        {
+          nodeId,
+          field: `params.${name}`,
+          message: `unknown param of ${def.type} (it has ${Object.keys(def.params).join(', ') || 'none'})`,
+        },
+      ]);
     const error = checkParam(schema, value);
-    if (error) throw new GraphError([{ nodeId, field: `params.${name}`, message: `${error} (got ${JSON.stringify(value)})` }]);
+    if (error)
+      throw new GraphError([{ nodeId, field: `params.${name}`, message: `${error} (got ${JSON.stringify(value)})` }]);
     node.params = { ...node.params, [name]: value };
     this.revisions.set(nodeId, (this.revisions.get(nodeId) ?? 0) + 1);
   }
@@ -91,7 +106,12 @@ export class Engine {
   /** The whole graph's Merkle key: every node's id and key, hashed (a sweep names its jobs by it). */
   graphKey(): string {
     const { keys } = this.plan();
-    return sha256Hex([...keys].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id, k]) => `${id}=${k}`).join('\n'));
+    return sha256Hex(
+      [...keys]
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([id, k]) => `${id}=${k}`)
+        .join('\n'),
+    );
   }
 
   /** Aborts every run in flight. */
@@ -101,7 +121,8 @@ export class Engine {
 
   private requireNode(nodeId: string): GraphNode {
     const node = this.doc?.nodes.find((n) => n.id === nodeId);
-    if (!node) throw new GraphError([{ nodeId, message: this.doc ? 'no such node in the graph' : 'no graph is loaded' }]);
+    if (!node)
+      throw new GraphError([{ nodeId, message: this.doc ? 'no such node in the graph' : 'no graph is loaded' }]);
     return node;
   }
 
@@ -134,7 +155,13 @@ export class Engine {
       const def = this.registry.get(node.type)!;
       const full: Record<string, ParamValue> = {};
       for (const [name, schema] of Object.entries(def.params)) full[name] = node.params?.[name] ?? schema.default;
-      const key = nodeKey({ type: def.type, version: def.version, params: full, bypass: !!node.bypass, inputs: inputKeys });
+      const key = nodeKey({
+        type: def.type,
+        version: def.version,
+        params: full,
+        bypass: !!node.bypass,
+        inputs: inputKeys,
+      });
       this.keyMemo.set(id, { revision, inputsSig, key, params: full });
       keys.set(id, key);
       params.set(id, full);
@@ -157,11 +184,16 @@ export class Engine {
     this.controllers.add(controller);
     const signal = controller.signal;
     const emit = (e: Omit<NodeEvent, 'runId'>) => {
-      try { opts.onEvent?.({ runId, ...e }); } catch { /* a listener's error must not break the run */ }
+      try {
+        opts.onEvent?.({ runId, ...e });
+      } catch {
+        /* a listener's error must not break the run */
+      }
     };
 
     const targets = opts.targets ?? [...plan.nodes.keys()];
-    for (const t of targets) if (!plan.nodes.has(t)) throw new GraphError([{ nodeId: t, message: 'no such node in the graph' }]);
+    for (const t of targets)
+      if (!plan.nodes.has(t)) throw new GraphError([{ nodeId: t, message: 'no such node in the graph' }]);
 
     // The nodes to visit: walk up from the targets, stopping at cached nodes.
     const needed = new Set<string>();
@@ -213,7 +245,8 @@ export class Engine {
         if (failedDep) {
           const upstream = results[failedDep.ref.nodeId]!;
           const status = upstream.status === 'cancelled' ? 'cancelled' : 'error';
-          const message = status === 'cancelled' ? 'cancelled' : `not run: upstream node "${failedDep.ref.nodeId}" failed`;
+          const message =
+            status === 'cancelled' ? 'cancelled' : `not run: upstream node "${failedDep.ref.nodeId}" failed`;
           results[id] = { status, ms: 0, cached: false, message };
           emit({ nodeId: id, status, message });
           return false;
@@ -236,7 +269,9 @@ export class Engine {
           try {
             const def = this.registry.get(node.type)!;
             const ctx = this.context(id, signal, emit);
-            const outputs = node.bypass ? bypassOutputs(def, inputs, id) : await def.run(inputs, plan.params.get(id)!, ctx);
+            const outputs = node.bypass
+              ? bypassOutputs(def, inputs, id)
+              : await def.run(inputs, plan.params.get(id)!, ctx);
             checkOutputs(def, id, outputs);
             const ms = performance.now() - started;
             this.cache.set(key, outputs, true);
@@ -250,7 +285,7 @@ export class Engine {
               results[id] = { status: 'cancelled', ms, cached: false, message: 'cancelled' };
               emit({ nodeId: id, status: 'cancelled', ms, message: 'cancelled' });
             } else {
-              const message = e instanceof NodeError ? e.detail : (e as Error)?.message ?? String(e);
+              const message = e instanceof NodeError ? e.detail : ((e as Error)?.message ?? String(e));
               const field = e instanceof NodeError ? e.field : undefined;
               results[id] = { status: 'error', ms, cached: false, message, field };
               emit({ nodeId: id, status: 'error', ms, message, field });
@@ -296,8 +331,11 @@ export class Engine {
       },
       progress: (fraction, info) => {
         emit({
-          nodeId, status: 'running', progress: Math.max(0, Math.min(1, fraction)),
-          step: info?.step, steps: info?.steps,
+          nodeId,
+          status: 'running',
+          progress: Math.max(0, Math.min(1, fraction)),
+          step: info?.step,
+          steps: info?.steps,
           preview: info?.preview ? previewOf(info.preview, 0, 128) : undefined,
         });
       },
@@ -308,8 +346,11 @@ export class Engine {
 function bypassOutputs(def: NodeDefinition, inputs: Record<string, unknown>, nodeId: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [port, type] of Object.entries(def.outputs)) {
-    const source = Object.entries(def.inputs).find(([name, spec]) => canConnect(spec.type, type) && inputs[name] !== undefined);
-    if (!source) throw new NodeError(nodeId, `cannot bypass: no connected input of type ${type} to pass through to "${port}"`);
+    const source = Object.entries(def.inputs).find(
+      ([name, spec]) => canConnect(spec.type, type) && inputs[name] !== undefined,
+    );
+    if (!source)
+      throw new NodeError(nodeId, `cannot bypass: no connected input of type ${type} to pass through to "${port}"`);
     out[port] = inputs[source[0]];
   }
   return out;
@@ -323,7 +364,12 @@ function checkOutputs(def: NodeDefinition, nodeId: string, outputs: Record<strin
     if (problem) throw new NodeError(nodeId, `output "${port}" ${problem}`, `outputs.${port}`);
     for (const [path, t] of floatTensorsOf(value)) {
       const bad = countNonFinite(t);
-      if (bad > 0) throw new NodeError(nodeId, `output "${port}"${path ? ` (${path})` : ''} has ${bad} NaN or infinite value${bad > 1 ? 's' : ''}`, `outputs.${port}`);
+      if (bad > 0)
+        throw new NodeError(
+          nodeId,
+          `output "${port}"${path ? ` (${path})` : ''} has ${bad} NaN or infinite value${bad > 1 ? 's' : ''}`,
+          `outputs.${port}`,
+        );
     }
   }
 }

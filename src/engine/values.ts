@@ -71,16 +71,28 @@ export function checkPortValue(type: PortType, value: unknown): string | null {
       return Array.isArray(value) && value.every((s) => typeof s === 'string') ? null : 'expected a list of strings';
     case 'Number':
       return typeof value === 'number' ? (Number.isFinite(value) ? null : `is ${value}`) : 'expected a number';
-    case 'TextEmbedding': case 'ImageEmbedding': case 'Embedding':
-      return isTensor(value) && value.dtype === 'float32' && value.shape.length === 2 ? null : 'expected a float32 tensor [N, D]';
-    case 'Image': case 'Mask':
-      return isTensor(value) && value.dtype === 'float32' && value.shape.length === 4 ? null : 'expected a float32 image batch [N, H, W, C]';
+    case 'TextEmbedding':
+    case 'ImageEmbedding':
+    case 'Embedding':
+      return isTensor(value) && value.dtype === 'float32' && value.shape.length === 2
+        ? null
+        : 'expected a float32 tensor [N, D]';
+    case 'Image':
+    case 'Mask':
+      return isTensor(value) && value.dtype === 'float32' && value.shape.length === 4
+        ? null
+        : 'expected a float32 image batch [N, H, W, C]';
     case 'Latent':
       return isTensor(value) && value.dtype === 'float32' ? null : 'expected a float32 tensor';
     case 'Tokens':
       return isTensor(value) ? null : 'expected a tensor of token ids';
     case 'Scores':
-      return typeof value === 'object' && value !== null && isTensor((value as Scores).values) && Array.isArray((value as Scores).labels) ? null : 'expected scores with labels';
+      return typeof value === 'object' &&
+        value !== null &&
+        isTensor((value as Scores).values) &&
+        Array.isArray((value as Scores).labels)
+        ? null
+        : 'expected scores with labels';
     default:
       return value === undefined || value === null ? 'is missing' : null;
   }

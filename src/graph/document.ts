@@ -18,7 +18,9 @@ export const nodeUiSchema = z.strictObject({
 });
 
 export const nodeSchema = z.strictObject({
-  id: z.string().regex(NODE_ID_PATTERN, 'must start with a letter or _ and use only letters, digits, _ and - (at most 64)'),
+  id: z
+    .string()
+    .regex(NODE_ID_PATTERN, 'must start with a letter or _ and use only letters, digits, _ and - (at most 64)'),
   type: z.string().max(100),
   params: z.record(z.string(), paramValue).optional(),
   inputs: z.record(z.string(), z.string()).optional(),
@@ -30,10 +32,12 @@ export const graphSchema = z.strictObject({
   format: z.literal(GRAPH_FORMAT),
   version: z.literal(CURRENT_VERSION),
   nodes: z.array(nodeSchema).max(20_000),
-  meta: z.strictObject({
-    title: z.string().max(200).optional(),
-    description: z.string().max(5_000).optional(),
-  }).optional(),
+  meta: z
+    .strictObject({
+      title: z.string().max(200).optional(),
+      description: z.string().max(5_000).optional(),
+    })
+    .optional(),
 });
 
 export type GraphDocument = z.infer<typeof graphSchema>;

@@ -26,7 +26,11 @@ export class GraphError extends Error {
 
 /** Thrown by a node's run, or by the engine about a node: names the node (and port/param where known). */
 export class NodeError extends Error {
-  constructor(readonly nodeId: string, readonly detail: string, readonly field?: string) {
+  constructor(
+    readonly nodeId: string,
+    readonly detail: string,
+    readonly field?: string,
+  ) {
     super(formatIssue({ nodeId, field, message: detail }));
     this.name = 'NodeError';
   }

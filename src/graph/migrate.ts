@@ -21,7 +21,14 @@ export function migrate(raw: unknown): { doc: Record<string, unknown> } | { issu
     return { issues: [{ field: 'version', message: `must be a positive integer, got ${JSON.stringify(version)}` }] };
   }
   if (version > CURRENT_VERSION) {
-    return { issues: [{ field: 'version', message: `version ${version} was made by a newer unclip-studio (this one reads up to ${CURRENT_VERSION})` }] };
+    return {
+      issues: [
+        {
+          field: 'version',
+          message: `version ${version} was made by a newer unclip-studio (this one reads up to ${CURRENT_VERSION})`,
+        },
+      ],
+    };
   }
   for (let v = version; v < CURRENT_VERSION; v++) {
     const step = MIGRATIONS[v + 1];

@@ -13,17 +13,26 @@ interface ParamBase<K extends string, V> {
   description?: string;
   schema: z.ZodType<V>;
 }
-export interface NumberParam extends ParamBase<'number', number> { min: number; max: number; step: number }
-export interface IntegerParam extends ParamBase<'integer', number> { min: number; max: number }
+export interface NumberParam extends ParamBase<'number', number> {
+  min: number;
+  max: number;
+  step: number;
+}
+export interface IntegerParam extends ParamBase<'integer', number> {
+  min: number;
+  max: number;
+}
 export interface StringParam extends ParamBase<'string', string> {
   multiline: boolean;
   maxLength: number;
   /** The value names a file or URL the node reads (held in the editor until the user allows it). */
   reference?: boolean;
 }
-export interface EnumParam extends ParamBase<'enum', string> { options: readonly string[] }
-export interface BooleanParam extends ParamBase<'boolean', boolean> {}
-export interface SeedParam extends ParamBase<'seed', number> {}
+export interface EnumParam extends ParamBase<'enum', string> {
+  options: readonly string[];
+}
+export type BooleanParam = ParamBase<'boolean', boolean>;
+export type SeedParam = ParamBase<'seed', number>;
 export type ParamSchema = NumberParam | IntegerParam | StringParam | EnumParam | BooleanParam | SeedParam;
 export type ParamValue = number | string | boolean;
 export type ParamsOf<P extends Record<string, ParamSchema>> = { [K in keyof P]: P[K]['default'] };
@@ -33,8 +42,11 @@ export const MAX_SEED = 2 ** 32 - 1;
 
 export function number(o: Meta & { min: number; max: number; step?: number; default: number }): NumberParam {
   return {
-    kind: 'number', ...o, step: o.step ?? (o.max - o.min) / 100,
-    schema: z.number({ error: 'must be a number' })
+    kind: 'number',
+    ...o,
+    step: o.step ?? (o.max - o.min) / 100,
+    schema: z
+      .number({ error: 'must be a number' })
       .refine(Number.isFinite, { error: 'must be a finite number' })
       .refine((v) => v >= o.min && v <= o.max, { error: `must be between ${o.min} and ${o.max}` }),
   };
@@ -42,25 +54,38 @@ export function number(o: Meta & { min: number; max: number; step?: number; defa
 
 export function integer(o: Meta & { min: number; max: number; default: number }): IntegerParam {
   return {
-    kind: 'integer', ...o,
-    schema: z.number({ error: 'must be a number' })
+    kind: 'integer',
+    ...o,
+    schema: z
+      .number({ error: 'must be a number' })
       .refine(Number.isInteger, { error: 'must be an integer' })
       .refine((v) => v >= o.min && v <= o.max, { error: `must be between ${o.min} and ${o.max}` }),
   };
 }
 
-export function string(o: Meta & { default: string; multiline?: boolean; maxLength?: number; reference?: boolean }): StringParam {
+export function string(
+  o: Meta & { default: string; multiline?: boolean; maxLength?: number; reference?: boolean },
+): StringParam {
   const maxLength = o.maxLength ?? 10_000;
   return {
-    kind: 'string', ...o, multiline: o.multiline ?? false, maxLength,
-    schema: z.string({ error: 'must be a string' }).max(maxLength, { error: `must be at most ${maxLength} characters` }),
+    kind: 'string',
+    ...o,
+    multiline: o.multiline ?? false,
+    maxLength,
+    schema: z
+      .string({ error: 'must be a string' })
+      .max(maxLength, { error: `must be at most ${maxLength} characters` }),
   };
 }
 
-export function enumeration<const T extends readonly [string, ...string[]]>(o: Meta & { options: T; default: T[number] }): EnumParam {
+export function enumeration<const T extends readonly [string, ...string[]]>(
+  o: Meta & { options: T; default: T[number] },
+): EnumParam {
   return {
-    kind: 'enum', ...o,
-    schema: z.string({ error: 'must be a string' })
+    kind: 'enum',
+    ...o,
+    schema: z
+      .string({ error: 'must be a string' })
       .refine((v) => o.options.includes(v), { error: `must be one of ${o.options.map((x) => `"${x}"`).join(', ')}` }),
   };
 }
@@ -71,8 +96,11 @@ export function boolean(o: Meta & { default: boolean }): BooleanParam {
 
 export function seed(o: Meta & { default?: number } = {}): SeedParam {
   return {
-    kind: 'seed', ...o, default: o.default ?? 0,
-    schema: z.number({ error: 'must be a number' })
+    kind: 'seed',
+    ...o,
+    default: o.default ?? 0,
+    schema: z
+      .number({ error: 'must be a number' })
       .refine(Number.isInteger, { error: 'must be an integer' })
       .refine((v) => v >= 0 && v <= MAX_SEED, { error: `must be between 0 and ${MAX_SEED}` }),
   };

@@ -39,7 +39,12 @@ export function isPng(bytes: Uint8Array): boolean {
   return bytes.length >= 8 && SIGNATURE.every((v, i) => bytes[i] === v);
 }
 
-interface Chunk { type: string; start: number; dataStart: number; length: number }
+interface Chunk {
+  type: string;
+  start: number;
+  dataStart: number;
+  length: number;
+}
 
 function chunks(png: Uint8Array): Chunk[] {
   if (!isPng(png)) throw new PngGraphError('is not a PNG file');
@@ -76,17 +81,27 @@ export function embedGraph(png: Uint8Array, graphJson: string): Uint8Array {
   chunk.set(data, 8);
   view.setUint32(8 + data.length, crc32(chunk.subarray(4, 8 + data.length)));
   const kept = list.filter((c) => c.type !== 'IEND' && !isGraphChunk(png, c));
-  const parts = [png.subarray(0, 8), ...kept.map((c) => png.subarray(c.start, c.start + 12 + c.length)), chunk, png.subarray(iend.start, iend.start + 12)];
+  const parts = [
+    png.subarray(0, 8),
+    ...kept.map((c) => png.subarray(c.start, c.start + 12 + c.length)),
+    chunk,
+    png.subarray(iend.start, iend.start + 12),
+  ];
   const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
   let at = 0;
-  for (const p of parts) { out.set(p, at); at += p.length; }
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
   return out;
 }
 
 function isGraphChunk(png: Uint8Array, c: Chunk): boolean {
   if (c.type !== 'iTXt') return false;
   const key = strToU8(PNG_GRAPH_KEYWORD);
-  return c.length > key.length && key.every((b, i) => png[c.dataStart + i] === b) && png[c.dataStart + key.length] === 0;
+  return (
+    c.length > key.length && key.every((b, i) => png[c.dataStart + i] === b) && png[c.dataStart + key.length] === 0
+  );
 }
 
 /** The graph JSON a PNG carries, or null when it carries none. Throws PngGraphError for a broken one. */
@@ -95,7 +110,8 @@ export function extractGraph(png: Uint8Array): string | null {
   if (!chunk) return null;
   const data = png.subarray(chunk.dataStart, chunk.dataStart + chunk.length);
   const storedCrc = new DataView(png.buffer, png.byteOffset).getUint32(chunk.dataStart + chunk.length);
-  if (crc32(png.subarray(chunk.start + 4, chunk.dataStart + chunk.length)) !== storedCrc) throw new PngGraphError('its graph chunk is corrupt (CRC mismatch)');
+  if (crc32(png.subarray(chunk.start + 4, chunk.dataStart + chunk.length)) !== storedCrc)
+    throw new PngGraphError('its graph chunk is corrupt (CRC mismatch)');
   let at = PNG_GRAPH_KEYWORD.length + 1;
   const compressed = data[at] === 1;
   at += 2; // compression flag, method
@@ -123,6 +139,9 @@ export function extractGraph(png: Uint8Array): string | null {
   }
   const out = new Uint8Array(size);
   let pos = 0;
-  for (const p of parts) { out.set(p, pos); pos += p.length; }
+  for (const p of parts) {
+    out.set(p, pos);
+    pos += p.length;
+  }
   return strFromU8(out);
 }

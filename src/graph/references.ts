@@ -21,11 +21,15 @@ export function isBundledReference(value: string): boolean {
 }
 
 /** The external references of a graph: values of params its node types mark as references. */
-export function externalReferences(doc: GraphDocument, isReference: (type: string, param: string) => boolean): GraphReference[] {
+export function externalReferences(
+  doc: GraphDocument,
+  isReference: (type: string, param: string) => boolean,
+): GraphReference[] {
   const out: GraphReference[] = [];
   for (const n of doc.nodes) {
     for (const [param, value] of Object.entries(n.params ?? {})) {
-      if (typeof value === 'string' && isReference(n.type, param) && !isBundledReference(value)) out.push({ nodeId: n.id, param, value });
+      if (typeof value === 'string' && isReference(n.type, param) && !isBundledReference(value))
+        out.push({ nodeId: n.id, param, value });
     }
   }
   return out;

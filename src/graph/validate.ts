@@ -15,24 +15,38 @@ function zodIssues(error: z.ZodError, raw: Record<string, unknown>): GraphIssue[
       const node = nodes[index] as { id?: unknown } | undefined;
       const nodeId = node && typeof node.id === 'string' ? node.id : `#${index}`;
       const field = path.slice(2).join('.');
-      const message = issue.code === 'unrecognized_keys'
-        ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`
-        : issue.message;
+      const message =
+        issue.code === 'unrecognized_keys'
+          ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`
+          : issue.message;
       return { nodeId, field: field || undefined, message };
     }
     if (issue.code === 'unrecognized_keys') {
-      return { field: path.join('.') || undefined, message: `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}` };
+      return {
+        field: path.join('.') || undefined,
+        message: `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`,
+      };
     }
     return { field: path.join('.') || undefined, message: issue.message };
   });
 }
 
-function checkNode(node: GraphNode, spec: NodeSpec, byId: Map<string, GraphNode>, catalog: NodeCatalog, issues: GraphIssue[]): void {
+function checkNode(
+  node: GraphNode,
+  spec: NodeSpec,
+  byId: Map<string, GraphNode>,
+  catalog: NodeCatalog,
+  issues: GraphIssue[],
+): void {
   const id = node.id;
   for (const [name, value] of Object.entries(node.params ?? {})) {
     const schema = spec.params[name];
     if (!schema) {
-      issues.push({ nodeId: id, field: `params.${name}`, message: `unknown param of ${spec.type} (it has ${Object.keys(spec.params).join(', ') || 'none'})` });
+      issues.push({
+        nodeId: id,
+        field: `params.${name}`,
+        message: `unknown param of ${spec.type} (it has ${Object.keys(spec.params).join(', ') || 'none'})`,
+      });
       continue;
     }
     const error = checkParam(schema, value);
@@ -42,7 +56,11 @@ function checkNode(node: GraphNode, spec: NodeSpec, byId: Map<string, GraphNode>
   for (const [port, ref] of Object.entries(inputs)) {
     const input = spec.inputs[port];
     if (!input) {
-      issues.push({ nodeId: id, field: `inputs.${port}`, message: `unknown input port of ${spec.type} (it has ${Object.keys(spec.inputs).join(', ') || 'none'})` });
+      issues.push({
+        nodeId: id,
+        field: `inputs.${port}`,
+        message: `unknown input port of ${spec.type} (it has ${Object.keys(spec.inputs).join(', ') || 'none'})`,
+      });
       continue;
     }
     const parsed = parsePortRef(ref);
@@ -52,14 +70,22 @@ function checkNode(node: GraphNode, spec: NodeSpec, byId: Map<string, GraphNode>
     }
     const source = byId.get(parsed.nodeId);
     if (!source) {
-      issues.push({ nodeId: id, field: `inputs.${port}`, message: `refers to node "${parsed.nodeId}", which does not exist` });
+      issues.push({
+        nodeId: id,
+        field: `inputs.${port}`,
+        message: `refers to node "${parsed.nodeId}", which does not exist`,
+      });
       continue;
     }
     const sourceSpec = catalog.get(source.type);
     if (!sourceSpec) continue; // reported on the source node
     const outType = sourceSpec.outputs[parsed.port];
     if (!outType) {
-      issues.push({ nodeId: id, field: `inputs.${port}`, message: `node "${parsed.nodeId}" (${source.type}) has no output "${parsed.port}" (it has ${Object.keys(sourceSpec.outputs).join(', ') || 'none'})` });
+      issues.push({
+        nodeId: id,
+        field: `inputs.${port}`,
+        message: `node "${parsed.nodeId}" (${source.type}) has no output "${parsed.port}" (it has ${Object.keys(sourceSpec.outputs).join(', ') || 'none'})`,
+      });
       continue;
     }
     const refusal = connectionRefusal(outType, input.type);
@@ -74,7 +100,14 @@ function checkNode(node: GraphNode, spec: NodeSpec, byId: Map<string, GraphNode>
 
 /** Finds one cycle (as the ids along it), or null. */
 export function findCycle(nodes: readonly GraphNode[]): string[] | null {
-  const deps = new Map(nodes.map((n) => [n.id, Object.values(n.inputs ?? {}).map((r) => parsePortRef(r)?.nodeId).filter((x): x is string => !!x)]));
+  const deps = new Map(
+    nodes.map((n) => [
+      n.id,
+      Object.values(n.inputs ?? {})
+        .map((r) => parsePortRef(r)?.nodeId)
+        .filter((x): x is string => !!x),
+    ]),
+  );
   const state = new Map<string, 1 | 2>();
   const stack: string[] = [];
   const visit = (id: string): string[] | null => {
@@ -144,11 +177,18 @@ export function parseGraph(input: string | unknown, catalog: NodeCatalog): Graph
 /** Canonical JSON text of a document (stable key order in nodes, two-space indent). */
 export function serializeGraph(doc: GraphDocument): string {
   const node = (n: GraphNode) => ({
-    id: n.id, type: n.type,
+    id: n.id,
+    type: n.type,
     ...(n.params && Object.keys(n.params).length ? { params: n.params } : {}),
     ...(n.inputs && Object.keys(n.inputs).length ? { inputs: n.inputs } : {}),
     ...(n.bypass ? { bypass: true } : {}),
     ...(n.ui ? { ui: n.ui } : {}),
   });
-  return JSON.stringify({ format: doc.format, version: doc.version, ...(doc.meta ? { meta: doc.meta } : {}), nodes: doc.nodes.map(node) }, null, 2) + '\n';
+  return (
+    JSON.stringify(
+      { format: doc.format, version: doc.version, ...(doc.meta ? { meta: doc.meta } : {}), nodes: doc.nodes.map(node) },
+      null,
+      2,
+    ) + '\n'
+  );
 }

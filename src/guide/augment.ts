@@ -19,12 +19,18 @@ export interface Augmentation {
 
 export const IDENTITY: Augmentation = { dx: 0, dy: 0, scale: 1, brightness: 0, contrast: 1, shift: [0, 0, 0] };
 
-/** A random view: shifts up to 1/8 of the side, scale 0.875..1.125, brightness +-0.08, contrast 0.85..1.15, channel shifts +-0.04. */
+/**
+ * A random view: shifts up to 1/8 of the side, scale 0.875..1.125, brightness +-0.08,
+ * contrast 0.85..1.15, channel shifts +-0.04.
+ */
 export function drawAugmentation(rng: Rng, size: number): Augmentation {
   const m = size / 8;
   return {
-    dx: rng.uniform(-m, m), dy: rng.uniform(-m, m), scale: rng.uniform(0.875, 1.125),
-    brightness: rng.uniform(-0.08, 0.08), contrast: rng.uniform(0.85, 1.15),
+    dx: rng.uniform(-m, m),
+    dy: rng.uniform(-m, m),
+    scale: rng.uniform(0.875, 1.125),
+    brightness: rng.uniform(-0.08, 0.08),
+    contrast: rng.uniform(0.85, 1.15),
     shift: [rng.uniform(-0.04, 0.04), rng.uniform(-0.04, 0.04), rng.uniform(-0.04, 0.04)],
   };
 }
@@ -34,14 +40,19 @@ export function augment(src: Float32Array, size: number, a: Augmentation, out: F
   const c = size / 2;
   for (let y = 0; y < size; y++) {
     const sy = Math.min(size - 1, Math.max(0, (y + 0.5 - c - a.dy) / a.scale + c - 0.5));
-    const y0 = Math.floor(sy), y1 = Math.min(size - 1, y0 + 1), fy = sy - y0;
+    const y0 = Math.floor(sy),
+      y1 = Math.min(size - 1, y0 + 1),
+      fy = sy - y0;
     for (let x = 0; x < size; x++) {
       const sx = Math.min(size - 1, Math.max(0, (x + 0.5 - c - a.dx) / a.scale + c - 0.5));
-      const x0 = Math.floor(sx), x1 = Math.min(size - 1, x0 + 1), fx = sx - x0;
+      const x0 = Math.floor(sx),
+        x1 = Math.min(size - 1, x0 + 1),
+        fx = sx - x0;
       const d = outOffset + (y * size + x) * 3;
       for (let k = 0; k < 3; k++) {
-        const v = (1 - fy) * ((1 - fx) * src[(y0 * size + x0) * 3 + k]! + fx * src[(y0 * size + x1) * 3 + k]!)
-          + fy * ((1 - fx) * src[(y1 * size + x0) * 3 + k]! + fx * src[(y1 * size + x1) * 3 + k]!);
+        const v =
+          (1 - fy) * ((1 - fx) * src[(y0 * size + x0) * 3 + k]! + fx * src[(y0 * size + x1) * 3 + k]!) +
+          fy * ((1 - fx) * src[(y1 * size + x0) * 3 + k]! + fx * src[(y1 * size + x1) * 3 + k]!);
         out[d + k] = Math.min(1, Math.max(0, (v - 0.5) * a.contrast + 0.5 + a.brightness + a.shift[k]!));
       }
     }

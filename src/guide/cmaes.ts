@@ -1,4 +1,4 @@
-import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import { symmetricEigen } from '../tensor/pca';
 import type { Rng } from '../tensor/prng';
 
 /**
@@ -6,9 +6,9 @@ import type { Rng } from '../tensor/prng';
  * (mu/mu_w, lambda) variant with rank-one and rank-mu updates and cumulative
  * step-size adaptation), as in Hansen's "The CMA Evolution Strategy: A
  * Tutorial" (2016) and his reference `purecma`. Minimizes; deterministic for a
- * given Rng. The symmetric eigendecomposition of C is ml-matrix's (JAMA's
- * tred2/tql2), redone every generation: the searches here have at most ~100
- * dimensions, where that costs well under a millisecond.
+ * given Rng. The symmetric eigendecomposition of C is the cyclic Jacobi that
+ * PCA uses (src/tensor/pca.ts), redone every generation: the searches here have
+ * at most ~200 dimensions, where that costs milliseconds.
  */
 export interface CmaOptions {
   /** Start point (the mean of the first generation). */
@@ -70,7 +70,10 @@ export class CmaEs {
     this.C = new Float64Array(n * n);
     this.B = new Float64Array(n * n);
     this.D = new Float64Array(n).fill(1);
-    for (let i = 0; i < n; i++) { this.C[i * n + i] = 1; this.B[i * n + i] = 1; }
+    for (let i = 0; i < n; i++) {
+      this.C[i * n + i] = 1;
+      this.B[i * n + i] = 1;
+    }
   }
 
   /** The next generation's lambda candidates. */
@@ -93,10 +96,13 @@ export class CmaEs {
 
   /** Updates the distribution from the fitness (lower is better) of the candidates `ask` returned, in order. */
   tell(fitness: ArrayLike<number>): void {
-    const n = this.dim, lam = this.lambda;
-    if (this.pending.length !== lam || fitness.length !== lam) throw new RangeError(`tell needs ${lam} fitness values for the last ask`);
+    const n = this.dim,
+      lam = this.lambda;
+    if (this.pending.length !== lam || fitness.length !== lam)
+      throw new RangeError(`tell needs ${lam} fitness values for the last ask`);
     const order = Array.from({ length: lam }, (_, i) => i).sort((a, b) => {
-      const fa = fitness[a]!, fb = fitness[b]!;
+      const fa = fitness[a]!,
+        fb = fitness[b]!;
       // NaN ranks last; ties keep the order of asking (deterministic)
       if (Number.isNaN(fa) || Number.isNaN(fb)) return Number.isNaN(fa) ? (Number.isNaN(fb) ? a - b : 1) : -1;
       return fa - fb || a - b;
@@ -109,9 +115,18 @@ export class CmaEs {
     for (let j = 0; j < n; j++) this.mean[j]! += this.sigma * yw[j]!;
     // C^{-1/2} yw = B D^{-1} B^T yw
     const bty = new Float64Array(n);
-    for (let i = 0; i < n; i++) { let s = 0; for (let j = 0; j < n; j++) s += this.B[j * n + i]! * yw[j]!; bty[i] = s / this.D[i]!; }
-    const cs = this.cs, csn = Math.sqrt(cs * (2 - cs) * this.mueff);
-    for (let i = 0; i < n; i++) { let s = 0; for (let j = 0; j < n; j++) s += this.B[i * n + j]! * bty[j]!; this.ps[i] = (1 - cs) * this.ps[i]! + csn * s; }
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let j = 0; j < n; j++) s += this.B[j * n + i]! * yw[j]!;
+      bty[i] = s / this.D[i]!;
+    }
+    const cs = this.cs,
+      csn = Math.sqrt(cs * (2 - cs) * this.mueff);
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let j = 0; j < n; j++) s += this.B[i * n + j]! * bty[j]!;
+      this.ps[i] = (1 - cs) * this.ps[i]! + csn * s;
+    }
     this.generation++;
     const psNorm = Math.hypot(...this.ps);
     const hsig = psNorm / Math.sqrt(1 - (1 - cs) ** (2 * this.generation)) / this.chiN < 1.4 + 2 / (n + 1) ? 1 : 0;
@@ -119,13 +134,17 @@ export class CmaEs {
     for (let i = 0; i < n; i++) this.pc[i] = (1 - this.cc) * this.pc[i]! + hsig * ccn * yw[i]!;
     const c1a = this.c1 * (1 - (1 - hsig) * this.cc * (2 - this.cc));
     const keep = 1 - c1a - this.cmu;
-    for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) {
-      let rmu = 0;
-      for (let k = 0; k < this.mu; k++) { const y = this.pending[order[k]!]!.y; rmu += this.weights[k]! * y[i]! * y[j]!; }
-      const v = keep * this.C[i * n + j]! + this.c1 * this.pc[i]! * this.pc[j]! + this.cmu * rmu;
-      this.C[i * n + j] = v;
-      this.C[j * n + i] = v;
-    }
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j <= i; j++) {
+        let rmu = 0;
+        for (let k = 0; k < this.mu; k++) {
+          const y = this.pending[order[k]!]!.y;
+          rmu += this.weights[k]! * y[i]! * y[j]!;
+        }
+        const v = keep * this.C[i * n + j]! + this.c1 * this.pc[i]! * this.pc[j]! + this.cmu * rmu;
+        this.C[i * n + j] = v;
+        this.C[j * n + i] = v;
+      }
     this.sigma *= Math.exp(Math.min(1, (cs / this.damps) * (psNorm / this.chiN - 1)));
     this.decompose();
     this.pending = [];
@@ -133,13 +152,10 @@ export class CmaEs {
 
   private decompose(): void {
     const n = this.dim;
-    const rows = Array.from({ length: n }, (_, i) => Array.from(this.C.subarray(i * n, (i + 1) * n)));
-    const evd = new EigenvalueDecomposition(new Matrix(rows), { assumeSymmetric: true });
-    const vals = evd.realEigenvalues;
-    const vecs = evd.eigenvectorMatrix;
+    const { values, vectors } = symmetricEigen(this.C, n); // row k: eigenvector k
     for (let j = 0; j < n; j++) {
-      this.D[j] = Math.sqrt(Math.max(vals[j]!, 1e-20));
-      for (let i = 0; i < n; i++) this.B[i * n + j] = vecs.get(i, j);
+      this.D[j] = Math.sqrt(Math.max(values[j]!, 1e-20));
+      for (let i = 0; i < n; i++) this.B[i * n + j] = vectors[j * n + i]!;
     }
   }
 }

@@ -40,8 +40,10 @@ export interface Drawing {
 }
 
 function boxSdf(dx: number, dy: number, hx: number, hy: number): number {
-  const qx = Math.abs(dx) - hx, qy = Math.abs(dy) - hy;
-  const ox = Math.max(qx, 0), oy = Math.max(qy, 0);
+  const qx = Math.abs(dx) - hx,
+    qy = Math.abs(dy) - hy;
+  const ox = Math.max(qx, 0),
+    oy = Math.max(qy, 0);
   return Math.hypot(ox, oy) + Math.min(Math.max(qx, qy), 0);
 }
 
@@ -54,19 +56,26 @@ function triangleSdf(dx: number, dy: number, s: number): number {
 }
 
 function shapeSdf(p: ShapePrimitive, x: number, y: number): number {
-  const dx = x - p.cx, dy = y - p.cy, s = p.s;
+  const dx = x - p.cx,
+    dy = y - p.cy,
+    s = p.s;
   switch (p.kind) {
-    case 'circle': return Math.hypot(dx, dy) - s;
-    case 'square': return boxSdf(dx, dy, s, s);
-    case 'triangle': return triangleSdf(dx, dy, s);
-    case 'cross': return Math.min(boxSdf(dx, dy, s / 3, s), boxSdf(dx, dy, s, s / 3));
+    case 'circle':
+      return Math.hypot(dx, dy) - s;
+    case 'square':
+      return boxSdf(dx, dy, s, s);
+    case 'triangle':
+      return triangleSdf(dx, dy, s);
+    case 'cross':
+      return Math.min(boxSdf(dx, dy, s / 3, s), boxSdf(dx, dy, s, s / 3));
   }
 }
 
 const STROKE_SEGMENTS = 12;
 
 function segmentDistance(px: number, py: number, ax: number, ay: number, bx: number, by: number): number {
-  const vx = bx - ax, vy = by - ay;
+  const vx = bx - ax,
+    vy = by - ay;
   const len2 = vx * vx + vy * vy;
   const t = len2 > 0 ? Math.min(1, Math.max(0, ((px - ax) * vx + (py - ay) * vy) / len2)) : 0;
   return Math.hypot(px - ax - t * vx, py - ay - t * vy);
@@ -76,7 +85,8 @@ function strokePolyline(p: StrokePrimitive): Float64Array {
   const [x0, y0, x1, y1, x2, y2] = p.points;
   const pts = new Float64Array((STROKE_SEGMENTS + 1) * 2);
   for (let i = 0; i <= STROKE_SEGMENTS; i++) {
-    const t = i / STROKE_SEGMENTS, u = 1 - t;
+    const t = i / STROKE_SEGMENTS,
+      u = 1 - t;
     pts[i * 2] = u * u * x0 + 2 * u * t * x1 + t * t * x2;
     pts[i * 2 + 1] = u * u * y0 + 2 * u * t * y1 + t * t * y2;
   }
@@ -89,10 +99,15 @@ function bounds(p: Primitive, size: number): [number, number, number, number] {
   if (p.kind === 'stroke') {
     const [a, b, c, d, e, f] = p.points;
     const r = p.width / 2 + 1;
-    lx = Math.min(a, c, e) - r; hx = Math.max(a, c, e) + r;
-    ly = Math.min(b, d, f) - r; hy = Math.max(b, d, f) + r;
+    lx = Math.min(a, c, e) - r;
+    hx = Math.max(a, c, e) + r;
+    ly = Math.min(b, d, f) - r;
+    hy = Math.max(b, d, f) + r;
   } else {
-    lx = p.cx - p.s - 1; hx = p.cx + p.s + 1; ly = p.cy - p.s - 1; hy = p.cy + p.s + 1;
+    lx = p.cx - p.s - 1;
+    hx = p.cx + p.s + 1;
+    ly = p.cy - p.s - 1;
+    hy = p.cy + p.s + 1;
   }
   const clamp = (v: number) => Math.min(size - 1, Math.max(0, v));
   return [clamp(Math.floor(lx)), clamp(Math.floor(ly)), clamp(Math.ceil(hx)), clamp(Math.ceil(hy))];
@@ -101,8 +116,13 @@ function bounds(p: Primitive, size: number): [number, number, number, number] {
 /** Draws primitives in order over the background into `out` ([size, size, 3] in [0, 1], row-major). */
 export function rasterize(d: Drawing, out: Float32Array = new Float32Array(d.size * d.size * 3)): Float32Array {
   const { size } = d;
-  if (out.length !== size * size * 3) throw new RangeError(`rasterize: out has ${out.length} values, ${size}x${size}x3 needed`);
-  for (let i = 0; i < size * size; i++) { out[i * 3] = d.background[0]; out[i * 3 + 1] = d.background[1]; out[i * 3 + 2] = d.background[2]; }
+  if (out.length !== size * size * 3)
+    throw new RangeError(`rasterize: out has ${out.length} values, ${size}x${size}x3 needed`);
+  for (let i = 0; i < size * size; i++) {
+    out[i * 3] = d.background[0];
+    out[i * 3 + 1] = d.background[1];
+    out[i * 3 + 2] = d.background[2];
+  }
   for (const p of d.primitives) {
     if (!(p.opacity > 0)) continue;
     const [x0, y0, x1, y1] = bounds(p, size);
@@ -116,7 +136,11 @@ export function rasterize(d: Drawing, out: Float32Array = new Float32Array(d.siz
         let sdf: number;
         if (poly) {
           let dist = Infinity;
-          for (let i = 0; i < STROKE_SEGMENTS; i++) dist = Math.min(dist, segmentDistance(px, py, poly[i * 2]!, poly[i * 2 + 1]!, poly[i * 2 + 2]!, poly[i * 2 + 3]!));
+          for (let i = 0; i < STROKE_SEGMENTS; i++)
+            dist = Math.min(
+              dist,
+              segmentDistance(px, py, poly[i * 2]!, poly[i * 2 + 1]!, poly[i * 2 + 2]!, poly[i * 2 + 3]!),
+            );
           sdf = dist - half;
         } else {
           sdf = shapeSdf(p as ShapePrimitive, px, py);
@@ -167,18 +191,29 @@ export function decodeGenome(g: ArrayLike<number>, opts: GenomeOptions): Drawing
   const primitives: Primitive[] = [];
   for (let p = 0; p < n; p++) {
     const o = BACKGROUND_GENES + p * GENES_PER_PRIMITIVE;
-    let kind: PrimitiveKind = opts.kinds[0]!, best = -Infinity;
+    let kind: PrimitiveKind = opts.kinds[0]!,
+      best = -Infinity;
     for (let k = 0; k < PRIMITIVE_KINDS.length; k++) {
       const kk = PRIMITIVE_KINDS[k]!;
       if (!opts.kinds.includes(kk)) continue;
-      if (f(o + k) > best) { best = f(o + k); kind = kk; }
+      if (f(o + k) > best) {
+        best = f(o + k);
+        kind = kk;
+      }
     }
     const rgb: Rgb = [f(o + 5), f(o + 6), f(o + 7)];
-    const cx = f(o + 8) * size, cy = f(o + 9) * size;
+    const cx = f(o + 8) * size,
+      cy = f(o + 9) * size;
     const sizeGene = f(o + 10);
     const opacity = Math.min(1, Math.max(0, (f(o + 11) - 0.25) / 0.25));
     if (kind === 'stroke') {
-      primitives.push({ kind, rgb, opacity, width: 1 + sizeGene * 5, points: [cx, cy, f(o + 12) * size, f(o + 13) * size, f(o + 14) * size, f(o + 15) * size] });
+      primitives.push({
+        kind,
+        rgb,
+        opacity,
+        width: 1 + sizeGene * 5,
+        points: [cx, cy, f(o + 12) * size, f(o + 13) * size, f(o + 14) * size, f(o + 15) * size],
+      });
     } else {
       primitives.push({ kind, rgb, opacity, cx, cy, s: 3 + sizeGene * 17 });
     }

@@ -83,7 +83,8 @@ export async function clipSearch(cfg: SearchConfig): Promise<SearchResult> {
   const viewRng = createRng(cfg.seed * 7919 + 104729);
   let evaluations = 0;
   const check = (pics: Float32Array, n: number) => {
-    if (pics.length !== n * px) throw new RangeError(`render returned ${pics.length} values for ${n} pictures of ${size}x${size}`);
+    if (pics.length !== n * px)
+      throw new RangeError(`render returned ${pics.length} values for ${n} pictures of ${size}x${size}`);
   };
   /** Mean similarity of each picture over the views (the picture as drawn when there are none). */
   const scoreViews = async (pics: Float32Array, n: number, views: Augmentation[]): Promise<Float64Array> => {
@@ -134,18 +135,22 @@ export async function clipSearch(cfg: SearchConfig): Promise<SearchResult> {
   }
   const cma = new CmaEs({ mean: start, sigma: cfg.sigma, population: cfg.population, rng: createRng(cfg.seed) });
   const lam = cma.lambda;
-  const bestCurve = new Float32Array(generations), meanCurve = new Float32Array(generations);
+  const bestCurve = new Float32Array(generations),
+    meanCurve = new Float32Array(generations);
   const frames: Float32Array[] = [];
   const frameGenerations: number[] = [];
   const frameCount = Math.min(cfg.frames, generations);
-  const frameAt = new Set(Array.from({ length: frameCount }, (_, i) => Math.round(((i + 1) * generations) / frameCount) - 1));
+  const frameAt = new Set(
+    Array.from({ length: frameCount }, (_, i) => Math.round(((i + 1) * generations) / frameCount) - 1),
+  );
   for (let g = 0; g < generations; g++) {
     if (cfg.signal?.aborted) throw abortError();
     const genomes = cma.ask();
     const pics = await cfg.render(genomes);
     check(pics, lam);
     const s = await scoreViews(pics, lam, drawViews());
-    let improved = false, sum = 0;
+    let improved = false,
+      sum = 0;
     for (let i = 0; i < lam; i++) {
       sum += s[i]!;
       if (consider(s[i]!, genomes[i]!, pics.subarray(i * px, (i + 1) * px))) improved = true;
@@ -153,7 +158,10 @@ export async function clipSearch(cfg: SearchConfig): Promise<SearchResult> {
     cma.tell(Float64Array.from(s, (v) => (Number.isFinite(v) ? -v : Number.NaN)));
     bestCurve[g] = bestScore;
     meanCurve[g] = sum / lam;
-    if (frameAt.has(g)) { frames.push(bestImage.slice()); frameGenerations.push(g + 1); }
+    if (frameAt.has(g)) {
+      frames.push(bestImage.slice());
+      frameGenerations.push(g + 1);
+    }
     cfg.onGeneration?.({ generation: g + 1, generations, best: bestScore, mean: sum / lam, bestImage, improved });
   }
   // A score over a few random views is noisy, and the luckiest candidate wins a running maximum.
@@ -162,7 +170,8 @@ export async function clipSearch(cfg: SearchConfig): Promise<SearchResult> {
   let cleanScore = bestScore;
   if (finalists.length) {
     const judgeRng = createRng(cfg.seed * 31 + 17);
-    const views = augmentations > 0 ? Array.from({ length: JUDGING_VIEWS }, () => drawAugmentation(judgeRng, size)) : [];
+    const views =
+      augmentations > 0 ? Array.from({ length: JUDGING_VIEWS }, () => drawAugmentation(judgeRng, size)) : [];
     const pics = new Float32Array(finalists.length * px);
     finalists.forEach((f, i) => pics.set(f.image, i * px));
     const clean = await scoreViews(pics, finalists.length, []);

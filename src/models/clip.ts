@@ -26,11 +26,20 @@ export function resolveClip(runtime: ModelRuntime, id: string): ClipModelRef {
     throw new ModelError(id, `no CLIP text encoder by that name (available: ${clips.join(', ') || 'none'})`);
   }
   const image = text.pair ? find(text.pair) : find(text.id.replace(/-text$/, '-image'));
-  if (!image || image.kind !== 'clip-image') throw new ModelError(text.id, 'has no paired CLIP image encoder in the manifest');
+  if (!image || image.kind !== 'clip-image')
+    throw new ModelError(text.id, 'has no paired CLIP image encoder in the manifest');
   const embedDim = text.embedDim ?? (text.outputs[0]!.shape[1] as number);
-  if (image.embedDim !== undefined && image.embedDim !== embedDim) throw new ModelError(image.id, `embeds into ${image.embedDim} dims, its text encoder into ${embedDim}`);
+  if (image.embedDim !== undefined && image.embedDim !== embedDim)
+    throw new ModelError(image.id, `embeds into ${image.embedDim} dims, its text encoder into ${embedDim}`);
   const scale = Number((text.card as { logitScale?: unknown } | undefined)?.logitScale ?? 100);
-  return { id: text.id.replace(/-text$/, ''), kind: 'clip', text: text.id, image: image.id, embedDim, logitScale: Number.isFinite(scale) ? scale : 100 };
+  return {
+    id: text.id.replace(/-text$/, ''),
+    kind: 'clip',
+    text: text.id,
+    image: image.id,
+    embedDim,
+    logitScale: Number.isFinite(scale) ? scale : 100,
+  };
 }
 
 const BATCH = 64;
@@ -43,7 +52,11 @@ export async function tokenize(runtime: ModelRuntime, clip: ClipModelRef, texts:
 }
 
 /** Text embeddings [N, D] (normalized by the model) and token features [N, L, W]. */
-export async function encodeTokens(runtime: ModelRuntime, clip: ClipModelRef, ids: Tensor<'int64'>): Promise<{ embeds: Float32Tensor; features: Float32Tensor }> {
+export async function encodeTokens(
+  runtime: ModelRuntime,
+  clip: ClipModelRef,
+  ids: Tensor<'int64'>,
+): Promise<{ embeds: Float32Tensor; features: Float32Tensor }> {
   const session = await runtime.session(clip.text);
   const [n, l] = ids.shape as [number, number];
   const inName = session.entry.inputs[0]!.name;
@@ -60,7 +73,10 @@ export async function encodeTokens(runtime: ModelRuntime, clip: ClipModelRef, id
       width = out[featName].shape[2]!;
     }
   }
-  return { embeds: float32([n, clip.embedDim], concatFloat32(embeds)), features: float32([n, l, width], concatFloat32(feats)) };
+  return {
+    embeds: float32([n, clip.embedDim], concatFloat32(embeds)),
+    features: float32([n, l, width], concatFloat32(feats)),
+  };
 }
 
 export async function encodeTexts(runtime: ModelRuntime, clip: ClipModelRef, texts: string[]): Promise<Float32Tensor> {
@@ -75,20 +91,30 @@ export function preprocessImages(entry: ModelEntry, images: Float32Tensor): Floa
   const { h, w, c } = imageDims(img);
   if (c !== 3) throw new ModelError(entry.id, `takes RGB images, got ${c} channels`);
   if (h !== pre.size || w !== pre.size) img = bilinearResize(img, pre.size, pre.size);
-  const n = img.shape[0]!, s = pre.size, px = s * s;
+  const n = img.shape[0]!,
+    s = pre.size,
+    px = s * s;
   const out = new Float32Array(n * 3 * px);
-  for (let b = 0; b < n; b++) for (let k = 0; k < 3; k++) {
-    const mean = pre.mean[k]!, std = pre.std[k]!;
-    for (let i = 0; i < px; i++) out[(b * 3 + k) * px + i] = (img.data[(b * px + i) * 3 + k]! - mean) / std;
-  }
+  for (let b = 0; b < n; b++)
+    for (let k = 0; k < 3; k++) {
+      const mean = pre.mean[k]!,
+        std = pre.std[k]!;
+      for (let i = 0; i < px; i++) out[(b * 3 + k) * px + i] = (img.data[(b * px + i) * 3 + k]! - mean) / std;
+    }
   return float32([n, 3, s, s], out);
 }
 
-export async function encodeImages(runtime: ModelRuntime, clip: ClipModelRef, images: Float32Tensor, onBatch?: (done: number, total: number) => void): Promise<Float32Tensor> {
+export async function encodeImages(
+  runtime: ModelRuntime,
+  clip: ClipModelRef,
+  images: Float32Tensor,
+  onBatch?: (done: number, total: number) => void,
+): Promise<Float32Tensor> {
   const session = await runtime.session(clip.image);
   const x = preprocessImages(session.entry, images);
   const [n, , s] = x.shape as [number, number, number];
-  const inName = session.entry.inputs[0]!.name, outName = session.entry.outputs[0]!.name;
+  const inName = session.entry.inputs[0]!.name,
+    outName = session.entry.outputs[0]!.name;
   const out = new Float32Array(n * clip.embedDim);
   const per = 3 * s * s;
   for (let b = 0; b < n; b += BATCH) {

@@ -8,7 +8,7 @@ import type { DiffusionSpec } from './manifest';
 
 /** alpha-bar for t = 0..T-1, betas capped at 0.999 (diffusers' betas_for_alpha_bar, cosine). */
 export function cosineAlphasCumprod(trainSteps: number): Float64Array {
-  const alphaBar = (t: number) => Math.cos(((t + 0.008) / 1.008) * Math.PI / 2) ** 2;
+  const alphaBar = (t: number) => Math.cos((((t + 0.008) / 1.008) * Math.PI) / 2) ** 2;
   const out = new Float64Array(trainSteps);
   let prod = 1;
   for (let i = 0; i < trainSteps; i++) {
@@ -21,7 +21,8 @@ export function cosineAlphasCumprod(trainSteps: number): Float64Array {
 
 /** S timesteps from T-1 down to 0, evenly spaced ("trailing" spacing, so the first step starts from pure noise). */
 export function ddimTimesteps(trainSteps: number, steps: number): number[] {
-  if (!Number.isInteger(steps) || steps < 1 || steps > trainSteps) throw new RangeError(`steps must be 1..${trainSteps}, got ${steps}`);
+  if (!Number.isInteger(steps) || steps < 1 || steps > trainSteps)
+    throw new RangeError(`steps must be 1..${trainSteps}, got ${steps}`);
   const ts: number[] = [];
   for (let i = 0; i < steps; i++) ts.push(Math.round(((trainSteps - 1) * (steps - 1 - i)) / Math.max(1, steps - 1)));
   if (steps === 1) ts[0] = trainSteps - 1;
@@ -29,14 +30,29 @@ export function ddimTimesteps(trainSteps: number, steps: number): number[] {
 }
 
 /** x0 and eps from a model output under its parameterization (eps, v or x0). */
-export function toX0Eps(param: DiffusionSpec['parameterization'], xT: Float32Array, out: Float32Array, alphaProdT: number): { x0: Float32Array; eps: Float32Array } {
-  const sa = Math.sqrt(alphaProdT), sb = Math.sqrt(1 - alphaProdT);
-  const x0 = new Float32Array(xT.length), eps = new Float32Array(xT.length);
+export function toX0Eps(
+  param: DiffusionSpec['parameterization'],
+  xT: Float32Array,
+  out: Float32Array,
+  alphaProdT: number,
+): { x0: Float32Array; eps: Float32Array } {
+  const sa = Math.sqrt(alphaProdT),
+    sb = Math.sqrt(1 - alphaProdT);
+  const x0 = new Float32Array(xT.length),
+    eps = new Float32Array(xT.length);
   for (let i = 0; i < xT.length; i++) {
-    const x = xT[i]!, o = out[i]!;
-    if (param === 'v') { x0[i] = sa * x - sb * o; eps[i] = sb * x + sa * o; }
-    else if (param === 'x0') { x0[i] = o; eps[i] = sb > 0 ? (x - sa * o) / sb : 0; }
-    else { eps[i] = o; x0[i] = (x - sb * o) / sa; }
+    const x = xT[i]!,
+      o = out[i]!;
+    if (param === 'v') {
+      x0[i] = sa * x - sb * o;
+      eps[i] = sb * x + sa * o;
+    } else if (param === 'x0') {
+      x0[i] = o;
+      eps[i] = sb > 0 ? (x - sa * o) / sb : 0;
+    } else {
+      eps[i] = o;
+      x0[i] = (x - sb * o) / sa;
+    }
   }
   return { x0, eps };
 }
@@ -85,7 +101,8 @@ function clamp(a: Float32Array, r: number): void {
  */
 export function clampX0(xT: Float32Array, x0: Float32Array, eps: Float32Array, alphaProdT: number, r: number): void {
   clamp(x0, r);
-  const sa = Math.sqrt(alphaProdT), sb = Math.sqrt(1 - alphaProdT);
+  const sa = Math.sqrt(alphaProdT),
+    sb = Math.sqrt(1 - alphaProdT);
   if (sb < 1e-6) return;
   for (let i = 0; i < xT.length; i++) eps[i] = (xT[i]! - sa * x0[i]!) / sb;
 }
@@ -114,7 +131,12 @@ export async function ddimSample(o: DdimOptions): Promise<Float32Array> {
     const alpha_prod_t = alphas[t]!;
     const alpha_prod_t_prev = i + 1 < timesteps.length ? alphas[timesteps[i + 1]!]! : 1;
     const modelOutput = await o.model(sample, t);
-    const { x0: pred_original_sample, eps: pred_epsilon } = toX0Eps(o.spec.parameterization, sample, modelOutput, alpha_prod_t);
+    const { x0: pred_original_sample, eps: pred_epsilon } = toX0Eps(
+      o.spec.parameterization,
+      sample,
+      modelOutput,
+      alpha_prod_t,
+    );
     if (o.clipX0 !== undefined) clampX0(sample, pred_original_sample, pred_epsilon, alpha_prod_t, o.clipX0);
     const variance = ((1 - alpha_prod_t_prev) / (1 - alpha_prod_t)) * (1 - alpha_prod_t / alpha_prod_t_prev);
     const sigma_t = o.eta * Math.sqrt(Math.max(0, variance));
@@ -122,7 +144,8 @@ export async function ddimSample(o: DdimOptions): Promise<Float32Array> {
     const sa = Math.sqrt(alpha_prod_t_prev);
     const z = sigma_t > 0 ? o.noise(i) : null;
     const next = new Float32Array(sample.length);
-    for (let k = 0; k < sample.length; k++) next[k] = sa * pred_original_sample[k]! + dirCoef * pred_epsilon[k]! + (z ? sigma_t * z[k]! : 0);
+    for (let k = 0; k < sample.length; k++)
+      next[k] = sa * pred_original_sample[k]! + dirCoef * pred_epsilon[k]! + (z ? sigma_t * z[k]! : 0);
     sample = next;
     o.onStep?.({ step: i + 1, steps: timesteps.length, timestep: t, x0: pred_original_sample });
   }
@@ -134,7 +157,9 @@ export async function ddimSample(o: DdimOptions): Promise<Float32Array> {
  * increasing order, eps predicted at the current level:
  *   x_{t_next} = sqrt(a_next) x0(x_t) + sqrt(1 - a_next) eps(x_t).
  */
-export async function ddimInvert(o: Omit<DdimOptions, 'eta' | 'noise' | 'xT'> & { x0: Float32Array }): Promise<Float32Array> {
+export async function ddimInvert(
+  o: Omit<DdimOptions, 'eta' | 'noise' | 'xT'> & { x0: Float32Array },
+): Promise<Float32Array> {
   const alphas = cosineAlphasCumprod(o.spec.trainSteps);
   const up = ddimTimesteps(o.spec.trainSteps, o.steps).reverse();
   let sample = Float32Array.from(o.x0);

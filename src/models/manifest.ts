@@ -33,25 +33,29 @@ export const modelEntrySchema = z.strictObject({
   embedDim: z.number().int().positive().optional(),
   inputs: z.array(ioSchema).min(1),
   outputs: z.array(ioSchema).min(1),
-  preprocessing: z.strictObject({
-    size: z.number().int().positive(),
-    mean: z.array(z.number()).length(3),
-    std: z.array(z.number()).length(3),
-    layout: z.literal('NCHW'),
-  }).optional(),
+  preprocessing: z
+    .strictObject({
+      size: z.number().int().positive(),
+      mean: z.array(z.number()).length(3),
+      std: z.array(z.number()).length(3),
+      layout: z.literal('NCHW'),
+    })
+    .optional(),
   tokenizer: tokenizerSchema.optional(),
   /** Diffusion models: how to sample them. */
-  diffusion: z.strictObject({
-    schedule: z.literal('cosine'),
-    trainSteps: z.number().int().positive(),
-    parameterization: z.enum(['eps', 'v', 'x0']),
-    /** The CLIP model whose embeddings and caption features it was trained on. */
-    clip: z.string().optional(),
-    /** Prior: embeddings are multiplied by this before diffusion (unit variance per coordinate). */
-    embedScale: z.number().positive().optional(),
-    resolution: z.number().int().positive().optional(),
-    conditioning: z.string().optional(),
-  }).optional(),
+  diffusion: z
+    .strictObject({
+      schedule: z.literal('cosine'),
+      trainSteps: z.number().int().positive(),
+      parameterization: z.enum(['eps', 'v', 'x0']),
+      /** The CLIP model whose embeddings and caption features it was trained on. */
+      clip: z.string().optional(),
+      /** Prior: embeddings are multiplied by this before diffusion (unit variance per coordinate). */
+      embedScale: z.number().positive().optional(),
+      resolution: z.number().int().positive().optional(),
+      conditioning: z.string().optional(),
+    })
+    .optional(),
   card: z.record(z.string(), z.unknown()).optional(),
 });
 
@@ -67,7 +71,10 @@ export type TokenizerSpec = z.infer<typeof tokenizerSchema>;
 export type DiffusionSpec = NonNullable<ModelEntry['diffusion']>;
 
 export class ModelError extends Error {
-  constructor(readonly modelId: string, message: string) {
+  constructor(
+    readonly modelId: string,
+    message: string,
+  ) {
     super(`model "${modelId}": ${message}`);
     this.name = 'ModelError';
   }

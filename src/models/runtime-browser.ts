@@ -27,6 +27,9 @@ export async function createBrowserModelRuntime(): Promise<ModelRuntime> {
   ort.env.wasm.wasmPaths = new URL('ort/', baseUrl()).href;
   ort.env.wasm.numThreads = self.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
   const root = new URL('models/', baseUrl()).href;
-  const source: ModelSource = { read: (p) => fetchBytes(new URL(p, root).href), describe: (p) => new URL(p, root).pathname };
+  const source: ModelSource = {
+    read: (p) => fetchBytes(new URL(p, root).href),
+    describe: (p) => new URL(p, root).pathname,
+  };
   return createRuntime(ort, await loadManifest(source), source);
 }

@@ -20,13 +20,20 @@ export function fsModelSource(dir: string): ModelSource {
  * The model runtime in Node: onnxruntime-web's WASM backend (its Node build),
  * models read from a folder. Undefined when the folder has no manifest.
  */
-export async function createModelRuntime(dir = BUNDLED_MODELS_DIR, backend: 'web' | 'node' = 'web', threads = 1): Promise<ModelRuntime | undefined> {
+export async function createModelRuntime(
+  dir = BUNDLED_MODELS_DIR,
+  backend: 'web' | 'node' = 'web',
+  threads = 1,
+): Promise<ModelRuntime | undefined> {
   if (!existsSync(join(dir, 'manifest.json'))) return undefined;
   const source = fsModelSource(dir);
   if (backend === 'node') {
     // Native onnxruntime-node (benchmarks and evaluation only): the same InferenceSession API.
     const native = (await import('onnxruntime-node')) as unknown as typeof ort;
-    return createRuntime(native, await loadManifest(source), source, { executionProviders: ['cpu'], intraOpNumThreads: threads });
+    return createRuntime(native, await loadManifest(source), source, {
+      executionProviders: ['cpu'],
+      intraOpNumThreads: threads,
+    });
   }
   ort.env.wasm.numThreads = threads;
   return createRuntime(ort, await loadManifest(source), source);

@@ -39,7 +39,10 @@ export function resolveRelative(base: string, file: string): string {
 
 function checkShape(entry: ModelEntry, name: string, t: Tensor, declared: Array<number | string>): void {
   if (t.shape.length !== declared.length || declared.some((d, i) => typeof d === 'number' && d !== t.shape[i])) {
-    throw new ModelError(entry.id, `input "${name}" has shape [${t.shape.join(', ')}], the model takes [${declared.join(', ')}]`);
+    throw new ModelError(
+      entry.id,
+      `input "${name}" has shape [${t.shape.join(', ')}], the model takes [${declared.join(', ')}]`,
+    );
   }
 }
 
@@ -47,7 +50,12 @@ function checkShape(entry: ModelEntry, name: string, t: Tensor, declared: Array<
  * The session pool: one onnxruntime session per model, created on first use
  * after the file's sha256 is checked, then reused.
  */
-export function createRuntime(ort: typeof ortTypes, manifest: Manifest, source: ModelSource, sessionOptions: ortTypes.InferenceSession.SessionOptions = { executionProviders: ['wasm'] }): ModelRuntime {
+export function createRuntime(
+  ort: typeof ortTypes,
+  manifest: Manifest,
+  source: ModelSource,
+  sessionOptions: ortTypes.InferenceSession.SessionOptions = { executionProviders: ['wasm'] },
+): ModelRuntime {
   const sessions = new Map<string, Promise<ModelSession>>();
   const tokenizers = new Map<string, Promise<Tokenizer>>();
   const byId = new Map(manifest.models.map((m) => [m.id, m]));
@@ -63,11 +71,17 @@ export function createRuntime(ort: typeof ortTypes, manifest: Manifest, source: 
     try {
       bytes = await source.read(e.file);
     } catch (err) {
-      throw new ModelError(e.id, `file ${source.describe(e.file)} is missing or unreadable (${(err as Error).message})`);
+      throw new ModelError(
+        e.id,
+        `file ${source.describe(e.file)} is missing or unreadable (${(err as Error).message})`,
+      );
     }
     const digest = sha256Hex(bytes);
     if (digest !== e.sha256) {
-      throw new ModelError(e.id, `file ${source.describe(e.file)} is corrupt or changed: sha256 ${digest.slice(0, 12)}… does not match the manifest's ${e.sha256.slice(0, 12)}…`);
+      throw new ModelError(
+        e.id,
+        `file ${source.describe(e.file)} is corrupt or changed: sha256 ${digest.slice(0, 12)}… does not match the manifest's ${e.sha256.slice(0, 12)}…`,
+      );
     }
     let session: ortTypes.InferenceSession;
     try {
@@ -77,7 +91,11 @@ export function createRuntime(ort: typeof ortTypes, manifest: Manifest, source: 
     }
     const names = (list: readonly string[], want: Array<{ name: string }>, what: string) => {
       const missing = want.filter((w) => !list.includes(w.name)).map((w) => w.name);
-      if (missing.length) throw new ModelError(e.id, `the ONNX file has no ${what} ${missing.map((m) => `"${m}"`).join(', ')} (it has ${list.join(', ')})`);
+      if (missing.length)
+        throw new ModelError(
+          e.id,
+          `the ONNX file has no ${what} ${missing.map((m) => `"${m}"`).join(', ')} (it has ${list.join(', ')})`,
+        );
     };
     names(session.inputNames, e.inputs, 'input');
     names(session.outputNames, e.outputs, 'output');
@@ -88,7 +106,8 @@ export function createRuntime(ort: typeof ortTypes, manifest: Manifest, source: 
         for (const spec of e.inputs) {
           const t = feeds[spec.name];
           if (!t) throw new ModelError(e.id, `missing input "${spec.name}"`);
-          if (t.dtype !== spec.dtype) throw new ModelError(e.id, `input "${spec.name}" is ${t.dtype}, the model takes ${spec.dtype}`);
+          if (t.dtype !== spec.dtype)
+            throw new ModelError(e.id, `input "${spec.name}" is ${t.dtype}, the model takes ${spec.dtype}`);
           checkShape(e, spec.name, t, spec.shape);
         }
         const result = queue.then(async () => {
@@ -131,7 +150,10 @@ export function createRuntime(ort: typeof ortTypes, manifest: Manifest, source: 
     entry,
     external(manifestSrc, readBytes) {
       return memoPromise(externals, manifestSrc, async () => {
-        const src: ModelSource = { read: (p) => readBytes(resolveRelative(manifestSrc, p)), describe: (p) => resolveRelative(manifestSrc, p) };
+        const src: ModelSource = {
+          read: (p) => readBytes(resolveRelative(manifestSrc, p)),
+          describe: (p) => resolveRelative(manifestSrc, p),
+        };
         let raw: unknown;
         let bytes: Uint8Array;
         try {

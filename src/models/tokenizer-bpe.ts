@@ -17,7 +17,9 @@ function bytesToUnicode(): string[] {
     }
   }
   const table: string[] = new Array(256);
-  bs.forEach((b, i) => { table[b] = String.fromCodePoint(cs[i]!); });
+  bs.forEach((b, i) => {
+    table[b] = String.fromCodePoint(cs[i]!);
+  });
   return table;
 }
 
@@ -49,7 +51,12 @@ export class ClipBpeTokenizer implements Tokenizer {
   private ranks = new Map<string, number>();
   private cache = new Map<string, string[]>();
 
-  constructor(private vocab: Record<string, number>, merges: string, readonly contextLength: number, specials: { start: string; end: string; pad: string }) {
+  constructor(
+    private vocab: Record<string, number>,
+    merges: string,
+    readonly contextLength: number,
+    specials: { start: string; end: string; pad: string },
+  ) {
     const lines = merges.split('\n');
     let rank = 0;
     for (const line of lines) {
@@ -67,13 +74,18 @@ export class ClipBpeTokenizer implements Tokenizer {
     const chars = [...token];
     let word = chars.slice(0, -1).concat(chars[chars.length - 1]! + '</w>');
     while (word.length > 1) {
-      let best = -1, bestRank = Infinity;
+      let best = -1,
+        bestRank = Infinity;
       for (let i = 0; i < word.length - 1; i++) {
         const r = this.ranks.get(`${word[i]} ${word[i + 1]}`);
-        if (r !== undefined && r < bestRank) { bestRank = r; best = i; }
+        if (r !== undefined && r < bestRank) {
+          bestRank = r;
+          best = i;
+        }
       }
       if (best < 0) break;
-      const a = word[best]!, b = word[best + 1]!;
+      const a = word[best]!,
+        b = word[best + 1]!;
       const merged: string[] = [];
       for (let i = 0; i < word.length; i++) {
         if (i < word.length - 1 && word[i] === a && word[i + 1] === b) {
@@ -111,11 +123,16 @@ export class ClipBpeTokenizer implements Tokenizer {
 
   encode(text: string): number[] {
     const ids = [this.startId, ...this.tokens(text), this.endId];
-    if (ids.length > this.contextLength) throw new Error(`"${text.slice(0, 40)}" is ${ids.length} tokens, more than the context of ${this.contextLength}`);
+    if (ids.length > this.contextLength)
+      throw new Error(`"${text.slice(0, 40)}" is ${ids.length} tokens, more than the context of ${this.contextLength}`);
     return ids;
   }
 
   encodeBatch(texts: string[]): TokenizedBatch {
-    return padBatch(texts.map((t) => this.encode(t)), this.contextLength, this.padId);
+    return padBatch(
+      texts.map((t) => this.encode(t)),
+      this.contextLength,
+      this.padId,
+    );
   }
 }

@@ -7,7 +7,11 @@ export class WordTokenizer implements Tokenizer {
   readonly endId: number;
   readonly padId: number;
 
-  constructor(private vocab: Record<string, number>, readonly contextLength: number, specials: { start: string; end: string; pad: string }) {
+  constructor(
+    private vocab: Record<string, number>,
+    readonly contextLength: number,
+    specials: { start: string; end: string; pad: string },
+  ) {
     ({ startId: this.startId, endId: this.endId, padId: this.padId } = specialIds(vocab, specials));
   }
 
@@ -17,23 +21,36 @@ export class WordTokenizer implements Tokenizer {
     for (const w of words) {
       const id = this.vocab[w];
       if (id === undefined) {
-        const known = Object.keys(this.vocab).filter((k) => !/^<.*>$/.test(k)).sort();
-        throw new Error(`unknown word ${quoteValue(w, 30)} in ${quoteValue(text)}; the model knows ${known.length} words: ${known.join(' ')}`);
+        const known = Object.keys(this.vocab)
+          .filter((k) => !/^<.*>$/.test(k))
+          .sort();
+        throw new Error(
+          `unknown word ${quoteValue(w, 30)} in ${quoteValue(text)}; the model knows ${known.length} words: ${known.join(' ')}`,
+        );
       }
       ids.push(id);
     }
     ids.push(this.endId);
-    if (ids.length > this.contextLength) throw new Error(`${quoteValue(text)} is ${ids.length} tokens, more than the context of ${this.contextLength}`);
+    if (ids.length > this.contextLength)
+      throw new Error(`${quoteValue(text)} is ${ids.length} tokens, more than the context of ${this.contextLength}`);
     return ids;
   }
 
   encodeBatch(texts: string[]): TokenizedBatch {
-    return padBatch(texts.map((t) => this.encode(t)), this.contextLength, this.padId);
+    return padBatch(
+      texts.map((t) => this.encode(t)),
+      this.contextLength,
+      this.padId,
+    );
   }
 }
 
 export function padBatch(rows: number[][], contextLength: number, padId: number): TokenizedBatch {
   const ids = new BigInt64Array(rows.length * contextLength).fill(BigInt(padId));
-  rows.forEach((r, i) => r.forEach((id, j) => { ids[i * contextLength + j] = BigInt(id); }));
+  rows.forEach((r, i) =>
+    r.forEach((id, j) => {
+      ids[i * contextLength + j] = BigInt(id);
+    }),
+  );
   return { ids, shape: [rows.length, contextLength], lengths: rows.map((r) => r.length) };
 }

@@ -17,7 +17,10 @@ export interface Tokenizer {
 }
 
 /** Ids of the start, end and pad tokens in a vocabulary; a missing one is an error naming it. */
-export function specialIds(vocab: Record<string, number>, specials: { start: string; end: string; pad: string }): { startId: number; endId: number; padId: number } {
+export function specialIds(
+  vocab: Record<string, number>,
+  specials: { start: string; end: string; pad: string },
+): { startId: number; endId: number; padId: number } {
   const id = (t: string) => {
     const v = vocab[t];
     if (v === undefined) throw new Error(`the vocabulary has no special token "${t}"`);

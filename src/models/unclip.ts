@@ -3,7 +3,15 @@
  * decoder (embedding [+ caption] -> 32x32), upsampler (32 -> 64) and DDIM
  * inversion. Conditional and unconditional passes run in one batched call.
  */
-import { concatFloat32, float32, tensor, type DType, type Float32Tensor, type Tensor, type TypedArrayOf } from '../tensor/tensor';
+import {
+  concatFloat32,
+  float32,
+  tensor,
+  type DType,
+  type Float32Tensor,
+  type Tensor,
+  type TypedArrayOf,
+} from '../tensor/tensor';
 import { encodeTokens, tokenize, type ClipModelRef } from './clip';
 import { ddimInvert, ddimSample, guide, type DdimStepInfo } from './ddim';
 import { ModelError, type DiffusionSpec, type ModelEntry } from './manifest';
@@ -18,7 +26,8 @@ export interface DiffusionModelRef {
 
 export function resolveDiffusion(runtime: ModelRuntime, id: string): DiffusionModelRef {
   const e: ModelEntry = runtime.entry(id);
-  if (e.kind !== 'prior' && e.kind !== 'decoder' && e.kind !== 'upsampler') throw new ModelError(id, `is a ${e.kind} model, not a diffusion model`);
+  if (e.kind !== 'prior' && e.kind !== 'decoder' && e.kind !== 'upsampler')
+    throw new ModelError(id, `is a ${e.kind} model, not a diffusion model`);
   if (!e.diffusion) throw new ModelError(id, 'has no "diffusion" section in the manifest (schedule, parameterization)');
   return { id, kind: e.kind, spec: e.diffusion };
 }
@@ -34,19 +43,28 @@ export interface TextConditioning {
   ids: Tensor<'int64'>;
 }
 
-export async function textConditioning(runtime: ModelRuntime, clip: ClipModelRef, texts: string[]): Promise<TextConditioning> {
+export async function textConditioning(
+  runtime: ModelRuntime,
+  clip: ClipModelRef,
+  texts: string[],
+): Promise<TextConditioning> {
   const ids = await tokenize(runtime, clip, texts);
   const { embeds, features } = await encodeTokens(runtime, clip, ids);
   const tok = await runtime.tokenizer(clip.text);
-  const mask = float32(ids.shape, Array.from(ids.data, (v) => (Number(v) === tok.padId ? 0 : 1)));
+  const mask = float32(
+    ids.shape,
+    Array.from(ids.data, (v) => (Number(v) === tok.padId ? 0 : 1)),
+  );
   return { embeds, tokens: features, mask, ids };
 }
 
 /** Repeats each row of a [N, ...] tensor `times` times (row-major, rows kept together). */
 export function repeatRows<D extends DType>(t: Tensor<D>, times: number): Tensor<D> {
-  const n = t.shape[0]!, per = t.data.length / n;
+  const n = t.shape[0]!,
+    per = t.data.length / n;
   const out = new (t.data.constructor as new (length: number) => TypedArrayOf<D>)(t.data.length * times);
-  for (let i = 0; i < n; i++) for (let k = 0; k < times; k++) out.set(t.data.subarray(i * per, (i + 1) * per) as never, (i * times + k) * per);
+  for (let i = 0; i < n; i++)
+    for (let k = 0; k < times; k++) out.set(t.data.subarray(i * per, (i + 1) * per) as never, (i * times + k) * per);
   return tensor(t.dtype, [n * times, ...t.shape.slice(1)], out);
 }
 
@@ -60,7 +78,12 @@ export function pickRows<D extends DType>(t: Tensor<D>, n: number): Tensor<D> {
 
 /** Every field of a caption conditioning with each row repeated `times` times. */
 export function repeatConditioning(c: TextConditioning, times: number): TextConditioning {
-  return { embeds: repeatRows(c.embeds, times), tokens: repeatRows(c.tokens, times), mask: repeatRows(c.mask, times), ids: repeatRows(c.ids, times) };
+  return {
+    embeds: repeatRows(c.embeds, times),
+    tokens: repeatRows(c.tokens, times),
+    mask: repeatRows(c.mask, times),
+    ids: repeatRows(c.ids, times),
+  };
 }
 
 const cat = (a: Float32Array, b: Float32Array): Float32Array => concatFloat32([a, b]);
@@ -81,7 +104,15 @@ interface SampleCommon {
 }
 
 /** Runs a session with [uncond, cond] halves when guidance != 1, otherwise cond only. */
-async function guidedCall(session: ModelSession, n: number, feedsFor: (guided: boolean, xT: Float32Array, timestep: number) => Record<string, Tensor>, guidance: number, xT: Float32Array, timestep: number, outName: string): Promise<Float32Array> {
+async function guidedCall(
+  session: ModelSession,
+  n: number,
+  feedsFor: (guided: boolean, xT: Float32Array, timestep: number) => Record<string, Tensor>,
+  guidance: number,
+  xT: Float32Array,
+  timestep: number,
+  outName: string,
+): Promise<Float32Array> {
   const guided = guidance !== 1;
   const out = (await session.run(feedsFor(guided, xT, timestep)))[outName]!.data as Float32Array;
   void n;
@@ -89,8 +120,14 @@ async function guidedCall(session: ModelSession, n: number, feedsFor: (guided: b
 }
 
 /** The diffusion prior: text conditioning -> image embeddings [N, D] (L2-normalized). */
-export async function samplePrior(session: ModelSession, spec: DiffusionSpec, cond: TextConditioning, o: SampleCommon): Promise<Float32Tensor> {
-  const n = cond.embeds.shape[0]!, d = cond.embeds.shape[1]!;
+export async function samplePrior(
+  session: ModelSession,
+  spec: DiffusionSpec,
+  cond: TextConditioning,
+  o: SampleCommon,
+): Promise<Float32Tensor> {
+  const n = cond.embeds.shape[0]!,
+    d = cond.embeds.shape[1]!;
   const [, l, w] = cond.tokens.shape as [number, number, number];
   const scale = spec.embedScale ?? 1;
   const outName = session.entry.outputs[0]!.name;
@@ -105,7 +142,13 @@ export async function samplePrior(session: ModelSession, spec: DiffusionSpec, co
     };
   };
   const x = await ddimSample({
-    spec, steps: o.steps, eta: o.eta, xT: o.xT, noise: o.noise, onStep: o.onStep, signal: o.signal,
+    spec,
+    steps: o.steps,
+    eta: o.eta,
+    xT: o.xT,
+    noise: o.noise,
+    onStep: o.onStep,
+    signal: o.signal,
     model: (xT, t) => guidedCall(session, n, feeds, o.guidance, xT, t, outName),
   });
   for (let i = 0; i < n; i++) {
@@ -122,7 +165,8 @@ export async function samplePrior(session: ModelSession, spec: DiffusionSpec, co
  * of one caption together), keep the one with the highest dot product with its text embedding.
  */
 export function bestCandidates(samples: Float32Tensor, textEmbeds: Float32Tensor, k: number): Float32Tensor {
-  const n = textEmbeds.shape[0]!, d = textEmbeds.shape[1]!;
+  const n = textEmbeds.shape[0]!,
+    d = textEmbeds.shape[1]!;
   const best = new Float32Array(n * d);
   for (let i = 0; i < n; i++) {
     let top = -Infinity;
@@ -130,7 +174,10 @@ export function bestCandidates(samples: Float32Tensor, textEmbeds: Float32Tensor
       const row = samples.data.subarray((i * k + j) * d, (i * k + j + 1) * d);
       let dot = 0;
       for (let q = 0; q < d; q++) dot += row[q]! * textEmbeds.data[i * d + q]!;
-      if (dot > top) { top = dot; best.set(row, i * d); }
+      if (dot > top) {
+        top = dot;
+        best.set(row, i * d);
+      }
     }
   }
   return float32([n, d], best);
@@ -141,11 +188,19 @@ export function bestCandidates(samples: Float32Tensor, textEmbeds: Float32Tensor
  * decoder declares a `text_ids` input: a caption encoder of its own); the unconditional half
  * gets zeros and the empty caption.
  */
-function decoderFeeds(session: ModelSession, n: number, embeds: Float32Tensor, text: TextConditioning, empty: TextConditioning) {
+function decoderFeeds(
+  session: ModelSession,
+  n: number,
+  embeds: Float32Tensor,
+  text: TextConditioning,
+  empty: TextConditioning,
+) {
   const d = embeds.shape[1]!;
   const [, l, w] = text.tokens.shape as [number, number, number];
   const withIds = session.entry.inputs.some((i) => i.name === 'text_ids');
-  const emptyTok = repeatRows(empty.tokens, n).data, emptyMask = repeatRows(empty.mask, n).data, emptyIds = repeatRows(empty.ids, n).data;
+  const emptyTok = repeatRows(empty.tokens, n).data,
+    emptyMask = repeatRows(empty.mask, n).data,
+    emptyIds = repeatRows(empty.ids, n).data;
   return (guided: boolean, xT: Float32Array, t: number): Record<string, Tensor> => {
     const m = guided ? 2 * n : n;
     const feeds: Record<string, Tensor> = {
@@ -166,40 +221,84 @@ function decoderFeeds(session: ModelSession, n: number, embeds: Float32Tensor, t
 }
 
 /** The decoder: image embeddings [N, D] and caption conditioning [N, ...] -> x0 in [-1, 1], [N, 3, 32, 32]. */
-export async function sampleDecoder(session: ModelSession, spec: DiffusionSpec, embeds: Float32Tensor, text: TextConditioning, empty: TextConditioning, o: SampleCommon): Promise<Float32Array> {
+export async function sampleDecoder(
+  session: ModelSession,
+  spec: DiffusionSpec,
+  embeds: Float32Tensor,
+  text: TextConditioning,
+  empty: TextConditioning,
+  o: SampleCommon,
+): Promise<Float32Array> {
   const n = embeds.shape[0]!;
   const feeds = decoderFeeds(session, n, embeds, text, empty);
   return ddimSample({
-    spec, steps: o.steps, eta: o.eta, xT: o.xT, noise: o.noise, onStep: o.onStep, signal: o.signal, clipX0: 1,
+    spec,
+    steps: o.steps,
+    eta: o.eta,
+    xT: o.xT,
+    noise: o.noise,
+    onStep: o.onStep,
+    signal: o.signal,
+    clipX0: 1,
     model: (xT, t) => guidedCall(session, n, feeds, o.guidance, xT, t, session.entry.outputs[0]!.name),
   });
 }
 
 /** DDIM inversion under the decoder (no guidance: the map must be the one eta = 0 decoding runs). */
-export async function invertDecoder(session: ModelSession, spec: DiffusionSpec, x0: Float32Array, embeds: Float32Tensor, text: TextConditioning, empty: TextConditioning, o: { steps: number; guidance: number; onStep?: (i: DdimStepInfo) => void; signal?: AbortSignal }): Promise<Float32Array> {
+export async function invertDecoder(
+  session: ModelSession,
+  spec: DiffusionSpec,
+  x0: Float32Array,
+  embeds: Float32Tensor,
+  text: TextConditioning,
+  empty: TextConditioning,
+  o: { steps: number; guidance: number; onStep?: (i: DdimStepInfo) => void; signal?: AbortSignal },
+): Promise<Float32Array> {
   const n = embeds.shape[0]!;
   const feeds = decoderFeeds(session, n, embeds, text, empty);
   return ddimInvert({
-    spec, steps: o.steps, x0, onStep: o.onStep, signal: o.signal, clipX0: 1,
+    spec,
+    steps: o.steps,
+    x0,
+    onStep: o.onStep,
+    signal: o.signal,
+    clipX0: 1,
     model: (xT, t) => guidedCall(session, n, feeds, o.guidance, xT, t, session.entry.outputs[0]!.name),
   });
 }
 
 /** The upsampler: low-res [N, 3, 32, 32] in [-1, 1] -> [N, 3, 64, 64]. */
-export async function sampleUpsampler(session: ModelSession, spec: DiffusionSpec, lowRes: Float32Tensor, o: Omit<SampleCommon, 'guidance'>): Promise<Float32Array> {
+export async function sampleUpsampler(
+  session: ModelSession,
+  spec: DiffusionSpec,
+  lowRes: Float32Tensor,
+  o: Omit<SampleCommon, 'guidance'>,
+): Promise<Float32Array> {
   const n = lowRes.shape[0]!;
   return ddimSample({
-    spec, steps: o.steps, eta: o.eta, xT: o.xT, noise: o.noise, onStep: o.onStep, signal: o.signal, clipX0: 1,
-    model: async (xT, t) => (await session.run({ x_t: float32([n, 3, 64, 64], xT), timestep: float32([n], fill(n, t)), low_res: lowRes }))[session.entry.outputs[0]!.name]!.data as Float32Array,
+    spec,
+    steps: o.steps,
+    eta: o.eta,
+    xT: o.xT,
+    noise: o.noise,
+    onStep: o.onStep,
+    signal: o.signal,
+    clipX0: 1,
+    model: async (xT, t) =>
+      (await session.run({ x_t: float32([n, 3, 64, 64], xT), timestep: float32([n], fill(n, t)), low_res: lowRes }))[
+        session.entry.outputs[0]!.name
+      ]!.data as Float32Array,
   });
 }
 
 /** NCHW in [-1, 1] -> NHWC in [0, 1]. */
 export function chwToImage(x: Float32Array, n: number, h: number, w: number): Float32Tensor {
   const out = new Float32Array(n * h * w * 3);
-  for (let b = 0; b < n; b++) for (let c = 0; c < 3; c++) for (let i = 0; i < h * w; i++) {
-    out[(b * h * w + i) * 3 + c] = Math.min(1, Math.max(0, (x[(b * 3 + c) * h * w + i]! + 1) / 2));
-  }
+  for (let b = 0; b < n; b++)
+    for (let c = 0; c < 3; c++)
+      for (let i = 0; i < h * w; i++) {
+        out[(b * h * w + i) * 3 + c] = Math.min(1, Math.max(0, (x[(b * 3 + c) * h * w + i]! + 1) / 2));
+      }
   return float32([n, h, w, 3], out);
 }
 
@@ -207,9 +306,11 @@ export function chwToImage(x: Float32Array, n: number, h: number, w: number): Fl
 export function imageToChw(img: Float32Tensor): Float32Tensor {
   const [n, h, w] = img.shape as [number, number, number];
   const out = new Float32Array(n * 3 * h * w);
-  for (let b = 0; b < n; b++) for (let c = 0; c < 3; c++) for (let i = 0; i < h * w; i++) {
-    out[(b * 3 + c) * h * w + i] = img.data[(b * h * w + i) * 3 + c]! * 2 - 1;
-  }
+  for (let b = 0; b < n; b++)
+    for (let c = 0; c < 3; c++)
+      for (let i = 0; i < h * w; i++) {
+        out[(b * 3 + c) * h * w + i] = img.data[(b * h * w + i) * 3 + c]! * 2 - 1;
+      }
   return float32([n, 3, h, w], out);
 }
 

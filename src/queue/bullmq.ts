@@ -25,14 +25,24 @@ export class RedisUnreachable extends Error {}
 
 /** Fails fast with a clear message when Redis cannot be reached at `url`. */
 export async function probeRedis(url: string, timeoutMs = 3000): Promise<void> {
-  const client = new IORedis(url, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  const client = new IORedis(url, {
+    lazyConnect: true,
+    connectTimeout: timeoutMs,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+  });
   let cause = '';
-  client.on('error', (e: NodeJS.ErrnoException) => { cause ||= e.code ?? e.message; });
+  client.on('error', (e: NodeJS.ErrnoException) => {
+    cause ||= e.code ?? e.message;
+  });
   try {
     await client.connect();
     await client.ping();
   } catch (e) {
-    throw new RedisUnreachable(`cannot reach Redis at ${url} (${cause || (e as NodeJS.ErrnoException).code || (e as Error).message})`);
+    throw new RedisUnreachable(
+      `cannot reach Redis at ${url} (${cause || (e as NodeJS.ErrnoException).code || (e as Error).message})`,
+    );
   } finally {
     client.disconnect();
   }
@@ -54,21 +64,46 @@ export interface Follow {
  * Adds the jobs (skipping none: existing ids are no-ops; failed ones are retried) and waits until
  * each is completed or failed for good.
  */
-export async function submitAndFollow(url: string, jobs: Array<{ key: string; payload: JobPayload }>, follow: Follow, pollMs = 250): Promise<void> {
+export async function submitAndFollow(
+  url: string,
+  jobs: Array<{ key: string; payload: JobPayload }>,
+  follow: Follow,
+  pollMs = 250,
+): Promise<void> {
   const connection = connect(url);
   // commands wait through an outage (ioredis queues them); say so while it lasts
   let lost = false;
-  connection.on('reconnecting', () => { if (!lost) { lost = true; follow.onWaiting?.(`lost Redis at ${url}; waiting for it to come back`); } });
-  connection.on('ready', () => { if (lost) { lost = false; follow.onWaiting?.(null); } });
+  connection.on('reconnecting', () => {
+    if (!lost) {
+      lost = true;
+      follow.onWaiting?.(`lost Redis at ${url}; waiting for it to come back`);
+    }
+  });
+  connection.on('ready', () => {
+    if (lost) {
+      lost = false;
+      follow.onWaiting?.(null);
+    }
+  });
   const queue = new Queue(QUEUE_NAME, { connection });
   try {
     for (let i = 0; i < jobs.length; i += 500) {
       const chunk = jobs.slice(i, i + 500);
-      await queue.addBulk(chunk.map((j) => ({
-        name: 'graph', data: j.payload,
-        opts: { jobId: j.key, attempts: 3, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { age: 7 * 24 * 3600 }, removeOnFail: { age: 7 * 24 * 3600 } },
-      })));
-      for (const j of chunk) if ((await queue.getJobState(j.key)) === 'failed') await (await queue.getJob(j.key))?.retry('failed');
+      await queue.addBulk(
+        chunk.map((j) => ({
+          name: 'graph',
+          data: j.payload,
+          opts: {
+            jobId: j.key,
+            attempts: 3,
+            backoff: { type: 'exponential', delay: 1000 },
+            removeOnComplete: { age: 7 * 24 * 3600 },
+            removeOnFail: { age: 7 * 24 * 3600 },
+          },
+        })),
+      );
+      for (const j of chunk)
+        if ((await queue.getJobState(j.key)) === 'failed') await (await queue.getJob(j.key))?.retry('failed');
     }
     const pending = jobs.map((j) => j.key);
     let cursor = 0;
@@ -83,9 +118,17 @@ export async function submitAndFollow(url: string, jobs: Array<{ key: string; pa
           if (!job) continue;
           if (states[i] === 'completed') {
             const r = job.returnvalue;
-            follow.onDone(batch[i]!, { images: r.images.map((img) => ({ name: img.name, png: Buffer.from(img.png, 'base64') })), ms: r.ms, worker: r.worker });
+            follow.onDone(batch[i]!, {
+              images: r.images.map((img) => ({ name: img.name, png: Buffer.from(img.png, 'base64') })),
+              ms: r.ms,
+              worker: r.worker,
+            });
           } else {
-            follow.onDone(batch[i]!, { error: job.failedReason, ms: 0, worker: (job.progress as { worker?: string })?.worker ?? 'unknown' });
+            follow.onDone(batch[i]!, {
+              error: job.failedReason,
+              ms: 0,
+              worker: (job.progress as { worker?: string })?.worker ?? 'unknown',
+            });
           }
           finished.push(batch[i]!);
         }
@@ -110,20 +153,39 @@ export interface QueueWorkerOptions {
 }
 
 /** A headless engine taking jobs until closed; `close()` finishes the jobs in hand first. */
-export function startQueueWorker(url: string, pool: EnginePool, o: QueueWorkerOptions): { close(): Promise<void>; worker: Worker } {
+export function startQueueWorker(
+  url: string,
+  pool: EnginePool,
+  o: QueueWorkerOptions,
+): { close(): Promise<void>; worker: Worker } {
   const id = `${hostname()}:${process.pid}`;
   const connection = connect(url);
-  const worker = new Worker<JobPayload, QueueResult>(QUEUE_NAME, async (job) => {
-    await job.updateProgress({ worker: id });
-    const r = await runPooled(pool, job.data);
-    if ('error' in r) throw new UnrecoverableError(r.error);
-    if (r.key !== job.id) {
-      throw new UnrecoverableError(`the job is named ${job.id} but its graph and params hash to ${r.key} here: the submitting machine and this worker differ in node versions or the payload was altered`);
-    }
-    return { key: r.key, ms: Math.round(r.ms), worker: id, images: r.images.map((img) => ({ name: img.name, png: Buffer.from(img.png).toString('base64') })) };
-  }, {
-    connection, concurrency: o.concurrency, lockDuration: o.lockMs ?? 30_000, stalledInterval: Math.min(o.lockMs ?? 30_000, 30_000), maxStalledCount: 3,
-  });
+  const worker = new Worker<JobPayload, QueueResult>(
+    QUEUE_NAME,
+    async (job) => {
+      await job.updateProgress({ worker: id });
+      const r = await runPooled(pool, job.data);
+      if ('error' in r) throw new UnrecoverableError(r.error);
+      if (r.key !== job.id) {
+        throw new UnrecoverableError(
+          `the job is named ${job.id} but its graph and params hash to ${r.key} here: the submitting machine and this worker differ in node versions or the payload was altered`,
+        );
+      }
+      return {
+        key: r.key,
+        ms: Math.round(r.ms),
+        worker: id,
+        images: r.images.map((img) => ({ name: img.name, png: Buffer.from(img.png).toString('base64') })),
+      };
+    },
+    {
+      connection,
+      concurrency: o.concurrency,
+      lockDuration: o.lockMs ?? 30_000,
+      stalledInterval: Math.min(o.lockMs ?? 30_000, 30_000),
+      maxStalledCount: 3,
+    },
+  );
   worker.on('active', (job) => o.onEvent?.(`took ${job.id}`));
   worker.on('completed', (job) => o.onEvent?.(`done ${job.id} in ${job.returnvalue.ms} ms`));
   worker.on('failed', (job, err) => o.onEvent?.(`failed ${job?.id}: ${err.message}`));

@@ -31,18 +31,28 @@ export function parseGridAxis(raw: string, readText: (path: string) => string): 
       text = readText(spec.slice(1));
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      throw new GridError(`--grid ${set.nodeId}.${set.param}: cannot read ${spec.slice(1)}${code === 'ENOENT' ? ': no such file' : code ? ` (${code})` : ''}`);
+      throw new GridError(
+        `--grid ${set.nodeId}.${set.param}: cannot read ${spec.slice(1)}${code === 'ENOENT' ? ': no such file' : code ? ` (${code})` : ''}`,
+      );
     }
-    values = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+    values = text
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter(Boolean);
   } else if (range) {
-    const lo = Number(range[1]), hi = Number(range[2]);
+    const lo = Number(range[1]),
+      hi = Number(range[2]);
     if (hi < lo) throw new GridError(`--grid ${set.nodeId}.${set.param}: the range ${spec} is empty (${hi} < ${lo})`);
-    if (hi - lo + 1 > MAX_POINTS) throw new GridError(`--grid ${set.nodeId}.${set.param}: the range ${spec} has ${hi - lo + 1} values (at most ${MAX_POINTS})`);
+    if (hi - lo + 1 > MAX_POINTS)
+      throw new GridError(
+        `--grid ${set.nodeId}.${set.param}: the range ${spec} has ${hi - lo + 1} values (at most ${MAX_POINTS})`,
+      );
     values = Array.from({ length: hi - lo + 1 }, (_, i) => String(lo + i));
   } else {
     values = spec.split(',');
   }
-  if (values.length === 0 || (values.length === 1 && values[0] === '')) throw new GridError(`--grid ${set.nodeId}.${set.param}: no values`);
+  if (values.length === 0 || (values.length === 1 && values[0] === ''))
+    throw new GridError(`--grid ${set.nodeId}.${set.param}: no values`);
   return { nodeId: set.nodeId, param: set.param, values, raw };
 }
 

@@ -28,7 +28,10 @@ export interface JobOutput {
 
 /** A failure of the graph itself (a bad payload, a node's error): deterministic, never worth a retry. */
 export class JobFailure extends Error {
-  constructor(message: string, readonly nodeId?: string) {
+  constructor(
+    message: string,
+    readonly nodeId?: string,
+  ) {
     super(message);
     this.name = 'JobFailure';
   }
@@ -41,11 +44,20 @@ type Api = Remote<EngineApi> | EngineApi;
 
 function checkShape(payload: unknown): JobPayload {
   const p = payload as JobPayload;
-  if (typeof p !== 'object' || p === null || typeof p.graph !== 'string' || typeof p.params !== 'object' || p.params === null || Array.isArray(p.params)) {
+  if (
+    typeof p !== 'object' ||
+    p === null ||
+    typeof p.graph !== 'string' ||
+    typeof p.params !== 'object' ||
+    p.params === null ||
+    Array.isArray(p.params)
+  ) {
     throw new JobFailure('job payload: expected { graph: <graph JSON text>, params: { "<node>.<param>": <value> } }');
   }
-  if (p.graph.length > MAX_GRAPH_BYTES) throw new JobFailure(`job payload: the graph is ${p.graph.length} bytes (at most ${MAX_GRAPH_BYTES})`);
-  for (const [k, v] of Object.entries(p.params)) if (typeof v !== 'string') throw new JobFailure(`job payload: params["${k}"] is not a string`);
+  if (p.graph.length > MAX_GRAPH_BYTES)
+    throw new JobFailure(`job payload: the graph is ${p.graph.length} bytes (at most ${MAX_GRAPH_BYTES})`);
+  for (const [k, v] of Object.entries(p.params))
+    if (typeof v !== 'string') throw new JobFailure(`job payload: params["${k}"] is not a string`);
   return p;
 }
 
@@ -57,29 +69,50 @@ export function paramSets(params: GridPoint): ParamSet[] {
 }
 
 /** Loads the payload's graph and point into the engine, validated; returns the graph's Merkle key. */
-export async function loadJob(api: Api, catalog: ReadonlyMap<string, NodeInfo>, payload: unknown): Promise<{ key: string; sinks: Array<{ nodeId: string; ports: string[] }> }> {
+export async function loadJob(
+  api: Api,
+  catalog: ReadonlyMap<string, NodeInfo>,
+  payload: unknown,
+): Promise<{ key: string; sinks: Array<{ nodeId: string; ports: string[] }> }> {
   const p = checkShape(payload);
   const loaded = await api.loadGraph(p.graph);
-  if (!loaded.ok) throw new JobFailure(`the graph cannot be loaded: ${loaded.issues.map(formatIssue).join('; ')}`, loaded.issues[0]?.nodeId);
+  if (!loaded.ok)
+    throw new JobFailure(
+      `the graph cannot be loaded: ${loaded.issues.map(formatIssue).join('; ')}`,
+      loaded.issues[0]?.nodeId,
+    );
   const nodeTypes = new Map(loaded.graph.nodes.map((n) => [n.id, n.type]));
   const problem = await applySets(api, catalog, nodeTypes, paramSets(p.params), '--grid');
   if (problem) throw new JobFailure(problem);
   // the graph's outputs: image ports of the nodes nothing else reads
-  const read = new Set(loaded.graph.nodes.flatMap((n) => Object.values(n.inputs ?? {}).map((ref) => ref.split('.')[0]!)));
-  const sinks = loaded.graph.nodes.filter((n) => !read.has(n.id)).map((n) => ({
-    nodeId: n.id, ports: Object.entries(catalog.get(n.type)!.outputs).filter(([, t]) => t === 'Image').map(([port]) => port),
-  })).filter((s) => s.ports.length > 0);
+  const read = new Set(
+    loaded.graph.nodes.flatMap((n) => Object.values(n.inputs ?? {}).map((ref) => ref.split('.')[0]!)),
+  );
+  const sinks = loaded.graph.nodes
+    .filter((n) => !read.has(n.id))
+    .map((n) => ({
+      nodeId: n.id,
+      ports: Object.entries(catalog.get(n.type)!.outputs)
+        .filter(([, t]) => t === 'Image')
+        .map(([port]) => port),
+    }))
+    .filter((s) => s.ports.length > 0);
   return { key: await api.graphKey(), sinks };
 }
 
 /** Runs a loaded job: its image outputs as PNGs, or a JobFailure naming the node that failed. */
-export async function runJob(api: Api, catalog: ReadonlyMap<string, NodeInfo>, payload: unknown): Promise<JobOutput & { key: string }> {
+export async function runJob(
+  api: Api,
+  catalog: ReadonlyMap<string, NodeInfo>,
+  payload: unknown,
+): Promise<JobOutput & { key: string }> {
   const t0 = performance.now();
   const { key, sinks } = await loadJob(api, catalog, payload);
   const result = await api.run({ targets: sinks.length ? sinks.map((s) => s.nodeId) : undefined });
   if (!result.ok) {
-    const failed = Object.entries(result.nodes).find(([, r]) => r.status === 'error' && !r.message?.startsWith('not run'))
-      ?? Object.entries(result.nodes).find(([, r]) => r.status === 'error');
+    const failed =
+      Object.entries(result.nodes).find(([, r]) => r.status === 'error' && !r.message?.startsWith('not run')) ??
+      Object.entries(result.nodes).find(([, r]) => r.status === 'error');
     throw new JobFailure(failed ? `node "${failed[0]}": ${failed[1].message}` : 'the run failed', failed?.[0]);
   }
   const images: JobImage[] = [];
@@ -88,7 +121,8 @@ export async function runJob(api: Api, catalog: ReadonlyMap<string, NodeInfo>, p
       const summary = (await api.summaries(s.nodeId)).find((x) => x.port === port);
       const n = summary?.shape?.[0] ?? 0;
       const base = port === s.ports[0] ? s.nodeId : `${s.nodeId}.${port}`;
-      for (let i = 0; i < n; i++) images.push({ name: n === 1 ? `${base}.png` : `${base}-${i}.png`, png: await api.imagePng(s.nodeId, port, i) });
+      for (let i = 0; i < n; i++)
+        images.push({ name: n === 1 ? `${base}.png` : `${base}-${i}.png`, png: await api.imagePng(s.nodeId, port, i) });
     }
   }
   return { key, images, ms: performance.now() - t0 };

@@ -23,7 +23,9 @@ export class EnginePool {
   constructor(private readonly options: { modelsDir?: string; access?: AccessPolicy } = {}) {}
 
   catalog(): Promise<Map<string, NodeInfo>> {
-    return (this.catalogCache ??= this.withEngine(async (e) => new Map((await e.api.catalog()).map((n) => [n.type, n]))));
+    return (this.catalogCache ??= this.withEngine(
+      async (e) => new Map((await e.api.catalog()).map((n) => [n.type, n])),
+    ));
   }
 
   /** Lends an engine; one whose call failed other than by a JobFailure (it crashed) is replaced. */
@@ -45,7 +47,10 @@ export class EnginePool {
   }
 
   private start(): NodeEngine {
-    const e = startNodeEngine({ modelsDir: this.options.modelsDir, access: this.options.access ?? { allowPaths: [], allowUrls: false } });
+    const e = startNodeEngine({
+      modelsDir: this.options.modelsDir,
+      access: this.options.access ?? { allowPaths: [], allowUrls: false },
+    });
     this.all.push(e);
     return e;
   }
@@ -59,7 +64,10 @@ export class EnginePool {
 }
 
 /** Runs one payload on a pooled engine; a JobFailure is the job's result, anything else propagates. */
-export async function runPooled(pool: EnginePool, payload: JobPayload): Promise<{ key: string; images: JobImage[]; ms: number } | { key?: string; error: string; ms: number }> {
+export async function runPooled(
+  pool: EnginePool,
+  payload: JobPayload,
+): Promise<{ key: string; images: JobImage[]; ms: number } | { key?: string; error: string; ms: number }> {
   const catalog = await pool.catalog();
   const t0 = performance.now();
   return pool.withEngine(async (engine) => {
@@ -67,14 +75,20 @@ export async function runPooled(pool: EnginePool, payload: JobPayload): Promise<
       const out = await runJob(engine.api, catalog, payload);
       return { key: out.key, images: out.images, ms: out.ms };
     } catch (e) {
-      if (e instanceof JobFailure || (e as Error).name === 'JobFailure') return { error: (e as Error).message, ms: performance.now() - t0 };
+      if (e instanceof JobFailure || (e as Error).name === 'JobFailure')
+        return { error: (e as Error).message, ms: performance.now() - t0 };
       throw e;
     }
   });
 }
 
 /** Runs the jobs `concurrency` at a time; `onDone` is called as each finishes. */
-export async function runLocal(jobs: Array<{ key: string; payload: JobPayload }>, concurrency: number, pool: EnginePool, onDone: (d: JobDone) => void): Promise<void> {
+export async function runLocal(
+  jobs: Array<{ key: string; payload: JobPayload }>,
+  concurrency: number,
+  pool: EnginePool,
+  onDone: (d: JobDone) => void,
+): Promise<void> {
   let next = 0;
   const worker = `${hostname()}:${process.pid}`;
   const lane = async (lane: number) => {
@@ -83,7 +97,13 @@ export async function runLocal(jobs: Array<{ key: string; payload: JobPayload }>
       if (index >= jobs.length) return;
       const job = jobs[index]!;
       const r = await runPooled(pool, job.payload);
-      onDone({ index, key: job.key, ms: r.ms, worker: `${worker}/${lane}`, ...('images' in r ? { images: r.images } : { error: r.error }) });
+      onDone({
+        index,
+        key: job.key,
+        ms: r.ms,
+        worker: `${worker}/${lane}`,
+        ...('images' in r ? { images: r.images } : { error: r.error }),
+      });
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, concurrency) }, (_, i) => lane(i)));

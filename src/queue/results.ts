@@ -37,7 +37,9 @@ export class SweepResults {
           const line = JSON.parse(text) as ResultLine;
           // a failed job is tried again by a new sweep; a done one is kept
           if (line.status === 'done') this.lines.set(line.key, line);
-        } catch { /* a line cut short when the sweep was killed: that job runs again */ }
+        } catch {
+          /* a line cut short when the sweep was killed: that job runs again */
+        }
       }
       // rewrite without the failures and any torn line, so each key appears once
       writeFileSync(this.path, [...this.lines.values()].map((l) => JSON.stringify(l) + '\n').join(''));
@@ -56,7 +58,15 @@ export class SweepResults {
       writeFileSync(join(this.dir, rel), img.png);
       return rel;
     });
-    const full: ResultLine = { key: line.key, params: line.params, status: line.status, files, ms: Math.round(line.ms), worker: line.worker, ...(line.error ? { error: line.error } : {}) };
+    const full: ResultLine = {
+      key: line.key,
+      params: line.params,
+      status: line.status,
+      files,
+      ms: Math.round(line.ms),
+      worker: line.worker,
+      ...(line.error ? { error: line.error } : {}),
+    };
     appendFileSync(this.path, JSON.stringify(full) + '\n');
     this.lines.set(full.key, full);
     return full;
@@ -71,25 +81,38 @@ export class SweepResults {
       if (!line || line.status !== 'done') continue;
       for (const f of line.files) {
         const label = Object.entries(line.params).map(([k, v]) => `${k}=${v}`);
-        tiles.push({ png: decodePng(readFileSync(join(this.dir, f))), label: line.files.length > 1 ? [...label, f.split('-').slice(1).join('-')] : label });
+        tiles.push({
+          png: decodePng(readFileSync(join(this.dir, f))),
+          label: line.files.length > 1 ? [...label, f.split('-').slice(1).join('-')] : label,
+        });
       }
     }
     if (tiles.length === 0) return undefined;
-    const side = 128, scale = 1, lineH = 7, labelLines = Math.max(...tiles.map((t) => t.label.length));
+    const side = 128,
+      scale = 1,
+      lineH = 7,
+      labelLines = Math.max(...tiles.map((t) => t.label.length));
     const charsPerLine = Math.floor(side / (4 * scale));
     const wrapped = tiles.map((t) => t.label.flatMap((l) => l.match(new RegExp(`.{1,${charsPerLine}}`, 'g')) ?? ['']));
     const rowsOfText = Math.max(labelLines, ...wrapped.map((w) => w.length));
-    const cellW = side + 8, cellH = side + 8 + rowsOfText * lineH;
-    const cols = Math.min(tiles.length, 8), rows = Math.ceil(tiles.length / cols);
-    const w = cols * cellW, h = rows * cellH;
+    const cellW = side + 8,
+      cellH = side + 8 + rowsOfText * lineH;
+    const cols = Math.min(tiles.length, 8),
+      rows = Math.ceil(tiles.length / cols);
+    const w = cols * cellW,
+      h = rows * cellH;
     const rgb = new Uint8Array(w * h * 3).fill(250);
     tiles.forEach((t, i) => {
-      const x0 = (i % cols) * cellW + 4, y0 = Math.floor(i / cols) * cellH + 4;
+      const x0 = (i % cols) * cellW + 4,
+        y0 = Math.floor(i / cols) * cellH + 4;
       const { width, height, data, channels } = t.png;
-      for (let y = 0; y < side; y++) for (let x = 0; x < side; x++) {
-        const sx = Math.floor((x * width) / side), sy = Math.floor((y * height) / side);
-        for (let c = 0; c < 3; c++) rgb[((y0 + y) * w + x0 + x) * 3 + c] = Number(data[(sy * width + sx) * channels + (channels >= 3 ? c : 0)]);
-      }
+      for (let y = 0; y < side; y++)
+        for (let x = 0; x < side; x++) {
+          const sx = Math.floor((x * width) / side),
+            sy = Math.floor((y * height) / side);
+          for (let c = 0; c < 3; c++)
+            rgb[((y0 + y) * w + x0 + x) * 3 + c] = Number(data[(sy * width + sx) * channels + (channels >= 3 ? c : 0)]);
+        }
       wrapped[i]!.forEach((text, k) => drawText(rgb, w, h, text, x0, y0 + side + 2 + k * lineH, [30, 30, 30], scale));
     });
     const path = join(this.dir, 'contact-sheet.png');

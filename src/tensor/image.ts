@@ -4,7 +4,8 @@ import { float32, type Float32Tensor } from './tensor';
  * Images are float32 [N, H, W, C] in [0, 1]. These helpers resample them.
  */
 export function imageDims(img: Float32Tensor): { n: number; h: number; w: number; c: number } {
-  if (img.shape.length !== 4) throw new RangeError(`expected an image batch [N, H, W, C], got [${img.shape.join(', ')}]`);
+  if (img.shape.length !== 4)
+    throw new RangeError(`expected an image batch [N, H, W, C], got [${img.shape.join(', ')}]`);
   const [n, h, w, c] = img.shape as [number, number, number, number];
   return { n, h, w, c };
 }
@@ -15,15 +16,21 @@ export function boxDownsample(img: Float32Tensor, factor: number): Float32Tensor
   if (!Number.isInteger(factor) || factor < 1 || h % factor || w % factor) {
     throw new RangeError(`box downsample factor ${factor} must divide ${h}x${w}`);
   }
-  const oh = h / factor, ow = w / factor, inv = 1 / (factor * factor);
+  const oh = h / factor,
+    ow = w / factor,
+    inv = 1 / (factor * factor);
   const out = new Float32Array(n * oh * ow * c);
-  for (let b = 0; b < n; b++) for (let y = 0; y < oh; y++) for (let x = 0; x < ow; x++) for (let k = 0; k < c; k++) {
-    let s = 0;
-    for (let dy = 0; dy < factor; dy++) for (let dx = 0; dx < factor; dx++) {
-      s += img.data[((b * h + y * factor + dy) * w + x * factor + dx) * c + k]!;
-    }
-    out[((b * oh + y) * ow + x) * c + k] = s * inv;
-  }
+  for (let b = 0; b < n; b++)
+    for (let y = 0; y < oh; y++)
+      for (let x = 0; x < ow; x++)
+        for (let k = 0; k < c; k++) {
+          let s = 0;
+          for (let dy = 0; dy < factor; dy++)
+            for (let dx = 0; dx < factor; dx++) {
+              s += img.data[((b * h + y * factor + dy) * w + x * factor + dx) * c + k]!;
+            }
+          out[((b * oh + y) * ow + x) * c + k] = s * inv;
+        }
   return float32([n, oh, ow, c], out);
 }
 
@@ -31,19 +38,25 @@ export function boxDownsample(img: Float32Tensor, factor: number): Float32Tensor
 export function bilinearResize(img: Float32Tensor, oh: number, ow: number): Float32Tensor {
   const { n, h, w, c } = imageDims(img);
   const out = new Float32Array(n * oh * ow * c);
-  const sy = h / oh, sx = w / ow;
+  const sy = h / oh,
+    sx = w / ow;
   for (let y = 0; y < oh; y++) {
     const fy = Math.min(h - 1, Math.max(0, (y + 0.5) * sy - 0.5));
-    const y0 = Math.floor(fy), y1 = Math.min(h - 1, y0 + 1), ty = fy - y0;
+    const y0 = Math.floor(fy),
+      y1 = Math.min(h - 1, y0 + 1),
+      ty = fy - y0;
     for (let x = 0; x < ow; x++) {
       const fx = Math.min(w - 1, Math.max(0, (x + 0.5) * sx - 0.5));
-      const x0 = Math.floor(fx), x1 = Math.min(w - 1, x0 + 1), tx = fx - x0;
-      for (let b = 0; b < n; b++) for (let k = 0; k < c; k++) {
-        const at = (yy: number, xx: number) => img.data[((b * h + yy) * w + xx) * c + k]!;
-        const top = at(y0, x0) * (1 - tx) + at(y0, x1) * tx;
-        const bottom = at(y1, x0) * (1 - tx) + at(y1, x1) * tx;
-        out[((b * oh + y) * ow + x) * c + k] = top * (1 - ty) + bottom * ty;
-      }
+      const x0 = Math.floor(fx),
+        x1 = Math.min(w - 1, x0 + 1),
+        tx = fx - x0;
+      for (let b = 0; b < n; b++)
+        for (let k = 0; k < c; k++) {
+          const at = (yy: number, xx: number) => img.data[((b * h + yy) * w + xx) * c + k]!;
+          const top = at(y0, x0) * (1 - tx) + at(y0, x1) * tx;
+          const bottom = at(y1, x0) * (1 - tx) + at(y1, x1) * tx;
+          out[((b * oh + y) * ow + x) * c + k] = top * (1 - ty) + bottom * ty;
+        }
     }
   }
   return float32([n, oh, ow, c], out);
@@ -72,7 +85,8 @@ export function concatImages(images: Float32Tensor[]): Float32Tensor {
   let n = 0;
   for (const im of images) {
     const d = imageDims(im);
-    if (d.h !== h || d.w !== w || d.c !== c) throw new RangeError(`images differ in size: ${h}x${w}x${c} vs ${d.h}x${d.w}x${d.c}`);
+    if (d.h !== h || d.w !== w || d.c !== c)
+      throw new RangeError(`images differ in size: ${h}x${w}x${c} vs ${d.h}x${d.w}x${d.c}`);
     n += d.n;
   }
   const out = new Float32Array(n * h * w * c);

@@ -11,7 +11,10 @@ export interface PcaBasis {
   max: Float32Tensor;
 }
 
-/** Eigen-decomposition of a symmetric matrix (cyclic Jacobi). Returns eigenvalues and row eigenvectors, sorted descending. */
+/**
+ * Eigen-decomposition of a symmetric matrix (cyclic Jacobi). Returns eigenvalues and row
+ * eigenvectors, sorted descending.
+ */
 export function symmetricEigen(matrix: Float64Array, d: number): { values: Float64Array; vectors: Float64Array } {
   const a = Float64Array.from(matrix);
   const v = new Float64Array(d * d);
@@ -24,22 +27,27 @@ export function symmetricEigen(matrix: Float64Array, d: number): { values: Float
       for (let q = p + 1; q < d; q++) {
         const apq = a[p * d + q]!;
         if (Math.abs(apq) < 1e-300) continue;
-        const app = a[p * d + p]!, aqq = a[q * d + q]!;
+        const app = a[p * d + p]!,
+          aqq = a[q * d + q]!;
         const theta = (aqq - app) / (2 * apq);
         const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1), s = t * c;
+        const c = 1 / Math.sqrt(t * t + 1),
+          s = t * c;
         for (let k = 0; k < d; k++) {
-          const akp = a[k * d + p]!, akq = a[k * d + q]!;
+          const akp = a[k * d + p]!,
+            akq = a[k * d + q]!;
           a[k * d + p] = c * akp - s * akq;
           a[k * d + q] = s * akp + c * akq;
         }
         for (let k = 0; k < d; k++) {
-          const apk = a[p * d + k]!, aqk = a[q * d + k]!;
+          const apk = a[p * d + k]!,
+            aqk = a[q * d + k]!;
           a[p * d + k] = c * apk - s * aqk;
           a[q * d + k] = s * apk + c * aqk;
         }
         for (let k = 0; k < d; k++) {
-          const vkp = v[k * d + p]!, vkq = v[k * d + q]!;
+          const vkp = v[k * d + p]!,
+            vkq = v[k * d + q]!;
           v[k * d + p] = c * vkp - s * vkq;
           v[k * d + q] = s * vkp + c * vkq;
         }
@@ -47,7 +55,8 @@ export function symmetricEigen(matrix: Float64Array, d: number): { values: Float
     }
   }
   const order = Array.from({ length: d }, (_, i) => i).sort((i, j) => a[j * d + j]! - a[i * d + i]!);
-  const values = new Float64Array(d), vectors = new Float64Array(d * d);
+  const values = new Float64Array(d),
+    vectors = new Float64Array(d * d);
   order.forEach((col, r) => {
     values[r] = a[col * d + col]!;
     for (let k = 0; k < d; k++) vectors[r * d + k] = v[k * d + col]!;
@@ -60,7 +69,8 @@ export function pcaFit(x: Float32Tensor, k?: number): PcaBasis {
   const { n, d } = rowsOf(x);
   if (n < 2) throw new RangeError(`PCA needs at least 2 vectors, got ${n}`);
   const keep = k ?? d;
-  if (!Number.isInteger(keep) || keep < 1 || keep > d) throw new RangeError(`PCA components must be 1..${d}, got ${keep}`);
+  if (!Number.isInteger(keep) || keep < 1 || keep > d)
+    throw new RangeError(`PCA components must be 1..${d}, got ${keep}`);
   const mean = new Float64Array(d);
   for (let r = 0; r < n; r++) for (let i = 0; i < d; i++) mean[i]! += x.data[r * d + i]! / n;
   const cov = new Float64Array(d * d);
@@ -72,27 +82,32 @@ export function pcaFit(x: Float32Tensor, k?: number): PcaBasis {
       for (let j = i; j < d; j++) cov[i * d + j]! += ci * centred[j]!;
     }
   }
-  for (let i = 0; i < d; i++) for (let j = i; j < d; j++) {
-    cov[i * d + j]! /= n - 1;
-    cov[j * d + i] = cov[i * d + j]!;
-  }
+  for (let i = 0; i < d; i++)
+    for (let j = i; j < d; j++) {
+      cov[i * d + j]! /= n - 1;
+      cov[j * d + i] = cov[i * d + j]!;
+    }
   const { values, vectors } = symmetricEigen(cov, d);
   const components = float32([keep, d], vectors.subarray(0, keep * d));
   const basis: PcaBasis = {
     mean: float32([d], mean),
     components,
-    variance: float32([keep], Array.from(values.subarray(0, keep), (v) => Math.max(0, v))),
+    variance: float32(
+      [keep],
+      Array.from(values.subarray(0, keep), (v) => Math.max(0, v)),
+    ),
     min: float32([keep]),
     max: float32([keep]),
   };
   const coords = pcaProject(x, basis, keep);
   basis.min.data.fill(Infinity);
   basis.max.data.fill(-Infinity);
-  for (let r = 0; r < n; r++) for (let i = 0; i < keep; i++) {
-    const c = coords.data[r * keep + i]!;
-    if (c < basis.min.data[i]!) basis.min.data[i] = c;
-    if (c > basis.max.data[i]!) basis.max.data[i] = c;
-  }
+  for (let r = 0; r < n; r++)
+    for (let i = 0; i < keep; i++) {
+      const c = coords.data[r * keep + i]!;
+      if (c < basis.min.data[i]!) basis.min.data[i] = c;
+      if (c > basis.max.data[i]!) basis.max.data[i] = c;
+    }
   return basis;
 }
 
@@ -105,13 +120,15 @@ function checkK(basis: PcaBasis, k: number): void {
 export function pcaProject(x: Float32Tensor, basis: PcaBasis, k: number): Float32Tensor {
   checkK(basis, k);
   const { n, d } = rowsOf(x);
-  if (d !== basis.mean.shape[0]) throw new RangeError(`PCA basis is ${basis.mean.shape[0]}-dimensional, input rows are ${d}`);
+  if (d !== basis.mean.shape[0])
+    throw new RangeError(`PCA basis is ${basis.mean.shape[0]}-dimensional, input rows are ${d}`);
   const out = new Float32Array(n * k);
-  for (let r = 0; r < n; r++) for (let c = 0; c < k; c++) {
-    let s = 0;
-    for (let i = 0; i < d; i++) s += (x.data[r * d + i]! - basis.mean.data[i]!) * basis.components.data[c * d + i]!;
-    out[r * k + c] = s;
-  }
+  for (let r = 0; r < n; r++)
+    for (let c = 0; c < k; c++) {
+      let s = 0;
+      for (let i = 0; i < d; i++) s += (x.data[r * d + i]! - basis.mean.data[i]!) * basis.components.data[c * d + i]!;
+      out[r * k + c] = s;
+    }
   return float32([n, k], out);
 }
 
@@ -121,11 +138,12 @@ export function pcaUnproject(coords: Float32Tensor, basis: PcaBasis): Float32Ten
   checkK(basis, k);
   const d = basis.mean.shape[0]!;
   const out = new Float32Array(n * d);
-  for (let r = 0; r < n; r++) for (let i = 0; i < d; i++) {
-    let s = basis.mean.data[i]!;
-    for (let c = 0; c < k; c++) s += coords.data[r * k + c]! * basis.components.data[c * d + i]!;
-    out[r * d + i] = s;
-  }
+  for (let r = 0; r < n; r++)
+    for (let i = 0; i < d; i++) {
+      let s = basis.mean.data[i]!;
+      for (let c = 0; c < k; c++) s += coords.data[r * k + c]! * basis.components.data[c * d + i]!;
+      out[r * d + i] = s;
+    }
   return float32([n, d], out);
 }
 

@@ -36,7 +36,10 @@ export function createRng(seed: number): Rng {
   const lo = Math.trunc(seed) >>> 0;
   const hi = Math.trunc(seed / 4294967296) >>> 0;
   const mix = splitmix32(lo ^ Math.imul(hi, 0x27d4eb2d));
-  let a = mix(), b = mix(), c = mix(), d = mix() | 1;
+  let a = mix(),
+    b = mix(),
+    c = mix(),
+    d = mix() | 1;
   const nextU32 = (): number => {
     const t = (((a + b) >>> 0) + d) >>> 0;
     d = (d + 1) >>> 0;

@@ -40,8 +40,10 @@ export function dot(a: Float32Tensor, b: Float32Tensor): Float32Tensor {
 
 /** Cosine similarity of every row of a with every row of b: [N, M]. */
 export function cosineMatrix(a: Float32Tensor, b: Float32Tensor): Float32Tensor {
-  const A = normalize(a), B = normalize(b);
-  const ra = rowsOf(A), rb = rowsOf(B);
+  const A = normalize(a),
+    B = normalize(b);
+  const ra = rowsOf(A),
+    rb = rowsOf(B);
   if (ra.d !== rb.d) throw new RangeError(`cosine: dimensions differ, ${ra.d} vs ${rb.d}`);
   const out = new Float32Array(ra.n * rb.n);
   for (let i = 0; i < ra.n; i++) {
@@ -59,22 +61,34 @@ export function cosine(a: Float32Tensor, b: Float32Tensor): Float32Tensor {
 
 export function add(a: Float32Tensor, b: Float32Tensor): Float32Tensor {
   assertSameShape(a, b, 'add');
-  return float32(a.shape, a.data.map((v, i) => v + b.data[i]!));
+  return float32(
+    a.shape,
+    a.data.map((v, i) => v + b.data[i]!),
+  );
 }
 
 export function sub(a: Float32Tensor, b: Float32Tensor): Float32Tensor {
   assertSameShape(a, b, 'sub');
-  return float32(a.shape, a.data.map((v, i) => v - b.data[i]!));
+  return float32(
+    a.shape,
+    a.data.map((v, i) => v - b.data[i]!),
+  );
 }
 
 export function scale(a: Float32Tensor, s: number): Float32Tensor {
-  return float32(a.shape, a.data.map((v) => v * s));
+  return float32(
+    a.shape,
+    a.data.map((v) => v * s),
+  );
 }
 
 /** (1 - t) a + t b, elementwise. */
 export function lerp(a: Float32Tensor, b: Float32Tensor, t: number): Float32Tensor {
   assertSameShape(a, b, 'lerp');
-  return float32(a.shape, a.data.map((v, i) => v + t * (b.data[i]! - v)));
+  return float32(
+    a.shape,
+    a.data.map((v, i) => v + t * (b.data[i]! - v)),
+  );
 }
 
 /**
@@ -90,8 +104,10 @@ export function slerp(a: Float32Tensor, b: Float32Tensor, t: number): Float32Ten
   const { n, d } = rowsOf(a);
   const out = new Float32Array(a.data.length);
   for (let r = 0; r < n; r++) {
-    const x = a.data.subarray(r * d, (r + 1) * d), y = b.data.subarray(r * d, (r + 1) * d);
-    const nx = norm(x), ny = norm(y);
+    const x = a.data.subarray(r * d, (r + 1) * d),
+      y = b.data.subarray(r * d, (r + 1) * d);
+    const nx = norm(x),
+      ny = norm(y);
     const targetNorm = (1 - t) * nx + t * ny;
     const o = out.subarray(r * d, (r + 1) * d);
     if (nx === 0 || ny === 0) {
@@ -100,11 +116,13 @@ export function slerp(a: Float32Tensor, b: Float32Tensor, t: number): Float32Ten
     }
     const cos = Math.max(-1, Math.min(1, dotArrays(x, y) / (nx * ny)));
     if (Math.abs(cos) > 0.9995) {
-      for (let i = 0; i < d; i++) o[i] = (1 - t) * x[i]! / nx + t * y[i]! / ny;
+      for (let i = 0; i < d; i++) o[i] = ((1 - t) * x[i]!) / nx + (t * y[i]!) / ny;
     } else {
-      const theta = Math.acos(cos), s = Math.sin(theta);
-      const wa = Math.sin((1 - t) * theta) / s, wb = Math.sin(t * theta) / s;
-      for (let i = 0; i < d; i++) o[i] = wa * x[i]! / nx + wb * y[i]! / ny;
+      const theta = Math.acos(cos),
+        s = Math.sin(theta);
+      const wa = Math.sin((1 - t) * theta) / s,
+        wb = Math.sin(t * theta) / s;
+      for (let i = 0; i < d; i++) o[i] = (wa * x[i]!) / nx + (wb * y[i]!) / ny;
     }
     const no = norm(o);
     const k = no > 0 ? targetNorm / no : 0;

@@ -1,21 +1,31 @@
 import { Panel, useReactFlow, useStoreApi, type ReactFlowState } from '@xyflow/react';
 import { useEffect, useRef } from 'react';
 
-const W = 200, H = 150, PAD = 8;
+const W = 200,
+  H = 150,
+  PAD = 8;
 
 /** Flow-space box of every node and the visible viewport, and the scale that fits them in the map. */
 function layout(s: ReactFlowState) {
   const [tx, ty, zoom] = s.transform;
   const view = { x: -tx / zoom, y: -ty / zoom, w: s.width / zoom, h: s.height / zoom };
-  let x0 = view.x, y0 = view.y, x1 = view.x + view.w, y1 = view.y + view.h;
+  let x0 = view.x,
+    y0 = view.y,
+    x1 = view.x + view.w,
+    y1 = view.y + view.h;
   for (const n of s.nodeLookup.values()) {
-    const p = n.internals.positionAbsolute, w = n.measured.width ?? 0, h = n.measured.height ?? 0;
-    x0 = Math.min(x0, p.x); y0 = Math.min(y0, p.y); x1 = Math.max(x1, p.x + w); y1 = Math.max(y1, p.y + h);
+    const p = n.internals.positionAbsolute,
+      w = n.measured.width ?? 0,
+      h = n.measured.height ?? 0;
+    x0 = Math.min(x0, p.x);
+    y0 = Math.min(y0, p.y);
+    x1 = Math.max(x1, p.x + w);
+    y1 = Math.max(y1, p.y + h);
   }
   const scale = Math.min((W - 2 * PAD) / Math.max(1, x1 - x0), (H - 2 * PAD) / Math.max(1, y1 - y0));
   // centre the content in the map
-  const ox = PAD + ((W - 2 * PAD) - (x1 - x0) * scale) / 2 - x0 * scale;
-  const oy = PAD + ((H - 2 * PAD) - (y1 - y0) * scale) / 2 - y0 * scale;
+  const ox = PAD + (W - 2 * PAD - (x1 - x0) * scale) / 2 - x0 * scale;
+  const oy = PAD + (H - 2 * PAD - (y1 - y0) * scale) / 2 - y0 * scale;
   return { view, scale, ox, oy };
 }
 
@@ -39,7 +49,10 @@ export function CanvasMiniMap() {
       const s = store.getState();
       const { view, scale, ox, oy } = layout(s);
       const dpr = window.devicePixelRatio || 1;
-      if (ctx.canvas.width !== W * dpr) { ctx.canvas.width = W * dpr; ctx.canvas.height = H * dpr; }
+      if (ctx.canvas.width !== W * dpr) {
+        ctx.canvas.width = W * dpr;
+        ctx.canvas.height = H * dpr;
+      }
       ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
       ctx.fillStyle = '#1b1e24';
       ctx.fillRect(0, 0, W, H);
@@ -47,18 +60,35 @@ export function CanvasMiniMap() {
         if (n.hidden) continue;
         const p = n.internals.positionAbsolute;
         ctx.fillStyle = n.selected ? '#6ea8fe' : '#556';
-        ctx.fillRect(ox + p.x * scale, oy + p.y * scale, Math.max(1, (n.measured.width ?? 0) * scale), Math.max(1, (n.measured.height ?? 0) * scale));
+        ctx.fillRect(
+          ox + p.x * scale,
+          oy + p.y * scale,
+          Math.max(1, (n.measured.width ?? 0) * scale),
+          Math.max(1, (n.measured.height ?? 0) * scale),
+        );
       }
       ctx.strokeStyle = '#c8ccd8';
       ctx.lineWidth = 1;
       ctx.strokeRect(ox + view.x * scale + 0.5, oy + view.y * scale + 0.5, view.w * scale, view.h * scale);
     };
-    const schedule = () => { if (!frame) frame = requestAnimationFrame(draw); };
+    const schedule = () => {
+      if (!frame) frame = requestAnimationFrame(draw);
+    };
     schedule();
     const unsubscribe = store.subscribe((s, prev) => {
-      if (s.nodeLookup !== prev.nodeLookup || s.transform !== prev.transform || s.width !== prev.width || s.height !== prev.height || s.nodes !== prev.nodes) schedule();
+      if (
+        s.nodeLookup !== prev.nodeLookup ||
+        s.transform !== prev.transform ||
+        s.width !== prev.width ||
+        s.height !== prev.height ||
+        s.nodes !== prev.nodes
+      )
+        schedule();
     });
-    return () => { unsubscribe(); if (frame) cancelAnimationFrame(frame); };
+    return () => {
+      unsubscribe();
+      if (frame) cancelAnimationFrame(frame);
+    };
   }, [store]);
 
   /** The flow point under a pointer event on the map. */
@@ -75,12 +105,22 @@ export function CanvasMiniMap() {
   return (
     <Panel position="bottom-right" className="minimap">
       <canvas
-        ref={canvas} width={W} height={H} style={{ width: W, height: H }} aria-label="overview map: click or drag to move the view, wheel to zoom"
-        onPointerDown={(e) => { e.currentTarget.setPointerCapture(e.pointerId); moveTo(e); }}
-        onPointerMove={(e) => { if (e.buttons & 1) moveTo(e); }}
+        ref={canvas}
+        width={W}
+        height={H}
+        style={{ width: W, height: H }}
+        aria-label="overview map: click or drag to move the view, wheel to zoom"
+        onPointerDown={(e) => {
+          e.currentTarget.setPointerCapture(e.pointerId);
+          moveTo(e);
+        }}
+        onPointerMove={(e) => {
+          if (e.buttons & 1) moveTo(e);
+        }}
         onWheel={(e) => {
           // zoom about the centre of the current view
-          const s = store.getState(), { view } = layout(s);
+          const s = store.getState(),
+            { view } = layout(s);
           const zoom = Math.min(s.maxZoom, Math.max(s.minZoom, s.transform[2] * Math.pow(1.2, -Math.sign(e.deltaY))));
           void flow.setCenter(view.x + view.w / 2, view.y + view.h / 2, { zoom });
         }}

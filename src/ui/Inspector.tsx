@@ -7,32 +7,71 @@ import { nodeById, useEditor } from './store';
 
 function heat(v: number, lo: number, hi: number): string {
   const t = hi > lo ? (v - lo) / (hi - lo) : 0.5;
-  const r = Math.round(255 * Math.min(1, 2 * t)), b = Math.round(255 * Math.min(1, 2 * (1 - t)));
+  const r = Math.round(255 * Math.min(1, 2 * t)),
+    b = Math.round(255 * Math.min(1, 2 * (1 - t)));
   return `rgb(${r},${Math.round(80 + 60 * (1 - Math.abs(2 * t - 1)))},${b})`;
 }
 
-function Stats({ s }: { s: { min: number; max: number; mean: number; std: number; nanCount: number; norms?: number[] } }) {
+function Stats({
+  s,
+}: {
+  s: { min: number; max: number; mean: number; std: number; nanCount: number; norms?: number[] };
+}) {
   const f = (x: number) => (Math.abs(x) >= 100 || (Math.abs(x) < 0.01 && x !== 0) ? x.toExponential(2) : x.toFixed(3));
   return (
     <div className="stats">
       {s.norms && <span>norm {f(s.norms[0]!)}</span>}
-      <span>min {f(s.min)}</span><span>max {f(s.max)}</span><span>mean {f(s.mean)}</span><span>std {f(s.std)}</span>
+      <span>min {f(s.min)}</span>
+      <span>max {f(s.max)}</span>
+      <span>mean {f(s.mean)}</span>
+      <span>std {f(s.std)}</span>
       <span className={s.nanCount ? 'error-text' : ''}>NaN {s.nanCount}</span>
     </div>
   );
 }
 
-function Matrix({ values, n, m, rows, cols }: { values: ArrayLike<number>; n: number; m: number; rows?: string[]; cols?: string[] }) {
-  let lo = Infinity, hi = -Infinity;
-  for (let i = 0; i < n * m; i++) { lo = Math.min(lo, values[i]!); hi = Math.max(hi, values[i]!); }
+function Matrix({
+  values,
+  n,
+  m,
+  rows,
+  cols,
+}: {
+  values: ArrayLike<number>;
+  n: number;
+  m: number;
+  rows?: string[];
+  cols?: string[];
+}) {
+  let lo = Infinity,
+    hi = -Infinity;
+  for (let i = 0; i < n * m; i++) {
+    lo = Math.min(lo, values[i]!);
+    hi = Math.max(hi, values[i]!);
+  }
   return (
     <table className="matrix">
-      {cols && <thead><tr><th />{cols.map((c, j) => <th key={j} title={c}>{c.length > 14 ? `${c.slice(0, 13)}…` : c}</th>)}</tr></thead>}
+      {cols && (
+        <thead>
+          <tr>
+            <th />
+            {cols.map((c, j) => (
+              <th key={j} title={c}>
+                {c.length > 14 ? `${c.slice(0, 13)}…` : c}
+              </th>
+            ))}
+          </tr>
+        </thead>
+      )}
       <tbody>
         {Array.from({ length: n }, (_, i) => (
           <tr key={i}>
             <th title={rows?.[i]}>{rows?.[i] ?? i}</th>
-            {Array.from({ length: m }, (_, j) => <td key={j} style={{ background: heat(values[i * m + j]!, lo, hi) }}>{values[i * m + j]!.toFixed(2)}</td>)}
+            {Array.from({ length: m }, (_, j) => (
+              <td key={j} style={{ background: heat(values[i * m + j]!, lo, hi) }}>
+                {values[i * m + j]!.toFixed(2)}
+              </td>
+            ))}
           </tr>
         ))}
       </tbody>
@@ -41,14 +80,19 @@ function Matrix({ values, n, m, rows, cols }: { values: ArrayLike<number>; n: nu
 }
 
 function Bars({ labels, values }: { labels: string[]; values: number[] }) {
-  const order = values.map((v, i) => i).sort((a, b) => values[b]! - values[a]!).slice(0, 50);
+  const order = values
+    .map((v, i) => i)
+    .sort((a, b) => values[b]! - values[a]!)
+    .slice(0, 50);
   const max = Math.max(...values.map(Math.abs), 1e-9);
   return (
     <div className="bars">
       {order.map((i) => (
         <div key={i} className="bar-row" title={`${labels[i]}: ${values[i]}`}>
           <span className="bar-label">{labels[i]}</span>
-          <span className="bar"><span style={{ width: `${(Math.abs(values[i]!) / max) * 100}%` }} /></span>
+          <span className="bar">
+            <span style={{ width: `${(Math.abs(values[i]!) / max) * 100}%` }} />
+          </span>
           <span className="bar-value">{values[i]!.toFixed(3)}</span>
         </div>
       ))}
@@ -59,11 +103,31 @@ function Bars({ labels, values }: { labels: string[]; values: number[] }) {
 const SERIES_COLOURS = ['#e07b39', '#4aa3df', '#7fa35b', '#a66be0'];
 
 /** Series over steps (an optimizer's similarity curve): one line per row, axes with the range. */
-function Curve({ values, rows, cols, rowLabels }: { values: number[]; rows: number; cols: number; rowLabels?: string[] }) {
-  const W = 260, H = 140, L = 40, B = 20;
-  let lo = Infinity, hi = -Infinity;
-  for (const v of values) if (Number.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
-  if (!(hi > lo)) { hi = lo + 1e-6; }
+function Curve({
+  values,
+  rows,
+  cols,
+  rowLabels,
+}: {
+  values: number[];
+  rows: number;
+  cols: number;
+  rowLabels?: string[];
+}) {
+  const W = 260,
+    H = 140,
+    L = 40,
+    B = 20;
+  let lo = Infinity,
+    hi = -Infinity;
+  for (const v of values)
+    if (Number.isFinite(v)) {
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
+  if (!(hi > lo)) {
+    hi = lo + 1e-6;
+  }
   const x = (j: number) => L + (cols <= 1 ? 0 : (j / (cols - 1)) * (W - L - 6));
   const y = (v: number) => 6 + (1 - (v - lo) / (hi - lo)) * (H - B - 6);
   return (
@@ -71,47 +135,86 @@ function Curve({ values, rows, cols, rowLabels }: { values: number[]; rows: numb
       <svg width={W} height={H} role="img" aria-label="curve">
         <line x1={L} y1={6} x2={L} y2={H - B} stroke="currentColor" strokeOpacity={0.5} />
         <line x1={L} y1={H - B} x2={W - 6} y2={H - B} stroke="currentColor" strokeOpacity={0.5} />
-        <text x={L - 4} y={12} fontSize={10} textAnchor="end" fill="currentColor">{hi.toFixed(3)}</text>
-        <text x={L - 4} y={H - B} fontSize={10} textAnchor="end" fill="currentColor">{lo.toFixed(3)}</text>
-        <text x={L} y={H - 6} fontSize={10} fill="currentColor">1</text>
-        <text x={W - 6} y={H - 6} fontSize={10} textAnchor="end" fill="currentColor">{cols}</text>
+        <text x={L - 4} y={12} fontSize={10} textAnchor="end" fill="currentColor">
+          {hi.toFixed(3)}
+        </text>
+        <text x={L - 4} y={H - B} fontSize={10} textAnchor="end" fill="currentColor">
+          {lo.toFixed(3)}
+        </text>
+        <text x={L} y={H - 6} fontSize={10} fill="currentColor">
+          1
+        </text>
+        <text x={W - 6} y={H - 6} fontSize={10} textAnchor="end" fill="currentColor">
+          {cols}
+        </text>
         {Array.from({ length: rows }, (_, r) => (
-          <polyline key={r} fill="none" stroke={SERIES_COLOURS[r % SERIES_COLOURS.length]} strokeWidth={1.5}
-            points={Array.from({ length: cols }, (_, j) => `${x(j).toFixed(1)},${y(values[r * cols + j]!).toFixed(1)}`).join(' ')} />
+          <polyline
+            key={r}
+            fill="none"
+            stroke={SERIES_COLOURS[r % SERIES_COLOURS.length]}
+            strokeWidth={1.5}
+            points={Array.from(
+              { length: cols },
+              (_, j) => `${x(j).toFixed(1)},${y(values[r * cols + j]!).toFixed(1)}`,
+            ).join(' ')}
+          />
         ))}
       </svg>
-      <div className="legend">{Array.from({ length: rows }, (_, r) => (
-        <span key={r}><i style={{ background: SERIES_COLOURS[r % SERIES_COLOURS.length] }} />{rowLabels?.[r] ?? `series ${r}`}: {values[r * cols + cols - 1]!.toFixed(3)}</span>
-      ))}</div>
+      <div className="legend">
+        {Array.from({ length: rows }, (_, r) => (
+          <span key={r}>
+            <i style={{ background: SERIES_COLOURS[r % SERIES_COLOURS.length] }} />
+            {rowLabels?.[r] ?? `series ${r}`}: {values[r * cols + cols - 1]!.toFixed(3)}
+          </span>
+        ))}
+      </div>
     </div>
   );
 }
 
 function EmbeddingPanel({ view }: { view: EmbeddingView }) {
   const { rows, shownRows, dim } = view;
-  let lo = Infinity, hi = -Infinity;
-  for (const v of rows) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+  let lo = Infinity,
+    hi = -Infinity;
+  for (const v of rows) {
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
   return (
     <div>
       <div className="strips">
         {Array.from({ length: shownRows }, (_, r) => (
           <div key={r} className="strip" title={`row ${r}`}>
-            {Array.from({ length: dim }, (_, i) => <span key={i} style={{ background: heat(rows[r * dim + i]!, lo, hi) }} />)}
+            {Array.from({ length: dim }, (_, i) => (
+              <span key={i} style={{ background: heat(rows[r * dim + i]!, lo, hi) }} />
+            ))}
           </div>
         ))}
       </div>
-      {view.cosine && shownRows >= 2 && (<><h4>cosine similarity</h4><Matrix values={view.cosine} n={shownRows} m={shownRows} /></>)}
+      {view.cosine && shownRows >= 2 && (
+        <>
+          <h4>cosine similarity</h4>
+          <Matrix values={view.cosine} n={shownRows} m={shownRows} />
+        </>
+      )}
       {view.scatter && (
-        <><h4>PCA (first two components)</h4>
+        <>
+          <h4>PCA (first two components)</h4>
           <svg className="scatter" viewBox="-1.1 -1.1 2.2 2.2" width={220} height={220}>
             {(() => {
               const pts = view.scatter!;
               const k = Math.max(...Array.from(pts, Math.abs), 1e-9);
               return Array.from({ length: pts.length / 2 }, (_, i) => (
-                <g key={i}><circle cx={pts[i * 2]! / k} cy={-pts[i * 2 + 1]! / k} r={0.03} /><text x={pts[i * 2]! / k + 0.04} y={-pts[i * 2 + 1]! / k} fontSize={0.08}>{i}</text></g>
+                <g key={i}>
+                  <circle cx={pts[i * 2]! / k} cy={-pts[i * 2 + 1]! / k} r={0.03} />
+                  <text x={pts[i * 2]! / k + 0.04} y={-pts[i * 2 + 1]! / k} fontSize={0.08}>
+                    {i}
+                  </text>
+                </g>
               ));
             })()}
-          </svg></>
+          </svg>
+        </>
       )}
     </div>
   );
@@ -127,7 +230,11 @@ async function saveImage(nodeId: string, port: string): Promise<void> {
   setTimeout(() => URL.revokeObjectURL(a.href), 1000);
 }
 
-interface PortView { summary: OutputSummary; images?: ImagePreview[]; embedding?: EmbeddingView }
+interface PortView {
+  summary: OutputSummary;
+  images?: ImagePreview[];
+  embedding?: EmbeddingView;
+}
 
 /** Outputs of the selected node: images at true pixels, embeddings, matrices, scores, text. */
 export function Inspector() {
@@ -141,7 +248,10 @@ export function Inspector() {
   const [zoom, setZoom] = useState(3);
   useEffect(() => {
     let stale = false;
-    if (!id || !info) { setPorts([]); return; }
+    if (!id || !info) {
+      setPorts([]);
+      return;
+    }
     void (async () => {
       const engine = getEngine();
       const summaries = await engine.summaries(id).catch(() => []);
@@ -150,7 +260,8 @@ export function Inspector() {
         const type = info.outputs[s.port];
         const v: PortView = { summary: s };
         if (type === 'Image' && s.shape && s.shape[0]! > 0) {
-          const count = s.port === 'trajectory' || s.port === 'filmstrip' ? Math.min(64, s.shape[0]!) : Math.min(16, s.shape[0]!);
+          const count =
+            s.port === 'trajectory' || s.port === 'filmstrip' ? Math.min(64, s.shape[0]!) : Math.min(16, s.shape[0]!);
           v.images = await engine.imagePreviews(id, s.port, 0, count, 256);
         } else if (s.kind === 'tensor' && s.shape?.length === 2 && s.dtype === 'float32') {
           v.embedding = await engine.embeddingView(id, s.port).catch(() => undefined);
@@ -159,38 +270,88 @@ export function Inspector() {
       }
       if (!stale) setPorts(views);
     })();
-    return () => { stale = true; };
+    return () => {
+      stale = true;
+    };
   }, [id, info, runCounter]);
-  if (!id || !node || !info) return <aside className="inspector"><p className="hint">Select a node to inspect its outputs.</p></aside>;
+  if (!id || !node || !info)
+    return (
+      <aside className="inspector">
+        <p className="hint">Select a node to inspect its outputs.</p>
+      </aside>
+    );
   const seed = node.params?.seed ?? node.params?.value;
   return (
     <aside className="inspector" aria-label="Inspector">
-      <h3>{info.title} <small>{id}</small></h3>
+      <h3>
+        {info.title} <small>{id}</small>
+      </h3>
       <p className="hint">{info.description}</p>
-      {runState?.status === 'error' && <p className="error-text">{runState.field ? `${runState.field}: ` : ''}{runState.message}</p>}
+      {runState?.status === 'error' && (
+        <p className="error-text">
+          {runState.field ? `${runState.field}: ` : ''}
+          {runState.message}
+        </p>
+      )}
       {ports.length === 0 && <p className="hint">No outputs yet: run the graph.</p>}
       {ports.map(({ summary: s, images, embedding }) => (
         <section key={s.port} className="port-view" data-port={s.port}>
-          <h4>{s.port} <small>{info.outputs[s.port]} {s.shape ? `[${s.shape.join(', ')}]` : ''}</small></h4>
+          <h4>
+            {s.port}{' '}
+            <small>
+              {info.outputs[s.port]} {s.shape ? `[${s.shape.join(', ')}]` : ''}
+            </small>
+          </h4>
           {images && (
             <>
-              <div className="zoom">zoom <input type="range" min={1} max={8} value={zoom} onChange={(e) => setZoom(Number(e.target.value))} /> {zoom}x
-                {images[0] && <span> · {images[0].width}x{images[0].height}{typeof seed === 'number' ? ` · seed ${seed}` : ''}</span>}
-                <button className="small" data-testid={`save-${s.port}`} onClick={() => void saveImage(id, s.port)}>Save image</button></div>
-              <div className={s.port === 'trajectory' || s.port === 'filmstrip' ? 'filmstrip' : images.length > 1 ? 'image-grid' : ''}>
-                {images.map((im, i) => <PreviewCanvas key={i} preview={im} scale={zoom} title={`${s.port}[${i}]`} />)}
+              <div className="zoom">
+                zoom{' '}
+                <input type="range" min={1} max={8} value={zoom} onChange={(e) => setZoom(Number(e.target.value))} />{' '}
+                {zoom}x
+                {images[0] && (
+                  <span>
+                    {' '}
+                    · {images[0].width}x{images[0].height}
+                    {typeof seed === 'number' ? ` · seed ${seed}` : ''}
+                  </span>
+                )}
+                <button className="small" data-testid={`save-${s.port}`} onClick={() => void saveImage(id, s.port)}>
+                  Save image
+                </button>
+              </div>
+              <div
+                className={
+                  s.port === 'trajectory' || s.port === 'filmstrip'
+                    ? 'filmstrip'
+                    : images.length > 1
+                      ? 'image-grid'
+                      : ''
+                }
+              >
+                {images.map((im, i) => (
+                  <PreviewCanvas key={i} preview={im} scale={zoom} title={`${s.port}[${i}]`} />
+                ))}
               </div>
             </>
           )}
           {s.stats && <Stats s={s.stats} />}
           {embedding && <EmbeddingPanel view={embedding} />}
-          {s.kind === 'scores' && (() => {
-            const v = s.value as { labels: string[]; rowLabels?: string[]; values: number[]; curve?: boolean };
-            if (v.curve && s.shape?.length === 2) return <Curve values={v.values} rows={s.shape[0]!} cols={s.shape[1]!} rowLabels={v.rowLabels} />;
-            if (s.shape?.length === 2) return <Matrix values={v.values} n={s.shape[0]!} m={s.shape[1]!} cols={v.labels} rows={v.rowLabels} />;
-            return <Bars labels={v.labels} values={v.values} />;
-          })()}
-          {s.kind === 'text' && <ul className="text-values">{(s.value as string[]).map((t, i) => <li key={i}>{t}</li>)}</ul>}
+          {s.kind === 'scores' &&
+            (() => {
+              const v = s.value as { labels: string[]; rowLabels?: string[]; values: number[]; curve?: boolean };
+              if (v.curve && s.shape?.length === 2)
+                return <Curve values={v.values} rows={s.shape[0]!} cols={s.shape[1]!} rowLabels={v.rowLabels} />;
+              if (s.shape?.length === 2)
+                return <Matrix values={v.values} n={s.shape[0]!} m={s.shape[1]!} cols={v.labels} rows={v.rowLabels} />;
+              return <Bars labels={v.labels} values={v.values} />;
+            })()}
+          {s.kind === 'text' && (
+            <ul className="text-values">
+              {(s.value as string[]).map((t, i) => (
+                <li key={i}>{t}</li>
+              ))}
+            </ul>
+          )}
           {s.kind === 'number' && <p className="number-value">{String(s.value)}</p>}
         </section>
       ))}

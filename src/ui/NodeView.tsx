@@ -9,7 +9,12 @@ import { runGraph } from './run';
 import { nodeById, useEditor } from './store';
 import { ParamWidget } from './widgets';
 
-function compatible(connecting: ReturnType<typeof useEditor.getState>['connecting'], nodeId: string, side: 'source' | 'target', type: string): boolean {
+function compatible(
+  connecting: ReturnType<typeof useEditor.getState>['connecting'],
+  nodeId: string,
+  side: 'source' | 'target',
+  type: string,
+): boolean {
   if (!connecting || connecting.nodeId === nodeId || connecting.side === side) return false;
   if (!isPortType(type) || !isPortType(connecting.type)) return false;
   return side === 'target' ? canConnect(connecting.type, type) : canConnect(type, connecting.type);
@@ -23,7 +28,9 @@ function StatusLine({ id }: { id: string }) {
     <div className={`status status-${st.status}`} data-status={st.status}>
       {st.status === 'running' && (
         <>
-          <div className="progress"><div style={{ width: `${pct}%` }} /></div>
+          <div className="progress">
+            <div style={{ width: `${pct}%` }} />
+          </div>
           <span>{st.steps ? `step ${st.step}/${st.steps}` : `${pct}%`}</span>
         </>
       )}
@@ -31,9 +38,20 @@ function StatusLine({ id }: { id: string }) {
       {st.status === 'cached' && <span>cached</span>}
       {st.status === 'queued' && <span>queued</span>}
       {st.status === 'cancelled' && <span>cancelled</span>}
-      {st.status === 'error' && <span className="error-text" title={st.message}>{st.field ? `${st.field}: ` : ''}{st.message}</span>}
-      {st.preview && st.status === 'running' && <PreviewCanvas preview={st.preview} scale={Math.max(1, Math.floor(96 / st.preview.width))} />}
-      {st.thumb && (st.status === 'done' || st.status === 'cached') && <div className="thumb" data-testid="thumb"><PreviewCanvas preview={st.thumb} scale={Math.max(1, Math.floor(96 / st.thumb.width))} /></div>}
+      {st.status === 'error' && (
+        <span className="error-text" title={st.message}>
+          {st.field ? `${st.field}: ` : ''}
+          {st.message}
+        </span>
+      )}
+      {st.preview && st.status === 'running' && (
+        <PreviewCanvas preview={st.preview} scale={Math.max(1, Math.floor(96 / st.preview.width))} />
+      )}
+      {st.thumb && (st.status === 'done' || st.status === 'cached') && (
+        <div className="thumb" data-testid="thumb">
+          <PreviewCanvas preview={st.thumb} scale={Math.max(1, Math.floor(96 / st.thumb.width))} />
+        </div>
+      )}
     </div>
   );
 }
@@ -69,36 +87,67 @@ export const NodeView = memo(function NodeView({ id, selected }: NodeProps) {
   }
   const setParam = (name: string, value: ParamValue) => {
     // a file or URL the user types is the user's own: allowed at once
-    if (typeof value === 'string' && (info.params[name] as { reference?: boolean } | undefined)?.reference) void getEngine().allowReferences([value]);
+    if (typeof value === 'string' && (info.params[name] as { reference?: boolean } | undefined)?.reference)
+      void getEngine().allowReferences([value]);
     change(`set ${id}.${name}`, (d) => {
       const n = d.nodes.find((x) => x.id === id)!;
       n.params = { ...n.params, [name]: value };
     });
   };
-  const toggleBypass = () => change(`${node.bypass ? 'enable' : 'bypass'} ${id}`, (d) => {
-    const n = d.nodes.find((x) => x.id === id)!;
-    if (n.bypass) delete n.bypass;
-    else n.bypass = true;
-  });
+  const toggleBypass = () =>
+    change(`${node.bypass ? 'enable' : 'bypass'} ${id}`, (d) => {
+      const n = d.nodes.find((x) => x.id === id)!;
+      if (n.bypass) delete n.bypass;
+      else n.bypass = true;
+    });
   const inputs = Object.entries(info.inputs);
   const outputs = Object.entries(info.outputs);
   return (
-    <div className={`gnode${selected ? ' selected' : ''}${node.bypass ? ' bypassed' : ''}${far ? ' far' : ''}`} data-node-id={id} data-type={node.type}
-      onPointerDownCapture={captureNodePress}>
+    <div
+      className={`gnode${selected ? ' selected' : ''}${node.bypass ? ' bypassed' : ''}${far ? ' far' : ''}`}
+      data-node-id={id}
+      data-type={node.type}
+      onPointerDownCapture={captureNodePress}
+    >
       <div className="gnode-title" style={{ background: familyColor(info.family) }} title={info.description}>
         <span className="gnode-name">{node.ui?.label ?? info.title}</span>
         <span className="gnode-id">{id}</span>
-        <button className="nodrag icon" title="Run up to this node" aria-label={`run up to ${id}`} onClick={() => void runGraph([id])}>▶</button>
-        <button className={`nodrag icon${node.bypass ? ' on' : ''}`} title="Bypass (pass the first matching input through)" aria-label={`bypass ${id}`} onClick={toggleBypass}>⤼</button>
+        <button
+          className="nodrag icon"
+          title="Run up to this node"
+          aria-label={`run up to ${id}`}
+          onClick={() => void runGraph([id])}
+        >
+          ▶
+        </button>
+        <button
+          className={`nodrag icon${node.bypass ? ' on' : ''}`}
+          title="Bypass (pass the first matching input through)"
+          aria-label={`bypass ${id}`}
+          onClick={toggleBypass}
+        >
+          ⤼
+        </button>
       </div>
       <div className="gnode-ports">
         <div className="ports-in">
           {inputs.map(([port, spec]) => (
-            <div key={port} className="port in" title={`${spec.type}${spec.optional ? ' (optional)' : ''}${spec.description ? `: ${spec.description}` : ''}`}>
-              <Handle type="target" position={Position.Left} id={port}
+            <div
+              key={port}
+              className="port in"
+              title={`${spec.type}${spec.optional ? ' (optional)' : ''}${spec.description ? `: ${spec.description}` : ''}`}
+            >
+              <Handle
+                type="target"
+                position={Position.Left}
+                id={port}
                 className={compatible(connecting, id, 'target', spec.type) ? 'compatible' : ''}
-                style={{ background: portColor(spec.type) }} />
-              <span>{port}{spec.optional ? '' : '*'}</span>
+                style={{ background: portColor(spec.type) }}
+              />
+              <span>
+                {port}
+                {spec.optional ? '' : '*'}
+              </span>
             </div>
           ))}
         </div>
@@ -106,26 +155,41 @@ export const NodeView = memo(function NodeView({ id, selected }: NodeProps) {
           {outputs.map(([port, type]) => (
             <div key={port} className="port out" title={type}>
               <span>{port}</span>
-              <Handle type="source" position={Position.Right} id={port}
+              <Handle
+                type="source"
+                position={Position.Right}
+                id={port}
                 className={compatible(connecting, id, 'source', type) ? 'compatible' : ''}
-                style={{ background: portColor(type) }} />
+                style={{ background: portColor(type) }}
+              />
             </div>
           ))}
         </div>
       </div>
       {!far && Object.keys(info.params).length > 0 && (
         <div className="gnode-params">
-          {Object.entries(info.params).map(([name, p]) => (
+          {Object.entries(info.params).map(([name, p]) =>
             node.inputs?.[name] ? (
               // a wired input of the same name wins over the param: say so instead of showing a stale value
-              <div key={name} className="param overridden" data-param-overridden={name} title={`the "${name}" input is wired; it overrides this param`}>
+              <div
+                key={name}
+                className="param overridden"
+                data-param-overridden={name}
+                title={`the "${name}" input is wired; it overrides this param`}
+              >
                 <span className="param-label">{p.label ?? name}</span>
                 <span className="hint">from the wired input ({node.inputs[name]})</span>
               </div>
             ) : (
-              <ParamWidget key={name} name={name} info={p} value={node.params?.[name] ?? p.default} onCommit={(v) => setParam(name, v)} />
-            )
-          ))}
+              <ParamWidget
+                key={name}
+                name={name}
+                info={p}
+                value={node.params?.[name] ?? p.default}
+                onCommit={(v) => setParam(name, v)}
+              />
+            ),
+          )}
         </div>
       )}
       {!far && <StatusLine id={id} />}

@@ -5,7 +5,10 @@ import { familyColor } from './colors';
 import { freshId, useEditor } from './store';
 
 /** Node types that can take (or feed) the port being dragged, with the port to wire. */
-function compatiblePort(info: NodeInfo, from: NonNullable<ReturnType<typeof useEditor.getState>['connecting']>): string | null {
+function compatiblePort(
+  info: NodeInfo,
+  from: NonNullable<ReturnType<typeof useEditor.getState>['connecting']>,
+): string | null {
   if (!isPortType(from.type)) return null;
   if (from.side === 'source') {
     const hit = Object.entries(info.inputs).find(([, spec]) => canConnect(from.type as never, spec.type));
@@ -17,13 +20,28 @@ function compatiblePort(info: NodeInfo, from: NonNullable<ReturnType<typeof useE
 
 export function matchesQuery(info: NodeInfo, q: string): boolean {
   if (!q) return true;
-  const hay = [info.title, info.type, info.family, info.description, ...Object.values(info.outputs), ...Object.values(info.inputs).map((i) => i.type)].join(' ').toLowerCase();
-  return q.toLowerCase().split(/\s+/).every((w) => hay.includes(w));
+  const hay = [
+    info.title,
+    info.type,
+    info.family,
+    info.description,
+    ...Object.values(info.outputs),
+    ...Object.values(info.inputs).map((i) => i.type),
+  ]
+    .join(' ')
+    .toLowerCase();
+  return q
+    .toLowerCase()
+    .split(/\s+/)
+    .every((w) => hay.includes(w));
 }
 
 function nameMatches(info: NodeInfo, q: string): boolean {
   const hay = `${info.title} ${info.type}`.toLowerCase();
-  return q.toLowerCase().split(/\s+/).every((w) => hay.includes(w));
+  return q
+    .toLowerCase()
+    .split(/\s+/)
+    .every((w) => hay.includes(w));
 }
 
 /** The searchable node palette: opens at the cursor; from a dangling connection it offers only compatible nodes. */
@@ -34,7 +52,11 @@ export function Palette() {
   const [query, setQuery] = useState('');
   const [active, setActive] = useState(0);
   const input = useRef<HTMLInputElement>(null);
-  useEffect(() => { setQuery(''); setActive(0); input.current?.focus(); }, [palette]);
+  useEffect(() => {
+    setQuery('');
+    setActive(0);
+    input.current?.focus();
+  }, [palette]);
   const items = useMemo(() => {
     if (!palette) return [];
     return [...catalog.values()]
@@ -51,7 +73,11 @@ export function Palette() {
     const id = freshId(doc, item.info.type);
     const from = palette.from;
     change(`add ${id}`, (d) => {
-      const node: (typeof d.nodes)[number] = { id, type: item.info.type, ui: { x: Math.round(palette.flowX), y: Math.round(palette.flowY) } };
+      const node: (typeof d.nodes)[number] = {
+        id,
+        type: item.info.type,
+        ui: { x: Math.round(palette.flowX), y: Math.round(palette.flowY) },
+      };
       if (from && item.port && from.side === 'source') node.inputs = { [item.port]: `${from.nodeId}.${from.port}` };
       d.nodes.push(node);
       if (from && item.port && from.side === 'target') {
@@ -64,18 +90,46 @@ export function Palette() {
   };
   return (
     <div className="palette-backdrop" onMouseDown={close}>
-      <div className="palette" style={{ left: Math.min(palette.x, window.innerWidth - 340), top: Math.min(palette.y, window.innerHeight - 420) }} onMouseDown={(e) => e.stopPropagation()} role="dialog" aria-label="Add node">
-        <input ref={input} placeholder={palette.from ? `nodes that take ${palette.from.type}…` : 'search nodes by name, family or port type…'} value={query}
-          onChange={(e) => { setQuery(e.target.value); setActive(0); }}
+      <div
+        className="palette"
+        style={{
+          left: Math.min(palette.x, window.innerWidth - 340),
+          top: Math.min(palette.y, window.innerHeight - 420),
+        }}
+        onMouseDown={(e) => e.stopPropagation()}
+        role="dialog"
+        aria-label="Add node"
+      >
+        <input
+          ref={input}
+          placeholder={
+            palette.from ? `nodes that take ${palette.from.type}…` : 'search nodes by name, family or port type…'
+          }
+          value={query}
+          onChange={(e) => {
+            setQuery(e.target.value);
+            setActive(0);
+          }}
           onKeyDown={(e) => {
             if (e.key === 'Escape') close();
-            else if (e.key === 'ArrowDown') { setActive((a) => Math.min(items.length - 1, a + 1)); e.preventDefault(); }
-            else if (e.key === 'ArrowUp') { setActive((a) => Math.max(0, a - 1)); e.preventDefault(); }
-            else if (e.key === 'Enter') add(active);
-          }} />
+            else if (e.key === 'ArrowDown') {
+              setActive((a) => Math.min(items.length - 1, a + 1));
+              e.preventDefault();
+            } else if (e.key === 'ArrowUp') {
+              setActive((a) => Math.max(0, a - 1));
+              e.preventDefault();
+            } else if (e.key === 'Enter') add(active);
+          }}
+        />
         <ul>
           {items.map(({ info }, i) => (
-            <li key={info.type} className={i === active ? 'active' : ''} onMouseEnter={() => setActive(i)} onClick={() => add(i)} data-type={info.type}>
+            <li
+              key={info.type}
+              className={i === active ? 'active' : ''}
+              onMouseEnter={() => setActive(i)}
+              onClick={() => add(i)}
+              data-type={info.type}
+            >
               <span className="dot" style={{ background: familyColor(info.family) }} />
               <b>{info.title}</b> <small>{info.type}</small>
               <div className="desc">{info.description}</div>

@@ -2,7 +2,15 @@ import { useEffect, useRef } from 'react';
 import type { ImagePreview } from '../engine/events';
 
 /** Draws RGBA preview bytes at true pixels, scaled up without smoothing. */
-export function PreviewCanvas({ preview, scale = 1, title }: { preview: ImagePreview; scale?: number; title?: string }) {
+export function PreviewCanvas({
+  preview,
+  scale = 1,
+  title,
+}: {
+  preview: ImagePreview;
+  scale?: number;
+  title?: string;
+}) {
   const ref = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
     const c = ref.current;
@@ -15,5 +23,12 @@ export function PreviewCanvas({ preview, scale = 1, title }: { preview: ImagePre
     data.data.set(preview.rgba);
     ctx.putImageData(data, 0, 0);
   }, [preview]);
-  return <canvas ref={ref} className="pixelated" title={title} style={{ width: preview.width * scale, height: preview.height * scale }} />;
+  return (
+    <canvas
+      ref={ref}
+      className="pixelated"
+      title={title}
+      style={{ width: preview.width * scale, height: preview.height * scale }}
+    />
+  );
 }

@@ -9,11 +9,27 @@ import { useEditor } from './store';
 export const AUTOSAVE_KEY = 'unclip-studio:autosave:v1';
 
 /** Example graphs shipped in graphs/, by file name. */
-const exampleFiles = import.meta.glob('../../graphs/*.json', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
-export const EXAMPLES: Array<{ name: string; text: string; title: string; description: string }> = Object.entries(exampleFiles).map(([path, text]) => {
-  const meta = (JSON.parse(text) as { meta?: { title?: string; description?: string } }).meta ?? {};
-  return { name: path.split('/').pop()!.replace(/\.json$/, ''), text, title: meta.title ?? path, description: meta.description ?? '' };
-}).sort((a, b) => a.name.localeCompare(b.name));
+const exampleFiles = import.meta.glob('../../graphs/*.json', {
+  query: '?raw',
+  import: 'default',
+  eager: true,
+}) as Record<string, string>;
+export const EXAMPLES: Array<{ name: string; text: string; title: string; description: string }> = Object.entries(
+  exampleFiles,
+)
+  .map(([path, text]) => {
+    const meta = (JSON.parse(text) as { meta?: { title?: string; description?: string } }).meta ?? {};
+    return {
+      name: path
+        .split('/')
+        .pop()!
+        .replace(/\.json$/, ''),
+      text,
+      title: meta.title ?? path,
+      description: meta.description ?? '',
+    };
+  })
+  .sort((a, b) => a.name.localeCompare(b.name));
 
 /** Validates text in the worker and, only if sound, replaces the document; otherwise shows every issue. */
 export async function openGraphText(text: string, source: string, opts: { undoable?: boolean } = {}): Promise<boolean> {
@@ -42,7 +58,9 @@ export function holdReferences(doc: GraphDocument, source: string): void {
   const refs = externalReferences(doc, isReferenceParam);
   if (!refs.length) return;
   const held = useEditor.getState().heldRefs;
-  useEditor.setState({ heldRefs: { source: held ? `${held.source} and ${source}` : source, refs: [...(held?.refs ?? []), ...refs] } });
+  useEditor.setState({
+    heldRefs: { source: held ? `${held.source} and ${source}` : source, refs: [...(held?.refs ?? []), ...refs] },
+  });
 }
 
 /** The user allowed the held references: the worker may fetch them now. */
@@ -65,7 +83,12 @@ export async function openGraphFile(file: File): Promise<boolean> {
     return false;
   }
   if (text === null) {
-    useEditor.setState({ loadIssues: { source: file.name, issues: [{ message: `is a PNG that carries no graph (no ${PNG_GRAPH_KEYWORD} chunk)` }] } });
+    useEditor.setState({
+      loadIssues: {
+        source: file.name,
+        issues: [{ message: `is a PNG that carries no graph (no ${PNG_GRAPH_KEYWORD} chunk)` }],
+      },
+    });
     return false;
   }
   return openGraphText(text, `${file.name} (the graph in the picture)`);

@@ -8,7 +8,8 @@ export function removeNodes(d: Draft<GraphDocument>, ids: Set<string>): void {
   d.nodes = d.nodes.filter((n) => !ids.has(n.id));
   for (const n of d.nodes) {
     if (!n.inputs) continue;
-    for (const [port, ref] of Object.entries(n.inputs)) if (ids.has(parsePortRef(ref)?.nodeId ?? '')) delete n.inputs[port];
+    for (const [port, ref] of Object.entries(n.inputs))
+      if (ids.has(parsePortRef(ref)?.nodeId ?? '')) delete n.inputs[port];
   }
 }
 
@@ -16,7 +17,13 @@ export function removeNodes(d: Draft<GraphDocument>, ids: Set<string>): void {
  * Copies of nodes with fresh ids, shifted by (dx, dy); edges between copied
  * nodes are remapped, edges from outside kept when `keepOutside`.
  */
-export function cloneNodes(doc: GraphDocument, nodes: GraphNode[], dx: number, dy: number, keepOutside: boolean): GraphNode[] {
+export function cloneNodes(
+  doc: GraphDocument,
+  nodes: GraphNode[],
+  dx: number,
+  dy: number,
+  keepOutside: boolean,
+): GraphNode[] {
   const taken = new Set<string>();
   const idMap = new Map<string, string>();
   for (const n of nodes) {
@@ -33,7 +40,11 @@ export function cloneNodes(doc: GraphDocument, nodes: GraphNode[], dx: number, d
       if (mapped) inputs[port] = `${mapped}.${r.port}`;
       else if (keepOutside && doc.nodes.some((x) => x.id === r.nodeId)) inputs[port] = ref;
     }
-    const copy: GraphNode = { ...structuredClone(n), id: idMap.get(n.id)!, ui: { ...(n.ui ?? { x: 0, y: 0 }), x: (n.ui?.x ?? 0) + dx, y: (n.ui?.y ?? 0) + dy } };
+    const copy: GraphNode = {
+      ...structuredClone(n),
+      id: idMap.get(n.id)!,
+      ui: { ...(n.ui ?? { x: 0, y: 0 }), x: (n.ui?.x ?? 0) + dx, y: (n.ui?.y ?? 0) + dy },
+    };
     if (Object.keys(inputs).length) copy.inputs = inputs;
     else delete copy.inputs;
     return copy;

@@ -13,17 +13,19 @@ let queuedTargets: string[] | undefined;
 async function showThumbnails(ids: string[]): Promise<void> {
   const { doc, catalog } = useEditor.getState();
   const engine = getEngine();
-  await Promise.all(ids.map(async (id) => {
-    const node = doc.nodes.find((n) => n.id === id);
-    const port = node && Object.entries(catalog.get(node.type)?.outputs ?? {}).find(([, t]) => t === 'Image')?.[0];
-    if (!port) return;
-    try {
-      const thumb = await engine.imagePreview(id, port, 0, 64);
-      useEditor.getState().setRunState(id, { ...useEditor.getState().run[id]!, thumb });
-    } catch {
-      // an empty batch (a trajectory not kept) has no picture to show
-    }
-  }));
+  await Promise.all(
+    ids.map(async (id) => {
+      const node = doc.nodes.find((n) => n.id === id);
+      const port = node && Object.entries(catalog.get(node.type)?.outputs ?? {}).find(([, t]) => t === 'Image')?.[0];
+      if (!port) return;
+      try {
+        const thumb = await engine.imagePreview(id, port, 0, 64);
+        useEditor.getState().setRunState(id, { ...useEditor.getState().run[id]!, thumb });
+      } catch {
+        // an empty batch (a trajectory not kept) has no picture to show
+      }
+    }),
+  );
 }
 
 /** Sends the document to the worker and runs it (or what `targets` need); statuses come back as events. */
@@ -46,11 +48,24 @@ export async function runGraph(targets?: string[]): Promise<void> {
       }
       const onEvent = (e: NodeEvent) => {
         const { status, progress, step, steps, ms, message, field, preview } = e;
-        useEditor.getState().setRunState(e.nodeId, { status, progress, step, steps, ms, message, field, ...(preview ? { preview } : status === 'queued' ? { preview: undefined } : {}) });
+        useEditor.getState().setRunState(e.nodeId, {
+          status,
+          progress,
+          step,
+          steps,
+          ms,
+          message,
+          field,
+          ...(preview ? { preview } : status === 'queued' ? { preview: undefined } : {}),
+        });
       };
       const result = await engine.run({ targets }, proxy(onEvent));
       useEditor.setState((s) => ({ lastRun: result, runCounter: s.runCounter + 1 }));
-      await showThumbnails(Object.entries(result.nodes).filter(([, r]) => r.status === 'done' || r.status === 'cached').map(([id]) => id));
+      await showThumbnails(
+        Object.entries(result.nodes)
+          .filter(([, r]) => r.status === 'done' || r.status === 'cached')
+          .map(([id]) => id),
+      );
     } catch (e) {
       useEditor.getState().notify(`run failed: ${(e as Error).message}`, 'error');
     } finally {

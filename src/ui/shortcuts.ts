@@ -30,15 +30,22 @@ export function selectionAsGraph(): GraphDocument | null {
 }
 
 /** Pastes graph JSON text (validated by the catalog's rules for the pasted nodes alone). */
-export async function pasteGraphText(text: string, validate: (t: string) => Promise<GraphDocument | null>, at?: { x: number; y: number }): Promise<void> {
+export async function pasteGraphText(
+  text: string,
+  validate: (t: string) => Promise<GraphDocument | null>,
+  at?: { x: number; y: number },
+): Promise<void> {
   const pasted = await validate(text);
   if (!pasted || pasted.nodes.length === 0) return;
   const { doc } = useEditor.getState();
   // the pasted nodes' top-left corner lands at the cursor (without one, beside the originals)
-  const minX = Math.min(...pasted.nodes.map((n) => n.ui?.x ?? 0)), minY = Math.min(...pasted.nodes.map((n) => n.ui?.y ?? 0));
+  const minX = Math.min(...pasted.nodes.map((n) => n.ui?.x ?? 0)),
+    minY = Math.min(...pasted.nodes.map((n) => n.ui?.y ?? 0));
   const [dx, dy] = at ? [Math.round(at.x - minX), Math.round(at.y - minY)] : [40, 40];
   const copies = cloneNodes(doc, pasted.nodes, dx, dy, true);
-  useEditor.getState().change(`paste ${copies.length} nodes`, (d) => { d.nodes.push(...copies); });
+  useEditor.getState().change(`paste ${copies.length} nodes`, (d) => {
+    d.nodes.push(...copies);
+  });
   useEditor.getState().select(copies.map((n) => n.id));
   useEditor.getState().notify(`pasted ${copies.length} node${copies.length > 1 ? 's' : ''}`);
 }
@@ -47,7 +54,9 @@ export function duplicateSelection(): void {
   const g = selectionAsGraph();
   if (!g) return;
   const copies = cloneNodes(useEditor.getState().doc, g.nodes, 40, 40, true);
-  useEditor.getState().change(`duplicate ${copies.length} nodes`, (d) => { d.nodes.push(...copies); });
+  useEditor.getState().change(`duplicate ${copies.length} nodes`, (d) => {
+    d.nodes.push(...copies);
+  });
   useEditor.getState().select(copies.map((n) => n.id));
 }
 
@@ -55,7 +64,11 @@ export function bypassSelection(): void {
   const { selection } = useEditor.getState();
   if (!selection.length) return;
   useEditor.getState().change(`bypass ${selection.join(', ')}`, (d) => {
-    for (const n of d.nodes) if (selection.includes(n.id)) { if (n.bypass) delete n.bypass; else n.bypass = true; }
+    for (const n of d.nodes)
+      if (selection.includes(n.id)) {
+        if (n.bypass) delete n.bypass;
+        else n.bypass = true;
+      }
   });
 }
 

@@ -84,7 +84,10 @@ export const useEditor = create<EditorState>((set, get) => ({
   replaceDoc: (doc, label) => {
     const old = get().doc;
     const reset = { run: {}, lastRun: null, selection: [], loadIssues: null, heldRefs: null };
-    if (!label || old.nodes.length === 0) { set({ doc, past: [], future: [], ...reset }); return; }
+    if (!label || old.nodes.length === 0) {
+      set({ doc, past: [], future: [], ...reset });
+      return;
+    }
     rememberRecent(old);
     // the whole document replaced in one edit: Undo brings the old graph back
     const [next, e] = edit(old, label, (() => doc) as unknown as (d: unknown) => void);
@@ -104,14 +107,20 @@ export const useEditor = create<EditorState>((set, get) => ({
   },
   select: (ids) => set({ selection: ids }),
   setRunState: (nodeId, st) => set((s) => ({ run: { ...s.run, [nodeId]: { ...s.run[nodeId], ...st } } })),
-  resetRunState: (ids) => set((s) => {
-    const run = { ...s.run };
-    for (const id of ids) delete run[id];
-    return { run };
-  }),
+  resetRunState: (ids) =>
+    set((s) => {
+      const run = { ...s.run };
+      for (const id of ids) delete run[id];
+      return { run };
+    }),
   notify: (text, kind = 'info') => {
     set({ notice: { text, kind } });
-    setTimeout(() => { if (get().notice?.text === text) set({ notice: null }); }, kind === 'error' ? 6000 : 3000);
+    setTimeout(
+      () => {
+        if (get().notice?.text === text) set({ notice: null });
+      },
+      kind === 'error' ? 6000 : 3000,
+    );
   },
 }));
 

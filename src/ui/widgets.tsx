@@ -25,14 +25,25 @@ export function ParamWidget({ name, info, value, onCommit }: Props) {
   // Text is committed as it is typed (600 ms after the last key; the edits of one burst of typing
   // merge into one undo step), so a reload or a run never loses what is in the field.
   const pending = useRef<ReturnType<typeof setTimeout> | null>(null);
-  useEffect(() => () => { if (pending.current) clearTimeout(pending.current); }, []);
+  useEffect(
+    () => () => {
+      if (pending.current) clearTimeout(pending.current);
+    },
+    [],
+  );
   const typeText = (text: string) => {
     setLocal(text);
     if (pending.current) clearTimeout(pending.current);
-    pending.current = setTimeout(() => { pending.current = null; if (text !== value) onCommit(text); }, 600);
+    pending.current = setTimeout(() => {
+      pending.current = null;
+      if (text !== value) onCommit(text);
+    }, 600);
   };
   const flushText = (text: string) => {
-    if (pending.current) { clearTimeout(pending.current); pending.current = null; }
+    if (pending.current) {
+      clearTimeout(pending.current);
+      pending.current = null;
+    }
     if (text !== value) onCommit(text);
   };
   /** Ctrl+Enter in any field: commit what is typed, then run (as it does on the canvas). */
@@ -48,52 +59,128 @@ export function ParamWidget({ name, info, value, onCommit }: Props) {
     case 'number':
       control = (
         <div className="param-row">
-          <input type="range" className="nodrag" min={info.min} max={info.max} step={info.step} value={Number(local)}
+          <input
+            type="range"
+            className="nodrag"
+            min={info.min}
+            max={info.max}
+            step={info.step}
+            value={Number(local)}
             onChange={(e) => setLocal(Number(e.target.value))}
-            onPointerUp={() => onCommit(Number(local))} onKeyUp={() => onCommit(Number(local))} aria-label={label} />
-          <input type="number" className="nodrag num" min={info.min} max={info.max} step={info.step} value={String(local)}
-            onChange={(e) => setLocal(e.target.value as unknown as number)} onBlur={(e) => commitNumber(e.target.value)}
-            onKeyDown={(e) => { if (!runKey(e, commitNumber) && e.key === 'Enter') commitNumber((e.target as HTMLInputElement).value); }} data-param={name} />
+            onPointerUp={() => onCommit(Number(local))}
+            onKeyUp={() => onCommit(Number(local))}
+            aria-label={label}
+          />
+          <input
+            type="number"
+            className="nodrag num"
+            min={info.min}
+            max={info.max}
+            step={info.step}
+            value={String(local)}
+            onChange={(e) => setLocal(e.target.value as unknown as number)}
+            onBlur={(e) => commitNumber(e.target.value)}
+            onKeyDown={(e) => {
+              if (!runKey(e, commitNumber) && e.key === 'Enter') commitNumber((e.target as HTMLInputElement).value);
+            }}
+            data-param={name}
+          />
         </div>
       );
       break;
     case 'integer':
       control = (
-        <input type="number" className="nodrag num wide" min={info.min} max={info.max} step={1} value={String(local)} data-param={name}
-          onChange={(e) => setLocal(e.target.value as unknown as number)} onBlur={(e) => commitNumber(e.target.value)}
-          onKeyDown={(e) => { if (!runKey(e, commitNumber) && e.key === 'Enter') commitNumber((e.target as HTMLInputElement).value); }} />
+        <input
+          type="number"
+          className="nodrag num wide"
+          min={info.min}
+          max={info.max}
+          step={1}
+          value={String(local)}
+          data-param={name}
+          onChange={(e) => setLocal(e.target.value as unknown as number)}
+          onBlur={(e) => commitNumber(e.target.value)}
+          onKeyDown={(e) => {
+            if (!runKey(e, commitNumber) && e.key === 'Enter') commitNumber((e.target as HTMLInputElement).value);
+          }}
+        />
       );
       break;
     case 'seed':
       control = (
         <div className="param-row">
-          <input type="number" className="nodrag num wide" min={0} max={MAX_SEED} step={1} value={String(local)} data-param={name}
-            onChange={(e) => setLocal(e.target.value as unknown as number)} onBlur={(e) => commitNumber(e.target.value)}
-            onKeyDown={(e) => { if (!runKey(e, commitNumber) && e.key === 'Enter') commitNumber((e.target as HTMLInputElement).value); }} />
-          <button className="nodrag small" title="New random seed" onClick={() => onCommit(Math.floor(Math.random() * 2 ** 31))}>new</button>
+          <input
+            type="number"
+            className="nodrag num wide"
+            min={0}
+            max={MAX_SEED}
+            step={1}
+            value={String(local)}
+            data-param={name}
+            onChange={(e) => setLocal(e.target.value as unknown as number)}
+            onBlur={(e) => commitNumber(e.target.value)}
+            onKeyDown={(e) => {
+              if (!runKey(e, commitNumber) && e.key === 'Enter') commitNumber((e.target as HTMLInputElement).value);
+            }}
+          />
+          <button
+            className="nodrag small"
+            title="New random seed"
+            onClick={() => onCommit(Math.floor(Math.random() * 2 ** 31))}
+          >
+            new
+          </button>
         </div>
       );
       break;
     case 'string':
       control = info.multiline ? (
-        <textarea className="nodrag nowheel" rows={Math.min(6, Math.max(2, String(local).split('\n').length))} value={String(local)} data-param={name}
-          maxLength={info.maxLength} onChange={(e) => typeText(e.target.value)} onBlur={(e) => flushText(e.target.value)}
-          onKeyDown={(e) => runKey(e, flushText)} />
+        <textarea
+          className="nodrag nowheel"
+          rows={Math.min(6, Math.max(2, String(local).split('\n').length))}
+          value={String(local)}
+          data-param={name}
+          maxLength={info.maxLength}
+          onChange={(e) => typeText(e.target.value)}
+          onBlur={(e) => flushText(e.target.value)}
+          onKeyDown={(e) => runKey(e, flushText)}
+        />
       ) : (
-        <input type="text" className="nodrag" value={String(local)} maxLength={info.maxLength} data-param={name}
-          onChange={(e) => typeText(e.target.value)} onBlur={(e) => flushText(e.target.value)}
-          onKeyDown={(e) => { if (!runKey(e, flushText) && e.key === 'Enter') flushText((e.target as HTMLInputElement).value); }} />
+        <input
+          type="text"
+          className="nodrag"
+          value={String(local)}
+          maxLength={info.maxLength}
+          data-param={name}
+          onChange={(e) => typeText(e.target.value)}
+          onBlur={(e) => flushText(e.target.value)}
+          onKeyDown={(e) => {
+            if (!runKey(e, flushText) && e.key === 'Enter') flushText((e.target as HTMLInputElement).value);
+          }}
+        />
       );
       break;
     case 'enum':
       control = (
         <select className="nodrag" value={String(local)} data-param={name} onChange={(e) => onCommit(e.target.value)}>
-          {info.options.map((o) => <option key={o} value={o}>{o}</option>)}
+          {info.options.map((o) => (
+            <option key={o} value={o}>
+              {o}
+            </option>
+          ))}
         </select>
       );
       break;
     case 'boolean':
-      control = <input type="checkbox" className="nodrag" checked={Boolean(local)} data-param={name} onChange={(e) => onCommit(e.target.checked)} />;
+      control = (
+        <input
+          type="checkbox"
+          className="nodrag"
+          checked={Boolean(local)}
+          data-param={name}
+          onChange={(e) => onCommit(e.target.checked)}
+        />
+      );
       break;
   }
   return (

@@ -13,9 +13,11 @@ export function captionBank(): string[] {
       for (const size of SIZES) out.push(`a ${size} ${colour} ${shape}`);
       for (const bg of BACKGROUNDS) out.push(`a ${colour} ${shape} on a ${bg} background`);
       for (const pos of POSITIONS) out.push(`a ${colour} ${shape} at the ${pos}`);
-      for (const size of SIZES) for (const pos of POSITIONS) for (const bg of BACKGROUNDS) {
-        out.push(`a ${size} ${colour} ${shape} at the ${pos} on a ${bg} background`);
-      }
+      for (const size of SIZES)
+        for (const pos of POSITIONS)
+          for (const bg of BACKGROUNDS) {
+            out.push(`a ${size} ${colour} ${shape} at the ${pos} on a ${bg} background`);
+          }
     }
   }
   return out;

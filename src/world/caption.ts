@@ -2,8 +2,18 @@ import { quoteValue } from '../tensor/quote';
 import type { Rng } from '../tensor/prng';
 import { relationHolds, type Scene, type SceneConstraints, type ObjectConstraints } from './scene';
 import {
-  BACKGROUNDS, COLOURS, POSITIONS, RELATIONS, SHAPES, SIZES,
-  type Background, type Colour, type Position, type Relation, type Shape, type Size,
+  BACKGROUNDS,
+  COLOURS,
+  POSITIONS,
+  RELATIONS,
+  SHAPES,
+  SIZES,
+  type Background,
+  type Colour,
+  type Position,
+  type Relation,
+  type Shape,
+  type Size,
 } from './spec';
 
 export interface CaptionOptions {
@@ -25,7 +35,8 @@ export function sampleCaption(rng: Rng, scene: Scene, opts: CaptionOptions = {})
     return words.join(' ') + bg;
   }
   const [a, b] = scene.objects as [Scene['objects'][0], Scene['objects'][0]];
-  const first = `a ${a.colour} ${a.shape}`, second = `a ${b.colour} ${b.shape}`;
+  const first = `a ${a.colour} ${a.shape}`,
+    second = `a ${b.colour} ${b.shape}`;
   const relations = RELATIONS.filter((r) => relationHolds(a.position, b.position, r));
   const useRelation = relations.length > 0 && (opts.full || rng.chance(0.5));
   if (useRelation) return `${first} ${rng.pick(relations)} ${second}${bg}`;
@@ -34,7 +45,10 @@ export function sampleCaption(rng: Rng, scene: Scene, opts: CaptionOptions = {})
 
 /** Thrown when a caption is outside the ShapesWorld grammar; names the offending word. */
 export class CaptionError extends Error {
-  constructor(message: string, readonly word?: string) {
+  constructor(
+    message: string,
+    readonly word?: string,
+  ) {
     super(message);
     this.name = 'CaptionError';
   }
@@ -51,7 +65,11 @@ function takePhrase<T extends string>(words: string[], i: number, options: reado
 }
 
 function parseObject(words: string[], i: number, caption: string): [ObjectConstraints, number] {
-  if (words[i] !== 'a') throw new CaptionError(`expected "a" at word ${i + 1} of ${quoteValue(caption)}, found ${words[i] === undefined ? 'the end' : quoteValue(words[i]!, 30)}`, words[i]);
+  if (words[i] !== 'a')
+    throw new CaptionError(
+      `expected "a" at word ${i + 1} of ${quoteValue(caption)}, found ${words[i] === undefined ? 'the end' : quoteValue(words[i]!, 30)}`,
+      words[i],
+    );
   i++;
   const c: ObjectConstraints = {};
   const size = takePhrase<Size>(words, i, SIZES);
@@ -59,7 +77,11 @@ function parseObject(words: string[], i: number, caption: string): [ObjectConstr
   const colour = takePhrase<Colour>(words, i, COLOURS);
   if (colour) [c.colour, i] = colour;
   const shape = takePhrase<Shape>(words, i, SHAPES);
-  if (!shape) throw new CaptionError(`expected a shape (${SHAPES.join(', ')}) at word ${i + 1} of ${quoteValue(caption)}, found ${words[i] === undefined ? 'the end' : quoteValue(words[i]!, 30)}`, words[i]);
+  if (!shape)
+    throw new CaptionError(
+      `expected a shape (${SHAPES.join(', ')}) at word ${i + 1} of ${quoteValue(caption)}, found ${words[i] === undefined ? 'the end' : quoteValue(words[i]!, 30)}`,
+      words[i],
+    );
   [c.shape, i] = shape;
   return [c, i];
 }
@@ -74,7 +96,11 @@ export function parseCaption(caption: string): SceneConstraints {
   const out: SceneConstraints = { objects: [first] };
   if (words[i] === 'at' && words[i + 1] === 'the') {
     const pos = takePhrase<Position>(words, i + 2, POSITIONS);
-    if (!pos) throw new CaptionError(`expected a position after "at the" in ${quoteValue(caption)}, found ${words[i + 2] === undefined ? 'the end' : quoteValue(words[i + 2]!, 30)}`, words[i + 2]);
+    if (!pos)
+      throw new CaptionError(
+        `expected a position after "at the" in ${quoteValue(caption)}, found ${words[i + 2] === undefined ? 'the end' : quoteValue(words[i + 2]!, 30)}`,
+        words[i + 2],
+      );
     [first.position, i] = pos;
   } else if (words[i] === 'and') {
     const [second, j] = parseObject(words, i + 1, caption);
@@ -91,10 +117,15 @@ export function parseCaption(caption: string): SceneConstraints {
   }
   if (words[i] === 'on' && words[i + 1] === 'a') {
     const bg = takePhrase<Background>(words, i + 2, BACKGROUNDS);
-    if (!bg || words[bg[1]] !== 'background') throw new CaptionError(`expected "on a <white|black|gray> background" in ${quoteValue(caption)}`, words[i + 2]);
+    if (!bg || words[bg[1]] !== 'background')
+      throw new CaptionError(`expected "on a <white|black|gray> background" in ${quoteValue(caption)}`, words[i + 2]);
     out.background = bg[0];
     i = bg[1] + 1;
   }
-  if (i < words.length) throw new CaptionError(`unexpected word ${quoteValue(words[i]!, 30)} at word ${i + 1} of ${quoteValue(caption)}`, words[i]);
+  if (i < words.length)
+    throw new CaptionError(
+      `unexpected word ${quoteValue(words[i]!, 30)} at word ${i + 1} of ${quoteValue(caption)}`,
+      words[i],
+    );
   return out;
 }

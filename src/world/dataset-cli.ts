@@ -11,15 +11,28 @@ const { values } = parseArgs({
     captions: { type: 'string', default: '4' },
   },
 });
-const count = Number(values.count), seed = Number(values.seed), perImage = Number(values.captions);
+const count = Number(values.count),
+  seed = Number(values.seed),
+  perImage = Number(values.captions);
 if (!values.out) {
   console.error('usage: npm run dataset -- --count N --seed S --out <file> [--captions K]');
   process.exit(2);
 }
-if (!Number.isInteger(count) || count < 1) { console.error(`--count must be a positive integer, got "${values.count}"`); process.exit(2); }
-if (!Number.isInteger(seed)) { console.error(`--seed must be an integer, got "${values.seed}"`); process.exit(2); }
-if (!Number.isInteger(perImage) || perImage < 1) { console.error(`--captions must be a positive integer, got "${values.captions}"`); process.exit(2); }
+if (!Number.isInteger(count) || count < 1) {
+  console.error(`--count must be a positive integer, got "${values.count}"`);
+  process.exit(2);
+}
+if (!Number.isInteger(seed)) {
+  console.error(`--seed must be an integer, got "${values.seed}"`);
+  process.exit(2);
+}
+if (!Number.isInteger(perImage) || perImage < 1) {
+  console.error(`--captions must be a positive integer, got "${values.captions}"`);
+  process.exit(2);
+}
 const t0 = performance.now();
 mkdirSync(dirname(values.out), { recursive: true });
 writeDataset(values.out, { count, seed, captionsPerImage: perImage });
-console.log(`wrote ${count} images to ${values.out} in ${((performance.now() - t0) / 1000).toFixed(1)} s (held-out pairs excluded)`);
+console.log(
+  `wrote ${count} images to ${values.out} in ${((performance.now() - t0) / 1000).toFixed(1)} s (held-out pairs excluded)`,
+);

@@ -33,9 +33,18 @@ export function writeDataset(path: string, opts: DatasetOptions, onProgress?: (d
   }
   const round = (v: number) => Math.round(v * 100) / 100;
   const header = JSON.stringify({
-    world: WORLD_VERSION, count: opts.count, size: CANVAS, channels: 3, captionsPerImage: perImage,
-    heldOutExcluded: true, seed: opts.seed, captions,
-    scenes: scenes.map((s) => ({ ...s, objects: s.objects.map((o) => ({ ...o, cx: round(o.cx), cy: round(o.cy), s: round(o.s) })) })),
+    world: WORLD_VERSION,
+    count: opts.count,
+    size: CANVAS,
+    channels: 3,
+    captionsPerImage: perImage,
+    heldOutExcluded: true,
+    seed: opts.seed,
+    captions,
+    scenes: scenes.map((s) => ({
+      ...s,
+      objects: s.objects.map((o) => ({ ...o, cx: round(o.cx), cy: round(o.cy), s: round(o.s) })),
+    })),
   });
   const headerBytes = new TextEncoder().encode(header);
   const fd = openSync(path, 'w');

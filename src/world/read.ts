@@ -9,8 +9,18 @@
  */
 import { relationHolds, type SceneConstraints } from './scene';
 import {
-  BACKGROUND_RGB, BACKGROUNDS, COLOUR_RGB, COLOURS, HALF_EXTENT, POSITIONS, SHAPES,
-  type Background, type Colour, type Position, type Shape, type Size,
+  BACKGROUND_RGB,
+  BACKGROUNDS,
+  COLOUR_RGB,
+  COLOURS,
+  HALF_EXTENT,
+  POSITIONS,
+  SHAPES,
+  type Background,
+  type Colour,
+  type Position,
+  type Shape,
+  type Size,
 } from './spec';
 
 export interface ReadObject {
@@ -49,10 +59,14 @@ function readBackground(px: (i: number, c: number) => number, w: number, h: numb
     const v = border.map((i) => px(i, c)).sort((a, b) => a - b);
     return v[v.length >> 1]!;
   });
-  let best: Background = 'white', bestD = Infinity;
+  let best: Background = 'white',
+    bestD = Infinity;
   for (const b of BACKGROUNDS) {
     const d = BACKGROUND_RGB[b].reduce((a, v, c) => a + (v - median[c]!) ** 2, 0);
-    if (d < bestD) { bestD = d; best = b; }
+    if (d < bestD) {
+      bestD = d;
+      best = b;
+    }
   }
   return best;
 }
@@ -62,26 +76,41 @@ function readBackground(px: (i: number, c: number) => number, w: number, h: numb
  * with the smallest residual and its alpha (coverage), or -1 where the pixel is background.
  */
 function explainPixel(p: readonly number[], bg: readonly number[]): { colour: number; alpha: number } {
-  let best = -1, bestAlpha = 0, bestResidual = Infinity;
+  let best = -1,
+    bestAlpha = 0,
+    bestResidual = Infinity;
   COLOURS.forEach((name, k) => {
     const col = COLOUR_RGB[name];
-    let dot = 0, norm = 0;
-    for (let c = 0; c < 3; c++) { const d = col[c]! - bg[c]!; dot += (p[c]! - bg[c]!) * d; norm += d * d; }
+    let dot = 0,
+      norm = 0;
+    for (let c = 0; c < 3; c++) {
+      const d = col[c]! - bg[c]!;
+      dot += (p[c]! - bg[c]!) * d;
+      norm += d * d;
+    }
     const alpha = Math.min(1, Math.max(0, dot / norm));
     let residual = 0;
     for (let c = 0; c < 3; c++) residual += (p[c]! - bg[c]! - alpha * (col[c]! - bg[c]!)) ** 2;
-    if (residual < bestResidual) { bestResidual = residual; best = k; bestAlpha = alpha; }
+    if (residual < bestResidual) {
+      bestResidual = residual;
+      best = k;
+      bestAlpha = alpha;
+    }
   });
   return { colour: best, alpha: bestAlpha };
 }
 
 /** Whether pixel centre (x, y) (64x64 units) lies in the shape of centre (cx, cy), half-extent s. */
 export function insideShape(shape: Shape, cx: number, cy: number, s: number, x: number, y: number): boolean {
-  const dx = x - cx, dy = y - cy;
+  const dx = x - cx,
+    dy = y - cy;
   switch (shape) {
-    case 'circle': return dx * dx + dy * dy <= s * s;
-    case 'square': return Math.abs(dx) <= s && Math.abs(dy) <= s;
-    case 'triangle': return dy >= -s && dy <= s && Math.abs(dx) <= (dy + s) / 2;
+    case 'circle':
+      return dx * dx + dy * dy <= s * s;
+    case 'square':
+      return Math.abs(dx) <= s && Math.abs(dy) <= s;
+    case 'triangle':
+      return dy >= -s && dy <= s && Math.abs(dx) <= (dy + s) / 2;
     case 'cross': {
       const t = s / 3;
       return (Math.abs(dx) <= t && Math.abs(dy) <= s) || (Math.abs(dx) <= s && Math.abs(dy) <= t);
@@ -96,10 +125,16 @@ const band = (v: number) => (v < 24 ? 0 : v < 40 ? 1 : 2);
  * Reads one picture: `rgb` is row-major H x W x 3, bytes (0..255) or floats (0..1).
  * Works at any square resolution (coordinates are reported in 64x64 units).
  */
-export function readPicture(rgb: Uint8Array | Float32Array, width: number, height: number, opts: ReadOptions = {}): ReadScene {
+export function readPicture(
+  rgb: Uint8Array | Float32Array,
+  width: number,
+  height: number,
+  opts: ReadOptions = {},
+): ReadScene {
   const scale = rgb instanceof Float32Array ? 255 : 1;
   const px = (i: number, c: number) => rgb[i * 3 + c]! * scale;
-  const n = width * height, unit = CANVAS / width;
+  const n = width * height,
+    unit = CANVAS / width;
   const background = readBackground(px, width, height);
   const bg = BACKGROUND_RGB[background];
   // a pixel belongs to an object where at least half of it is explained by one palette colour
@@ -121,13 +156,19 @@ export function readPicture(rgb: Uint8Array | Float32Array, width: number, heigh
     while (stack.length) {
       const i = stack.pop()!;
       members.push(i);
-      const x = i % width, y = (i / width) | 0;
-      for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) {
-        const nx = x + dx, ny = y + dy;
-        if (nx < 0 || ny < 0 || nx >= width || ny >= height) continue;
-        const j = ny * width + nx;
-        if (!seen[j] && label[j] === colour) { seen[j] = 1; stack.push(j); }
-      }
+      const x = i % width,
+        y = (i / width) | 0;
+      for (let dy = -1; dy <= 1; dy++)
+        for (let dx = -1; dx <= 1; dx++) {
+          const nx = x + dx,
+            ny = y + dy;
+          if (nx < 0 || ny < 0 || nx >= width || ny >= height) continue;
+          const j = ny * width + nx;
+          if (!seen[j] && label[j] === colour) {
+            seen[j] = 1;
+            stack.push(j);
+          }
+        }
     }
     if (members.length < minArea) continue;
     objects.push(fitObject(members, width, unit, COLOURS[colour]!));
@@ -138,26 +179,40 @@ export function readPicture(rgb: Uint8Array | Float32Array, width: number, heigh
 
 /** Fits the four shapes to a component's pixels inside its bounding box; the best overlap wins. */
 function fitObject(members: number[], width: number, unit: number, colour: Colour): ReadObject {
-  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+  let x0 = Infinity,
+    x1 = -Infinity,
+    y0 = Infinity,
+    y1 = -Infinity;
   const set = new Set(members);
   for (const i of members) {
-    const x = i % width, y = (i / width) | 0;
-    x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+    const x = i % width,
+      y = (i / width) | 0;
+    x0 = Math.min(x0, x);
+    x1 = Math.max(x1, x);
+    y0 = Math.min(y0, y);
+    y1 = Math.max(y1, y);
   }
   // every shape fills its box [c - s, c + s]; pixels covered half or more span it edge to edge
-  const cx = ((x0 + x1 + 1) / 2) * unit, cy = ((y0 + y1 + 1) / 2) * unit;
+  const cx = ((x0 + x1 + 1) / 2) * unit,
+    cy = ((y0 + y1 + 1) / 2) * unit;
   const s = (Math.max(x1 - x0 + 1, y1 - y0 + 1) / 2) * unit;
-  let shape: Shape = 'square', fit = -1;
+  let shape: Shape = 'square',
+    fit = -1;
   for (const candidate of SHAPES) {
-    let inter = 0, union = 0;
-    for (let y = y0 - 1; y <= y1 + 1; y++) for (let x = x0 - 1; x <= x1 + 1; x++) {
-      const inShape = insideShape(candidate, cx, cy, s, (x + 0.5) * unit, (y + 0.5) * unit);
-      const inObject = set.has(y * width + x);
-      if (inShape && inObject) inter++;
-      if (inShape || inObject) union++;
-    }
+    let inter = 0,
+      union = 0;
+    for (let y = y0 - 1; y <= y1 + 1; y++)
+      for (let x = x0 - 1; x <= x1 + 1; x++) {
+        const inShape = insideShape(candidate, cx, cy, s, (x + 0.5) * unit, (y + 0.5) * unit);
+        const inObject = set.has(y * width + x);
+        if (inShape && inObject) inter++;
+        if (inShape || inObject) union++;
+      }
     const iou = union ? inter / union : 0;
-    if (iou > fit) { fit = iou; shape = candidate; }
+    if (iou > fit) {
+      fit = iou;
+      shape = candidate;
+    }
   }
   const size: Size = s < (HALF_EXTENT.small + HALF_EXTENT.large) / 2 ? 'small' : 'large';
   const position = POSITIONS[band(cy) * 3 + band(cx)]!;
@@ -186,11 +241,16 @@ const matches = (o: ReadObject, want: PictureTruth['objects'][number]) =>
  * assignment that also agrees on most sizes and positions (two red squares asked for by size).
  */
 function assignObjects(read: ReadObject[], wanted: PictureTruth['objects']): Array<ReadObject | undefined> {
-  let best: Array<ReadObject | undefined> = [], bestScore = -1;
-  const extra = (o: ReadObject, want: PictureTruth['objects'][number]) => Number(o.size === want.size) + Number(o.position === want.position);
+  let best: Array<ReadObject | undefined> = [],
+    bestScore = -1;
+  const extra = (o: ReadObject, want: PictureTruth['objects'][number]) =>
+    Number(o.size === want.size) + Number(o.position === want.position);
   const search = (k: number, used: Set<ReadObject>, picked: Array<ReadObject | undefined>, score: number) => {
     if (k === wanted.length) {
-      if (score > bestScore) { bestScore = score; best = [...picked]; }
+      if (score > bestScore) {
+        bestScore = score;
+        best = [...picked];
+      }
       return;
     }
     const candidates = read.filter((o) => !used.has(o) && matches(o, wanted[k]!));
@@ -215,10 +275,13 @@ export function gradePicture(read: ReadScene, truth: PictureTruth): PictureGrade
     const [a, b] = assigned as [ReadObject, ReadObject];
     relation = a.position !== b.position && relationHolds(a.position, b.position, truth.relation);
   }
-  const attributes = pairs && truth.objects.every((want, k) => {
-    const o = assigned[k]!;
-    return (!want.size || o.size === want.size) && (!want.position || o.position === want.position);
-  });
-  const all = count && pairs && attributes && (!truth.background || read.background === truth.background) && relation !== false;
+  const attributes =
+    pairs &&
+    truth.objects.every((want, k) => {
+      const o = assigned[k]!;
+      return (!want.size || o.size === want.size) && (!want.position || o.position === want.position);
+    });
+  const all =
+    count && pairs && attributes && (!truth.background || read.background === truth.background) && relation !== false;
   return { count, pairs, all, relation };
 }

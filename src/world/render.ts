@@ -4,10 +4,14 @@ import type { Scene, SceneObject } from './scene';
 const SUB = 4;
 
 function inside(o: SceneObject, x: number, y: number): boolean {
-  const dx = x - o.cx, dy = y - o.cy, s = o.s;
+  const dx = x - o.cx,
+    dy = y - o.cy,
+    s = o.s;
   switch (o.shape) {
-    case 'circle': return dx * dx + dy * dy <= s * s;
-    case 'square': return Math.abs(dx) <= s && Math.abs(dy) <= s;
+    case 'circle':
+      return dx * dx + dy * dy <= s * s;
+    case 'square':
+      return Math.abs(dx) <= s && Math.abs(dy) <= s;
     case 'triangle': {
       // apex (cx, cy - s), base from (cx - s, cy + s) to (cx + s, cy + s)
       if (dy > s || dy < -s) return false;
@@ -34,8 +38,10 @@ export function renderScene(scene: Scene, out: Uint8Array = new Uint8Array(CANVA
   }
   for (const o of scene.objects) {
     const rgb = COLOUR_RGB[o.colour];
-    const x0 = Math.max(0, Math.floor(o.cx - o.s - 1)), x1 = Math.min(CANVAS - 1, Math.ceil(o.cx + o.s + 1));
-    const y0 = Math.max(0, Math.floor(o.cy - o.s - 1)), y1 = Math.min(CANVAS - 1, Math.ceil(o.cy + o.s + 1));
+    const x0 = Math.max(0, Math.floor(o.cx - o.s - 1)),
+      x1 = Math.min(CANVAS - 1, Math.ceil(o.cx + o.s + 1));
+    const y0 = Math.max(0, Math.floor(o.cy - o.s - 1)),
+      y1 = Math.min(CANVAS - 1, Math.ceil(o.cy + o.s + 1));
     for (let y = y0; y <= y1; y++) {
       for (let x = x0; x <= x1; x++) {
         let hits = 0;

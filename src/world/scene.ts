@@ -1,8 +1,20 @@
 import type { Rng } from '../tensor/prng';
 import {
-  BACKGROUNDS, COLOURS, HALF_EXTENT, POSITIONS, POSITION_JITTER, SHAPES, SIZES, SIZE_JITTER,
-  cellCentre, isHeldOut,
-  type Background, type Colour, type Position, type Shape, type Size,
+  BACKGROUNDS,
+  COLOURS,
+  HALF_EXTENT,
+  POSITIONS,
+  POSITION_JITTER,
+  SHAPES,
+  SIZES,
+  SIZE_JITTER,
+  cellCentre,
+  isHeldOut,
+  type Background,
+  type Colour,
+  type Position,
+  type Shape,
+  type Size,
 } from './spec';
 
 export interface SceneObject {
@@ -45,14 +57,23 @@ function boxesOverlap(a: SceneObject, b: SceneObject): boolean {
 }
 
 export function relationHolds(a: Position, b: Position, relation: SceneConstraints['relation']): boolean {
-  const ia = POSITIONS.indexOf(a), ib = POSITIONS.indexOf(b);
-  const ca = ia % 3, ra = Math.floor(ia / 3), cb = ib % 3, rb = Math.floor(ib / 3);
+  const ia = POSITIONS.indexOf(a),
+    ib = POSITIONS.indexOf(b);
+  const ca = ia % 3,
+    ra = Math.floor(ia / 3),
+    cb = ib % 3,
+    rb = Math.floor(ib / 3);
   switch (relation) {
-    case 'left of': return ca < cb;
-    case 'right of': return ca > cb;
-    case 'above': return ra < rb;
-    case 'below': return ra > rb;
-    default: return true;
+    case 'left of':
+      return ca < cb;
+    case 'right of':
+      return ca > cb;
+    case 'above':
+      return ra < rb;
+    case 'below':
+      return ra > rb;
+    default:
+      return true;
   }
 }
 
@@ -65,7 +86,10 @@ function sampleObject(rng: Rng, c: ObjectConstraints, opts: SampleOptions): Scen
     const position = c.position ?? rng.pick(POSITIONS);
     const centre = cellCentre(position);
     return {
-      shape, colour, size, position,
+      shape,
+      colour,
+      size,
+      position,
       cx: centre.x + rng.uniform(-POSITION_JITTER, POSITION_JITTER),
       cy: centre.y + rng.uniform(-POSITION_JITTER, POSITION_JITTER),
       s: HALF_EXTENT[size] + rng.uniform(-SIZE_JITTER, SIZE_JITTER),
@@ -91,7 +115,9 @@ export function sampleScene(rng: Rng, constraints: SceneConstraints, opts: Sampl
     }
     return { background, objects };
   }
-  throw new Error(`no scene satisfies ${JSON.stringify(constraints)} (the objects cannot be placed without overlapping)`);
+  throw new Error(
+    `no scene satisfies ${JSON.stringify(constraints)} (the objects cannot be placed without overlapping)`,
+  );
 }
 
 /** A random scene: one object 70% of the time, two 30%. */

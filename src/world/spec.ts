@@ -7,9 +7,15 @@ export const COLOURS = ['red', 'green', 'blue', 'yellow', 'purple', 'orange', 'c
 export const BACKGROUNDS = ['white', 'black', 'gray'] as const;
 export const SIZES = ['small', 'large'] as const;
 export const POSITIONS = [
-  'top left', 'top', 'top right',
-  'left', 'center', 'right',
-  'bottom left', 'bottom', 'bottom right',
+  'top left',
+  'top',
+  'top right',
+  'left',
+  'center',
+  'right',
+  'bottom left',
+  'bottom',
+  'bottom right',
 ] as const;
 export const RELATIONS = ['left of', 'right of', 'above', 'below'] as const;
 
@@ -62,7 +68,19 @@ export function isHeldOut(colour: Colour, shape: Shape): boolean {
 }
 
 /** Words of the grammar besides attribute values. */
-export const GRAMMAR_WORDS = ['a', 'at', 'the', 'on', 'background', 'and', 'of', 'left', 'right', 'above', 'below'] as const;
+export const GRAMMAR_WORDS = [
+  'a',
+  'at',
+  'the',
+  'on',
+  'background',
+  'and',
+  'of',
+  'left',
+  'right',
+  'above',
+  'below',
+] as const;
 
 /** Every word a caption may contain, in a fixed order (the word-level vocabulary). */
 export function worldWords(): string[] {

@@ -30,7 +30,10 @@ async function openEditor(): Promise<Page> {
 }
 
 /** The graph as the Save button writes it. */
-async function saved(p: Page): Promise<{ nodes: Array<{ id: string; params?: Record<string, unknown>; inputs?: Record<string, string> }>; meta?: { title?: string } }> {
+async function saved(p: Page): Promise<{
+  nodes: Array<{ id: string; params?: Record<string, unknown>; inputs?: Record<string, string> }>;
+  meta?: { title?: string };
+}> {
   const [download] = await Promise.all([p.waitForEvent('download'), p.getByRole('button', { name: 'Save' }).click()]);
   return JSON.parse(readFileSync((await download.path())!, 'utf8'));
 }
@@ -45,7 +48,13 @@ async function openFile(p: Page, name: string, text: string): Promise<void> {
 async function openExample(p: Page, name: string): Promise<void> {
   await p.getByRole('button', { name: /Examples/ }).click();
   await p.locator(`.menu-list li[data-example="${name}"]`).click();
-  await p.waitForFunction((n) => document.querySelector('.toolbar .title') !== null && document.querySelectorAll('.gnode').length > 0 && n.length > 0, name);
+  await p.waitForFunction(
+    (n) =>
+      document.querySelector('.toolbar .title') !== null &&
+      document.querySelectorAll('.gnode').length > 0 &&
+      n.length > 0,
+    name,
+  );
 }
 
 async function dragPort(p: Page, from: string, to: string): Promise<void> {
@@ -79,19 +88,31 @@ describe('the editor in Chromium', () => {
     await snap(page, 'ran-inspecting-image');
     // a second run comes from the cache
     await page.getByTestId('run').click();
-    await page.waitForFunction(() => document.querySelector('[data-testid=run-summary]')?.textContent?.includes(' 0 run'));
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid=run-summary]')?.textContent?.includes(' 0 run'),
+    );
     await page.context().close();
   });
 
   it('refuses a connection the types forbid, saying why', async () => {
-    await dragPort(page, '.react-flow__handle[data-nodeid=captions][data-handleid=text].source', '.react-flow__handle[data-nodeid=images][data-handleid=d].target');
+    await dragPort(
+      page,
+      '.react-flow__handle[data-nodeid=captions][data-handleid=text].source',
+      '.react-flow__handle[data-nodeid=images][data-handleid=d].target',
+    );
     await page.waitForSelector('[data-testid=notice]');
-    expect(await page.getByTestId('notice').textContent()).toMatch(/connection refused: a Text output cannot feed an Embedding input/);
+    expect(await page.getByTestId('notice').textContent()).toMatch(
+      /connection refused: a Text output cannot feed an Embedding input/,
+    );
     await snap(page, 'connection-refused');
     const doc = await saved(page);
     expect(doc.nodes.find((n) => n.id === 'images')!.inputs!.d).toBe('img_pink.embedding'); // unchanged
     // an allowed connection is made, and replaces the old edge of that input
-    await dragPort(page, '.react-flow__handle[data-nodeid=img_red][data-handleid=embedding].source', '.react-flow__handle[data-nodeid=images][data-handleid=d].target');
+    await dragPort(
+      page,
+      '.react-flow__handle[data-nodeid=img_red][data-handleid=embedding].source',
+      '.react-flow__handle[data-nodeid=images][data-handleid=d].target',
+    );
     const after = await saved(page);
     expect(after.nodes.find((n) => n.id === 'images')!.inputs!.d).toBe('img_red.embedding');
     await page.context().close();
@@ -130,15 +151,21 @@ describe('the editor in Chromium', () => {
 
   it('a broken file shows every error, each naming its node, and keeps the current graph', async () => {
     const before = await saved(page);
-    await openFile(page, 'broken.json', JSON.stringify({
-      format: 'unclip-studio/graph', version: 1, meta: { title: '<img src=x onerror="window.__pwned=1">' },
-      nodes: [
-        { id: 'a', type: 'embedding/normalize', inputs: { in: 'b.out' } },
-        { id: 'b', type: 'embedding/normalize', inputs: { in: 'a.out' } },
-        { id: 'c', type: 'no/such-node' },
-        { id: 'd', type: 'embedding/slerp', params: { t: 5 }, inputs: { a: 'a.out', b: 'a.out' } },
-      ],
-    }));
+    await openFile(
+      page,
+      'broken.json',
+      JSON.stringify({
+        format: 'unclip-studio/graph',
+        version: 1,
+        meta: { title: '<img src=x onerror="window.__pwned=1">' },
+        nodes: [
+          { id: 'a', type: 'embedding/normalize', inputs: { in: 'b.out' } },
+          { id: 'b', type: 'embedding/normalize', inputs: { in: 'a.out' } },
+          { id: 'c', type: 'no/such-node' },
+          { id: 'd', type: 'embedding/slerp', params: { t: 5 }, inputs: { a: 'a.out', b: 'a.out' } },
+        ],
+      }),
+    );
     await page.waitForSelector('[data-testid=load-issues]');
     const text = await page.getByTestId('load-issues').textContent();
     expect(text).toMatch(/broken\.json was not opened/);
@@ -148,7 +175,16 @@ describe('the editor in Chromium', () => {
     await snap(page, 'broken-file');
     expect(await saved(page)).toEqual(before);
     // text from a file is shown as text, never as HTML
-    await openFile(page, 'title.json', JSON.stringify({ format: 'unclip-studio/graph', version: 1, meta: { title: '<img src=x onerror="window.__pwned=1">' }, nodes: [] }));
+    await openFile(
+      page,
+      'title.json',
+      JSON.stringify({
+        format: 'unclip-studio/graph',
+        version: 1,
+        meta: { title: '<img src=x onerror="window.__pwned=1">' },
+        nodes: [],
+      }),
+    );
     await page.waitForFunction(() => document.querySelector('.toolbar .title')?.textContent?.includes('<img'));
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(await page.locator('.toolbar .title img').count()).toBe(0);
@@ -162,19 +198,25 @@ describe('the editor in Chromium', () => {
     await page.waitForTimeout(600);
     await page.reload();
     await page.waitForSelector('.canvas[data-ready=yes]');
-    await expect.poll(() => page.locator('.gnode[data-node-id=blue] input[data-param=caption]').inputValue()).toBe('a small purple cross');
+    await expect
+      .poll(() => page.locator('.gnode[data-node-id=blue] input[data-param=caption]').inputValue())
+      .toBe('a small purple cross');
     await snap(page, 'after-reload');
     await page.context().close();
   });
 
   it('dragging from a port onto empty canvas offers only compatible nodes and wires the one chosen', async () => {
-    const from = (await page.locator('.react-flow__handle[data-nodeid=text_emb][data-handleid=embedding].source').boundingBox())!;
+    const from = (await page
+      .locator('.react-flow__handle[data-nodeid=text_emb][data-handleid=embedding].source')
+      .boundingBox())!;
     await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
     await page.mouse.down();
     await page.mouse.move(from.x + 120, from.y - 140, { steps: 8 });
     await page.mouse.up();
     await page.waitForSelector('.palette li[data-type]');
-    const offered = await page.locator('.palette li[data-type]').evaluateAll((els) => els.map((e) => e.getAttribute('data-type')));
+    const offered = await page
+      .locator('.palette li[data-type]')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-type')));
     expect(offered).toContain('embedding/slerp');
     expect(offered).toContain('diffusion/decode'); // a text embedding decoded as if it were an image embedding
     expect(offered).not.toContain('text/prompt');
@@ -236,13 +278,36 @@ describe('the editor in Chromium', () => {
 
     // 600 prompts of random text: deflated and base64-encoded, far past the link limit
     let x = 2463534242; // xorshift32
-    const noise = () => Array.from({ length: 80 }, () => { x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0; return 'abcdefghijklmnopqrstuvwxyz '[x % 27]; }).join('');
-    const big = { format: 'unclip-studio/graph', version: 1, meta: { title: 'big' }, nodes: Array.from({ length: 600 }, (_, i) => ({ id: `p${i}`, type: 'text/prompt', params: { text: noise() }, ui: { x: (i % 20) * 300, y: Math.floor(i / 20) * 200 } })) };
+    const noise = () =>
+      Array.from({ length: 80 }, () => {
+        x ^= x << 13;
+        x >>>= 0;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        x >>>= 0;
+        return 'abcdefghijklmnopqrstuvwxyz '[x % 27];
+      }).join('');
+    const big = {
+      format: 'unclip-studio/graph',
+      version: 1,
+      meta: { title: 'big' },
+      nodes: Array.from({ length: 600 }, (_, i) => ({
+        id: `p${i}`,
+        type: 'text/prompt',
+        params: { text: noise() },
+        ui: { x: (i % 20) * 300, y: Math.floor(i / 20) * 200 },
+      })),
+    };
     await openFile(page, 'big.json', JSON.stringify(big));
-    await page.waitForFunction(() => document.querySelectorAll('.react-flow__node').length > 0 && document.title.length >= 0);
+    await page.waitForFunction(
+      () => document.querySelectorAll('.react-flow__node').length > 0 && document.title.length >= 0,
+    );
     await expect.poll(() => page.locator('.toolbar .title').textContent()).toMatch(/big/);
     const urlBefore = page.url();
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Share link' }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Share link' }).click(),
+    ]);
     const file = JSON.parse(readFileSync((await download.path())!, 'utf8'));
     expect(file.nodes).toHaveLength(600);
     expect(await page.getByTestId('notice').textContent()).toMatch(/kB link .* saved it as a file/);
@@ -270,7 +335,9 @@ describe('the default graph', () => {
     const p = await openEditor();
     expect(await p.locator('.toolbar .title').textContent()).toBe('Text to image (unCLIP)');
     // the decoder's seed is wired: its param says the input wins instead of showing a stale 0
-    expect(await p.locator('.gnode[data-node-id=decoder] [data-param-overridden=seed]').textContent()).toMatch(/from the wired input \(seed\.value\)/);
+    expect(await p.locator('.gnode[data-node-id=decoder] [data-param-overridden=seed]').textContent()).toMatch(
+      /from the wired input \(seed\.value\)/,
+    );
     expect(await p.locator('.gnode[data-node-id=decoder] input[data-param=seed]').count()).toBe(0);
     await snap(p, 'text-to-image-loaded');
     await p.getByTestId('run').click();
@@ -282,7 +349,12 @@ describe('the default graph', () => {
     await p.waitForSelector('.gnode[data-node-id=image] [data-testid=thumb] canvas');
     await p.locator('.gnode[data-node-id=image] .gnode-name').click();
     await p.waitForSelector('.inspector canvas.pixelated');
-    expect(await p.locator('.inspector canvas.pixelated').first().evaluate((c) => [(c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height])).toEqual([64, 64]);
+    expect(
+      await p
+        .locator('.inspector canvas.pixelated')
+        .first()
+        .evaluate((c) => [(c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height]),
+    ).toEqual([64, 64]);
     const [download] = await Promise.all([p.waitForEvent('download'), p.getByTestId('save-image').click()]);
     const png = readFileSync((await download.path())!);
     expect(Array.from(png.subarray(1, 4))).toEqual([80, 78, 71]); // "PNG"
@@ -308,7 +380,9 @@ describe('work is not lost', () => {
     await p.locator('.gnode[data-node-id=labels] textarea').blur();
     await p.getByRole('button', { name: 'New' }).click();
     await p.waitForFunction(() => document.querySelectorAll('.gnode').length === 0);
-    expect(await p.getByTestId('empty-hint').textContent()).toMatch(/press Space or double-click to add a node.*Examples/);
+    expect(await p.getByTestId('empty-hint').textContent()).toMatch(
+      /press Space or double-click to add a node.*Examples/,
+    );
     await p.getByRole('button', { name: 'Undo' }).click();
     await p.waitForSelector('[data-testid=empty-hint]', { state: 'detached' });
     await p.waitForSelector('.gnode[data-node-id=labels]');
@@ -354,11 +428,12 @@ describe('fields', () => {
 });
 
 describe('paste', () => {
-  const paste = (p: Page, text: string) => p.evaluate((t) => {
-    const dt = new DataTransfer();
-    dt.setData('text/plain', t);
-    document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true }));
-  }, text);
+  const paste = (p: Page, text: string) =>
+    p.evaluate((t) => {
+      const dt = new DataTransfer();
+      dt.setData('text/plain', t);
+      document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true }));
+    }, text);
 
   it('puts nodes at the cursor, says it pasted, and refuses an invalid graph naming the problem', async () => {
     const p = await openEditor();
@@ -367,7 +442,11 @@ describe('paste', () => {
     const pane = (await p.locator('.react-flow__pane').boundingBox())!;
     const at = { x: pane.x + pane.width * 0.7, y: pane.y + pane.height * 0.75 };
     await p.mouse.move(at.x, at.y);
-    const one = { format: 'unclip-studio/graph', version: 1, nodes: [{ id: 'note', type: 'text/prompt', params: { text: 'a blue square' }, ui: { x: 5000, y: 5000 } }] };
+    const one = {
+      format: 'unclip-studio/graph',
+      version: 1,
+      nodes: [{ id: 'note', type: 'text/prompt', params: { text: 'a blue square' }, ui: { x: 5000, y: 5000 } }],
+    };
     await paste(p, JSON.stringify(one));
     await p.waitForFunction((n) => document.querySelectorAll('.gnode').length === n + 1, before);
     expect(await p.getByTestId('notice').textContent()).toBe('pasted 1 node');
@@ -377,7 +456,9 @@ describe('paste', () => {
     // a bad param is refused by the same validator as a file, and nothing is added
     const bad = { ...one, nodes: [{ ...one.nodes[0], id: 'bad', type: 'value/seed', params: { value: -5 } }] };
     await paste(p, JSON.stringify(bad));
-    await p.waitForFunction(() => document.querySelector('[data-testid=notice]')?.textContent?.startsWith('cannot paste'));
+    await p.waitForFunction(() =>
+      document.querySelector('[data-testid=notice]')?.textContent?.startsWith('cannot paste'),
+    );
     expect(await p.getByTestId('notice').textContent()).toMatch(/cannot paste: 1 problem: node "bad" params\.value/);
     expect(await p.locator('.gnode').count()).toBe(before + 1);
     await p.context().close();
@@ -396,7 +477,9 @@ describe('CLIP-guided drawing in the editor', () => {
     await p.locator('.gnode[data-node-id=image] .gnode-name').click();
     await p.waitForSelector('.inspector .curve svg polyline');
     expect(await p.locator('.inspector .curve svg polyline').count()).toBe(2);
-    expect(await p.locator('.inspector .curve .legend').textContent()).toMatch(/best so far: 0\.\d{3}.*population mean: -?0\.\d{3}/);
+    expect(await p.locator('.inspector .curve .legend').textContent()).toMatch(
+      /best so far: 0\.\d{3}.*population mean: -?0\.\d{3}/,
+    );
     expect(await p.locator('.inspector [data-port=filmstrip] .filmstrip canvas').count()).toBe(8);
     expect(await p.locator('.inspector [data-port=primitives] li').first().textContent()).toMatch(/^background #/);
     await snap(p, 'clip-draw-done');
@@ -404,7 +487,7 @@ describe('CLIP-guided drawing in the editor', () => {
   });
 });
 
-describe('CLIP search in the decoder\'s noise in the editor', () => {
+describe("CLIP search in the decoder's noise in the editor", () => {
   it('runs the clip-latent example to a searched 32x32 sample beside the plain one, with its curve', async () => {
     const p = await openEditor();
     await openExample(p, 'clip-latent');
@@ -413,7 +496,12 @@ describe('CLIP search in the decoder\'s noise in the editor', () => {
     expect(await p.getByTestId('run-summary').textContent()).toMatch(/^done in/);
     await p.locator('.gnode[data-node-id=search] .gnode-name').click();
     await p.waitForSelector('.inspector .curve svg polyline');
-    expect(await p.locator('.inspector [data-port=image] canvas.pixelated').first().evaluate((c) => [(c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height])).toEqual([32, 32]);
+    expect(
+      await p
+        .locator('.inspector [data-port=image] canvas.pixelated')
+        .first()
+        .evaluate((c) => [(c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height]),
+    ).toEqual([32, 32]);
     await p.locator('.gnode[data-node-id=reader_verdict] .gnode-name').click();
     await p.waitForSelector('.inspector [data-port=reading] li');
     expect(await p.locator('.inspector [data-port=reading] li').count()).toBe(2);
@@ -421,13 +509,17 @@ describe('CLIP search in the decoder\'s noise in the editor', () => {
   });
 });
 
-describe('a shared graph\'s files and URLs', () => {
+describe("a shared graph's files and URLs", () => {
   it('are held until the user allows them: nothing is fetched before, the node says why it waits', async () => {
     const png = readFileSync(new URL('../../public/examples/red-circle.png', import.meta.url));
     let hits = 0;
     const other = createServer((_, res) => {
       hits++;
-      res.writeHead(200, { 'content-type': 'image/png', 'access-control-allow-origin': '*', 'cross-origin-resource-policy': 'cross-origin' });
+      res.writeHead(200, {
+        'content-type': 'image/png',
+        'access-control-allow-origin': '*',
+        'cross-origin-resource-policy': 'cross-origin',
+      });
       res.end(png);
     });
     await new Promise<void>((r) => other.listen(0, '127.0.0.1', () => r()));
@@ -440,7 +532,9 @@ describe('a shared graph\'s files and URLs', () => {
     expect(await p.getByTestId('held-refs').textContent()).toContain(url);
     await p.getByTestId('run').click();
     await p.waitForSelector('[data-testid=run-summary]');
-    expect(await p.locator('.gnode[data-node-id=image]').textContent()).toMatch(/is held: allow this graph's references/);
+    expect(await p.locator('.gnode[data-node-id=image]').textContent()).toMatch(
+      /is held: allow this graph's references/,
+    );
     expect(hits).toBe(0);
     await snap(p, 'references-held');
     await p.getByTestId('allow-refs').click();

@@ -7,7 +7,10 @@ export const ARTIFACTS = join(new URL('../..', import.meta.url).pathname, 'test-
 
 /** Serves the built app (dist/) with vite preview, with the COOP/COEP headers of vite.config.ts. */
 export async function startServer(): Promise<{ url: string; close: () => Promise<void> }> {
-  const server: PreviewServer = await preview({ preview: { port: 0, strictPort: false, host: '127.0.0.1' }, logLevel: 'silent' });
+  const server: PreviewServer = await preview({
+    preview: { port: 0, strictPort: false, host: '127.0.0.1' },
+    logLevel: 'silent',
+  });
   const address = server.httpServer.address();
   const port = typeof address === 'object' && address ? address.port : 4173;
   return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((r) => server.httpServer.close(() => r())) };
@@ -17,8 +20,16 @@ export async function startServer(): Promise<{ url: string; close: () => Promise
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 

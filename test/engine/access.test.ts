@@ -26,20 +26,30 @@ describe('the headless access policy', () => {
   });
 
   it('refuses any other file, a way out by .. or by a symlink, and says how to allow it', () => {
-    for (const src of ['/etc/passwd', join(other, 'secret.txt'), '../other/secret.txt', `file://${join(other, 'secret.txt')}`, 'link.png']) {
+    for (const src of [
+      '/etc/passwd',
+      join(other, 'secret.txt'),
+      '../other/secret.txt',
+      `file://${join(other, 'secret.txt')}`,
+      'link.png',
+    ]) {
       expect(() => checkAccess(src, policy), src).toThrow(AccessDenied);
     }
-    expect(() => checkAccess('/etc/passwd', policy)).toThrow(/outside the folders a graph may read .* --allow-path <folder>/);
+    expect(() => checkAccess('/etc/passwd', policy)).toThrow(
+      /outside the folders a graph may read .* --allow-path <folder>/,
+    );
     expect(() => checkAccess(join(other, 'secret.txt'), { ...policy, allowPaths: [other] })).not.toThrow();
   });
 
   it('refuses URLs unless --allow-url, and any scheme but http(s)', () => {
     expect(() => checkAccess('https://example.com/m.json', policy)).toThrow(/--allow-url/);
     expect(() => checkAccess('https://example.com/m.json', { ...policy, allowUrls: true })).not.toThrow();
-    expect(() => checkAccess('ftp://example.com/m.json', { ...policy, allowUrls: true })).toThrow(/only http and https/);
+    expect(() => checkAccess('ftp://example.com/m.json', { ...policy, allowUrls: true })).toThrow(
+      /only http and https/,
+    );
   });
 
-  it('allows what the user typed, and a typed path\'s folder (a manifest names files beside it)', () => {
+  it("allows what the user typed, and a typed path's folder (a manifest names files beside it)", () => {
     const typed = userValues([join(other, 'manifest.json')]);
     expect(() => checkAccess(join(other, 'manifest.json'), { ...policy, userValues: typed })).not.toThrow();
     expect(() => checkAccess(join(other, 'secret.txt'), { ...policy, userValues: typed })).not.toThrow();
@@ -48,13 +58,18 @@ describe('the headless access policy', () => {
 
   it('reads nothing it refuses: no request reaches a server, no file is opened', async () => {
     let hits = 0;
-    const server = createServer((_, res) => { hits++; res.end('{}'); });
+    const server = createServer((_, res) => {
+      hits++;
+      res.end('{}');
+    });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const port = (server.address() as { port: number }).port;
     const read = policyReader(policy);
     await expect(read(`http://127.0.0.1:${port}/m.json`)).rejects.toThrow(/--allow-url/);
     expect(hits).toBe(0);
-    await expect(policyReader({ ...policy, allowUrls: true })(`http://127.0.0.1:${port}/m.json`)).resolves.toHaveLength(2);
+    await expect(policyReader({ ...policy, allowUrls: true })(`http://127.0.0.1:${port}/m.json`)).resolves.toHaveLength(
+      2,
+    );
     expect(hits).toBe(1);
     server.close();
     await expect(read('link.png')).rejects.toThrow(AccessDenied);

@@ -14,14 +14,25 @@ export function testNodes() {
   let maxActive = 0;
   const defs: NodeDefinition[] = [
     defineNode({
-      type: 'test/const', version: 1, title: 'Const', description: 'a number',
-      inputs: {}, outputs: { value: 'Number' },
+      type: 'test/const',
+      version: 1,
+      title: 'Const',
+      description: 'a number',
+      inputs: {},
+      outputs: { value: 'Number' },
       params: { value: number({ min: -1e9, max: 1e9, default: 0 }) },
-      run: (_, { value }, ctx) => { count(ctx.nodeId); return { value }; },
+      run: (_, { value }, ctx) => {
+        count(ctx.nodeId);
+        return { value };
+      },
     }),
     defineNode({
-      type: 'test/add', version: 1, title: 'Add', description: 'x + k',
-      inputs: { x: 'Number' }, outputs: { value: 'Number' },
+      type: 'test/add',
+      version: 1,
+      title: 'Add',
+      description: 'x + k',
+      inputs: { x: 'Number' },
+      outputs: { value: 'Number' },
       params: { k: number({ min: -1e9, max: 1e9, default: 1 }), fail: boolean({ default: false }) },
       run: ({ x }, { k, fail }, ctx) => {
         count(ctx.nodeId);
@@ -30,14 +41,25 @@ export function testNodes() {
       },
     }),
     defineNode({
-      type: 'test/sum', version: 1, title: 'Sum', description: 'a + b',
-      inputs: { a: 'Number', b: 'Number' }, outputs: { value: 'Number' },
+      type: 'test/sum',
+      version: 1,
+      title: 'Sum',
+      description: 'a + b',
+      inputs: { a: 'Number', b: 'Number' },
+      outputs: { value: 'Number' },
       params: {},
-      run: ({ a, b }, _, ctx) => { count(ctx.nodeId); return { value: a + b }; },
+      run: ({ a, b }, _, ctx) => {
+        count(ctx.nodeId);
+        return { value: a + b };
+      },
     }),
     defineNode({
-      type: 'test/slow', version: 1, title: 'Slow', description: 'waits steps x ms, reporting progress',
-      inputs: { x: 'Number' }, outputs: { value: 'Number' },
+      type: 'test/slow',
+      version: 1,
+      title: 'Slow',
+      description: 'waits steps x ms, reporting progress',
+      inputs: { x: 'Number' },
+      outputs: { value: 'Number' },
       params: { steps: integer({ min: 1, max: 1000, default: 5 }), ms: integer({ min: 0, max: 10000, default: 20 }) },
       run: async ({ x }, { steps, ms }, ctx) => {
         count(ctx.nodeId);
@@ -56,8 +78,13 @@ export function testNodes() {
       },
     }),
     defineNode({
-      type: 'test/nan', version: 1, title: 'NaN', description: 'emits a NaN embedding',
-      inputs: {}, outputs: { out: 'Embedding' }, params: {},
+      type: 'test/nan',
+      version: 1,
+      title: 'NaN',
+      description: 'emits a NaN embedding',
+      inputs: {},
+      outputs: { out: 'Embedding' },
+      params: {},
       run: () => ({ out: { dtype: 'float32', shape: [1, 3], data: Float32Array.of(1, NaN, 2) } }),
     }),
   ];

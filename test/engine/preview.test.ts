@@ -11,7 +11,12 @@ describe('output summaries', () => {
   });
 
   it('a curve keeps its flag, so the inspector draws lines', () => {
-    const s = summarize('curve', { values: float32([2, 3], [1, 2, 3, 0, 1, 2]), labels: ['1', '2', '3'], rowLabels: ['best', 'mean'], curve: true });
+    const s = summarize('curve', {
+      values: float32([2, 3], [1, 2, 3, 0, 1, 2]),
+      labels: ['1', '2', '3'],
+      rowLabels: ['best', 'mean'],
+      curve: true,
+    });
     expect(s.kind).toBe('scores');
     expect(s.value).toMatchObject({ curve: true, rowLabels: ['best', 'mean'] });
   });

@@ -29,7 +29,12 @@ describe('scheduler', () => {
     expect([...t.runs.keys()].sort()).toEqual(['a', 'b', 'join']);
     expect(r.ran).toBe(3);
     expect(t.engine.outputsOf('join')!.value).toBe(114);
-    expect(t.events.filter((e) => e.status === 'cached').map((e) => e.nodeId).sort()).toEqual(['side', 'src']);
+    expect(
+      t.events
+        .filter((e) => e.status === 'cached')
+        .map((e) => e.nodeId)
+        .sort(),
+    ).toEqual(['side', 'src']);
   });
 
   it('runs nothing when nothing changed, and a revert comes back from the cache', async () => {
@@ -56,12 +61,14 @@ describe('scheduler', () => {
 
   it('shares results between identical sub-graphs (Merkle keys)', async () => {
     const t = testNodes();
-    t.engine.load(graph([
-      { id: 'x1', type: 'test/const', params: { value: 3 } },
-      { id: 'x2', type: 'test/const', params: { value: 3 } },
-      { id: 'y1', type: 'test/add', inputs: { x: 'x1.value' } },
-      { id: 'y2', type: 'test/add', inputs: { x: 'x2.value' } },
-    ]));
+    t.engine.load(
+      graph([
+        { id: 'x1', type: 'test/const', params: { value: 3 } },
+        { id: 'x2', type: 'test/const', params: { value: 3 } },
+        { id: 'y1', type: 'test/add', inputs: { x: 'x1.value' } },
+        { id: 'y2', type: 'test/add', inputs: { x: 'x2.value' } },
+      ]),
+    );
     await t.engine.run({ targets: ['y1'] });
     t.runs.clear();
     const r = await t.engine.run({ targets: ['y2'] });
@@ -71,10 +78,17 @@ describe('scheduler', () => {
 
   it('runs independent ready nodes concurrently', async () => {
     const t = testNodes();
-    t.engine.load(graph([
-      { id: 'src', type: 'test/const' },
-      ...[1, 2, 3, 4].map((i) => ({ id: `s${i}`, type: 'test/slow', params: { steps: 3, ms: 30 + i }, inputs: { x: 'src.value' } })),
-    ]));
+    t.engine.load(
+      graph([
+        { id: 'src', type: 'test/const' },
+        ...[1, 2, 3, 4].map((i) => ({
+          id: `s${i}`,
+          type: 'test/slow',
+          params: { steps: 3, ms: 30 + i },
+          inputs: { x: 'src.value' },
+        })),
+      ]),
+    );
     const t0 = performance.now();
     await t.engine.run();
     const elapsed = performance.now() - t0;
@@ -84,17 +98,29 @@ describe('scheduler', () => {
 
   it('honours a concurrency limit', async () => {
     const t = testNodes();
-    t.engine.load(graph([
-      { id: 'src', type: 'test/const' },
-      ...[1, 2, 3, 4].map((i) => ({ id: `s${i}`, type: 'test/slow', params: { steps: 2, ms: 5 + i }, inputs: { x: 'src.value' } })),
-    ]));
+    t.engine.load(
+      graph([
+        { id: 'src', type: 'test/const' },
+        ...[1, 2, 3, 4].map((i) => ({
+          id: `s${i}`,
+          type: 'test/slow',
+          params: { steps: 2, ms: 5 + i },
+          inputs: { x: 'src.value' },
+        })),
+      ]),
+    );
     await t.engine.run({ concurrency: 2 });
     expect(t.maxActive()).toBe(2);
   });
 
   it('reports queued, running with progress, done with a time, then cached', async () => {
     const t = testNodes();
-    t.engine.load(graph([{ id: 'src', type: 'test/const' }, { id: 's', type: 'test/slow', params: { steps: 4, ms: 1 }, inputs: { x: 'src.value' } }]));
+    t.engine.load(
+      graph([
+        { id: 'src', type: 'test/const' },
+        { id: 's', type: 'test/slow', params: { steps: 4, ms: 1 }, inputs: { x: 'src.value' } },
+      ]),
+    );
     await t.engine.run({ onEvent: t.onEvent });
     const mine = t.events.filter((e) => e.nodeId === 's');
     expect(mine[0]!.status).toBe('queued');
@@ -129,7 +155,12 @@ describe('scheduler', () => {
 
   it('turns a NaN output into an error naming the node and the port', async () => {
     const t = testNodes();
-    t.engine.load(graph([{ id: 'bad', type: 'test/nan' }, { id: 'n', type: 'embedding/normalize', inputs: { in: 'bad.out' } }]));
+    t.engine.load(
+      graph([
+        { id: 'bad', type: 'test/nan' },
+        { id: 'n', type: 'embedding/normalize', inputs: { in: 'bad.out' } },
+      ]),
+    );
     const r = await t.engine.run();
     expect(r.nodes.bad).toMatchObject({ status: 'error', message: 'output "out" has 1 NaN or infinite value' });
     expect(r.nodes.n!.message).toMatch(/upstream node "bad"/);
@@ -137,16 +168,21 @@ describe('scheduler', () => {
 
   it('aborts between steps of a long node and leaves the cache consistent', async () => {
     const t = testNodes();
-    t.engine.load(graph([
-      { id: 'src', type: 'test/const', params: { value: 4 } },
-      { id: 's', type: 'test/slow', params: { steps: 100, ms: 5 }, inputs: { x: 'src.value' } },
-      { id: 'after', type: 'test/add', inputs: { x: 's.value' } },
-    ]));
+    t.engine.load(
+      graph([
+        { id: 'src', type: 'test/const', params: { value: 4 } },
+        { id: 's', type: 'test/slow', params: { steps: 100, ms: 5 }, inputs: { x: 'src.value' } },
+        { id: 'after', type: 'test/add', inputs: { x: 's.value' } },
+      ]),
+    );
     const ac = new AbortController();
-    const running = t.engine.run({ signal: ac.signal, onEvent: (e) => {
-      t.onEvent(e);
-      if (e.nodeId === 's' && e.step === 3) ac.abort();
-    } });
+    const running = t.engine.run({
+      signal: ac.signal,
+      onEvent: (e) => {
+        t.onEvent(e);
+        if (e.nodeId === 's' && e.step === 3) ac.abort();
+      },
+    });
     const r = await running;
     expect(r.cancelled).toBe(true);
     expect(r.nodes.s!.status).toBe('cancelled');
@@ -164,7 +200,12 @@ describe('scheduler', () => {
 
   it('cancelAll stops a run in flight', async () => {
     const t = testNodes();
-    t.engine.load(graph([{ id: 'src', type: 'test/const' }, { id: 's', type: 'test/slow', params: { steps: 200, ms: 5 }, inputs: { x: 'src.value' } }]));
+    t.engine.load(
+      graph([
+        { id: 'src', type: 'test/const' },
+        { id: 's', type: 'test/slow', params: { steps: 200, ms: 5 }, inputs: { x: 'src.value' } },
+      ]),
+    );
     const p = t.engine.run();
     setTimeout(() => t.engine.cancelAll(), 30);
     const r = await p;
@@ -173,10 +214,12 @@ describe('scheduler', () => {
 
   it('bypass passes the first matching input through', async () => {
     const t = testNodes();
-    t.engine.load(graph([
-      { id: 'src', type: 'test/const', params: { value: 7 } },
-      { id: 'a', type: 'test/add', params: { k: 1000 }, bypass: true, inputs: { x: 'src.value' } },
-    ]));
+    t.engine.load(
+      graph([
+        { id: 'src', type: 'test/const', params: { value: 7 } },
+        { id: 'a', type: 'test/add', params: { k: 1000 }, bypass: true, inputs: { x: 'src.value' } },
+      ]),
+    );
     await t.engine.run();
     expect(t.engine.outputsOf('a')!.value).toBe(7);
     expect(t.runs.has('a')).toBe(false);
@@ -184,7 +227,12 @@ describe('scheduler', () => {
 
   it('setParam validates against the schema and names the node and param', () => {
     const t = testNodes();
-    t.engine.load(graph([{ id: 'mix', type: 'embedding/slerp', inputs: { a: 'r.out', b: 'r.out' } }, { id: 'r', type: 'embedding/random' }]));
+    t.engine.load(
+      graph([
+        { id: 'mix', type: 'embedding/slerp', inputs: { a: 'r.out', b: 'r.out' } },
+        { id: 'r', type: 'embedding/random' },
+      ]),
+    );
     expect(() => t.engine.setParam('mix', 't', 2)).toThrow(/node "mix" params\.t: must be between 0 and 1/);
     expect(() => t.engine.setParam('mix', 'tt', 0.1)).toThrow(/node "mix" params\.tt: unknown param/);
     expect(() => t.engine.setParam('ghost', 't', 0.1)).toThrow(/node "ghost"/);
@@ -195,10 +243,16 @@ describe('memo cache budget', () => {
   it('evicts least recently used entries under the byte budget but never what a run is using', async () => {
     const t = testNodes();
     t.engine.cache.setBudget(5 * 1024);
-    t.engine.load(graph([
-      ...[1, 2, 3, 4].map((i) => ({ id: `e${i}`, type: 'embedding/random', params: { seed: i, count: 1, dim: 256 } })),
-      { id: 'join', type: 'embedding/concat', inputs: { a: 'e1.out', b: 'e2.out', c: 'e3.out', d: 'e4.out' } },
-    ]));
+    t.engine.load(
+      graph([
+        ...[1, 2, 3, 4].map((i) => ({
+          id: `e${i}`,
+          type: 'embedding/random',
+          params: { seed: i, count: 1, dim: 256 },
+        })),
+        { id: 'join', type: 'embedding/concat', inputs: { a: 'e1.out', b: 'e2.out', c: 'e3.out', d: 'e4.out' } },
+      ]),
+    );
     const r = await t.engine.run();
     expect(r.ok).toBe(true); // 8 KiB pinned during the run, over a 5 KiB budget
     expect(t.engine.outputsOf('join')!.out).toBeDefined();

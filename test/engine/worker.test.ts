@@ -11,14 +11,23 @@ const playground = readFileSync(new URL('../../graphs/embedding-playground.json'
 
 describe('the engine in a real Node worker (comlink over worker_threads)', () => {
   let engine: NodeEngine;
-  beforeAll(() => { engine = startNodeEngine(); });
-  afterAll(async () => { await engine.terminate(); });
+  beforeAll(() => {
+    engine = startNodeEngine();
+  });
+  afterAll(async () => {
+    await engine.terminate();
+  });
 
   it('loads, runs with proxied events, and answers summaries', async () => {
     const loaded = await engine.api.loadGraph(playground);
     expect(loaded.ok).toBe(true);
     const events: NodeEvent[] = [];
-    const result = await engine.api.run({}, proxy((e: NodeEvent) => { events.push(e); }));
+    const result = await engine.api.run(
+      {},
+      proxy((e: NodeEvent) => {
+        events.push(e);
+      }),
+    );
     expect(result.ok).toBe(true);
     expect(result.ran).toBe(10);
     await new Promise((r) => setTimeout(r, 50)); // proxied callbacks are async messages
@@ -51,9 +60,17 @@ describe('the engine in a real Node worker (comlink over worker_threads)', () =>
   });
 
   it('cancels a run from the main thread', async () => {
-    await engine.api.loadGraph({ format: 'unclip-studio/graph', version: 1, nodes: [
-      ...Array.from({ length: 200 }, (_, i) => ({ id: `r${i}`, type: 'embedding/random', params: { seed: i, count: 64, dim: 512 } })),
-    ] });
+    await engine.api.loadGraph({
+      format: 'unclip-studio/graph',
+      version: 1,
+      nodes: [
+        ...Array.from({ length: 200 }, (_, i) => ({
+          id: `r${i}`,
+          type: 'embedding/random',
+          params: { seed: i, count: 64, dim: 512 },
+        })),
+      ],
+    });
     const running = engine.api.run({ concurrency: 1 });
     await new Promise((r) => setTimeout(r, 20));
     await engine.api.cancel();
@@ -66,8 +83,15 @@ describe('the engine in a real Node worker (comlink over worker_threads)', () =>
 describe('engine API', () => {
   it('hands tensor buffers to the transfer list instead of copying them across', async () => {
     const transferred: unknown[] = [];
-    const api = createEngineApi(createRegistry(), nodeServices(), (value, buffers) => { transferred.push(...buffers); return value; });
-    api.loadGraph({ format: 'unclip-studio/graph', version: 1, nodes: [{ id: 'r', type: 'embedding/random', params: { dim: 16 } }] });
+    const api = createEngineApi(createRegistry(), nodeServices(), (value, buffers) => {
+      transferred.push(...buffers);
+      return value;
+    });
+    api.loadGraph({
+      format: 'unclip-studio/graph',
+      version: 1,
+      nodes: [{ id: 'r', type: 'embedding/random', params: { dim: 16 } }],
+    });
     await api.run();
     const t = api.tensor('r', 'out');
     expect(transferred).toContain(t.data.buffer);
@@ -76,8 +100,15 @@ describe('engine API', () => {
 
   it('sends the previews of a batch of images in one message, every buffer transferred, and refuses a range past the batch', async () => {
     const transferred: unknown[] = [];
-    const api = createEngineApi(createRegistry(), nodeServices(), (value, buffers) => { transferred.push(...buffers); return value; });
-    api.loadGraph({ format: 'unclip-studio/graph', version: 1, nodes: [{ id: 'w', type: 'world/render-scene', params: { caption: 'a large red square', count: 5 } }] });
+    const api = createEngineApi(createRegistry(), nodeServices(), (value, buffers) => {
+      transferred.push(...buffers);
+      return value;
+    });
+    api.loadGraph({
+      format: 'unclip-studio/graph',
+      version: 1,
+      nodes: [{ id: 'w', type: 'world/render-scene', params: { caption: 'a large red square', count: 5 } }],
+    });
     await api.run();
     const list = api.imagePreviews('w', 'image', 1, 4, 32);
     expect(list).toHaveLength(4);
@@ -85,7 +116,9 @@ describe('engine API', () => {
       expect([p.width, p.height]).toEqual([32, 32]);
       expect(transferred).toContain(p.rgba.buffer);
       // a red square: inside it, pixels are the spec's red (220, 40, 40)
-      expect(Array.from({ length: 32 * 32 }, (_, i) => `${p.rgba[i * 4]},${p.rgba[i * 4 + 1]},${p.rgba[i * 4 + 2]}`)).toContain('220,40,40');
+      expect(
+        Array.from({ length: 32 * 32 }, (_, i) => `${p.rgba[i * 4]},${p.rgba[i * 4 + 1]},${p.rgba[i * 4 + 2]}`),
+      ).toContain('220,40,40');
     }
     // the previews are of images 1..4 in order: each matches the single preview of that index
     list.forEach((p, i) => expect(p.rgba).toEqual(api.imagePreview('w', 'image', i + 1, 32).rgba));

@@ -51,23 +51,49 @@ describe('loading graph JSON v1', () => {
     const doc = base();
     doc.nodes[2] = { id: 'mix', type: 'embedding/slerp', inputs: { a: 'a.out', c: 'b.out' } };
     const issues = issuesOf(doc);
-    expect(issues).toContainEqual(expect.objectContaining({ nodeId: 'mix', field: 'inputs.c', message: expect.stringMatching(/unknown input port/) }));
-    expect(issues).toContainEqual(expect.objectContaining({ nodeId: 'mix', field: 'inputs.b', message: expect.stringMatching(/required input/) }));
+    expect(issues).toContainEqual(
+      expect.objectContaining({
+        nodeId: 'mix',
+        field: 'inputs.c',
+        message: expect.stringMatching(/unknown input port/),
+      }),
+    );
+    expect(issues).toContainEqual(
+      expect.objectContaining({ nodeId: 'mix', field: 'inputs.b', message: expect.stringMatching(/required input/) }),
+    );
   });
 
   it('names a dangling reference: a missing node and a missing output port', () => {
     const doc = base();
     doc.nodes[2] = { id: 'mix', type: 'embedding/slerp', inputs: { a: 'ghost.out', b: 'b.nope' } };
     const issues = issuesOf(doc);
-    expect(issues).toContainEqual(expect.objectContaining({ nodeId: 'mix', field: 'inputs.a', message: expect.stringMatching(/"ghost", which does not exist/) }));
-    expect(issues).toContainEqual(expect.objectContaining({ nodeId: 'mix', field: 'inputs.b', message: expect.stringMatching(/has no output "nope"/) }));
+    expect(issues).toContainEqual(
+      expect.objectContaining({
+        nodeId: 'mix',
+        field: 'inputs.a',
+        message: expect.stringMatching(/"ghost", which does not exist/),
+      }),
+    );
+    expect(issues).toContainEqual(
+      expect.objectContaining({
+        nodeId: 'mix',
+        field: 'inputs.b',
+        message: expect.stringMatching(/has no output "nope"/),
+      }),
+    );
   });
 
   it('refuses a type mismatch, naming both types', () => {
     const doc = base();
     doc.nodes.push({ id: 'p', type: 'text/prompt' });
     doc.nodes[2] = { id: 'mix', type: 'embedding/slerp', inputs: { a: 'p.text', b: 'b.out' } };
-    expect(issuesOf(doc)).toContainEqual(expect.objectContaining({ nodeId: 'mix', field: 'inputs.a', message: expect.stringMatching(/type mismatch: a Text output cannot feed an Embedding input/) }));
+    expect(issuesOf(doc)).toContainEqual(
+      expect.objectContaining({
+        nodeId: 'mix',
+        field: 'inputs.a',
+        message: expect.stringMatching(/type mismatch: a Text output cannot feed an Embedding input/),
+      }),
+    );
   });
 
   it('names every node on a cycle', () => {
@@ -88,9 +114,23 @@ describe('loading graph JSON v1', () => {
     doc.nodes[2] = { id: 'mix', type: 'embedding/slerp', params: { t: 3 }, inputs: { a: 'a.out', b: 'b.out' } };
     doc.nodes[0] = { id: 'a', type: 'embedding/random', params: { seed: 'one', dim: 8, colour: 'red' } };
     const issues = issuesOf(doc);
-    expect(issues).toContainEqual(expect.objectContaining({ nodeId: 'mix', field: 'params.t', message: expect.stringMatching(/between 0 and 1 \(got 3\)/) }));
-    expect(issues).toContainEqual(expect.objectContaining({ nodeId: 'a', field: 'params.seed', message: expect.stringMatching(/must be a number/) }));
-    expect(issues).toContainEqual(expect.objectContaining({ nodeId: 'a', field: 'params.colour', message: expect.stringMatching(/unknown param/) }));
+    expect(issues).toContainEqual(
+      expect.objectContaining({
+        nodeId: 'mix',
+        field: 'params.t',
+        message: expect.stringMatching(/between 0 and 1 \(got 3\)/),
+      }),
+    );
+    expect(issues).toContainEqual(
+      expect.objectContaining({
+        nodeId: 'a',
+        field: 'params.seed',
+        message: expect.stringMatching(/must be a number/),
+      }),
+    );
+    expect(issues).toContainEqual(
+      expect.objectContaining({ nodeId: 'a', field: 'params.colour', message: expect.stringMatching(/unknown param/) }),
+    );
   });
 
   it('refuses unknown fields at the top level and in a node', () => {
@@ -98,13 +138,17 @@ describe('loading graph JSON v1', () => {
     expect(top[0]!.message).toMatch(/unknown field "extra"/);
     const doc = base();
     doc.nodes[0] = { id: 'a', type: 'embedding/random', colour: 'red' };
-    expect(issuesOf(doc)).toContainEqual(expect.objectContaining({ nodeId: 'a', message: expect.stringMatching(/unknown field "colour"/) }));
+    expect(issuesOf(doc)).toContainEqual(
+      expect.objectContaining({ nodeId: 'a', message: expect.stringMatching(/unknown field "colour"/) }),
+    );
   });
 
   it('refuses duplicate ids and malformed ids', () => {
     const doc = base();
     doc.nodes.push({ id: 'a', type: 'embedding/random' });
-    expect(issuesOf(doc)).toContainEqual(expect.objectContaining({ nodeId: 'a', field: 'id', message: 'duplicate node id' }));
+    expect(issuesOf(doc)).toContainEqual(
+      expect.objectContaining({ nodeId: 'a', field: 'id', message: 'duplicate node id' }),
+    );
     const bad = base();
     bad.nodes[0] = { id: '<img src=x>', type: 'embedding/random' };
     expect(issuesOf(bad)[0]).toMatchObject({ nodeId: '<img src=x>', field: 'id' });

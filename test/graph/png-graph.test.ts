@@ -3,11 +3,22 @@ import { zlibSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { embedGraph, extractGraph, MAX_PNG_GRAPH_BYTES, PngGraphError } from '../../src/graph/png-graph';
 
-const picture = encode({ width: 2, height: 2, data: new Uint8Array([255, 0, 0, 0, 255, 0, 0, 0, 255, 9, 9, 9]), channels: 3, depth: 8 });
+const picture = encode({
+  width: 2,
+  height: 2,
+  data: new Uint8Array([255, 0, 0, 0, 255, 0, 0, 0, 255, 9, 9, 9]),
+  channels: 3,
+  depth: 8,
+});
 
 describe('the graph inside a PNG', () => {
   it('round-trips UTF-8 graph text, leaves the picture as it was, and replaces an earlier graph', () => {
-    const graph = JSON.stringify({ format: 'unclip-studio/graph', version: 1, meta: { title: 'DALL·E 2 ✓' }, nodes: [] });
+    const graph = JSON.stringify({
+      format: 'unclip-studio/graph',
+      version: 1,
+      meta: { title: 'DALL·E 2 ✓' },
+      nodes: [],
+    });
     const png = embedGraph(picture, graph);
     expect(extractGraph(png)).toBe(graph);
     expect(Array.from(decode(png).data)).toEqual(Array.from(decode(picture).data));

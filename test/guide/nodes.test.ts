@@ -10,7 +10,9 @@ import { createModelRuntime } from '../../src/models/runtime-node';
 import type { Float32Tensor } from '../../src/tensor/tensor';
 
 let models: ModelRuntime | undefined;
-beforeAll(async () => { models = await createModelRuntime(); });
+beforeAll(async () => {
+  models = await createModelRuntime();
+});
 const engine = () => new Engine(createRegistry(), nodeServices({ models }));
 
 type Node = { id: string; type: string; params?: Record<string, unknown>; inputs?: Record<string, string> };
@@ -21,7 +23,12 @@ function drawGraph(params: Record<string, unknown> = {}, caption = CAPTION): Ret
   return graph([
     { id: 'clip', type: 'clip/load-model', params: { model: 'mini-clip' } },
     { id: 'prompt', type: 'text/prompt', params: { text: caption } },
-    { id: 'image', type: 'guide/clip-draw', params: { iterations: 8, population: 8, augmentations: 1, ...params }, inputs: { model: 'clip.model', text: 'prompt.text' } },
+    {
+      id: 'image',
+      type: 'guide/clip-draw',
+      params: { iterations: 8, population: 8, augmentations: 1, ...params },
+      inputs: { model: 'clip.model', text: 'prompt.text' },
+    },
   ]);
 }
 
@@ -83,18 +90,29 @@ describe('guide/clip-draw', () => {
     expect(r.nodes.image).toMatchObject({ status: 'error', field: 'inputs.text' });
     expect(r.nodes.image!.message).toMatch(/dragon/);
     const lines = engine();
-    lines.load(graph([
-      { id: 'clip', type: 'clip/load-model', params: { model: 'mini-clip' } },
-      { id: 'prompt', type: 'text/lines', params: { text: 'a red circle\na blue square' } },
-      { id: 'image', type: 'guide/clip-draw', inputs: { model: 'clip.model', text: 'prompt.text' } },
-    ]));
+    lines.load(
+      graph([
+        { id: 'clip', type: 'clip/load-model', params: { model: 'mini-clip' } },
+        { id: 'prompt', type: 'text/lines', params: { text: 'a red circle\na blue square' } },
+        { id: 'image', type: 'guide/clip-draw', inputs: { model: 'clip.model', text: 'prompt.text' } },
+      ]),
+    );
     const two = await lines.run();
-    expect(two.nodes.image).toMatchObject({ status: 'error', field: 'inputs.text', message: expect.stringMatching(/one caption, got 2/) });
+    expect(two.nodes.image).toMatchObject({
+      status: 'error',
+      field: 'inputs.text',
+      message: expect.stringMatching(/one caption, got 2/),
+    });
 
     const c = engine();
     c.load(drawGraph({ iterations: 500 }));
     const ac = new AbortController();
-    const res = await c.run({ signal: ac.signal, onEvent: (ev) => { if (ev.nodeId === 'image' && ev.step === 2) ac.abort(); } });
+    const res = await c.run({
+      signal: ac.signal,
+      onEvent: (ev) => {
+        if (ev.nodeId === 'image' && ev.step === 2) ac.abort();
+      },
+    });
     expect(res.cancelled).toBe(true);
     expect(res.nodes.image!.status).toBe('cancelled');
   });
@@ -108,11 +126,35 @@ describe('guide/clip-latent', () => {
       { id: 'prior_model', type: 'diffusion/load-model', params: { model: 'mini-unclip-prior' } },
       { id: 'decoder_model', type: 'diffusion/load-model', params: { model: 'mini-unclip-decoder' } },
       { id: 'prompt', type: 'text/prompt', params: { text: CAPTION } },
-      { id: 'prior', type: 'diffusion/prior', params: { steps: 5, guidance: 4 }, inputs: { prior: 'prior_model.model', clip: 'clip.model', text: 'prompt.text' } },
-      { id: 'search', type: 'guide/clip-latent', params: { iterations: 2, population: 4, steps: 3, dims: 4, seed: 11 },
-        inputs: { decoder: 'decoder_model.model', clip: 'clip.model', text: 'prompt.text', embedding: 'prior.embedding' } },
-      { id: 'replay', type: 'diffusion/decode', params: { steps: 3, guidance: 3, eta: 0 },
-        inputs: { decoder: 'decoder_model.model', clip: 'clip.model', text: 'prompt.text', embedding: 'prior.embedding', noise: 'search.noise' } },
+      {
+        id: 'prior',
+        type: 'diffusion/prior',
+        params: { steps: 5, guidance: 4 },
+        inputs: { prior: 'prior_model.model', clip: 'clip.model', text: 'prompt.text' },
+      },
+      {
+        id: 'search',
+        type: 'guide/clip-latent',
+        params: { iterations: 2, population: 4, steps: 3, dims: 4, seed: 11 },
+        inputs: {
+          decoder: 'decoder_model.model',
+          clip: 'clip.model',
+          text: 'prompt.text',
+          embedding: 'prior.embedding',
+        },
+      },
+      {
+        id: 'replay',
+        type: 'diffusion/decode',
+        params: { steps: 3, guidance: 3, eta: 0 },
+        inputs: {
+          decoder: 'decoder_model.model',
+          clip: 'clip.model',
+          text: 'prompt.text',
+          embedding: 'prior.embedding',
+          noise: 'search.noise',
+        },
+      },
     ];
     e.load(graph(base));
     const r = await e.run();
@@ -125,7 +167,8 @@ describe('guide/clip-latent', () => {
     expect(Math.abs(mean)).toBeLessThan(0.1);
     expect(std).toBeGreaterThan(0.85);
     expect(std).toBeLessThan(1.15);
-    const found = out.image as Float32Tensor, replay = e.outputsOf('replay')!.image as Float32Tensor;
+    const found = out.image as Float32Tensor,
+      replay = e.outputsOf('replay')!.image as Float32Tensor;
     expect(found.shape).toEqual([1, 32, 32, 3]);
     let maxDiff = 0;
     for (let i = 0; i < found.data.length; i++) maxDiff = Math.max(maxDiff, Math.abs(found.data[i]! - replay.data[i]!));
@@ -137,17 +180,30 @@ describe('guide/clip-latent', () => {
 describe('world/read-picture', () => {
   it('reads rendered scenes and grades them against their caption and against a wrong one', async () => {
     const e = engine();
-    e.load(graph([
-      { id: 'scene', type: 'world/render-scene', params: { caption: 'a red circle left of a blue square on a black background', count: 3, seed: 4 } },
-      { id: 'truth', type: 'text/prompt', params: { text: 'a red circle left of a blue square on a black background' } },
-      { id: 'read', type: 'world/read-picture', inputs: { image: 'scene.image', text: 'truth.text' } },
-      { id: 'wrong', type: 'text/prompt', params: { text: 'a blue circle right of a red square' } },
-      { id: 'read_wrong', type: 'world/read-picture', inputs: { image: 'scene.image', text: 'wrong.text' } },
-    ]));
+    e.load(
+      graph([
+        {
+          id: 'scene',
+          type: 'world/render-scene',
+          params: { caption: 'a red circle left of a blue square on a black background', count: 3, seed: 4 },
+        },
+        {
+          id: 'truth',
+          type: 'text/prompt',
+          params: { text: 'a red circle left of a blue square on a black background' },
+        },
+        { id: 'read', type: 'world/read-picture', inputs: { image: 'scene.image', text: 'truth.text' } },
+        { id: 'wrong', type: 'text/prompt', params: { text: 'a blue circle right of a red square' } },
+        { id: 'read_wrong', type: 'world/read-picture', inputs: { image: 'scene.image', text: 'wrong.text' } },
+      ]),
+    );
     expect((await e.run()).ok).toBe(true);
     const reading = e.outputsOf('read')!.reading as string[];
     expect(reading).toHaveLength(3);
-    for (const line of reading) expect(line).toMatch(/red circle .* and .* blue square .* on a black background|blue square .* and .* red circle .* on a black background/);
+    for (const line of reading)
+      expect(line).toMatch(
+        /red circle .* and .* blue square .* on a black background|blue square .* and .* red circle .* on a black background/,
+      );
     const grade = e.outputsOf('read')!.grade as Scores;
     expect(grade.values.shape).toEqual([3, 4]);
     expect(Array.from(grade.values.data)).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
@@ -157,12 +213,18 @@ describe('world/read-picture', () => {
 
   it('names the port of a caption count that does not fit the pictures', async () => {
     const e = engine();
-    e.load(graph([
-      { id: 'scene', type: 'world/render-scene', params: { count: 3 } },
-      { id: 'truth', type: 'text/lines', params: { text: 'a red circle\na blue square' } },
-      { id: 'read', type: 'world/read-picture', inputs: { image: 'scene.image', text: 'truth.text' } },
-    ]));
+    e.load(
+      graph([
+        { id: 'scene', type: 'world/render-scene', params: { count: 3 } },
+        { id: 'truth', type: 'text/lines', params: { text: 'a red circle\na blue square' } },
+        { id: 'read', type: 'world/read-picture', inputs: { image: 'scene.image', text: 'truth.text' } },
+      ]),
+    );
     const r = await e.run();
-    expect(r.nodes.read).toMatchObject({ status: 'error', field: 'inputs.text', message: expect.stringMatching(/2 captions for 3 pictures/) });
+    expect(r.nodes.read).toMatchObject({
+      status: 'error',
+      field: 'inputs.text',
+      message: expect.stringMatching(/2 captions for 3 pictures/),
+    });
   });
 });

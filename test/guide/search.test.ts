@@ -57,13 +57,20 @@ describe('the rasterizer', () => {
   it('draws ShapesWorld shapes the pixel reader reads as the same shapes and colours the renderer draws', () => {
     for (const shape of SHAPES) {
       const rgb = COLOUR_RGB.blue.map((v) => v / 255) as [number, number, number];
-      const drawing: Drawing = { size: 64, background: [1, 1, 1], primitives: [{ kind: shape, rgb, cx: 30.5, cy: 33.2, s: 13, opacity: 1 }] };
+      const drawing: Drawing = {
+        size: 64,
+        background: [1, 1, 1],
+        primitives: [{ kind: shape, rgb, cx: 30.5, cy: 33.2, s: 13, opacity: 1 }],
+      };
       const pic = rasterize(drawing);
       const read = readPicture(pic, 64, 64);
       expect(read.background).toBe('white');
       expect(read.objects.map((o) => `${o.colour} ${o.shape}`)).toEqual([`blue ${shape}`]);
       // and pixel for pixel it is ShapesWorld's own render up to anti-aliasing at the edges
-      const ref = renderScene({ background: 'white', objects: [{ shape, colour: 'blue', size: 'large', position: 'center', cx: 30.5, cy: 33.2, s: 13 }] } as never);
+      const ref = renderScene({
+        background: 'white',
+        objects: [{ shape, colour: 'blue', size: 'large', position: 'center', cx: 30.5, cy: 33.2, s: 13 }],
+      } as never);
       let differ = 0;
       for (let i = 0; i < pic.length; i++) if (Math.abs(pic[i]! - ref[i]! / 255) > 0.35) differ++;
       expect(differ / pic.length).toBeLessThan(0.01);
@@ -72,7 +79,11 @@ describe('the rasterizer', () => {
 
   it('draws a Bezier stroke of the given width through its end points, and nothing where opacity is zero', () => {
     const rgb: [number, number, number] = [1, 0, 0];
-    const d: Drawing = { size: 64, background: [0, 0, 0], primitives: [{ kind: 'stroke', rgb, points: [8, 32, 32, 8, 56, 32], width: 4, opacity: 1 }] };
+    const d: Drawing = {
+      size: 64,
+      background: [0, 0, 0],
+      primitives: [{ kind: 'stroke', rgb, points: [8, 32, 32, 8, 56, 32], width: 4, opacity: 1 }],
+    };
     const pic = rasterize(d);
     const red = (x: number, y: number) => pic[(y * 64 + x) * 3]!;
     expect(red(8, 31)).toBeGreaterThan(0.5); // the start
@@ -102,7 +113,11 @@ describe('the rasterizer', () => {
 
 describe('views', () => {
   it('the identity view leaves a picture as it is; a shift moves it', () => {
-    const d: Drawing = { size: 64, background: [1, 1, 1], primitives: [{ kind: 'square', rgb: [0, 0, 1], cx: 32, cy: 32, s: 6, opacity: 1 }] };
+    const d: Drawing = {
+      size: 64,
+      background: [1, 1, 1],
+      primitives: [{ kind: 'square', rgb: [0, 0, 1], cx: 32, cy: 32, s: 6, opacity: 1 }],
+    };
     const pic = rasterize(d);
     const out = new Float32Array(pic.length);
     augment(pic, 64, IDENTITY, out);
@@ -117,19 +132,33 @@ describe('views', () => {
 
 describe('the search loop', () => {
   // A pixel objective (not CLIP: this tests the optimizer): the closeness of the picture to a target.
-  const target = rasterize({ size: 32, background: [1, 1, 1], primitives: [{ kind: 'circle', rgb: [1, 0, 0], cx: 12, cy: 20, s: 6, opacity: 1 }] });
+  const target = rasterize({
+    size: 32,
+    background: [1, 1, 1],
+    primitives: [{ kind: 'circle', rgb: [1, 0, 0], cx: 12, cy: 20, s: 6, opacity: 1 }],
+  });
   const config = (seed: number, generations: number) => ({
-    mean: new Float64Array(genomeLength(1)).fill(0.5), sigma: 0.2, generations, population: 12, augmentations: 1, seed, size: 32, frames: 4,
+    mean: new Float64Array(genomeLength(1)).fill(0.5),
+    sigma: 0.2,
+    generations,
+    population: 12,
+    augmentations: 1,
+    seed,
+    size: 32,
+    frames: 4,
     render: (gs: Float64Array[]) => {
       const out = new Float32Array(gs.length * 32 * 32 * 3);
-      gs.forEach((g, i) => rasterize(decodeGenome(g, { size: 32, kinds: ['circle'] }), out.subarray(i * 3072, (i + 1) * 3072)));
+      gs.forEach((g, i) =>
+        rasterize(decodeGenome(g, { size: 32, kinds: ['circle'] }), out.subarray(i * 3072, (i + 1) * 3072)),
+      );
       return out;
     },
-    score: async (imgs: { data: Float32Array; shape: readonly number[] }) => Float32Array.from({ length: imgs.shape[0]! }, (_, i) => {
-      let s = 0;
-      for (let k = 0; k < 3072; k++) s += (imgs.data[i * 3072 + k]! - target[k]!) ** 2;
-      return -s / 3072;
-    }),
+    score: async (imgs: { data: Float32Array; shape: readonly number[] }) =>
+      Float32Array.from({ length: imgs.shape[0]! }, (_, i) => {
+        let s = 0;
+        for (let k = 0; k < 3072; k++) s += (imgs.data[i * 3072 + k]! - target[k]!) ** 2;
+        return -s / 3072;
+      }),
   });
 
   it('improves the objective, keeps a monotone best-so-far curve and evenly spaced frames, and is deterministic', async () => {
@@ -145,8 +174,16 @@ describe('the search loop', () => {
 
   it('stops when aborted and refuses a render of the wrong size', async () => {
     const ac = new AbortController();
-    const cfg = { ...config(1, 100), signal: ac.signal, onGeneration: (g: { generation: number }) => { if (g.generation === 3) ac.abort(); } };
+    const cfg = {
+      ...config(1, 100),
+      signal: ac.signal,
+      onGeneration: (g: { generation: number }) => {
+        if (g.generation === 3) ac.abort();
+      },
+    };
     await expect(clipSearch(cfg)).rejects.toMatchObject({ name: 'AbortError' });
-    await expect(clipSearch({ ...config(1, 2), render: () => new Float32Array(10) })).rejects.toThrow(/render returned 10 values for 12 pictures of 32x32/);
+    await expect(clipSearch({ ...config(1, 2), render: () => new Float32Array(10) })).rejects.toThrow(
+      /render returned 10 values for 12 pictures of 32x32/,
+    );
   });
 });

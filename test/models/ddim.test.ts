@@ -1,17 +1,32 @@
 import { describe, expect, it } from 'vitest';
-import { clampX0, cosineAlphasCumprod, ddimInvert, ddimSample, ddimTimesteps, guide, toX0Eps } from '../../src/models/ddim';
+import {
+  clampX0,
+  cosineAlphasCumprod,
+  ddimInvert,
+  ddimSample,
+  ddimTimesteps,
+  guide,
+  toX0Eps,
+} from '../../src/models/ddim';
 import type { DiffusionSpec } from '../../src/models/manifest';
 import { gaussianArray } from '../../src/tensor/prng';
 
-const spec = (parameterization: DiffusionSpec['parameterization']): DiffusionSpec => ({ schedule: 'cosine', trainSteps: 1000, parameterization });
+const spec = (parameterization: DiffusionSpec['parameterization']): DiffusionSpec => ({
+  schedule: 'cosine',
+  trainSteps: 1000,
+  parameterization,
+});
 const alphas = cosineAlphasCumprod(1000);
 
 /** A perfect denoiser for data that is always `target`: returns the output its parameterization asks for. */
 function oracle(target: Float32Array, param: DiffusionSpec['parameterization']) {
   return async (xT: Float32Array, t: number) => {
-    const a = alphas[t]!, sa = Math.sqrt(a), sb = Math.sqrt(1 - a);
+    const a = alphas[t]!,
+      sa = Math.sqrt(a),
+      sb = Math.sqrt(1 - a);
     return xT.map((x, i) => {
-      const x0 = target[i]!, eps = (x - sa * x0) / sb;
+      const x0 = target[i]!,
+        eps = (x - sa * x0) / sb;
       return param === 'x0' ? x0 : param === 'eps' ? eps : sa * eps - sb * x0;
     });
   };
@@ -31,10 +46,16 @@ describe('DDIM', () => {
   });
 
   it('converts v, eps and x0 outputs into the same x0 and eps', () => {
-    const a = alphas[400]!, x0 = Float32Array.of(0.3, -0.7), eps = Float32Array.of(1.2, -0.4);
+    const a = alphas[400]!,
+      x0 = Float32Array.of(0.3, -0.7),
+      eps = Float32Array.of(1.2, -0.4);
     const xt = x0.map((v, i) => Math.sqrt(a) * v + Math.sqrt(1 - a) * eps[i]!);
     const v = eps.map((e, i) => Math.sqrt(a) * e - Math.sqrt(1 - a) * x0[i]!);
-    for (const [param, out] of [['v', v], ['eps', eps], ['x0', x0]] as const) {
+    for (const [param, out] of [
+      ['v', v],
+      ['eps', eps],
+      ['x0', x0],
+    ] as const) {
       const r = toX0Eps(param, xt, out, a);
       for (let i = 0; i < 2; i++) {
         expect(r.x0[i]).toBeCloseTo(x0[i]!, 5);
@@ -43,18 +64,35 @@ describe('DDIM', () => {
     }
   });
 
-  it.each(['v', 'eps', 'x0'] as const)('with a perfect %s-model, eta = 0 sampling lands on the data from any noise', async (param) => {
-    const target = Float32Array.of(0.5, -0.25, 0.8, 0);
-    const x = await ddimSample({ spec: spec(param), steps: 10, eta: 0, xT: gaussianArray(3, 4), model: oracle(target, param), noise: () => new Float32Array(4) });
-    for (let i = 0; i < 4; i++) expect(x[i]).toBeCloseTo(target[i]!, 4);
-  });
+  it.each(['v', 'eps', 'x0'] as const)(
+    'with a perfect %s-model, eta = 0 sampling lands on the data from any noise',
+    async (param) => {
+      const target = Float32Array.of(0.5, -0.25, 0.8, 0);
+      const x = await ddimSample({
+        spec: spec(param),
+        steps: 10,
+        eta: 0,
+        xT: gaussianArray(3, 4),
+        model: oracle(target, param),
+        noise: () => new Float32Array(4),
+      });
+      for (let i = 0; i < 4; i++) expect(x[i]).toBeCloseTo(target[i]!, 4);
+    },
+  );
 
   it('with x0 clamped, eps is re-derived from the clamped x0 (GLIDE): a model overshooting the range walks the path of a perfect model of the clamped data', async () => {
     const recorded = (model: (x: Float32Array, t: number) => Promise<Float32Array>) => {
       const inputs: number[][] = [];
-      return { inputs, model: async (x: Float32Array, t: number) => { inputs.push(Array.from(x)); return model(x, t); } };
+      return {
+        inputs,
+        model: async (x: Float32Array, t: number) => {
+          inputs.push(Array.from(x));
+          return model(x, t);
+        },
+      };
     };
-    const over = recorded(oracle(Float32Array.of(1.5, -2, 0.25), 'v')), exact = recorded(oracle(Float32Array.of(1, -1, 0.25), 'v'));
+    const over = recorded(oracle(Float32Array.of(1.5, -2, 0.25), 'v')),
+      exact = recorded(oracle(Float32Array.of(1, -1, 0.25), 'v'));
     const common = { spec: spec('v'), steps: 6, eta: 0, noise: () => new Float32Array(3), clipX0: 1 };
     const a = await ddimSample({ ...common, xT: gaussianArray(9, 3), model: over.model });
     const b = await ddimSample({ ...common, xT: gaussianArray(9, 3), model: exact.model });
@@ -62,7 +100,10 @@ describe('DDIM', () => {
     over.inputs.forEach((x, i) => x.forEach((v, k) => expect(v).toBeCloseTo(exact.inputs[i]![k]!, 4)));
     expect(Array.from(a)).toEqual(Array.from(b));
     // and the pair a step uses is consistent: x_t = sqrt(a) x0 + sqrt(1 - a) eps
-    const at = alphas[500]!, xt = Float32Array.of(2.5, -0.3), x0 = Float32Array.of(3, -0.2), eps = Float32Array.of(0, 0);
+    const at = alphas[500]!,
+      xt = Float32Array.of(2.5, -0.3),
+      x0 = Float32Array.of(3, -0.2),
+      eps = Float32Array.of(0, 0);
     clampX0(xt, x0, eps, at, 1);
     expect(Array.from(x0)).toEqual([1, Math.fround(-0.2)]);
     for (let i = 0; i < 2; i++) expect(Math.sqrt(at) * x0[i]! + Math.sqrt(1 - at) * eps[i]!).toBeCloseTo(xt[i]!, 5);
@@ -71,7 +112,17 @@ describe('DDIM', () => {
   it('eta > 0 draws fresh noise each step but still converges to the data under a perfect model', async () => {
     const target = Float32Array.of(0.1, 0.2);
     let calls = 0;
-    const x = await ddimSample({ spec: spec('v'), steps: 8, eta: 1, xT: gaussianArray(4, 2), model: oracle(target, 'v'), noise: (s) => { calls++; return gaussianArray(100 + s, 2); } });
+    const x = await ddimSample({
+      spec: spec('v'),
+      steps: 8,
+      eta: 1,
+      xT: gaussianArray(4, 2),
+      model: oracle(target, 'v'),
+      noise: (s) => {
+        calls++;
+        return gaussianArray(100 + s, 2);
+      },
+    });
     expect(calls).toBeGreaterThan(0);
     expect(x[0]).toBeCloseTo(0.1, 4);
   });
@@ -81,20 +132,39 @@ describe('DDIM', () => {
     const s2 = 0.25;
     const model = async (x: Float32Array, t: number) => {
       const a = alphas[t]!;
-      return x.map((v) => (Math.sqrt(a) * s2 / (a * s2 + 1 - a)) * v);
+      return x.map((v) => ((Math.sqrt(a) * s2) / (a * s2 + 1 - a)) * v);
     };
     const x0 = Float32Array.of(0.4, -0.6, 0.2);
     const xT = await ddimInvert({ spec: spec('x0'), steps: 100, x0, model });
     expect(Math.abs(xT[0]!)).toBeGreaterThan(0.5); // it went somewhere: x_T is on the noise scale
-    const back = await ddimSample({ spec: spec('x0'), steps: 100, eta: 0, xT: Float32Array.from(xT), model, noise: () => new Float32Array(3) });
-    for (let i = 0; i < 3; i++) expect(Math.abs(back[i]! - x0[i]!)).toBeLessThan(0.03); // first-order mismatch of DDIM inversion
+    const back = await ddimSample({
+      spec: spec('x0'),
+      steps: 100,
+      eta: 0,
+      xT: Float32Array.from(xT),
+      model,
+      noise: () => new Float32Array(3),
+    });
+    // first-order mismatch of DDIM inversion
+    for (let i = 0; i < 3; i++) expect(Math.abs(back[i]! - x0[i]!)).toBeLessThan(0.03);
   });
 
   it('reports each step and stops at an abort between steps', async () => {
     const ac = new AbortController();
     const seen: number[] = [];
-    const run = ddimSample({ spec: spec('v'), steps: 20, eta: 0, xT: new Float32Array(2), model: oracle(new Float32Array(2), 'v'), noise: () => new Float32Array(2), signal: ac.signal,
-      onStep: (i) => { seen.push(i.step); if (i.step === 3) ac.abort(); } });
+    const run = ddimSample({
+      spec: spec('v'),
+      steps: 20,
+      eta: 0,
+      xT: new Float32Array(2),
+      model: oracle(new Float32Array(2), 'v'),
+      noise: () => new Float32Array(2),
+      signal: ac.signal,
+      onStep: (i) => {
+        seen.push(i.step);
+        if (i.step === 3) ac.abort();
+      },
+    });
     await expect(run).rejects.toMatchObject({ name: 'AbortError' });
     expect(seen).toEqual([1, 2, 3]);
   });
@@ -110,7 +180,14 @@ describe('DDIM timesteps shared with the training scripts', () => {
     const { execFileSync } = await import('node:child_process');
     const root = new URL('../..', import.meta.url).pathname;
     for (const steps of [1, 7, 25, 50, 1000]) {
-      const py = execFileSync('/usr/bin/python3', ['-c', `import sys, json; sys.path.insert(0, "training"); from unclip_common import ddim_timesteps; print(json.dumps(ddim_timesteps(1000, ${steps})))`], { cwd: root, encoding: 'utf8' });
+      const py = execFileSync(
+        '/usr/bin/python3',
+        [
+          '-c',
+          `import sys, json; sys.path.insert(0, "training"); from unclip_common import ddim_timesteps; print(json.dumps(ddim_timesteps(1000, ${steps})))`,
+        ],
+        { cwd: root, encoding: 'utf8' },
+      );
       expect(JSON.parse(py)).toEqual(ddimTimesteps(1000, steps));
     }
   });

@@ -54,7 +54,10 @@ describe('onnxruntime sessions', () => {
   it('encodes texts and images into unit vectors where matching pairs score highest', async () => {
     const runtime = (await createModelRuntime())!;
     const clip = resolveClip(runtime, 'mini-clip');
-    const t = await encodeTexts(runtime, clip, ['a large red circle on a white background', 'a large blue square on a black background']);
+    const t = await encodeTexts(runtime, clip, [
+      'a large red circle on a white background',
+      'a large blue square on a black background',
+    ]);
     expect(t.shape).toEqual([2, clip.embedDim]);
     expect(norm(t.data.subarray(0, clip.embedDim))).toBeCloseTo(1, 4);
     const { sampleScene } = await import('../../src/world/scene');
@@ -63,12 +66,19 @@ describe('onnxruntime sessions', () => {
     const rng = createRng(3);
     const imgs = ['red circle', 'blue square'].map((c) => {
       const [colour, shape] = c.split(' ') as ['red', 'circle'];
-      const bytes = renderScene(sampleScene(rng, { objects: [{ colour, shape, size: 'large' }], background: colour === 'red' ? 'white' : 'black' }));
+      const bytes = renderScene(
+        sampleScene(rng, {
+          objects: [{ colour, shape, size: 'large' }],
+          background: colour === 'red' ? 'white' : 'black',
+        }),
+      );
       return Array.from(bytes, (b) => b / 255);
     });
     const i = await encodeImages(runtime, clip, float32([2, 64, 64, 3], imgs.flat()));
     const d = clip.embedDim;
-    const sim = (a: number, b: number) => dot(float32([d], t.data.subarray(a * d, (a + 1) * d)), float32([d], i.data.subarray(b * d, (b + 1) * d))).data[0]!;
+    const sim = (a: number, b: number) =>
+      dot(float32([d], t.data.subarray(a * d, (a + 1) * d)), float32([d], i.data.subarray(b * d, (b + 1) * d)))
+        .data[0]!;
     expect(sim(0, 0)).toBeGreaterThan(sim(0, 1));
     expect(sim(1, 1)).toBeGreaterThan(sim(1, 0));
   });
@@ -78,14 +88,20 @@ describe('onnxruntime sessions', () => {
     const [a, b] = await Promise.all([runtime.session('mini-clip-text'), runtime.session('mini-clip-text')]);
     expect(a).toBe(b);
     const clip = resolveClip(runtime, 'mini-clip');
-    const results = await Promise.all(['a circle', 'a square', 'a cross', 'a triangle'].map((x) => encodeTexts(runtime, clip, [x])));
+    const results = await Promise.all(
+      ['a circle', 'a square', 'a cross', 'a triangle'].map((x) => encodeTexts(runtime, clip, [x])),
+    );
     expect(results.every((r) => r.shape[0] === 1)).toBe(true);
   });
 
   it('names the model when its file is missing', async () => {
-    const dir = scratchModels((m) => { m.models[1]!.file = 'nowhere.onnx'; });
+    const dir = scratchModels((m) => {
+      m.models[1]!.file = 'nowhere.onnx';
+    });
     const runtime = createRuntime(ort, await loadManifest(fsModelSource(dir)), fsModelSource(dir));
-    await expect(runtime.session('mini-clip-image')).rejects.toThrow(/model "mini-clip-image": file .*nowhere\.onnx is missing/);
+    await expect(runtime.session('mini-clip-image')).rejects.toThrow(
+      /model "mini-clip-image": file .*nowhere\.onnx is missing/,
+    );
   });
 
   it('refuses a corrupt file by its sha256 before running it', async () => {
@@ -95,23 +111,33 @@ describe('onnxruntime sessions', () => {
     bytes[bytes.length - 10] = bytes[bytes.length - 10]! ^ 0xff;
     writeFileSync(path, bytes);
     const runtime = createRuntime(ort, await loadManifest(fsModelSource(dir)), fsModelSource(dir));
-    await expect(runtime.session('mini-clip-image')).rejects.toThrow(/model "mini-clip-image": .* corrupt or changed: sha256/);
+    await expect(runtime.session('mini-clip-image')).rejects.toThrow(
+      /model "mini-clip-image": .* corrupt or changed: sha256/,
+    );
   });
 
   it('refuses a model whose input names do not match the manifest', async () => {
-    const dir = scratchModels((m) => { m.models[0]!.inputs[0]!.name = 'token_ids'; });
+    const dir = scratchModels((m) => {
+      m.models[0]!.inputs[0]!.name = 'token_ids';
+    });
     const runtime = createRuntime(ort, await loadManifest(fsModelSource(dir)), fsModelSource(dir));
-    await expect(runtime.session('mini-clip-text')).rejects.toThrow(/model "mini-clip-text": the ONNX file has no input "token_ids" \(it has input_ids\)/);
+    await expect(runtime.session('mini-clip-text')).rejects.toThrow(
+      /model "mini-clip-text": the ONNX file has no input "token_ids" \(it has input_ids\)/,
+    );
   });
 
   it('refuses a feed of the wrong shape, naming the input', async () => {
     const runtime = (await createModelRuntime())!;
     const s = await runtime.session('mini-clip-image');
-    expect(() => s.run({ pixel_values: float32([1, 3, 32, 32]) })).toThrow(/input "pixel_values" has shape \[1, 3, 32, 32\], the model takes \[batch, 3, 64, 64\]/);
+    expect(() => s.run({ pixel_values: float32([1, 3, 32, 32]) })).toThrow(
+      /input "pixel_values" has shape \[1, 3, 32, 32\], the model takes \[batch, 3, 64, 64\]/,
+    );
   });
 
   it('names an unknown model id and lists what is available', async () => {
     const runtime = (await createModelRuntime())!;
-    expect(() => resolveClip(runtime, 'vit-b-32')).toThrow(/model "vit-b-32": no CLIP text encoder .*available: mini-clip/);
+    expect(() => resolveClip(runtime, 'vit-b-32')).toThrow(
+      /model "vit-b-32": no CLIP text encoder .*available: mini-clip/,
+    );
   });
 });

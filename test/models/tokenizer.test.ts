@@ -7,9 +7,14 @@ import { WordTokenizer } from '../../src/models/tokenizer-word';
 import { worldWords } from '../../src/world/spec';
 
 // The real CLIP vocabulary lives beside the project (../shared), never copied into it.
-const candidates = [process.env.UNCLIP_SHARED_DIR, fileURLToPath(new URL('../../../shared', import.meta.url)), '/work/shared'].filter((d): d is string => !!d);
+const candidates = [
+  process.env.UNCLIP_SHARED_DIR,
+  fileURLToPath(new URL('../../../shared', import.meta.url)),
+  '/work/shared',
+].filter((d): d is string => !!d);
 const sharedDir = candidates.find((d) => existsSync(join(d, 'data/clip-tokenizer/vocab.json')));
-if (!sharedDir) throw new Error(`the CLIP tokenizer files were not found in ${candidates.join(', ')} (set UNCLIP_SHARED_DIR)`);
+if (!sharedDir)
+  throw new Error(`the CLIP tokenizer files were not found in ${candidates.join(', ')} (set UNCLIP_SHARED_DIR)`);
 const SHARED = pathToFileURL(join(sharedDir, 'data/clip-tokenizer/'));
 const clip = new ClipBpeTokenizer(
   JSON.parse(readFileSync(new URL('vocab.json', SHARED), 'utf8')),
@@ -17,7 +22,9 @@ const clip = new ClipBpeTokenizer(
   77,
   { start: '<|startoftext|>', end: '<|endoftext|>', pad: '<|endoftext|>' },
 );
-const reference = JSON.parse(readFileSync(new URL('../fixtures/clip-bpe-reference.json', import.meta.url), 'utf8')) as Array<{ text: string; ids: number[] }>;
+const reference = JSON.parse(
+  readFileSync(new URL('../fixtures/clip-bpe-reference.json', import.meta.url), 'utf8'),
+) as Array<{ text: string; ids: number[] }>;
 
 describe("CLIP's byte-level BPE tokenizer, with the real CLIP vocabulary", () => {
   it('tokenizes "a photo of a cat" as CLIP does', () => {
@@ -41,7 +48,9 @@ describe("CLIP's byte-level BPE tokenizer, with the real CLIP vocabulary", () =>
 });
 
 describe('the bundled word-level tokenizer', () => {
-  const vocab = JSON.parse(readFileSync(new URL('../../public/models/shapesworld-vocab.json', import.meta.url), 'utf8')) as Record<string, number>;
+  const vocab = JSON.parse(
+    readFileSync(new URL('../../public/models/shapesworld-vocab.json', import.meta.url), 'utf8'),
+  ) as Record<string, number>;
   const tok = new WordTokenizer(vocab, 16, { start: '<start>', end: '<end>', pad: '<pad>' });
 
   it('knows every word of the ShapesWorld grammar', () => {
@@ -59,7 +68,11 @@ describe('the bundled word-level tokenizer', () => {
   it('says which words it knows, and quotes only the start of a long caption', () => {
     expect(() => tok.encode('a red dragon')).toThrow(/the model knows \d+ words: .*\bcircle\b.*\bsquare\b/);
     let message = '';
-    try { tok.encode(`a red dragon ${'y'.repeat(10_000)}`); } catch (e) { message = (e as Error).message; }
+    try {
+      tok.encode(`a red dragon ${'y'.repeat(10_000)}`);
+    } catch (e) {
+      message = (e as Error).message;
+    }
     expect(message).toMatch(/…" \(10013 characters\)/);
     expect(message.length).toBeLessThan(600);
   });

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
@@ -12,23 +12,54 @@ import { freePort, startRedis, type TestRedis } from './redis';
 const root = new URL('../..', import.meta.url).pathname;
 const FIXTURE = 'test/fixtures/render-sweep.json';
 
-interface Ran { code: number | null; stdout: string; stderr: string }
+interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
-function node(args: string[], opts: { onStderr?: (s: string) => void } = {}): { proc: ChildProcess; done: Promise<Ran> } {
+function node(
+  args: string[],
+  opts: { onStderr?: (s: string) => void } = {},
+): { proc: ChildProcess; done: Promise<Ran> } {
   const proc = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '', stderr = '';
-  proc.stdout!.on('data', (d: Buffer) => { stdout += d.toString(); });
-  proc.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); opts.onStderr?.(stderr); });
+  let stdout = '',
+    stderr = '';
+  proc.stdout!.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  proc.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    opts.onStderr?.(stderr);
+  });
   const done = new Promise<Ran>((resolve) => proc.once('exit', (code) => resolve({ code, stdout, stderr })));
   return { proc, done };
 }
 const sweep = (...args: string[]) => node(['src/cli/main.ts', 'sweep', ...args]).done;
-const lines = (dir: string) => readFileSync(join(dir, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { key: string; status: string; params: Record<string, string | number>; files: string[]; worker: string; error?: string });
+const lines = (dir: string) =>
+  readFileSync(join(dir, 'results.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map(
+      (l) =>
+        JSON.parse(l) as {
+          key: string;
+          status: string;
+          params: Record<string, string | number>;
+          files: string[];
+          worker: string;
+          error?: string;
+        },
+    );
 const out = () => mkdtempSync(join(tmpdir(), 'sweep-'));
 
 function startWorker(url: string, extra: string[] = []) {
   let log = '';
-  const w = node(['src/cli/worker.ts', '--queue', url, ...extra], { onStderr: (s) => { log = s; } });
+  const w = node(['src/cli/worker.ts', '--queue', url, ...extra], {
+    onStderr: (s) => {
+      log = s;
+    },
+  });
   const waitFor = async (re: RegExp, ms = 60_000) => {
     const t0 = Date.now();
     while (!re.test(log)) {
@@ -56,7 +87,11 @@ describe('sweep grids', () => {
     expect(() => parseGridAxis('seed=1,2', () => '')).toThrow(/is not <nodeId>.<param>=<values>/);
     expect(() => parseGridAxis('seed.value=5..2', () => '')).toThrow(/range 5..2 is empty/);
     expect(() => parseGridAxis('seed.value=0..1000000', () => '')).toThrow(/at most/);
-    expect(() => parseGridAxis('prompt.text=@nope.txt', () => { throw Object.assign(new Error('x'), { code: 'ENOENT' }); })).toThrow(/cannot read nope.txt: no such file/);
+    expect(() =>
+      parseGridAxis('prompt.text=@nope.txt', () => {
+        throw Object.assign(new Error('x'), { code: 'ENOENT' });
+      }),
+    ).toThrow(/cannot read nope.txt: no such file/);
     expect(() => gridPoints([parseGridAxis('a.b=1', () => ''), parseGridAxis('a.b=2', () => '')])).toThrow(GridError);
   });
 });
@@ -64,7 +99,17 @@ describe('sweep grids', () => {
 describe('npm run graph -- sweep, locally', () => {
   it('runs one job per point on a pool, writes results.jsonl, images and a contact sheet, and runs nothing twice', async () => {
     const dir = out();
-    const first = await sweep(FIXTURE, '--grid', 'scene.seed=1..2', '--grid', 'scene.caption=a red circle,a blue square on a black background', '--out', dir, '--concurrency', '2');
+    const first = await sweep(
+      FIXTURE,
+      '--grid',
+      'scene.seed=1..2',
+      '--grid',
+      'scene.caption=a red circle,a blue square on a black background',
+      '--out',
+      dir,
+      '--concurrency',
+      '2',
+    );
     expect(first.code, first.stderr).toBe(0);
     const rows = lines(dir);
     expect(rows).toHaveLength(4);
@@ -75,9 +120,23 @@ describe('npm run graph -- sweep, locally', () => {
       expect(typeof r.worker).toBe('string');
     }
     expect(rows.map((r) => r.params['scene.seed']).sort()).toEqual([1, 1, 2, 2]);
-    expect(rows.map((r) => r.params['scene.caption']).sort()).toEqual(['a blue square on a black background', 'a blue square on a black background', 'a red circle', 'a red circle']);
+    expect(rows.map((r) => r.params['scene.caption']).sort()).toEqual([
+      'a blue square on a black background',
+      'a blue square on a black background',
+      'a red circle',
+      'a red circle',
+    ]);
     expect(readFileSync(join(dir, 'contact-sheet.png')).subarray(1, 4).toString()).toBe('PNG');
-    const again = await sweep(FIXTURE, '--grid', 'scene.seed=1..2', '--grid', 'scene.caption=a red circle,a blue square on a black background', '--out', dir, '--json');
+    const again = await sweep(
+      FIXTURE,
+      '--grid',
+      'scene.seed=1..2',
+      '--grid',
+      'scene.caption=a red circle,a blue square on a black background',
+      '--out',
+      dir,
+      '--json',
+    );
     expect(again.code).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ ok: true, jobs: 4, skipped: 4, failed: 0 });
     expect(lines(dir)).toHaveLength(4);
@@ -89,13 +148,20 @@ describe('npm run graph -- sweep, locally', () => {
     expect(r.code).toBe(1);
     const rows = lines(dir);
     expect(rows.find((x) => x.params['scene.caption'] === 'a red circle')!.status).toBe('done');
-    expect(rows.find((x) => x.params['scene.caption'] === 'a purple blob')).toMatchObject({ status: 'failed', files: [], error: expect.stringMatching(/^node "scene": .*"blob"/) });
+    expect(rows.find((x) => x.params['scene.caption'] === 'a purple blob')).toMatchObject({
+      status: 'failed',
+      files: [],
+      error: expect.stringMatching(/^node "scene": .*"blob"/),
+    });
   }, 120_000);
 
   it('refuses a bad graph, a bad axis or an out-of-range value before running anything (exit 2)', async () => {
     const dir = join(out(), 'never');
     const bad = join(out(), 'bad.json');
-    writeFileSync(bad, JSON.stringify({ format: 'unclip-studio/graph', version: 1, nodes: [{ id: 'x', type: 'no/such-type' }] }));
+    writeFileSync(
+      bad,
+      JSON.stringify({ format: 'unclip-studio/graph', version: 1, nodes: [{ id: 'x', type: 'no/such-type' }] }),
+    );
     for (const [args, message] of [
       [[bad, '--grid', 'x.y=1'], /bad\.json cannot be loaded:[\s\S]*no\/such-type/],
       [[FIXTURE, '--grid', 'ghost.seed=1'], /node "ghost" is not in the graph/],
@@ -113,11 +179,23 @@ describe('npm run graph -- sweep, locally', () => {
 
 describe('npm run graph -- sweep --queue (BullMQ on a real redis-server)', () => {
   let redis: TestRedis;
-  beforeAll(async () => { redis = await startRedis(); }, 30_000);
-  afterAll(async () => { await redis?.stop(); });
+  beforeAll(async () => {
+    redis = await startRedis();
+  }, 30_000);
+  afterAll(async () => {
+    await redis?.stop();
+  });
 
   it('says which Redis it cannot reach and exits 2 before queueing', async () => {
-    const r = await sweep(FIXTURE, '--grid', 'scene.seed=1', '--out', join(out(), 'o'), '--queue', `redis://127.0.0.1:${await freePort()}`);
+    const r = await sweep(
+      FIXTURE,
+      '--grid',
+      'scene.seed=1',
+      '--out',
+      join(out(), 'o'),
+      '--queue',
+      `redis://127.0.0.1:${await freePort()}`,
+    );
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
   });
@@ -137,17 +215,46 @@ describe('npm run graph -- sweep --queue (BullMQ on a real redis-server)', () =>
       expect(took).toBe(6);
       // the same sweep into a fresh folder: results come from the queue, nothing runs again
       const dir2 = out();
-      const again = await sweep(FIXTURE, '--grid', 'scene.seed=1..3', '--grid', 'scene.caption=a red circle', '--out', dir2, '--queue', redis.url);
+      const again = await sweep(
+        FIXTURE,
+        '--grid',
+        'scene.seed=1..3',
+        '--grid',
+        'scene.caption=a red circle',
+        '--out',
+        dir2,
+        '--queue',
+        redis.url,
+      );
       expect(again.code).toBe(0);
-      expect(lines(dir2).map((x) => x.key).sort()).toEqual(rows.filter((x) => x.status === 'done').map((x) => x.key).sort());
+      expect(
+        lines(dir2)
+          .map((x) => x.key)
+          .sort(),
+      ).toEqual(
+        rows
+          .filter((x) => x.status === 'done')
+          .map((x) => x.key)
+          .sort(),
+      );
       expect((worker.log().match(/took /g) ?? []).length).toBe(took);
       const queue = new Queue(QUEUE_NAME, { connection: new IORedis(redis.url, { maxRetriesPerRequest: null }) });
-      for (const x of rows.filter((y) => y.status === 'failed')) expect((await queue.getJob(x.key))!.attemptsMade).toBe(1);
+      for (const x of rows.filter((y) => y.status === 'failed'))
+        expect((await queue.getJob(x.key))!.attemptsMade).toBe(1);
       // a payload put on the queue by hand is checked like a graph file, and fails without retries
-      await queue.add('graph', { graph: '{"format":"unclip-studio/graph","version":1,"nodes":[{"id":"n","type":"no/such"}]}', params: {} }, { jobId: 'forged', attempts: 3 });
-      await queue.add('graph', { graph: readFileSync(join(root, FIXTURE), 'utf8'), params: { 'scene.seed': '1' } }, { jobId: 'misnamed', attempts: 3 });
+      await queue.add(
+        'graph',
+        { graph: '{"format":"unclip-studio/graph","version":1,"nodes":[{"id":"n","type":"no/such"}]}', params: {} },
+        { jobId: 'forged', attempts: 3 },
+      );
+      await queue.add(
+        'graph',
+        { graph: readFileSync(join(root, FIXTURE), 'utf8'), params: { 'scene.seed': '1' } },
+        { jobId: 'misnamed', attempts: 3 },
+      );
       await worker.waitFor(/failed forged[\s\S]*failed misnamed|failed misnamed[\s\S]*failed forged/);
-      const forged = (await queue.getJob('forged'))!, misnamed = (await queue.getJob('misnamed'))!;
+      const forged = (await queue.getJob('forged'))!,
+        misnamed = (await queue.getJob('misnamed'))!;
       expect(forged.failedReason).toMatch(/cannot be loaded: .*no\/such/);
       expect(forged.attemptsMade).toBe(1);
       expect(misnamed.failedReason).toMatch(/hash to [0-9a-f]{64} here/);
@@ -165,7 +272,16 @@ describe('npm run graph -- sweep --queue (BullMQ on a real redis-server)', () =>
     try {
       const dir = out();
       const grid = ['--grid', 'seed.value=31..33', '--grid', 'decoder.steps=15'];
-      const first = node(['src/cli/main.ts', 'sweep', 'graphs/text-to-image-glide.json', ...grid, '--out', dir, '--queue', redis.url]);
+      const first = node([
+        'src/cli/main.ts',
+        'sweep',
+        'graphs/text-to-image-glide.json',
+        ...grid,
+        '--out',
+        dir,
+        '--queue',
+        redis.url,
+      ]);
       await w.waitFor(/done [0-9a-f]{64}/);
       first.proc.kill('SIGKILL');
       await first.done;
@@ -184,7 +300,17 @@ describe('npm run graph -- sweep --queue (BullMQ on a real redis-server)', () =>
   it('loses nothing when a worker is SIGKILLed mid-job: the job is re-delivered and finished by another, once', async () => {
     const a = startWorker(redis.url, ['--lock-ms', '2000']);
     const dir = out();
-    const run = sweep('graphs/text-to-image-glide.json', '--grid', 'seed.value=11,12', '--grid', 'decoder.steps=40', '--out', dir, '--queue', redis.url);
+    const run = sweep(
+      'graphs/text-to-image-glide.json',
+      '--grid',
+      'seed.value=11,12',
+      '--grid',
+      'decoder.steps=40',
+      '--out',
+      dir,
+      '--queue',
+      redis.url,
+    );
     await a.waitFor(/took [0-9a-f]{64}/);
     await new Promise((r) => setTimeout(r, 500));
     a.proc.kill('SIGKILL');
@@ -209,7 +335,17 @@ describe('npm run graph -- sweep --queue (BullMQ on a real redis-server)', () =>
     const w = startWorker(redis.url);
     try {
       const dir = out();
-      const run = sweep('graphs/text-to-image-glide.json', '--grid', 'seed.value=21..23', '--grid', 'decoder.steps=20', '--out', dir, '--queue', redis.url);
+      const run = sweep(
+        'graphs/text-to-image-glide.json',
+        '--grid',
+        'seed.value=21..23',
+        '--grid',
+        'decoder.steps=20',
+        '--out',
+        dir,
+        '--queue',
+        redis.url,
+      );
       await w.waitFor(/done [0-9a-f]{64}/);
       await redis.stop();
       await new Promise((r) => setTimeout(r, 1500));

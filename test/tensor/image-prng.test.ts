@@ -18,7 +18,8 @@ describe('image resampling', () => {
   });
 
   it('box-down then bilinear-up of a smooth image stays close', () => {
-    const h = 8, data = new Float32Array(h * h);
+    const h = 8,
+      data = new Float32Array(h * h);
     for (let y = 0; y < h; y++) for (let x = 0; x < h; x++) data[y * h + x] = (x + y) / 14;
     const back = bilinearResize(boxDownsample(float32([1, h, h, 1], data), 2), h, h);
     for (let i = 0; i < data.length; i++) expect(Math.abs(back.data[i]! - data[i]!)).toBeLessThan(0.08);

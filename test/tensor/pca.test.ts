@@ -7,10 +7,11 @@ import { float32 } from '../../src/tensor/tensor';
 function correlated(n: number, d: number, seed: number) {
   const z = gaussianArray(seed, n * d);
   const x = new Float32Array(n * d);
-  for (let r = 0; r < n; r++) for (let i = 0; i < d; i++) {
-    // strong variance in the first directions, decaying
-    x[r * d + i] = z[r * d + i]! * (d - i) + (i > 0 ? 0.5 * z[r * d + i - 1]! : 0) + 3;
-  }
+  for (let r = 0; r < n; r++)
+    for (let i = 0; i < d; i++) {
+      // strong variance in the first directions, decaying
+      x[r * d + i] = z[r * d + i]! * (d - i) + (i > 0 ? 0.5 * z[r * d + i - 1]! : 0) + 3;
+    }
   return float32([n, d], x);
 }
 
@@ -27,11 +28,12 @@ describe('PCA', () => {
   it('finds orthonormal components sorted by decreasing variance', () => {
     const basis = pcaFit(correlated(200, 8, 2));
     const d = 8;
-    for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) {
-      let s = 0;
-      for (let i = 0; i < d; i++) s += basis.components.data[a * d + i]! * basis.components.data[b * d + i]!;
-      expect(s).toBeCloseTo(a === b ? 1 : 0, 4);
-    }
+    for (let a = 0; a < d; a++)
+      for (let b = 0; b < d; b++) {
+        let s = 0;
+        for (let i = 0; i < d; i++) s += basis.components.data[a * d + i]! * basis.components.data[b * d + i]!;
+        expect(s).toBeCloseTo(a === b ? 1 : 0, 4);
+      }
     for (let i = 1; i < d; i++) expect(basis.variance.data[i]!).toBeLessThanOrEqual(basis.variance.data[i - 1]!);
   });
 
@@ -60,10 +62,13 @@ describe('quantize', () => {
     for (const buckets of [4, 16, 1024]) {
       const range = { min: basis.min.data, max: basis.max.data, buckets };
       const back = dequantize(quantize(coords, range), range);
-      for (let r = 0; r < 100; r++) for (let i = 0; i < 6; i++) {
-        const half = (range.max[i]! - range.min[i]!) / buckets / 2;
-        expect(Math.abs(back.data[r * 6 + i]! - coords.data[r * 6 + i]!)).toBeLessThanOrEqual(half + 1e-6 * (Math.abs(range.max[i]!) + Math.abs(range.min[i]!))); // float32 rounding
-      }
+      for (let r = 0; r < 100; r++)
+        for (let i = 0; i < 6; i++) {
+          const half = (range.max[i]! - range.min[i]!) / buckets / 2;
+          expect(Math.abs(back.data[r * 6 + i]! - coords.data[r * 6 + i]!)).toBeLessThanOrEqual(
+            half + 1e-6 * (Math.abs(range.max[i]!) + Math.abs(range.min[i]!)),
+          ); // float32 rounding
+        }
     }
   });
 

@@ -3,7 +3,12 @@ import { concatFloat32, countNonFinite, float32, sizeOf } from '../../src/tensor
 
 describe('tensor helpers', () => {
   it('concatFloat32 joins arrays end to end, in order, including empty ones', () => {
-    const out = concatFloat32([Float32Array.of(1, 2), new Float32Array(0), Float32Array.of(3), Float32Array.of(4, 5, 6)]);
+    const out = concatFloat32([
+      Float32Array.of(1, 2),
+      new Float32Array(0),
+      Float32Array.of(3),
+      Float32Array.of(4, 5, 6),
+    ]);
     expect(Array.from(out)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(concatFloat32([])).toHaveLength(0);
     // a copy: changing a part later does not change the joined array

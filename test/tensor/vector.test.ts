@@ -27,13 +27,15 @@ describe('vector ops', () => {
   });
 
   it('slerp is exact at t = 0 and t = 1', () => {
-    const a = unit(1), b = unit(2);
+    const a = unit(1),
+      b = unit(2);
     expect(Array.from(slerp(a, b, 0).data)).toEqual(Array.from(a.data));
     expect(Array.from(slerp(a, b, 1).data)).toEqual(Array.from(b.data));
   });
 
   it('slerp keeps unit norm and moves at constant angular speed', () => {
-    const a = unit(3), b = unit(4);
+    const a = unit(3),
+      b = unit(4);
     const angle = Math.acos(dot(a, b).data[0]!);
     for (const t of [0.1, 0.25, 0.5, 0.9]) {
       const v = slerp(a, b, t);
@@ -44,7 +46,12 @@ describe('vector ops', () => {
 
   it('slerp is stable when the inputs are almost parallel', () => {
     const a = unit(5);
-    const b = normalize(float32([1, 32], a.data.map((x, i) => x + (i === 0 ? 1e-6 : 0))));
+    const b = normalize(
+      float32(
+        [1, 32],
+        a.data.map((x, i) => x + (i === 0 ? 1e-6 : 0)),
+      ),
+    );
     const v = slerp(a, b, 0.5);
     expect(v.data.every(Number.isFinite)).toBe(true);
     expect(norm(v.data)).toBeCloseTo(1, 6);
@@ -52,7 +59,8 @@ describe('vector ops', () => {
   });
 
   it('slerp handles opposite-ish vectors and interpolates the norm of non-unit inputs', () => {
-    const a = float32([2], [2, 0]), b = float32([2], [0, 4]);
+    const a = float32([2], [2, 0]),
+      b = float32([2], [0, 4]);
     const v = slerp(a, b, 0.5);
     expect(norm(v.data)).toBeCloseTo(3, 5);
     expect(v.data[0]).toBeCloseTo(v.data[1]!, 5);

@@ -30,26 +30,36 @@ describe('the pixel-level ShapesWorld reader', () => {
   });
 
   it('reports colour, shape, size, cell, centre and a near-perfect fit on a known scene', () => {
-    const scene: Scene = { background: 'black', objects: [
-      { shape: 'triangle', colour: 'yellow', size: 'large', position: 'top left', cx: 17, cy: 15, s: 14 },
-      { shape: 'cross', colour: 'cyan', size: 'small', position: 'bottom right', cx: 48, cy: 47, s: 8 },
-    ] };
+    const scene: Scene = {
+      background: 'black',
+      objects: [
+        { shape: 'triangle', colour: 'yellow', size: 'large', position: 'top left', cx: 17, cy: 15, s: 14 },
+        { shape: 'cross', colour: 'cyan', size: 'small', position: 'bottom right', cx: 48, cy: 47, s: 8 },
+      ],
+    };
     const read = readPicture(renderScene(scene), 64, 64);
     expect(read.background).toBe('black');
     expect(read.objects.map(({ colour, shape, size, position }) => [colour, shape, size, position])).toEqual([
-      ['yellow', 'triangle', 'large', 'top left'], ['cyan', 'cross', 'small', 'bottom right']]);
+      ['yellow', 'triangle', 'large', 'top left'],
+      ['cyan', 'cross', 'small', 'bottom right'],
+    ]);
     expect(read.objects[0]!.cx).toBeCloseTo(17, 0);
     expect(read.objects[1]!.s).toBeCloseTo(8, 0);
     for (const o of read.objects) expect(o.fit).toBeGreaterThan(0.85);
   });
 
   it('reads float pictures and half-resolution pictures in 64x64 units', () => {
-    const scene: Scene = { background: 'white', objects: [{ shape: 'square', colour: 'red', size: 'large', position: 'right', cx: 48, cy: 32, s: 14 }] };
+    const scene: Scene = {
+      background: 'white',
+      objects: [{ shape: 'square', colour: 'red', size: 'large', position: 'right', cx: 48, cy: 32, s: 14 }],
+    };
     const img = renderScene(scene);
     const half = new Float32Array(32 * 32 * 3);
-    for (let y = 0; y < 32; y++) for (let x = 0; x < 32; x++) for (let c = 0; c < 3; c++) {
-      half[(y * 32 + x) * 3 + c] = img[(2 * y * 64 + 2 * x) * 3 + c]! / 255;
-    }
+    for (let y = 0; y < 32; y++)
+      for (let x = 0; x < 32; x++)
+        for (let c = 0; c < 3; c++) {
+          half[(y * 32 + x) * 3 + c] = img[(2 * y * 64 + 2 * x) * 3 + c]! / 255;
+        }
     const read = readPicture(half, 32, 32);
     expect(read.objects).toHaveLength(1);
     expect(read.objects[0]).toMatchObject({ colour: 'red', shape: 'square', size: 'large', position: 'right' });
@@ -63,17 +73,53 @@ describe('the pixel-level ShapesWorld reader', () => {
 
   it('grades count, colour-shape binding and relation separately', () => {
     const asked = parseCaption('a red circle left of a blue square on a white background');
-    const right: Scene = { background: 'white', objects: [
-      { shape: 'circle', colour: 'red', size: 'small', position: 'left', cx: 16, cy: 32, s: 8 },
-      { shape: 'square', colour: 'blue', size: 'small', position: 'right', cx: 48, cy: 32, s: 8 },
-    ] };
-    expect(gradePicture(readPicture(renderScene(right), 64, 64), asked)).toEqual({ count: true, pairs: true, all: true, relation: true });
-    const mirrored: Scene = { ...right, objects: right.objects.map((o) => ({ ...o, cx: 64 - o.cx, position: o.position === 'left' ? 'right' : 'left' })) };
-    expect(gradePicture(readPicture(renderScene(mirrored), 64, 64), asked)).toEqual({ count: true, pairs: true, all: false, relation: false });
-    const swapped: Scene = { ...right, objects: [{ ...right.objects[0]!, colour: 'blue' }, { ...right.objects[1]!, colour: 'red' }] };
-    expect(gradePicture(readPicture(renderScene(swapped), 64, 64), asked)).toMatchObject({ count: true, pairs: false, all: false });
-    const three: Scene = { ...right, objects: [...right.objects, { shape: 'circle', colour: 'red', size: 'small', position: 'top', cx: 32, cy: 14, s: 8 }] };
-    expect(gradePicture(readPicture(renderScene(three), 64, 64), asked)).toMatchObject({ count: false, pairs: true, all: false });
+    const right: Scene = {
+      background: 'white',
+      objects: [
+        { shape: 'circle', colour: 'red', size: 'small', position: 'left', cx: 16, cy: 32, s: 8 },
+        { shape: 'square', colour: 'blue', size: 'small', position: 'right', cx: 48, cy: 32, s: 8 },
+      ],
+    };
+    expect(gradePicture(readPicture(renderScene(right), 64, 64), asked)).toEqual({
+      count: true,
+      pairs: true,
+      all: true,
+      relation: true,
+    });
+    const mirrored: Scene = {
+      ...right,
+      objects: right.objects.map((o) => ({ ...o, cx: 64 - o.cx, position: o.position === 'left' ? 'right' : 'left' })),
+    };
+    expect(gradePicture(readPicture(renderScene(mirrored), 64, 64), asked)).toEqual({
+      count: true,
+      pairs: true,
+      all: false,
+      relation: false,
+    });
+    const swapped: Scene = {
+      ...right,
+      objects: [
+        { ...right.objects[0]!, colour: 'blue' },
+        { ...right.objects[1]!, colour: 'red' },
+      ],
+    };
+    expect(gradePicture(readPicture(renderScene(swapped), 64, 64), asked)).toMatchObject({
+      count: true,
+      pairs: false,
+      all: false,
+    });
+    const three: Scene = {
+      ...right,
+      objects: [
+        ...right.objects,
+        { shape: 'circle', colour: 'red', size: 'small', position: 'top', cx: 32, cy: 14, s: 8 },
+      ],
+    };
+    expect(gradePicture(readPicture(renderScene(three), 64, 64), asked)).toMatchObject({
+      count: false,
+      pairs: true,
+      all: false,
+    });
   });
 
   it('grades captions the grammar draws for their own scenes as right', () => {
@@ -81,7 +127,11 @@ describe('the pixel-level ShapesWorld reader', () => {
     let right = 0;
     for (let i = 0; i < 200; i++) {
       const scene = sampleScene(rng, { objects: rng.chance(0.5) ? [{}] : [{}, {}] });
-      if (gradePicture(readPicture(renderScene(scene), 64, 64), parseCaption(sampleCaption(rng, scene, { full: true }))).all) right++;
+      if (
+        gradePicture(readPicture(renderScene(scene), 64, 64), parseCaption(sampleCaption(rng, scene, { full: true })))
+          .all
+      )
+        right++;
     }
     expect(right).toBeGreaterThanOrEqual(198);
   });
@@ -92,7 +142,11 @@ describe('messages about bad captions', () => {
     const { parseCaption } = await import('../../src/world/caption');
     const long = `a red circle ${'x'.repeat(10_000)}`;
     let message = '';
-    try { parseCaption(long); } catch (e) { message = (e as Error).message; }
+    try {
+      parseCaption(long);
+    } catch (e) {
+      message = (e as Error).message;
+    }
     expect(message).toMatch(/unexpected word "x+…" \(10000 characters\)/);
     expect(message.length).toBeLessThan(300);
   });

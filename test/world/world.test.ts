@@ -20,7 +20,10 @@ describe('ShapesWorld renderer', () => {
   });
 
   it('fills shapes with the exact spec colour over the exact background', () => {
-    const scene: Scene = { background: 'gray', objects: [{ shape: 'square', colour: 'orange', size: 'large', position: 'center', cx: 32, cy: 32, s: 14 }] };
+    const scene: Scene = {
+      background: 'gray',
+      objects: [{ shape: 'square', colour: 'orange', size: 'large', position: 'center', cx: 32, cy: 32, s: 14 }],
+    };
     const img = renderScene(scene);
     expect(px(img, 32, 32)).toEqual([...COLOUR_RGB.orange]);
     expect(px(img, 2, 2)).toEqual([...BACKGROUND_RGB.gray]);
@@ -31,7 +34,11 @@ describe('ShapesWorld renderer', () => {
   });
 
   it('draws the geometry of the spec: triangle apex up, cross arms a third thick, anti-aliased circle edges', () => {
-    const at = (shape: Scene['objects'][0]['shape']) => renderScene({ background: 'black', objects: [{ shape, colour: 'red', size: 'large', position: 'center', cx: 32, cy: 32, s: 15 }] });
+    const at = (shape: Scene['objects'][0]['shape']) =>
+      renderScene({
+        background: 'black',
+        objects: [{ shape, colour: 'red', size: 'large', position: 'center', cx: 32, cy: 32, s: 15 }],
+      });
     const tri = at('triangle');
     expect(px(tri, 32, 18)[0]).toBeGreaterThan(0); // near the apex, centre column
     expect(px(tri, 20, 18)).toEqual([0, 0, 0]); // beside the apex: empty
@@ -72,13 +79,15 @@ describe('scenes and captions', () => {
         if (o.position) expect(o.position).toBe(real.position);
       });
       if (c.background) expect(c.background).toBe(scene.background);
-      if (c.relation) expect(relationHolds(scene.objects[0]!.position, scene.objects[1]!.position, c.relation)).toBe(true);
+      if (c.relation)
+        expect(relationHolds(scene.objects[0]!.position, scene.objects[1]!.position, c.relation)).toBe(true);
     }
   });
 
   it('drops attributes with the spec probabilities (colour 0.8, size 0.5)', () => {
     const rng = createRng(3);
-    let colour = 0, size = 0;
+    let colour = 0,
+      size = 0;
     const n = 4000;
     for (let i = 0; i < n; i++) {
       const c = parseCaption(sampleCaption(rng, sampleScene(rng, { objects: [{}] })));
@@ -93,9 +102,16 @@ describe('scenes and captions', () => {
 
   it('parses the spec examples and refuses words outside the grammar, naming them', () => {
     expect(parseCaption('a large red circle at the top left on a white background')).toEqual({
-      objects: [{ size: 'large', colour: 'red', shape: 'circle', position: 'top left' }], background: 'white' });
+      objects: [{ size: 'large', colour: 'red', shape: 'circle', position: 'top left' }],
+      background: 'white',
+    });
     expect(parseCaption('a yellow square left of a blue circle')).toEqual({
-      objects: [{ colour: 'yellow', shape: 'square' }, { colour: 'blue', shape: 'circle' }], relation: 'left of' });
+      objects: [
+        { colour: 'yellow', shape: 'square' },
+        { colour: 'blue', shape: 'circle' },
+      ],
+      relation: 'left of',
+    });
     expect(() => parseCaption('a red hexagon')).toThrow(/found "hexagon"/);
     expect(() => parseCaption('a red circle please')).toThrow(/unexpected word "please"/);
   });
@@ -117,10 +133,13 @@ describe('the dataset file', () => {
     const header = JSON.parse(bytes.subarray(12, 12 + hlen).toString('utf8'));
     expect(header.count).toBe(3000);
     expect(bytes.length).toBe(12 + hlen + 3000 * 64 * 64 * 3);
-    for (const scene of header.scenes as Scene[]) for (const o of scene.objects) expect(isHeldOut(o.colour, o.shape)).toBe(false);
-    for (const caps of header.captions as string[][]) for (const c of caps) {
-      const parsed = parseCaption(c);
-      for (const o of parsed.objects) for (const [hc, hs] of HELD_OUT_PAIRS) expect(o.colour === hc && o.shape === hs).toBe(false);
-    }
+    for (const scene of header.scenes as Scene[])
+      for (const o of scene.objects) expect(isHeldOut(o.colour, o.shape)).toBe(false);
+    for (const caps of header.captions as string[][])
+      for (const c of caps) {
+        const parsed = parseCaption(c);
+        for (const o of parsed.objects)
+          for (const [hc, hs] of HELD_OUT_PAIRS) expect(o.colour === hc && o.shape === hs).toBe(false);
+      }
   });
 });
