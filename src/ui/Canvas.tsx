@@ -140,6 +140,13 @@ export function Canvas() {
       if (state.toHandle && !state.isValid && state.fromHandle) {
         const a = state.fromHandle,
           b = state.toHandle;
+        if (a.type === b.type) {
+          const both = a.type === 'source' ? 'two outputs' : 'two inputs';
+          useEditor
+            .getState()
+            .notify(`connection refused: ${both} cannot be connected (drag from an output to an input)`, 'error');
+          return;
+        }
         const c =
           a.type === 'source'
             ? { source: a.nodeId, sourceHandle: a.id ?? null, target: b.nodeId, targetHandle: b.id ?? null }

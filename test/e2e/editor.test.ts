@@ -105,6 +105,18 @@ describe('the editor in Chromium', () => {
       /connection refused: a Text output cannot feed an Embedding input/,
     );
     await snap(page, 'connection-refused');
+    // output to output: said plainly, not "unknown port"
+    await dragPort(
+      page,
+      '.react-flow__handle[data-nodeid=captions][data-handleid=text].source',
+      '.react-flow__handle[data-nodeid=img_red][data-handleid=embedding].source',
+    );
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid=notice]')?.textContent?.includes('two outputs'),
+    );
+    expect(await page.getByTestId('notice').textContent()).toBe(
+      'connection refused: two outputs cannot be connected (drag from an output to an input)',
+    );
     const doc = await saved(page);
     expect(doc.nodes.find((n) => n.id === 'images')!.inputs!.d).toBe('img_pink.embedding'); // unchanged
     // an allowed connection is made, and replaces the old edge of that input
