@@ -30,6 +30,70 @@ function Stats({
   );
 }
 
+/** The colour scale of a heat map, with its range. */
+function HeatLegend({ lo, hi }: { lo: number; hi: number }) {
+  const f = (x: number) => (Math.abs(x) >= 100 || (Math.abs(x) < 0.01 && x !== 0) ? x.toExponential(1) : x.toFixed(2));
+  const stops = [0, 0.25, 0.5, 0.75, 1].map((t) => heat(lo + t * (hi - lo), lo, hi)).join(', ');
+  return (
+    <div className="heat-legend" data-testid="heat-legend">
+      <span>{f(lo)}</span>
+      <span className="heat-bar" style={{ background: `linear-gradient(to right, ${stops})` }} />
+      <span>{f(hi)}</span>
+    </div>
+  );
+}
+
+/** A large matrix as pixels (a table of 40,000 numbers helps nobody); hover reads a cell. */
+function HeatCanvas({
+  values,
+  n,
+  m,
+  lo,
+  hi,
+  rows,
+  cols,
+}: {
+  values: ArrayLike<number>;
+  n: number;
+  m: number;
+  lo: number;
+  hi: number;
+  rows?: string[];
+  cols?: string[];
+}) {
+  const cell = Math.max(1, Math.floor(260 / Math.max(n, m)));
+  const [hover, setHover] = useState<string>('');
+  return (
+    <div className="heat-canvas">
+      <canvas
+        width={m * cell}
+        height={n * cell}
+        data-testid="matrix-canvas"
+        ref={(c) => {
+          const ctx = c?.getContext('2d');
+          if (!ctx) return;
+          for (let i = 0; i < n; i++)
+            for (let j = 0; j < m; j++) {
+              ctx.fillStyle = heat(values[i * m + j]!, lo, hi);
+              ctx.fillRect(j * cell, i * cell, cell, cell);
+            }
+        }}
+        onMouseMove={(e) => {
+          const r = e.currentTarget.getBoundingClientRect();
+          const j = Math.floor(((e.clientX - r.left) / r.width) * m),
+            i = Math.floor(((e.clientY - r.top) / r.height) * n);
+          if (i >= 0 && i < n && j >= 0 && j < m)
+            setHover(`${rows?.[i] ?? `row ${i}`} x ${cols?.[j] ?? `column ${j}`}: ${values[i * m + j]!.toFixed(3)}`);
+        }}
+      />
+      <div className="hint">
+        {n} x {m}
+        {hover ? ` · ${hover}` : ' · hover a cell to read it'}
+      </div>
+    </div>
+  );
+}
+
 function Matrix({
   values,
   n,
@@ -49,33 +113,43 @@ function Matrix({
     lo = Math.min(lo, values[i]!);
     hi = Math.max(hi, values[i]!);
   }
+  if (n * m > 144)
+    return (
+      <>
+        <HeatCanvas values={values} n={n} m={m} lo={lo} hi={hi} rows={rows} cols={cols} />
+        <HeatLegend lo={lo} hi={hi} />
+      </>
+    );
   return (
-    <table className="matrix">
-      {cols && (
-        <thead>
-          <tr>
-            <th />
-            {cols.map((c, j) => (
-              <th key={j} title={c}>
-                {c.length > 14 ? `${c.slice(0, 13)}…` : c}
-              </th>
-            ))}
-          </tr>
-        </thead>
-      )}
-      <tbody>
-        {Array.from({ length: n }, (_, i) => (
-          <tr key={i}>
-            <th title={rows?.[i]}>{rows?.[i] ?? i}</th>
-            {Array.from({ length: m }, (_, j) => (
-              <td key={j} style={{ background: heat(values[i * m + j]!, lo, hi) }}>
-                {values[i * m + j]!.toFixed(2)}
-              </td>
-            ))}
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <>
+      <table className="matrix">
+        {cols && (
+          <thead>
+            <tr>
+              <th />
+              {cols.map((c, j) => (
+                <th key={j} title={c}>
+                  {c.length > 14 ? `${c.slice(0, 13)}…` : c}
+                </th>
+              ))}
+            </tr>
+          </thead>
+        )}
+        <tbody>
+          {Array.from({ length: n }, (_, i) => (
+            <tr key={i}>
+              <th title={rows?.[i]}>{rows?.[i] ?? i}</th>
+              {Array.from({ length: m }, (_, j) => (
+                <td key={j} style={{ background: heat(values[i * m + j]!, lo, hi) }}>
+                  {values[i * m + j]!.toFixed(2)}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <HeatLegend lo={lo} hi={hi} />
+    </>
   );
 }
 
@@ -184,13 +258,20 @@ function EmbeddingPanel({ view }: { view: EmbeddingView }) {
     <div>
       <div className="strips">
         {Array.from({ length: shownRows }, (_, r) => (
-          <div key={r} className="strip" title={`row ${r}`}>
-            {Array.from({ length: dim }, (_, i) => (
-              <span key={i} style={{ background: heat(rows[r * dim + i]!, lo, hi) }} />
-            ))}
+          <div key={r} className="strip-row">
+            <span className="strip-label">{r}</span>
+            <div className="strip" title={`row ${r}`}>
+              {Array.from({ length: dim }, (_, i) => (
+                <span key={i} style={{ background: heat(rows[r * dim + i]!, lo, hi) }} />
+              ))}
+            </div>
           </div>
         ))}
       </div>
+      <div className="hint">
+        rows 0-{shownRows - 1} of {view.n}, dimensions 0-{dim - 1} left to right
+      </div>
+      <HeatLegend lo={lo} hi={hi} />
       {view.cosine && shownRows >= 2 && (
         <>
           <h4>cosine similarity</h4>
@@ -204,16 +285,32 @@ function EmbeddingPanel({ view }: { view: EmbeddingView }) {
             {(() => {
               const pts = view.scatter!;
               const k = Math.max(...Array.from(pts, Math.abs), 1e-9);
-              return Array.from({ length: pts.length / 2 }, (_, i) => (
-                <g key={i}>
-                  <circle cx={pts[i * 2]! / k} cy={-pts[i * 2 + 1]! / k} r={0.03} />
-                  <text x={pts[i * 2]! / k + 0.04} y={-pts[i * 2 + 1]! / k} fontSize={0.08}>
-                    {i}
+              const axes = (
+                <g className="axes" key="axes">
+                  <line x1={-1.05} y1={0} x2={1.05} y2={0} />
+                  <line x1={0} y1={-1.05} x2={0} y2={1.05} />
+                  <text x={0.82} y={0.1} fontSize={0.08}>
+                    PC1
+                  </text>
+                  <text x={0.04} y={-0.98} fontSize={0.08}>
+                    PC2
                   </text>
                 </g>
-              ));
+              );
+              return [
+                axes,
+                ...Array.from({ length: pts.length / 2 }, (_, i) => (
+                  <g key={i}>
+                    <circle cx={pts[i * 2]! / k} cy={-pts[i * 2 + 1]! / k} r={0.03} />
+                    <text x={pts[i * 2]! / k + 0.04} y={-pts[i * 2 + 1]! / k} fontSize={0.08}>
+                      {i}
+                    </text>
+                  </g>
+                )),
+              ];
             })()}
           </svg>
+          <div className="hint">points are rows (numbered as above), scaled to the largest coordinate</div>
         </>
       )}
     </div>

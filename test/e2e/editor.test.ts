@@ -477,6 +477,57 @@ describe('paste', () => {
   });
 });
 
+describe('the inspector', () => {
+  it('draws a large matrix as a heat map with a legend, and embeddings with row labels, a legend and PCA axes', async () => {
+    const colours = ['red', 'green', 'blue', 'yellow', 'purple'],
+      shapes = ['circle', 'square', 'triangle', 'cross'];
+    const captions = colours.flatMap((c) => shapes.map((sh) => `a ${c} ${sh}`)); // 20 captions: a 20 x 20 matrix
+    const graph = {
+      format: 'unclip-studio/graph',
+      version: 1,
+      meta: { title: 'Big matrix' },
+      nodes: [
+        { id: 'clip', type: 'clip/load-model', params: { model: 'mini-clip' }, ui: { x: 0, y: 0 } },
+        { id: 'captions', type: 'text/lines', params: { text: captions.join('\n') }, ui: { x: 0, y: 160 } },
+        {
+          id: 'enc',
+          type: 'clip/text-encode',
+          inputs: { model: 'clip.model', text: 'captions.text' },
+          ui: { x: 360, y: 0 },
+        },
+        {
+          id: 'sim',
+          type: 'embedding/cosine-matrix',
+          inputs: { a: 'enc.embedding', rowLabels: 'captions.text', columnLabels: 'captions.text' },
+          ui: { x: 720, y: 0 },
+        },
+      ],
+    };
+    const p = await openEditor();
+    await openFile(p, 'big.json', JSON.stringify(graph));
+    await p.getByTestId('run').click();
+    await p.waitForSelector('[data-testid=run-summary]', { timeout: 60_000 });
+    await p.locator('.gnode[data-node-id=sim] .gnode-name').click();
+    await p.waitForSelector('.inspector [data-testid=matrix-canvas]');
+    expect(await p.locator('.inspector table.matrix').count()).toBe(0);
+    const canvas = p.locator('.inspector [data-testid=matrix-canvas]');
+    const box = (await canvas.boundingBox())!;
+    await p.mouse.move(box.x + box.width * 0.5 + 2, box.y + 2);
+    await p.waitForFunction(() => document.querySelector('.inspector .heat-canvas .hint')?.textContent?.includes(': '));
+    expect(await p.locator('.inspector .heat-canvas .hint').textContent()).toMatch(
+      /20 x 20 · a red circle x a [a-z]+ [a-z]+: -?[01]\.\d{3}/,
+    );
+    expect(await p.locator('.inspector [data-testid=heat-legend]').count()).toBe(1);
+    await p.locator('.gnode[data-node-id=enc] .gnode-name').click();
+    await p.waitForSelector('.inspector .strip-label');
+    expect(await p.locator('.inspector .strip-label').first().textContent()).toBe('0');
+    expect(await p.locator('.inspector [data-testid=heat-legend]').count()).toBeGreaterThanOrEqual(2); // strips and the cosine matrix
+    expect(await p.locator('.inspector .scatter .axes text').allTextContents()).toEqual(['PC1', 'PC2']);
+    await snap(p, 'inspector-big-matrix');
+    await p.context().close();
+  });
+});
+
 describe('CLIP-guided drawing in the editor', () => {
   it('runs the clip-draw example: a live preview on the node, then the similarity curve and the filmstrip in the inspector', async () => {
     const p = await openEditor();
@@ -493,6 +544,13 @@ describe('CLIP-guided drawing in the editor', () => {
       /best so far: 0\.\d{3}.*population mean: -?0\.\d{3}/,
     );
     expect(await p.locator('.inspector [data-port=filmstrip] .filmstrip canvas').count()).toBe(8);
+    // the run summary stays on the toolbar's one line; the zoom buttons are dark in the dark theme
+    expect((await p.locator('.toolbar').boundingBox())!.height).toBeLessThan(50);
+    const zoomBg = await p
+      .locator('.react-flow__controls-button')
+      .first()
+      .evaluate((b) => getComputedStyle(b).backgroundColor);
+    expect(zoomBg).not.toBe('rgb(255, 255, 255)');
     expect(await p.locator('.inspector [data-port=primitives] li').first().textContent()).toMatch(/^background #/);
     await snap(p, 'clip-draw-done');
     await p.context().close();
