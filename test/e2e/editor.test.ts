@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -524,6 +524,36 @@ describe('the inspector', () => {
     expect(await p.locator('.inspector [data-testid=heat-legend]').count()).toBeGreaterThanOrEqual(2); // strips and the cosine matrix
     expect(await p.locator('.inspector .scatter .axes text').allTextContents()).toEqual(['PC1', 'PC2']);
     await snap(p, 'inspector-big-matrix');
+    await p.context().close();
+  });
+});
+
+describe('the examples', () => {
+  it('lay out their nodes without overlaps', async () => {
+    const names = readdirSync(new URL('../../graphs/', import.meta.url))
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => f.replace(/\.json$/, ''));
+    const p = await openEditor();
+    const overlaps: string[] = [];
+    for (const name of names) {
+      await openExample(p, name);
+      await p.waitForFunction(() =>
+        [...document.querySelectorAll('.react-flow__node')].every((n) => (n as HTMLElement).offsetHeight > 0),
+      );
+      const boxes = await p
+        .locator('.react-flow__node')
+        .evaluateAll((nodes) =>
+          nodes.map((n) => ({ id: n.getAttribute('data-id')!, r: n.getBoundingClientRect().toJSON() as DOMRect })),
+        );
+      for (let i = 0; i < boxes.length; i++)
+        for (let j = i + 1; j < boxes.length; j++) {
+          const a = boxes[i]!.r,
+            b = boxes[j]!.r;
+          if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1)
+            overlaps.push(`${name}: ${boxes[i]!.id} / ${boxes[j]!.id}`);
+        }
+    }
+    expect(overlaps).toEqual([]);
     await p.context().close();
   });
 });
