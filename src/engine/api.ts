@@ -107,6 +107,10 @@ export function createEngineApi(
     cancel(): void {
       engine.cancelAll();
     },
+    /** Keeps the inspected node's outputs in the cache while it is on screen (null: none). */
+    pinInspected(nodeId: string | null): boolean {
+      return engine.pinInspected(nodeId);
+    },
     /** The loaded graph's Merkle key with its current params: equal keys, equal results. */
     graphKey(): string {
       return engine.graphKey();

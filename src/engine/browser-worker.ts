@@ -46,6 +46,7 @@ const methods = [
   'run',
   'cancel',
   'graphKey',
+  'pinInspected',
   'summaries',
   'imagePreview',
   'imagePreviews',

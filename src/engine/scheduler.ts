@@ -93,6 +93,22 @@ export class Engine {
     this.revisions.set(nodeId, (this.revisions.get(nodeId) ?? 0) + 1);
   }
 
+  private inspectedKey: string | null = null;
+
+  /**
+   * Pins the outputs of the node the user inspects (the previous one is let go), so an eviction
+   * never blanks what is on screen. Null pins nothing. True when there were outputs to pin.
+   */
+  pinInspected(nodeId: string | null): boolean {
+    if (this.inspectedKey) this.cache.unpin(this.inspectedKey);
+    this.inspectedKey = null;
+    const key = nodeId ? this.lastKeys.get(nodeId) : undefined;
+    if (!key || !this.cache.has(key)) return false;
+    this.cache.pin(key);
+    this.inspectedKey = key;
+    return true;
+  }
+
   /** The outputs of a node from the latest run, if cached. */
   outputsOf(nodeId: string): Record<string, unknown> | undefined {
     const key = this.lastKeys.get(nodeId);

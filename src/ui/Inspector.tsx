@@ -347,10 +347,15 @@ export function Inspector() {
     let stale = false;
     if (!id || !info) {
       setPorts([]);
+      void getEngine()
+        .pinInspected(null)
+        .catch(() => false);
       return;
     }
     void (async () => {
       const engine = getEngine();
+      // what is on screen stays in the worker's cache until another node is inspected
+      await engine.pinInspected(id).catch(() => false);
       const summaries = await engine.summaries(id).catch(() => []);
       const views: PortView[] = [];
       for (const s of summaries) {

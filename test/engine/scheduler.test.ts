@@ -259,4 +259,29 @@ describe('memo cache budget', () => {
     expect(t.engine.cache.bytes).toBeLessThanOrEqual(5 * 1024 + 200);
     expect(t.engine.outputsOf('e1')).toBeUndefined(); // oldest went first
   });
+
+  it('never evicts what the inspector shows; letting go of it makes it evictable again', async () => {
+    const t = testNodes();
+    t.engine.cache.setBudget(5 * 1024);
+    t.engine.load(
+      graph([
+        ...[1, 2, 3, 4].map((i) => ({
+          id: `e${i}`,
+          type: 'embedding/random',
+          params: { seed: i, count: 1, dim: 256 },
+        })),
+        { id: 'join', type: 'embedding/concat', inputs: { a: 'e1.out', b: 'e2.out', c: 'e3.out', d: 'e4.out' } },
+      ]),
+    );
+    await t.engine.run({ targets: ['e1'] });
+    expect(t.engine.pinInspected('e1')).toBe(true);
+    expect((await t.engine.run()).ok).toBe(true);
+    expect(t.engine.outputsOf('e1')).toBeDefined(); // the oldest, but on screen
+    expect(t.engine.outputsOf('e2')).toBeUndefined();
+    t.engine.cache.setBudget(1024); // tighter: still kept while pinned
+    expect(t.engine.outputsOf('e1')).toBeDefined();
+    t.engine.pinInspected(null);
+    expect(t.engine.outputsOf('e1')).toBeUndefined();
+    expect(t.engine.pinInspected('e1')).toBe(false); // nothing left to pin
+  });
 });
