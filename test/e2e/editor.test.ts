@@ -47,14 +47,18 @@ async function openFile(p: Page, name: string, text: string): Promise<void> {
 
 /** Opens an example from the Examples menu, as a user would. */
 async function openExample(p: Page, name: string): Promise<void> {
+  // opening is asynchronous (the worker validates first): wait for this example's own title and nodes
+  const example = JSON.parse(readFileSync(new URL(`../../graphs/${name}.json`, import.meta.url), 'utf8')) as {
+    meta: { title: string };
+    nodes: Array<{ id: string }>;
+  };
   await p.getByRole('button', { name: /Examples/ }).click();
   await p.locator(`.menu-list li[data-example="${name}"]`).click();
   await p.waitForFunction(
-    (n) =>
-      document.querySelector('.toolbar .title') !== null &&
-      document.querySelectorAll('.gnode').length > 0 &&
-      n.length > 0,
-    name,
+    ({ title, first }) =>
+      document.querySelector('.toolbar .title')?.textContent === title &&
+      document.querySelector(`.react-flow__node[data-id="${first}"]`) !== null,
+    { title: example.meta.title, first: example.nodes[0]!.id },
   );
 }
 
