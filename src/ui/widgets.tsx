@@ -54,6 +54,16 @@ export function ParamWidget({ name, info, value, onCommit }: Props) {
     void runGraph();
     return true;
   };
+  // the number box of number, integer and seed params: typed freely, committed on Enter, blur or Ctrl+Enter
+  const numberBox = {
+    value: String(local),
+    'data-param': name,
+    onChange: (e: React.ChangeEvent<HTMLInputElement>) => setLocal(e.target.value as unknown as number),
+    onBlur: (e: React.FocusEvent<HTMLInputElement>) => commitNumber(e.target.value),
+    onKeyDown: (e: React.KeyboardEvent<HTMLInputElement>) => {
+      if (!runKey(e, commitNumber) && e.key === 'Enter') commitNumber(e.currentTarget.value);
+    },
+  };
   let control: React.ReactNode;
   switch (info.kind) {
     case 'number':
@@ -71,58 +81,19 @@ export function ParamWidget({ name, info, value, onCommit }: Props) {
             onKeyUp={() => onCommit(Number(local))}
             aria-label={label}
           />
-          <input
-            type="number"
-            className="nodrag num"
-            min={info.min}
-            max={info.max}
-            step={info.step}
-            value={String(local)}
-            onChange={(e) => setLocal(e.target.value as unknown as number)}
-            onBlur={(e) => commitNumber(e.target.value)}
-            onKeyDown={(e) => {
-              if (!runKey(e, commitNumber) && e.key === 'Enter') commitNumber((e.target as HTMLInputElement).value);
-            }}
-            data-param={name}
-          />
+          <input type="number" className="nodrag num" min={info.min} max={info.max} step={info.step} {...numberBox} />
         </div>
       );
       break;
     case 'integer':
       control = (
-        <input
-          type="number"
-          className="nodrag num wide"
-          min={info.min}
-          max={info.max}
-          step={1}
-          value={String(local)}
-          data-param={name}
-          onChange={(e) => setLocal(e.target.value as unknown as number)}
-          onBlur={(e) => commitNumber(e.target.value)}
-          onKeyDown={(e) => {
-            if (!runKey(e, commitNumber) && e.key === 'Enter') commitNumber((e.target as HTMLInputElement).value);
-          }}
-        />
+        <input type="number" className="nodrag num wide" min={info.min} max={info.max} step={1} {...numberBox} />
       );
       break;
     case 'seed':
       control = (
         <div className="param-row">
-          <input
-            type="number"
-            className="nodrag num wide"
-            min={0}
-            max={MAX_SEED}
-            step={1}
-            value={String(local)}
-            data-param={name}
-            onChange={(e) => setLocal(e.target.value as unknown as number)}
-            onBlur={(e) => commitNumber(e.target.value)}
-            onKeyDown={(e) => {
-              if (!runKey(e, commitNumber) && e.key === 'Enter') commitNumber((e.target as HTMLInputElement).value);
-            }}
-          />
+          <input type="number" className="nodrag num wide" min={0} max={MAX_SEED} step={1} {...numberBox} />
           <button
             className="nodrag small"
             title="New random seed"

@@ -1,0 +1,236 @@
+import { useRef, useState } from 'react';
+import { emptyGraph } from '../graph/document';
+import { formatIssue } from '../graph/errors';
+import {
+  EXAMPLES,
+  MAX_SHARE_LINK,
+  allowHeldReferences,
+  downloadGraph,
+  openGraphFile,
+  openGraphText,
+  shareLink,
+} from './files';
+import { cancelRun, runGraph } from './run';
+import { recentGraphs } from './recent';
+import { SHORTCUTS } from './shortcuts';
+import { useEditor } from './store';
+
+/** The editor's chrome: the toolbar and the banners above the canvas (held references, load issues, help, notices). */
+export function isTyping(e: Event): boolean {
+  const t = e.target as HTMLElement | null;
+  return !!t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.isContentEditable);
+}
+
+export function Toolbar() {
+  const { doc, past, future, running, runOnChange, lastRun, undo, redo } = useEditor();
+  const fileInput = useRef<HTMLInputElement>(null);
+  const [examplesOpen, setExamplesOpen] = useState(false);
+  return (
+    <header className="toolbar">
+      <span className="brand">unclip-studio</span>
+      <button
+        onClick={() => {
+          useEditor.getState().replaceDoc(emptyGraph(), 'new graph');
+          useEditor.getState().notify('new graph: Undo brings the old one back (also under Examples > Recent)');
+        }}
+      >
+        New
+      </button>
+      <button onClick={() => fileInput.current?.click()}>Open…</button>
+      <input
+        ref={fileInput}
+        type="file"
+        accept=".json,.png,application/json,image/png"
+        hidden
+        data-testid="open-file"
+        onChange={async (e) => {
+          const f = e.target.files?.[0];
+          if (f) await openGraphFile(f);
+          e.target.value = '';
+        }}
+      />
+      <button onClick={() => downloadGraph(doc)}>Save</button>
+      <div className="menu">
+        <button onClick={() => setExamplesOpen((o) => !o)} aria-expanded={examplesOpen}>
+          Examples ▾
+        </button>
+        {examplesOpen && (
+          <ul className="menu-list" onMouseLeave={() => setExamplesOpen(false)}>
+            {recentGraphs().length > 0 && (
+              <li className="menu-header">Recent (graphs New, Open or an example replaced)</li>
+            )}
+            {recentGraphs().map((r, i) => (
+              <li
+                key={`recent-${i}`}
+                data-recent={i}
+                onClick={async () => {
+                  setExamplesOpen(false);
+                  await openGraphText(r.text, `"${r.title}" (recent)`);
+                }}
+              >
+                <b>{r.title}</b>
+                <div className="desc">replaced {new Date(r.savedAt).toLocaleString()}</div>
+              </li>
+            ))}
+            {recentGraphs().length > 0 && <li className="menu-header">Examples</li>}
+            {EXAMPLES.map((ex) => (
+              <li
+                key={ex.name}
+                data-example={ex.name}
+                onClick={async () => {
+                  setExamplesOpen(false);
+                  await openGraphText(ex.text, `${ex.name}.json`);
+                }}
+              >
+                <b>{ex.title}</b>
+                <div className="desc">{ex.description}</div>
+              </li>
+            ))}
+          </ul>
+        )}
+      </div>
+      <button
+        onClick={async () => {
+          const link = shareLink(doc);
+          if (link.length > MAX_SHARE_LINK) {
+            downloadGraph(doc);
+            useEditor
+              .getState()
+              .notify(
+                `this graph needs a ${Math.round(link.length / 1000)} kB link (links stay under ${MAX_SHARE_LINK / 1000} kB to survive chat and mail): saved it as a file to share instead`,
+              );
+            return;
+          }
+          history.replaceState(null, '', link);
+          try {
+            await navigator.clipboard.writeText(link);
+            useEditor.getState().notify('share link copied to the clipboard');
+          } catch {
+            useEditor.getState().notify('share link is in the address bar');
+          }
+        }}
+      >
+        Share link
+      </button>
+      <span className="sep" />
+      <button
+        onClick={undo}
+        disabled={!past.length}
+        title={past.length ? `undo ${past[past.length - 1]!.label}` : 'nothing to undo'}
+      >
+        Undo
+      </button>
+      <button
+        onClick={redo}
+        disabled={!future.length}
+        title={future.length ? `redo ${future[0]!.label}` : 'nothing to redo'}
+      >
+        Redo
+      </button>
+      <span className="sep" />
+      <button className="primary" onClick={() => void runGraph()} disabled={running} data-testid="run">
+        Run
+      </button>
+      <button onClick={() => void cancelRun()} disabled={!running}>
+        Cancel
+      </button>
+      <label className="toggle">
+        <input
+          type="checkbox"
+          checked={runOnChange}
+          onChange={(e) => useEditor.setState({ runOnChange: e.target.checked })}
+        />{' '}
+        run on change
+      </label>
+      <span className="sep" />
+      <button onClick={() => useEditor.setState((s) => ({ helpOpen: !s.helpOpen }))}>?</button>
+      <span className="title" title={doc.meta?.description}>
+        {doc.meta?.title ?? 'Untitled'}
+      </span>
+      {lastRun && (
+        <span className="summary" data-testid="run-summary">
+          {lastRun.cancelled ? 'cancelled' : lastRun.ok ? 'done' : 'failed'} in {Math.round(lastRun.ms)} ms ·{' '}
+          {lastRun.ran} run · {lastRun.fromCache} cached{lastRun.failed ? ` · ${lastRun.failed} failed` : ''}
+        </span>
+      )}
+    </header>
+  );
+}
+
+export function HeldReferences() {
+  const held = useEditor((s) => s.heldRefs);
+  if (!held) return null;
+  return (
+    <div className="issues held" role="alert" data-testid="held-refs">
+      <b>
+        {held.source} reads {held.refs.length} file{held.refs.length > 1 ? 's or URLs' : ' or URL'} from outside the
+        app. Nothing has been fetched: the nodes that read them fail until you allow them.
+      </b>
+      <ul>
+        {held.refs.map((r, k) => (
+          <li key={k}>
+            <code>
+              {r.nodeId}.{r.param}
+            </code>
+            : <code className="ref">{r.value.length > 200 ? `${r.value.slice(0, 197)}...` : r.value}</code>
+          </li>
+        ))}
+      </ul>
+      <button onClick={() => void allowHeldReferences()} data-testid="allow-refs">
+        Allow and fetch
+      </button>
+      <button onClick={() => useEditor.setState({ heldRefs: null })}>Keep held</button>
+    </div>
+  );
+}
+
+export function LoadIssues() {
+  const issues = useEditor((s) => s.loadIssues);
+  if (!issues) return null;
+  return (
+    <div className="issues" role="alert" data-testid="load-issues">
+      <b>
+        {issues.source} was not opened ({issues.issues.length} problem{issues.issues.length > 1 ? 's' : ''}); the
+        current graph is unchanged:
+      </b>
+      <ul>
+        {issues.issues.map((i, k) => (
+          <li key={k}>{formatIssue(i)}</li>
+        ))}
+      </ul>
+      <button onClick={() => useEditor.setState({ loadIssues: null })}>Dismiss</button>
+    </div>
+  );
+}
+
+export function Help() {
+  const open = useEditor((s) => s.helpOpen);
+  if (!open) return null;
+  return (
+    <div className="help" role="dialog" aria-label="Keyboard shortcuts">
+      <h3>Keyboard shortcuts</h3>
+      <table>
+        <tbody>
+          {SHORTCUTS.map(([k, v]) => (
+            <tr key={k}>
+              <td>
+                <kbd>{k}</kbd>
+              </td>
+              <td>{v}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <button onClick={() => useEditor.setState({ helpOpen: false })}>Close</button>
+    </div>
+  );
+}
+
+export function Notice() {
+  const notice = useEditor((s) => s.notice);
+  return notice ? (
+    <div className={`notice ${notice.kind}`} role="status" data-testid="notice">
+      {notice.text}
+    </div>
+  ) : null;
+}
