@@ -4,6 +4,7 @@ import { NodeError } from '../../src/graph/errors';
 import { encodeImages, encodeTexts } from '../../src/models/clip';
 import type { GenerationInfo, SearchResult } from '../../src/guide/search';
 import { float32, type Float32Tensor } from '../../src/tensor/tensor';
+import { cosineMatrix } from '../../src/tensor/vector';
 import { clipOf, withNode } from '../kit/models';
 import { runtimeFor } from '../kit/runtime';
 
@@ -14,18 +15,9 @@ export async function captionScorer(ctx: RunContext, model: ModelRef, text: stri
   if (!text[0]!.trim()) throw new NodeError(ctx.nodeId, 'the caption is empty', `inputs.${port}`);
   const runtime = await runtimeFor(ctx, clip);
   const target = await withNode(ctx, `inputs.${port}`, () => encodeTexts(runtime, clip, text));
-  const d = clip.embedDim;
-  return async (images: Float32Tensor): Promise<Float32Array> => {
-    const e = await withNode(ctx, 'inputs.model', () => encodeImages(runtime, clip, images));
-    const n = e.shape[0]!;
-    const out = new Float32Array(n);
-    for (let i = 0; i < n; i++) {
-      let s = 0;
-      for (let j = 0; j < d; j++) s += e.data[i * d + j]! * target.data[j]!;
-      out[i] = s;
-    }
-    return out;
-  };
+  // the [N, 1] cosine of each picture's embedding with the caption's (src/tensor/vector's cosineMatrix)
+  return async (images: Float32Tensor): Promise<Float32Array> =>
+    cosineMatrix(await withNode(ctx, 'inputs.model', () => encodeImages(runtime, clip, images)), target).data;
 }
 
 /** Progress per generation, with the best picture so far as the preview. */
