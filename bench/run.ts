@@ -4,6 +4,7 @@ import { benchEditor } from './editor';
 import { benchUnclip } from './unclip';
 import { benchSweep } from './sweep';
 import { benchGuide } from './guide';
+import { benchDalle } from './dalle';
 
 const only = process.argv[2];
 const suites: Record<string, () => Promise<void>> = {
@@ -12,6 +13,7 @@ const suites: Record<string, () => Promise<void>> = {
   unclip: benchUnclip,
   sweep: benchSweep,
   guide: benchGuide,
+  dalle: benchDalle,
 };
 for (const [name, fn] of Object.entries(suites)) {
   if (only && only !== name) continue;

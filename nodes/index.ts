@@ -34,6 +34,10 @@ import ddimInvert from './diffusion/ddim-invert';
 import upsample from './diffusion/upsample';
 import clipDraw from './guide/clip-draw';
 import clipLatent from './guide/clip-latent';
+import dalleLoad from './dalle/load-model';
+import dalleEncode from './dalle/encode';
+import dalleDecode from './dalle/decode';
+import dalleSample from './dalle/sample';
 
 /** Every node type, in palette order. Add a node: write its file, list it here. */
 export const NODE_DEFINITIONS: readonly NodeDefinition[] = [
@@ -72,6 +76,10 @@ export const NODE_DEFINITIONS: readonly NodeDefinition[] = [
   upsample,
   clipDraw,
   clipLatent,
+  dalleLoad,
+  dalleSample,
+  dalleEncode,
+  dalleDecode,
 ];
 
 export function createRegistry(extra: readonly NodeDefinition[] = []): Map<string, NodeDefinition> {

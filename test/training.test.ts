@@ -9,7 +9,8 @@ import { resolveClip } from '../src/models/clip';
 import { createModelRuntime } from '../src/models/runtime-node';
 import { resolveDiffusion, sampleDecoder, textConditioning } from '../src/models/unclip';
 import { gaussianArray } from '../src/tensor/prng';
-import { float32 } from '../src/tensor/tensor';
+import { float32, tensor } from '../src/tensor/tensor';
+import { decodeCodes, resolveDalle, sampleCodes } from '../src/models/dalle';
 
 const run = promisify(execFile);
 const root = new URL('..', import.meta.url).pathname;
@@ -306,5 +307,108 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
     expect(x).toHaveLength(3072);
     expect(x.every(Number.isFinite)).toBe(true);
     expect(fed[0]).toContain('text_ids');
+  }, 300_000);
+
+  it('trains the dVAE (VQ and Gumbel-softmax) and the DALL·E transformer for a few steps, exports them, and the product samples with the cache', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'train-dalle-'));
+    const data = join(dir, 'tiny.bin');
+    await run('npx', ['tsx', 'src/world/dataset-cli.ts', '--count', '64', '--seed', '9', '--out', data], { cwd: root });
+    const py = (args: string[]) => run(PYTHON, args, { cwd: root });
+    const gumbel = await py([
+      'training/train_dvae.py',
+      '--data',
+      data,
+      '--out',
+      join(dir, 'g'),
+      '--steps',
+      '1',
+      '--batch',
+      '8',
+      '--quantizer',
+      'gumbel',
+      '--from-scratch',
+    ]);
+    expect(gumbel.stdout).toMatch(/"psnr_hard": [\d.]+, "psnr_train": [\d.]+, "codes_used": \d+, "perplexity"/);
+    const dvae = join(dir, 'dvae');
+    await py([
+      'training/train_dvae.py',
+      '--data',
+      data,
+      '--out',
+      dvae,
+      '--steps',
+      '2',
+      '--batch',
+      '8',
+      '--from-scratch',
+    ]);
+    const resumed = await py(['training/train_dvae.py', '--data', data, '--out', dvae, '--steps', '3', '--batch', '8']);
+    expect(resumed.stdout).toMatch(/resumed from .*ckpt\.pt at step 2/);
+    const tr = join(dir, 'dalle');
+    const t = await py([
+      'training/train_dalle.py',
+      '--data',
+      data,
+      '--out',
+      tr,
+      '--dvae',
+      join(dvae, 'ckpt.pt'),
+      '--steps',
+      '2',
+      '--batch',
+      '8',
+      '--width',
+      '32',
+      '--layers',
+      '1',
+      '--heads',
+      '2',
+      '--from-scratch',
+    ]);
+    expect(t.stdout).toMatch(/stopped at step 2/);
+    const models = join(dir, 'models');
+    await py([
+      'training/export_dalle.py',
+      '--dvae',
+      join(dvae, 'ckpt.pt'),
+      '--transformer',
+      join(tr, 'ckpt.pt'),
+      '--out',
+      models,
+    ]);
+    await run('cp', [join(root, 'public', 'models', 'shapesworld-vocab.json'), models]);
+    const manifest = parseManifest(JSON.parse(readFileSync(join(models, 'manifest.json'), 'utf8')));
+    expect(manifest.models.map((m) => m.id)).toEqual([
+      'mini-dalle-dvae-encoder',
+      'mini-dalle-dvae-decoder',
+      'mini-dalle',
+    ]);
+    expect(manifest.models[2]!.card).toMatchObject({ steps: 2 });
+    expect(manifest.models[2]!.dalle).toMatchObject({
+      codes: 512,
+      grid: 8,
+      layers: 1,
+      heads: 2,
+      headDim: 16,
+      dvae: 'mini-dalle-dvae',
+    });
+    const runtime = (await createModelRuntime(models, 'node', 1))!;
+    const { transformer, dvae: ref } = resolveDalle(runtime, 'mini-dalle');
+    const tok = await runtime.tokenizer(transformer.id);
+    const b = tok.encodeBatch(['a red circle', 'a blue square']);
+    const r = await sampleCodes(
+      await runtime.session(transformer.id),
+      transformer.spec,
+      tensor('int64', b.shape, b.ids),
+      {
+        seeds: [1, 2],
+        temperature: 1,
+        topK: 10,
+        topP: 1,
+      },
+    );
+    expect(r.codes.every((c) => c >= 0 && c < 512)).toBe(true);
+    const img = await decodeCodes(runtime, ref, tensor('int32', [2, 64], r.codes));
+    expect(img.shape).toEqual([2, 32, 32, 3]);
   }, 300_000);
 });

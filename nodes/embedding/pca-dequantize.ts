@@ -12,6 +12,14 @@ export default defineNode({
   outputs: { out: 'Embedding' },
   params: {},
   run: ({ codes, basis }, _, ctx) => {
+    if (!codes.min || !codes.max)
+      throw new NodeError(
+        ctx.nodeId,
+        codes.grid
+          ? `these are a dVAE's picture codes (${codes.grid}x${codes.grid} grid), not PCA codes: decode them with dalle/decode`
+          : 'these codes carry no quantization range (min, max): they did not come from embedding/pca-quantize',
+        'inputs.codes',
+      );
     const k = codes.codes.shape[1]!;
     if (k > basis.components.shape[0]!)
       throw new NodeError(
@@ -19,6 +27,8 @@ export default defineNode({
         `codes have ${k} dims, the basis ${basis.components.shape[0]} components`,
         'inputs.basis',
       );
-    return { out: pcaUnproject(dequantize(codes.codes, codes), basis) };
+    return {
+      out: pcaUnproject(dequantize(codes.codes, { min: codes.min, max: codes.max, buckets: codes.buckets }), basis),
+    };
   },
 });

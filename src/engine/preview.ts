@@ -110,15 +110,32 @@ export function summarize(port: string, value: unknown): OutputSummary {
     }
     const codes = value as Codes;
     if (isTensor(codes.codes)) {
-      return {
-        port,
-        kind: 'codes',
-        shape: [...codes.codes.shape],
-        value: { buckets: codes.buckets, first: Array.from(codes.codes.data as Int32Array).slice(0, 64) },
-      };
+      return { port, kind: 'codes', shape: [...codes.codes.shape], value: codesView(codes) };
     }
   }
   return { port, kind: 'object' };
+}
+
+/** What the inspector draws of codes: the first rows, the grid side, and how often each code is used. */
+export interface CodesView {
+  buckets: number;
+  /** Codes of the first rows (at most 16), each K long. */
+  rows: number[][];
+  grid?: number;
+  /** Uses of each code over all rows (codebooks up to 4096 codes). */
+  histogram?: number[];
+  used: number;
+}
+
+export function codesView(c: Codes): CodesView {
+  const [n, k] = c.codes.shape as [number, number];
+  const rows = Array.from({ length: Math.min(16, n) }, (_, r) => Array.from(c.codes.data.subarray(r * k, (r + 1) * k)));
+  const counts = new Map<number, number>();
+  for (const v of c.codes.data) counts.set(v, (counts.get(v) ?? 0) + 1);
+  const view: CodesView = { buckets: c.buckets, rows, used: counts.size };
+  if (c.grid) view.grid = c.grid;
+  if (c.buckets <= 4096) view.histogram = Array.from({ length: c.buckets }, (_, i) => counts.get(i) ?? 0);
+  return view;
 }
 
 /** A bounded view of a batch of embeddings for the inspector. */

@@ -13,12 +13,18 @@ export interface Scores {
   /** Rows are series over the columns (an optimizer's curve): drawn as lines, not a table. */
   curve?: boolean;
 }
-/** Quantized codes with the range they were made in. */
+/**
+ * Discrete codes [N, K] (int32, each in 0..buckets-1). Two kinds: PCA-quantized embeddings carry
+ * the range each dimension was quantized over (min, max); a dVAE's picture codes carry their grid
+ * (K = grid x grid, raster order) and the dVAE whose codebook they index.
+ */
 export interface Codes {
   codes: Tensor<'int32'>;
-  min: Float32Array;
-  max: Float32Array;
   buckets: number;
+  min?: Float32Array;
+  max?: Float32Array;
+  grid?: number;
+  codebook?: string;
 }
 /** A model reference as nodes pass it: the manifest id and its entry. */
 export interface ModelRef {
@@ -93,7 +99,50 @@ export function checkPortValue(type: PortType, value: unknown): string | null {
         Array.isArray((value as Scores).labels)
         ? null
         : 'expected scores with labels';
+    case 'Codes':
+      return codesProblem(value);
+    case 'PcaBasis':
+      return pcaBasisProblem(value);
+    case 'Model':
+      return typeof value === 'object' &&
+        value !== null &&
+        typeof (value as ModelRef).id === 'string' &&
+        typeof (value as ModelRef).kind === 'string'
+        ? null
+        : 'expected a model reference (id and kind)';
     default:
       return value === undefined || value === null ? 'is missing' : null;
   }
+}
+
+function codesProblem(value: unknown): string | null {
+  if (typeof value !== 'object' || value === null) return 'expected codes';
+  const c = value as Codes;
+  if (!isTensor(c.codes) || c.codes.dtype !== 'int32' || c.codes.shape.length !== 2)
+    return 'expected codes as an int32 tensor [N, K]';
+  if (!Number.isInteger(c.buckets) || c.buckets < 2) return 'expected codes with a bucket count >= 2';
+  const k = c.codes.shape[1]!;
+  if (c.grid !== undefined && c.grid * c.grid !== k)
+    return `codes on a ${c.grid}x${c.grid} grid need ${c.grid ** 2} per row, got ${k}`;
+  if ((c.min === undefined) !== (c.max === undefined)) return 'codes with a range need both min and max';
+  if (c.min && (c.min.length !== k || c.max!.length !== k)) return `codes of ${k} dims need a range of ${k}`;
+  for (const v of c.codes.data) if (!(v >= 0 && v < c.buckets)) return `a code (${v}) is outside 0..${c.buckets - 1}`;
+  return null;
+}
+
+function pcaBasisProblem(value: unknown): string | null {
+  if (typeof value !== 'object' || value === null) return 'expected a PCA basis';
+  const b = value as PcaBasis;
+  const f32 = (t: unknown, rank: number) =>
+    isTensor(t) && t.dtype === 'float32' && (t as Float32Tensor).shape.length === rank;
+  if (!f32(b.mean, 1) || !f32(b.components, 2)) return 'expected a PCA basis: mean [D] and components [K, D]';
+  const [k, d] = b.components.shape as [number, number];
+  if (b.mean.shape[0] !== d) return `a PCA basis of ${d}-dim components needs a ${d}-dim mean, got ${b.mean.shape[0]}`;
+  for (const [name, t] of [
+    ['variance', b.variance],
+    ['min', b.min],
+    ['max', b.max],
+  ] as const)
+    if (!f32(t, 1) || t.shape[0] !== k) return `a PCA basis of ${k} components needs ${name} [${k}]`;
+  return null;
 }

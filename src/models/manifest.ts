@@ -22,7 +22,7 @@ export const tokenizerSchema = z.strictObject({
 
 export const modelEntrySchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/),
-  kind: z.enum(['clip-text', 'clip-image', 'prior', 'decoder', 'upsampler']),
+  kind: z.enum(['clip-text', 'clip-image', 'prior', 'decoder', 'upsampler', 'dvae-encoder', 'dvae-decoder', 'dalle']),
   title: z.string(),
   file: z.string(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
@@ -56,6 +56,23 @@ export const modelEntrySchema = z.strictObject({
       conditioning: z.string().optional(),
     })
     .optional(),
+  /** DALL·E models: the dVAE's codebook and grid; the transformer's cache layout. */
+  dalle: z
+    .strictObject({
+      /** Codebook size K and the grid side (grid x grid codes per picture). */
+      codes: z.number().int().min(2).max(65536),
+      grid: z.number().int().min(1).max(64),
+      /** The dVAE's picture side in pixels. */
+      resolution: z.number().int().positive(),
+      /** Transformer: word ids come first, image code c is textVocab + c. */
+      textVocab: z.number().int().positive().optional(),
+      layers: z.number().int().positive().optional(),
+      heads: z.number().int().positive().optional(),
+      headDim: z.number().int().positive().optional(),
+      /** Transformer: the dVAE (id of its encoder without "-encoder") whose codes it models. */
+      dvae: z.string().optional(),
+    })
+    .optional(),
   card: z.record(z.string(), z.unknown()).optional(),
 });
 
@@ -69,6 +86,7 @@ export type ModelEntry = z.infer<typeof modelEntrySchema>;
 export type Manifest = z.infer<typeof manifestSchema>;
 export type TokenizerSpec = z.infer<typeof tokenizerSchema>;
 export type DiffusionSpec = NonNullable<ModelEntry['diffusion']>;
+export type DalleSpec = NonNullable<ModelEntry['dalle']>;
 
 export class ModelError extends Error {
   constructor(

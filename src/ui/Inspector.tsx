@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'react';
 import type { ImagePreview } from '../engine/events';
-import type { EmbeddingView, OutputSummary } from '../engine/preview';
+import type { CodesView, EmbeddingView, OutputSummary } from '../engine/preview';
 import { getEngine } from './engine-client';
-import { Bars, Curve, EmbeddingPanel, Matrix, Stats } from './inspector-views';
+import { Bars, CodesPanel, Curve, EmbeddingPanel, Matrix, Stats } from './inspector-views';
 import { PreviewCanvas } from './PreviewCanvas';
 import { nodeById, useEditor } from './store';
 
@@ -20,6 +20,8 @@ interface PortView {
   summary: OutputSummary;
   images?: ImagePreview[];
   embedding?: EmbeddingView;
+  /** Row names (the texts that made the embeddings). */
+  names?: string[];
 }
 
 /** Outputs of the selected node: images at true pixels, embeddings, matrices, scores, text. */
@@ -46,6 +48,16 @@ export function Inspector() {
       // what is on screen stays in the worker's cache until another node is inspected
       await engine.pinInspected(id).catch(() => false);
       const summaries = await engine.summaries(id).catch(() => []);
+      // names for embedding rows: the texts on the node's wired Text input, when there is one per row
+      let names: string[] | undefined;
+      const textInput = Object.entries(info.inputs).find(
+        ([name, spec]) => spec.type === 'Text' && node?.inputs?.[name],
+      );
+      if (textInput) {
+        const [src, srcPort] = node!.inputs![textInput[0]]!.split('.') as [string, string];
+        const up = (await engine.summaries(src).catch(() => [])).find((u) => u.port === srcPort);
+        if (up?.kind === 'text') names = up.value as string[];
+      }
       const views: PortView[] = [];
       for (const s of summaries) {
         const type = info.outputs[s.port];
@@ -56,6 +68,7 @@ export function Inspector() {
           v.images = await engine.imagePreviews(id, s.port, 0, count, 256);
         } else if (s.kind === 'tensor' && s.shape?.length === 2 && s.dtype === 'float32') {
           v.embedding = await engine.embeddingView(id, s.port).catch(() => undefined);
+          if (v.embedding && names?.length === v.embedding.n) v.names = names;
         }
         views.push(v);
       }
@@ -64,7 +77,7 @@ export function Inspector() {
     return () => {
       stale = true;
     };
-  }, [id, info, runCounter]);
+  }, [id, info, node, runCounter]);
   if (!id || !node || !info)
     return (
       <aside className="inspector">
@@ -85,7 +98,7 @@ export function Inspector() {
         </p>
       )}
       {ports.length === 0 && <p className="hint">No outputs yet: run the graph.</p>}
-      {ports.map(({ summary: s, images, embedding }) => (
+      {ports.map(({ summary: s, images, embedding, names }) => (
         <section key={s.port} className="port-view" data-port={s.port}>
           <h4>
             {s.port}{' '}
@@ -126,7 +139,7 @@ export function Inspector() {
             </>
           )}
           {s.stats && <Stats s={s.stats} />}
-          {embedding && <EmbeddingPanel view={embedding} />}
+          {embedding && <EmbeddingPanel view={embedding} names={names} />}
           {s.kind === 'scores' &&
             (() => {
               const v = s.value as { labels: string[]; rowLabels?: string[]; values: number[]; curve?: boolean };
@@ -144,6 +157,7 @@ export function Inspector() {
             </ul>
           )}
           {s.kind === 'number' && <p className="number-value">{String(s.value)}</p>}
+          {s.kind === 'codes' && <CodesPanel view={s.value as CodesView} />}
         </section>
       ))}
     </aside>

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { EmbeddingView } from '../engine/preview';
+import type { CodesView, EmbeddingView } from '../engine/preview';
 
 /** The inspector's views of values: stats, heat maps with legends, bars, curves, embeddings. */
 function heat(v: number, lo: number, hi: number): string {
@@ -243,8 +243,13 @@ export function Curve({
   );
 }
 
-export function EmbeddingPanel({ view }: { view: EmbeddingView }) {
+export function EmbeddingPanel({ view, names }: { view: EmbeddingView; names?: string[] }) {
   const { rows, shownRows, dim } = view;
+  const name = (i: number) => {
+    const t = names?.[i];
+    if (t === undefined) return String(i);
+    return t.length > 24 ? `${t.slice(0, 23)}…` : t;
+  };
   let lo = Infinity,
     hi = -Infinity;
   for (const v of rows) {
@@ -256,8 +261,10 @@ export function EmbeddingPanel({ view }: { view: EmbeddingView }) {
       <div className="strips">
         {Array.from({ length: shownRows }, (_, r) => (
           <div key={r} className="strip-row">
-            <span className="strip-label">{r}</span>
-            <div className="strip" title={`row ${r}`}>
+            <span className="strip-label" title={names?.[r]}>
+              {name(r)}
+            </span>
+            <div className="strip" title={`row ${r}${names?.[r] ? `: ${names[r]}` : ''}`}>
               {Array.from({ length: dim }, (_, i) => (
                 <span key={i} style={{ background: heat(rows[r * dim + i]!, lo, hi) }} />
               ))}
@@ -272,7 +279,13 @@ export function EmbeddingPanel({ view }: { view: EmbeddingView }) {
       {view.cosine && shownRows >= 2 && (
         <>
           <h4>cosine similarity</h4>
-          <Matrix values={view.cosine} n={shownRows} m={shownRows} />
+          <Matrix
+            values={view.cosine}
+            n={shownRows}
+            m={shownRows}
+            cols={names ? Array.from({ length: shownRows }, (_, i) => name(i)) : undefined}
+            rows={names ? Array.from({ length: shownRows }, (_, i) => name(i)) : undefined}
+          />
         </>
       )}
       {view.scatter && (
@@ -300,15 +313,97 @@ export function EmbeddingPanel({ view }: { view: EmbeddingView }) {
                   <g key={i}>
                     <circle cx={pts[i * 2]! / k} cy={-pts[i * 2 + 1]! / k} r={0.03} />
                     <text x={pts[i * 2]! / k + 0.04} y={-pts[i * 2 + 1]! / k} fontSize={0.08}>
-                      {i}
+                      {name(i)}
                     </text>
                   </g>
                 )),
               ];
             })()}
           </svg>
-          <div className="hint">points are rows (numbered as above), scaled to the largest coordinate</div>
+          <div className="hint">
+            points are rows ({names ? 'named by the texts that made them' : 'numbered as above'}), scaled to the largest
+            coordinate
+          </div>
         </>
+      )}
+    </div>
+  );
+}
+
+/** A colour per code id: hues spread by the golden ratio, three lightness levels. */
+export function codeColour(code: number): string {
+  const hue = Math.round(((code * 0.618033988749895) % 1) * 360);
+  const light = [42, 58, 72][code % 3];
+  return `hsl(${hue} 70% ${light}%)`;
+}
+
+/** One code grid drawn as cells coloured by code id (hover: the id). */
+function CodeGrid({ codes, grid, cell }: { codes: number[]; grid: number; cell: number }) {
+  return (
+    <svg
+      className="code-grid"
+      width={grid * cell}
+      height={grid * cell}
+      role="img"
+      aria-label={`code grid ${grid}x${grid}`}
+    >
+      {codes.map((c, i) => (
+        <rect
+          key={i}
+          x={(i % grid) * cell}
+          y={Math.floor(i / grid) * cell}
+          width={cell}
+          height={cell}
+          fill={codeColour(c)}
+        >
+          <title>{`row ${Math.floor(i / grid)}, column ${i % grid}: code ${c}`}</title>
+        </rect>
+      ))}
+    </svg>
+  );
+}
+
+/** Codes: picture grids as coloured cells (dVAE), the first rows as numbers (PCA), and code use. */
+export function CodesPanel({ view }: { view: CodesView }) {
+  const max = view.histogram ? Math.max(1, ...view.histogram) : 1;
+  return (
+    <div className="codes-panel">
+      {view.grid ? (
+        <div className="image-grid">
+          {view.rows.map((r, i) => (
+            <CodeGrid key={i} codes={r} grid={view.grid!} cell={Math.max(4, Math.floor(96 / view.grid!))} />
+          ))}
+        </div>
+      ) : (
+        <ul className="text-values">
+          {view.rows.slice(0, 4).map((r, i) => (
+            <li key={i}>
+              {r.slice(0, 32).join(' ')}
+              {r.length > 32 ? ' …' : ''}
+            </li>
+          ))}
+        </ul>
+      )}
+      <p className="hint" data-testid="codes-used">
+        {view.used} of {view.buckets} codes used
+      </p>
+      {view.histogram && (
+        <svg className="code-histogram" width={260} height={60} role="img" aria-label="code use histogram">
+          {view.histogram.map((c, i) =>
+            c > 0 ? (
+              <rect
+                key={i}
+                x={(i / view.histogram!.length) * 260}
+                y={60 - (c / max) * 58}
+                width={Math.max(1, 260 / view.histogram!.length)}
+                height={(c / max) * 58}
+                fill={codeColour(i)}
+              >
+                <title>{`code ${i}: ${c}`}</title>
+              </rect>
+            ) : null,
+          )}
+        </svg>
       )}
     </div>
   );

@@ -440,6 +440,15 @@ describe('fields', () => {
     await p.locator('.gnode[data-node-id=classify] .gnode-name').click();
     await p.waitForSelector('.inspector .bars .bar-row');
     expect(await p.locator('.inspector .bars .bar-row').count()).toBe(3); // the run saw the third label
+    // Ctrl+Enter on the canvas runs and keeps the selection: the inspector stays on the node watched
+    await field.fill('red circle');
+    await p.locator('.gnode[data-node-id=classify] .gnode-name').click();
+    await p.keyboard.press('Control+Enter');
+    await p.waitForFunction(() => document.querySelectorAll('.inspector .bars .bar-row').length === 1, undefined, {
+      timeout: 60_000,
+    });
+    expect(await p.locator('.inspector h3 small').textContent()).toBe('classify');
+    expect(await p.locator('.gnode[data-node-id=classify]').getAttribute('class')).toMatch(/selected/);
     await p.context().close();
   });
 });
@@ -525,9 +534,11 @@ describe('the inspector', () => {
     expect(await p.locator('.inspector [data-testid=heat-legend]').count()).toBe(1);
     await p.locator('.gnode[data-node-id=enc] .gnode-name').click();
     await p.waitForSelector('.inspector .strip-label');
-    expect(await p.locator('.inspector .strip-label').first().textContent()).toBe('0');
+    // rows, the PCA points and the cosine matrix are named by the captions that made them
+    expect(await p.locator('.inspector .strip-label').first().textContent()).toBe('a red circle');
     expect(await p.locator('.inspector [data-testid=heat-legend]').count()).toBeGreaterThanOrEqual(2); // strips and the cosine matrix
     expect(await p.locator('.inspector .scatter .axes text').allTextContents()).toEqual(['PC1', 'PC2']);
+    expect(await p.locator('.inspector .scatter > g:not(.axes) text').allTextContents()).toContain('a purple cross');
     await snap(p, 'inspector-big-matrix');
     await p.context().close();
   });
@@ -663,6 +674,43 @@ describe("CLIP search in the decoder's noise in the editor", () => {
     await p.locator('.gnode[data-node-id=reader_verdict] .gnode-name').click();
     await p.waitForSelector('.inspector [data-port=reading] li');
     expect(await p.locator('.inspector [data-port=reading] li').count()).toBe(2);
+    await p.context().close();
+  });
+});
+
+describe('DALL·E in the editor', () => {
+  it('runs the DALL·E example: partial grids stream onto the sampler, the inspector draws code grids, code use and top-5 codes', async () => {
+    const p = await openEditor();
+    await openExample(p, 'dalle');
+    await p.getByTestId('run').click();
+    await p.waitForSelector('.gnode[data-node-id=samples] .status-running canvas', { timeout: 120_000 });
+    await p.waitForSelector('[data-testid=run-summary]', { timeout: 240_000 });
+    expect(await p.getByTestId('run-summary').textContent()).toMatch(/^done in/);
+    await p.locator('.gnode[data-node-id=samples] .gnode-name').click();
+    await p.waitForSelector('.inspector [data-port=codes] svg.code-grid');
+    expect(await p.locator('.inspector [data-port=codes] svg.code-grid').count()).toBe(8);
+    expect(await p.locator('.inspector [data-port=codes] svg.code-grid rect').first().getAttribute('fill')).toMatch(
+      /^hsl\(/,
+    );
+    expect(await p.locator('.inspector [data-port=codes] [data-testid=codes-used]').textContent()).toMatch(
+      /^\d+ of 512 codes used$/,
+    );
+    expect(await p.locator('.inspector [data-port=codes] svg.code-histogram rect').count()).toBeGreaterThan(8);
+    // top-5: a heat map with a row per grid position naming its likeliest codes
+    expect(await p.locator('.inspector [data-port=top5]').textContent()).toMatch(/r0 c0: #\d+ #\d+/);
+    await p.locator('.gnode[data-node-id=decoded] .gnode-name').click();
+    await p.waitForSelector('.inspector [data-port=image] canvas.pixelated');
+    expect(await p.locator('.inspector [data-port=image] canvas.pixelated').count()).toBe(8);
+    expect(await p.locator('.inspector [data-port=codes] svg.code-grid').count()).toBe(8);
+    await p.locator('.gnode[data-node-id=image] .gnode-name').click();
+    await p.waitForSelector('.inspector [data-port=image] canvas.pixelated');
+    expect(
+      await p
+        .locator('.inspector [data-port=image] canvas.pixelated')
+        .first()
+        .evaluate((c) => [(c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height]),
+    ).toEqual([64, 64]);
+    await snap(p, 'dalle-done');
     await p.context().close();
   });
 });

@@ -1,0 +1,37 @@
+import { defineNode } from '../../src/engine/define';
+import { string } from '../../src/graph/params';
+import { resolveDalle } from '../../src/models/dalle';
+import { modelsOf, withNode } from '../kit/models';
+
+export default defineNode({
+  type: 'dalle/load-model',
+  version: 1,
+  title: 'Load DALL·E',
+  description:
+    'The DALL·E transformer and its discrete VAE from the model manifest (bundled: mini-dalle). Checks the files sha256 and opens the sessions',
+  inputs: {},
+  outputs: { transformer: 'Model', dvae: 'Model' },
+  params: {
+    model: string({ default: 'mini-dalle', label: 'Model id', maxLength: 200 }),
+    manifest: string({
+      default: '',
+      label: 'Manifest (path or URL, empty = bundled)',
+      maxLength: 2000,
+      reference: true,
+    }),
+  },
+  run: async (_, { model, manifest }, ctx) => {
+    const bundled = modelsOf(ctx);
+    return withNode(ctx, 'params.model', async () => {
+      const runtime = manifest ? await bundled.external(manifest, ctx.services.readBytes) : bundled;
+      const { transformer, dvae } = resolveDalle(runtime, model);
+      await Promise.all([
+        runtime.session(transformer.id),
+        runtime.tokenizer(transformer.id),
+        runtime.session(dvae.encoder),
+        runtime.session(dvae.decoder),
+      ]);
+      return { transformer: { ...transformer, manifest }, dvae: { ...dvae, manifest } };
+    });
+  },
+});
