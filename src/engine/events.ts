@@ -22,6 +22,8 @@ export interface NodeEvent {
   message?: string;
   /** The port or param an error is about ("params.steps", "inputs.text", "outputs.out"). */
   field?: string;
+  /** Where the bad value was typed, when it came from another node (an unknown word: the Prompt's text). */
+  origin?: { nodeId: string; field: string };
   preview?: ImagePreview;
 }
 
@@ -31,6 +33,7 @@ export interface NodeResult {
   cached: boolean;
   message?: string;
   field?: string;
+  origin?: { nodeId: string; field: string };
 }
 
 export interface RunResult {

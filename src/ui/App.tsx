@@ -101,10 +101,7 @@ function Editor() {
         return;
       }
       if (isTyping(e)) return;
-      if (mod && e.key === 'Enter') {
-        e.preventDefault();
-        void runGraph();
-      } else if (mod && (e.key === 'z' || e.key === 'Z') && !e.shiftKey) {
+      if (mod && (e.key === 'z' || e.key === 'Z') && !e.shiftKey) {
         e.preventDefault();
         s.undo();
       } else if (mod && (((e.key === 'z' || e.key === 'Z') && e.shiftKey) || e.key === 'y')) {
@@ -141,11 +138,21 @@ function Editor() {
       }
     };
     window.addEventListener('mousemove', onMove);
+    // Ctrl+Enter runs, caught before React Flow sees it: Control is a multi-selection key there, and
+    // Enter on a focused node toggles its selection, so the node being watched was deselected
+    const onRunKey = (e: KeyboardEvent) => {
+      if (!(e.ctrlKey || e.metaKey) || e.key !== 'Enter' || isTyping(e)) return;
+      e.preventDefault();
+      e.stopPropagation();
+      void runGraph();
+    };
+    window.addEventListener('keydown', onRunKey, true);
     window.addEventListener('keydown', onKey);
     document.addEventListener('copy', onCopy);
     document.addEventListener('paste', onPaste);
     return () => {
       window.removeEventListener('mousemove', onMove);
+      window.removeEventListener('keydown', onRunKey, true);
       window.removeEventListener('keydown', onKey);
       document.removeEventListener('copy', onCopy);
       document.removeEventListener('paste', onPaste);

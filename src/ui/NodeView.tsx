@@ -44,6 +44,11 @@ function StatusLine({ id }: { id: string }) {
           {st.message}
         </span>
       )}
+      {st.warning && (
+        <span className="error-text" data-testid="origin-warning" title={st.warning}>
+          {st.warning}
+        </span>
+      )}
       {st.preview && st.status === 'running' && (
         <PreviewCanvas preview={st.preview} scale={Math.max(1, Math.floor(96 / st.preview.width))} />
       )}

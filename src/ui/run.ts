@@ -57,7 +57,15 @@ export async function runGraph(targets?: string[]): Promise<void> {
           message,
           field,
           ...(preview ? { preview } : status === 'queued' ? { preview: undefined } : {}),
+          ...(status === 'queued' || status === 'cached' ? { warning: undefined } : {}),
         });
+        // an unknown word is also shown where it was typed
+        if (status === 'error' && e.origin)
+          useEditor.getState().setRunState(e.origin.nodeId, {
+            ...useEditor.getState().run[e.origin.nodeId],
+            status: useEditor.getState().run[e.origin.nodeId]?.status ?? 'done',
+            warning: `${e.origin.field}: ${message ?? ''} (found by ${e.nodeId})`,
+          });
       };
       const result = await engine.run({ targets }, proxy(onEvent));
       useEditor.setState((s) => ({ lastRun: result, runCounter: s.runCounter + 1 }));

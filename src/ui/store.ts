@@ -12,6 +12,8 @@ import { edit, HISTORY_LIMIT, mergeEdits, redoEdit, undoEdit, type Edit } from '
 export type NodeRunState = Omit<NodeEvent, 'runId' | 'nodeId'> & {
   /** The node's first picture after a run, drawn on the node (as ComfyUI's preview nodes do). */
   thumb?: import('../engine/events').ImagePreview;
+  /** A problem with what was typed here, found by a node downstream (an unknown word). */
+  warning?: string;
 };
 
 export interface EditorState {

@@ -545,12 +545,13 @@ describe('the inspector', () => {
 });
 
 describe('the examples', () => {
-  it('lay out their nodes without overlaps', async () => {
+  it('lay out their nodes without overlaps, with every node title shown whole', async () => {
     const names = readdirSync(new URL('../../graphs/', import.meta.url))
       .filter((f) => f.endsWith('.json'))
       .map((f) => f.replace(/\.json$/, ''));
     const p = await openEditor();
-    const overlaps: string[] = [];
+    const overlaps: string[] = [],
+      cut: string[] = [];
     for (const name of names) {
       await openExample(p, name);
       await p.waitForFunction(() =>
@@ -568,8 +569,17 @@ describe('the examples', () => {
           if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1)
             overlaps.push(`${name}: ${boxes[i]!.id} / ${boxes[j]!.id}`);
         }
+      // every title is shown whole (it wraps rather than being cut off)
+      cut.push(
+        ...(
+          await p
+            .locator('.gnode-name')
+            .evaluateAll((els) => els.filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent ?? ''))
+        ).map((t) => `${name}: ${t}`),
+      );
     }
     expect(overlaps).toEqual([]);
+    expect(cut).toEqual([]);
     await p.context().close();
   });
 });
@@ -674,6 +684,43 @@ describe("CLIP search in the decoder's noise in the editor", () => {
     await p.locator('.gnode[data-node-id=reader_verdict] .gnode-name').click();
     await p.waitForSelector('.inspector [data-port=reading] li');
     expect(await p.locator('.inspector [data-port=reading] li').count()).toBe(2);
+    await p.context().close();
+  });
+});
+
+describe('an unknown word', () => {
+  it('is shown on the Prompt node where it was typed, as well as on the model node that found it', async () => {
+    const graph = {
+      format: 'unclip-studio/graph',
+      version: 1,
+      meta: { title: 'Dragon' },
+      nodes: [
+        { id: 'clip', type: 'clip/load-model', params: { model: 'mini-clip' }, ui: { x: 0, y: 0 } },
+        { id: 'prompt', type: 'text/prompt', params: { text: 'a red dragon' }, ui: { x: 0, y: 180 } },
+        {
+          id: 'enc',
+          type: 'clip/text-encode',
+          inputs: { model: 'clip.model', text: 'prompt.text' },
+          ui: { x: 360, y: 0 },
+        },
+      ],
+    };
+    const p = await openEditor();
+    await openFile(p, 'dragon.json', JSON.stringify(graph));
+    await p.getByTestId('run').click();
+    await p.waitForSelector('.gnode[data-node-id=prompt] [data-testid=origin-warning]', { timeout: 60_000 });
+    expect(await p.locator('.gnode[data-node-id=prompt] [data-testid=origin-warning]').textContent()).toMatch(
+      /^params\.text: unknown word "dragon".*knows \d+ words.*\(found by enc\)$/,
+    );
+    expect(await p.locator('.gnode[data-node-id=enc] .status-error').count()).toBe(1);
+    // fixed and re-run: the warning goes
+    await p
+      .locator('.gnode[data-node-id=prompt] textarea, .gnode[data-node-id=prompt] input')
+      .first()
+      .fill('a red circle');
+    await p.keyboard.press('Control+Enter');
+    await p.waitForSelector('.gnode[data-node-id=enc] .status-done', { timeout: 60_000 });
+    expect(await p.locator('.gnode[data-node-id=prompt] [data-testid=origin-warning]').count()).toBe(0);
     await p.context().close();
   });
 });

@@ -194,6 +194,8 @@ describe('DALL·E nodes', () => {
     );
     const r = await e.run();
     expect(r.nodes.s).toMatchObject({ status: 'error', field: 'inputs.text' });
-    expect(r.nodes.s!.message).toMatch(/dragon/);
+    expect(r.nodes.s!.message).toMatch(/unknown word "dragon".*the model knows \d+ words: .*circle/);
+    // and it is traced to where it was typed
+    expect(r.nodes.s!.origin).toEqual({ nodeId: 'prompt', field: 'params.text' });
   });
 });
