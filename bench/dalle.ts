@@ -64,10 +64,12 @@ export async function benchDalle(): Promise<void> {
     );
   const sum = (r: Record<string, number>) => STAGES.reduce((a, id) => a + r[id]!, 0);
   console.log(
-    `| sample + decode + rank + upsample | ${sum(web).toFixed(0)} | ${sum(native).toFixed(0)} | ${(sum(web) / sum(native)).toFixed(2)}x |`,
+    `| sample + decode + rank + upsample | ${sum(web).toFixed(0)} | ${sum(native).toFixed(0)} | ` +
+      `${(sum(web) / sum(native)).toFixed(2)}x |`,
   );
   console.log(`Chromium editor, whole graph (model loads included): ${(wall / 1000).toFixed(1)} s (${summary})`);
   console.log(
-    `per image (N = 8): Chromium ${(wall / 8000).toFixed(2)} s, Node WASM ${(sum(web) / 8000).toFixed(2)} s, Node native ${(sum(native) / 8000).toFixed(2)} s`,
+    `per image (N = 8): Chromium ${(wall / 8000).toFixed(2)} s, Node WASM ${(sum(web) / 8000).toFixed(2)} s, Node ` +
+      `native ${(sum(native) / 8000).toFixed(2)} s`,
   );
 }

@@ -96,19 +96,23 @@ export async function benchEditor(): Promise<void> {
       await page.close();
     }
     console.log(
-      'Frame intervals from requestAnimationFrame: median / p95 ms (median fps; mean fps; share of frames within one 60 Hz vsync)',
+      'Frame intervals from requestAnimationFrame: median / p95 ms (median fps; mean fps; share of frames within ' +
+        'one 60 Hz vsync)',
     );
     console.log('| nodes | first render (performance.now at ready) | drag | pan | nodes in the DOM |');
     console.log('| --- | --- | --- | --- | --- |');
     for (const r of rows) {
       const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
       const f = (xs: number[]) =>
-        `${pct(xs, 0.5).toFixed(1)} / ${pct(xs, 0.95).toFixed(1)} (${(1000 / pct(xs, 0.5)).toFixed(0)}; ${(1000 / mean(xs)).toFixed(0)}; ${((100 * xs.filter((x) => x < 20).length) / xs.length).toFixed(0)}%)`;
+        `${pct(xs, 0.5).toFixed(1)} / ${pct(xs, 0.95).toFixed(1)} (${(1000 / pct(xs, 0.5)).toFixed(0)}; ` +
+        `${(1000 / mean(xs)).toFixed(0)}; ${((100 * xs.filter((x) => x < 20).length) / xs.length).toFixed(0)}%)`;
       console.log(`| ${r.n} | ${r.firstRender.toFixed(0)} ms | ${f(r.drag)} | ${f(r.pan)} | ${r.rendered} |`);
     }
     const [small, big] = rows;
     console.log(
-      `ratio 500/50: first render ${(big!.firstRender / small!.firstRender).toFixed(2)}x, drag median frame ${(pct(big!.drag, 0.5) / pct(small!.drag, 0.5)).toFixed(2)}x, pan median frame ${(pct(big!.pan, 0.5) / pct(small!.pan, 0.5)).toFixed(2)}x`,
+      `ratio 500/50: first render ${(big!.firstRender / small!.firstRender).toFixed(2)}x, drag median frame ` +
+        `${(pct(big!.drag, 0.5) / pct(small!.drag, 0.5)).toFixed(2)}x, pan median frame ` +
+        `${(pct(big!.pan, 0.5) / pct(small!.pan, 0.5)).toFixed(2)}x`,
     );
   } finally {
     await browser.close();

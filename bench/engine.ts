@@ -45,7 +45,8 @@ export async function benchEngine(): Promise<void> {
     re = median(rerun),
     no = median(nothing);
   console.log(
-    `cold run:                      ${c.toFixed(1)} ms  (${((c / (N + 1)) * 1000).toFixed(1)} µs per node, work + scheduling)`,
+    `cold run:                      ${c.toFixed(1)} ms  (${((c / (N + 1)) * 1000).toFixed(1)} µs per node, work + ` +
+      `scheduling)`,
   );
   console.log(`re-run after changing the last node: ${re.toFixed(2)} ms`);
   console.log(`re-run with nothing changed:   ${no.toFixed(2)} ms (re-planning ${N + 1} nodes, keys memoized)`);
@@ -67,7 +68,8 @@ export async function benchEngine(): Promise<void> {
       wr.push(performance.now() - t0);
     }
     console.log(
-      `through the Node worker (comlink): cold ${median(w).toFixed(1)} ms, re-run of the last node ${median(wr).toFixed(2)} ms, ratio ${(median(wr) / median(w)).toFixed(4)}`,
+      `through the Node worker (comlink): cold ${median(w).toFixed(1)} ms, re-run of the last node ` +
+        `${median(wr).toFixed(2)} ms, ratio ${(median(wr) / median(w)).toFixed(4)}`,
     );
   } finally {
     await worker.terminate();

@@ -50,7 +50,8 @@ export async function benchGuide(): Promise<void> {
       const web = await nodeMs(g.name, g.node, 'web');
       const native = await nodeMs(g.name, g.node, 'node');
       rows.push(
-        `| ${g.name} | ${(wall / 1000).toFixed(1)} s (${summary.trim()}) | ${(web / 1000).toFixed(1)} s | ${(native / 1000).toFixed(1)} s | ${(wall / web).toFixed(2)}x |`,
+        `| ${g.name} | ${(wall / 1000).toFixed(1)} s (${summary.trim()}) | ${(web / 1000).toFixed(1)} s | ` +
+          `${(native / 1000).toFixed(1)} s | ${(wall / web).toFixed(2)}x |`,
       );
     }
   } finally {
@@ -58,7 +59,8 @@ export async function benchGuide(): Promise<void> {
     await server.close();
   }
   console.log(
-    '| graph | Chromium: run click to summary (whole graph, model loads included) | Node WASM: search node | Node native: search node | Chromium / Node WASM |',
+    '| graph | Chromium: run click to summary (whole graph, model loads included) | Node WASM: search node | Node ' +
+      'native: search node | Chromium / Node WASM |',
   );
   console.log('| --- | --- | --- | --- | --- |');
   rows.forEach((r) => console.log(r));

@@ -67,15 +67,20 @@ export async function benchSweep(): Promise<void> {
   }
   const base = rows[0]!.s;
   console.log(
-    '| configuration | wall time | jobs per minute | per job | vs local concurrency 1 |\n| --- | --- | --- | --- | --- |',
+    '| configuration | wall time | jobs per minute | per job | vs local concurrency 1 |\n| --- | --- | --- | --- | ' +
+      '--- |',
   );
   for (const r of rows)
     console.log(
-      `| ${r.name} | ${r.s.toFixed(1)} s | ${((n / r.s) * 60).toFixed(1)} | ${((r.s / n) * 1000).toFixed(0)} ms | ${(base / r.s).toFixed(2)}x |`,
+      `| ${r.name} | ${r.s.toFixed(1)} s | ${((n / r.s) * 60).toFixed(1)} | ${((r.s / n) * 1000).toFixed(0)} ms | ` +
+        `${(base / r.s).toFixed(2)}x |`,
     );
   const overhead = ((rows[2]!.s - rows[0]!.s) / n) * 1000;
   const perMachine = (n / rows[3]!.s) * 60;
   console.log(
-    `Queue overhead per job (1 worker vs local concurrency 1): ${overhead.toFixed(0)} ms. A second machine like this one running \`npm run worker -- --concurrency 2\` would add about ${perMachine.toFixed(1)} jobs/min (this machine's 2-worker rate), ${(perMachine * 2).toFixed(1)} jobs/min for both, as long as Redis is not the bottleneck (a job is a handful of commands and its PNGs).`,
+    `Queue overhead per job (1 worker vs local concurrency 1): ${overhead.toFixed(0)} ms. A second machine like ` +
+      `this one running \`npm run worker -- --concurrency 2\` would add about ${perMachine.toFixed(1)} jobs/min ` +
+      `(this machine's 2-worker rate), ${(perMachine * 2).toFixed(1)} jobs/min for both, as long as Redis is not ` +
+      `the bottleneck (a job is a handful of commands and its PNGs).`,
   );
 }

@@ -19,7 +19,8 @@ async function stageTimes(backend: 'web' | 'node'): Promise<Record<string, numbe
 
 export async function benchUnclip(): Promise<void> {
   console.log(
-    `\n== ${GRAPH}: wall time by stage, onnxruntime-web (WASM, 1 thread) vs onnxruntime-node (native CPU, 1 thread), same run ==`,
+    `\n== ${GRAPH}: wall time by stage, onnxruntime-web (WASM, 1 thread) vs onnxruntime-node (native CPU, 1 ` +
+      `thread), same run ==`,
   );
   if (!existsSync('public/models/mini-unclip-decoder.onnx')) {
     console.log('skipped: the generative models are not bundled yet');
@@ -39,11 +40,13 @@ export async function benchUnclip(): Promise<void> {
     tn += native[id]!;
     if (web[id]! < 5 && native[id]! < 5) continue;
     console.log(
-      `| ${id} | ${web[id]!.toFixed(0)} | ${native[id]!.toFixed(0)} | ${(web[id]! / Math.max(native[id]!, 0.01)).toFixed(1)}x |`,
+      `| ${id} | ${web[id]!.toFixed(0)} | ${native[id]!.toFixed(0)} | ` +
+        `${(web[id]! / Math.max(native[id]!, 0.01)).toFixed(1)}x |`,
     );
   }
   console.log(`| all nodes | ${tw.toFixed(0)} | ${tn.toFixed(0)} | ${(tw / tn).toFixed(1)}x |`);
   console.log(
-    `whole CLI command (npm run graph -- run ${GRAPH} --out out/bench, worker start and model loads included): ${cli.toFixed(0)} ms`,
+    `whole CLI command (npm run graph -- run ${GRAPH} --out out/bench, worker start and model loads included): ` +
+      `${cli.toFixed(0)} ms`,
   );
 }

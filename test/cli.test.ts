@@ -111,18 +111,24 @@ describe('what a graph may make the CLI read', () => {
     return file;
   };
 
-  it('a graph file pointing at /etc/passwd is refused before anything is read, and no message quotes a file', async () => {
-    const r = await cli('run', evil('/etc/passwd'));
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(
-      /node "clip": cannot read the model manifest \/etc\/passwd: \/etc\/passwd is outside the folders a graph may read/,
-    );
-    expect(r.stderr).not.toMatch(/root:/);
-    // the same path typed by the user is the user's own: read, and still not quoted back
-    const typed = await cli('run', 'graphs/zero-shot-classify.json', '--set', 'clip.manifest=/etc/passwd');
-    expect(typed.stderr).toMatch(/the model manifest \/etc\/passwd is not valid JSON/);
-    expect(typed.stderr).not.toMatch(/root:/);
-  });
+  it(
+    'a graph file pointing at /etc/passwd is refused ' + 'before anything is read, and no message quotes a file',
+    async () => {
+      const r = await cli('run', evil('/etc/passwd'));
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(
+        new RegExp(
+          'node "clip": cannot read the model manifest /etc/passwd: ' +
+            '/etc/passwd is outside the folders a graph may read',
+        ),
+      );
+      expect(r.stderr).not.toMatch(/root:/);
+      // the same path typed by the user is the user's own: read, and still not quoted back
+      const typed = await cli('run', 'graphs/zero-shot-classify.json', '--set', 'clip.manifest=/etc/passwd');
+      expect(typed.stderr).toMatch(/the model manifest \/etc\/passwd is not valid JSON/);
+      expect(typed.stderr).not.toMatch(/root:/);
+    },
+  );
 
   it('--allow-path opens a folder; URLs need --allow-url', async () => {
     const outside = mkdtempSync(join(tmpdir(), 'cli-models-'));

@@ -74,51 +74,59 @@ describe('example graphs', () => {
 });
 
 describe('generative example graphs', () => {
-  it('text-to-image gives one 64x64 picture, the decoder a 32x32 one and a trajectory, and the same seed gives the same bits', async () => {
-    const run = async () => {
+  it(
+    'text-to-image gives one 64x64 picture, the decoder a 32x32 one and a trajectory, and the same seed gives the ' +
+      'same bits',
+    async () => {
+      const run = async () => {
+        const e = engine();
+        e.load(readFileSync(new URL('text-to-image.json', dir), 'utf8'));
+        e.setParam('decoder', 'steps', 10);
+        await e.run();
+        return e;
+      };
+      const e = await run();
+      const img = e.outputsOf('image')!.image as { shape: number[]; data: Float32Array };
+      expect(img.shape).toEqual([1, 64, 64, 3]);
+      expect((e.outputsOf('decoder')!.image as { shape: number[] }).shape).toEqual([1, 32, 32, 3]);
+      expect((e.outputsOf('decoder')!.trajectory as { shape: number[] }).shape).toEqual([10, 32, 32, 3]);
+      const again = (await run()).outputsOf('image')!.image as { data: Float32Array };
+      expect(Buffer.from(again.data.buffer).equals(Buffer.from(img.data.buffer))).toBe(true);
+    },
+  );
+
+  it(
+    'text-to-image draws what the caption asks: mini-CLIP reads the colour and shape of each picture (at least 3 ' +
+      'of 4 prompts)',
+    async () => {
+      const { encodeImages, encodeTexts, resolveClip, softmaxRows } = await import('../src/models/clip');
+      const { cosineMatrix } = await import('../src/tensor/vector');
+      const { COLOURS, SHAPES } = await import('../src/world/spec');
+      const clip = resolveClip(models!, 'mini-clip');
+      const labels = COLOURS.flatMap((c) => SHAPES.map((s) => `a ${c} ${s}`));
+      const labelEmb = await encodeTexts(models!, clip, labels);
+      const asked = [
+        ['red', 'square'],
+        ['blue', 'triangle'],
+        ['yellow', 'cross'],
+        ['green', 'circle'],
+      ] as const;
       const e = engine();
       e.load(readFileSync(new URL('text-to-image.json', dir), 'utf8'));
-      e.setParam('decoder', 'steps', 10);
-      await e.run();
-      return e;
-    };
-    const e = await run();
-    const img = e.outputsOf('image')!.image as { shape: number[]; data: Float32Array };
-    expect(img.shape).toEqual([1, 64, 64, 3]);
-    expect((e.outputsOf('decoder')!.image as { shape: number[] }).shape).toEqual([1, 32, 32, 3]);
-    expect((e.outputsOf('decoder')!.trajectory as { shape: number[] }).shape).toEqual([10, 32, 32, 3]);
-    const again = (await run()).outputsOf('image')!.image as { data: Float32Array };
-    expect(Buffer.from(again.data.buffer).equals(Buffer.from(img.data.buffer))).toBe(true);
-  });
-
-  it('text-to-image draws what the caption asks: mini-CLIP reads the colour and shape of each picture (at least 3 of 4 prompts)', async () => {
-    const { encodeImages, encodeTexts, resolveClip, softmaxRows } = await import('../src/models/clip');
-    const { cosineMatrix } = await import('../src/tensor/vector');
-    const { COLOURS, SHAPES } = await import('../src/world/spec');
-    const clip = resolveClip(models!, 'mini-clip');
-    const labels = COLOURS.flatMap((c) => SHAPES.map((s) => `a ${c} ${s}`));
-    const labelEmb = await encodeTexts(models!, clip, labels);
-    const asked = [
-      ['red', 'square'],
-      ['blue', 'triangle'],
-      ['yellow', 'cross'],
-      ['green', 'circle'],
-    ] as const;
-    const e = engine();
-    e.load(readFileSync(new URL('text-to-image.json', dir), 'utf8'));
-    const read: string[] = [];
-    for (const [colour, shape] of asked) {
-      e.setParam('prompt', 'text', `a large ${colour} ${shape} at the center on a white background`);
-      await e.run();
-      const probs = softmaxRows(
-        cosineMatrix(await encodeImages(models!, clip, e.outputsOf('image')!.image as never), labelEmb),
-        clip.logitScale,
-      );
-      read.push(labels[Array.from(probs.data).indexOf(Math.max(...probs.data))]!);
-    }
-    const right = asked.filter(([c, s], i) => read[i] === `a ${c} ${s}`).length;
-    expect(right, `read: ${read.join('; ')}`).toBeGreaterThanOrEqual(3);
-  });
+      const read: string[] = [];
+      for (const [colour, shape] of asked) {
+        e.setParam('prompt', 'text', `a large ${colour} ${shape} at the center on a white background`);
+        await e.run();
+        const probs = softmaxRows(
+          cosineMatrix(await encodeImages(models!, clip, e.outputsOf('image')!.image as never), labelEmb),
+          clip.logitScale,
+        );
+        read.push(labels[Array.from(probs.data).indexOf(Math.max(...probs.data))]!);
+      }
+      const right = asked.filter(([c, s], i) => read[i] === `a ${c} ${s}`).length;
+      expect(right, `read: ${read.join('; ')}`).toBeGreaterThanOrEqual(3);
+    },
+  );
 
   it('invert-reconstruct brings the picture back (PSNR over 20 dB at 32x32)', async () => {
     const e = engine();

@@ -50,7 +50,8 @@ describe('model cards', () => {
         PYTHON,
         [
           '-c',
-          `import sys, json; sys.path.insert(0, "training"); from manifest_util import update_manifest; update_manifest([json.loads(sys.argv[1])], sys.argv[2])`,
+          `import sys, json; sys.path.insert(0, "training"); from manifest_util import update_manifest; ` +
+            `update_manifest([json.loads(sys.argv[1])], sys.argv[2])`,
           JSON.stringify(entry),
           path,
         ],
@@ -108,307 +109,338 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
     expect(manifest.models[0]!.card).toMatchObject({ steps: 3 });
   });
 
-  it('trains the decoder for 2 steps from scratch, resumes to 3, checks it in PyTorch, and exports it with its settings on the card', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'train-dec-'));
-    const data = join(dir, 'tiny.bin');
-    await run('npx', ['tsx', 'src/world/dataset-cli.ts', '--count', '64', '--seed', '6', '--out', data], { cwd: root });
-    const out = join(dir, 'decoder');
-    const train = (steps: number) =>
-      run(
+  it(
+    'trains the decoder for 2 steps from scratch, resumes to 3, checks it in PyTorch, and exports it with its ' +
+      'settings on the card',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'train-dec-'));
+      const data = join(dir, 'tiny.bin');
+      await run('npx', ['tsx', 'src/world/dataset-cli.ts', '--count', '64', '--seed', '6', '--out', data], {
+        cwd: root,
+      });
+      const out = join(dir, 'decoder');
+      const train = (steps: number) =>
+        run(
+          PYTHON,
+          [
+            'training/train_decoder.py',
+            '--data',
+            data,
+            '--out',
+            out,
+            '--steps',
+            String(steps),
+            '--batch',
+            '4',
+            '--ckpt-every',
+            '2',
+            '--from-scratch',
+            '--decay-steps',
+            '3',
+            '--snapshot-every',
+            '3',
+          ],
+          { cwd: root },
+        );
+      const first = await train(2);
+      expect(first.stdout).not.toMatch(/resumed/);
+      expect(first.stdout).toMatch(/stopped at step 2/);
+      const second = await train(3);
+      expect(second.stdout).toMatch(/resumed from .*ckpt\.pt at step 2/);
+      expect(second.stdout).toMatch(/stopped at step 3/);
+      expect(existsSync(join(out, 'snapshot-3.pt'))).toBe(true);
+      const check = await run(
+        PYTHON,
+        [
+          'training/eval_decoder.py',
+          join(out, 'snapshot-3.pt'),
+          '--data',
+          data,
+          '--count',
+          '4',
+          '--steps',
+          '2',
+          '--png',
+          join(dir, 'grid.png'),
+        ],
+        { cwd: root },
+      );
+      expect(check.stdout).toMatch(
+        /step 3\): \d+ single-object images, guidance 3\.0, 2 steps: colour and shape [\d.]+%/,
+      );
+      expect(readFileSync(join(dir, 'grid.png')).subarray(1, 4).toString()).toBe('PNG');
+      const models = join(dir, 'models');
+      await run(
+        PYTHON,
+        [
+          'training/export_unclip.py',
+          '--only',
+          'decoder',
+          '--raw',
+          'decoder',
+          '--decoder',
+          join(out, 'ckpt.pt'),
+          '--out',
+          models,
+        ],
+        { cwd: root },
+      );
+      const manifest = parseManifest(JSON.parse(readFileSync(join(models, 'manifest.json'), 'utf8')));
+      expect(manifest.models.map((m) => m.id)).toEqual(['mini-unclip-decoder']);
+      expect(manifest.models[0]!.card).toMatchObject({
+        steps: 3,
+        weights: 'raw',
+        lastRunSettings: { object_weight: 5, snr_cap: 0, decay_steps: 3 },
+      });
+    },
+    240_000,
+  );
+
+  it(
+    'grows a caption encoder on a trained decoder, trains it through the GPU script on the CPU, and the exported ' +
+      'decoder runs in the product with the caption ids',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'train-cap-'));
+      const data = join(dir, 'tiny.bin');
+      await run('npx', ['tsx', 'src/world/dataset-cli.ts', '--count', '64', '--seed', '8', '--out', data], {
+        cwd: root,
+      });
+      // a plain decoder, 2 steps: the "committed" checkpoint the grown one starts from
+      const plain = join(dir, 'plain');
+      await run(
         PYTHON,
         [
           'training/train_decoder.py',
           '--data',
           data,
           '--out',
-          out,
+          plain,
           '--steps',
-          String(steps),
+          '2',
           '--batch',
           '4',
-          '--ckpt-every',
-          '2',
           '--from-scratch',
-          '--decay-steps',
-          '3',
-          '--snapshot-every',
-          '3',
+          '--device',
+          'cpu',
         ],
         { cwd: root },
       );
-    const first = await train(2);
-    expect(first.stdout).not.toMatch(/resumed/);
-    expect(first.stdout).toMatch(/stopped at step 2/);
-    const second = await train(3);
-    expect(second.stdout).toMatch(/resumed from .*ckpt\.pt at step 2/);
-    expect(second.stdout).toMatch(/stopped at step 3/);
-    expect(existsSync(join(out, 'snapshot-3.pt'))).toBe(true);
-    const check = await run(
-      PYTHON,
-      [
-        'training/eval_decoder.py',
-        join(out, 'snapshot-3.pt'),
+      const refused = await run(
+        PYTHON,
+        ['training/train_decoder.py', '--data', data, '--out', join(dir, 'x'), '--steps', '1', '--device', 'cuda'],
+        { cwd: root },
+      ).catch((e: { stderr: string }) => e);
+      if (!('stdout' in refused) || !/training on cuda/.test(refused.stdout))
+        expect((refused as { stderr: string }).stderr).toMatch(/--device cuda: no CUDA device/);
+      // the GPU script, forced onto the CPU: unpacks the compressed dataset, trains, keeps float16 weights
+      const training = join(dir, 'training');
+      await run('cp', ['-r', join(root, 'training'), training]);
+      await run('rm', ['-rf', join(training, 'data'), join(training, 'runs'), join(training, 'carry')]);
+      await run('mkdir', ['-p', join(training, 'carry'), join(dir, 'public', 'models')]);
+      await run('cp', [join(root, 'public', 'models', 'shapesworld-vocab.json'), join(dir, 'public', 'models')]);
+      await run('zstd', ['-q', data, '-o', join(training, 'carry', 'train.bin.zst')]);
+      const out = join(dir, 'out');
+      const gpu = await run(
+        join(training, 'gpu_train.sh'),
+        [
+          'decoder',
+          '5',
+          out,
+          '--steps',
+          '4',
+          '--batch',
+          '4',
+          '--caption-layers',
+          '1',
+          '--p-two',
+          '0.5',
+          '--init-from',
+          join(plain, 'ckpt.pt'),
+          '--threads',
+          '1',
+          '--ckpt-every',
+          '2',
+        ],
+        { cwd: dir, env: { ...process.env, PYTHON, DEVICE: 'cpu', RUN_DIR: join(dir, 'run') } },
+      );
+      expect(gpu.stdout).toMatch(/lacks \d+ tensors \(caption, caption_proj, caption_time\)/);
+      expect(gpu.stdout).toMatch(/resumed from .*plain\/ckpt\.pt at step 2/);
+      expect(gpu.stdout).toMatch(/stopped at step 4/);
+      expect(gpu.stdout).toMatch(/kept step 4 .*\(float16\)/);
+      expect(readFileSync(join(out, 'decoder.log'), 'utf8')).toMatch(/training on cpu/);
+      const models = join(dir, 'models');
+      await run(
+        PYTHON,
+        ['training/export_unclip.py', '--only', 'decoder', '--decoder', join(out, 'decoder.pt'), '--out', models],
+        { cwd: root },
+      );
+      const manifest = parseManifest(JSON.parse(readFileSync(join(models, 'manifest.json'), 'utf8')));
+      const entry = manifest.models[0]!;
+      expect(entry.inputs.map((i) => i.name)).toContain('text_ids');
+      expect(entry.card).toMatchObject({ steps: 4, lastRunSettings: { caption_layers: 1, p_two: 0.5 } });
+      expect((entry.card as { trainingRuns: unknown[] }).trainingRuns).toEqual([
+        expect.objectContaining({ steps: 2, hardware: expect.stringMatching(/CPU/) }),
+        expect.objectContaining({ steps: 2, batch: 4 }),
+      ]);
+      // the product feeds the caption's ids to a decoder that declares text_ids, for both halves of guidance
+      await run('cp', [
+        join(root, 'public', 'models', 'mini-clip-text.onnx'),
+        join(root, 'public', 'models', 'mini-clip-image.onnx'),
+        models,
+      ]);
+      const bundled = JSON.parse(readFileSync(join(root, 'public', 'models', 'manifest.json'), 'utf8')) as {
+        models: Array<{ id: string }>;
+      };
+      const own = JSON.parse(readFileSync(join(models, 'manifest.json'), 'utf8')) as { models: unknown[] };
+      own.models.push(...bundled.models.filter((m) => m.id.startsWith('mini-clip-')));
+      writeFileSync(join(models, 'manifest.json'), JSON.stringify(own));
+      await run('cp', [join(root, 'public', 'models', 'shapesworld-vocab.json'), models]);
+      const runtime = (await createModelRuntime(models, 'web', 1))!;
+      const clip = resolveClip(runtime, 'mini-clip');
+      const decoder = resolveDiffusion(runtime, 'mini-unclip-decoder');
+      const session = await runtime.session(decoder.id);
+      const fed: string[][] = [];
+      const spy = {
+        ...session,
+        entry: session.entry,
+        run: (feeds: Record<string, unknown>) => {
+          fed.push(Object.keys(feeds));
+          return session.run(feeds as never);
+        },
+      };
+      const text = await textConditioning(runtime, clip, ['a red circle left of a blue square']),
+        empty = await textConditioning(runtime, clip, ['']);
+      const x = await sampleDecoder(spy as typeof session, decoder.spec, float32([1, 128]), text, empty, {
+        steps: 2,
+        eta: 0,
+        guidance: 3,
+        xT: gaussianArray(1, 3072),
+        noise: () => new Float32Array(3072),
+      });
+      expect(x).toHaveLength(3072);
+      expect(x.every(Number.isFinite)).toBe(true);
+      expect(fed[0]).toContain('text_ids');
+    },
+    300_000,
+  );
+
+  it(
+    'trains the dVAE (VQ and Gumbel-softmax) and the DALL·E transformer for a few steps, exports them, and the ' +
+      'product samples with the cache',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'train-dalle-'));
+      const data = join(dir, 'tiny.bin');
+      await run('npx', ['tsx', 'src/world/dataset-cli.ts', '--count', '64', '--seed', '9', '--out', data], {
+        cwd: root,
+      });
+      const py = (args: string[]) => run(PYTHON, args, { cwd: root });
+      const gumbel = await py([
+        'training/train_dvae.py',
         '--data',
         data,
-        '--count',
-        '4',
+        '--out',
+        join(dir, 'g'),
+        '--steps',
+        '1',
+        '--batch',
+        '8',
+        '--quantizer',
+        'gumbel',
+        '--from-scratch',
+      ]);
+      expect(gumbel.stdout).toMatch(/"psnr_hard": [\d.]+, "psnr_train": [\d.]+, "codes_used": \d+, "perplexity"/);
+      const dvae = join(dir, 'dvae');
+      await py([
+        'training/train_dvae.py',
+        '--data',
+        data,
+        '--out',
+        dvae,
         '--steps',
         '2',
-        '--png',
-        join(dir, 'grid.png'),
-      ],
-      { cwd: root },
-    );
-    expect(check.stdout).toMatch(
-      /step 3\): \d+ single-object images, guidance 3\.0, 2 steps: colour and shape [\d.]+%/,
-    );
-    expect(readFileSync(join(dir, 'grid.png')).subarray(1, 4).toString()).toBe('PNG');
-    const models = join(dir, 'models');
-    await run(
-      PYTHON,
-      [
-        'training/export_unclip.py',
-        '--only',
-        'decoder',
-        '--raw',
-        'decoder',
-        '--decoder',
-        join(out, 'ckpt.pt'),
+        '--batch',
+        '8',
+        '--from-scratch',
+      ]);
+      const resumed = await py([
+        'training/train_dvae.py',
+        '--data',
+        data,
+        '--out',
+        dvae,
+        '--steps',
+        '3',
+        '--batch',
+        '8',
+      ]);
+      expect(resumed.stdout).toMatch(/resumed from .*ckpt\.pt at step 2/);
+      const tr = join(dir, 'dalle');
+      const t = await py([
+        'training/train_dalle.py',
+        '--data',
+        data,
+        '--out',
+        tr,
+        '--dvae',
+        join(dvae, 'ckpt.pt'),
+        '--steps',
+        '2',
+        '--batch',
+        '8',
+        '--width',
+        '32',
+        '--layers',
+        '1',
+        '--heads',
+        '2',
+        '--from-scratch',
+      ]);
+      expect(t.stdout).toMatch(/stopped at step 2/);
+      const models = join(dir, 'models');
+      await py([
+        'training/export_dalle.py',
+        '--dvae',
+        join(dvae, 'ckpt.pt'),
+        '--transformer',
+        join(tr, 'ckpt.pt'),
         '--out',
         models,
-      ],
-      { cwd: root },
-    );
-    const manifest = parseManifest(JSON.parse(readFileSync(join(models, 'manifest.json'), 'utf8')));
-    expect(manifest.models.map((m) => m.id)).toEqual(['mini-unclip-decoder']);
-    expect(manifest.models[0]!.card).toMatchObject({
-      steps: 3,
-      weights: 'raw',
-      lastRunSettings: { object_weight: 5, snr_cap: 0, decay_steps: 3 },
-    });
-  }, 240_000);
-
-  it('grows a caption encoder on a trained decoder, trains it through the GPU script on the CPU, and the exported decoder runs in the product with the caption ids', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'train-cap-'));
-    const data = join(dir, 'tiny.bin');
-    await run('npx', ['tsx', 'src/world/dataset-cli.ts', '--count', '64', '--seed', '8', '--out', data], { cwd: root });
-    // a plain decoder, 2 steps: the "committed" checkpoint the grown one starts from
-    const plain = join(dir, 'plain');
-    await run(
-      PYTHON,
-      [
-        'training/train_decoder.py',
-        '--data',
-        data,
-        '--out',
-        plain,
-        '--steps',
-        '2',
-        '--batch',
-        '4',
-        '--from-scratch',
-        '--device',
-        'cpu',
-      ],
-      { cwd: root },
-    );
-    const refused = await run(
-      PYTHON,
-      ['training/train_decoder.py', '--data', data, '--out', join(dir, 'x'), '--steps', '1', '--device', 'cuda'],
-      { cwd: root },
-    ).catch((e: { stderr: string }) => e);
-    if (!('stdout' in refused) || !/training on cuda/.test(refused.stdout))
-      expect((refused as { stderr: string }).stderr).toMatch(/--device cuda: no CUDA device/);
-    // the GPU script, forced onto the CPU: unpacks the compressed dataset, trains, keeps float16 weights
-    const training = join(dir, 'training');
-    await run('cp', ['-r', join(root, 'training'), training]);
-    await run('rm', ['-rf', join(training, 'data'), join(training, 'runs'), join(training, 'carry')]);
-    await run('mkdir', ['-p', join(training, 'carry'), join(dir, 'public', 'models')]);
-    await run('cp', [join(root, 'public', 'models', 'shapesworld-vocab.json'), join(dir, 'public', 'models')]);
-    await run('zstd', ['-q', data, '-o', join(training, 'carry', 'train.bin.zst')]);
-    const out = join(dir, 'out');
-    const gpu = await run(
-      join(training, 'gpu_train.sh'),
-      [
-        'decoder',
-        '5',
-        out,
-        '--steps',
-        '4',
-        '--batch',
-        '4',
-        '--caption-layers',
-        '1',
-        '--p-two',
-        '0.5',
-        '--init-from',
-        join(plain, 'ckpt.pt'),
-        '--threads',
-        '1',
-        '--ckpt-every',
-        '2',
-      ],
-      { cwd: dir, env: { ...process.env, PYTHON, DEVICE: 'cpu', RUN_DIR: join(dir, 'run') } },
-    );
-    expect(gpu.stdout).toMatch(/lacks \d+ tensors \(caption, caption_proj, caption_time\)/);
-    expect(gpu.stdout).toMatch(/resumed from .*plain\/ckpt\.pt at step 2/);
-    expect(gpu.stdout).toMatch(/stopped at step 4/);
-    expect(gpu.stdout).toMatch(/kept step 4 .*\(float16\)/);
-    expect(readFileSync(join(out, 'decoder.log'), 'utf8')).toMatch(/training on cpu/);
-    const models = join(dir, 'models');
-    await run(
-      PYTHON,
-      ['training/export_unclip.py', '--only', 'decoder', '--decoder', join(out, 'decoder.pt'), '--out', models],
-      { cwd: root },
-    );
-    const manifest = parseManifest(JSON.parse(readFileSync(join(models, 'manifest.json'), 'utf8')));
-    const entry = manifest.models[0]!;
-    expect(entry.inputs.map((i) => i.name)).toContain('text_ids');
-    expect(entry.card).toMatchObject({ steps: 4, lastRunSettings: { caption_layers: 1, p_two: 0.5 } });
-    expect((entry.card as { trainingRuns: unknown[] }).trainingRuns).toEqual([
-      expect.objectContaining({ steps: 2, hardware: expect.stringMatching(/CPU/) }),
-      expect.objectContaining({ steps: 2, batch: 4 }),
-    ]);
-    // the product feeds the caption's ids to a decoder that declares text_ids, for both halves of guidance
-    await run('cp', [
-      join(root, 'public', 'models', 'mini-clip-text.onnx'),
-      join(root, 'public', 'models', 'mini-clip-image.onnx'),
-      models,
-    ]);
-    const bundled = JSON.parse(readFileSync(join(root, 'public', 'models', 'manifest.json'), 'utf8')) as {
-      models: Array<{ id: string }>;
-    };
-    const own = JSON.parse(readFileSync(join(models, 'manifest.json'), 'utf8')) as { models: unknown[] };
-    own.models.push(...bundled.models.filter((m) => m.id.startsWith('mini-clip-')));
-    writeFileSync(join(models, 'manifest.json'), JSON.stringify(own));
-    await run('cp', [join(root, 'public', 'models', 'shapesworld-vocab.json'), models]);
-    const runtime = (await createModelRuntime(models, 'web', 1))!;
-    const clip = resolveClip(runtime, 'mini-clip');
-    const decoder = resolveDiffusion(runtime, 'mini-unclip-decoder');
-    const session = await runtime.session(decoder.id);
-    const fed: string[][] = [];
-    const spy = {
-      ...session,
-      entry: session.entry,
-      run: (feeds: Record<string, unknown>) => {
-        fed.push(Object.keys(feeds));
-        return session.run(feeds as never);
-      },
-    };
-    const text = await textConditioning(runtime, clip, ['a red circle left of a blue square']),
-      empty = await textConditioning(runtime, clip, ['']);
-    const x = await sampleDecoder(spy as typeof session, decoder.spec, float32([1, 128]), text, empty, {
-      steps: 2,
-      eta: 0,
-      guidance: 3,
-      xT: gaussianArray(1, 3072),
-      noise: () => new Float32Array(3072),
-    });
-    expect(x).toHaveLength(3072);
-    expect(x.every(Number.isFinite)).toBe(true);
-    expect(fed[0]).toContain('text_ids');
-  }, 300_000);
-
-  it('trains the dVAE (VQ and Gumbel-softmax) and the DALL·E transformer for a few steps, exports them, and the product samples with the cache', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'train-dalle-'));
-    const data = join(dir, 'tiny.bin');
-    await run('npx', ['tsx', 'src/world/dataset-cli.ts', '--count', '64', '--seed', '9', '--out', data], { cwd: root });
-    const py = (args: string[]) => run(PYTHON, args, { cwd: root });
-    const gumbel = await py([
-      'training/train_dvae.py',
-      '--data',
-      data,
-      '--out',
-      join(dir, 'g'),
-      '--steps',
-      '1',
-      '--batch',
-      '8',
-      '--quantizer',
-      'gumbel',
-      '--from-scratch',
-    ]);
-    expect(gumbel.stdout).toMatch(/"psnr_hard": [\d.]+, "psnr_train": [\d.]+, "codes_used": \d+, "perplexity"/);
-    const dvae = join(dir, 'dvae');
-    await py([
-      'training/train_dvae.py',
-      '--data',
-      data,
-      '--out',
-      dvae,
-      '--steps',
-      '2',
-      '--batch',
-      '8',
-      '--from-scratch',
-    ]);
-    const resumed = await py(['training/train_dvae.py', '--data', data, '--out', dvae, '--steps', '3', '--batch', '8']);
-    expect(resumed.stdout).toMatch(/resumed from .*ckpt\.pt at step 2/);
-    const tr = join(dir, 'dalle');
-    const t = await py([
-      'training/train_dalle.py',
-      '--data',
-      data,
-      '--out',
-      tr,
-      '--dvae',
-      join(dvae, 'ckpt.pt'),
-      '--steps',
-      '2',
-      '--batch',
-      '8',
-      '--width',
-      '32',
-      '--layers',
-      '1',
-      '--heads',
-      '2',
-      '--from-scratch',
-    ]);
-    expect(t.stdout).toMatch(/stopped at step 2/);
-    const models = join(dir, 'models');
-    await py([
-      'training/export_dalle.py',
-      '--dvae',
-      join(dvae, 'ckpt.pt'),
-      '--transformer',
-      join(tr, 'ckpt.pt'),
-      '--out',
-      models,
-    ]);
-    await run('cp', [join(root, 'public', 'models', 'shapesworld-vocab.json'), models]);
-    const manifest = parseManifest(JSON.parse(readFileSync(join(models, 'manifest.json'), 'utf8')));
-    expect(manifest.models.map((m) => m.id)).toEqual([
-      'mini-dalle-dvae-encoder',
-      'mini-dalle-dvae-decoder',
-      'mini-dalle',
-    ]);
-    expect(manifest.models[2]!.card).toMatchObject({ steps: 2 });
-    expect(manifest.models[2]!.dalle).toMatchObject({
-      codes: 512,
-      grid: 8,
-      layers: 1,
-      heads: 2,
-      headDim: 16,
-      dvae: 'mini-dalle-dvae',
-    });
-    const runtime = (await createModelRuntime(models, 'node', 1))!;
-    const { transformer, dvae: ref } = resolveDalle(runtime, 'mini-dalle');
-    const tok = await runtime.tokenizer(transformer.id);
-    const b = tok.encodeBatch(['a red circle', 'a blue square']);
-    const r = await sampleCodes(
-      await runtime.session(transformer.id),
-      transformer.spec,
-      tensor('int64', b.shape, b.ids),
-      {
-        seeds: [1, 2],
-        temperature: 1,
-        topK: 10,
-        topP: 1,
-      },
-    );
-    expect(r.codes.every((c) => c >= 0 && c < 512)).toBe(true);
-    const img = await decodeCodes(runtime, ref, tensor('int32', [2, 64], r.codes));
-    expect(img.shape).toEqual([2, 32, 32, 3]);
-  }, 300_000);
+      ]);
+      await run('cp', [join(root, 'public', 'models', 'shapesworld-vocab.json'), models]);
+      const manifest = parseManifest(JSON.parse(readFileSync(join(models, 'manifest.json'), 'utf8')));
+      expect(manifest.models.map((m) => m.id)).toEqual([
+        'mini-dalle-dvae-encoder',
+        'mini-dalle-dvae-decoder',
+        'mini-dalle',
+      ]);
+      expect(manifest.models[2]!.card).toMatchObject({ steps: 2 });
+      expect(manifest.models[2]!.dalle).toMatchObject({
+        codes: 512,
+        grid: 8,
+        layers: 1,
+        heads: 2,
+        headDim: 16,
+        dvae: 'mini-dalle-dvae',
+      });
+      const runtime = (await createModelRuntime(models, 'node', 1))!;
+      const { transformer, dvae: ref } = resolveDalle(runtime, 'mini-dalle');
+      const tok = await runtime.tokenizer(transformer.id);
+      const b = tok.encodeBatch(['a red circle', 'a blue square']);
+      const r = await sampleCodes(
+        await runtime.session(transformer.id),
+        transformer.spec,
+        tensor('int64', b.shape, b.ids),
+        {
+          seeds: [1, 2],
+          temperature: 1,
+          topK: 10,
+          topP: 1,
+        },
+      );
+      expect(r.codes.every((c) => c >= 0 && c < 512)).toBe(true);
+      const img = await decodeCodes(runtime, ref, tensor('int32', [2, 64], r.codes));
+      expect(img.shape).toEqual([2, 32, 32, 3]);
+    },
+    300_000,
+  );
 });

@@ -8,7 +8,8 @@ export default defineNode({
   version: 1,
   title: 'Load CLIP',
   description:
-    'A CLIP text + image encoder pair from the model manifest (bundled: mini-clip). Checks the files sha256 and opens both sessions',
+    'A CLIP text + image encoder pair from the model manifest (bundled: mini-clip). Checks the files sha256 and ' +
+    'opens both sessions',
   inputs: {},
   outputs: { model: 'Model' },
   params: {

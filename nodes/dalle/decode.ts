@@ -8,7 +8,8 @@ export default defineNode({
   version: 1,
   title: 'dVAE decode',
   description:
-    "A grid of codes back to a picture by the discrete VAE's decoder (32x32; upsample for 64x64); codes passes the grid through, to see it beside the picture",
+    "A grid of codes back to a picture by the discrete VAE's decoder (32x32; upsample for 64x64); codes passes the " +
+    'grid through, to see it beside the picture',
   inputs: { dvae: 'Model', codes: 'Codes' },
   outputs: { image: 'Image', codes: 'Codes' },
   params: {},

@@ -8,7 +8,8 @@ export default defineNode({
   version: 1,
   title: 'dVAE encode',
   description:
-    "Pictures to the discrete VAE's grid of codes (DALL·E's image tokens); pictures are resized to the dVAE's resolution first",
+    "Pictures to the discrete VAE's grid of codes (DALL·E's image tokens); pictures are resized to the dVAE's " +
+    'resolution first',
   inputs: { dvae: 'Model', image: 'Image' },
   outputs: { codes: 'Codes' },
   params: {},

@@ -8,7 +8,8 @@ export default defineNode({
   version: 1,
   title: 'Load DALL·E',
   description:
-    'The DALL·E transformer and its discrete VAE from the model manifest (bundled: mini-dalle). Checks the files sha256 and opens the sessions',
+    'The DALL·E transformer and its discrete VAE from the model manifest (bundled: mini-dalle). Checks the files ' +
+    'sha256 and opens the sessions',
   inputs: {},
   outputs: { transformer: 'Model', dvae: 'Model' },
   params: {

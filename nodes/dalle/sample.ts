@@ -12,8 +12,10 @@ export default defineNode({
   version: 1,
   title: 'DALL·E sample',
   description:
-    'Samples grids of image codes from a caption with the DALL·E transformer, one code at a time (temperature, top-k, top-p); ' +
-    'with a prefix grid, its first rows are kept and the rest completed. Decode with dalle/decode, rerank with rank/clip-rank',
+    'Samples grids of image codes from a caption with the DALL·E transformer, one code at a time (temperature, ' +
+    'top-k, top-p); ' +
+    'with a prefix grid, its first rows are kept and the rest completed. Decode with dalle/decode, rerank with ' +
+    'rank/clip-rank',
   inputs: {
     transformer: 'Model',
     text: 'Text',

@@ -17,7 +17,8 @@ export function dalleRefOf<K extends 'dvae' | 'dalle'>(
     const want = kind === 'dvae' ? 'a dVAE' : 'a DALL·E transformer';
     throw new NodeError(
       ctx.nodeId,
-      `needs ${want} model (dalle/load-model's "${kind === 'dvae' ? 'dvae' : 'transformer'}" output), got ${article(model.kind)} ${model.kind} model ("${model.id}")`,
+      `needs ${want} model (dalle/load-model's "${kind === 'dvae' ? 'dvae' : 'transformer'}" output), got ` +
+        `${article(model.kind)} ${model.kind} model ("${model.id}")`,
       `inputs.${port}`,
     );
   }
@@ -43,7 +44,8 @@ export function checkGridCodes(ctx: RunContext, codes: Codes, dvae: DvaeModelRef
   if (codes.grid !== grid || codes.buckets !== k)
     throw new NodeError(
       ctx.nodeId,
-      `the codes are ${codes.grid}x${codes.grid} over ${codes.buckets} codes; the dVAE "${dvae.id}" decodes ${grid}x${grid} over ${k}`,
+      `the codes are ${codes.grid}x${codes.grid} over ${codes.buckets} codes; the dVAE "${dvae.id}" decodes ` +
+        `${grid}x${grid} over ${k}`,
       `inputs.${port}`,
     );
   if (codes.codebook && codes.codebook !== dvae.id)

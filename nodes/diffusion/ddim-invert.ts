@@ -13,7 +13,8 @@ export default defineNode({
   version: 1,
   title: 'DDIM invert',
   description:
-    "unCLIP's bipartite latent: runs the deterministic DDIM map backwards under the decoder conditioned on the image's embedding, image -> x_T (64x64 images are box-downsampled to 32)",
+    "unCLIP's bipartite latent: runs the deterministic DDIM map backwards under the decoder conditioned on the " +
+    "image's embedding, image -> x_T (64x64 images are box-downsampled to 32)",
   inputs: {
     decoder: 'Model',
     clip: 'Model',

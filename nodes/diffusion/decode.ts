@@ -13,7 +13,8 @@ export default defineNode({
   version: 1,
   title: 'Decode (unCLIP decoder)',
   description:
-    'CLIP image embedding (+ optional caption) -> 32x32 image by DDIM (eta) with classifier-free guidance. No embedding: the GLIDE-style caption-only path. Embedding rows x samples = the batch',
+    'CLIP image embedding (+ optional caption) -> 32x32 image by DDIM (eta) with classifier-free guidance. No ' +
+    'embedding: the GLIDE-style caption-only path. Embedding rows x samples = the batch',
   inputs: {
     decoder: 'Model',
     clip: { type: 'Model', optional: true, description: 'the CLIP model (encodes the caption)' },

@@ -8,7 +8,8 @@ export default defineNode({
   version: 1,
   title: 'Load diffusion model',
   description:
-    'A prior, decoder or upsampler from the model manifest (bundled: mini-unclip-prior, mini-unclip-decoder, mini-unclip-upsampler); checks its sha256',
+    'A prior, decoder or upsampler from the model manifest (bundled: mini-unclip-prior, mini-unclip-decoder, ' +
+    'mini-unclip-upsampler); checks its sha256',
   inputs: {},
   outputs: { model: 'Model' },
   params: { model: string({ default: 'mini-unclip-decoder', label: 'Model id', maxLength: 200 }) },

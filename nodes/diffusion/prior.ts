@@ -10,7 +10,8 @@ export default defineNode({
   version: 1,
   title: 'Diffusion prior',
   description:
-    'unCLIP prior: caption -> CLIP image embedding by DDIM with classifier-free guidance; draws n candidates and keeps the one with the highest dot product with the text embedding',
+    'unCLIP prior: caption -> CLIP image embedding by DDIM with classifier-free guidance; draws n candidates and ' +
+    'keeps the one with the highest dot product with the text embedding',
   inputs: {
     prior: 'Model',
     clip: 'Model',

@@ -16,7 +16,8 @@ export default defineNode({
       throw new NodeError(
         ctx.nodeId,
         codes.grid
-          ? `these are a dVAE's picture codes (${codes.grid}x${codes.grid} grid), not PCA codes: decode them with dalle/decode`
+          ? `these are a dVAE's picture codes (${codes.grid}x${codes.grid} grid), not PCA codes: decode them with ` +
+              `dalle/decode`
           : 'these codes carry no quantization range (min, max): they did not come from embedding/pca-quantize',
         'inputs.codes',
       );

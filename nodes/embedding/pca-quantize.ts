@@ -9,7 +9,8 @@ export default defineNode({
   version: 1,
   title: 'PCA quantize',
   description:
-    "The unCLIP AR prior's input: project onto the first k components, quantize each into B buckets over the fitted range",
+    "The unCLIP AR prior's input: project onto the first k components, quantize each into B buckets over the " +
+    'fitted range',
   inputs: { in: 'Embedding', basis: 'PcaBasis' },
   outputs: { codes: 'Codes' },
   params: {

@@ -8,7 +8,8 @@ export default defineNode({
   version: 1,
   title: 'Text diff',
   description:
-    'unCLIP text diffs: z_d = normalize(z_t - z_t0), then slerp(z_i, z_d, theta) rotates an image embedding towards the change',
+    'unCLIP text diffs: z_d = normalize(z_t - z_t0), then slerp(z_i, z_d, theta) rotates an image embedding ' +
+    'towards the change',
   inputs: { image: 'ImageEmbedding', target: 'TextEmbedding', source: 'TextEmbedding' },
   outputs: { out: 'ImageEmbedding', diff: 'TextEmbedding' },
   params: { theta: number({ min: 0, max: 1, step: 0.01, default: 0.3, label: 'theta' }) },

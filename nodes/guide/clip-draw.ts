@@ -50,7 +50,9 @@ export function describeDrawing(d: Drawing): string[] {
     const alpha = p.opacity < 1 ? `, opacity ${p.opacity.toFixed(2)}` : '';
     if (p.kind === 'stroke')
       lines.push(
-        `stroke ${colour} from (${p.points[0].toFixed(1)}, ${p.points[1].toFixed(1)}) via (${p.points[2].toFixed(1)}, ${p.points[3].toFixed(1)}) to (${p.points[4].toFixed(1)}, ${p.points[5].toFixed(1)}), width ${p.width.toFixed(1)}${alpha}`,
+        `stroke ${colour} from (${p.points[0].toFixed(1)}, ${p.points[1].toFixed(1)}) via ` +
+          `(${p.points[2].toFixed(1)}, ${p.points[3].toFixed(1)}) to (${p.points[4].toFixed(1)}, ` +
+          `${p.points[5].toFixed(1)}), width ${p.width.toFixed(1)}${alpha}`,
       );
     else
       lines.push(
@@ -65,7 +67,8 @@ export default defineNode({
   version: 1,
   title: 'CLIP draw (search)',
   description:
-    "CLIPDraw without gradients: a picture of N primitives (shapes, Bezier strokes) searched by CMA-ES to raise mini-CLIP's similarity to a caption, averaged over random views (shift, scale, colour jitter)",
+    'CLIPDraw without gradients: a picture of N primitives (shapes, Bezier strokes) searched by CMA-ES to raise ' +
+    "mini-CLIP's similarity to a caption, averaged over random views (shift, scale, colour jitter)",
   inputs: {
     model: 'Model',
     text: { type: 'Text', description: 'one caption' },

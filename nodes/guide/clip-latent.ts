@@ -38,7 +38,9 @@ export default defineNode({
   version: 1,
   title: "CLIP search in the decoder's noise",
   description:
-    "VQGAN-CLIP's idea without gradients: CMA-ES searches the decoder's x_T (in a k-dimensional subspace of random noise directions around the seed's x_T) with the conditioning fixed, to raise mini-CLIP's similarity to a caption over random views. Every candidate is a real decoder sample",
+    "VQGAN-CLIP's idea without gradients: CMA-ES searches the decoder's x_T (in a k-dimensional subspace of random " +
+    "noise directions around the seed's x_T) with the conditioning fixed, to raise mini-CLIP's similarity to a " +
+    'caption over random views. Every candidate is a real decoder sample',
   inputs: {
     decoder: 'Model',
     clip: { type: 'Model', description: 'the CLIP model: scores the pictures and encodes the caption for the decoder' },

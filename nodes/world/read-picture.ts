@@ -18,7 +18,8 @@ export default defineNode({
   version: 1,
   title: 'Read picture (pixel reader)',
   description:
-    "The pixel-level reader of ShapesWorld pictures, a judge independent of CLIP: background, and each object's colour, shape, size and cell, read from pixels; graded against a caption when one is wired",
+    "The pixel-level reader of ShapesWorld pictures, a judge independent of CLIP: background, and each object's " +
+    'colour, shape, size and cell, read from pixels; graded against a caption when one is wired',
   inputs: {
     image: 'Image',
     text: { type: 'Text', optional: true, description: 'the caption to grade against (one, or one per image)' },

@@ -16,9 +16,12 @@ export interface RunArgs {
 
 export class UsageError extends Error {}
 
-export const USAGE = `usage: npm run graph -- run <graph.json> [--set <nodeId>.<param>=<value>]... [--out <dir>] [--json] [--only <nodeId>]... [--models <dir>]
-         [--allow-path <dir>]... [--allow-url]
-       npm run graph -- sweep <graph.json> --grid <nodeId>.<param>=<values> [--grid ...] --out <dir> [--queue <redis-url>] [--concurrency <n>] [--json]`;
+export const USAGE = [
+  'usage: npm run graph -- run <graph.json> [--set <nodeId>.<param>=<value>]... [--out <dir>] [--json]',
+  '         [--only <nodeId>]... [--models <dir>] [--allow-path <dir>]... [--allow-url]',
+  '       npm run graph -- sweep <graph.json> --grid <nodeId>.<param>=<values> [--grid ...] --out <dir>',
+  '         [--queue <redis-url>] [--concurrency <n>] [--json]',
+].join('\n');
 
 export function parseRunArgs(argv: string[]): RunArgs {
   const [command, ...rest] = argv;

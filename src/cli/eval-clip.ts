@@ -137,7 +137,8 @@ async function main() {
     recallAt1Among100: 0.8,
   };
   console.log(
-    `mini-CLIP "${clip.id}" on ${COUNT} fresh renders (seed ${SEED}), ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    `mini-CLIP "${clip.id}" on ${COUNT} fresh renders (seed ${SEED}), ` +
+      `${((performance.now() - t0) / 1000).toFixed(1)} s`,
   );
   console.log('| metric | measured | target |\n| --- | --- | --- |');
   let pass = true;
@@ -158,7 +159,8 @@ async function main() {
             renders: COUNT,
             seed: SEED,
             method:
-              'npm run eval:clip: zero-shot per attribute (prompt probabilities summed over the shape), held-out pairs among 32 colour-shape prompts, caption->image recall@1 among 100 (full captions)',
+              'npm run eval:clip: zero-shot per attribute (prompt probabilities summed over the shape), held-out ' +
+              'pairs among 32 colour-shape prompts, caption->image recall@1 among 100 (full captions)',
             percent: metrics,
           },
         };

@@ -149,7 +149,10 @@ export async function composition(
     );
     const d = settings.decoder,
       pr = settings.prior;
-    const desc = `graphs/${file}: ${pr ? `prior ${pr.steps} steps, guidance ${pr.guidance}, best of ${pr.candidates}; ` : ''}decoder ${d.steps} steps, guidance ${d.guidance}, eta ${d.eta}; upsampler ${settings.upsampler.steps} steps`;
+    const desc =
+      `graphs/${file}: ` +
+      `${pr ? `prior ${pr.steps} steps, guidance ${pr.guidance}, best of ${pr.candidates}; ` : ''}decoder ` +
+      `${d.steps} steps, guidance ${d.guidance}, eta ${d.eta}; upsampler ${settings.upsampler.steps} steps`;
     rows.push(await row(runtime, clip, name, two, single, twoPrompts, singlePrompts, desc));
     pictures.push(two);
   }
@@ -164,15 +167,21 @@ export async function composition(
   }
   const heldCount = twoPrompts.filter((p) => p.heldOut).length;
   console.log(
-    `\nComposition: ${nTwo} two-object prompts ("a <c1> <s1> <left of|right of|above|below|and> a <c2> <s2> on a <bg> background", ${heldCount} name a held-out pair) and ${nSingle} fully stated single-object prompts, fresh seeds; pixel-level reader (src/world/read.ts) and mini-CLIP`,
+    `\nComposition: ${nTwo} two-object prompts ("a <c1> <s1> <left of|right of|above|below|and> a <c2> <s2> on a ` +
+      `<bg> background", ${heldCount} name a held-out pair) and ${nSingle} fully stated single-object prompts, ` +
+      `fresh seeds; pixel-level reader (src/world/read.ts) and mini-CLIP`,
   );
   console.log(
-    '| source | two objects drawn | both colour-shape pairs | relation right (both present) | held-out: both pairs | single object, every attribute | mini-CLIP: prompt over colour-swapped | mini-CLIP: prompt over relation-flipped |',
+    '| source | two objects drawn | both colour-shape pairs | relation right (both present) | held-out: both pairs ' +
+      '| single object, every attribute | mini-CLIP: prompt over colour-swapped | mini-CLIP: prompt over ' +
+      'relation-flipped |',
   );
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const r of rows) {
     console.log(
-      `| ${r.source} | ${pct(r.two.count)} | ${pct(r.two.pairs)} | ${pct(r.two.relation)} (of ${r.two.relationOf}) | ${pct(r.twoHeldOut.pairs)} (of ${r.twoHeldOut.n}) | ${pct(r.single.all)} | ${pct(r.clip.binding)} | ${pct(r.clip.relation)} |`,
+      `| ${r.source} | ${pct(r.two.count)} | ${pct(r.two.pairs)} | ${pct(r.two.relation)} (of ${r.two.relationOf}) ` +
+        `| ${pct(r.twoHeldOut.pairs)} (of ${r.twoHeldOut.n}) | ${pct(r.single.all)} | ${pct(r.clip.binding)} | ` +
+        `${pct(r.clip.relation)} |`,
     );
   }
   for (const r of rows) if (r.settings) console.log(`- ${r.source}: ${r.settings}`);
@@ -189,7 +198,10 @@ export function writeCompositionCards(modelsDir: string, report: CompositionRepo
   };
   const sha = (id: string) => manifest.models.find((m) => m.id === id)?.sha256;
   const figures = {
-    method: `npm run eval:unclip -- --compose --two ${report.twoObjectPrompts} --single ${report.singleObjectPrompts} --seed ${report.seed}${report.guidance !== undefined ? ` --graph-guidance ${report.guidance}` : ''}`,
+    method:
+      `npm run eval:unclip -- --compose --two ${report.twoObjectPrompts} --single ` +
+      `${report.singleObjectPrompts} --seed ` +
+      `${report.seed}${report.guidance !== undefined ? ` --graph-guidance ${report.guidance}` : ''}`,
     measuredWeights: {
       decoder: sha('mini-unclip-decoder'),
       prior: sha('mini-unclip-prior'),

@@ -177,7 +177,8 @@ export function twoObjectPrompts(rng: Rng, n: number): ComposePrompt[] {
 export function singleObjectPrompts(rng: Rng, n: number): ComposePrompt[] {
   return Array.from({ length: n }, () => {
     const [c, s] = pair(rng, false);
-    const caption = `a ${rng.pick(SIZES)} ${c} ${s} at the ${rng.pick(POSITIONS)} on a ${rng.pick(BACKGROUNDS)} background`;
+    const caption =
+      `a ${rng.pick(SIZES)} ${c} ${s} at the ${rng.pick(POSITIONS)} on a ${rng.pick(BACKGROUNDS)} ` + `background`;
     return { caption, truth: parseCaption(caption), heldOut: false };
   });
 }

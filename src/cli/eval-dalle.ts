@@ -183,7 +183,8 @@ async function generate(
 function heldOutPrompts(rng: Rng, n: number): ComposePrompt[] {
   return Array.from({ length: n }, (_, i) => {
     const [c, s] = HELD_OUT_PAIRS[i % HELD_OUT_PAIRS.length]!;
-    const caption = `a ${rng.pick(SIZES)} ${c} ${s} at the ${rng.pick(POSITIONS)} on a ${rng.pick(BACKGROUNDS)} background`;
+    const caption =
+      `a ${rng.pick(SIZES)} ${c} ${s} at the ${rng.pick(POSITIONS)} on a ${rng.pick(BACKGROUNDS)} ` + `background`;
     return { caption, truth: parseCaption(caption), heldOut: true };
   });
 }
@@ -209,7 +210,8 @@ async function main() {
   const results: Record<string, Record<string, number>> = {};
   let msPerCaption = 0;
   console.log(
-    `\n| prompts | N | pick | mini-CLIP colour+shape | reader colour+shape | reader every attribute | reader count | reader relation |`,
+    `\n| prompts | N | pick | mini-CLIP colour+shape | reader colour+shape | reader every attribute | reader count ` +
+      `| reader relation |`,
   );
   console.log(`| --- | --- | --- | --- | --- | --- | --- | --- |`);
   for (const [name, prompts] of sets) {
@@ -231,7 +233,8 @@ async function main() {
       };
       const f = (v: number) => (Number.isNaN(v) ? '—' : `${(v * 100).toFixed(1)}%`);
       console.log(
-        `| ${name} | ${prompts.length} | ${pick} | ${f(clipBoth)} | ${f(reader.pairs)} | ${f(reader.all)} | ${f(reader.count)} | ${f(reader.relation)} |`,
+        `| ${name} | ${prompts.length} | ${pick} | ${f(clipBoth)} | ${f(reader.pairs)} | ${f(reader.all)} | ` +
+          `${f(reader.count)} | ${f(reader.relation)} |`,
       );
     }
   }
@@ -264,7 +267,9 @@ async function main() {
           ...e.card,
           evaluation: {
             measuredWeights,
-            method: `npm run eval:dalle (N = ${N}, temperature ${opts.temperature}, top-k ${opts['top-k']}; reranked by mini-CLIP; upsampled by mini-unclip-upsampler, 7 steps)`,
+            method:
+              `npm run eval:dalle (N = ${N}, temperature ${opts.temperature}, top-k ${opts['top-k']}; ` +
+              `reranked by mini-CLIP; upsampled by mini-unclip-upsampler, 7 steps)`,
             prompts: Object.fromEntries(sets.map(([k, v]) => [k, v.length])),
             results,
             secondsPerCaptionNode: r3(msPerCaption / 1000),

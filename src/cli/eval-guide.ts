@@ -119,15 +119,22 @@ async function main(): Promise<void> {
   }
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   console.log(
-    `\n${rows.length} captions, seed ${seed}, graphs/clip-draw-vs-unclip.json's budgets (draw: 60 generations x 16 candidates)`,
+    `\n${rows.length} captions, seed ${seed}, graphs/clip-draw-vs-unclip.json's budgets (draw: 60 generations x 16 ` +
+      `candidates)`,
   );
   console.log(
-    "| pictures | mini-CLIP top-1 = the caption's colour-shape (of 32) | reader: that colour-shape drawn | reader: it and nothing else | reader: background right | CLIP right, reader not (fooled) | mean similarity as drawn | s per picture |",
+    "| pictures | mini-CLIP top-1 = the caption's colour-shape (of 32) | reader: that colour-shape drawn | reader: " +
+      'it and nothing else | reader: background right | CLIP right, reader not (fooled) | mean similarity as drawn ' +
+      '| s per picture |',
   );
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
   const line = (name: string, f: (r: Row) => Verdict, ms?: (r: Row) => number) =>
     console.log(
-      `| ${name} | ${pct(rows, (r) => f(r).clipRight)} | ${pct(rows, (r) => f(r).readerPair)} | ${pct(rows, (r) => f(r).readerOnly)} | ${pct(rows, (r) => f(r).readerBackground)} | ${pct(rows, (r) => f(r).clipRight && !f(r).readerPair)} | ${f(rows[0]!).similarity === undefined ? '' : mean(rows.map((r) => f(r).similarity!)).toFixed(3)} | ${ms ? (mean(rows.map(ms)) / 1000).toFixed(1) : ''} |`,
+      `| ${name} | ${pct(rows, (r) => f(r).clipRight)} | ${pct(rows, (r) => f(r).readerPair)} | ` +
+        `${pct(rows, (r) => f(r).readerOnly)} | ${pct(rows, (r) => f(r).readerBackground)} | ` +
+        `${pct(rows, (r) => f(r).clipRight && !f(r).readerPair)} | ` +
+        `${f(rows[0]!).similarity === undefined ? '' : mean(rows.map((r) => f(r).similarity!)).toFixed(3)} | ` +
+        `${ms ? (mean(rows.map(ms)) / 1000).toFixed(1) : ''} |`,
     );
   line(
     'clip-draw, 2 random views per candidate',

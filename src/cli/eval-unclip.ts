@@ -326,19 +326,23 @@ async function main() {
     diversityClipCosine: cs / pairs,
   };
   console.log(
-    `mini-unCLIP on ${truth.length} fresh prompts (+${heldTruth.length} held-out), backend ${opts.backend}, decoder guidance ${opts['decoder-guidance']}, ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+    `mini-unCLIP on ${truth.length} fresh prompts (+${heldTruth.length} held-out), backend ${opts.backend}, ` +
+      `decoder guidance ${opts['decoder-guidance']}, ${((performance.now() - t0) / 1000).toFixed(0)} s`,
   );
   console.log('| metric | measured | target |\n| --- | --- | --- |');
   console.log(
-    `| colour and shape right (64x64 output) | ${(main.both * 100).toFixed(1)}% (colour ${(main.colour * 100).toFixed(1)}%, shape ${(main.shape * 100).toFixed(1)}%) | >= 90% |`,
+    `| colour and shape right (64x64 output) | ${(main.both * 100).toFixed(1)}% (colour ` +
+      `${(main.colour * 100).toFixed(1)}%, shape ${(main.shape * 100).toFixed(1)}%) | >= 90% |`,
   );
   console.log(`| held-out pairs, colour and shape right | ${(held.both * 100).toFixed(1)}% | >= 60% |`);
   console.log(
-    `| pixel reader: one object, every stated attribute right (count, colour, shape, size, background) | ${(read.all * 100).toFixed(1)}% (held-out pairs ${(heldRead.all * 100).toFixed(1)}%) | |`,
+    `| pixel reader: one object, every stated attribute right (count, colour, shape, size, background) | ` +
+      `${(read.all * 100).toFixed(1)}% (held-out pairs ${(heldRead.all * 100).toFixed(1)}%) | |`,
   );
   console.log(`| invert-then-decode PSNR, eta = 0, 50 steps | ${meanPsnr.toFixed(1)} dB | >= 25 dB |`);
   console.log(
-    `| diversity, 8 samples of "a large red circle" | RMS pixel distance ${results.diversityPixelRms.toFixed(3)}, mean CLIP cosine ${results.diversityClipCosine.toFixed(3)} | |`,
+    `| diversity, 8 samples of "a large red circle" | RMS pixel distance ${results.diversityPixelRms.toFixed(3)}, ` +
+      `mean CLIP cosine ${results.diversityClipCosine.toFixed(3)} | |`,
   );
   const report = await composition(
     runtime,

@@ -40,9 +40,8 @@ async function main(argv: string[]): Promise<number> {
       console.error(`error: ${args.file}: ${e.message}`);
       return 2;
     }
-    console.error(
-      `error: cannot read ${args.file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : ((e as NodeJS.ErrnoException).code ?? 'unreadable')}`,
-    );
+    const code = (e as NodeJS.ErrnoException).code;
+    console.error(`error: cannot read ${args.file}: ${code === 'ENOENT' ? 'no such file' : (code ?? 'unreadable')}`);
     return 2;
   }
   // a graph reads only the bundled models, its own folder, --allow-path folders, URLs with --allow-url,
@@ -134,7 +133,8 @@ async function main(argv: string[]): Promise<number> {
       );
     } else {
       console.error(
-        `${result.ok ? 'ok' : 'failed'}: ${result.ran} nodes run, ${result.fromCache} from cache, ${result.failed} failed, ${result.ms.toFixed(0)} ms`,
+        `${result.ok ? 'ok' : 'failed'}: ${result.ran} nodes run, ${result.fromCache} from cache, ${result.failed} ` +
+          `failed, ${result.ms.toFixed(0)} ms`,
       );
       for (const f of written) console.log(f);
     }

@@ -40,7 +40,10 @@ export async function applySets(
       return `${flag} ${s.raw}: node "${s.nodeId}" is not in the graph (it has ${[...nodeTypes.keys()].join(', ')})`;
     const info = catalog.get(type)!.params[s.param];
     if (!info)
-      return `${flag} ${s.raw}: node "${s.nodeId}" (${type}) has no param "${s.param}" (it has ${Object.keys(catalog.get(type)!.params).join(', ') || 'none'})`;
+      return (
+        `${flag} ${s.raw}: node "${s.nodeId}" (${type}) has no param "${s.param}" (it has ` +
+        `${Object.keys(catalog.get(type)!.params).join(', ') || 'none'})`
+      );
     // coerce to the param's kind here; the engine checks the range with the param's own schema
     const coerced = coerceParam(
       { ...info, schema: { safeParse: () => ({ success: true }) } } as unknown as ParamSchema,

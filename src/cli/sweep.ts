@@ -16,7 +16,8 @@ import { UsageError } from './args';
 import { cliPolicy, userValues } from '../engine/access';
 
 export const SWEEP_USAGE =
-  'usage: npm run graph -- sweep <graph.json> --grid <nodeId>.<param>=<a,b,c | @file | lo..hi> [--grid ...] --out <dir> [--queue <redis-url>] [--concurrency <n>] [--json] [--models <dir>] [--allow-path <dir>]... [--allow-url]';
+  'usage: npm run graph -- sweep <graph.json> --grid <nodeId>.<param>=<a,b,c | @file | lo..hi> [--grid ...] --out ' +
+  '<dir> [--queue <redis-url>] [--concurrency <n>] [--json] [--models <dir>] [--allow-path <dir>]... [--allow-url]';
 
 interface SweepArgs {
   file: string;
@@ -88,7 +89,8 @@ export async function sweepMain(argv: string[]): Promise<number> {
     graph = readFileSync(args.file, 'utf8');
   } catch (e) {
     console.error(
-      `error: cannot read ${args.file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as NodeJS.ErrnoException).code}`,
+      `error: cannot read ${args.file}: ` +
+        `${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as NodeJS.ErrnoException).code}`,
     );
     return 2;
   }
@@ -206,7 +208,8 @@ export async function sweepMain(argv: string[]): Promise<number> {
       );
     else
       console.error(
-        `${failed === 0 ? 'ok' : 'failed'}: ${unique.length} jobs, ${unique.length - todo.length} already done, ${failed} failed; ${args.out}/results.jsonl${sheet ? `, ${sheet}` : ''}`,
+        `${failed === 0 ? 'ok' : 'failed'}: ${unique.length} jobs, ${unique.length - todo.length} already done, ` +
+          `${failed} failed; ${args.out}/results.jsonl${sheet ? `, ${sheet}` : ''}`,
       );
     return failed === 0 ? 0 : 1;
   } finally {
@@ -240,7 +243,8 @@ class Progress {
       width = 30,
       fill = Math.round((finished / this.total) * width);
     process.stderr.write(
-      `\r[${'#'.repeat(fill)}${'-'.repeat(width - fill)}] ${finished}/${this.total}${this.failed ? `, ${this.failed} failed` : ''}`,
+      `\r[${'#'.repeat(fill)}${'-'.repeat(width - fill)}] ` +
+        `${finished}/${this.total}${this.failed ? `, ${this.failed} failed` : ''}`,
     );
   }
 

@@ -9,7 +9,8 @@ import { probeRedis, RedisUnreachable, startQueueWorker } from '../queue/bullmq'
 import { EnginePool } from '../queue/local';
 
 const USAGE =
-  'usage: npm run worker -- --queue <redis-url> [--concurrency <n>] [--models <dir>] [--allow-path <dir>]... [--allow-url]';
+  'usage: npm run worker -- --queue <redis-url> [--concurrency <n>] [--models <dir>] [--allow-path <dir>]... ' +
+  '[--allow-url]';
 
 async function main(): Promise<number> {
   let values;

@@ -78,7 +78,8 @@ export function checkAccess(src: string, policy: AccessPolicy): void {
   const target = real(resolveReference(src, policy));
   if (allowedRoots(policy).some((root) => inside(target, root))) return;
   throw new AccessDenied(
-    `${short(src)} is outside the folders a graph may read (the bundled models, the graph's folder${policy.allowPaths?.length ? ', --allow-path folders' : ''}); run with --allow-path <folder> to allow it`,
+    `${short(src)} is outside the folders a graph may read (the bundled models, the graph's ` +
+      `folder${policy.allowPaths?.length ? ', --allow-path folders' : ''}); run with --allow-path <folder> to allow it`,
   );
 }
 

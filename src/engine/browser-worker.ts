@@ -23,7 +23,8 @@ const ready: Promise<EngineApi> = (async () => {
     if (!ok) {
       return Promise.reject(
         new Error(
-          `${src.length > 120 ? `${src.slice(0, 117)}...` : src} is held: allow this graph's references (the banner above the canvas) to fetch it`,
+          `${src.length > 120 ? `${src.slice(0, 117)}...` : src} is held: allow this graph's references (the ` +
+            `banner above the canvas) to fetch it`,
         ),
       );
     }

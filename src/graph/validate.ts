@@ -84,7 +84,9 @@ function checkNode(
       issues.push({
         nodeId: id,
         field: `inputs.${port}`,
-        message: `node "${parsed.nodeId}" (${source.type}) has no output "${parsed.port}" (it has ${Object.keys(sourceSpec.outputs).join(', ') || 'none'})`,
+        message:
+          `node "${parsed.nodeId}" (${source.type}) has no output "${parsed.port}" (it has ` +
+          `${Object.keys(sourceSpec.outputs).join(', ') || 'none'})`,
       });
       continue;
     }

@@ -54,7 +54,8 @@ export function resolveDvae(runtime: ModelRuntime, id: string): DvaeModelRef {
   if (spec.codes !== dspec.codes || spec.grid !== dspec.grid)
     throw new ModelError(
       dec.id,
-      `decodes ${dspec.codes} codes on ${dspec.grid}x${dspec.grid}, its encoder makes ${spec.codes} on ${spec.grid}x${spec.grid}`,
+      `decodes ${dspec.codes} codes on ${dspec.grid}x${dspec.grid}, its encoder makes ${spec.codes} on ` +
+        `${spec.grid}x${spec.grid}`,
     );
   return { id: enc.id.replace(/-encoder$/, ''), kind: 'dvae', encoder: enc.id, decoder: dec.id, spec };
 }
@@ -73,7 +74,8 @@ export function resolveDalle(runtime: ModelRuntime, id: string): { transformer: 
   if (dvae.spec.codes !== spec.codes || dvae.spec.grid !== spec.grid)
     throw new ModelError(
       id,
-      `models ${spec.codes} codes on ${spec.grid}x${spec.grid}, its dVAE "${dvae.id}" has ${dvae.spec.codes} on ${dvae.spec.grid}x${dvae.spec.grid}`,
+      `models ${spec.codes} codes on ${spec.grid}x${spec.grid}, its dVAE "${dvae.id}" has ${dvae.spec.codes} on ` +
+        `${dvae.spec.grid}x${dvae.spec.grid}`,
     );
   return { transformer: { id, kind: 'dalle', spec, dvae: dvae.id }, dvae };
 }

@@ -80,7 +80,8 @@ export function createRuntime(
     if (digest !== e.sha256) {
       throw new ModelError(
         e.id,
-        `file ${source.describe(e.file)} is corrupt or changed: sha256 ${digest.slice(0, 12)}… does not match the manifest's ${e.sha256.slice(0, 12)}…`,
+        `file ${source.describe(e.file)} is corrupt or changed: sha256 ${digest.slice(0, 12)}… does not match the ` +
+          `manifest's ${e.sha256.slice(0, 12)}…`,
       );
     }
     let session: ortTypes.InferenceSession;

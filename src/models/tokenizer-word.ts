@@ -25,7 +25,8 @@ export class WordTokenizer implements Tokenizer {
           .filter((k) => !/^<.*>$/.test(k))
           .sort();
         throw new Error(
-          `unknown word ${quoteValue(w, 30)} in ${quoteValue(text)}; the model knows ${known.length} words: ${known.join(' ')}`,
+          `unknown word ${quoteValue(w, 30)} in ${quoteValue(text)}; the model knows ${known.length} words: ` +
+            `${known.join(' ')}`,
         );
       }
       ids.push(id);

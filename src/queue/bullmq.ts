@@ -168,7 +168,8 @@ export function startQueueWorker(
       if ('error' in r) throw new UnrecoverableError(r.error);
       if (r.key !== job.id) {
         throw new UnrecoverableError(
-          `the job is named ${job.id} but its graph and params hash to ${r.key} here: the submitting machine and this worker differ in node versions or the payload was altered`,
+          `the job is named ${job.id} but its graph and params hash to ${r.key} here: the submitting machine and ` +
+            `this worker differ in node versions or the payload was altered`,
         );
       }
       return {

@@ -32,7 +32,8 @@ export function parseGridAxis(raw: string, readText: (path: string) => string): 
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       throw new GridError(
-        `--grid ${set.nodeId}.${set.param}: cannot read ${spec.slice(1)}${code === 'ENOENT' ? ': no such file' : code ? ` (${code})` : ''}`,
+        `--grid ${set.nodeId}.${set.param}: cannot read ` +
+          `${spec.slice(1)}${code === 'ENOENT' ? ': no such file' : code ? ` (${code})` : ''}`,
       );
     }
     values = text

@@ -69,7 +69,8 @@ function Editor() {
   const validatePasted = useCallback(async (text: string): Promise<GraphDocument | null> => {
     try {
       const raw = JSON.parse(text) as GraphDocument;
-      if (raw?.format !== 'unclip-studio/graph' || !Array.isArray(raw.nodes)) return null; // not a graph: an ordinary paste
+      // not a graph: an ordinary paste
+      if (raw?.format !== 'unclip-studio/graph' || !Array.isArray(raw.nodes)) return null;
     } catch {
       return null;
     }

@@ -34,6 +34,7 @@ export function Inspector() {
   const runState = useEditor((s) => (id ? s.run[id] : undefined));
   const [ports, setPorts] = useState<PortView[]>([]);
   const [zoom, setZoom] = useState(3);
+  const onZoom = (e: React.ChangeEvent<HTMLInputElement>) => setZoom(Number(e.target.value));
   useEffect(() => {
     let stale = false;
     if (!id || !info) {
@@ -109,9 +110,7 @@ export function Inspector() {
           {images && (
             <>
               <div className="zoom">
-                zoom{' '}
-                <input type="range" min={1} max={8} value={zoom} onChange={(e) => setZoom(Number(e.target.value))} />{' '}
-                {zoom}x
+                zoom <input type="range" min={1} max={8} value={zoom} onChange={onZoom} /> {zoom}x
                 {images[0] && (
                   <span>
                     {' '}

@@ -20,6 +20,11 @@ function compatible(
   return side === 'target' ? canConnect(connecting.type, type) : canConnect(type, connecting.type);
 }
 
+/** A port's tooltip: its type, whether it is optional, what it is for. */
+function portTitle(spec: { type: string; optional?: boolean; description?: string }): string {
+  return `${spec.type}${spec.optional ? ' (optional)' : ''}${spec.description ? `: ${spec.description}` : ''}`;
+}
+
 function StatusLine({ id }: { id: string }) {
   const st = useEditor((s) => s.run[id]);
   if (!st) return null;
@@ -137,11 +142,7 @@ export const NodeView = memo(function NodeView({ id, selected }: NodeProps) {
       <div className="gnode-ports">
         <div className="ports-in">
           {inputs.map(([port, spec]) => (
-            <div
-              key={port}
-              className="port in"
-              title={`${spec.type}${spec.optional ? ' (optional)' : ''}${spec.description ? `: ${spec.description}` : ''}`}
-            >
+            <div key={port} className="port in" title={portTitle(spec)}>
               <Handle
                 type="target"
                 position={Position.Left}

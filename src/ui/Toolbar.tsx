@@ -97,7 +97,8 @@ export function Toolbar() {
             useEditor
               .getState()
               .notify(
-                `this graph needs a ${Math.round(link.length / 1000)} kB link (links stay under ${MAX_SHARE_LINK / 1000} kB to survive chat and mail): saved it as a file to share instead`,
+                `this graph needs a ${Math.round(link.length / 1000)} kB link (links stay under ` +
+                  `${MAX_SHARE_LINK / 1000} kB to survive chat and mail): saved it as a file to share instead`,
               );
             return;
           }

@@ -67,7 +67,8 @@ function takePhrase<T extends string>(words: string[], i: number, options: reado
 function parseObject(words: string[], i: number, caption: string): [ObjectConstraints, number] {
   if (words[i] !== 'a')
     throw new CaptionError(
-      `expected "a" at word ${i + 1} of ${quoteValue(caption)}, found ${words[i] === undefined ? 'the end' : quoteValue(words[i]!, 30)}`,
+      `expected "a" at word ${i + 1} of ${quoteValue(caption)}, found ` +
+        `${words[i] === undefined ? 'the end' : quoteValue(words[i]!, 30)}`,
       words[i],
     );
   i++;
@@ -79,7 +80,8 @@ function parseObject(words: string[], i: number, caption: string): [ObjectConstr
   const shape = takePhrase<Shape>(words, i, SHAPES);
   if (!shape)
     throw new CaptionError(
-      `expected a shape (${SHAPES.join(', ')}) at word ${i + 1} of ${quoteValue(caption)}, found ${words[i] === undefined ? 'the end' : quoteValue(words[i]!, 30)}`,
+      `expected a shape (${SHAPES.join(', ')}) at word ${i + 1} of ${quoteValue(caption)}, found ` +
+        `${words[i] === undefined ? 'the end' : quoteValue(words[i]!, 30)}`,
       words[i],
     );
   [c.shape, i] = shape;
@@ -98,7 +100,8 @@ export function parseCaption(caption: string): SceneConstraints {
     const pos = takePhrase<Position>(words, i + 2, POSITIONS);
     if (!pos)
       throw new CaptionError(
-        `expected a position after "at the" in ${quoteValue(caption)}, found ${words[i + 2] === undefined ? 'the end' : quoteValue(words[i + 2]!, 30)}`,
+        `expected a position after "at the" in ${quoteValue(caption)}, found ` +
+          `${words[i + 2] === undefined ? 'the end' : quoteValue(words[i + 2]!, 30)}`,
         words[i + 2],
       );
     [first.position, i] = pos;

@@ -34,5 +34,6 @@ const t0 = performance.now();
 mkdirSync(dirname(values.out), { recursive: true });
 writeDataset(values.out, { count, seed, captionsPerImage: perImage });
 console.log(
-  `wrote ${count} images to ${values.out} in ${((performance.now() - t0) / 1000).toFixed(1)} s (held-out pairs excluded)`,
+  `wrote ${count} images to ${values.out} in ${((performance.now() - t0) / 1000).toFixed(1)} s (held-out pairs ` +
+    `excluded)`,
 );

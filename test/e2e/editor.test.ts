@@ -247,90 +247,97 @@ describe('the editor in Chromium', () => {
     await page.context().close();
   });
 
-  it('the overview map draws the graph and a click in it moves the view there; dragging a node moves it, not the view', async () => {
-    const map = page.locator('.minimap canvas');
-    const box = (await map.boundingBox())!;
-    // the map drew node boxes (not only its background)
-    const colours = await map.evaluate((c: HTMLCanvasElement) => {
-      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-      const seen = new Set<string>();
-      for (let i = 0; i < d.length; i += 4) seen.add(`${d[i]},${d[i + 1]},${d[i + 2]}`);
-      return seen.size;
-    });
-    expect(colours).toBeGreaterThan(2);
-    const viewport = () => page.locator('.react-flow__viewport').evaluate((e) => getComputedStyle(e).transform);
-    const before = await viewport();
-    await page.mouse.click(box.x + 10, box.y + 10);
-    await expect.poll(viewport).not.toBe(before);
-    // a node dragged by its title follows the pointer (React Flow starts the drag at the first move past
-    // its threshold, so the first of the 6 steps is not part of it); the view stays put
-    const moved = await viewport();
-    const node = page.locator('.react-flow__node').first();
-    const title = (await node.locator('.gnode-title').boundingBox())!;
-    const at = (await node.boundingBox())!;
-    await page.mouse.move(title.x + title.width / 2, title.y + title.height / 2);
-    await page.mouse.down();
-    await page.mouse.move(title.x + title.width / 2 + 60, title.y + title.height / 2 + 30, { steps: 6 });
-    await page.mouse.up();
-    const after = (await node.boundingBox())!;
-    expect(after.x - at.x).toBeGreaterThanOrEqual(45);
-    expect(after.x - at.x).toBeLessThanOrEqual(61);
-    expect(after.y - at.y).toBeGreaterThanOrEqual(22);
-    expect(after.y - at.y).toBeLessThanOrEqual(31);
-    expect(await viewport()).toBe(moved);
-    expect(await page.evaluate(() => window.getSelection()?.toString() ?? '')).toBe('');
-    await page.context().close();
-  });
+  it(
+    'the overview map draws the graph and a click in it moves ' +
+      'the view there; dragging a node moves it, not the view',
+    async () => {
+      const map = page.locator('.minimap canvas');
+      const box = (await map.boundingBox())!;
+      // the map drew node boxes (not only its background)
+      const colours = await map.evaluate((c: HTMLCanvasElement) => {
+        const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        const seen = new Set<string>();
+        for (let i = 0; i < d.length; i += 4) seen.add(`${d[i]},${d[i + 1]},${d[i + 2]}`);
+        return seen.size;
+      });
+      expect(colours).toBeGreaterThan(2);
+      const viewport = () => page.locator('.react-flow__viewport').evaluate((e) => getComputedStyle(e).transform);
+      const before = await viewport();
+      await page.mouse.click(box.x + 10, box.y + 10);
+      await expect.poll(viewport).not.toBe(before);
+      // a node dragged by its title follows the pointer (React Flow starts the drag at the first move past
+      // its threshold, so the first of the 6 steps is not part of it); the view stays put
+      const moved = await viewport();
+      const node = page.locator('.react-flow__node').first();
+      const title = (await node.locator('.gnode-title').boundingBox())!;
+      const at = (await node.boundingBox())!;
+      await page.mouse.move(title.x + title.width / 2, title.y + title.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(title.x + title.width / 2 + 60, title.y + title.height / 2 + 30, { steps: 6 });
+      await page.mouse.up();
+      const after = (await node.boundingBox())!;
+      expect(after.x - at.x).toBeGreaterThanOrEqual(45);
+      expect(after.x - at.x).toBeLessThanOrEqual(61);
+      expect(after.y - at.y).toBeGreaterThanOrEqual(22);
+      expect(after.y - at.y).toBeLessThanOrEqual(31);
+      expect(await viewport()).toBe(moved);
+      expect(await page.evaluate(() => window.getSelection()?.toString() ?? '')).toBe('');
+      await page.context().close();
+    },
+  );
 
-  it('a share link opens the same graph elsewhere; a graph too large for a link is saved as a file instead', async () => {
-    await page.getByRole('button', { name: 'Share link' }).click();
-    await expect.poll(() => page.url()).toMatch(/#graph=[A-Za-z0-9_-]+$/);
-    const original = await saved(page);
-    const other = await page.context().newPage();
-    await other.goto(page.url());
-    await other.waitForSelector('.canvas[data-ready=yes]');
-    await other.waitForSelector('.gnode');
-    expect(await saved(other)).toEqual(original);
-    await other.close();
+  it(
+    'a share link opens the same graph elsewhere; a ' + 'graph too large for a link is saved as a file instead',
+    async () => {
+      await page.getByRole('button', { name: 'Share link' }).click();
+      await expect.poll(() => page.url()).toMatch(/#graph=[A-Za-z0-9_-]+$/);
+      const original = await saved(page);
+      const other = await page.context().newPage();
+      await other.goto(page.url());
+      await other.waitForSelector('.canvas[data-ready=yes]');
+      await other.waitForSelector('.gnode');
+      expect(await saved(other)).toEqual(original);
+      await other.close();
 
-    // 600 prompts of random text: deflated and base64-encoded, far past the link limit
-    let x = 2463534242; // xorshift32
-    const noise = () =>
-      Array.from({ length: 80 }, () => {
-        x ^= x << 13;
-        x >>>= 0;
-        x ^= x >>> 17;
-        x ^= x << 5;
-        x >>>= 0;
-        return 'abcdefghijklmnopqrstuvwxyz '[x % 27];
-      }).join('');
-    const big = {
-      format: 'unclip-studio/graph',
-      version: 1,
-      meta: { title: 'big' },
-      nodes: Array.from({ length: 600 }, (_, i) => ({
-        id: `p${i}`,
-        type: 'text/prompt',
-        params: { text: noise() },
-        ui: { x: (i % 20) * 300, y: Math.floor(i / 20) * 200 },
-      })),
-    };
-    await openFile(page, 'big.json', JSON.stringify(big));
-    await page.waitForFunction(
-      () => document.querySelectorAll('.react-flow__node').length > 0 && document.title.length >= 0,
-    );
-    await expect.poll(() => page.locator('.toolbar .title').textContent()).toMatch(/big/);
-    const urlBefore = page.url();
-    const [download] = await Promise.all([
-      page.waitForEvent('download'),
-      page.getByRole('button', { name: 'Share link' }).click(),
-    ]);
-    const file = JSON.parse(readFileSync((await download.path())!, 'utf8'));
-    expect(file.nodes).toHaveLength(600);
-    expect(await page.getByTestId('notice').textContent()).toMatch(/kB link .* saved it as a file/);
-    expect(page.url()).toBe(urlBefore);
-    await page.context().close();
-  });
+      // 600 prompts of random text: deflated and base64-encoded, far past the link limit
+      let x = 2463534242; // xorshift32
+      const noise = () =>
+        Array.from({ length: 80 }, () => {
+          x ^= x << 13;
+          x >>>= 0;
+          x ^= x >>> 17;
+          x ^= x << 5;
+          x >>>= 0;
+          return 'abcdefghijklmnopqrstuvwxyz '[x % 27];
+        }).join('');
+      const big = {
+        format: 'unclip-studio/graph',
+        version: 1,
+        meta: { title: 'big' },
+        nodes: Array.from({ length: 600 }, (_, i) => ({
+          id: `p${i}`,
+          type: 'text/prompt',
+          params: { text: noise() },
+          ui: { x: (i % 20) * 300, y: Math.floor(i / 20) * 200 },
+        })),
+      };
+      await openFile(page, 'big.json', JSON.stringify(big));
+      await page.waitForFunction(
+        () => document.querySelectorAll('.react-flow__node').length > 0 && document.title.length >= 0,
+      );
+      await expect.poll(() => page.locator('.toolbar .title').textContent()).toMatch(/big/);
+      const urlBefore = page.url();
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: 'Share link' }).click(),
+      ]);
+      const file = JSON.parse(readFileSync((await download.path())!, 'utf8'));
+      expect(file.nodes).toHaveLength(600);
+      expect(await page.getByTestId('notice').textContent()).toMatch(/kB link .* saved it as a file/);
+      expect(page.url()).toBe(urlBefore);
+      await page.context().close();
+    },
+  );
 
   it('adds a node from the palette, filtered by typing', async () => {
     await page.mouse.move(700, 450);
@@ -420,37 +427,41 @@ describe('work is not lost', () => {
 });
 
 describe('fields', () => {
-  it('keep what is typed without a blur (a reload brings it back), and Ctrl+Enter in a field runs the graph with it', async () => {
-    const p = await openEditor();
-    await openExample(p, 'zero-shot-classify');
-    const labels = p.locator('.gnode[data-node-id=labels] textarea');
-    await labels.click();
-    await labels.fill('red circle\ngreen cross');
-    await p.waitForTimeout(1200); // typed, never blurred: committed and autosaved
-    await p.reload();
-    await p.waitForSelector('.canvas[data-ready=yes]');
-    await p.waitForSelector('.gnode[data-node-id=labels]');
-    expect(await p.locator('.gnode[data-node-id=labels] textarea').inputValue()).toBe('red circle\ngreen cross');
-    const field = p.locator('.gnode[data-node-id=labels] textarea');
-    await field.click();
-    await field.press('End');
-    await field.type('\nblue square');
-    await field.press('Control+Enter');
-    await p.waitForSelector('[data-testid=run-summary]', { timeout: 60_000 });
-    await p.locator('.gnode[data-node-id=classify] .gnode-name').click();
-    await p.waitForSelector('.inspector .bars .bar-row');
-    expect(await p.locator('.inspector .bars .bar-row').count()).toBe(3); // the run saw the third label
-    // Ctrl+Enter on the canvas runs and keeps the selection: the inspector stays on the node watched
-    await field.fill('red circle');
-    await p.locator('.gnode[data-node-id=classify] .gnode-name').click();
-    await p.keyboard.press('Control+Enter');
-    await p.waitForFunction(() => document.querySelectorAll('.inspector .bars .bar-row').length === 1, undefined, {
-      timeout: 60_000,
-    });
-    expect(await p.locator('.inspector h3 small').textContent()).toBe('classify');
-    expect(await p.locator('.gnode[data-node-id=classify]').getAttribute('class')).toMatch(/selected/);
-    await p.context().close();
-  });
+  it(
+    'keep what is typed without a blur (a reload brings it ' +
+      'back), and Ctrl+Enter in a field runs the graph with it',
+    async () => {
+      const p = await openEditor();
+      await openExample(p, 'zero-shot-classify');
+      const labels = p.locator('.gnode[data-node-id=labels] textarea');
+      await labels.click();
+      await labels.fill('red circle\ngreen cross');
+      await p.waitForTimeout(1200); // typed, never blurred: committed and autosaved
+      await p.reload();
+      await p.waitForSelector('.canvas[data-ready=yes]');
+      await p.waitForSelector('.gnode[data-node-id=labels]');
+      expect(await p.locator('.gnode[data-node-id=labels] textarea').inputValue()).toBe('red circle\ngreen cross');
+      const field = p.locator('.gnode[data-node-id=labels] textarea');
+      await field.click();
+      await field.press('End');
+      await field.type('\nblue square');
+      await field.press('Control+Enter');
+      await p.waitForSelector('[data-testid=run-summary]', { timeout: 60_000 });
+      await p.locator('.gnode[data-node-id=classify] .gnode-name').click();
+      await p.waitForSelector('.inspector .bars .bar-row');
+      expect(await p.locator('.inspector .bars .bar-row').count()).toBe(3); // the run saw the third label
+      // Ctrl+Enter on the canvas runs and keeps the selection: the inspector stays on the node watched
+      await field.fill('red circle');
+      await p.locator('.gnode[data-node-id=classify] .gnode-name').click();
+      await p.keyboard.press('Control+Enter');
+      await p.waitForFunction(() => document.querySelectorAll('.inspector .bars .bar-row').length === 1, undefined, {
+        timeout: 60_000,
+      });
+      expect(await p.locator('.inspector h3 small').textContent()).toBe('classify');
+      expect(await p.locator('.gnode[data-node-id=classify]').getAttribute('class')).toMatch(/selected/);
+      await p.context().close();
+    },
+  );
 });
 
 describe('paste', () => {
@@ -492,56 +503,62 @@ describe('paste', () => {
 });
 
 describe('the inspector', () => {
-  it('draws a large matrix as a heat map with a legend, and embeddings with row labels, a legend and PCA axes', async () => {
-    const colours = ['red', 'green', 'blue', 'yellow', 'purple'],
-      shapes = ['circle', 'square', 'triangle', 'cross'];
-    const captions = colours.flatMap((c) => shapes.map((sh) => `a ${c} ${sh}`)); // 20 captions: a 20 x 20 matrix
-    const graph = {
-      format: 'unclip-studio/graph',
-      version: 1,
-      meta: { title: 'Big matrix' },
-      nodes: [
-        { id: 'clip', type: 'clip/load-model', params: { model: 'mini-clip' }, ui: { x: 0, y: 0 } },
-        { id: 'captions', type: 'text/lines', params: { text: captions.join('\n') }, ui: { x: 0, y: 160 } },
-        {
-          id: 'enc',
-          type: 'clip/text-encode',
-          inputs: { model: 'clip.model', text: 'captions.text' },
-          ui: { x: 360, y: 0 },
-        },
-        {
-          id: 'sim',
-          type: 'embedding/cosine-matrix',
-          inputs: { a: 'enc.embedding', rowLabels: 'captions.text', columnLabels: 'captions.text' },
-          ui: { x: 720, y: 0 },
-        },
-      ],
-    };
-    const p = await openEditor();
-    await openFile(p, 'big.json', JSON.stringify(graph));
-    await p.getByTestId('run').click();
-    await p.waitForSelector('[data-testid=run-summary]', { timeout: 60_000 });
-    await p.locator('.gnode[data-node-id=sim] .gnode-name').click();
-    await p.waitForSelector('.inspector [data-testid=matrix-canvas]');
-    expect(await p.locator('.inspector table.matrix').count()).toBe(0);
-    const canvas = p.locator('.inspector [data-testid=matrix-canvas]');
-    const box = (await canvas.boundingBox())!;
-    await p.mouse.move(box.x + box.width * 0.5 + 2, box.y + 2);
-    await p.waitForFunction(() => document.querySelector('.inspector .heat-canvas .hint')?.textContent?.includes(': '));
-    expect(await p.locator('.inspector .heat-canvas .hint').textContent()).toMatch(
-      /20 x 20 · a red circle x a [a-z]+ [a-z]+: -?[01]\.\d{3}/,
-    );
-    expect(await p.locator('.inspector [data-testid=heat-legend]').count()).toBe(1);
-    await p.locator('.gnode[data-node-id=enc] .gnode-name').click();
-    await p.waitForSelector('.inspector .strip-label');
-    // rows, the PCA points and the cosine matrix are named by the captions that made them
-    expect(await p.locator('.inspector .strip-label').first().textContent()).toBe('a red circle');
-    expect(await p.locator('.inspector [data-testid=heat-legend]').count()).toBeGreaterThanOrEqual(2); // strips and the cosine matrix
-    expect(await p.locator('.inspector .scatter .axes text').allTextContents()).toEqual(['PC1', 'PC2']);
-    expect(await p.locator('.inspector .scatter > g:not(.axes) text').allTextContents()).toContain('a purple cross');
-    await snap(p, 'inspector-big-matrix');
-    await p.context().close();
-  });
+  it(
+    'draws a large matrix as a heat map with a legend, ' + 'and embeddings with row labels, a legend and PCA axes',
+    async () => {
+      const colours = ['red', 'green', 'blue', 'yellow', 'purple'],
+        shapes = ['circle', 'square', 'triangle', 'cross'];
+      const captions = colours.flatMap((c) => shapes.map((sh) => `a ${c} ${sh}`)); // 20 captions: a 20 x 20 matrix
+      const graph = {
+        format: 'unclip-studio/graph',
+        version: 1,
+        meta: { title: 'Big matrix' },
+        nodes: [
+          { id: 'clip', type: 'clip/load-model', params: { model: 'mini-clip' }, ui: { x: 0, y: 0 } },
+          { id: 'captions', type: 'text/lines', params: { text: captions.join('\n') }, ui: { x: 0, y: 160 } },
+          {
+            id: 'enc',
+            type: 'clip/text-encode',
+            inputs: { model: 'clip.model', text: 'captions.text' },
+            ui: { x: 360, y: 0 },
+          },
+          {
+            id: 'sim',
+            type: 'embedding/cosine-matrix',
+            inputs: { a: 'enc.embedding', rowLabels: 'captions.text', columnLabels: 'captions.text' },
+            ui: { x: 720, y: 0 },
+          },
+        ],
+      };
+      const p = await openEditor();
+      await openFile(p, 'big.json', JSON.stringify(graph));
+      await p.getByTestId('run').click();
+      await p.waitForSelector('[data-testid=run-summary]', { timeout: 60_000 });
+      await p.locator('.gnode[data-node-id=sim] .gnode-name').click();
+      await p.waitForSelector('.inspector [data-testid=matrix-canvas]');
+      expect(await p.locator('.inspector table.matrix').count()).toBe(0);
+      const canvas = p.locator('.inspector [data-testid=matrix-canvas]');
+      const box = (await canvas.boundingBox())!;
+      await p.mouse.move(box.x + box.width * 0.5 + 2, box.y + 2);
+      await p.waitForFunction(() =>
+        document.querySelector('.inspector .heat-canvas .hint')?.textContent?.includes(': '),
+      );
+      expect(await p.locator('.inspector .heat-canvas .hint').textContent()).toMatch(
+        /20 x 20 · a red circle x a [a-z]+ [a-z]+: -?[01]\.\d{3}/,
+      );
+      expect(await p.locator('.inspector [data-testid=heat-legend]').count()).toBe(1);
+      await p.locator('.gnode[data-node-id=enc] .gnode-name').click();
+      await p.waitForSelector('.inspector .strip-label');
+      // rows, the PCA points and the cosine matrix are named by the captions that made them
+      expect(await p.locator('.inspector .strip-label').first().textContent()).toBe('a red circle');
+      // strips and the cosine matrix
+      expect(await p.locator('.inspector [data-testid=heat-legend]').count()).toBeGreaterThanOrEqual(2);
+      expect(await p.locator('.inspector .scatter .axes text').allTextContents()).toEqual(['PC1', 'PC2']);
+      expect(await p.locator('.inspector .scatter > g:not(.axes) text').allTextContents()).toContain('a purple cross');
+      await snap(p, 'inspector-big-matrix');
+      await p.context().close();
+    },
+  );
 });
 
 describe('the examples', () => {
@@ -638,32 +655,36 @@ describe('the same bits in the browser and in Node', () => {
 });
 
 describe('CLIP-guided drawing in the editor', () => {
-  it('runs the clip-draw example: a live preview on the node, then the similarity curve and the filmstrip in the inspector', async () => {
-    const p = await openEditor();
-    await openExample(p, 'clip-draw');
-    expect(await p.locator('.toolbar .title').textContent()).toBe('CLIP draw (search against CLIP)');
-    await p.getByTestId('run').click();
-    await p.waitForSelector('.gnode[data-node-id=image] .status-running canvas', { timeout: 120_000 });
-    await p.waitForSelector('[data-testid=run-summary]', { timeout: 180_000 });
-    expect(await p.getByTestId('run-summary').textContent()).toMatch(/^done in/);
-    await p.locator('.gnode[data-node-id=image] .gnode-name').click();
-    await p.waitForSelector('.inspector .curve svg polyline');
-    expect(await p.locator('.inspector .curve svg polyline').count()).toBe(2);
-    expect(await p.locator('.inspector .curve .legend').textContent()).toMatch(
-      /best so far: 0\.\d{3}.*population mean: -?0\.\d{3}/,
-    );
-    expect(await p.locator('.inspector [data-port=filmstrip] .filmstrip canvas').count()).toBe(8);
-    // the run summary stays on the toolbar's one line; the zoom buttons are dark in the dark theme
-    expect((await p.locator('.toolbar').boundingBox())!.height).toBeLessThan(50);
-    const zoomBg = await p
-      .locator('.react-flow__controls-button')
-      .first()
-      .evaluate((b) => getComputedStyle(b).backgroundColor);
-    expect(zoomBg).not.toBe('rgb(255, 255, 255)');
-    expect(await p.locator('.inspector [data-port=primitives] li').first().textContent()).toMatch(/^background #/);
-    await snap(p, 'clip-draw-done');
-    await p.context().close();
-  });
+  it(
+    'runs the clip-draw example: a live preview on the node, then the similarity curve and the filmstrip in the ' +
+      'inspector',
+    async () => {
+      const p = await openEditor();
+      await openExample(p, 'clip-draw');
+      expect(await p.locator('.toolbar .title').textContent()).toBe('CLIP draw (search against CLIP)');
+      await p.getByTestId('run').click();
+      await p.waitForSelector('.gnode[data-node-id=image] .status-running canvas', { timeout: 120_000 });
+      await p.waitForSelector('[data-testid=run-summary]', { timeout: 180_000 });
+      expect(await p.getByTestId('run-summary').textContent()).toMatch(/^done in/);
+      await p.locator('.gnode[data-node-id=image] .gnode-name').click();
+      await p.waitForSelector('.inspector .curve svg polyline');
+      expect(await p.locator('.inspector .curve svg polyline').count()).toBe(2);
+      expect(await p.locator('.inspector .curve .legend').textContent()).toMatch(
+        /best so far: 0\.\d{3}.*population mean: -?0\.\d{3}/,
+      );
+      expect(await p.locator('.inspector [data-port=filmstrip] .filmstrip canvas').count()).toBe(8);
+      // the run summary stays on the toolbar's one line; the zoom buttons are dark in the dark theme
+      expect((await p.locator('.toolbar').boundingBox())!.height).toBeLessThan(50);
+      const zoomBg = await p
+        .locator('.react-flow__controls-button')
+        .first()
+        .evaluate((b) => getComputedStyle(b).backgroundColor);
+      expect(zoomBg).not.toBe('rgb(255, 255, 255)');
+      expect(await p.locator('.inspector [data-port=primitives] li').first().textContent()).toMatch(/^background #/);
+      await snap(p, 'clip-draw-done');
+      await p.context().close();
+    },
+  );
 });
 
 describe("CLIP search in the decoder's noise in the editor", () => {
@@ -726,40 +747,44 @@ describe('an unknown word', () => {
 });
 
 describe('DALL·E in the editor', () => {
-  it('runs the DALL·E example: partial grids stream onto the sampler, the inspector draws code grids, code use and top-5 codes', async () => {
-    const p = await openEditor();
-    await openExample(p, 'dalle');
-    await p.getByTestId('run').click();
-    await p.waitForSelector('.gnode[data-node-id=samples] .status-running canvas', { timeout: 120_000 });
-    await p.waitForSelector('[data-testid=run-summary]', { timeout: 240_000 });
-    expect(await p.getByTestId('run-summary').textContent()).toMatch(/^done in/);
-    await p.locator('.gnode[data-node-id=samples] .gnode-name').click();
-    await p.waitForSelector('.inspector [data-port=codes] svg.code-grid');
-    expect(await p.locator('.inspector [data-port=codes] svg.code-grid').count()).toBe(8);
-    expect(await p.locator('.inspector [data-port=codes] svg.code-grid rect').first().getAttribute('fill')).toMatch(
-      /^hsl\(/,
-    );
-    expect(await p.locator('.inspector [data-port=codes] [data-testid=codes-used]').textContent()).toMatch(
-      /^\d+ of 512 codes used$/,
-    );
-    expect(await p.locator('.inspector [data-port=codes] svg.code-histogram rect').count()).toBeGreaterThan(8);
-    // top-5: a heat map with a row per grid position naming its likeliest codes
-    expect(await p.locator('.inspector [data-port=top5]').textContent()).toMatch(/r0 c0: #\d+ #\d+/);
-    await p.locator('.gnode[data-node-id=decoded] .gnode-name').click();
-    await p.waitForSelector('.inspector [data-port=image] canvas.pixelated');
-    expect(await p.locator('.inspector [data-port=image] canvas.pixelated').count()).toBe(8);
-    expect(await p.locator('.inspector [data-port=codes] svg.code-grid').count()).toBe(8);
-    await p.locator('.gnode[data-node-id=image] .gnode-name').click();
-    await p.waitForSelector('.inspector [data-port=image] canvas.pixelated');
-    expect(
-      await p
-        .locator('.inspector [data-port=image] canvas.pixelated')
-        .first()
-        .evaluate((c) => [(c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height]),
-    ).toEqual([64, 64]);
-    await snap(p, 'dalle-done');
-    await p.context().close();
-  });
+  it(
+    'runs the DALL·E example: partial grids stream onto the sampler, the inspector draws code grids, code use and ' +
+      'top-5 codes',
+    async () => {
+      const p = await openEditor();
+      await openExample(p, 'dalle');
+      await p.getByTestId('run').click();
+      await p.waitForSelector('.gnode[data-node-id=samples] .status-running canvas', { timeout: 120_000 });
+      await p.waitForSelector('[data-testid=run-summary]', { timeout: 240_000 });
+      expect(await p.getByTestId('run-summary').textContent()).toMatch(/^done in/);
+      await p.locator('.gnode[data-node-id=samples] .gnode-name').click();
+      await p.waitForSelector('.inspector [data-port=codes] svg.code-grid');
+      expect(await p.locator('.inspector [data-port=codes] svg.code-grid').count()).toBe(8);
+      expect(await p.locator('.inspector [data-port=codes] svg.code-grid rect').first().getAttribute('fill')).toMatch(
+        /^hsl\(/,
+      );
+      expect(await p.locator('.inspector [data-port=codes] [data-testid=codes-used]').textContent()).toMatch(
+        /^\d+ of 512 codes used$/,
+      );
+      expect(await p.locator('.inspector [data-port=codes] svg.code-histogram rect').count()).toBeGreaterThan(8);
+      // top-5: a heat map with a row per grid position naming its likeliest codes
+      expect(await p.locator('.inspector [data-port=top5]').textContent()).toMatch(/r0 c0: #\d+ #\d+/);
+      await p.locator('.gnode[data-node-id=decoded] .gnode-name').click();
+      await p.waitForSelector('.inspector [data-port=image] canvas.pixelated');
+      expect(await p.locator('.inspector [data-port=image] canvas.pixelated').count()).toBe(8);
+      expect(await p.locator('.inspector [data-port=codes] svg.code-grid').count()).toBe(8);
+      await p.locator('.gnode[data-node-id=image] .gnode-name').click();
+      await p.waitForSelector('.inspector [data-port=image] canvas.pixelated');
+      expect(
+        await p
+          .locator('.inspector [data-port=image] canvas.pixelated')
+          .first()
+          .evaluate((c) => [(c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height]),
+      ).toEqual([64, 64]);
+      await snap(p, 'dalle-done');
+      await p.context().close();
+    },
+  );
 });
 
 describe("a shared graph's files and URLs", () => {

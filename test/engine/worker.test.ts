@@ -98,33 +98,37 @@ describe('engine API', () => {
     expect(t.data.length).toBe(16);
   });
 
-  it('sends the previews of a batch of images in one message, every buffer transferred, and refuses a range past the batch', async () => {
-    const transferred: unknown[] = [];
-    const api = createEngineApi(createRegistry(), nodeServices(), (value, buffers) => {
-      transferred.push(...buffers);
-      return value;
-    });
-    api.loadGraph({
-      format: 'unclip-studio/graph',
-      version: 1,
-      nodes: [{ id: 'w', type: 'world/render-scene', params: { caption: 'a large red square', count: 5 } }],
-    });
-    await api.run();
-    const list = api.imagePreviews('w', 'image', 1, 4, 32);
-    expect(list).toHaveLength(4);
-    for (const p of list) {
-      expect([p.width, p.height]).toEqual([32, 32]);
-      expect(transferred).toContain(p.rgba.buffer);
-      // a red square: inside it, pixels are the spec's red (220, 40, 40)
-      expect(
-        Array.from({ length: 32 * 32 }, (_, i) => `${p.rgba[i * 4]},${p.rgba[i * 4 + 1]},${p.rgba[i * 4 + 2]}`),
-      ).toContain('220,40,40');
-    }
-    // the previews are of images 1..4 in order: each matches the single preview of that index
-    list.forEach((p, i) => expect(p.rgba).toEqual(api.imagePreview('w', 'image', i + 1, 32).rgba));
-    expect(list[0]!.rgba).not.toEqual(list[1]!.rgba);
-    expect(() => api.imagePreviews('w', 'image', 3, 3)).toThrow(/images 3\.\.5 out of range 0\.\.4/);
-  });
+  it(
+    'sends the previews of a batch of images in one message, every buffer transferred, and refuses a range past ' +
+      'the batch',
+    async () => {
+      const transferred: unknown[] = [];
+      const api = createEngineApi(createRegistry(), nodeServices(), (value, buffers) => {
+        transferred.push(...buffers);
+        return value;
+      });
+      api.loadGraph({
+        format: 'unclip-studio/graph',
+        version: 1,
+        nodes: [{ id: 'w', type: 'world/render-scene', params: { caption: 'a large red square', count: 5 } }],
+      });
+      await api.run();
+      const list = api.imagePreviews('w', 'image', 1, 4, 32);
+      expect(list).toHaveLength(4);
+      for (const p of list) {
+        expect([p.width, p.height]).toEqual([32, 32]);
+        expect(transferred).toContain(p.rgba.buffer);
+        // a red square: inside it, pixels are the spec's red (220, 40, 40)
+        expect(
+          Array.from({ length: 32 * 32 }, (_, i) => `${p.rgba[i * 4]},${p.rgba[i * 4 + 1]},${p.rgba[i * 4 + 2]}`),
+        ).toContain('220,40,40');
+      }
+      // the previews are of images 1..4 in order: each matches the single preview of that index
+      list.forEach((p, i) => expect(p.rgba).toEqual(api.imagePreview('w', 'image', i + 1, 32).rgba));
+      expect(list[0]!.rgba).not.toEqual(list[1]!.rgba);
+      expect(() => api.imagePreviews('w', 'image', 3, 3)).toThrow(/images 3\.\.5 out of range 0\.\.4/);
+    },
+  );
 
   it('lists node types with param widgets but no validator functions (structured-clone safe)', () => {
     const api = createEngineApi(createRegistry(), nodeServices());

@@ -40,31 +40,35 @@ async function similarityOf(img: Float32Tensor, caption: string): Promise<number
 }
 
 describe('guide/clip-draw', () => {
-  it('searches toward the caption with progress and previews, and reports the similarity mini-CLIP gives its picture', async () => {
-    const e = engine();
-    e.load(drawGraph());
-    const events: NodeEvent[] = [];
-    const r = await e.run({ onEvent: (ev) => events.push(ev) });
-    expect(r.ok).toBe(true);
-    const out = e.outputsOf('image')!;
-    const img = out.image as Float32Tensor;
-    expect(img.shape).toEqual([1, 64, 64, 3]);
-    expect((out.filmstrip as Float32Tensor).shape).toEqual([8, 64, 64, 3]);
-    const curve = out.curve as Scores;
-    expect(curve.values.shape).toEqual([2, 8]);
-    expect(curve.curve).toBe(true);
-    expect(curve.rowLabels).toEqual(['best so far', 'population mean']);
-    // the best so far never falls, and ends above where the search started
-    const best = Array.from(curve.values.data.subarray(0, 8));
-    for (let g = 1; g < 8; g++) expect(best[g]!).toBeGreaterThanOrEqual(best[g - 1]!);
-    expect(best[7]!).toBeGreaterThan(curve.values.data[8]!); // the first generation's mean
-    // the similarity output is what mini-CLIP, asked independently, says of the picture as drawn
-    expect(out.similarity as number).toBeCloseTo(await similarityOf(img, CAPTION), 4);
-    expect((out.primitives as string[])[0]).toMatch(/^background #[0-9a-f]{6} \(~(white|black|gray)\)$/);
-    const progress = events.filter((ev) => ev.nodeId === 'image' && ev.status === 'running' && ev.steps === 8);
-    expect(progress.length).toBeGreaterThanOrEqual(8);
-    expect(progress.some((ev) => ev.preview && ev.preview.width === 64)).toBe(true);
-  });
+  it(
+    'searches toward the caption with progress and previews, ' +
+      'and reports the similarity mini-CLIP gives its picture',
+    async () => {
+      const e = engine();
+      e.load(drawGraph());
+      const events: NodeEvent[] = [];
+      const r = await e.run({ onEvent: (ev) => events.push(ev) });
+      expect(r.ok).toBe(true);
+      const out = e.outputsOf('image')!;
+      const img = out.image as Float32Tensor;
+      expect(img.shape).toEqual([1, 64, 64, 3]);
+      expect((out.filmstrip as Float32Tensor).shape).toEqual([8, 64, 64, 3]);
+      const curve = out.curve as Scores;
+      expect(curve.values.shape).toEqual([2, 8]);
+      expect(curve.curve).toBe(true);
+      expect(curve.rowLabels).toEqual(['best so far', 'population mean']);
+      // the best so far never falls, and ends above where the search started
+      const best = Array.from(curve.values.data.subarray(0, 8));
+      for (let g = 1; g < 8; g++) expect(best[g]!).toBeGreaterThanOrEqual(best[g - 1]!);
+      expect(best[7]!).toBeGreaterThan(curve.values.data[8]!); // the first generation's mean
+      // the similarity output is what mini-CLIP, asked independently, says of the picture as drawn
+      expect(out.similarity as number).toBeCloseTo(await similarityOf(img, CAPTION), 4);
+      expect((out.primitives as string[])[0]).toMatch(/^background #[0-9a-f]{6} \(~(white|black|gray)\)$/);
+      const progress = events.filter((ev) => ev.nodeId === 'image' && ev.status === 'running' && ev.steps === 8);
+      expect(progress.length).toBeGreaterThanOrEqual(8);
+      expect(progress.some((ev) => ev.preview && ev.preview.width === 64)).toBe(true);
+    },
+  );
 
   it('is deterministic for a seed; a wired seed changes the picture', async () => {
     const run = async (seed?: number) => {
@@ -202,7 +206,10 @@ describe('world/read-picture', () => {
     expect(reading).toHaveLength(3);
     for (const line of reading)
       expect(line).toMatch(
-        /red circle .* and .* blue square .* on a black background|blue square .* and .* red circle .* on a black background/,
+        new RegExp(
+          'red circle .* and .* blue square .* on a black background|' +
+            'blue square .* and .* red circle .* on a black background',
+        ),
       );
     const grade = e.outputsOf('read')!.grade as Scores;
     expect(grade.values.shape).toEqual([3, 4]);

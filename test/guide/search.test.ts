@@ -161,16 +161,19 @@ describe('the search loop', () => {
       }),
   });
 
-  it('improves the objective, keeps a monotone best-so-far curve and evenly spaced frames, and is deterministic', async () => {
-    const r = await clipSearch(config(5, 40));
-    expect(r.bestCurve[39]!).toBeGreaterThan(r.bestCurve[0]!);
-    for (let g = 1; g < 40; g++) expect(r.bestCurve[g]!).toBeGreaterThanOrEqual(r.bestCurve[g - 1]!);
-    expect(r.frameGenerations).toEqual([10, 20, 30, 40]);
-    expect(r.evaluations).toBeGreaterThan(40 * 12);
-    expect(r.cleanScore).toBeGreaterThan(r.bestCurve[0]! / 2); // the squared error at least halved
-    const again = await clipSearch(config(5, 40));
-    expect(Array.from(again.bestImage)).toEqual(Array.from(r.bestImage));
-  });
+  it(
+    'improves the objective, keeps a monotone best-so-far ' + 'curve and evenly spaced frames, and is deterministic',
+    async () => {
+      const r = await clipSearch(config(5, 40));
+      expect(r.bestCurve[39]!).toBeGreaterThan(r.bestCurve[0]!);
+      for (let g = 1; g < 40; g++) expect(r.bestCurve[g]!).toBeGreaterThanOrEqual(r.bestCurve[g - 1]!);
+      expect(r.frameGenerations).toEqual([10, 20, 30, 40]);
+      expect(r.evaluations).toBeGreaterThan(40 * 12);
+      expect(r.cleanScore).toBeGreaterThan(r.bestCurve[0]! / 2); // the squared error at least halved
+      const again = await clipSearch(config(5, 40));
+      expect(Array.from(again.bestImage)).toEqual(Array.from(r.bestImage));
+    },
+  );
 
   it('stops when aborted and refuses a render of the wrong size', async () => {
     const ac = new AbortController();

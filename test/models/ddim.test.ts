@@ -80,34 +80,38 @@ describe('DDIM', () => {
     },
   );
 
-  it('with x0 clamped, eps is re-derived from the clamped x0 (GLIDE): a model overshooting the range walks the path of a perfect model of the clamped data', async () => {
-    const recorded = (model: (x: Float32Array, t: number) => Promise<Float32Array>) => {
-      const inputs: number[][] = [];
-      return {
-        inputs,
-        model: async (x: Float32Array, t: number) => {
-          inputs.push(Array.from(x));
-          return model(x, t);
-        },
+  it(
+    'with x0 clamped, eps is re-derived from the clamped x0 (GLIDE): a model overshooting the range walks the ' +
+      'path of a perfect model of the clamped data',
+    async () => {
+      const recorded = (model: (x: Float32Array, t: number) => Promise<Float32Array>) => {
+        const inputs: number[][] = [];
+        return {
+          inputs,
+          model: async (x: Float32Array, t: number) => {
+            inputs.push(Array.from(x));
+            return model(x, t);
+          },
+        };
       };
-    };
-    const over = recorded(oracle(Float32Array.of(1.5, -2, 0.25), 'v')),
-      exact = recorded(oracle(Float32Array.of(1, -1, 0.25), 'v'));
-    const common = { spec: spec('v'), steps: 6, eta: 0, noise: () => new Float32Array(3), clipX0: 1 };
-    const a = await ddimSample({ ...common, xT: gaussianArray(9, 3), model: over.model });
-    const b = await ddimSample({ ...common, xT: gaussianArray(9, 3), model: exact.model });
-    expect(over.inputs).toHaveLength(6);
-    over.inputs.forEach((x, i) => x.forEach((v, k) => expect(v).toBeCloseTo(exact.inputs[i]![k]!, 4)));
-    expect(Array.from(a)).toEqual(Array.from(b));
-    // and the pair a step uses is consistent: x_t = sqrt(a) x0 + sqrt(1 - a) eps
-    const at = alphas[500]!,
-      xt = Float32Array.of(2.5, -0.3),
-      x0 = Float32Array.of(3, -0.2),
-      eps = Float32Array.of(0, 0);
-    clampX0(xt, x0, eps, at, 1);
-    expect(Array.from(x0)).toEqual([1, Math.fround(-0.2)]);
-    for (let i = 0; i < 2; i++) expect(Math.sqrt(at) * x0[i]! + Math.sqrt(1 - at) * eps[i]!).toBeCloseTo(xt[i]!, 5);
-  });
+      const over = recorded(oracle(Float32Array.of(1.5, -2, 0.25), 'v')),
+        exact = recorded(oracle(Float32Array.of(1, -1, 0.25), 'v'));
+      const common = { spec: spec('v'), steps: 6, eta: 0, noise: () => new Float32Array(3), clipX0: 1 };
+      const a = await ddimSample({ ...common, xT: gaussianArray(9, 3), model: over.model });
+      const b = await ddimSample({ ...common, xT: gaussianArray(9, 3), model: exact.model });
+      expect(over.inputs).toHaveLength(6);
+      over.inputs.forEach((x, i) => x.forEach((v, k) => expect(v).toBeCloseTo(exact.inputs[i]![k]!, 4)));
+      expect(Array.from(a)).toEqual(Array.from(b));
+      // and the pair a step uses is consistent: x_t = sqrt(a) x0 + sqrt(1 - a) eps
+      const at = alphas[500]!,
+        xt = Float32Array.of(2.5, -0.3),
+        x0 = Float32Array.of(3, -0.2),
+        eps = Float32Array.of(0, 0);
+      clampX0(xt, x0, eps, at, 1);
+      expect(Array.from(x0)).toEqual([1, Math.fround(-0.2)]);
+      for (let i = 0; i < 2; i++) expect(Math.sqrt(at) * x0[i]! + Math.sqrt(1 - at) * eps[i]!).toBeCloseTo(xt[i]!, 5);
+    },
+  );
 
   it('eta > 0 draws fresh noise each step but still converges to the data under a perfect model', async () => {
     const target = Float32Array.of(0.1, 0.2);
@@ -184,7 +188,8 @@ describe('DDIM timesteps shared with the training scripts', () => {
         '/usr/bin/python3',
         [
           '-c',
-          `import sys, json; sys.path.insert(0, "training"); from unclip_common import ddim_timesteps; print(json.dumps(ddim_timesteps(1000, ${steps})))`,
+          `import sys, json; sys.path.insert(0, "training"); from unclip_common import ddim_timesteps; ` +
+            `print(json.dumps(ddim_timesteps(1000, ${steps})))`,
         ],
         { cwd: root, encoding: 'utf8' },
       );

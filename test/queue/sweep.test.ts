@@ -97,50 +97,57 @@ describe('sweep grids', () => {
 });
 
 describe('npm run graph -- sweep, locally', () => {
-  it('runs one job per point on a pool, writes results.jsonl, images and a contact sheet, and runs nothing twice', async () => {
-    const dir = out();
-    const first = await sweep(
-      FIXTURE,
-      '--grid',
-      'scene.seed=1..2',
-      '--grid',
-      'scene.caption=a red circle,a blue square on a black background',
-      '--out',
-      dir,
-      '--concurrency',
-      '2',
-    );
-    expect(first.code, first.stderr).toBe(0);
-    const rows = lines(dir);
-    expect(rows).toHaveLength(4);
-    expect(new Set(rows.map((r) => r.key)).size).toBe(4);
-    for (const r of rows) {
-      expect(r).toMatchObject({ status: 'done', files: [expect.stringMatching(/^images\/[0-9a-f]{16}-scene\.png$/)] });
-      expect(readFileSync(join(dir, r.files[0]!)).subarray(1, 4).toString()).toBe('PNG');
-      expect(typeof r.worker).toBe('string');
-    }
-    expect(rows.map((r) => r.params['scene.seed']).sort()).toEqual([1, 1, 2, 2]);
-    expect(rows.map((r) => r.params['scene.caption']).sort()).toEqual([
-      'a blue square on a black background',
-      'a blue square on a black background',
-      'a red circle',
-      'a red circle',
-    ]);
-    expect(readFileSync(join(dir, 'contact-sheet.png')).subarray(1, 4).toString()).toBe('PNG');
-    const again = await sweep(
-      FIXTURE,
-      '--grid',
-      'scene.seed=1..2',
-      '--grid',
-      'scene.caption=a red circle,a blue square on a black background',
-      '--out',
-      dir,
-      '--json',
-    );
-    expect(again.code).toBe(0);
-    expect(JSON.parse(again.stdout)).toMatchObject({ ok: true, jobs: 4, skipped: 4, failed: 0 });
-    expect(lines(dir)).toHaveLength(4);
-  }, 120_000);
+  it(
+    'runs one job per point on a pool, writes results.jsonl, ' + 'images and a contact sheet, and runs nothing twice',
+    async () => {
+      const dir = out();
+      const first = await sweep(
+        FIXTURE,
+        '--grid',
+        'scene.seed=1..2',
+        '--grid',
+        'scene.caption=a red circle,a blue square on a black background',
+        '--out',
+        dir,
+        '--concurrency',
+        '2',
+      );
+      expect(first.code, first.stderr).toBe(0);
+      const rows = lines(dir);
+      expect(rows).toHaveLength(4);
+      expect(new Set(rows.map((r) => r.key)).size).toBe(4);
+      for (const r of rows) {
+        expect(r).toMatchObject({
+          status: 'done',
+          files: [expect.stringMatching(/^images\/[0-9a-f]{16}-scene\.png$/)],
+        });
+        expect(readFileSync(join(dir, r.files[0]!)).subarray(1, 4).toString()).toBe('PNG');
+        expect(typeof r.worker).toBe('string');
+      }
+      expect(rows.map((r) => r.params['scene.seed']).sort()).toEqual([1, 1, 2, 2]);
+      expect(rows.map((r) => r.params['scene.caption']).sort()).toEqual([
+        'a blue square on a black background',
+        'a blue square on a black background',
+        'a red circle',
+        'a red circle',
+      ]);
+      expect(readFileSync(join(dir, 'contact-sheet.png')).subarray(1, 4).toString()).toBe('PNG');
+      const again = await sweep(
+        FIXTURE,
+        '--grid',
+        'scene.seed=1..2',
+        '--grid',
+        'scene.caption=a red circle,a blue square on a black background',
+        '--out',
+        dir,
+        '--json',
+      );
+      expect(again.code).toBe(0);
+      expect(JSON.parse(again.stdout)).toMatchObject({ ok: true, jobs: 4, skipped: 4, failed: 0 });
+      expect(lines(dir)).toHaveLength(4);
+    },
+    120_000,
+  );
 
   it('fails a job whose node fails with the node named, keeps the others, and exits 1', async () => {
     const dir = out();
@@ -200,72 +207,76 @@ describe('npm run graph -- sweep --queue (BullMQ on a real redis-server)', () =>
     expect(r.stderr).toMatch(/cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
   });
 
-  it('runs jobs on workers; a resubmitted sweep runs nothing again; a node error fails once, without retries', async () => {
-    const worker = startWorker(redis.url, ['--concurrency', '2']);
-    try {
-      const dir = out();
-      const grid = ['--grid', 'scene.seed=1..3', '--grid', 'scene.caption=a red circle,a purple blob'];
-      const r = await sweep(FIXTURE, ...grid, '--out', dir, '--queue', redis.url);
-      expect(r.code).toBe(1);
-      const rows = lines(dir);
-      expect(rows).toHaveLength(6);
-      expect(rows.filter((x) => x.status === 'done')).toHaveLength(3);
-      for (const x of rows.filter((y) => y.status === 'failed')) expect(x.error).toMatch(/^node "scene": /);
-      const took = (worker.log().match(/took /g) ?? []).length;
-      expect(took).toBe(6);
-      // the same sweep into a fresh folder: results come from the queue, nothing runs again
-      const dir2 = out();
-      const again = await sweep(
-        FIXTURE,
-        '--grid',
-        'scene.seed=1..3',
-        '--grid',
-        'scene.caption=a red circle',
-        '--out',
-        dir2,
-        '--queue',
-        redis.url,
-      );
-      expect(again.code).toBe(0);
-      expect(
-        lines(dir2)
-          .map((x) => x.key)
-          .sort(),
-      ).toEqual(
-        rows
-          .filter((x) => x.status === 'done')
-          .map((x) => x.key)
-          .sort(),
-      );
-      expect((worker.log().match(/took /g) ?? []).length).toBe(took);
-      const queue = new Queue(QUEUE_NAME, { connection: new IORedis(redis.url, { maxRetriesPerRequest: null }) });
-      for (const x of rows.filter((y) => y.status === 'failed'))
-        expect((await queue.getJob(x.key))!.attemptsMade).toBe(1);
-      // a payload put on the queue by hand is checked like a graph file, and fails without retries
-      await queue.add(
-        'graph',
-        { graph: '{"format":"unclip-studio/graph","version":1,"nodes":[{"id":"n","type":"no/such"}]}', params: {} },
-        { jobId: 'forged', attempts: 3 },
-      );
-      await queue.add(
-        'graph',
-        { graph: readFileSync(join(root, FIXTURE), 'utf8'), params: { 'scene.seed': '1' } },
-        { jobId: 'misnamed', attempts: 3 },
-      );
-      await worker.waitFor(/failed forged[\s\S]*failed misnamed|failed misnamed[\s\S]*failed forged/);
-      const forged = (await queue.getJob('forged'))!,
-        misnamed = (await queue.getJob('misnamed'))!;
-      expect(forged.failedReason).toMatch(/cannot be loaded: .*no\/such/);
-      expect(forged.attemptsMade).toBe(1);
-      expect(misnamed.failedReason).toMatch(/hash to [0-9a-f]{64} here/);
-      await queue.close();
-    } finally {
-      worker.proc.kill('SIGTERM');
-      const end = await worker.done;
-      expect(end.code).toBe(0);
-      expect(end.stderr).toMatch(/SIGTERM: finishing the jobs in hand[\s\S]*stopped/);
-    }
-  }, 180_000);
+  it(
+    'runs jobs on workers; a resubmitted sweep runs ' + 'nothing again; a node error fails once, without retries',
+    async () => {
+      const worker = startWorker(redis.url, ['--concurrency', '2']);
+      try {
+        const dir = out();
+        const grid = ['--grid', 'scene.seed=1..3', '--grid', 'scene.caption=a red circle,a purple blob'];
+        const r = await sweep(FIXTURE, ...grid, '--out', dir, '--queue', redis.url);
+        expect(r.code).toBe(1);
+        const rows = lines(dir);
+        expect(rows).toHaveLength(6);
+        expect(rows.filter((x) => x.status === 'done')).toHaveLength(3);
+        for (const x of rows.filter((y) => y.status === 'failed')) expect(x.error).toMatch(/^node "scene": /);
+        const took = (worker.log().match(/took /g) ?? []).length;
+        expect(took).toBe(6);
+        // the same sweep into a fresh folder: results come from the queue, nothing runs again
+        const dir2 = out();
+        const again = await sweep(
+          FIXTURE,
+          '--grid',
+          'scene.seed=1..3',
+          '--grid',
+          'scene.caption=a red circle',
+          '--out',
+          dir2,
+          '--queue',
+          redis.url,
+        );
+        expect(again.code).toBe(0);
+        expect(
+          lines(dir2)
+            .map((x) => x.key)
+            .sort(),
+        ).toEqual(
+          rows
+            .filter((x) => x.status === 'done')
+            .map((x) => x.key)
+            .sort(),
+        );
+        expect((worker.log().match(/took /g) ?? []).length).toBe(took);
+        const queue = new Queue(QUEUE_NAME, { connection: new IORedis(redis.url, { maxRetriesPerRequest: null }) });
+        for (const x of rows.filter((y) => y.status === 'failed'))
+          expect((await queue.getJob(x.key))!.attemptsMade).toBe(1);
+        // a payload put on the queue by hand is checked like a graph file, and fails without retries
+        await queue.add(
+          'graph',
+          { graph: '{"format":"unclip-studio/graph","version":1,"nodes":[{"id":"n","type":"no/such"}]}', params: {} },
+          { jobId: 'forged', attempts: 3 },
+        );
+        await queue.add(
+          'graph',
+          { graph: readFileSync(join(root, FIXTURE), 'utf8'), params: { 'scene.seed': '1' } },
+          { jobId: 'misnamed', attempts: 3 },
+        );
+        await worker.waitFor(/failed forged[\s\S]*failed misnamed|failed misnamed[\s\S]*failed forged/);
+        const forged = (await queue.getJob('forged'))!,
+          misnamed = (await queue.getJob('misnamed'))!;
+        expect(forged.failedReason).toMatch(/cannot be loaded: .*no\/such/);
+        expect(forged.attemptsMade).toBe(1);
+        expect(misnamed.failedReason).toMatch(/hash to [0-9a-f]{64} here/);
+        await queue.close();
+      } finally {
+        worker.proc.kill('SIGTERM');
+        const end = await worker.done;
+        expect(end.code).toBe(0);
+        expect(end.stderr).toMatch(/SIGTERM: finishing the jobs in hand[\s\S]*stopped/);
+      }
+    },
+    180_000,
+  );
 
   it('resumes a sweep whose client was killed: nothing done runs again, each key once', async () => {
     const w = startWorker(redis.url);
@@ -297,39 +308,43 @@ describe('npm run graph -- sweep --queue (BullMQ on a real redis-server)', () =>
     }
   }, 240_000);
 
-  it('loses nothing when a worker is SIGKILLed mid-job: the job is re-delivered and finished by another, once', async () => {
-    const a = startWorker(redis.url, ['--lock-ms', '2000']);
-    const dir = out();
-    const run = sweep(
-      'graphs/text-to-image-glide.json',
-      '--grid',
-      'seed.value=11,12',
-      '--grid',
-      'decoder.steps=40',
-      '--out',
-      dir,
-      '--queue',
-      redis.url,
-    );
-    await a.waitFor(/took [0-9a-f]{64}/);
-    await new Promise((r) => setTimeout(r, 500));
-    a.proc.kill('SIGKILL');
-    const killedJob = /took ([0-9a-f]{64})/.exec(a.log())![1]!;
-    const b = startWorker(redis.url, ['--lock-ms', '2000']);
-    try {
-      const r = await run;
-      expect(r.code, r.stderr).toBe(0);
-      const rows = lines(dir);
-      expect(rows).toHaveLength(2);
-      expect(new Set(rows.map((x) => x.key)).size).toBe(2);
-      const redone = rows.find((x) => x.key === killedJob)!;
-      expect(redone.status).toBe('done');
-      expect(redone.worker).toMatch(new RegExp(`:${b.proc.pid}$`));
-    } finally {
-      b.proc.kill('SIGTERM');
-      await b.done;
-    }
-  }, 240_000);
+  it(
+    'loses nothing when a worker is SIGKILLed mid-job: ' + 'the job is re-delivered and finished by another, once',
+    async () => {
+      const a = startWorker(redis.url, ['--lock-ms', '2000']);
+      const dir = out();
+      const run = sweep(
+        'graphs/text-to-image-glide.json',
+        '--grid',
+        'seed.value=11,12',
+        '--grid',
+        'decoder.steps=40',
+        '--out',
+        dir,
+        '--queue',
+        redis.url,
+      );
+      await a.waitFor(/took [0-9a-f]{64}/);
+      await new Promise((r) => setTimeout(r, 500));
+      a.proc.kill('SIGKILL');
+      const killedJob = /took ([0-9a-f]{64})/.exec(a.log())![1]!;
+      const b = startWorker(redis.url, ['--lock-ms', '2000']);
+      try {
+        const r = await run;
+        expect(r.code, r.stderr).toBe(0);
+        const rows = lines(dir);
+        expect(rows).toHaveLength(2);
+        expect(new Set(rows.map((x) => x.key)).size).toBe(2);
+        const redone = rows.find((x) => x.key === killedJob)!;
+        expect(redone.status).toBe('done');
+        expect(redone.worker).toMatch(new RegExp(`:${b.proc.pid}$`));
+      } finally {
+        b.proc.kill('SIGTERM');
+        await b.done;
+      }
+    },
+    240_000,
+  );
 
   it('rides out Redis going away mid-sweep: client and worker reconnect and the sweep completes', async () => {
     const w = startWorker(redis.url);

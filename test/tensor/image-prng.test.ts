@@ -36,12 +36,15 @@ describe('seeded PRNG', () => {
     expect(Array.from(gaussianArray(42, 8))).not.toEqual(Array.from(gaussianArray(43, 8)));
   });
 
-  it('is pinned to known values, so a change to the generator is caught (the browser test checks the same numbers)', () => {
-    const r = createRng(12345);
-    const u = [r.next(), r.next(), r.next()];
-    expect(u.map((v) => v.toFixed(10))).toMatchSnapshot();
-    expect(Array.from(gaussianArray(7, 4)).map((v) => v.toFixed(6))).toMatchSnapshot();
-  });
+  it(
+    'is pinned to known values, so a change to the generator ' + 'is caught (the browser test checks the same numbers)',
+    () => {
+      const r = createRng(12345);
+      const u = [r.next(), r.next(), r.next()];
+      expect(u.map((v) => v.toFixed(10))).toMatchSnapshot();
+      expect(Array.from(gaussianArray(7, 4)).map((v) => v.toFixed(6))).toMatchSnapshot();
+    },
+  );
 
   it('draws standard normals with mean 0 and variance 1', () => {
     const g = gaussianArray(1, 100_000);
