@@ -70,49 +70,51 @@ export function floatTensorsOf(value: unknown, path = ''): Array<[string, Float3
   return Object.entries(value).flatMap(([k, v]) => floatTensorsOf(v, path ? `${path}.${k}` : k));
 }
 
+const embeddingBatch = (value: unknown) =>
+  isTensor(value) && value.dtype === 'float32' && value.shape.length === 2 ? null : 'expected a float32 tensor [N, D]';
+
+/**
+ * The value check of every port type, in one place: a Record over PortType, so a port type added to
+ * src/graph/ports.ts without a check here does not compile.
+ */
+const PORT_CHECKS: { readonly [T in PortType]: (value: unknown) => string | null } = {
+  Text: (v) => (Array.isArray(v) && v.every((s) => typeof s === 'string') ? null : 'expected a list of strings'),
+  Number: (v) => (typeof v === 'number' ? (Number.isFinite(v) ? null : `is ${v}`) : 'expected a number'),
+  TextEmbedding: embeddingBatch,
+  ImageEmbedding: embeddingBatch,
+  Embedding: embeddingBatch,
+  Image: (v) =>
+    isTensor(v) && v.dtype === 'float32' && v.shape.length === 4 ? null : 'expected a float32 image batch [N, H, W, C]',
+  Mask: maskProblem,
+  Latent: (v) => (isTensor(v) && v.dtype === 'float32' ? null : 'expected a float32 tensor'),
+  Tokens: (v) => (isTensor(v) ? null : 'expected a tensor of token ids'),
+  Scores: (v) =>
+    typeof v === 'object' && v !== null && isTensor((v as Scores).values) && Array.isArray((v as Scores).labels)
+      ? null
+      : 'expected scores with labels',
+  Codes: codesProblem,
+  PcaBasis: pcaBasisProblem,
+  Model: (v) =>
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as ModelRef).id === 'string' &&
+    typeof (v as ModelRef).kind === 'string'
+      ? null
+      : 'expected a model reference (id and kind)',
+};
+
 /** Checks a node's output against its declared port type; returns a problem or null. */
 export function checkPortValue(type: PortType, value: unknown): string | null {
-  switch (type) {
-    case 'Text':
-      return Array.isArray(value) && value.every((s) => typeof s === 'string') ? null : 'expected a list of strings';
-    case 'Number':
-      return typeof value === 'number' ? (Number.isFinite(value) ? null : `is ${value}`) : 'expected a number';
-    case 'TextEmbedding':
-    case 'ImageEmbedding':
-    case 'Embedding':
-      return isTensor(value) && value.dtype === 'float32' && value.shape.length === 2
-        ? null
-        : 'expected a float32 tensor [N, D]';
-    case 'Image':
-    case 'Mask':
-      return isTensor(value) && value.dtype === 'float32' && value.shape.length === 4
-        ? null
-        : 'expected a float32 image batch [N, H, W, C]';
-    case 'Latent':
-      return isTensor(value) && value.dtype === 'float32' ? null : 'expected a float32 tensor';
-    case 'Tokens':
-      return isTensor(value) ? null : 'expected a tensor of token ids';
-    case 'Scores':
-      return typeof value === 'object' &&
-        value !== null &&
-        isTensor((value as Scores).values) &&
-        Array.isArray((value as Scores).labels)
-        ? null
-        : 'expected scores with labels';
-    case 'Codes':
-      return codesProblem(value);
-    case 'PcaBasis':
-      return pcaBasisProblem(value);
-    case 'Model':
-      return typeof value === 'object' &&
-        value !== null &&
-        typeof (value as ModelRef).id === 'string' &&
-        typeof (value as ModelRef).kind === 'string'
-        ? null
-        : 'expected a model reference (id and kind)';
-    default:
-      return value === undefined || value === null ? 'is missing' : null;
-  }
+  const check = PORT_CHECKS[type] as ((v: unknown) => string | null) | undefined;
+  if (!check) return `unknown port type ${type}`;
+  return check(value);
+}
+
+function maskProblem(value: unknown): string | null {
+  if (!isTensor(value) || value.dtype !== 'float32' || value.shape.length !== 4 || value.shape[3] !== 1)
+    return 'expected a float32 mask [N, H, W, 1]';
+  for (const v of value.data as Float32Array) if (!(v >= 0 && v <= 1)) return `a mask value (${v}) is outside [0, 1]`;
+  return null;
 }
 
 function codesProblem(value: unknown): string | null {

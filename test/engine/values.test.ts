@@ -41,3 +41,11 @@ describe('port values are checked for every port type', () => {
     expect(checkPortValue('Model', null)).toMatch(/model reference/);
   });
 });
+
+describe('masks', () => {
+  it('are float32 [N, H, W, 1] in [0, 1]', () => {
+    expect(checkPortValue('Mask', float32([1, 2, 2, 1], [0, 0.5, 1, 1]))).toBeNull();
+    expect(checkPortValue('Mask', float32([1, 2, 2, 3]))).toMatch(/\[N, H, W, 1\]/);
+    expect(checkPortValue('Mask', float32([1, 1, 1, 1], [1.5]))).toMatch(/outside \[0, 1\]/);
+  });
+});
