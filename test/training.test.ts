@@ -11,6 +11,9 @@ import { resolveDiffusion, sampleDecoder, textConditioning } from '../src/models
 import { gaussianArray } from '../src/tensor/prng';
 import { float32, tensor } from '../src/tensor/tensor';
 import { decodeCodes, resolveDalle, sampleCodes } from '../src/models/dalle';
+import { createRegistry } from '../nodes/index';
+import { nodeServices } from '../src/engine/node-services';
+import { Engine } from '../src/engine/scheduler';
 
 const run = promisify(execFile);
 const root = new URL('..', import.meta.url).pathname;
@@ -440,6 +443,28 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       expect(r.codes.every((c) => c >= 0 && c < 512)).toBe(true);
       const img = await decodeCodes(runtime, ref, tensor('int32', [2, 64], r.codes));
       expect(img.shape).toEqual([2, 32, 32, 3]);
+      // the same models, another size than the bundled ones, through a graph's external manifest
+      const engine = new Engine(createRegistry(), nodeServices({ models: (await createModelRuntime())! }));
+      engine.load(
+        JSON.stringify({
+          format: 'unclip-studio/graph',
+          version: 1,
+          nodes: [
+            { id: 'dalle', type: 'dalle/load-model', params: { manifest: join(models, 'manifest.json') } },
+            { id: 'prompt', type: 'text/prompt', params: { text: 'a red circle' } },
+            {
+              id: 's',
+              type: 'dalle/sample',
+              params: { count: 2 },
+              inputs: { transformer: 'dalle.transformer', text: 'prompt.text' },
+            },
+            { id: 'd', type: 'dalle/decode', inputs: { dvae: 'dalle.dvae', codes: 's.codes' } },
+          ],
+        }),
+      );
+      const g = await engine.run();
+      expect(g.ok).toBe(true);
+      expect((engine.outputsOf('d')!.image as { shape: number[] }).shape).toEqual([2, 32, 32, 3]);
     },
     300_000,
   );

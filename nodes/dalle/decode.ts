@@ -1,7 +1,8 @@
 import { defineNode } from '../../src/engine/define';
 import { decodeCodes } from '../../src/models/dalle';
 import { withNode } from '../kit/models';
-import { checkGridCodes, dalleRefOf, runtimeOfRef } from './shared';
+import { checkGridCodes, dalleRefOf } from './shared';
+import { runtimeFor } from '../kit/runtime';
 
 export default defineNode({
   type: 'dalle/decode',
@@ -16,7 +17,7 @@ export default defineNode({
   run: async ({ dvae, codes }, _, ctx) => {
     const ref = dalleRefOf(ctx, dvae, 'dvae', 'dvae');
     checkGridCodes(ctx, codes, ref, 'codes');
-    const runtime = await runtimeOfRef(ctx, ref);
+    const runtime = await runtimeFor(ctx, ref);
     return { image: await withNode(ctx, 'inputs.codes', () => decodeCodes(runtime, ref, codes.codes)), codes };
   },
 });

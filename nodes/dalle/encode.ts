@@ -1,7 +1,8 @@
 import { defineNode } from '../../src/engine/define';
 import { encodePictures } from '../../src/models/dalle';
 import { withNode } from '../kit/models';
-import { dalleRefOf, runtimeOfRef } from './shared';
+import { dalleRefOf } from './shared';
+import { runtimeFor } from '../kit/runtime';
 
 export default defineNode({
   type: 'dalle/encode',
@@ -15,7 +16,7 @@ export default defineNode({
   params: {},
   run: async ({ dvae, image }, _, ctx) => {
     const ref = dalleRefOf(ctx, dvae, 'dvae', 'dvae');
-    const runtime = await runtimeOfRef(ctx, ref);
+    const runtime = await runtimeFor(ctx, ref);
     const codes = await withNode(ctx, 'inputs.image', () => encodePictures(runtime, ref, image));
     return { codes: { codes, buckets: ref.spec.codes, grid: ref.spec.grid, codebook: ref.id } };
   },

@@ -5,7 +5,8 @@ import { decodeCodes, resolveDvae, sampleCodes } from '../../src/models/dalle';
 import { float32, tensor } from '../../src/tensor/tensor';
 import { withNode } from '../kit/models';
 import { sampleSeed } from '../diffusion/shared';
-import { checkGridCodes, dalleRefOf, runtimeOfRef } from './shared';
+import { checkGridCodes, dalleRefOf } from './shared';
+import { runtimeFor } from '../kit/runtime';
 
 export default defineNode({
   type: 'dalle/sample',
@@ -33,7 +34,7 @@ export default defineNode({
   },
   run: async ({ transformer, text, seed: seedIn, prefix }, p, ctx) => {
     const ref = dalleRefOf(ctx, transformer, 'dalle', 'transformer');
-    const runtime = await runtimeOfRef(ctx, ref);
+    const runtime = await runtimeFor(ctx, ref);
     const dvae = await withNode(ctx, 'inputs.transformer', async () => resolveDvae(runtime, ref.dvae));
     const { grid, codes: k } = ref.spec;
     const cells = grid * grid;

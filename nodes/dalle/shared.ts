@@ -3,8 +3,6 @@ import type { Codes, ModelRef } from '../../src/engine/values';
 import { NodeError } from '../../src/graph/errors';
 import { article } from '../../src/graph/ports';
 import type { DalleModelRef, DvaeModelRef } from '../../src/models/dalle';
-import type { ModelRuntime } from '../../src/models/runtime';
-import { modelsOf } from '../kit/models';
 
 /** A dVAE or DALL·E transformer from a Model edge, or an error naming the port. */
 export function dalleRefOf<K extends 'dvae' | 'dalle'>(
@@ -23,13 +21,6 @@ export function dalleRefOf<K extends 'dvae' | 'dalle'>(
     );
   }
   return model as never;
-}
-
-/** The runtime a ref was loaded from: the bundled models or its external manifest. */
-export async function runtimeOfRef(ctx: RunContext, ref: { manifest?: unknown }): Promise<ModelRuntime> {
-  const bundled = modelsOf(ctx);
-  const manifest = typeof ref.manifest === 'string' ? ref.manifest : '';
-  return manifest ? bundled.external(manifest, ctx.services.readBytes) : bundled;
 }
 
 /** Checks that codes are a picture grid of this dVAE's codebook. */

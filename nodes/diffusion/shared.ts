@@ -6,7 +6,7 @@ import type { DdimStepInfo } from '../../src/models/ddim';
 import { chwToImage, type DiffusionModelRef } from '../../src/models/unclip';
 import { gaussianArray } from '../../src/tensor/prng';
 import type { Float32Tensor } from '../../src/tensor/tensor';
-import { modelsOf } from '../kit/models';
+import { runtimeFor } from '../kit/runtime';
 
 export function diffusionOf(
   ctx: RunContext,
@@ -24,7 +24,7 @@ export function diffusionOf(
 }
 
 export async function sessionFor(ctx: RunContext, ref: DiffusionModelRef) {
-  return modelsOf(ctx).session(ref.id);
+  return (await runtimeFor(ctx, ref)).session(ref.id);
 }
 
 /** Seed of sample i (batches of seeds: seed, seed + 1, ...). */

@@ -98,6 +98,38 @@ export class ModelError extends Error {
   }
 }
 
+/**
+ * What each model family's ONNX graph must take and give (names; docs/models.md has dtypes and
+ * shapes). A model exported elsewhere loads through an external manifest when it fits its family.
+ */
+export const FAMILY_SIGNATURES: Record<ModelEntry['kind'], { inputs: string[]; outputs: string[] }> = {
+  'clip-text': { inputs: ['input_ids'], outputs: ['text_embeds'] },
+  'clip-image': { inputs: ['pixel_values'], outputs: ['image_embeds'] },
+  prior: { inputs: ['x_t', 'timestep', 'text_embed', 'text_tokens', 'text_mask'], outputs: [] },
+  decoder: { inputs: ['x_t', 'timestep', 'image_embed', 'text_tokens', 'text_mask'], outputs: [] },
+  upsampler: { inputs: ['x_t', 'timestep', 'low_res'], outputs: [] },
+  'dvae-encoder': { inputs: ['image'], outputs: ['codes'] },
+  'dvae-decoder': { inputs: ['codes'], outputs: ['image'] },
+  dalle: {
+    inputs: ['tokens', 'positions', 'bias', 'past_keys', 'past_values'],
+    outputs: ['logits', 'present_keys', 'present_values'],
+  },
+};
+
+/** Why an entry does not fit its family (named by position: never by a value read from the file), or null. */
+function familyProblem(m: ModelEntry): string | null {
+  const sig = FAMILY_SIGNATURES[m.kind];
+  const lacks = (want: string[], have: Array<{ name: string }>) => want.filter((w) => !have.some((h) => h.name === w));
+  const inputs = lacks(sig.inputs, m.inputs),
+    outputs = lacks(sig.outputs, m.outputs);
+  if (!inputs.length && !outputs.length) return null;
+  const parts = [
+    inputs.length ? `input${inputs.length > 1 ? 's' : ''} ${inputs.join(', ')}` : '',
+    outputs.length ? `output${outputs.length > 1 ? 's' : ''} ${outputs.join(', ')}` : '',
+  ].filter(Boolean);
+  return `does not fit the ${m.kind} family: it lacks ${parts.join(' and ')} (see docs/models.md)`;
+}
+
 /** Parses a manifest, naming the model and field of each problem. */
 export function parseManifest(raw: unknown, source = 'manifest'): Manifest {
   const r = manifestSchema.safeParse(raw);
@@ -108,6 +140,8 @@ export function parseManifest(raw: unknown, source = 'manifest'): Manifest {
     r.data.models.forEach((m, i) => {
       if (seen.has(m.id)) throw new Error(`${source}: model #${i} has the id of an earlier model`);
       seen.add(m.id);
+      const problem = familyProblem(m);
+      if (problem) throw new Error(`${source}: model #${i} ${problem}`);
     });
     return r.data;
   }
