@@ -767,8 +767,16 @@ describe('DALL·E in the editor', () => {
         /^\d+ of 512 codes used$/,
       );
       expect(await p.locator('.inspector [data-port=codes] svg.code-histogram rect').count()).toBeGreaterThan(8);
-      // top-5: a heat map with a row per grid position naming its likeliest codes
-      expect(await p.locator('.inspector [data-port=top5]').textContent()).toMatch(/r0 c0: #\d+ #\d+/);
+      // top-5: a heat map with a row per grid position; hovering a cell names the position's likeliest codes
+      const top5 = p.locator('.inspector [data-port=top5] [data-testid=matrix-canvas]');
+      const box = (await top5.boundingBox())!;
+      await p.mouse.move(box.x + 1, box.y + 1);
+      await p.waitForFunction(() =>
+        document.querySelector('.inspector [data-port=top5] .hint')?.textContent?.includes('r0 c0'),
+      );
+      expect(await p.locator('.inspector [data-port=top5] .hint').textContent()).toMatch(
+        /64 x 5 · r0 c0: #\d+ #\d+ #\d+ #\d+ #\d+ x 1st: 0\.\d{3}/,
+      );
       await p.locator('.gnode[data-node-id=decoded] .gnode-name').click();
       await p.waitForSelector('.inspector [data-port=image] canvas.pixelated');
       expect(await p.locator('.inspector [data-port=image] canvas.pixelated').count()).toBe(8);
