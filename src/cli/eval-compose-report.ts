@@ -76,7 +76,7 @@ async function row(
 }
 
 /** A contact sheet: one row of (up to 16) two-object pictures per source, 2x enlarged, 4 px apart. */
-function writeSheet(file: string, sources: Float32Tensor[]): void {
+export function writeSheet(file: string, sources: Float32Tensor[]): void {
   const cols = Math.min(16, sources[0]?.shape[0] ?? 0),
     cell = 132,
     w = cols * cell,

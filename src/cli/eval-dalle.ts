@@ -27,6 +27,7 @@ import { renderScene } from '../world/render';
 import { sampleScene } from '../world/scene';
 import { BACKGROUNDS, COLOURS, HELD_OUT_PAIRS, POSITIONS, SHAPES, SIZES } from '../world/spec';
 import { readerScores, singleObjectPrompts, twoObjectPrompts, type ComposePrompt } from './eval-compose';
+import { writeSheet } from './eval-compose-report';
 
 const { values: opts } = parseArgs({
   options: {
@@ -40,6 +41,7 @@ const { values: opts } = parseArgs({
     seed: { type: 'string', default: '515151' },
     models: { type: 'string', default: BUNDLED_MODELS_DIR },
     write: { type: 'boolean', default: false },
+    sheet: { type: 'string' },
   },
 });
 const N = Number(opts.samples);
@@ -209,6 +211,9 @@ async function main() {
   ];
   const results: Record<string, Record<string, number>> = {};
   let msPerCaption = 0;
+  const sheetRows: Float32Tensor[] = [];
+  const first16 = (t: Float32Tensor) =>
+    float32([Math.min(16, t.shape[0]!), 64, 64, 3], t.data.subarray(0, 16 * 64 * 64 * 3));
   console.log(
     `\n| prompts | N | pick | mini-CLIP colour+shape | reader colour+shape | reader every attribute | reader count ` +
       `| reader relation |`,
@@ -218,6 +223,7 @@ async function main() {
     if (!prompts.length) continue;
     const g = await generate(runtime, clip, prompts, seed + name.length * 100003);
     msPerCaption = Math.max(msPerCaption, g.ms);
+    if (name !== 'heldOut') sheetRows.push(first16(g.first), first16(g.best));
     for (const [pick, images] of [
       ['best-of-1', g.first],
       [`best-of-${N}`, g.best],
@@ -237,6 +243,13 @@ async function main() {
           `${f(reader.count)} | ${f(reader.relation)} |`,
       );
     }
+  }
+  if (opts.sheet && sheetRows.length) {
+    writeSheet(opts.sheet, sheetRows);
+    console.log(
+      `\nwrote ${opts.sheet}: rows single-object best-of-1, best-of-${N}, two-object best-of-1, best-of-${N}; ` +
+        `columns: the first 16 prompts of each set`,
+    );
   }
   console.log(
     `\ntime per caption (${N} samples + dVAE decode, onnxruntime-node): ${(msPerCaption / 1000).toFixed(2)} s`,
