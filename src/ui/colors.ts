@@ -10,6 +10,8 @@ export const FAMILY_COLORS: Record<string, string> = {
   rank: '#c0652a',
   io: '#55708a',
   world: '#4f8f3a',
+  guide: '#8a6d1f',
+  dalle: '#a3493c',
 };
 
 export function familyColor(family: string): string {
