@@ -32,6 +32,14 @@ describe('npm run graph -- run', () => {
     expect(sims[1]!).toBeGreaterThan(sims[5]!); // t = 0.25 sits nearer a than b
   });
 
+  it('traces an unknown word to the node it was typed in, listing the words the model knows', async () => {
+    const r = await cli('run', 'graphs/zero-shot-classify.json', '--set', 'labels.text=red dragon');
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(
+      /node "classify": unknown word "dragon" .*knows \d+ words: .*square.* \(typed in node "labels", params\.text\)/,
+    );
+  });
+
   it('fails with a message naming the node for a bad --set', async () => {
     let r = await cli('run', 'graphs/embedding-playground.json', '--set', 'mid.t=7');
     expect(r.code).not.toBe(0);

@@ -87,6 +87,7 @@ async function main(argv: string[]): Promise<number> {
         cached: r.cached,
       };
       if (r.message) entry.message = r.message;
+      if (r.origin) entry.origin = r.origin;
       if (r.status === 'done' || r.status === 'cached') {
         const outputs: Record<string, unknown> = {};
         const def = catalog.get(node.type)!;
@@ -141,7 +142,10 @@ async function main(argv: string[]): Promise<number> {
     if (!result.ok) {
       for (const [id, r] of Object.entries(result.nodes))
         if (r.status === 'error' && !r.message?.startsWith('not run'))
-          console.error(`error: node "${id}": ${r.message}`);
+          console.error(
+            `error: node "${id}": ${r.message}` +
+              (r.origin ? ` (typed in node "${r.origin.nodeId}", ${r.origin.field})` : ''),
+          );
       return 1;
     }
     return 0;
