@@ -4,7 +4,6 @@ import { integer, number, seed } from '../../src/graph/params';
 import { decodeCodes, resolveDvae, sampleCodes } from '../../src/models/dalle';
 import { float32, tensor } from '../../src/tensor/tensor';
 import { withNode } from '../kit/models';
-import { sampleSeed } from '../diffusion/shared';
 import { checkGridCodes, dalleRefOf } from './shared';
 import { runtimeFor } from '../kit/runtime';
 
@@ -68,7 +67,7 @@ export default defineNode({
     const session = await withNode(ctx, 'inputs.transformer', () => runtime.session(ref.id));
     const r = await withNode(ctx, undefined, () =>
       sampleCodes(session, ref.spec, tensor('int64', [n, tl], ids), {
-        seeds: Array.from({ length: n }, (_, i) => sampleSeed(s, i)),
+        seeds: Array.from({ length: n }, (_, i) => (s + i) % 4294967296), // sample i draws from seed + i
         temperature: p.temperature,
         topK: Math.min(p.topK, k),
         topP: p.topP,

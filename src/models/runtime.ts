@@ -100,7 +100,7 @@ export function createRuntime(
     };
     names(session.inputNames, e.inputs, 'input');
     names(session.outputNames, e.outputs, 'output');
-    let queue: Promise<unknown> = Promise.resolve();
+    const queue = runQueueOf(ort);
     return {
       entry: e,
       run(feeds) {
@@ -111,7 +111,7 @@ export function createRuntime(
             throw new ModelError(e.id, `input "${spec.name}" is ${t.dtype}, the model takes ${spec.dtype}`);
           checkShape(e, spec.name, t, spec.shape);
         }
-        const result = queue.then(async () => {
+        const result = queue.tail.then(async () => {
           const ortFeeds: Record<string, ortTypes.Tensor> = {};
           for (const [k, v] of Object.entries(feeds)) ortFeeds[k] = toOrt(ort, v);
           const out = await session.run(ortFeeds);
@@ -119,7 +119,7 @@ export function createRuntime(
           for (const [k, v] of Object.entries(out)) converted[k] = fromOrt(v);
           return converted;
         });
-        queue = result.catch(() => undefined);
+        queue.tail = result.catch(() => undefined);
         return result;
       },
     };
@@ -180,6 +180,19 @@ export function createRuntime(
       return memoPromise(tokenizers, id, () => loadTokenizer(e));
     },
   };
+}
+
+/**
+ * One run at a time per onnxruntime module, across all its sessions: onnxruntime-web's WASM build
+ * runs asynchronously (asyncify), and two sessions' runs interleaved on one WASM instance returned
+ * a null output (seen: the DALL·E sampler beside the unCLIP prior in one graph). The WASM backend is
+ * single-threaded, so nothing is lost; native onnxruntime-node is serialized the same way.
+ */
+const runQueues = new WeakMap<object, { tail: Promise<unknown> }>();
+function runQueueOf(ort: object): { tail: Promise<unknown> } {
+  let q = runQueues.get(ort);
+  if (!q) runQueues.set(ort, (q = { tail: Promise.resolve() }));
+  return q;
 }
 
 /** One promise per key, shared by concurrent callers; a rejected one is forgotten so a retry can succeed. */
