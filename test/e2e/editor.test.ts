@@ -769,12 +769,11 @@ describe('DALL·E in the editor', () => {
       expect(await p.locator('.inspector [data-port=codes] svg.code-histogram rect').count()).toBeGreaterThan(8);
       // top-5: a heat map with a row per grid position; hovering a cell names the position's likeliest codes
       const top5 = p.locator('.inspector [data-port=top5] [data-testid=matrix-canvas]');
-      const box = (await top5.boundingBox())!;
-      await p.mouse.move(box.x + 1, box.y + 1);
+      await top5.hover({ position: { x: 1, y: 1 } }); // scrolled into view in the inspector first
       await p.waitForFunction(() =>
-        document.querySelector('.inspector [data-port=top5] .hint')?.textContent?.includes('r0 c0'),
+        document.querySelector('.inspector [data-port=top5] .heat-canvas .hint')?.textContent?.includes('r0 c0'),
       );
-      expect(await p.locator('.inspector [data-port=top5] .hint').textContent()).toMatch(
+      expect(await p.locator('.inspector [data-port=top5] .heat-canvas .hint').textContent()).toMatch(
         /64 x 5 · r0 c0: #\d+ #\d+ #\d+ #\d+ #\d+ x 1st: [01]\.\d{3}/,
       );
       await p.locator('.gnode[data-node-id=decoded] .gnode-name').click();
