@@ -1,7 +1,8 @@
 import { defineNode } from '../../src/engine/define';
 import { string } from '../../src/graph/params';
 import { resolveDalle } from '../../src/models/dalle';
-import { modelsOf, withNode } from '../kit/models';
+import { withNode } from '../kit/models';
+import { manifestParam, runtimeOfManifest } from '../kit/runtime';
 
 export default defineNode({
   type: 'dalle/load-model',
@@ -14,17 +15,11 @@ export default defineNode({
   outputs: { transformer: 'Model', dvae: 'Model' },
   params: {
     model: string({ default: 'mini-dalle', label: 'Model id', maxLength: 200 }),
-    manifest: string({
-      default: '',
-      label: 'Manifest (path or URL, empty = bundled)',
-      maxLength: 2000,
-      reference: true,
-    }),
+    manifest: manifestParam(),
   },
   run: async (_, { model, manifest }, ctx) => {
-    const bundled = modelsOf(ctx);
     return withNode(ctx, 'params.model', async () => {
-      const runtime = manifest ? await bundled.external(manifest, ctx.services.readBytes) : bundled;
+      const runtime = await runtimeOfManifest(ctx, manifest);
       const { transformer, dvae } = resolveDalle(runtime, model);
       await Promise.all([
         runtime.session(transformer.id),

@@ -1,7 +1,8 @@
 import { defineNode } from '../../src/engine/define';
 import { string } from '../../src/graph/params';
 import { resolveDiffusion } from '../../src/models/unclip';
-import { modelsOf, withNode } from '../kit/models';
+import { withNode } from '../kit/models';
+import { manifestParam, runtimeOfManifest } from '../kit/runtime';
 
 export default defineNode({
   type: 'diffusion/load-model',
@@ -14,17 +15,11 @@ export default defineNode({
   outputs: { model: 'Model' },
   params: {
     model: string({ default: 'mini-unclip-decoder', label: 'Model id', maxLength: 200 }),
-    manifest: string({
-      default: '',
-      label: 'Manifest (path or URL, empty = bundled)',
-      maxLength: 2000,
-      reference: true,
-    }),
+    manifest: manifestParam(),
   },
   run: async (_, { model, manifest }, ctx) => {
-    const bundled = modelsOf(ctx);
     return withNode(ctx, 'params.model', async () => {
-      const runtime = manifest ? await bundled.external(manifest, ctx.services.readBytes) : bundled;
+      const runtime = await runtimeOfManifest(ctx, manifest);
       const ref = resolveDiffusion(runtime, model);
       await runtime.session(ref.id);
       return { model: { ...ref, manifest } };

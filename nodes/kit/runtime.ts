@@ -1,3 +1,4 @@
+import { string } from '../../src/graph/params';
 import type { RunContext } from '../../src/engine/define';
 import type { ModelRuntime } from '../../src/models/runtime';
 import { modelsOf } from './models';
@@ -7,4 +8,13 @@ export async function runtimeFor(ctx: RunContext, ref: { [key: string]: unknown 
   const bundled = modelsOf(ctx);
   const manifest = typeof ref.manifest === 'string' ? ref.manifest : '';
   return manifest ? bundled.external(manifest, ctx.services.readBytes) : bundled;
+}
+
+/** The `manifest` param every loader node has: where to load models from besides the bundled ones. */
+export const manifestParam = () =>
+  string({ default: '', label: 'Manifest (path or URL, empty = bundled)', maxLength: 2000, reference: true });
+
+/** The bundled runtime, or the one over the manifest a loader node names. */
+export async function runtimeOfManifest(ctx: RunContext, manifest: string): Promise<ModelRuntime> {
+  return runtimeFor(ctx, { manifest });
 }

@@ -2,7 +2,8 @@ import { useEffect, useState } from 'react';
 import type { ImagePreview } from '../engine/events';
 import type { CodesView, EmbeddingView, OutputSummary } from '../engine/preview';
 import { getEngine } from './engine-client';
-import { Bars, CodesPanel, Curve, EmbeddingPanel, Matrix, Stats } from './inspector-views';
+import { CodesPanel } from './codes-view';
+import { Bars, Curve, EmbeddingPanel, Matrix, Stats } from './inspector-views';
 import { PreviewCanvas } from './PreviewCanvas';
 import { nodeById, useEditor } from './store';
 

@@ -1,0 +1,25 @@
+import type { GraphNode } from '../graph/document';
+import { parsePortRef } from '../graph/document';
+
+/**
+ * The node where a bad value was typed, when an error on an input is about words that came from
+ * upstream: an unknown word reported by the model node, found in the text param of the node
+ * feeding that input (a Prompt, a list of lines).
+ */
+export function originOf(
+  nodes: ReadonlyMap<string, GraphNode>,
+  node: GraphNode,
+  field: string | undefined,
+  message: string,
+): { nodeId: string; field: string } | undefined {
+  const word = /unknown word "([^"]*)/.exec(message)?.[1];
+  if (!word || !field?.startsWith('inputs.')) return undefined;
+  const ref = node.inputs?.[field.slice('inputs.'.length)];
+  const up = ref ? nodes.get(parsePortRef(ref)?.nodeId ?? '') : undefined;
+  const text = up?.params?.text;
+  const stem = word.replace(/…$/, '');
+  const said = typeof text === 'string' ? text.toLowerCase().split(/\s+/) : [];
+  return up && said.some((w) => (stem === word ? w === word : w.startsWith(stem)))
+    ? { nodeId: up.id, field: 'params.text' }
+    : undefined;
+}
