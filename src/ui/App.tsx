@@ -44,7 +44,6 @@ function Editor() {
       if (!opened && saved) opened = await openGraphText(saved, 'the autosave', { undoable: false });
       if (!opened && example) await openGraphText(example.text, `${example.name}.json`, { undoable: false });
       setReady(true);
-      setTimeout(() => flow.fitView({ padding: 0.15 }), 50);
     })();
   }, [flow]);
 
@@ -164,7 +163,7 @@ function Editor() {
     const f = e.dataTransfer.files[0];
     if (!f) return;
     e.preventDefault();
-    if (await openGraphFile(f)) setTimeout(() => flow.fitView({ padding: 0.15 }), 50);
+    await openGraphFile(f);
   };
 
   return (

@@ -4,6 +4,7 @@ import {
   ReactFlow,
   useReactFlow,
   useStore,
+  useStoreApi,
   type Connection,
   type Edge,
   type Node,
@@ -20,6 +21,7 @@ import { removeNodes } from './graph-edits';
 import { CanvasMiniMap } from './CanvasMiniMap';
 import { NodeView } from './NodeView';
 import { useEditor } from './store';
+import { showOpenedGraph } from './view';
 
 const nodeTypes = { graph: NodeView };
 const CULL_ABOVE = 1500;
@@ -64,6 +66,14 @@ export function Canvas() {
   // Uncontrolled: React Flow owns positions while dragging (no React re-render of the canvas per
   // pointer move); the document is pushed in whenever it changes and updated at drag stop.
   useEffect(() => flow.setNodes(derived), [derived, flow]);
+  // A graph just opened is shown whole when that is readable, else from its left edge at a readable zoom.
+  const opened = useEditor((s) => s.opened);
+  const rf = useStoreApi();
+  useEffect(() => {
+    if (!opened) return;
+    const t = setTimeout(() => showOpenedGraph(flow, rf.getState()), 60);
+    return () => clearTimeout(t);
+  }, [opened, flow, rf]);
 
   const edges = useMemo<Edge[]>(() => {
     const out: Edge[] = [];
@@ -215,7 +225,6 @@ export function Canvas() {
       // that cost more than it saved (pan 92% -> 97% of frames within a vsync without it). Very
       // large graphs still cull.
       onlyRenderVisibleElements={doc.nodes.length > CULL_ABOVE}
-      fitView
       proOptions={{ hideAttribution: true }}
     >
       {gridVisible && <Background gap={24} />}

@@ -36,6 +36,8 @@ export interface EditorState {
   connecting: { nodeId: string; port: string; side: 'source' | 'target'; type: string } | null;
   palette: { x: number; y: number; flowX: number; flowY: number; from?: EditorState['connecting'] } | null;
   helpOpen: boolean;
+  /** Bumped whenever a whole graph is opened (the canvas then shows it at a readable zoom). */
+  opened: number;
 
   setCatalog(nodes: NodeInfo[]): void;
   /** Applies an undoable edit to the document. */
@@ -68,6 +70,7 @@ export const useEditor = create<EditorState>((set, get) => ({
   connecting: null,
   palette: null,
   helpOpen: false,
+  opened: 0,
 
   setCatalog: (nodes) => set({ catalog: new Map(nodes.map((n) => [n.type, n])) }),
   change: (label, recipe) => {
@@ -85,7 +88,14 @@ export const useEditor = create<EditorState>((set, get) => ({
   },
   replaceDoc: (doc, label) => {
     const old = get().doc;
-    const reset = { run: {}, lastRun: null, selection: [], loadIssues: null, heldRefs: null };
+    const reset = {
+      run: {},
+      lastRun: null,
+      selection: [],
+      loadIssues: null,
+      heldRefs: null,
+      opened: get().opened + 1,
+    };
     if (!label || old.nodes.length === 0) {
       set({ doc, past: [], future: [], ...reset });
       return;

@@ -394,6 +394,35 @@ describe('the default graph', () => {
     await snap(p, 'text-to-image-done');
     await p.context().close();
   });
+
+  it('opens at a zoom where node text reads at 11 px or more with its first node in view; F fits it all', async () => {
+    const p = await openEditor();
+    const zoom = () =>
+      p.locator('.react-flow__viewport').evaluate((e) => new DOMMatrix(getComputedStyle(e).transform).a);
+    await expect.poll(zoom).toBeGreaterThan(0.5);
+    await p.waitForTimeout(200);
+    const z = await zoom();
+    // what the eye gets: CSS size times the canvas zoom
+    const px = async (sel: string) =>
+      (await p
+        .locator(sel)
+        .first()
+        .evaluate((e) => parseFloat(getComputedStyle(e).fontSize))) * z;
+    expect(await px('.gnode-name')).toBeGreaterThanOrEqual(11.5);
+    expect(await px('.gnode-params')).toBeGreaterThanOrEqual(11.5);
+    expect(await px('.param-label')).toBeGreaterThanOrEqual(10.5);
+    expect(await px('.gnode-id')).toBeGreaterThanOrEqual(9.5);
+    const pane = (await p.locator('.react-flow').boundingBox())!;
+    const prompt = (await p.locator('.react-flow__node[data-id=prompt]').boundingBox())!;
+    expect(prompt.x).toBeGreaterThanOrEqual(pane.x);
+    expect(prompt.y).toBeGreaterThanOrEqual(pane.y);
+    expect(prompt.x + prompt.width).toBeLessThanOrEqual(pane.x + pane.width);
+    await snap(p, 'default-graph-readable');
+    await p.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } });
+    await p.keyboard.press('f');
+    await expect.poll(zoom).toBeLessThan(z);
+    await p.context().close();
+  });
 });
 
 describe('work is not lost', () => {
