@@ -173,4 +173,29 @@ describe('the graph travels with its pictures', () => {
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/plain\.png is a PNG that carries no unclip-studio\/graph graph/);
   });
+
+  it('runs a graph with subgraphs: --set reaches an exposed param, and its PNGs carry the definitions', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'subgraph-'));
+    const r = await cli('run', 'graphs/subgraphs.json', '--set', 'low.guidance=2', '--out', out, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.nodes.low).toMatchObject({ type: 'subgraph/unclip-stack', status: 'done' });
+    expect(report.nodes.low.outputs.image.shape).toEqual([1, 64, 64, 3]);
+    expect(report.nodes.image.outputs.image.shape).toEqual([2, 64, 64, 3]);
+    const carried = JSON.parse(extractGraph(new Uint8Array(readFileSync(join(out, 'low.png'))))!) as {
+      version: number;
+      nodes: Array<{ id: string; params?: Record<string, unknown> }>;
+      subgraphs: Record<string, { nodes: unknown[] }>;
+    };
+    expect(carried.version).toBe(2);
+    expect(carried.nodes.find((n) => n.id === 'low')!.params!.guidance).toBe(2);
+    expect(carried.subgraphs['unclip-stack']!.nodes).toHaveLength(7);
+    const again = mkdtempSync(join(tmpdir(), 'subgraph-again-'));
+    const second = await cli('run', join(out, 'low.png'), '--out', again);
+    expect(second.code, second.stderr).toBe(0);
+    expect(readFileSync(join(again, 'low.png')).equals(readFileSync(join(out, 'low.png')))).toBe(true);
+    const bad = await cli('run', 'graphs/subgraphs.json', '--set', 'low.guidance=99');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/node "low".*guidance.*must be between/);
+  });
 });

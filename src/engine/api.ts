@@ -57,9 +57,9 @@ export function createEngineApi(
   };
 
   return {
-    /** The node types, for the palette and param widgets. */
+    /** The node types, for the palette and param widgets (after a load, with the graph's subgraph types). */
     catalog(): NodeInfo[] {
-      return [...registry.values()].map((d) => ({
+      return [...engine.types.values()].map((d) => ({
         type: d.type,
         version: d.version,
         title: d.title,

@@ -1,9 +1,12 @@
-import type { GraphDocument, GraphNode } from '../graph/document';
+import type { GraphDocument, GraphNode, SubgraphDef } from '../graph/document';
 import { parsePortRef } from '../graph/document';
 import { GraphError, NodeError } from '../graph/errors';
 import { checkParam, type ParamValue } from '../graph/params';
 import { canConnect } from '../graph/ports';
 import { parseGraph } from '../graph/validate';
+import { flattenGraph, subgraphName, type FlatInstance } from '../graph/subgraph';
+import { documentCatalog } from '../graph/validate';
+import { canonicalJson } from './hash';
 import { countNonFinite } from '../tensor/tensor';
 import { MemoCache } from './cache';
 import type { NodeDefinition, RunContext } from './define';
@@ -45,6 +48,13 @@ const yieldToEventLoop = () => new Promise<void>((r) => setTimeout(r, 0));
 export class Engine {
   readonly cache: MemoCache;
   private doc: GraphDocument | null = null;
+  /** The loaded graph with its subgraphs inlined: what runs. */
+  private flat: GraphNode[] = [];
+  private instances = new Map<string, FlatInstance>();
+  /** The registry plus the loaded graph's subgraph types (pass-through nodes after flattening). */
+  private defs: NodeRegistry;
+  /** Per subgraph type: the hash of its definition (in its instances' keys). */
+  private definitionHashes = new Map<string, string>();
   private lastKeys = new Map<string, string>();
   private runCounter = 0;
   private controllers = new Set<AbortController>();
@@ -61,13 +71,33 @@ export class Engine {
     opts: EngineOptions = {},
   ) {
     this.cache = new MemoCache(opts.cacheBytes);
+    this.defs = registry;
   }
 
   /** Loads a graph (text or value). On error throws GraphError and keeps the current graph. */
   load(input: string | unknown): GraphDocument {
-    this.doc = parseGraph(input, this.registry);
+    const doc = parseGraph(input, this.registry);
+    this.doc = doc;
+    this.defs = this.registry;
+    this.definitionHashes.clear();
+    if (doc.subgraphs && Object.keys(doc.subgraphs).length) {
+      const defs = new Map(this.registry);
+      const { catalog } = documentCatalog(doc, this.registry);
+      for (const [type, spec] of catalog)
+        if (!this.registry.has(type)) defs.set(type, { ...spec, run: (inputs) => ({ ...inputs }) });
+      this.defs = defs;
+      for (const [name, def] of Object.entries(doc.subgraphs))
+        this.definitionHashes.set(`subgraph/${name}`, sha256Hex(canonicalJson(definitionForHash(def, doc))));
+    }
+    this.reflatten();
     this.keyMemo.clear();
-    return this.doc;
+    return doc;
+  }
+
+  private reflatten(): void {
+    const { nodes, instances } = flattenGraph(this.doc!);
+    this.flat = nodes;
+    this.instances = instances;
   }
 
   get graph(): GraphDocument | null {
@@ -77,7 +107,7 @@ export class Engine {
   /** Sets one param, validated against the node's schema. */
   setParam(nodeId: string, name: string, value: ParamValue): void {
     const node = this.requireNode(nodeId);
-    const def = this.registry.get(node.type)!;
+    const def = this.defs.get(node.type)!;
     const schema = def.params[name];
     if (!schema)
       throw new GraphError([
@@ -91,6 +121,16 @@ export class Engine {
     if (error)
       throw new GraphError([{ nodeId, field: `params.${name}`, message: `${error} (got ${JSON.stringify(value)})` }]);
     node.params = { ...node.params, [name]: value };
+    if (subgraphName(node.type)) {
+      // an exposed param: it sets a node inside every level of the instance
+      this.reflatten();
+      for (const n of this.flat)
+        if (n.id === nodeId || n.id.startsWith(`${nodeId}/`))
+          this.revisions.set(n.id, (this.revisions.get(n.id) ?? 0) + 1);
+      return;
+    }
+    const flat = this.flat.find((n) => n.id === nodeId);
+    if (flat) flat.params = node.params;
     this.revisions.set(nodeId, (this.revisions.get(nodeId) ?? 0) + 1);
   }
 
@@ -138,14 +178,31 @@ export class Engine {
 
   private requireNode(nodeId: string): GraphNode {
     const node = this.doc?.nodes.find((n) => n.id === nodeId);
-    if (!node)
-      throw new GraphError([{ nodeId, message: this.doc ? 'no such node in the graph' : 'no graph is loaded' }]);
+    if (!node) {
+      const inside = nodeId.includes('/') && this.flat.some((n) => n.id === nodeId);
+      const message = !this.doc
+        ? 'no graph is loaded'
+        : inside
+          ? `is inside subgraph instance "${nodeId.split('/')[0]}": set a param it exposes, or edit the subgraph`
+          : 'no such node in the graph';
+      throw new GraphError([{ nodeId, message }]);
+    }
     return node;
+  }
+
+  /** The node types: the registry's, plus the loaded graph's subgraph types. */
+  get types(): NodeRegistry {
+    return this.defs;
+  }
+
+  /** The subgraph instances of the loaded graph (flat ids), with where their exposed params go. */
+  get subgraphInstances(): ReadonlyMap<string, FlatInstance> {
+    return this.instances;
   }
 
   private plan(): Plan {
     if (!this.doc) throw new GraphError([{ message: 'no graph is loaded' }]);
-    const nodes = new Map(this.doc.nodes.map((n) => [n.id, n]));
+    const nodes = new Map(this.flat.map((n) => [n.id, n]));
     const keys = new Map<string, string>();
     const params = new Map<string, Record<string, ParamValue>>();
     const keyOf = (id: string, stack: Set<string>): string => {
@@ -169,7 +226,7 @@ export class Engine {
         params.set(id, memo.params);
         return memo.key;
       }
-      const def = this.registry.get(node.type)!;
+      const def = this.defs.get(node.type)!;
       const full: Record<string, ParamValue> = {};
       for (const [name, schema] of Object.entries(def.params)) full[name] = node.params?.[name] ?? schema.default;
       const key = nodeKey({
@@ -178,6 +235,7 @@ export class Engine {
         params: full,
         bypass: !!node.bypass,
         inputs: inputKeys,
+        ...(this.definitionHashes.has(def.type) ? { definition: this.definitionHashes.get(def.type)! } : {}),
       });
       this.keyMemo.set(id, { revision, inputsSig, key, params: full });
       keys.set(id, key);
@@ -243,12 +301,20 @@ export class Engine {
     };
     let lastYield = performance.now();
 
+    // nodes with equal keys (the same inner nodes of two instances of one subgraph) compute once
+    const byKey = new Map<string, Promise<boolean>>();
     const runNode = (id: string): Promise<boolean> => {
       const existing = tasks.get(id);
       if (existing) return existing;
+      const twin = byKey.get(plan.keys.get(id)!);
       const task = (async (): Promise<boolean> => {
         const node = plan.nodes.get(id)!;
         const key = plan.keys.get(id)!;
+        if (twin && (await twin) && this.cache.has(key)) {
+          results[id] = { status: 'cached', ms: 0, cached: true };
+          emit({ nodeId: id, status: 'cached' });
+          return true;
+        }
         const cachedValue = this.cache.get(key);
         if (cachedValue) {
           results[id] = { status: 'cached', ms: 0, cached: true };
@@ -284,7 +350,7 @@ export class Engine {
           emit({ nodeId: id, status: 'running', progress: 0 });
           const started = performance.now();
           try {
-            const def = this.registry.get(node.type)!;
+            const def = this.defs.get(node.type)!;
             const ctx = this.context(id, signal, emit);
             const outputs = node.bypass
               ? bypassOutputs(def, inputs, id)
@@ -315,6 +381,7 @@ export class Engine {
         }
       })();
       tasks.set(id, task);
+      if (!twin) byKey.set(plan.keys.get(id)!, task);
       return task;
     };
 
@@ -390,4 +457,26 @@ function checkOutputs(def: NodeDefinition, nodeId: string, outputs: Record<strin
         );
     }
   }
+}
+
+/**
+ * What of a definition its instances' keys depend on: its nodes, ports and exposed params, and
+ * (recursively) the definitions it uses; not titles, descriptions or layout.
+ */
+function definitionForHash(def: SubgraphDef, doc: GraphDocument, seen = new Set<string>()): unknown {
+  const used: Record<string, unknown> = {};
+  for (const n of def.nodes) {
+    const name = subgraphName(n.type);
+    if (name && !seen.has(name) && doc.subgraphs?.[name]) {
+      seen.add(name);
+      used[name] = definitionForHash(doc.subgraphs[name]!, doc, seen);
+    }
+  }
+  return {
+    nodes: def.nodes.map(({ ui: _ui, ...n }) => n),
+    inputs: Object.fromEntries(Object.entries(def.inputs ?? {}).map(([k, v]) => [k, v.type])),
+    outputs: def.outputs ?? {},
+    params: Object.fromEntries(Object.entries(def.params ?? {}).map(([k, v]) => [k, [v.node, v.param]])),
+    used,
+  };
 }

@@ -1,11 +1,13 @@
 import { z } from 'zod';
 
-/** Graph JSON v1: the saved document. Strict: unknown fields are errors. */
+/** Graph JSON v2: the saved document (v1 plus subgraph definitions). Strict: unknown fields are errors. */
 export const GRAPH_FORMAT = 'unclip-studio/graph';
-export const CURRENT_VERSION = 1;
+export const CURRENT_VERSION = 2;
 
 export const NODE_ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
-export const PORT_REF_PATTERN = /^([A-Za-z_][A-Za-z0-9_-]{0,63})\.([A-Za-z_][A-Za-z0-9_]{0,63})$/;
+/** "node.port"; the engine's flattened graphs also use "instance/inner.port" (a "/" never appears in a saved id). */
+export const PORT_REF_PATTERN =
+  /^([A-Za-z_][A-Za-z0-9_-]{0,63}(?:\/[A-Za-z_][A-Za-z0-9_-]{0,63}){0,16})\.([A-Za-z_][A-Za-z0-9_]{0,63})$/;
 
 const paramValue = z.union([z.number(), z.string(), z.boolean()]);
 
@@ -28,10 +30,46 @@ export const nodeSchema = z.strictObject({
   ui: nodeUiSchema.optional(),
 });
 
+const name = z
+  .string()
+  .regex(NODE_ID_PATTERN, 'must start with a letter or _ and use only letters, digits, _ and - (at most 64)');
+const portName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'must start with a letter or _ and use only letters, digits and _');
+const point = z.strictObject({
+  x: z.number().refine(Number.isFinite, 'must be finite'),
+  y: z.number().refine(Number.isFinite, 'must be finite'),
+});
+
+/** A subgraph definition: nodes, the inputs that feed them ("$in.<name>"), the outputs and the params it exposes. */
+export const subgraphSchema = z.strictObject({
+  title: z.string().max(200).optional(),
+  description: z.string().max(5_000).optional(),
+  inputs: z
+    .record(portName, z.strictObject({ type: z.string().max(40), description: z.string().max(1_000).optional() }))
+    .refine((r) => Object.keys(r).length <= 64, 'at most 64 inputs')
+    .optional(),
+  outputs: z
+    .record(portName, z.string().max(200))
+    .refine((r) => Object.keys(r).length <= 64, 'at most 64 outputs')
+    .optional(),
+  params: z
+    .record(portName, z.strictObject({ node: name, param: portName, label: z.string().max(200).optional() }))
+    .refine((r) => Object.keys(r).length <= 128, 'at most 128 exposed params')
+    .optional(),
+  nodes: z.array(nodeSchema).max(20_000),
+  /** Where the editor draws the Inputs and Outputs of the definition. */
+  ui: z.strictObject({ in: point.optional(), out: point.optional() }).optional(),
+});
+
 export const graphSchema = z.strictObject({
   format: z.literal(GRAPH_FORMAT),
   version: z.literal(CURRENT_VERSION),
   nodes: z.array(nodeSchema).max(20_000),
+  subgraphs: z
+    .record(name, subgraphSchema)
+    .refine((r) => Object.keys(r).length <= 500, 'at most 500 subgraph definitions')
+    .optional(),
   meta: z
     .strictObject({
       title: z.string().max(200).optional(),
@@ -42,6 +80,7 @@ export const graphSchema = z.strictObject({
 
 export type GraphDocument = z.infer<typeof graphSchema>;
 export type GraphNode = z.infer<typeof nodeSchema>;
+export type SubgraphDef = z.infer<typeof subgraphSchema>;
 export type NodeUi = z.infer<typeof nodeUiSchema>;
 
 /** Splits "node.port" into its parts, or null. */

@@ -1,5 +1,7 @@
 /** One problem found in a graph, naming where it is. */
 export interface GraphIssue {
+  /** The subgraph definition the problem is in (nodeId and field are then inside it). */
+  subgraph?: string;
   /** The node's id, when the problem belongs to a node. */
   nodeId?: string;
   /** The port, param or field ("params.steps", "inputs.text", "format"). */
@@ -13,7 +15,10 @@ export function formatIssue(issue: GraphIssue): string {
   const where = [issue.nodeId !== undefined ? `node "${issue.nodeId}"` : '', issue.field ? issue.field : '']
     .filter(Boolean)
     .join(' ');
-  return where ? `${where}: ${issue.message}` : issue.message;
+  const text = where ? `${where}: ${issue.message}` : issue.message;
+  return issue.subgraph !== undefined && !issue.message.startsWith(`subgraph "${issue.subgraph}"`)
+    ? `subgraph "${issue.subgraph}": ${text}`
+    : text;
 }
 
 /** Thrown when a graph document cannot be loaded; carries every issue found. */

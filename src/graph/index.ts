@@ -5,3 +5,4 @@ export * from './document';
 export * from './catalog';
 export * from './migrate';
 export * from './validate';
+export * from './subgraph';

@@ -3,9 +3,12 @@ import type { GraphIssue } from './errors';
 
 /**
  * Migrations from version n to n + 1, applied in order to older documents.
- * Version 1 is the first; add `2: (doc) => ...` here when the format changes.
+ * Version 2 added subgraph definitions (`subgraphs`), optional: a version-1 document is a valid
+ * version-2 document without them.
  */
-const MIGRATIONS: Record<number, (doc: Record<string, unknown>) => Record<string, unknown>> = {};
+const MIGRATIONS: Record<number, (doc: Record<string, unknown>) => Record<string, unknown>> = {
+  2: (doc) => doc,
+};
 
 /** Brings a raw document to the current version, or reports why it cannot. */
 export function migrate(raw: unknown): { doc: Record<string, unknown> } | { issues: GraphIssue[] } {

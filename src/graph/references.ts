@@ -1,4 +1,5 @@
 import type { GraphDocument } from './document';
+import { allNodes } from './subgraph';
 
 /** A file or URL a graph's node would read. */
 export interface GraphReference {
@@ -26,7 +27,8 @@ export function externalReferences(
   isReference: (type: string, param: string) => boolean,
 ): GraphReference[] {
   const out: GraphReference[] = [];
-  for (const n of doc.nodes) {
+  // nodes inside subgraph definitions too (ids "<subgraph>/<id>")
+  for (const n of allNodes(doc)) {
     for (const [param, value] of Object.entries(n.params ?? {})) {
       if (typeof value === 'string' && isReference(n.type, param) && !isBundledReference(value))
         out.push({ nodeId: n.id, param, value });

@@ -4,7 +4,8 @@ import { graphSchema, parsePortRef, type GraphDocument, type GraphNode } from '.
 import { GraphError, type GraphIssue } from './errors';
 import { migrate } from './migrate';
 import { checkParam } from './params';
-import { connectionRefusal } from './ports';
+import { connectionRefusal, type PortType } from './ports';
+import { INPUT_REF, subgraphName, subgraphSpecs } from './subgraph';
 
 function zodIssues(error: z.ZodError, raw: Record<string, unknown>): GraphIssue[] {
   const nodes = Array.isArray(raw.nodes) ? raw.nodes : [];
@@ -37,8 +38,11 @@ function checkNode(
   byId: Map<string, GraphNode>,
   catalog: NodeCatalog,
   issues: GraphIssue[],
+  subgraphInputs: Record<string, PortType> | null,
 ): void {
   const id = node.id;
+  if (node.bypass && subgraphName(node.type))
+    issues.push({ nodeId: id, field: 'bypass', message: 'a subgraph cannot be bypassed (bypass nodes inside it)' });
   for (const [name, value] of Object.entries(node.params ?? {})) {
     const schema = spec.params[name];
     if (!schema) {
@@ -63,8 +67,31 @@ function checkNode(
       });
       continue;
     }
+    const fromInput = INPUT_REF.exec(ref);
+    if (fromInput) {
+      const type = subgraphInputs?.[fromInput[1]!];
+      if (!subgraphInputs)
+        issues.push({
+          nodeId: id,
+          field: `inputs.${port}`,
+          message: `"$in." refers to a subgraph's inputs: only nodes inside a subgraph may use it`,
+        });
+      else if (!type)
+        issues.push({
+          nodeId: id,
+          field: `inputs.${port}`,
+          message:
+            `the subgraph has no input "${fromInput[1]}" ` +
+            `(it has ${Object.keys(subgraphInputs).join(', ') || 'none'})`,
+        });
+      else {
+        const refusal = connectionRefusal(type, input.type);
+        if (refusal) issues.push({ nodeId: id, field: `inputs.${port}`, message: `type mismatch: ${refusal}` });
+      }
+      continue;
+    }
     const parsed = parsePortRef(ref);
-    if (!parsed) {
+    if (!parsed || parsed.nodeId.includes('/')) {
       issues.push({ nodeId: id, field: `inputs.${port}`, message: `"${ref}" is not a "node.port" reference` });
       continue;
     }
@@ -132,25 +159,57 @@ export function findCycle(nodes: readonly GraphNode[]): string[] | null {
   return null;
 }
 
-/** Every issue of a document against a catalog (empty when it is sound). */
-export function validateGraph(doc: GraphDocument, catalog: NodeCatalog): GraphIssue[] {
+/** Every issue of a list of nodes against a catalog; inside a subgraph, `subgraphInputs` types its "$in." refs. */
+export function checkNodes(
+  nodes: readonly GraphNode[],
+  catalog: NodeCatalog,
+  subgraphInputs: Record<string, PortType> | null = null,
+): GraphIssue[] {
   const issues: GraphIssue[] = [];
   const byId = new Map<string, GraphNode>();
-  for (const node of doc.nodes) {
+  for (const node of nodes) {
     if (byId.has(node.id)) issues.push({ nodeId: node.id, field: 'id', message: 'duplicate node id' });
     else byId.set(node.id, node);
   }
-  for (const node of doc.nodes) {
+  for (const node of nodes) {
     const spec = catalog.get(node.type);
     if (!spec) {
-      issues.push({ nodeId: node.id, field: 'type', message: `unknown node type "${node.type}"` });
+      const name = subgraphName(node.type);
+      const message = name
+        ? `unknown node type "${node.type}" (the graph defines no subgraph "${name}")`
+        : `unknown node type "${node.type}"`;
+      issues.push({ nodeId: node.id, field: 'type', message });
       continue;
     }
-    checkNode(node, spec, byId, catalog, issues);
+    checkNode(node, spec, byId, catalog, issues, subgraphInputs);
   }
-  const cycle = findCycle(doc.nodes);
+  const cycle = findCycle(nodes);
   if (cycle) issues.push({ nodeId: cycle[0], message: `cycle: ${cycle.map((c) => `"${c}"`).join(' -> ')}` });
   return issues;
+}
+
+/** The catalog with a document's subgraph types added, and the definitions' issues. */
+export function documentCatalog(
+  doc: Pick<GraphDocument, 'nodes' | 'subgraphs'>,
+  catalog: NodeCatalog,
+): { catalog: NodeCatalog; issues: GraphIssue[] } {
+  if (!doc.subgraphs || !Object.keys(doc.subgraphs).length) return { catalog, issues: [] };
+  const { specs, issues } = subgraphSpecs(doc, catalog, (nodes, c, inputs) => checkNodes(nodes, c, inputs));
+  return { catalog: new Map([...catalog, ...specs]), issues };
+}
+
+/** Every issue of a document against a catalog (empty when it is sound). */
+export function validateGraph(doc: GraphDocument, catalog: NodeCatalog): GraphIssue[] {
+  const { catalog: full, issues } = documentCatalog(doc, catalog);
+  // a definition that could not be checked (a cycle, too big) is reported once, not on each instance
+  const unchecked = (type: string) => {
+    const name = subgraphName(type);
+    return name !== null && Object.hasOwn(doc.subgraphs ?? {}, name) && !full.has(type);
+  };
+  const top = checkNodes(doc.nodes, full).filter(
+    (i) => !(i.field === 'type' && unchecked(doc.nodes.find((n) => n.id === i.nodeId)?.type ?? '')),
+  );
+  return [...issues, ...top];
 }
 
 /**
@@ -186,9 +245,23 @@ export function serializeGraph(doc: GraphDocument): string {
     ...(n.bypass ? { bypass: true } : {}),
     ...(n.ui ? { ui: n.ui } : {}),
   });
+  const subgraphs =
+    doc.subgraphs && Object.keys(doc.subgraphs).length
+      ? {
+          subgraphs: Object.fromEntries(
+            Object.entries(doc.subgraphs).map(([name, def]) => [name, { ...def, nodes: def.nodes.map(node) }]),
+          ),
+        }
+      : {};
   return (
     JSON.stringify(
-      { format: doc.format, version: doc.version, ...(doc.meta ? { meta: doc.meta } : {}), nodes: doc.nodes.map(node) },
+      {
+        format: doc.format,
+        version: doc.version,
+        ...(doc.meta ? { meta: doc.meta } : {}),
+        nodes: doc.nodes.map(node),
+        ...subgraphs,
+      },
       null,
       2,
     ) + '\n'
