@@ -32,7 +32,8 @@ export const nodeSchema = z.strictObject({
 
 const name = z
   .string()
-  .regex(NODE_ID_PATTERN, 'must start with a letter or _ and use only letters, digits, _ and - (at most 64)');
+  .regex(NODE_ID_PATTERN, 'must start with a letter or _ and use only letters, digits, _ and - (at most 64)')
+  .refine((n) => !['__proto__', 'constructor', 'prototype'].includes(n), 'is a reserved name');
 const portName = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'must start with a letter or _ and use only letters, digits and _');

@@ -23,6 +23,8 @@ const examples = readdirSync(dir)
 
 const hostileKey = fc.oneof(
   fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf', ''),
+  // into subgraph definitions (graphs/subgraphs.json)
+  fc.constantFrom('subgraphs', 'unclip-stack', 'nodes', 'inputs', 'outputs', 'params', 'type'),
   fc.string({ maxLength: 12 }),
 );
 const hostileValue: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
@@ -48,7 +50,8 @@ const hostileValue: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
     fc.double(),
     fc.integer(),
     fc.constantFrom(...types),
-    fc.constantFrom('text.text', 'clip.model', 'a.', '.b', 'missing.out'),
+    fc.constantFrom('text.text', 'clip.model', 'a.', '.b', 'missing.out', '$in.text', '$in.', 'low/prior.embedding'),
+    fc.constantFrom('subgraph/unclip-stack', 'subgraph/', 'subgraph/__proto__'),
     fc.array(tie('value'), { maxLength: 4 }),
     fc.dictionary(hostileKey, tie('value'), { maxKeys: 4 }),
   ),
@@ -60,7 +63,7 @@ const hostileDoc = fc.oneof(
     .record({
       example: fc.constantFrom(...examples),
       edits: fc.array(
-        fc.tuple(fc.array(fc.oneof(hostileKey, fc.nat(12)), { minLength: 1, maxLength: 4 }), hostileValue),
+        fc.tuple(fc.array(fc.oneof(hostileKey, fc.nat(12)), { minLength: 1, maxLength: 6 }), hostileValue),
         { minLength: 1, maxLength: 5 },
       ),
     })
