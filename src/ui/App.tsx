@@ -11,7 +11,8 @@ import { Palette } from './Palette';
 import { cancelRun, runGraph } from './run';
 import { rememberRecent } from './recent';
 import { bypassSelection, duplicateSelection, pasteGraphText, selectionAsGraph } from './shortcuts';
-import { useEditor } from './store';
+import { selectScope, useEditor } from './store';
+import { groupSelected, ungroupSelected } from './subgraph-panel';
 import { HeldReferences, Help, LoadIssues, Notice, Toolbar, isTyping } from './Toolbar';
 
 export const DEFAULT_EXAMPLE = 'text-to-image';
@@ -112,7 +113,11 @@ function Editor() {
         duplicateSelection();
       } else if (mod && e.key === 'a') {
         e.preventDefault();
-        s.select(s.doc.nodes.map((n) => n.id));
+        s.select(selectScope(s).nodes.map((n) => n.id));
+      } else if (mod && (e.key === 'g' || e.key === 'G')) {
+        e.preventDefault();
+        if (e.shiftKey) ungroupSelected();
+        else groupSelected();
       } else if (!mod && (e.key === ' ' || e.key === 'Tab')) {
         e.preventDefault();
         const p = flow.screenToFlowPosition(mouse.current);

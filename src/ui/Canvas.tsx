@@ -13,23 +13,31 @@ import {
   type OnConnectStart,
   Panel,
 } from '@xyflow/react';
-import { useCallback, useEffect, useMemo } from 'react';
+import { useCallback, useEffect, useMemo, useRef } from 'react';
 import { parsePortRef } from '../graph/document';
+import { INPUT_REF } from '../graph/subgraph';
 import { connectionRefusal, isPortType } from '../graph/ports';
 import { portColor } from './colors';
 import { removeNodes } from './graph-edits';
 import { CanvasMiniMap } from './CanvasMiniMap';
 import { NodeView } from './NodeView';
-import { useEditor } from './store';
+import { selectCatalog, selectScope, useEditor } from './store';
+import { IN_NODE, NEW_PORT, OUT_NODE, currentDef, scopeDraft, scopeOf } from './scope';
+import { SubgraphIoView } from './SubgraphIoView';
+import { Breadcrumb } from './Breadcrumb';
 import { showOpenedGraph } from './view';
 
-const nodeTypes = { graph: NodeView };
+const nodeTypes = { graph: NodeView, sgio: SubgraphIoView };
 const CULL_ABOVE = 1500;
 
 function portTypeOf(nodeId: string, port: string, side: 'source' | 'target'): string | undefined {
   const s = useEditor.getState();
-  const node = s.doc.nodes.find((n) => n.id === nodeId);
-  const info = node && s.catalog.get(node.type);
+  const def = currentDef(s.doc, s.view);
+  // inside a subgraph: its inputs are outputs of the Inputs node, its outputs inputs of the Outputs node
+  if (def && nodeId === IN_NODE) return port === NEW_PORT ? 'any' : def.inputs?.[port]?.type;
+  if (def && nodeId === OUT_NODE) return 'any';
+  const node = scopeOf(s.doc, s.view).nodes.find((n) => n.id === nodeId);
+  const info = node && selectCatalog(s).get(node.type);
   if (!info) return undefined;
   return side === 'source' ? info.outputs[port] : info.inputs[port]?.type;
 }
@@ -40,46 +48,84 @@ export function refusalOf(c: Connection | Edge): string | null {
   if (c.source === c.target) return 'a node cannot feed itself';
   const from = portTypeOf(c.source, c.sourceHandle, 'source');
   const to = portTypeOf(c.target, c.targetHandle, 'target');
+  if (from === 'any' || to === 'any') return from && to ? null : 'unknown port';
   if (!from || !to || !isPortType(from) || !isPortType(to)) return 'unknown port';
   return connectionRefusal(from, to);
 }
 
 export function Canvas() {
-  const doc = useEditor((s) => s.doc);
+  const doc = useEditor(selectScope);
+  const root = useEditor((s) => s.doc);
+  const view = useEditor((s) => s.view);
+  const def = currentDef(root, view);
   const selection = useEditor((s) => s.selection);
   const change = useEditor((s) => s.change);
   const flow = useReactFlow();
   // Zoomed far out the dot grid would be a dot every pixel or two: costly to raster, no help to the eye.
   const gridVisible = useStore((s) => s.transform[2] >= 0.3);
 
-  const derived = useMemo<Node[]>(
-    () =>
-      doc.nodes.map((n) => ({
-        id: n.id,
-        type: 'graph',
-        position: { x: n.ui?.x ?? 0, y: n.ui?.y ?? 0 },
-        data: {},
-        selected: selection.includes(n.id),
-      })),
-    [doc.nodes, selection],
-  );
+  const derived = useMemo<Node[]>(() => {
+    const nodes: Node[] = doc.nodes.map((n) => ({
+      id: n.id,
+      type: 'graph',
+      position: { x: n.ui?.x ?? 0, y: n.ui?.y ?? 0 },
+      data: {},
+      selected: selection.includes(n.id),
+    }));
+    if (def) {
+      const [xin, yin] = [def.ui?.in?.x ?? -320, def.ui?.in?.y ?? 0];
+      const [xout, yout] = [def.ui?.out?.x ?? 1200, def.ui?.out?.y ?? 0];
+      nodes.push(
+        { id: IN_NODE, type: 'sgio', position: { x: xin, y: yin }, data: {}, deletable: false },
+        { id: OUT_NODE, type: 'sgio', position: { x: xout, y: yout }, data: {}, deletable: false },
+      );
+    }
+    return nodes;
+  }, [doc.nodes, selection, def]);
   // Uncontrolled: React Flow owns positions while dragging (no React re-render of the canvas per
   // pointer move); the document is pushed in whenever it changes and updated at drag stop.
-  useEffect(() => flow.setNodes(derived), [derived, flow]);
+  // Each node keeps its measured size: without it React Flow hides the node until it is measured
+  // again, and the second press of a double-click on a node just selected fell on the pane.
+  useEffect(
+    () =>
+      flow.setNodes((prev) => {
+        const sizes = new Map(prev.map((n) => [n.id, n.measured]));
+        return derived.map((n) => (sizes.get(n.id) ? { ...n, measured: sizes.get(n.id) } : n));
+      }),
+    [derived, flow],
+  );
   // A graph just opened is shown whole when that is readable, else from its left edge at a readable zoom.
+  // Only when a graph is opened: the flow instance changes identity on selections and runs, and
+  // re-showing then would move the view under the user's pointer.
   const opened = useEditor((s) => s.opened);
   const rf = useStoreApi();
+  const flowRef = useRef(flow);
+  flowRef.current = flow;
   useEffect(() => {
     if (!opened) return;
-    const t = setTimeout(() => showOpenedGraph(flow, rf.getState()), 60);
+    const t = setTimeout(() => showOpenedGraph(flowRef.current, rf.getState()), 60);
     return () => clearTimeout(t);
-  }, [opened, flow, rf]);
+  }, [opened, rf]);
 
   const edges = useMemo<Edge[]>(() => {
     const out: Edge[] = [];
+    for (const [port, ref] of Object.entries(def?.outputs ?? {})) {
+      const r = parsePortRef(ref);
+      const type = r && portTypeOf(r.nodeId, r.port, 'source');
+      if (r)
+        out.push({
+          id: `${OUT_NODE}.${port}`,
+          source: r.nodeId,
+          sourceHandle: r.port,
+          target: OUT_NODE,
+          targetHandle: port,
+          style: { stroke: type ? portColor(type) : '#888', strokeWidth: 2 },
+        });
+    }
     for (const n of doc.nodes)
       for (const [port, ref] of Object.entries(n.inputs ?? {})) {
-        const r = parsePortRef(ref);
+        const m = INPUT_REF.exec(ref);
+        const r = m ? { nodeId: IN_NODE, port: m[1]! } : parsePortRef(ref);
         if (!r) continue;
         const type = portTypeOf(r.nodeId, r.port, 'source');
         out.push({
@@ -92,7 +138,7 @@ export function Canvas() {
         });
       }
     return out;
-  }, [doc.nodes]);
+  }, [doc.nodes, def]);
 
   const onNodesChange = useCallback((changes: NodeChange[]) => {
     const selected = changes.filter((c) => c.type === 'select');
@@ -109,17 +155,28 @@ export function Canvas() {
 
   const onNodeDragStop = useCallback(
     (_: unknown, __: Node, all: Node[]) => {
-      const doc = useEditor.getState().doc;
+      const { doc: rootDoc, view: v } = useEditor.getState();
+      const doc = scopeOf(rootDoc, v);
+      const d0 = currentDef(rootDoc, v);
+      const io = all.filter((m) => (m.id === IN_NODE || m.id === OUT_NODE) && d0);
       const dragged = all.filter((m) => {
         const n = doc.nodes.find((x) => x.id === m.id);
         return n && (Math.round(m.position.x) !== (n.ui?.x ?? 0) || Math.round(m.position.y) !== (n.ui?.y ?? 0));
       });
-      if (!dragged.length) return; // a click, not a move: no edit
-      change(dragged.length > 1 ? `move ${dragged.length} nodes` : `move ${dragged[0]?.id}`, (d) => {
+      if (!dragged.length && !io.length) return; // a click, not a move: no edit
+      const label = dragged.length > 1 ? `move ${dragged.length} nodes` : `move ${dragged[0]?.id ?? io[0]?.id}`;
+      change(label, (d) => {
+        const s = scopeDraft(d, v);
         for (const m of dragged) {
-          const n = d.nodes.find((x) => x.id === m.id);
+          const n = s.nodes.find((x) => x.id === m.id);
           if (n) n.ui = { ...(n.ui ?? { x: 0, y: 0 }), x: Math.round(m.position.x), y: Math.round(m.position.y) };
         }
+        const target = v.length ? d.subgraphs?.[v[v.length - 1]!.name] : undefined;
+        for (const m of io)
+          if (target) {
+            const at = { x: Math.round(m.position.x), y: Math.round(m.position.y) };
+            target.ui = { ...target.ui, [m.id === IN_NODE ? 'in' : 'out']: at };
+          }
       });
     },
     [change],
@@ -129,9 +186,37 @@ export function Canvas() {
     (c: Connection) => {
       const refusal = refusalOf(c);
       if (refusal) return useEditor.getState().notify(`connection refused: ${refusal}`, 'error');
+      const v = useEditor.getState().view;
       change(`connect ${c.source}.${c.sourceHandle} -> ${c.target}.${c.targetHandle}`, (d) => {
-        const n = d.nodes.find((x) => x.id === c.target)!;
-        n.inputs = { ...n.inputs, [c.targetHandle!]: `${c.source}.${c.sourceHandle}` }; // one edge per input: replaces
+        const s = scopeDraft(d, v);
+        const sub = v.length ? d.subgraphs![v[v.length - 1]!.name]! : undefined;
+        if (sub && c.target === OUT_NODE) {
+          // a wire into the Outputs node: that output now comes from here (a new one on the "+" port)
+          const outputs = { ...sub.outputs };
+          let name = c.targetHandle!;
+          if (name === NEW_PORT) {
+            name = c.sourceHandle!;
+            for (let i = 2; name in outputs; i++) name = `${c.sourceHandle}_${i}`;
+          }
+          outputs[name] = `${c.source}.${c.sourceHandle}`;
+          sub.outputs = outputs;
+          return;
+        }
+        let ref = `${c.source}.${c.sourceHandle}`;
+        if (sub && c.source === IN_NODE) {
+          let name = c.sourceHandle!;
+          if (name === NEW_PORT) {
+            // a wire from the Inputs node's "+": a new input of the type the port takes
+            const n = s.nodes.find((x) => x.id === c.target)!;
+            const type = selectCatalog(useEditor.getState()).get(n.type)?.inputs[c.targetHandle!]?.type ?? 'Number';
+            name = c.targetHandle!;
+            for (let i = 2; sub.inputs && name in sub.inputs; i++) name = `${c.targetHandle}_${i}`;
+            sub.inputs = { ...sub.inputs, [name]: { type } };
+          }
+          ref = `$in.${name}`;
+        }
+        const n = s.nodes.find((x) => x.id === c.target)!;
+        n.inputs = { ...n.inputs, [c.targetHandle!]: ref }; // one edge per input: replaces
       });
     },
     [change],
@@ -181,17 +266,43 @@ export function Canvas() {
     ({ nodes: gone, edges: cut }: { nodes: Node[]; edges: Edge[] }) => {
       const ids = new Set(gone.map((n) => n.id));
       const label = ids.size ? `delete ${[...ids].join(', ')}` : `disconnect ${cut.map((e) => e.id).join(', ')}`;
+      const v = useEditor.getState().view;
       change(label, (d) => {
+        const s = scopeDraft(d, v);
+        const sub = v.length ? d.subgraphs?.[v[v.length - 1]!.name] : undefined;
         for (const e of cut) {
-          const n = d.nodes.find((x) => x.id === e.target);
+          if (e.target === OUT_NODE && sub?.outputs) {
+            const outputs = { ...sub.outputs };
+            delete outputs[e.targetHandle!];
+            sub.outputs = outputs;
+            continue;
+          }
+          const n = s.nodes.find((x) => x.id === e.target);
           if (n?.inputs) delete n.inputs[e.targetHandle!];
         }
-        if (ids.size) removeNodes(d, ids);
+        if (ids.size) {
+          removeNodes(s, ids);
+          // outputs fed by a deleted node go too; so do exposed params of deleted nodes
+          if (sub?.outputs)
+            sub.outputs = Object.fromEntries(
+              Object.entries(sub.outputs).filter(([, ref]) => !ids.has(parsePortRef(ref)?.nodeId ?? '')),
+            );
+          if (sub?.params)
+            sub.params = Object.fromEntries(Object.entries(sub.params).filter(([, e]) => !ids.has(e.node)));
+        }
       });
       if (ids.size) useEditor.getState().select([]);
     },
     [change],
   );
+
+  // double-click a subgraph node to go inside it (the breadcrumb goes back out)
+  const onNodeDoubleClick = useCallback((e: React.MouseEvent, n: Node) => {
+    if ((e.target as HTMLElement).closest('input, textarea, select, button')) return;
+    const s = useEditor.getState();
+    const node = scopeOf(s.doc, s.view).nodes.find((x) => x.id === n.id);
+    if (node?.type.startsWith('subgraph/')) s.enter({ name: node.type.slice(9), instance: node.id });
+  }, []);
 
   const onPaneDoubleClick = useCallback(
     (e: React.MouseEvent) => {
@@ -208,6 +319,7 @@ export function Canvas() {
       nodeTypes={nodeTypes}
       onNodesChange={onNodesChange}
       onNodeDragStop={onNodeDragStop}
+      onNodeDoubleClick={onNodeDoubleClick}
       onConnect={onConnect}
       onConnectStart={onConnectStart}
       onConnectEnd={onConnectEnd}
@@ -229,6 +341,7 @@ export function Canvas() {
     >
       {gridVisible && <Background gap={24} />}
       <CanvasMiniMap />
+      <Breadcrumb />
       <Controls />
       {doc.nodes.length === 0 && (
         <Panel position="top-center" className="empty-hint" data-testid="empty-hint">

@@ -5,7 +5,9 @@ import { getEngine } from './engine-client';
 import { CodesPanel } from './codes-view';
 import { Bars, Curve, EmbeddingPanel, Matrix, Stats } from './inspector-views';
 import { PreviewCanvas } from './PreviewCanvas';
-import { nodeById, useEditor } from './store';
+import { nodeById, selectCatalog, selectScope, useEditor } from './store';
+import { flatId } from './scope';
+import { SubgraphActions, GroupActions, ExposeParams } from './subgraph-panel';
 
 /** Downloads the first picture of an output as a PNG at its true size. */
 async function saveImage(nodeId: string, port: string): Promise<void> {
@@ -30,15 +32,18 @@ export function Inspector() {
   const selection = useEditor((s) => s.selection);
   const runCounter = useEditor((s) => s.runCounter);
   const id = selection.length === 1 ? selection[0]! : null;
-  const node = useEditor((s) => (id ? nodeById(s.doc, id) : undefined));
-  const info = useEditor((s) => (node ? s.catalog.get(node.type) : undefined));
-  const runState = useEditor((s) => (id ? s.run[id] : undefined));
+  const node = useEditor((s) => (id ? nodeById(selectScope(s), id) : undefined));
+  const info = useEditor((s) => (node ? selectCatalog(s).get(node.type) : undefined));
+  const view = useEditor((s) => s.view);
+  // the engine's id: inside a subgraph, "<instance>/<id>"
+  const fid = id ? flatId(view, id) : null;
+  const runState = useEditor((s) => (fid ? s.run[fid] : undefined));
   const [ports, setPorts] = useState<PortView[]>([]);
   const [zoom, setZoom] = useState(3);
   const onZoom = (e: React.ChangeEvent<HTMLInputElement>) => setZoom(Number(e.target.value));
   useEffect(() => {
     let stale = false;
-    if (!id || !info) {
+    if (!fid || !info) {
       setPorts([]);
       void getEngine()
         .pinInspected(null)
@@ -48,16 +53,17 @@ export function Inspector() {
     void (async () => {
       const engine = getEngine();
       // what is on screen stays in the worker's cache until another node is inspected
-      await engine.pinInspected(id).catch(() => false);
-      const summaries = await engine.summaries(id).catch(() => []);
+      await engine.pinInspected(fid).catch(() => false);
+      const summaries = await engine.summaries(fid).catch(() => []);
       // names for embedding rows: the texts on the node's wired Text input, when there is one per row
       let names: string[] | undefined;
       const textInput = Object.entries(info.inputs).find(
         ([name, spec]) => spec.type === 'Text' && node?.inputs?.[name],
       );
-      if (textInput) {
-        const [src, srcPort] = node!.inputs![textInput[0]]!.split('.') as [string, string];
-        const up = (await engine.summaries(src).catch(() => [])).find((u) => u.port === srcPort);
+      const textRef = textInput ? node!.inputs![textInput[0]]! : '';
+      if (textInput && !textRef.startsWith('$in.')) {
+        const [src, srcPort] = textRef.split('.') as [string, string];
+        const up = (await engine.summaries(flatId(view, src)).catch(() => [])).find((u) => u.port === srcPort);
         if (up?.kind === 'text') names = up.value as string[];
       }
       const views: PortView[] = [];
@@ -67,9 +73,9 @@ export function Inspector() {
         if (type === 'Image' && s.shape && s.shape[0]! > 0) {
           const count =
             s.port === 'trajectory' || s.port === 'filmstrip' ? Math.min(64, s.shape[0]!) : Math.min(16, s.shape[0]!);
-          v.images = await engine.imagePreviews(id, s.port, 0, count, 256);
+          v.images = await engine.imagePreviews(fid, s.port, 0, count, 256);
         } else if (s.kind === 'tensor' && s.shape?.length === 2 && s.dtype === 'float32') {
-          v.embedding = await engine.embeddingView(id, s.port).catch(() => undefined);
+          v.embedding = await engine.embeddingView(fid, s.port).catch(() => undefined);
           if (v.embedding && names?.length === v.embedding.n) v.names = names;
         }
         views.push(v);
@@ -79,8 +85,15 @@ export function Inspector() {
     return () => {
       stale = true;
     };
-  }, [id, info, node, runCounter]);
-  if (!id || !node || !info)
+  }, [fid, info, node, runCounter, view]);
+  if (selection.length > 1)
+    return (
+      <aside className="inspector">
+        <p className="hint">{selection.length} nodes selected.</p>
+        <GroupActions ids={selection} />
+      </aside>
+    );
+  if (!id || !fid || !node || !info)
     return (
       <aside className="inspector">
         <p className="hint">Select a node to inspect its outputs.</p>
@@ -93,6 +106,8 @@ export function Inspector() {
         {info.title} <small>{id}</small>
       </h3>
       <p className="hint">{info.description}</p>
+      {node.type.startsWith('subgraph/') && <SubgraphActions id={id} name={node.type.slice(9)} />}
+      {view.length > 0 && <ExposeParams id={id} params={Object.keys(info.params)} />}
       {runState?.status === 'error' && (
         <p className="error-text">
           {runState.field ? `${runState.field}: ` : ''}
@@ -119,7 +134,7 @@ export function Inspector() {
                     {typeof seed === 'number' ? ` · seed ${seed}` : ''}
                   </span>
                 )}
-                <button className="small" data-testid={`save-${s.port}`} onClick={() => void saveImage(id, s.port)}>
+                <button className="small" data-testid={`save-${s.port}`} onClick={() => void saveImage(fid, s.port)}>
                   Save image
                 </button>
               </div>

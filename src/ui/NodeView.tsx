@@ -6,7 +6,8 @@ import type { ParamValue } from '../graph/params';
 import { familyColor, portColor } from './colors';
 import { PreviewCanvas } from './PreviewCanvas';
 import { runGraph } from './run';
-import { nodeById, useEditor } from './store';
+import { nodeById, selectCatalog, selectScope, useEditor } from './store';
+import { flatId, scopeDraft } from './scope';
 import { ParamWidget } from './widgets';
 
 function compatible(
@@ -26,7 +27,8 @@ function portTitle(spec: { type: string; optional?: boolean; description?: strin
 }
 
 function StatusLine({ id }: { id: string }) {
-  const st = useEditor((s) => s.run[id]);
+  // inside a subgraph, a node's run state is its instance's: "<instance>/<id>"
+  const st = useEditor((s) => s.run[flatId(s.view, id)]);
   if (!st) return null;
   const pct = Math.round((st.progress ?? 0) * 100);
   return (
@@ -85,8 +87,19 @@ function captureNodePress(e: React.PointerEvent) {
 
 /** A graph node drawn from its definition: title, family colour, typed ports, param widgets, run status. */
 export const NodeView = memo(function NodeView({ id, selected }: NodeProps) {
-  const node = useEditor((s) => nodeById(s.doc, id));
-  const info = useEditor((s) => (node ? s.catalog.get(node.type) : undefined));
+  const node = useEditor((s) => nodeById(selectScope(s), id));
+  const info = useEditor((s) => (node ? selectCatalog(s).get(node.type) : undefined));
+  const view = useEditor((s) => s.view);
+  const exposed = useEditor((s) => {
+    const f = s.view[s.view.length - 1];
+    const params = f ? s.doc.subgraphs?.[f.name]?.params : undefined;
+    return params
+      ? Object.values(params)
+          .filter((e) => e.node === id)
+          .map((e) => e.param)
+          .join(',')
+      : '';
+  });
   const connecting = useEditor((s) => s.connecting);
   const change = useEditor((s) => s.change);
   // Level of detail: zoomed far out, widgets are too small to use, so draw only the title and ports.
@@ -100,21 +113,26 @@ export const NodeView = memo(function NodeView({ id, selected }: NodeProps) {
     if (typeof value === 'string' && (info.params[name] as { reference?: boolean } | undefined)?.reference)
       void getEngine().allowReferences([value]);
     change(`set ${id}.${name}`, (d) => {
-      const n = d.nodes.find((x) => x.id === id)!;
+      const n = scopeDraft(d, view).nodes.find((x) => x.id === id)!;
       n.params = { ...n.params, [name]: value };
     });
   };
   const toggleBypass = () =>
     change(`${node.bypass ? 'enable' : 'bypass'} ${id}`, (d) => {
-      const n = d.nodes.find((x) => x.id === id)!;
+      const n = scopeDraft(d, view).nodes.find((x) => x.id === id)!;
       if (n.bypass) delete n.bypass;
       else n.bypass = true;
     });
   const inputs = Object.entries(info.inputs);
   const outputs = Object.entries(info.outputs);
+  const isSubgraph = node.type.startsWith('subgraph/');
+  const exposedSet = new Set(exposed.split(','));
   return (
     <div
-      className={`gnode${selected ? ' selected' : ''}${node.bypass ? ' bypassed' : ''}${far ? ' far' : ''}`}
+      className={
+        `gnode${selected ? ' selected' : ''}${node.bypass ? ' bypassed' : ''}${far ? ' far' : ''}` +
+        (isSubgraph ? ' subgraph' : '')
+      }
       data-node-id={id}
       data-type={node.type}
       onPointerDownCapture={captureNodePress}
@@ -126,18 +144,31 @@ export const NodeView = memo(function NodeView({ id, selected }: NodeProps) {
           className="nodrag icon"
           title="Run up to this node"
           aria-label={`run up to ${id}`}
-          onClick={() => void runGraph([id])}
+          onClick={() => void runGraph([flatId(view, id)])}
         >
           ▶
         </button>
-        <button
-          className={`nodrag icon${node.bypass ? ' on' : ''}`}
-          title="Bypass (pass the first matching input through)"
-          aria-label={`bypass ${id}`}
-          onClick={toggleBypass}
-        >
-          ⤼
-        </button>
+        {isSubgraph && (
+          <button
+            className="nodrag icon"
+            title="Open the subgraph (or double-click the node)"
+            aria-label={`open subgraph ${id}`}
+            data-testid="enter-subgraph"
+            onClick={() => useEditor.getState().enter({ name: node.type.slice(9), instance: id })}
+          >
+            ▣
+          </button>
+        )}
+        {!isSubgraph && (
+          <button
+            className={`nodrag icon${node.bypass ? ' on' : ''}`}
+            title="Bypass (pass the first matching input through)"
+            aria-label={`bypass ${id}`}
+            onClick={toggleBypass}
+          >
+            ⤼
+          </button>
+        )}
       </div>
       <div className="gnode-ports">
         <div className="ports-in">
@@ -189,6 +220,7 @@ export const NodeView = memo(function NodeView({ id, selected }: NodeProps) {
             ) : (
               <ParamWidget
                 key={name}
+                exposed={exposedSet.has(name)}
                 name={name}
                 info={p}
                 value={node.params?.[name] ?? p.default}

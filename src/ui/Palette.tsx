@@ -2,7 +2,8 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { NodeInfo } from '../engine/api';
 import { canConnect, isPortType } from '../graph/ports';
 import { familyColor } from './colors';
-import { freshId, useEditor } from './store';
+import { freshId, selectCatalog, selectScope, useEditor } from './store';
+import { scopeDraft } from './scope';
 
 /** Node types that can take (or feed) the port being dragged, with the port to wire. */
 function compatiblePort(
@@ -47,7 +48,9 @@ function nameMatches(info: NodeInfo, q: string): boolean {
 /** The searchable node palette: opens at the cursor; from a dangling connection it offers only compatible nodes. */
 export function Palette() {
   const palette = useEditor((s) => s.palette);
-  const catalog = useEditor((s) => s.catalog);
+  const catalog = useEditor(selectCatalog);
+  // inside a subgraph, its own type (and the ones it is inside) cannot be added: it would include itself
+  const inside = useEditor((s) => s.view.map((f) => `subgraph/${f.name}`).join('|'));
   const change = useEditor((s) => s.change);
   const [query, setQuery] = useState('');
   const [active, setActive] = useState(0);
@@ -59,29 +62,32 @@ export function Palette() {
   }, [palette]);
   const items = useMemo(() => {
     if (!palette) return [];
+    const excluded = new Set(inside.split('|'));
     return [...catalog.values()]
+      .filter((info) => !excluded.has(info.type))
       .map((info) => ({ info, port: palette.from ? compatiblePort(info, palette.from) : null }))
       .filter(({ info, port }) => (!palette.from || port) && matchesQuery(info, query))
       .sort((a, b) => Number(nameMatches(b.info, query)) - Number(nameMatches(a.info, query)));
-  }, [catalog, palette, query]);
+  }, [catalog, palette, query, inside]);
   if (!palette) return null;
   const close = () => useEditor.setState({ palette: null });
   const add = (i: number) => {
     const item = items[i];
     if (!item) return;
-    const doc = useEditor.getState().doc;
-    const id = freshId(doc, item.info.type);
+    const id = freshId(selectScope(useEditor.getState()), item.info.type);
+    const view = useEditor.getState().view;
     const from = palette.from;
     change(`add ${id}`, (d) => {
+      const s = scopeDraft(d, view);
       const node: (typeof d.nodes)[number] = {
         id,
         type: item.info.type,
         ui: { x: Math.round(palette.flowX), y: Math.round(palette.flowY) },
       };
       if (from && item.port && from.side === 'source') node.inputs = { [item.port]: `${from.nodeId}.${from.port}` };
-      d.nodes.push(node);
+      s.nodes.push(node);
       if (from && item.port && from.side === 'target') {
-        const target = d.nodes.find((n) => n.id === from.nodeId)!;
+        const target = s.nodes.find((n) => n.id === from.nodeId)!;
         target.inputs = { ...target.inputs, [from.port]: `${id}.${item.port}` };
       }
     });

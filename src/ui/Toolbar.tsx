@@ -1,3 +1,4 @@
+import { useReactFlow } from '@xyflow/react';
 import { useRef, useState } from 'react';
 import { emptyGraph } from '../graph/document';
 import { formatIssue } from '../graph/errors';
@@ -8,6 +9,7 @@ import {
   downloadGraph,
   openGraphFile,
   openGraphText,
+  insertGraphFile,
   shareLink,
 } from './files';
 import { cancelRun, runGraph } from './run';
@@ -25,6 +27,8 @@ export function Toolbar() {
   const { doc, past, future, running, runOnChange, lastRun, undo, redo } = useEditor();
   const fileInput = useRef<HTMLInputElement>(null);
   const [examplesOpen, setExamplesOpen] = useState(false);
+  const insertInput = useRef<HTMLInputElement>(null);
+  const flow = useReactFlow();
   return (
     <header className="toolbar">
       <span className="brand">unclip-studio</span>
@@ -46,6 +50,29 @@ export function Toolbar() {
         onChange={async (e) => {
           const f = e.target.files?.[0];
           if (f) await openGraphFile(f);
+          e.target.value = '';
+        }}
+      />
+      <button
+        onClick={() => insertInput.current?.click()}
+        title="Add a graph file's nodes to this graph (a saved subgraph becomes a node you can reuse)"
+      >
+        Insert…
+      </button>
+      <input
+        ref={insertInput}
+        type="file"
+        accept=".json,.png,application/json,image/png"
+        hidden
+        data-testid="insert-file"
+        onChange={async (e) => {
+          const f = e.target.files?.[0];
+          // the inserted nodes land in the middle of the canvas
+          const pane = document.querySelector('.react-flow')?.getBoundingClientRect();
+          const at = pane
+            ? flow.screenToFlowPosition({ x: pane.x + pane.width / 2 - 100, y: pane.y + pane.height / 2 - 80 })
+            : undefined;
+          if (f) await insertGraphFile(f, at);
           e.target.value = '';
         }}
       />

@@ -5,6 +5,8 @@ import { externalReferences } from '../graph/references';
 import { extractGraph, isPng, PNG_GRAPH_KEYWORD } from '../graph/png-graph';
 import { getEngine } from './engine-client';
 import { useEditor } from './store';
+import { pasteGraphText } from './shortcuts';
+import { insertDefinitions } from './subgraph-edits';
 
 export const AUTOSAVE_KEY = 'unclip-studio:autosave:v1';
 
@@ -71,16 +73,16 @@ export async function allowHeldReferences(): Promise<void> {
   useEditor.setState({ heldRefs: null });
 }
 
-/** Opens a graph file, or the graph inside a PNG the product wrote (validated like any file). */
-export async function openGraphFile(file: File): Promise<boolean> {
+/** The graph text of a file: JSON, or the graph inside a PNG the product wrote; null (issues shown) if none. */
+async function graphTextOfFile(file: File): Promise<{ text: string; source: string } | null> {
   const bytes = new Uint8Array(await file.arrayBuffer());
-  if (!isPng(bytes)) return openGraphText(new TextDecoder().decode(bytes), file.name);
+  if (!isPng(bytes)) return { text: new TextDecoder().decode(bytes), source: file.name };
   let text: string | null;
   try {
     text = extractGraph(bytes);
   } catch (e) {
     useEditor.setState({ loadIssues: { source: file.name, issues: [{ message: (e as Error).message }] } });
-    return false;
+    return null;
   }
   if (text === null) {
     useEditor.setState({
@@ -89,9 +91,35 @@ export async function openGraphFile(file: File): Promise<boolean> {
         issues: [{ message: `is a PNG that carries no graph (no ${PNG_GRAPH_KEYWORD} chunk)` }],
       },
     });
+    return null;
+  }
+  return { text, source: `${file.name} (the graph in the picture)` };
+}
+
+/** Opens a graph file, or the graph inside a PNG the product wrote (validated like any file). */
+export async function openGraphFile(file: File): Promise<boolean> {
+  const got = await graphTextOfFile(file);
+  return got ? openGraphText(got.text, got.source) : false;
+}
+
+/**
+ * Inserts a graph file's nodes into the graph shown (a saved subgraph becomes a node of its type):
+ * validated like any file, its subgraph definitions merged, one undoable edit.
+ */
+export async function insertGraphFile(file: File, at?: { x: number; y: number }): Promise<boolean> {
+  const got = await graphTextOfFile(file);
+  if (!got) return false;
+  const r = await getEngine().validateGraph(got.text);
+  if (!r.ok) {
+    useEditor.setState({ loadIssues: { source: got.source, issues: r.issues } });
     return false;
   }
-  return openGraphText(text, `${file.name} (the graph in the picture)`);
+  holdReferences(r.graph, got.source);
+  if (r.graph.nodes.length === 0 && r.graph.subgraphs && Object.keys(r.graph.subgraphs).length) {
+    const ids = insertDefinitions(r.graph.subgraphs, at ?? { x: 0, y: 0 });
+    useEditor.getState().notify(`inserted ${ids.join(', ')}: double-click to see inside`);
+  } else await pasteGraphText(got.text, async () => r.graph, at);
+  return true;
 }
 
 export function downloadGraph(doc: GraphDocument): void {

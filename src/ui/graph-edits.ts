@@ -1,10 +1,10 @@
 import type { Draft } from 'immer';
-import type { GraphDocument, GraphNode } from '../graph/document';
+import type { GraphNode } from '../graph/document';
 import { parsePortRef } from '../graph/document';
 import { freshId } from './store';
 
 /** Removes nodes and every input that referred to them. */
-export function removeNodes(d: Draft<GraphDocument>, ids: Set<string>): void {
+export function removeNodes(d: Draft<{ nodes: GraphNode[] }>, ids: Set<string>): void {
   d.nodes = d.nodes.filter((n) => !ids.has(n.id));
   for (const n of d.nodes) {
     if (!n.inputs) continue;
@@ -18,7 +18,7 @@ export function removeNodes(d: Draft<GraphDocument>, ids: Set<string>): void {
  * nodes are remapped, edges from outside kept when `keepOutside`.
  */
 export function cloneNodes(
-  doc: GraphDocument,
+  doc: { nodes: GraphNode[] },
   nodes: GraphNode[],
   dx: number,
   dy: number,
@@ -34,6 +34,10 @@ export function cloneNodes(
   return nodes.map((n) => {
     const inputs: Record<string, string> = {};
     for (const [port, ref] of Object.entries(n.inputs ?? {})) {
+      if (ref.startsWith('$in.')) {
+        if (keepOutside) inputs[port] = ref; // a subgraph's input, pasted inside a subgraph
+        continue;
+      }
       const r = parsePortRef(ref);
       if (!r) continue;
       const mapped = idMap.get(r.nodeId);

@@ -2,7 +2,8 @@ import { proxy } from 'comlink';
 import type { NodeEvent } from '../engine/events';
 import { formatIssue } from '../graph/errors';
 import { getEngine } from './engine-client';
-import { useEditor } from './store';
+import { selectCatalog, selectScope, useEditor } from './store';
+import { flatId } from './scope';
 
 let runInFlight: Promise<void> | null = null;
 let rerunQueued = false;
@@ -11,11 +12,19 @@ let queuedTargets: string[] | undefined;
 
 /** Puts each node's first output picture on the node, small (the worker shrinks it). */
 async function showThumbnails(ids: string[]): Promise<void> {
-  const { doc, catalog } = useEditor.getState();
+  const state = useEditor.getState();
+  const catalog = selectCatalog(state);
+  const scope = selectScope(state);
+  const prefix = flatId(state.view, '');
   const engine = getEngine();
   await Promise.all(
     ids.map(async (id) => {
-      const node = doc.nodes.find((n) => n.id === id);
+      // the graph's own nodes, and those of the subgraph the canvas shows
+      const node = id.includes('/')
+        ? id.startsWith(prefix) && !id.slice(prefix.length).includes('/')
+          ? scope.nodes.find((n) => n.id === id.slice(prefix.length))
+          : undefined
+        : state.doc.nodes.find((n) => n.id === id);
       const port = node && Object.entries(catalog.get(node.type)?.outputs ?? {}).find(([, t]) => t === 'Image')?.[0];
       if (!port) return;
       try {

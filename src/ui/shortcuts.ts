@@ -4,7 +4,9 @@ import { CURRENT_VERSION, GRAPH_FORMAT } from '../graph/document';
 import { serializeGraph } from '../graph/validate';
 import { cloneNodes } from './graph-edits';
 import { cancelRun, runGraph } from './run';
-import { useEditor } from './store';
+import { selectScope, useEditor } from './store';
+import { scopeDraft, usedSubgraphs } from './scope';
+import { mergeDefinitions, retypeNodes } from './subgraph-edits';
 
 export const SHORTCUTS: Array<[string, string]> = [
   ['Space or Tab', 'add a node (palette at the cursor); double-click the canvas too'],
@@ -16,6 +18,8 @@ export const SHORTCUTS: Array<[string, string]> = [
   ['Ctrl+C / Ctrl+V', 'copy / paste nodes (as graph JSON, also between tabs)'],
   ['Ctrl+Z / Ctrl+Shift+Z or Ctrl+Y', 'undo / redo'],
   ['Ctrl+A', 'select all'],
+  ['Ctrl+G / Ctrl+Shift+G', 'group the selection as a subgraph / ungroup a subgraph node'],
+  ['double-click a subgraph node', 'go inside it (the breadcrumb at the top left goes back out)'],
   ['B', 'bypass the selected nodes'],
   ['F', 'fit the view'],
   ['?', 'this help'],
@@ -23,10 +27,21 @@ export const SHORTCUTS: Array<[string, string]> = [
 
 /** The selected nodes as a graph document (what copy puts on the clipboard). */
 export function selectionAsGraph(): GraphDocument | null {
-  const { doc, selection } = useEditor.getState();
-  const nodes = doc.nodes.filter((n) => selection.includes(n.id));
+  const state = useEditor.getState();
+  const nodes = selectScope(state).nodes.filter((n) => state.selection.includes(n.id));
   if (!nodes.length) return null;
-  return { format: GRAPH_FORMAT, version: CURRENT_VERSION, nodes: structuredClone(nodes) };
+  // the definitions of copied subgraph nodes travel with them
+  const subgraphs = usedSubgraphs(state.doc, nodes);
+  const copies = structuredClone(nodes);
+  // wires from a subgraph's inputs do not travel (the copy may land outside the subgraph)
+  for (const n of copies)
+    for (const [port, ref] of Object.entries(n.inputs ?? {})) if (ref.startsWith('$in.')) delete n.inputs![port];
+  return {
+    format: GRAPH_FORMAT,
+    version: CURRENT_VERSION,
+    nodes: copies,
+    ...(Object.keys(subgraphs).length ? { subgraphs: structuredClone(subgraphs) } : {}),
+  };
 }
 
 /** Pastes graph JSON text (validated by the catalog's rules for the pasted nodes alone). */
@@ -37,14 +52,17 @@ export async function pasteGraphText(
 ): Promise<void> {
   const pasted = await validate(text);
   if (!pasted || pasted.nodes.length === 0) return;
-  const { doc } = useEditor.getState();
+  const { view } = useEditor.getState();
+  const doc = selectScope(useEditor.getState());
   // the pasted nodes' top-left corner lands at the cursor (without one, beside the originals)
   const minX = Math.min(...pasted.nodes.map((n) => n.ui?.x ?? 0)),
     minY = Math.min(...pasted.nodes.map((n) => n.ui?.y ?? 0));
   const [dx, dy] = at ? [Math.round(at.x - minX), Math.round(at.y - minY)] : [40, 40];
   const copies = cloneNodes(doc, pasted.nodes, dx, dy, true);
   useEditor.getState().change(`paste ${copies.length} nodes`, (d) => {
-    d.nodes.push(...copies);
+    // subgraph definitions come along: an equal one is shared, a different one of the same name renamed
+    retypeNodes(copies, mergeDefinitions(d, pasted.subgraphs));
+    scopeDraft(d, view).nodes.push(...copies);
   });
   useEditor.getState().select(copies.map((n) => n.id));
   useEditor.getState().notify(`pasted ${copies.length} node${copies.length > 1 ? 's' : ''}`);
@@ -53,19 +71,20 @@ export async function pasteGraphText(
 export function duplicateSelection(): void {
   const g = selectionAsGraph();
   if (!g) return;
-  const copies = cloneNodes(useEditor.getState().doc, g.nodes, 40, 40, true);
+  const { view } = useEditor.getState();
+  const copies = cloneNodes(selectScope(useEditor.getState()), g.nodes, 40, 40, true);
   useEditor.getState().change(`duplicate ${copies.length} nodes`, (d) => {
-    d.nodes.push(...copies);
+    scopeDraft(d, view).nodes.push(...copies);
   });
   useEditor.getState().select(copies.map((n) => n.id));
 }
 
 export function bypassSelection(): void {
-  const { selection } = useEditor.getState();
+  const { selection, view } = useEditor.getState();
   if (!selection.length) return;
   useEditor.getState().change(`bypass ${selection.join(', ')}`, (d) => {
-    for (const n of d.nodes)
-      if (selection.includes(n.id)) {
+    for (const n of scopeDraft(d, view).nodes)
+      if (selection.includes(n.id) && !n.type.startsWith('subgraph/')) {
         if (n.bypass) delete n.bypass;
         else n.bypass = true;
       }

@@ -7,6 +7,7 @@ import type { NodeEvent, RunResult } from '../engine/events';
 import { emptyGraph, type GraphDocument, type GraphNode } from '../graph/document';
 import type { GraphIssue } from '../graph/errors';
 import { edit, HISTORY_LIMIT, mergeEdits, redoEdit, undoEdit, type Edit } from './history';
+import { docCatalog, scopeOf, validView, type ViewFrame } from './scope';
 
 /** What the editor keeps of a node's latest events. */
 export type NodeRunState = Omit<NodeEvent, 'runId' | 'nodeId'> & {
@@ -36,6 +37,11 @@ export interface EditorState {
   connecting: { nodeId: string; port: string; side: 'source' | 'target'; type: string } | null;
   palette: { x: number; y: number; flowX: number; flowY: number; from?: EditorState['connecting'] } | null;
   helpOpen: boolean;
+  /** The subgraphs entered, outermost first (empty: the graph itself). */
+  view: ViewFrame[];
+  /** Shows the inside of a subgraph instance (or, with a depth, goes back out to that frame). */
+  enter(frame: ViewFrame): void;
+  leaveTo(depth: number): void;
   /** Bumped whenever a whole graph is opened (the canvas then shows it at a readable zoom). */
   opened: number;
 
@@ -71,6 +77,15 @@ export const useEditor = create<EditorState>((set, get) => ({
   palette: null,
   helpOpen: false,
   opened: 0,
+  view: [],
+  enter: (frame) => set((s) => ({ view: [...s.view, frame], selection: [], opened: s.opened + 1 })),
+  leaveTo: (depth) =>
+    set((s) => ({
+      view: s.view.slice(0, depth),
+      // the instance that was entered is selected on the way out
+      selection: s.view[depth] ? [s.view[depth].instance] : [],
+      opened: s.opened + 1,
+    })),
 
   setCatalog: (nodes) => set({ catalog: new Map(nodes.map((n) => [n.type, n])) }),
   change: (label, recipe) => {
@@ -81,9 +96,9 @@ export const useEditor = create<EditorState>((set, get) => ({
       const last = s.past[s.past.length - 1];
       // the same field edited again within 2 s (typing): one undo step
       if (last && last.label === label && label.startsWith('set ') && last.at && e.at! - last.at < 2000) {
-        return { doc, past: [...s.past.slice(0, -1), mergeEdits(last, e)], future: [] };
+        return { doc, past: [...s.past.slice(0, -1), mergeEdits(last, e)], future: [], view: validView(doc, s.view) };
       }
-      return { doc, past: [...s.past.slice(-HISTORY_LIMIT + 1), e], future: [] };
+      return { doc, past: [...s.past.slice(-HISTORY_LIMIT + 1), e], future: [], view: validView(doc, s.view) };
     });
   },
   replaceDoc: (doc, label) => {
@@ -95,6 +110,7 @@ export const useEditor = create<EditorState>((set, get) => ({
       loadIssues: null,
       heldRefs: null,
       opened: get().opened + 1,
+      view: [],
     };
     if (!label || old.nodes.length === 0) {
       set({ doc, past: [], future: [], ...reset });
@@ -109,13 +125,15 @@ export const useEditor = create<EditorState>((set, get) => ({
     const { past, doc } = get();
     const e = past[past.length - 1];
     if (!e) return;
-    set((s) => ({ doc: undoEdit(doc, e), past: s.past.slice(0, -1), future: [e, ...s.future] }));
+    const next = undoEdit(doc, e);
+    set((s) => ({ doc: next, past: s.past.slice(0, -1), future: [e, ...s.future], view: validView(next, s.view) }));
   },
   redo: () => {
     const { future, doc } = get();
     const e = future[0];
     if (!e) return;
-    set((s) => ({ doc: redoEdit(doc, e), future: s.future.slice(1), past: [...s.past, e] }));
+    const next = redoEdit(doc, e);
+    set((s) => ({ doc: next, future: s.future.slice(1), past: [...s.past, e], view: validView(next, s.view) }));
   },
   select: (ids) => set({ selection: ids }),
   setRunState: (nodeId, st) => set((s) => ({ run: { ...s.run, [nodeId]: { ...s.run[nodeId], ...st } } })),
@@ -139,7 +157,7 @@ export const useEditor = create<EditorState>((set, get) => ({
 const indexes = new WeakMap<readonly GraphNode[], Map<string, GraphNode>>();
 
 /** A node by id through an index built once per document version (selectors run for every node on every change). */
-export function nodeById(doc: GraphDocument, id: string): GraphNode | undefined {
+export function nodeById(doc: { nodes: GraphNode[] }, id: string): GraphNode | undefined {
   let index = indexes.get(doc.nodes);
   if (!index) {
     index = new Map(doc.nodes.map((n) => [n.id, n]));
@@ -149,9 +167,14 @@ export function nodeById(doc: GraphDocument, id: string): GraphNode | undefined 
 }
 
 /** A fresh id for a node of a type: "slerp", "slerp_2", ... */
-export function freshId(doc: GraphDocument, type: string, taken = new Set<string>()): string {
+export function freshId(doc: { nodes: GraphNode[] }, type: string, taken = new Set<string>()): string {
   const base = (type.split('/').pop() ?? 'node').replace(/[^A-Za-z0-9_]/g, '_').replace(/^[^A-Za-z_]/, 'n');
   const used = new Set([...doc.nodes.map((n) => n.id), ...taken]);
   if (!used.has(base)) return base;
   for (let i = 2; ; i++) if (!used.has(`${base}_${i}`)) return `${base}_${i}`;
 }
+
+/** The nodes of the scope the canvas shows (the graph, or the subgraph entered). */
+export const selectScope = (s: EditorState) => scopeOf(s.doc, s.view);
+/** Node types with the document's subgraph types. */
+export const selectCatalog = (s: EditorState) => docCatalog(s.catalog, s.doc);

@@ -9,10 +9,12 @@ interface Props {
   info: ParamInfo;
   value: ParamValue;
   onCommit: (value: ParamValue) => void;
+  /** Inside a subgraph: the param is shown on the subgraph's node too. */
+  exposed?: boolean;
 }
 
 /** A param widget drawn from its schema: slider + number box, integer, text area, select, toggle, seed. */
-export function ParamWidget({ name, info, value, onCommit }: Props) {
+export function ParamWidget({ name, info, value, onCommit, exposed }: Props) {
   const [local, setLocal] = useState<ParamValue>(value);
   useEffect(() => setLocal(value), [value]);
   const label = info.label ?? name;
@@ -156,7 +158,15 @@ export function ParamWidget({ name, info, value, onCommit }: Props) {
   }
   return (
     <label className="param" htmlFor={id} title={info.description}>
-      <span className="param-label">{label}</span>
+      <span className="param-label">
+        {label}
+        {exposed && (
+          <span className="exposed-mark" data-exposed={name} title="exposed: set on the subgraph's node">
+            {' '}
+            ◆
+          </span>
+        )}
+      </span>
       {control}
     </label>
   );
