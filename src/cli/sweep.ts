@@ -113,12 +113,15 @@ export async function sweepMain(argv: string[]): Promise<number> {
       console.error(`error: ${points.message}`);
       return 2;
     }
-    const catalog = await pool.catalog();
+    let catalog = await pool.catalog();
     const jobs: Array<{ key: string; payload: JobPayload }> = [];
     const problem = await pool.withEngine(async (engine) => {
       const loaded = await engine.api.loadGraph(graph);
       if (!loaded.ok)
         return `${args.file} cannot be loaded:\n${loaded.issues.map((i) => `  ${formatIssue(i)}`).join('\n')}`;
+      // the graph's subgraph types, listed by the engine once the graph is loaded
+      if (loaded.graph.subgraphs && Object.keys(loaded.graph.subgraphs).length)
+        catalog = new Map((await engine.api.catalog()).map((n) => [n.type, n]));
       for (const params of points) {
         try {
           jobs.push({ key: (await loadJob(engine.api, catalog, { graph, params })).key, payload: { graph, params } });

@@ -81,6 +81,9 @@ export async function loadJob(
       `the graph cannot be loaded: ${loaded.issues.map(formatIssue).join('; ')}`,
       loaded.issues[0]?.nodeId,
     );
+  // a graph with subgraphs brings its own node types (the engine lists them once it is loaded)
+  if (loaded.graph.subgraphs && Object.keys(loaded.graph.subgraphs).length)
+    catalog = new Map((await api.catalog()).map((n) => [n.type, n]));
   const nodeTypes = new Map(loaded.graph.nodes.map((n) => [n.id, n.type]));
   const problem = await applySets(api, catalog, nodeTypes, paramSets(p.params), '--grid');
   if (problem) throw new JobFailure(problem);
@@ -92,7 +95,7 @@ export async function loadJob(
     .filter((n) => !read.has(n.id))
     .map((n) => ({
       nodeId: n.id,
-      ports: Object.entries(catalog.get(n.type)!.outputs)
+      ports: Object.entries(catalog.get(n.type)?.outputs ?? {})
         .filter(([, t]) => t === 'Image')
         .map(([port]) => port),
     }))

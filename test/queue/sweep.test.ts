@@ -149,6 +149,16 @@ describe('npm run graph -- sweep, locally', () => {
     120_000,
   );
 
+  it('sweeps an exposed param of a subgraph node', async () => {
+    const dir = out();
+    const r = await sweep('graphs/subgraphs.json', '--grid', 'low.guidance=1,2', '--out', dir, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, jobs: 2, failed: 0 });
+    const rows = lines(dir);
+    expect(rows.map((x) => x.params['low.guidance']).sort()).toEqual([1, 2]); // typed as the param's number
+    expect(new Set(rows.map((x) => x.key)).size).toBe(2);
+  }, 180_000);
+
   it('fails a job whose node fails with the node named, keeps the others, and exits 1', async () => {
     const dir = out();
     const r = await sweep(FIXTURE, '--grid', 'scene.caption=a red circle,a purple blob', '--out', dir);
