@@ -16,8 +16,6 @@ export function nodeKey(parts: {
   params: Record<string, unknown>;
   bypass: boolean;
   inputs: Record<string, string>;
-  /** A subgraph instance: its definition's hash (editing the definition changes the instance's key). */
-  definition?: string;
 }): string {
   const text = canonicalJson(parts);
   let key = recentKeys.get(text);

@@ -1,12 +1,12 @@
-import type { GraphDocument, GraphNode, SubgraphDef } from '../graph/document';
+import type { GraphDocument, GraphNode } from '../graph/document';
 import { parsePortRef } from '../graph/document';
 import { GraphError, NodeError } from '../graph/errors';
 import { checkParam, type ParamValue } from '../graph/params';
 import { canConnect } from '../graph/ports';
 import { parseGraph } from '../graph/validate';
+import { own } from '../graph/catalog';
 import { flattenGraph, subgraphName, type FlatInstance } from '../graph/subgraph';
 import { documentCatalog } from '../graph/validate';
-import { canonicalJson } from './hash';
 import { countNonFinite } from '../tensor/tensor';
 import { MemoCache } from './cache';
 import type { NodeDefinition, RunContext } from './define';
@@ -53,8 +53,6 @@ export class Engine {
   private instances = new Map<string, FlatInstance>();
   /** The registry plus the loaded graph's subgraph types (pass-through nodes after flattening). */
   private defs: NodeRegistry;
-  /** Per subgraph type: the hash of its definition (in its instances' keys). */
-  private definitionHashes = new Map<string, string>();
   private lastKeys = new Map<string, string>();
   private runCounter = 0;
   private controllers = new Set<AbortController>();
@@ -79,15 +77,12 @@ export class Engine {
     const doc = parseGraph(input, this.registry);
     this.doc = doc;
     this.defs = this.registry;
-    this.definitionHashes.clear();
     if (doc.subgraphs && Object.keys(doc.subgraphs).length) {
       const defs = new Map(this.registry);
       const { catalog } = documentCatalog(doc, this.registry);
       for (const [type, spec] of catalog)
         if (!this.registry.has(type)) defs.set(type, { ...spec, run: (inputs) => ({ ...inputs }) });
       this.defs = defs;
-      for (const [name, def] of Object.entries(doc.subgraphs))
-        this.definitionHashes.set(`subgraph/${name}`, sha256Hex(canonicalJson(definitionForHash(def, doc))));
     }
     this.reflatten();
     this.keyMemo.clear();
@@ -108,7 +103,7 @@ export class Engine {
   setParam(nodeId: string, name: string, value: ParamValue): void {
     const node = this.requireNode(nodeId);
     const def = this.defs.get(node.type)!;
-    const schema = def.params[name];
+    const schema = own(def.params, name);
     if (!schema)
       throw new GraphError([
         {
@@ -235,7 +230,6 @@ export class Engine {
         params: full,
         bypass: !!node.bypass,
         inputs: inputKeys,
-        ...(this.definitionHashes.has(def.type) ? { definition: this.definitionHashes.get(def.type)! } : {}),
       });
       this.keyMemo.set(id, { revision, inputsSig, key, params: full });
       keys.set(id, key);
@@ -457,26 +451,4 @@ function checkOutputs(def: NodeDefinition, nodeId: string, outputs: Record<strin
         );
     }
   }
-}
-
-/**
- * What of a definition its instances' keys depend on: its nodes, ports and exposed params, and
- * (recursively) the definitions it uses; not titles, descriptions or layout.
- */
-function definitionForHash(def: SubgraphDef, doc: GraphDocument, seen = new Set<string>()): unknown {
-  const used: Record<string, unknown> = {};
-  for (const n of def.nodes) {
-    const name = subgraphName(n.type);
-    if (name && !seen.has(name) && doc.subgraphs?.[name]) {
-      seen.add(name);
-      used[name] = definitionForHash(doc.subgraphs[name]!, doc, seen);
-    }
-  }
-  return {
-    nodes: def.nodes.map(({ ui: _ui, ...n }) => n),
-    inputs: Object.fromEntries(Object.entries(def.inputs ?? {}).map(([k, v]) => [k, v.type])),
-    outputs: def.outputs ?? {},
-    params: Object.fromEntries(Object.entries(def.params ?? {}).map(([k, v]) => [k, [v.node, v.param]])),
-    used,
-  };
 }

@@ -26,3 +26,8 @@ export type NodeCatalog = ReadonlyMap<string, NodeSpec>;
 export function familyOf(type: string): string {
   return type.split('/')[0] ?? type;
 }
+
+/** A record's own entry (not one inherited from Object.prototype: "constructor", "toString"). */
+export function own<T>(record: Readonly<Record<string, T>> | undefined, key: string): T | undefined {
+  return record && Object.hasOwn(record, key) ? record[key] : undefined;
+}

@@ -7,7 +7,7 @@
  * whose outputs are the inner outputs, so memo keys stay per node and an edit inside a definition
  * re-runs only what depends on it.
  */
-import type { NodeSpec } from './catalog';
+import { own, type NodeSpec } from './catalog';
 import { parsePortRef, type GraphDocument, type GraphNode, type SubgraphDef } from './document';
 import type { GraphIssue } from './errors';
 import type { ParamValue } from './params';
@@ -146,13 +146,14 @@ export function subgraphSpecs<S extends SpecLike>(
     issues.push(...inner.map((i) => ({ ...i, subgraph: name })));
     const byId = new Map(def.nodes.map((n) => [n.id, n]));
     // an input is optional when every inner port it feeds is
-    const fed = new Map<string, boolean[]>();
+    const fed = new Map<string, boolean>();
     for (const n of def.nodes) {
       const spec = merged.get(n.type);
       for (const [port, ref] of Object.entries(n.inputs ?? {})) {
         const m = INPUT_REF.exec(ref);
         if (!m) continue;
-        fed.set(m[1]!, [...(fed.get(m[1]!) ?? []), !!spec?.inputs[port]?.optional]);
+        // an input is required as soon as one port it feeds is
+        fed.set(m[1]!, (fed.get(m[1]!) ?? true) && !!own(spec?.inputs, port)?.optional);
       }
     }
     const inputs: NodeSpec['inputs'] = {};
@@ -160,7 +161,7 @@ export function subgraphSpecs<S extends SpecLike>(
       const decl = def.inputs![input]!;
       inputs[input] = {
         type,
-        optional: (fed.get(input) ?? [true]).every(Boolean),
+        optional: fed.get(input) ?? true,
         ...(decl.description ? { description: decl.description } : {}),
       };
     }
@@ -168,7 +169,7 @@ export function subgraphSpecs<S extends SpecLike>(
     for (const [output, ref] of Object.entries(def.outputs ?? {})) {
       const r = parsePortRef(ref);
       const source = r && byId.get(r.nodeId);
-      const type = source && merged.get(source.type)?.outputs[r.port];
+      const type = source && own(merged.get(source.type)?.outputs, r.port);
       if (!type) {
         issues.push({
           ...at(`outputs.${output}`),
@@ -183,7 +184,7 @@ export function subgraphSpecs<S extends SpecLike>(
     const params: Record<string, unknown> = {};
     for (const [param, exposed] of Object.entries(def.params ?? {})) {
       const node = byId.get(exposed.node);
-      const schema = node && merged.get(node.type)?.params[exposed.param];
+      const schema = node && own(merged.get(node.type)?.params, exposed.param);
       if (!node || !schema) {
         issues.push({
           ...at(`params.${param}`),
@@ -195,7 +196,7 @@ export function subgraphSpecs<S extends SpecLike>(
       }
       params[param] = {
         ...schema,
-        default: node.params?.[exposed.param] ?? schema.default,
+        default: own(node.params, exposed.param) ?? schema.default,
         label: exposed.label ?? schema.label ?? param,
       };
     }

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { NodeCatalog, NodeSpec } from './catalog';
+import { own, type NodeCatalog, type NodeSpec } from './catalog';
 import { graphSchema, parsePortRef, type GraphDocument, type GraphNode } from './document';
 import { GraphError, type GraphIssue } from './errors';
 import { migrate } from './migrate';
@@ -44,7 +44,7 @@ function checkNode(
   if (node.bypass && subgraphName(node.type))
     issues.push({ nodeId: id, field: 'bypass', message: 'a subgraph cannot be bypassed (bypass nodes inside it)' });
   for (const [name, value] of Object.entries(node.params ?? {})) {
-    const schema = spec.params[name];
+    const schema = own(spec.params, name);
     if (!schema) {
       issues.push({
         nodeId: id,
@@ -58,7 +58,7 @@ function checkNode(
   }
   const inputs = node.inputs ?? {};
   for (const [port, ref] of Object.entries(inputs)) {
-    const input = spec.inputs[port];
+    const input = own(spec.inputs, port);
     if (!input) {
       issues.push({
         nodeId: id,
@@ -69,7 +69,7 @@ function checkNode(
     }
     const fromInput = INPUT_REF.exec(ref);
     if (fromInput) {
-      const type = subgraphInputs?.[fromInput[1]!];
+      const type = own(subgraphInputs ?? undefined, fromInput[1]!);
       if (!subgraphInputs)
         issues.push({
           nodeId: id,
@@ -106,7 +106,7 @@ function checkNode(
     }
     const sourceSpec = catalog.get(source.type);
     if (!sourceSpec) continue; // reported on the source node
-    const outType = sourceSpec.outputs[parsed.port];
+    const outType = own(sourceSpec.outputs, parsed.port);
     if (!outType) {
       issues.push({
         nodeId: id,
@@ -121,7 +121,7 @@ function checkNode(
     if (refusal) issues.push({ nodeId: id, field: `inputs.${port}`, message: `type mismatch: ${refusal}` });
   }
   for (const [port, input] of Object.entries(spec.inputs)) {
-    if (!input.optional && !(port in inputs)) {
+    if (!input.optional && !Object.hasOwn(inputs, port)) {
       issues.push({ nodeId: id, field: `inputs.${port}`, message: `required input (${input.type}) is not connected` });
     }
   }

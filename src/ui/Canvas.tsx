@@ -13,7 +13,7 @@ import {
   type OnConnectStart,
   Panel,
 } from '@xyflow/react';
-import { useCallback, useEffect, useMemo, useRef } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef } from 'react';
 import { parsePortRef } from '../graph/document';
 import { INPUT_REF } from '../graph/subgraph';
 import { connectionRefusal, isPortType } from '../graph/ports';
@@ -24,6 +24,7 @@ import { NodeView } from './NodeView';
 import { selectCatalog, selectScope, useEditor } from './store';
 import { IN_NODE, NEW_PORT, OUT_NODE, currentDef, scopeDraft, scopeOf } from './scope';
 import { SubgraphIoView } from './SubgraphIoView';
+import { dropInstanceParams, dropOutputReaders } from './subgraph-edits';
 import { Breadcrumb } from './Breadcrumb';
 import { showOpenedGraph } from './view';
 
@@ -46,6 +47,7 @@ function portTypeOf(nodeId: string, port: string, side: 'source' | 'target'): st
 export function refusalOf(c: Connection | Edge): string | null {
   if (!c.source || !c.target || !c.sourceHandle || !c.targetHandle) return 'incomplete connection';
   if (c.source === c.target) return 'a node cannot feed itself';
+  if (c.source === IN_NODE && c.target === OUT_NODE) return "a subgraph's input cannot be its output directly";
   const from = portTypeOf(c.source, c.sourceHandle, 'source');
   const to = portTypeOf(c.target, c.targetHandle, 'target');
   if (from === 'any' || to === 'any') return from && to ? null : 'unknown port';
@@ -101,10 +103,25 @@ export function Canvas() {
   const rf = useStoreApi();
   const flowRef = useRef(flow);
   flowRef.current = flow;
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (!opened) return;
-    const t = setTimeout(() => showOpenedGraph(flowRef.current, rf.getState()), 60);
-    return () => clearTimeout(t);
+    // pending from the commit that opened the graph, set once shown (what tests wait for)
+    const canvas = document.querySelector('.canvas');
+    canvas?.setAttribute('data-view', 'pending');
+    // once every node has its measured size (at most a second), so the bounds are the real ones
+    let frame = 0;
+    const started = performance.now();
+    const tick = () => {
+      const nodes = flowRef.current.getNodes();
+      const measured = nodes.every((n) => n.measured?.width && n.measured?.height);
+      if ((!measured || !nodes.length) && performance.now() - started < 1000) frame = requestAnimationFrame(tick);
+      else {
+        showOpenedGraph(flowRef.current, rf.getState());
+        canvas?.setAttribute('data-view', 'set');
+      }
+    };
+    frame = requestAnimationFrame(tick);
+    return () => cancelAnimationFrame(frame);
   }, [opened, rf]);
 
   const edges = useMemo<Edge[]>(() => {
@@ -270,11 +287,13 @@ export function Canvas() {
       change(label, (d) => {
         const s = scopeDraft(d, v);
         const sub = v.length ? d.subgraphs?.[v[v.length - 1]!.name] : undefined;
+        const name = v[v.length - 1]?.name ?? '';
         for (const e of cut) {
           if (e.target === OUT_NODE && sub?.outputs) {
             const outputs = { ...sub.outputs };
             delete outputs[e.targetHandle!];
             sub.outputs = outputs;
+            dropOutputReaders(d, name, [e.targetHandle!]);
             continue;
           }
           const n = s.nodes.find((x) => x.id === e.target);
@@ -282,13 +301,19 @@ export function Canvas() {
         }
         if (ids.size) {
           removeNodes(s, ids);
-          // outputs fed by a deleted node go too; so do exposed params of deleted nodes
+          // outputs fed by a deleted node go (and what read them on the instances), so do its exposed params
+          const goneOutputs = Object.entries(sub?.outputs ?? {})
+            .filter(([, ref]) => ids.has(parsePortRef(ref)?.nodeId ?? ''))
+            .map(([o]) => o);
+          const goneParams = Object.entries(sub?.params ?? {})
+            .filter(([, e]) => ids.has(e.node))
+            .map(([p]) => p);
           if (sub?.outputs)
-            sub.outputs = Object.fromEntries(
-              Object.entries(sub.outputs).filter(([, ref]) => !ids.has(parsePortRef(ref)?.nodeId ?? '')),
-            );
+            sub.outputs = Object.fromEntries(Object.entries(sub.outputs).filter(([o]) => !goneOutputs.includes(o)));
           if (sub?.params)
-            sub.params = Object.fromEntries(Object.entries(sub.params).filter(([, e]) => !ids.has(e.node)));
+            sub.params = Object.fromEntries(Object.entries(sub.params).filter(([p]) => !goneParams.includes(p)));
+          dropOutputReaders(d, name, goneOutputs);
+          dropInstanceParams(d, name, goneParams);
         }
       });
       if (ids.size) useEditor.getState().select([]);

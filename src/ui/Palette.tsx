@@ -4,6 +4,7 @@ import { canConnect, isPortType } from '../graph/ports';
 import { familyColor } from './colors';
 import { freshId, selectCatalog, selectScope, useEditor } from './store';
 import { scopeDraft } from './scope';
+import { wouldIncludeItself } from './subgraph-edits';
 
 /** Node types that can take (or feed) the port being dragged, with the port to wire. */
 function compatiblePort(
@@ -50,7 +51,15 @@ export function Palette() {
   const palette = useEditor((s) => s.palette);
   const catalog = useEditor(selectCatalog);
   // inside a subgraph, its own type (and the ones it is inside) cannot be added: it would include itself
-  const inside = useEditor((s) => s.view.map((f) => `subgraph/${f.name}`).join('|'));
+  // (directly or through the subgraphs it uses)
+  const inside = useEditor((s) =>
+    s.view.length
+      ? Object.keys(s.doc.subgraphs ?? {})
+          .filter((name) => wouldIncludeItself(s.doc, s.view, [{ id: 'x', type: `subgraph/${name}` }]))
+          .map((name) => `subgraph/${name}`)
+          .join('|')
+      : '',
+  );
   const change = useEditor((s) => s.change);
   const [query, setQuery] = useState('');
   const [active, setActive] = useState(0);

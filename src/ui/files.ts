@@ -7,6 +7,8 @@ import { getEngine } from './engine-client';
 import { useEditor } from './store';
 import { pasteGraphText } from './shortcuts';
 import { insertDefinitions } from './subgraph-edits';
+import { docCatalog } from './scope';
+import { own } from '../graph/catalog';
 
 export const AUTOSAVE_KEY = 'unclip-studio:autosave:v1';
 
@@ -47,8 +49,9 @@ export async function openGraphText(text: string, source: string, opts: { undoab
 }
 
 /** Whether a param of a node type names a file or URL (its schema says `reference`). */
-export function isReferenceParam(type: string, param: string): boolean {
-  const p = useEditor.getState().catalog.get(type)?.params[param];
+export function isReferenceParam(type: string, param: string, doc = useEditor.getState().doc): boolean {
+  // the graph's subgraph types too: an exposed param of an instance can name a file or URL
+  const p = own(docCatalog(useEditor.getState().catalog, doc).get(type)?.params, param);
   return p?.kind === 'string' && (p as { reference?: boolean }).reference === true;
 }
 
@@ -57,7 +60,7 @@ export function isReferenceParam(type: string, param: string): boolean {
  * engine worker fetches none of them before that. Adds to what is already held (a paste).
  */
 export function holdReferences(doc: GraphDocument, source: string): void {
-  const refs = externalReferences(doc, isReferenceParam);
+  const refs = externalReferences(doc, (type, param) => isReferenceParam(type, param, doc));
   if (!refs.length) return;
   const held = useEditor.getState().heldRefs;
   useEditor.setState({

@@ -6,7 +6,7 @@ import { cloneNodes } from './graph-edits';
 import { cancelRun, runGraph } from './run';
 import { selectScope, useEditor } from './store';
 import { scopeDraft, usedSubgraphs } from './scope';
-import { mergeDefinitions, retypeNodes } from './subgraph-edits';
+import { mergeDefinitions, retypeNodes, wouldIncludeItself } from './subgraph-edits';
 
 export const SHORTCUTS: Array<[string, string]> = [
   ['Space or Tab', 'add a node (palette at the cursor); double-click the canvas too'],
@@ -25,8 +25,8 @@ export const SHORTCUTS: Array<[string, string]> = [
   ['?', 'this help'],
 ];
 
-/** The selected nodes as a graph document (what copy puts on the clipboard). */
-export function selectionAsGraph(): GraphDocument | null {
+/** The selected nodes as a graph document (what copy puts on the clipboard; Duplicate keeps "$in." wires). */
+export function selectionAsGraph(keepSubgraphInputs = false): GraphDocument | null {
   const state = useEditor.getState();
   const nodes = selectScope(state).nodes.filter((n) => state.selection.includes(n.id));
   if (!nodes.length) return null;
@@ -34,8 +34,9 @@ export function selectionAsGraph(): GraphDocument | null {
   const subgraphs = usedSubgraphs(state.doc, nodes);
   const copies = structuredClone(nodes);
   // wires from a subgraph's inputs do not travel (the copy may land outside the subgraph)
-  for (const n of copies)
-    for (const [port, ref] of Object.entries(n.inputs ?? {})) if (ref.startsWith('$in.')) delete n.inputs![port];
+  if (!keepSubgraphInputs)
+    for (const n of copies)
+      for (const [port, ref] of Object.entries(n.inputs ?? {})) if (ref.startsWith('$in.')) delete n.inputs![port];
   return {
     format: GRAPH_FORMAT,
     version: CURRENT_VERSION,
@@ -54,6 +55,14 @@ export async function pasteGraphText(
   if (!pasted || pasted.nodes.length === 0) return;
   const { view } = useEditor.getState();
   const doc = selectScope(useEditor.getState());
+  const loop = wouldIncludeItself(useEditor.getState().doc, view, [
+    ...pasted.nodes,
+    ...Object.keys(pasted.subgraphs ?? {}).map((n) => ({ id: 'x', type: `subgraph/${n}` })),
+  ]);
+  if (loop) {
+    useEditor.getState().notify(`cannot paste here: subgraph "${loop}" would include itself`, 'error');
+    return;
+  }
   // the pasted nodes' top-left corner lands at the cursor (without one, beside the originals)
   const minX = Math.min(...pasted.nodes.map((n) => n.ui?.x ?? 0)),
     minY = Math.min(...pasted.nodes.map((n) => n.ui?.y ?? 0));
@@ -69,7 +78,7 @@ export async function pasteGraphText(
 }
 
 export function duplicateSelection(): void {
-  const g = selectionAsGraph();
+  const g = selectionAsGraph(true);
   if (!g) return;
   const { view } = useEditor.getState();
   const copies = cloneNodes(selectScope(useEditor.getState()), g.nodes, 40, 40, true);

@@ -109,6 +109,14 @@ export function groupSelection(ids: string[]): { id: string } | { refusal: strin
     if (outer?.outputs)
       for (const [o, ref] of Object.entries(outer.outputs))
         if (outputOf.has(ref)) outer.outputs[o] = `${id}.${outputOf.get(ref)}`;
+    // params the outer subgraph exposes from grouped nodes: exposed on the group, and from there
+    if (outer?.params)
+      for (const [p, e] of Object.entries(outer.params))
+        if (inside.has(e.node)) {
+          const inner = uniqueName(p, new Set(Object.keys(d.subgraphs[name]!.params ?? {})));
+          d.subgraphs[name]!.params = { ...d.subgraphs[name]!.params, [inner]: { node: e.node, param: e.param } };
+          outer.params[p] = { node: id, param: inner };
+        }
     s.nodes.push({
       id,
       type: `subgraph/${name}`,
@@ -184,6 +192,15 @@ export function ungroup(instanceId: string): string | null {
         if (m === null) delete outer.outputs[o];
         else outer.outputs[o] = m;
       }
+    // params the outer subgraph exposed from the instance now come from the node inside it
+    if (outer?.params)
+      for (const [p, e] of Object.entries(outer.params))
+        if (e.node === instanceId) {
+          const target = def.params?.[e.param];
+          if (target && idMap.has(target.node))
+            outer.params[p] = { node: idMap.get(target.node)!, param: target.param };
+          else delete outer.params[p];
+        }
     s.nodes.push(...copies);
     // a definition no instance uses any more goes with its last instance
     if (d.subgraphs && !isUsed(d as GraphDocument, name)) delete d.subgraphs[name];
@@ -213,6 +230,8 @@ export function toggleExposed(view: readonly ViewFrame[], nodeId: string, param:
     if (current) delete params[current];
     else params[uniqueName(param, new Set(Object.keys(params)))] = { node: nodeId, param };
     target.params = params;
+    // instances forget the value of a param no longer shown on them
+    if (current) dropInstanceParams(d, frame.name, [current]);
   });
 }
 
@@ -227,13 +246,21 @@ export function mergeDefinitions(
   const renames = new Map<string, string>();
   if (!incoming) return renames;
   const existing = d.subgraphs ?? {};
+  // names kept first (new ones, and equal definitions), so a fresh name never takes one of them
   const taken = new Set<string>();
   for (const name of Object.keys(incoming)) {
     const same = Object.hasOwn(existing, name) && JSON.stringify(existing[name]) === JSON.stringify(incoming[name]);
-    if (!Object.hasOwn(existing, name) || same) renames.set(name, name);
-    else renames.set(name, freshSubgraphName(d as GraphDocument, name, taken));
-    taken.add(renames.get(name)!);
+    if (!Object.hasOwn(existing, name) || same) {
+      renames.set(name, name);
+      taken.add(name);
+    }
   }
+  for (const name of Object.keys(incoming))
+    if (!renames.has(name)) {
+      const fresh = freshSubgraphName(d as GraphDocument, name, new Set([...taken, ...Object.keys(incoming)]));
+      renames.set(name, fresh);
+      taken.add(fresh);
+    }
   const retype = (n: GraphNode) => {
     const inner = subgraphName(n.type);
     if (inner && renames.has(inner)) n.type = `subgraph/${renames.get(inner)}`;
@@ -281,6 +308,15 @@ export function insertDefinitions(incoming: Record<string, SubgraphDef>, at: { x
   );
   const roots = Object.keys(incoming).filter((n) => !inner.has(n));
   const ids: string[] = [];
+  const loop = wouldIncludeItself(
+    useEditor.getState().doc,
+    view,
+    Object.keys(incoming).map((n) => ({ id: 'x', type: `subgraph/${n}` })),
+  );
+  if (loop) {
+    useEditor.getState().notify(`cannot insert here: subgraph "${loop}" would include itself`, 'error');
+    return ids;
+  }
   useEditor.getState().change(`insert subgraph ${roots.join(', ')}`, (d) => {
     const renames = mergeDefinitions(d, incoming);
     const s = scopeDraft(d, view);
@@ -293,4 +329,42 @@ export function insertDefinitions(incoming: Record<string, SubgraphDef>, at: { x
   });
   useEditor.getState().select(ids);
   return ids;
+}
+
+/** Every node list of a draft document: the graph's and each definition's. */
+function allLists(d: Draft<GraphDocument>): Array<Draft<GraphNode>[]> {
+  return [d.nodes, ...Object.values(d.subgraphs ?? {}).map((s) => s.nodes)];
+}
+
+/** Removes params a definition no longer exposes from every node of its type. */
+export function dropInstanceParams(d: Draft<GraphDocument>, name: string, params: string[]): void {
+  if (!params.length) return;
+  for (const list of allLists(d))
+    for (const n of list) if (n.type === `subgraph/${name}` && n.params) for (const p of params) delete n.params[p];
+}
+
+/** Unwires what read outputs a definition no longer has. */
+export function dropOutputReaders(d: Draft<GraphDocument>, name: string, outputs: string[]): void {
+  if (!outputs.length) return;
+  for (const list of allLists(d)) {
+    const instances = new Set(list.filter((n) => n.type === `subgraph/${name}`).map((n) => n.id));
+    for (const n of list)
+      for (const [port, ref] of Object.entries(n.inputs ?? {})) {
+        const r = parsePortRef(ref);
+        if (r && instances.has(r.nodeId) && outputs.includes(r.port)) delete n.inputs![port];
+      }
+  }
+}
+
+/** Whether adding nodes of these types inside the definitions in view would make one include itself. */
+export function wouldIncludeItself(doc: GraphDocument, view: readonly ViewFrame[], nodes: GraphNode[]): string | null {
+  if (!view.length) return null;
+  const open = new Set(view.map((f) => f.name));
+  const used = { ...usedSubgraphs(doc, nodes) };
+  for (const n of nodes) {
+    const name = subgraphName(n.type);
+    if (name && open.has(name)) return name;
+  }
+  for (const name of Object.keys(used)) if (open.has(name)) return name;
+  return null;
 }

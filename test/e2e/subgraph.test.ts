@@ -37,6 +37,7 @@ async function openEditor(): Promise<Page> {
   p.on('pageerror', (e) => console.error('pageerror:', e.message));
   await p.goto(server.url);
   await p.waitForSelector('.canvas[data-ready=yes]');
+  await p.waitForSelector('.canvas[data-view=set]'); // the view of the graph opened is set
   return p;
 }
 
@@ -44,6 +45,7 @@ async function openExample(p: Page, name: string, first: string): Promise<void> 
   await p.getByRole('button', { name: /Examples/ }).click();
   await p.locator(`.menu-list li[data-example="${name}"]`).click();
   await p.waitForSelector(`.react-flow__node[data-id="${first}"]`);
+  await p.waitForSelector('.canvas[data-view=set]');
 }
 
 async function saved(p: Page): Promise<Saved> {

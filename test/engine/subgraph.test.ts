@@ -88,6 +88,68 @@ describe('subgraphs', () => {
     expect(t.engine.keyOf('h')).toBe(before);
   });
 
+  it('a change to a side branch inside a definition re-runs only that branch', async () => {
+    const t = testNodes();
+    const withSide = (k: number) =>
+      doc(
+        [
+          { id: 'src', type: 'test/const', params: { value: 1 } },
+          { id: 'g', type: 'subgraph/s', inputs: { x: 'src.value' } },
+          { id: 'out', type: 'test/add', inputs: { x: 'g.y' } },
+        ],
+        {
+          s: {
+            inputs: { x: { type: 'Number' } },
+            outputs: { y: 'main.value' },
+            nodes: [
+              { id: 'main', type: 'test/add', inputs: { x: '$in.x' } },
+              { id: 'side', type: 'test/add', params: { k }, inputs: { x: '$in.x' } },
+            ],
+          },
+        },
+      );
+    t.engine.load(withSide(1));
+    await t.engine.run();
+    t.runs.clear();
+    t.engine.load(withSide(2));
+    await t.engine.run();
+    expect([...t.runs.keys()]).toEqual(['g/side']);
+  });
+
+  it('names from Object.prototype are refused as params, ports and outputs, with GraphErrors', () => {
+    const sub = (extra: Record<string, unknown>) => ({
+      inputs: { x: { type: 'Number' } },
+      outputs: { y: 'a.value' },
+      nodes: [{ id: 'a', type: 'test/add', inputs: { x: '$in.x' } }],
+      ...extra,
+    });
+    const src = { id: 'src', type: 'test/const' };
+    expect(
+      issuesOf(
+        doc([src, { id: 'g', type: 'subgraph/s', params: { p: 1 }, inputs: { x: 'src.value' } }], {
+          s: sub({ params: { p: { node: 'a', param: 'constructor' } } }),
+        }),
+      ),
+    ).toContain('s||params.p|node "a" (test/add) has no param "constructor"');
+    expect(
+      issuesOf(
+        doc([src, { id: 'g', type: 'subgraph/s', inputs: { x: 'src.value' } }], {
+          s: sub({ outputs: { y: 'a.constructor' } }),
+        }),
+      ),
+    ).toContain('s||outputs.y|"a.constructor" is not an output of a node in the subgraph');
+    expect(issuesOf(doc([{ id: 'c', type: 'test/const', params: { toString: 1 } }], {}))[0]).toMatch(
+      /^\|c\|params\.toString\|unknown param of test\/const/,
+    );
+    expect(
+      issuesOf(
+        doc([src, { id: 'g', type: 'subgraph/s', inputs: { x: 'src.value' } }], {
+          s: sub({ nodes: [{ id: 'a', type: 'test/add', inputs: { x: '$in.hasOwnProperty' } }] }),
+        }),
+      ),
+    ).toContain('s|a|inputs.x|the subgraph has no input "hasOwnProperty" (it has x)');
+  });
+
   it('nest: an instance inside a definition, its exposed param reached from the outside', async () => {
     const t = testNodes();
     t.engine.load(
