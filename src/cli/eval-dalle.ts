@@ -26,7 +26,7 @@ import { parseCaption } from '../world/caption';
 import { renderScene } from '../world/render';
 import { sampleScene } from '../world/scene';
 import { BACKGROUNDS, COLOURS, HELD_OUT_PAIRS, POSITIONS, SHAPES, SIZES } from '../world/spec';
-import { readerScores, singleObjectPrompts, twoObjectPrompts, type ComposePrompt } from './eval-compose';
+import { readerScores, renderPrompts, singleObjectPrompts, twoObjectPrompts, type ComposePrompt } from './eval-compose';
 import { writeSheet } from './eval-compose-report';
 
 const { values: opts } = parseArgs({
@@ -35,6 +35,7 @@ const { values: opts } = parseArgs({
     heldout: { type: 'string', default: '40' },
     two: { type: 'string', default: '40' },
     renders: { type: 'string', default: '400' },
+    ceiling: { type: 'string', default: '100' },
     samples: { type: 'string', default: '8' },
     temperature: { type: 'string', default: '1' },
     'top-k': { type: 'string', default: '0' },
@@ -131,8 +132,6 @@ async function generate(
   const { transformer, dvae } = resolveDalle(runtime, 'mini-dalle');
   const session = await runtime.session(transformer.id);
   const tok = await runtime.tokenizer(transformer.id);
-  const up = resolveDiffusion(runtime, 'mini-unclip-upsampler');
-  const us = await runtime.session(up.id);
   const px = 32 * 32 * 3;
   const first = new Float32Array(prompts.length * px),
     best = new Float32Array(prompts.length * px);
@@ -164,22 +163,59 @@ async function generate(
     }
     process.stderr.write(`  sampled ${Math.min(prompts.length, s + chunk)}/${prompts.length}\n`);
   }
-  const upsample = async (low: Float32Array, salt: number) => {
-    const out: Float32Array[] = [];
-    for (let s = 0; s < prompts.length; s += 25) {
-      const n = Math.min(25, prompts.length - s);
-      const x = imageToChw(float32([n, 32, 32, 3], low.subarray(s * px, (s + n) * px)));
-      const high = await sampleUpsampler(us, up.spec, x, {
-        steps: 7,
-        eta: 0,
-        xT: gaussianArray(seed + salt + s, n * 3 * 64 * 64),
-        noise: () => new Float32Array(n * 3 * 64 * 64),
-      });
-      out.push(chwToImage(high, n, 64, 64).data);
-    }
-    return float32([prompts.length, 64, 64, 3], concatFloat32(out));
+  return {
+    first: await upsampleAll(runtime, first, prompts.length, seed + 1),
+    best: await upsampleAll(runtime, best, prompts.length, seed + 2),
+    ms: ms / prompts.length,
   };
-  return { first: await upsample(first, 1), best: await upsample(best, 2), ms: ms / prompts.length };
+}
+
+/** 32x32 pictures to 64x64 with the bundled upsampler (7 DDIM steps, as the DALL·E example graph does). */
+async function upsampleAll(runtime: ModelRuntime, low: Float32Array, count: number, seed: number) {
+  const up = resolveDiffusion(runtime, 'mini-unclip-upsampler');
+  const us = await runtime.session(up.id);
+  const px = 32 * 32 * 3;
+  const out: Float32Array[] = [];
+  for (let s = 0; s < count; s += 25) {
+    const n = Math.min(25, count - s);
+    const x = imageToChw(float32([n, 32, 32, 3], low.subarray(s * px, (s + n) * px)));
+    const high = await sampleUpsampler(us, up.spec, x, {
+      steps: 7,
+      eta: 0,
+      xT: gaussianArray(seed + s, n * 3 * 64 * 64),
+      noise: () => new Float32Array(n * 3 * 64 * 64),
+    });
+    out.push(chwToImage(high, n, 64, 64).data);
+  }
+  return float32([count, 64, 64, 3], concatFloat32(out));
+}
+
+/**
+ * The ceiling of the decode path, on fresh renders of the prompts: the render itself, the render
+ * box-filtered to 32x32 and upsampled, and the render through the dVAE's codes and upsampled. A
+ * sampler that drew the ideal codes would score the last.
+ */
+async function pathCeiling(runtime: ModelRuntime, clip: ClipModelRef, prompts: ComposePrompt[], rng: Rng) {
+  const dvae = resolveDvae(runtime, 'mini-dalle-dvae');
+  const renders = renderPrompts(rng, prompts);
+  const low = boxDownsample(renders, 2);
+  const codes = await encodePictures(runtime, dvae, renders);
+  const back = await decodeCodes(runtime, dvae, codes);
+  const rows: Array<[string, Float32Tensor]> = [
+    ['render (64x64)', renders],
+    ['render -> 32x32 -> upsampler', await upsampleAll(runtime, low.data, prompts.length, 777)],
+    ['render -> dVAE codes -> 32x32 -> upsampler', await upsampleAll(runtime, back.data, prompts.length, 777)],
+  ];
+  const out: Record<string, { clip: number; pairs: number; all: number }> = {};
+  for (const [name, images] of rows) {
+    const reader = readerScores(images, prompts);
+    out[name] = {
+      clip: r3(await clipColourShape(runtime, clip, images, prompts)),
+      pairs: r3(reader.pairs),
+      all: r3(reader.all),
+    };
+  }
+  return out;
 }
 
 function heldOutPrompts(rng: Rng, n: number): ComposePrompt[] {
@@ -204,6 +240,17 @@ async function main() {
     `dVAE on ${dv.renders} fresh renders: PSNR ${dv.psnr.toFixed(2)} dB (10th percentile ${dv.psnrP10.toFixed(2)}), ` +
       `${dv.codesUsed} of ${dv.codebook} codes used, perplexity ${dv.perplexity.toFixed(1)}`,
   );
+  const ceilingPrompts = singleObjectPrompts(createRng(seed + 9), Number(opts.ceiling));
+  const ceiling = ceilingPrompts.length ? await pathCeiling(runtime, clip, ceilingPrompts, createRng(seed + 10)) : {};
+  if (ceilingPrompts.length) {
+    console.log(`\nthe decode path's ceiling on ${ceilingPrompts.length} fresh renders of single-object prompts:`);
+    console.log('| pictures | mini-CLIP colour+shape | reader colour+shape | reader every attribute |');
+    console.log('| --- | --- | --- | --- |');
+    for (const [name, v] of Object.entries(ceiling))
+      console.log(
+        `| ${name} | ${(v.clip * 100).toFixed(1)}% | ${(v.pairs * 100).toFixed(1)}% | ${(v.all * 100).toFixed(1)}% |`,
+      );
+  }
   const sets: Array<[string, ComposePrompt[]]> = [
     ['single', singleObjectPrompts(rng, Number(opts.single))],
     ['heldOut', heldOutPrompts(rng, Number(opts.heldout))],
@@ -285,6 +332,7 @@ async function main() {
               `reranked by mini-CLIP; upsampled by mini-unclip-upsampler, 7 steps)`,
             prompts: Object.fromEntries(sets.map(([k, v]) => [k, v.length])),
             results,
+            pathCeiling: { prompts: ceilingPrompts.length, ...ceiling },
             secondsPerCaptionNode: r3(msPerCaption / 1000),
           },
         };
