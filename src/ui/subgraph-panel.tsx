@@ -41,8 +41,29 @@ export function GroupActions({ ids }: { ids: string[] }) {
 /** On a subgraph node: go inside, ungroup, save the definition as a file to Insert into other graphs. */
 export function SubgraphActions({ id, name }: { id: string; name: string }) {
   const enter = useEditor((s) => s.enter);
+  const def = useEditor((s) => s.doc.subgraphs?.[name]);
+  // the title every node of this type shows (one undoable edit, on Enter or leaving the field)
+  const rename = (title: string) => {
+    const t = title.trim().slice(0, 200);
+    if (!t || t === (def?.title ?? name)) return;
+    useEditor.getState().change(`rename subgraph ${name}`, (d) => {
+      d.subgraphs![name]!.title = t;
+    });
+  };
   return (
     <div className="subgraph-actions">
+      <label className="subgraph-title">
+        Title{' '}
+        <input
+          key={def?.title ?? name}
+          data-testid="subgraph-title"
+          defaultValue={def?.title ?? name}
+          onBlur={(e) => rename(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter') rename((e.target as HTMLInputElement).value);
+          }}
+        />
+      </label>
       <button data-testid="open-subgraph" onClick={() => enter({ name, instance: id })}>
         Open subgraph
       </button>{' '}

@@ -128,8 +128,12 @@ describe('subgraphs in the editor', () => {
     doc = await saved(p);
     expect(doc.subgraphs!.group!.params).toEqual({ caption: { node: 'red', param: 'caption' } });
     expect(doc.nodes.find((n) => n.id === 'group')!.params).toEqual({ caption: 'a large green circle' });
-    // save the subgraph as a file
+    // the subgraph gets a title, shown on its node
     await title(p, 'group').click();
+    await p.getByTestId('subgraph-title').fill('Red scene encoder');
+    await p.getByTestId('subgraph-title').press('Enter');
+    await expect.poll(() => title(p, 'group').textContent()).toBe('Red scene encoder');
+    // save the subgraph as a file
     const [download] = await Promise.all([p.waitForEvent('download'), p.getByTestId('save-subgraph').click()]);
     const file = join(tmp, 'group.subgraph.json');
     writeFileSync(file, readFileSync((await download.path())!));
