@@ -2,19 +2,15 @@ import type { GraphDocument, GraphNode } from '../graph/document';
 import { parsePortRef } from '../graph/document';
 import { GraphError, NodeError } from '../graph/errors';
 import { checkParam, type ParamValue } from '../graph/params';
-import { canConnect } from '../graph/ports';
 import { parseGraph } from '../graph/validate';
 import { own } from '../graph/catalog';
 import { flattenGraph, subgraphName, type FlatInstance } from '../graph/subgraph';
-import { documentCatalog } from '../graph/validate';
-import { countNonFinite } from '../tensor/tensor';
 import { MemoCache } from './cache';
-import type { NodeDefinition, RunContext } from './define';
+import type { NodeDefinition } from './define';
 import type { NodeEvent, NodeResult, RunResult } from './events';
 import { nodeKey, sha256Hex } from './hash';
-import { previewOf } from './preview';
-import { AbortError, isAbortError, type EngineServices } from './services';
-import { checkPortValue, floatTensorsOf } from './values';
+import { isAbortError, type EngineServices } from './services';
+import { bypassOutputs, checkOutputs, runContext, withSubgraphTypes } from './node-io';
 import { originOf } from './origin';
 
 export type NodeRegistry = ReadonlyMap<string, NodeDefinition>;
@@ -76,14 +72,7 @@ export class Engine {
   load(input: string | unknown): GraphDocument {
     const doc = parseGraph(input, this.registry);
     this.doc = doc;
-    this.defs = this.registry;
-    if (doc.subgraphs && Object.keys(doc.subgraphs).length) {
-      const defs = new Map(this.registry);
-      const { catalog } = documentCatalog(doc, this.registry);
-      for (const [type, spec] of catalog)
-        if (!this.registry.has(type)) defs.set(type, { ...spec, run: (inputs) => ({ ...inputs }) });
-      this.defs = defs;
-    }
+    this.defs = withSubgraphTypes(this.registry, doc);
     this.reflatten();
     this.keyMemo.clear();
     return doc;
@@ -345,7 +334,7 @@ export class Engine {
           const started = performance.now();
           try {
             const def = this.defs.get(node.type)!;
-            const ctx = this.context(id, signal, emit);
+            const ctx = runContext(id, signal, this.services, emit);
             const outputs = node.bypass
               ? bypassOutputs(def, inputs, id)
               : await def.run(inputs, plan.params.get(id)!, ctx);
@@ -398,57 +387,5 @@ export class Engine {
       failed: count('error'),
       nodes: results,
     };
-  }
-
-  private context(nodeId: string, signal: AbortSignal, emit: (e: Omit<NodeEvent, 'runId'>) => void): RunContext {
-    return {
-      nodeId,
-      signal,
-      services: this.services,
-      throwIfAborted: () => {
-        if (signal.aborted) throw new AbortError();
-      },
-      progress: (fraction, info) => {
-        emit({
-          nodeId,
-          status: 'running',
-          progress: Math.max(0, Math.min(1, fraction)),
-          step: info?.step,
-          steps: info?.steps,
-          preview: info?.preview ? previewOf(info.preview, 0, 128) : undefined,
-        });
-      },
-    };
-  }
-}
-
-function bypassOutputs(def: NodeDefinition, inputs: Record<string, unknown>, nodeId: string): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [port, type] of Object.entries(def.outputs)) {
-    const source = Object.entries(def.inputs).find(
-      ([name, spec]) => canConnect(spec.type, type) && inputs[name] !== undefined,
-    );
-    if (!source)
-      throw new NodeError(nodeId, `cannot bypass: no connected input of type ${type} to pass through to "${port}"`);
-    out[port] = inputs[source[0]];
-  }
-  return out;
-}
-
-function checkOutputs(def: NodeDefinition, nodeId: string, outputs: Record<string, unknown>): void {
-  for (const [port, type] of Object.entries(def.outputs)) {
-    const value = outputs[port];
-    if (value === undefined) throw new NodeError(nodeId, `produced no value for output "${port}"`, `outputs.${port}`);
-    const problem = checkPortValue(type, value);
-    if (problem) throw new NodeError(nodeId, `output "${port}" ${problem}`, `outputs.${port}`);
-    for (const [path, t] of floatTensorsOf(value)) {
-      const bad = countNonFinite(t);
-      if (bad > 0)
-        throw new NodeError(
-          nodeId,
-          `output "${port}"${path ? ` (${path})` : ''} has ${bad} NaN or infinite value${bad > 1 ? 's' : ''}`,
-          `outputs.${port}`,
-        );
-    }
   }
 }

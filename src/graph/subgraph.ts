@@ -21,6 +21,16 @@ export const MAX_EXPANDED_NODES = 50_000;
 /** Deepest nesting of subgraphs in subgraphs. */
 export const MAX_SUBGRAPH_DEPTH = 16;
 
+/** "refine" -> "subgraph/refine": the node type of a definition's instances. */
+export function subgraphType(name: string): string {
+  return `${SUBGRAPH_PREFIX}${name}`;
+}
+
+/** The names of the definitions some nodes are instances of. */
+export function subgraphNamesOf(nodes: readonly GraphNode[]): string[] {
+  return nodes.map((n) => subgraphName(n.type)).filter((x): x is string => x !== null);
+}
+
 /** "subgraph/refine" -> "refine", else null. */
 export function subgraphName(type: string): string | null {
   return type.startsWith(SUBGRAPH_PREFIX) ? type.slice(SUBGRAPH_PREFIX.length) : null;
@@ -33,7 +43,7 @@ export type SpecLike = Pick<NodeSpec, 'type' | 'title' | 'description' | 'versio
 
 /** The names of the definitions a list of nodes uses directly. */
 function usedDefinitions(nodes: readonly GraphNode[]): string[] {
-  return [...new Set(nodes.map((n) => subgraphName(n.type)).filter((x): x is string => x !== null))];
+  return [...new Set(subgraphNamesOf(nodes))];
 }
 
 /** A chain of definitions that includes itself ("a" -> "b" -> "a"), or null. */
@@ -201,7 +211,7 @@ export function subgraphSpecs<S extends SpecLike>(
       };
     }
     const spec = {
-      type: `${SUBGRAPH_PREFIX}${name}`,
+      type: subgraphType(name),
       version: 1,
       title: def.title ?? name,
       description: def.description ?? `a subgraph of ${def.nodes.length} node${def.nodes.length === 1 ? '' : 's'}`,

@@ -15,7 +15,7 @@ import {
 } from '@xyflow/react';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef } from 'react';
 import { parsePortRef } from '../graph/document';
-import { INPUT_REF } from '../graph/subgraph';
+import { INPUT_REF, subgraphName } from '../graph/subgraph';
 import { connectionRefusal, isPortType } from '../graph/ports';
 import { portColor } from './colors';
 import { removeNodes } from './graph-edits';
@@ -326,7 +326,8 @@ export function Canvas() {
     if ((e.target as HTMLElement).closest('input, textarea, select, button')) return;
     const s = useEditor.getState();
     const node = scopeOf(s.doc, s.view).nodes.find((x) => x.id === n.id);
-    if (node?.type.startsWith('subgraph/')) s.enter({ name: node.type.slice(9), instance: node.id });
+    const name = node && subgraphName(node.type);
+    if (node && name) s.enter({ name, instance: node.id });
   }, []);
 
   const onPaneDoubleClick = useCallback(

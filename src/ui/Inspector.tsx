@@ -7,6 +7,7 @@ import { Bars, Curve, EmbeddingPanel, Matrix, Stats } from './inspector-views';
 import { PreviewCanvas } from './PreviewCanvas';
 import { nodeById, selectCatalog, selectScope, useEditor } from './store';
 import { flatId } from './scope';
+import { subgraphName } from '../graph/subgraph';
 import { SubgraphActions, GroupActions, ExposeParams } from './subgraph-panel';
 
 /** Downloads the first picture of an output as a PNG at its true size. */
@@ -106,7 +107,7 @@ export function Inspector() {
         {info.title} <small>{id}</small>
       </h3>
       <p className="hint">{info.description}</p>
-      {node.type.startsWith('subgraph/') && <SubgraphActions id={id} name={node.type.slice(9)} />}
+      {subgraphName(node.type) && <SubgraphActions id={id} name={subgraphName(node.type)!} />}
       {view.length > 0 && <ExposeParams id={id} params={Object.keys(info.params)} />}
       {runState?.status === 'error' && (
         <p className="error-text">

@@ -8,6 +8,7 @@ import { PreviewCanvas } from './PreviewCanvas';
 import { runGraph } from './run';
 import { nodeById, selectCatalog, selectScope, useEditor } from './store';
 import { flatId, scopeDraft } from './scope';
+import { subgraphName } from '../graph/subgraph';
 import { ParamWidget } from './widgets';
 
 function compatible(
@@ -125,7 +126,8 @@ export const NodeView = memo(function NodeView({ id, selected }: NodeProps) {
     });
   const inputs = Object.entries(info.inputs);
   const outputs = Object.entries(info.outputs);
-  const isSubgraph = node.type.startsWith('subgraph/');
+  const subgraph = subgraphName(node.type);
+  const isSubgraph = subgraph !== null;
   const exposedSet = new Set(exposed.split(','));
   return (
     <div
@@ -154,7 +156,7 @@ export const NodeView = memo(function NodeView({ id, selected }: NodeProps) {
             title="Open the subgraph (or double-click the node)"
             aria-label={`open subgraph ${id}`}
             data-testid="enter-subgraph"
-            onClick={() => useEditor.getState().enter({ name: node.type.slice(9), instance: id })}
+            onClick={() => useEditor.getState().enter({ name: subgraph!, instance: id })}
           >
             ▣
           </button>

@@ -5,6 +5,7 @@ import { familyColor } from './colors';
 import { freshId, selectCatalog, selectScope, useEditor } from './store';
 import { scopeDraft } from './scope';
 import { wouldIncludeItself } from './subgraph-edits';
+import { subgraphType } from '../graph/subgraph';
 
 /** Node types that can take (or feed) the port being dragged, with the port to wire. */
 function compatiblePort(
@@ -55,8 +56,8 @@ export function Palette() {
   const inside = useEditor((s) =>
     s.view.length
       ? Object.keys(s.doc.subgraphs ?? {})
-          .filter((name) => wouldIncludeItself(s.doc, s.view, [{ id: 'x', type: `subgraph/${name}` }]))
-          .map((name) => `subgraph/${name}`)
+          .filter((name) => wouldIncludeItself(s.doc, s.view, [name]))
+          .map(subgraphType)
           .join('|')
       : '',
   );

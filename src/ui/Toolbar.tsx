@@ -25,9 +25,7 @@ export function isTyping(e: Event): boolean {
 
 export function Toolbar() {
   const { doc, past, future, running, runOnChange, lastRun, undo, redo } = useEditor();
-  const fileInput = useRef<HTMLInputElement>(null);
   const [examplesOpen, setExamplesOpen] = useState(false);
-  const insertInput = useRef<HTMLInputElement>(null);
   const flow = useReactFlow();
   return (
     <header className="toolbar">
@@ -40,40 +38,18 @@ export function Toolbar() {
       >
         New
       </button>
-      <button onClick={() => fileInput.current?.click()}>Open…</button>
-      <input
-        ref={fileInput}
-        type="file"
-        accept=".json,.png,application/json,image/png"
-        hidden
-        data-testid="open-file"
-        onChange={async (e) => {
-          const f = e.target.files?.[0];
-          if (f) await openGraphFile(f);
-          e.target.value = '';
-        }}
-      />
-      <button
-        onClick={() => insertInput.current?.click()}
+      <GraphFileButton label="Open…" testId="open-file" onFile={openGraphFile} />
+      <GraphFileButton
+        label="Insert…"
+        testId="insert-file"
         title="Add a graph file's nodes to this graph (a saved subgraph becomes a node you can reuse)"
-      >
-        Insert…
-      </button>
-      <input
-        ref={insertInput}
-        type="file"
-        accept=".json,.png,application/json,image/png"
-        hidden
-        data-testid="insert-file"
-        onChange={async (e) => {
-          const f = e.target.files?.[0];
+        onFile={(f) => {
           // the inserted nodes land in the middle of the canvas
           const pane = document.querySelector('.react-flow')?.getBoundingClientRect();
           const at = pane
             ? flow.screenToFlowPosition({ x: pane.x + pane.width / 2 - 100, y: pane.y + pane.height / 2 - 80 })
             : undefined;
-          if (f) await insertGraphFile(f, at);
-          e.target.value = '';
+          return insertGraphFile(f, at);
         }}
       />
       <button onClick={() => downloadGraph(doc)}>Save</button>
@@ -261,4 +237,28 @@ export function Notice() {
       {notice.text}
     </div>
   ) : null;
+}
+
+/** A button that picks a graph file (JSON, or a PNG carrying its graph) and hands it on. */
+function GraphFileButton(props: { label: string; testId: string; title?: string; onFile: (f: File) => unknown }) {
+  const input = useRef<HTMLInputElement>(null);
+  return (
+    <>
+      <button onClick={() => input.current?.click()} title={props.title}>
+        {props.label}
+      </button>
+      <input
+        ref={input}
+        type="file"
+        accept=".json,.png,application/json,image/png"
+        hidden
+        data-testid={props.testId}
+        onChange={async (e) => {
+          const f = e.target.files?.[0];
+          if (f) await props.onFile(f);
+          e.target.value = '';
+        }}
+      />
+    </>
+  );
 }

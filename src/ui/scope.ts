@@ -1,7 +1,8 @@
 import type { Draft } from 'immer';
 import type { NodeInfo } from '../engine/api';
 import type { GraphDocument, GraphNode, SubgraphDef } from '../graph/document';
-import { subgraphSpecs } from '../graph/subgraph';
+import { own } from '../graph/catalog';
+import { subgraphNamesOf, subgraphSpecs, subgraphType } from '../graph/subgraph';
 
 /**
  * Where the canvas is: the graph itself, or inside a subgraph entered through one of its instances
@@ -53,7 +54,7 @@ export function validView(doc: GraphDocument, view: readonly ViewFrame[]): ViewF
   for (const f of view) {
     const inst = nodes.find((n) => n.id === f.instance);
     const def = doc.subgraphs?.[f.name];
-    if (!inst || inst.type !== `subgraph/${f.name}` || !def) break;
+    if (!inst || inst.type !== subgraphType(f.name) || !def) break;
     out.push(f);
     nodes = def.nodes;
   }
@@ -75,19 +76,18 @@ export function docCatalog(base: Map<string, NodeInfo>, doc: GraphDocument): Map
   return catalog;
 }
 
-/** Definitions used by some nodes, and by the definitions they use. */
-export function usedSubgraphs(doc: GraphDocument, nodes: readonly GraphNode[]): Record<string, SubgraphDef> {
+/** Definitions of these names, and those they use, as far as the document has them. */
+export function usedSubgraphs(doc: GraphDocument, names: Iterable<string>): Record<string, SubgraphDef> {
   const out: Record<string, SubgraphDef> = {};
-  const visit = (list: readonly GraphNode[]) => {
-    for (const n of list) {
-      const name = n.type.startsWith('subgraph/') ? n.type.slice(9) : null;
-      const def = name ? doc.subgraphs?.[name] : undefined;
-      if (name && def && !Object.hasOwn(out, name)) {
+  const visit = (list: Iterable<string>) => {
+    for (const name of list) {
+      const def = own(doc.subgraphs, name);
+      if (def && !Object.hasOwn(out, name)) {
         out[name] = def;
-        visit(def.nodes);
+        visit(subgraphNamesOf(def.nodes));
       }
     }
   };
-  visit(nodes);
+  visit(names);
   return out;
 }

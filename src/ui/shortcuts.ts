@@ -1,4 +1,5 @@
 import { parseGraph } from '../graph/validate';
+import { subgraphName, subgraphNamesOf } from '../graph/subgraph';
 import type { GraphDocument } from '../graph/document';
 import { CURRENT_VERSION, GRAPH_FORMAT } from '../graph/document';
 import { serializeGraph } from '../graph/validate';
@@ -31,7 +32,7 @@ export function selectionAsGraph(keepSubgraphInputs = false): GraphDocument | nu
   const nodes = selectScope(state).nodes.filter((n) => state.selection.includes(n.id));
   if (!nodes.length) return null;
   // the definitions of copied subgraph nodes travel with them
-  const subgraphs = usedSubgraphs(state.doc, nodes);
+  const subgraphs = usedSubgraphs(state.doc, subgraphNamesOf(nodes));
   const copies = structuredClone(nodes);
   // wires from a subgraph's inputs do not travel (the copy may land outside the subgraph)
   if (!keepSubgraphInputs)
@@ -56,8 +57,8 @@ export async function pasteGraphText(
   const { view } = useEditor.getState();
   const doc = selectScope(useEditor.getState());
   const loop = wouldIncludeItself(useEditor.getState().doc, view, [
-    ...pasted.nodes,
-    ...Object.keys(pasted.subgraphs ?? {}).map((n) => ({ id: 'x', type: `subgraph/${n}` })),
+    ...subgraphNamesOf(pasted.nodes),
+    ...Object.keys(pasted.subgraphs ?? {}),
   ]);
   if (loop) {
     useEditor.getState().notify(`cannot paste here: subgraph "${loop}" would include itself`, 'error');
@@ -93,7 +94,7 @@ export function bypassSelection(): void {
   if (!selection.length) return;
   useEditor.getState().change(`bypass ${selection.join(', ')}`, (d) => {
     for (const n of scopeDraft(d, view).nodes)
-      if (selection.includes(n.id) && !n.type.startsWith('subgraph/')) {
+      if (selection.includes(n.id) && !subgraphName(n.type)) {
         if (n.bypass) delete n.bypass;
         else n.bypass = true;
       }

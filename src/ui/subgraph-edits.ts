@@ -1,6 +1,6 @@
 import type { Draft } from 'immer';
 import { parsePortRef, type GraphDocument, type GraphNode, type SubgraphDef } from '../graph/document';
-import { INPUT_REF, subgraphName } from '../graph/subgraph';
+import { INPUT_REF, subgraphName, subgraphType } from '../graph/subgraph';
 import type { PortType } from '../graph/ports';
 import { currentDef, docCatalog, scopeDraft, scopeOf, usedSubgraphs, type ViewFrame } from './scope';
 import { freshId, useEditor } from './store';
@@ -119,7 +119,7 @@ export function groupSelection(ids: string[]): { id: string } | { refusal: strin
         }
     s.nodes.push({
       id,
-      type: `subgraph/${name}`,
+      type: subgraphType(name),
       ...(Object.keys(instanceInputs).length ? { inputs: instanceInputs } : {}),
       ui: { x: minX, y: minY },
     });
@@ -210,7 +210,7 @@ export function ungroup(instanceId: string): string | null {
 }
 
 function isUsed(doc: GraphDocument, name: string): boolean {
-  const type = `subgraph/${name}`;
+  const type = subgraphType(name);
   return (
     doc.nodes.some((n) => n.type === type) ||
     Object.values(doc.subgraphs ?? {}).some((def) => def.nodes.some((n) => n.type === type))
@@ -261,14 +261,10 @@ export function mergeDefinitions(
       renames.set(name, fresh);
       taken.add(fresh);
     }
-  const retype = (n: GraphNode) => {
-    const inner = subgraphName(n.type);
-    if (inner && renames.has(inner)) n.type = `subgraph/${renames.get(inner)}`;
-  };
   const add: Record<string, SubgraphDef> = {};
   for (const [name, def] of Object.entries(incoming)) {
     const copy = structuredClone(def);
-    copy.nodes.forEach(retype);
+    retypeNodes(copy.nodes, renames);
     add[renames.get(name)!] = copy;
   }
   d.subgraphs = { ...existing, ...add };
@@ -279,7 +275,7 @@ export function mergeDefinitions(
 export function retypeNodes(nodes: GraphNode[], renames: Map<string, string>): void {
   for (const n of nodes) {
     const inner = subgraphName(n.type);
-    if (inner && renames.has(inner)) n.type = `subgraph/${renames.get(inner)}`;
+    if (inner && renames.has(inner)) n.type = subgraphType(renames.get(inner)!);
   }
 }
 
@@ -296,7 +292,7 @@ export function subgraphFile(doc: GraphDocument, name: string): GraphDocument {
       description: `the subgraph "${name}": Insert it into a graph`,
     },
     nodes: [],
-    subgraphs: usedSubgraphs(doc, [{ id: 'x', type: `subgraph/${name}` }]),
+    subgraphs: usedSubgraphs(doc, [name]),
   };
 }
 
@@ -308,11 +304,7 @@ export function insertDefinitions(incoming: Record<string, SubgraphDef>, at: { x
   );
   const roots = Object.keys(incoming).filter((n) => !inner.has(n));
   const ids: string[] = [];
-  const loop = wouldIncludeItself(
-    useEditor.getState().doc,
-    view,
-    Object.keys(incoming).map((n) => ({ id: 'x', type: `subgraph/${n}` })),
-  );
+  const loop = wouldIncludeItself(useEditor.getState().doc, view, Object.keys(incoming));
   if (loop) {
     useEditor.getState().notify(`cannot insert here: subgraph "${loop}" would include itself`, 'error');
     return ids;
@@ -324,7 +316,7 @@ export function insertDefinitions(incoming: Record<string, SubgraphDef>, at: { x
       const name = renames.get(root) ?? root;
       const id = freshId(s as { nodes: GraphNode[] }, name);
       ids.push(id);
-      s.nodes.push({ id, type: `subgraph/${name}`, ui: { x: Math.round(at.x), y: Math.round(at.y + 200 * i) } });
+      s.nodes.push({ id, type: subgraphType(name), ui: { x: Math.round(at.x), y: Math.round(at.y + 200 * i) } });
     });
   });
   useEditor.getState().select(ids);
@@ -340,14 +332,14 @@ function allLists(d: Draft<GraphDocument>): Array<Draft<GraphNode>[]> {
 export function dropInstanceParams(d: Draft<GraphDocument>, name: string, params: string[]): void {
   if (!params.length) return;
   for (const list of allLists(d))
-    for (const n of list) if (n.type === `subgraph/${name}` && n.params) for (const p of params) delete n.params[p];
+    for (const n of list) if (n.type === subgraphType(name) && n.params) for (const p of params) delete n.params[p];
 }
 
 /** Unwires what read outputs a definition no longer has. */
 export function dropOutputReaders(d: Draft<GraphDocument>, name: string, outputs: string[]): void {
   if (!outputs.length) return;
   for (const list of allLists(d)) {
-    const instances = new Set(list.filter((n) => n.type === `subgraph/${name}`).map((n) => n.id));
+    const instances = new Set(list.filter((n) => n.type === subgraphType(name)).map((n) => n.id));
     for (const n of list)
       for (const [port, ref] of Object.entries(n.inputs ?? {})) {
         const r = parsePortRef(ref);
@@ -356,15 +348,9 @@ export function dropOutputReaders(d: Draft<GraphDocument>, name: string, outputs
   }
 }
 
-/** Whether adding nodes of these types inside the definitions in view would make one include itself. */
-export function wouldIncludeItself(doc: GraphDocument, view: readonly ViewFrame[], nodes: GraphNode[]): string | null {
+/** Whether adding instances of these definitions inside the ones in view would make one include itself. */
+export function wouldIncludeItself(doc: GraphDocument, view: readonly ViewFrame[], names: string[]): string | null {
   if (!view.length) return null;
   const open = new Set(view.map((f) => f.name));
-  const used = { ...usedSubgraphs(doc, nodes) };
-  for (const n of nodes) {
-    const name = subgraphName(n.type);
-    if (name && open.has(name)) return name;
-  }
-  for (const name of Object.keys(used)) if (open.has(name)) return name;
-  return null;
+  return [...names, ...Object.keys(usedSubgraphs(doc, names))].find((n) => open.has(n)) ?? null;
 }

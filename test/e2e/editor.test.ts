@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { launchBrowser, snap, startServer } from './harness';
+import { launchBrowser, openEditorPage, openExample, saved, snap, startServer } from './harness';
 
 let server: Awaited<ReturnType<typeof startServer>>;
 let browser: Browser;
@@ -21,48 +21,12 @@ afterAll(async () => {
   await server?.close();
 });
 
-async function openEditor(): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
-  const p = await context.newPage();
-  p.on('pageerror', (e) => console.error('pageerror:', e.message));
-  await p.goto(server.url);
-  await p.waitForSelector('.canvas[data-ready=yes]');
-  await p.waitForSelector('.canvas[data-view=set]'); // the view of the graph opened is set
-  return p;
-}
-
-/** The graph as the Save button writes it. */
-async function saved(p: Page): Promise<{
-  nodes: Array<{ id: string; params?: Record<string, unknown>; inputs?: Record<string, string> }>;
-  meta?: { title?: string };
-}> {
-  const [download] = await Promise.all([p.waitForEvent('download'), p.getByRole('button', { name: 'Save' }).click()]);
-  return JSON.parse(readFileSync((await download.path())!, 'utf8'));
-}
+const openEditor = () => openEditorPage(browser, server.url);
 
 async function openFile(p: Page, name: string, text: string): Promise<void> {
   const path = join(tmp, name);
   writeFileSync(path, text);
   await p.setInputFiles('[data-testid=open-file]', path);
-}
-
-/** Opens an example from the Examples menu, as a user would. */
-async function openExample(p: Page, name: string): Promise<void> {
-  // opening is asynchronous (the worker validates first): wait for this example's own title and nodes
-  const example = JSON.parse(readFileSync(new URL(`../../graphs/${name}.json`, import.meta.url), 'utf8')) as {
-    meta: { title: string };
-    nodes: Array<{ id: string }>;
-  };
-  await p.getByRole('button', { name: /Examples/ }).click();
-  await p.locator(`.menu-list li[data-example="${name}"]`).click();
-  await p.waitForFunction(
-    ({ title, first }) =>
-      document.querySelector('.toolbar .title')?.textContent === title &&
-      document.querySelector(`.react-flow__node[data-id="${first}"]`) !== null,
-    { title: example.meta.title, first: example.nodes[0]!.id },
-  );
-  // the view moves to the graph once its nodes are measured: wait for that, not for a moving view
-  await p.waitForSelector('.canvas[data-view=set]');
 }
 
 async function dragPort(p: Page, from: string, to: string): Promise<void> {

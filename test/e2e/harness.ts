@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { preview, type PreviewServer } from 'vite';
 
@@ -38,4 +39,48 @@ let shot = 0;
 export async function snap(page: Page, name: string): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS, `${String(++shot).padStart(2, '0')}-${name}.png`) });
+}
+
+/** A fresh page of the editor at 1400x900, once its first graph is shown. */
+export async function openEditorPage(browser: Browser, url: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+  const p = await context.newPage();
+  p.on('pageerror', (e) => console.error('pageerror:', e.message));
+  await p.goto(url);
+  await p.waitForSelector('.canvas[data-ready=yes]');
+  await p.waitForSelector('.canvas[data-view=set]'); // the view of the graph opened is set
+  return p;
+}
+
+/** The graph as the Save button writes it. */
+export async function saved<T = SavedGraph>(p: Page): Promise<T> {
+  const [download] = await Promise.all([
+    p.waitForEvent('download'),
+    p.getByRole('button', { name: 'Save', exact: true }).click(),
+  ]);
+  return JSON.parse(readFileSync((await download.path())!, 'utf8')) as T;
+}
+
+export interface SavedGraph {
+  nodes: Array<{ id: string; type: string; params?: Record<string, unknown>; inputs?: Record<string, string> }>;
+  meta?: { title?: string };
+}
+
+/** Opens an example from the Examples menu, as a user would. */
+export async function openExample(p: Page, name: string): Promise<void> {
+  // opening is asynchronous (the worker validates first): wait for this example's own title and nodes
+  const example = JSON.parse(readFileSync(new URL(`../../graphs/${name}.json`, import.meta.url), 'utf8')) as {
+    meta: { title: string };
+    nodes: Array<{ id: string }>;
+  };
+  await p.getByRole('button', { name: /Examples/ }).click();
+  await p.locator(`.menu-list li[data-example="${name}"]`).click();
+  await p.waitForFunction(
+    ({ title, first }) =>
+      document.querySelector('.toolbar .title')?.textContent === title &&
+      document.querySelector(`.react-flow__node[data-id="${first}"]`) !== null,
+    { title: example.meta.title, first: example.nodes[0]!.id },
+  );
+  // the view moves to the graph once its nodes are measured: wait for that, not for a moving view
+  await p.waitForSelector('.canvas[data-view=set]');
 }

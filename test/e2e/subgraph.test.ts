@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, snap, startServer } from './harness';
+import { launchBrowser, openEditorPage, openExample, saved, snap, startServer, type SavedGraph } from './harness';
 
 let server: Awaited<ReturnType<typeof startServer>>;
 let browser: Browser;
@@ -18,8 +18,7 @@ afterAll(async () => {
   await server?.close();
 });
 
-type Saved = {
-  nodes: Array<{ id: string; type: string; params?: Record<string, unknown>; inputs?: Record<string, string> }>;
+type Saved = SavedGraph & {
   subgraphs?: Record<
     string,
     {
@@ -31,30 +30,7 @@ type Saved = {
   >;
 };
 
-async function openEditor(): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
-  const p = await context.newPage();
-  p.on('pageerror', (e) => console.error('pageerror:', e.message));
-  await p.goto(server.url);
-  await p.waitForSelector('.canvas[data-ready=yes]');
-  await p.waitForSelector('.canvas[data-view=set]'); // the view of the graph opened is set
-  return p;
-}
-
-async function openExample(p: Page, name: string, first: string): Promise<void> {
-  await p.getByRole('button', { name: /Examples/ }).click();
-  await p.locator(`.menu-list li[data-example="${name}"]`).click();
-  await p.waitForSelector(`.react-flow__node[data-id="${first}"]`);
-  await p.waitForSelector('.canvas[data-view=set]');
-}
-
-async function saved(p: Page): Promise<Saved> {
-  const [download] = await Promise.all([
-    p.waitForEvent('download'),
-    p.getByRole('button', { name: 'Save', exact: true }).click(),
-  ]);
-  return JSON.parse(readFileSync((await download.path())!, 'utf8')) as Saved;
-}
+const openEditor = () => openEditorPage(browser, server.url);
 
 const title = (p: Page, id: string) => p.locator(`.gnode[data-node-id="${id}"] .gnode-name`);
 
@@ -67,7 +43,7 @@ async function dblclickNode(p: Page, id: string): Promise<void> {
 describe('subgraphs in the editor', () => {
   it('runs the example; double-click enters an instance and shows its inner run; the breadcrumb leaves', async () => {
     const p = await openEditor();
-    await openExample(p, 'subgraphs', 'low');
+    await openExample(p, 'subgraphs');
     // the instance shows the params its definition exposes
     expect(await p.locator('.gnode[data-node-id=low] [data-param=guidance]').count()).toBeGreaterThan(0);
     expect(await title(p, 'low').textContent()).toBe('unCLIP stack');
@@ -96,13 +72,13 @@ describe('subgraphs in the editor', () => {
 
   it('groups (Ctrl+G), exposes a param, ungroups, undoes, and saves and inserts the subgraph elsewhere', async () => {
     const p = await openEditor();
-    await openExample(p, 'caption-similarity', 'clip');
+    await openExample(p, 'caption-similarity');
     await title(p, 'red').click();
     await title(p, 'img_red').click({ modifiers: ['Shift'] });
     await p.keyboard.press('Control+g');
     await p.waitForSelector('.gnode.subgraph[data-node-id=group]');
     expect(await p.locator('.gnode[data-node-id=red]').count()).toBe(0);
-    let doc = await saved(p);
+    let doc = await saved<Saved>(p);
     const group = doc.subgraphs!.group!;
     expect(group.nodes.map((n) => n.id).sort()).toEqual(['img_red', 'red']);
     expect(group.inputs).toEqual({ model: { type: 'Model' } });
@@ -125,7 +101,7 @@ describe('subgraphs in the editor', () => {
     await caption.fill('a large green circle');
     await caption.blur();
     await p.waitForTimeout(800);
-    doc = await saved(p);
+    doc = await saved<Saved>(p);
     expect(doc.subgraphs!.group!.params).toEqual({ caption: { node: 'red', param: 'caption' } });
     expect(doc.nodes.find((n) => n.id === 'group')!.params).toEqual({ caption: 'a large green circle' });
     // the subgraph gets a title, shown on its node
@@ -140,7 +116,7 @@ describe('subgraphs in the editor', () => {
     // ungroup: the nodes come back with the exposed value written in; Undo brings the group back
     await p.keyboard.press('Control+Shift+g');
     await p.waitForSelector('.gnode[data-node-id=red]');
-    doc = await saved(p);
+    doc = await saved<Saved>(p);
     expect(doc.subgraphs ?? {}).toEqual({});
     expect(doc.nodes.find((n) => n.id === 'red')!.params!.caption).toBe('a large green circle');
     expect(doc.nodes.find((n) => n.id === 'img_red')!.inputs).toEqual({ model: 'clip.model', image: 'red.image' });
@@ -151,7 +127,7 @@ describe('subgraphs in the editor', () => {
     await p.getByRole('button', { name: 'New', exact: true }).click();
     await p.setInputFiles('[data-testid=insert-file]', file);
     await p.waitForSelector('.gnode.subgraph[data-node-id=group]');
-    doc = await saved(p);
+    doc = await saved<Saved>(p);
     expect(doc.nodes.map((n) => n.type)).toEqual(['subgraph/group']);
     expect(Object.keys(doc.subgraphs!)).toEqual(['group']);
     await p.locator('.react-flow__pane').click({ position: { x: 600, y: 600 } });
@@ -164,7 +140,7 @@ describe('subgraphs in the editor', () => {
 
   it('a file whose subgraph includes itself is refused naming the chain, and the open graph stays', async () => {
     const p = await openEditor();
-    await openExample(p, 'caption-similarity', 'clip');
+    await openExample(p, 'caption-similarity');
     const loop = (to: string) => ({
       outputs: { y: 'n.y' },
       nodes: [{ id: 'n', type: `subgraph/${to}` }],
