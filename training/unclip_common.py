@@ -221,6 +221,9 @@ def train_loop(name, model, args, step_fn, extra_state=None):
         os.replace(tmp, ckpt_path)
 
     elapsed_at_start = elapsed
+    amp = bool(getattr(args, "amp", False))
+    if amp:
+        run_start["amp"] = "bfloat16"
     start = time.time()
     t_last = start
     losses = []
@@ -229,12 +232,14 @@ def train_loop(name, model, args, step_fn, extra_state=None):
         # warm-up from where this run started (a resumed run has fresh Adam moments), then an optional
         # cosine decay to lr * min_lr_ratio over args.decay_steps steps of this run
         lr = args.lr * min(1.0, (step - first + 1) / args.warmup)
-        if args.decay_steps > 0:
-            frac = min(1.0, (step - first) / args.decay_steps)
+        if args.decay_steps > 0 or (args.decay_steps < 0 and args.minutes > 0):
+            # decay_steps -1: over the run's --minutes (a GPU run's step count is not known in advance)
+            frac = min(1.0, (step - first) / args.decay_steps if args.decay_steps > 0 else (time.time() - start) / (args.minutes * 60))
             lr *= args.min_lr_ratio + (1 - args.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * frac))
         for g in opt.param_groups:
             g["lr"] = lr
-        loss = step_fn(step)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
+            loss = step_fn(step)
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -267,7 +272,9 @@ def common_args(p, steps, lr, batch):
     p.add_argument("--batch", type=int, default=batch)
     p.add_argument("--lr", type=float, default=lr)
     p.add_argument("--warmup", type=int, default=200)
-    p.add_argument("--decay-steps", type=int, default=0, help="cosine learning-rate decay over this many steps of the run; 0 = constant")
+    p.add_argument("--decay-steps", type=int, default=0,
+                   help="cosine learning-rate decay over this many steps of the run; 0 = constant; -1 = over the run's --minutes")
+    p.add_argument("--amp", action="store_true", help="bfloat16 autocast for the forward pass and loss (weights, Adam and EMA stay float32)")
     p.add_argument("--min-lr-ratio", type=float, default=0.05)
     p.add_argument("--snapshot-every", type=int, default=0, help="also keep model+EMA snapshots every N steps (for evaluation during a run)")
     p.add_argument("--ema", type=float, default=0.999)
