@@ -36,7 +36,7 @@ class CaptionEncoder(nn.Module):
 
 class Decoder(nn.Module):
     def __init__(self, embed_dim=128, text_width=128, ch=(32, 64, 96), ctx_dim=128, extra_tokens=4, in_ch=3, cond_ch=0,
-                 self_attention_16=False, caption_layers=0, vocab_size=0):
+                 self_attention_16=False, caption_layers=0, vocab_size=0, position_embeddings=False):
         super().__init__()
         temb = ch[0] * 4
         self.ch0 = ch[0]
@@ -60,17 +60,18 @@ class Decoder(nn.Module):
         self.d0 = ResBlock(ch[0], ch[0], temb)
         self.down0 = nn.Conv2d(ch[0], ch[0], 3, stride=2, padding=1)      # 16
         self.d1 = ResBlock(ch[0], ch[1], temb)
-        self.a1 = CrossAttention(ch[1], ctx_dim, self_attention=self_attention_16)
+        p16, p8 = (256, 64) if position_embeddings else (0, 0)
+        self.a1 = CrossAttention(ch[1], ctx_dim, self_attention=self_attention_16, positions=p16)
         self.down1 = nn.Conv2d(ch[1], ch[1], 3, stride=2, padding=1)      # 8
         self.d2 = ResBlock(ch[1], ch[2], temb)
-        self.a2 = CrossAttention(ch[2], ctx_dim)
+        self.a2 = CrossAttention(ch[2], ctx_dim, positions=p8)
         self.mid = ResBlock(ch[2], ch[2], temb)
-        self.am = CrossAttention(ch[2], ctx_dim)
+        self.am = CrossAttention(ch[2], ctx_dim, positions=p8)
         self.u2 = ResBlock(ch[2] + ch[2], ch[2], temb)
-        self.ua2 = CrossAttention(ch[2], ctx_dim)
+        self.ua2 = CrossAttention(ch[2], ctx_dim, positions=p8)
         self.up1 = nn.Conv2d(ch[2], ch[1], 3, padding=1)
         self.u1 = ResBlock(ch[1] + ch[1], ch[1], temb)
-        self.ua1 = CrossAttention(ch[1], ctx_dim, self_attention=self_attention_16)
+        self.ua1 = CrossAttention(ch[1], ctx_dim, self_attention=self_attention_16, positions=p16)
         self.up0 = nn.Conv2d(ch[1], ch[0], 3, padding=1)
         self.u0 = ResBlock(ch[0] + ch[0], ch[0], temb)
         self.out = nn.Sequential(nn.GroupNorm(8, ch[0]), nn.SiLU(), nn.Conv2d(ch[0], in_ch, 3, padding=1))
@@ -100,4 +101,5 @@ class Decoder(nn.Module):
 def decoder_from_args(a, vocab_size):
     """The decoder a run's arguments describe (checkpoints keep them), older runs included."""
     return Decoder(ch=tuple(a.get("channels") or (32, 64, 96)), self_attention_16=a.get("self_attention_16", True),
-                   caption_layers=a.get("caption_layers", 0), vocab_size=vocab_size)
+                   caption_layers=a.get("caption_layers", 0), vocab_size=vocab_size,
+                   position_embeddings=a.get("position_embeddings", False))

@@ -37,6 +37,10 @@ def main():
                    help="self-attention at 16x16 too (the first 2,859 steps had it; without it a step is ~40%% cheaper)")
     p.add_argument("--caption-layers", type=int, default=0,
                    help="layers of a caption transformer trained with the decoder (0 = only the frozen mini-CLIP token features)")
+    p.add_argument("--position-embeddings", action="store_true",
+                   help="learned 2D position embeddings in every attention layer (zero-initialised): the caption features "
+                        "carry which colour is left of which (training/probe_caption_binding.py: 95%% by a linear probe), "
+                        "the U-Net's attention cannot tell left from right")
     p.add_argument("--channels", type=int, nargs=3, default=None, help="U-Net widths at 32/16/8 px (default 32 64 96)")
     p.add_argument("--init-from", default=None,
                    help="start a new run from this checkpoint (e.g. the committed decoder, before it grew a caption encoder)")

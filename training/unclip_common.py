@@ -313,9 +313,14 @@ class ResBlock(nn.Module):
 class CrossAttention(nn.Module):
     """Attention from image positions to [the image's own positions + context tokens] (GLIDE-style)."""
 
-    def __init__(self, ch, ctx_dim, heads=4, self_attention=True):
+    def __init__(self, ch, ctx_dim, heads=4, self_attention=True, positions=0):
         super().__init__()
         self.heads = heads
+        # Optional learned 2D position embedding [positions, ch] added to the normalized features
+        # before q/k/v, zero-initialised (a grown model starts out computing what it did): without
+        # it attention is blind to where a position is, except through what the convolutions' zero
+        # padding leaves in the features.
+        self.pos = nn.Parameter(torch.zeros(positions, ch)) if positions else None
         # Without self-attention the image positions attend to the context tokens only: at 16x16 the
         # 256x256 attention matrix was a third of the decoder's training step on CPU.
         self.self_attention = self_attention
@@ -328,6 +333,8 @@ class CrossAttention(nn.Module):
     def forward(self, x, ctx, ctx_mask):
         b, c, h, w = x.shape
         hx = self.norm(x).reshape(b, c, h * w).transpose(1, 2)
+        if self.pos is not None:
+            hx = hx + self.pos
         q = self.q(hx)
         if self.self_attention:
             k, v = torch.cat([self.kv(hx), self.kv_ctx(ctx)], dim=1).chunk(2, dim=-1)
