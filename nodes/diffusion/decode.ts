@@ -1,6 +1,6 @@
 import { defineNode } from '../../src/engine/define';
 import { boolean, integer, number, seed } from '../../src/graph/params';
-import { chwToImage, repeatRows, sampleDecoder } from '../../src/models/unclip';
+import { chwToImage, conditionEmbeddings, repeatRows, sampleDecoder } from '../../src/models/unclip';
 import { concatFloat32, float32 } from '../../src/tensor/tensor';
 import { withNode } from '../kit/models';
 import { decoderConditioning } from './conditioning';
@@ -31,21 +31,41 @@ export default defineNode({
     seed: seed({ default: 0, label: 'Seed' }),
     samples: integer({ min: 1, max: 64, default: 1, label: 'Samples per embedding' }),
     trajectory: boolean({ default: false, label: 'Keep the predicted-x0 trajectory' }),
+    embeddingStrength: number({
+      min: 0,
+      max: 4,
+      step: 0.05,
+      default: 1,
+      label: 'Image-embedding strength',
+      description: "scales the embedding the decoder reads: 1 as trained, 0 = no embedding (caption only), > 1 overshoots",
+    }),
+    embeddingNoise: number({
+      min: 0,
+      max: 1,
+      step: 0.01,
+      default: 0,
+      label: 'Embedding noise',
+      description: 'noise augmentation: mixes the embedding with a seeded random direction (0 = none, 1 = pure noise)',
+    }),
   },
   run: async ({ decoder, clip, embedding, text, noise, seed: seedIn }, p, ctx) => {
     const ref = diffusionOf(ctx, decoder, 'decoder', 'decoder');
     const rows = Math.max(embedding?.shape[0] ?? 1, text?.length ?? 1, noise?.shape[0] ?? 1);
     const n = rows * p.samples;
+    const s = seedIn ?? p.seed;
+    const controlled = (e: typeof embedding) =>
+      e && (p.embeddingNoise > 0 || p.embeddingStrength !== 1)
+        ? conditionEmbeddings(e, p.embeddingNoise, p.embeddingStrength, s)
+        : e;
     const cond = await decoderConditioning(
       ctx,
       ref,
       clip,
-      embedding ? repeatRows(embedding, p.samples) : undefined,
+      controlled(embedding ? repeatRows(embedding, p.samples) : undefined),
       text ? text.flatMap((t) => Array(p.samples).fill(t) as string[]) : undefined,
       n,
     );
     const session = await withNode(ctx, 'inputs.decoder', () => sessionFor(ctx, ref));
-    const s = seedIn ?? p.seed;
     const frames: Float32Array[] | undefined = p.trajectory ? [] : undefined;
     const x = await withNode(ctx, undefined, () =>
       sampleDecoder(session, ref.spec, cond.embeds, cond.text, cond.empty, {

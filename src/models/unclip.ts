@@ -12,6 +12,7 @@ import {
   type Tensor,
   type TypedArrayOf,
 } from '../tensor/tensor';
+import { gaussianArray } from '../tensor/prng';
 import { encodeTokens, tokenize, type ClipModelRef } from './clip';
 import { ddimInvert, ddimSample, guide, type DdimStepInfo } from './ddim';
 import { ModelError, type DiffusionSpec, type ModelEntry } from './manifest';
@@ -158,6 +159,33 @@ export async function samplePrior(
     for (let k = 0; k < d; k++) x[i * d + k] = (x[i * d + k]! / scale) * inv;
   }
   return float32([n, d], x);
+}
+
+/**
+ * The decoder's conditioning controls on image embeddings [N, D]: noise augmentation mixes each
+ * row with a seeded random direction, e' = normalize(sqrt(1 - level^2) e + level z) with z of
+ * unit expected length (level 0: unchanged, 1: pure noise), then the result is scaled by
+ * `strength` (1: as trained; 0: no image embedding, the caption-only path; > 1 overshoots).
+ */
+export function conditionEmbeddings(e: Float32Tensor, level: number, strength: number, seed: number): Float32Tensor {
+  if (!(level >= 0 && level <= 1)) throw new RangeError(`noise level ${level} is outside [0, 1]`);
+  const n = e.shape[0]!,
+    d = e.shape[1]!;
+  const out = new Float32Array(n * d);
+  const keep = Math.sqrt(1 - level * level);
+  for (let i = 0; i < n; i++) {
+    const row = e.data.subarray(i * d, (i + 1) * d);
+    const z = level > 0 ? gaussianArray(((seed * 7919 + i * 104729 + 13) >>> 0) % 4294967296, d) : null;
+    let norm = 0;
+    for (let k = 0; k < d; k++) {
+      const v = level > 0 ? keep * row[k]! + (level * z![k]!) / Math.sqrt(d) : row[k]!;
+      out[i * d + k] = v;
+      norm += v * v;
+    }
+    const scale = level > 0 && norm > 0 ? strength / Math.sqrt(norm) : strength;
+    for (let k = 0; k < d; k++) out[i * d + k]! *= scale;
+  }
+  return float32([n, d], out);
 }
 
 /**
