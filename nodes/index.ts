@@ -29,6 +29,7 @@ import interpolate from './embedding/interpolate';
 import imageConcat from './image/concat';
 import loadDiffusion from './diffusion/load-model';
 import prior from './diffusion/prior';
+import arPrior from './prior/autoregressive';
 import decode from './diffusion/decode';
 import ddimInvert from './diffusion/ddim-invert';
 import upsample from './diffusion/upsample';
@@ -71,6 +72,7 @@ export const NODE_DEFINITIONS: readonly NodeDefinition[] = [
   imageConcat,
   loadDiffusion,
   prior,
+  arPrior,
   decode,
   ddimInvert,
   upsample,

@@ -1,5 +1,6 @@
 import { defineNode } from '../../src/engine/define';
 import { string } from '../../src/graph/params';
+import { resolveArPrior } from '../../src/models/ar-prior';
 import { resolveDiffusion } from '../../src/models/unclip';
 import { withNode } from '../kit/models';
 import { manifestParam, runtimeOfManifest } from '../kit/runtime';
@@ -9,8 +10,8 @@ export default defineNode({
   version: 1,
   title: 'Load diffusion model',
   description:
-    'A prior, decoder or upsampler from the model manifest (bundled: mini-unclip-prior, mini-unclip-decoder, ' +
-    'mini-unclip-upsampler) or an external manifest; checks its sha256',
+    'A prior, decoder or upsampler from the model manifest (bundled: mini-unclip-prior, mini-unclip-ar-prior, ' +
+    'mini-unclip-decoder, mini-unclip-upsampler) or an external manifest; checks its sha256',
   inputs: {},
   outputs: { model: 'Model' },
   params: {
@@ -20,7 +21,8 @@ export default defineNode({
   run: async (_, { model, manifest }, ctx) => {
     return withNode(ctx, 'params.model', async () => {
       const runtime = await runtimeOfManifest(ctx, manifest);
-      const ref = resolveDiffusion(runtime, model);
+      const ref =
+        runtime.entry(model).kind === 'ar-prior' ? resolveArPrior(runtime, model) : resolveDiffusion(runtime, model);
       await runtime.session(ref.id);
       return { model: { ...ref, manifest } };
     });

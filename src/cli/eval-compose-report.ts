@@ -6,14 +6,17 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encode as encodePng } from 'fast-png';
-import type { ClipModelRef } from '../models/clip';
+import type { DotChoice } from '../models/ar-prior';
+import { encodeImages, encodeTexts, type ClipModelRef } from '../models/clip';
 import type { ModelRuntime } from '../models/runtime';
 import { createRng } from '../tensor/prng';
 import { float32, type Float32Tensor } from '../tensor/tensor';
 import {
+  arPriorEmbeddings,
   clipScores,
   generatePictures,
   graphSettings,
+  priorEmbeddings,
   readerScores,
   renderPrompts,
   singleObjectPrompts,
@@ -39,6 +42,55 @@ export interface CompositionReport {
   rows: CompositionRow[];
   /** The decoder guidance used instead of the graphs' own, if any. */
   guidance?: number;
+  /** Whether the AR prior's path (graphs/text-to-image-ar.json) was measured too. */
+  ar?: boolean;
+  /** The AR prior's sampled embeddings against its captions (mean text . image), beside real pairs'. */
+  arAgreement?: ArAgreement;
+}
+
+export interface ArAgreement {
+  prompts: number;
+  /** Renders of scenes that satisfy the prompts, through CLIP's image encoder. */
+  renders: number;
+  /** The diffusion prior at the unCLIP graph's settings. */
+  diffusionPrior: number;
+  /** The AR prior by dot-token choice and temperature. */
+  ar: Array<{ dot: DotChoice; temperature: number; mean: number }>;
+}
+
+const meanDot = (a: Float32Tensor, b: Float32Tensor) => {
+  const n = a.shape[0]!,
+    d = a.shape[1]!;
+  let s = 0;
+  for (let i = 0; i < n * d; i++) s += a.data[i]! * b.data[i]!;
+  return s / n;
+};
+
+/** How well prior samples agree with their captions: mean text . image, real renders as the reference. */
+async function arAgreement(
+  runtime: ModelRuntime,
+  clip: ClipModelRef,
+  prompts: ComposePrompt[],
+  renders: Float32Tensor,
+  seed: number,
+): Promise<ArAgreement> {
+  const texts = prompts.map((p) => p.caption);
+  const t = await encodeTexts(runtime, clip, texts);
+  const real = await encodeImages(runtime, clip, renders);
+  const settings = graphSettings('text-to-image.json');
+  const diffusion = await priorEmbeddings(runtime, clip, texts, seed, settings.prior!);
+  const ar: ArAgreement['ar'] = [];
+  for (const temperature of [1, 0.5])
+    for (const dot of ['any', 'upper-half', 'top'] as const)
+      ar.push({
+        dot,
+        temperature,
+        mean: meanDot(
+          await arPriorEmbeddings(runtime, clip, texts, seed, { temperature, topK: 0, dot, candidates: 1 }),
+          t,
+        ),
+      });
+  return { prompts: texts.length, renders: meanDot(real, t), diffusionPrior: meanDot(diffusion, t), ar };
 }
 
 const pct = (v: number) => (Number.isNaN(v) ? 'n/a' : `${(v * 100).toFixed(1)}%`);
@@ -104,6 +156,7 @@ export async function composition(
   seed: number,
   sheet?: string,
   guidance?: number,
+  ar = false,
 ): Promise<CompositionReport> {
   const rng = createRng(seed + 17);
   const twoPrompts = twoObjectPrompts(rng, nTwo),
@@ -121,10 +174,12 @@ export async function composition(
     ),
   ];
   const pictures = [renders];
-  for (const [name, file] of [
+  const paths: Array<readonly [string, string]> = [
     ['caption only (GLIDE-style)', 'text-to-image-glide.json'],
     ['unCLIP (prior -> decoder)', 'text-to-image.json'],
-  ] as const) {
+  ];
+  if (ar) paths.push(['unCLIP, AR prior (prior -> decoder)', 'text-to-image-ar.json']);
+  for (const [name, file] of paths) {
     const settings = graphSettings(file);
     if (guidance !== undefined) settings.decoder.guidance = guidance; // exploring: the graphs' own value otherwise
     const progress = (what: string, total: number) => (done: number) =>
@@ -148,10 +203,13 @@ export async function composition(
       progress('one object', nSingle),
     );
     const d = settings.decoder,
-      pr = settings.prior;
+      pr = settings.prior,
+      apr = settings.arPrior;
     const desc =
       `graphs/${file}: ` +
-      `${pr ? `prior ${pr.steps} steps, guidance ${pr.guidance}, best of ${pr.candidates}; ` : ''}decoder ` +
+      `${pr ? `prior ${pr.steps} steps, guidance ${pr.guidance}, best of ${pr.candidates}; ` : ''}` +
+      `${apr ? `AR prior temperature ${apr.temperature}, dot token ${apr.dot}, best of ${apr.candidates}; ` : ''}` +
+      'decoder ' +
       `${d.steps} steps, guidance ${d.guidance}, eta ${d.eta}; upsampler ${settings.upsampler.steps} steps`;
     rows.push(await row(runtime, clip, name, two, single, twoPrompts, singlePrompts, desc));
     pictures.push(two);
@@ -185,7 +243,18 @@ export async function composition(
     );
   }
   for (const r of rows) if (r.settings) console.log(`- ${r.source}: ${r.settings}`);
-  return { twoObjectPrompts: nTwo, singleObjectPrompts: nSingle, seed, rows, guidance };
+  let agreement: ArAgreement | undefined;
+  if (ar) {
+    const some = singlePrompts.slice(0, 48);
+    agreement = await arAgreement(runtime, clip, some, renderPrompts(createRng(seed + 29), some), seed + 303);
+    console.log(
+      `\nPrior samples against their captions (${agreement.prompts} single-object prompts, mean text . image ` +
+        `embedding): renders ${agreement.renders.toFixed(3)}, ` +
+        `diffusion prior ${agreement.diffusionPrior.toFixed(3)}, ` +
+        agreement.ar.map((a) => `AR prior T=${a.temperature} dot ${a.dot} ${a.mean.toFixed(3)}`).join(', '),
+    );
+  }
+  return { twoObjectPrompts: nTwo, singleObjectPrompts: nSingle, seed, rows, guidance, ar, arAgreement: agreement };
 }
 
 const round3 = (v: number) => (Number.isNaN(v) ? null : Math.round(v * 1000) / 1000);
@@ -201,15 +270,18 @@ export function writeCompositionCards(modelsDir: string, report: CompositionRepo
     method:
       `npm run eval:unclip -- --compose --two ${report.twoObjectPrompts} --single ` +
       `${report.singleObjectPrompts} --seed ` +
-      `${report.seed}${report.guidance !== undefined ? ` --graph-guidance ${report.guidance}` : ''}`,
+      `${report.seed}${report.guidance !== undefined ? ` --graph-guidance ${report.guidance}` : ''}` +
+      `${report.ar ? ' --ar' : ''}`,
     measuredWeights: {
       decoder: sha('mini-unclip-decoder'),
       prior: sha('mini-unclip-prior'),
+      ...(report.ar ? { arPrior: sha('mini-unclip-ar-prior') } : {}),
       upsampler: sha('mini-unclip-upsampler'),
       clip: sha('mini-clip-text'),
     },
     twoObjectPrompts: report.twoObjectPrompts,
     singleObjectPrompts: report.singleObjectPrompts,
+    ...(report.arAgreement ? { priorSamplesTextImageDot: report.arAgreement } : {}),
     rows: report.rows.map((r) => ({
       source: r.source,
       settings: r.settings,
@@ -223,6 +295,11 @@ export function writeCompositionCards(modelsDir: string, report: CompositionRepo
     })),
   };
   for (const e of manifest.models)
-    if (e.id === 'mini-unclip-decoder' || e.id === 'mini-unclip-prior') e.card = { ...e.card, composition: figures };
+    if (
+      e.id === 'mini-unclip-decoder' ||
+      e.id === 'mini-unclip-prior' ||
+      (report.ar && e.id === 'mini-unclip-ar-prior')
+    )
+      e.card = { ...e.card, composition: figures };
   writeFileSync(path, JSON.stringify(manifest, null, 2) + '\n');
 }

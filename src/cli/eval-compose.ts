@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { resolveArPrior, sampleArPrior, type DotChoice } from '../models/ar-prior';
 import { encodeImages, encodeTexts, type ClipModelRef } from '../models/clip';
 import type { ModelRuntime } from '../models/runtime';
 import {
@@ -44,6 +45,8 @@ const ROOT = new URL('../..', import.meta.url).pathname;
 export interface PathSettings {
   graph: string;
   prior?: { steps: number; guidance: number; candidates: number };
+  /** The autoregressive prior instead (graphs/text-to-image-ar.json). */
+  arPrior?: { temperature: number; topK: number; dot: DotChoice; candidates: number };
   decoder: { steps: number; guidance: number; eta: number };
   upsampler: { steps: number };
 }
@@ -54,6 +57,7 @@ export function graphSettings(file: string): PathSettings {
     nodes: Array<{ type: string; params?: Record<string, number> }>;
   };
   const of = (type: string) => graph.nodes.find((n) => n.type === type)?.params;
+  const ar = of('prior/autoregressive') as Record<string, number | string> | undefined;
   const prior = of('diffusion/prior'),
     decoder = of('diffusion/decode'),
     up = of('diffusion/upsample');
@@ -61,6 +65,12 @@ export function graphSettings(file: string): PathSettings {
   return {
     graph: file,
     prior: prior && { steps: prior.steps ?? 25, guidance: prior.guidance ?? 4, candidates: prior.candidates ?? 2 },
+    arPrior: ar && {
+      temperature: Number(ar.temperature ?? 1),
+      topK: Number(ar.topK ?? 0),
+      dot: (ar.dot ?? 'upper-half') as DotChoice,
+      candidates: Number(ar.candidates ?? 1),
+    },
     decoder: { steps: decoder.steps ?? 25, guidance: decoder.guidance ?? 8, eta: decoder.eta ?? 0 },
     upsampler: { steps: up.steps ?? 7 },
   };
@@ -96,6 +106,27 @@ export async function priorEmbeddings(
   return bestCandidates(cand, cond.embeds, k);
 }
 
+/** The AR prior's image embeddings for a batch of captions (as prior/autoregressive samples them). */
+export async function arPriorEmbeddings(
+  runtime: ModelRuntime,
+  clip: ClipModelRef,
+  texts: string[],
+  seed: number,
+  o: NonNullable<PathSettings['arPrior']>,
+): Promise<Float32Tensor> {
+  const prior = resolveArPrior(runtime, 'mini-unclip-ar-prior');
+  const session = await runtime.session(prior.id);
+  const cond = await textConditioning(runtime, clip, texts);
+  const k = o.candidates;
+  const r = await sampleArPrior(session, prior.spec, repeatConditioning(cond, k), {
+    seeds: Array.from({ length: texts.length * k }, (_, i) => (seed * 1009 + i) % 4294967296),
+    temperature: o.temperature,
+    topK: o.topK,
+    dot: o.dot,
+  });
+  return bestCandidates(r.embeddings, cond.embeds, k);
+}
+
 /**
  * Pictures [N, 64, 64, 3] for captions through one path: with `settings.prior` the unCLIP path
  * (prior -> decoder with the embedding and the caption), without it the caption-only path (zero
@@ -121,7 +152,9 @@ export async function generatePictures(
     const cond = await textConditioning(runtime, clip, batch);
     const embeds = settings.prior
       ? await priorEmbeddings(runtime, clip, batch, seed + s, settings.prior)
-      : float32([n, clip.embedDim]);
+      : settings.arPrior
+        ? await arPriorEmbeddings(runtime, clip, batch, seed + s, settings.arPrior)
+        : float32([n, clip.embedDim]);
     const low = await sampleDecoder(ds, decoder.spec, embeds, cond, empty, {
       steps: settings.decoder.steps,
       eta: settings.decoder.eta,

@@ -5,6 +5,7 @@
  * the same for the held-out colour-shape pairs; PSNR of DDIM invert-then-decode
  * at eta = 0; diversity of several samples of one prompt.
  *   npm run eval:unclip [-- --count 200 --backend web|node --write]
+ *   npm run eval:unclip -- --compose [--ar]   (two-object prompts; --ar: the AR prior's path too)
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -43,6 +44,7 @@ const { values: opts } = parseArgs({
     write: { type: 'boolean', default: false },
     stages: { type: 'boolean', default: false },
     compose: { type: 'boolean', default: false },
+    ar: { type: 'boolean', default: false },
     two: { type: 'string', default: '100' },
     single: { type: 'string', default: '100' },
     models: { type: 'string', default: BUNDLED_MODELS_DIR },
@@ -246,6 +248,7 @@ async function main() {
       Number(opts.seed),
       opts.sheet,
       opts['graph-guidance'] === undefined ? undefined : Number(opts['graph-guidance']),
+      opts.ar,
     );
     if (opts.write) writeCompositionCards(opts.models, report);
     return;
@@ -352,6 +355,7 @@ async function main() {
     Number(opts.seed),
     opts.sheet,
     opts['graph-guidance'] === undefined ? undefined : Number(opts['graph-guidance']),
+    opts.ar,
   );
   if (opts.write) {
     writeCompositionCards(opts.models, report);

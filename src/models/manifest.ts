@@ -22,7 +22,17 @@ export const tokenizerSchema = z.strictObject({
 
 export const modelEntrySchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/),
-  kind: z.enum(['clip-text', 'clip-image', 'prior', 'decoder', 'upsampler', 'dvae-encoder', 'dvae-decoder', 'dalle']),
+  kind: z.enum([
+    'clip-text',
+    'clip-image',
+    'prior',
+    'ar-prior',
+    'decoder',
+    'upsampler',
+    'dvae-encoder',
+    'dvae-decoder',
+    'dalle',
+  ]),
   title: z.string(),
   file: z.string(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
@@ -73,6 +83,28 @@ export const modelEntrySchema = z.strictObject({
       dvae: z.string().optional(),
     })
     .optional(),
+  /** The autoregressive prior: the PCA basis its codes live in, the quantization, the dot-product buckets. */
+  arPrior: z
+    .strictObject({
+      /** The CLIP model whose embeddings it models. */
+      clip: z.string().optional(),
+      /** Kept PCA components k and buckets per component. */
+      components: z.number().int().min(1).max(4096),
+      buckets: z.number().int().min(2).max(65536),
+      /** Equal-mass buckets of the text-image dot product; dotEdges holds the dotBuckets - 1 inner edges. */
+      dotBuckets: z.number().int().min(2).max(1024),
+      dotEdges: z.array(z.number()),
+      varianceKept: z.number().min(0).max(1).optional(),
+      /** mean [D], components [k * D] (row-major), variance, min and max [k] (the quantization range). */
+      pca: z.strictObject({
+        mean: z.array(z.number()),
+        components: z.array(z.number()),
+        variance: z.array(z.number()),
+        min: z.array(z.number()),
+        max: z.array(z.number()),
+      }),
+    })
+    .optional(),
   card: z.record(z.string(), z.unknown()).optional(),
 });
 
@@ -87,6 +119,7 @@ export type Manifest = z.infer<typeof manifestSchema>;
 export type TokenizerSpec = z.infer<typeof tokenizerSchema>;
 export type DiffusionSpec = NonNullable<ModelEntry['diffusion']>;
 export type DalleSpec = NonNullable<ModelEntry['dalle']>;
+export type ArPriorSpec = NonNullable<ModelEntry['arPrior']>;
 
 export class ModelError extends Error {
   constructor(
@@ -106,6 +139,7 @@ export const FAMILY_SIGNATURES: Record<ModelEntry['kind'], { inputs: string[]; o
   'clip-text': { inputs: ['input_ids'], outputs: ['text_embeds'] },
   'clip-image': { inputs: ['pixel_values'], outputs: ['image_embeds'] },
   prior: { inputs: ['x_t', 'timestep', 'text_embed', 'text_tokens', 'text_mask'], outputs: [] },
+  'ar-prior': { inputs: ['text_tokens', 'text_mask', 'text_embed', 'dot_bucket', 'codes'], outputs: ['logits'] },
   decoder: { inputs: ['x_t', 'timestep', 'image_embed', 'text_tokens', 'text_mask'], outputs: [] },
   upsampler: { inputs: ['x_t', 'timestep', 'low_res'], outputs: [] },
   'dvae-encoder': { inputs: ['image'], outputs: ['codes'] },
@@ -130,6 +164,27 @@ function familyProblem(m: ModelEntry): string | null {
   return `does not fit the ${m.kind} family: it lacks ${parts.join(' and ')} (see docs/models.md)`;
 }
 
+/** An AR prior's section, checked for sizes that agree (k components of D dims, k ranges, B - 1 edges). */
+function arPriorProblem(m: ModelEntry): string | null {
+  const a = m.arPrior;
+  if (m.kind !== 'ar-prior') return a ? 'has an "arPrior" section but is not an ar-prior model' : null;
+  if (!a) return 'is an ar-prior model without its "arPrior" section (PCA basis, buckets)';
+  const d = a.pca.mean.length,
+    k = a.components;
+  if (m.embedDim !== undefined && d !== m.embedDim)
+    return `arPrior.pca.mean has ${d} values for embedDim ${m.embedDim}`;
+  if (d < 1) return 'arPrior.pca.mean is empty';
+  if (a.pca.components.length !== k * d)
+    return `arPrior.pca.components has ${a.pca.components.length} values, ${k} components x ${d} dims need ${k * d}`;
+  for (const f of ['variance', 'min', 'max'] as const)
+    if (a.pca[f].length !== k) return `arPrior.pca.${f} has ${a.pca[f].length} values for ${k} components`;
+  if (a.pca.min.some((v, i) => !(v < a.pca.max[i]!))) return 'arPrior.pca: every min must be below its max';
+  if (a.dotEdges.length !== a.dotBuckets - 1)
+    return `arPrior.dotEdges has ${a.dotEdges.length} edges for ${a.dotBuckets} buckets (needs ${a.dotBuckets - 1})`;
+  if (a.dotEdges.some((v, i) => i > 0 && !(v >= a.dotEdges[i - 1]!))) return 'arPrior.dotEdges must not decrease';
+  return null;
+}
+
 /** Parses a manifest, naming the model and field of each problem. */
 export function parseManifest(raw: unknown, source = 'manifest'): Manifest {
   const r = manifestSchema.safeParse(raw);
@@ -140,7 +195,7 @@ export function parseManifest(raw: unknown, source = 'manifest'): Manifest {
     r.data.models.forEach((m, i) => {
       if (seen.has(m.id)) throw new Error(`${source}: model #${i} has the id of an earlier model`);
       seen.add(m.id);
-      const problem = familyProblem(m);
+      const problem = familyProblem(m) ?? arPriorProblem(m);
       if (problem) throw new Error(`${source}: model #${i} ${problem}`);
     });
     return r.data;

@@ -12,6 +12,7 @@ export const FAMILY_COLORS: Record<string, string> = {
   world: '#4f8f3a',
   guide: '#8a6d1f',
   dalle: '#a3493c',
+  prior: '#3a7f9e',
 };
 
 export function familyColor(family: string): string {
