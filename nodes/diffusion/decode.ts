@@ -37,7 +37,7 @@ export default defineNode({
       step: 0.05,
       default: 1,
       label: 'Image-embedding strength',
-      description: "scales the embedding the decoder reads: 1 as trained, 0 = no embedding (caption only), > 1 overshoots",
+      description: 'scales the embedding the decoder reads: 1 as trained, 0 = none (caption only), > 1 overshoots',
     }),
     embeddingNoise: number({
       min: 0,
