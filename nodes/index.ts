@@ -27,6 +27,11 @@ import clipRank from './rank/clip-rank';
 import nearestCaptions from './embedding/nearest-captions';
 import interpolate from './embedding/interpolate';
 import imageConcat from './image/concat';
+import maskRect from './mask/rect';
+import maskCell from './mask/cell';
+import maskFromImage from './mask/from-image';
+import maskInvert from './mask/invert';
+import maskGrow from './mask/grow';
 import loadDiffusion from './diffusion/load-model';
 import prior from './diffusion/prior';
 import arPrior from './prior/autoregressive';
@@ -70,6 +75,11 @@ export const NODE_DEFINITIONS: readonly NodeDefinition[] = [
   nearestCaptions,
   interpolate,
   imageConcat,
+  maskRect,
+  maskCell,
+  maskFromImage,
+  maskInvert,
+  maskGrow,
   loadDiffusion,
   prior,
   arPrior,

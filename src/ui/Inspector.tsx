@@ -71,7 +71,7 @@ export function Inspector() {
       for (const s of summaries) {
         const type = info.outputs[s.port];
         const v: PortView = { summary: s };
-        if (type === 'Image' && s.shape && s.shape[0]! > 0) {
+        if ((type === 'Image' || type === 'Mask') && s.shape && s.shape[0]! > 0) {
           const count =
             s.port === 'trajectory' || s.port === 'filmstrip' ? Math.min(64, s.shape[0]!) : Math.min(16, s.shape[0]!);
           v.images = await engine.imagePreviews(fid, s.port, 0, count, 256);

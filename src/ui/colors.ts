@@ -13,6 +13,7 @@ export const FAMILY_COLORS: Record<string, string> = {
   guide: '#8a6d1f',
   dalle: '#a3493c',
   prior: '#3a7f9e',
+  mask: '#6f8596',
 };
 
 export function familyColor(family: string): string {
