@@ -3,7 +3,7 @@ import { NodeError } from '../../src/graph/errors';
 import { article } from '../../src/graph/ports';
 import { enumeration, integer, number, seed } from '../../src/graph/params';
 import { arPriorBasis, dotRange, sampleArPrior, type ArPriorModelRef, type DotChoice } from '../../src/models/ar-prior';
-import { repeatConditioning, textConditioning } from '../../src/models/unclip';
+import { bestCandidateRows, repeatConditioning, textConditioning } from '../../src/models/unclip';
 import { float32, tensor } from '../../src/tensor/tensor';
 import { clipOf, withNode } from '../kit/models';
 import { runtimeFor } from '../kit/runtime';
@@ -80,16 +80,7 @@ export default defineNode({
       }),
     );
     // best of the candidates by dot product with the caption's text embedding, as the diffusion prior keeps
-    const keep = Array.from({ length: n }, (_, i) => {
-      let best = 0,
-        top = -Infinity;
-      for (let j = 0; j < c; j++) {
-        let v = 0;
-        for (let q = 0; q < d; q++) v += r.embeddings.data[(i * c + j) * d + q]! * cond.embeds.data[i * d + q]!;
-        if (v > top) [top, best] = [v, j];
-      }
-      return i * c + best;
-    });
+    const keep = bestCandidateRows(r.embeddings, cond.embeds, c);
     const embedding = new Float32Array(n * d),
       codes = new Int32Array(n * k);
     keep.forEach((row, i) => {

@@ -10,6 +10,7 @@ import type { DotChoice } from '../models/ar-prior';
 import { encodeImages, encodeTexts, type ClipModelRef } from '../models/clip';
 import type { ModelRuntime } from '../models/runtime';
 import { createRng } from '../tensor/prng';
+import { dot } from '../tensor/vector';
 import { float32, type Float32Tensor } from '../tensor/tensor';
 import {
   arPriorEmbeddings,
@@ -58,13 +59,8 @@ export interface ArAgreement {
   ar: Array<{ dot: DotChoice; temperature: number; mean: number }>;
 }
 
-const meanDot = (a: Float32Tensor, b: Float32Tensor) => {
-  const n = a.shape[0]!,
-    d = a.shape[1]!;
-  let s = 0;
-  for (let i = 0; i < n * d; i++) s += a.data[i]! * b.data[i]!;
-  return s / n;
-};
+/** Mean over rows of the rows' dot products. */
+const meanDot = (a: Float32Tensor, b: Float32Tensor) => dot(a, b).data.reduce((s, v) => s + v, 0) / a.shape[0]!;
 
 /** How well prior samples agree with their captions: mean text . image, real renders as the reference. */
 async function arAgreement(

@@ -11,7 +11,7 @@ import { createRng } from '../tensor/prng';
 import { dequantize, type QuantizeRange } from '../tensor/quantize';
 import { float32, tensor, type Float32Tensor } from '../tensor/tensor';
 import { normalize } from '../tensor/vector';
-import { codeProbabilities } from './dalle';
+import { codeProbabilities, drawFrom } from './dalle';
 import { ModelError, type ArPriorSpec, type ModelEntry } from './manifest';
 import type { ModelRuntime, ModelSession } from './runtime';
 import type { TextConditioning } from './unclip';
@@ -124,17 +124,7 @@ export async function sampleArPrior(
     for (let s = 0; s < n; s++) {
       const row = logits.subarray((s * k + i) * b, (s * k + i + 1) * b);
       const p = codeProbabilities(row, o.temperature, Math.min(o.topK, b), 1);
-      const u = rngs[s]!.next();
-      let acc = 0,
-        c = b - 1;
-      for (let j = 0; j < b; j++) {
-        acc += p[j]!;
-        if (u < acc) {
-          c = j;
-          break;
-        }
-      }
-      while (c > 0 && p[c] === 0) c--;
+      const c = drawFrom(p, rngs[s]!.next());
       picked[s * k + i] = c;
       codes[s * k + i] = BigInt(c);
       chosen[s * k + i] = p[c]!;

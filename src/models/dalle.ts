@@ -194,7 +194,8 @@ export function codeProbabilities(logits: Float32Array, temperature: number, top
   return p;
 }
 
-function drawFrom(p: Float64Array, u: number): number {
+/** The index a uniform draw u in [0, 1) picks from a distribution (the last nonzero one if rounding runs out). */
+export function drawFrom(p: Float64Array, u: number): number {
   let acc = 0;
   for (let i = 0; i < p.length; i++) {
     acc += p[i]!;

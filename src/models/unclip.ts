@@ -190,25 +190,32 @@ export function conditionEmbeddings(e: Float32Tensor, level: number, strength: n
 
 /**
  * unCLIP's candidate selection: of the k prior samples drawn for each caption ([N * k, D], rows
- * of one caption together), keep the one with the highest dot product with its text embedding.
+ * of one caption together), the row of the one with the highest dot product with its text
+ * embedding, per caption.
  */
-export function bestCandidates(samples: Float32Tensor, textEmbeds: Float32Tensor, k: number): Float32Tensor {
+export function bestCandidateRows(samples: Float32Tensor, textEmbeds: Float32Tensor, k: number): number[] {
   const n = textEmbeds.shape[0]!,
     d = textEmbeds.shape[1]!;
-  const best = new Float32Array(n * d);
-  for (let i = 0; i < n; i++) {
-    let top = -Infinity;
+  return Array.from({ length: n }, (_, i) => {
+    let top = -Infinity,
+      best = i * k;
     for (let j = 0; j < k; j++) {
-      const row = samples.data.subarray((i * k + j) * d, (i * k + j + 1) * d);
+      const row = (i * k + j) * d;
       let dot = 0;
-      for (let q = 0; q < d; q++) dot += row[q]! * textEmbeds.data[i * d + q]!;
-      if (dot > top) {
-        top = dot;
-        best.set(row, i * d);
-      }
+      for (let q = 0; q < d; q++) dot += samples.data[row + q]! * textEmbeds.data[i * d + q]!;
+      if (dot > top) [top, best] = [dot, i * k + j];
     }
-  }
-  return float32([n, d], best);
+    return best;
+  });
+}
+
+/** The best of each caption's k candidates ([N * k, D] -> [N, D]); see bestCandidateRows. */
+export function bestCandidates(samples: Float32Tensor, textEmbeds: Float32Tensor, k: number): Float32Tensor {
+  const d = textEmbeds.shape[1]!;
+  const rows = bestCandidateRows(samples, textEmbeds, k);
+  const out = new Float32Array(rows.length * d);
+  rows.forEach((r, i) => out.set(samples.data.subarray(r * d, (r + 1) * d), i * d));
+  return float32([rows.length, d], out);
 }
 
 /**

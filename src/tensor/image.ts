@@ -97,3 +97,14 @@ export function concatImages(images: Float32Tensor[]): Float32Tensor {
   }
   return float32([n, h, w, c], out);
 }
+
+/** The median of each of 3 channels over the border pixels of an h x w picture, read through `px(pixel, channel)`. */
+export function borderMedian(px: (i: number, c: number) => number, w: number, h: number): [number, number, number] {
+  const border: number[] = [];
+  for (let x = 0; x < w; x++) border.push(x, (h - 1) * w + x);
+  for (let y = 1; y < h - 1; y++) border.push(y * w, y * w + w - 1);
+  return [0, 1, 2].map((c) => {
+    const v = border.map((i) => px(i, c)).sort((a, b) => a - b);
+    return v[v.length >> 1]!;
+  }) as [number, number, number];
+}

@@ -3,7 +3,7 @@
  * grid cells, pixels that differ from an image's background or lie near a colour, inversion,
  * and growing / shrinking with a feathered edge.
  */
-import { imageDims } from './image';
+import { borderMedian, imageDims } from './image';
 import { float32, type Float32Tensor } from './tensor';
 
 /** Pixels whose centres (x + 0.5, y + 0.5) lie in [x, x + width) x [y, y + height). */
@@ -92,12 +92,5 @@ export function differsFrom(
 /** The median of each channel over an image's border pixels (the ShapesWorld background), in [0, 1]. */
 export function borderColour(img: Float32Tensor, index: number): [number, number, number] {
   const { h, w } = imageDims(img);
-  const base = index * h * w;
-  const border: number[] = [];
-  for (let x = 0; x < w; x++) border.push(x, (h - 1) * w + x);
-  for (let y = 1; y < h - 1; y++) border.push(y * w, y * w + w - 1);
-  return [0, 1, 2].map((c) => {
-    const v = border.map((p) => img.data[(base + p) * 3 + c]!).sort((a, b) => a - b);
-    return v[v.length >> 1]!;
-  }) as [number, number, number];
+  return borderMedian((p, c) => img.data[(index * h * w + p) * 3 + c]!, w, h);
 }

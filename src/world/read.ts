@@ -7,6 +7,7 @@
  * shape by overlap with the spec's geometry fitted to the component's box, size by the
  * half-extent, cell by the centre.
  */
+import { borderMedian } from '../tensor/image';
 import { relationHolds, type SceneConstraints } from './scene';
 import {
   BACKGROUND_RGB,
@@ -52,13 +53,7 @@ const CANVAS = 64;
 
 /** Nearest background colour to the median of the border pixels (channels in 0..255). */
 function readBackground(px: (i: number, c: number) => number, w: number, h: number): Background {
-  const border: number[] = [];
-  for (let x = 0; x < w; x++) border.push(x, (h - 1) * w + x);
-  for (let y = 1; y < h - 1; y++) border.push(y * w, y * w + w - 1);
-  const median = [0, 1, 2].map((c) => {
-    const v = border.map((i) => px(i, c)).sort((a, b) => a - b);
-    return v[v.length >> 1]!;
-  });
+  const median = borderMedian(px, w, h);
   let best: Background = 'white',
     bestD = Infinity;
   for (const b of BACKGROUNDS) {

@@ -22,6 +22,7 @@ import { pcaProject, pcaUnproject } from '../../src/tensor/pca';
 import { createRng } from '../../src/tensor/prng';
 import { dequantize, quantize } from '../../src/tensor/quantize';
 import { float32, type Float32Tensor } from '../../src/tensor/tensor';
+import { dot } from '../../src/tensor/vector';
 import { renderScene } from '../../src/world/render';
 import { sampleScene } from '../../src/world/scene';
 
@@ -36,14 +37,7 @@ beforeAll(async () => {
   clip = resolveClip(runtime, 'mini-clip');
 });
 
-const dotRows = (a: Float32Tensor, b: Float32Tensor) => {
-  const d = a.shape[1]!;
-  return Array.from({ length: a.shape[0]! }, (_, i) => {
-    let s = 0;
-    for (let q = 0; q < d; q++) s += a.data[i * d + q]! * b.data[i * d + q]!;
-    return s;
-  });
-};
+const dotRows = (a: Float32Tensor, b: Float32Tensor) => Array.from(dot(a, b).data);
 
 type ArSection = {
   pca: { mean: number[]; components: number[]; variance: number[]; min: number[]; max: number[] };

@@ -8,7 +8,7 @@ import { createModelRuntime } from '../../src/models/runtime-node';
 import { conditionEmbeddings } from '../../src/models/unclip';
 import { gaussianArray } from '../../src/tensor/prng';
 import { float32, type Float32Tensor } from '../../src/tensor/tensor';
-import { normalize } from '../../src/tensor/vector';
+import { dotArrays, normalize } from '../../src/tensor/vector';
 
 ort.env.wasm.numThreads = 1;
 let runtime: ModelRuntime;
@@ -20,11 +20,7 @@ const rows = (t: Float32Tensor) => {
   const d = t.shape[1]!;
   return Array.from({ length: t.shape[0]! }, (_, i) => t.data.subarray(i * d, (i + 1) * d));
 };
-const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
-};
+const dot = dotArrays;
 
 describe("the decoder's conditioning controls on an embedding", () => {
   const e = normalize(float32([6, 128], gaussianArray(5, 6 * 128)));
