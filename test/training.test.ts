@@ -474,4 +474,54 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
     },
     300_000,
   );
+  it(
+    'trains the AR prior for a few steps (PCA basis fitted once, kept on resume), exports it with its basis, and ' +
+      'the product samples it through an external manifest',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'train-ar-'));
+      const data = join(dir, 'tiny.bin');
+      await run('npx', ['tsx', 'src/world/dataset-cli.ts', '--count', '64', '--seed', '11', '--out', data], {
+        cwd: root,
+      });
+      const py = (args: string[]) => run(PYTHON, args, { cwd: root });
+      const out = join(dir, 'ar');
+      const common = ['training/train_ar_prior.py', '--data', data, '--out', out, '--batch', '8', '--from-scratch'];
+      const first = await py([...common, '--steps', '2', '--ckpt-every', '1']);
+      expect(first.stdout).toMatch(/"pca_components": \d+, "variance_kept": 0\.99\d*/);
+      const again = await py([...common, '--steps', '3']);
+      expect(again.stdout).toMatch(/basis from .*ckpt\.pt: \d+ components, 64 buckets/);
+      expect(again.stdout).toMatch(/resumed from .* at step 2/);
+      const models = join(dir, 'models');
+      await py(['training/export_ar_prior.py', '--ckpt', join(out, 'ckpt.pt'), '--out', models]);
+      const manifest = parseManifest(JSON.parse(readFileSync(join(models, 'manifest.json'), 'utf8')));
+      const entry = manifest.models[0]!;
+      expect(entry).toMatchObject({ id: 'mini-unclip-ar-prior', kind: 'ar-prior' });
+      expect(entry.arPrior!.pca.components).toHaveLength(entry.arPrior!.components * 128);
+      const engine = new Engine(createRegistry(), nodeServices({ models: (await createModelRuntime())! }));
+      engine.load(
+        JSON.stringify({
+          format: 'unclip-studio/graph',
+          version: 1,
+          nodes: [
+            { id: 'clip', type: 'clip/load-model', params: {} },
+            {
+              id: 'm',
+              type: 'diffusion/load-model',
+              params: { model: 'mini-unclip-ar-prior', manifest: join(models, 'manifest.json') },
+            },
+            { id: 'prompt', type: 'text/prompt', params: { text: 'a red circle' } },
+            {
+              id: 'ar',
+              type: 'prior/autoregressive',
+              inputs: { prior: 'm.model', clip: 'clip.model', text: 'prompt.text' },
+            },
+          ],
+        }),
+      );
+      const g = await engine.run();
+      expect(g.ok).toBe(true);
+      expect((engine.outputsOf('ar')!.embedding as { shape: number[] }).shape).toEqual([1, 128]);
+    },
+    300_000,
+  );
 });

@@ -18,13 +18,7 @@ DEVICE=${DEVICE:-cuda}
 BATCH=${BATCH:-1024}
 mkdir -p "$out"
 DATA=${DATA:-data/train.bin}
-if [ ! -f "$DATA" ]; then
-  mkdir -p data
-  if [ -f carry/train.bin.gz ]; then gzip -d -c carry/train.bin.gz > "$DATA"
-  elif command -v zstd >/dev/null; then zstd -q -d -f carry/train.bin.zst -o "$DATA"   # packs of sessions 1-6
-  else $PY -c 'import sys, zstandard; zstandard.ZstdDecompressor().copy_stream(open(sys.argv[1], "rb"), open(sys.argv[2], "wb"))' carry/train.bin.zst "$DATA"
-  fi
-fi
+./unpack_dataset.sh "$DATA"
 [ "$DEVICE" = cuda ] && nvidia-smi --query-gpu=name,memory.total --format=csv,noheader | tee "$out/dvae.log"
 start=$(date +%s)
 deadline=$($PY -c "print(int($start + $minutes * 60))")

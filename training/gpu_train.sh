@@ -9,13 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 model=$1; minutes=$2; out=$3; shift 3
 PY=${PYTHON:-python3}
-if [ ! -f data/train.bin ]; then
-  mkdir -p data
-  if [ -f carry/train.bin.gz ]; then gzip -d -c carry/train.bin.gz > data/train.bin
-  elif command -v zstd >/dev/null; then zstd -q -d -f carry/train.bin.zst -o data/train.bin   # packs of sessions 1-6
-  else $PY -c 'import sys, zstandard; zstandard.ZstdDecompressor().copy_stream(open(sys.argv[1], "rb"), open(sys.argv[2], "wb"))' carry/train.bin.zst data/train.bin
-  fi
-fi
+./unpack_dataset.sh data/train.bin
 mkdir -p "$out"
 run=${RUN_DIR:-/tmp/unclip-run-$model}
 $PY "train_$model.py" --out "$run" --minutes "$minutes" --device "${DEVICE:-cuda}" "$@" 2>&1 | tee -a "$out/$model.log"

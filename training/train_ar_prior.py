@@ -18,12 +18,13 @@ import torch
 import torch.nn.functional as F
 
 from ar_prior_model import ArPrior, PcaCodes
-from unclip_common import HERE, Batches, common_args, image_embeddings, load_clip, pick_device, text_features, train_loop
+from unclip_common import HERE, Batches, common_args, drop_text, image_embeddings, load_clip, pick_device, text_features, train_loop
 
 
 def dot_edges(clip, batches, embeds, n_buckets, pairs=20000, chunk=2000):
     """Interior edges [n_buckets - 1] of equal-mass buckets of text . image over random (picture, caption) pairs."""
     dots = []
+    chunk = min(chunk, batches.ds.count)  # a small dataset: smaller draws, as many pairs
     for _ in range(0, pairs, chunk):
         rows, ids = batches.sample_ids(chunk)
         t, _, _ = text_features(clip, ids)
@@ -82,11 +83,7 @@ def main():
         txt_emb, feats, mask = text_features(clip, ids)
         dot = torch.bucketize((txt_emb * img).sum(1), dev_edges)
         codes = dev_pca.quantize(img)
-        b = ids.shape[0]
-        drop = torch.rand(b, device=device) < args.p_drop_text
-        txt_emb = txt_emb.masked_fill(drop[:, None], 0.0)
-        feats = feats.masked_fill(drop[:, None, None], 0.0)
-        mask = mask.masked_fill(drop[:, None], 0.0)
+        txt_emb, feats, mask = drop_text(args.p_drop_text, txt_emb, feats, mask)
         logits = model(feats, mask, txt_emb, dot, codes)
         return F.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), codes.reshape(-1))
 

@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from prior_model import Prior
-from unclip_common import Batches, T_STEPS, alphas_cumprod, common_args, image_embeddings, load_clip, pick_device, text_features, train_loop
+from unclip_common import Batches, T_STEPS, alphas_cumprod, common_args, drop_text, image_embeddings, load_clip, pick_device, text_features, train_loop
 
 
 def main():
@@ -35,10 +35,7 @@ def main():
         img_emb = embeds[idx]
         txt_emb, feats, mask = text_features(clip, ids)
         b = ids.shape[0]
-        drop = torch.rand(b, device=device) < args.p_drop_text
-        txt_emb = txt_emb.masked_fill(drop[:, None], 0.0)
-        feats = feats.masked_fill(drop[:, None, None], 0.0)
-        mask = mask.masked_fill(drop[:, None], 0.0)
+        txt_emb, feats, mask = drop_text(args.p_drop_text, txt_emb, feats, mask)
         x0 = img_emb * scale
         t = torch.randint(0, T_STEPS, (b,), device=device)
         a = abar[t][:, None]

@@ -157,6 +157,14 @@ def image_embeddings(clip, ds, clip_path, chunk=512, device="cpu"):
     return torch.from_numpy(out).to(device)
 
 
+def drop_text(p, txt_emb, feats, mask):
+    """Classifier-free guidance's dropout for the priors: with probability p a row's caption
+    conditioning (text embedding, token features, mask) becomes zeros."""
+    drop = torch.rand(txt_emb.shape[0], device=txt_emb.device) < p
+    return (txt_emb.masked_fill(drop[:, None], 0.0), feats.masked_fill(drop[:, None, None], 0.0),
+            mask.masked_fill(drop[:, None], 0.0))
+
+
 def text_features(clip, ids):
     """(normalized text embedding [B, D], token features [B, L, W], mask [B, L] with 1 for real tokens)."""
     with torch.no_grad():
