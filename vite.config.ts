@@ -1,5 +1,5 @@
 import react from '@vitejs/plugin-react';
-import { defineConfig } from 'vite';
+import { defineConfig, defaultClientConditions } from 'vite';
 
 // Cross-origin isolation lets onnxruntime-web use WASM threads (SharedArrayBuffer).
 const isolation = {
@@ -7,8 +7,13 @@ const isolation = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
+// onnxruntime-web's builds that load their WASM from env.wasm.wasmPaths (public/ort, copied by scripts/copy-ort.mjs)
+// instead of bundling a second copy of it into assets/.
+const conditions = ['onnxruntime-web-use-extern-wasm', ...defaultClientConditions];
+
 export default defineConfig({
   plugins: [react()],
+  resolve: { conditions },
   server: { headers: isolation, port: 5173 },
   preview: { headers: isolation, port: 4173 },
   optimizeDeps: { exclude: ['onnxruntime-web'] },

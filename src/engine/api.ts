@@ -10,6 +10,13 @@ import type { NodeEvent, RunResult, ImagePreview } from './events';
 import { embeddingView, previewOf, summarize, type EmbeddingView, type OutputSummary } from './preview';
 import { Engine, type NodeRegistry } from './scheduler';
 import type { EngineServices } from './services';
+import { BACKENDS, type Backend, type ModelLoadTiming } from '../models/runtime';
+
+export interface RuntimeInfo {
+  backend: Backend;
+  gpu: { available: boolean; adapter?: string; fallback?: boolean; reason?: string };
+  loads: ModelLoadTiming[];
+}
 
 /** A param schema as it crosses to the UI (no validator functions). */
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -96,13 +103,30 @@ export function createEngineApi(
       engine.setParam(nodeId, name, value);
     },
     async run(
-      opts: { targets?: string[]; concurrency?: number } = {},
+      opts: { targets?: string[]; concurrency?: number; backend?: Backend } = {},
       onEvent?: (e: NodeEvent) => void,
     ): Promise<RunResult> {
-      return engine.run({
-        ...opts,
+      const { backend, ...rest } = opts;
+      if (backend !== undefined) {
+        if (!BACKENDS.includes(backend))
+          throw new GraphError([
+            { field: 'backend', message: `unknown backend "${String(backend)}" (auto, wasm or webgpu)` },
+          ]);
+        services.models?.setBackend(backend);
+        engine.setKeyContext(backend === 'auto' ? '' : `backend=${backend}`);
+      }
+      const result = await engine.run({
+        ...rest,
         onEvent: onEvent ? (e) => void Promise.resolve(onEvent(e)).catch(() => undefined) : undefined,
       });
+      const notices = services.models?.takeNotices() ?? [];
+      return notices.length ? { ...result, notices } : result;
+    },
+    /** Where models run here: the backend asked for, WebGPU's adapter (or why none), each session's load phases. */
+    async runtimeInfo(): Promise<RuntimeInfo | null> {
+      const models = services.models;
+      if (!models) return null;
+      return { backend: models.backend, gpu: await models.gpuStatus(), loads: models.loadTimings() };
     },
     cancel(): void {
       engine.cancelAll();

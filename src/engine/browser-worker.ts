@@ -11,6 +11,8 @@ const ready: Promise<EngineApi> = (async () => {
     console.warn(`models unavailable: ${(e as Error).message}`);
     return undefined;
   });
+  // compile and start the WASM engine while the editor opens, so the first run does not wait for it
+  void models?.prewarm().catch(() => undefined);
   // A graph from a link, file, paste or PNG is untrusted: its files and URLs are fetched only once the
   // user allowed them (the editor lists them); the app's own files are always readable.
   const allowed = new Set<string>();
@@ -45,6 +47,7 @@ const methods = [
   'loadGraph',
   'setParam',
   'run',
+  'runtimeInfo',
   'cancel',
   'graphKey',
   'pinInspected',

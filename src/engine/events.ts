@@ -46,4 +46,6 @@ export interface RunResult {
   fromCache: number;
   failed: number;
   nodes: Record<string, NodeResult>;
+  /** Things the user should know about the run as a whole (WebGPU asked for but not available). */
+  notices?: string[];
 }

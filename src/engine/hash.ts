@@ -16,6 +16,8 @@ export function nodeKey(parts: {
   params: Record<string, unknown>;
   bypass: boolean;
   inputs: Record<string, string>;
+  /** What else decides the result (the model backend when it is not the default); absent: nothing. */
+  context?: string;
 }): string {
   const text = canonicalJson(parts);
   let key = recentKeys.get(text);

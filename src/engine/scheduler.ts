@@ -58,6 +58,7 @@ export class Engine {
     { revision: number; inputsSig: string; key: string; params: Record<string, ParamValue> }
   >();
   private revisions = new Map<string, number>();
+  private keyContext = '';
 
   constructor(
     readonly registry: NodeRegistry,
@@ -66,6 +67,16 @@ export class Engine {
   ) {
     this.cache = new MemoCache(opts.cacheBytes);
     this.defs = registry;
+  }
+
+  /**
+   * What besides the graph decides results (the model backend: WebGPU's floats differ from WASM's in the last
+   * bits). A change re-keys every node, so the next run computes afresh rather than reuse the other backend's.
+   */
+  setKeyContext(context: string): void {
+    if (context === this.keyContext) return;
+    this.keyContext = context;
+    this.keyMemo.clear();
   }
 
   /** Loads a graph (text or value). On error throws GraphError and keeps the current graph. */
@@ -219,6 +230,7 @@ export class Engine {
         params: full,
         bypass: !!node.bypass,
         inputs: inputKeys,
+        ...(this.keyContext ? { context: this.keyContext } : {}),
       });
       this.keyMemo.set(id, { revision, inputsSig, key, params: full });
       keys.set(id, key);

@@ -31,8 +31,7 @@ export async function createModelRuntime(
     // Native onnxruntime-node (benchmarks and evaluation only): the same InferenceSession API.
     const native = (await import('onnxruntime-node')) as unknown as typeof ort;
     return createRuntime(native, await loadManifest(source), source, {
-      executionProviders: ['cpu'],
-      intraOpNumThreads: threads,
+      sessionOptions: { executionProviders: ['cpu'], intraOpNumThreads: threads },
     });
   }
   ort.env.wasm.numThreads = threads;

@@ -1,5 +1,6 @@
 import type * as ortTypes from 'onnxruntime-web';
-import { sha256Hex } from '../tensor/hash';
+import { sha256HexAsync } from '../tensor/hash';
+import { BACKENDS, type Backend } from './backend';
 import type { Tensor } from '../tensor/tensor';
 import { parseManifest, ModelError, type Manifest, type ModelEntry } from './manifest';
 import { fromOrt, toOrt } from './ort-tensor';
@@ -10,8 +11,46 @@ import { ClipBpeTokenizer } from './tokenizer-bpe';
 /** A model session: runs are queued (one session cannot run twice at once). */
 export interface ModelSession {
   readonly entry: ModelEntry;
+  /** Where it runs: onnxruntime-web's `wasm` or `webgpu`, or native `cpu`. */
+  readonly ep: ExecutionProvider;
   run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>>;
 }
+
+export { BACKENDS, type Backend };
+export type ExecutionProvider = 'wasm' | 'webgpu' | 'cpu';
+
+/** onnxruntime with the WebGPU execution provider, where the host may have one (browsers). */
+export interface GpuProvider {
+  /** Loads it once; rejects with the reason WebGPU cannot be used here (no navigator.gpu, no adapter). */
+  load(): Promise<{ ort: typeof ortTypes; adapter: string; fallback: boolean }>;
+}
+
+/** How long one model took to become ready, by phase (milliseconds). */
+export interface ModelLoadTiming {
+  id: string;
+  ep: ExecutionProvider;
+  bytes: number;
+  readMs: number;
+  hashMs: number;
+  createMs: number;
+  totalMs: number;
+  /** The first session of its onnxruntime module: createMs includes compiling and starting the WASM. */
+  first: boolean;
+}
+
+export interface RuntimeOptions {
+  sessionOptions?: ortTypes.InferenceSession.SessionOptions;
+  /** The WebGPU path (browsers only). */
+  gpu?: GpuProvider;
+  /**
+   * `auto` runs a model on WebGPU when a hardware adapter is there and the model file is at least this big; smaller
+   * models stay on WASM, where a run's fixed cost (buffer uploads, dispatches) is lower.
+   */
+  autoGpuMinBytes?: number;
+}
+
+/** The default size from which `auto` uses WebGPU (see README's performance section). */
+export const AUTO_GPU_MIN_BYTES = 5_000_000;
 
 /** Where manifests and model files come from: fs in Node, fetch in the browser. */
 export interface ModelSource {
@@ -27,6 +66,17 @@ export interface ModelRuntime {
   tokenizer(id: string): Promise<Tokenizer>;
   /** A runtime over another manifest (a path or URL); its files resolve relative to it. Memoized. */
   external(manifestSrc: string, readBytes: (src: string) => Promise<Uint8Array>): Promise<ModelRuntime>;
+  /** The backend asked for by the current run (external runtimes follow it). */
+  readonly backend: Backend;
+  setBackend(backend: Backend): void;
+  /** Where WebGPU stands here: the adapter, or why there is none (loads the WebGPU build once). */
+  gpuStatus(): Promise<{ available: boolean; adapter?: string; fallback?: boolean; reason?: string }>;
+  /** Every session opened so far, with its load phases. */
+  loadTimings(): ModelLoadTiming[];
+  /** Notices for the user (a WebGPU fallback), each returned once. */
+  takeNotices(): string[];
+  /** Starts the WASM engine in the background (fetch, compile, start) so a first run does not wait for it. */
+  prewarm(): Promise<void>;
 }
 
 /** Resolves a file named in a manifest against the manifest's own location. */
@@ -54,8 +104,12 @@ export function createRuntime(
   ort: typeof ortTypes,
   manifest: Manifest,
   source: ModelSource,
-  sessionOptions: ortTypes.InferenceSession.SessionOptions = { executionProviders: ['wasm'] },
+  options: RuntimeOptions = {},
+  shared: SharedState = newSharedState(),
 ): ModelRuntime {
+  const sessionOptions = options.sessionOptions ?? { executionProviders: ['wasm'] };
+  const baseEp: ExecutionProvider = sessionOptions.executionProviders?.includes('cpu') ? 'cpu' : 'wasm';
+  const autoGpuMinBytes = options.autoGpuMinBytes ?? AUTO_GPU_MIN_BYTES;
   const sessions = new Map<string, Promise<ModelSession>>();
   const tokenizers = new Map<string, Promise<Tokenizer>>();
   const byId = new Map(manifest.models.map((m) => [m.id, m]));
@@ -66,7 +120,29 @@ export function createRuntime(
     return e;
   };
 
-  const open = async (e: ModelEntry): Promise<ModelSession> => {
+  const gpu = async () => {
+    if (!options.gpu) throw new Error('this host has no WebGPU (a browser with navigator.gpu has)');
+    shared.gpu ??= options.gpu.load();
+    return shared.gpu;
+  };
+
+  /** Where a model runs under the current backend, and a notice when WebGPU was asked for but cannot be used. */
+  const chooseEp = async (e: ModelEntry): Promise<ExecutionProvider> => {
+    if (shared.backend === 'wasm' || baseEp === 'cpu') return baseEp;
+    try {
+      const g = await gpu();
+      if (shared.backend === 'webgpu') return 'webgpu';
+      return !g.fallback && e.bytes >= autoGpuMinBytes ? 'webgpu' : baseEp;
+    } catch (err) {
+      if (shared.backend === 'webgpu') {
+        shared.notices.add(`WebGPU is not available (${(err as Error).message}): the models run on WASM`);
+      }
+      return baseEp;
+    }
+  };
+
+  const open = async (e: ModelEntry, ep: ExecutionProvider): Promise<ModelSession> => {
+    const t0 = now();
     let bytes: Uint8Array;
     try {
       bytes = await source.read(e.file);
@@ -76,7 +152,9 @@ export function createRuntime(
         `file ${source.describe(e.file)} is missing or unreadable (${(err as Error).message})`,
       );
     }
-    const digest = sha256Hex(bytes);
+    const t1 = now();
+    const digest = await sha256HexAsync(bytes);
+    const t2 = now();
     if (digest !== e.sha256) {
       throw new ModelError(
         e.id,
@@ -85,11 +163,47 @@ export function createRuntime(
       );
     }
     let session: ortTypes.InferenceSession;
+    let engine = ort;
+    let first: boolean;
     try {
-      session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all', ...sessionOptions });
+      if (ep === 'webgpu') {
+        engine = (await gpu()).ort;
+        first = !shared.started.has(engine);
+        shared.started.add(engine);
+        // ops WebGPU lacks fall back to WASM inside the session; one WebGPU session is created at a time
+        // (onnxruntime-web: "another WebGPU EP inference session is being created")
+        const q = runQueueOf(engine);
+        const creating = q.tail.then(() =>
+          engine.InferenceSession.create(bytes, {
+            graphOptimizationLevel: 'all',
+            executionProviders: ['webgpu', 'wasm'],
+          }),
+        );
+        q.tail = creating.catch(() => undefined);
+        session = await creating;
+      } else {
+        first = !shared.started.has(engine);
+        shared.started.add(engine);
+        session = await engine.InferenceSession.create(bytes, { graphOptimizationLevel: 'all', ...sessionOptions });
+      }
     } catch (err) {
-      throw new ModelError(e.id, `onnxruntime cannot load ${source.describe(e.file)}: ${(err as Error).message}`);
+      throw new ModelError(
+        e.id,
+        `onnxruntime${ep === 'webgpu' ? ' (WebGPU)' : ''} cannot load ${source.describe(e.file)}: ` +
+          (err as Error).message,
+      );
     }
+    const t3 = now();
+    shared.timings.push({
+      id: e.id,
+      ep,
+      bytes: bytes.length,
+      readMs: t1 - t0,
+      hashMs: t2 - t1,
+      createMs: t3 - t2,
+      totalMs: t3 - t0,
+      first,
+    });
     const names = (list: readonly string[], want: Array<{ name: string }>, what: string) => {
       const missing = want.filter((w) => !list.includes(w.name)).map((w) => w.name);
       if (missing.length)
@@ -100,9 +214,10 @@ export function createRuntime(
     };
     names(session.inputNames, e.inputs, 'input');
     names(session.outputNames, e.outputs, 'output');
-    const queue = runQueueOf(ort);
+    const queue = runQueueOf(engine);
     return {
       entry: e,
+      ep,
       run(feeds) {
         for (const spec of e.inputs) {
           const t = feeds[spec.name];
@@ -113,7 +228,7 @@ export function createRuntime(
         }
         const result = queue.tail.then(async () => {
           const ortFeeds: Record<string, ortTypes.Tensor> = {};
-          for (const [k, v] of Object.entries(feeds)) ortFeeds[k] = toOrt(ort, v);
+          for (const [k, v] of Object.entries(feeds)) ortFeeds[k] = toOrt(engine, v);
           const out = await session.run(ortFeeds);
           const converted: Record<string, Tensor> = {};
           for (const [k, v] of Object.entries(out)) converted[k] = fromOrt(v);
@@ -168,12 +283,40 @@ export function createRuntime(
           // never the parser's message: it quotes the file's first bytes
           throw new Error(`the model manifest ${manifestSrc} is not valid JSON`);
         }
-        return createRuntime(ort, parseManifest(raw, manifestSrc), src, sessionOptions);
+        return createRuntime(ort, parseManifest(raw, manifestSrc), src, options, shared);
       });
     },
-    session(id) {
+    async session(id) {
       const e = entry(id);
-      return memoPromise(sessions, id, () => open(e));
+      const ep = await chooseEp(e);
+      return memoPromise(sessions, `${ep}:${id}`, () => open(e, ep));
+    },
+    get backend() {
+      return shared.backend;
+    },
+    setBackend(backend) {
+      if (!BACKENDS.includes(backend)) throw new Error(`unknown backend "${String(backend)}" (auto, wasm or webgpu)`);
+      shared.backend = backend;
+    },
+    async gpuStatus() {
+      try {
+        const g = await gpu();
+        return { available: true, adapter: g.adapter, fallback: g.fallback };
+      } catch (err) {
+        return { available: false, reason: (err as Error).message };
+      }
+    },
+    loadTimings() {
+      return [...shared.timings];
+    },
+    takeNotices() {
+      const list = [...shared.notices];
+      shared.notices.clear();
+      return list;
+    },
+    async prewarm() {
+      const smallest = [...manifest.models].sort((a, b) => a.bytes - b.bytes)[0];
+      if (smallest) await memoPromise(sessions, `${baseEp}:${smallest.id}`, () => open(smallest, baseEp));
     },
     tokenizer(id) {
       const e = entry(id);
@@ -181,6 +324,18 @@ export function createRuntime(
     },
   };
 }
+
+/** What a runtime shares with the runtimes of external manifests it opened. */
+interface SharedState {
+  backend: Backend;
+  gpu?: Promise<{ ort: typeof ortTypes; adapter: string; fallback: boolean }>;
+  timings: ModelLoadTiming[];
+  notices: Set<string>;
+  /** onnxruntime modules that have created a session (their WASM is compiled and started). */
+  started: Set<object>;
+}
+const newSharedState = (): SharedState => ({ backend: 'auto', timings: [], notices: new Set(), started: new Set() });
+const now = () => performance.now();
 
 /**
  * One run at a time per onnxruntime module, across all its sessions: onnxruntime-web's WASM build

@@ -15,3 +15,15 @@ export function canonicalJson(value: unknown): string {
 export function sha256Hex(data: string | Uint8Array): string {
   return bytesToHex(sha256(typeof data === 'string' ? utf8ToBytes(data) : data));
 }
+
+/**
+ * Hex SHA-256 of bytes by the platform's native digest (`crypto.subtle`: browsers in secure contexts, Node >= 19),
+ * about 10x faster than the JavaScript one on model files; falls back to @noble/hashes where there is none (a page
+ * served over plain http from another host is not a secure context).
+ */
+export async function sha256HexAsync(data: Uint8Array): Promise<string> {
+  const subtle = (globalThis as { crypto?: { subtle?: SubtleCrypto } }).crypto?.subtle;
+  if (!subtle) return sha256Hex(data);
+  const digest = await subtle.digest('SHA-256', data as Uint8Array<ArrayBuffer>);
+  return bytesToHex(new Uint8Array(digest));
+}

@@ -15,7 +15,8 @@ import {
 import { cancelRun, runGraph } from './run';
 import { recentGraphs } from './recent';
 import { SHORTCUTS } from './shortcuts';
-import { useEditor } from './store';
+import { BACKEND_KEY, useEditor } from './store';
+import type { Backend } from '../models/backend';
 
 /** The editor's chrome: the toolbar and the banners above the canvas (held references, load issues, help, notices). */
 export function isTyping(e: Event): boolean {
@@ -24,7 +25,7 @@ export function isTyping(e: Event): boolean {
 }
 
 export function Toolbar() {
-  const { doc, past, future, running, runOnChange, lastRun, undo, redo } = useEditor();
+  const { doc, past, future, running, runOnChange, backend, lastRun, undo, redo } = useEditor();
   const [examplesOpen, setExamplesOpen] = useState(false);
   const flow = useReactFlow();
   return (
@@ -145,6 +146,26 @@ export function Toolbar() {
           onChange={(e) => useEditor.setState({ runOnChange: e.target.checked })}
         />{' '}
         run on change
+      </label>
+      <label className="toggle" title="where the models run: auto picks WebGPU for big models on a hardware GPU">
+        models on{' '}
+        <select
+          value={backend}
+          data-testid="backend"
+          onChange={(e) => {
+            const b = e.target.value as Backend;
+            useEditor.setState({ backend: b });
+            try {
+              localStorage.setItem(BACKEND_KEY, b);
+            } catch {
+              /* private mode: kept for this visit */
+            }
+          }}
+        >
+          <option value="auto">auto</option>
+          <option value="wasm">WASM (CPU)</option>
+          <option value="webgpu">WebGPU</option>
+        </select>
       </label>
       <span className="sep" />
       <button onClick={() => useEditor.setState((s) => ({ helpOpen: !s.helpOpen }))}>?</button>

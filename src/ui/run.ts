@@ -76,7 +76,8 @@ export async function runGraph(targets?: string[]): Promise<void> {
             warning: `${e.origin.field}: ${message ?? ''} (found by ${e.nodeId})`,
           });
       };
-      const result = await engine.run({ targets }, proxy(onEvent));
+      const result = await engine.run({ targets, backend: useEditor.getState().backend }, proxy(onEvent));
+      for (const n of result.notices ?? []) useEditor.getState().notify(n, 'info');
       useEditor.setState((s) => ({ lastRun: result, runCounter: s.runCounter + 1 }));
       await showThumbnails(
         Object.entries(result.nodes)

@@ -8,6 +8,7 @@ import { emptyGraph, type GraphDocument, type GraphNode } from '../graph/documen
 import type { GraphIssue } from '../graph/errors';
 import { edit, HISTORY_LIMIT, mergeEdits, redoEdit, undoEdit, type Edit } from './history';
 import { docCatalog, scopeOf, validView, type ViewFrame } from './scope';
+import { BACKENDS, type Backend } from '../models/backend';
 
 /** What the editor keeps of a node's latest events. */
 export type NodeRunState = Omit<NodeEvent, 'runId' | 'nodeId'> & {
@@ -25,6 +26,8 @@ export interface EditorState {
   lastRun: RunResult | null;
   running: boolean;
   runOnChange: boolean;
+  /** Where the models run (kept across visits): auto, WASM or WebGPU. */
+  backend: Backend;
   past: Edit[];
   future: Edit[];
   loadIssues: { source: string; issues: GraphIssue[] } | null;
@@ -59,6 +62,16 @@ export interface EditorState {
   notify(text: string, kind?: 'info' | 'error'): void;
 }
 
+export const BACKEND_KEY = 'unclip-studio:backend';
+function storedBackend(): Backend {
+  try {
+    const b = localStorage.getItem(BACKEND_KEY);
+    return BACKENDS.includes(b as Backend) ? (b as Backend) : 'auto';
+  } catch {
+    return 'auto';
+  }
+}
+
 export const useEditor = create<EditorState>((set, get) => ({
   doc: emptyGraph(),
   catalog: new Map(),
@@ -67,6 +80,7 @@ export const useEditor = create<EditorState>((set, get) => ({
   lastRun: null,
   running: false,
   runOnChange: false,
+  backend: storedBackend(),
   past: [],
   future: [],
   loadIssues: null,

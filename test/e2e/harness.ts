@@ -18,7 +18,7 @@ export async function startServer(): Promise<{ url: string; close: () => Promise
 }
 
 /** Debian's Chromium, headless, driven by playwright-core (which gives each launch a fresh, empty profile). */
-export async function launchBrowser(): Promise<Browser> {
+export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: [
@@ -30,6 +30,7 @@ export async function launchBrowser(): Promise<Browser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...extraArgs,
     ],
   });
 }
