@@ -3,50 +3,266 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRegistry } from '../nodes/index';
 import { nodeServices } from '../src/engine/node-services';
 import { Engine } from '../src/engine/scheduler';
+import type { ModelLoadTiming, ModelRuntime } from '../src/models/runtime';
 import { createModelRuntime } from '../src/models/runtime-node';
+import { launchBrowser, startServer } from '../test/e2e/harness';
 
 const GRAPH = 'graphs/text-to-image.json';
+const LOAD_REPEATS = 3;
 
-/** Per-node milliseconds of one cold run of the graph on a runtime. */
-async function stageTimes(backend: 'web' | 'node'): Promise<Record<string, number>> {
-  const models = await createModelRuntime(undefined, backend, 1);
-  const engine = new Engine(createRegistry(), nodeServices({ models }));
-  engine.load(readFileSync(GRAPH, 'utf8'));
-  const r = await engine.run();
-  if (!r.ok) throw new Error(`${GRAPH} failed on ${backend}: ${JSON.stringify(r.nodes)}`);
-  return Object.fromEntries(Object.entries(r.nodes).map(([id, n]) => [id, n.ms]));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const ratio = (a: number, b: number) => Math.round((100 * a) / Math.max(b, 0.01)) / 100;
+const r1 = (x: number) => Math.round(x * 10) / 10;
+
+interface GraphTimes {
+  /** Per node, the warm run's ms (models loaded, the engine's code hot). */
+  stages: Record<string, number>;
+  cold: number;
+  warm: number;
 }
 
-export async function benchUnclip(): Promise<void> {
-  console.log(
-    `\n== ${GRAPH}: wall time by stage, onnxruntime-web (WASM, 1 thread) vs onnxruntime-node (native CPU, 1 ` +
-      `thread), same run ==`,
-  );
+/** The graph cold, then re-run after seed changes (as a user would); stage times of the last run. */
+async function graphTimes(models: ModelRuntime): Promise<GraphTimes> {
+  const engine = new Engine(createRegistry(), nodeServices({ models }));
+  engine.load(readFileSync(GRAPH, 'utf8'));
+  const run = async () => {
+    const r = await engine.run();
+    if (!r.ok) throw new Error(`${GRAPH} failed: ${JSON.stringify(r.nodes)}`);
+    return r;
+  };
+  const cold = (await run()).ms;
+  let last = await run();
+  // V8 starts WASM on its baseline compiler and optimizes hot functions while it runs: a few runs warm it up
+  for (let seed = 100; seed < 103; seed++) {
+    engine.setParam('seed', 'value', seed);
+    last = await run();
+  }
+  const stages = Object.fromEntries(Object.entries(last.nodes).map(([id, n]) => [id, n.ms]));
+  return { stages, cold, warm: last.ms };
+}
+
+/** Each model's load (read, sha256, session) on fresh runtimes over an engine already started; median ms. */
+async function loadTimes(backend: 'web' | 'node', ids: string[]): Promise<Record<string, ModelLoadTiming>> {
+  const runs: ModelLoadTiming[][] = [];
+  for (let i = 0; i < LOAD_REPEATS + 1; i++) {
+    const models = (await createModelRuntime(undefined, backend, 1))!;
+    for (const id of ids) await models.session(id);
+    if (i > 0) runs.push(models.loadTimings()); // the first round starts the engine (WASM compile)
+  }
+  const out: Record<string, ModelLoadTiming> = {};
+  for (const id of ids) {
+    const all = runs.map((r) => r.find((t) => t.id === id)!);
+    const pick = (k: 'readMs' | 'hashMs' | 'createMs' | 'totalMs') => median(all.map((t) => t[k]));
+    out[id] = {
+      ...all[0]!,
+      readMs: pick('readMs'),
+      hashMs: pick('hashMs'),
+      createMs: pick('createMs'),
+      totalMs: pick('totalMs'),
+    };
+  }
+  return out;
+}
+
+interface BrowserTimes {
+  threads: number;
+  crossOriginIsolated: boolean;
+  coldStartMs: number;
+  reloadStartMs: number;
+  warmRerunMs: number;
+  stages: Record<string, number>;
+  loads: ModelLoadTiming[];
+  memoryBytes: number | null;
+}
+
+/** The built app in headless Chromium: first picture from a fresh profile, after a reload, warm re-runs. */
+async function browserTimes(): Promise<BrowserTimes> {
+  if (!existsSync('dist/index.html') || !existsSync('dist/ort/ort-wasm-simd-threaded.wasm'))
+    execFileSync('npm', ['run', 'build', '--', '--logLevel', 'warn'], { stdio: 'inherit' });
+  const server = await startServer();
+  const browser = await launchBrowser();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    // the first picture as a user gets it: open the editor (default graph), press Run, see the image node's picture
+    const firstPicture = async () => {
+      const t0 = Date.now();
+      await page.goto(server.url);
+      await page.waitForSelector('.canvas[data-ready=yes]');
+      await page.getByTestId('run').click();
+      await page.waitForSelector('.gnode[data-node-id="image"] [data-testid=thumb]', { timeout: 120_000 });
+      return Date.now() - t0;
+    };
+    await page.goto(server.url);
+    await page.evaluate(() => localStorage.clear()); // the default graph, not an autosave
+    const coldStartMs = await firstPicture();
+    await page.evaluate(() => localStorage.clear());
+    const reloadStartMs = await firstPicture(); // the HTTP cache and V8's WASM code cache are warm now
+    const graph = readFileSync(GRAPH, 'utf8');
+    const res = await page.evaluate(
+      async ({ graph }) => {
+        type Api = {
+          loadGraph(g: unknown): Promise<{ ok: boolean }>;
+          run(o?: object): Promise<{ ok: boolean; ms: number; nodes: Record<string, { ms: number }> }>;
+          runtimeInfo(): Promise<{ loads: ModelLoadTiming[] }>;
+        };
+        const e = (window as unknown as { unclipStudio: { engine: Api } }).unclipStudio.engine;
+        const doc = JSON.parse(graph) as { nodes: Array<{ id: string; params?: Record<string, unknown> }> };
+        let last: Awaited<ReturnType<Api['run']>> | undefined;
+        const warm: number[] = [];
+        for (let seed = 100; seed < 105; seed++) {
+          doc.nodes.find((n) => n.id === 'seed')!.params!.value = seed;
+          await e.loadGraph(doc);
+          const t = performance.now();
+          last = await e.run();
+          warm.push(performance.now() - t);
+        }
+        let memoryBytes: number | null = null;
+        const measure = (
+          performance as unknown as { measureUserAgentSpecificMemory?: () => Promise<{ bytes: number }> }
+        ).measureUserAgentSpecificMemory;
+        if (measure && crossOriginIsolated) {
+          const timeout = new Promise<null>((r) => setTimeout(() => r(null), 30_000));
+          memoryBytes = (await Promise.race([measure.call(performance), timeout]))?.bytes ?? null;
+        }
+        return {
+          ok: last!.ok,
+          warm,
+          stages: Object.fromEntries(Object.entries(last!.nodes).map(([id, n]) => [id, n.ms])),
+          loads: (await e.runtimeInfo()).loads,
+          threads: crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1,
+          crossOriginIsolated,
+          memoryBytes,
+        };
+      },
+      { graph },
+    );
+    if (!res.ok) throw new Error(`${GRAPH} failed in Chromium`);
+    return {
+      threads: res.threads,
+      crossOriginIsolated: res.crossOriginIsolated,
+      coldStartMs,
+      reloadStartMs,
+      warmRerunMs: median(res.warm.slice(2)),
+      stages: res.stages,
+      loads: res.loads,
+      memoryBytes: res.memoryBytes,
+    };
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+export async function benchUnclip(json = process.argv.includes('--json')): Promise<void> {
+  console.log(`\n== ${GRAPH}: onnxruntime-web (the browser's WASM engine) vs onnxruntime-node (native), same run ==`);
   if (!existsSync('public/models/mini-unclip-decoder.onnx')) {
     console.log('skipped: the generative models are not bundled yet');
     return;
   }
-  const t0 = performance.now();
-  execFileSync('npx', ['tsx', 'src/cli/main.ts', 'run', GRAPH, '--out', 'out/bench'], { stdio: 'ignore' });
-  const cli = performance.now() - t0;
-  const web = await stageTimes('web');
-  const native = await stageTimes('node');
-  console.log('| node | onnxruntime-web ms | onnxruntime-node ms | ratio |');
-  console.log('| --- | --- | --- | --- |');
-  let tw = 0,
-    tn = 0;
-  for (const id of Object.keys(web)) {
-    tw += web[id]!;
-    tn += native[id]!;
-    if (web[id]! < 5 && native[id]! < 5) continue;
+  const doc = JSON.parse(readFileSync(GRAPH, 'utf8')) as { nodes: Array<{ id: string; type: string }> };
+  const stageIds = doc.nodes.filter((n) => !n.type.endsWith('/load-model')).map((n) => n.id);
+  const models = [
+    'mini-clip-text',
+    'mini-clip-image',
+    'mini-unclip-prior',
+    'mini-unclip-decoder',
+    'mini-unclip-upsampler',
+  ];
+
+  const startRss = process.memoryUsage().rss;
+  const web = await graphTimes((await createModelRuntime(undefined, 'web', 1))!);
+  const webRss = process.memoryUsage().rss;
+  const native = await graphTimes((await createModelRuntime(undefined, 'node', 1))!);
+  const webLoad = await loadTimes('web', models);
+  const nativeLoad = await loadTimes('node', models);
+  const browser = await browserTimes();
+  const native2 = await graphTimes((await createModelRuntime(undefined, 'node', browser.threads))!);
+
+  const stages = stageIds.map((node) => ({
+    node,
+    web_ms: r1(web.stages[node] ?? 0),
+    native_ms: r1(native.stages[node] ?? 0),
+    ratio: ratio(web.stages[node] ?? 0, native.stages[node] ?? 0),
+    browser_ms: r1(browser.stages[node] ?? 0),
+    native_threads_ms: r1(native2.stages[node] ?? 0),
+    browser_ratio: ratio(browser.stages[node] ?? 0, native2.stages[node] ?? 0),
+  }));
+  const load = models.map((node) => {
+    const w = webLoad[node]!,
+      n = nativeLoad[node]!;
+    const b = browser.loads.find((l) => l.id === node);
+    return {
+      node,
+      web_ms: r1(w.totalMs),
+      native_ms: r1(n.totalMs),
+      ratio: ratio(w.totalMs, n.totalMs),
+      web_phases: { read: r1(w.readMs), sha256: r1(w.hashMs), session: r1(w.createMs) },
+      native_phases: { read: r1(n.readMs), sha256: r1(n.hashMs), session: r1(n.createMs) },
+      browser_first_ms: b ? r1(b.totalMs) : null,
+      browser_first_phases: b ? { fetch: r1(b.readMs), sha256: r1(b.hashMs), session: r1(b.createMs) } : null,
+    };
+  });
+  const total = {
+    web_ms: r1(web.warm),
+    native_ms: r1(native.warm),
+    ratio: ratio(web.warm, native.warm),
+    web_cold_ms: r1(web.cold),
+    native_cold_ms: r1(native.cold),
+    browser_threads: browser.threads,
+    browser_warm_rerun_ms: r1(browser.warmRerunMs),
+    native_threads_ms: r1(native2.warm),
+    browser_ratio: ratio(browser.warmRerunMs, native2.warm),
+    browser_cold_start_ms: browser.coldStartMs,
+    browser_reload_start_ms: browser.reloadStartMs,
+  };
+  const memory = {
+    browser_measured_bytes: browser.memoryBytes,
+    node_rss_growth_web_bytes: webRss - startRss,
+  };
+
+  console.log(`\nStages, warm (models loaded, seed changed; median-free single run after 4 warm-ups), ms:`);
+  console.log(
+    `| node | web, Node, 1 thread | native, 1 thread | ratio | Chromium, ${browser.threads} threads | ` +
+      `native, ${browser.threads} threads | ratio |`,
+  );
+  console.log('| --- | --- | --- | --- | --- | --- | --- |');
+  for (const s of stages) {
+    if (s.web_ms < 2 && s.native_ms < 2) continue;
     console.log(
-      `| ${id} | ${web[id]!.toFixed(0)} | ${native[id]!.toFixed(0)} | ` +
-        `${(web[id]! / Math.max(native[id]!, 0.01)).toFixed(1)}x |`,
+      `| ${s.node} | ${s.web_ms} | ${s.native_ms} | ${s.ratio}x | ${s.browser_ms} | ${s.native_threads_ms} | ` +
+        `${s.browser_ratio}x |`,
     );
   }
-  console.log(`| all nodes | ${tw.toFixed(0)} | ${tn.toFixed(0)} | ${(tw / tn).toFixed(1)}x |`);
   console.log(
-    `whole CLI command (npm run graph -- run ${GRAPH} --out out/bench, worker start and model loads included): ` +
-      `${cli.toFixed(0)} ms`,
+    `| whole graph | ${total.web_ms} | ${total.native_ms} | ${total.ratio}x | ${total.browser_warm_rerun_ms} | ` +
+      `${total.native_threads_ms} | ${total.browser_ratio}x |`,
   );
+  console.log(`\nModel load (read + sha256 + session; engine started; median of ${LOAD_REPEATS}), ms:`);
+  console.log(
+    '| model | web, Node | native | ratio | web phases r/h/s | Chromium, first load (fetch/sha256/session) |',
+  );
+  console.log('| --- | --- | --- | --- | --- | --- |');
+  for (const l of load) {
+    const p = l.web_phases,
+      b = l.browser_first_phases;
+    console.log(
+      `| ${l.node} | ${l.web_ms} | ${l.native_ms} | ${l.ratio}x | ${p.read}/${p.sha256}/${p.session} | ` +
+        `${b ? `${l.browser_first_ms} (${b.fetch}/${b.sha256}/${b.session})` : 'not loaded'} |`,
+    );
+  }
+  console.log(
+    `\nChromium (the built app, ${browser.crossOriginIsolated ? 'cross-origin isolated' : 'NOT isolated'}): ` +
+      `first picture from a fresh profile ${browser.coldStartMs} ms (open, Run, picture), after a reload ` +
+      `${browser.reloadStartMs} ms; warm re-run after a seed change ${total.browser_warm_rerun_ms} ms. ` +
+      `Cold graph runs in Node: web ${total.web_cold_ms} ms, native ${total.native_cold_ms} ms.`,
+  );
+  console.log(
+    `Memory: Chromium measureUserAgentSpecificMemory ${
+      memory.browser_measured_bytes === null
+        ? 'unavailable'
+        : `${(memory.browser_measured_bytes / 2 ** 20).toFixed(0)} MiB`
+    } (page and engine worker, after the runs); Node RSS growth over the web runs ` +
+      `${(memory.node_rss_growth_web_bytes / 2 ** 20).toFixed(0)} MiB.`,
+  );
+  if (json) console.log(JSON.stringify({ stages, load, total, memory }));
 }

@@ -22,11 +22,17 @@ function Editor() {
   const mouse = useRef({ x: 200, y: 200 });
   const [ready, setReady] = useState(false);
 
-  // Start-up: catalog from the worker, then a share link, the autosave, or the default example.
+  // Start-up: catalog from the worker, then a share link, the autosave, or the default example. Once: the effect
+  // ran again when React Flow's instance changed, and opened the graph a second time (a 500-node graph: +1 s).
+  const started = useRef(false);
   useEffect(() => {
+    if (started.current) return;
+    started.current = true;
     void (async () => {
       const engine = getEngine();
+      performance.mark('studio:start');
       useEditor.getState().setCatalog(await engine.catalog());
+      performance.mark('studio:catalog');
       const fromHash = graphFromHash(location.hash);
       const saved = localStorage.getItem(AUTOSAVE_KEY);
       const example = EXAMPLES.find((e) => e.name === DEFAULT_EXAMPLE) ?? EXAMPLES[0];
@@ -44,6 +50,7 @@ function Editor() {
       }
       if (!opened && saved) opened = await openGraphText(saved, 'the autosave', { undoable: false });
       if (!opened && example) await openGraphText(example.text, `${example.name}.json`, { undoable: false });
+      performance.mark('studio:opened');
       setReady(true);
     })();
   }, [flow]);

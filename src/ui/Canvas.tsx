@@ -26,10 +26,9 @@ import { IN_NODE, NEW_PORT, OUT_NODE, currentDef, scopeDraft, scopeOf } from './
 import { SubgraphIoView } from './SubgraphIoView';
 import { dropInstanceParams, dropOutputReaders } from './subgraph-edits';
 import { Breadcrumb } from './Breadcrumb';
-import { showOpenedGraph } from './view';
+import { CULL_ABOVE, showOpenedGraph } from './view';
 
 const nodeTypes = { graph: NodeView, sgio: SubgraphIoView };
-const CULL_ABOVE = 1500;
 
 function portTypeOf(nodeId: string, port: string, side: 'source' | 'target'): string | undefined {
   const s = useEditor.getState();
@@ -359,9 +358,7 @@ export function Canvas() {
       multiSelectionKeyCode={['Shift', 'Meta', 'Control']}
       minZoom={0.05}
       maxZoom={4}
-      // Culling re-renders React Flow's node and edge lists on every frame of a pan: at 500 nodes
-      // that cost more than it saved (pan 92% -> 97% of frames within a vsync without it). Very
-      // large graphs still cull.
+      // big graphs render only what is in view (see CULL_ABOVE)
       onlyRenderVisibleElements={doc.nodes.length > CULL_ABOVE}
       proOptions={{ hideAttribution: true }}
     >

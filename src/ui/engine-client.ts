@@ -11,3 +11,15 @@ export function getEngine(): Remote<EngineApi> {
   }
   return engine;
 }
+
+let opening: Promise<unknown> = Promise.resolve();
+/** Marks a graph being opened (validated by the worker): a Run pressed meanwhile runs the graph being opened. */
+export function trackOpening<T>(p: Promise<T>): Promise<T> {
+  const prev = opening;
+  opening = Promise.all([prev, p.catch(() => undefined)]);
+  return p;
+}
+/** Settles once every graph being opened is shown (or refused). */
+export function openingSettled(): Promise<unknown> {
+  return opening;
+}

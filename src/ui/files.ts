@@ -3,7 +3,7 @@ import type { GraphDocument } from '../graph/document';
 import { serializeGraph } from '../graph/validate';
 import { externalReferences } from '../graph/references';
 import { extractGraph, isPng, PNG_GRAPH_KEYWORD } from '../graph/png-graph';
-import { getEngine } from './engine-client';
+import { getEngine, trackOpening } from './engine-client';
 import { useEditor } from './store';
 import { pasteGraphText } from './shortcuts';
 import { insertDefinitions } from './subgraph-edits';
@@ -36,8 +36,13 @@ export const EXAMPLES: Array<{ name: string; text: string; title: string; descri
   .sort((a, b) => a.name.localeCompare(b.name));
 
 /** Validates text in the worker and, only if sound, replaces the document; otherwise shows every issue. */
-export async function openGraphText(text: string, source: string, opts: { undoable?: boolean } = {}): Promise<boolean> {
+export function openGraphText(text: string, source: string, opts: { undoable?: boolean } = {}): Promise<boolean> {
+  return trackOpening(openGraphTextNow(text, source, opts));
+}
+
+async function openGraphTextNow(text: string, source: string, opts: { undoable?: boolean }): Promise<boolean> {
   const r = await getEngine().validateGraph(text);
+  performance.mark('studio:validated');
   if (!r.ok) {
     useEditor.setState({ loadIssues: { source, issues: r.issues } });
     return false;

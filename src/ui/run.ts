@@ -1,7 +1,7 @@
 import { proxy } from 'comlink';
 import type { NodeEvent } from '../engine/events';
 import { formatIssue } from '../graph/errors';
-import { getEngine } from './engine-client';
+import { getEngine, openingSettled } from './engine-client';
 import { selectCatalog, selectScope, useEditor } from './store';
 import { flatId } from './scope';
 
@@ -45,10 +45,12 @@ export async function runGraph(targets?: string[]): Promise<void> {
     await getEngine().cancel();
     return runInFlight;
   }
-  const store = useEditor.getState();
   const engine = getEngine();
   runInFlight = (async () => {
     useEditor.setState({ running: true });
+    // a graph still being opened (the worker validates it) is the one to run, not the one it replaces
+    await openingSettled();
+    const store = useEditor.getState();
     try {
       const loaded = await engine.loadGraph(store.doc);
       if (!loaded.ok) {
