@@ -21,7 +21,7 @@ interface GraphTimes {
   warm: number;
 }
 
-/** The graph cold, then re-run after seed changes (as a user would); stage times of the last run. */
+/** The graph cold, then re-run after seed changes (as a user would): per-stage medians of the warm runs. */
 async function graphTimes(models: ModelRuntime): Promise<GraphTimes> {
   const engine = new Engine(createRegistry(), nodeServices({ models }));
   engine.load(readFileSync(GRAPH, 'utf8'));
@@ -31,14 +31,18 @@ async function graphTimes(models: ModelRuntime): Promise<GraphTimes> {
     return r;
   };
   const cold = (await run()).ms;
-  let last = await run();
-  // V8 starts WASM on its baseline compiler and optimizes hot functions while it runs: a few runs warm it up
-  for (let seed = 100; seed < 103; seed++) {
+  // V8 starts WASM on its baseline compiler and optimizes hot functions while it runs: two runs warm it up,
+  // then the median of three, each after a seed change (as a user would)
+  const warm: Array<Awaited<ReturnType<typeof run>>> = [];
+  for (let seed = 100; seed < 105; seed++) {
     engine.setParam('seed', 'value', seed);
-    last = await run();
+    const r = await run();
+    if (seed >= 102) warm.push(r);
   }
-  const stages = Object.fromEntries(Object.entries(last.nodes).map(([id, n]) => [id, n.ms]));
-  return { stages, cold, warm: last.ms };
+  const stages = Object.fromEntries(
+    Object.keys(warm[0]!.nodes).map((id) => [id, median(warm.map((r) => r.nodes[id]!.ms))]),
+  );
+  return { stages, cold, warm: median(warm.map((r) => r.ms)) };
 }
 
 /** Each model's load (read, sha256, session) on fresh runtimes over an engine already started; median ms. */
@@ -72,7 +76,8 @@ interface BrowserTimes {
   warmRerunMs: number;
   stages: Record<string, number>;
   loads: ModelLoadTiming[];
-  memoryBytes: number | null;
+  /** measureUserAgentSpecificMemory after the runs: the page's agent cluster, and the engine worker's share. */
+  memory: { total: number; worker: number } | null;
 }
 
 /** The built app in headless Chromium: first picture from a fresh profile, after a reload, warm re-runs. */
@@ -107,31 +112,47 @@ async function browserTimes(): Promise<BrowserTimes> {
         };
         const e = (window as unknown as { unclipStudio: { engine: Api } }).unclipStudio.engine;
         const doc = JSON.parse(graph) as { nodes: Array<{ id: string; params?: Record<string, unknown> }> };
-        let last: Awaited<ReturnType<Api['run']>> | undefined;
+        const runs: Array<Awaited<ReturnType<Api['run']>>> = [];
         const warm: number[] = [];
         for (let seed = 100; seed < 105; seed++) {
           doc.nodes.find((n) => n.id === 'seed')!.params!.value = seed;
           await e.loadGraph(doc);
           const t = performance.now();
-          last = await e.run();
+          runs.push(await e.run());
           warm.push(performance.now() - t);
         }
-        let memoryBytes: number | null = null;
-        const measure = (
-          performance as unknown as { measureUserAgentSpecificMemory?: () => Promise<{ bytes: number }> }
-        ).measureUserAgentSpecificMemory;
+        // Chrome answers at its next scheduled measurement (about a minute here), so this waits
+        type Measured = { bytes: number; breakdown: Array<{ bytes: number; attribution: Array<{ scope: string }> }> };
+        const measure = (performance as unknown as { measureUserAgentSpecificMemory?: () => Promise<Measured> })
+          .measureUserAgentSpecificMemory;
+        let memory: { total: number; worker: number } | null = null;
         if (measure && crossOriginIsolated) {
-          const timeout = new Promise<null>((r) => setTimeout(() => r(null), 30_000));
-          memoryBytes = (await Promise.race([measure.call(performance), timeout]))?.bytes ?? null;
+          const timeout = new Promise<null>((r) => setTimeout(() => r(null), 120_000));
+          const m = await Promise.race([measure.call(performance), timeout]);
+          if (m) {
+            const worker = m.breakdown
+              .filter((b) => b.attribution.some((a) => a.scope === 'DedicatedWorkerGlobalScope'))
+              .reduce((a, b) => a + b.bytes, 0);
+            memory = { total: m.bytes, worker };
+          }
         }
         return {
-          ok: last!.ok,
+          ok: runs.every((r) => r.ok),
           warm,
-          stages: Object.fromEntries(Object.entries(last!.nodes).map(([id, n]) => [id, n.ms])),
+          // per node, its median over the last three runs (the first two warm V8's optimizing compiler up)
+          stages: Object.fromEntries(
+            Object.keys(runs[0]!.nodes).map((id) => {
+              const ms = runs
+                .slice(2)
+                .map((r) => r.nodes[id]!.ms)
+                .sort((a, b) => a - b);
+              return [id, ms[1]!];
+            }),
+          ),
           loads: (await e.runtimeInfo()).loads,
           threads: crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1,
           crossOriginIsolated,
-          memoryBytes,
+          memory,
         };
       },
       { graph },
@@ -145,7 +166,7 @@ async function browserTimes(): Promise<BrowserTimes> {
       warmRerunMs: median(res.warm.slice(2)),
       stages: res.stages,
       loads: res.loads,
-      memoryBytes: res.memoryBytes,
+      memory: res.memory,
     };
   } finally {
     await browser.close();
@@ -169,9 +190,9 @@ export async function benchUnclip(json = process.argv.includes('--json')): Promi
     'mini-unclip-upsampler',
   ];
 
-  const startRss = process.memoryUsage().rss;
+  const startPeak = process.resourceUsage().maxRSS * 1024;
   const web = await graphTimes((await createModelRuntime(undefined, 'web', 1))!);
-  const webRss = process.memoryUsage().rss;
+  const webPeak = process.resourceUsage().maxRSS * 1024;
   const native = await graphTimes((await createModelRuntime(undefined, 'node', 1))!);
   const webLoad = await loadTimes('web', models);
   const nativeLoad = await loadTimes('node', models);
@@ -216,11 +237,13 @@ export async function benchUnclip(json = process.argv.includes('--json')): Promi
     browser_reload_start_ms: browser.reloadStartMs,
   };
   const memory = {
-    browser_measured_bytes: browser.memoryBytes,
-    node_rss_growth_web_bytes: webRss - startRss,
+    browser_total_bytes: browser.memory?.total ?? null,
+    browser_worker_bytes: browser.memory?.worker ?? null,
+    node_peak_rss_bytes: webPeak,
+    node_peak_rss_before_bytes: startPeak,
   };
 
-  console.log(`\nStages, warm (models loaded, seed changed; median-free single run after 4 warm-ups), ms:`);
+  console.log(`\nStages, warm (models loaded; median of 3 runs after 2 warm-ups, each after a seed change), ms:`);
   console.log(
     `| node | web, Node, 1 thread | native, 1 thread | ratio | Chromium, ${browser.threads} threads | ` +
       `native, ${browser.threads} threads | ratio |`,
@@ -256,13 +279,11 @@ export async function benchUnclip(json = process.argv.includes('--json')): Promi
       `${browser.reloadStartMs} ms; warm re-run after a seed change ${total.browser_warm_rerun_ms} ms. ` +
       `Cold graph runs in Node: web ${total.web_cold_ms} ms, native ${total.native_cold_ms} ms.`,
   );
+  const mib = (b: number | null) => (b === null ? 'unavailable' : `${(b / 2 ** 20).toFixed(0)} MiB`);
   console.log(
-    `Memory: Chromium measureUserAgentSpecificMemory ${
-      memory.browser_measured_bytes === null
-        ? 'unavailable'
-        : `${(memory.browser_measured_bytes / 2 ** 20).toFixed(0)} MiB`
-    } (page and engine worker, after the runs); Node RSS growth over the web runs ` +
-      `${(memory.node_rss_growth_web_bytes / 2 ** 20).toFixed(0)} MiB.`,
+    `Memory: Chromium (measureUserAgentSpecificMemory after the runs) ${mib(memory.browser_total_bytes)}, of it ` +
+      `the engine worker ${mib(memory.browser_worker_bytes)}; Node, the web engine: peak RSS ` +
+      `${mib(memory.node_peak_rss_bytes)} (${mib(memory.node_peak_rss_before_bytes)} before the first model loaded).`,
   );
   if (json) console.log(JSON.stringify({ stages, load, total, memory }));
 }
