@@ -30,7 +30,7 @@ export default defineConfig({
   resolve: { conditions },
   server: { headers: isolation, port: 5173 },
   preview: { headers: isolation, port: 4173 },
-  optimizeDeps: { exclude: ['onnxruntime-web'] },
+  optimizeDeps: { exclude: ['onnxruntime-web', 'onnxruntime-web/wasm', 'onnxruntime-web/webgpu'] },
   worker: { format: 'es' },
   build: { target: 'es2022', chunkSizeWarningLimit: 4000 },
 });
