@@ -32,6 +32,8 @@ import maskCell from './mask/cell';
 import maskFromImage from './mask/from-image';
 import maskInvert from './mask/invert';
 import maskGrow from './mask/grow';
+import composite from './image/composite';
+import inpaint from './diffusion/inpaint';
 import loadDiffusion from './diffusion/load-model';
 import prior from './diffusion/prior';
 import arPrior from './prior/autoregressive';
@@ -80,6 +82,8 @@ export const NODE_DEFINITIONS: readonly NodeDefinition[] = [
   maskFromImage,
   maskInvert,
   maskGrow,
+  composite,
+  inpaint,
   loadDiffusion,
   prior,
   arPrior,

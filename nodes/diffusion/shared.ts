@@ -3,7 +3,7 @@ import type { ModelRef } from '../../src/engine/values';
 import { NodeError } from '../../src/graph/errors';
 import { article } from '../../src/graph/ports';
 import type { DdimStepInfo } from '../../src/models/ddim';
-import { chwToImage, type DiffusionModelRef } from '../../src/models/unclip';
+import { chwToImage, imageToChw, type DiffusionModelRef } from '../../src/models/unclip';
 import { gaussianArray } from '../../src/tensor/prng';
 import type { Float32Tensor } from '../../src/tensor/tensor';
 import { runtimeFor } from '../kit/runtime';
@@ -83,4 +83,32 @@ export function stepReporter(
         : undefined;
     ctx.progress(info.step / info.steps, { step: info.step, steps: info.steps, preview });
   };
+}
+
+/** Noise for an inpainting sampler's kept region, per (step, round), per sample seeded apart from stepNoise's. */
+export function knownNoise(n: number, size: number, seed: number): (step: number, round: number) => Float32Array {
+  return (step, round) => {
+    const out = new Float32Array(n * size);
+    for (let i = 0; i < n; i++)
+      out.set(gaussianArray(sampleSeed(seed, i) * 7919 + 104729 * (step + 2) + 31 * round + 1, size), i * size);
+    return out;
+  };
+}
+
+/** An inpainting sampler's kept region for n samples: source [1, H, W, 3] and mask [1, H, W, 1], laid out as x_T. */
+export function knownRegion(
+  source: Float32Tensor,
+  mask: Float32Tensor,
+  n: number,
+): { x0: Float32Array; mask: Float32Array } {
+  const [, h, w] = source.shape as [number, number, number, number];
+  const size = 3 * h * w;
+  const chw = imageToChw(source).data;
+  const x0 = new Float32Array(n * size),
+    m = new Float32Array(n * size);
+  for (let i = 0; i < n; i++) {
+    x0.set(chw, i * size);
+    for (let c = 0; c < 3; c++) m.set(mask.data.subarray(0, h * w), i * size + c * h * w);
+  }
+  return { x0, mask: m };
 }

@@ -3,7 +3,7 @@ import { NodeError } from '../../src/graph/errors';
 import { integer, number, seed } from '../../src/graph/params';
 import { chwToImage, imageToChw, sampleUpsampler } from '../../src/models/unclip';
 import { withNode } from '../kit/models';
-import { diffusionOf, initialNoise, sessionFor, stepNoise, stepReporter } from './shared';
+import { diffusionOf, initialNoise, knownNoise, knownRegion, sessionFor, stepNoise, stepReporter } from './shared';
 
 const SIZE = 3 * 64 * 64;
 
@@ -17,6 +17,12 @@ export default defineNode({
     upsampler: 'Model',
     image: 'Image',
     seed: { type: 'Number', optional: true, description: 'overrides the seed param' },
+    keep: {
+      type: 'Image',
+      optional: true,
+      description: 'after an inpainting edit: the 64x64 source, kept where the mask is 0 at every step',
+    },
+    mask: { type: 'Mask', optional: true, description: 'with keep: 1 = the edited region (64x64)' },
   },
   outputs: { image: 'Image' },
   params: {
@@ -24,11 +30,21 @@ export default defineNode({
     eta: number({ min: 0, max: 1, step: 0.01, default: 0, label: 'eta' }),
     seed: seed({ default: 0, label: 'Seed' }),
   },
-  run: async ({ upsampler, image, seed: seedIn }, p, ctx) => {
+  run: async ({ upsampler, image, seed: seedIn, keep, mask }, p, ctx) => {
     const ref = diffusionOf(ctx, upsampler, 'upsampler', 'upsampler');
     if (image.shape[1] !== 32 || image.shape[2] !== 32)
       throw new NodeError(ctx.nodeId, `takes 32x32 images, got ${image.shape[1]}x${image.shape[2]}`, 'inputs.image');
     const n = image.shape[0]!;
+    if (!keep !== !mask)
+      throw new NodeError(
+        ctx.nodeId,
+        'keep and mask go together: connect both or neither',
+        `inputs.${keep ? 'mask' : 'keep'}`,
+      );
+    if (keep && (keep.shape[0] !== 1 || keep.shape[1] !== 64 || keep.shape[2] !== 64))
+      throw new NodeError(ctx.nodeId, `keep must be one 64x64 picture, got [${keep.shape.join(', ')}]`, 'inputs.keep');
+    if (mask && (mask.shape[0] !== 1 || mask.shape[1] !== 64 || mask.shape[2] !== 64))
+      throw new NodeError(ctx.nodeId, `mask must be one 64x64 mask, got [${mask.shape.join(', ')}]`, 'inputs.mask');
     const session = await withNode(ctx, 'inputs.upsampler', () => sessionFor(ctx, ref));
     const s = seedIn ?? p.seed;
     const x = await withNode(ctx, undefined, () =>
@@ -39,6 +55,7 @@ export default defineNode({
         noise: stepNoise(n, SIZE, s),
         onStep: stepReporter(ctx, { h: 64, w: 64 }, 2),
         signal: ctx.signal,
+        known: keep && mask ? { ...knownRegion(keep, mask, n), noise: knownNoise(n, SIZE, s), resample: 1 } : undefined,
       }),
     );
     return { image: chwToImage(x, n, 64, 64) };

@@ -87,6 +87,36 @@ export interface DdimOptions {
   clipX0?: number;
   onStep?: (info: DdimStepInfo) => void;
   signal?: AbortSignal;
+  /** Inpainting by replacement (RePaint-style): the known region is kept, noised to each step's level. */
+  known?: InpaintKnown;
+}
+
+/**
+ * What an inpainting sampler keeps: at every step the known region of x_{t-1} is replaced by the source noised to
+ * that level (q(x_{t-1} | x0)), so the model only ever fills in the rest; the last step returns the source itself
+ * there. `resample` > 1 takes each step again after re-noising x_{t-1} to x_t (RePaint's resampling), which lets the
+ * generated region catch up with the known one (the seam).
+ */
+export interface InpaintKnown {
+  /** The source's x0, laid out as x_T. */
+  x0: Float32Array;
+  /** Per element of x_T: 1 = regenerate, 0 = keep; between: a blend. */
+  mask: Float32Array;
+  /** Gaussian noise, a fresh array for each (step, round); step -1 noises x_T. */
+  noise: (step: number, round: number) => Float32Array;
+  resample: number;
+}
+
+/** x where the mask says regenerate, the source noised to alpha-bar `a` elsewhere. */
+function replaceKnown(x: Float32Array, k: InpaintKnown, a: number, z: Float32Array): Float32Array {
+  const sa = Math.sqrt(a),
+    sb = Math.sqrt(Math.max(0, 1 - a));
+  const out = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const m = k.mask[i]!;
+    out[i] = m * x[i]! + (1 - m) * (sa * k.x0[i]! + sb * z[i]!);
+  }
+  return out;
 }
 
 function clamp(a: Float32Array, r: number): void {
@@ -124,30 +154,44 @@ function throwIfAborted(signal?: AbortSignal): void {
 export async function ddimSample(o: DdimOptions): Promise<Float32Array> {
   const alphas = cosineAlphasCumprod(o.spec.trainSteps);
   const timesteps = ddimTimesteps(o.spec.trainSteps, o.steps);
-  let sample = o.xT;
+  const k = o.known;
+  let sample = k ? replaceKnown(o.xT, k, alphas[timesteps[0]!]!, k.noise(-1, 0)) : o.xT;
   for (let i = 0; i < timesteps.length; i++) {
-    throwIfAborted(o.signal);
     const t = timesteps[i]!;
     const alpha_prod_t = alphas[t]!;
     const alpha_prod_t_prev = i + 1 < timesteps.length ? alphas[timesteps[i + 1]!]! : 1;
-    const modelOutput = await o.model(sample, t);
-    const { x0: pred_original_sample, eps: pred_epsilon } = toX0Eps(
-      o.spec.parameterization,
-      sample,
-      modelOutput,
-      alpha_prod_t,
-    );
-    if (o.clipX0 !== undefined) clampX0(sample, pred_original_sample, pred_epsilon, alpha_prod_t, o.clipX0);
-    const variance = ((1 - alpha_prod_t_prev) / (1 - alpha_prod_t)) * (1 - alpha_prod_t / alpha_prod_t_prev);
-    const sigma_t = o.eta * Math.sqrt(Math.max(0, variance));
-    const dirCoef = Math.sqrt(Math.max(0, 1 - alpha_prod_t_prev - sigma_t ** 2));
-    const sa = Math.sqrt(alpha_prod_t_prev);
-    const z = sigma_t > 0 ? o.noise(i) : null;
-    const next = new Float32Array(sample.length);
-    for (let k = 0; k < sample.length; k++)
-      next[k] = sa * pred_original_sample[k]! + dirCoef * pred_epsilon[k]! + (z ? sigma_t * z[k]! : 0);
-    sample = next;
-    o.onStep?.({ step: i + 1, steps: timesteps.length, timestep: t, x0: pred_original_sample });
+    const rounds = k && i + 1 < timesteps.length ? Math.max(1, k.resample) : 1;
+    for (let round = 0; round < rounds; round++) {
+      throwIfAborted(o.signal);
+      const modelOutput = await o.model(sample, t);
+      const { x0: pred_original_sample, eps: pred_epsilon } = toX0Eps(
+        o.spec.parameterization,
+        sample,
+        modelOutput,
+        alpha_prod_t,
+      );
+      if (o.clipX0 !== undefined) clampX0(sample, pred_original_sample, pred_epsilon, alpha_prod_t, o.clipX0);
+      const variance = ((1 - alpha_prod_t_prev) / (1 - alpha_prod_t)) * (1 - alpha_prod_t / alpha_prod_t_prev);
+      const sigma_t = o.eta * Math.sqrt(Math.max(0, variance));
+      const dirCoef = Math.sqrt(Math.max(0, 1 - alpha_prod_t_prev - sigma_t ** 2));
+      const sa = Math.sqrt(alpha_prod_t_prev);
+      const z = sigma_t > 0 ? o.noise(i) : null;
+      let next: Float32Array = new Float32Array(sample.length);
+      for (let j = 0; j < sample.length; j++)
+        next[j] = sa * pred_original_sample[j]! + dirCoef * pred_epsilon[j]! + (z ? sigma_t * z[j]! : 0);
+      if (k) next = replaceKnown(next, k, alpha_prod_t_prev, k.noise(i, 2 * round));
+      if (round + 1 < rounds) {
+        // back up to x_t: q(x_t | x_{t-1}) over the jump, and take the step again
+        const ratio = alpha_prod_t / alpha_prod_t_prev;
+        const up = k!.noise(i, 2 * round + 1);
+        const sr = Math.sqrt(ratio),
+          sn = Math.sqrt(Math.max(0, 1 - ratio));
+        for (let j = 0; j < next.length; j++) next[j] = sr * next[j]! + sn * up[j]!;
+      } else {
+        o.onStep?.({ step: i + 1, steps: timesteps.length, timestep: t, x0: pred_original_sample });
+      }
+      sample = next;
+    }
   }
   return sample;
 }

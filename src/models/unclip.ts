@@ -14,7 +14,7 @@ import {
 } from '../tensor/tensor';
 import { gaussianArray } from '../tensor/prng';
 import { encodeTokens, tokenize, type ClipModelRef } from './clip';
-import { ddimInvert, ddimSample, guide, type DdimStepInfo } from './ddim';
+import { ddimInvert, ddimSample, guide, type DdimStepInfo, type InpaintKnown } from './ddim';
 import { ModelError, type DiffusionSpec, type ModelEntry } from './manifest';
 import type { ModelRuntime, ModelSession } from './runtime';
 
@@ -102,6 +102,8 @@ interface SampleCommon {
   noise: (step: number) => Float32Array;
   onStep?: (info: DdimStepInfo) => void;
   signal?: AbortSignal;
+  /** Inpainting by replacement: the region to keep and how (see ddim.ts). */
+  known?: InpaintKnown;
 }
 
 /** Runs a session with [uncond, cond] halves when guidance != 1, otherwise cond only. */
@@ -275,6 +277,7 @@ export async function sampleDecoder(
     onStep: o.onStep,
     signal: o.signal,
     clipX0: 1,
+    known: o.known,
     model: (xT, t) => guidedCall(session, n, feeds, o.guidance, xT, t, session.entry.outputs[0]!.name),
   });
 }
@@ -319,6 +322,7 @@ export async function sampleUpsampler(
     onStep: o.onStep,
     signal: o.signal,
     clipX0: 1,
+    known: o.known,
     model: async (xT, t) =>
       (await session.run({ x_t: float32([n, 3, 64, 64], xT), timestep: float32([n], fill(n, t)), low_res: lowRes }))[
         session.entry.outputs[0]!.name

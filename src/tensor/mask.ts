@@ -94,3 +94,54 @@ export function borderColour(img: Float32Tensor, index: number): [number, number
   const { h, w } = imageDims(img);
   return borderMedian((p, c) => img.data[(index * h * w + p) * 3 + c]!, w, h);
 }
+
+/** A mask at 1/factor of its size: a block is as on as its most-on pixel (a masked pixel regenerates its block). */
+export function maxPoolMask(m: Float32Tensor, factor: number): Float32Tensor {
+  const [n, h, w] = m.shape as [number, number, number, number];
+  if (!Number.isInteger(factor) || factor < 1 || h % factor || w % factor)
+    throw new RangeError(`mask pool factor ${factor} must divide ${h}x${w}`);
+  const oh = h / factor,
+    ow = w / factor;
+  const out = new Float32Array(n * oh * ow);
+  for (let b = 0; b < n; b++)
+    for (let y = 0; y < oh; y++)
+      for (let x = 0; x < ow; x++) {
+        let v = 0;
+        for (let dy = 0; dy < factor; dy++)
+          for (let dx = 0; dx < factor; dx++) v = Math.max(v, m.data[(b * h + y * factor + dy) * w + x * factor + dx]!);
+        out[(b * oh + y) * ow + x] = v;
+      }
+  return float32([n, oh, ow, 1], out);
+}
+
+/**
+ * base where the mask is 0, overlay where it is 1, blended between: [N, H, W, C] images of one size, a mask of that
+ * size; a one-row base or mask serves every overlay row.
+ */
+export function compositeImages(base: Float32Tensor, overlay: Float32Tensor, mask: Float32Tensor): Float32Tensor {
+  const [nb, h, w, c] = base.shape as [number, number, number, number];
+  const [no, oh, ow, oc] = overlay.shape as [number, number, number, number];
+  const [nm, mh, mw] = mask.shape as [number, number, number, number];
+  if (oh !== h || ow !== w || oc !== c)
+    throw new RangeError(`the overlay is ${ow}x${oh}x${oc}, the base ${w}x${h}x${c}`);
+  if (mh !== h || mw !== w) throw new RangeError(`the mask is ${mw}x${mh}, the images ${w}x${h}`);
+  const n = Math.max(nb, no, nm);
+  for (const [rows, what] of [
+    [nb, 'base'],
+    [no, 'overlay'],
+    [nm, 'mask'],
+  ] as const)
+    if (rows !== 1 && rows !== n) throw new RangeError(`the ${what} has ${rows} rows, the others ${n}`);
+  const out = new Float32Array(n * h * w * c);
+  for (let b = 0; b < n; b++)
+    for (let p = 0; p < h * w; p++) {
+      const m = mask.data[(nm === 1 ? 0 : b) * h * w + p]!;
+      for (let k = 0; k < c; k++) {
+        const i = p * c + k;
+        out[b * h * w * c + i] =
+          (1 - m) * base.data[(nb === 1 ? 0 : b) * h * w * c + i]! +
+          m * overlay.data[(no === 1 ? 0 : b) * h * w * c + i]!;
+      }
+    }
+  return float32([n, h, w, c], out);
+}

@@ -197,3 +197,46 @@ describe('DDIM timesteps shared with the training scripts', () => {
     }
   });
 });
+
+describe('DDIM inpainting by replacement (RePaint)', () => {
+  /** A model that always predicts x0 = `fill` (what it would draw), whatever x_t says. */
+  const drawer = (fill: number) => async (xT: Float32Array) => new Float32Array(xT.length).fill(fill);
+  const source = Float32Array.of(0.9, -0.9, 0.5, -0.5);
+  const mask = Float32Array.of(0, 0, 1, 1); // keep the first two, regenerate the rest
+
+  it.each([1, 3])('keeps the source exactly where the mask is 0, draws elsewhere (resample %i)', async (r) => {
+    const calls: number[] = [];
+    const model = drawer(0.25);
+    const x = await ddimSample({
+      spec: spec('x0'),
+      steps: 6,
+      eta: 0,
+      xT: gaussianArray(5, 4),
+      model: (xT, t) => (calls.push(t), model(xT)),
+      noise: () => new Float32Array(4),
+      known: { x0: source, mask, noise: (step, round) => gaussianArray(100 + 10 * step + round, 4), resample: r },
+    });
+    expect(Array.from(x.subarray(0, 2))).toEqual(Array.from(source.subarray(0, 2)));
+    for (let i = 2; i < 4; i++) expect(x[i]).toBeCloseTo(0.25, 5);
+    // every step but the last is taken r times
+    expect(calls).toHaveLength(5 * r + 1);
+    expect(calls.slice(0, r)).toEqual(Array(r).fill(999));
+  });
+
+  it('blends where the mask is between 0 and 1, and each step sees the source noised to its level', async () => {
+    const seen: Float32Array[] = [];
+    const x = await ddimSample({
+      spec: spec('x0'),
+      steps: 4,
+      eta: 0,
+      xT: gaussianArray(6, 4),
+      model: async (xT) => (seen.push(Float32Array.from(xT)), new Float32Array(4)),
+      noise: () => new Float32Array(4),
+      known: { x0: source, mask: Float32Array.of(0.5, 0, 1, 1), noise: () => new Float32Array(4), resample: 1 },
+    });
+    expect(x[0]).toBeCloseTo(0.45, 5); // half the source's 0.9, half the model's 0
+    // with zero noise, the kept entries of x_t are sqrt(alpha-bar_t) * source at every step
+    const ts = ddimTimesteps(1000, 4);
+    seen.forEach((xt, i) => expect(xt[1]).toBeCloseTo(Math.sqrt(alphas[ts[i]!]!) * -0.9, 5));
+  });
+});

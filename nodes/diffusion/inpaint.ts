@@ -1,0 +1,105 @@
+import { defineNode } from '../../src/engine/define';
+import { NodeError } from '../../src/graph/errors';
+import { enumeration, integer, number, seed } from '../../src/graph/params';
+import { chwToImage, repeatRows, sampleDecoder } from '../../src/models/unclip';
+import { boxDownsample, imageDims } from '../../src/tensor/image';
+import { maxPoolMask } from '../../src/tensor/mask';
+import { withNode } from '../kit/models';
+import { decoderConditioning } from './conditioning';
+import { diffusionOf, initialNoise, knownNoise, knownRegion, sessionFor, stepNoise, stepReporter } from './shared';
+
+const RES = 32;
+const SIZE = 3 * RES * RES;
+
+export default defineNode({
+  type: 'diffusion/inpaint',
+  version: 1,
+  title: 'Inpaint (unCLIP decoder)',
+  description:
+    'Regenerates the masked part of an image (mask 1) from a caption and/or an image embedding and keeps the rest, ' +
+    'at the decoder’s 32x32. replace: any decoder; at every step the kept region is put back, noised to that ' +
+    'step (RePaint), each step taken `resample` times. finetuned: a decoder trained to inpaint (it reads the ' +
+    'masked image and the mask). Upsample, then composite over the source so pixels outside the mask come back ' +
+    'exactly',
+  inputs: {
+    decoder: 'Model',
+    clip: { type: 'Model', optional: true, description: 'the CLIP model (encodes the caption)' },
+    image: { type: 'Image', description: 'the source: one picture, 32x32 or a multiple (box-downsampled)' },
+    mask: {
+      type: 'Mask',
+      description: '1 = regenerate; the source’s size (a block with any masked pixel regenerates)',
+    },
+    embedding: { type: 'ImageEmbedding', optional: true },
+    text: { type: 'Text', optional: true, description: 'the caption of the whole edited scene' },
+    seed: { type: 'Number', optional: true, description: 'overrides the seed param' },
+  },
+  outputs: { image: 'Image', mask: 'Mask' },
+  params: {
+    method: enumeration({ options: ['replace', 'finetuned'], default: 'replace', label: 'Method' }),
+    steps: integer({ min: 1, max: 1000, default: 25, label: 'Steps' }),
+    resample: integer({
+      min: 1,
+      max: 10,
+      default: 3,
+      label: 'Resample (replace)',
+      description: 'each step taken this many times, re-noised in between: a smoother seam, that many model calls',
+    }),
+    eta: number({ min: 0, max: 1, step: 0.01, default: 0, label: 'eta' }),
+    guidance: number({ min: 0, max: 20, step: 0.1, default: 3, label: 'Guidance scale' }),
+    seed: seed({ default: 0, label: 'Seed' }),
+    samples: integer({ min: 1, max: 64, default: 1, label: 'Samples' }),
+  },
+  run: async ({ decoder, clip, image, mask, embedding, text, seed: seedIn }, p, ctx) => {
+    const ref = diffusionOf(ctx, decoder, 'decoder', 'decoder');
+    const src = imageDims(image);
+    if (src.n !== 1)
+      throw new NodeError(ctx.nodeId, `takes one source picture, got a batch of ${src.n}`, 'inputs.image');
+    if (src.h !== src.w || src.h % RES)
+      throw new NodeError(
+        ctx.nodeId,
+        `the source is ${src.w}x${src.h}; it must be square, 32x32 or a multiple`,
+        'inputs.image',
+      );
+    const [mn, mh, mw] = mask.shape as [number, number, number, number];
+    if (mh !== src.h || mw !== src.w)
+      throw new NodeError(ctx.nodeId, `the mask is ${mw}x${mh}, the source ${src.w}x${src.h}`, 'inputs.mask');
+    if (mn !== 1) throw new NodeError(ctx.nodeId, `takes one mask, got a batch of ${mn}`, 'inputs.mask');
+    const session = await withNode(ctx, 'inputs.decoder', () => sessionFor(ctx, ref));
+    if (p.method === 'finetuned') {
+      const names = session.entry.inputs.map((i) => i.name);
+      throw new NodeError(
+        ctx.nodeId,
+        `finetuned needs an inpainting decoder (one that takes the masked image and the mask as inputs); ` +
+          `"${ref.id}" takes ${names.join(', ')}: use method replace, which works with any decoder`,
+        'params.method',
+      );
+    }
+    const factor = src.h / RES;
+    const small = factor === 1 ? image : boxDownsample(image, factor);
+    const m32 = factor === 1 ? mask : maxPoolMask(mask, factor);
+    const rows = Math.max(embedding?.shape[0] ?? 1, text?.length ?? 1);
+    const n = rows * p.samples;
+    const s = seedIn ?? p.seed;
+    const cond = await decoderConditioning(
+      ctx,
+      ref,
+      clip,
+      embedding ? repeatRows(embedding, p.samples) : undefined,
+      text ? text.flatMap((t) => Array(p.samples).fill(t) as string[]) : undefined,
+      n,
+    );
+    const x = await withNode(ctx, undefined, () =>
+      sampleDecoder(session, ref.spec, cond.embeds, cond.text, cond.empty, {
+        steps: p.steps,
+        eta: p.eta,
+        guidance: p.guidance,
+        xT: initialNoise(ctx, n, SIZE, s),
+        noise: stepNoise(n, SIZE, s),
+        onStep: stepReporter(ctx, { h: RES, w: RES }, 5),
+        signal: ctx.signal,
+        known: { ...knownRegion(small, m32, n), noise: knownNoise(n, SIZE, s), resample: p.resample },
+      }),
+    );
+    return { image: chwToImage(x, n, RES, RES), mask: m32 };
+  },
+});

@@ -1,0 +1,81 @@
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createRegistry } from '../../nodes/index';
+import { nodeServices } from '../../src/engine/node-services';
+import { Engine } from '../../src/engine/scheduler';
+import type { ModelRuntime } from '../../src/models/runtime';
+import { createModelRuntime } from '../../src/models/runtime-node';
+import type { Float32Tensor } from '../../src/tensor/tensor';
+
+let models: ModelRuntime;
+beforeAll(async () => {
+  models = (await createModelRuntime())!;
+});
+
+/** graphs/inpaint.json, quick (few steps), with edits to its nodes' params. */
+function inpaintGraph(edit: Record<string, Record<string, unknown>> = {}) {
+  const doc = JSON.parse(readFileSync(new URL('../../graphs/inpaint.json', import.meta.url), 'utf8')) as {
+    nodes: Array<{ id: string; params?: Record<string, unknown>; inputs?: Record<string, string> }>;
+  };
+  const quick: Record<string, Record<string, unknown>> = { fill: { steps: 6, resample: 1 }, up: { steps: 2 } };
+  for (const n of doc.nodes) n.params = { ...n.params, ...quick[n.id], ...edit[n.id] };
+  return doc;
+}
+
+async function run(doc: unknown) {
+  const e = new Engine(createRegistry(), nodeServices({ models }));
+  e.load(doc);
+  const r = await e.run();
+  const out = (id: string, port: string) => e.outputsOf(id)?.[port] as Float32Tensor;
+  return { r, out };
+}
+
+describe('inpainting (diffusion/inpaint, method replace; image/composite)', () => {
+  it('keeps every pixel outside the mask, regenerates inside, and the decoder draws the caption there', async () => {
+    const { r, out } = await run(inpaintGraph());
+    expect(r.ok, JSON.stringify(r.nodes)).toBe(true);
+    const source = out('source', 'image'),
+      mask = out('edge', 'mask'),
+      edited = out('image', 'image'),
+      fill = out('fill', 'image');
+    expect(fill.shape).toEqual([1, 32, 32, 3]);
+    expect(out('fill', 'mask').shape).toEqual([1, 32, 32, 1]);
+    expect(edited.shape).toEqual([1, 64, 64, 3]);
+    let outside = 0,
+      changedInside = 0;
+    for (let p = 0; p < 64 * 64; p++) {
+      const m = mask.data[p]!;
+      const d = Math.max(...[0, 1, 2].map((c) => Math.abs(edited.data[p * 3 + c]! - source.data[p * 3 + c]!)));
+      if (m === 0) {
+        outside++;
+        expect(d).toBe(0);
+      } else if (m === 1 && d > 0.3) changedInside++;
+    }
+    expect(outside).toBeGreaterThan(1000);
+    // the red circle is gone under a blue square: most of the masked pixels changed, and they are blue
+    expect(changedInside).toBeGreaterThan(600);
+    const centre = (32 * 64 + 32) * 3;
+    const [red, green, blue] = [0, 1, 2].map((c) => edited.data[centre + c]!);
+    expect(blue).toBeGreaterThan(0.5);
+    expect(red).toBeLessThan(0.4);
+    expect(green).toBeLessThan(0.5);
+  });
+
+  it('refuses finetuned with a decoder that cannot inpaint, and a mask of another size, by name', async () => {
+    const ft = await run(inpaintGraph({ fill: { method: 'finetuned' } }));
+    expect(ft.r.nodes.fill).toMatchObject({
+      status: 'error',
+      field: 'params.method',
+      message: expect.stringMatching(/finetuned needs an inpainting decoder.*use method replace/),
+    });
+    const small = await run(inpaintGraph({ mask: { size: 32, x: 4, y: 4, width: 8, height: 8 } }));
+    expect(small.r.nodes.fill).toMatchObject({
+      status: 'error',
+      field: 'inputs.mask',
+      message: 'the mask is 32x32, the source 64x64',
+    });
+    const doc = inpaintGraph();
+    delete doc.nodes.find((n) => n.id === 'up')!.inputs!.mask;
+    expect((await run(doc)).r.nodes.up).toMatchObject({ status: 'error', field: 'inputs.mask' });
+  });
+});
