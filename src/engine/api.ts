@@ -147,6 +147,37 @@ export function createEngineApi(
       const p = previewOf(image(nodeId, port), index, maxSide);
       return transfer(p, [p.rgba.buffer]);
     },
+    /**
+     * A mask drawn over a picture: the picture dimmed, the masked part tinted magenta in proportion to the mask
+     * (the mask resized to the picture by nearest pixel). Up to 16 rows; a one-row picture serves every mask row.
+     */
+    maskOverlay(nodeId: string, port: string, imageNode: string, imagePort: string): ImagePreview[] {
+      const v = output(nodeId, port);
+      if (!isTensor(v) || v.shape.length !== 4 || v.shape[3] !== 1)
+        throw new GraphError([{ nodeId, field: `outputs.${port}`, message: 'is not a mask' }]);
+      const mask = v as Float32Tensor;
+      const img = image(imageNode, imagePort);
+      const [mn, mh, mw] = mask.shape as [number, number, number, number];
+      const [inImg, h, w] = img.shape as [number, number, number, number];
+      const list: ImagePreview[] = [];
+      for (let b = 0; b < Math.min(16, mn); b++) {
+        const p = previewOf(img, inImg === 1 ? 0 : Math.min(b, inImg - 1), Math.max(h, w));
+        for (let y = 0; y < h; y++)
+          for (let x = 0; x < w; x++) {
+            const m = mask.data[(b * mh + Math.floor((y * mh) / h)) * mw + Math.floor((x * mw) / w)]!;
+            const d = (y * w + x) * 4;
+            const a = 0.6 * Math.min(1, Math.max(0, m));
+            const tint = [255, 0, 200];
+            for (let k = 0; k < 3; k++)
+              p.rgba[d + k] = Math.round((1 - a) * (0.75 * p.rgba[d + k]! + 64) + a * tint[k]!);
+          }
+        list.push(p);
+      }
+      return transfer(
+        list,
+        list.map((p) => p.rgba.buffer),
+      );
+    },
     /** Previews of images start..start+count-1 of a batch in one message (the inspector shows up to 64). */
     imagePreviews(nodeId: string, port: string, start: number, count: number, maxSide = 256): ImagePreview[] {
       const img = image(nodeId, port);

@@ -54,6 +54,7 @@ const methods = [
   'summaries',
   'imagePreview',
   'imagePreviews',
+  'maskOverlay',
   'imagePng',
   'tensor',
   'value',

@@ -26,6 +26,8 @@ interface PortView {
   embedding?: EmbeddingView;
   /** Row names (the texts that made the embeddings). */
   names?: string[];
+  /** A mask drawn over its picture (magenta where it regenerates). */
+  overlay?: boolean;
 }
 
 /** Outputs of the selected node: images at true pixels, embeddings, matrices, scores, text. */
@@ -67,11 +69,24 @@ export function Inspector() {
         const up = (await engine.summaries(flatId(view, src)).catch(() => [])).find((u) => u.port === srcPort);
         if (up?.kind === 'text') names = up.value as string[];
       }
+      const wiredImage = (): [string, string] | undefined => {
+        const input = Object.entries(info.inputs).find(([name, spec]) => spec.type === 'Image' && node?.inputs?.[name]);
+        const ref = input ? node!.inputs![input[0]]! : '';
+        if (!input || ref.startsWith('$in.')) return undefined;
+        const [src, srcPort] = ref.split('.') as [string, string];
+        return [flatId(view, src), srcPort];
+      };
       const views: PortView[] = [];
       for (const s of summaries) {
         const type = info.outputs[s.port];
         const v: PortView = { summary: s };
-        if ((type === 'Image' || type === 'Mask') && s.shape && s.shape[0]! > 0) {
+        // a mask over the picture it was made from or is applied to (the node's wired Image input), tinted
+        const imageRef = type === 'Mask' ? wiredImage() : undefined;
+        if (imageRef && s.shape && s.shape[0]! > 0) {
+          v.images = await engine.maskOverlay(fid, s.port, imageRef[0], imageRef[1]).catch(() => undefined);
+          if (v.images) v.overlay = true;
+        }
+        if (!v.images && (type === 'Image' || type === 'Mask') && s.shape && s.shape[0]! > 0) {
           const count =
             s.port === 'trajectory' || s.port === 'filmstrip' ? Math.min(64, s.shape[0]!) : Math.min(16, s.shape[0]!);
           v.images = await engine.imagePreviews(fid, s.port, 0, count, 256);
@@ -116,12 +131,13 @@ export function Inspector() {
         </p>
       )}
       {ports.length === 0 && <p className="hint">No outputs yet: run the graph.</p>}
-      {ports.map(({ summary: s, images, embedding, names }) => (
+      {ports.map(({ summary: s, images, embedding, names, overlay }) => (
         <section key={s.port} className="port-view" data-port={s.port}>
           <h4>
             {s.port}{' '}
             <small>
               {info.outputs[s.port]} {s.shape ? `[${s.shape.join(', ')}]` : ''}
+              {overlay ? ' · over its picture, magenta = regenerate' : ''}
             </small>
           </h4>
           {images && (

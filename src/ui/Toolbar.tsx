@@ -16,7 +16,7 @@ import { cancelRun, runGraph } from './run';
 import { recentGraphs } from './recent';
 import { SHORTCUTS } from './shortcuts';
 import { BACKEND_KEY, useEditor } from './store';
-import type { Backend } from '../models/backend';
+import type { Backend } from '../engine/backend';
 
 /** The editor's chrome: the toolbar and the banners above the canvas (held references, load issues, help, notices). */
 export function isTyping(e: Event): boolean {

@@ -8,7 +8,7 @@ import { emptyGraph, type GraphDocument, type GraphNode } from '../graph/documen
 import type { GraphIssue } from '../graph/errors';
 import { edit, HISTORY_LIMIT, mergeEdits, redoEdit, undoEdit, type Edit } from './history';
 import { docCatalog, scopeOf, validView, type ViewFrame } from './scope';
-import { BACKENDS, type Backend } from '../models/backend';
+import { BACKENDS, type Backend } from '../engine/backend';
 
 /** What the editor keeps of a node's latest events. */
 export type NodeRunState = Omit<NodeEvent, 'runId' | 'nodeId'> & {
