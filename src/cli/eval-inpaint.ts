@@ -4,7 +4,7 @@
  * (its settings, its nodes). Counted: the asked colour and shape inside the mask, the kept object still read the
  * same (colour, shape, cell), exactly two objects, and every pixel outside the mask unchanged.
  *
- *   npm run eval:inpaint -- [--n 40] [--seed 1] [--method replace] [--sheet out/inpaint-eval.png]
+ *   npm run eval:inpaint -- [--n 40] [--seed 1] [--method replace] [--resample R] [--guidance G] [--sheet F]
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { encode as encodePng } from 'fast-png';
@@ -31,6 +31,10 @@ const N = Number(opt('n', '40'));
 const SEED = Number(opt('seed', '1'));
 const METHOD = opt('method', 'replace');
 const SHEET = opt('sheet', '');
+/** Overrides of the graph's fill node (to measure the knobs): --resample R, --guidance G, --steps S. */
+const OVERRIDES = Object.fromEntries(
+  ['resample', 'guidance', 'steps'].filter((k) => args.includes(`--${k}`)).map((k) => [k, Number(opt(k, '0'))]),
+);
 
 /** Cell pairs a row or a column apart at the ends (centres 32 px apart): the mask never reaches the kept object. */
 const PAIRS: Array<[Position, Position, 'left of' | 'right of' | 'above' | 'below']> = [];
@@ -56,7 +60,7 @@ async function main(): Promise<void> {
   const maskNode = graph.nodes.find((n) => n.id === 'mask')!;
   maskNode.type = 'mask/cell';
   const fill = graph.nodes.find((n) => n.id === 'fill')!;
-  fill.params = { ...fill.params, method: METHOD };
+  fill.params = { ...fill.params, method: METHOD, ...OVERRIDES };
   const engine = new Engine(createRegistry(), nodeServices({ models }));
   const rng = createRng(SEED);
   let asked = 0,
