@@ -32,6 +32,7 @@ import maskCell from './mask/cell';
 import maskFromImage from './mask/from-image';
 import maskInvert from './mask/invert';
 import maskGrow from './mask/grow';
+import maskPaint from './mask/paint';
 import composite from './image/composite';
 import inpaint from './diffusion/inpaint';
 import loadDiffusion from './diffusion/load-model';
@@ -82,6 +83,7 @@ export const NODE_DEFINITIONS: readonly NodeDefinition[] = [
   maskFromImage,
   maskInvert,
   maskGrow,
+  maskPaint,
   composite,
   inpaint,
   loadDiffusion,

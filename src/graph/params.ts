@@ -27,6 +27,8 @@ export interface StringParam extends ParamBase<'string', string> {
   maxLength: number;
   /** The value names a file or URL the node reads (held in the editor until the user allows it). */
   reference?: boolean;
+  /** Painted in the inspector (a mask as run-length text), not typed: the node shows a summary. */
+  painted?: boolean;
 }
 export interface EnumParam extends ParamBase<'enum', string> {
   options: readonly string[];
@@ -64,7 +66,7 @@ export function integer(o: Meta & { min: number; max: number; default: number })
 }
 
 export function string(
-  o: Meta & { default: string; multiline?: boolean; maxLength?: number; reference?: boolean },
+  o: Meta & { default: string; multiline?: boolean; maxLength?: number; reference?: boolean; painted?: boolean },
 ): StringParam {
   const maxLength = o.maxLength ?? 10_000;
   return {

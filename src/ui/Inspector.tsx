@@ -5,6 +5,7 @@ import { getEngine } from './engine-client';
 import { CodesPanel } from './codes-view';
 import { Bars, Curve, EmbeddingPanel, Matrix, Stats } from './inspector-views';
 import { PreviewCanvas } from './PreviewCanvas';
+import { MaskPainter } from './mask-painter';
 import { nodeById, selectCatalog, selectScope, useEditor } from './store';
 import { flatId } from './scope';
 import { subgraphName } from '../graph/subgraph';
@@ -130,6 +131,7 @@ export function Inspector() {
           {runState.message}
         </p>
       )}
+      {node.type === 'mask/paint' && <MaskPainter id={id} node={node} view={view} />}
       {ports.length === 0 && <p className="hint">No outputs yet: run the graph.</p>}
       {ports.map(({ summary: s, images, embedding, names, overlay }) => (
         <section key={s.port} className="port-view" data-port={s.port}>

@@ -3,6 +3,7 @@ import type { ParamInfo } from '../engine/api';
 import type { ParamValue } from '../graph/params';
 import { MAX_SEED } from '../graph/params';
 import { runGraph } from './run';
+import { decodeMaskRle } from '../graph/mask-rle';
 
 interface Props {
   name: string;
@@ -107,6 +108,14 @@ export function ParamWidget({ name, info, value, onCommit, exposed }: Props) {
       );
       break;
     case 'string':
+      if (info.painted) {
+        control = (
+          <span className="hint" data-param={name}>
+            {paintedSummary(String(local))}
+          </span>
+        );
+        break;
+      }
       control = info.multiline ? (
         <textarea
           className="nodrag nowheel"
@@ -170,4 +179,16 @@ export function ParamWidget({ name, info, value, onCommit, exposed }: Props) {
       {control}
     </label>
   );
+}
+
+/** What a painted mask param holds, in words (the node shows this; the inspector paints it). */
+export function paintedSummary(text: string): string {
+  if (!text) return 'nothing painted: select the node to paint in the inspector';
+  try {
+    const m = decodeMaskRle(text);
+    const on = m.bits.reduce((a, b) => a + b, 0);
+    return `${on} of ${m.w}x${m.h} px painted: select the node to paint in the inspector`;
+  } catch (e) {
+    return `not a painted mask (${(e as Error).message})`;
+  }
 }

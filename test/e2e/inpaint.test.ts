@@ -1,6 +1,9 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openEditorPage, openExample, snap, startServer } from './harness';
+import { launchBrowser, openEditorPage, openExample, saved, snap, startServer } from './harness';
 
 let server: Awaited<ReturnType<typeof startServer>>;
 let browser: Browser;
@@ -35,6 +38,66 @@ describe('the inpainting example', () => {
     expect(inside[2]! - inside[1]!).toBeGreaterThan(80);
     expect(Math.abs(outside[0]! - outside[1]!)).toBeLessThan(10); // the white border, dimmed: grey
     await snap(p, 'inpaint-mask-overlay');
+    await p.close();
+  });
+});
+
+describe('painting a mask', () => {
+  it('paints over the wired picture in the inspector, one undo step a stroke, and the node outputs it', async () => {
+    const graph = {
+      format: 'unclip-studio/graph',
+      version: 1,
+      meta: { title: 'Paint' },
+      nodes: [
+        { id: 'pic', type: 'io/load-image', params: { src: 'examples/red-circle.png' }, ui: { x: 0, y: 0 } },
+        { id: 'paint', type: 'mask/paint', inputs: { image: 'pic.image' }, ui: { x: 360, y: 0 } },
+      ],
+    };
+    const file = join(mkdtempSync(join(tmpdir(), 'e2e-paint-')), 'paint.json');
+    writeFileSync(file, JSON.stringify(graph));
+    const p = await openEditorPage(browser, server.url);
+    await p.setInputFiles('[data-testid=open-file]', file);
+    await p.waitForFunction(() => document.querySelector('.toolbar .title')?.textContent === 'Paint');
+    await p.getByTestId('run').click();
+    await p.waitForSelector('.gnode[data-node-id=pic] [data-testid=thumb]');
+    await p.locator('.gnode[data-node-id=paint] .gnode-name').click();
+    const canvas = p.getByTestId('paint-canvas');
+    await canvas.waitFor();
+    const box = (await canvas.boundingBox())!;
+    const at = (fx: number, fy: number) => [box.x + box.width * fx, box.y + box.height * fy] as const;
+    // one stroke across the middle
+    await p.mouse.move(...at(0.2, 0.5));
+    await p.mouse.down();
+    for (let i = 0; i <= 10; i++) await p.mouse.move(...at(0.2 + 0.06 * i, 0.5));
+    await p.mouse.up();
+    const summary = p.locator('.gnode[data-node-id=paint] [data-param=mask]');
+    await expect.poll(() => summary.textContent()).toMatch(/^\d+ of 64x64 px painted/);
+    const painted = Number((await summary.textContent())!.split(' ')[0]);
+    expect(painted).toBeGreaterThan(150); // a 3 px brush over ~38 px
+    // the stroke, tinted over the picture (red circle under magenta at the centre)
+    const centre = await canvas.evaluate((c: HTMLCanvasElement) =>
+      Array.from(c.getContext('2d')!.getImageData(32, 32, 1, 1).data),
+    );
+    expect(centre[2]! - centre[1]!).toBeGreaterThan(80);
+    await snap(p, 'mask-painted');
+    // saved in the graph as run-length text
+    const doc = await saved<{ nodes: Array<{ id: string; params?: { mask?: string } }> }>(p);
+    expect(doc.nodes.find((n) => n.id === 'paint')!.params!.mask).toMatch(/^rle:64x64:[0-9a-z.]+$/);
+    // the node outputs it
+    await p.getByTestId('run').click();
+    await p.waitForSelector('.inspector [data-port=mask] canvas');
+    expect(await p.locator('.inspector [data-port=mask] h4').textContent()).toMatch(/over its picture/);
+    // an eraser stroke, then Undo takes back only the eraser's stroke
+    await p.getByTestId('eraser').check();
+    await p.mouse.move(...at(0.3, 0.5));
+    await p.mouse.down();
+    await p.mouse.move(...at(0.5, 0.5), { steps: 5 });
+    await p.mouse.up();
+    await expect.poll(async () => Number((await summary.textContent())!.split(' ')[0])).toBeLessThan(painted);
+    await p.getByRole('button', { name: 'Undo', exact: true }).click();
+    await expect.poll(async () => Number((await summary.textContent())!.split(' ')[0])).toBe(painted);
+    await p.getByRole('button', { name: 'Undo', exact: true }).click();
+    await expect.poll(() => summary.textContent()).toMatch(/^nothing painted/);
     await p.close();
   });
 });
