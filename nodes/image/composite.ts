@@ -23,7 +23,10 @@ export default defineNode({
     try {
       return { image: compositeImages(base, overlay, mask) };
     } catch (e) {
-      throw new NodeError(ctx.nodeId, (e as Error).message, 'inputs.overlay');
+      // sizes are checked above: what is left is a row count, named by the port it is about
+      const message = (e as Error).message;
+      const port = /^the (base|overlay|mask)/.exec(message)?.[1] ?? 'overlay';
+      throw new NodeError(ctx.nodeId, message, `inputs.${port}`);
     }
   },
 });

@@ -33,7 +33,7 @@ export default defineNode({
       throw new NodeError(
         ctx.nodeId,
         `the mask was painted at ${m.w}x${m.h}, the picture is ${iw}x${ih}: clear it and paint again`,
-        'inputs.image',
+        'params.mask',
       );
     return { mask: float32([1, m.h, m.w, 1], Float32Array.from(m.bits)) };
   },

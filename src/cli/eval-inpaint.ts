@@ -124,7 +124,7 @@ async function main(): Promise<void> {
   );
   console.log(
     '| asked colour+shape inside the mask | kept object read the same | exactly two objects | ' +
-      'pixels outside the mask unchanged | time per edit (Node, WASM, median) |',
+      'outside the mask unchanged (a check of the graph: the composite) | time per edit (Node, WASM, median) |',
   );
   console.log('| --- | --- | --- | --- | --- |');
   console.log(

@@ -7,7 +7,7 @@ import type { NodeSpec } from '../graph/catalog';
 import type { ParamValue } from '../graph/params';
 import { isTensor, type Float32Tensor, type Tensor } from '../tensor/tensor';
 import type { NodeEvent, RunResult, ImagePreview } from './events';
-import { embeddingView, previewOf, summarize, type EmbeddingView, type OutputSummary } from './preview';
+import { embeddingView, maskTint, previewOf, summarize, type EmbeddingView, type OutputSummary } from './preview';
 import { Engine, type NodeRegistry } from './scheduler';
 import type { EngineServices } from './services';
 import { BACKENDS, type Backend, type ModelLoadTiming } from '../models/runtime';
@@ -166,10 +166,7 @@ export function createEngineApi(
           for (let x = 0; x < w; x++) {
             const m = mask.data[(b * mh + Math.floor((y * mh) / h)) * mw + Math.floor((x * mw) / w)]!;
             const d = (y * w + x) * 4;
-            const a = 0.6 * Math.min(1, Math.max(0, m));
-            const tint = [255, 0, 200];
-            for (let k = 0; k < 3; k++)
-              p.rgba[d + k] = Math.round((1 - a) * (0.75 * p.rgba[d + k]! + 64) + a * tint[k]!);
+            for (let k = 0; k < 3; k++) p.rgba[d + k] = maskTint(p.rgba[d + k]!, m, k);
           }
         list.push(p);
       }

@@ -165,3 +165,10 @@ export function embeddingView(t: Float32Tensor): EmbeddingView {
   }
   return view;
 }
+
+const MASK_TINT = [255, 0, 200] as const;
+/** One channel (k) of a picture's pixel under a mask value m in [0, 1]: dimmed, tinted magenta where it regenerates. */
+export function maskTint(base: number, m: number, k: number): number {
+  const a = 0.6 * Math.min(1, Math.max(0, m));
+  return Math.round((1 - a) * (0.75 * base + 64) + a * MASK_TINT[k as 0 | 1 | 2]);
+}

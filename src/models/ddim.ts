@@ -175,7 +175,8 @@ export async function ddimSample(o: DdimOptions): Promise<Float32Array> {
       const sigma_t = o.eta * Math.sqrt(Math.max(0, variance));
       const dirCoef = Math.sqrt(Math.max(0, 1 - alpha_prod_t_prev - sigma_t ** 2));
       const sa = Math.sqrt(alpha_prod_t_prev);
-      const z = sigma_t > 0 ? o.noise(i) : null;
+      // a resampled step draws fresh eta noise (from the kept region's stream): the rounds are independent
+      const z = sigma_t > 0 ? (round === 0 ? o.noise(i) : k!.noise(i, 1000 + round)) : null;
       let next: Float32Array = new Float32Array(sample.length);
       for (let j = 0; j < sample.length; j++)
         next[j] = sa * pred_original_sample[j]! + dirCoef * pred_epsilon[j]! + (z ? sigma_t * z[j]! : 0);

@@ -124,13 +124,22 @@ export function createRuntime(
 
   const gpu = async () => {
     if (!options.gpu) throw new Error('this host has no WebGPU (a browser with navigator.gpu has)');
-    shared.gpu ??= options.gpu.load();
+    if (!shared.gpu) {
+      const loading = options.gpu.load();
+      shared.gpu = loading;
+      // a failed load (no adapter now, a network error fetching the build) is tried again next time
+      loading.catch(() => {
+        if (shared.gpu === loading) shared.gpu = undefined;
+      });
+    }
     return shared.gpu;
   };
 
   /** Where a model runs under the current backend, and a notice when WebGPU was asked for but cannot be used. */
   const chooseEp = async (e: ModelEntry): Promise<ExecutionProvider> => {
     if (shared.backend === 'wasm' || baseEp === 'cpu') return baseEp;
+    // auto keeps small models on WASM without loading the WebGPU build for them
+    if (shared.backend === 'auto' && e.bytes < autoGpuMinBytes) return baseEp;
     try {
       const g = await gpu();
       if (shared.backend === 'webgpu') return 'webgpu';
@@ -170,8 +179,8 @@ export function createRuntime(
     try {
       if (ep === 'webgpu') {
         engine = (await gpu()).ort;
-        first = !shared.started.has(engine);
-        shared.started.add(engine);
+        first = !started.has(engine);
+        started.add(engine);
         // ops WebGPU lacks fall back to WASM inside the session; one WebGPU session is created at a time
         // (onnxruntime-web: "another WebGPU EP inference session is being created")
         const q = runQueueOf(engine);
@@ -184,8 +193,8 @@ export function createRuntime(
         q.tail = creating.catch(() => undefined);
         session = await creating;
       } else {
-        first = !shared.started.has(engine);
-        shared.started.add(engine);
+        first = !started.has(engine);
+        started.add(engine);
         session = await engine.InferenceSession.create(bytes, { graphOptimizationLevel: 'all', ...sessionOptions });
       }
     } catch (err) {
@@ -291,7 +300,14 @@ export function createRuntime(
     async session(id) {
       const e = entry(id);
       const ep = await chooseEp(e);
-      return memoPromise(sessions, `${ep}:${id}`, () => open(e, ep));
+      if (ep !== 'webgpu') return memoPromise(sessions, `${ep}:${id}`, () => open(e, ep));
+      try {
+        return await memoPromise(sessions, `${ep}:${id}`, () => open(e, ep));
+      } catch (err) {
+        // a model WebGPU cannot take (an op, a device limit) runs on WASM, and the run says so
+        shared.notices.add(`${id} cannot run on WebGPU (${(err as Error).message}): it runs on WASM`);
+        return memoPromise(sessions, `${baseEp}:${id}`, () => open(e, baseEp));
+      }
     },
     get backend() {
       return shared.backend;
@@ -333,10 +349,10 @@ interface SharedState {
   gpu?: Promise<{ ort: typeof ortTypes; adapter: string; fallback: boolean }>;
   timings: ModelLoadTiming[];
   notices: Set<string>;
-  /** onnxruntime modules that have created a session (their WASM is compiled and started). */
-  started: Set<object>;
 }
-const newSharedState = (): SharedState => ({ backend: 'auto', timings: [], notices: new Set(), started: new Set() });
+const newSharedState = (): SharedState => ({ backend: 'auto', timings: [], notices: new Set() });
+/** onnxruntime modules that have created a session in this process (their WASM is compiled and started). */
+const started = new WeakSet<object>();
 const now = () => performance.now();
 
 /**

@@ -4,7 +4,7 @@ import { type GraphDocument } from '../graph/document';
 import { formatIssue } from '../graph/errors';
 import { serializeGraph } from '../graph/validate';
 import { Canvas } from './Canvas';
-import { getEngine } from './engine-client';
+import { getEngine, trackOpening } from './engine-client';
 import { AUTOSAVE_KEY, EXAMPLES, openGraphFile, graphFromHash, holdReferences, openGraphText } from './files';
 import { Inspector } from './Inspector';
 import { Palette } from './Palette';
@@ -28,31 +28,34 @@ function Editor() {
   useEffect(() => {
     if (started.current) return;
     started.current = true;
-    void (async () => {
-      const engine = getEngine();
-      performance.mark('studio:start');
-      useEditor.getState().setCatalog(await engine.catalog());
-      performance.mark('studio:catalog');
-      const fromHash = graphFromHash(location.hash);
-      const saved = localStorage.getItem(AUTOSAVE_KEY);
-      const example = EXAMPLES.find((e) => e.name === DEFAULT_EXAMPLE) ?? EXAMPLES[0];
-      let opened = false;
-      if (fromHash) {
-        opened = await openGraphText(fromHash, 'the shared link', { undoable: false });
-        // the autosave would be overwritten by the shared graph: keep the work it holds in Recent
-        if (opened && saved) {
-          try {
-            rememberRecent(JSON.parse(saved) as GraphDocument);
-          } catch {
-            /* not a graph */
+    // the whole start-up counts as opening: a Run pressed before the first graph is shown runs that graph
+    void trackOpening(
+      (async () => {
+        const engine = getEngine();
+        performance.mark('studio:start');
+        useEditor.getState().setCatalog(await engine.catalog());
+        performance.mark('studio:catalog');
+        const fromHash = graphFromHash(location.hash);
+        const saved = localStorage.getItem(AUTOSAVE_KEY);
+        const example = EXAMPLES.find((e) => e.name === DEFAULT_EXAMPLE) ?? EXAMPLES[0];
+        let opened = false;
+        if (fromHash) {
+          opened = await openGraphText(fromHash, 'the shared link', { undoable: false });
+          // the autosave would be overwritten by the shared graph: keep the work it holds in Recent
+          if (opened && saved) {
+            try {
+              rememberRecent(JSON.parse(saved) as GraphDocument);
+            } catch {
+              /* not a graph */
+            }
           }
         }
-      }
-      if (!opened && saved) opened = await openGraphText(saved, 'the autosave', { undoable: false });
-      if (!opened && example) await openGraphText(example.text, `${example.name}.json`, { undoable: false });
-      performance.mark('studio:opened');
-      setReady(true);
-    })();
+        if (!opened && saved) opened = await openGraphText(saved, 'the autosave', { undoable: false });
+        if (!opened && example) await openGraphText(example.text, `${example.name}.json`, { undoable: false });
+        performance.mark('studio:opened');
+        setReady(true);
+      })(),
+    );
   }, [flow]);
 
   // Autosave and run-on-change.

@@ -105,9 +105,14 @@ async function graphTextOfFile(file: File): Promise<{ text: string; source: stri
 }
 
 /** Opens a graph file, or the graph inside a PNG the product wrote (validated like any file). */
-export async function openGraphFile(file: File): Promise<boolean> {
-  const got = await graphTextOfFile(file);
-  return got ? openGraphText(got.text, got.source) : false;
+export function openGraphFile(file: File): Promise<boolean> {
+  // tracked from the first byte read: a Run pressed meanwhile runs this file's graph
+  return trackOpening(
+    (async () => {
+      const got = await graphTextOfFile(file);
+      return got ? openGraphText(got.text, got.source) : false;
+    })(),
+  );
 }
 
 /**

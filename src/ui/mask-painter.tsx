@@ -1,13 +1,13 @@
 import { useEffect, useRef, useState } from 'react';
 import type { ImagePreview } from '../engine/events';
+import { maskTint } from '../engine/preview';
 import type { GraphNode } from '../graph/document';
-import { decodeMaskRle, encodeMaskRle } from '../graph/mask-rle';
+import { decodeMaskRle, encodeMaskRle, MASK_RLE_MAX_LENGTH } from '../graph/mask-rle';
 import { getEngine } from './engine-client';
 import { flatId, scopeDraft, type ViewFrame } from './scope';
 import { useEditor } from './store';
 
 const DISPLAY = 256;
-const TINT = [255, 0, 200];
 
 /** The painted bits of a mask/paint node's param, or an empty mask of the size it will have. */
 function bitsOf(text: string, w: number, h: number): { w: number; h: number; bits: Uint8Array } {
@@ -68,11 +68,8 @@ export function MaskPainter({ id, node, view }: { id: string; node: GraphNode; v
     const img = ctx.createImageData(m.w, m.h);
     const samePicture = picture && picture.width === m.w && picture.height === m.h;
     for (let i = 0; i < m.w * m.h; i++) {
-      const a = m.bits[i] ? 0.6 : 0;
-      for (let k = 0; k < 3; k++) {
-        const base = samePicture ? picture.rgba[i * 4 + k]! : 128;
-        img.data[i * 4 + k] = Math.round((1 - a) * (0.75 * base + 64) + a * TINT[k]!);
-      }
+      for (let k = 0; k < 3; k++)
+        img.data[i * 4 + k] = maskTint(samePicture ? picture.rgba[i * 4 + k]! : 128, m.bits[i]!, k);
       img.data[i * 4 + 3] = 255;
     }
     ctx.putImageData(img, 0, 0);
@@ -136,7 +133,30 @@ export function MaskPainter({ id, node, view }: { id: string; node: GraphNode; v
         onPointerUp={() => {
           const s = stroke.current;
           stroke.current = null;
-          if (s) commit(encodeMaskRle(s.bits, s.w, s.h), `paint ${id}.mask`);
+          if (!s) return;
+          const text = encodeMaskRle(s.bits, s.w, s.h);
+          if (text.length > MASK_RLE_MAX_LENGTH) {
+            // kept out of the graph: a file over the validator's limit would not open again
+            useEditor
+              .getState()
+              .notify(
+                `that stroke would make the mask ${text.length} characters, over the ${MASK_RLE_MAX_LENGTH} a graph ` +
+                  'may hold: paint larger, simpler areas',
+                'error',
+              );
+            draw();
+            return;
+          }
+          commit(text, `paint ${id}.mask`);
+        }}
+        onPointerCancel={() => {
+          stroke.current = null;
+          draw();
+        }}
+        onLostPointerCapture={() => {
+          if (!stroke.current) return;
+          stroke.current = null;
+          draw();
         }}
       />
       <p className="hint">

@@ -6,6 +6,8 @@ import { selectCatalog, selectScope, useEditor } from './store';
 import { flatId } from './scope';
 
 let runInFlight: Promise<void> | null = null;
+/** Cancel pressed while a run still waited for a graph being opened: that run does not start. */
+let cancelledWhileWaiting = false;
 let rerunQueued = false;
 /** What the newest request asked for: a run requested during another runs that, not the first call's targets. */
 let queuedTargets: string[] | undefined;
@@ -49,9 +51,11 @@ export async function runGraph(targets?: string[]): Promise<void> {
   runInFlight = (async () => {
     useEditor.setState({ running: true });
     // a graph still being opened (the worker validates it) is the one to run, not the one it replaces
+    cancelledWhileWaiting = false;
     await openingSettled();
     const store = useEditor.getState();
     try {
+      if (cancelledWhileWaiting) return;
       const loaded = await engine.loadGraph(store.doc);
       if (!loaded.ok) {
         useEditor.getState().notify(`cannot run: ${loaded.issues.map(formatIssue).join('; ')}`, 'error');
@@ -104,5 +108,6 @@ export async function runGraph(targets?: string[]): Promise<void> {
 
 export async function cancelRun(): Promise<void> {
   rerunQueued = false;
+  cancelledWhileWaiting = true;
   await getEngine().cancel();
 }

@@ -73,7 +73,7 @@ describe('mask/paint', () => {
     });
     expect((await run({ mask: 'rle:2x2:4' }, true)).r.nodes.paint).toMatchObject({
       status: 'error',
-      field: 'inputs.image',
+      field: 'params.mask',
       message: expect.stringMatching(/painted at 2x2, the picture is 64x64/),
     });
     const e = new Engine(createRegistry(), nodeServices());
