@@ -2,7 +2,8 @@
  * Inpainting, judged by the pixel-level ShapesWorld reader: fresh one-object scenes, an empty grid cell masked,
  * a new object asked there by a caption of the whole edited scene, through graphs/inpaint.json as users run it
  * (its settings, its nodes). Counted: the asked colour and shape inside the mask, the kept object still read the
- * same (colour, shape, cell), exactly two objects, and every pixel outside the mask unchanged.
+ * same (colour, shape, cell), exactly two objects, and every pixel outside the mask unchanged; and by mini-CLIP:
+ * whether it prefers the edited scene's caption to the same caption with the asked object's colour or shape changed.
  *
  *   npm run eval:inpaint -- [--n 40] [--seed 1] [--method replace] [--resample R] [--guidance G] [--sheet F]
  */
@@ -11,10 +12,12 @@ import { encode as encodePng } from 'fast-png';
 import { createRegistry } from '../../nodes/index';
 import { CELL_REACH } from '../../nodes/mask/cell';
 import { nodeServices } from '../engine/node-services';
+import { encodeImages, encodeTexts, resolveClip } from '../models/clip';
+import { dotArrays } from '../tensor/vector';
 import { Engine } from '../engine/scheduler';
 import { sha256Hex } from '../tensor/hash';
 import { createRng } from '../tensor/prng';
-import type { Float32Tensor } from '../tensor/tensor';
+import { float32, type Float32Tensor } from '../tensor/tensor';
 import { readPicture } from '../world/read';
 import { renderScene } from '../world/render';
 import { sampleScene } from '../world/scene';
@@ -68,6 +71,9 @@ async function main(): Promise<void> {
     two = 0,
     exact = 0;
   const ms: number[] = [];
+  /** For mini-CLIP: each edited picture with its caption and the caption's two foils (the asked object's colour,
+   * then its shape, changed). */
+  const judged: Array<{ picture: Float32Array; captions: [string, string, string] }> = [];
   const sheet: Uint8Array[] = [];
   for (let k = 0; k < N; k++) {
     const [keepAt, askAt, relation] = rng.pick(PAIRS);
@@ -107,12 +113,43 @@ async function main(): Promise<void> {
     if (read.objects.some((o) => o.colour === askC && o.shape === askS && inMask(o))) asked++;
     if (read.objects.some((o) => o.colour === keepC && o.shape === keepS && o.position === keepAt)) kept++;
     if (read.objects.length === 2) two++;
+    const otherColour = COLOURS.find((c) => c !== askC && c !== keepC)!,
+      otherShape = SHAPES.find((x) => x !== askS && x !== keepS)!;
+    judged.push({
+      picture: Float32Array.from(out.data),
+      captions: [
+        caption,
+        `a ${keepC} ${keepS} ${relation} a ${otherColour} ${askS} on a ${background} background`,
+        `a ${keepC} ${keepS} ${relation} a ${askC} ${otherShape} on a ${background} background`,
+      ],
+    });
     if (SHEET && k < 16) {
       const b = new Uint8Array(64 * 64 * 3);
       for (let i = 0; i < b.length; i++) b[i] = Math.round(Math.min(1, Math.max(0, out.data[i]!)) * 255);
       sheet.push(rgb, b);
     }
   }
+  // the second judge: does mini-CLIP prefer the edited scene's caption to the same caption with the asked
+  // object's colour (or shape) changed?
+  const clip = resolveClip(models, 'mini-clip');
+  const images = float32([N, 64, 64, 3], Float32Array.from(judged.flatMap((j) => Array.from(j.picture))));
+  const imageEmbeds = await encodeImages(models, clip, images);
+  const textEmbeds = await encodeTexts(
+    models,
+    clip,
+    judged.flatMap((j) => j.captions),
+  );
+  const d = imageEmbeds.shape[1]!;
+  let clipColour = 0,
+    clipShape = 0;
+  judged.forEach((_, i) => {
+    const img = imageEmbeds.data.subarray(i * d, (i + 1) * d);
+    const [t, c, sh] = [0, 1, 2].map((k) =>
+      dotArrays(img, textEmbeds.data.subarray((3 * i + k) * d, (3 * i + k + 1) * d)),
+    );
+    if (t! > c!) clipColour++;
+    if (t! > sh!) clipShape++;
+  });
   const pct = (x: number) => `${((100 * x) / N).toFixed(1)}%`;
   const decoder = models.manifest.models.find((m) => m.id === 'mini-unclip-decoder')!;
   const fileSha = sha256Hex(readFileSync(join(BUNDLED_MODELS_DIR, decoder.file)));
@@ -124,11 +161,13 @@ async function main(): Promise<void> {
   );
   console.log(
     '| asked colour+shape inside the mask | kept object read the same | exactly two objects | ' +
-      'outside the mask unchanged (a check of the graph: the composite) | time per edit (Node, WASM, median) |',
+      'outside the mask unchanged (a check of the graph: the composite) | time per edit (Node, WASM, median) | ' +
+      'mini-CLIP prefers the caption to its asked colour / shape changed |',
   );
-  console.log('| --- | --- | --- | --- | --- |');
+  console.log('| --- | --- | --- | --- | --- | --- |');
   console.log(
-    `| ${pct(asked)} | ${pct(kept)} | ${pct(two)} | ${pct(exact)} | ${ms[Math.floor(ms.length / 2)]!.toFixed(0)} ms |`,
+    `| ${pct(asked)} | ${pct(kept)} | ${pct(two)} | ${pct(exact)} | ` +
+      `${ms[Math.floor(ms.length / 2)]!.toFixed(0)} ms | ${pct(clipColour)} / ${pct(clipShape)} |`,
   );
   if (SHEET && sheet.length) {
     const cols = 8,
