@@ -69,10 +69,7 @@ export class Engine {
     this.defs = registry;
   }
 
-  /**
-   * What besides the graph decides results (the model backend: WebGPU's floats differ from WASM's in the last
-   * bits). A change re-keys every node, so the next run computes afresh rather than reuse the other backend's.
-   */
+  /** What else decides results (the model backend); a change re-keys every node, so the next run computes afresh. */
   setKeyContext(context: string): void {
     if (context === this.keyContext) return;
     this.keyContext = context;

@@ -1,16 +1,13 @@
-import { readdirSync, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { decode } from 'fast-png';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { launchBrowser, openEditorPage, openExample, saved, snap, startServer } from './harness';
+import { launchBrowser, openEditorPage, openExample, openFile, saved, snap, startServer } from './harness';
 
 let server: Awaited<ReturnType<typeof startServer>>;
 let browser: Browser;
 let page: Page;
-const tmp = mkdtempSync(join(tmpdir(), 'e2e-'));
 
 beforeAll(async () => {
   server = await startServer();
@@ -22,12 +19,6 @@ afterAll(async () => {
 });
 
 const openEditor = () => openEditorPage(browser, server.url);
-
-async function openFile(p: Page, name: string, text: string): Promise<void> {
-  const path = join(tmp, name);
-  writeFileSync(path, text);
-  await p.setInputFiles('[data-testid=open-file]', path);
-}
 
 async function dragPort(p: Page, from: string, to: string): Promise<void> {
   const a = await p.locator(from).boundingBox();

@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -84,4 +85,12 @@ export async function openExample(p: Page, name: string): Promise<void> {
   );
   // the view moves to the graph once its nodes are measured: wait for that, not for a moving view
   await p.waitForSelector('.canvas[data-view=set]');
+}
+
+const fileDir = mkdtempSync(join(tmpdir(), 'e2e-files-'));
+/** Opens graph text as a file through the toolbar's Open input, as a user picking a file would. */
+export async function openFile(p: Page, name: string, text: string): Promise<void> {
+  const path = join(fileDir, name);
+  writeFileSync(path, text);
+  await p.setInputFiles('[data-testid=open-file]', path);
 }

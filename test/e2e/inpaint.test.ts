@@ -1,9 +1,6 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openEditorPage, openExample, saved, snap, startServer } from './harness';
+import { launchBrowser, openEditorPage, openExample, openFile, saved, snap, startServer } from './harness';
 
 let server: Awaited<ReturnType<typeof startServer>>;
 let browser: Browser;
@@ -53,10 +50,8 @@ describe('painting a mask', () => {
         { id: 'paint', type: 'mask/paint', inputs: { image: 'pic.image' }, ui: { x: 360, y: 0 } },
       ],
     };
-    const file = join(mkdtempSync(join(tmpdir(), 'e2e-paint-')), 'paint.json');
-    writeFileSync(file, JSON.stringify(graph));
     const p = await openEditorPage(browser, server.url);
-    await p.setInputFiles('[data-testid=open-file]', file);
+    await openFile(p, 'paint.json', JSON.stringify(graph));
     await p.waitForFunction(() => document.querySelector('.toolbar .title')?.textContent === 'Paint');
     await p.getByTestId('run').click();
     await p.waitForSelector('.gnode[data-node-id=pic] [data-testid=thumb]');
