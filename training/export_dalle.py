@@ -15,6 +15,7 @@ import torch
 from dalle_model import TEXT_LEN, Dalle, StepModel
 from dvae_model import DecodeIds, EncodeIds
 from export_unclip import card
+from half_weights import half_weights
 from manifest_util import MODELS_DIR, sha256_of, update_manifest
 from train_dalle import load_dvae
 
@@ -65,6 +66,8 @@ def main():
         m = Dalle(vocab, k, a["width"], a["layers"], a["heads"])
         m.load_state_dict({n: v.float() for n, v in (ck["model"] if args.raw_transformer else ck["ema"]).items()})
         m.eval()
+        params = sum(q.numel() for q in m.parameters())
+        half_weights(m)  # float16 in the file (6.9 MB, not 13.9): the bundled models share a 40 MB budget
         hd = a["width"] // a["heads"]
         path = os.path.join(args.out, "mini-dalle.onnx")
         b = 2
@@ -75,9 +78,10 @@ def main():
                           dynamic_axes={"tokens": {0: "batch", 1: "new"}, "positions": {0: "new"}, "bias": {0: "new", 1: "total"},
                                         "past_keys": {1: "batch", 3: "past"}, "past_values": {1: "batch", 3: "past"},
                                         "logits": {0: "batch", 1: "new"}, "present_keys": {1: "batch", 3: "total"},
-                                        "present_values": {1: "batch", 3: "total"}})
+                                        "present_values": {1: "batch", 3: "total"}},
+                          do_constant_folding=False)  # keeps the weights float16 (onnxruntime folds the Cast)
         tcard = card(ck, "dalle", f"decoder-only transformer, {a['layers']} layers, width {a['width']}, {a['heads']} heads, "
-                     f"over [16 caption tokens, {grid * grid} image codes]", sum(q.numel() for q in m.parameters()))
+                     f"over [16 caption tokens, {grid * grid} image codes]; float16 weights", params)
         if args.raw_transformer:
             tcard["weights"] = "raw"
         tcard["dvaeSha256"] = sha256_of(enc_path)
