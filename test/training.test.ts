@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parseManifest } from '../src/models/manifest';
 import { resolveClip } from '../src/models/clip';
 import { createModelRuntime } from '../src/models/runtime-node';
-import { resolveDiffusion, sampleDecoder, textConditioning } from '../src/models/unclip';
+import { knownChannels, resolveDiffusion, sampleDecoder, textConditioning } from '../src/models/unclip';
 import { gaussianArray } from '../src/tensor/prng';
 import { float32, tensor } from '../src/tensor/tensor';
 import { decodeCodes, resolveDalle, sampleCodes } from '../src/models/dalle';
@@ -521,6 +521,179 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       const g = await engine.run();
       expect(g.ok).toBe(true);
       expect((engine.outputsOf('ar')!.embedding as { shape: number[] }).shape).toEqual([1, 128]);
+    },
+    300_000,
+  );
+
+  it(
+    'grows an inpainting decoder from a decoder (the new input channels start at zero: the same output), trains ' +
+      'it on masks, exports it with float16 weights, and the product feeds it the masked source and the mask',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'train-inpaint-'));
+      const data = join(dir, 'tiny.bin');
+      await run('npx', ['tsx', 'src/world/dataset-cli.ts', '--count', '64', '--seed', '11', '--out', data], {
+        cwd: root,
+      });
+      const common = ['--data', data, '--batch', '4', '--device', 'cpu', '--threads', '1', '--ckpt-every', '2'];
+      const plain = join(dir, 'plain');
+      await run(PYTHON, ['training/train_decoder.py', ...common, '--out', plain, '--steps', '2', '--from-scratch'], {
+        cwd: root,
+      });
+      // grown, before any training: exactly the plain decoder's output whatever the new channels hold
+      const same = await run(
+        PYTHON,
+        [
+          '-c',
+          [
+            'import sys, json, torch',
+            "sys.path.insert(0, 'training')",
+            'from decoder_model import Decoder',
+            'from unclip_common import grow_inputs',
+            `ck = torch.load('${join(plain, 'ckpt.pt')}')['model']`,
+            'a, b = Decoder(self_attention_16=False), Decoder(self_attention_16=False, cond_ch=4)',
+            'a.load_state_dict(ck)',
+            'grown = grow_inputs(ck, b.state_dict())',
+            'b.load_state_dict({**ck, **grown})',
+            'torch.manual_seed(0)',
+            'x, e, f, m = torch.randn(2, 3, 32, 32), torch.randn(2, 128), torch.randn(2, 16, 128), torch.ones(2, 16)',
+            't = torch.tensor([10.0, 900.0])',
+            'd = (a(x, t, e, f, m) - b(x, t, e, f, m, None, torch.randn(2, 4, 32, 32))).abs().max().item()',
+            "print(json.dumps({'grown': sorted(grown), 'diff': d}))",
+          ].join('\n'),
+        ],
+        { cwd: root },
+      );
+      expect(JSON.parse(same.stdout)).toEqual({ grown: ['inp.weight'], diff: 0 });
+      const out = join(dir, 'inpaint');
+      const trained = await run(
+        PYTHON,
+        [
+          'training/train_decoder.py',
+          ...common,
+          '--inpaint',
+          '--init-from',
+          join(plain, 'ckpt.pt'),
+          '--out',
+          out,
+          '--steps',
+          '4',
+        ],
+        { cwd: root },
+      );
+      expect(trained.stdout).toMatch(/inp\.weight grew input channels/);
+      expect(trained.stdout).toMatch(/inpaint_decoder: stopped at step 4/);
+      const models = join(dir, 'models');
+      for (const [which, path] of [
+        ['decoder', join(plain, 'ckpt.pt')],
+        ['inpaint', join(out, 'ckpt.pt')],
+      ])
+        await run(PYTHON, ['training/export_unclip.py', '--only', which!, `--${which}`, path!, '--out', models], {
+          cwd: root,
+        });
+      const manifest = parseManifest(JSON.parse(readFileSync(join(models, 'manifest.json'), 'utf8')));
+      const [dec, inp] = ['mini-unclip-decoder', 'mini-unclip-inpaint-decoder'].map((id) =>
+        manifest.models.find((m) => m.id === id)!,
+      );
+      expect(inp!.inputs.map((i) => i.name)).toContain('known');
+      expect(inp!.bytes).toBeLessThan(0.6 * dec!.bytes); // float16 weights
+      expect(inp!.card).toMatchObject({ steps: 4, inpainting: expect.stringMatching(/GLIDE/) });
+      // the product: a decoder without `known` refuses the masked source, the inpainting one reads it
+      await run('cp', [
+        join(root, 'public', 'models', 'mini-clip-text.onnx'),
+        join(root, 'public', 'models', 'mini-clip-image.onnx'),
+        join(root, 'public', 'models', 'shapesworld-vocab.json'),
+        models,
+      ]);
+      const bundled = JSON.parse(readFileSync(join(root, 'public', 'models', 'manifest.json'), 'utf8')) as {
+        models: Array<{ id: string }>;
+      };
+      const own = JSON.parse(readFileSync(join(models, 'manifest.json'), 'utf8')) as { models: unknown[] };
+      own.models.push(...bundled.models.filter((m) => m.id.startsWith('mini-clip-') && m.id !== 'mini-clip-noised'));
+      writeFileSync(join(models, 'manifest.json'), JSON.stringify(own));
+      const runtime = (await createModelRuntime(models, 'web', 1))!;
+      const clip = resolveClip(runtime, 'mini-clip');
+      const text = await textConditioning(runtime, clip, ['a red circle']),
+        empty = await textConditioning(runtime, clip, ['']);
+      const known = knownChannels(gaussianArray(2, 3072), new Float32Array(1024).fill(1), 1);
+      const sample = async (id: string) => {
+        const ref = resolveDiffusion(runtime, id);
+        const session = await runtime.session(id);
+        const fed: string[][] = [];
+        const spy = {
+          ...session,
+          entry: session.entry,
+          run: (feeds: Record<string, unknown>) => {
+            fed.push(Object.keys(feeds));
+            return session.run(feeds as never);
+          },
+        };
+        const x = await sampleDecoder(spy as typeof session, ref.spec, float32([1, 128]), text, empty, {
+          steps: 2,
+          eta: 0,
+          guidance: 3,
+          xT: gaussianArray(1, 3072),
+          noise: () => new Float32Array(3072),
+          inpaint: known,
+        });
+        return { x, fed };
+      };
+      await expect(sample('mini-unclip-decoder')).rejects.toThrow(/is not an inpainting decoder/);
+      const { x, fed } = await sample('mini-unclip-inpaint-decoder');
+      expect(x.every(Number.isFinite)).toBe(true);
+      expect(fed[0]).toContain('known');
+    },
+    300_000,
+  );
+
+  it(
+    'trains the noise-aware CLIP for a few steps, resumes, and exports it with its gradient checked against ' +
+      'autograd',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'train-nclip-'));
+      const data = join(dir, 'tiny.bin');
+      await run('npx', ['tsx', 'src/world/dataset-cli.ts', '--count', '64', '--seed', '12', '--out', data], {
+        cwd: root,
+      });
+      const out = join(dir, 'run');
+      const train = (steps: number) =>
+        run(
+          PYTHON,
+          [
+            'training/train_noised_clip.py',
+            '--data',
+            data,
+            '--out',
+            out,
+            '--steps',
+            String(steps),
+            '--batch',
+            '8',
+            '--threads',
+            '1',
+            '--from-scratch',
+            '--device',
+            'cpu',
+          ],
+          { cwd: root },
+        );
+      expect((await train(2)).stdout).toMatch(/noised_clip: stopped at step 2/);
+      expect((await train(3)).stdout).toMatch(/resumed from .*ckpt\.pt at step 2/);
+      const check = await run(PYTHON, ['training/check_noised_clip_grad.py', '--checkpoint', join(out, 'ckpt.pt')], {
+        cwd: root,
+      });
+      expect(JSON.parse(check.stdout).maxAbsDiffFloat32).toBeLessThanOrEqual(1e-4);
+      const models = join(dir, 'models');
+      await run(PYTHON, ['training/export_noised_clip.py', '--ckpt', join(out, 'ckpt.pt'), '--out', models], {
+        cwd: root,
+      });
+      const manifest = parseManifest(JSON.parse(readFileSync(join(models, 'manifest.json'), 'utf8')));
+      const entry = manifest.models.find((m) => m.id === 'mini-clip-noised')!;
+      expect(entry).toMatchObject({ kind: 'clip-noised', pair: 'mini-clip-text' });
+      expect(entry.outputs.map((o) => o.name)).toEqual(['score', 'grad']);
+      expect(
+        (entry.card as { gradientCheck: { maxAbsDiffFloat32: number } }).gradientCheck.maxAbsDiffFloat32,
+      ).toBeLessThanOrEqual(1e-4);
+      expect(entry.card).toMatchObject({ steps: 3 });
     },
     300_000,
   );

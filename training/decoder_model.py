@@ -56,6 +56,7 @@ class Decoder(nn.Module):
             for lin in (self.caption_proj, self.caption_time):
                 nn.init.zeros_(lin.weight)
                 nn.init.zeros_(lin.bias)
+        self.cond_ch = cond_ch
         self.inp = nn.Conv2d(in_ch + cond_ch, ch[0], 3, padding=1)
         self.d0 = ResBlock(ch[0], ch[0], temb)
         self.down0 = nn.Conv2d(ch[0], ch[0], 3, stride=2, padding=1)      # 16
@@ -76,8 +77,12 @@ class Decoder(nn.Module):
         self.u0 = ResBlock(ch[0] + ch[0], ch[0], temb)
         self.out = nn.Sequential(nn.GroupNorm(8, ch[0]), nn.SiLU(), nn.Conv2d(ch[0], in_ch, 3, padding=1))
 
-    def forward(self, x_t, timestep, image_embed, text_tokens, text_mask, text_ids=None):
+    def forward(self, x_t, timestep, image_embed, text_tokens, text_mask, text_ids=None, known=None):
+        """known [B, cond_ch, 32, 32]: for an inpainting decoder (cond_ch 4), the source with the region to
+        regenerate zeroed and the mask (1 = regenerate), read beside x_t by the first convolution (GLIDE)."""
         b = x_t.shape[0]
+        if known is not None:
+            x_t = torch.cat([x_t, known], dim=1)
         temb = self.time(timestep_embedding(timestep, self.ch0)) + self.emb_time(image_embed)
         text = self.text_proj(text_tokens)
         if self.caption is not None:
@@ -102,4 +107,4 @@ def decoder_from_args(a, vocab_size):
     """The decoder a run's arguments describe (checkpoints keep them), older runs included."""
     return Decoder(ch=tuple(a.get("channels") or (32, 64, 96)), self_attention_16=a.get("self_attention_16", True),
                    caption_layers=a.get("caption_layers", 0), vocab_size=vocab_size,
-                   position_embeddings=a.get("position_embeddings", False))
+                   position_embeddings=a.get("position_embeddings", False), cond_ch=4 if a.get("inpaint") else 0)

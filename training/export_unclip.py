@@ -2,6 +2,10 @@
 dynamic batch, and writes their manifest entries.
 
   python3 training/export_unclip.py [--prior training/checkpoints/prior.pt] [--decoder ...] [--upsampler ...]
+  python3 training/export_unclip.py --only inpaint [--inpaint training/checkpoints/inpaint_decoder.pt]
+
+The inpainting decoder (train_decoder.py --inpaint) is exported with float16 weights (half_weights.py):
+the bundled models share a 40 MB budget.
 """
 import argparse
 import json
@@ -11,6 +15,7 @@ import os
 import torch
 
 from decoder_model import decoder_from_args
+from half_weights import half_weights
 from manifest_util import MODELS_DIR, sha256_of, update_manifest
 from prior_model import Prior
 from train_upsampler import Upsampler
@@ -51,9 +56,67 @@ def card(ck, name, what, params):
             "architecture": f"{what}, {params} parameters", "lastRunSettings": last_run}
 
 
-def export(model, args, names, out_names, path, dynamic):
+def export(model, args, names, out_names, path, dynamic, fold=True):
     torch.onnx.export(model, args, path, input_names=names, output_names=out_names, opset_version=14,
-                      dynamic_axes={n: {0: "batch"} for n in names + out_names} if dynamic else None)
+                      dynamic_axes={n: {0: "batch"} for n in names + out_names} if dynamic else None,
+                      do_constant_folding=fold)  # fold=False keeps float16 weights float16 (the Cast is folded at run time)
+
+
+class KnownLast(torch.nn.Module):
+    """An inpainting decoder without a caption encoder: `known` follows text_mask (no text_ids between)."""
+
+    def __init__(self, m):
+        super().__init__()
+        self.m = m
+
+    def forward(self, x_t, timestep, image_embed, text_tokens, text_mask, known):
+        return self.m(x_t, timestep, image_embed, text_tokens, text_mask, None, known)
+
+
+def export_decoder(src, which, out, text_io):
+    """The decoder, or (which == "inpaint") the inpainting decoder: its extra input `known` is the source with
+    the region to regenerate zeroed and the mask (1 = regenerate), [batch, 4, 32, 32]; float16 weights."""
+    inpaint = which == "inpaint"
+    a = torch.load(src, map_location="cpu")["args"]
+    m = decoder_from_args({"self_attention_16": True, **a}, vocab_size())  # runs before --self-attention-16 existed had it
+    ck = load(m, src, which)
+    params = sum(q.numel() for q in m.parameters())
+    if inpaint:
+        half_weights(m)
+    mid = "mini-unclip-inpaint-decoder" if inpaint else "mini-unclip-decoder"
+    path = os.path.join(out, f"{mid}.onnx")
+    b = 2
+    names = ["x_t", "timestep", "image_embed", "text_tokens", "text_mask"]
+    inputs = [torch.zeros(b, 3, 32, 32), torch.zeros(b), torch.zeros(b, 128), torch.zeros(b, 16, 128), torch.ones(b, 16)]
+    io = list(text_io)
+    if m.caption is not None:
+        names.append("text_ids")
+        inputs.append(torch.ones(b, 16, dtype=torch.int64))
+        io.append({"name": "text_ids", "dtype": "int64", "shape": ["batch", 16]})
+    if inpaint:
+        names.append("known")
+        inputs.append(torch.zeros(b, 4, 32, 32))
+        io.append({"name": "known", "dtype": "float32", "shape": ["batch", 4, 32, 32]})
+    export(KnownLast(m) if inpaint and m.caption is None else m, tuple(inputs), names, ["v"], path, True, fold=not inpaint)
+    ch = tuple(a.get("channels") or (32, 64, 96))
+    caption = f", and a {a['caption_layers']}-layer caption transformer (width 128) trained with it" if m.caption is not None else ""
+    what = (f"U-Net 32/16/8 ({', '.join(map(str, ch))} channels) with cross-attention to 4 embedding tokens and the caption tokens "
+            f"(at 16x16 to those only, at 8x8 also to the image){caption}")
+    c = card(ck, which, what + (", 4 more input channels (the masked source and the mask); float16 weights" if inpaint else ""), params)
+    if inpaint:
+        c["inpainting"] = ("GLIDE-style: the decoder fine-tuned with the source (region to regenerate zeroed) and the mask as 4 more input "
+                           "channels, zero-initialised; masks in training (training/inpaint_masks.py): an object's grid cell 35%, an "
+                           "object's box 15%, an empty cell 15%, a random rectangle 30%, the whole picture 5%")
+    title = ("mini-unCLIP inpainting decoder (masked source + mask + caption/embedding -> 32x32)" if inpaint
+             else "mini-unCLIP decoder (CLIP image embedding + caption -> 32x32)")
+    return {"id": mid, "kind": "decoder", "title": title,
+            "file": os.path.basename(path), "sha256": sha256_of(path), "bytes": os.path.getsize(path), "world": WORLD, "embedDim": 128,
+            "inputs": [{"name": "x_t", "dtype": "float32", "shape": ["batch", 3, 32, 32]}, {"name": "timestep", "dtype": "float32", "shape": ["batch"]},
+                       {"name": "image_embed", "dtype": "float32", "shape": ["batch", 128]}] + io,
+            "outputs": [{"name": "v", "dtype": "float32", "shape": ["batch", 3, 32, 32]}],
+            "diffusion": {**DIFFUSION, "parameterization": "v", "resolution": 32,
+                          "conditioning": "image-embedding+text+known" if inpaint else "image-embedding+text"},
+            "card": c}
 
 
 def main():
@@ -61,10 +124,11 @@ def main():
     p.add_argument("--prior", default=os.path.join(CK, "prior.pt"))
     p.add_argument("--decoder", default=os.path.join(CK, "decoder.pt"))
     p.add_argument("--upsampler", default=os.path.join(CK, "upsampler.pt"))
+    p.add_argument("--inpaint", default=os.path.join(CK, "inpaint_decoder.pt"), help="the inpainting decoder (exported only with --only inpaint)")
     p.add_argument("--out", default=MODELS_DIR)
-    p.add_argument("--raw", nargs="*", default=[], choices=["prior", "decoder", "upsampler"],
+    p.add_argument("--raw", nargs="*", default=[], choices=["prior", "decoder", "upsampler", "inpaint"],
                    help="models to export with their raw weights instead of the EMA (early checkpoints, or a run that ended on a decayed learning rate)")
-    p.add_argument("--only", nargs="*", default=["prior", "decoder", "upsampler"], choices=["prior", "decoder", "upsampler"], help="models to export")
+    p.add_argument("--only", nargs="*", default=["prior", "decoder", "upsampler"], choices=["prior", "decoder", "upsampler", "inpaint"], help="models to export")
     args = p.parse_args()
     global RAW
     RAW = set(args.raw)
@@ -86,30 +150,10 @@ def main():
                         "outputs": [{"name": "x0", "dtype": "float32", "shape": ["batch", 128]}],
                         "diffusion": {**DIFFUSION, "parameterization": "x0", "embedScale": math.sqrt(128), "conditioning": "text"},
                         "card": card(ck, "prior", "causal transformer over [tokens, text embedding, timestep, noisy embedding, output token], 4 layers, width 128", sum(q.numel() for q in m.parameters()))})
-    if "decoder" in args.only and os.path.exists(args.decoder):
-        a = torch.load(args.decoder, map_location="cpu")["args"]
-        m = decoder_from_args({"self_attention_16": True, **a}, vocab_size())  # runs before --self-attention-16 existed had it
-        ck = load(m, args.decoder, "decoder")
-        path = os.path.join(args.out, "mini-unclip-decoder.onnx")
-        b = 2
-        names = ["x_t", "timestep", "image_embed", "text_tokens", "text_mask"]
-        inputs = [torch.zeros(b, 3, 32, 32), torch.zeros(b), torch.zeros(b, 128), torch.zeros(b, 16, 128), torch.ones(b, 16)]
-        io = text_io
-        if m.caption is not None:
-            names.append("text_ids")
-            inputs.append(torch.ones(b, 16, dtype=torch.int64))
-            io = text_io + [{"name": "text_ids", "dtype": "int64", "shape": ["batch", 16]}]
-        export(m, tuple(inputs), names, ["v"], path, True)
-        ch = tuple(a.get("channels") or (32, 64, 96))
-        caption = f", and a {a['caption_layers']}-layer caption transformer (width 128) trained with it" if m.caption is not None else ""
-        entries.append({"id": "mini-unclip-decoder", "kind": "decoder", "title": "mini-unCLIP decoder (CLIP image embedding + caption -> 32x32)",
-                        "file": os.path.basename(path), "sha256": sha256_of(path), "bytes": os.path.getsize(path), "world": WORLD, "embedDim": 128,
-                        "inputs": [{"name": "x_t", "dtype": "float32", "shape": ["batch", 3, 32, 32]}, {"name": "timestep", "dtype": "float32", "shape": ["batch"]},
-                                   {"name": "image_embed", "dtype": "float32", "shape": ["batch", 128]}] + io,
-                        "outputs": [{"name": "v", "dtype": "float32", "shape": ["batch", 3, 32, 32]}],
-                        "diffusion": {**DIFFUSION, "parameterization": "v", "resolution": 32, "conditioning": "image-embedding+text"},
-                        "card": card(ck, "decoder", f"U-Net 32/16/8 ({', '.join(map(str, ch))} channels) with cross-attention to 4 embedding tokens and the caption tokens "
-                                                    f"(at 16x16 to those only, at 8x8 also to the image){caption}", sum(q.numel() for q in m.parameters()))})
+    for which in ("decoder", "inpaint"):
+        src = getattr(args, which)
+        if which in args.only and os.path.exists(src):
+            entries.append(export_decoder(src, which, args.out, text_io))
     if "upsampler" in args.only and os.path.exists(args.upsampler):
         m = Upsampler()
         ck = load(m, args.upsampler, "upsampler")

@@ -18,7 +18,8 @@ def sha256_of(path):
 
 FIGURE_BLOCKS = ("evaluation", "composition")
 MEASURED_IDS = {"prior": "mini-unclip-prior", "decoder": "mini-unclip-decoder", "upsampler": "mini-unclip-upsampler", "clip": "mini-clip-text",
-                "dvae": "mini-dalle-dvae-encoder", "dalle": "mini-dalle", "arPrior": "mini-unclip-ar-prior"}
+                "dvae": "mini-dalle-dvae-encoder", "dalle": "mini-dalle", "arPrior": "mini-unclip-ar-prior",
+                "inpaintDecoder": "mini-unclip-inpaint-decoder", "noisedClip": "mini-clip-noised"}
 
 
 def drop_stale_figures(by_id, changed):

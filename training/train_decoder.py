@@ -6,6 +6,11 @@ v-prediction, cosine schedule, EMA. As in unCLIP, the CLIP image embedding is ze
 (--p-drop-image) and the caption dropped (replaced by the empty caption, --p-drop-text) at
 random, so classifier-free guidance and text-only (GLIDE-style) decoding both work.
 --caption-layers N adds a caption transformer trained jointly with the decoder (GLIDE).
+--inpaint trains GLIDE's inpainting decoder (checkpoint name inpaint_decoder): four more input
+channels, the picture with a region erased and the mask (training/inpaint_masks.py), grown from a
+decoder's weights with the new channels zero-initialised:
+
+  python3 training/train_decoder.py --inpaint --init-from training/checkpoints/decoder.pt --out training/runs/inpaint
 """
 import argparse
 import json
@@ -14,6 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from decoder_model import decoder_from_args
+from inpaint_masks import masks_32
 from unclip_common import Batches, T_STEPS, VOCAB, alphas_cumprod, common_args, image_embeddings, load_clip, pick_device, text_features, train_loop
 
 
@@ -44,6 +50,10 @@ def main():
     p.add_argument("--channels", type=int, nargs=3, default=None, help="U-Net widths at 32/16/8 px (default 32 64 96)")
     p.add_argument("--init-from", default=None,
                    help="start a new run from this checkpoint (e.g. the committed decoder, before it grew a caption encoder)")
+    p.add_argument("--inpaint", action="store_true",
+                   help="train the inpainting decoder (4 extra input channels: the masked picture and the mask)")
+    p.add_argument("--known-weight", type=float, default=0.25,
+                   help="--inpaint: loss weight of the pixels outside the mask (given to the model; the product composites them back)")
     args = p.parse_args()
     torch.manual_seed(args.seed)
     device = pick_device(args.device)
@@ -76,8 +86,14 @@ def main():
         noise = torch.randn_like(x0)
         x_t = a.sqrt() * x0 + (1 - a).sqrt() * noise
         v = a.sqrt() * noise - (1 - a).sqrt() * x0
-        pred = model(x_t, t.float(), img_emb, feats, mask, ids)
+        known = None
+        if args.inpaint:
+            m = torch.from_numpy(masks_32([batches.ds.scenes[i] for i in idx], batches.rng)).to(device)
+            known = torch.cat([x0 * (1 - m), m], dim=1)
+        pred = model(x_t, t.float(), img_emb, feats, mask, ids, known)
         err = (pred - v) ** 2
+        if args.inpaint:
+            err = err * (m + args.known_weight * (1 - m))
         if args.object_weight != 1:
             background = batches.background[rows][:, :, None, None]
             on_object = ((x0 - background).abs().amax(dim=1, keepdim=True) > 0.05).float()
@@ -94,7 +110,7 @@ def main():
             per = per * snr1.clamp(max=args.snr_cap) / snr1
         return per.mean()
 
-    train_loop("decoder", model, args, step_fn)
+    train_loop("inpaint_decoder" if args.inpaint else "decoder", model, args, step_fn)
 
 
 if __name__ == "__main__":

@@ -186,6 +186,21 @@ class Ema:
                     self.shadow[k].copy_(v)
 
 
+def grow_inputs(state, target):
+    """Tensors of `state` that `target` has with more input channels (dim 1, all else equal), zero-padded
+    to the new shape: a model that grew inputs (the inpainting decoder's masked image and mask) starts
+    out computing exactly what the checkpoint computed. {name: grown tensor}."""
+    out = {}
+    for k, v in state.items():
+        t = target.get(k)
+        if t is None or t.shape == v.shape or v.dim() < 2 or t.dim() != v.dim():
+            continue
+        if t.shape[0] == v.shape[0] and t.shape[2:] == v.shape[2:] and t.shape[1] > v.shape[1]:
+            pad = torch.zeros(t.shape[0], t.shape[1] - v.shape[1], *t.shape[2:], dtype=v.dtype, device=v.device)
+            out[k] = torch.cat([v, pad], dim=1)
+    return out
+
+
 def train_loop(name, model, args, step_fn, extra_state=None):
     """Runs step_fn(step) -> loss until args.steps or args.minutes, with EMA,
     warm-up, checkpoints every args.ckpt_every steps and resume."""
@@ -206,6 +221,12 @@ def train_loop(name, model, args, step_fn, extra_state=None):
         # training in a new session or on a new machine with fresh Adam moments. A checkpoint of a
         # smaller model (the model grew a part) loads what matches; the new parts keep their init.
         ck = torch.load(start_from, map_location=device)
+        grown = grow_inputs(ck["model"], model.state_dict())
+        if grown:
+            ck["ema"] = {**ck["ema"], **{k: grow_inputs({k: ck["ema"][k]}, model.state_dict())[k] for k in grown if k in ck["ema"]}}
+            ck["model"] = {**ck["model"], **{k: grown[k] for k in grown}}
+            ck.pop("opt", None)  # Adam's moments have the old shapes
+            print(f"{name}: {', '.join(grown)} grew input channels (zero-initialised: it computes what it did)", flush=True)
         missing, unexpected = model.load_state_dict(ck["model"], strict=False)
         if unexpected:
             raise SystemExit(f"{start_from}: parameters this {name} does not have: {', '.join(unexpected[:5])}")

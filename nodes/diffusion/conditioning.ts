@@ -1,6 +1,8 @@
 import type { RunContext } from '../../src/engine/define';
 import type { ModelRef } from '../../src/engine/values';
 import { NodeError } from '../../src/graph/errors';
+import { clipGradient, type NoisedClipRef } from '../../src/models/clip-guidance';
+import { article } from '../../src/graph/ports';
 import { pickRows, textConditioning, type DiffusionModelRef, type TextConditioning } from '../../src/models/unclip';
 import { float32, type Float32Tensor } from '../../src/tensor/tensor';
 import { clipOf, withNode } from '../kit/models';
@@ -54,4 +56,42 @@ export async function decoderConditioning(
     },
     empty,
   };
+}
+
+/**
+ * CLIP guidance's gradient for n samples (diffusion/decode, guidance clip): the noise-aware CLIP connected as
+ * `noisedClip`, the captions' text embeddings from the CLIP it shares a space with (checked: the `clip` input).
+ */
+export async function clipGuidance(
+  ctx: RunContext,
+  noisedClip: ModelRef | undefined,
+  clipModel: ModelRef | undefined,
+  text: string[] | undefined,
+  textEmbeds: Float32Tensor,
+  n: number,
+): Promise<(xT: Float32Array, timestep: number) => Promise<Float32Array>> {
+  if (!noisedClip)
+    throw new NodeError(
+      ctx.nodeId,
+      'guidance clip needs a noise-aware CLIP: connect diffusion/load-model with mini-clip-noised',
+      'inputs.noisedClip',
+    );
+  if (noisedClip.kind !== 'clip-noised')
+    throw new NodeError(
+      ctx.nodeId,
+      `needs a noise-aware CLIP (clip-noised), got ${article(noisedClip.kind)} ${noisedClip.kind} model ` +
+        `("${noisedClip.id}")`,
+      'inputs.noisedClip',
+    );
+  if (!text) throw new NodeError(ctx.nodeId, 'guidance clip guides towards a caption: connect text', 'inputs.text');
+  const ref = noisedClip as NoisedClipRef;
+  const clip = clipOf(ctx, clipModel!, 'clip');
+  if (clip.text !== ref.pair)
+    throw new NodeError(
+      ctx.nodeId,
+      `"${ref.id}" shares the space of "${ref.pair}", but the captions are encoded by "${clip.text}"`,
+      'inputs.noisedClip',
+    );
+  const session = await withNode(ctx, 'inputs.noisedClip', async () => (await runtimeFor(ctx, ref)).session(ref.id));
+  return clipGradient(session, textEmbeds.data, n, 32);
 }

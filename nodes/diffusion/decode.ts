@@ -1,9 +1,9 @@
 import { defineNode } from '../../src/engine/define';
-import { boolean, integer, number, seed } from '../../src/graph/params';
+import { boolean, enumeration, integer, number, seed } from '../../src/graph/params';
 import { chwToImage, conditionEmbeddings, repeatRows, sampleDecoder } from '../../src/models/unclip';
 import { concatFloat32, float32 } from '../../src/tensor/tensor';
 import { withNode } from '../kit/models';
-import { decoderConditioning } from './conditioning';
+import { clipGuidance, decoderConditioning } from './conditioning';
 import { diffusionOf, initialNoise, sessionFor, stepNoise, stepReporter } from './shared';
 
 const SIZE = 3 * 32 * 32;
@@ -13,8 +13,10 @@ export default defineNode({
   version: 1,
   title: 'Decode (unCLIP decoder)',
   description:
-    'CLIP image embedding (+ optional caption) -> 32x32 image by DDIM (eta) with classifier-free guidance. No ' +
-    'embedding: the GLIDE-style caption-only path. Embedding rows x samples = the batch',
+    'CLIP image embedding (+ optional caption) -> 32x32 image by DDIM (eta). No embedding: the GLIDE-style ' +
+    'caption-only path. Guidance: classifier-free (the model with and without its conditioning, mixed by the ' +
+    'scale), clip (GLIDE: the gradient of a noise-aware CLIP, connected as noisedClip, towards the caption, added ' +
+    'at every step) or none. Embedding rows x samples = the batch',
   inputs: {
     decoder: 'Model',
     clip: { type: 'Model', optional: true, description: 'the CLIP model (encodes the caption)' },
@@ -22,12 +24,31 @@ export default defineNode({
     text: { type: 'Text', optional: true },
     noise: { type: 'Latent', optional: true, description: 'x_T [1 or N, 3, 32, 32] instead of seeded noise' },
     seed: { type: 'Number', optional: true, description: 'overrides the seed param' },
+    noisedClip: {
+      type: 'Model',
+      optional: true,
+      description: 'a noise-aware CLIP (mini-clip-noised), for guidance clip',
+    },
   },
   outputs: { image: 'Image', trajectory: 'Image' },
   params: {
     steps: integer({ min: 1, max: 1000, default: 25, label: 'Steps' }),
     eta: number({ min: 0, max: 1, step: 0.01, default: 0, label: 'eta' }),
+    guidanceMethod: enumeration({
+      options: ['classifier-free', 'clip', 'none'],
+      default: 'classifier-free',
+      label: 'Guidance',
+      description: 'classifier-free (scale: Guidance scale), clip (scale: CLIP guidance scale), none',
+    }),
     guidance: number({ min: 0, max: 20, step: 0.1, default: 8, label: 'Guidance scale' }),
+    clipScale: number({
+      min: 0,
+      max: 1000,
+      step: 1,
+      default: 100,
+      label: 'CLIP guidance scale',
+      description: 's in eps - s sqrt(1 - abar) grad (f(x_t) . g(caption)), for guidance clip',
+    }),
     seed: seed({ default: 0, label: 'Seed' }),
     samples: integer({ min: 1, max: 64, default: 1, label: 'Samples per embedding' }),
     trajectory: boolean({ default: false, label: 'Keep the predicted-x0 trajectory' }),
@@ -48,7 +69,7 @@ export default defineNode({
       description: 'noise augmentation: mixes the embedding with a seeded random direction (0 = none, 1 = pure noise)',
     }),
   },
-  run: async ({ decoder, clip, embedding, text, noise, seed: seedIn }, p, ctx) => {
+  run: async ({ decoder, clip, embedding, text, noise, seed: seedIn, noisedClip }, p, ctx) => {
     const ref = diffusionOf(ctx, decoder, 'decoder', 'decoder');
     const rows = Math.max(embedding?.shape[0] ?? 1, text?.length ?? 1, noise?.shape[0] ?? 1);
     const n = rows * p.samples;
@@ -66,12 +87,15 @@ export default defineNode({
       n,
     );
     const session = await withNode(ctx, 'inputs.decoder', () => sessionFor(ctx, ref));
+    const gradient =
+      p.guidanceMethod === 'clip' ? await clipGuidance(ctx, noisedClip, clip, text, cond.text.embeds, n) : undefined;
     const frames: Float32Array[] | undefined = p.trajectory ? [] : undefined;
     const x = await withNode(ctx, undefined, () =>
       sampleDecoder(session, ref.spec, cond.embeds, cond.text, cond.empty, {
         steps: p.steps,
         eta: p.eta,
-        guidance: p.guidance,
+        guidance: p.guidanceMethod === 'classifier-free' ? p.guidance : 1,
+        gradient: gradient && { scale: p.clipScale, at: gradient },
         xT: initialNoise(ctx, n, SIZE, s, noise && repeatRows(noise, noise.shape[0] === 1 ? 1 : p.samples)),
         noise: stepNoise(n, SIZE, s),
         onStep: stepReporter(ctx, { h: 32, w: 32 }, 5, frames),

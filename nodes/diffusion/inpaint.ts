@@ -1,7 +1,14 @@
 import { defineNode } from '../../src/engine/define';
 import { NodeError } from '../../src/graph/errors';
 import { enumeration, integer, number, seed } from '../../src/graph/params';
-import { chwToImage, repeatRows, sampleDecoder } from '../../src/models/unclip';
+import {
+  chwToImage,
+  imageToChw,
+  isInpaintingDecoder,
+  knownChannels,
+  repeatRows,
+  sampleDecoder,
+} from '../../src/models/unclip';
 import { boxDownsample, imageDims } from '../../src/tensor/image';
 import { maxPoolMask } from '../../src/tensor/mask';
 import { withNode } from '../kit/models';
@@ -18,9 +25,10 @@ export default defineNode({
   description:
     'Regenerates the masked part of an image (mask 1) from a caption and/or an image embedding and keeps the rest, ' +
     'at the decoder’s 32x32. replace: any decoder; at every step the kept region is put back, noised to that ' +
-    'step (RePaint), each step taken `resample` times. finetuned: a decoder trained to inpaint (it reads the ' +
-    'masked image and the mask). Upsample, then composite over the source so pixels outside the mask come back ' +
-    'exactly',
+    'step (RePaint), each step taken `resample` times. finetuned: a decoder trained to inpaint (GLIDE; the bundled ' +
+    'mini-unclip-inpaint-decoder), which reads the masked image and the mask and draws the rest in one pass. ' +
+    'Upsample, ' +
+    'then composite over the source so pixels outside the mask come back exactly',
   inputs: {
     decoder: 'Model',
     clip: { type: 'Model', optional: true, description: 'the CLIP model (encodes the caption)' },
@@ -65,7 +73,8 @@ export default defineNode({
       throw new NodeError(ctx.nodeId, `the mask is ${mw}x${mh}, the source ${src.w}x${src.h}`, 'inputs.mask');
     if (mn !== 1) throw new NodeError(ctx.nodeId, `takes one mask, got a batch of ${mn}`, 'inputs.mask');
     const session = await withNode(ctx, 'inputs.decoder', () => sessionFor(ctx, ref));
-    if (p.method === 'finetuned') {
+    const inpainting = isInpaintingDecoder(session);
+    if (p.method === 'finetuned' && !inpainting) {
       const names = session.entry.inputs.map((i) => i.name);
       throw new NodeError(
         ctx.nodeId,
@@ -97,7 +106,13 @@ export default defineNode({
         noise: stepNoise(n, SIZE, s),
         onStep: stepReporter(ctx, { h: RES, w: RES }, 5),
         signal: ctx.signal,
-        known: { ...knownRegion(small, m32, n), noise: knownNoise(n, SIZE, s), resample: p.resample },
+        // finetuned: the decoder reads the masked source and the mask and draws the rest itself; replace: the kept
+        // region is put back at every step (with an inpainting decoder it also reads them)
+        inpaint: inpainting ? knownChannels(imageToChw(small).data, m32.data, n) : undefined,
+        known:
+          p.method === 'replace'
+            ? { ...knownRegion(small, m32, n), noise: knownNoise(n, SIZE, s), resample: p.resample }
+            : undefined,
       }),
     );
     return { image: chwToImage(x, n, RES, RES), mask: m32 };

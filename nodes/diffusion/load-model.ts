@@ -1,6 +1,7 @@
 import { defineNode } from '../../src/engine/define';
 import { string } from '../../src/graph/params';
 import { resolveArPrior } from '../../src/models/ar-prior';
+import { resolveNoisedClip } from '../../src/models/clip-guidance';
 import { resolveDiffusion } from '../../src/models/unclip';
 import { withNode } from '../kit/models';
 import { manifestParam, runtimeOfManifest } from '../kit/runtime';
@@ -11,7 +12,8 @@ export default defineNode({
   title: 'Load diffusion model',
   description:
     'A prior, decoder or upsampler from the model manifest (bundled: mini-unclip-prior, mini-unclip-ar-prior, ' +
-    'mini-unclip-decoder, mini-unclip-upsampler) or an external manifest; checks its sha256',
+    'mini-unclip-decoder, mini-unclip-inpaint-decoder, mini-unclip-upsampler, and mini-clip-noised, the ' +
+    'noise-aware CLIP for CLIP guidance) or an external manifest; checks its sha256',
   inputs: {},
   outputs: { model: 'Model' },
   params: {
@@ -21,8 +23,13 @@ export default defineNode({
   run: async (_, { model, manifest }, ctx) => {
     return withNode(ctx, 'params.model', async () => {
       const runtime = await runtimeOfManifest(ctx, manifest);
+      const kind = runtime.entry(model).kind;
       const ref =
-        runtime.entry(model).kind === 'ar-prior' ? resolveArPrior(runtime, model) : resolveDiffusion(runtime, model);
+        kind === 'ar-prior'
+          ? resolveArPrior(runtime, model)
+          : kind === 'clip-noised'
+            ? resolveNoisedClip(runtime, model)
+            : resolveDiffusion(runtime, model);
       await runtime.session(ref.id);
       return { model: { ...ref, manifest } };
     });

@@ -8,7 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveArPrior, sampleArPrior, type DotChoice } from '../models/ar-prior';
-import { encodeImages, encodeTexts, type ClipModelRef } from '../models/clip';
+import { encodeImages, encodeTexts, softmaxRows, type ClipModelRef } from '../models/clip';
+import { clipGradient } from '../models/clip-guidance';
 import type { ModelRuntime } from '../models/runtime';
 import {
   bestCandidates,
@@ -22,6 +23,7 @@ import {
 } from '../models/unclip';
 import { gaussianArray, type Rng } from '../tensor/prng';
 import { concatFloat32, float32, type Float32Tensor } from '../tensor/tensor';
+import { cosineMatrix } from '../tensor/vector';
 import { parseCaption } from '../world/caption';
 import { gradePicture, readPicture, type PictureGrade } from '../world/read';
 import { renderScene } from '../world/render';
@@ -47,7 +49,14 @@ export interface PathSettings {
   prior?: { steps: number; guidance: number; candidates: number };
   /** The autoregressive prior instead (graphs/text-to-image-ar.json). */
   arPrior?: { temperature: number; topK: number; dot: DotChoice; candidates: number };
-  decoder: { steps: number; guidance: number; eta: number };
+  decoder: {
+    steps: number;
+    guidance: number;
+    eta: number;
+    /** diffusion/decode's guidanceMethod (default classifier-free) and, for clip, its scale */
+    method?: 'classifier-free' | 'clip' | 'none';
+    clipScale?: number;
+  };
   upsampler: { steps: number };
 }
 
@@ -71,7 +80,13 @@ export function graphSettings(file: string): PathSettings {
       dot: (ar.dot ?? 'upper-half') as DotChoice,
       candidates: Number(ar.candidates ?? 1),
     },
-    decoder: { steps: decoder.steps ?? 25, guidance: decoder.guidance ?? 8, eta: decoder.eta ?? 0 },
+    decoder: {
+      steps: decoder.steps ?? 25,
+      guidance: decoder.guidance ?? 8,
+      eta: decoder.eta ?? 0,
+      method: (decoder as Record<string, unknown>).guidanceMethod as PathSettings['decoder']['method'],
+      clipScale: decoder.clipScale,
+    },
     upsampler: { steps: up.steps ?? 7 },
   };
 }
@@ -155,10 +170,18 @@ export async function generatePictures(
       : settings.arPrior
         ? await arPriorEmbeddings(runtime, clip, batch, seed + s, settings.arPrior)
         : float32([n, clip.embedDim]);
+    const method = settings.decoder.method ?? 'classifier-free';
     const low = await sampleDecoder(ds, decoder.spec, embeds, cond, empty, {
       steps: settings.decoder.steps,
       eta: settings.decoder.eta,
-      guidance: settings.decoder.guidance,
+      guidance: method === 'classifier-free' ? settings.decoder.guidance : 1,
+      gradient:
+        method === 'clip'
+          ? {
+              scale: settings.decoder.clipScale ?? 100,
+              at: clipGradient(await runtime.session('mini-clip-noised'), cond.embeds.data, n, 32),
+            }
+          : undefined,
       xT: gaussianArray(seed + 1000 + s, n * 3 * 32 * 32),
       noise: stepNoise(seed + 1, n, 3 * 32 * 32),
     });
@@ -312,4 +335,27 @@ export async function clipScores(
     binding: bindIdx.filter((i) => own[i]! > swapped[i]!).length / Math.max(1, bindIdx.length),
     relation: relIdx.filter((i) => own[i]! > flipped[i]!).length / Math.max(1, relIdx.length),
   };
+}
+
+/** Colour and shape by mini-CLIP zero-shot among the 32 "a <colour> <shape>" labels. */
+export async function clipColourShape(
+  runtime: ModelRuntime,
+  clip: ClipModelRef,
+  images: Float32Tensor,
+  prompts: ComposePrompt[],
+) {
+  const labels = COLOURS.flatMap((c) => SHAPES.map((s) => `a ${c} ${s}`));
+  const probs = softmaxRows(
+    cosineMatrix(await encodeImages(runtime, clip, images), await encodeTexts(runtime, clip, labels)),
+    clip.logitScale,
+  );
+  let both = 0;
+  prompts.forEach((p, i) => {
+    let best = 0;
+    for (let j = 1; j < labels.length; j++)
+      if (probs.data[i * labels.length + j]! > probs.data[i * labels.length + best]!) best = j;
+    const o = p.truth.objects[0]!;
+    both += Number(labels[best] === `a ${o.colour} ${o.shape}`);
+  });
+  return both / prompts.length;
 }

@@ -13,7 +13,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { encodeImages, encodeTexts, resolveClip, softmaxRows, type ClipModelRef } from '../models/clip';
+import { encodeImages, encodeTexts, resolveClip, type ClipModelRef } from '../models/clip';
 import { decodeCodes, encodePictures, resolveDalle, resolveDvae, sampleCodes } from '../models/dalle';
 import type { ModelRuntime } from '../models/runtime';
 import { BUNDLED_MODELS_DIR, createModelRuntime } from '../models/runtime-node';
@@ -25,8 +25,15 @@ import { cosineMatrix } from '../tensor/vector';
 import { parseCaption } from '../world/caption';
 import { renderScene } from '../world/render';
 import { sampleScene } from '../world/scene';
-import { BACKGROUNDS, COLOURS, HELD_OUT_PAIRS, POSITIONS, SHAPES, SIZES } from '../world/spec';
-import { readerScores, renderPrompts, singleObjectPrompts, twoObjectPrompts, type ComposePrompt } from './eval-compose';
+import { BACKGROUNDS, HELD_OUT_PAIRS, POSITIONS, SIZES } from '../world/spec';
+import {
+  clipColourShape,
+  readerScores,
+  renderPrompts,
+  singleObjectPrompts,
+  twoObjectPrompts,
+  type ComposePrompt,
+} from './eval-compose';
 import { writeSheet } from './eval-compose-report';
 
 const { values: opts } = parseArgs({
@@ -91,29 +98,6 @@ async function dvaeFigures(runtime: ModelRuntime, rng: Rng, count: number) {
     codebook: dvae.spec.codes,
     perplexity: Math.exp(ent),
   };
-}
-
-/** Colour and shape by mini-CLIP zero-shot among the 32 "a <colour> <shape>" labels. */
-async function clipColourShape(
-  runtime: ModelRuntime,
-  clip: ClipModelRef,
-  images: Float32Tensor,
-  prompts: ComposePrompt[],
-) {
-  const labels = COLOURS.flatMap((c) => SHAPES.map((s) => `a ${c} ${s}`));
-  const probs = softmaxRows(
-    cosineMatrix(await encodeImages(runtime, clip, images), await encodeTexts(runtime, clip, labels)),
-    clip.logitScale,
-  );
-  let both = 0;
-  prompts.forEach((p, i) => {
-    let best = 0;
-    for (let j = 1; j < labels.length; j++)
-      if (probs.data[i * labels.length + j]! > probs.data[i * labels.length + best]!) best = j;
-    const o = p.truth.objects[0]!;
-    both += Number(labels[best] === `a ${o.colour} ${o.shape}`);
-  });
-  return both / prompts.length;
 }
 
 interface Generated {

@@ -5,7 +5,11 @@
  * same (colour, shape, cell), exactly two objects, and every pixel outside the mask unchanged; and by mini-CLIP:
  * whether it prefers the edited scene's caption to the same caption with the asked object's colour or shape changed.
  *
- *   npm run eval:inpaint -- [--n 40] [--seed 1] [--method replace] [--resample R] [--guidance G] [--sheet F]
+ * --method both runs replace (RePaint with the unCLIP decoder) and finetuned (the inpainting decoder) on the same
+ * scenes and seeds; --write stores the figures in the inpainting decoder's card, naming the weights measured.
+ *
+ *   npm run eval:inpaint -- [--n 40] [--seed 1] [--method replace|finetuned|both] [--resample R] [--guidance G]
+ *                           [--sheet F] [--write]
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { encode as encodePng } from 'fast-png';
@@ -33,6 +37,12 @@ const opt = (name: string, fallback: string) => {
 const N = Number(opt('n', '40'));
 const SEED = Number(opt('seed', '1'));
 const METHOD = opt('method', 'replace');
+const METHODS = METHOD === 'both' ? ['replace', 'finetuned'] : [METHOD];
+if (!METHODS.every((m) => m === 'replace' || m === 'finetuned'))
+  throw new Error(`--method: replace, finetuned or both, not "${METHOD}"`);
+const WRITE = args.includes('--write');
+/** The decoder each method runs: replace works with any (the unCLIP one), finetuned needs the inpainting one. */
+const DECODER: Record<string, string> = { replace: 'mini-unclip-decoder', finetuned: 'mini-unclip-inpaint-decoder' };
 const SHEET = opt('sheet', '');
 /** Overrides of the graph's fill node (to measure the knobs): --resample R, --guidance G, --steps S. */
 const OVERRIDES = Object.fromEntries(
@@ -54,8 +64,105 @@ function pngDataUrl(rgb: Uint8Array): string {
   return `data:image/png;base64,${Buffer.from(png).toString('base64')}`;
 }
 
+interface MethodResult {
+  method: string;
+  decoder: string;
+  settings: string;
+  asked: number;
+  kept: number;
+  two: number;
+  exact: number;
+  msMedian: number;
+  clipColour: number;
+  clipShape: number;
+  tiles: Uint8Array[];
+}
+
 async function main(): Promise<void> {
   const models = (await createModelRuntime())!;
+  const results: MethodResult[] = [];
+  for (const method of METHODS) results.push(await evaluate(models, method));
+  const pct = (x: number) => `${((100 * x) / N).toFixed(1)}%`;
+  const shaOf = (id: string) => {
+    const e = models.manifest.models.find((m) => m.id === id)!;
+    return sha256Hex(readFileSync(join(BUNDLED_MODELS_DIR, e.file)));
+  };
+  console.log(
+    `inpainting, graphs/inpaint.json as users run it, ${N} fresh one-object scenes (an empty cell masked, a new ` +
+      `object asked there), seed ${SEED}, judge: the pixel reader (and mini-CLIP, last column)`,
+  );
+  console.log(
+    '| method | decoder (sha256) | settings | asked colour+shape inside the mask | kept object read the same | ' +
+      'exactly two objects | outside the mask unchanged (the composite) | time per edit (Node, median) | ' +
+      'mini-CLIP prefers the caption to its asked colour / shape changed |',
+  );
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const r of results)
+    console.log(
+      `| ${r.method} | ${r.decoder} (${shaOf(r.decoder).slice(0, 8)}) | ${r.settings} | ${pct(r.asked)} | ` +
+        `${pct(r.kept)} | ${pct(r.two)} | ${pct(r.exact)} | ${r.msMedian.toFixed(0)} ms | ` +
+        `${pct(r.clipColour)} / ${pct(r.clipShape)} |`,
+    );
+  if (SHEET) {
+    // rows of (source, one edit per method) for the first 8 scenes, two scenes per row
+    const per = 1 + results.length;
+    const tiles: Uint8Array[] = [];
+    for (let k = 0; k < Math.min(8, results[0]!.tiles.length / 2); k++)
+      tiles.push(results[0]!.tiles[2 * k]!, ...results.map((r) => r.tiles[2 * k + 1]!));
+    const cols = 2 * per,
+      rows = Math.ceil(tiles.length / cols);
+    const img = new Uint8Array(cols * 64 * rows * 64 * 3);
+    tiles.forEach((tile, i) => {
+      const ox = (i % cols) * 64,
+        oy = Math.floor(i / cols) * 64;
+      for (let y = 0; y < 64; y++)
+        img.set(tile.subarray(y * 64 * 3, (y + 1) * 64 * 3), ((oy + y) * cols * 64 + ox) * 3);
+    });
+    writeFileSync(SHEET, encodePng({ width: cols * 64, height: rows * 64, data: img, channels: 3, depth: 8 }));
+    console.log(`contact sheet (source, then ${results.map((r) => r.method).join(', ')}; two scenes a row): ${SHEET}`);
+  }
+  if (WRITE) {
+    const path = join(BUNDLED_MODELS_DIR, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(path, 'utf8')) as { models: Array<Record<string, unknown>> };
+    const measuredWeights: Record<string, string> = {
+      clip: shaOf('mini-clip-text'),
+      upsampler: shaOf('mini-unclip-upsampler'),
+    };
+    for (const r of results)
+      measuredWeights[r.method === 'finetuned' ? 'inpaintDecoder' : 'decoder'] = shaOf(r.decoder);
+    const entry = manifest.models.find((m) => m.id === 'mini-unclip-inpaint-decoder');
+    if (!entry) throw new Error('--write: the manifest has no mini-unclip-inpaint-decoder');
+    entry.card = {
+      ...(entry.card as object),
+      evaluation: {
+        measuredWeights,
+        method: `npm run eval:inpaint -- --method ${METHOD} --n ${N} --seed ${SEED}`,
+        task:
+          'fresh one-object scenes, an empty grid cell masked (mask/cell), a new object asked there by the ' +
+          'caption of the whole edited scene',
+        rows: results.map((r) => ({
+          method: r.method,
+          decoder: r.decoder,
+          settings: r.settings,
+          askedInMask: r.asked / N,
+          keptSame: r.kept / N,
+          exactlyTwo: r.two / N,
+          outsideUnchanged: r.exact / N,
+          msPerEditNodeMedian: Math.round(r.msMedian),
+          clipPrefersCaptionOverColourChange: r.clipColour / N,
+          clipPrefersCaptionOverShapeChange: r.clipShape / N,
+        })),
+      },
+    };
+    writeFileSync(path, JSON.stringify(manifest, null, 2) + '\n');
+    console.log(`wrote the figures into ${path}`);
+  }
+}
+
+async function evaluate(
+  models: NonNullable<Awaited<ReturnType<typeof createModelRuntime>>>,
+  method: string,
+): Promise<MethodResult> {
   const graph = JSON.parse(readFileSync(new URL('../../graphs/inpaint.json', import.meta.url), 'utf8')) as {
     nodes: Array<{ id: string; type: string; params?: Record<string, unknown>; inputs?: Record<string, string> }>;
   };
@@ -63,7 +170,8 @@ async function main(): Promise<void> {
   const maskNode = graph.nodes.find((n) => n.id === 'mask')!;
   maskNode.type = 'mask/cell';
   const fill = graph.nodes.find((n) => n.id === 'fill')!;
-  fill.params = { ...fill.params, method: METHOD, ...OVERRIDES };
+  fill.params = { ...fill.params, method, ...OVERRIDES };
+  graph.nodes.find((n) => n.id === 'decoder_model')!.params = { model: DECODER[method] };
   const engine = new Engine(createRegistry(), nodeServices({ models }));
   const rng = createRng(SEED);
   let asked = 0,
@@ -123,7 +231,7 @@ async function main(): Promise<void> {
         `a ${keepC} ${keepS} ${relation} a ${askC} ${otherShape} on a ${background} background`,
       ],
     });
-    if (SHEET && k < 16) {
+    if (SHEET && k < 8) {
       const b = new Uint8Array(64 * 64 * 3);
       for (let i = 0; i < b.length; i++) b[i] = Math.round(Math.min(1, Math.max(0, out.data[i]!)) * 255);
       sheet.push(rgb, b);
@@ -150,38 +258,23 @@ async function main(): Promise<void> {
     if (t! > c!) clipColour++;
     if (t! > sh!) clipShape++;
   });
-  const pct = (x: number) => `${((100 * x) / N).toFixed(1)}%`;
-  const decoder = models.manifest.models.find((m) => m.id === 'mini-unclip-decoder')!;
-  const fileSha = sha256Hex(readFileSync(join(BUNDLED_MODELS_DIR, decoder.file)));
   ms.sort((a, b) => a - b);
-  console.log(
-    `inpainting (${METHOD}), graphs/inpaint.json settings (steps ${String(fill.params.steps)}, resample ` +
-      `${String(fill.params.resample)}, guidance ${String(fill.params.guidance)}), ${N} fresh one-object scenes, ` +
-      `seed ${SEED}, decoder sha256 ${fileSha.slice(0, 8)}, judge: the pixel reader`,
-  );
-  console.log(
-    '| asked colour+shape inside the mask | kept object read the same | exactly two objects | ' +
-      'outside the mask unchanged (a check of the graph: the composite) | time per edit (Node, WASM, median) | ' +
-      'mini-CLIP prefers the caption to its asked colour / shape changed |',
-  );
-  console.log('| --- | --- | --- | --- | --- | --- |');
-  console.log(
-    `| ${pct(asked)} | ${pct(kept)} | ${pct(two)} | ${pct(exact)} | ` +
-      `${ms[Math.floor(ms.length / 2)]!.toFixed(0)} ms | ${pct(clipColour)} / ${pct(clipShape)} |`,
-  );
-  if (SHEET && sheet.length) {
-    const cols = 8,
-      rows = Math.ceil(sheet.length / cols);
-    const img = new Uint8Array(cols * 64 * rows * 64 * 3);
-    sheet.forEach((tile, i) => {
-      const ox = (i % cols) * 64,
-        oy = Math.floor(i / cols) * 64;
-      for (let y = 0; y < 64; y++)
-        img.set(tile.subarray(y * 64 * 3, (y + 1) * 64 * 3), ((oy + y) * cols * 64 + ox) * 3);
-    });
-    writeFileSync(SHEET, encodePng({ width: cols * 64, height: rows * 64, data: img, channels: 3, depth: 8 }));
-    console.log(`contact sheet (source, edited; pairs): ${SHEET}`);
-  }
+  const settings =
+    `steps ${String(fill.params.steps)}, guidance ${String(fill.params.guidance)}` +
+    (method === 'replace' ? `, resample ${String(fill.params.resample)}` : '');
+  return {
+    method,
+    decoder: DECODER[method]!,
+    settings,
+    asked,
+    kept,
+    two,
+    exact,
+    msMedian: ms[Math.floor(ms.length / 2)]!,
+    clipColour,
+    clipShape,
+    tiles: sheet,
+  };
 }
 
 await main();

@@ -89,6 +89,11 @@ export interface DdimOptions {
   signal?: AbortSignal;
   /** Inpainting by replacement (RePaint-style): the known region is kept, noised to each step's level. */
   known?: InpaintKnown;
+  /**
+   * Classifier guidance in epsilon form (GLIDE's CLIP guidance): eps_hat = eps - scale sqrt(1 - abar_t) grad, with
+   * grad = d log p(c | x_t) / d x_t (for CLIP: of the noise-aware image embedding . the caption's text embedding).
+   */
+  gradient?: { scale: number; at: (xT: Float32Array, timestep: number) => Promise<Float32Array> };
 }
 
 /**
@@ -137,6 +142,25 @@ export function clampX0(xT: Float32Array, x0: Float32Array, eps: Float32Array, a
   for (let i = 0; i < xT.length; i++) eps[i] = (xT[i]! - sa * x0[i]!) / sb;
 }
 
+/** eps_hat = eps - s sqrt(1 - abar) grad, and x0 re-derived so that x_t = sqrt(abar) x0 + sqrt(1 - abar) eps_hat. */
+async function applyGradient(
+  g: NonNullable<DdimOptions['gradient']>,
+  xT: Float32Array,
+  t: number,
+  alphaProdT: number,
+  x0: Float32Array,
+  eps: Float32Array,
+): Promise<void> {
+  const grad = await g.at(xT, t);
+  if (grad.length !== xT.length) throw new Error(`the guidance gradient has ${grad.length} values, x_t ${xT.length}`);
+  const sa = Math.sqrt(alphaProdT),
+    sb = Math.sqrt(1 - alphaProdT);
+  for (let i = 0; i < xT.length; i++) {
+    eps[i] = eps[i]! - g.scale * sb * grad[i]!;
+    x0[i] = (xT[i]! - sb * eps[i]!) / sa;
+  }
+}
+
 function throwIfAborted(signal?: AbortSignal): void {
   if (signal?.aborted) {
     const e = new Error('cancelled');
@@ -170,6 +194,7 @@ export async function ddimSample(o: DdimOptions): Promise<Float32Array> {
         modelOutput,
         alpha_prod_t,
       );
+      if (o.gradient) await applyGradient(o.gradient, sample, t, alpha_prod_t, pred_original_sample, pred_epsilon);
       if (o.clipX0 !== undefined) clampX0(sample, pred_original_sample, pred_epsilon, alpha_prod_t, o.clipX0);
       const variance = ((1 - alpha_prod_t_prev) / (1 - alpha_prod_t)) * (1 - alpha_prod_t / alpha_prod_t_prev);
       const sigma_t = o.eta * Math.sqrt(Math.max(0, variance));

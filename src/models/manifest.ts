@@ -25,6 +25,7 @@ export const modelEntrySchema = z.strictObject({
   kind: z.enum([
     'clip-text',
     'clip-image',
+    'clip-noised',
     'prior',
     'ar-prior',
     'decoder',
@@ -138,6 +139,7 @@ export class ModelError extends Error {
 export const FAMILY_SIGNATURES: Record<ModelEntry['kind'], { inputs: string[]; outputs: string[] }> = {
   'clip-text': { inputs: ['input_ids'], outputs: ['text_embeds'] },
   'clip-image': { inputs: ['pixel_values'], outputs: ['image_embeds'] },
+  'clip-noised': { inputs: ['x_t', 'timestep', 'text_embed'], outputs: ['score', 'grad'] },
   prior: { inputs: ['x_t', 'timestep', 'text_embed', 'text_tokens', 'text_mask'], outputs: [] },
   'ar-prior': { inputs: ['text_tokens', 'text_mask', 'text_embed', 'dot_bucket', 'codes'], outputs: ['logits'] },
   decoder: { inputs: ['x_t', 'timestep', 'image_embed', 'text_tokens', 'text_mask'], outputs: [] },

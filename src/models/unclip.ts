@@ -14,7 +14,7 @@ import {
 } from '../tensor/tensor';
 import { gaussianArray } from '../tensor/prng';
 import { encodeTokens, tokenize, type ClipModelRef } from './clip';
-import { ddimInvert, ddimSample, guide, type DdimStepInfo, type InpaintKnown } from './ddim';
+import { ddimInvert, ddimSample, guide, type DdimOptions, type DdimStepInfo, type InpaintKnown } from './ddim';
 import { ModelError, type DiffusionSpec, type ModelEntry } from './manifest';
 import type { ModelRuntime, ModelSession } from './runtime';
 
@@ -104,6 +104,30 @@ interface SampleCommon {
   signal?: AbortSignal;
   /** Inpainting by replacement: the region to keep and how (see ddim.ts). */
   known?: InpaintKnown;
+}
+
+/** What an inpainting decoder (an input named `known`, [N, 4, 32, 32]) reads beside x_t: per sample the
+ * source with the region to regenerate zeroed (3 channels, [-1, 1]) and the mask (1 = regenerate). */
+export const KNOWN_INPUT = 'known';
+
+/** Whether a decoder session is an inpainting decoder (reads the masked source and the mask). */
+export function isInpaintingDecoder(session: ModelSession): boolean {
+  return session.entry.inputs.some((i) => i.name === KNOWN_INPUT);
+}
+
+/**
+ * The `known` input for n samples: source [3, H, W] in [-1, 1] (CHW, one picture) and mask [H * W]
+ * (1 = regenerate), repeated per sample: [n * 4 * H * W].
+ */
+export function knownChannels(source: Float32Array, mask: Float32Array, n: number): Float32Array {
+  const hw = mask.length;
+  if (source.length !== 3 * hw) throw new Error(`known: the source has ${source.length} values, the mask ${hw} pixels`);
+  const one = new Float32Array(4 * hw);
+  for (let c = 0; c < 3; c++) for (let i = 0; i < hw; i++) one[c * hw + i] = source[c * hw + i]! * (1 - mask[i]!);
+  one.set(mask, 3 * hw);
+  const out = new Float32Array(n * 4 * hw);
+  for (let b = 0; b < n; b++) out.set(one, b * 4 * hw);
+  return out;
 }
 
 /** Runs a session with [uncond, cond] halves when guidance != 1, otherwise cond only. */
@@ -231,10 +255,21 @@ function decoderFeeds(
   embeds: Float32Tensor,
   text: TextConditioning,
   empty: TextConditioning,
+  inpaint?: Float32Array,
 ) {
   const d = embeds.shape[1]!;
   const [, l, w] = text.tokens.shape as [number, number, number];
   const withIds = session.entry.inputs.some((i) => i.name === 'text_ids');
+  // An inpainting decoder with nothing to keep regenerates the whole picture: zeros and a mask of ones
+  // (the whole-picture masks it met in training), which makes it a text-to-image decoder
+  let known: Float32Array | undefined;
+  if (isInpaintingDecoder(session)) {
+    known = inpaint ?? knownChannels(new Float32Array(3 * 32 * 32), new Float32Array(32 * 32).fill(1), n);
+    if (known.length !== n * 4 * 32 * 32)
+      throw new Error(`the inpainting decoder's known input has ${known.length} values for ${n} samples`);
+  } else if (inpaint) {
+    throw new Error(`"${session.entry.id}" is not an inpainting decoder (it has no input "${KNOWN_INPUT}")`);
+  }
   const emptyTok = repeatRows(empty.tokens, n).data,
     emptyMask = repeatRows(empty.mask, n).data,
     emptyIds = repeatRows(empty.ids, n).data;
@@ -253,6 +288,8 @@ function decoderFeeds(
       ids.set(text.ids.data, guided ? n * l : 0);
       feeds.text_ids = tensor('int64', [m, l], ids);
     }
+    // both halves of a guided call see the source (GLIDE): guidance pushes towards the caption, not off the source
+    if (known) feeds[KNOWN_INPUT] = float32([m, 4, 32, 32], guided ? cat(known, known) : known);
     return feeds;
   };
 }
@@ -264,11 +301,12 @@ export async function sampleDecoder(
   embeds: Float32Tensor,
   text: TextConditioning,
   empty: TextConditioning,
-  o: SampleCommon,
+  o: SampleCommon & { inpaint?: Float32Array; gradient?: DdimOptions['gradient'] },
 ): Promise<Float32Array> {
   const n = embeds.shape[0]!;
-  const feeds = decoderFeeds(session, n, embeds, text, empty);
+  const feeds = decoderFeeds(session, n, embeds, text, empty, o.inpaint);
   return ddimSample({
+    gradient: o.gradient,
     spec,
     steps: o.steps,
     eta: o.eta,

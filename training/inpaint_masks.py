@@ -1,0 +1,65 @@
+"""Masks for training the inpainting decoder (GLIDE section 4: regions of the training images
+erased, the decoder given the rest and the mask). Mask 1 = regenerate, as the product's Mask port.
+
+Drawn per picture from its scene spec (../shared/shapesworld.md), at 64x64, then max-pooled to the
+decoder's 32x32 (a block with any masked pixel regenerates: maxPoolMask in src/tensor/mask.ts):
+- an object's grid cell (centre +- 19 px, what `mask/cell` masks): in a two-object scene the
+  caption names the object that has to be drawn back there, the edit the product's eval asks for;
+- an object's box (its half-extent + 2 px): the object erased tightly;
+- an empty grid cell: the caption names nothing there, so background comes back (no extra copies);
+- a random rectangle (4 to 48 px a side);
+- the whole picture: plain text-to-image, so the model never meets a mask it has not seen.
+"""
+import numpy as np
+
+CELLS = {"top left": (16, 16), "top": (32, 16), "top right": (48, 16), "left": (16, 32), "center": (32, 32),
+         "right": (48, 32), "bottom left": (16, 48), "bottom": (32, 48), "bottom right": (48, 48)}
+CELL_HALF = 19  # largest half-extent 14 + size jitter 1 + position jitter 4
+KINDS = ("object-cell", "object-box", "empty-cell", "rectangle", "all")
+WEIGHTS = np.array([0.35, 0.15, 0.15, 0.3, 0.05])
+
+
+def _box(m, x0, y0, x1, y1):
+    """Pixels whose centres lie in [x0, x1) x [y0, y1), as mask/rect does."""
+    xs = np.arange(64) + 0.5
+    cols = (xs >= x0) & (xs < x1)
+    rows = (xs >= y0) & (xs < y1)
+    m[np.ix_(rows, cols)] = 1.0
+
+
+def mask_for(scene, rng, kind=None):
+    """One 64x64 mask (float32, 1 = regenerate) and the kind drawn."""
+    kind = kind or KINDS[rng.choice(len(KINDS), p=WEIGHTS)]
+    m = np.zeros((64, 64), dtype=np.float32)
+    objects = scene["objects"]
+    if kind == "empty-cell":
+        taken = {o["position"] for o in objects}
+        free = [c for c in CELLS if c not in taken]
+        cx, cy = CELLS[free[rng.integers(len(free))]]
+        # an empty cell may overlap a neighbour's object (cells are 32 px apart, masks 38 wide): keep
+        # the objects themselves out of it, so the caption stays true of what must come back
+        _box(m, cx - CELL_HALF, cy - CELL_HALF, cx + CELL_HALF, cy + CELL_HALF)
+        for o in objects:
+            keep = np.zeros_like(m)
+            _box(keep, o["cx"] - o["s"] - 2, o["cy"] - o["s"] - 2, o["cx"] + o["s"] + 2, o["cy"] + o["s"] + 2)
+            m[keep > 0] = 0.0
+    elif kind in ("object-cell", "object-box"):
+        o = objects[rng.integers(len(objects))]
+        if kind == "object-cell":
+            cx, cy = CELLS[o["position"]]
+            _box(m, cx - CELL_HALF, cy - CELL_HALF, cx + CELL_HALF, cy + CELL_HALF)
+        else:
+            _box(m, o["cx"] - o["s"] - 2, o["cy"] - o["s"] - 2, o["cx"] + o["s"] + 2, o["cy"] + o["s"] + 2)
+    elif kind == "rectangle":
+        w, h = rng.integers(4, 49, size=2)
+        x, y = rng.integers(0, 64 - w + 1), rng.integers(0, 64 - h + 1)
+        _box(m, x, y, x + w, y + h)
+    else:
+        m[:] = 1.0
+    return m, kind
+
+
+def masks_32(scenes, rng):
+    """[n, 1, 32, 32] float32 masks for a batch of scene specs (max-pooled from 64x64)."""
+    out = np.stack([mask_for(s, rng)[0] for s in scenes])
+    return out.reshape(len(scenes), 1, 32, 2, 32, 2).max(axis=(3, 5))
