@@ -108,7 +108,14 @@ export default defineNode({
         signal: ctx.signal,
         // finetuned: the decoder reads the masked source and the mask and draws the rest itself; replace: the kept
         // region is put back at every step (with an inpainting decoder it also reads them)
-        inpaint: inpainting ? knownChannels(imageToChw(small).data, m32.data, n) : undefined,
+        // binary, as in its training: a block with any masked (or feathered) pixel is regenerated
+        inpaint: inpainting
+          ? knownChannels(
+              imageToChw(small).data,
+              m32.data.map((v) => (v > 0 ? 1 : 0)),
+              n,
+            )
+          : undefined,
         known:
           p.method === 'replace'
             ? { ...knownRegion(small, m32, n), noise: knownNoise(n, SIZE, s), resample: p.resample }

@@ -194,7 +194,9 @@ export async function ddimSample(o: DdimOptions): Promise<Float32Array> {
         modelOutput,
         alpha_prod_t,
       );
-      if (o.gradient) await applyGradient(o.gradient, sample, t, alpha_prod_t, pred_original_sample, pred_epsilon);
+      // scale 0: no guidance, and no call to the guiding model
+      if (o.gradient && o.gradient.scale !== 0)
+        await applyGradient(o.gradient, sample, t, alpha_prod_t, pred_original_sample, pred_epsilon);
       if (o.clipX0 !== undefined) clampX0(sample, pred_original_sample, pred_epsilon, alpha_prod_t, o.clipX0);
       const variance = ((1 - alpha_prod_t_prev) / (1 - alpha_prod_t)) * (1 - alpha_prod_t / alpha_prod_t_prev);
       const sigma_t = o.eta * Math.sqrt(Math.max(0, variance));

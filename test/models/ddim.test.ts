@@ -179,6 +179,53 @@ describe('DDIM', () => {
   });
 });
 
+describe('DDIM with classifier guidance (GLIDE CLIP guidance, epsilon form)', () => {
+  it('shifts eps by -s sqrt(1 - abar) grad and re-derives x0 from it at every step', async () => {
+    const n = 6,
+      g = 0.01,
+      s = 2;
+    const seen: Array<{ t: number; x0: number[] }> = [];
+    const grads: number[] = [];
+    await ddimSample({
+      spec: spec('x0'),
+      steps: 5,
+      eta: 0,
+      xT: gaussianArray(3, n),
+      noise: () => new Float32Array(n),
+      model: async (x) => new Float32Array(x.length), // predicts x0 = 0, so eps = x_t / sqrt(1 - abar)
+      gradient: {
+        scale: s,
+        at: async (x, t) => {
+          grads.push(t);
+          return new Float32Array(x.length).fill(g);
+        },
+      },
+      onStep: (info) => seen.push({ t: info.timestep, x0: Array.from(info.x0) }),
+    });
+    expect(grads).toEqual(ddimTimesteps(1000, 5));
+    // x0' = (x_t - sqrt(1 - a) eps') / sqrt(a) with eps' = x_t / sqrt(1 - a) - s sqrt(1 - a) g: s (1 - a) g / sqrt(a)
+    for (const { t, x0 } of seen) {
+      const a = alphas[t]!;
+      for (const v of x0) expect(v).toBeCloseTo((s * (1 - a) * g) / Math.sqrt(a), 3);
+    }
+  });
+
+  it('changes nothing at scale 0, and refuses a gradient of the wrong size', async () => {
+    const x = gaussianArray(4, 8);
+    const base = { spec: spec('v'), steps: 4, eta: 0, noise: () => new Float32Array(8), model: oracle(x, 'v') };
+    const plain = await ddimSample({ ...base, xT: gaussianArray(5, 8) });
+    const zero = await ddimSample({
+      ...base,
+      xT: gaussianArray(5, 8),
+      gradient: { scale: 0, at: async () => gaussianArray(6, 8) },
+    });
+    expect(Array.from(zero)).toEqual(Array.from(plain));
+    await expect(
+      ddimSample({ ...base, xT: gaussianArray(5, 8), gradient: { scale: 1, at: async () => new Float32Array(3) } }),
+    ).rejects.toThrow(/gradient has 3 values, x_t 8/);
+  });
+});
+
 describe('DDIM timesteps shared with the training scripts', () => {
   it('are the same in training/unclip_common.py and src/models/ddim.ts at 1, 7, 25, 50 and 1000 steps', async () => {
     const { execFileSync } = await import('node:child_process');
