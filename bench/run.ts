@@ -5,6 +5,7 @@ import { benchUnclip } from './unclip';
 import { benchSweep } from './sweep';
 import { benchGuide } from './guide';
 import { benchDalle } from './dalle';
+import { benchEdits } from './edits';
 
 const only = process.argv[2];
 const suites: Record<string, () => Promise<void>> = {
@@ -14,6 +15,7 @@ const suites: Record<string, () => Promise<void>> = {
   sweep: benchSweep,
   guide: benchGuide,
   dalle: benchDalle,
+  edits: benchEdits,
 };
 for (const [name, fn] of Object.entries(suites)) {
   if (only && only !== name) continue;

@@ -45,7 +45,7 @@ export default defineNode({
       min: 0,
       max: 1000,
       step: 1,
-      default: 100,
+      default: 30,
       label: 'CLIP guidance scale',
       description: 's in eps - s sqrt(1 - abar) grad (f(x_t) . g(caption)), for guidance clip',
     }),

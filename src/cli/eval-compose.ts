@@ -178,7 +178,7 @@ export async function generatePictures(
       gradient:
         method === 'clip'
           ? {
-              scale: settings.decoder.clipScale ?? 100,
+              scale: settings.decoder.clipScale ?? 30,
               at: clipGradient(await runtime.session('mini-clip-noised'), cond.embeds.data, n, 32),
             }
           : undefined,

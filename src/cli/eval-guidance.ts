@@ -10,7 +10,7 @@
  * - time per picture (decoder + upsampler, onnxruntime-node).
  * --write stores the figures in mini-clip-noised's card, naming the weights measured.
  *
- *   npm run eval:guidance -- [--single 60] [--two 40] [--clip-scales 50,100,200] [--diversity 12] [--samples 4]
+ *   npm run eval:guidance -- [--single 48] [--two 32] [--clip-scales 30,100] [--diversity 6] [--samples 4]
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,10 +31,10 @@ import {
 
 const { values: opts } = parseArgs({
   options: {
-    single: { type: 'string', default: '60' },
-    two: { type: 'string', default: '40' },
-    'clip-scales': { type: 'string', default: '50,100,200' },
-    diversity: { type: 'string', default: '12' },
+    single: { type: 'string', default: '48' },
+    two: { type: 'string', default: '32' },
+    'clip-scales': { type: 'string', default: '30,100' },
+    diversity: { type: 'string', default: '6' },
     samples: { type: 'string', default: '4' },
     seed: { type: 'string', default: '5151' },
     write: { type: 'boolean', default: false },
