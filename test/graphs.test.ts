@@ -10,9 +10,12 @@ import { createModelRuntime } from '../src/models/runtime-node';
 import type { ModelRuntime } from '../src/models/runtime';
 
 const dir = new URL('../graphs/', import.meta.url);
-const files = readdirSync(dir)
-  .filter((f) => f.endsWith('.json'))
-  .sort();
+const files = [
+  ...readdirSync(dir).filter((f) => f.endsWith('.json')),
+  ...readdirSync(new URL('study/', dir))
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => `study/${f}`),
+].sort();
 let models: ModelRuntime | undefined;
 beforeAll(async () => {
   models = await createModelRuntime();

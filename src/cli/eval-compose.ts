@@ -359,3 +359,22 @@ export async function clipColourShape(
   });
   return both / prompts.length;
 }
+
+/**
+ * Mean over `prompts` groups of `per` consecutive items of the mean pairwise distance within a group
+ * (dist(i, j) of items i and j): how different one prompt's samples are from each other.
+ */
+export function meanPairwise(prompts: number, per: number, dist: (i: number, j: number) => number): number {
+  let total = 0;
+  for (let p = 0; p < prompts; p++) {
+    let sum = 0,
+      pairs = 0;
+    for (let i = 0; i < per; i++)
+      for (let j = i + 1; j < per; j++) {
+        sum += dist(p * per + i, p * per + j);
+        pairs++;
+      }
+    total += sum / Math.max(1, pairs);
+  }
+  return total / Math.max(1, prompts);
+}

@@ -23,6 +23,7 @@ import {
   clipColourShape,
   generatePictures,
   graphSettings,
+  meanPairwise,
   readerScores,
   singleObjectPrompts,
   twoObjectPrompts,
@@ -55,22 +56,6 @@ interface Row {
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-
-/** Mean over prompts of the mean pairwise distance between that prompt's `per` pictures. */
-function pairwise(prompts: number, per: number, size: number, dist: (a: number, b: number) => number) {
-  let total = 0;
-  for (let p = 0; p < prompts; p++) {
-    let sum = 0,
-      pairs = 0;
-    for (let i = 0; i < per; i++)
-      for (let j = i + 1; j < per; j++) {
-        sum += dist((p * per + i) * size, (p * per + j) * size);
-        pairs++;
-      }
-    total += sum / pairs;
-  }
-  return total / prompts;
-}
 
 async function main(): Promise<void> {
   const runtime = (await createModelRuntime())!;
@@ -121,16 +106,16 @@ async function main(): Promise<void> {
       rb = readerScores(b, two);
     const px = d.data,
       size = 64 * 64 * 3;
-    const pixelDiversity = pairwise(div.length, per, size, (i, j) => {
+    const pixelDiversity = meanPairwise(div.length, per, (i, j) => {
       let s = 0;
-      for (let k = 0; k < size; k++) s += (px[i + k]! - px[j + k]!) ** 2;
+      for (let k = 0; k < size; k++) s += (px[i * size + k]! - px[j * size + k]!) ** 2;
       return Math.sqrt(s / size);
     });
     const emb = (await encodeImages(runtime, clip, d)).data,
       dim = clip.embedDim;
-    const clipDiversity = pairwise(div.length, per, dim, (i, j) => {
+    const clipDiversity = meanPairwise(div.length, per, (i, j) => {
       let s = 0;
-      for (let k = 0; k < dim; k++) s += emb[i + k]! * emb[j + k]!;
+      for (let k = 0; k < dim; k++) s += emb[i * dim + k]! * emb[j * dim + k]!;
       return 1 - s;
     });
     rows.push({

@@ -12,8 +12,8 @@ import { own } from '../graph/catalog';
 
 export const AUTOSAVE_KEY = 'unclip-studio:autosave:v1';
 
-/** Example graphs shipped in graphs/, by file name. */
-const exampleFiles = import.meta.glob('../../graphs/*.json', {
+/** Example graphs shipped in graphs/ (and the study's, in graphs/study/), by file name ("study/paths"). */
+const exampleFiles = import.meta.glob(['../../graphs/*.json', '../../graphs/study/*.json'], {
   query: '?raw',
   import: 'default',
   eager: true,
@@ -24,10 +24,7 @@ export const EXAMPLES: Array<{ name: string; text: string; title: string; descri
   .map(([path, text]) => {
     const meta = (JSON.parse(text) as { meta?: { title?: string; description?: string } }).meta ?? {};
     return {
-      name: path
-        .split('/')
-        .pop()!
-        .replace(/\.json$/, ''),
+      name: path.replace(/^.*\/graphs\//, '').replace(/\.json$/, ''),
       text,
       title: meta.title ?? path,
       description: meta.description ?? '',

@@ -551,9 +551,12 @@ describe('the inspector', () => {
 
 describe('the examples', () => {
   it('lay out their nodes without overlaps, with every node title shown whole', async () => {
-    const names = readdirSync(new URL('../../graphs/', import.meta.url))
-      .filter((f) => f.endsWith('.json'))
-      .map((f) => f.replace(/\.json$/, ''));
+    const names = [
+      ...readdirSync(new URL('../../graphs/', import.meta.url)).filter((f) => f.endsWith('.json')),
+      ...readdirSync(new URL('../../graphs/study/', import.meta.url))
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => `study/${f}`),
+    ].map((f) => f.replace(/\.json$/, ''));
     const p = await openEditor();
     const overlaps: string[] = [],
       cut: string[] = [];
