@@ -20,7 +20,9 @@ describe('npm run study -- --quick', () => {
       const sections = md.split('\n').filter((l) => /^## \d\. /.test(l));
       expect(sections).toHaveLength(5);
       // every section states whether this model family agrees with the paper, with numbers
-      expect(md.match(/\*\*(Agrees|Does not agree)\*\* with the paper: [^\n]*\d+(\.\d)?%?/g)).toHaveLength(5);
+      expect(
+        md.match(/\*\*(Agrees|Does not agree|No difference)\*\* (with the paper|at this N): [^\n]*\d+(\.\d)?%?/g),
+      ).toHaveLength(5);
       expect(md).toMatch(/N = 6 fresh single-object prompts/);
       expect(md).toMatch(/N = 6 two-object prompts/);
       expect(md).toMatch(/Weights \(sha256\): decoder `[0-9a-f]{8}`/);
