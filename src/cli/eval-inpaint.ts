@@ -169,9 +169,22 @@ async function evaluate(
   // the mask: the cell, as mask/cell draws it, instead of the example's rectangle
   const maskNode = graph.nodes.find((n) => n.id === 'mask')!;
   maskNode.type = 'mask/cell';
-  const fill = graph.nodes.find((n) => n.id === 'fill')!;
-  fill.params = { ...fill.params, method, ...OVERRIDES };
-  graph.nodes.find((n) => n.id === 'decoder_model')!.params = { model: DECODER[method] };
+  // the graph's branch for this method (replace: fill -> up -> image; finetuned: fill_finetuned -> ... ->
+  // image_finetuned), the other branch and its decoder left out
+  const suffix = method === 'finetuned' ? '_finetuned' : '';
+  const other =
+    method === 'finetuned'
+      ? ['fill', 'up', 'image', 'decoder_model']
+      : ['fill_finetuned', 'up_finetuned', 'image_finetuned', 'inpaint_model'];
+  graph.nodes = graph.nodes.filter((n) => !other.includes(n.id));
+  const fill = graph.nodes.find((n) => n.id === `fill${suffix}`)!;
+  if (fill.params?.method !== method) throw new Error(`graphs/inpaint.json: fill${suffix} is not method ${method}`);
+  fill.params = { ...fill.params, ...OVERRIDES };
+  const decoderNode = graph.nodes.find((n) => `${n.id}.model` === fill.inputs!.decoder)!;
+  if (decoderNode.params?.model !== DECODER[method])
+    throw new Error(
+      `graphs/inpaint.json: fill${suffix} runs ${String(decoderNode.params?.model)}, not ${DECODER[method]}`,
+    );
   const engine = new Engine(createRegistry(), nodeServices({ models }));
   const rng = createRng(SEED);
   let asked = 0,
@@ -206,7 +219,7 @@ async function evaluate(
     const r = await engine.run();
     ms.push(performance.now() - t0);
     if (!r.ok) throw new Error(`scene ${k}: ${JSON.stringify(r.nodes)}`);
-    const out = engine.outputsOf('image')!.image as Float32Tensor;
+    const out = engine.outputsOf(`image${suffix}`)!.image as Float32Tensor;
     const mask = engine.outputsOf('edge')!.mask as Float32Tensor;
     let unchanged = true;
     for (let p = 0; p < 64 * 64 && unchanged; p++)

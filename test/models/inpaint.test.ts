@@ -5,6 +5,7 @@ import { nodeServices } from '../../src/engine/node-services';
 import { Engine } from '../../src/engine/scheduler';
 import type { ModelRuntime } from '../../src/models/runtime';
 import { createModelRuntime } from '../../src/models/runtime-node';
+import { knownChannels } from '../../src/models/unclip';
 import type { Float32Tensor } from '../../src/tensor/tensor';
 
 let models: ModelRuntime;
@@ -17,7 +18,12 @@ function inpaintGraph(edit: Record<string, Record<string, unknown>> = {}) {
   const doc = JSON.parse(readFileSync(new URL('../../graphs/inpaint.json', import.meta.url), 'utf8')) as {
     nodes: Array<{ id: string; params?: Record<string, unknown>; inputs?: Record<string, string> }>;
   };
-  const quick: Record<string, Record<string, unknown>> = { fill: { steps: 6, resample: 1 }, up: { steps: 2 } };
+  const quick: Record<string, Record<string, unknown>> = {
+    fill: { steps: 6, resample: 1 },
+    up: { steps: 2 },
+    fill_finetuned: { steps: 6 },
+    up_finetuned: { steps: 2 },
+  };
   for (const n of doc.nodes) n.params = { ...n.params, ...quick[n.id], ...edit[n.id] };
   return doc;
 }
@@ -30,16 +36,9 @@ async function run(doc: unknown) {
   return { r, out };
 }
 
-describe('inpainting (diffusion/inpaint, method replace; image/composite)', () => {
-  it('keeps every pixel outside the mask, regenerates inside, and the decoder draws the caption there', async () => {
-    const { r, out } = await run(inpaintGraph());
-    expect(r.ok, JSON.stringify(r.nodes)).toBe(true);
-    const source = out('source', 'image'),
-      mask = out('edge', 'mask'),
-      edited = out('image', 'image'),
-      fill = out('fill', 'image');
-    expect(fill.shape).toEqual([1, 32, 32, 3]);
-    expect(out('fill', 'mask').shape).toEqual([1, 32, 32, 1]);
+describe('inpainting (diffusion/inpaint, methods finetuned and replace; image/composite)', () => {
+  /** Pixels outside the mask unchanged, inside mostly changed, and a blue square where the red circle was. */
+  function expectEdit(source: Float32Tensor, mask: Float32Tensor, edited: Float32Tensor) {
     expect(edited.shape).toEqual([1, 64, 64, 3]);
     let outside = 0,
       changedInside = 0;
@@ -59,6 +58,36 @@ describe('inpainting (diffusion/inpaint, method replace; image/composite)', () =
     expect(blue).toBeGreaterThan(0.5);
     expect(red).toBeLessThan(0.4);
     expect(green).toBeLessThan(0.5);
+  }
+
+  it('keeps every pixel outside the mask, regenerates inside, and both decoders draw the caption there', async () => {
+    const { r, out } = await run(inpaintGraph());
+    expect(r.ok, JSON.stringify(r.nodes)).toBe(true);
+    expect(out('fill', 'image').shape).toEqual([1, 32, 32, 3]);
+    expect(out('fill', 'mask').shape).toEqual([1, 32, 32, 1]);
+    expectEdit(out('source', 'image'), out('edge', 'mask'), out('image', 'image')); // RePaint
+    expectEdit(out('source', 'image'), out('edge', 'mask'), out('image_finetuned', 'image')); // the inpainting decoder
+  });
+
+  it('finetuned reads the source: outside the mask its 32x32 output follows it, with no replacement', async () => {
+    const { out } = await run(inpaintGraph());
+    const fill = out('fill_finetuned', 'image'),
+      mask = out('fill_finetuned', 'mask');
+    // the 32x32 source: box-downsampled; pixels far from the mask (the corners) should come out near it
+    const src = out('source', 'image');
+    let err = 0,
+      n = 0;
+    for (let y = 0; y < 32; y++)
+      for (let x = 0; x < 32; x++) {
+        if (mask.data[y * 32 + x]! > 0) continue;
+        for (let c = 0; c < 3; c++) {
+          const s = src.data[(2 * y * 64 + 2 * x) * 3 + c]!;
+          err += Math.abs(fill.data[(y * 32 + x) * 3 + c]! - s);
+          n++;
+        }
+      }
+    expect(n).toBeGreaterThan(300);
+    expect(err / n).toBeLessThan(0.08);
   });
 
   it('refuses finetuned with a decoder that cannot inpaint, and a mask of another size, by name', async () => {
@@ -77,5 +106,21 @@ describe('inpainting (diffusion/inpaint, method replace; image/composite)', () =
     const doc = inpaintGraph();
     delete doc.nodes.find((n) => n.id === 'up')!.inputs!.mask;
     expect((await run(doc)).r.nodes.up).toMatchObject({ status: 'error', field: 'inputs.mask' });
+  });
+});
+
+describe("the inpainting decoder's input (knownChannels)", () => {
+  it('zeroes the region to regenerate, appends the mask, and repeats it per sample', () => {
+    const hw = 4;
+    const source = Float32Array.from({ length: 3 * hw }, (_, i) => i / 10 - 0.5);
+    const mask = Float32Array.from([1, 0, 0, 1]);
+    const k = knownChannels(source, mask, 2);
+    expect(k).toHaveLength(2 * 4 * hw);
+    const one = Array.from(k.subarray(0, 4 * hw));
+    for (let c = 0; c < 3; c++)
+      for (let i = 0; i < hw; i++) expect(one[c * hw + i]).toBeCloseTo(mask[i] ? 0 : source[c * hw + i]!, 6);
+    expect(one.slice(3 * hw)).toEqual([1, 0, 0, 1]);
+    expect(Array.from(k.subarray(4 * hw))).toEqual(one);
+    expect(() => knownChannels(source, new Float32Array(3), 1)).toThrow(/12 values, the mask 3 pixels/);
   });
 });
