@@ -596,7 +596,12 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       );
       expect(inp!.inputs.map((i) => i.name)).toContain('known');
       expect(inp!.bytes).toBeLessThan(0.6 * dec!.bytes); // float16 weights
-      expect(inp!.card).toMatchObject({ steps: 4, inpainting: expect.stringMatching(/GLIDE/) });
+      expect(inp!.card).toMatchObject({
+        steps: 4,
+        inpainting: expect.stringMatching(/GLIDE/),
+        fineTuning: { from: 'ckpt.pt', fromStep: 2, steps: 2, batch: 4 },
+        lastRunSettings: { inpaint: true, known_weight: 0.25 },
+      });
       // the product: a decoder without `known` refuses the masked source, the inpainting one reads it
       await run('cp', [
         join(root, 'public', 'models', 'mini-clip-text.onnx'),

@@ -43,13 +43,20 @@ def load(model, path, name):
 
 def card(ck, name, what, params):
     a = ck["args"]
-    last_run = {k: a[k] for k in ("lr", "decay_steps", "min_lr_ratio", "object_weight", "snr_cap", "p_drop_image", "p_drop_text", "p_two", "caption_layers", "init_from") if k in a}
+    last_run = {k: a[k] for k in ("lr", "decay_steps", "min_lr_ratio", "object_weight", "snr_cap", "p_drop_image", "p_drop_text", "p_two", "caption_layers",
+                                  "init_from", "inpaint", "known_weight") if k in a}
     runs = ck.get("history") or []
     known = sum(r.get("to_step", r["from_step"]) - r["from_step"] for r in runs)
     history = ([{"steps": ck["step"] - known, "hardware": "2-core CPU, PyTorch 1.13 (Debian) with OpenBLAS", "note": "runs before run history was recorded"}]
                if ck["step"] > known else []) + [
         {"steps": r.get("to_step", r["from_step"]) - r["from_step"], "minutes": r.get("minutes"), "hardware": r["hardware"], "batch": r["batch"]} for r in runs]
-    return {"trainingData": "ShapesWorld v1, 100,000 rendered images (4 captions each), held-out colour-shape pairs never rendered",
+    tuned = {}
+    if a.get("init_step") is not None:
+        # started from another model's checkpoint: steps and minutes above include what it inherited
+        own = [r for r in runs if r["from_step"] >= a["init_step"]]
+        tuned = {"fineTuning": {"from": os.path.basename(str(a.get("init_from"))), "fromStep": a["init_step"], "steps": ck["step"] - a["init_step"],
+                                "minutes": round(sum(r.get("minutes") or 0 for r in own), 1), "batch": a["batch"]}}
+    return {**tuned, "trainingData": "ShapesWorld v1, 100,000 rendered images (4 captions each), held-out colour-shape pairs never rendered",
             "steps": ck["step"], "batch": a["batch"], "trainingMinutes": round(ck["elapsed"] / 60, 1),
             "hardware": ", ".join(sorted({h["hardware"] for h in history})) or "2-core CPU, PyTorch 1.13 (Debian) with OpenBLAS",
             "trainingRuns": history, "weights": "raw" if name in RAW else "EMA (0.999)",

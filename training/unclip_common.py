@@ -238,6 +238,13 @@ def train_loop(name, model, args, step_fn, extra_state=None):
         ema.shadow = {k: ck["ema"][k].to(device, v.dtype) if k in ck["ema"] else v for k, v in ema.shadow.items()}
         step, elapsed = ck["step"], ck["elapsed"]
         history = ck.get("history", [])
+        # a run started from another model's checkpoint (--init-from) records where: its card tells the fine-tune
+        # (steps, minutes) from what it inherited; a resumed run keeps that record
+        if start_from == ckpt_path:
+            if "init_step" in ck.get("args", {}):
+                args.init_step = ck["args"]["init_step"]
+        elif start_from == init:
+            args.init_step = step
         print(f"{name}: resumed from {start_from} at step {step} ({elapsed / 60:.1f} min trained)", flush=True)
     run_start = {"from_step": step, "device": str(device), "hardware": hardware(device), "batch": args.batch}
     history = history + [run_start]

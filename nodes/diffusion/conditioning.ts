@@ -93,5 +93,21 @@ export async function clipGuidance(
       'inputs.noisedClip',
     );
   const session = await withNode(ctx, 'inputs.noisedClip', async () => (await runtimeFor(ctx, ref)).session(ref.id));
-  return clipGradient(session, textEmbeds.data, n, 32);
+  const shape = session.entry.inputs.find((i) => i.name === 'x_t')?.shape ?? [];
+  const side = 32; // the decoder's resolution
+  if (shape.slice(1).some((v, i) => typeof v === 'number' && v !== [3, side, side][i]))
+    throw new NodeError(
+      ctx.nodeId,
+      `"${ref.id}" reads x_t of shape [${shape.join(', ')}], the decoder samples [batch, 3, ${side}, ${side}]`,
+      'inputs.noisedClip',
+    );
+  if (textEmbeds.shape[1] !== ref.embedDim)
+    throw new NodeError(
+      ctx.nodeId,
+      `"${ref.id}" takes ${ref.embedDim}-dim text embeddings, the captions have ${textEmbeds.shape[1]}`,
+      'inputs.noisedClip',
+    );
+  const at = clipGradient(session, textEmbeds.data, n, side);
+  // a failure of the guiding model while sampling names its port
+  return (x, t) => withNode(ctx, 'inputs.noisedClip', () => at(x, t));
 }

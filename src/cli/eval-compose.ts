@@ -378,3 +378,32 @@ export function meanPairwise(prompts: number, per: number, dist: (i: number, j: 
   }
   return total / Math.max(1, prompts);
 }
+
+/**
+ * Diversity of `prompts` groups of `per` consecutive pictures [N, 64, 64, 3] (one prompt's samples each): the mean
+ * pairwise distance within a group in pixels (RMS, [0, 1] scale) and in mini-CLIP image embeddings (1 - cosine).
+ */
+export async function diversityOf(
+  runtime: ModelRuntime,
+  clip: ClipModelRef,
+  pictures: Float32Tensor,
+  prompts: number,
+  per: number,
+): Promise<{ pixels: number; clip: number }> {
+  const px = pictures.data,
+    size = 64 * 64 * 3;
+  const emb = (await encodeImages(runtime, clip, pictures)).data,
+    dim = clip.embedDim;
+  return {
+    pixels: meanPairwise(prompts, per, (i, j) => {
+      let s = 0;
+      for (let k = 0; k < size; k++) s += (px[i * size + k]! - px[j * size + k]!) ** 2;
+      return Math.sqrt(s / size);
+    }),
+    clip: meanPairwise(prompts, per, (i, j) => {
+      let s = 0;
+      for (let k = 0; k < dim; k++) s += emb[i * dim + k]! * emb[j * dim + k]!;
+      return 1 - s;
+    }),
+  };
+}

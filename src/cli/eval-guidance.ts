@@ -15,7 +15,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { encodeImages, resolveClip } from '../models/clip';
+import { resolveClip } from '../models/clip';
 import { BUNDLED_MODELS_DIR, createModelRuntime } from '../models/runtime-node';
 import { sha256Hex } from '../tensor/hash';
 import { createRng } from '../tensor/prng';
@@ -23,7 +23,7 @@ import {
   clipColourShape,
   generatePictures,
   graphSettings,
-  meanPairwise,
+  diversityOf,
   readerScores,
   singleObjectPrompts,
   twoObjectPrompts,
@@ -104,20 +104,7 @@ async function main(): Promise<void> {
     const d = await generatePictures(runtime, clip, divTexts, seed + 2, settings);
     const ra = readerScores(a, single),
       rb = readerScores(b, two);
-    const px = d.data,
-      size = 64 * 64 * 3;
-    const pixelDiversity = meanPairwise(div.length, per, (i, j) => {
-      let s = 0;
-      for (let k = 0; k < size; k++) s += (px[i * size + k]! - px[j * size + k]!) ** 2;
-      return Math.sqrt(s / size);
-    });
-    const emb = (await encodeImages(runtime, clip, d)).data,
-      dim = clip.embedDim;
-    const clipDiversity = meanPairwise(div.length, per, (i, j) => {
-      let s = 0;
-      for (let k = 0; k < dim; k++) s += emb[i * dim + k]! * emb[j * dim + k]!;
-      return 1 - s;
-    });
+    const spread = await diversityOf(runtime, clip, d, div.length, per);
     rows.push({
       method: c.method,
       settings: c.settings,
@@ -126,8 +113,8 @@ async function main(): Promise<void> {
       singleClip: await clipColourShape(runtime, clip, a, single),
       twoCount: rb.count,
       twoPairs: rb.pairs,
-      pixelDiversity,
-      clipDiversity,
+      pixelDiversity: spread.pixels,
+      clipDiversity: spread.clip,
       msPerPicture: ms,
     });
     console.log(`  ${c.method} ${c.settings}: done`);

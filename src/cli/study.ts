@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { createRegistry } from '../../nodes/index';
 import { nodeServices } from '../engine/node-services';
 import { Engine } from '../engine/scheduler';
-import { encodeImages, resolveClip } from '../models/clip';
+import { resolveClip } from '../models/clip';
 import { BUNDLED_MODELS_DIR, createModelRuntime } from '../models/runtime-node';
 import { sha256Hex } from '../tensor/hash';
 import { createRng } from '../tensor/prng';
@@ -23,13 +23,31 @@ import { float32, type Float32Tensor } from '../tensor/tensor';
 import {
   clipColourShape,
   clipScores,
-  meanPairwise,
+  diversityOf,
   readerScores,
   singleObjectPrompts,
   twoObjectPrompts,
   type ComposePrompt,
 } from './eval-compose';
 import { writeSheet } from './eval-compose-report';
+import {
+  REL,
+  SLACK,
+  atLeastVerdict,
+  betterVerdict,
+  compareShares,
+  compareValues,
+  orderVerdict,
+  type Verdict,
+} from './study-verdicts';
+
+/** Two judgements of one claim: agrees if one agrees and the other does not disagree (and vice versa). */
+function combine(a: Verdict, b: Verdict): Verdict {
+  if (a === b) return a;
+  if (a === 'tie') return b;
+  if (b === 'tie') return a;
+  return 'tie'; // one agrees, the other disagrees: mixed
+}
 
 const { values: opts } = parseArgs({
   options: {
@@ -128,22 +146,7 @@ async function main(): Promise<void> {
   for (const p of PATHS) {
     acc[p.id] = { reader: readerScores(a[p.id], single), clip: await clipColourShape(models, clip, a[p.id], single) };
     bind[p.id] = { reader: readerScores(b[p.id], two), clip: (await clipScores(models, clip, b[p.id], two)).binding };
-    const px = d[p.id].data,
-      size = 12288;
-    const emb = (await encodeImages(models, clip, d[p.id])).data,
-      dim = clip.embedDim;
-    diversity[p.id] = {
-      pixels: meanPairwise(div.length, SIZES.seeds, (i, j) => {
-        let s = 0;
-        for (let k = 0; k < size; k++) s += (px[i * size + k]! - px[j * size + k]!) ** 2;
-        return Math.sqrt(s / size);
-      }),
-      clip: meanPairwise(div.length, SIZES.seeds, (i, j) => {
-        let s = 0;
-        for (let k = 0; k < dim; k++) s += emb[i * dim + k]! * emb[j * dim + k]!;
-        return 1 - s;
-      }),
-    };
+    diversity[p.id] = await diversityOf(models, clip, d[p.id], div.length, SIZES.seeds);
   }
 
   mkdirSync(OUT, { recursive: true });
@@ -160,10 +163,11 @@ async function main(): Promise<void> {
   const trainMinutes = (id: string) => Number((entry(id).card as { trainingMinutes?: number }).trainingMinutes ?? NaN);
   const relation = (r: ReturnType<typeof readerScores>) =>
     Number.isNaN(r.relation) ? '-' : `${pct(r.relation)} (of ${r.relationOf})`;
-  const verdict = (agree: boolean | 'tie', what: string) =>
-    agree === 'tie'
+  const verdict = (v: Verdict, what: string) =>
+    v === 'tie'
       ? `**No difference** at this N: ${what}`
-      : `**${agree ? 'Agrees' : 'Does not agree'}** with the paper: ${what}`;
+      : `**${v === 'agrees' ? 'Agrees' : 'Does not agree'}** with the paper: ${what}`;
+  const cmp = (x: number, y: number, n: number) => compareShares(x, y, n);
   const md: string[] = [];
   md.push(
     "# The unCLIP paper's comparisons, on the bundled mini models" +
@@ -185,8 +189,9 @@ async function main(): Promise<void> {
       '**mini-CLIP** is the CLIP the priors and decoder were trained against, so a path can please it without ' +
       'drawing the caption: where they disagree, trust the reader.',
     '',
-    `At N = ${single.length} one picture is ${(100 / single.length).toFixed(1)} points: differences of a few points ` +
-      'are within sampling noise.',
+    `At N = ${single.length} one picture is ${(100 / single.length).toFixed(1)} points. The verdicts allow for ` +
+      `sampling noise: shares at most ${SLACK} pictures apart, or distances within ${100 * REL}% of each other, ` +
+      'count as no difference (src/cli/study-verdicts.ts).',
     '',
   );
 
@@ -218,8 +223,10 @@ async function main(): Promise<void> {
     ),
     '',
     verdict(
-      acc.caption_only.reader.all < acc.diffusion_prior.reader.all &&
-        acc.text_embedding.reader.all <= acc.diffusion_prior.reader.all,
+      orderVerdict([
+        cmp(acc.caption_only.reader.all, acc.text_embedding.reader.all, single.length),
+        cmp(acc.text_embedding.reader.all, acc.diffusion_prior.reader.all, single.length),
+      ]),
       `by the reader (every attribute) caption only ${pct(acc.caption_only.reader.all)}, text embedding ` +
         `${pct(acc.text_embedding.reader.all)}, diffusion prior ${pct(acc.diffusion_prior.reader.all)}; the best ` +
         `path here is "${label(best1)}".`,
@@ -239,7 +246,7 @@ async function main(): Promise<void> {
   );
   md.push('![accuracy](chart-1-accuracy.svg)', '');
 
-  // 2. AR vs diffusion prior at comparable compute
+  // 2. AR vs diffusion prior, with the compute each had
   const [mD, mA] = [trainMinutes('mini-unclip-prior'), trainMinutes('mini-unclip-ar-prior')];
   md.push(
     '## 2. The autoregressive prior against the diffusion prior',
@@ -261,10 +268,10 @@ async function main(): Promise<void> {
     ),
     '',
     verdict(
-      acc.diffusion_prior.reader.all >= acc.ar_prior.reader.all,
+      atLeastVerdict(cmp(acc.diffusion_prior.reader.all, acc.ar_prior.reader.all, single.length)),
       `the diffusion prior ${pct(acc.diffusion_prior.reader.all)} against ${pct(acc.ar_prior.reader.all)} for the ` +
-        `AR prior, at ${mD.toFixed(0)} vs ${mA.toFixed(0)} training minutes. The AR prior is undertrained (its ` +
-        'loss was still falling): this says as much about compute as about the method.',
+        `AR prior (every attribute, the reader), the diffusion prior trained ${mD.toFixed(0)} minutes, the AR prior ` +
+        `${mA.toFixed(0)}: ${mD <= mA ? 'the diffusion prior is also the cheaper one here' : 'the AR prior had less'}.`,
     ),
     '',
   );
@@ -296,7 +303,7 @@ async function main(): Promise<void> {
     ),
     '',
     verdict(
-      bind.diffusion_prior.reader.pairs < bind.caption_only.reader.pairs,
+      betterVerdict(cmp(bind.caption_only.reader.pairs, bind.diffusion_prior.reader.pairs, two.length)),
       `both pairs right ${pct(bind.diffusion_prior.reader.pairs)} through the prior against ` +
         `${pct(bind.caption_only.reader.pairs)} from the caption alone. mini-CLIP itself tells a caption from its ` +
         'colour swap at about chance on clean renders (README), so its column says little.',
@@ -323,8 +330,10 @@ async function main(): Promise<void> {
     ),
     '',
     verdict(
-      diversity.diffusion_prior.pixels > diversity.caption_only.pixels &&
-        diversity.diffusion_prior.clip > diversity.caption_only.clip,
+      combine(
+        betterVerdict(compareValues(diversity.diffusion_prior.pixels, diversity.caption_only.pixels)),
+        betterVerdict(compareValues(diversity.diffusion_prior.clip, diversity.caption_only.clip)),
+      ),
       `pixels ${diversity.diffusion_prior.pixels.toFixed(3)} vs ${diversity.caption_only.pixels.toFixed(3)}, ` +
         `mini-CLIP ${diversity.diffusion_prior.clip.toFixed(3)} vs ${diversity.caption_only.clip.toFixed(3)} ` +
         '(unCLIP vs caption only).',
@@ -362,11 +371,10 @@ async function main(): Promise<void> {
     ),
     '',
     verdict(
-      acc.best_of_2.reader.all === acc.diffusion_prior.reader.all &&
-        bind.best_of_2.reader.pairs === bind.diffusion_prior.reader.pairs
-        ? 'tie'
-        : acc.best_of_2.reader.all >= acc.diffusion_prior.reader.all &&
-            bind.best_of_2.reader.pairs >= bind.diffusion_prior.reader.pairs,
+      combine(
+        betterVerdict(cmp(acc.best_of_2.reader.all, acc.diffusion_prior.reader.all, single.length)),
+        betterVerdict(cmp(bind.best_of_2.reader.pairs, bind.diffusion_prior.reader.pairs, two.length)),
+      ),
       `every attribute ${pct(acc.best_of_2.reader.all)} with best of 2 against ${pct(acc.diffusion_prior.reader.all)}` +
         ` with one sample (the reader); two-object pairs ${pct(bind.best_of_2.reader.pairs)} against ` +
         `${pct(bind.diffusion_prior.reader.pairs)}.`,

@@ -214,12 +214,20 @@ describe('DDIM with classifier guidance (GLIDE CLIP guidance, epsilon form)', ()
     const x = gaussianArray(4, 8);
     const base = { spec: spec('v'), steps: 4, eta: 0, noise: () => new Float32Array(8), model: oracle(x, 'v') };
     const plain = await ddimSample({ ...base, xT: gaussianArray(5, 8) });
+    let calls = 0;
     const zero = await ddimSample({
       ...base,
       xT: gaussianArray(5, 8),
-      gradient: { scale: 0, at: async () => gaussianArray(6, 8) },
+      gradient: {
+        scale: 0,
+        at: async () => {
+          calls++;
+          return gaussianArray(6, 8);
+        },
+      },
     });
     expect(Array.from(zero)).toEqual(Array.from(plain));
+    expect(calls).toBe(0); // scale 0: the guiding model is not run
     await expect(
       ddimSample({ ...base, xT: gaussianArray(5, 8), gradient: { scale: 1, at: async () => new Float32Array(3) } }),
     ).rejects.toThrow(/gradient has 3 values, x_t 8/);
