@@ -23,12 +23,12 @@ import {
   clipColourShape,
   generatePictures,
   graphSettings,
-  diversityOf,
   readerScores,
   singleObjectPrompts,
   twoObjectPrompts,
   type PathSettings,
 } from './eval-compose';
+import { diversityOf } from './eval-diversity';
 
 const { values: opts } = parseArgs({
   options: {

@@ -23,12 +23,12 @@ import { float32, type Float32Tensor } from '../tensor/tensor';
 import {
   clipColourShape,
   clipScores,
-  diversityOf,
   readerScores,
   singleObjectPrompts,
   twoObjectPrompts,
   type ComposePrompt,
 } from './eval-compose';
+import { diversityOf } from './eval-diversity';
 import { writeSheet } from './eval-compose-report';
 import {
   REL,
