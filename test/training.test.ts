@@ -489,7 +489,7 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       const first = await py([...common, '--steps', '2', '--ckpt-every', '1']);
       expect(first.stdout).toMatch(/"pca_components": \d+, "variance_kept": 0\.99\d*/);
       const again = await py([...common, '--steps', '3']);
-      expect(again.stdout).toMatch(/basis from .*ckpt\.pt: \d+ components, 64 buckets/);
+      expect(again.stdout).toMatch(/basis from .*ckpt\.pt: \d+ components, 32 buckets/);
       expect(again.stdout).toMatch(/resumed from .* at step 2/);
       const models = join(dir, 'models');
       await py(['training/export_ar_prior.py', '--ckpt', join(out, 'ckpt.pt'), '--out', models]);
@@ -524,6 +524,13 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
     },
     300_000,
   );
+
+  it('builds an AR prior that tells which component it predicts (a bucket each, learned in 60 steps)', async () => {
+    // the bundled prior's first init failed this (about half right): its position embeddings were 1% of a code's
+    const r = await run(PYTHON, ['training/check_ar_prior_positions.py'], { cwd: root });
+    const right = Number(/: ([\d.]+) right/.exec(r.stdout)![1]);
+    expect(right).toBeGreaterThanOrEqual(0.95);
+  }, 120_000);
 
   it(
     'grows an inpainting decoder from a decoder (the new input channels start at zero: the same output), trains ' +
@@ -602,6 +609,18 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
         fineTuning: { from: 'ckpt.pt', fromStep: 2, steps: 2, batch: 4 },
         lastRunSettings: { inpaint: true, known_weight: 0.25 },
       });
+      // fine-tuning further from the fine-tune's own weights keeps the record of where the fine-tune began
+      const more = join(dir, 'inpaint-more');
+      const again = ['--inpaint', '--init-from', join(out, 'ckpt.pt'), '--out', more, '--steps', '6'];
+      await run(PYTHON, ['training/train_decoder.py', ...common, ...again], { cwd: root });
+      const moreModels = join(dir, 'models-more');
+      await run(
+        PYTHON,
+        ['training/export_unclip.py', '--only', 'inpaint', '--inpaint', join(more, 'ckpt.pt'), '--out', moreModels],
+        { cwd: root },
+      );
+      const moreEntry = parseManifest(JSON.parse(readFileSync(join(moreModels, 'manifest.json'), 'utf8'))).models[0]!;
+      expect(moreEntry.card).toMatchObject({ steps: 6, fineTuning: { fromStep: 2, steps: 4 } });
       // the product: a decoder without `known` refuses the masked source, the inpainting one reads it
       await run('cp', [
         join(root, 'public', 'models', 'mini-clip-text.onnx'),

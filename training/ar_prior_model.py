@@ -68,9 +68,13 @@ class ArPrior(nn.Module):
         self.text_emb_proj = nn.Linear(embed_dim, width)
         self.dot = nn.Embedding(dot_buckets, width)
         self.code = nn.Embedding(buckets, width)
+        # Embeddings and positions on one scale (GPT-2's 0.02): with nn.Embedding's N(0, 1) codes a position
+        # embedding of 0.01 is 1% of a code token, and the model can hardly tell which component it predicts.
+        nn.init.normal_(self.dot.weight, std=0.02)
+        nn.init.normal_(self.code.weight, std=0.02)
         self.start = nn.Parameter(torch.randn(width) * 0.02)
         n = context + 2 + k
-        self.pos = nn.Parameter(torch.randn(n, width) * 0.01)
+        self.pos = nn.Parameter(torch.randn(n, width) * 0.02)
         self.blocks = nn.ModuleList([Block(width, heads) for _ in range(layers)])
         self.ln = nn.LayerNorm(width)
         self.head = nn.Linear(width, buckets)

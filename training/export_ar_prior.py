@@ -45,8 +45,9 @@ def main():
     params = sum(q.numel() for q in model.parameters())
     c = card(ck, "ar_prior", f"causal transformer over [16 caption token features, text embedding, dot-product token, "
              f"start, {k - 1} buckets], {a['layers']} layers, width {a['width']}", params)
-    c["weights"] = "raw" if args.raw else "EMA (0.999)"
-    c["lastRunSettings"] = {n: a[n] for n in ("lr", "decay_steps", "min_lr_ratio", "p_drop_text", "keep", "buckets", "dot_buckets") if n in a}
+    c["weights"] = "raw" if args.raw else f"EMA ({a.get('ema', 0.999)})"
+    c["lastRunSettings"] = {n: a[n] for n in ("lr", "warmup", "decay_steps", "min_lr_ratio", "p_drop_text", "keep", "buckets",
+                                              "dot_buckets", "smooth", "width", "layers") if n in a}
     entry = {
         "id": "mini-unclip-ar-prior", "kind": "ar-prior",
         "title": "mini-unCLIP autoregressive prior (text -> PCA-quantized CLIP image embedding)",
@@ -67,7 +68,9 @@ def main():
     }
     entry["card"]["pca"] = (f"{k} of 128 components keep {a['keep'] * 100:.0f}% of the variance of the 100,000 training pictures' CLIP "
                             f"image embeddings; each quantized uniformly into {buckets} buckets over its [0.05%, 99.95%] range; "
-                            f"the text-image dot product in {a['dot_buckets']} equal-mass buckets, drawn from the upper half when sampling")
+                            f"the text-image dot product in {a['dot_buckets']} equal-mass buckets, drawn from the upper half when sampling"
+                            + (f"; trained against a Gaussian over neighbouring buckets (sigma {a['smooth']} buckets)"
+                               if a.get("smooth") else ""))
     update_manifest([entry], os.path.join(args.out, "manifest.json"))
     print(f"exported mini-unclip-ar-prior: {os.path.getsize(path)} bytes, sha256 {entry['sha256'][:12]}, {k} components x {buckets} buckets")
 

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# One GPU lease, several models at once: the runs of session 7 (issue 12's decoder ablation and
-# issue 9's dVAE + transformer), side by side on one GPU (small models leave most of an H200 idle).
+# One GPU lease, several models at once, side by side on one GPU (small models leave most of an
+# H200 idle): what the open issues wait for (session 10's list).
 #   training/gpu_session.sh <out-dir> [minutes]     (default 7.5; DEVICE=cpu for a smoke run)
-# Jobs, all resuming from training/checkpoints/ and stopping by the clock with a checkpoint:
-#   decA  decoder, self-attention at 16x16, object weight ramped by alpha-bar(t)  (--object-weight-ramp)
-#   decB  the same with the constant object weight (the ablation's baseline)
-#   dvae  the dVAE, then the DALL·E transformer on the new dVAE's codes
-# Leaves in <out-dir> (at most 8 files, each under 16 MiB): decA.pt decB.pt dvae.pt dalle.pt (float16
-# weights, as training/checkpoints/ holds them) and one log per job. If a job fails under bfloat16
-# autocast it is rerun once without it for the time left.
+# Jobs, stopping by the clock with a checkpoint:
+#   inpaint  issue 10: the inpainting decoder, on from training/checkpoints/inpaint_decoder.pt
+#   decpos   issue 12: the decoder with learned 2-D position embeddings at every attention
+#            (--position-embeddings), on from training/checkpoints/decoder.pt (the new tensors start at init)
+#   ar       issue 11: the autoregressive prior, on from training/checkpoints/ar_prior.pt
+# Leaves in <out-dir> (at most 8 files, each under 16 MiB): inpaint_decoder.pt decoder.pt ar_prior.pt
+# (float16 weights, as training/checkpoints/ holds them; copy them there) and one log per job. If a
+# job fails under bfloat16 autocast it is rerun once without it for the time left.
+# Before the device call: SLIM_KEEP="clip decoder inpaint_decoder ar_prior" training/slim_tree.sh out
+# (the checkpoints these jobs start from; about 63 MB with training/carry).
 set -uo pipefail
 cd "$(dirname "$0")"
 out=$1
@@ -17,13 +20,16 @@ PY=${PYTHON:-python3}
 DEVICE=${DEVICE:-cuda}
 BATCH=${BATCH:-1024}
 mkdir -p "$out"
+for ck in clip decoder inpaint_decoder ar_prior; do
+  [ -f "checkpoints/$ck.pt" ] || { echo "gpu_session: checkpoints/$ck.pt is missing (SLIM_KEEP must keep it)" >&2; exit 2; }
+done
 DATA=${DATA:-data/train.bin}
 ./unpack_dataset.sh "$DATA"
-[ "$DEVICE" = cuda ] && nvidia-smi --query-gpu=name,memory.total --format=csv,noheader | tee "$out/dvae.log"
+[ "$DEVICE" = cuda ] && nvidia-smi --query-gpu=name,memory.total --format=csv,noheader | tee "$out/inpaint.log"
 start=$(date +%s)
 deadline=$($PY -c "print(int($start + $minutes * 60))")
 # the CLIP image embeddings of the dataset, once, before two decoder jobs would both write the cache
-$PY - <<'EOF' 2>&1 | tail -1 | tee -a "$out/decA.log"
+$PY - <<'EOF' 2>&1 | tail -1 | tee -a "$out/inpaint.log"
 import torch
 from unclip_common import HERE, image_embeddings, load_clip, pick_device
 from shapesworld import ShapesWorldDataset
@@ -47,21 +53,18 @@ job() {  # job <name> <script> <run-dir> <flags...>: bfloat16 first, without it 
          $PY "$script" --out "$run" --data "$DATA" --device "$DEVICE" --minutes "$(left 20)" "$@" >>"$out/$name.log" 2>&1; }
 }
 
-dec_flags=(--batch "$BATCH" --lr 8e-4 --warmup 200 --decay-steps -1 --min-lr-ratio 0.05 --caption-layers 2
-           --p-two 0.5 --p-drop-text 0.2 --p-drop-image 0.3 --self-attention-16 --seed 11 --ckpt-every 200 --threads 4)
-job decA train_decoder.py ${RUNS:-/tmp}/unclip-run-decA "${dec_flags[@]}" --object-weight-ramp &
-job decB train_decoder.py ${RUNS:-/tmp}/unclip-run-decB "${dec_flags[@]}" &
-(
-  # dVAE without autocast: nearest-code search in bfloat16 would pick wrong codes
-  $PY train_dvae.py --out ${RUNS:-/tmp}/unclip-run-dvae --data "$DATA" --device "$DEVICE" --minutes "$(left $(( ${DALLE_SECONDS:-300} + 45 )))" \
-    --batch "${SMALL_BATCH:-512}" --lr 5e-4 --warmup 100 --decay-steps -1 --seed 12 --ckpt-every 200 --threads 4 >>"$out/dvae.log" 2>&1
-  $PY keep.py ${RUNS:-/tmp}/unclip-run-dvae/ckpt.pt "$out/dvae.pt" --half >>"$out/dvae.log" 2>&1
-  job dalle train_dalle.py ${RUNS:-/tmp}/unclip-run-dalle --dvae "$out/dvae.pt" --width 256 --layers 4 --heads 8 \
-    --batch "${SMALL_BATCH:-512}" --lr 4e-4 --warmup 100 --decay-steps -1 --seed 12 --ckpt-every 200 --threads 4
-) &
+dec_flags=(--batch "$BATCH" --warmup 200 --decay-steps -1 --min-lr-ratio 0.05 --caption-layers 2 --self-attention-16
+           --object-weight-ramp --p-two 0.5 --p-drop-text 0.1 --p-drop-image 0.5 --ckpt-every 200 --threads 4)
+job inpaint train_decoder.py ${RUNS:-/tmp}/unclip-run-inpaint "${dec_flags[@]}" --lr 3e-4 --seed 21 \
+  --inpaint --init-from checkpoints/inpaint_decoder.pt &
+job decpos train_decoder.py ${RUNS:-/tmp}/unclip-run-decpos "${dec_flags[@]}" --lr 5e-4 --seed 22 \
+  --p-drop-text 0.2 --p-drop-image 0.3 --position-embeddings --init-from checkpoints/decoder.pt &
+job ar train_ar_prior.py ${RUNS:-/tmp}/unclip-run-ar --batch "${SMALL_BATCH:-512}" --lr 1e-3 --warmup 100 --decay-steps -1 \
+  --seed 23 --ckpt-every 200 --threads 4 &
 wait
-for name in decA decB dalle; do
-  $PY keep.py "${RUNS:-/tmp}/unclip-run-$name/ckpt.pt" "$out/$name.pt" --half >>"$out/$name.log" 2>&1
+for pair in inpaint:inpaint_decoder decpos:decoder ar:ar_prior; do
+  name=${pair%%:*}
+  $PY keep.py "${RUNS:-/tmp}/unclip-run-$name/ckpt.pt" "$out/${pair##*:}.pt" --half >>"$out/$name.log" 2>&1
 done
 grep -h '"step"' "$out"/*.log | tail -n 8
 echo "gpu_session: $(( $(date +%s) - start )) s"

@@ -241,10 +241,17 @@ def train_loop(name, model, args, step_fn, extra_state=None):
         # a run started from another model's checkpoint (--init-from) records where: its card tells the fine-tune
         # (steps, minutes) from what it inherited; a resumed run keeps that record
         if start_from == ckpt_path:
-            if "init_step" in ck.get("args", {}):
+            if ck.get("args", {}).get("init_step") is not None:
                 args.init_step = ck["args"]["init_step"]
+                args.init_from = ck["args"].get("init_from", getattr(args, "init_from", None))
         elif start_from == init:
-            args.init_step = step
+            # continuing a fine-tune from its own kept weights (e.g. inpaint_decoder.pt): the record of
+            # what it was fine-tuned from stays; otherwise the fine-tune starts here
+            prev = ck.get("args", {})
+            if prev.get("init_step") is not None:
+                args.init_step, args.init_from = prev["init_step"], prev.get("init_from", init)
+            else:
+                args.init_step = step
         print(f"{name}: resumed from {start_from} at step {step} ({elapsed / 60:.1f} min trained)", flush=True)
     run_start = {"from_step": step, "device": str(device), "hardware": hardware(device), "batch": args.batch}
     history = history + [run_start]
