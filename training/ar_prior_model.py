@@ -96,3 +96,21 @@ class ArPrior(nn.Module):
         for blk in self.blocks:
             seq = blk(seq, mask)
         return self.head(self.ln(seq[:, self.context + 2:]))
+
+    @staticmethod
+    def from_checkpoint(ck, weights="ema"):
+        """(model in eval mode, its PcaCodes, dot-bucket edges) from a train_ar_prior.py checkpoint;
+        weights: "ema" or "model" (the raw weights)."""
+        a, pca = ck["args"], PcaCodes.from_state(ck["pca"])
+        m = ArPrior(pca.components.shape[0], pca.buckets, a["dot_buckets"], width=a["width"], layers=a["layers"], heads=a["heads"])
+        m.load_state_dict({n: v.float() for n, v in ck[weights].items()})
+        return m.eval(), pca, ck["dot_edges"]
+
+    @torch.no_grad()
+    def sample(self, text_tokens, text_mask, text_embed, dot_bucket, temperature=1.0):
+        """Buckets [B, k] drawn one component at a time (torch's global generator)."""
+        codes = torch.zeros(text_embed.shape[0], self.k, dtype=torch.long)
+        for i in range(self.k):
+            logits = self(text_tokens, text_mask, text_embed, dot_bucket, codes)[:, i] / temperature
+            codes[:, i] = torch.multinomial(logits.softmax(-1), 1)[:, 0]
+        return codes

@@ -9,14 +9,12 @@ import sys
 
 import torch
 import torch.nn.functional as F
-from ar_prior_model import ArPrior, PcaCodes
+from ar_prior_model import ArPrior
 from unclip_common import HERE, Batches, image_embeddings, load_clip, text_features
 torch.manual_seed(0)
 ck = torch.load(sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "checkpoints", "ar_prior.pt"), map_location="cpu")
-a = ck["args"]; pca = PcaCodes.from_state(ck["pca"]); edges = ck["dot_edges"]
+m, pca, edges = ArPrior.from_checkpoint(ck)
 k = pca.components.shape[0]
-m = ArPrior(k, pca.buckets, a["dot_buckets"], width=a["width"], layers=a["layers"], heads=a["heads"])
-m.load_state_dict({n: v.float() for n, v in ck["ema"].items()}); m.eval()
 CLIP = os.path.join(HERE, "checkpoints", "clip.pt")
 clip = load_clip(CLIP)
 b = Batches(os.path.join(HERE, "data", "train.bin"), 123)
@@ -36,10 +34,7 @@ with torch.no_grad():
     acc = (logits.argmax(-1) == codes).float().mean(0)
     print("teacher-forced top-1 accuracy per component", [round(v, 2) for v in acc.tolist()])
     for temp in (1.0, 0.5):
-        cur = torch.zeros_like(codes)
-        for i in range(k):
-            lg = m(feats, mask, t, torch.full_like(dot, 12), cur)[:, i] / temp
-            cur[:, i] = torch.multinomial(lg.softmax(-1), 1)[:, 0]
+        cur = m.sample(feats, mask, t, torch.full_like(dot, 12), temp)
         e = F.normalize(pca.dequantize(cur), dim=1)
         print(f"sampled (T={temp}) text.image", (t*e).sum(1).mean().item(), " cos to true", (e*img).sum(1).mean().item())
 allc = pca.quantize(emb[:20000])

@@ -12,7 +12,7 @@ import os
 
 import torch
 
-from ar_prior_model import ArPrior, PcaCodes
+from ar_prior_model import ArPrior
 from export_unclip import WORLD, card
 from manifest_util import MODELS_DIR, sha256_of, update_manifest
 
@@ -27,12 +27,8 @@ def main():
     args = p.parse_args()
     ck = torch.load(args.ckpt, map_location="cpu")
     a = ck["args"]
-    pca = PcaCodes.from_state(ck["pca"])
-    edges = ck["dot_edges"]
+    model, pca, edges = ArPrior.from_checkpoint(ck, "model" if args.raw else "ema")
     k, buckets = pca.components.shape[0], pca.buckets
-    model = ArPrior(k, buckets, a["dot_buckets"], width=a["width"], layers=a["layers"], heads=a["heads"])
-    model.load_state_dict({n: v.float() for n, v in (ck["model"] if args.raw else ck["ema"]).items()})
-    model.eval()
     os.makedirs(args.out, exist_ok=True)
     path = os.path.join(args.out, "mini-unclip-ar-prior.onnx")
     b = 2

@@ -15,7 +15,7 @@ import random
 import torch
 import torch.nn.functional as F
 
-from ar_prior_model import ArPrior, PcaCodes
+from ar_prior_model import ArPrior
 from unclip_common import HERE, Batches, image_embeddings, load_clip, text_features
 
 SIZES, POSITIONS, BACKGROUNDS = ["small", "large"], ["top left", "top", "top right", "left", "center", "right", "bottom left",
@@ -35,11 +35,8 @@ def main():
     p.add_argument("--data", default=os.path.join(HERE, "data", "train.bin"))
     a = p.parse_args()
     ck = torch.load(a.checkpoint, map_location="cpu")
-    args, pca = ck["args"], PcaCodes.from_state(ck["pca"])
-    k = pca.components.shape[0]
-    m = ArPrior(k, pca.buckets, args["dot_buckets"], width=args["width"], layers=args["layers"], heads=args["heads"])
-    m.load_state_dict({n: v.float() for n, v in ck[a.weights].items()})
-    m.eval()
+    m, pca, edges = ArPrior.from_checkpoint(ck, a.weights)
+    dot_buckets = len(edges) + 1
     clip_path = os.path.join(HERE, "checkpoints", "clip.pt")
     clip, b = load_clip(clip_path), Batches(a.data, 1)
     one = torch.as_tensor(b.one)
@@ -52,13 +49,8 @@ def main():
     captions = [f"a {s} {c} {sh} at the {pos} on a {bg} background" for s, c, sh, pos, bg in prompts]
     text, feats, mask = text_features(clip, torch.from_numpy(b.tok.encode_batch(captions)))
     torch.manual_seed(a.sample_seed)
-    dot = args["dot_buckets"] // 2 + torch.randint(0, args["dot_buckets"] - args["dot_buckets"] // 2, (len(captions),))
-    codes = torch.zeros(len(captions), k, dtype=torch.long)
-    with torch.no_grad():
-        for i in range(k):
-            logits = m(feats, mask, text, dot, codes)[:, i] / a.temperature
-            codes[:, i] = torch.multinomial(logits.softmax(-1), 1)[:, 0]
-    sampled = F.normalize(pca.dequantize(codes), dim=1)
+    dot = dot_buckets // 2 + torch.randint(0, dot_buckets - dot_buckets // 2, (len(captions),))
+    sampled = F.normalize(pca.dequantize(m.sample(feats, mask, text, dot, a.temperature)), dim=1)
 
     def score(e):
         hits = dict.fromkeys(["size", "colour", "shape", "position", "background", "colour+shape", "every attribute"], 0)
