@@ -30,6 +30,11 @@ def main():
     p.add_argument("--p-drop-text", type=float, default=0.5)
     p.add_argument("--p-two", type=float, default=None,
                    help="share of each batch drawn from two-object scenes (default: the dataset's 30%%)")
+    p.add_argument("--p-relation", type=float, default=0.0,
+                   help="for a two-object scene with a relation caption ('left of', 'above', ...), use one with this probability "
+                        "instead of a random caption of the picture (about half of them say only 'and')")
+    p.add_argument("--t-min", type=int, default=0,
+                   help="train on timesteps t >= this only (default all): the layout, and so the relation, is chosen at high noise")
     p.add_argument("--snr-cap", type=float, default=0.0,
                    help="loss weight min(SNR + 1, cap) / (SNR + 1) on the v-loss: low-noise steps, already easy, count less (0 = off)")
     p.add_argument("--object-weight", type=float, default=5.0,
@@ -70,6 +75,8 @@ def main():
 
     def step_fn(step):
         idx, x64, ids = batches.sample(args.batch, args.p_two)
+        if args.p_relation > 0:
+            ids = batches.prefer_relations(idx, ids, args.p_relation)
         rows = torch.from_numpy(idx).to(device)
         img_emb = embeds[rows]
         _, feats, mask = text_features(clip, ids)
@@ -81,7 +88,7 @@ def main():
         feats = torch.where(drop_txt[:, None, None], empty_feats.expand(b, -1, -1), feats)
         mask = torch.where(drop_txt[:, None], empty_mask.expand(b, -1), mask)
         ids = torch.where(drop_txt[:, None], empty.expand(b, -1), ids)
-        t = torch.randint(0, T_STEPS, (b,), device=device)
+        t = torch.randint(args.t_min, T_STEPS, (b,), device=device)
         a = abar[t][:, None, None, None]
         noise = torch.randn_like(x0)
         x_t = a.sqrt() * x0 + (1 - a).sqrt() * noise

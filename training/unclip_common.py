@@ -4,6 +4,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import time
 
 import numpy as np
@@ -76,6 +77,9 @@ def load_clip(path, device="cpu"):
 BACKGROUND_RGB = {"white": (255, 255, 255), "black": (0, 0, 0), "gray": (128, 128, 128)}  # ../shared/shapesworld.md
 
 
+RELATION_WORDS = re.compile(r" (left of|right of|above|below) ")
+
+
 class Batches:
     """Random batches of (64x64 images in [-1, 1], caption ids) from a dataset.
 
@@ -99,6 +103,7 @@ class Batches:
         self.caption_ids = torch.from_numpy(ids)
         self.background = torch.tensor([BACKGROUND_RGB[s["background"]] for s in self.ds.scenes], dtype=torch.float32) / 127.5 - 1
         self.gpu_images = None
+        self.relation_table = None
         if self.device.type != "cpu":
             self.gpu_images = torch.from_numpy(np.asarray(self.ds.images)).to(self.device)
             self.caption_ids = self.caption_ids.to(self.device)
@@ -118,6 +123,26 @@ class Batches:
         if self.device.type != "cpu":
             rows, which = rows.to(self.device), which.to(self.device)
         return self.caption_ids[rows, which]
+
+    def prefer_relations(self, idx, ids, p):
+        """ids with each picture's caption replaced, with probability p, by one of its captions that states a
+        relation ("left of", "right of", "above", "below"), where it has one: about half of the two-object
+        captions say only "and", and those teach no relation."""
+        if self.relation_table is None:
+            rel = [[j for j, c in enumerate(caps) if RELATION_WORDS.search(c)] for caps in self.ds.captions]
+            self.relation_count = np.array([len(r) for r in rel])
+            self.relation_table = np.zeros((len(rel), max(1, self.relation_count.max())), dtype=np.int64)
+            for i, r in enumerate(rel):
+                self.relation_table[i, : len(r)] = r
+        count = self.relation_count[idx]
+        use = (count > 0) & (self.rng.random(len(idx)) < p)
+        which = self.relation_table[idx, (self.rng.random(len(idx)) * count).astype(np.int64)]
+        if not use.any():
+            return ids
+        ids = ids.clone()
+        rows = torch.from_numpy(idx[use]).to(self.caption_ids.device)
+        ids[torch.from_numpy(use).to(ids.device)] = self.caption_ids[rows, torch.from_numpy(which[use]).to(rows.device)]
+        return ids
 
     def sample_ids(self, n, p_two=None):
         """Dataset indices and caption ids only (no pixels)."""
@@ -153,7 +178,10 @@ def image_embeddings(clip, ds, clip_path, chunk=512, device="cpu"):
             out[s:s + chunk] = clip.image(x.to(device)).cpu().numpy()
             if (s // chunk) % 40 == 0:
                 print(f"embedding images: {s + len(x)}/{ds.count} ({time.time() - t0:.0f} s)", flush=True)
-    np.save(cache, out)
+    tmp = f"{cache}.{os.getpid()}.tmp"  # atomic: two runs started side by side may both compute it
+    with open(tmp, "wb") as f:
+        np.save(f, out)
+    os.replace(tmp, cache)
     return torch.from_numpy(out).to(device)
 
 

@@ -1,0 +1,148 @@
+"""Does the decoder know what a two-object caption says? The decoder as a zero-shot classifier.
+
+  python3 training/probe_decoder_captions.py [checkpoint ...] [--data training/data/probe.bin] [--count 300]
+
+For two-object pictures the decoder never trained on (a fresh dataset, `npm run dataset -- --count 3000
+--seed 7 --out training/data/probe.bin`), each with its true relation caption ("a red circle left of a
+blue square"), the denoising loss is measured with that caption and with a false twin:
+
+  relation flipped   "a red circle right of a blue square"   (left <-> right, above <-> below)
+  colours swapped    "a blue circle left of a red square"    (pictures with two colours only)
+  shapes swapped     "a red square left of a blue circle"    (pictures with two shapes only)
+
+with the same noise and timesteps for both (paired), caption only (image embedding zeroed: the GLIDE-style
+path). The picture "prefers" the caption with the lower summed loss (Li et al. 2023, "Your diffusion model
+is secretly a zero-shot classifier"). 50% = the decoder ignores that part of the caption; a decoder that
+draws relations must prefer the true one. Minutes on a CPU, no sampling and no reader, so it can follow a
+run's snapshots. Printed per noise band too: where in the schedule the caption is read.
+"""
+import argparse
+import json
+import os
+import re
+
+import numpy as np
+import torch
+
+from decoder_model import decoder_from_args
+from shapesworld import ShapesWorldDataset, WordTokenizer
+from unclip_common import HERE, T_STEPS, VOCAB, alphas_cumprod, load_clip, text_features
+
+FLIP = {"left of": "right of", "right of": "left of", "above": "below", "below": "above"}
+RELATION = re.compile(r"^a (\w+) (\w+) (left of|right of|above|below) a (\w+) (\w+)(.*)$")
+BANDS = [(0, 250), (250, 500), (500, 750), (750, T_STEPS)]
+
+
+def twins(caption):
+    """{variant: false caption} for a relation caption (variants that would be identical are left out)."""
+    m = RELATION.match(caption)
+    if not m:
+        return None
+    c1, s1, rel, c2, s2, rest = m.groups()
+    out = {"relation flipped": f"a {c1} {s1} {FLIP[rel]} a {c2} {s2}{rest}"}
+    if c1 != c2:
+        out["colours swapped"] = f"a {c2} {s1} {rel} a {c1} {s2}{rest}"
+    if s1 != s2:
+        out["shapes swapped"] = f"a {c1} {s2} {rel} a {c2} {s1}{rest}"
+    return out
+
+
+def load_decoder(path, weights="ema"):
+    ck = torch.load(path, map_location="cpu")
+    with open(VOCAB) as f:
+        vocab = len(json.load(f))
+    m = decoder_from_args({"self_attention_16": True, **ck["args"]}, vocab)
+    m.load_state_dict({k: v.float() for k, v in ck[weights].items()})
+    return m.eval(), ck
+
+
+def pick(ds, count, seed):
+    """(index, true caption) for up to `count` two-object pictures with a relation caption."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i, scene in enumerate(ds.scenes):
+        if len(scene["objects"]) != 2:
+            continue
+        caps = [c for c in ds.captions[i] if RELATION.match(c)]
+        if caps:
+            rows.append((i, caps[rng.integers(len(caps))]))
+    rng.shuffle(rows)
+    return rows[:count]
+
+
+@torch.no_grad()
+def losses(model, clip, tok, x0, captions, t, noise, abar, chunk=96):
+    """Per-picture loss [n, k] for captions [n] at the paired (t, noise) [n, k] draws."""
+    n, k = t.shape
+    ids = torch.tensor(tok.encode_batch(captions))
+    _, feats, mask = text_features(clip, ids)
+    out = torch.zeros(n, k)
+    flat = [(i, j) for i in range(n) for j in range(k)]
+    for s in range(0, len(flat), chunk):
+        part = flat[s:s + chunk]
+        ii = torch.tensor([p[0] for p in part])
+        jj = torch.tensor([p[1] for p in part])
+        tt = t[ii, jj]
+        a = abar[tt][:, None, None, None]
+        eps = noise[ii, jj]
+        x_t = a.sqrt() * x0[ii] + (1 - a).sqrt() * eps
+        v = a.sqrt() * eps - (1 - a).sqrt() * x0[ii]
+        pred = model(x_t, tt.float(), torch.zeros(len(part), model.emb_time.in_features), feats[ii], mask[ii], ids[ii])
+        out[ii, jj] = ((pred - v) ** 2).mean(dim=(1, 2, 3))
+    return out
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("checkpoints", nargs="*", default=[os.path.join(HERE, "checkpoints", "decoder.pt")])
+    p.add_argument("--data", default=os.path.join(HERE, "data", "probe.bin"))
+    p.add_argument("--count", type=int, default=300)
+    p.add_argument("--draws", type=int, default=16, help="(t, noise) draws per picture, stratified over the schedule")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--weights", default="ema", choices=["ema", "model"], help="a run's EMA or raw weights (kept checkpoints have the EMA only)")
+    args = p.parse_args()
+    torch.set_num_threads(args.threads)
+    ds = ShapesWorldDataset(args.data)
+    tok = WordTokenizer(VOCAB)
+    clip = load_clip(os.path.join(HERE, "checkpoints", "clip.pt"))
+    abar = alphas_cumprod()
+    rows = pick(ds, args.count, args.seed)
+    idx = np.array([r[0] for r in rows])
+    true_caps = [r[1] for r in rows]
+    x0 = torch.nn.functional.avg_pool2d(
+        torch.from_numpy(np.asarray(ds.images[np.sort(idx)], dtype=np.float32)).permute(0, 3, 1, 2) / 127.5 - 1, 2)
+    x0 = x0[torch.from_numpy(np.argsort(np.argsort(idx)))]  # back into `rows` order
+    g = torch.Generator().manual_seed(args.seed)
+    n, k = len(rows), args.draws
+    # stratified timesteps: draw j of every picture falls in the j-th of k equal slices of the schedule
+    t = ((torch.arange(k)[None, :] + torch.rand(n, k, generator=g)) * (T_STEPS / k)).long().clamp(max=T_STEPS - 1)
+    noise = torch.randn(n, k, 3, 32, 32, generator=g)
+    variants = ["relation flipped", "colours swapped", "shapes swapped"]
+    print(f"{n} two-object pictures from {os.path.basename(args.data)}, {k} paired (t, noise) draws each, caption only")
+    for path in args.checkpoints:
+        model, ck = load_decoder(path, args.weights)
+        torch.manual_seed(0)
+        base = losses(model, clip, tok, x0, true_caps, t, noise, abar)
+        parts = [f"{os.path.relpath(path)} ({args.weights}, step {ck.get('step', '?')})"]
+        for name in variants:
+            keep = [i for i, c in enumerate(true_caps) if name in twins(c)]
+            if not keep:
+                parts.append(f"  {name:17s} no picture to ask")
+                continue
+            false = losses(model, clip, tok, x0[keep], [twins(true_caps[i])[name] for i in keep], t[keep], noise[keep], abar)
+            diff = false - base[keep]  # > 0: the true caption explains the picture better
+            right = (diff.sum(1) > 0).float().mean().item()
+            bands = []
+            for lo, hi in BANDS:
+                sel = (t[keep] >= lo) & (t[keep] < hi)
+                d = (diff * sel).sum(1) / sel.sum(1).clamp(min=1)
+                bands.append(f"{(d > 0).float().mean().item() * 100:.0f}")
+            rel = (diff.mean() / base[keep].mean()).item()
+            parts.append(f"  {name:17s} prefers the true caption {right * 100:5.1f}% of {len(keep)} "
+                         f"(t bands 0-250/250-500/500-750/750-1000: {'/'.join(bands)}%; loss +{rel * 100:.2f}%)")
+        print("\n".join(parts), flush=True)
+
+
+if __name__ == "__main__":
+    main()
