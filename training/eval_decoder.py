@@ -18,8 +18,7 @@ from decoder_model import decoder_from_args
 from unclip_common import Batches, T_STEPS, alphas_cumprod, ddim_timesteps, image_embeddings, load_clip, text_features, HERE
 import os
 
-COLOURS = ["red", "green", "blue", "yellow", "purple", "orange", "cyan", "pink"]
-SHAPES = ["circle", "square", "triangle", "cross"]
+from world import COLOURS, SHAPES
 
 
 def write_png(path, arr):

@@ -12,9 +12,7 @@ decoder's 32x32 (a block with any masked pixel regenerates: maxPoolMask in src/t
 """
 import numpy as np
 
-CELLS = {"top left": (16, 16), "top": (32, 16), "top right": (48, 16), "left": (16, 32), "center": (32, 32),
-         "right": (48, 32), "bottom left": (16, 48), "bottom": (32, 48), "bottom right": (48, 48)}
-CELL_HALF = 19  # largest half-extent 14 + size jitter 1 + position jitter 4
+from world import CELL_CENTRE as CELLS, CELL_HALF  # CELL_HALF: largest half-extent 14 + size jitter 1 + position jitter 4
 KINDS = ("object-cell", "object-box", "empty-cell", "rectangle", "all")
 WEIGHTS = np.array([0.35, 0.15, 0.15, 0.3, 0.05])
 

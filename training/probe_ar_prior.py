@@ -18,10 +18,7 @@ import torch.nn.functional as F
 from ar_prior_model import ArPrior
 from unclip_common import HERE, Batches, image_embeddings, load_clip, text_features
 
-SIZES, POSITIONS, BACKGROUNDS = ["small", "large"], ["top left", "top", "top right", "left", "center", "right", "bottom left",
-                                                     "bottom", "bottom right"], ["white", "black", "gray"]
-COLOURS, SHAPES = ["red", "green", "blue", "yellow", "purple", "orange", "cyan", "pink"], ["circle", "square", "triangle", "cross"]
-HELD_OUT = {("purple", "triangle"), ("orange", "circle"), ("cyan", "square"), ("green", "cross")}  # src/world/spec.ts
+from world import BACKGROUNDS, COLOURS, HELD_OUT, POSITIONS, SHAPES, SIZES
 
 
 def main():

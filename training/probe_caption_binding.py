@@ -17,13 +17,12 @@ from decoder_model import decoder_from_args
 from unclip_common import HERE, VOCAB, load_clip, text_features
 import os
 from shapesworld import WordTokenizer
+from world import COLOURS as cols, RELATIONS as rels, SHAPES as shapes
 ck = torch.load(sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "checkpoints", "decoder.pt"), map_location="cpu")
 vocab = len(json.load(open(VOCAB)))
 m = decoder_from_args({"self_attention_16": True, **ck["args"]}, vocab); m.load_state_dict({k: v.float() for k, v in ck["ema"].items()}); m.eval()
 clip = load_clip(os.path.join(HERE, "checkpoints", "clip.pt"))
 tok = WordTokenizer(VOCAB)
-cols = ["red","green","blue","yellow","purple","orange","cyan","pink"]; shapes=["circle","square","triangle","cross"]
-rels = ["left of","right of","above","below"]
 random.seed(0)
 caps=[]; labels=[]
 for _ in range(2000):

@@ -27,9 +27,9 @@ import torch
 from decoder_model import decoder_from_args
 from shapesworld import ShapesWorldDataset, WordTokenizer
 from unclip_common import HERE, T_STEPS, VOCAB, alphas_cumprod, load_clip, text_features
+from world import OPPOSITE, RELATIONS
 
-FLIP = {"left of": "right of", "right of": "left of", "above": "below", "below": "above"}
-RELATION = re.compile(r"^a (\w+) (\w+) (left of|right of|above|below) a (\w+) (\w+)(.*)$")
+RELATION = re.compile(r"^a (\w+) (\w+) (" + "|".join(RELATIONS) + r") a (\w+) (\w+)(.*)$")
 BANDS = [(0, 250), (250, 500), (500, 750), (750, T_STEPS)]
 
 
@@ -39,7 +39,7 @@ def twins(caption):
     if not m:
         return None
     c1, s1, rel, c2, s2, rest = m.groups()
-    out = {"relation flipped": f"a {c1} {s1} {FLIP[rel]} a {c2} {s2}{rest}"}
+    out = {"relation flipped": f"a {c1} {s1} {OPPOSITE[rel]} a {c2} {s2}{rest}"}
     if c1 != c2:
         out["colours swapped"] = f"a {c2} {s1} {rel} a {c1} {s2}{rest}"
     if s1 != s2:

@@ -14,6 +14,7 @@ import torch.nn.functional as F
 
 from clip_model import MiniClip
 from shapesworld import ShapesWorldDataset, WordTokenizer
+from world import BACKGROUND_RGB, RELATIONS
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 VOCAB = os.path.join(HERE, "..", "public", "models", "shapesworld-vocab.json")
@@ -74,10 +75,7 @@ def load_clip(path, device="cpu"):
     return clip.to(device)
 
 
-BACKGROUND_RGB = {"white": (255, 255, 255), "black": (0, 0, 0), "gray": (128, 128, 128)}  # ../shared/shapesworld.md
-
-
-RELATION_WORDS = re.compile(r" (left of|right of|above|below) ")
+RELATION_WORDS = re.compile(" (" + "|".join(RELATIONS) + ") ")
 
 
 class Batches:

@@ -89,3 +89,28 @@ export function worldWords(): string[] {
   [...GRAMMAR_WORDS, ...SHAPES, ...COLOURS, ...BACKGROUNDS, ...SIZES, ...POSITIONS, ...RELATIONS].forEach(add);
   return [...words];
 }
+
+/**
+ * The world's constants as plain JSON: `training/world.json` (written by `npx tsx src/world/spec-cli.ts`, checked
+ * against this by test/world/spec-json.test.ts) is what the Python training and probe scripts read, so the world is
+ * spelled in one place.
+ */
+export function worldSpec() {
+  return {
+    version: WORLD_VERSION,
+    canvas: CANVAS,
+    shapes: [...SHAPES],
+    colours: [...COLOURS],
+    backgrounds: [...BACKGROUNDS],
+    sizes: [...SIZES],
+    positions: [...POSITIONS],
+    relations: [...RELATIONS],
+    colourRgb: Object.fromEntries(COLOURS.map((c) => [c, [...COLOUR_RGB[c]]])),
+    backgroundRgb: Object.fromEntries(BACKGROUNDS.map((b) => [b, [...BACKGROUND_RGB[b]]])),
+    halfExtent: { ...HALF_EXTENT },
+    sizeJitter: SIZE_JITTER,
+    positionJitter: POSITION_JITTER,
+    cellCentre: Object.fromEntries(POSITIONS.map((p) => [p, [cellCentre(p).x, cellCentre(p).y]])),
+    heldOutPairs: HELD_OUT_PAIRS.map(([c, s]) => [c, s]),
+  };
+}

@@ -8,7 +8,7 @@ import { parseCaption, sampleCaption } from '../../src/world/caption';
 import { writeDataset } from '../../src/world/dataset';
 import { renderScene } from '../../src/world/render';
 import { randomScene, relationHolds, sampleScene, type Scene } from '../../src/world/scene';
-import { BACKGROUND_RGB, COLOUR_RGB, HELD_OUT_PAIRS, isHeldOut } from '../../src/world/spec';
+import { BACKGROUND_RGB, COLOUR_RGB, HELD_OUT_PAIRS, isHeldOut, worldSpec } from '../../src/world/spec';
 
 const px = (img: Uint8Array, x: number, y: number) => Array.from(img.subarray((y * 64 + x) * 3, (y * 64 + x) * 3 + 3));
 
@@ -141,5 +141,14 @@ describe('the dataset file', () => {
         for (const o of parsed.objects)
           for (const [hc, hs] of HELD_OUT_PAIRS) expect(o.colour === hc && o.shape === hs).toBe(false);
       }
+  });
+});
+
+describe('training/world.json (the world as the Python scripts read it)', () => {
+  it('is what src/world/spec.ts says, to the value: regenerate it with npx tsx src/world/spec-cli.ts', () => {
+    const onDisk = JSON.parse(readFileSync(new URL('../../training/world.json', import.meta.url), 'utf8'));
+    expect(onDisk).toEqual(worldSpec());
+    expect(onDisk.cellCentre['bottom left']).toEqual([16, 48]);
+    expect(onDisk.heldOutPairs).toContainEqual(['purple', 'triangle']);
   });
 });
