@@ -10,8 +10,9 @@ import torch
 
 from clip_model import MiniClip
 from manifest_util import MODELS_DIR, sha256_of, update_manifest
+from world import SPEC, VERSION
 
-WORLD = "shapesworld-v1"
+WORLD = VERSION  # training/world.json
 
 
 class TextExport(torch.nn.Module):
@@ -54,9 +55,10 @@ def main():
     params_text = sum(p.numel() for p in model.text.parameters())
     params_image = sum(p.numel() for p in model.image.parameters())
     targs = ck.get("args", {})
+    HELD_OUT_PAIRS = SPEC["heldOutPairs"]
     card = {
         "trainingData": f"ShapesWorld v1, {ck.get('data_count', '?')} rendered images with 4 captions each; "
-                        "held out: purple triangle, orange circle, cyan square, green cross (never rendered in training)",
+                        f"held out: {', '.join(' '.join(p) for p in HELD_OUT_PAIRS)} (never rendered in training)",
         "steps": ck["step"], "batch": targs.get("batch"), "trainingMinutes": round(ck["elapsed"] / 60, 1),
         "hardware": "2-core CPU, PyTorch 1.13 (Debian) with OpenBLAS",
         "logitScale": round(float(model.logit_scale.exp()), 3),

@@ -18,10 +18,11 @@ from export_unclip import card
 from half_weights import half_weights
 from manifest_util import MODELS_DIR, sha256_of, update_manifest
 from train_dalle import load_dvae
+from world import VERSION
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CK = os.path.join(HERE, "checkpoints")
-WORLD = "shapesworld-v1"
+WORLD = VERSION  # training/world.json
 
 
 def main():

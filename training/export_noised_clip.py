@@ -13,6 +13,7 @@ from check_noised_clip_grad import check, check_float32
 from manifest_util import MODELS_DIR, sha256_of, update_manifest
 from noised_clip_model import NoisedImageEncoder, ScoreAndGradient
 from export_unclip import card
+from world import VERSION
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -44,7 +45,7 @@ def main():
     c["training"] = ("noised 32x32 pictures (the decoder's x_t, cosine schedule, t uniform), contrastive against the frozen "
                      "mini-CLIP text encoder (its embeddings are the targets; pictures whose captions are the same words count as matches)")
     entry = {"id": "mini-clip-noised", "kind": "clip-noised", "title": "noise-aware mini-CLIP image encoder with its gradient (CLIP guidance)",
-             "file": os.path.basename(path), "sha256": sha256_of(path), "bytes": os.path.getsize(path), "world": "shapesworld-v1",
+             "file": os.path.basename(path), "sha256": sha256_of(path), "bytes": os.path.getsize(path), "world": VERSION,
              "pair": "mini-clip-text", "embedDim": 128,
              "inputs": [{"name": "x_t", "dtype": "float32", "shape": ["batch", 3, 32, 32], "description": "a decoder's noised sample"},
                         {"name": "timestep", "dtype": "float32", "shape": ["batch"]},

@@ -19,10 +19,11 @@ from half_weights import half_weights
 from manifest_util import MODELS_DIR, sha256_of, update_manifest
 from prior_model import Prior
 from train_upsampler import Upsampler
+from world import VERSION
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CK = os.path.join(HERE, "checkpoints")
-WORLD = "shapesworld-v1"
+WORLD = VERSION  # training/world.json
 DIFFUSION = {"schedule": "cosine", "trainSteps": 1000, "clip": "mini-clip"}
 
 
