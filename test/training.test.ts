@@ -526,8 +526,8 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
   );
 
   it(
-    'trains the decoder on relation captions at high noise (--p-relation, --t-min) and probes whether it tells a ' +
-      'two-object caption from its relation-flipped and colour-swapped twins',
+    'grows position embeddings at 10x the learning rate, trains on relation captions at high noise (--p-relation, ' +
+      '--t-min), and probes whether the decoder tells a two-object caption from its flipped and swapped twins',
     async () => {
       const dir = mkdtempSync(join(tmpdir(), 'train-rel-'));
       const data = join(dir, 'tiny.bin');
@@ -567,36 +567,61 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       expect(check.stdout).toContain('a blue circle left of a red square on a white background\n');
       expect(check.stdout).toContain('a red square left of a blue circle on a white background\n');
       expect(check.stdout).toContain("['relation flipped', 'shapes swapped'] None");
+      // a plain decoder grows position embeddings (zero-initialised) and trains them at 10x the learning rate
+      const common = ['--data', data, '--batch', '4', '--device', 'cpu', '--threads', '1', '--warmup', '1'];
+      const plain = join(dir, 'plain');
+      await run(PYTHON, ['training/train_decoder.py', ...common, '--out', plain, '--steps', '2', '--from-scratch'], {
+        cwd: root,
+      });
       const out = join(dir, 'rel');
-      await run(
+      const rel = [
+        '--position-embeddings',
+        '--new-lr-mult',
+        '10',
+        '--p-two',
+        '1',
+        '--p-relation',
+        '1',
+        '--t-min',
+        '500',
+      ];
+      const grow = await run(
         PYTHON,
         [
           'training/train_decoder.py',
-          '--data',
-          data,
+          ...common,
           '--out',
           out,
           '--steps',
-          '2',
-          '--batch',
-          '4',
-          '--from-scratch',
-          '--device',
-          'cpu',
-          '--threads',
-          '1',
-          '--caption-layers',
-          '1',
-          '--position-embeddings',
-          '--p-two',
-          '1',
-          '--p-relation',
-          '1',
-          '--t-min',
-          '500',
+          '3',
+          '--init-from',
+          join(plain, 'ckpt.pt'),
+          ...rel,
         ],
         { cwd: root },
       );
+      expect(grow.stdout).toMatch(/lacks 5 tensors \(a1, a2, am, ua1, ua2\)/);
+      expect(grow.stdout).toMatch(/5 new tensors learn at 10x the learning rate/);
+      // resumed, the run groups them again (its optimizer state has both groups)
+      const resumed = await run(
+        PYTHON,
+        ['training/train_decoder.py', ...common, '--out', out, '--steps', '4', ...rel],
+        {
+          cwd: root,
+        },
+      );
+      expect(resumed.stdout).toMatch(/resumed from .*ckpt\.pt at step 3/);
+      const groups = await run(
+        PYTHON,
+        [
+          '-c',
+          'import sys, torch; g = torch.load(sys.argv[1])["opt"]["param_groups"]; ' +
+            'print(len(g[1]["params"]), round(g[1]["lr"] / g[0]["lr"], 3))',
+          join(out, 'ckpt.pt'),
+        ],
+        { cwd: root },
+      );
+      expect(groups.stdout.trim()).toBe('5 10.0');
       const probe = await run(
         PYTHON,
         [
@@ -615,7 +640,7 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
         ],
         { cwd: root },
       );
-      expect(probe.stdout).toMatch(/\(model, step 2\)/);
+      expect(probe.stdout).toMatch(/\(model, step 4\)/);
       expect(probe.stdout).toMatch(/relation flipped +prefers the true caption +[\d.]+% of 6 \(t bands/);
       expect(probe.stdout).toMatch(/colours swapped +(prefers the true caption +[\d.]+% of \d|no picture to ask)/);
     },

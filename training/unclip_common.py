@@ -259,7 +259,19 @@ def train_loop(name, model, args, step_fn, extra_state=None):
         if missing:
             print(f"{name}: {start_from} lacks {len(missing)} tensors ({', '.join(sorted({k.split('.')[0] for k in missing}))}): "
                   "they start from their initialisation", flush=True)
-        elif "opt" in ck:
+        # a part grown on trained weights (e.g. zero-initialised position embeddings) moves about lr a step under
+        # Adam whatever its gradient: at a fine-tune's lr it would stay near zero for thousands of steps. Its tensors
+        # (kept in the run's args, so a resumed run groups them again) may learn faster: --new-lr-mult
+        mult = getattr(args, "new_lr_mult", 1.0)
+        grouped = ck.get("args", {}).get("new_params") if start_from == ckpt_path else None  # a resumed grouped run
+        new = set(missing) if missing and mult != 1.0 else set(grouped or [])
+        if new:
+            args.new_params = sorted(new)
+            named = list(model.named_parameters())
+            opt = torch.optim.AdamW([{"params": [p for n, p in named if n not in new]},
+                                     {"params": [p for n, p in named if n in new], "lr_mult": mult}], lr=args.lr, weight_decay=0.0)
+            print(f"{name}: {len(new)} new tensors learn at {mult:g}x the learning rate", flush=True)
+        if not missing and "opt" in ck:
             opt.load_state_dict(ck["opt"])
         ema.shadow = {k: ck["ema"][k].to(device, v.dtype) if k in ck["ema"] else v for k, v in ema.shadow.items()}
         step, elapsed = ck["step"], ck["elapsed"]
@@ -306,7 +318,7 @@ def train_loop(name, model, args, step_fn, extra_state=None):
             frac = min(1.0, (step - first) / args.decay_steps if args.decay_steps > 0 else (time.time() - start) / (args.minutes * 60))
             lr *= args.min_lr_ratio + (1 - args.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * frac))
         for g in opt.param_groups:
-            g["lr"] = lr
+            g["lr"] = lr * g.get("lr_mult", 1.0)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
             loss = step_fn(step)
         opt.zero_grad()
@@ -351,6 +363,8 @@ def common_args(p, steps, lr, batch):
     p.add_argument("--ckpt-every", type=int, default=100)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--from-scratch", action="store_true", help="start from random weights, not from the committed training/checkpoints/<model>.pt")
+    p.add_argument("--new-lr-mult", type=float, default=1.0,
+                   help="learning-rate multiplier for tensors the starting checkpoint lacks (a grown part), this run only")
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu", choices=["cpu", "cuda"],
                    help="where to train (default: cuda when PyTorch sees a GPU)")
 
