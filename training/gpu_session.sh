@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
 # One GPU lease, several models at once, side by side on one GPU (small models leave most of an
-# H200 idle): what the open issues wait for (session 10's list).
+# H200 idle): what the open issues wait for (session 11's list).
 #   training/gpu_session.sh <out-dir> [minutes]     (default 7.5; DEVICE=cpu for a smoke run)
 # Jobs, stopping by the clock with a checkpoint:
 #   inpaint  issue 10: the inpainting decoder, on from training/checkpoints/inpaint_decoder.pt
 #   decpos   issue 12: the decoder with learned 2-D position embeddings at every attention
-#            (--position-embeddings), on from training/checkpoints/decoder.pt (the new tensors start at init)
-#   ar       issue 11: the autoregressive prior, on from training/checkpoints/ar_prior.pt
-# Leaves in <out-dir> (at most 8 files, each under 16 MiB): inpaint_decoder.pt decoder.pt ar_prior.pt
+#            (--position-embeddings, at 10x the learning rate), on from training/checkpoints/decoder.pt,
+#            on relation-heavy batches (--p-two 0.6 --p-relation 0.8: half the dataset's two-object
+#            captions say only "and")
+#   decrel   issue 12: the same without position embeddings (the control: session 11's CPU A/B could not
+#            tell them apart in 1,200 steps; training/logs/relations-cpu-ab.txt)
+# Leaves in <out-dir> (at most 8 files, each under 16 MiB): inpaint_decoder.pt decoder.pt decoder_rel.pt
 # (float16 weights, as training/checkpoints/ holds them; copy them there) and one log per job. If a
 # job fails under bfloat16 autocast it is rerun once without it for the time left.
-# Before the device call: SLIM_KEEP="clip decoder inpaint_decoder ar_prior" training/slim_tree.sh out
+# Judge decoder.pt and decoder_rel.pt here afterwards: training/probe_decoder_captions.py, then
+# export_unclip.py --only decoder --decoder <pt> and npm run eval:unclip -- --compose.
+# Before the device call: SLIM_KEEP="clip decoder inpaint_decoder" training/slim_tree.sh out
 # (the checkpoints these jobs start from; about 63 MB with training/carry).
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -20,7 +25,7 @@ PY=${PYTHON:-python3}
 DEVICE=${DEVICE:-cuda}
 BATCH=${BATCH:-1024}
 mkdir -p "$out"
-for ck in clip decoder inpaint_decoder ar_prior; do
+for ck in clip decoder inpaint_decoder; do
   [ -f "checkpoints/$ck.pt" ] || { echo "gpu_session: checkpoints/$ck.pt is missing (SLIM_KEEP must keep it)" >&2; exit 2; }
 done
 DATA=${DATA:-data/train.bin}
@@ -54,15 +59,16 @@ job() {  # job <name> <script> <run-dir> <flags...>: bfloat16 first, without it 
 }
 
 dec_flags=(--batch "$BATCH" --warmup 200 --decay-steps -1 --min-lr-ratio 0.05 --caption-layers 2 --self-attention-16
-           --object-weight-ramp --p-two 0.5 --p-drop-text 0.1 --p-drop-image 0.5 --ckpt-every 200 --threads 4)
+           --object-weight-ramp --p-two 0.5 --p-drop-text 0.1 --p-drop-image 0.5 --ckpt-every 200 --threads 4
+           --steps 10000000)  # the clock stops them: the checkpoints are past train_decoder's 20,000-step default
 job inpaint train_decoder.py ${RUNS:-/tmp}/unclip-run-inpaint "${dec_flags[@]}" --lr 3e-4 --seed 21 \
   --inpaint --init-from checkpoints/inpaint_decoder.pt &
-job decpos train_decoder.py ${RUNS:-/tmp}/unclip-run-decpos "${dec_flags[@]}" --lr 5e-4 --seed 22 \
-  --p-drop-text 0.2 --p-drop-image 0.3 --position-embeddings --init-from checkpoints/decoder.pt &
-job ar train_ar_prior.py ${RUNS:-/tmp}/unclip-run-ar --batch "${SMALL_BATCH:-512}" --lr 1e-3 --warmup 100 --decay-steps -1 \
-  --seed 23 --ckpt-every 200 --threads 4 &
+rel_flags=(--lr 5e-4 --p-two 0.6 --p-relation 0.8 --p-drop-text 0.2 --p-drop-image 0.3 --init-from checkpoints/decoder.pt)
+job decpos train_decoder.py ${RUNS:-/tmp}/unclip-run-decpos "${dec_flags[@]}" "${rel_flags[@]}" --seed 22 \
+  --position-embeddings --new-lr-mult 10 &
+job decrel train_decoder.py ${RUNS:-/tmp}/unclip-run-decrel "${dec_flags[@]}" "${rel_flags[@]}" --seed 22 &
 wait
-for pair in inpaint:inpaint_decoder decpos:decoder ar:ar_prior; do
+for pair in inpaint:inpaint_decoder decpos:decoder decrel:decoder_rel; do
   name=${pair%%:*}
   $PY keep.py "${RUNS:-/tmp}/unclip-run-$name/ckpt.pt" "$out/${pair##*:}.pt" --half >>"$out/$name.log" 2>&1
 done
