@@ -272,7 +272,12 @@ def train_loop(name, model, args, step_fn, extra_state=None):
                                      {"params": [p for n, p in named if n in new], "lr_mult": mult}], lr=args.lr, weight_decay=0.0)
             print(f"{name}: {len(new)} new tensors learn at {mult:g}x the learning rate", flush=True)
         if not missing and "opt" in ck:
-            opt.load_state_dict(ck["opt"])
+            if len(ck["opt"]["param_groups"]) == len(opt.param_groups):
+                opt.load_state_dict(ck["opt"])
+                for g in opt.param_groups[1:]:
+                    g["lr_mult"] = mult  # this run's --new-lr-mult, not the saved one
+            else:  # e.g. --init-from another run's grouped checkpoint: its Adam moments are grouped otherwise
+                print(f"{name}: {start_from}'s optimizer state has other parameter groups: fresh Adam moments", flush=True)
         ema.shadow = {k: ck["ema"][k].to(device, v.dtype) if k in ck["ema"] else v for k, v in ema.shadow.items()}
         step, elapsed = ck["step"], ck["elapsed"]
         history = ck.get("history", [])

@@ -92,7 +92,7 @@ export function worldWords(): string[] {
 
 /**
  * The world's constants as plain JSON: `training/world.json` (written by `npx tsx src/world/spec-cli.ts`, checked
- * against this by test/world/spec-json.test.ts) is what the Python training and probe scripts read, so the world is
+ * against this by test/world/world.test.ts) is what the Python training and probe scripts read, so the world is
  * spelled in one place.
  */
 export function worldSpec() {
