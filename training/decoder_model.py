@@ -4,12 +4,14 @@ GLIDE-style, on the caption: the frozen mini-CLIP's token features and, optional
 caption transformer trained jointly with the diffusion loss (GLIDE trains its own text
 transformer; contrastive text encoders keep little word order, and "left of" vs "right of"
 or which colour goes with which shape is word order). Predicts v (v-parameterization)."""
+import json
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 from clip_model import Block
-from unclip_common import CrossAttention, ResBlock, timestep_embedding
+from unclip_common import VOCAB, CrossAttention, ResBlock, timestep_embedding
 
 
 class CaptionEncoder(nn.Module):
@@ -108,3 +110,13 @@ def decoder_from_args(a, vocab_size):
     return Decoder(ch=tuple(a.get("channels") or (32, 64, 96)), self_attention_16=a.get("self_attention_16", True),
                    caption_layers=a.get("caption_layers", 0), vocab_size=vocab_size,
                    position_embeddings=a.get("position_embeddings", False), cond_ch=4 if a.get("inpaint") else 0)
+
+
+def load_decoder(path, weights="ema"):
+    """(decoder in eval mode with a checkpoint's EMA or raw weights, the checkpoint) for evaluation and probes."""
+    ck = torch.load(path, map_location="cpu")
+    with open(VOCAB) as f:
+        vocab = len(json.load(f))
+    m = decoder_from_args({"self_attention_16": True, **ck["args"]}, vocab)  # runs before the flag had it
+    m.load_state_dict({k: v.float() for k, v in ck[weights].items()})
+    return m.eval(), ck

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from decoder_model import decoder_from_args
+from decoder_model import load_decoder
 from unclip_common import Batches, T_STEPS, alphas_cumprod, ddim_timesteps, image_embeddings, load_clip, text_features, HERE
 import os
 
@@ -67,10 +67,7 @@ def main():
     clip = load_clip(args.clip)
     b = Batches(args.data, args.seed)
     embeds = image_embeddings(clip, b.ds, args.clip)
-    ck = torch.load(args.checkpoint, map_location="cpu")
-    model = decoder_from_args({"self_attention_16": True, **ck["args"]}, len(b.tok.vocab))
-    model.load_state_dict(ck[args.weights])
-    model.eval()
+    model, ck = load_decoder(args.checkpoint, args.weights)
     abar = alphas_cumprod()
 
     # single-object scenes, full captions

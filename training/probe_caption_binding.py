@@ -9,18 +9,16 @@ above the other (8 classes; no single word gives it). If the features the U-Net'
 reads carry (2) linearly, the caption side is not what limits relations.
 """
 import sys
-import json, random
+import random
 
 import torch
 import torch.nn.functional as F
-from decoder_model import decoder_from_args
+from decoder_model import load_decoder
 from unclip_common import HERE, VOCAB, load_clip, text_features
 import os
 from shapesworld import WordTokenizer
 from world import COLOURS as cols, RELATIONS as rels, SHAPES as shapes
-ck = torch.load(sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "checkpoints", "decoder.pt"), map_location="cpu")
-vocab = len(json.load(open(VOCAB)))
-m = decoder_from_args({"self_attention_16": True, **ck["args"]}, vocab); m.load_state_dict({k: v.float() for k, v in ck["ema"].items()}); m.eval()
+m, ck = load_decoder(sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "checkpoints", "decoder.pt"))
 clip = load_clip(os.path.join(HERE, "checkpoints", "clip.pt"))
 tok = WordTokenizer(VOCAB)
 random.seed(0)

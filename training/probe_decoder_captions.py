@@ -17,14 +17,13 @@ draws relations must prefer the true one. Minutes on a CPU, no sampling and no r
 run's snapshots. Printed per noise band too: where in the schedule the caption is read.
 """
 import argparse
-import json
 import os
 import re
 
 import numpy as np
 import torch
 
-from decoder_model import decoder_from_args
+from decoder_model import load_decoder
 from shapesworld import ShapesWorldDataset, WordTokenizer
 from unclip_common import HERE, T_STEPS, VOCAB, alphas_cumprod, load_clip, text_features
 from world import HELD_OUT, OPPOSITE, RELATIONS
@@ -47,15 +46,6 @@ def twins(caption):
     if s1 != s2 and seen((c1, s2), (c2, s1)):
         out["shapes swapped"] = f"a {c1} {s2} {rel} a {c2} {s1}{rest}"
     return out
-
-
-def load_decoder(path, weights="ema"):
-    ck = torch.load(path, map_location="cpu")
-    with open(VOCAB) as f:
-        vocab = len(json.load(f))
-    m = decoder_from_args({"self_attention_16": True, **ck["args"]}, vocab)
-    m.load_state_dict({k: v.float() for k, v in ck[weights].items()})
-    return m.eval(), ck
 
 
 def pick(ds, count, seed):
@@ -113,8 +103,7 @@ def main():
     idx = np.array([r[0] for r in rows])
     true_caps = [r[1] for r in rows]
     x0 = torch.nn.functional.avg_pool2d(
-        torch.from_numpy(np.asarray(ds.images[np.sort(idx)], dtype=np.float32)).permute(0, 3, 1, 2) / 127.5 - 1, 2)
-    x0 = x0[torch.from_numpy(np.argsort(np.argsort(idx)))]  # back into `rows` order
+        torch.from_numpy(np.asarray(ds.images[idx], dtype=np.float32)).permute(0, 3, 1, 2) / 127.5 - 1, 2)
     g = torch.Generator().manual_seed(args.seed)
     n, k = len(rows), args.draws
     # stratified timesteps: draw j of every picture falls in the j-th of k equal slices of the schedule
@@ -124,7 +113,6 @@ def main():
     print(f"{n} two-object pictures from {os.path.basename(args.data)}, {k} paired (t, noise) draws each, caption only")
     for path in args.checkpoints:
         model, ck = load_decoder(path, args.weights)
-        torch.manual_seed(0)
         base = losses(model, clip, tok, x0, true_caps, t, noise, abar)
         parts = [f"{os.path.relpath(path)} ({args.weights}, step {ck.get('step', '?')})"]
         for name in variants:
