@@ -19,6 +19,15 @@ const run = promisify(execFile);
 const root = new URL('..', import.meta.url).pathname;
 const PYTHON = '/usr/bin/python3';
 
+/** A temporary folder holding a tiny ShapesWorld dataset made by the product's own generator: { dir, data }. */
+async function tinyDataset(prefix: string, count: number, seed: number): Promise<{ dir: string; data: string }> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const data = join(dir, 'tiny.bin');
+  const args = ['--count', String(count), '--seed', String(seed), '--out', data];
+  await run('npx', ['tsx', 'src/world/dataset-cli.ts', ...args], { cwd: root });
+  return { dir, data };
+}
+
 describe('model cards', () => {
   it('drop measured figures when the weights they measured change, and keep them otherwise', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cards-'));
@@ -77,9 +86,7 @@ describe('model cards', () => {
 
 describe('training scripts (smoke test: a few steps on a tiny dataset, then export)', () => {
   it('writes a dataset, trains mini-CLIP for 3 steps, resumes, and exports ONNX with manifest entries', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'train-'));
-    const data = join(dir, 'tiny.bin');
-    await run('npx', ['tsx', 'src/world/dataset-cli.ts', '--count', '64', '--seed', '5', '--out', data], { cwd: root });
+    const { dir, data } = await tinyDataset('train-', 64, 5);
     const out = join(dir, 'run');
     const train = (steps: number) =>
       run(
@@ -116,11 +123,7 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
     'trains the decoder for 2 steps from scratch, resumes to 3, checks it in PyTorch, and exports it with its ' +
       'settings on the card',
     async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'train-dec-'));
-      const data = join(dir, 'tiny.bin');
-      await run('npx', ['tsx', 'src/world/dataset-cli.ts', '--count', '64', '--seed', '6', '--out', data], {
-        cwd: root,
-      });
+      const { dir, data } = await tinyDataset('train-dec-', 64, 6);
       const out = join(dir, 'decoder');
       const train = (steps: number) =>
         run(
@@ -203,11 +206,7 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
     'grows a caption encoder on a trained decoder, trains it through the GPU script on the CPU, and the exported ' +
       'decoder runs in the product with the caption ids',
     async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'train-cap-'));
-      const data = join(dir, 'tiny.bin');
-      await run('npx', ['tsx', 'src/world/dataset-cli.ts', '--count', '64', '--seed', '8', '--out', data], {
-        cwd: root,
-      });
+      const { dir, data } = await tinyDataset('train-cap-', 64, 8);
       // a plain decoder, 2 steps: the "committed" checkpoint the grown one starts from
       const plain = join(dir, 'plain');
       await run(
@@ -337,11 +336,7 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
     'trains the dVAE (VQ and Gumbel-softmax) and the DALL·E transformer for a few steps, exports them, and the ' +
       'product samples with the cache',
     async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'train-dalle-'));
-      const data = join(dir, 'tiny.bin');
-      await run('npx', ['tsx', 'src/world/dataset-cli.ts', '--count', '64', '--seed', '9', '--out', data], {
-        cwd: root,
-      });
+      const { dir, data } = await tinyDataset('train-dalle-', 64, 9);
       const py = (args: string[]) => run(PYTHON, args, { cwd: root });
       const gumbel = await py([
         'training/train_dvae.py',
@@ -478,11 +473,7 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
     'trains the AR prior for a few steps (PCA basis fitted once, kept on resume), exports it with its basis, and ' +
       'the product samples it through an external manifest',
     async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'train-ar-'));
-      const data = join(dir, 'tiny.bin');
-      await run('npx', ['tsx', 'src/world/dataset-cli.ts', '--count', '64', '--seed', '11', '--out', data], {
-        cwd: root,
-      });
+      const { dir, data } = await tinyDataset('train-ar-', 64, 11);
       const py = (args: string[]) => run(PYTHON, args, { cwd: root });
       const out = join(dir, 'ar');
       const common = ['training/train_ar_prior.py', '--data', data, '--out', out, '--batch', '8', '--from-scratch'];
@@ -529,11 +520,7 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
     'grows position embeddings at 10x the learning rate, trains on relation captions at high noise (--p-relation, ' +
       '--t-min), and probes whether the decoder tells a two-object caption from its flipped and swapped twins',
     async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'train-rel-'));
-      const data = join(dir, 'tiny.bin');
-      await run('npx', ['tsx', 'src/world/dataset-cli.ts', '--count', '96', '--seed', '9', '--out', data], {
-        cwd: root,
-      });
+      const { dir, data } = await tinyDataset('train-rel-', 96, 9);
       // with --p-relation 1 every two-object picture that has a relation caption is shown one (about half say "and")
       const check = await run(
         PYTHON,
@@ -552,6 +539,12 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
             'new = [text(r) for r in b.prefer_relations(idx, ids, 1.0)]',
             'assert all(c in b.ds.captions[i] for c, i in zip(new, idx)), "a caption of another picture"',
             'print("relation", sum(bool(RELATION_WORDS.search(c)) for c in new), "of", sum(has), "before", before)',
+            // stated_background: a relation caption that names the background wherever the picture has one
+            'rb = lambda c: bool(RELATION_WORDS.search(c)) and c.endswith(" background")',
+            'named = [any(rb(c) for c in b.ds.captions[i]) for i in idx]',
+            'bg = [text(r) for r in b.prefer_relations(idx, ids, 1.0, stated_background=True)]',
+            'ok = [rb(c) if n else (bool(RELATION_WORDS.search(c)) or not h) for c, n, h in zip(bg, named, has)]',
+            'print("named", sum(named), "all", all(ok), "plain", sum(map(rb, new)), "got", sum(map(rb, bg)))',
             't = twins("a red circle left of a blue square on a white background")',
             'print(t["relation flipped"]); print(t["colours swapped"]); print(t["shapes swapped"])',
             'print(sorted(twins("a red circle above a red square")), twins("a red circle and a blue square"))',
@@ -563,6 +556,10 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       const [, got, has, before] = /relation (\d+) of (\d+) before (\d+)/.exec(check.stdout)!.map(Number);
       expect(got).toBe(has);
       expect(before).toBeLessThan(has!);
+      const [, named, all, plain, gotNamed] = /named (\d+) all (\w+) plain (\d+) got (\d+)/.exec(check.stdout)!;
+      expect(all).toBe('True');
+      expect(Number(gotNamed)).toBe(Number(named));
+      expect(Number(named)).toBeGreaterThan(Number(plain)); // the plain choice names the background only by chance
       expect(check.stdout).toContain('a red circle right of a blue square on a white background\n');
       expect(check.stdout).toContain('a blue circle left of a red square on a white background\n');
       expect(check.stdout).toContain('a red square left of a blue circle on a white background\n');
@@ -658,11 +655,7 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
     'grows an inpainting decoder from a decoder (the new input channels start at zero: the same output), trains ' +
       'it on masks, exports it with float16 weights, and the product feeds it the masked source and the mask',
     async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'train-inpaint-'));
-      const data = join(dir, 'tiny.bin');
-      await run('npx', ['tsx', 'src/world/dataset-cli.ts', '--count', '64', '--seed', '11', '--out', data], {
-        cwd: root,
-      });
+      const { dir, data } = await tinyDataset('train-inpaint-', 64, 11);
       const common = ['--data', data, '--batch', '4', '--device', 'cpu', '--threads', '1', '--ckpt-every', '2'];
       const plain = join(dir, 'plain');
       await run(PYTHON, ['training/train_decoder.py', ...common, '--out', plain, '--steps', '2', '--from-scratch'], {
@@ -795,11 +788,7 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
     'trains the noise-aware CLIP for a few steps, resumes, and exports it with its gradient checked against ' +
       'autograd',
     async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'train-nclip-'));
-      const data = join(dir, 'tiny.bin');
-      await run('npx', ['tsx', 'src/world/dataset-cli.ts', '--count', '64', '--seed', '12', '--out', data], {
-        cwd: root,
-      });
+      const { dir, data } = await tinyDataset('train-nclip-', 64, 12);
       const out = join(dir, 'run');
       const train = (steps: number) =>
         run(

@@ -57,7 +57,7 @@ def main():
     targs = ck.get("args", {})
     HELD_OUT_PAIRS = SPEC["heldOutPairs"]
     card = {
-        "trainingData": f"ShapesWorld v1, {ck.get('data_count', '?')} rendered images with 4 captions each; "
+        "trainingData": f"ShapesWorld {WORLD.rsplit('-', 1)[-1]}, {ck.get('data_count', '?')} rendered images with 4 captions each; "
                         f"held out: {', '.join(' '.join(p) for p in HELD_OUT_PAIRS)} (never rendered in training)",
         "steps": ck["step"], "batch": targs.get("batch"), "trainingMinutes": round(ck["elapsed"] / 60, 1),
         "hardware": "2-core CPU, PyTorch 1.13 (Debian) with OpenBLAS",

@@ -57,7 +57,7 @@ def card(ck, name, what, params):
         own = [r for r in runs if r["from_step"] >= a["init_step"]]
         tuned = {"fineTuning": {"from": os.path.basename(str(a.get("init_from"))), "fromStep": a["init_step"], "steps": ck["step"] - a["init_step"],
                                 "minutes": round(sum(r.get("minutes") or 0 for r in own), 1), "batch": a["batch"]}}
-    return {**tuned, "trainingData": "ShapesWorld v1, 100,000 rendered images (4 captions each), held-out colour-shape pairs never rendered",
+    return {**tuned, "trainingData": f"ShapesWorld {WORLD.rsplit('-', 1)[-1]}, 100,000 rendered images (4 captions each), held-out colour-shape pairs never rendered",
             "steps": ck["step"], "batch": a["batch"], "trainingMinutes": round(ck["elapsed"] / 60, 1),
             "hardware": ", ".join(sorted({h["hardware"] for h in history})) or "2-core CPU, PyTorch 1.13 (Debian) with OpenBLAS",
             "trainingRuns": history, "weights": "raw" if name in RAW else "EMA (0.999)",

@@ -33,6 +33,9 @@ def main():
     p.add_argument("--p-relation", type=float, default=0.0,
                    help="for a two-object scene with a relation caption ('left of', 'above', ...), use one with this probability "
                         "instead of a random caption of the picture (about half of them say only 'and')")
+    p.add_argument("--relation-background", action="store_true",
+                   help="--p-relation: prefer relation captions that also name the background (the proxy in "
+                        "training/probe_conditioning.py learns relations only where the background is known)")
     p.add_argument("--t-min", type=int, default=0,
                    help="train on timesteps t >= this only (default all): the layout, and so the relation, is chosen at high noise")
     p.add_argument("--snr-cap", type=float, default=0.0,
@@ -76,7 +79,7 @@ def main():
     def step_fn(step):
         idx, x64, ids = batches.sample(args.batch, args.p_two)
         if args.p_relation > 0:
-            ids = batches.prefer_relations(idx, ids, args.p_relation)
+            ids = batches.prefer_relations(idx, ids, args.p_relation, args.relation_background)
         rows = torch.from_numpy(idx).to(device)
         img_emb = embeds[rows]
         _, feats, mask = text_features(clip, ids)

@@ -102,6 +102,7 @@ class Batches:
         self.background = torch.tensor([BACKGROUND_RGB[s["background"]] for s in self.ds.scenes], dtype=torch.float32) / 127.5 - 1
         self.gpu_images = None
         self.relation_table = None
+        self.relation_table_named = False
         if self.device.type != "cpu":
             self.gpu_images = torch.from_numpy(np.asarray(self.ds.images)).to(self.device)
             self.caption_ids = self.caption_ids.to(self.device)
@@ -122,12 +123,20 @@ class Batches:
             rows, which = rows.to(self.device), which.to(self.device)
         return self.caption_ids[rows, which]
 
-    def prefer_relations(self, idx, ids, p):
+    def prefer_relations(self, idx, ids, p, stated_background=False):
         """ids with each picture's caption replaced, with probability p, by one of its captions that states a
         relation ("left of", "right of", "above", "below"), where it has one: about half of the two-object
-        captions say only "and", and those teach no relation."""
-        if self.relation_table is None:
-            rel = [[j for j, c in enumerate(caps) if RELATION_WORDS.search(c)] for caps in self.ds.captions]
+        captions say only "and", and those teach no relation. stated_background: among those, one that also names
+        the background where the picture has one (about 2 in 3 do): where the background is not named, its
+        uncertainty at high noise swamps the relation's share of the loss (training/probe_conditioning.py)."""
+        if self.relation_table is None or self.relation_table_named != stated_background:
+            self.relation_table_named = stated_background
+
+            def relation_captions(caps):
+                rel = [j for j, c in enumerate(caps) if RELATION_WORDS.search(c)]
+                named = [j for j in rel if caps[j].endswith(" background")]
+                return named if stated_background and named else rel
+            rel = [relation_captions(caps) for caps in self.ds.captions]
             self.relation_count = np.array([len(r) for r in rel])
             self.relation_table = np.zeros((len(rel), max(1, self.relation_count.max())), dtype=np.int64)
             for i, r in enumerate(rel):
