@@ -4,16 +4,19 @@
 #   training/gpu_session.sh <out-dir> [minutes]     (default 7.5; DEVICE=cpu for a smoke run)
 # Jobs, stopping by the clock with a checkpoint:
 #   inpaint  issue 10: the inpainting decoder, on from training/checkpoints/inpaint_decoder.pt
-#   decpos   issue 12: the decoder with learned 2-D position embeddings at every attention
-#            (--position-embeddings, at 10x the learning rate), on from training/checkpoints/decoder.pt,
-#            on relation-heavy batches (--p-two 0.6 --p-relation 0.8: half the dataset's two-object
-#            captions say only "and")
-#   decrel   issue 12: the same without position embeddings (the control: session 11's CPU A/B could not
-#            tell them apart in 1,200 steps; training/logs/relations-cpu-ab.txt)
-# Leaves in <out-dir> (at most 8 files, each under 16 MiB): inpaint_decoder.pt decoder.pt decoder_rel.pt
+#   decbg    issue 12: the decoder on from training/checkpoints/decoder.pt on relation-heavy batches
+#            (--p-two 0.6 --p-relation 0.8: half the dataset's two-object captions say only "and"),
+#            the relation captions preferring ones that name the background (--relation-background:
+#            training/probe_conditioning.py learns relations only where the background is known;
+#            training/logs/relations-layout.txt)
+#   decrel   issue 12: the same without --relation-background (the control). Session 11's position
+#            embeddings (--position-embeddings --new-lr-mult 10) made no difference on the CPU
+#            (training/logs/relations-cpu-ab.txt) and are left out.
+# Leaves in <out-dir> (at most 8 files, each under 16 MiB): inpaint_decoder.pt decoder.pt (decbg) decoder_rel.pt
 # (float16 weights, as training/checkpoints/ holds them; copy them there) and one log per job. If a
 # job fails under bfloat16 autocast it is rerun once without it for the time left.
-# Judge decoder.pt and decoder_rel.pt here afterwards: training/probe_decoder_captions.py, then
+# Judge decoder.pt and decoder_rel.pt here afterwards: training/probe_layout.py (--weights model too),
+# training/probe_decoder_captions.py, then
 # export_unclip.py --only decoder --decoder <pt> and npm run eval:unclip -- --compose.
 # Before the device call: SLIM_KEEP="clip decoder inpaint_decoder" training/slim_tree.sh out
 # (the checkpoints these jobs start from; about 63 MB with training/carry).
@@ -64,11 +67,11 @@ dec_flags=(--batch "$BATCH" --warmup 200 --decay-steps -1 --min-lr-ratio 0.05 --
 job inpaint train_decoder.py ${RUNS:-/tmp}/unclip-run-inpaint "${dec_flags[@]}" --lr 3e-4 --seed 21 \
   --inpaint --init-from checkpoints/inpaint_decoder.pt &
 rel_flags=(--lr 5e-4 --p-two 0.6 --p-relation 0.8 --p-drop-text 0.2 --p-drop-image 0.3 --init-from checkpoints/decoder.pt)
-job decpos train_decoder.py ${RUNS:-/tmp}/unclip-run-decpos "${dec_flags[@]}" "${rel_flags[@]}" --seed 22 \
-  --position-embeddings --new-lr-mult 10 &
+job decbg train_decoder.py ${RUNS:-/tmp}/unclip-run-decbg "${dec_flags[@]}" "${rel_flags[@]}" --seed 22 \
+  --relation-background &
 job decrel train_decoder.py ${RUNS:-/tmp}/unclip-run-decrel "${dec_flags[@]}" "${rel_flags[@]}" --seed 22 &
 wait
-for pair in inpaint:inpaint_decoder decpos:decoder decrel:decoder_rel; do
+for pair in inpaint:inpaint_decoder decbg:decoder decrel:decoder_rel; do
   name=${pair%%:*}
   $PY keep.py "${RUNS:-/tmp}/unclip-run-$name/ckpt.pt" "$out/${pair##*:}.pt" --half >>"$out/$name.log" 2>&1
 done
