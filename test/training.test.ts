@@ -556,10 +556,10 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       const [, got, has, before] = /relation (\d+) of (\d+) before (\d+)/.exec(check.stdout)!.map(Number);
       expect(got).toBe(has);
       expect(before).toBeLessThan(has!);
-      const [, named, all, plain, gotNamed] = /named (\d+) all (\w+) plain (\d+) got (\d+)/.exec(check.stdout)!;
+      const [, named, all, plainNamed, gotNamed] = /named (\d+) all (\w+) plain (\d+) got (\d+)/.exec(check.stdout)!;
       expect(all).toBe('True');
       expect(Number(gotNamed)).toBe(Number(named));
-      expect(Number(named)).toBeGreaterThan(Number(plain)); // the plain choice names the background only by chance
+      expect(Number(named)).toBeGreaterThan(Number(plainNamed)); // the plain choice names the background only by chance
       expect(check.stdout).toContain('a red circle right of a blue square on a white background\n');
       expect(check.stdout).toContain('a blue circle left of a red square on a white background\n');
       expect(check.stdout).toContain('a red square left of a blue circle on a white background\n');
