@@ -12,7 +12,7 @@ not read at all; an ideal decoder is near 100%. Also at later steps of the produ
 noise, x_t from the decoder's own sampling so far), where the layout has to stay the one chosen, and with and
 without classifier-free guidance (caption only, image embedding zeroed: the GLIDE-style path).
 
-One forward pass per prompt and step: seconds on a CPU, no reader needed; it complements
+One forward pass per prompt and step (two with guidance): seconds on a CPU, no reader needed; it complements
 probe_decoder_captions.py (the loss-based zero-shot classifier, blunt for relations because a relation
 changes the loss only where the noise hides the layout).
 """
@@ -100,7 +100,8 @@ def run(model, clip, tok, rows, guidance, steps, draws, seed, abar):
             x0 = (a.sqrt() * x - (1 - a).sqrt() * v).clamp(-1, 1)
             hits[k].append(relation_read(x0, rows))
             if k + 1 < len(ts):
-                eps = (1 - a).sqrt() * x + a.sqrt() * v
+                # eps from the clamped x0, as the product's DDIM does (src/models/ddim.ts, clampX0)
+                eps = (x - a.sqrt() * x0) / (1 - a).sqrt()
                 an = abar[ts[k + 1]]
                 x = an.sqrt() * x0 + (1 - an).sqrt() * eps
     return ts, {k: torch.cat(h).float().mean().item() for k, h in hits.items()}
@@ -152,7 +153,7 @@ def main():
         model, ck = load_decoder(path, args.weights)
         for gs in args.guidance:
             ts, acc = run(model, clip, tok, rows, gs, args.steps, args.draws, args.seed, abar)
-            cells = " ".join(f"t{ts[k]}:{acc[k] * 100:.0f}" for k in show if k < len(ts))
+            cells = " ".join(f"t{ts[k]}:{acc[k] * 100:.1f}" for k in show if k < len(ts))
             print(f"{os.path.relpath(path)} ({args.weights}, step {ck.get('step', '?')}), guidance {gs:g}: {cells}",
                   flush=True)
 

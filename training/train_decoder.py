@@ -63,6 +63,8 @@ def main():
     p.add_argument("--known-weight", type=float, default=0.25,
                    help="--inpaint: loss weight of the pixels outside the mask (given to the model; the product composites them back)")
     args = p.parse_args()
+    if args.relation_background and args.p_relation <= 0:
+        p.error("--relation-background chooses among relation captions: give --p-relation too")
     torch.manual_seed(args.seed)
     device = pick_device(args.device)
     clip = load_clip(args.clip, device)
