@@ -30,8 +30,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from clip_model import Block
-from probe_layout import prompts, relation_read
-from probe_decoder_captions import RELATION
+from probe_layout import prompts, relation_read, relation_row
 from unclip_common import HERE, RELATION_WORDS, Batches, load_clip, text_features
 
 
@@ -115,15 +114,16 @@ def main():
         targets = targets - batches.background[torch.from_numpy(pi)][:, :, None, None]
     all_feats = torch.cat([text_features(clip, all_ids[s:s + 2048])[1] for s in range(0, len(pi), 2048)])
     all_mask = (all_ids != 0).float()
-    truth = [(k, (c, *RELATION.match(c).group(1, 4, 3))) for k, c in
-             enumerate(batches.ds.captions[i][j] for i, j in pairs[:2000])]
+    truth = [(k, relation_row(batches.ds.captions[i][j])) for k, (i, j) in enumerate(pairs[:2000])]
     truth = [(k, r) for k, r in truth if r[1] != r[2]]  # two objects of one colour: nothing to read
     truth_ok = relation_read(targets[[k for k, _ in truth]], [r for _, r in truth]).float().mean().item()
     rows = prompts(400, 1)
     test_ids = torch.tensor(batches.tok.encode_batch([r[0] for r in rows]))
     _, test_feats, test_mask = text_features(clip, test_ids)
     vocab = len(batches.tok.vocab)
-    print(f"proxy: caption -> 8x8 mean picture{' (background kept)' if args.keep_background else ' less its background'}{', captions naming it' if args.stated_background else ''}, relation captions only, batch {args.batch}, lr {args.lr}; "
+    target = " (background kept)" if args.keep_background else " less its background"
+    target += ", captions naming it" if args.stated_background else ""
+    print(f"proxy: caption -> 8x8 mean picture{target}, relation captions only, batch {args.batch}, lr {args.lr}; "
           f"read on 400 fresh relation prompts (50% = relation not read); {len(pairs)} training pairs, "
           f"the reading on their own 8x8 pictures: {truth_ok * 100:.1f}%")
     for variant in args.variants.split(","):

@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 from decoder_model import load_decoder
+from probe_decoder_captions import RELATION, pick
 from shapesworld import WordTokenizer
 from unclip_common import HERE, T_STEPS, VOCAB, alphas_cumprod, ddim_timesteps, load_clip, text_features
 from world import COLOUR_RGB, COLOURS, HELD_OUT, RELATIONS, SHAPES
@@ -50,6 +51,12 @@ def position_prompts(count, seed):
         c, s, pos = rng.choice(COLOURS), rng.choice(SHAPES), rng.choice(list(side))
         out.append((f"a {c} {s} at the {pos}", c, None, side[pos]))
     return out
+
+
+def relation_row(caption):
+    """(caption, first colour, second colour, relation) of a relation caption, as relation_read takes it."""
+    c1, _, rel, c2, _, _ = RELATION.match(caption).groups()
+    return caption, c1, c2, rel
 
 
 def rgb(name):
@@ -109,16 +116,14 @@ def run(model, clip, tok, rows, guidance, steps, draws, seed, abar):
 
 def check_truth(path, count):
     """The reading on real pictures (x0 = the picture itself, 32x32): must be ~100% for the probe to mean anything."""
-    from probe_decoder_captions import RELATION, pick
     from shapesworld import ShapesWorldDataset
     ds = ShapesWorldDataset(path)
-    rows = [(i, c) for i, c in pick(ds, 10 * count, 0) if RELATION.match(c).group(1) != RELATION.match(c).group(4)]
-    rows = rows[:count]
+    rows = [(i, relation_row(c)) for i, c in pick(ds, 10 * count, 0)]
+    rows = [(i, r) for i, r in rows if r[1] != r[2]][:count]  # two objects of one colour: nothing to read
     idx = np.array([r[0] for r in rows])
     x0 = torch.nn.functional.avg_pool2d(
         torch.from_numpy(np.asarray(ds.images[idx], dtype=np.float32)).permute(0, 3, 1, 2) / 127.5 - 1, 2)
-    parsed = [(c, RELATION.match(c).group(1), RELATION.match(c).group(4), RELATION.match(c).group(3)) for _, c in rows]
-    print(f"reading on {len(rows)} real pictures: {relation_read(x0, parsed).float().mean().item() * 100:.1f}% right")
+    print(f"reading on {len(rows)} real pictures: {relation_read(x0, [r for _, r in rows]).float().mean().item() * 100:.1f}% right")
 
 
 def main():
