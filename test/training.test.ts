@@ -727,7 +727,9 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       // fine-tuning further from the fine-tune's own weights keeps the record of where the fine-tune began
       const more = join(dir, 'inpaint-more');
       const again = ['--inpaint', '--init-from', join(out, 'ckpt.pt'), '--out', more, '--steps', '6'];
-      await run(PYTHON, ['training/train_decoder.py', ...common, ...again], { cwd: root });
+      // the continued run draws only object-cell masks, widened as the graphs' mask/grow does
+      const mix = ['--mask-mix', '1', '0', '0', '0', '0', '--mask-grow', '6'];
+      await run(PYTHON, ['training/train_decoder.py', ...common, ...again, ...mix], { cwd: root });
       const moreModels = join(dir, 'models-more');
       await run(
         PYTHON,
@@ -736,6 +738,30 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       );
       const moreEntry = parseManifest(JSON.parse(readFileSync(join(moreModels, 'manifest.json'), 'utf8'))).models[0]!;
       expect(moreEntry.card).toMatchObject({ steps: 6, fineTuning: { fromStep: 2, steps: 4 } });
+      expect(moreEntry.card!.inpainting).toMatch(/an object's grid cell 100%, an object's box 0%.*widened by 0-6 px/);
+      expect(inp!.card!.inpainting).toMatch(/an object's grid cell 35%, .* the whole picture 5%$/);
+      // the widening: a grown cell mask holds the plain one and reaches g px further on each side (at 64x64)
+      const grown = await run(
+        PYTHON,
+        [
+          '-c',
+          [
+            'import sys, json, numpy as np',
+            "sys.path.insert(0, 'training')",
+            'from inpaint_masks import mask_for',
+            "scene = {'objects': [{'position': 'center', 'cx': 32, 'cy': 32, 's': 8}]}",
+            "plain = mask_for(scene, np.random.default_rng(0), 'object-cell')[0]",
+            'rng, widths = np.random.default_rng(1), set()',
+            'for _ in range(40):',
+            "    m = mask_for(scene, rng, 'object-cell', grow=6)[0]",
+            '    assert (m >= plain).all()',
+            '    widths.add(int(m[32].sum() - plain[32].sum()))',
+            'print(json.dumps(sorted(widths)))',
+          ].join('\n'),
+        ],
+        { cwd: root },
+      );
+      expect(JSON.parse(grown.stdout)).toEqual([0, 2, 4, 6, 8, 10, 12]);
       // the product: a decoder without `known` refuses the masked source, the inpainting one reads it
       await run('cp', [
         join(root, 'public', 'models', 'mini-clip-text.onnx'),

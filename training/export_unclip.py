@@ -12,14 +12,18 @@ import json
 import math
 import os
 
+import numpy as np
 import torch
 
 from decoder_model import decoder_from_args
 from half_weights import half_weights
+from inpaint_masks import KINDS, WEIGHTS
 from manifest_util import MODELS_DIR, sha256_of, update_manifest
 from prior_model import Prior
 from train_upsampler import Upsampler
 from world import VERSION
+
+MASK_NAMES = dict(zip(KINDS, ("an object's grid cell", "an object's box", "an empty cell", "a random rectangle", "the whole picture")))
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CK = os.path.join(HERE, "checkpoints")
@@ -112,9 +116,11 @@ def export_decoder(src, which, out, text_io):
             f"(at 16x16 to those only, at 8x8 also to the image){caption}")
     c = card(ck, which, what + (", 4 more input channels (the masked source and the mask); float16 weights" if inpaint else ""), params)
     if inpaint:
+        mix = np.asarray(a.get("mask_mix") or WEIGHTS, dtype=float)
+        mix = ", ".join(f"{name} {100 * w / mix.sum():.0f}%" for name, w in zip(MASK_NAMES.values(), mix))
+        grow = f", cell and box masks widened by 0-{a['mask_grow']} px" if a.get("mask_grow") else ""
         c["inpainting"] = ("GLIDE-style: the decoder fine-tuned with the source (region to regenerate zeroed) and the mask as 4 more input "
-                           "channels, zero-initialised; masks in training (training/inpaint_masks.py): an object's grid cell 35%, an "
-                           "object's box 15%, an empty cell 15%, a random rectangle 30%, the whole picture 5%")
+                           f"channels, zero-initialised; masks in the last run (training/inpaint_masks.py): {mix}{grow}")
     title = ("mini-unCLIP inpainting decoder (masked source + mask + caption/embedding -> 32x32)" if inpaint
              else "mini-unCLIP decoder (CLIP image embedding + caption -> 32x32)")
     return {"id": mid, "kind": "decoder", "title": title,

@@ -9,6 +9,11 @@ decoder's 32x32 (a block with any masked pixel regenerates: maxPoolMask in src/t
 - an empty grid cell: the caption names nothing there, so background comes back (no extra copies);
 - a random rectangle (4 to 48 px a side);
 - the whole picture: plain text-to-image, so the model never meets a mask it has not seen.
+
+`grow` (up to n px, drawn per mask) widens the cell and box masks as the product's graphs do before they
+inpaint (graphs/inpaint.json's `edge`: mask/grow by 2 px and a 3 px feather, and a block with any masked
+pixel regenerates): there a cell's mask reaches into the next cell and cuts the kept object, a mask the
+default mix never drew around an object the caption names.
 """
 import numpy as np
 
@@ -25,9 +30,10 @@ def _box(m, x0, y0, x1, y1):
     m[np.ix_(rows, cols)] = 1.0
 
 
-def mask_for(scene, rng, kind=None):
-    """One 64x64 mask (float32, 1 = regenerate) and the kind drawn."""
-    kind = kind or KINDS[rng.choice(len(KINDS), p=WEIGHTS)]
+def mask_for(scene, rng, kind=None, weights=WEIGHTS, grow=0):
+    """One 64x64 mask (float32, 1 = regenerate) and the kind drawn (weights: the mix of KINDS)."""
+    kind = kind or KINDS[rng.choice(len(KINDS), p=np.asarray(weights) / np.sum(weights))]
+    g = int(rng.integers(0, grow + 1)) if grow and kind in ("object-cell", "object-box", "empty-cell") else 0
     m = np.zeros((64, 64), dtype=np.float32)
     objects = scene["objects"]
     if kind == "empty-cell":
@@ -36,7 +42,7 @@ def mask_for(scene, rng, kind=None):
         cx, cy = CELLS[free[rng.integers(len(free))]]
         # an empty cell may overlap a neighbour's object (cells are 32 px apart, masks 38 wide): keep
         # the objects themselves out of it, so the caption stays true of what must come back
-        _box(m, cx - CELL_HALF, cy - CELL_HALF, cx + CELL_HALF, cy + CELL_HALF)
+        _box(m, cx - CELL_HALF - g, cy - CELL_HALF - g, cx + CELL_HALF + g, cy + CELL_HALF + g)
         for o in objects:
             keep = np.zeros_like(m)
             _box(keep, o["cx"] - o["s"] - 2, o["cy"] - o["s"] - 2, o["cx"] + o["s"] + 2, o["cy"] + o["s"] + 2)
@@ -45,9 +51,10 @@ def mask_for(scene, rng, kind=None):
         o = objects[rng.integers(len(objects))]
         if kind == "object-cell":
             cx, cy = CELLS[o["position"]]
-            _box(m, cx - CELL_HALF, cy - CELL_HALF, cx + CELL_HALF, cy + CELL_HALF)
+            _box(m, cx - CELL_HALF - g, cy - CELL_HALF - g, cx + CELL_HALF + g, cy + CELL_HALF + g)
         else:
-            _box(m, o["cx"] - o["s"] - 2, o["cy"] - o["s"] - 2, o["cx"] + o["s"] + 2, o["cy"] + o["s"] + 2)
+            r = o["s"] + 2 + g
+            _box(m, o["cx"] - r, o["cy"] - r, o["cx"] + r, o["cy"] + r)
     elif kind == "rectangle":
         w, h = rng.integers(4, 49, size=2)
         x, y = rng.integers(0, 64 - w + 1), rng.integers(0, 64 - h + 1)
@@ -57,7 +64,7 @@ def mask_for(scene, rng, kind=None):
     return m, kind
 
 
-def masks_32(scenes, rng):
+def masks_32(scenes, rng, weights=WEIGHTS, grow=0):
     """[n, 1, 32, 32] float32 masks for a batch of scene specs (max-pooled from 64x64)."""
-    out = np.stack([mask_for(s, rng)[0] for s in scenes])
+    out = np.stack([mask_for(s, rng, weights=weights, grow=grow)[0] for s in scenes])
     return out.reshape(len(scenes), 1, 32, 2, 32, 2).max(axis=(3, 5))

@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from decoder_model import decoder_from_args
-from inpaint_masks import masks_32
+from inpaint_masks import KINDS, WEIGHTS, masks_32
 from unclip_common import Batches, T_STEPS, VOCAB, alphas_cumprod, common_args, image_embeddings, load_clip, pick_device, text_features, train_loop
 
 
@@ -62,7 +62,13 @@ def main():
                    help="train the inpainting decoder (4 extra input channels: the masked picture and the mask)")
     p.add_argument("--known-weight", type=float, default=0.25,
                    help="--inpaint: loss weight of the pixels outside the mask (given to the model; the product composites them back)")
+    p.add_argument("--mask-mix", type=float, nargs=len(KINDS), default=list(WEIGHTS), metavar="W",
+                   help="--inpaint: how often each kind of mask is drawn (" + ", ".join(KINDS) + "; normalised)")
+    p.add_argument("--mask-grow", type=int, default=0,
+                   help="--inpaint: widen cell and box masks by 0 to this many px (of 64), as the graphs' mask/grow does")
     args = p.parse_args()
+    if any(w < 0 for w in args.mask_mix) or sum(args.mask_mix) <= 0:
+        p.error("--mask-mix: weights >= 0, not all zero")
     if args.relation_background and args.p_relation <= 0:
         p.error("--relation-background chooses among relation captions: give --p-relation too")
     torch.manual_seed(args.seed)
@@ -100,7 +106,7 @@ def main():
         v = a.sqrt() * noise - (1 - a).sqrt() * x0
         known = None
         if args.inpaint:
-            m = torch.from_numpy(masks_32([batches.ds.scenes[i] for i in idx], batches.rng)).to(device)
+            m = torch.from_numpy(masks_32([batches.ds.scenes[i] for i in idx], batches.rng, args.mask_mix, args.mask_grow)).to(device)
             known = torch.cat([x0 * (1 - m), m], dim=1)
         pred = model(x_t, t.float(), img_emb, feats, mask, ids, known)
         err = (pred - v) ** 2

@@ -1,0 +1,140 @@
+"""Does the inpainting decoder draw back the object a caption names? A check in PyTorch alone (no Node: it runs
+where the GPU trains), beside the product's `npm run eval:inpaint`.
+
+  python3 training/probe_inpaint.py [checkpoint ...] [--count 60] [--guidance 3] [--grow 5] [--weights ema|model]
+                                    [--sheet out.png]
+
+Two-object pictures of a dataset (default training/data/probe.bin: scenes the decoder never trained on), one
+object's grid cell masked as the product's graphs mask it (mask/cell, widened by --grow px as graphs/inpaint.json's
+mask/grow edge does, max-pooled to 32x32: a block with any masked pixel regenerates), a caption of the picture
+naming both objects (one with a relation where the picture has one), caption only (image embedding zeroed, as
+the editing graphs run it), the product's 25-step DDIM with guidance, the kept pixels composited back.
+
+Counted, at 32x32 (colours are exact in ShapesWorld; shapes are left to the product's reader):
+- back: the erased object's colour covers at least half as many masked pixels as it did in the picture;
+- no spill: no other palette colour (neither background nor the erased colour) gains as many masked pixels as
+  half the erased object over the picture's own: a second or smeared object drawn where one was asked.
+The share with both, per checkpoint and guidance scale; --sheet writes picture | masked input | result rows.
+"""
+import argparse
+import os
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from decoder_model import load_decoder
+from eval_decoder import write_png
+from inpaint_masks import mask_for
+from unclip_common import HERE, RELATION_WORDS, T_STEPS, Batches, alphas_cumprod, ddim_timesteps, load_clip, text_features
+from world import BACKGROUND_RGB, COLOUR_RGB
+
+
+def cases(batches, count, grow, seed):
+    """(dataset rows, 32x32 masks [n, 1, 32, 32], caption ids [n, L], erased object's colour per row)."""
+    rng = np.random.default_rng(seed)
+    idx = rng.choice(batches.two, size=count, replace=False)
+    masks, ids, erased = [], [], []
+    for i in idx:
+        scene = batches.ds.scenes[i]
+        m, _ = mask_for(scene, rng, "object-cell")
+        gone = [o for o in scene["objects"] if m[int(o["cy"]), int(o["cx"])] > 0]
+        erased.append(gone[0]["colour"])
+        if grow:
+            m = F.max_pool2d(torch.from_numpy(m)[None, None], 2 * grow + 1, stride=1, padding=grow)[0, 0].numpy()
+        masks.append(m)
+        caps = batches.ds.captions[i]
+        rel = [c for c in caps if RELATION_WORDS.search(c)]
+        ids.append(batches.tok.encode_batch([(rel or caps)[rng.integers(len(rel or caps))]])[0])
+    m32 = torch.from_numpy(np.stack(masks)).reshape(count, 1, 32, 2, 32, 2).amax(dim=(3, 5))
+    return idx, m32, torch.tensor(np.stack(ids)), erased
+
+
+@torch.no_grad()
+def inpaint(model, clip, tok, x0, m32, ids, guidance, steps, seed, abar):
+    n = x0.shape[0]
+    known = torch.cat([x0 * (1 - m32), m32], 1)
+    _, feats, fmask = text_features(clip, ids)
+    empty = torch.zeros(1, ids.shape[1], dtype=torch.int64)
+    empty[0, 0], empty[0, 1] = tok.start, tok.end
+    _, efeats, emask = text_features(clip, empty)
+    emb = torch.zeros(n, 128)
+    x = torch.randn(n, 3, 32, 32, generator=torch.Generator().manual_seed(seed))
+    ts = ddim_timesteps(T_STEPS, steps)
+    for k, t in enumerate(ts):
+        a = abar[t]
+        a_prev = abar[ts[k + 1]] if k + 1 < len(ts) else torch.tensor(1.0)
+        tt = torch.full((n,), float(t))
+        v = model(x, tt, emb, feats, fmask, ids, known)
+        if guidance != 1:
+            vu = model(x, tt, emb, efeats.expand(n, -1, -1), emask.expand(n, -1), empty.expand(n, -1), known)
+            v = vu + guidance * (v - vu)
+        x0_hat = (a.sqrt() * x - (1 - a).sqrt() * v).clamp(-1, 1)  # the product's DDIM: eps from the clamped x0
+        eps = (x - a.sqrt() * x0_hat) / (1 - a).sqrt()
+        x = a_prev.sqrt() * x0_hat + (1 - a_prev).sqrt() * eps
+    return x.clamp(-1, 1) * m32 + x0 * (1 - m32)
+
+
+def judge(out, x0, m32, erased, background):
+    """Per picture: (erased colour back, no spill), counting masked pixels by nearest palette colour."""
+    names = list(COLOUR_RGB) + ["<background>"]
+    rows = []
+    for j in range(out.shape[0]):
+        palette = torch.tensor([COLOUR_RGB[c] for c in COLOUR_RGB] + [BACKGROUND_RGB[background[j]]],
+                               dtype=torch.float32) / 127.5 - 1
+        inside = m32[j, 0] > 0
+
+        def counts(img):
+            d = ((img[None] - palette[:, :, None, None]) ** 2).sum(1)  # [colours, 32, 32]
+            near = d.argmin(0)
+            close = d.min(0).values < 0.15
+            return {names[c]: int(((near == c) & close & inside).sum()) for c in range(len(names))}
+        truth, got = counts(x0[j]), counts(out[j])
+        need = max(1, truth[erased[j]]) / 2
+        back = got[erased[j]] >= need
+        spill = any(v - truth[c] >= need for c, v in got.items() if c not in (erased[j], "<background>"))
+        rows.append((back, not spill))
+    return rows
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("checkpoints", nargs="*", default=[os.path.join(HERE, "checkpoints", "inpaint_decoder.pt")])
+    p.add_argument("--data", default=os.path.join(HERE, "data", "probe.bin"))
+    p.add_argument("--count", type=int, default=60)
+    p.add_argument("--guidance", type=float, nargs="*", default=[3.0])
+    p.add_argument("--steps", type=int, default=25)
+    p.add_argument("--grow", type=int, default=5, help="px (of 64) the cell mask is widened: graphs/inpaint.json's edge, 2 + 3 feather")
+    p.add_argument("--weights", default="ema", choices=["ema", "model"])
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--sheet", default=None, help="PNG of the first 16 cases (picture | masked input | result), 3x")
+    args = p.parse_args()
+    torch.set_num_threads(args.threads)
+    batches = Batches(args.data, args.seed)
+    clip = load_clip(os.path.join(HERE, "checkpoints", "clip.pt"))
+    abar = alphas_cumprod()
+    idx, m32, ids, erased = cases(batches, args.count, args.grow, args.seed)
+    x0 = F.avg_pool2d(batches.images(idx), 2)
+    background = [batches.ds.scenes[i]["background"] for i in idx]
+    print(f"{args.count} two-object pictures of {os.path.relpath(args.data)}, one object's cell masked (+{args.grow} px), "
+          f"caption only: the erased colour back in the mask / no other colour spilled / both")
+    for path in args.checkpoints:
+        model, ck = load_decoder(path, args.weights)
+        for gs in args.guidance:
+            out = inpaint(model, clip, batches.tok, x0, m32, ids, gs, args.steps, args.seed, abar)
+            rows = judge(out, x0, m32, erased, background)
+            pct = lambda k: 100 * np.mean([r[k] if k < 2 else r[0] and r[1] for r in rows])
+            print(f"{os.path.relpath(path)} ({args.weights}, step {ck.get('step', '?')}), guidance {gs:g}: "
+                  f"back {pct(0):.1f}% / no spill {pct(1):.1f}% / both {pct(2):.1f}%", flush=True)
+            if args.sheet:
+                tiles = [torch.cat([x0[j], x0[j] * (1 - m32[j]), out[j], torch.ones(3, 32, 4)], 2)
+                         for j in range(min(16, args.count))]
+                half = (len(tiles) + 1) // 2
+                cols = [torch.cat(tiles[:half], 1), torch.cat(tiles[half:] + [torch.ones_like(tiles[0])] * (2 * half - len(tiles)), 1)]
+                sheet = torch.cat(cols, 2).repeat_interleave(3, 1).repeat_interleave(3, 2)
+                write_png(args.sheet, ((sheet.permute(1, 2, 0) + 1) * 127.5).clamp(0, 255).byte().numpy())
+
+
+if __name__ == "__main__":
+    main()
