@@ -3,7 +3,8 @@
 # H200 idle): what the open issues wait for (session 11's list).
 #   training/gpu_session.sh <out-dir> [minutes]     (default 7.5; DEVICE=cpu for a smoke run)
 # Jobs, stopping by the clock with a checkpoint:
-#   inpaint  issue 10: the inpainting decoder, on from training/checkpoints/inpaint_decoder.pt
+#   inpaint  issue 10: the inpainting decoder, on from training/checkpoints/inpaint_decoder.pt, its cell and
+#            box masks widened by up to 8 px as graphs/inpaint.json's mask/grow edge widens them
 #   decbg    issue 12: the decoder on from training/checkpoints/decoder.pt on relation-heavy batches
 #            (--p-two 0.6 --p-relation 0.8: half the dataset's two-object captions say only "and"),
 #            the relation captions preferring ones that name the background (--relation-background:
@@ -15,6 +16,8 @@
 # Leaves in <out-dir> (at most 8 files, each under 16 MiB): inpaint_decoder.pt decoder.pt (decbg) decoder_rel.pt
 # (float16 weights, as training/checkpoints/ holds them; copy them there) and one log per job. If a
 # job fails under bfloat16 autocast it is rerun once without it for the time left.
+# Judge inpaint_decoder.pt here afterwards with training/probe_inpaint.py, then export_unclip.py --only inpaint
+# --inpaint <pt> and npm run eval:inpaint -- --method both.
 # Judge decoder.pt and decoder_rel.pt here afterwards: training/probe_layout.py (--weights model too),
 # training/probe_decoder_captions.py, then
 # export_unclip.py --only decoder --decoder <pt> and npm run eval:unclip -- --compose.
@@ -65,7 +68,7 @@ dec_flags=(--batch "$BATCH" --warmup 200 --decay-steps -1 --min-lr-ratio 0.05 --
            --object-weight-ramp --p-two 0.5 --p-drop-text 0.1 --p-drop-image 0.5 --ckpt-every 200 --threads 4
            --steps 10000000)  # the clock stops them: the checkpoints are past train_decoder's 20,000-step default
 job inpaint train_decoder.py ${RUNS:-/tmp}/unclip-run-inpaint "${dec_flags[@]}" --lr 3e-4 --seed 21 \
-  --inpaint --init-from checkpoints/inpaint_decoder.pt &
+  --inpaint --mask-grow 8 --init-from checkpoints/inpaint_decoder.pt &
 rel_flags=(--lr 5e-4 --p-two 0.6 --p-relation 0.8 --p-drop-text 0.2 --p-drop-image 0.3 --init-from checkpoints/decoder.pt)
 job decbg train_decoder.py ${RUNS:-/tmp}/unclip-run-decbg "${dec_flags[@]}" "${rel_flags[@]}" --seed 22 \
   --relation-background &

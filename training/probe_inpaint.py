@@ -51,7 +51,7 @@ def cases(batches, count, grow, seed):
 
 
 @torch.no_grad()
-def inpaint(model, clip, tok, x0, m32, ids, guidance, steps, seed, abar):
+def inpaint(model, clip, tok, x0, m32, ids, guidance, steps, seed, abar, pin_known=True):
     n = x0.shape[0]
     known = torch.cat([x0 * (1 - m32), m32], 1)
     _, feats, fmask = text_features(clip, ids)
@@ -70,6 +70,8 @@ def inpaint(model, clip, tok, x0, m32, ids, guidance, steps, seed, abar):
             vu = model(x, tt, emb, efeats.expand(n, -1, -1), emask.expand(n, -1), empty.expand(n, -1), known)
             v = vu + guidance * (v - vu)
         x0_hat = (a.sqrt() * x - (1 - a).sqrt() * v).clamp(-1, 1)  # the product's DDIM: eps from the clamped x0
+        if pin_known:  # GLIDE's sampler (denoised_fn): the prediction of x0 is the source where it is known
+            x0_hat = x0_hat * m32 + x0 * (1 - m32)
         eps = (x - a.sqrt() * x0_hat) / (1 - a).sqrt()
         x = a_prev.sqrt() * x0_hat + (1 - a_prev).sqrt() * eps
     return x.clamp(-1, 1) * m32 + x0 * (1 - m32)
@@ -106,6 +108,8 @@ def main():
     p.add_argument("--steps", type=int, default=25)
     p.add_argument("--grow", type=int, default=5, help="px (of 64) the cell mask is widened: graphs/inpaint.json's edge, 2 + 3 feather")
     p.add_argument("--weights", default="ema", choices=["ema", "model"])
+    p.add_argument("--free-known", action="store_true",
+                   help="leave the model's x0 prediction alone in the known region (GLIDE's sampler pins it to the source)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--sheet", default=None, help="PNG of the first 16 cases (picture | masked input | result), 3x")
@@ -122,7 +126,7 @@ def main():
     for path in args.checkpoints:
         model, ck = load_decoder(path, args.weights)
         for gs in args.guidance:
-            out = inpaint(model, clip, batches.tok, x0, m32, ids, gs, args.steps, args.seed, abar)
+            out = inpaint(model, clip, batches.tok, x0, m32, ids, gs, args.steps, args.seed, abar, not args.free_known)
             rows = judge(out, x0, m32, erased, background)
             pct = lambda k: 100 * np.mean([r[k] if k < 2 else r[0] and r[1] for r in rows])
             print(f"{os.path.relpath(path)} ({args.weights}, step {ck.get('step', '?')}), guidance {gs:g}: "

@@ -11,6 +11,7 @@ import {
 } from '../../src/models/unclip';
 import { boxDownsample, imageDims } from '../../src/tensor/image';
 import { maxPoolMask } from '../../src/tensor/mask';
+import { float32 } from '../../src/tensor/tensor';
 import { withNode } from '../kit/models';
 import { decoderConditioning } from './conditioning';
 import { diffusionOf, initialNoise, knownNoise, knownRegion, sessionFor, stepNoise, stepReporter } from './shared';
@@ -26,7 +27,8 @@ export default defineNode({
     'Regenerates the masked part of an image (mask 1) from a caption and/or an image embedding and keeps the rest, ' +
     'at the decoder’s 32x32. replace: any decoder; at every step the kept region is put back, noised to that ' +
     'step (RePaint), each step taken `resample` times. finetuned: a decoder trained to inpaint (GLIDE; the bundled ' +
-    'mini-unclip-inpaint-decoder), which reads the masked image and the mask and draws the rest in one pass. ' +
+    'mini-unclip-inpaint-decoder), which reads the masked image and the mask and draws the rest in one pass, its ' +
+    'prediction pinned to the source where kept at every step (GLIDE’s sampler). ' +
     'Upsample, ' +
     'then composite over the source so pixels outside the mask come back exactly',
   inputs: {
@@ -86,6 +88,8 @@ export default defineNode({
     const factor = src.h / RES;
     const small = factor === 1 ? image : boxDownsample(image, factor);
     const m32 = factor === 1 ? mask : maxPoolMask(mask, factor);
+    // binary, as in the inpainting decoder's training: a block with any masked (or feathered) pixel is regenerated
+    const binary = m32.data.map((v) => (v > 0 ? 1 : 0));
     const rows = Math.max(embedding?.shape[0] ?? 1, text?.length ?? 1);
     const n = rows * p.samples;
     const s = seedIn ?? p.seed;
@@ -106,16 +110,11 @@ export default defineNode({
         noise: stepNoise(n, SIZE, s),
         onStep: stepReporter(ctx, { h: RES, w: RES }, 5),
         signal: ctx.signal,
-        // finetuned: the decoder reads the masked source and the mask and draws the rest itself; replace: the kept
-        // region is put back at every step (with an inpainting decoder it also reads them)
-        // binary, as in its training: a block with any masked (or feathered) pixel is regenerated
-        inpaint: inpainting
-          ? knownChannels(
-              imageToChw(small).data,
-              m32.data.map((v) => (v > 0 ? 1 : 0)),
-              n,
-            )
-          : undefined,
+        // finetuned: the decoder reads the masked source and the mask and draws the rest itself, its x0 prediction
+        // pinned to the source where it is kept (GLIDE's sampler); replace: the kept region is put back at every
+        // step (with an inpainting decoder it also reads them)
+        inpaint: inpainting ? knownChannels(imageToChw(small).data, binary, n) : undefined,
+        pinX0: p.method === 'finetuned' ? knownRegion(small, float32(m32.shape, binary), n) : undefined,
         known:
           p.method === 'replace'
             ? { ...knownRegion(small, m32, n), noise: knownNoise(n, SIZE, s), resample: p.resample }

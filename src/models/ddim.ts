@@ -94,6 +94,13 @@ export interface DdimOptions {
    * grad = d log p(c | x_t) / d x_t (for CLIP: of the noise-aware image embedding . the caption's text embedding).
    */
   gradient?: { scale: number; at: (xT: Float32Array, timestep: number) => Promise<Float32Array> };
+  /**
+   * GLIDE's inpainting sampler (its `denoised_fn`): at every step the prediction of x0 is the source where the mask
+   * keeps it (mask 0), and eps is re-derived from that x0, so x_t never drifts from the kept picture while the model
+   * (which reads the source too) draws the rest. One model call a step, unlike `known`'s replacement. Laid out as x_T;
+   * mask 1 = regenerate.
+   */
+  pinX0?: { x0: Float32Array; mask: Float32Array };
 }
 
 /**
@@ -140,6 +147,25 @@ export function clampX0(xT: Float32Array, x0: Float32Array, eps: Float32Array, a
     sb = Math.sqrt(1 - alphaProdT);
   if (sb < 1e-6) return;
   for (let i = 0; i < xT.length; i++) eps[i] = (xT[i]! - sa * x0[i]!) / sb;
+}
+
+/** x0 = the source where the mask keeps it, and eps re-derived from it (x_t = sqrt(a) x0 + sqrt(1 - a) eps). */
+export function pinX0(
+  xT: Float32Array,
+  x0: Float32Array,
+  eps: Float32Array,
+  alphaProdT: number,
+  pin: NonNullable<DdimOptions['pinX0']>,
+): void {
+  if (pin.x0.length !== xT.length || pin.mask.length !== xT.length)
+    throw new Error(`pinX0: the source has ${pin.x0.length} values and the mask ${pin.mask.length}, x_t ${xT.length}`);
+  const sa = Math.sqrt(alphaProdT),
+    sb = Math.sqrt(1 - alphaProdT);
+  for (let i = 0; i < xT.length; i++) {
+    const m = pin.mask[i]!;
+    x0[i] = m * x0[i]! + (1 - m) * pin.x0[i]!;
+    if (sb >= 1e-6) eps[i] = (xT[i]! - sa * x0[i]!) / sb;
+  }
 }
 
 /** eps_hat = eps - s sqrt(1 - abar) grad, and x0 re-derived so that x_t = sqrt(abar) x0 + sqrt(1 - abar) eps_hat. */
@@ -198,6 +224,7 @@ export async function ddimSample(o: DdimOptions): Promise<Float32Array> {
       if (o.gradient && o.gradient.scale !== 0)
         await applyGradient(o.gradient, sample, t, alpha_prod_t, pred_original_sample, pred_epsilon);
       if (o.clipX0 !== undefined) clampX0(sample, pred_original_sample, pred_epsilon, alpha_prod_t, o.clipX0);
+      if (o.pinX0) pinX0(sample, pred_original_sample, pred_epsilon, alpha_prod_t, o.pinX0);
       const variance = ((1 - alpha_prod_t_prev) / (1 - alpha_prod_t)) * (1 - alpha_prod_t / alpha_prod_t_prev);
       const sigma_t = o.eta * Math.sqrt(Math.max(0, variance));
       const dirCoef = Math.sqrt(Math.max(0, 1 - alpha_prod_t_prev - sigma_t ** 2));

@@ -301,12 +301,13 @@ export async function sampleDecoder(
   embeds: Float32Tensor,
   text: TextConditioning,
   empty: TextConditioning,
-  o: SampleCommon & { inpaint?: Float32Array; gradient?: DdimOptions['gradient'] },
+  o: SampleCommon & { inpaint?: Float32Array; gradient?: DdimOptions['gradient']; pinX0?: DdimOptions['pinX0'] },
 ): Promise<Float32Array> {
   const n = embeds.shape[0]!;
   const feeds = decoderFeeds(session, n, embeds, text, empty, o.inpaint);
   return ddimSample({
     gradient: o.gradient,
+    pinX0: o.pinX0,
     spec,
     steps: o.steps,
     eta: o.eta,

@@ -295,3 +295,63 @@ describe('DDIM inpainting by replacement (RePaint)', () => {
     seen.forEach((xt, i) => expect(xt[1]).toBeCloseTo(Math.sqrt(alphas[ts[i]!]!) * -0.9, 5));
   });
 });
+
+describe('DDIM inpainting as GLIDE samples it (the x0 prediction pinned to the source where it is kept)', () => {
+  const source = Float32Array.of(0.9, -0.9, 0.5, -0.5);
+  const mask = Float32Array.of(0, 0, 1, 1); // keep the first two, regenerate the rest
+
+  it('calls the model once a step, returns the source where kept and the drawing elsewhere', async () => {
+    const calls: number[] = [];
+    const x = await ddimSample({
+      spec: spec('v'),
+      steps: 6,
+      eta: 0,
+      xT: gaussianArray(5, 4),
+      // a model that draws 0.25 everywhere (also where the source is kept)
+      model: (xT, t) => (calls.push(t), oracle(new Float32Array(4).fill(0.25), 'v')(xT, t)),
+      noise: () => new Float32Array(4),
+      clipX0: 1,
+      pinX0: { x0: source, mask },
+    });
+    expect(calls).toHaveLength(6);
+    expect(Array.from(x.subarray(0, 2))).toEqual(Array.from(source.subarray(0, 2)).map((v) => Math.fround(v)));
+    for (let i = 2; i < 4; i++) expect(x[i]).toBeCloseTo(0.25, 5);
+  });
+
+  it('keeps x_t on the source where kept: sqrt(abar) source + sqrt(1 - abar) eps of one draw, each step', async () => {
+    const seen: Float32Array[] = [];
+    const xT = gaussianArray(7, 4);
+    await ddimSample({
+      spec: spec('v'),
+      steps: 5,
+      eta: 0,
+      xT: Float32Array.from(xT),
+      model: async (x, t) => (seen.push(Float32Array.from(x)), oracle(new Float32Array(4).fill(-0.3), 'v')(x, t)),
+      noise: () => new Float32Array(4),
+      clipX0: 1,
+      pinX0: { x0: source, mask },
+    });
+    // the first step's eps for a kept entry is what x_T holds over the source; DDIM (eta 0) carries that eps on
+    const ts = ddimTimesteps(1000, 5);
+    const a0 = alphas[ts[0]!]!;
+    const eps0 = (xT[0]! - Math.sqrt(a0) * source[0]!) / Math.sqrt(1 - a0);
+    seen.forEach((xt, i) => {
+      const a = alphas[ts[i]!]!;
+      expect(xt[0]).toBeCloseTo(Math.sqrt(a) * source[0]! + Math.sqrt(1 - a) * eps0, 4);
+    });
+  });
+
+  it('refuses a pin of another size than x_t', async () => {
+    await expect(
+      ddimSample({
+        spec: spec('v'),
+        steps: 2,
+        eta: 0,
+        xT: gaussianArray(5, 4),
+        model: async (x) => new Float32Array(x.length),
+        noise: () => new Float32Array(4),
+        pinX0: { x0: source.subarray(0, 3), mask },
+      }),
+    ).rejects.toThrow(/pinX0: the source has 3 values/);
+  });
+});
