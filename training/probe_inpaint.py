@@ -2,7 +2,7 @@
 where the GPU trains), beside the product's `npm run eval:inpaint`.
 
   python3 training/probe_inpaint.py [checkpoint ...] [--count 60] [--guidance 3] [--grow 5] [--weights ema|model]
-                                    [--sheet out.png]
+                                    [--like-eval] [--free-known] [--sheet out.png]
 
 Two-object pictures of a dataset (default training/data/probe.bin: scenes the decoder never trained on), one
 object's grid cell masked as the product's graphs mask it (mask/cell, widened by --grow px as graphs/inpaint.json's
@@ -15,6 +15,9 @@ Counted, at 32x32 (colours are exact in ShapesWorld; shapes are left to the prod
 - no spill: no other palette colour (neither background nor the erased colour) gains as many masked pixels as
   half the erased object over the picture's own: a second or smeared object drawn where one was asked.
 The share with both, per checkpoint and guidance scale; --sheet writes picture | masked input | result rows.
+--like-eval asks the edit `npm run eval:inpaint` asks (objects in cells at the ends of a row or column, the
+second erased, "a <kept> <relation> a <erased> on a <background> background"): there the widened mask cuts the
+kept object. The product's reader also judges the shape, so its figures are lower than "both" here.
 """
 import argparse
 import os
@@ -25,27 +28,52 @@ import torch.nn.functional as F
 
 from decoder_model import load_decoder
 from eval_decoder import write_png
-from inpaint_masks import mask_for
+from inpaint_masks import _box, mask_for
 from unclip_common import HERE, RELATION_WORDS, T_STEPS, Batches, alphas_cumprod, ddim_timesteps, load_clip, text_features
-from world import BACKGROUND_RGB, COLOUR_RGB
+from world import BACKGROUND_RGB, CELL_CENTRE, CELL_HALF, COLOUR_RGB
 
 
-def cases(batches, count, grow, seed):
-    """(dataset rows, 32x32 masks [n, 1, 32, 32], caption ids [n, L], erased object's colour per row)."""
+def adjacent(scene):
+    """The relation of a two-object scene's first object to its second when their cells are a row or a column
+    apart (the edit eval:inpaint asks for), else None."""
+    (ax, ay), (bx, by) = (CELL_CENTRE[o["position"]] for o in scene["objects"])
+    if ay == by and abs(ax - bx) == 32:
+        return "left of" if ax < bx else "right of"
+    if ax == bx and abs(ay - by) == 32:
+        return "above" if ay < by else "below"
+    return None
+
+
+def cases(batches, count, grow, seed, like_eval=False):
+    """(dataset rows, 32x32 masks [n, 1, 32, 32], caption ids [n, L], erased object's colour per row).
+    like_eval: only scenes whose objects are in neighbouring cells, the second object erased and the caption
+    "a <kept> <relation> a <erased> on a <background> background", as npm run eval:inpaint words its edits."""
     rng = np.random.default_rng(seed)
-    idx = rng.choice(batches.two, size=count, replace=False)
+    pool = batches.two
+    if like_eval:
+        pool = np.array([i for i in pool if adjacent(batches.ds.scenes[i])])
+    idx = rng.choice(pool, size=count, replace=False)
     masks, ids, erased = [], [], []
     for i in idx:
         scene = batches.ds.scenes[i]
-        m, _ = mask_for(scene, rng, "object-cell")
-        gone = [o for o in scene["objects"] if m[int(o["cy"]), int(o["cx"])] > 0]
-        erased.append(gone[0]["colour"])
+        if like_eval:
+            keep, gone = scene["objects"]
+            m = np.zeros((64, 64), dtype=np.float32)
+            cx, cy = CELL_CENTRE[gone["position"]]
+            _box(m, cx - CELL_HALF, cy - CELL_HALF, cx + CELL_HALF, cy + CELL_HALF)  # what mask/cell masks
+            caption = (f"a {keep['colour']} {keep['shape']} {adjacent(scene)} a {gone['colour']} {gone['shape']} "
+                       f"on a {scene['background']} background")
+        else:
+            m, _ = mask_for(scene, rng, "object-cell")
+            gone = [o for o in scene["objects"] if m[int(o["cy"]), int(o["cx"])] > 0][0]
+            caps = batches.ds.captions[i]
+            rel = [c for c in caps if RELATION_WORDS.search(c)]
+            caption = (rel or caps)[rng.integers(len(rel or caps))]
+        erased.append(gone["colour"])
         if grow:
             m = F.max_pool2d(torch.from_numpy(m)[None, None], 2 * grow + 1, stride=1, padding=grow)[0, 0].numpy()
         masks.append(m)
-        caps = batches.ds.captions[i]
-        rel = [c for c in caps if RELATION_WORDS.search(c)]
-        ids.append(batches.tok.encode_batch([(rel or caps)[rng.integers(len(rel or caps))]])[0])
+        ids.append(batches.tok.encode_batch([caption])[0])
     m32 = torch.from_numpy(np.stack(masks)).reshape(count, 1, 32, 2, 32, 2).amax(dim=(3, 5))
     return idx, m32, torch.tensor(np.stack(ids)), erased
 
@@ -108,6 +136,8 @@ def main():
     p.add_argument("--steps", type=int, default=25)
     p.add_argument("--grow", type=int, default=5, help="px (of 64) the cell mask is widened: graphs/inpaint.json's edge, 2 + 3 feather")
     p.add_argument("--weights", default="ema", choices=["ema", "model"])
+    p.add_argument("--like-eval", action="store_true",
+                   help="the edit npm run eval:inpaint asks: objects in neighbouring cells, the second one erased, a relation caption")
     p.add_argument("--free-known", action="store_true",
                    help="leave the model's x0 prediction alone in the known region (GLIDE's sampler pins it to the source)")
     p.add_argument("--seed", type=int, default=0)
@@ -118,7 +148,7 @@ def main():
     batches = Batches(args.data, args.seed)
     clip = load_clip(os.path.join(HERE, "checkpoints", "clip.pt"))
     abar = alphas_cumprod()
-    idx, m32, ids, erased = cases(batches, args.count, args.grow, args.seed)
+    idx, m32, ids, erased = cases(batches, args.count, args.grow, args.seed, args.like_eval)
     x0 = F.avg_pool2d(batches.images(idx), 2)
     background = [batches.ds.scenes[i]["background"] for i in idx]
     print(f"{args.count} two-object pictures of {os.path.relpath(args.data)}, one object's cell masked (+{args.grow} px), "
