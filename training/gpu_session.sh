@@ -4,7 +4,8 @@
 #   training/gpu_session.sh <out-dir> [minutes]     (default 7.5; DEVICE=cpu for a smoke run)
 # Jobs, stopping by the clock with a checkpoint:
 #   inpaint  issue 10: the inpainting decoder, on from training/checkpoints/inpaint_decoder.pt, its cell and
-#            box masks widened by up to 8 px as graphs/inpaint.json's mask/grow edge widens them
+#            box masks widened by up to 8 px as graphs/inpaint.json's mask/grow edge widens them, half its
+#            masks an object's cell and 70% two-object scenes (the edit eval:inpaint asks; session 13's CPU run)
 #   decbg    issue 12: the decoder on from training/checkpoints/decoder.pt on relation-heavy batches
 #            (--p-two 0.6 --p-relation 0.8: half the dataset's two-object captions say only "and"),
 #            the relation captions preferring ones that name the background (--relation-background:
@@ -68,7 +69,7 @@ dec_flags=(--batch "$BATCH" --warmup 200 --decay-steps -1 --min-lr-ratio 0.05 --
            --object-weight-ramp --p-two 0.5 --p-drop-text 0.1 --p-drop-image 0.5 --ckpt-every 200 --threads 4
            --steps 10000000)  # the clock stops them: the checkpoints are past train_decoder's 20,000-step default
 job inpaint train_decoder.py ${RUNS:-/tmp}/unclip-run-inpaint "${dec_flags[@]}" --lr 3e-4 --seed 21 \
-  --inpaint --mask-grow 8 --init-from checkpoints/inpaint_decoder.pt &
+  --inpaint --mask-grow 8 --mask-mix 0.5 0.15 0.1 0.2 0.05 --p-two 0.7 --init-from checkpoints/inpaint_decoder.pt &
 rel_flags=(--lr 5e-4 --p-two 0.6 --p-relation 0.8 --p-drop-text 0.2 --p-drop-image 0.3 --init-from checkpoints/decoder.pt)
 job decbg train_decoder.py ${RUNS:-/tmp}/unclip-run-decbg "${dec_flags[@]}" "${rel_flags[@]}" --seed 22 \
   --relation-background &

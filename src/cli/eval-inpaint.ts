@@ -274,7 +274,9 @@ async function evaluate(
   ms.sort((a, b) => a - b);
   const settings =
     `steps ${String(fill.params.steps)}, guidance ${String(fill.params.guidance)}` +
-    (method === 'replace' ? `, resample ${String(fill.params.resample)}` : '');
+    (method === 'replace'
+      ? `, resample ${String(fill.params.resample)}`
+      : ', x0 pinned to the source where kept (GLIDE’s sampler)');
   return {
     method,
     decoder: DECODER[method]!,
