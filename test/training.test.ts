@@ -752,7 +752,7 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
             "scene = {'objects': [{'position': 'center', 'cx': 32, 'cy': 32, 's': 8}]}",
             "plain = mask_for(scene, np.random.default_rng(0), 'object-cell')[0]",
             'rng, widths = np.random.default_rng(1), set()',
-            'for _ in range(40):',
+            'for _ in range(200):',
             "    m = mask_for(scene, rng, 'object-cell', grow=6)[0]",
             '    assert (m >= plain).all()',
             '    widths.add(int(m[32].sum() - plain[32].sum()))',

@@ -4,7 +4,7 @@
 #   training/gpu_session.sh <out-dir> [minutes]     (default 7.5; DEVICE=cpu for a smoke run)
 # Jobs, stopping by the clock with a checkpoint:
 #   inpaint  issue 10: the inpainting decoder, on from training/checkpoints/inpaint_decoder.pt, its cell and
-#            box masks widened by up to 8 px as graphs/inpaint.json's mask/grow edge widens them, half its
+#            box masks widened by up to 8 px (graphs/inpaint.json's mask/grow edge widens them by 5), half its
 #            masks an object's cell and 70% two-object scenes (the edit eval:inpaint asks; session 13's CPU run)
 #   decbg    issue 12: the decoder on from training/checkpoints/decoder.pt on relation-heavy batches
 #            (--p-two 0.6 --p-relation 0.8: half the dataset's two-object captions say only "and"),

@@ -40,7 +40,7 @@ def mask_for(scene, rng, kind=None, weights=WEIGHTS, grow=0):
         taken = {o["position"] for o in objects}
         free = [c for c in CELLS if c not in taken]
         cx, cy = CELLS[free[rng.integers(len(free))]]
-        # an empty cell may overlap a neighbour's object (cells are 32 px apart, masks 38 wide): keep
+        # an empty cell may overlap a neighbour's object (cells are 16 px apart, masks 38 wide): keep
         # the objects themselves out of it, so the caption stays true of what must come back
         _box(m, cx - CELL_HALF - g, cy - CELL_HALF - g, cx + CELL_HALF + g, cy + CELL_HALF + g)
         for o in objects:

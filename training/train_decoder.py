@@ -62,7 +62,7 @@ def main():
                    help="train the inpainting decoder (4 extra input channels: the masked picture and the mask)")
     p.add_argument("--known-weight", type=float, default=0.25,
                    help="--inpaint: loss weight of the pixels outside the mask (given to the model; the product composites them back)")
-    p.add_argument("--mask-mix", type=float, nargs=len(KINDS), default=list(WEIGHTS), metavar="W",
+    p.add_argument("--mask-mix", type=float, nargs=len(KINDS), default=WEIGHTS.tolist(), metavar="W",
                    help="--inpaint: how often each kind of mask is drawn (" + ", ".join(KINDS) + "; normalised)")
     p.add_argument("--mask-grow", type=int, default=0,
                    help="--inpaint: widen cell and box masks by 0 to this many px (of 64), as the graphs' mask/grow does")

@@ -257,7 +257,7 @@ export async function ddimSample(o: DdimOptions): Promise<Float32Array> {
  *   x_{t_next} = sqrt(a_next) x0(x_t) + sqrt(1 - a_next) eps(x_t).
  */
 export async function ddimInvert(
-  o: Omit<DdimOptions, 'eta' | 'noise' | 'xT'> & { x0: Float32Array },
+  o: Omit<DdimOptions, 'eta' | 'noise' | 'xT' | 'pinX0'> & { x0: Float32Array },
 ): Promise<Float32Array> {
   const alphas = cosineAlphasCumprod(o.spec.trainSteps);
   const up = ddimTimesteps(o.spec.trainSteps, o.steps).reverse();
