@@ -32,18 +32,24 @@ def write_png(path, arr):
 
 
 @torch.no_grad()
-def ddim(model, x, emb, feats, mask, ids, empty_feats, empty_mask, empty_ids, steps, guidance, abar):
+def ddim(model, x, emb, feats, mask, ids, empty_feats, empty_mask, empty_ids, steps, guidance, abar, known=None, pin=None):
+    """The product's DDIM (eta 0, eps from the clamped x0). known: an inpainting decoder's 4 extra input channels
+    (both halves of a guided call see them); pin = (source x0, mask 1 = regenerate): the x0 prediction is the source
+    where kept (GLIDE's inpainting sampler, src/models/ddim.ts pinX0)."""
     n = x.shape[0]
     ts = ddim_timesteps(T_STEPS, steps)
     for i, t in enumerate(ts):
         a = abar[t]
         a_prev = abar[ts[i + 1]] if i + 1 < steps else torch.tensor(1.0)
         tt = torch.full((n,), float(t))
-        v = model(x, tt, emb, feats, mask, ids)
+        v = model(x, tt, emb, feats, mask, ids, known)
         if guidance != 1:
-            vu = model(x, tt, torch.zeros_like(emb), empty_feats.expand(n, -1, -1), empty_mask.expand(n, -1), empty_ids.expand(n, -1))
+            vu = model(x, tt, torch.zeros_like(emb), empty_feats.expand(n, -1, -1), empty_mask.expand(n, -1), empty_ids.expand(n, -1),
+                       known)
             v = vu + guidance * (v - vu)
         x0 = (a.sqrt() * x - (1 - a).sqrt() * v).clamp(-1, 1)
+        if pin is not None:
+            x0 = x0 * pin[1] + pin[0] * (1 - pin[1])
         eps = (x - a.sqrt() * x0) / (1 - a).sqrt()
         x = a_prev.sqrt() * x0 + (1 - a_prev).sqrt() * eps
     return x

@@ -27,9 +27,9 @@ import torch
 import torch.nn.functional as F
 
 from decoder_model import load_decoder
-from eval_decoder import write_png
+from eval_decoder import ddim, write_png
 from inpaint_masks import _box
-from unclip_common import HERE, RELATION_WORDS, T_STEPS, Batches, alphas_cumprod, ddim_timesteps, load_clip, text_features
+from unclip_common import HERE, RELATION_WORDS, Batches, alphas_cumprod, load_clip, text_features
 from world import BACKGROUND_RGB, CELL_CENTRE, CELL_HALF, COLOUR_RGB
 
 
@@ -58,21 +58,18 @@ def cases(batches, count, grow, seed, like_eval=False):
         scene = batches.ds.scenes[i]
         if like_eval:
             keep, gone = scene["objects"]
-            m = np.zeros((64, 64), dtype=np.float32)
-            cx, cy = CELL_CENTRE[gone["position"]]
-            _box(m, cx - CELL_HALF, cy - CELL_HALF, cx + CELL_HALF, cy + CELL_HALF)  # what mask/cell masks
             caption = (f"a {keep['colour']} {keep['shape']} {adjacent(scene)} a {gone['colour']} {gone['shape']} "
                        f"on a {scene['background']} background")
         else:
-            # an object's cell, as inpaint_masks' object-cell kind masks it (cells are 16 px apart and the mask
-            # reaches 19: a neighbour's centre may fall inside too, so the object is chosen here, not read back)
+            # cells are 16 px apart and a cell's mask reaches 19: a neighbour's centre may fall inside it too, so the
+            # erased object is chosen here, not read back from a mask
             gone = scene["objects"][rng.integers(2)]
-            m = np.zeros((64, 64), dtype=np.float32)
-            cx, cy = CELL_CENTRE[gone["position"]]
-            _box(m, cx - CELL_HALF, cy - CELL_HALF, cx + CELL_HALF, cy + CELL_HALF)
             caps = batches.ds.captions[i]
             rel = [c for c in caps if RELATION_WORDS.search(c)]
             caption = (rel or caps)[rng.integers(len(rel or caps))]
+        m = np.zeros((64, 64), dtype=np.float32)
+        cx, cy = CELL_CENTRE[gone["position"]]
+        _box(m, cx - CELL_HALF, cy - CELL_HALF, cx + CELL_HALF, cy + CELL_HALF)  # what mask/cell (object-cell) masks
         erased.append(gone["colour"])
         if grow:
             m = F.max_pool2d(torch.from_numpy(m)[None, None], 2 * grow + 1, stride=1, padding=grow)[0, 0].numpy()
@@ -82,30 +79,17 @@ def cases(batches, count, grow, seed, like_eval=False):
     return idx, m32, torch.tensor(np.stack(ids)), erased
 
 
-@torch.no_grad()
 def inpaint(model, clip, tok, x0, m32, ids, guidance, steps, seed, abar, pin_known=True):
+    """The product's 25-step DDIM with guidance, caption only, the masked source and mask read by the decoder, its
+    x0 prediction pinned to the source where kept (pin_known); the kept pixels composited back."""
     n = x0.shape[0]
-    known = torch.cat([x0 * (1 - m32), m32], 1)
     _, feats, fmask = text_features(clip, ids)
     empty = torch.zeros(1, ids.shape[1], dtype=torch.int64)
     empty[0, 0], empty[0, 1] = tok.start, tok.end
     _, efeats, emask = text_features(clip, empty)
-    emb = torch.zeros(n, 128)
     x = torch.randn(n, 3, 32, 32, generator=torch.Generator().manual_seed(seed))
-    ts = ddim_timesteps(T_STEPS, steps)
-    for k, t in enumerate(ts):
-        a = abar[t]
-        a_prev = abar[ts[k + 1]] if k + 1 < len(ts) else torch.tensor(1.0)
-        tt = torch.full((n,), float(t))
-        v = model(x, tt, emb, feats, fmask, ids, known)
-        if guidance != 1:
-            vu = model(x, tt, emb, efeats.expand(n, -1, -1), emask.expand(n, -1), empty.expand(n, -1), known)
-            v = vu + guidance * (v - vu)
-        x0_hat = (a.sqrt() * x - (1 - a).sqrt() * v).clamp(-1, 1)  # the product's DDIM: eps from the clamped x0
-        if pin_known:  # GLIDE's sampler (denoised_fn): the prediction of x0 is the source where it is known
-            x0_hat = x0_hat * m32 + x0 * (1 - m32)
-        eps = (x - a.sqrt() * x0_hat) / (1 - a).sqrt()
-        x = a_prev.sqrt() * x0_hat + (1 - a_prev).sqrt() * eps
+    x = ddim(model, x, torch.zeros(n, 128), feats, fmask, ids, efeats, emask, empty, steps, guidance, abar,
+             known=torch.cat([x0 * (1 - m32), m32], 1), pin=(x0, m32) if pin_known else None)
     return x.clamp(-1, 1) * m32 + x0 * (1 - m32)
 
 
