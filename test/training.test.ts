@@ -548,6 +548,10 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
             't = twins("a red circle left of a blue square on a white background")',
             'print(t["relation flipped"]); print(t["colours swapped"]); print(t["shapes swapped"])',
             'print(sorted(twins("a red circle above a red square")), twins("a red circle and a blue square"))',
+            // --t-min-share: that share of a batch at t >= --t-min, the rest anywhere (so some below it)
+            'import torch; from train_decoder import draw_t; torch.manual_seed(0)',
+            'd = draw_t(20000, 600, 0.5); a = draw_t(20000, 600); low = lambda v: int((v < 600).sum())',
+            'print("below", round(low(d) / 20000, 3), low(a), int(d.min()), int(d.max()))',
           ].join('\n'),
           data,
         ],
@@ -564,6 +568,11 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       expect(check.stdout).toContain('a blue circle left of a red square on a white background\n');
       expect(check.stdout).toContain('a red square left of a blue circle on a white background\n');
       expect(check.stdout).toContain("['relation flipped', 'shapes swapped'] None");
+      // half the batch from [600, 1000), half from [0, 1000): 0.5 * 0.6 = 30% below 600; none without a share
+      const [, below, belowAll, tMin, tMax] = /below ([\d.]+) (\d+) (\d+) (\d+)/.exec(check.stdout)!.map(Number);
+      expect(below).toBeGreaterThan(0.28);
+      expect(below).toBeLessThan(0.32);
+      expect([belowAll, tMin, tMax]).toEqual([0, 0, 999]);
       // a plain decoder grows position embeddings (zero-initialised) and trains them at 10x the learning rate
       const common = ['--data', data, '--batch', '4', '--device', 'cpu', '--threads', '1', '--warmup', '1'];
       const plain = join(dir, 'plain');
@@ -581,6 +590,8 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
         '1',
         '--t-min',
         '500',
+        '--t-min-share',
+        '0.5',
       ];
       const grow = await run(
         PYTHON,
@@ -640,6 +651,24 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       expect(probe.stdout).toMatch(/\(model, step 4\)/);
       expect(probe.stdout).toMatch(/relation flipped +prefers the true caption +[\d.]+% of 6 \(t bands/);
       expect(probe.stdout).toMatch(/colours swapped +(prefers the true caption +[\d.]+% of \d|no picture to ask)/);
+      // probe_layout reads the x0 prediction's layout; --negative flipped guides away from each caption with its
+      // relation flipped (a negative prompt) instead of the empty caption
+      const layout = await run(
+        PYTHON,
+        [
+          'training/probe_layout.py',
+          join(out, 'ckpt.pt'),
+          ...['--count', '6', '--draws', '1', '--steps', '2', '--guidance', '3', '--negative', 'flipped'],
+          ...['--weights', 'model', '--threads', '1'],
+        ],
+        { cwd: root },
+      );
+      expect(layout.stdout).toMatch(
+        /\(model, step 4\), guidance 3 from the flipped relation: t999:[\d.]+ t\d+:[\d.]+\n/,
+      );
+      await expect(
+        run(PYTHON, ['training/probe_layout.py', '--positions', '--negative', 'flipped'], { cwd: root }),
+      ).rejects.toThrow(/--positions' captions have none/);
     },
     240_000,
   );

@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from decoder_model import load_decoder
-from unclip_common import Batches, T_STEPS, alphas_cumprod, ddim_timesteps, image_embeddings, load_clip, text_features, HERE
+from unclip_common import Batches, T_STEPS, alphas_cumprod, ddim_timesteps, empty_caption, image_embeddings, load_clip, text_features, HERE
 import os
 
 from world import COLOURS, SHAPES
@@ -86,9 +86,7 @@ def main():
     x64 = torch.from_numpy(np.asarray(b.ds.images[idx], dtype=np.float32)).permute(0, 3, 1, 2) / 127.5 - 1.0
     ids = torch.from_numpy(b.tok.encode_batch(caps))
     _, feats, mask = text_features(clip, ids)
-    empty = torch.zeros(1, 16, dtype=torch.int64)
-    empty[0, 0], empty[0, 1] = b.tok.start, b.tok.end
-    _, ef, em = text_features(clip, empty)
+    empty, ef, em = empty_caption(clip, b.tok)
     x = torch.randn(len(idx), 3, 32, 32)
     out = ddim(model, x, embeds[torch.from_numpy(idx)], feats, mask, ids, ef, em, empty, args.steps, args.guidance, abar)
 

@@ -29,7 +29,7 @@ import torch.nn.functional as F
 from decoder_model import load_decoder
 from eval_decoder import ddim, write_png
 from inpaint_masks import _box
-from unclip_common import HERE, RELATION_WORDS, Batches, alphas_cumprod, load_clip, text_features
+from unclip_common import HERE, RELATION_WORDS, Batches, alphas_cumprod, empty_caption, load_clip, text_features
 from world import BACKGROUND_RGB, CELL_CENTRE, CELL_HALF, COLOUR_RGB
 
 
@@ -84,9 +84,7 @@ def inpaint(model, clip, tok, x0, m32, ids, guidance, steps, seed, abar, pin_kno
     x0 prediction pinned to the source where kept (pin_known); the kept pixels composited back."""
     n = x0.shape[0]
     _, feats, fmask = text_features(clip, ids)
-    empty = torch.zeros(1, ids.shape[1], dtype=torch.int64)
-    empty[0, 0], empty[0, 1] = tok.start, tok.end
-    _, efeats, emask = text_features(clip, empty)
+    empty, efeats, emask = empty_caption(clip, tok, ids.shape[1])
     x = torch.randn(n, 3, 32, 32, generator=torch.Generator().manual_seed(seed))
     x = ddim(model, x, torch.zeros(n, 128), feats, fmask, ids, efeats, emask, empty, steps, guidance, abar,
              known=torch.cat([x0 * (1 - m32), m32], 1), pin=(x0, m32) if pin_known else None)

@@ -24,9 +24,9 @@ import numpy as np
 import torch
 
 from decoder_model import load_decoder
-from probe_decoder_captions import RELATION, pick
+from probe_decoder_captions import RELATION, pick, twins
 from shapesworld import WordTokenizer
-from unclip_common import HERE, T_STEPS, VOCAB, alphas_cumprod, ddim_timesteps, load_clip, text_features
+from unclip_common import HERE, T_STEPS, VOCAB, alphas_cumprod, ddim_timesteps, empty_caption, load_clip, text_features
 from world import COLOUR_RGB, COLOURS, HELD_OUT, RELATIONS, SHAPES
 
 
@@ -82,15 +82,20 @@ def relation_read(x0, rows):
 
 
 @torch.no_grad()
-def run(model, clip, tok, rows, guidance, steps, draws, seed, abar):
-    """{step index: share of (prompt, draw) whose x0 prediction reads the relation right}, DDIM (eta 0) along."""
+def run(model, clip, tok, rows, guidance, steps, draws, seed, abar, negative="empty"):
+    """{step index: share of (prompt, draw) whose x0 prediction reads the relation right}, DDIM (eta 0) along.
+    negative: what guidance pushes away from, the empty caption (classifier-free guidance) or each caption with its
+    relation flipped (a negative prompt: eps(c) - eps(flipped c) is what the decoder knows of the relation alone)."""
     caps = [r[0] for r in rows]
     ids = torch.tensor(tok.encode_batch(caps))
     _, feats, mask = text_features(clip, ids)
-    empty = torch.zeros(1, ids.shape[1], dtype=torch.int64)
-    empty[0, 0], empty[0, 1] = tok.start, tok.end
-    _, efeats, emask = text_features(clip, empty)
+    empty, efeats, emask = empty_caption(clip, tok, ids.shape[1])
     n = len(rows)
+    if negative == "flipped":
+        empty = torch.tensor(tok.encode_batch([twins(c)["relation flipped"] for c in caps]))
+        _, efeats, emask = text_features(clip, empty)
+    else:
+        empty, efeats, emask = empty.expand(n, -1), efeats.expand(n, -1, -1), emask.expand(n, -1)
     ts = ddim_timesteps(T_STEPS, steps)
     g = torch.Generator().manual_seed(seed)
     hits = {k: [] for k in range(len(ts))}
@@ -101,7 +106,7 @@ def run(model, clip, tok, rows, guidance, steps, draws, seed, abar):
             tt = torch.full((n,), float(t))
             v = model(x, tt, zero, feats, mask, ids)
             if guidance != 1:
-                vu = model(x, tt, zero, efeats.expand(n, -1, -1), emask.expand(n, -1), empty.expand(n, -1))
+                vu = model(x, tt, zero, efeats, emask, empty)
                 v = vu + guidance * (v - vu)
             a = abar[t]
             x0 = (a.sqrt() * x - (1 - a).sqrt() * v).clamp(-1, 1)
@@ -136,11 +141,17 @@ def main():
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--weights", default="ema", choices=["ema", "model"])
+    p.add_argument("--negative", default="empty", choices=["empty", "flipped"],
+                   help="guidance away from the empty caption (classifier-free) or from each caption with its relation "
+                        "flipped ('left of' <-> 'right of', 'above' <-> 'below'): a negative prompt, which amplifies "
+                        "whatever the decoder knows of the relation")
     p.add_argument("--positions", action="store_true",
                    help="control: single objects at the left / right / top / bottom cell instead of relations")
     p.add_argument("--truth", default=None, metavar="DATASET",
                    help="check the reading itself on real two-object pictures of a dataset with their relation captions")
     args = p.parse_args()
+    if args.positions and args.negative == "flipped":
+        p.error("--negative flipped flips a relation caption's relation; --positions' captions have none")
     torch.set_num_threads(args.threads)
     tok = WordTokenizer(VOCAB)
     clip = load_clip(os.path.join(HERE, "checkpoints", "clip.pt"))
@@ -157,9 +168,9 @@ def main():
     for path in args.checkpoints:
         model, ck = load_decoder(path, args.weights)
         for gs in args.guidance:
-            ts, acc = run(model, clip, tok, rows, gs, args.steps, args.draws, args.seed, abar)
+            ts, acc = run(model, clip, tok, rows, gs, args.steps, args.draws, args.seed, abar, args.negative)
             cells = " ".join(f"t{ts[k]}:{acc[k] * 100:.1f}" for k in show if k < len(ts))
-            print(f"{os.path.relpath(path)} ({args.weights}, step {ck.get('step', '?')}), guidance {gs:g}: {cells}",
+            print(f"{os.path.relpath(path)} ({args.weights}, step {ck.get('step', '?')}), guidance {gs:g}{' from the flipped relation' if args.negative == 'flipped' else ''}: {cells}",
                   flush=True)
 
 

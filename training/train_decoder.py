@@ -20,7 +20,15 @@ import torch.nn.functional as F
 
 from decoder_model import decoder_from_args
 from inpaint_masks import KINDS, WEIGHTS, masks_32
-from unclip_common import Batches, T_STEPS, VOCAB, alphas_cumprod, common_args, image_embeddings, load_clip, pick_device, text_features, train_loop
+from unclip_common import Batches, T_STEPS, VOCAB, alphas_cumprod, common_args, empty_caption, image_embeddings, load_clip, pick_device, text_features, train_loop
+
+
+def draw_t(b, t_min=0, share=1.0, device="cpu"):
+    """[b] timesteps: a share of them uniform on [t_min, T), the rest on [0, T)."""
+    t = torch.randint(t_min, T_STEPS, (b,), device=device)
+    if share < 1:
+        t = torch.where(torch.rand(b, device=device) < share, t, torch.randint(0, T_STEPS, (b,), device=device))
+    return t
 
 
 def main():
@@ -38,6 +46,9 @@ def main():
                         "training/probe_conditioning.py learns relations only where the background is known)")
     p.add_argument("--t-min", type=int, default=0,
                    help="train on timesteps t >= this only (default all): the layout, and so the relation, is chosen at high noise")
+    p.add_argument("--t-min-share", type=float, default=1.0,
+                   help="--t-min: the share of each batch drawn at t >= --t-min; the rest from all timesteps (default 1: all of it), "
+                        "so a fine-tune can weight the high-noise steps without leaving the others untrained")
     p.add_argument("--snr-cap", type=float, default=0.0,
                    help="loss weight min(SNR + 1, cap) / (SNR + 1) on the v-loss: low-noise steps, already easy, count less (0 = off)")
     p.add_argument("--object-weight", type=float, default=5.0,
@@ -69,6 +80,8 @@ def main():
     args = p.parse_args()
     if any(w < 0 for w in args.mask_mix) or sum(args.mask_mix) <= 0:
         p.error("--mask-mix: weights >= 0, not all zero")
+    if not 0 <= args.t_min_share <= 1:
+        p.error("--t-min-share: a share in [0, 1]")
     if args.relation_background and args.p_relation <= 0:
         p.error("--relation-background chooses among relation captions: give --p-relation too")
     torch.manual_seed(args.seed)
@@ -79,9 +92,7 @@ def main():
     with open(VOCAB) as f:
         model = decoder_from_args(vars(args), len(json.load(f)))
     abar = alphas_cumprod().to(device)
-    empty = torch.zeros(1, 16, dtype=torch.int64, device=device)
-    empty[0, 0], empty[0, 1] = batches.tok.start, batches.tok.end
-    _, empty_feats, empty_mask = text_features(clip, empty)
+    empty, empty_feats, empty_mask = empty_caption(clip, batches.tok, device=device)
     print(f"decoder: {sum(p.numel() for p in model.parameters())} parameters, training on {device}", flush=True)
 
     def step_fn(step):
@@ -99,7 +110,7 @@ def main():
         feats = torch.where(drop_txt[:, None, None], empty_feats.expand(b, -1, -1), feats)
         mask = torch.where(drop_txt[:, None], empty_mask.expand(b, -1), mask)
         ids = torch.where(drop_txt[:, None], empty.expand(b, -1), ids)
-        t = torch.randint(args.t_min, T_STEPS, (b,), device=device)
+        t = draw_t(b, args.t_min, args.t_min_share, device)
         a = abar[t][:, None, None, None]
         noise = torch.randn_like(x0)
         x_t = a.sqrt() * x0 + (1 - a).sqrt() * noise
