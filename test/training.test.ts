@@ -769,6 +769,13 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       expect(moreEntry.card).toMatchObject({ steps: 6, fineTuning: { fromStep: 2, steps: 4 } });
       expect(moreEntry.card!.inpainting).toMatch(/an object's grid cell 100%, an object's box 0%.*widened by 0-6 px/);
       expect(inp!.card!.inpainting).toMatch(/an object's grid cell 35%, .* the whole picture 5%$/);
+      // the card's shares are whole percentages that sum to 100 (thirds: 34 + 33 + 33)
+      const shares = await run(
+        PYTHON,
+        ['-c', 'from export_unclip import percentages; print(percentages([1, 1, 1, 0, 0]), percentages([2, 1]))'],
+        { cwd: join(root, 'training') },
+      );
+      expect(shares.stdout.trim()).toBe('[34, 33, 33, 0, 0] [67, 33]');
       // the widening: a grown cell mask holds the plain one and reaches g px further on each side (at 64x64)
       const grown = await run(
         PYTHON,

@@ -25,6 +25,17 @@ from world import VERSION
 
 MASK_NAMES = dict(zip(KINDS, ("an object's grid cell", "an object's box", "an empty cell", "a random rectangle", "the whole picture")))
 
+
+def percentages(weights):
+    """Whole percentages of weights that sum to 100 (largest remainders get the points rounding down leaves)."""
+    w = np.asarray(weights, dtype=float)
+    exact = 100 * w / w.sum()
+    out = np.floor(exact).astype(int)
+    for i in np.argsort(out - exact, kind="stable")[: 100 - out.sum()]:
+        out[i] += 1
+    return out.tolist()
+
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 CK = os.path.join(HERE, "checkpoints")
 WORLD = VERSION  # training/world.json
@@ -116,8 +127,7 @@ def export_decoder(src, which, out, text_io):
             f"(at 16x16 to those only, at 8x8 also to the image){caption}")
     c = card(ck, which, what + (", 4 more input channels (the masked source and the mask); float16 weights" if inpaint else ""), params)
     if inpaint:
-        mix = np.asarray(a.get("mask_mix") or WEIGHTS, dtype=float)
-        mix = ", ".join(f"{name} {100 * w / mix.sum():.0f}%" for name, w in zip(MASK_NAMES.values(), mix))
+        mix = ", ".join(f"{name} {pc}%" for name, pc in zip(MASK_NAMES.values(), percentages(a.get("mask_mix") or WEIGHTS)))
         grow = f", cell and box masks widened by 0-{a['mask_grow']} px" if a.get("mask_grow") else ""
         c["inpainting"] = ("GLIDE-style: the decoder fine-tuned with the source (region to regenerate zeroed) and the mask as 4 more input "
                            f"channels, zero-initialised; masks in the last run (training/inpaint_masks.py): {mix}{grow}")
