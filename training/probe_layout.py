@@ -89,12 +89,12 @@ def run(model, clip, tok, rows, guidance, steps, draws, seed, abar, negative="em
     caps = [r[0] for r in rows]
     ids = torch.tensor(tok.encode_batch(caps))
     _, feats, mask = text_features(clip, ids)
-    empty, efeats, emask = empty_caption(clip, tok, ids.shape[1])
     n = len(rows)
     if negative == "flipped":
         empty = torch.tensor(tok.encode_batch([twins(c)["relation flipped"] for c in caps]))
         _, efeats, emask = text_features(clip, empty)
     else:
+        empty, efeats, emask = empty_caption(clip, tok, ids.shape[1])
         empty, efeats, emask = empty.expand(n, -1), efeats.expand(n, -1, -1), emask.expand(n, -1)
     ts = ddim_timesteps(T_STEPS, steps)
     g = torch.Generator().manual_seed(seed)
@@ -165,12 +165,13 @@ def main():
     print(f"{len(rows)} {'position' if args.positions else 'relation'} prompts ({held} naming a held-out pair), {args.draws} noise draws each, caption only; "
           f"share whose x0 prediction puts the first colour on the named side (50% = relation not read)")
     show = sorted({k for k in (0, 1, 2, 4, 8, 12, 18, args.steps - 1) if 0 <= k < args.steps})
+    away = " from the flipped relation" if args.negative == "flipped" else ""
     for path in args.checkpoints:
         model, ck = load_decoder(path, args.weights)
         for gs in args.guidance:
             ts, acc = run(model, clip, tok, rows, gs, args.steps, args.draws, args.seed, abar, args.negative)
             cells = " ".join(f"t{ts[k]}:{acc[k] * 100:.1f}" for k in show if k < len(ts))
-            print(f"{os.path.relpath(path)} ({args.weights}, step {ck.get('step', '?')}), guidance {gs:g}{' from the flipped relation' if args.negative == 'flipped' else ''}: {cells}",
+            print(f"{os.path.relpath(path)} ({args.weights}, step {ck.get('step', '?')}), guidance {gs:g}{away}: {cells}",
                   flush=True)
 
 

@@ -207,10 +207,11 @@ def text_features(clip, ids):
     return emb, feats, (ids != 0).float()
 
 
-def empty_caption(clip, tok, length=16, device=None):
+def empty_caption(clip, tok, length=None, device=None):
     """The empty caption (start and end tokens only), as classifier-free guidance's unconditional input and the
-    caption dropped in training: (ids [1, length], token features [1, length, W], mask [1, length])."""
-    ids = torch.zeros(1, length, dtype=torch.int64, device=device)
+    caption dropped in training: (ids [1, length], token features [1, length, W], mask [1, length]); length
+    defaults to the tokenizer's context length."""
+    ids = torch.zeros(1, length or tok.context_length, dtype=torch.int64, device=device)
     ids[0, 0], ids[0, 1] = tok.start, tok.end
     _, feats, mask = text_features(clip, ids)
     return ids, feats, mask
