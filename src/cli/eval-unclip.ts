@@ -368,8 +368,10 @@ async function main() {
       decoder: sha('mini-unclip-decoder'),
       upsampler: sha('mini-unclip-upsampler'),
     };
+    // the three models measured here; other mini-unclip-* cards (AR prior, inpainting decoder) hold their own evals
+    const measured = ['mini-unclip-prior', 'mini-unclip-decoder', 'mini-unclip-upsampler'];
     for (const e of manifest.models)
-      if (e.id.startsWith('mini-unclip-'))
+      if (measured.includes(e.id))
         e.card = {
           ...e.card,
           evaluation: {
