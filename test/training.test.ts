@@ -753,6 +753,62 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
         fineTuning: { from: 'ckpt.pt', fromStep: 2, steps: 2, batch: 4 },
         lastRunSettings: { inpaint: true, known_weight: 0.25 },
       });
+      // the fine-tune carried onto a newer decoder (task arithmetic): onto + scale * (tuned - base), the grown
+      // channels the fine-tune's own (times nothing: the base had none), the card counting both histories
+      const newer = join(dir, 'plain-newer');
+      await run('cp', ['-r', plain, newer]);
+      await run(PYTHON, ['training/train_decoder.py', ...common, '--out', newer, '--steps', '5'], { cwd: root });
+      const carried = join(dir, 'carried.pt');
+      const tv = (onto: string, scale: string) =>
+        run(
+          PYTHON,
+          ['training/task_vector.py', '--base', join(plain, 'ckpt.pt'), '--tuned', join(out, 'ckpt.pt')].concat([
+            '--onto',
+            onto,
+            '--out',
+            carried,
+            '--scale',
+            scale,
+          ]),
+          { cwd: root },
+        );
+      await expect(tv(join(out, 'ckpt.pt'), '1')).rejects.toThrow(
+        /inp\.weight is \(32, 3, 3, 3\) in --base but \(32, 7/,
+      );
+      await tv(join(newer, 'ckpt.pt'), '2');
+      const arithmetic = await run(
+        PYTHON,
+        [
+          '-c',
+          [
+            'import json, torch',
+            `b, t, o, c = (torch.load(p)[k] for p, k in (('${join(plain, 'ckpt.pt')}', 'ema'), ` +
+              `('${join(out, 'ckpt.pt')}', 'ema'), ('${join(newer, 'ckpt.pt')}', 'ema'), ('${carried}', 'ema')))`,
+            "w = 'out.2.weight'",
+            'shared = (c[w] - (o[w] + 2 * (t[w] - b[w]))).abs().max().item()',
+            "low = (c['inp.weight'][:, :3] - (o['inp.weight'] + 2 * (t['inp.weight'][:, :3] - b['inp.weight'])))",
+            "grown = (c['inp.weight'][:, 3:] - t['inp.weight'][:, 3:]).abs().max().item()",
+            'moved = (c[w] - t[w]).abs().max().item()',
+            "print(json.dumps({'shared': shared, 'low': low.abs().max().item(), 'grown': grown, 'moved': moved > 0}))",
+          ].join('\n'),
+        ],
+        { cwd: root },
+      );
+      const diffs = JSON.parse(arithmetic.stdout) as Record<string, number | boolean>;
+      expect(diffs).toMatchObject({ grown: 0, moved: true });
+      expect(diffs.shared).toBeLessThan(1e-6);
+      expect(diffs.low).toBeLessThan(1e-6);
+      const carriedModels = join(dir, 'models-carried');
+      await run(
+        PYTHON,
+        ['training/export_unclip.py', '--only', 'inpaint', '--inpaint', carried, '--out', carriedModels],
+        { cwd: root },
+      );
+      const carriedEntry = parseManifest(JSON.parse(readFileSync(join(carriedModels, 'manifest.json'), 'utf8')))
+        .models[0]!;
+      // the newer decoder's 5 steps and the fine-tune's own 2 (from step 2), renumbered after them
+      expect(carriedEntry.card).toMatchObject({ steps: 7, fineTuning: { fromStep: 5, steps: 2 } });
+      expect(carriedEntry.card!.taskVector).toMatch(/own 2 steps \(its change from step 2, x2\) added to .* step 5/);
       // fine-tuning further from the fine-tune's own weights keeps the record of where the fine-tune began
       const more = join(dir, 'inpaint-more');
       const again = ['--inpaint', '--init-from', join(out, 'ckpt.pt'), '--out', more, '--steps', '6'];

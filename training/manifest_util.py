@@ -42,7 +42,7 @@ def drop_stale_figures(by_id, changed):
 
 def update_manifest(entries, manifest_path=MANIFEST):
     if os.path.exists(manifest_path):
-        with open(manifest_path) as f:
+        with open(manifest_path, encoding="utf-8") as f:
             manifest = json.load(f)
     else:
         manifest = {"format": "unclip-studio/models", "version": 1, "models": []}
@@ -56,6 +56,7 @@ def update_manifest(entries, manifest_path=MANIFEST):
     drop_stale_figures(by_id, changed)
     order = [m["id"] for m in manifest["models"]] + [e["id"] for e in entries if e["id"] not in {m["id"] for m in manifest["models"]}]
     manifest["models"] = [by_id[i] for i in order]
-    with open(manifest_path, "w") as f:
-        json.dump(manifest, f, indent=2)
+    with open(manifest_path, "w", encoding="utf-8") as f:  # as the TypeScript evals write it: UTF-8, a final newline
+        json.dump(manifest, f, indent=2, ensure_ascii=False)
+        f.write("\n")
         f.write("\n")
