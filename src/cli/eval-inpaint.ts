@@ -6,9 +6,12 @@
  * whether it prefers the edited scene's caption to the same caption with the asked object's colour or shape changed.
  *
  * --method both runs replace (RePaint with the unCLIP decoder) and finetuned (the inpainting decoder) on the same
- * scenes and seeds; --write stores the figures in the inpainting decoder's card, naming the weights measured.
+ * scenes and seeds; replace-inpaint is RePaint on the inpainting decoder (the node's method replace given that
+ * decoder: it reads the masked source and the mask as well); all runs the three. --write stores the figures in the
+ * inpainting decoder's card, naming the weights measured.
  *
- *   npm run eval:inpaint -- [--n 40] [--seed 1] [--method replace|finetuned|both] [--resample R] [--guidance G]
+ *   npm run eval:inpaint -- [--n 40] [--seed 1] [--method replace|finetuned|replace-inpaint|both|all] [--resample R]
+ *                           [--guidance G]
  *                           [--sheet F] [--write]
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -37,12 +40,17 @@ const opt = (name: string, fallback: string) => {
 const N = Number(opt('n', '40'));
 const SEED = Number(opt('seed', '1'));
 const METHOD = opt('method', 'replace');
-const METHODS = METHOD === 'both' ? ['replace', 'finetuned'] : [METHOD];
-if (!METHODS.every((m) => m === 'replace' || m === 'finetuned'))
-  throw new Error(`--method: replace, finetuned or both, not "${METHOD}"`);
+/** Each method: the graph branch's fill node (its `method` param) and the decoder it runs. replace works with any
+ * decoder (the unCLIP one); finetuned needs the inpainting one; replace-inpaint is replace given the inpainting one. */
+const METHOD_SPECS: Record<string, { fill: 'replace' | 'finetuned'; decoder: string }> = {
+  replace: { fill: 'replace', decoder: 'mini-unclip-decoder' },
+  finetuned: { fill: 'finetuned', decoder: 'mini-unclip-inpaint-decoder' },
+  'replace-inpaint': { fill: 'replace', decoder: 'mini-unclip-inpaint-decoder' },
+};
+const METHODS = METHOD === 'both' ? ['replace', 'finetuned'] : METHOD === 'all' ? Object.keys(METHOD_SPECS) : [METHOD];
+if (!METHODS.every((m) => m in METHOD_SPECS))
+  throw new Error(`--method: ${Object.keys(METHOD_SPECS).join(', ')}, both or all, not "${METHOD}"`);
 const WRITE = args.includes('--write');
-/** The decoder each method runs: replace works with any (the unCLIP one), finetuned needs the inpainting one. */
-const DECODER: Record<string, string> = { replace: 'mini-unclip-decoder', finetuned: 'mini-unclip-inpaint-decoder' };
 const SHEET = opt('sheet', '');
 /** Overrides of the graph's fill node (to measure the knobs): --resample R, --guidance G, --steps S. */
 const OVERRIDES = Object.fromEntries(
@@ -129,7 +137,7 @@ async function main(): Promise<void> {
       upsampler: shaOf('mini-unclip-upsampler'),
     };
     for (const r of results)
-      measuredWeights[r.method === 'finetuned' ? 'inpaintDecoder' : 'decoder'] = shaOf(r.decoder);
+      measuredWeights[r.decoder === 'mini-unclip-inpaint-decoder' ? 'inpaintDecoder' : 'decoder'] = shaOf(r.decoder);
     const entry = manifest.models.find((m) => m.id === 'mini-unclip-inpaint-decoder');
     if (!entry) throw new Error('--write: the manifest has no mini-unclip-inpaint-decoder');
     entry.card = {
@@ -169,22 +177,23 @@ async function evaluate(
   // the mask: the cell, as mask/cell draws it, instead of the example's rectangle
   const maskNode = graph.nodes.find((n) => n.id === 'mask')!;
   maskNode.type = 'mask/cell';
-  // the graph's branch for this method (replace: fill -> up -> image; finetuned: fill_finetuned -> ... ->
-  // image_finetuned), the other branch and its decoder left out
-  const suffix = method === 'finetuned' ? '_finetuned' : '';
+  // the graph's branch for this method's fill (replace: fill -> up -> image; finetuned: fill_finetuned -> ... ->
+  // image_finetuned), the other branch left out; the fill wired to the load-model node of the method's decoder
+  const spec = METHOD_SPECS[method]!;
+  const suffix = spec.fill === 'finetuned' ? '_finetuned' : '';
   const other =
-    method === 'finetuned'
-      ? ['fill', 'up', 'image', 'decoder_model']
-      : ['fill_finetuned', 'up_finetuned', 'image_finetuned', 'inpaint_model'];
+    spec.fill === 'finetuned' ? ['fill', 'up', 'image'] : ['fill_finetuned', 'up_finetuned', 'image_finetuned'];
   graph.nodes = graph.nodes.filter((n) => !other.includes(n.id));
   const fill = graph.nodes.find((n) => n.id === `fill${suffix}`)!;
-  if (fill.params?.method !== method) throw new Error(`graphs/inpaint.json: fill${suffix} is not method ${method}`);
+  if (fill.params?.method !== spec.fill)
+    throw new Error(`graphs/inpaint.json: fill${suffix} is not method ${spec.fill}`);
   fill.params = { ...fill.params, ...OVERRIDES };
-  const decoderNode = graph.nodes.find((n) => `${n.id}.model` === fill.inputs!.decoder)!;
-  if (decoderNode.params?.model !== DECODER[method])
-    throw new Error(
-      `graphs/inpaint.json: fill${suffix} runs ${String(decoderNode.params?.model)}, not ${DECODER[method]}`,
-    );
+  const decoderNode = graph.nodes.find((n) => n.type === 'diffusion/load-model' && n.params?.model === spec.decoder);
+  if (!decoderNode) throw new Error(`graphs/inpaint.json: no diffusion/load-model node loads ${spec.decoder}`);
+  fill.inputs = { ...fill.inputs, decoder: `${decoderNode.id}.model` };
+  // a decoder no node reads any more is not loaded
+  const wired = new Set(graph.nodes.flatMap((n) => Object.values(n.inputs ?? {}).map((v) => v.split('.')[0])));
+  graph.nodes = graph.nodes.filter((n) => n.type !== 'diffusion/load-model' || wired.has(n.id));
   const engine = new Engine(createRegistry(), nodeServices({ models }));
   const rng = createRng(SEED);
   let asked = 0,
@@ -274,12 +283,13 @@ async function evaluate(
   ms.sort((a, b) => a - b);
   const settings =
     `steps ${String(fill.params.steps)}, guidance ${String(fill.params.guidance)}` +
-    (method === 'replace'
-      ? `, resample ${String(fill.params.resample)}`
+    (spec.fill === 'replace'
+      ? `, resample ${String(fill.params.resample)}` +
+        (method === 'replace-inpaint' ? ', the inpainting decoder reading the masked source and the mask too' : '')
       : ', x0 pinned to the source where kept (GLIDE’s sampler)');
   return {
     method,
-    decoder: DECODER[method]!,
+    decoder: spec.decoder,
     settings,
     asked,
     kept,
