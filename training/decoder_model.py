@@ -19,16 +19,20 @@ class CaptionEncoder(nn.Module):
     Bidirectional (padding masked): every word's feature may read the words after it, so
     "red" in "a red circle left of a blue square" can carry "first object, on the left"."""
 
-    def __init__(self, vocab_size, context_length=16, width=128, layers=2, heads=4):
+    def __init__(self, vocab_size, context_length=16, width=128, layers=2, heads=4, pos_scale=0.01, causal=False):
         super().__init__()
         self.token = nn.Embedding(vocab_size, width)
-        self.pos = nn.Parameter(torch.randn(context_length, width) * 0.01)
+        self.pos = nn.Parameter(torch.randn(context_length, width) * pos_scale)
         self.blocks = nn.ModuleList([Block(width, heads) for _ in range(layers)])
         self.ln = nn.LayerNorm(width)
+        self.causal = causal  # (probe_conditioning.py's variant; the decoder's encoder is bidirectional)
 
     def forward(self, ids, mask):
         x = self.token(ids) + self.pos[: ids.shape[1]]
         att_mask = (1 - mask)[:, None, None, :] * -1e4
+        if self.causal:
+            n = ids.shape[1]
+            att_mask = att_mask + torch.full((n, n), -1e4, device=ids.device).triu(1)[None, None]
         for blk in self.blocks:
             x = blk(x, att_mask)
         x = self.ln(x)

@@ -29,29 +29,19 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from clip_model import Block
+from decoder_model import CaptionEncoder
 from probe_layout import prompts, relation_read, relation_row
 from unclip_common import HERE, RELATION_WORDS, Batches, load_clip, text_features
 
 
-class Encoder(nn.Module):
+class Encoder(CaptionEncoder):
+    """The decoder's own caption encoder (decoder_model.CaptionEncoder), its token features only."""
+
     def __init__(self, vocab, width=128, layers=2, pos_scale=0.01, causal=False):
-        super().__init__()
-        self.token = nn.Embedding(vocab, width)
-        self.pos = nn.Parameter(torch.randn(16, width) * pos_scale)
-        self.blocks = nn.ModuleList([Block(width, 4) for _ in range(layers)])
-        self.ln = nn.LayerNorm(width)
-        self.causal = causal
+        super().__init__(vocab, width=width, layers=layers, pos_scale=pos_scale, causal=causal)
 
     def forward(self, ids, mask):
-        n = ids.shape[1]
-        x = self.token(ids) + self.pos[:n]
-        att = (1 - mask)[:, None, None, :] * -1e4
-        if self.causal:
-            att = att + torch.full((n, n), -1e4).triu(1)[None, None]
-        for blk in self.blocks:
-            x = blk(x, att)
-        return self.ln(x)
+        return super().forward(ids, mask)[0]
 
 
 class Proxy(nn.Module):
