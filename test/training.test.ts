@@ -728,6 +728,8 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
           out,
           '--steps',
           '4',
+          '--warmup',
+          '1', // a fine-tune that moves the weights (task_vector's arithmetic below must see it)
         ],
         { cwd: root },
       );
@@ -782,14 +784,16 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
           '-c',
           [
             'import json, torch',
-            `b, t, o, c = (torch.load(p)[k] for p, k in (('${join(plain, 'ckpt.pt')}', 'ema'), ` +
-              `('${join(out, 'ckpt.pt')}', 'ema'), ('${join(newer, 'ckpt.pt')}', 'ema'), ('${carried}', 'ema')))`,
+            `b, t, o, c = (torch.load(p)[k] for p, k in (('${join(plain, 'ckpt.pt')}', 'model'), ` +
+              `('${join(out, 'ckpt.pt')}', 'model'), ('${join(newer, 'ckpt.pt')}', 'model'), ('${carried}', 'model')))`,
             "w = 'out.2.weight'",
             'shared = (c[w] - (o[w] + 2 * (t[w] - b[w]))).abs().max().item()',
             "low = (c['inp.weight'][:, :3] - (o['inp.weight'] + 2 * (t['inp.weight'][:, :3] - b['inp.weight'])))",
             "grown = (c['inp.weight'][:, 3:] - t['inp.weight'][:, 3:]).abs().max().item()",
             'moved = (c[w] - t[w]).abs().max().item()',
-            "print(json.dumps({'shared': shared, 'low': low.abs().max().item(), 'grown': grown, 'moved': moved > 0}))",
+            'tuned = (t[w] - b[w]).abs().max().item()',
+            "print(json.dumps({'shared': shared, 'low': low.abs().max().item(), 'grown': grown, 'moved': moved > 0, " +
+              "'tuned': tuned}))",
           ].join('\n'),
         ],
         { cwd: root },
@@ -798,6 +802,7 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       expect(diffs).toMatchObject({ grown: 0, moved: true });
       expect(diffs.shared).toBeLessThan(1e-6);
       expect(diffs.low).toBeLessThan(1e-6);
+      expect(diffs.tuned).toBeGreaterThan(1e-4); // the fine-tune's change is far above the tolerance
       const carriedModels = join(dir, 'models-carried');
       await run(
         PYTHON,

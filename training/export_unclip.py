@@ -72,8 +72,9 @@ def card(ck, name, what, params):
         own = [r for r in runs if r["from_step"] >= a["init_step"]]
         tuned = {"fineTuning": {"from": os.path.basename(str(a.get("init_from"))), "fromStep": a["init_step"], "steps": ck["step"] - a["init_step"],
                                 "minutes": round(sum(r.get("minutes") or 0 for r in own), 1), "batch": a["batch"]}}
-    tv = ck.get("task_vector")
-    if tv:  # training/task_vector.py: the fine-tune's change carried onto a newer base, not trained there
+    tv = ck.get("task_vector")  # training/task_vector.py: the fine-tune's change carried onto a newer base
+    tuned["taskVector"] = None  # (None: dropped from the card, so a carried model trained further loses the note)
+    if tv:
         tuned["taskVector"] = (f"the fine-tune's own {tv['tuned_step'] - tv['base_step']} steps (its change from step {tv['base_step']}, "
                                f"x{tv['scale']:g}) added to the base at step {tv['onto_step']} (training/task_vector.py): "
                                "not trained on that base")

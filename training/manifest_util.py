@@ -52,11 +52,12 @@ def update_manifest(entries, manifest_path=MANIFEST):
         old = by_id.get(e["id"], {})
         if "card" in old and "card" in e:
             e["card"] = {**old["card"], **e["card"]}  # keep measured metrics written by the eval (if still theirs, below)
+        if "card" in e:  # a field the exporter sets to None no longer applies (e.g. taskVector after more training)
+            e["card"] = {k: v for k, v in e["card"].items() if v is not None}
         by_id[e["id"]] = {**old, **e}
     drop_stale_figures(by_id, changed)
     order = [m["id"] for m in manifest["models"]] + [e["id"] for e in entries if e["id"] not in {m["id"] for m in manifest["models"]}]
     manifest["models"] = [by_id[i] for i in order]
     with open(manifest_path, "w", encoding="utf-8") as f:  # as the TypeScript evals write it: UTF-8, a final newline
         json.dump(manifest, f, indent=2, ensure_ascii=False)
-        f.write("\n")
         f.write("\n")

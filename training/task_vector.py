@@ -7,7 +7,8 @@ The inpainting decoder is the decoder fine-tuned with grown input channels. When
 (more training on relations, say), the inpainting decoder would have to be grown and fine-tuned again; instead its
 change from the decoder it started from (`--base`, the same checkpoint its run was `--init-from`) is added to the
 newer decoder (`--onto`, which started from that same base). Tensors the fine-tune grew (the first convolution's
-input channels) take the newer decoder's values on the channels it has and the fine-tune's own on the grown ones.
+input channels) take the newer decoder's values on the channels it has and the fine-tune's own on the grown ones,
+as they are (not times --scale: they are what reads the mask, and the bundled x2 model was measured so).
 Both `model` and `ema` weights are carried (each from its own kind); the result is a checkpoint that
 export_unclip.py and train_decoder.py --init-from take, with the fine-tune's arguments; its steps, minutes and run
 history are the newer base's followed by the fine-tune's own runs (renumbered), so a model card counts both.
@@ -69,7 +70,7 @@ def main() -> None:
     out["step"] = onto["step"] + tuned["step"] - base["step"]
     out["elapsed"] = onto.get("elapsed", 0.0) + tuned.get("elapsed", 0.0) - base.get("elapsed", 0.0)
     out["history"] = list(onto.get("history", [])) + own
-    out["args"] = dict(tuned.get("args", {}), init_step=onto["step"])
+    out["args"] = dict(tuned.get("args", {}), init_step=onto["step"], init_from=args.onto)
     out["task_vector"] = {"scale": args.scale, "base_step": base["step"], "tuned_step": tuned["step"],
                           "onto_step": onto["step"]}
     torch.save(out, args.out)
