@@ -31,17 +31,15 @@ def carry(base: dict, tuned: dict, onto: dict, scale: float = 1.0) -> dict:
         if not t.is_floating_point():
             out[name] = o.clone()
             continue
-        t32, b32, o32 = t.float(), b.float(), o.float()
-        if t.shape == b.shape:
-            out[name] = o32 + scale * (t32 - b32)
-            continue
-        grown = [i for i, (x, y) in enumerate(zip(t.shape, b.shape)) if x != y]
-        if len(t.shape) != len(b.shape) or len(grown) != 1 or t.shape[grown[0]] < b.shape[grown[0]]:
-            raise SystemExit(f"task_vector: {name} is {tuple(t.shape)} in the fine-tune and {tuple(b.shape)} in "
-                             "--base: only one dimension may have grown")
-        dim, n = grown[0], b.shape[grown[0]]
-        merged = t32.clone()
-        merged.narrow(dim, 0, n).copy_(o32 + scale * (t32.narrow(dim, 0, n) - b32))
+        merged = t.float().clone()  # a grown tensor's grown slices stay the fine-tune's own
+        shared = merged
+        if t.shape != b.shape:
+            grown = [i for i, (x, y) in enumerate(zip(t.shape, b.shape)) if x != y]
+            if len(t.shape) != len(b.shape) or len(grown) != 1 or t.shape[grown[0]] < b.shape[grown[0]]:
+                raise SystemExit(f"task_vector: {name} is {tuple(t.shape)} in the fine-tune and {tuple(b.shape)} in "
+                                 "--base: only one dimension may have grown")
+            shared = merged.narrow(grown[0], 0, b.shape[grown[0]])
+        shared.copy_(o.float() + scale * (shared - b.float()))
         out[name] = merged
     missing = [k for k in onto if k not in tuned]
     if missing:

@@ -285,7 +285,9 @@ async function evaluate(
     `steps ${String(fill.params.steps)}, guidance ${String(fill.params.guidance)}` +
     (spec.fill === 'replace'
       ? `, resample ${String(fill.params.resample)}` +
-        (method === 'replace-inpaint' ? ', the inpainting decoder reading the masked source and the mask too' : '')
+        (spec.decoder === 'mini-unclip-inpaint-decoder'
+          ? ', the inpainting decoder reading the masked source and the mask too'
+          : '')
       : ', x0 pinned to the source where kept (GLIDE’s sampler)');
   return {
     method,
