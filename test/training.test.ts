@@ -814,6 +814,48 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       // the newer decoder's 5 steps and the fine-tune's own 2 (from step 2), renumbered after them
       expect(carriedEntry.card).toMatchObject({ steps: 7, fineTuning: { fromStep: 5, steps: 2 } });
       expect(carriedEntry.card!.taskVector).toMatch(/own 2 steps \(its change from step 2, x2\) added to .* step 5/);
+      // a carried checkpoint carried on again (base: the decoder it was carried onto, scale 1) gives the weights of
+      // the first fine-tune carried straight onto the newest decoder, and its card still names the first fine-tune
+      const newest = join(dir, 'plain-newest');
+      await run('cp', ['-r', newer, newest]);
+      await run(PYTHON, ['training/train_decoder.py', ...common, '--out', newest, '--steps', '7', '--warmup', '1'], {
+        cwd: root,
+      });
+      const chained = join(dir, 'chained.pt');
+      const chainArgs = ['--base', join(newer, 'ckpt.pt'), '--tuned', carried, '--onto', join(newest, 'ckpt.pt')];
+      await run(PYTHON, ['training/task_vector.py', ...chainArgs, '--out', chained, '--scale', '1'], { cwd: root });
+      const chain = await run(
+        PYTHON,
+        [
+          '-c',
+          [
+            'import json, torch',
+            `b, t, o, c = (torch.load(p)['model'] for p in ('${join(plain, 'ckpt.pt')}', '${join(out, 'ckpt.pt')}', ` +
+              `'${join(newest, 'ckpt.pt')}', '${chained}'))`,
+            `n = torch.load('${join(newer, 'ckpt.pt')}')['model']`,
+            "keys = [k for k in c if k != 'inp.weight' and c[k].is_floating_point()]",
+            'gap = lambda f: max(f(k).abs().max().item() for k in keys)',
+            "print(json.dumps({'shared': gap(lambda k: c[k] - (o[k] + 2 * (t[k] - b[k]))), " +
+              "'grown': (c['inp.weight'][:, 3:] - t['inp.weight'][:, 3:]).abs().max().item(), " +
+              "'moved': gap(lambda k: o[k] - n[k])}))",
+          ].join('\n'),
+        ],
+        { cwd: root },
+      );
+      const chainDiffs = JSON.parse(chain.stdout) as Record<string, number>;
+      expect(chainDiffs.shared).toBeLessThan(1e-6);
+      expect(chainDiffs.grown).toBe(0);
+      expect(chainDiffs.moved).toBeGreaterThan(1e-4); // the newest decoder differs from the one carried onto before
+      const chainedModels = join(dir, 'models-chained');
+      await run(
+        PYTHON,
+        ['training/export_unclip.py', '--only', 'inpaint', '--inpaint', chained, '--out', chainedModels],
+        { cwd: root },
+      );
+      const chainedEntry = parseManifest(JSON.parse(readFileSync(join(chainedModels, 'manifest.json'), 'utf8')))
+        .models[0]!;
+      expect(chainedEntry.card).toMatchObject({ steps: 9, fineTuning: { fromStep: 7, steps: 2 } });
+      expect(chainedEntry.card!.taskVector).toMatch(/own 2 steps \(its change from step 2, x2\) added to .* step 7/);
       // fine-tuning further from the fine-tune's own weights keeps the record of where the fine-tune began
       const more = join(dir, 'inpaint-more');
       const again = ['--inpaint', '--init-from', join(out, 'ckpt.pt'), '--out', more, '--steps', '6'];

@@ -3,6 +3,10 @@
   python3 training/task_vector.py --base old_decoder.pt --tuned inpaint_decoder.pt \
       --onto training/checkpoints/decoder.pt --out runs/inpaint-moved.pt [--scale 1]
 
+A carried checkpoint carries on: --tuned the carried one, --base the decoder it was carried onto, --scale 1 (the
+change it holds is already scaled) gives the same weights as carrying the first fine-tune straight onto --onto, and
+the card's note names the first fine-tune and the product of the scales.
+
 The inpainting decoder is the decoder fine-tuned with grown input channels. When the decoder itself moves on
 (more training on relations, say), the inpainting decoder would have to be grown and fine-tuned again; instead its
 change from the decoder it started from (`--base`, the same checkpoint its run was `--init-from`) is added to the
@@ -71,6 +75,12 @@ def main() -> None:
     out["args"] = dict(tuned.get("args", {}), init_step=onto["step"], init_from=args.onto)
     out["task_vector"] = {"scale": args.scale, "base_step": base["step"], "tuned_step": tuned["step"],
                           "onto_step": onto["step"]}
+    before = tuned.get("task_vector")
+    untrained = before and tuned["step"] - before["onto_step"] == before["tuned_step"] - before["base_step"]
+    if untrained and before["onto_step"] == base["step"]:
+        # carried again (--tuned an earlier carry, untrained since, --base the decoder it was carried onto): the
+        # change added is still the first fine-tune's, times both scales
+        out["task_vector"] = dict(before, scale=before["scale"] * args.scale, onto_step=onto["step"])
     torch.save(out, args.out)
     print(f"task_vector: {args.tuned} - {args.base} (x{args.scale}) carried onto {args.onto} "
           f"(step {onto['step']}) -> {args.out}")
