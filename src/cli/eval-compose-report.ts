@@ -239,6 +239,11 @@ export async function composition(
     );
   }
   for (const r of rows) if (r.settings) console.log(`- ${r.source}: ${r.settings}`);
+  for (const r of rows)
+    console.log(
+      `- ${r.source}, two-object prompts not drawn as two: ${pct(r.two.fewer)} fewer (one missing or both ` +
+        `merged), ${pct(r.two.more)} more (an extra copy)`,
+    );
   let agreement: ArAgreement | undefined;
   if (ar) {
     const some = singlePrompts.slice(0, 48);
@@ -282,6 +287,8 @@ export function writeCompositionCards(modelsDir: string, report: CompositionRepo
       source: r.source,
       settings: r.settings,
       twoObjectsDrawn: round3(r.two.count),
+      fewerObjectsDrawn: round3(r.two.fewer),
+      moreObjectsDrawn: round3(r.two.more),
       bothPairsRight: round3(r.two.pairs),
       relationRightGivenBoth: round3(r.two.relation),
       heldOutBothPairsRight: round3(r.twoHeldOut.pairs),

@@ -254,6 +254,10 @@ export function renderPrompts(rng: Rng, prompts: ComposePrompt[]): Float32Tensor
 export interface ReaderScores {
   /** exactly as many objects as asked */
   count: number;
+  /** fewer objects than asked (one missing, or two merged into one blob) */
+  fewer: number;
+  /** more objects than asked (an extra copy) */
+  more: number;
   /** every colour-shape pair present */
   pairs: number;
   /** relation right among relation prompts with both pairs present (NaN when there are none) */
@@ -266,13 +270,16 @@ export interface ReaderScores {
 
 /** The pixel-level reader's grades of pictures against their prompts. */
 export function readerScores(images: Float32Tensor, prompts: ComposePrompt[]): ReaderScores {
-  const grades: PictureGrade[] = prompts.map((p, i) =>
-    gradePicture(readPicture(images.data.subarray(i * 12288, (i + 1) * 12288), 64, 64), p.truth),
-  );
+  const reads = prompts.map((_, i) => readPicture(images.data.subarray(i * 12288, (i + 1) * 12288), 64, 64));
+  const grades: PictureGrade[] = prompts.map((p, i) => gradePicture(reads[i]!, p.truth));
   const share = (f: (g: PictureGrade) => boolean) => grades.filter(f).length / Math.max(1, grades.length);
+  const drawn = (f: (read: number, asked: number) => boolean) =>
+    prompts.filter((p, i) => f(reads[i]!.objects.length, p.truth.objects.length)).length / Math.max(1, prompts.length);
   const rel = grades.filter((g) => g.relation !== undefined);
   return {
     count: share((g) => g.count),
+    fewer: drawn((read, asked) => read < asked),
+    more: drawn((read, asked) => read > asked),
     pairs: share((g) => g.pairs),
     all: share((g) => g.all),
     relation: rel.length ? rel.filter((g) => g.relation).length / rel.length : NaN,

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { readerScores } from '../../src/cli/eval-compose';
 import { createRng } from '../../src/tensor/prng';
+import { float32 } from '../../src/tensor/tensor';
 import { parseCaption, sampleCaption } from '../../src/world/caption';
 import { gradePicture, readPicture } from '../../src/world/read';
 import { renderScene } from '../../src/world/render';
@@ -120,6 +122,27 @@ describe('the pixel-level ShapesWorld reader', () => {
       pairs: true,
       all: false,
     });
+  });
+
+  it("tells pictures with too few objects from pictures with an extra copy (the eval's counting split)", () => {
+    const caption = 'a red circle left of a blue square on a white background';
+    const prompt = { caption, truth: parseCaption(caption), heldOut: false };
+    const red = { shape: 'circle', colour: 'red', size: 'small', position: 'left', cx: 16, cy: 32, s: 8 } as const;
+    const blue = { shape: 'square', colour: 'blue', size: 'small', position: 'right', cx: 48, cy: 32, s: 8 } as const;
+    const extra = { ...red, position: 'top', cx: 32, cy: 14 } as const;
+    const scenes: Scene[] = [[red, blue], [red], [red, blue, extra], [red, blue]].map((objects) => ({
+      background: 'white',
+      objects: [...objects],
+    }));
+    const pictures = float32(
+      [scenes.length, 64, 64, 3],
+      scenes.flatMap((scene) => Array.from(renderScene(scene), (v) => v / 255)),
+    );
+    const scores = readerScores(
+      pictures,
+      Array.from({ length: scenes.length }, () => prompt),
+    );
+    expect(scores).toMatchObject({ count: 0.5, fewer: 0.25, more: 0.25, pairs: 0.75, n: 4 });
   });
 
   it('grades captions the grammar draws for their own scenes as right', () => {
