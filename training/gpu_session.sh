@@ -3,9 +3,12 @@
 # H200 idle): what the open issues wait for (session 11's list).
 #   training/gpu_session.sh <out-dir> [minutes]     (default 7.5; DEVICE=cpu for a smoke run)
 # Jobs, stopping by the clock with a checkpoint:
-#   inpaint  issue 10: the inpainting decoder, on from training/checkpoints/inpaint_decoder.pt, its cell and
-#            box masks widened by up to 8 px (graphs/inpaint.json's mask/grow edge widens them by 5), half its
-#            masks an object's cell and 70% two-object scenes (the edit eval:inpaint asks; session 13's CPU run)
+#   inpaint  issue 10: the inpainting decoder, on from $INPAINT_FROM (default training/checkpoints/inpaint_decoder.pt,
+#            the fine-tune on the GPU decoder 484d390d; carry it onto the bundled decoder first, so that what it
+#            learns is learnt on that one: README's task_vector.py command with --out training/carry/inpaint.pt,
+#            then training/keep.py on it --half, and INPAINT_FROM=carry/inpaint.pt), its cell and box masks
+#            widened by up to 8 px (graphs/inpaint.json's mask/grow edge widens them by 5), half its masks an
+#            object's cell and 70% two-object scenes (the edit eval:inpaint asks; session 13's CPU run)
 #   decbg    issue 12: the decoder on from training/checkpoints/decoder.pt on relation-heavy batches
 #            (--p-two 0.6 --p-relation 0.8: half the dataset's two-object captions say only "and"),
 #            the relation captions preferring ones that name the background (--relation-background:
@@ -32,8 +35,9 @@ PY=${PYTHON:-python3}
 DEVICE=${DEVICE:-cuda}
 BATCH=${BATCH:-1024}
 mkdir -p "$out"
-for ck in clip decoder inpaint_decoder; do
-  [ -f "checkpoints/$ck.pt" ] || { echo "gpu_session: checkpoints/$ck.pt is missing (SLIM_KEEP must keep it)" >&2; exit 2; }
+INPAINT_FROM=${INPAINT_FROM:-checkpoints/inpaint_decoder.pt}
+for ck in checkpoints/clip.pt checkpoints/decoder.pt "$INPAINT_FROM"; do
+  [ -f "$ck" ] || { echo "gpu_session: $ck is missing (SLIM_KEEP must keep it, or carry it)" >&2; exit 2; }
 done
 DATA=${DATA:-data/train.bin}
 ./unpack_dataset.sh "$DATA"
@@ -69,7 +73,7 @@ dec_flags=(--batch "$BATCH" --warmup 200 --decay-steps -1 --min-lr-ratio 0.05 --
            --object-weight-ramp --p-two 0.5 --p-drop-text 0.1 --p-drop-image 0.5 --ckpt-every 200 --threads 4
            --steps 10000000)  # the clock stops them: the checkpoints are past train_decoder's 20,000-step default
 job inpaint train_decoder.py ${RUNS:-/tmp}/unclip-run-inpaint "${dec_flags[@]}" --lr 3e-4 --seed 21 \
-  --inpaint --mask-grow 8 --mask-mix 0.5 0.15 0.1 0.2 0.05 --p-two 0.7 --init-from checkpoints/inpaint_decoder.pt &
+  --inpaint --mask-grow 8 --mask-mix 0.5 0.15 0.1 0.2 0.05 --p-two 0.7 --init-from "$INPAINT_FROM" &
 rel_flags=(--lr 5e-4 --p-two 0.6 --p-relation 0.8 --p-drop-text 0.2 --p-drop-image 0.3 --init-from checkpoints/decoder.pt)
 job decbg train_decoder.py ${RUNS:-/tmp}/unclip-run-decbg "${dec_flags[@]}" "${rel_flags[@]}" --seed 22 \
   --relation-background &
