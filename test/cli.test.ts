@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { overrideFlags } from '../src/cli/eval-compose-report';
 import { extractGraph } from '../src/graph/png-graph';
 
 const run = promisify(execFile);
@@ -197,5 +198,32 @@ describe('the graph travels with its pictures', () => {
     const bad = await cli('run', 'graphs/subgraphs.json', '--set', 'low.guidance=99');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/node "low".*guidance.*must be between/);
+  });
+});
+
+describe('npm run eval:unclip -- --compose, exploring the sampler', () => {
+  const evalUnclip = async (...args: string[]) => {
+    try {
+      await run('npx', ['tsx', 'src/cli/eval-unclip.ts', ...args], { cwd: root });
+      return { code: 0, stderr: '' };
+    } catch (e) {
+      return e as { code: number; stderr: string };
+    }
+  };
+
+  it('refuses a decoder override out of range, naming the flag, before any model loads', async () => {
+    let r = await evalUnclip('--compose', '--graph-eta', '2');
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/--graph-eta must be a number in \[0, 1\], got "2"/);
+    r = await evalUnclip('--compose', '--graph-steps', '2.5');
+    expect(r.stderr).toMatch(/--graph-steps must be an integer in \[1, 1000\], got "2\.5"/);
+    r = await evalUnclip('--compose', '--graph-guidance', 'lots');
+    expect(r.stderr).toMatch(/--graph-guidance must be a number >= 0, got "lots"/);
+  });
+
+  it('names the override on the card in the flags that give it back', () => {
+    expect(overrideFlags({ guidance: 5, steps: 50 })).toBe(' --graph-guidance 5 --graph-steps 50');
+    expect(overrideFlags({ eta: 0.5 })).toBe(' --graph-eta 0.5');
+    expect(overrideFlags({})).toBe('');
   });
 });

@@ -41,8 +41,8 @@ export interface CompositionReport {
   singleObjectPrompts: number;
   seed: number;
   rows: CompositionRow[];
-  /** The decoder guidance used instead of the graphs' own, if any. */
-  guidance?: number;
+  /** Decoder settings used instead of the graphs' own (exploring the sampler), if any. */
+  decoder?: DecoderOverride;
   /** Whether the AR prior's path (graphs/text-to-image-ar.json) was measured too. */
   ar?: boolean;
   /** The AR prior's sampled embeddings against its captions (mean text . image), beside real pairs'. */
@@ -151,7 +151,7 @@ export async function composition(
   nSingle: number,
   seed: number,
   sheet?: string,
-  guidance?: number,
+  decoder: DecoderOverride = {},
   ar = false,
 ): Promise<CompositionReport> {
   const rng = createRng(seed + 17);
@@ -177,7 +177,8 @@ export async function composition(
   if (ar) paths.push(['unCLIP, AR prior (prior -> decoder)', 'text-to-image-ar.json']);
   for (const [name, file] of paths) {
     const settings = graphSettings(file);
-    if (guidance !== undefined) settings.decoder.guidance = guidance; // exploring: the graphs' own value otherwise
+    // exploring the sampler: the graphs' own values otherwise
+    for (const [k, v] of Object.entries(decoder)) if (v !== undefined) settings.decoder[k as keyof DecoderOverride] = v;
     const progress = (what: string, total: number) => (done: number) =>
       process.stderr.write(`  ${name}, ${what}: ${done}/${total}\n`);
     const two = await generatePictures(
@@ -255,8 +256,31 @@ export async function composition(
         agreement.ar.map((a) => `AR prior T=${a.temperature} dot ${a.dot} ${a.mean.toFixed(3)}`).join(', '),
     );
   }
-  return { twoObjectPrompts: nTwo, singleObjectPrompts: nSingle, seed, rows, guidance, ar, arAgreement: agreement };
+  const explored = Object.values(decoder).some((v) => v !== undefined);
+  return {
+    twoObjectPrompts: nTwo,
+    singleObjectPrompts: nSingle,
+    seed,
+    rows,
+    ...(explored ? { decoder } : {}),
+    ar,
+    arAgreement: agreement,
+  };
 }
+
+/** Decoder settings that replace the graphs' own on every path (`--graph-guidance`, `--graph-eta`, `--graph-steps`). */
+export interface DecoderOverride {
+  guidance?: number;
+  eta?: number;
+  steps?: number;
+}
+
+/** The command-line flags that give an override back. */
+export const overrideFlags = (d: DecoderOverride = {}): string =>
+  (['guidance', 'eta', 'steps'] as const)
+    .filter((k) => d[k] !== undefined)
+    .map((k) => ` --graph-${k} ${d[k]}`)
+    .join('');
 
 const round3 = (v: number) => (Number.isNaN(v) ? null : Math.round(v * 1000) / 1000);
 
@@ -271,7 +295,7 @@ export function writeCompositionCards(modelsDir: string, report: CompositionRepo
     method:
       `npm run eval:unclip -- --compose --two ${report.twoObjectPrompts} --single ` +
       `${report.singleObjectPrompts} --seed ` +
-      `${report.seed}${report.guidance !== undefined ? ` --graph-guidance ${report.guidance}` : ''}` +
+      `${report.seed}${overrideFlags(report.decoder)}` +
       `${report.ar ? ' --ar' : ''}`,
     measuredWeights: {
       decoder: sha('mini-unclip-decoder'),
