@@ -217,6 +217,8 @@ describe('npm run eval:unclip -- --compose, exploring the sampler', () => {
     expect(r.stderr).toMatch(/--graph-eta must be a number in \[0, 1\], got "2"/);
     r = await evalUnclip('--compose', '--graph-steps', '2.5');
     expect(r.stderr).toMatch(/--graph-steps must be an integer in \[1, 1000\], got "2\.5"/);
+    r = await evalUnclip('--compose', '--graph-guidance', ' ');
+    expect(r.stderr).toMatch(/--graph-guidance must be a number >= 0, got " "/);
     r = await evalUnclip('--compose', '--graph-guidance', 'lots');
     expect(r.stderr).toMatch(/--graph-guidance must be a number >= 0, got "lots"/);
   });

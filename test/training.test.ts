@@ -814,8 +814,8 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       // the newer decoder's 5 steps and the fine-tune's own 2 (from step 2), renumbered after them
       expect(carriedEntry.card).toMatchObject({ steps: 7, fineTuning: { fromStep: 5, steps: 2 } });
       expect(carriedEntry.card!.taskVector).toMatch(/own 2 steps \(its change from step 2, x2\) added to .* step 5/);
-      // a carried checkpoint carried on again (base: the decoder it was carried onto, scale 1) gives the weights of
-      // the first fine-tune carried straight onto the newest decoder, and its card still names the first fine-tune
+      // a carried checkpoint carried on again (base: the decoder it was carried onto) adds its change times the new
+      // scale: x0.5 of a x2 carry is the first fine-tune x1 onto the newest decoder, and the card says so (x1)
       const newest = join(dir, 'plain-newest');
       await run('cp', ['-r', newer, newest]);
       await run(PYTHON, ['training/train_decoder.py', ...common, '--out', newest, '--steps', '7', '--warmup', '1'], {
@@ -823,29 +823,45 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       });
       const chained = join(dir, 'chained.pt');
       const chainArgs = ['--base', join(newer, 'ckpt.pt'), '--tuned', carried, '--onto', join(newest, 'ckpt.pt')];
-      await run(PYTHON, ['training/task_vector.py', ...chainArgs, '--out', chained, '--scale', '1'], { cwd: root });
+      // --base not the decoder the carry went onto: refused (the two decoders' difference would be added too)
+      await expect(
+        run(
+          PYTHON,
+          ['training/task_vector.py', ...chainArgs.slice(2), '--base', join(plain, 'ckpt.pt'), '--out', chained],
+          {
+            cwd: root,
+          },
+        ),
+      ).rejects.toThrow(/carried onto a decoder at step 5; --base must be that decoder \(it is at step 2\)/);
+      await run(PYTHON, ['training/task_vector.py', ...chainArgs, '--out', chained, '--scale', '0.5'], { cwd: root });
       const chain = await run(
         PYTHON,
         [
           '-c',
           [
             'import json, torch',
-            `b, t, o, c = (torch.load(p)['model'] for p in ('${join(plain, 'ckpt.pt')}', '${join(out, 'ckpt.pt')}', ` +
+            'out = {}',
+            "for kind in ('model', 'ema'):",
+            `    b, t, o, c = (torch.load(p)[kind] for p in ('${join(plain, 'ckpt.pt')}', '${join(out, 'ckpt.pt')}', ` +
               `'${join(newest, 'ckpt.pt')}', '${chained}'))`,
-            `n = torch.load('${join(newer, 'ckpt.pt')}')['model']`,
-            "keys = [k for k in c if k != 'inp.weight' and c[k].is_floating_point()]",
-            'gap = lambda f: max(f(k).abs().max().item() for k in keys)',
-            "print(json.dumps({'shared': gap(lambda k: c[k] - (o[k] + 2 * (t[k] - b[k]))), " +
+            `    n = torch.load('${join(newer, 'ckpt.pt')}')[kind]`,
+            "    keys = [k for k in c if k != 'inp.weight' and c[k].is_floating_point()]",
+            '    gap = lambda f: max(f(k).abs().max().item() for k in keys)',
+            "    low = (c['inp.weight'][:, :3] - (o['inp.weight'] + t['inp.weight'][:, :3] - b['inp.weight']))",
+            "    out[kind] = {'shared': max(gap(lambda k: c[k] - (o[k] + (t[k] - b[k]))), low.abs().max().item()), " +
               "'grown': (c['inp.weight'][:, 3:] - t['inp.weight'][:, 3:]).abs().max().item(), " +
-              "'moved': gap(lambda k: o[k] - n[k])}))",
+              "'moved': gap(lambda k: o[k] - n[k])}",
+            'print(json.dumps(out))',
           ].join('\n'),
         ],
         { cwd: root },
       );
-      const chainDiffs = JSON.parse(chain.stdout) as Record<string, number>;
-      expect(chainDiffs.shared).toBeLessThan(1e-6);
-      expect(chainDiffs.grown).toBe(0);
-      expect(chainDiffs.moved).toBeGreaterThan(1e-4); // the newest decoder differs from the one carried onto before
+      const chainDiffs = JSON.parse(chain.stdout) as Record<'model' | 'ema', Record<string, number>>;
+      expect(chainDiffs.model.shared).toBeLessThan(1e-6);
+      expect(chainDiffs.ema.shared).toBeLessThan(1e-6);
+      expect(chainDiffs.model.grown).toBe(0);
+      expect(chainDiffs.ema.grown).toBe(0);
+      expect(chainDiffs.model.moved).toBeGreaterThan(1e-4); // the newest decoder differs from the one carried onto
       const chainedModels = join(dir, 'models-chained');
       await run(
         PYTHON,
@@ -855,7 +871,7 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       const chainedEntry = parseManifest(JSON.parse(readFileSync(join(chainedModels, 'manifest.json'), 'utf8')))
         .models[0]!;
       expect(chainedEntry.card).toMatchObject({ steps: 9, fineTuning: { fromStep: 7, steps: 2 } });
-      expect(chainedEntry.card!.taskVector).toMatch(/own 2 steps \(its change from step 2, x2\) added to .* step 7/);
+      expect(chainedEntry.card!.taskVector).toMatch(/own 2 steps \(its change from step 2, x1\) added to .* step 7/);
       // fine-tuning further from the fine-tune's own weights keeps the record of where the fine-tune began
       const more = join(dir, 'inpaint-more');
       const again = ['--inpaint', '--init-from', join(out, 'ckpt.pt'), '--out', more, '--steps', '6'];

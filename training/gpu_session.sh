@@ -25,7 +25,9 @@
 # Judge decoder.pt and decoder_rel.pt here afterwards: training/probe_layout.py (--weights model too),
 # training/probe_decoder_captions.py, then
 # export_unclip.py --only decoder --decoder <pt> and npm run eval:unclip -- --compose.
-# Before the device call: SLIM_KEEP="clip decoder inpaint_decoder" training/slim_tree.sh out
+# Before the device call: SLIM_KEEP="clip decoder inpaint_decoder" training/slim_tree.sh out (SLIM_KEEP="clip decoder"
+# with INPAINT_FROM in training/carry; the inpaint_decoder.pt it leaves is then on the bundled decoder: export it, do not
+# carry it again)
 # (the checkpoints these jobs start from; about 63 MB with training/carry).
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -37,7 +39,7 @@ BATCH=${BATCH:-1024}
 mkdir -p "$out"
 INPAINT_FROM=${INPAINT_FROM:-checkpoints/inpaint_decoder.pt}
 for ck in checkpoints/clip.pt checkpoints/decoder.pt "$INPAINT_FROM"; do
-  [ -f "$ck" ] || { echo "gpu_session: $ck is missing (SLIM_KEEP must keep it, or carry it)" >&2; exit 2; }
+  [ -f "$ck" ] || { echo "gpu_session: training/$ck is missing (paths are relative to training/; SLIM_KEEP must keep it, or carry it)" >&2; exit 2; }
 done
 DATA=${DATA:-data/train.bin}
 ./unpack_dataset.sh "$DATA"

@@ -60,14 +60,21 @@ def main() -> None:
     p.add_argument("--scale", type=float, default=1.0, help="how much of the fine-tune's change to add")
     args = p.parse_args()
     base, tuned, onto = (torch.load(f, map_location="cpu") for f in (args.base, args.tuned, args.onto))
+    before = tuned.get("task_vector")  # --tuned is itself a carry
+    untrained = before and tuned["step"] - before["onto_step"] == before["tuned_step"] - before["base_step"]
+    if untrained and before["onto_step"] != base["step"]:
+        raise SystemExit(f"task_vector: {args.tuned} was carried onto a decoder at step {before['onto_step']}; --base must "
+                         f"be that decoder (it is at step {base['step']}), or the difference between the two decoders "
+                         "would be added too")
     out = {k: v for k, v in tuned.items() if k != "opt"}
     for key in ("model", "ema"):
         out[key] = carry(base[key], tuned[key], onto[key], args.scale)
     # The weights hold the newer base's training and the fine-tune's own: its runs (from --base's step on) are
     # renumbered to follow the newer base's, so the card counts both and its fineTuning names the carried part.
     shift = onto["step"] - base["step"]
+    start = before["base_step"] if untrained else base["step"]  # where the fine-tune itself began
     own = [dict(r, from_step=r["from_step"] + shift, to_step=r.get("to_step", r["from_step"]) + shift,
-                carried=f"task vector: fine-tuned from step {base['step']}, carried onto step {onto['step']}")
+                carried=f"task vector: fine-tuned from step {start}, carried onto step {onto['step']}")
            for r in tuned.get("history", []) if r["from_step"] >= base["step"]]
     out["step"] = onto["step"] + tuned["step"] - base["step"]
     out["elapsed"] = onto.get("elapsed", 0.0) + tuned.get("elapsed", 0.0) - base.get("elapsed", 0.0)
@@ -75,9 +82,7 @@ def main() -> None:
     out["args"] = dict(tuned.get("args", {}), init_step=onto["step"], init_from=args.onto)
     out["task_vector"] = {"scale": args.scale, "base_step": base["step"], "tuned_step": tuned["step"],
                           "onto_step": onto["step"]}
-    before = tuned.get("task_vector")
-    untrained = before and tuned["step"] - before["onto_step"] == before["tuned_step"] - before["base_step"]
-    if untrained and before["onto_step"] == base["step"]:
+    if untrained:
         # carried again (--tuned an earlier carry, untrained since, --base the decoder it was carried onto): the
         # change added is still the first fine-tune's, times both scales
         out["task_vector"] = dict(before, scale=before["scale"] * args.scale, onto_step=onto["step"])

@@ -64,7 +64,7 @@ const graphOverride = (): DecoderOverride => {
   const num = (flag: 'graph-guidance' | 'graph-eta' | 'graph-steps', ok: (v: number) => boolean, want: string) => {
     const raw = opts[flag];
     if (raw === undefined) return undefined;
-    const v = Number(raw);
+    const v = raw.trim() === '' ? NaN : Number(raw);
     if (!ok(v)) throw new Error(`eval:unclip: --${flag} must be ${want}, got ${JSON.stringify(raw)}`);
     return v;
   };
