@@ -803,14 +803,15 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       expect(diffs.shared).toBeLessThan(1e-6);
       expect(diffs.low).toBeLessThan(1e-6);
       expect(diffs.tuned).toBeGreaterThan(1e-4); // the fine-tune's change is far above the tolerance
-      const carriedModels = join(dir, 'models-carried');
-      await run(
-        PYTHON,
-        ['training/export_unclip.py', '--only', 'inpaint', '--inpaint', carried, '--out', carriedModels],
-        { cwd: root },
-      );
-      const carriedEntry = parseManifest(JSON.parse(readFileSync(join(carriedModels, 'manifest.json'), 'utf8')))
-        .models[0]!;
+      // an inpainting checkpoint exported alone: its manifest entry
+      const exportInpaint = async (ckpt: string, name: string) => {
+        const to = join(dir, name);
+        await run(PYTHON, ['training/export_unclip.py', '--only', 'inpaint', '--inpaint', ckpt, '--out', to], {
+          cwd: root,
+        });
+        return parseManifest(JSON.parse(readFileSync(join(to, 'manifest.json'), 'utf8'))).models[0]!;
+      };
+      const carriedEntry = await exportInpaint(carried, 'models-carried');
       // the newer decoder's 5 steps and the fine-tune's own 2 (from step 2), renumbered after them
       expect(carriedEntry.card).toMatchObject({ steps: 7, fineTuning: { fromStep: 5, steps: 2 } });
       expect(carriedEntry.card!.taskVector).toMatch(/own 2 steps \(its change from step 2, x2\) added to .* step 5/);
@@ -862,14 +863,7 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       expect(chainDiffs.model.grown).toBe(0);
       expect(chainDiffs.ema.grown).toBe(0);
       expect(chainDiffs.model.moved).toBeGreaterThan(1e-4); // the newest decoder differs from the one carried onto
-      const chainedModels = join(dir, 'models-chained');
-      await run(
-        PYTHON,
-        ['training/export_unclip.py', '--only', 'inpaint', '--inpaint', chained, '--out', chainedModels],
-        { cwd: root },
-      );
-      const chainedEntry = parseManifest(JSON.parse(readFileSync(join(chainedModels, 'manifest.json'), 'utf8')))
-        .models[0]!;
+      const chainedEntry = await exportInpaint(chained, 'models-chained');
       expect(chainedEntry.card).toMatchObject({ steps: 9, fineTuning: { fromStep: 7, steps: 2 } });
       expect(chainedEntry.card!.taskVector).toMatch(/own 2 steps \(its change from step 2, x1\) added to .* step 7/);
       // fine-tuning further from the fine-tune's own weights keeps the record of where the fine-tune began
@@ -878,13 +872,7 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       // the continued run draws only object-cell masks, widened as the graphs' mask/grow does
       const mix = ['--mask-mix', '1', '0', '0', '0', '0', '--mask-grow', '6'];
       await run(PYTHON, ['training/train_decoder.py', ...common, ...again, ...mix], { cwd: root });
-      const moreModels = join(dir, 'models-more');
-      await run(
-        PYTHON,
-        ['training/export_unclip.py', '--only', 'inpaint', '--inpaint', join(more, 'ckpt.pt'), '--out', moreModels],
-        { cwd: root },
-      );
-      const moreEntry = parseManifest(JSON.parse(readFileSync(join(moreModels, 'manifest.json'), 'utf8'))).models[0]!;
+      const moreEntry = await exportInpaint(join(more, 'ckpt.pt'), 'models-more');
       expect(moreEntry.card).toMatchObject({ steps: 6, fineTuning: { fromStep: 2, steps: 4 } });
       expect(moreEntry.card!.inpainting).toMatch(/an object's grid cell 100%, an object's box 0%.*widened by 0-6 px/);
       expect(inp!.card!.inpainting).toMatch(/an object's grid cell 35%, .* the whole picture 5%$/);

@@ -275,6 +275,24 @@ export interface DecoderOverride {
   steps?: number;
 }
 
+/** --graph-guidance / --graph-eta / --graph-steps (eval:unclip --compose): checked, named by flag when refused. */
+export function parseDecoderOverride(
+  flags: Partial<Record<'graph-guidance' | 'graph-eta' | 'graph-steps', string>>,
+): DecoderOverride {
+  const num = (flag: keyof typeof flags, ok: (v: number) => boolean, want: string) => {
+    const raw = flags[flag];
+    if (raw === undefined) return undefined;
+    const v = raw.trim() === '' ? NaN : Number(raw);
+    if (!ok(v)) throw new Error(`eval:unclip: --${flag} must be ${want}, got ${JSON.stringify(raw)}`);
+    return v;
+  };
+  return {
+    guidance: num('graph-guidance', (v) => Number.isFinite(v) && v >= 0, 'a number >= 0'),
+    eta: num('graph-eta', (v) => Number.isFinite(v) && v >= 0 && v <= 1, 'a number in [0, 1]'),
+    steps: num('graph-steps', (v) => Number.isInteger(v) && v >= 1 && v <= 1000, 'an integer in [1, 1000]'),
+  };
+}
+
 /** The command-line flags that give an override back. */
 export const overrideFlags = (d: DecoderOverride = {}): string =>
   (['guidance', 'eta', 'steps'] as const)

@@ -23,7 +23,7 @@ import {
   textConditioning,
   repeatConditioning,
 } from '../models/unclip';
-import { composition, writeCompositionCards, type DecoderOverride } from './eval-compose-report';
+import { composition, parseDecoderOverride, writeCompositionCards } from './eval-compose-report';
 import { generatePictures, priorEmbeddings, readerScores, type PathSettings } from './eval-compose';
 import { parseCaption } from '../world/caption';
 import { bilinearResize, boxDownsample } from '../tensor/image';
@@ -59,23 +59,7 @@ const { values: opts } = parseArgs({
   },
 });
 
-/** --graph-guidance / --graph-eta / --graph-steps: the decoder's settings on every path of --compose, exploring. */
-const graphOverride = (): DecoderOverride => {
-  const num = (flag: 'graph-guidance' | 'graph-eta' | 'graph-steps', ok: (v: number) => boolean, want: string) => {
-    const raw = opts[flag];
-    if (raw === undefined) return undefined;
-    const v = raw.trim() === '' ? NaN : Number(raw);
-    if (!ok(v)) throw new Error(`eval:unclip: --${flag} must be ${want}, got ${JSON.stringify(raw)}`);
-    return v;
-  };
-  return {
-    guidance: num('graph-guidance', (v) => Number.isFinite(v) && v >= 0, 'a number >= 0'),
-    eta: num('graph-eta', (v) => Number.isFinite(v) && v >= 0 && v <= 1, 'a number in [0, 1]'),
-    steps: num('graph-steps', (v) => Number.isInteger(v) && v >= 1 && v <= 1000, 'an integer in [1, 1000]'),
-  };
-};
-
-const decoderOverride = graphOverride(); // checked before any model loads
+const decoderOverride = parseDecoderOverride(opts); // checked before any model loads
 
 const noise = (seed: number, n: number, size: number) => (step: number) => gaussianArray(seed * 31 + step, n * size);
 
