@@ -673,6 +673,57 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
     240_000,
   );
 
+  it(
+    'puts ghost copies of objects into free cells (the target still the clean picture), trains a decoder with ' +
+      '--ghost and probes whether it keeps them',
+    async () => {
+      const { dir, data } = await tinyDataset('train-ghost-', 64, 13);
+      const py = (args: string[]) => run(PYTHON, args, { cwd: join(root, 'training') });
+      // the ghost is the object's own pixels at alpha of their contrast, whole cells away, in a free cell, nothing
+      // else changed; x0 recovered from the ghosted x_t with the ghost target is the clean picture
+      const check = JSON.parse((await py(['ghosts.py', '--check', '--data', data])).stdout) as Record<string, number>;
+      expect(check.placed).toBeGreaterThan(20);
+      expect(check.checked).toBe(check.placed);
+      expect(check.targetError).toBeLessThan(1e-5);
+      const batch = await py([
+        '-c',
+        [
+          'import sys, numpy as np, torch',
+          'from unclip_common import Batches',
+          'from ghosts import ghost_batch',
+          'b = Batches(sys.argv[1], 0)',
+          'idx, x, _ = b.sample(16, 0.5)',
+          'use = np.arange(16) % 2 == 0',
+          'g, got = ghost_batch(x, [b.ds.scenes[i] for i in idx], use, b.rng, (0.3, 0.3))',
+          'moved = (g - x).abs().amax(dim=(1, 2, 3)) > 0.01',
+          'print("got", int(got.sum()), "unasked", int(got[~use].sum()), "same", bool((moved.numpy() == got).all()))',
+        ].join('\n'),
+        data,
+      ]);
+      const [, got, unasked, same] = /got (\d+) unasked (\d+) same (\w+)/.exec(batch.stdout)!;
+      expect(Number(got)).toBeGreaterThan(0);
+      expect(Number(unasked)).toBe(0);
+      expect(same).toBe('True'); // exactly the ghosted rows changed
+      const out = join(dir, 'ghost');
+      const common = ['--data', data, '--batch', '4', '--device', 'cpu', '--threads', '1', '--from-scratch'];
+      const trained = await py(['train_decoder.py', ...common, '--out', out, '--steps', '2', '--ghost', '1']);
+      expect(trained.stdout).toMatch(/decoder: stopped at step 2/);
+      const probe = await py([
+        'probe_ghosts.py',
+        join(out, 'ckpt.pt'),
+        ...['--data', data, '--count', '6', '--t', '500', '--weights', 'model', '--threads', '1'],
+      ]);
+      expect(probe.stdout).toMatch(/\(model, step 2\): t500: kept -?[\d.]+ none -?[\d.]+ object -?[\d.]+\n/);
+      await expect(py(['train_decoder.py', ...common, '--out', out, '--ghost', '0.5', '--inpaint'])).rejects.toThrow(
+        /--ghost trains the text-to-image decoder/,
+      );
+      await expect(py(['train_decoder.py', ...common, '--out', out, '--ghost-alpha', '0', '0.5'])).rejects.toThrow(
+        /--ghost-alpha: 0 < LO <= HI <= 1/,
+      );
+    },
+    240_000,
+  );
+
   it('builds an AR prior that tells which component it predicts (a bucket each, learned in 60 steps)', async () => {
     // the bundled prior's first init failed this (about half right): its position embeddings were 1% of a code's
     const r = await run(PYTHON, ['training/check_ar_prior_positions.py'], { cwd: root });

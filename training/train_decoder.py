@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from decoder_model import decoder_from_args
+from ghosts import ghost_batch, ghost_target
 from inpaint_masks import KINDS, WEIGHTS, masks_32
 from unclip_common import Batches, T_STEPS, VOCAB, alphas_cumprod, common_args, empty_caption, image_embeddings, load_clip, pick_device, text_features, train_loop
 
@@ -77,7 +78,18 @@ def main():
                    help="--inpaint: how often each kind of mask is drawn (" + ", ".join(KINDS) + "; normalised)")
     p.add_argument("--mask-grow", type=int, default=0,
                    help="--inpaint: widen cell and box masks by 0 to this many px (of 64), as the graphs' mask/grow does")
+    p.add_argument("--ghost", type=float, default=0.0,
+                   help="share of the captioned pictures (caption or image embedding kept) given a ghost: one of its objects copied "
+                        "faintly into a free cell, the target still the clean picture (training/ghosts.py): against extra copies")
+    p.add_argument("--ghost-alpha", type=float, nargs=2, default=[0.2, 0.9], metavar=("LO", "HI"),
+                   help="--ghost: the copy's share of the object's contrast, uniform on [LO, HI]")
+    p.add_argument("--ghost-t-min", type=int, default=300,
+                   help="--ghost: ghosted pictures are noised at t >= this (where the layout is chosen)")
     args = p.parse_args()
+    if args.ghost and args.inpaint:
+        p.error("--ghost trains the text-to-image decoder, not --inpaint")
+    if not 0 <= args.ghost <= 1 or not 0 < args.ghost_alpha[0] <= args.ghost_alpha[1] <= 1:
+        p.error("--ghost: a share in [0, 1]; --ghost-alpha: 0 < LO <= HI <= 1")
     if any(w < 0 for w in args.mask_mix) or sum(args.mask_mix) <= 0:
         p.error("--mask-mix: weights >= 0, not all zero")
     if not 0 <= args.t_min_share <= 1:
@@ -111,10 +123,20 @@ def main():
         mask = torch.where(drop_txt[:, None], empty_mask.expand(b, -1), mask)
         ids = torch.where(drop_txt[:, None], empty.expand(b, -1), ids)
         t = draw_t(b, args.t_min, args.t_min_share, device)
+        x_src = x0  # what is noised: x0, or x0 with a ghost
+        if args.ghost > 0:
+            use = (~(drop_txt & drop_img)).cpu().numpy() & (batches.rng.random(b) < args.ghost)
+            x64g, got = ghost_batch(x64, [batches.ds.scenes[i] for i in idx], use, batches.rng, args.ghost_alpha)
+            if got.any():
+                got = torch.from_numpy(got).to(device)
+                x_src = F.avg_pool2d(x64g, 2)
+                t = torch.where(got, torch.randint(args.ghost_t_min, T_STEPS, (b,), device=device), t)
         a = abar[t][:, None, None, None]
         noise = torch.randn_like(x0)
-        x_t = a.sqrt() * x0 + (1 - a).sqrt() * noise
+        x_t = a.sqrt() * x_src + (1 - a).sqrt() * noise
         v = a.sqrt() * noise - (1 - a).sqrt() * x0
+        if x_src is not x0:
+            v = ghost_target(v, x0, x_src, a)  # the clean picture's x0 from the ghosted x_t
         known = None
         if args.inpaint:
             m = torch.from_numpy(masks_32([batches.ds.scenes[i] for i in idx], batches.rng, args.mask_mix, args.mask_grow)).to(device)
@@ -125,7 +147,7 @@ def main():
             err = err * (m + args.known_weight * (1 - m))
         if args.object_weight != 1:
             background = batches.background[rows][:, :, None, None]
-            on_object = ((x0 - background).abs().amax(dim=1, keepdim=True) > 0.05).float()
+            on_object = (torch.maximum((x0 - background).abs(), (x_src - background).abs()).amax(dim=1, keepdim=True) > 0.05).float()
             on_object = F.max_pool2d(on_object, 3, stride=1, padding=1)
             extra = args.object_weight - 1
             if args.object_weight_ramp:
