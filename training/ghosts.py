@@ -92,18 +92,21 @@ def add_ghost(img, scene, placement, alpha):
 
 def ghost_batch(x64, scenes, use, rng, alpha_range):
     """x64 [b, 3, 64, 64] (torch, [-1, 1]) with a ghost in the rows where `use` (bool [b]) and a free cell
-    exists; returns (new x64, bool [b] of the rows that got one)."""
+    exists; returns (new x64, bool [b] of the rows that got one). One copy to the host and one back (on a GPU a
+    copy per row would cost more than the step)."""
     import torch
-    out = x64.clone()
     got = np.zeros(len(scenes), dtype=bool)
-    for i in np.flatnonzero(use):
+    rows = np.flatnonzero(use)
+    if len(rows) == 0:
+        return x64, got
+    host = x64[torch.from_numpy(rows).to(x64.device)].detach().float().cpu().numpy()
+    for j, i in enumerate(rows):
         placement = ghost_placement(scenes[i], rng)
-        if placement is None:
-            continue
-        alpha = float(rng.uniform(*alpha_range))
-        img = x64[i].detach().cpu().numpy()
-        out[i] = torch.from_numpy(add_ghost(img, scenes[i], placement, alpha)).to(x64.device)
-        got[i] = True
+        if placement is not None:
+            host[j] = add_ghost(host[j], scenes[i], placement, float(rng.uniform(*alpha_range)))
+            got[i] = True
+    out = x64.clone()
+    out[torch.from_numpy(rows).to(x64.device)] = torch.from_numpy(host).to(x64.device, x64.dtype)
     return out, got
 
 
