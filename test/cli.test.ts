@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { countTrace, traceTable } from '../src/cli/count-trace';
 import { overrideFlags } from '../src/cli/eval-compose-report';
+import { resolveClip } from '../src/models/clip';
+import { createModelRuntime } from '../src/models/runtime-node';
+import { chwToImage, resolveDiffusion, sampleDecoder, textConditioning } from '../src/models/unclip';
+import { gaussianArray } from '../src/tensor/prng';
+import { float32 } from '../src/tensor/tensor';
+import { readPicture } from '../src/world/read';
 import { extractGraph } from '../src/graph/png-graph';
 
 const run = promisify(execFile);
@@ -227,5 +234,75 @@ describe('npm run eval:unclip -- --compose, exploring the sampler', () => {
     expect(overrideFlags({ guidance: 5, steps: 50 })).toBe(' --graph-guidance 5 --graph-steps 50');
     expect(overrideFlags({ eta: 0.5 })).toBe(' --graph-eta 0.5');
     expect(overrideFlags({})).toBe('');
+  });
+});
+
+describe('npm run trace:count: where the extra copy is decided', () => {
+  it('counts the objects in every DDIM step x0 prediction, the last step being the picture itself', async () => {
+    const runtime = (await createModelRuntime())!;
+    const clip = resolveClip(runtime, 'mini-clip');
+    const captions = ['a red circle left of a blue square on a white background', 'a green cross and a pink triangle'];
+    const trace = await countTrace(runtime, clip, captions, 7, { steps: 3, guidance: 3, eta: 0 }, 1);
+    expect(trace.timesteps).toEqual([999, 500, 0]);
+    expect(trace.counts.map((row) => row.length)).toEqual([2, 2, 2]);
+    // the same seeds without the trace: the final picture reads as the trace's last step
+    const dec = resolveDiffusion(runtime, 'mini-unclip-decoder');
+    const empty = await textConditioning(runtime, clip, ['']);
+    const last = await Promise.all(
+      captions.map(async (c, s) => {
+        const x = await sampleDecoder(
+          await runtime.session(dec.id),
+          dec.spec,
+          float32([1, clip.embedDim]),
+          await textConditioning(runtime, clip, [c]),
+          empty,
+          {
+            steps: 3,
+            eta: 0,
+            guidance: 3,
+            xT: gaussianArray(7 + 1000 + s, 3 * 32 * 32),
+            noise: () => new Float32Array(0),
+          },
+        );
+        return readPicture(
+          chwToImage(
+            Float32Array.from(x, (v) => Math.min(1, Math.max(-1, v))),
+            1,
+            32,
+            32,
+          ).data,
+          32,
+          32,
+        ).objects.length;
+      }),
+    );
+    expect(trace.counts[2]).toEqual(last);
+  }, 120_000);
+
+  it('tabulates exactly two / more / fewer per step and when the final extra copies appeared', () => {
+    const lines = traceTable({
+      timesteps: [999, 500, 0],
+      counts: [
+        [3, 1, 3],
+        [3, 2, 2],
+        [3, 2, 2],
+      ],
+    });
+    expect(lines[0]).toBe('3 pictures; at the end 2 exactly two, 1 more, 0 fewer');
+    expect(lines.slice(3)).toEqual([
+      '| 1 | 999 | 0 | 2 | 1 | 1 of 1 |',
+      '| 2 | 500 | 2 | 1 | 0 | 1 of 1 |',
+      '| 3 | 0 | 2 | 1 | 0 | 1 of 1 |',
+    ]);
+  });
+
+  it('refuses bad flags naming them, before any model loads', async () => {
+    const trace = (...args: string[]) =>
+      run('npx', ['tsx', 'src/cli/count-trace.ts', ...args], { cwd: root }).then(
+        () => '',
+        (e: { stderr: string }) => e.stderr,
+      );
+    expect(await trace('--two', '0')).toMatch(/trace:count: --two must be an integer in \[1, 1000\], got "0"/);
+    expect(await trace('--graph-steps', '0')).toMatch(/trace:count: --graph-steps must be an integer in \[1, 1000\]/);
   });
 });

@@ -278,12 +278,13 @@ export interface DecoderOverride {
 /** --graph-guidance / --graph-eta / --graph-steps (eval:unclip --compose): checked, named by flag when refused. */
 export function parseDecoderOverride(
   flags: Partial<Record<'graph-guidance' | 'graph-eta' | 'graph-steps', string>>,
+  tool = 'eval:unclip',
 ): DecoderOverride {
   const num = (flag: keyof typeof flags, ok: (v: number) => boolean, want: string) => {
     const raw = flags[flag];
     if (raw === undefined) return undefined;
     const v = raw.trim() === '' ? NaN : Number(raw);
-    if (!ok(v)) throw new Error(`eval:unclip: --${flag} must be ${want}, got ${JSON.stringify(raw)}`);
+    if (!ok(v)) throw new Error(`${tool}: --${flag} must be ${want}, got ${JSON.stringify(raw)}`);
     return v;
   };
   return {
