@@ -147,7 +147,17 @@ describe('diffusion/decode with guidance clip', () => {
     // what the gradient climbs: the noise-aware CLIP's score of the final picture (t = 0) for the caption
     const text = (await encodeTexts(runtime, resolveClip(runtime, 'mini-clip'), ['a large green square'])).data;
     const own = async (img: Float32Tensor) => (await scoreAt(imageToChw(img).data, 0, text)).score;
-    expect(await own(guided.image!)).toBeGreaterThan(await own(none.image!));
+    // over four seeds: guidance steers the noisy steps, so one picture's final score can go either way (with the
+    // decoder 3c1d83c8, seed 5 alone read 0.398 guided vs 0.411 unguided)
+    let gain = 0;
+    for (const seed of [5, 6, 7, 8]) {
+      const [a, b] =
+        seed === 5
+          ? [guided, none]
+          : [await run({ guidanceMethod: 'clip', seed }), await run({ guidanceMethod: 'none', seed })];
+      gain += (await own(a.image!)) - (await own(b.image!));
+    }
+    expect(gain / 4).toBeGreaterThan(0);
     // an independent judge: the pixel reader still finds the green square (guidance trades accuracy for
     // diversity as it grows: README, Guidance; at scale 200 mini-CLIP liked this picture less than the unguided one)
     const up = bilinearResize(guided.image!, 64, 64);
