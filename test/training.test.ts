@@ -708,6 +708,12 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       const common = ['--data', data, '--batch', '4', '--device', 'cpu', '--threads', '1', '--from-scratch'];
       const trained = await py(['train_decoder.py', ...common, '--out', out, '--steps', '2', '--ghost', '1']);
       expect(trained.stdout).toMatch(/decoder: stopped at step 2/);
+      // the ghosted pictures are noised at t >= --ghost-t-min (default 300)
+      const shown = /ghost copies in (\d+) of 4 pictures of the first batch, noised at t >= (\d+)/.exec(
+        trained.stdout,
+      )!;
+      expect(Number(shown[1])).toBeGreaterThan(0);
+      expect(Number(shown[2])).toBeGreaterThanOrEqual(300);
       const probe = await py([
         'probe_ghosts.py',
         join(out, 'ckpt.pt'),

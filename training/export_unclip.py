@@ -60,7 +60,8 @@ def load(model, path, name):
 def card(ck, name, what, params):
     a = ck["args"]
     last_run = {k: a[k] for k in ("lr", "decay_steps", "min_lr_ratio", "object_weight", "snr_cap", "p_drop_image", "p_drop_text", "p_two", "caption_layers",
-                                  "init_from", "inpaint", "known_weight") if k in a}
+                                  "init_from", "inpaint", "known_weight", "p_relation", "t_min", "t_min_share", "ghost", "ghost_alpha",
+                                  "ghost_t_min", "ema") if k in a}
     runs = ck.get("history") or []
     known = sum(r.get("to_step", r["from_step"]) - r["from_step"] for r in runs)
     history = ([{"steps": ck["step"] - known, "hardware": "2-core CPU, PyTorch 1.13 (Debian) with OpenBLAS", "note": "runs before run history was recorded"}]
@@ -81,7 +82,7 @@ def card(ck, name, what, params):
     return {**tuned, "trainingData": f"ShapesWorld {WORLD.rsplit('-', 1)[-1]}, 100,000 rendered images (4 captions each), held-out colour-shape pairs never rendered",
             "steps": ck["step"], "batch": a["batch"], "trainingMinutes": round(ck["elapsed"] / 60, 1),
             "hardware": ", ".join(sorted({h["hardware"] for h in history})) or "2-core CPU, PyTorch 1.13 (Debian) with OpenBLAS",
-            "trainingRuns": history, "weights": "raw" if name in RAW else "EMA (0.999)",
+            "trainingRuns": history, "weights": "raw" if name in RAW else f"EMA ({a.get('ema', 0.999):g})",
             "architecture": f"{what}, {params} parameters", "lastRunSettings": last_run}
 
 

@@ -1,6 +1,6 @@
 """Ghost copies: a training signal against the decoder's extra copy of a named object (issue 12).
 
-The bundled decoder draws two-object captions with a third object in about 1 picture in 6, drawn as
+The decoder 24d8243d drew two-object captions with a third object in about 1 picture in 6, drawn as
 cleanly as the named ones and in a named object's colour; single-object captions that state the
 position almost never (97% right). Where the caption leaves the layout open, the prediction at high
 noise spreads each object over the cells it could take, and the sampler can grow two of them. Such

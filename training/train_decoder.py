@@ -107,6 +107,8 @@ def main():
     empty, empty_feats, empty_mask = empty_caption(clip, batches.tok, device=device)
     print(f"decoder: {sum(p.numel() for p in model.parameters())} parameters, training on {device}", flush=True)
 
+    shown_ghosts = []
+
     def step_fn(step):
         idx, x64, ids = batches.sample(args.batch, args.p_two)
         if args.p_relation > 0:
@@ -131,6 +133,10 @@ def main():
                 got = torch.from_numpy(got).to(device)
                 x_src = F.avg_pool2d(x64g, 2)
                 t = torch.where(got, torch.randint(args.ghost_t_min, T_STEPS, (b,), device=device), t)
+                if not shown_ghosts:
+                    shown_ghosts.append(True)
+                    print(f"decoder: ghost copies in {int(got.sum())} of {b} pictures of the first batch, noised at t >= "
+                          f"{int(t[got].min())}", flush=True)
         a = abar[t][:, None, None, None]
         noise = torch.randn_like(x0)
         x_t = a.sqrt() * x_src + (1 - a).sqrt() * noise

@@ -314,6 +314,10 @@ def train_loop(name, model, args, step_fn, extra_state=None):
                 args.init_step, args.init_from = prev["init_step"], prev.get("init_from", init)
             else:
                 args.init_step = step
+        elif ck.get("args", {}).get("init_step") is not None and getattr(args, "init_step", None) is None:
+            # continuing the committed checkpoint of a fine-tune: its record of where the fine-tune began stays
+            # (without it the card's fineTuning would go on naming the previous kept run's steps)
+            args.init_step, args.init_from = ck["args"]["init_step"], ck["args"].get("init_from")
         print(f"{name}: resumed from {start_from} at step {step} ({elapsed / 60:.1f} min trained)", flush=True)
     run_start = {"from_step": step, "device": str(device), "hardware": hardware(device), "batch": args.batch}
     history = history + [run_start]
