@@ -1,6 +1,7 @@
 /**
  * When does a two-object picture get its extra copy? The caption-only path (graphs/text-to-image-glide.json's
- * decoder settings) on eval:unclip --compose's two-object prompts (its own noise seeds: not the eval's pictures), with the pixel reader counting the objects in
+ * decoder settings) on eval:unclip --compose's two-object prompts (its own noise seeds: not the eval's
+ * pictures), with the pixel reader counting the objects in
  * every DDIM step's x0 prediction (32x32, before the upsampler).
  *
  *   npm run trace:count [-- --seed 424242 --two 100 --graph-guidance 3 --graph-eta 0 --graph-steps 25]
