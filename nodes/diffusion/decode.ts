@@ -40,7 +40,7 @@ export default defineNode({
       label: 'Guidance',
       description: 'classifier-free (scale: Guidance scale), clip (scale: CLIP guidance scale), none',
     }),
-    guidance: number({ min: 0, max: 20, step: 0.1, default: 8, label: 'Guidance scale' }),
+    guidance: number({ min: 0, max: 20, step: 0.1, default: 3, label: 'Guidance scale' }),
     clipScale: number({
       min: 0,
       max: 1000,

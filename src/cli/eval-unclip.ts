@@ -53,7 +53,7 @@ const { values: opts } = parseArgs({
     'graph-eta': { type: 'string' },
     'graph-steps': { type: 'string' },
     'prior-steps': { type: 'string', default: '25' },
-    'decoder-guidance': { type: 'string', default: '8' },
+    'decoder-guidance': { type: 'string', default: '3' },
     'decoder-steps': { type: 'string', default: '25' },
     'upsampler-steps': { type: 'string', default: '7' },
   },
