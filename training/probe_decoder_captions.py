@@ -24,8 +24,8 @@ import numpy as np
 import torch
 
 from decoder_model import load_decoder
-from shapesworld import ShapesWorldDataset, WordTokenizer
-from unclip_common import HERE, T_STEPS, VOCAB, alphas_cumprod, load_clip, text_features
+from probe_common import probe_args, probe_setup
+from unclip_common import T_STEPS, text_features
 from world import HELD_OUT, OPPOSITE, RELATIONS
 
 RELATION = re.compile(r"^a (\w+) (\w+) (" + "|".join(RELATIONS) + r") a (\w+) (\w+)(.*)$")
@@ -85,20 +85,11 @@ def losses(model, clip, tok, x0, captions, t, noise, abar, chunk=96):
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("checkpoints", nargs="*", default=[os.path.join(HERE, "checkpoints", "decoder.pt")])
-    p.add_argument("--data", default=os.path.join(HERE, "data", "probe.bin"))
-    p.add_argument("--count", type=int, default=300)
+    p = probe_args(argparse.ArgumentParser(), count=300)
     p.add_argument("--draws", type=int, default=16, help="(t, noise) draws per picture, stratified over the schedule")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--weights", default="ema", choices=["ema", "model"], help="a checkpoint's EMA or raw weights")
     args = p.parse_args()
-    torch.set_num_threads(args.threads)
-    ds = ShapesWorldDataset(args.data)
-    tok = WordTokenizer(VOCAB)
-    clip = load_clip(os.path.join(HERE, "checkpoints", "clip.pt"))
-    abar = alphas_cumprod()
+    s = probe_setup(args)
+    ds, tok, clip, abar = s.ds, s.tok, s.clip, s.abar
     rows = pick(ds, args.count, args.seed)
     idx = np.array([r[0] for r in rows])
     true_caps = [r[1] for r in rows]

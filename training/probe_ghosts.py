@@ -23,8 +23,8 @@ import torch.nn.functional as F
 
 from decoder_model import load_decoder
 from ghosts import add_ghost, ghost_placement
-from shapesworld import ShapesWorldDataset, WordTokenizer
-from unclip_common import HERE, VOCAB, alphas_cumprod, load_clip, text_features
+from probe_common import probe_args, probe_setup
+from unclip_common import text_features
 from world import BACKGROUND_RGB
 
 
@@ -57,21 +57,12 @@ def project(x, d):
 
 @torch.no_grad()
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("checkpoints", nargs="*", default=[os.path.join(HERE, "checkpoints", "decoder.pt")])
-    p.add_argument("--data", default=os.path.join(HERE, "data", "probe.bin"))
-    p.add_argument("--count", type=int, default=192)
+    p = probe_args(argparse.ArgumentParser(), count=192)
     p.add_argument("--alpha", type=float, default=0.5)
     p.add_argument("--t", type=int, nargs="*", default=[400, 600, 800])
-    p.add_argument("--weights", default="ema", choices=["ema", "model"])
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=2)
     args = p.parse_args()
-    torch.set_num_threads(args.threads)
-    ds = ShapesWorldDataset(args.data)
-    tok = WordTokenizer(VOCAB)
-    clip = load_clip(os.path.join(HERE, "checkpoints", "clip.pt"))
-    abar = alphas_cumprod()
+    s = probe_setup(args)
+    ds, tok, clip, abar = s.ds, s.tok, s.clip, s.abar
     x0, xg, obj, caps = rows(ds, args.count, args.alpha, args.seed)
     n = len(caps)
     ids = torch.from_numpy(tok.encode_batch(caps))

@@ -25,8 +25,8 @@ import torch
 
 from decoder_model import load_decoder
 from probe_decoder_captions import RELATION, pick, twins
-from shapesworld import WordTokenizer
-from unclip_common import HERE, T_STEPS, VOCAB, alphas_cumprod, ddim_timesteps, empty_caption, load_clip, text_features
+from probe_common import probe_args, probe_setup
+from unclip_common import T_STEPS, ddim_timesteps, empty_caption, text_features
 from world import COLOUR_RGB, COLOURS, HELD_OUT, RELATIONS, SHAPES
 
 
@@ -132,15 +132,10 @@ def check_truth(path, count):
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("checkpoints", nargs="*", default=[os.path.join(HERE, "checkpoints", "decoder.pt")])
-    p.add_argument("--count", type=int, default=400)
+    p = probe_args(argparse.ArgumentParser(), count=400, data=False)
     p.add_argument("--draws", type=int, default=2, help="noise draws per prompt")
     p.add_argument("--steps", type=int, default=25, help="DDIM steps (the product's default)")
     p.add_argument("--guidance", type=float, nargs="*", default=[1.0, 3.0])
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--weights", default="ema", choices=["ema", "model"])
     p.add_argument("--negative", default="empty", choices=["empty", "flipped"],
                    help="guidance away from the empty caption (classifier-free) or from each caption with its relation "
                         "flipped ('left of' <-> 'right of', 'above' <-> 'below'): a negative prompt, which amplifies "
@@ -152,10 +147,8 @@ def main():
     args = p.parse_args()
     if args.positions and args.negative == "flipped":
         p.error("--negative flipped flips a relation caption's relation; --positions' captions have none")
-    torch.set_num_threads(args.threads)
-    tok = WordTokenizer(VOCAB)
-    clip = load_clip(os.path.join(HERE, "checkpoints", "clip.pt"))
-    abar = alphas_cumprod()
+    s = probe_setup(args)
+    tok, clip, abar = s.tok, s.clip, s.abar
     if args.truth:
         check_truth(args.truth, args.count)
         return
