@@ -685,6 +685,9 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       expect(check.placed).toBeGreaterThan(20);
       expect(check.checked).toBe(check.placed);
       expect(check.targetError).toBeLessThan(1e-5);
+      // the batched drawing on the training device (draw_ghosts) equals add_ghost row by row
+      expect(check.batchRows).toBeGreaterThan(20);
+      expect(check.batchError).toBeLessThan(1e-5);
       const batch = await py([
         '-c',
         [
@@ -736,6 +739,33 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
     const right = Number(/: ([\d.]+) right/.exec(r.stdout)![1]);
     expect(right).toBeGreaterThanOrEqual(0.95);
   }, 120_000);
+
+  it("keeps a fine-tune's record of where it began, whichever checkpoint a run starts from", async () => {
+    // fine_tune_record(start_from, ckpt_path, init, saved_args, step, current): the card's fineTuning reads it
+    const cases = [
+      // resuming a run's own checkpoint: its record stays; a run that is no fine-tune has none
+      "r('run/ckpt.pt', 'run/ckpt.pt', None, {'init_step': 20, 'init_from': 'dec.pt'}, 25)",
+      "r('run/ckpt.pt', 'run/ckpt.pt', None, {}, 25)",
+      // --init-from a plain decoder: the fine-tune starts at its step; from a fine-tune's kept weights: its record
+      "r('dec.pt', 'run/ckpt.pt', 'dec.pt', {}, 25)",
+      "r('inp.pt', 'run/ckpt.pt', 'inp.pt', {'init_step': 20, 'init_from': 'dec.pt'}, 25)",
+      // the committed checkpoint of a fine-tune (e.g. the ghost run kept as decoder.pt): its record, not the last run's
+      "r('checkpoints/decoder.pt', 'run/ckpt.pt', None, {'init_step': 20, 'init_from': 'old.pt'}, 27)",
+      "r('checkpoints/decoder.pt', 'run/ckpt.pt', None, {'init_step': 20}, 27, current=22)",
+      "r('checkpoints/decoder.pt', 'run/ckpt.pt', None, {}, 27)",
+    ];
+    const code = `from unclip_common import fine_tune_record as r\nfor x in [${cases.join(', ')}]: print(x)`;
+    const out = (await run(PYTHON, ['-c', code], { cwd: join(root, 'training') })).stdout.trim().split('\n');
+    expect(out).toEqual([
+      "(20, 'dec.pt')",
+      'None',
+      "(25, 'dec.pt')",
+      "(20, 'dec.pt')",
+      "(20, 'old.pt')",
+      'None',
+      'None',
+    ]);
+  }, 60_000);
 
   it(
     'grows an inpainting decoder from a decoder (the new input channels start at zero: the same output), trains ' +

@@ -44,9 +44,9 @@ def _overlap(a, b):
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-def ghost_placement(scene, rng):
-    """(object index, dx, dy) for a ghost of one of the scene's objects in a free cell, or None where no
-    free cell keeps the copy clear of every object (shifts are whole cells: 16 px at 64, 8 at 32)."""
+def placement_options(scene):
+    """Every (object index, dx, dy) that puts a copy of one of the scene's objects in a free cell clear of every
+    object (shifts are whole cells: 16 px at 64, 8 at 32), as an int array [n, 3] (n = 0: none)."""
     objects = scene["objects"]
     taken = {o["position"] for o in objects}
     options = []
@@ -63,7 +63,17 @@ def ghost_placement(scene, rng):
             if o["cx"] - o["s"] + dx < 0 or o["cy"] - o["s"] + dy < 0 or o["cx"] + o["s"] + dx > 64 or o["cy"] + o["s"] + dy > 64:
                 continue  # the copy would leave the picture: it would be a different shape
             options.append((k, dx, dy))
-    return options[rng.integers(len(options))] if options else None
+    return np.array(options, dtype=np.int16).reshape(-1, 3)
+
+
+def ghost_placement(scene, rng, options=None):
+    """(object index, dx, dy) for a ghost of one of the scene's objects in a free cell, drawn from
+    placement_options (given, or computed), or None where there is none."""
+    options = placement_options(scene) if options is None else options
+    if len(options) == 0:
+        return None
+    k, dx, dy = options[rng.integers(len(options))]
+    return int(k), int(dx), int(dy)
 
 
 def add_ghost(img, scene, placement, alpha):
@@ -90,23 +100,79 @@ def add_ghost(img, scene, placement, alpha):
     return (img + alpha * shifted).astype(np.float32)
 
 
-def ghost_batch(x64, scenes, use, rng, alpha_range):
+def draw_ghosts(x, scenes, placements, alphas):
+    """add_ghost for a batch, where x lives (x [n, 3, 64, 64] torch, [-1, 1]; one placement and alpha a row):
+    the pictures never leave the device, and no Python loop touches pixels."""
+    import torch
+    n, dev = len(scenes), x.device
+    own = np.zeros((n, 3))  # cx, cy, s of the copied object
+    near = np.full((n, 3), np.nan)  # of the scene's other object, if any
+    bg = np.zeros((n, 3), dtype=np.float32)
+    box = np.zeros((n, 4), dtype=np.int64)
+    for j, (scene, (k, _, _)) in enumerate(zip(scenes, placements)):
+        o = scene["objects"][k]
+        own[j] = o["cx"], o["cy"], o["s"]
+        for m, p in enumerate(scene["objects"][:2]):
+            if m != k:
+                near[j] = p["cx"], p["cy"], p["s"]
+        bg[j] = np.asarray(BACKGROUND_RGB[scene["background"]], dtype=np.float32) / 127.5 - 1.0
+        box[j] = _box(o, 1)
+    if any(len(s["objects"]) > 2 for s in scenes):
+        raise ValueError("draw_ghosts: a ShapesWorld scene holds one or two objects")
+    f64 = dict(device=dev, dtype=torch.float64)
+    centres = torch.arange(64, **f64) + 0.5
+
+    def distance(o):  # [n, 64, 64] Chebyshev distance of each pixel centre to each row's box, as _distance
+        dx = (torch.abs(centres[None] - o[:, 0:1]) - o[:, 2:3]).clamp(min=0)
+        dy = (torch.abs(centres[None] - o[:, 1:2]) - o[:, 2:3]).clamp(min=0)
+        return torch.maximum(dx[:, None, :], dy[:, :, None])
+
+    own_t, near_t = torch.tensor(own, **f64), torch.tensor(near, **f64)
+    idx = torch.arange(64, device=dev)
+    b = torch.tensor(box, device=dev)
+    keep = ((idx[None] >= b[:, 1:2]) & (idx[None] < b[:, 3:4]))[:, :, None] & \
+        ((idx[None] >= b[:, 0:1]) & (idx[None] < b[:, 2:3]))[:, None, :]
+    has = ~torch.isnan(near_t[:, 0])
+    keep &= ~has[:, None, None] | (distance(own_t) <= distance(torch.nan_to_num(near_t)))
+    bg_t = torch.tensor(bg, device=dev)[:, :, None, None]
+    delta = (x.float() - bg_t) * keep[:, None]
+    shift = torch.tensor([(dx, dy) for _, dx, dy in placements], device=dev)
+    sx, sy = idx[None] - shift[:, 0:1], idx[None] - shift[:, 1:2]  # the source column / row of each pixel
+    inside = ((sy >= 0) & (sy < 64))[:, :, None] & ((sx >= 0) & (sx < 64))[:, None, :]
+    rows = torch.arange(n, device=dev)[:, None, None]
+    shifted = delta.permute(0, 2, 3, 1)[rows, sy.clamp(0, 63)[:, :, None], sx.clamp(0, 63)[:, None, :]]
+    shifted = shifted.permute(0, 3, 1, 2) * inside[:, None]
+    alpha = torch.tensor(alphas, device=dev, dtype=torch.float32)[:, None, None, None]
+    return (x.float() + alpha * shifted).to(x.dtype)
+
+
+_OPTIONS = {}  # dataset index -> placement_options, filled as training draws each scene
+
+
+def ghost_batch(x64, scenes, use, rng, alpha_range, keys=None):
     """x64 [b, 3, 64, 64] (torch, [-1, 1]) with a ghost in the rows where `use` (bool [b]) and a free cell
-    exists; returns (new x64, bool [b] of the rows that got one). One copy to the host and one back (on a GPU a
-    copy per row would cost more than the step)."""
+    exists; returns (new x64, bool [b] of the rows that got one). `keys` (the rows' dataset indices) lets the
+    placement options be computed once per scene; the drawing is draw_ghosts, on x64's device."""
     import torch
     got = np.zeros(len(scenes), dtype=bool)
-    rows = np.flatnonzero(use)
-    if len(rows) == 0:
-        return x64, got
-    host = x64[torch.from_numpy(rows).to(x64.device)].detach().float().cpu().numpy()
-    for j, i in enumerate(rows):
-        placement = ghost_placement(scenes[i], rng)
+    placements, alphas = [], []
+    for i in np.flatnonzero(use):
+        options = None
+        if keys is not None:
+            options = _OPTIONS.get(int(keys[i]))
+            if options is None:
+                options = _OPTIONS[int(keys[i])] = placement_options(scenes[i])
+        placement = ghost_placement(scenes[i], rng, options)
         if placement is not None:
-            host[j] = add_ghost(host[j], scenes[i], placement, float(rng.uniform(*alpha_range)))
+            placements.append(placement)
+            alphas.append(float(rng.uniform(*alpha_range)))
             got[i] = True
+    if not got.any():
+        return x64, got
+    rows = np.flatnonzero(got)
+    sel = torch.from_numpy(rows).to(x64.device)
     out = x64.clone()
-    out[torch.from_numpy(rows).to(x64.device)] = torch.from_numpy(host).to(x64.device, x64.dtype)
+    out[sel] = draw_ghosts(x64[sel], [scenes[i] for i in rows], placements, alphas)
     return out, got
 
 
@@ -152,6 +218,23 @@ def check(data):
         on_ghost = (np.abs(g - img).max(axis=0) > 0.05).sum()
         assert abs(int(on_src) - int(on_ghost)) <= 2, (on_src, on_ghost)
         checked += 1
+    # the batched drawing training uses (draw_ghosts) is add_ghost row by row, and ghost_batch draws the same
+    # ghosts whether its placement options are computed or cached (keys), one call or the next
+    n = min(ds.count, 64)
+    imgs = np.stack([np.asarray(ds.images[i], dtype=np.float32).transpose(2, 0, 1) / 127.5 - 1.0 for i in range(n)])
+    scenes = [ds.scenes[i] for i in range(n)]
+    rng = np.random.default_rng(1)
+    rows = [(i, p, float(rng.uniform(0.2, 0.9))) for i in range(n) if (p := ghost_placement(scenes[i], rng)) is not None]
+    batch = draw_ghosts(torch.from_numpy(imgs[[i for i, _, _ in rows]]), [scenes[i] for i, _, _ in rows],
+                        [p for _, p, _ in rows], [a for _, _, a in rows]).numpy()
+    ref = np.stack([add_ghost(imgs[i], scenes[i], p, a) for i, p, a in rows])
+    batch_err = float(np.abs(batch - ref).max())
+    assert batch_err < 1e-5, batch_err
+    use = np.arange(n) % 3 != 0
+    runs = [ghost_batch(torch.from_numpy(imgs), scenes, use, np.random.default_rng(2), (0.2, 0.9), keys)
+            for keys in (None, np.arange(n), np.arange(n))]
+    for g, got in runs[1:]:
+        assert (got == runs[0][1]).all() and torch.equal(g, runs[0][0])
     # the target: x0 recovered from x_t (noised from the ghost picture) and v' is the clean picture
     x0 = torch.randn(4, 3, 8, 8)
     xg = x0 + 0.3 * torch.randn(4, 3, 8, 8)
@@ -162,7 +245,8 @@ def check(data):
     recovered = abar.sqrt() * x_t - (1 - abar).sqrt() * ghost_target(v, x0, xg, abar)
     err = float((recovered - x0).abs().max())
     assert err < 1e-5, err
-    print(json.dumps({"scenes": min(ds.count, 64), "placed": placed, "checked": checked, "targetError": err}))
+    print(json.dumps({"scenes": min(ds.count, 64), "placed": placed, "checked": checked, "batchRows": len(rows),
+                      "batchError": batch_err, "targetError": err}))
 
 
 if __name__ == "__main__":

@@ -107,9 +107,10 @@ def main():
     empty, empty_feats, empty_mask = empty_caption(clip, batches.tok, device=device)
     print(f"decoder: {sum(p.numel() for p in model.parameters())} parameters, training on {device}", flush=True)
 
-    shown_ghosts = []
+    first_batch = True  # train_decoder says how many pictures of its first batch got a ghost
 
     def step_fn(step):
+        nonlocal first_batch
         idx, x64, ids = batches.sample(args.batch, args.p_two)
         if args.p_relation > 0:
             ids = batches.prefer_relations(idx, ids, args.p_relation, args.relation_background)
@@ -128,15 +129,16 @@ def main():
         x_src = x0  # what is noised: x0, or x0 with a ghost
         if args.ghost > 0:
             use = (~(drop_txt & drop_img)).cpu().numpy() & (batches.rng.random(b) < args.ghost)
-            x64g, got = ghost_batch(x64, [batches.ds.scenes[i] for i in idx], use, batches.rng, args.ghost_alpha)
+            x64g, got = ghost_batch(x64, [batches.ds.scenes[i] for i in idx], use, batches.rng, args.ghost_alpha,
+                                    keys=idx)
+            got = torch.from_numpy(got).to(device)
             if got.any():
-                got = torch.from_numpy(got).to(device)
                 x_src = F.avg_pool2d(x64g, 2)
                 t = torch.where(got, torch.randint(args.ghost_t_min, T_STEPS, (b,), device=device), t)
-                if not shown_ghosts:
-                    shown_ghosts.append(True)
-                    print(f"decoder: ghost copies in {int(got.sum())} of {b} pictures of the first batch, noised at t >= "
-                          f"{int(t[got].min())}", flush=True)
+            if first_batch:
+                lowest = f", noised at t >= {int(t[got].min())}" if got.any() else ""
+                print(f"decoder: ghost copies in {int(got.sum())} of {b} pictures of the first batch{lowest}", flush=True)
+        first_batch = False
         a = abar[t][:, None, None, None]
         noise = torch.randn_like(x0)
         x_t = a.sqrt() * x_src + (1 - a).sqrt() * noise

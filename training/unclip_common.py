@@ -246,6 +246,24 @@ def grow_inputs(state, target):
     return out
 
 
+def fine_tune_record(start_from, ckpt_path, init, saved_args, step, current=None):
+    """Where a run's fine-tune began, (init_step, init_from), or None (not a fine-tune, or nothing to change).
+    A run started from another model's checkpoint (--init-from `init`) records where, so its card tells the
+    fine-tune (steps, minutes) from what it inherited; `saved_args` are the checkpoint's, `step` its step."""
+    prev = saved_args or {}
+    if start_from == ckpt_path:  # a resumed run keeps its record
+        return (prev["init_step"], prev.get("init_from", init)) if prev.get("init_step") is not None else None
+    if start_from == init:
+        # continuing a fine-tune from its own kept weights (e.g. inpaint_decoder.pt): the record of what it was
+        # fine-tuned from stays; otherwise the fine-tune starts here
+        return (prev["init_step"], prev.get("init_from", init)) if prev.get("init_step") is not None else (step, init)
+    if prev.get("init_step") is not None and current is None:
+        # continuing the committed checkpoint of a fine-tune: its record of where the fine-tune began stays
+        # (without it the card's fineTuning would go on naming the previous kept run's steps)
+        return prev["init_step"], prev.get("init_from")
+    return None
+
+
 def train_loop(name, model, args, step_fn, extra_state=None):
     """Runs step_fn(step) -> loss until args.steps or args.minutes, with EMA,
     warm-up, checkpoints every args.ckpt_every steps and resume."""
@@ -300,24 +318,9 @@ def train_loop(name, model, args, step_fn, extra_state=None):
         ema.shadow = {k: ck["ema"][k].to(device, v.dtype) if k in ck["ema"] else v for k, v in ema.shadow.items()}
         step, elapsed = ck["step"], ck["elapsed"]
         history = ck.get("history", [])
-        # a run started from another model's checkpoint (--init-from) records where: its card tells the fine-tune
-        # (steps, minutes) from what it inherited; a resumed run keeps that record
-        if start_from == ckpt_path:
-            if ck.get("args", {}).get("init_step") is not None:
-                args.init_step = ck["args"]["init_step"]
-                args.init_from = ck["args"].get("init_from", getattr(args, "init_from", None))
-        elif start_from == init:
-            # continuing a fine-tune from its own kept weights (e.g. inpaint_decoder.pt): the record of
-            # what it was fine-tuned from stays; otherwise the fine-tune starts here
-            prev = ck.get("args", {})
-            if prev.get("init_step") is not None:
-                args.init_step, args.init_from = prev["init_step"], prev.get("init_from", init)
-            else:
-                args.init_step = step
-        elif ck.get("args", {}).get("init_step") is not None and getattr(args, "init_step", None) is None:
-            # continuing the committed checkpoint of a fine-tune: its record of where the fine-tune began stays
-            # (without it the card's fineTuning would go on naming the previous kept run's steps)
-            args.init_step, args.init_from = ck["args"]["init_step"], ck["args"].get("init_from")
+        record = fine_tune_record(start_from, ckpt_path, init, ck.get("args"), step, getattr(args, "init_step", None))
+        if record is not None:
+            args.init_step, args.init_from = record
         print(f"{name}: resumed from {start_from} at step {step} ({elapsed / 60:.1f} min trained)", flush=True)
     run_start = {"from_step": step, "device": str(device), "hardware": hardware(device), "batch": args.batch}
     history = history + [run_start]
