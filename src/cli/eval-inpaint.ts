@@ -83,6 +83,8 @@ interface MethodResult {
   msMedian: number;
   clipColour: number;
   clipShape: number;
+  /** What the reader found in the mask where the asked object is not there. */
+  misses: { empty: number; colour: number; shape: number; both: number };
   tiles: Uint8Array[];
 }
 
@@ -110,6 +112,12 @@ async function main(): Promise<void> {
       `| ${r.method} | ${r.decoder} (${shaOf(r.decoder).slice(0, 8)}) | ${r.settings} | ${pct(r.asked)} | ` +
         `${pct(r.kept)} | ${pct(r.two)} | ${pct(r.exact)} | ${r.msMedian.toFixed(0)} ms | ` +
         `${pct(r.clipColour)} / ${pct(r.clipShape)} |`,
+    );
+  for (const r of results)
+    console.log(
+      `${r.method}: where the asked object is not in the mask, the mask holds nothing ${r.misses.empty}, ` +
+        `its shape in another colour ${r.misses.colour}, its colour in another shape ${r.misses.shape}, ` +
+        `something else ${r.misses.both} (of ${N})`,
     );
   if (SHEET) {
     // rows of (source, one edit per method) for the first 8 scenes, two scenes per row
@@ -201,6 +209,7 @@ async function evaluate(
     two = 0,
     exact = 0;
   const ms: number[] = [];
+  const misses = { empty: 0, colour: 0, shape: 0, both: 0 };
   /** For mini-CLIP: each edited picture with its caption and the caption's two foils (the asked object's colour,
    * then its shape, changed). */
   const judged: Array<{ picture: Float32Array; captions: [string, string, string] }> = [];
@@ -240,7 +249,12 @@ async function evaluate(
     const centre = cellCentre(askAt);
     const inMask = (o: { cx: number; cy: number }) =>
       Math.abs(o.cx - centre.x) <= CELL_REACH && Math.abs(o.cy - centre.y) <= CELL_REACH;
-    if (read.objects.some((o) => o.colour === askC && o.shape === askS && inMask(o))) asked++;
+    const there = read.objects.filter(inMask);
+    if (there.some((o) => o.colour === askC && o.shape === askS)) asked++;
+    else if (there.length === 0) misses.empty++;
+    else if (there.some((o) => o.colour === askC)) misses.shape++;
+    else if (there.some((o) => o.shape === askS)) misses.colour++;
+    else misses.both++;
     if (read.objects.some((o) => o.colour === keepC && o.shape === keepS && o.position === keepAt)) kept++;
     if (read.objects.length === 2) two++;
     const otherColour = COLOURS.find((c) => c !== askC && c !== keepC)!,
@@ -300,6 +314,7 @@ async function evaluate(
     msMedian: ms[Math.floor(ms.length / 2)]!,
     clipColour,
     clipShape,
+    misses,
     tiles: sheet,
   };
 }
