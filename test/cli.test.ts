@@ -306,3 +306,19 @@ describe('npm run trace:count: where the extra copy is decided', () => {
     expect(await trace('--graph-steps', '0')).toMatch(/trace:count: --graph-steps must be an integer in \[1, 1000\]/);
   });
 });
+
+describe('npm run eval:inpaint', () => {
+  it('grades each edit once: the asked object in the mask, or what the mask holds instead', async () => {
+    const args = ['tsx', 'src/cli/eval-inpaint.ts', '--method', 'finetuned', '--n', '4', '--steps', '3'];
+    const { stdout } = await run('npx', args, { cwd: root });
+    const row = stdout.split('\n').find((l) => l.startsWith('| finetuned |'))!;
+    expect(row).toMatch(/steps 3, guidance 3/);
+    const asked = Number(/\| ([\d.]+)% \| [\d.]+% \| [\d.]+% \| [\d.]+% \|/.exec(row)![1]);
+    const m =
+      /finetuned: .* nothing (\d+), .* another colour (\d+), .* another shape (\d+), something else (\d+) \(of 4\)/
+        .exec(stdout)!
+        .slice(1)
+        .map(Number);
+    expect((asked / 100) * 4 + m.reduce((a, b) => a + b, 0)).toBe(4);
+  }, 120_000);
+});
