@@ -902,6 +902,16 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       // the newer decoder's 5 steps and the fine-tune's own 2 (from step 2), renumbered after them
       expect(carriedEntry.card).toMatchObject({ steps: 7, fineTuning: { fromStep: 5, steps: 2 } });
       expect(carriedEntry.card!.taskVector).toMatch(/own 2 steps \(its change from step 2, x2\) added to .* step 5/);
+      expect(carriedEntry.card!.taskVector).toMatch(/not trained on that base$/);
+      // trained on from the carry: the checkpoint keeps the carry's note, and the card counts the steps after it
+      const further = join(dir, 'carried-further');
+      const onward = ['--inpaint', '--init-from', carried, '--out', further, '--steps', '8', '--warmup', '1'];
+      await run(PYTHON, ['training/train_decoder.py', ...common, ...onward], { cwd: root });
+      const furtherEntry = await exportInpaint(join(further, 'ckpt.pt'), 'models-further');
+      expect(furtherEntry.card).toMatchObject({ steps: 8, fineTuning: { fromStep: 5, steps: 3 } });
+      expect(furtherEntry.card!.taskVector).toMatch(
+        /own 2 steps \(.*x2\) added to .* step 5.*, then trained 1 more steps/,
+      );
       // a carried checkpoint carried on again (base: the decoder it was carried onto) adds its change times the new
       // scale: x0.5 of a x2 carry is the first fine-tune x1 onto the newest decoder, and the card says so (x1)
       const newest = join(dir, 'plain-newest');

@@ -74,11 +74,13 @@ def card(ck, name, what, params):
         tuned = {"fineTuning": {"from": os.path.basename(str(a.get("init_from"))), "fromStep": a["init_step"], "steps": ck["step"] - a["init_step"],
                                 "minutes": round(sum(r.get("minutes") or 0 for r in own), 1), "batch": a["batch"]}}
     tv = ck.get("task_vector")  # training/task_vector.py: the fine-tune's change carried onto a newer base
-    tuned["taskVector"] = None  # (None: dropped from the card, so a carried model trained further loses the note)
+    tuned["taskVector"] = None  # (None: dropped from the card of a model that was never carried)
     if tv:
-        tuned["taskVector"] = (f"the fine-tune's own {tv['tuned_step'] - tv['base_step']} steps (its change from step {tv['base_step']}, "
-                               f"x{tv['scale']:g}) added to the base at step {tv['onto_step']} (training/task_vector.py): "
-                               "not trained on that base")
+        own = tv["tuned_step"] - tv["base_step"]
+        more = ck["step"] - (tv["onto_step"] + own)  # trained on after the carry (train_loop keeps the note)
+        tuned["taskVector"] = (f"the fine-tune's own {own} steps (its change from step {tv['base_step']}, "
+                               f"x{tv['scale']:g}) added to the base at step {tv['onto_step']} (training/task_vector.py)"
+                               + (f", then trained {more} more steps on that base" if more > 0 else ": not trained on that base"))
     return {**tuned, "trainingData": f"ShapesWorld {WORLD.rsplit('-', 1)[-1]}, 100,000 rendered images (4 captions each), held-out colour-shape pairs never rendered",
             "steps": ck["step"], "batch": a["batch"], "trainingMinutes": round(ck["elapsed"] / 60, 1),
             "hardware": ", ".join(sorted({h["hardware"] for h in history})) or "2-core CPU, PyTorch 1.13 (Debian) with OpenBLAS",

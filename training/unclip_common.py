@@ -276,6 +276,7 @@ def train_loop(name, model, args, step_fn, extra_state=None):
     ckpt_path = os.path.join(args.out, "ckpt.pt")
     step, elapsed = 0, 0.0
     history = []
+    kept_notes = {}  # what a checkpoint says of its making beyond the run history (task_vector.py's note)
     committed = os.path.join(HERE, "checkpoints", f"{name}.pt")
     init = getattr(args, "init_from", None)
     start_from = ckpt_path if os.path.exists(ckpt_path) else init or (committed if os.path.exists(committed) and not args.from_scratch else None)
@@ -318,6 +319,7 @@ def train_loop(name, model, args, step_fn, extra_state=None):
         ema.shadow = {k: ck["ema"][k].to(device, v.dtype) if k in ck["ema"] else v for k, v in ema.shadow.items()}
         step, elapsed = ck["step"], ck["elapsed"]
         history = ck.get("history", [])
+        kept_notes = {k: ck[k] for k in ("task_vector",) if k in ck}
         record = fine_tune_record(start_from, ckpt_path, init, ck.get("args"), step, getattr(args, "init_step", None))
         if record is not None:
             args.init_step, args.init_from = record
@@ -329,7 +331,8 @@ def train_loop(name, model, args, step_fn, extra_state=None):
         tmp = ckpt_path + ".tmp"
         run_start.update(to_step=step, minutes=round((elapsed - elapsed_at_start) / 60, 2))
         torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "ema": ema.shadow, "step": step,
-                    "elapsed": elapsed, "args": vars(args), "history": history, **(extra_state or {})}, tmp)
+                    "elapsed": elapsed, "args": vars(args), "history": history, **kept_notes,
+                    **(extra_state or {})}, tmp)
         os.replace(tmp, ckpt_path)
 
     elapsed_at_start = elapsed
