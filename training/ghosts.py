@@ -104,6 +104,8 @@ def draw_ghosts(x, scenes, placements, alphas):
     """add_ghost for a batch, where x lives (x [n, 3, 64, 64] torch, [-1, 1]; one placement and alpha a row):
     the pictures never leave the device, and no Python loop touches pixels."""
     import torch
+    if any(len(s["objects"]) > 2 for s in scenes):
+        raise ValueError("draw_ghosts: a ShapesWorld scene holds one or two objects")
     n, dev = len(scenes), x.device
     own = np.zeros((n, 3))  # cx, cy, s of the copied object
     near = np.full((n, 3), np.nan)  # of the scene's other object, if any
@@ -112,13 +114,11 @@ def draw_ghosts(x, scenes, placements, alphas):
     for j, (scene, (k, _, _)) in enumerate(zip(scenes, placements)):
         o = scene["objects"][k]
         own[j] = o["cx"], o["cy"], o["s"]
-        for m, p in enumerate(scene["objects"][:2]):
+        for m, p in enumerate(scene["objects"]):
             if m != k:
                 near[j] = p["cx"], p["cy"], p["s"]
         bg[j] = np.asarray(BACKGROUND_RGB[scene["background"]], dtype=np.float32) / 127.5 - 1.0
         box[j] = _box(o, 1)
-    if any(len(s["objects"]) > 2 for s in scenes):
-        raise ValueError("draw_ghosts: a ShapesWorld scene holds one or two objects")
     f64 = dict(device=dev, dtype=torch.float64)
     centres = torch.arange(64, **f64) + 0.5
 
@@ -146,22 +146,20 @@ def draw_ghosts(x, scenes, placements, alphas):
     return (x.float() + alpha * shifted).to(x.dtype)
 
 
-_OPTIONS = {}  # dataset index -> placement_options, filled as training draws each scene
-
-
-def ghost_batch(x64, scenes, use, rng, alpha_range, keys=None):
+def ghost_batch(x64, scenes, use, rng, alpha_range, keys=None, cache=None):
     """x64 [b, 3, 64, 64] (torch, [-1, 1]) with a ghost in the rows where `use` (bool [b]) and a free cell
-    exists; returns (new x64, bool [b] of the rows that got one). `keys` (the rows' dataset indices) lets the
-    placement options be computed once per scene; the drawing is draw_ghosts, on x64's device."""
+    exists; returns (new x64, bool [b] of the rows that got one). With `keys` (the rows' dataset indices) and
+    `cache` (a dict the caller keeps for one dataset) each scene's placement options are computed once; the
+    drawing is draw_ghosts, on x64's device."""
     import torch
     got = np.zeros(len(scenes), dtype=bool)
     placements, alphas = [], []
     for i in np.flatnonzero(use):
         options = None
-        if keys is not None:
-            options = _OPTIONS.get(int(keys[i]))
+        if cache is not None:
+            options = cache.get(int(keys[i]))
             if options is None:
-                options = _OPTIONS[int(keys[i])] = placement_options(scenes[i])
+                options = cache[int(keys[i])] = placement_options(scenes[i])
         placement = ghost_placement(scenes[i], rng, options)
         if placement is not None:
             placements.append(placement)
@@ -231,8 +229,9 @@ def check(data):
     batch_err = float(np.abs(batch - ref).max())
     assert batch_err < 1e-5, batch_err
     use = np.arange(n) % 3 != 0
-    runs = [ghost_batch(torch.from_numpy(imgs), scenes, use, np.random.default_rng(2), (0.2, 0.9), keys)
-            for keys in (None, np.arange(n), np.arange(n))]
+    cache = {}
+    runs = [ghost_batch(torch.from_numpy(imgs), scenes, use, np.random.default_rng(2), (0.2, 0.9), keys, c)
+            for keys, c in ((None, None), (np.arange(n), cache), (np.arange(n), cache))]
     for g, got in runs[1:]:
         assert (got == runs[0][1]).all() and torch.equal(g, runs[0][0])
     # the target: x0 recovered from x_t (noised from the ghost picture) and v' is the clean picture

@@ -108,6 +108,7 @@ def main():
     print(f"decoder: {sum(p.numel() for p in model.parameters())} parameters, training on {device}", flush=True)
 
     first_batch = True  # train_decoder says how many pictures of its first batch got a ghost
+    ghost_options = {}  # dataset index -> where a ghost of that scene may go (ghosts.placement_options)
 
     def step_fn(step):
         nonlocal first_batch
@@ -130,7 +131,7 @@ def main():
         if args.ghost > 0:
             use = (~(drop_txt & drop_img)).cpu().numpy() & (batches.rng.random(b) < args.ghost)
             x64g, got = ghost_batch(x64, [batches.ds.scenes[i] for i in idx], use, batches.rng, args.ghost_alpha,
-                                    keys=idx)
+                                    keys=idx, cache=ghost_options)
             got = torch.from_numpy(got).to(device)
             if got.any():
                 x_src = F.avg_pool2d(x64g, 2)

@@ -251,17 +251,16 @@ def fine_tune_record(start_from, ckpt_path, init, saved_args, step, current=None
     A run started from another model's checkpoint (--init-from `init`) records where, so its card tells the
     fine-tune (steps, minutes) from what it inherited; `saved_args` are the checkpoint's, `step` its step."""
     prev = saved_args or {}
+    saved = (prev["init_step"], prev.get("init_from", init)) if prev.get("init_step") is not None else None
     if start_from == ckpt_path:  # a resumed run keeps its record
-        return (prev["init_step"], prev.get("init_from", init)) if prev.get("init_step") is not None else None
+        return saved
     if start_from == init:
         # continuing a fine-tune from its own kept weights (e.g. inpaint_decoder.pt): the record of what it was
         # fine-tuned from stays; otherwise the fine-tune starts here
-        return (prev["init_step"], prev.get("init_from", init)) if prev.get("init_step") is not None else (step, init)
-    if prev.get("init_step") is not None and current is None:
-        # continuing the committed checkpoint of a fine-tune: its record of where the fine-tune began stays
-        # (without it the card's fineTuning would go on naming the previous kept run's steps)
-        return prev["init_step"], prev.get("init_from")
-    return None
+        return saved or (step, init)
+    # the committed checkpoint of a fine-tune: its record of where the fine-tune began stays (without it the
+    # card's fineTuning would go on naming the previous kept run's steps)
+    return saved if current is None else None
 
 
 def train_loop(name, model, args, step_fn, extra_state=None):
