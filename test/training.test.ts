@@ -688,6 +688,11 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       // the batched drawing on the training device (draw_ghosts) equals add_ghost row by row
       expect(check.batchRows).toBeGreaterThan(20);
       expect(check.batchError).toBeLessThan(1e-5);
+      // the inpainting decoder's ghosts: inside the region its mask regenerates, on the erased object's cell (a copy
+      // of the kept object) and in a masked empty cell (a copy of an object there)
+      const inpaintGhosts = (check as unknown as { inpaintGhosts: Record<string, number> }).inpaintGhosts;
+      expect(inpaintGhosts['object-cell']).toBeGreaterThan(0);
+      expect(inpaintGhosts['empty-cell']).toBeGreaterThan(0);
       const batch = await py([
         '-c',
         [
@@ -723,9 +728,16 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
         ...['--data', data, '--count', '6', '--t', '500', '--weights', 'model', '--threads', '1'],
       ]);
       expect(probe.stdout).toMatch(/\(model, step 2\): t500: kept -?[\d.]+ none -?[\d.]+ object -?[\d.]+\n/);
-      await expect(py(['train_decoder.py', ...common, '--out', out, '--ghost', '0.5', '--inpaint'])).rejects.toThrow(
-        /--ghost trains the text-to-image decoder/,
-      );
+      // --ghost with --inpaint: the ghosts go inside the masks (object cells in two-object scenes, empty cells)
+      const inpainted = await py([
+        'train_decoder.py',
+        ...common,
+        ...['--out', join(dir, 'inpaint-ghost'), '--steps', '1', '--inpaint', '--ghost', '1'],
+        ...['--p-two', '1', '--p-drop-text', '0', '--mask-mix', '1', '0', '0', '0', '0'],
+      ]);
+      // every picture is a two-object scene with an object's cell masked: each gets the kept object's ghost
+      expect(inpainted.stdout).toMatch(/ghost copies in 4 of 4 pictures of the first batch, noised at t >= \d+/);
+      expect(inpainted.stdout).toMatch(/inpaint_decoder: stopped at step 1,/);
       await expect(py(['train_decoder.py', ...common, '--out', out, '--ghost-alpha', '0', '0.5'])).rejects.toThrow(
         /--ghost-alpha: 0 < LO <= HI <= 1/,
       );

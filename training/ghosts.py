@@ -146,12 +146,23 @@ def draw_ghosts(x, scenes, placements, alphas):
     return (x.float() + alpha * shifted).to(x.dtype)
 
 
+def _draw_rows(x64, scenes, got, placements, alphas):
+    """x64 with draw_ghosts applied to the rows where got (placements and alphas: one a row that got one, in order)."""
+    import torch
+    if not got.any():
+        return x64
+    rows = np.flatnonzero(got)
+    sel = torch.from_numpy(rows).to(x64.device)
+    out = x64.clone()
+    out[sel] = draw_ghosts(x64[sel], [scenes[i] for i in rows], placements, alphas)
+    return out
+
+
 def ghost_batch(x64, scenes, use, rng, alpha_range, keys=None, cache=None):
     """x64 [b, 3, 64, 64] (torch, [-1, 1]) with a ghost in the rows where `use` (bool [b]) and a free cell
     exists; returns (new x64, bool [b] of the rows that got one). With `keys` (the rows' dataset indices) and
     `cache` (a dict the caller keeps for one dataset) each scene's placement options are computed once; the
     drawing is draw_ghosts, on x64's device."""
-    import torch
     got = np.zeros(len(scenes), dtype=bool)
     placements, alphas = [], []
     for i in np.flatnonzero(use):
@@ -165,13 +176,45 @@ def ghost_batch(x64, scenes, use, rng, alpha_range, keys=None, cache=None):
             placements.append(placement)
             alphas.append(float(rng.uniform(*alpha_range)))
             got[i] = True
-    if not got.any():
-        return x64, got
-    rows = np.flatnonzero(got)
-    sel = torch.from_numpy(rows).to(x64.device)
-    out = x64.clone()
-    out[sel] = draw_ghosts(x64[sel], [scenes[i] for i in rows], placements, alphas)
-    return out, got
+    return _draw_rows(x64, scenes, got, placements, alphas), got
+
+
+def inpaint_ghost_placement(scene, detail, rng):
+    """A ghost for the inpainting decoder, inside the region its mask regenerates (detail: mask_for's kind, erased
+    object, empty cell), or None. Its two misses in an edit are the kept object's colour or shape given to the asked
+    one, and an extra object in the mask; so:
+    - an object's cell erased in a two-object scene: the other (kept) object copied onto the erased one's cell; the caption names the erased object, the target is the clean picture: the kept object's look is not
+      what comes back there;
+    - an empty cell masked: one of the scene's objects copied into that cell where it fits clear of the others
+      (placement_options); the caption names nothing there, the target is background: no extra copy.
+    Other masks (an object's box: a copy of the other object may not fit in it; rectangles; the whole picture)
+    get none."""
+    kind, erased, cell = detail
+    objects = scene["objects"]
+    if kind == "object-cell" and len(objects) == 2:
+        k = 1 - erased
+        (ax, ay), (bx, by) = CELL_CENTRE[objects[erased]["position"]], CELL_CENTRE[objects[k]["position"]]
+        return k, ax - bx, ay - by
+    if kind == "empty-cell":
+        cx, cy = CELL_CENTRE[cell]
+        fits = [(int(k), int(dx), int(dy)) for k, dx, dy in placement_options(scene)
+                if (CELL_CENTRE[objects[k]["position"]][0] + dx, CELL_CENTRE[objects[k]["position"]][1] + dy) == (cx, cy)]
+        return fits[rng.integers(len(fits))] if fits else None
+    return None
+
+
+def inpaint_ghost_batch(x64, scenes, details, use, rng, alpha_range):
+    """ghost_batch for the inpainting decoder: in the rows where `use` and inpaint_ghost_placement finds one, a ghost
+    inside the masked region; returns (new x64, bool [b] of the rows that got one)."""
+    got = np.zeros(len(scenes), dtype=bool)
+    placements, alphas = [], []
+    for i in np.flatnonzero(use):
+        placement = inpaint_ghost_placement(scenes[i], details[i], rng)
+        if placement is not None:
+            placements.append(placement)
+            alphas.append(float(rng.uniform(*alpha_range)))
+            got[i] = True
+    return _draw_rows(x64, scenes, got, placements, alphas), got
 
 
 def ghost_target(v, x0, x0_ghost, abar):
@@ -234,6 +277,31 @@ def check(data):
             for keys, c in ((None, None), (np.arange(n), cache), (np.arange(n), cache))]
     for g, got in runs[1:]:
         assert (got == runs[0][1]).all() and torch.equal(g, runs[0][0])
+    # the inpainting decoder's ghosts lie inside the region its mask regenerates (at 64 px, before pooling), on
+    # the erased object's cell or the empty masked cell, and are a copy of another object of the scene
+    from inpaint_masks import mask_for
+    inpaint_rows = {"object-cell": 0, "empty-cell": 0}
+    rng = np.random.default_rng(3)
+    for i in range(n):
+        for kind in inpaint_rows:
+            m, _, erased, cell = detail = mask_for(scenes[i], rng, kind=kind)
+            placement = inpaint_ghost_placement(scenes[i], detail[1:], rng)
+            if placement is None:
+                assert kind == "empty-cell" or len(scenes[i]["objects"]) == 1
+                continue
+            assert mask_for(scenes[i], rng, kind="object-box")[0].sum() > 0 and \
+                inpaint_ghost_placement(scenes[i], ("object-box", 0, None), rng) is None
+            k, dx, dy = placement
+            o = scenes[i]["objects"][k]
+            where = (CELL_CENTRE[o["position"]][0] + dx, CELL_CENTRE[o["position"]][1] + dy)
+            assert where == CELL_CENTRE[cell if kind == "empty-cell" else scenes[i]["objects"][erased]["position"]]
+            assert kind == "empty-cell" or k != erased
+            g = inpaint_ghost_batch(torch.from_numpy(imgs[i:i + 1]), [scenes[i]], [detail[1:]], np.ones(1, bool),
+                                    rng, (0.5, 0.5))[0][0].numpy()
+            changed = np.abs(g - imgs[i]).max(axis=0) > 1e-6
+            assert changed.any() and (m[changed] == 1).all(), (kind, i)
+            inpaint_rows[kind] += 1
+    assert min(inpaint_rows.values()) > 0, inpaint_rows
     # the target: x0 recovered from x_t (noised from the ghost picture) and v' is the clean picture
     x0 = torch.randn(4, 3, 8, 8)
     xg = x0 + 0.3 * torch.randn(4, 3, 8, 8)
@@ -245,7 +313,7 @@ def check(data):
     err = float((recovered - x0).abs().max())
     assert err < 1e-5, err
     print(json.dumps({"scenes": min(ds.count, 64), "placed": placed, "checked": checked, "batchRows": len(rows),
-                      "batchError": batch_err, "targetError": err}))
+                      "batchError": batch_err, "inpaintGhosts": inpaint_rows, "targetError": err}))
 
 
 if __name__ == "__main__":

@@ -31,15 +31,18 @@ def _box(m, x0, y0, x1, y1):
 
 
 def mask_for(scene, rng, kind=None, weights=WEIGHTS, grow=0):
-    """One 64x64 mask (float32, 1 = regenerate) and the kind drawn (weights: the mix of KINDS)."""
+    """One 64x64 mask (float32, 1 = regenerate), the kind drawn (weights: the mix of KINDS), the index of the
+    object erased (object-cell, object-box; else -1) and the empty cell masked (empty-cell; else None)."""
     kind = kind or KINDS[rng.choice(len(KINDS), p=np.asarray(weights) / np.sum(weights))]
     g = int(rng.integers(0, grow + 1)) if grow and kind in ("object-cell", "object-box", "empty-cell") else 0
     m = np.zeros((64, 64), dtype=np.float32)
     objects = scene["objects"]
+    erased, cell = -1, None
     if kind == "empty-cell":
         taken = {o["position"] for o in objects}
         free = [c for c in CELLS if c not in taken]
-        cx, cy = CELLS[free[rng.integers(len(free))]]
+        cell = free[rng.integers(len(free))]
+        cx, cy = CELLS[cell]
         # an empty cell may overlap a neighbour's object (cells are 16 px apart, masks 38 wide): keep
         # the objects themselves out of it, so the caption stays true of what must come back
         _box(m, cx - CELL_HALF - g, cy - CELL_HALF - g, cx + CELL_HALF + g, cy + CELL_HALF + g)
@@ -48,7 +51,8 @@ def mask_for(scene, rng, kind=None, weights=WEIGHTS, grow=0):
             _box(keep, o["cx"] - o["s"] - 2, o["cy"] - o["s"] - 2, o["cx"] + o["s"] + 2, o["cy"] + o["s"] + 2)
             m[keep > 0] = 0.0
     elif kind in ("object-cell", "object-box"):
-        o = objects[rng.integers(len(objects))]
+        erased = int(rng.integers(len(objects)))
+        o = objects[erased]
         if kind == "object-cell":
             cx, cy = CELLS[o["position"]]
             _box(m, cx - CELL_HALF - g, cy - CELL_HALF - g, cx + CELL_HALF + g, cy + CELL_HALF + g)
@@ -61,10 +65,12 @@ def mask_for(scene, rng, kind=None, weights=WEIGHTS, grow=0):
         _box(m, x, y, x + w, y + h)
     else:
         m[:] = 1.0
-    return m, kind
+    return m, kind, erased, cell
 
 
-def masks_32(scenes, rng, weights=WEIGHTS, grow=0):
-    """[n, 1, 32, 32] float32 masks for a batch of scene specs (max-pooled from 64x64)."""
-    out = np.stack([mask_for(s, rng, weights=weights, grow=grow)[0] for s in scenes])
-    return out.reshape(len(scenes), 1, 32, 2, 32, 2).max(axis=(3, 5))
+def masks_32(scenes, rng, weights=WEIGHTS, grow=0, details=False):
+    """[n, 1, 32, 32] float32 masks for a batch of scene specs (max-pooled from 64x64); with details, also each
+    row's (kind, erased object, empty cell) as mask_for gives them (for training/ghosts.py's inpaint_ghost_batch)."""
+    drawn = [mask_for(s, rng, weights=weights, grow=grow) for s in scenes]
+    out = np.stack([d[0] for d in drawn]).reshape(len(scenes), 1, 32, 2, 32, 2).max(axis=(3, 5))
+    return (out, [d[1:] for d in drawn]) if details else out

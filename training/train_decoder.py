@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from decoder_model import decoder_from_args
-from ghosts import ghost_batch, ghost_target
+from ghosts import ghost_batch, ghost_target, inpaint_ghost_batch
 from inpaint_masks import KINDS, WEIGHTS, masks_32
 from unclip_common import Batches, T_STEPS, VOCAB, alphas_cumprod, common_args, empty_caption, image_embeddings, load_clip, pick_device, text_features, train_loop
 
@@ -80,14 +80,14 @@ def main():
                    help="--inpaint: widen cell and box masks by 0 to this many px (of 64), as the graphs' mask/grow does")
     p.add_argument("--ghost", type=float, default=0.0,
                    help="share of the captioned pictures (caption or image embedding kept) given a ghost: one of its objects copied "
-                        "faintly into a free cell, the target still the clean picture (training/ghosts.py): against extra copies")
+                        "faintly into a free cell, the target still the clean picture (training/ghosts.py): against extra copies. "
+                        "With --inpaint the ghost lies in the masked region: the kept object on the erased one's cell, or an "
+                        "object in a masked empty cell (ghosts.inpaint_ghost_placement)")
     p.add_argument("--ghost-alpha", type=float, nargs=2, default=[0.2, 0.9], metavar=("LO", "HI"),
                    help="--ghost: the copy's share of the object's contrast, uniform on [LO, HI]")
     p.add_argument("--ghost-t-min", type=int, default=300,
                    help="--ghost: ghosted pictures are noised at t >= this (where the layout is chosen)")
     args = p.parse_args()
-    if args.ghost and args.inpaint:
-        p.error("--ghost trains the text-to-image decoder, not --inpaint")
     if not 0 <= args.ghost <= 1 or not 0 < args.ghost_alpha[0] <= args.ghost_alpha[1] <= 1:
         p.error("--ghost: a share in [0, 1]; --ghost-alpha: 0 < LO <= HI <= 1")
     if any(w < 0 for w in args.mask_mix) or sum(args.mask_mix) <= 0:
@@ -127,11 +127,17 @@ def main():
         mask = torch.where(drop_txt[:, None], empty_mask.expand(b, -1), mask)
         ids = torch.where(drop_txt[:, None], empty.expand(b, -1), ids)
         t = draw_t(b, args.t_min, args.t_min_share, device)
+        scenes = [batches.ds.scenes[i] for i in idx]
+        if args.inpaint:
+            m, details = masks_32(scenes, batches.rng, args.mask_mix, args.mask_grow, details=True)
+            m = torch.from_numpy(m).to(device)
         x_src = x0  # what is noised: x0, or x0 with a ghost
         if args.ghost > 0:
             use = (~(drop_txt & drop_img)).cpu().numpy() & (batches.rng.random(b) < args.ghost)
-            x64g, got = ghost_batch(x64, [batches.ds.scenes[i] for i in idx], use, batches.rng, args.ghost_alpha,
-                                    keys=idx, cache=ghost_options)
+            if args.inpaint:
+                x64g, got = inpaint_ghost_batch(x64, scenes, details, use, batches.rng, args.ghost_alpha)
+            else:
+                x64g, got = ghost_batch(x64, scenes, use, batches.rng, args.ghost_alpha, keys=idx, cache=ghost_options)
             got = torch.from_numpy(got).to(device)
             if got.any():
                 x_src = F.avg_pool2d(x64g, 2)
@@ -148,7 +154,6 @@ def main():
             v = ghost_target(v, x0, x_src, a)  # the clean picture's x0 from the ghosted x_t
         known = None
         if args.inpaint:
-            m = torch.from_numpy(masks_32([batches.ds.scenes[i] for i in idx], batches.rng, args.mask_mix, args.mask_grow)).to(device)
             known = torch.cat([x0 * (1 - m), m], dim=1)
         pred = model(x_t, t.float(), img_emb, feats, mask, ids, known)
         err = (pred - v) ** 2

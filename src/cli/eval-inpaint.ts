@@ -84,7 +84,7 @@ interface MethodResult {
   clipColour: number;
   clipShape: number;
   /** What the reader found in the mask where the asked object is not there. */
-  misses: { empty: number; colour: number; shape: number; both: number };
+  misses: { empty: number; colour: number; shape: number; both: number; keptColour: number; keptShape: number };
   tiles: Uint8Array[];
 }
 
@@ -116,7 +116,8 @@ async function main(): Promise<void> {
   for (const r of results)
     console.log(
       `${r.method}: where the asked object is not in the mask, the mask holds nothing ${r.misses.empty}, ` +
-        `its shape in another colour ${r.misses.colour}, its colour in another shape ${r.misses.shape}, ` +
+        `its shape in another colour ${r.misses.colour} (the kept object's colour ${r.misses.keptColour}), ` +
+        `its colour in another shape ${r.misses.shape} (the kept object's shape ${r.misses.keptShape}), ` +
         `something else ${r.misses.both} (of ${N})`,
     );
   if (SHEET) {
@@ -209,7 +210,7 @@ async function evaluate(
     two = 0,
     exact = 0;
   const ms: number[] = [];
-  const misses = { empty: 0, colour: 0, shape: 0, both: 0 };
+  const misses = { empty: 0, colour: 0, shape: 0, both: 0, keptColour: 0, keptShape: 0 };
   /** For mini-CLIP: each edited picture with its caption and the caption's two foils (the asked object's colour,
    * then its shape, changed). */
   const judged: Array<{ picture: Float32Array; captions: [string, string, string] }> = [];
@@ -252,9 +253,14 @@ async function evaluate(
     const there = read.objects.filter(inMask);
     if (there.some((o) => o.colour === askC && o.shape === askS)) asked++;
     else if (there.length === 0) misses.empty++;
-    else if (there.some((o) => o.colour === askC)) misses.shape++;
-    else if (there.some((o) => o.shape === askS)) misses.colour++;
-    else misses.both++;
+    else if (there.some((o) => o.colour === askC)) {
+      misses.shape++;
+      // binding: the kept object's shape given to the asked colour
+      if (there.some((o) => o.colour === askC && o.shape === keepS)) misses.keptShape++;
+    } else if (there.some((o) => o.shape === askS)) {
+      misses.colour++;
+      if (there.some((o) => o.shape === askS && o.colour === keepC)) misses.keptColour++;
+    } else misses.both++;
     if (read.objects.some((o) => o.colour === keepC && o.shape === keepS && o.position === keepAt)) kept++;
     if (read.objects.length === 2) two++;
     const otherColour = COLOURS.find((c) => c !== askC && c !== keepC)!,
