@@ -2,8 +2,8 @@
  * `npm run bench -- edits`: GLIDE's edits and guidance, timed side by side in one run: per node, warm (median of
  * three runs after two warm-ups, each after a seed change), in the built app in headless Chromium (WASM, its
  * threads) and in Node (onnxruntime-node, native, the same threads).
- * - graphs/inpaint.json: replacement (fill: RePaint with the unCLIP decoder, resample 3) against the inpainting
- *   decoder (fill_finetuned: one pass), and their upsampling;
+ * - graphs/inpaint.json: the inpainting decoder (fill: one pass, the graph's edit) against replacement
+ *   (fill_replace: RePaint with the unCLIP decoder, resample 3), and their upsampling;
  * - graphs/text-to-image-glide.json with guidance classifier-free, clip and none: the decoder node.
  */
 import { execFileSync } from 'node:child_process';
@@ -36,7 +36,7 @@ function cases(): Case[] {
     {
       name: 'inpaint',
       doc: read('graphs/inpaint.json'),
-      nodes: ['fill', 'up', 'fill_finetuned', 'up_finetuned'],
+      nodes: ['fill', 'up', 'fill_replace', 'up_replace'],
     },
     glide('classifier-free'),
     glide('clip'),

@@ -138,8 +138,11 @@ def export_decoder(src, which, out, text_io):
     if inpaint:
         mix = ", ".join(f"{name} {pc}%" for name, pc in zip(MASK_NAMES.values(), percentages(a.get("mask_mix") or WEIGHTS)))
         grow = f", cell and box masks widened by 0-{a['mask_grow']} px" if a.get("mask_grow") else ""
+        ghost = (f"; a ghost asked for {round(100 * a['ghost'])}% of the captioned pictures, at t >= {a.get('ghost_t_min', 300)}: a "
+                 "faint copy inside the masked region where the mask allows one (the kept object on an erased object's cell, "
+                 "or an object in a masked empty cell), the target the clean picture (training/ghosts.py)") if a.get("ghost") else ""
         c["inpainting"] = ("GLIDE-style: the decoder fine-tuned with the source (region to regenerate zeroed) and the mask as 4 more input "
-                           f"channels, zero-initialised; masks in the last run (training/inpaint_masks.py): {mix}{grow}")
+                           f"channels, zero-initialised; masks in the last run (training/inpaint_masks.py): {mix}{grow}{ghost}")
     title = ("mini-unCLIP inpainting decoder (masked source + mask + caption/embedding -> 32x32)" if inpaint
              else "mini-unCLIP decoder (CLIP image embedding + caption -> 32x32)")
     return {"id": mid, "kind": "decoder", "title": title,

@@ -186,12 +186,12 @@ async function evaluate(
   // the mask: the cell, as mask/cell draws it, instead of the example's rectangle
   const maskNode = graph.nodes.find((n) => n.id === 'mask')!;
   maskNode.type = 'mask/cell';
-  // the graph's branch for this method's fill (replace: fill -> up -> image; finetuned: fill_finetuned -> ... ->
-  // image_finetuned), the other branch left out; the fill wired to the load-model node of the method's decoder
+  // the graph's branch for this method's fill (finetuned: fill -> up -> image, the graph's edit; replace:
+  // fill_replace -> up_replace -> image_replace), the other branch left out; the fill wired to the load-model node
+  // of the method's decoder
   const spec = METHOD_SPECS[method]!;
-  const suffix = spec.fill === 'finetuned' ? '_finetuned' : '';
-  const other =
-    spec.fill === 'finetuned' ? ['fill', 'up', 'image'] : ['fill_finetuned', 'up_finetuned', 'image_finetuned'];
+  const suffix = spec.fill === 'replace' ? '_replace' : '';
+  const other = spec.fill === 'replace' ? ['fill', 'up', 'image'] : ['fill_replace', 'up_replace', 'image_replace'];
   graph.nodes = graph.nodes.filter((n) => !other.includes(n.id));
   const fill = graph.nodes.find((n) => n.id === `fill${suffix}`)!;
   if (fill.params?.method !== spec.fill)

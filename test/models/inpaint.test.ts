@@ -19,10 +19,10 @@ function inpaintGraph(edit: Record<string, Record<string, unknown>> = {}) {
     nodes: Array<{ id: string; params?: Record<string, unknown>; inputs?: Record<string, string> }>;
   };
   const quick: Record<string, Record<string, unknown>> = {
-    fill: { steps: 6, resample: 1 },
+    fill: { steps: 6 },
     up: { steps: 2 },
-    fill_finetuned: { steps: 6 },
-    up_finetuned: { steps: 2 },
+    fill_replace: { steps: 6, resample: 1 },
+    up_replace: { steps: 2 },
   };
   for (const n of doc.nodes) n.params = { ...n.params, ...quick[n.id], ...edit[n.id] };
   return doc;
@@ -65,14 +65,14 @@ describe('inpainting (diffusion/inpaint, methods finetuned and replace; image/co
     expect(r.ok, JSON.stringify(r.nodes)).toBe(true);
     expect(out('fill', 'image').shape).toEqual([1, 32, 32, 3]);
     expect(out('fill', 'mask').shape).toEqual([1, 32, 32, 1]);
-    expectEdit(out('source', 'image'), out('edge', 'mask'), out('image', 'image')); // RePaint
-    expectEdit(out('source', 'image'), out('edge', 'mask'), out('image_finetuned', 'image')); // the inpainting decoder
+    expectEdit(out('source', 'image'), out('edge', 'mask'), out('image', 'image')); // the inpainting decoder
+    expectEdit(out('source', 'image'), out('edge', 'mask'), out('image_replace', 'image')); // RePaint
   });
 
   it('finetuned samples as GLIDE does: outside the mask its 32x32 output is the box-downsampled source', async () => {
     const { out } = await run(inpaintGraph());
-    const fill = out('fill_finetuned', 'image'),
-      mask = out('fill_finetuned', 'mask');
+    const fill = out('fill', 'image'),
+      mask = out('fill', 'mask');
     const src = out('source', 'image');
     let worst = 0,
       kept = 0,
@@ -102,8 +102,8 @@ describe('inpainting (diffusion/inpaint, methods finetuned and replace; image/co
   });
 
   it('refuses finetuned with a decoder that cannot inpaint, and a mask of another size, by name', async () => {
-    const ft = await run(inpaintGraph({ fill: { method: 'finetuned' } }));
-    expect(ft.r.nodes.fill).toMatchObject({
+    const ft = await run(inpaintGraph({ fill_replace: { method: 'finetuned' } }));
+    expect(ft.r.nodes.fill_replace).toMatchObject({
       status: 'error',
       field: 'params.method',
       message: expect.stringMatching(/finetuned needs an inpainting decoder.*use method replace/),
