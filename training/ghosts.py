@@ -158,20 +158,13 @@ def _draw_rows(x64, scenes, got, placements, alphas):
     return out
 
 
-def ghost_batch(x64, scenes, use, rng, alpha_range, keys=None, cache=None):
-    """x64 [b, 3, 64, 64] (torch, [-1, 1]) with a ghost in the rows where `use` (bool [b]) and a free cell
-    exists; returns (new x64, bool [b] of the rows that got one). With `keys` (the rows' dataset indices) and
-    `cache` (a dict the caller keeps for one dataset) each scene's placement options are computed once; the
-    drawing is draw_ghosts, on x64's device."""
+def _ghost_rows(x64, scenes, use, rng, alpha_range, place):
+    """The loop both kinds of ghost share: in the rows where `use` (bool [b]) and place(i) gives a placement, draw
+    it at an alpha ~ U[alpha_range]; returns (new x64, bool [b] of the rows that got one)."""
     got = np.zeros(len(scenes), dtype=bool)
     placements, alphas = [], []
     for i in np.flatnonzero(use):
-        options = None
-        if cache is not None:
-            options = cache.get(int(keys[i]))
-            if options is None:
-                options = cache[int(keys[i])] = placement_options(scenes[i])
-        placement = ghost_placement(scenes[i], rng, options)
+        placement = place(i)
         if placement is not None:
             placements.append(placement)
             alphas.append(float(rng.uniform(*alpha_range)))
@@ -179,7 +172,27 @@ def ghost_batch(x64, scenes, use, rng, alpha_range, keys=None, cache=None):
     return _draw_rows(x64, scenes, got, placements, alphas), got
 
 
-def inpaint_ghost_placement(scene, detail, rng):
+def _cached_options(scenes, i, keys, cache):
+    """Row i's placement_options, computed once per dataset index when the caller keeps a cache (else None: the
+    placement computes them)."""
+    if cache is None:
+        return None
+    options = cache.get(int(keys[i]))
+    if options is None:
+        options = cache[int(keys[i])] = placement_options(scenes[i])
+    return options
+
+
+def ghost_batch(x64, scenes, use, rng, alpha_range, keys=None, cache=None):
+    """x64 [b, 3, 64, 64] (torch, [-1, 1]) with a ghost in the rows where `use` (bool [b]) and a free cell
+    exists; returns (new x64, bool [b] of the rows that got one). With `keys` (the rows' dataset indices) and
+    `cache` (a dict the caller keeps for one dataset) each scene's placement options are computed once; the
+    drawing is draw_ghosts, on x64's device."""
+    return _ghost_rows(x64, scenes, use, rng, alpha_range,
+                       lambda i: ghost_placement(scenes[i], rng, _cached_options(scenes, i, keys, cache)))
+
+
+def inpaint_ghost_placement(scene, detail, rng, options=None):
     """A ghost for the inpainting decoder, inside the region its mask regenerates (detail: mask_for's kind, erased
     object, empty cell), or None. Its two misses in an edit are the kept object's colour or shape given to the asked
     one, and an extra object in the mask; so:
@@ -188,7 +201,7 @@ def inpaint_ghost_placement(scene, detail, rng):
     - an empty cell masked: one of the scene's objects copied into that cell where it fits clear of the others
       (placement_options); the caption names nothing there, the target is background: no extra copy.
     Other masks (an object's box: a copy of the other object may not fit in it; rectangles; the whole picture)
-    get none."""
+    get none. `options`: the scene's placement_options when the caller has them (computed here otherwise)."""
     kind, erased, cell = detail
     objects = scene["objects"]
     if kind == "object-cell" and len(objects) == 2:
@@ -197,24 +210,18 @@ def inpaint_ghost_placement(scene, detail, rng):
         return k, ax - bx, ay - by
     if kind == "empty-cell":
         cx, cy = CELL_CENTRE[cell]
-        fits = [(int(k), int(dx), int(dy)) for k, dx, dy in placement_options(scene)
+        fits = [(int(k), int(dx), int(dy)) for k, dx, dy in (placement_options(scene) if options is None else options)
                 if (CELL_CENTRE[objects[k]["position"]][0] + dx, CELL_CENTRE[objects[k]["position"]][1] + dy) == (cx, cy)]
         return fits[rng.integers(len(fits))] if fits else None
     return None
 
 
-def inpaint_ghost_batch(x64, scenes, details, use, rng, alpha_range):
+def inpaint_ghost_batch(x64, scenes, details, use, rng, alpha_range, keys=None, cache=None):
     """ghost_batch for the inpainting decoder: in the rows where `use` and inpaint_ghost_placement finds one, a ghost
-    inside the masked region; returns (new x64, bool [b] of the rows that got one)."""
-    got = np.zeros(len(scenes), dtype=bool)
-    placements, alphas = [], []
-    for i in np.flatnonzero(use):
-        placement = inpaint_ghost_placement(scenes[i], details[i], rng)
-        if placement is not None:
-            placements.append(placement)
-            alphas.append(float(rng.uniform(*alpha_range)))
-            got[i] = True
-    return _draw_rows(x64, scenes, got, placements, alphas), got
+    inside the masked region; returns (new x64, bool [b] of the rows that got one). `keys` and `cache` as
+    ghost_batch's (only an empty-cell mask reads the placement options)."""
+    return _ghost_rows(x64, scenes, use, rng, alpha_range, lambda i: inpaint_ghost_placement(
+        scenes[i], details[i], rng, _cached_options(scenes, i, keys, cache) if details[i][0] == "empty-cell" else None))
 
 
 def ghost_target(v, x0, x0_ghost, abar):
@@ -302,6 +309,15 @@ def check(data):
             assert changed.any() and (m[changed] == 1).all(), (kind, i)
             inpaint_rows[kind] += 1
     assert min(inpaint_rows.values()) > 0, inpaint_rows
+    # and inpaint_ghost_batch, like ghost_batch, draws the same ghosts with its placement options cached or not
+    from inpaint_masks import masks_32
+    _, details = masks_32(scenes, np.random.default_rng(4), [0.5, 0, 0.5, 0, 0], 0, details=True)
+    cache = {}
+    runs = [inpaint_ghost_batch(torch.from_numpy(imgs), scenes, details, np.ones(n, bool), np.random.default_rng(5),
+                                (0.2, 0.9), keys, c) for keys, c in ((None, None), (np.arange(n), cache), (np.arange(n), cache))]
+    assert runs[0][1].any() and cache, "empty-cell masks got ghosts and filled the cache"
+    for g, got in runs[1:]:
+        assert (got == runs[0][1]).all() and torch.equal(g, runs[0][0])
     # the target: x0 recovered from x_t (noised from the ghost picture) and v' is the clean picture
     x0 = torch.randn(4, 3, 8, 8)
     xg = x0 + 0.3 * torch.randn(4, 3, 8, 8)

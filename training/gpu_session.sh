@@ -3,12 +3,13 @@
 # H200 idle): what the open issues wait for (session 11's list).
 #   training/gpu_session.sh <out-dir> [minutes]     (default 7.5; DEVICE=cpu for a smoke run)
 # Jobs, stopping by the clock with a checkpoint:
-#   inpaint  issue 10: the inpainting decoder, on from $INPAINT_FROM (default training/checkpoints/inpaint_decoder.pt,
-#            the fine-tune on the GPU decoder 484d390d; carry it onto the bundled decoder first, so that what it
-#            learns is learnt on that one: README's task_vector.py command with --out training/carry/inpaint.pt,
-#            then training/keep.py on it --half, and INPAINT_FROM=carry/inpaint.pt), its cell and box masks
-#            widened by up to 8 px (graphs/inpaint.json's mask/grow edge widens them by 5), half its masks an
-#            object's cell and 70% two-object scenes (the edit eval:inpaint asks; session 13's CPU run)
+#   inpaint  the inpainting decoder, on from $INPAINT_FROM (default training/checkpoints/inpaint_decoder.pt, the
+#            fine-tune on the bundled decoder 3c1d83c8, session 19's e28525b2), on session 19's recipe
+#            (training/logs/inpaint-task-vector.txt): 80% two-object scenes, 60% of the masks an object's cell, the
+#            cell and box masks widened by up to 5 px (graphs/inpaint.json's mask/grow), ghosts inside the mask
+#            (--ghost 0.5: the kept object's faint copy on the erased object's cell). If the decoder has been
+#            replaced since, carry the fine-tune onto it first (README's task_vector.py command with
+#            --out training/carry/inpaint.pt, training/keep.py on it --half, INPAINT_FROM=carry/inpaint.pt)
 #   decghost issue 12: the decoder on from training/checkpoints/decoder.pt on the CPU's relmix recipe (half of each
 #            batch at t >= 600, 70% two-object scenes, 90% of those a relation caption that names the background:
 #            training/logs/relations-layout.txt sections 4-6) with ghost copies (--ghost 0.4: one object copied
@@ -73,8 +74,9 @@ job() {  # job <name> <script> <run-dir> <flags...>: bfloat16 first, without it 
 dec_flags=(--batch "$BATCH" --warmup 200 --decay-steps -1 --min-lr-ratio 0.05 --caption-layers 2 --self-attention-16
            --object-weight-ramp --p-two 0.5 --p-drop-text 0.1 --p-drop-image 0.5 --ckpt-every 200 --threads 4
            --steps 10000000)  # the clock stops them: the checkpoints are past train_decoder's 20,000-step default
-job inpaint train_decoder.py ${RUNS:-/tmp}/unclip-run-inpaint "${dec_flags[@]}" --lr 3e-4 --seed 21 \
-  --inpaint --mask-grow 8 --mask-mix 0.5 0.15 0.1 0.2 0.05 --p-two 0.7 --init-from "$INPAINT_FROM" &
+job inpaint train_decoder.py ${RUNS:-/tmp}/unclip-run-inpaint "${dec_flags[@]}" --lr 2e-4 --seed 21 \
+  --inpaint --mask-grow 5 --mask-mix 0.6 0.1 0.1 0.15 0.05 --p-two 0.8 --p-relation 0.9 --relation-background \
+  --ghost 0.5 --init-from "$INPAINT_FROM" &
 mix_flags=(--lr 4e-4 --t-min 600 --t-min-share 0.5 --p-two 0.7 --p-relation 0.9 --relation-background
            --p-drop-text 0.2 --p-drop-image 0.5 --init-from checkpoints/decoder.pt)
 job decghost train_decoder.py ${RUNS:-/tmp}/unclip-run-decghost "${dec_flags[@]}" "${mix_flags[@]}" --seed 22 --ghost 0.4 &

@@ -135,7 +135,8 @@ def main():
         if args.ghost > 0:
             use = (~(drop_txt & drop_img)).cpu().numpy() & (batches.rng.random(b) < args.ghost)
             if args.inpaint:
-                x64g, got = inpaint_ghost_batch(x64, scenes, details, use, batches.rng, args.ghost_alpha)
+                x64g, got = inpaint_ghost_batch(x64, scenes, details, use, batches.rng, args.ghost_alpha,
+                                                keys=idx, cache=ghost_options)
             else:
                 x64g, got = ghost_batch(x64, scenes, use, batches.rng, args.ghost_alpha, keys=idx, cache=ghost_options)
             got = torch.from_numpy(got).to(device)
