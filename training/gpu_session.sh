@@ -3,8 +3,9 @@
 # H200 idle): what the open issues wait for (session 11's list).
 #   training/gpu_session.sh <out-dir> [minutes]     (default 7.5; DEVICE=cpu for a smoke run)
 # Jobs, stopping by the clock with a checkpoint:
-#   inpaint  the inpainting decoder, on from $INPAINT_FROM (default training/checkpoints/inpaint_decoder.pt, the
-#            fine-tune on the bundled decoder 3c1d83c8, session 19's e28525b2), on session 19's recipe
+#   inpaint  the inpainting decoder, on from $INPAINT_FROM (default training/checkpoints/inpaint_decoder.pt, session
+#            19's e28525b2, the fine-tune on the decoder 3c1d83c8; the bundled decoder is fe7c370f since session 20,
+#            so to learn on that one carry it first, as below), on session 19's recipe
 #            (training/logs/inpaint-task-vector.txt): 80% two-object scenes, 60% of the masks an object's cell, the
 #            cell and box masks widened by up to 5 px (graphs/inpaint.json's mask/grow), ghosts inside the mask
 #            (--ghost 0.5: the kept object's faint copy on the erased object's cell). If the decoder has been
