@@ -15,9 +15,9 @@
 #            batch at t >= 600, 70% two-object scenes, 90% of those a relation caption that names the background:
 #            training/logs/relations-layout.txt sections 4-6) with ghost copies (--ghost 0.4: one object copied
 #            faintly into a free cell, the target the clean picture; training/ghosts.py, section 7): the extra
-#            copy is what keeps exactly-two under the issue's 90 / 85%
+#            copy kept exactly-two under the issue's 90 / 85% until the long CPU run of section 9
 #   decplain issue 12: the same without ghosts (the control: what the samples alone buy; both start from the
-#            committed decoder, which already had 1,615 CPU steps with ghosts)
+#            committed decoder, which already had 8,108 CPU steps with ghosts)
 # Leaves in <out-dir> (at most 8 files, each under 16 MiB): inpaint_decoder.pt decoder.pt (decghost) decoder_plain.pt
 # (float16 weights, as training/checkpoints/ holds them; copy them there) and one log per job. If a
 # job fails under bfloat16 autocast it is rerun once without it for the time left.
