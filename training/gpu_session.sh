@@ -4,13 +4,12 @@
 #   training/gpu_session.sh <out-dir> [minutes]     (default 7.5; DEVICE=cpu for a smoke run)
 # Jobs, stopping by the clock with a checkpoint:
 #   inpaint  the inpainting decoder, on from $INPAINT_FROM (default training/checkpoints/inpaint_decoder.pt, session
-#            19's e28525b2, the fine-tune on the decoder 3c1d83c8; the bundled decoder is fe7c370f since session 20,
-#            so to learn on that one carry it first, as below), on session 19's recipe
+#            19's e28525b2, the fine-tune on the decoder 3c1d83c8), on session 19's recipe
 #            (training/logs/inpaint-task-vector.txt): 80% two-object scenes, 60% of the masks an object's cell, the
 #            cell and box masks widened by up to 5 px (graphs/inpaint.json's mask/grow), ghosts inside the mask
-#            (--ghost 0.5: the kept object's faint copy on the erased object's cell). If the decoder has been
-#            replaced since, carry the fine-tune onto it first (README's task_vector.py command with
-#            --out training/carry/inpaint.pt, training/keep.py on it --half, INPAINT_FROM=carry/inpaint.pt)
+#            (--ghost 0.5: the kept object's faint copy on the erased object's cell). The bundled decoder is
+#            fe7c370f since session 20: to learn on it, carry the fine-tune onto it first (README's task_vector.py
+#            command with --out training/carry/inpaint.pt, training/keep.py on it --half, INPAINT_FROM=carry/inpaint.pt)
 #   decghost issue 12: the decoder on from training/checkpoints/decoder.pt on the CPU's relmix recipe (half of each
 #            batch at t >= 600, 70% two-object scenes, 90% of those a relation caption that names the background:
 #            training/logs/relations-layout.txt sections 4-6) with ghost copies (--ghost 0.4: one object copied
