@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { countTrace, traceTable } from '../src/cli/count-trace';
-import { overrideFlags } from '../src/cli/eval-compose-report';
+import { applyOverride, overrideFlags } from '../src/cli/eval-compose-report';
+import { graphSettings } from '../src/cli/eval-compose';
 import { resolveClip } from '../src/models/clip';
 import { createModelRuntime } from '../src/models/runtime-node';
 import { chwToImage, resolveDiffusion, sampleDecoder, textConditioning } from '../src/models/unclip';
@@ -228,12 +229,41 @@ describe('npm run eval:unclip -- --compose, exploring the sampler', () => {
     expect(r.stderr).toMatch(/--graph-guidance must be a number >= 0, got " "/);
     r = await evalUnclip('--compose', '--graph-guidance', 'lots');
     expect(r.stderr).toMatch(/--graph-guidance must be a number >= 0, got "lots"/);
+    r = await evalUnclip('--compose', '--graph-candidates', '0');
+    expect(r.stderr).toMatch(/--graph-candidates must be an integer in \[1, 16\], got "0"/);
+    r = await evalUnclip('--compose', '--graph-prior-guidance', '25');
+    expect(r.stderr).toMatch(/--graph-prior-guidance must be a number in \[0, 20\], got "25"/);
+    // the main eval's sampler flags (the graph's own settings otherwise)
+    r = await evalUnclip('--prior-guidance', 'lots');
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/--prior-guidance must be a number >= 0, got "lots"/);
+    r = await evalUnclip('--decoder-steps', '0');
+    expect(r.stderr).toMatch(/--decoder-steps must be an integer in \[1, 1000\], got "0"/);
+  });
+
+  it("applies the prior's override only to a path with a diffusion prior, leaving the graph's settings alone", () => {
+    const unclip = graphSettings('text-to-image.json'),
+      glide = graphSettings('text-to-image-glide.json');
+    const o = { guidance: 5, priorGuidance: 1.5, candidates: 4 };
+    const a = applyOverride(unclip, o),
+      b = applyOverride(glide, o);
+    expect(a.prior).toMatchObject({ guidance: 1.5, candidates: 4, steps: unclip.prior!.steps });
+    expect(a.decoder.guidance).toBe(5);
+    expect(b.prior).toBeUndefined();
+    expect(b.decoder.guidance).toBe(5);
+    // the graph's own values are untouched (the next path reads them afresh)
+    expect(unclip.prior!.guidance).toBe(2);
+    expect(unclip.decoder.guidance).toBe(2);
+    expect(applyOverride(unclip, {})).toEqual(unclip);
   });
 
   it('names the override on the card in the flags that give it back', () => {
     expect(overrideFlags({ guidance: 5, steps: 50 })).toBe(' --graph-guidance 5 --graph-steps 50');
     expect(overrideFlags({ eta: 0.5 })).toBe(' --graph-eta 0.5');
     expect(overrideFlags({})).toBe('');
+    expect(overrideFlags({ guidance: 2, priorGuidance: 2, candidates: 4 })).toBe(
+      ' --graph-guidance 2 --graph-prior-guidance 2 --graph-candidates 4',
+    );
   });
 });
 

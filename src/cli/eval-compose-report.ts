@@ -24,6 +24,7 @@ import {
   twoObjectPrompts,
   type ClipScores,
   type ComposePrompt,
+  type PathSettings,
   type ReaderScores,
 } from './eval-compose';
 
@@ -176,9 +177,8 @@ export async function composition(
   ];
   if (ar) paths.push(['unCLIP, AR prior (prior -> decoder)', 'text-to-image-ar.json']);
   for (const [name, file] of paths) {
-    const settings = graphSettings(file);
     // exploring the sampler: the graphs' own values otherwise
-    for (const [k, v] of Object.entries(decoder)) if (v !== undefined) settings.decoder[k as keyof DecoderOverride] = v;
+    const settings = applyOverride(graphSettings(file), decoder);
     const progress = (what: string, total: number) => (done: number) =>
       process.stderr.write(`  ${name}, ${what}: ${done}/${total}\n`);
     const two = await generatePictures(
@@ -268,19 +268,34 @@ export async function composition(
   };
 }
 
-/** Decoder settings that replace the graphs' own on every path (`--graph-guidance`, `--graph-eta`, `--graph-steps`). */
+/**
+ * Sampler settings that replace the graphs' own: the decoder's on every path (`--graph-guidance`,
+ * `--graph-eta`, `--graph-steps`), the diffusion prior's where a path has one
+ * (`--graph-prior-guidance`, `--graph-candidates`).
+ */
 export interface DecoderOverride {
   guidance?: number;
   eta?: number;
   steps?: number;
+  priorGuidance?: number;
+  candidates?: number;
 }
 
-/** --graph-guidance / --graph-eta / --graph-steps (eval:unclip --compose): checked, named by flag when refused. */
+const OVERRIDE_FLAGS = {
+  guidance: 'graph-guidance',
+  eta: 'graph-eta',
+  steps: 'graph-steps',
+  priorGuidance: 'graph-prior-guidance',
+  candidates: 'graph-candidates',
+} as const;
+type OverrideFlag = (typeof OVERRIDE_FLAGS)[keyof DecoderOverride];
+
+/** The --graph-* flags (eval:unclip --compose): checked, named by flag when refused. */
 export function parseDecoderOverride(
-  flags: Partial<Record<'graph-guidance' | 'graph-eta' | 'graph-steps', string>>,
+  flags: Partial<Record<OverrideFlag, string>>,
   tool = 'eval:unclip',
 ): DecoderOverride {
-  const num = (flag: keyof typeof flags, ok: (v: number) => boolean, want: string) => {
+  const num = (flag: OverrideFlag, ok: (v: number) => boolean, want: string) => {
     const raw = flags[flag];
     if (raw === undefined) return undefined;
     const v = raw.trim() === '' ? NaN : Number(raw);
@@ -291,15 +306,28 @@ export function parseDecoderOverride(
     guidance: num('graph-guidance', (v) => Number.isFinite(v) && v >= 0, 'a number >= 0'),
     eta: num('graph-eta', (v) => Number.isFinite(v) && v >= 0 && v <= 1, 'a number in [0, 1]'),
     steps: num('graph-steps', (v) => Number.isInteger(v) && v >= 1 && v <= 1000, 'an integer in [1, 1000]'),
+    priorGuidance: num('graph-prior-guidance', (v) => Number.isFinite(v) && v >= 0 && v <= 20, 'a number in [0, 20]'),
+    candidates: num('graph-candidates', (v) => Number.isInteger(v) && v >= 1 && v <= 16, 'an integer in [1, 16]'),
   };
 }
 
 /** The command-line flags that give an override back. */
 export const overrideFlags = (d: DecoderOverride = {}): string =>
-  (['guidance', 'eta', 'steps'] as const)
+  (Object.keys(OVERRIDE_FLAGS) as Array<keyof DecoderOverride>)
     .filter((k) => d[k] !== undefined)
-    .map((k) => ` --graph-${k} ${d[k]}`)
+    .map((k) => ` --${OVERRIDE_FLAGS[k]} ${d[k]}`)
     .join('');
+
+/** The path's settings with the override applied (the prior's only where the path has a diffusion prior). */
+export function applyOverride(settings: PathSettings, d: DecoderOverride): PathSettings {
+  const out = { ...settings, decoder: { ...settings.decoder }, prior: settings.prior && { ...settings.prior } };
+  if (d.guidance !== undefined) out.decoder.guidance = d.guidance;
+  if (d.eta !== undefined) out.decoder.eta = d.eta;
+  if (d.steps !== undefined) out.decoder.steps = d.steps;
+  if (out.prior && d.priorGuidance !== undefined) out.prior.guidance = d.priorGuidance;
+  if (out.prior && d.candidates !== undefined) out.prior.candidates = d.candidates;
+  return out;
+}
 
 const round3 = (v: number) => (Number.isNaN(v) ? null : Math.round(v * 1000) / 1000);
 

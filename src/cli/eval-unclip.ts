@@ -4,8 +4,11 @@
  * upsampler -> 64x64, then mini-CLIP zero-shot colour and shape of the picture;
  * the same for the held-out colour-shape pairs; PSNR of DDIM invert-then-decode
  * at eta = 0; diversity of several samples of one prompt.
- *   npm run eval:unclip [-- --count 200 --backend web|node --write]
+ *   npm run eval:unclip [-- --count 200 --backend web|node --write]   (sampler: graphs/text-to-image.json's,
+ *     or --prior-guidance / --decoder-guidance / --prior-steps / --decoder-steps / --upsampler-steps)
  *   npm run eval:unclip -- --compose [--ar]   (two-object prompts; --ar: the AR prior's path too)
+ *     [--graph-guidance G --graph-eta E --graph-steps S --graph-prior-guidance P --graph-candidates K]
+ *     (the graphs' sampler settings replaced, to explore them; --seed N for another prompt set)
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,7 +27,7 @@ import {
   repeatConditioning,
 } from '../models/unclip';
 import { composition, parseDecoderOverride, writeCompositionCards } from './eval-compose-report';
-import { generatePictures, priorEmbeddings, readerScores, type PathSettings } from './eval-compose';
+import { generatePictures, graphSettings, priorEmbeddings, readerScores, type PathSettings } from './eval-compose';
 import { parseCaption } from '../world/caption';
 import { bilinearResize, boxDownsample } from '../tensor/image';
 import { createRng, gaussianArray } from '../tensor/prng';
@@ -52,10 +55,13 @@ const { values: opts } = parseArgs({
     'graph-guidance': { type: 'string' },
     'graph-eta': { type: 'string' },
     'graph-steps': { type: 'string' },
-    'prior-steps': { type: 'string', default: '25' },
-    'decoder-guidance': { type: 'string', default: '3' },
-    'decoder-steps': { type: 'string', default: '25' },
-    'upsampler-steps': { type: 'string', default: '7' },
+    'graph-prior-guidance': { type: 'string' },
+    'graph-candidates': { type: 'string' },
+    'prior-steps': { type: 'string' },
+    'prior-guidance': { type: 'string' },
+    'decoder-guidance': { type: 'string' },
+    'decoder-steps': { type: 'string' },
+    'upsampler-steps': { type: 'string' },
   },
 });
 
@@ -63,13 +69,45 @@ const decoderOverride = parseDecoderOverride(opts); // checked before any model 
 
 const noise = (seed: number, n: number, size: number) => (step: number) => gaussianArray(seed * 31 + step, n * size);
 
-/** The unCLIP path at this eval's settings (the node defaults unless overridden). */
-const evalSettings = (): PathSettings => ({
-  graph: '(eval settings)',
-  prior: { steps: Number(opts['prior-steps']), guidance: 4, candidates: 2 },
-  decoder: { steps: Number(opts['decoder-steps']), guidance: Number(opts['decoder-guidance']), eta: 0 },
-  upsampler: { steps: Number(opts['upsampler-steps']) },
-});
+/**
+ * The unCLIP path at this eval's settings: graphs/text-to-image.json's own (the graph users run),
+ * each replaced by its flag when given.
+ */
+function evalSettings(): PathSettings {
+  const g = graphSettings('text-to-image.json');
+  const num = (
+    flag: 'prior-steps' | 'prior-guidance' | 'decoder-guidance' | 'decoder-steps' | 'upsampler-steps',
+    v: number,
+  ) => {
+    const raw = opts[flag];
+    if (raw === undefined) return v;
+    const n = raw.trim() === '' ? NaN : Number(raw);
+    if (flag.endsWith('-steps')) {
+      if (!Number.isInteger(n) || n < 1 || n > 1000)
+        throw new Error(`--${flag} must be an integer in [1, 1000], got "${raw}"`);
+    } else if (!Number.isFinite(n) || n < 0) throw new Error(`--${flag} must be a number >= 0, got "${raw}"`);
+    return n;
+  };
+  return {
+    graph: '(eval settings)',
+    prior: {
+      ...g.prior!,
+      steps: num('prior-steps', g.prior!.steps),
+      guidance: num('prior-guidance', g.prior!.guidance),
+    },
+    decoder: {
+      steps: num('decoder-steps', g.decoder.steps),
+      guidance: num('decoder-guidance', g.decoder.guidance),
+      eta: 0,
+    },
+    upsampler: { steps: num('upsampler-steps', g.upsampler.steps) },
+  };
+}
+const settings = evalSettings(); // checked before any model loads
+const flagsGiven = (['prior-steps', 'prior-guidance', 'decoder-guidance', 'decoder-steps', 'upsampler-steps'] as const)
+  .filter((f) => opts[f] !== undefined)
+  .map((f) => `--${f} ${opts[f]}`)
+  .join(' ');
 
 function generate(
   runtime: ModelRuntime,
@@ -78,7 +116,7 @@ function generate(
   seed: number,
   chunk = 25,
 ): Promise<Float32Tensor> {
-  return generatePictures(runtime, clip, prompts, seed, evalSettings(), chunk, (done) =>
+  return generatePictures(runtime, clip, prompts, seed, settings, chunk, (done) =>
     process.stderr.write(`  generated ${done}/${prompts.length}\n`),
   );
 }
@@ -164,7 +202,7 @@ async function stageBreakdown(
   const upsample = async (low: Float32Tensor, seed: number) =>
     chwToImage(
       await sampleUpsampler(us, up.spec, imageToChw(low), {
-        steps: Number(opts['upsampler-steps']),
+        steps: settings.upsampler.steps,
         eta: 0,
         xT: gaussianArray(seed, n * 3 * 64 * 64),
         noise: noise(seed, n, 3 * 64 * 64),
@@ -178,9 +216,9 @@ async function stageBreakdown(
     empty = await textConditioning(runtime, clip, ['']);
   const decoded = chwToImage(
     await sampleDecoder(ds, decoder.spec, emb, cond, empty, {
-      steps: Number(opts['decoder-steps']),
+      steps: settings.decoder.steps,
       eta: 0,
-      guidance: Number(opts['decoder-guidance']),
+      guidance: settings.decoder.guidance,
       xT: gaussianArray(77, n * 3 * 32 * 32),
       noise: noise(77, n, 3 * 32 * 32),
     }),
@@ -200,24 +238,29 @@ async function stageBreakdown(
     ['true CLIP image embeddings of the renders, read directly', emb],
     [
       "the prior's image embeddings from the captions, read directly",
-      await priorEmbeddings(runtime, clip, captions, 5, evalSettings().prior!),
+      await priorEmbeddings(runtime, clip, captions, 5, settings.prior!),
     ],
   ];
   console.log(
     `\nStage breakdown on ${n} fresh single-object renders (caption names size, colour, shape, position, background):`,
   );
-  console.log('| stage | colour and shape | colour | shape |\n| --- | --- | --- | --- |');
+  // the second judge: the pixel reader's colour-shape pair and every stated attribute (pictures only)
+  const prompts = captions.map((caption) => ({ caption, truth: parseCaption(caption), heldOut: false }));
+  const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+  console.log(
+    '| stage | mini-CLIP: colour and shape | colour | shape | reader: colour and shape | reader: every attribute |\n' +
+      '| --- | --- | --- | --- | --- | --- |',
+  );
   for (const [name, images] of rows) {
     const r = await colourShapeRight(runtime, clip, images, truth);
+    const read = readerScores(images, prompts);
     console.log(
-      `| ${name} | ${(r.both * 100).toFixed(1)}% | ${(r.colour * 100).toFixed(1)}% | ${(r.shape * 100).toFixed(1)}% |`,
+      `| ${name} | ${pct(r.both)} | ${pct(r.colour)} | ${pct(r.shape)} | ${pct(read.pairs)} | ${pct(read.all)} |`,
     );
   }
   for (const [name, e] of embeddingRows) {
     const r = await judge(runtime, clip, e, truth); // colour and shape read off the embedding itself
-    console.log(
-      `| ${name} | ${(r.both * 100).toFixed(1)}% | ${(r.colour * 100).toFixed(1)}% | ${(r.shape * 100).toFixed(1)}% |`,
-    );
+    console.log(`| ${name} | ${pct(r.both)} | ${pct(r.colour)} | ${pct(r.shape)} | | |`);
   }
 }
 
@@ -334,7 +377,8 @@ async function main() {
   };
   console.log(
     `mini-unCLIP on ${truth.length} fresh prompts (+${heldTruth.length} held-out), backend ${opts.backend}, ` +
-      `decoder guidance ${opts['decoder-guidance']}, ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+      `prior guidance ${settings.prior!.guidance} (best of ${settings.prior!.candidates}), ` +
+      `decoder guidance ${settings.decoder.guidance}, ${((performance.now() - t0) / 1000).toFixed(0)} s`,
   );
   console.log('| metric | measured | target |\n| --- | --- | --- |');
   console.log(
@@ -382,8 +426,12 @@ async function main() {
             measuredWeights,
             prompts: truth.length,
             heldOutPrompts: heldTruth.length,
-            method: `npm run eval:unclip -- --decoder-guidance ${opts['decoder-guidance']}`,
-            decoderGuidance: Number(opts['decoder-guidance']),
+            method:
+              `npm run eval:unclip${flagsGiven ? ` -- ${flagsGiven}` : ''} (graphs/text-to-image.json's ` +
+              `sampler settings${flagsGiven ? ', these flags replacing them' : ''})`,
+            priorGuidance: settings.prior!.guidance,
+            priorCandidates: settings.prior!.candidates,
+            decoderGuidance: settings.decoder.guidance,
             ...Object.fromEntries(Object.entries(results).map(([k, v]) => [k, Math.round(v * 1000) / 1000])),
           },
         };
