@@ -236,8 +236,9 @@ describe('npm run eval:unclip -- --compose, exploring the sampler', () => {
     // the main eval's sampler flags (the graph's own settings otherwise)
     r = await evalUnclip('--prior-guidance', 'lots');
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/--prior-guidance must be a number >= 0, got "lots"/);
+    expect(r.stderr).toMatch(/--prior-guidance must be a number in \[0, 20\], got "lots"/);
     r = await evalUnclip('--decoder-steps', '0');
+    expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/--decoder-steps must be an integer in \[1, 1000\], got "0"/);
   });
 

@@ -70,12 +70,12 @@ async function arAgreement(
   prompts: ComposePrompt[],
   renders: Float32Tensor,
   seed: number,
+  prior: NonNullable<PathSettings['prior']>,
 ): Promise<ArAgreement> {
   const texts = prompts.map((p) => p.caption);
   const t = await encodeTexts(runtime, clip, texts);
   const real = await encodeImages(runtime, clip, renders);
-  const settings = graphSettings('text-to-image.json');
-  const diffusion = await priorEmbeddings(runtime, clip, texts, seed, settings.prior!);
+  const diffusion = await priorEmbeddings(runtime, clip, texts, seed, prior);
   const ar: ArAgreement['ar'] = [];
   for (const temperature of [1, 0.5])
     for (const dot of ['any', 'upper-half', 'top'] as const)
@@ -248,7 +248,14 @@ export async function composition(
   let agreement: ArAgreement | undefined;
   if (ar) {
     const some = singlePrompts.slice(0, 48);
-    agreement = await arAgreement(runtime, clip, some, renderPrompts(createRng(seed + 29), some), seed + 303);
+    agreement = await arAgreement(
+      runtime,
+      clip,
+      some,
+      renderPrompts(createRng(seed + 29), some),
+      seed + 303,
+      applyOverride(graphSettings('text-to-image.json'), decoder).prior!, // as the unCLIP row ran it
+    );
     console.log(
       `\nPrior samples against their captions (${agreement.prompts} single-object prompts, mean text . image ` +
         `embedding): renders ${agreement.renders.toFixed(3)}, ` +

@@ -5,10 +5,12 @@
  * the same for the held-out colour-shape pairs; PSNR of DDIM invert-then-decode
  * at eta = 0; diversity of several samples of one prompt.
  *   npm run eval:unclip [-- --count 200 --backend web|node --write]   (sampler: graphs/text-to-image.json's,
- *     or --prior-guidance / --decoder-guidance / --prior-steps / --decoder-steps / --upsampler-steps)
+ *     or --prior-guidance / --decoder-guidance / --prior-steps / --decoder-steps / --upsampler-steps; these
+ *     apply to this main table and --stages only)
  *   npm run eval:unclip -- --compose [--ar]   (two-object prompts; --ar: the AR prior's path too)
  *     [--graph-guidance G --graph-eta E --graph-steps S --graph-prior-guidance P --graph-candidates K]
- *     (the graphs' sampler settings replaced, to explore them; --seed N for another prompt set)
+ *     (the graphs' sampler settings replaced, to explore them, in the composition section only; --seed N
+ *     for another prompt set)
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -85,7 +87,8 @@ function evalSettings(): PathSettings {
     if (flag.endsWith('-steps')) {
       if (!Number.isInteger(n) || n < 1 || n > 1000)
         throw new Error(`--${flag} must be an integer in [1, 1000], got "${raw}"`);
-    } else if (!Number.isFinite(n) || n < 0) throw new Error(`--${flag} must be a number >= 0, got "${raw}"`);
+    } else if (!Number.isFinite(n) || n < 0 || n > 20)
+      throw new Error(`--${flag} must be a number in [0, 20], got "${raw}"`); // the nodes' own range
     return n;
   };
   return {
@@ -96,11 +99,11 @@ function evalSettings(): PathSettings {
       guidance: num('prior-guidance', g.prior!.guidance),
     },
     decoder: {
+      ...g.decoder,
       steps: num('decoder-steps', g.decoder.steps),
       guidance: num('decoder-guidance', g.decoder.guidance),
-      eta: 0,
     },
-    upsampler: { steps: num('upsampler-steps', g.upsampler.steps) },
+    upsampler: { ...g.upsampler, steps: num('upsampler-steps', g.upsampler.steps) },
   };
 }
 const settings = evalSettings(); // checked before any model loads
