@@ -62,7 +62,7 @@ describe('model cards', () => {
         PYTHON,
         [
           '-c',
-          `import sys, json; sys.path.insert(0, "training"); from manifest_util import update_manifest; ` +
+          `import sys, json; from training.export.manifest_util import update_manifest; ` +
             `update_manifest([json.loads(sys.argv[1])], sys.argv[2])`,
           JSON.stringify(entry),
           path,
@@ -92,7 +92,8 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       run(
         PYTHON,
         [
-          'training/train_clip.py',
+          '-m',
+          'training.train.train_clip',
           '--data',
           data,
           '--out',
@@ -112,7 +113,9 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
     expect(second.stdout).toMatch(/resumed at step 2/);
     expect(second.stdout).toMatch(/done: 3 steps/);
     const models = join(dir, 'models');
-    await run(PYTHON, ['training/export_clip.py', '--ckpt', join(out, 'ckpt.pt'), '--out', models], { cwd: root });
+    await run(PYTHON, ['-m', 'training.export.export_clip', '--ckpt', join(out, 'ckpt.pt'), '--out', models], {
+      cwd: root,
+    });
     expect(existsSync(join(models, 'mini-clip-text.onnx'))).toBe(true);
     const manifest = parseManifest(JSON.parse(readFileSync(join(models, 'manifest.json'), 'utf8')));
     expect(manifest.models.map((m) => m.id).sort()).toEqual(['mini-clip-image', 'mini-clip-text']);
@@ -129,7 +132,8 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
         run(
           PYTHON,
           [
-            'training/train_decoder.py',
+            '-m',
+            'training.train.train_decoder',
             '--data',
             data,
             '--out',
@@ -158,7 +162,8 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       const check = await run(
         PYTHON,
         [
-          'training/eval_decoder.py',
+          '-m',
+          'training.probes.eval_decoder',
           join(out, 'snapshot-3.pt'),
           '--data',
           data,
@@ -179,7 +184,8 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       await run(
         PYTHON,
         [
-          'training/export_unclip.py',
+          '-m',
+          'training.export.export_unclip',
           '--only',
           'decoder',
           '--raw',
@@ -212,7 +218,8 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       await run(
         PYTHON,
         [
-          'training/train_decoder.py',
+          '-m',
+          'training.train.train_decoder',
           '--data',
           data,
           '--out',
@@ -229,22 +236,36 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       );
       const refused = await run(
         PYTHON,
-        ['training/train_decoder.py', '--data', data, '--out', join(dir, 'x'), '--steps', '1', '--device', 'cuda'],
+        [
+          '-m',
+          'training.train.train_decoder',
+          '--data',
+          data,
+          '--out',
+          join(dir, 'x'),
+          '--steps',
+          '1',
+          '--device',
+          'cuda',
+        ],
         { cwd: root },
       ).catch((e: { stderr: string }) => e);
       if (!('stdout' in refused) || !/training on cuda/.test(refused.stdout))
         expect((refused as { stderr: string }).stderr).toMatch(/--device cuda: no CUDA device/);
       // the GPU script, forced onto the CPU: unpacks the compressed dataset, trains, keeps float16 weights
       const training = join(dir, 'training');
-      await run('cp', ['-r', join(root, 'training'), training]);
-      await run('rm', ['-rf', join(training, 'data'), join(training, 'runs'), join(training, 'carry')]);
+      // the package and the checkpoints, not the local datasets and runs (training/data can hold gigabytes)
+      await run('sh', [
+        '-c',
+        `mkdir -p '${training}' && cd '${join(root, 'training')}' && cp -r $(ls | grep -vx 'data\\|runs\\|carry') '${training}'`,
+      ]);
       await run('mkdir', ['-p', join(training, 'carry'), join(dir, 'public', 'models')]);
       await run('cp', [join(root, 'public', 'models', 'shapesworld-vocab.json'), join(dir, 'public', 'models')]);
-      // gzip, as training/pack_dataset.sh packs it (the GPU machines have no zstd)
+      // gzip, as training/gpu/pack_dataset.sh packs it (the GPU machines have no zstd)
       await run('sh', ['-c', `gzip -c '${data}' > '${join(training, 'carry', 'train.bin.gz')}'`]);
       const out = join(dir, 'out');
       const gpu = await run(
-        join(training, 'gpu_train.sh'),
+        join(training, 'gpu', 'gpu_train.sh'),
         [
           'decoder',
           '5',
@@ -274,12 +295,21 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       expect(gpu.stdout).toMatch(/lacks \d+ tensors \(a1, a2, am, caption, caption_proj, caption_time, ua1, ua2\)/);
       expect(gpu.stdout).toMatch(/resumed from .*plain\/ckpt\.pt at step 2/);
       expect(gpu.stdout).toMatch(/stopped at step 4/);
-      expect(gpu.stdout).toMatch(/kept step 4 .*\(float16\)/);
+      expect(gpu.stdout).toMatch(/kept step 4 .*\(ema weights, float16\)/);
       expect(readFileSync(join(out, 'decoder.log'), 'utf8')).toMatch(/training on cpu/);
       const models = join(dir, 'models');
       await run(
         PYTHON,
-        ['training/export_unclip.py', '--only', 'decoder', '--decoder', join(out, 'decoder.pt'), '--out', models],
+        [
+          '-m',
+          'training.export.export_unclip',
+          '--only',
+          'decoder',
+          '--decoder',
+          join(out, 'decoder.pt'),
+          '--out',
+          models,
+        ],
         { cwd: root },
       );
       const manifest = parseManifest(JSON.parse(readFileSync(join(models, 'manifest.json'), 'utf8')));
@@ -339,7 +369,8 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       const { dir, data } = await tinyDataset('train-dalle-', 64, 9);
       const py = (args: string[]) => run(PYTHON, args, { cwd: root });
       const gumbel = await py([
-        'training/train_dvae.py',
+        '-m',
+        'training.train.train_dvae',
         '--data',
         data,
         '--out',
@@ -355,7 +386,8 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       expect(gumbel.stdout).toMatch(/"psnr_hard": [\d.]+, "psnr_train": [\d.]+, "codes_used": \d+, "perplexity"/);
       const dvae = join(dir, 'dvae');
       await py([
-        'training/train_dvae.py',
+        '-m',
+        'training.train.train_dvae',
         '--data',
         data,
         '--out',
@@ -367,7 +399,8 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
         '--from-scratch',
       ]);
       const resumed = await py([
-        'training/train_dvae.py',
+        '-m',
+        'training.train.train_dvae',
         '--data',
         data,
         '--out',
@@ -380,7 +413,8 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       expect(resumed.stdout).toMatch(/resumed from .*ckpt\.pt at step 2/);
       const tr = join(dir, 'dalle');
       const t = await py([
-        'training/train_dalle.py',
+        '-m',
+        'training.train.train_dalle',
         '--data',
         data,
         '--out',
@@ -402,7 +436,8 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       expect(t.stdout).toMatch(/stopped at step 2/);
       const models = join(dir, 'models');
       await py([
-        'training/export_dalle.py',
+        '-m',
+        'training.export.export_dalle',
         '--dvae',
         join(dvae, 'ckpt.pt'),
         '--transformer',
@@ -476,14 +511,24 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       const { dir, data } = await tinyDataset('train-ar-', 64, 11);
       const py = (args: string[]) => run(PYTHON, args, { cwd: root });
       const out = join(dir, 'ar');
-      const common = ['training/train_ar_prior.py', '--data', data, '--out', out, '--batch', '8', '--from-scratch'];
+      const common = [
+        '-m',
+        'training.train.train_ar_prior',
+        '--data',
+        data,
+        '--out',
+        out,
+        '--batch',
+        '8',
+        '--from-scratch',
+      ];
       const first = await py([...common, '--steps', '2', '--ckpt-every', '1']);
       expect(first.stdout).toMatch(/"pca_components": \d+, "variance_kept": 0\.99\d*/);
       const again = await py([...common, '--steps', '3']);
       expect(again.stdout).toMatch(/basis from .*ckpt\.pt: \d+ components, 32 buckets/);
       expect(again.stdout).toMatch(/resumed from .* at step 2/);
       const models = join(dir, 'models');
-      await py(['training/export_ar_prior.py', '--ckpt', join(out, 'ckpt.pt'), '--out', models]);
+      await py(['-m', 'training.export.export_ar_prior', '--ckpt', join(out, 'ckpt.pt'), '--out', models]);
       const manifest = parseManifest(JSON.parse(readFileSync(join(models, 'manifest.json'), 'utf8')));
       const entry = manifest.models[0]!;
       expect(entry).toMatchObject({ id: 'mini-unclip-ar-prior', kind: 'ar-prior' });
@@ -528,8 +573,8 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
           '-c',
           [
             'import sys',
-            'from unclip_common import Batches, RELATION_WORDS',
-            'from probe_decoder_captions import twins',
+            'from training.train.common import Batches, RELATION_WORDS',
+            'from training.probes.probe_decoder_captions import twins',
             'b = Batches(sys.argv[1], 0)',
             'inv = {v: k for k, v in b.tok.vocab.items()}',
             'text = lambda r: " ".join(inv[int(t)] for t in r if int(t) not in (0, b.tok.start, b.tok.end))',
@@ -549,13 +594,13 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
             'print(t["relation flipped"]); print(t["colours swapped"]); print(t["shapes swapped"])',
             'print(sorted(twins("a red circle above a red square")), twins("a red circle and a blue square"))',
             // --t-min-share: that share of a batch at t >= --t-min, the rest anywhere (so some below it)
-            'import torch; from train_decoder import draw_t; torch.manual_seed(0)',
+            'import torch; from training.train.train_decoder import draw_t; torch.manual_seed(0)',
             'd = draw_t(20000, 600, 0.5); a = draw_t(20000, 600); low = lambda v: int((v < 600).sum())',
             'print("below", round(low(d) / 20000, 3), low(a), int(d.min()), int(d.max()))',
           ].join('\n'),
           data,
         ],
-        { cwd: join(root, 'training') },
+        { cwd: root },
       );
       const [, got, has, before] = /relation (\d+) of (\d+) before (\d+)/.exec(check.stdout)!.map(Number);
       expect(got).toBe(has);
@@ -576,9 +621,13 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       // a plain decoder grows position embeddings (zero-initialised) and trains them at 10x the learning rate
       const common = ['--data', data, '--batch', '4', '--device', 'cpu', '--threads', '1', '--warmup', '1'];
       const plain = join(dir, 'plain');
-      await run(PYTHON, ['training/train_decoder.py', ...common, '--out', plain, '--steps', '2', '--from-scratch'], {
-        cwd: root,
-      });
+      await run(
+        PYTHON,
+        ['-m', 'training.train.train_decoder', ...common, '--out', plain, '--steps', '2', '--from-scratch'],
+        {
+          cwd: root,
+        },
+      );
       const out = join(dir, 'rel');
       const rel = [
         '--position-embeddings',
@@ -596,7 +645,8 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       const grow = await run(
         PYTHON,
         [
-          'training/train_decoder.py',
+          '-m',
+          'training.train.train_decoder',
           ...common,
           '--out',
           out,
@@ -613,7 +663,7 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       // resumed, the run groups them again (its optimizer state has both groups)
       const resumed = await run(
         PYTHON,
-        ['training/train_decoder.py', ...common, '--out', out, '--steps', '4', ...rel],
+        ['-m', 'training.train.train_decoder', ...common, '--out', out, '--steps', '4', ...rel],
         {
           cwd: root,
         },
@@ -633,7 +683,8 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       const probe = await run(
         PYTHON,
         [
-          'training/probe_decoder_captions.py',
+          '-m',
+          'training.probes.probe_decoder_captions',
           join(out, 'ckpt.pt'),
           '--data',
           data,
@@ -656,7 +707,8 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       const layout = await run(
         PYTHON,
         [
-          'training/probe_layout.py',
+          '-m',
+          'training.probes.probe_layout',
           join(out, 'ckpt.pt'),
           ...['--count', '6', '--draws', '1', '--steps', '2', '--guidance', '3', '--negative', 'flipped'],
           ...['--weights', 'model', '--threads', '1'],
@@ -667,7 +719,7 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
         /\(model, step 4\), guidance 3 from the flipped relation: t999:[\d.]+ t\d+:[\d.]+\n/,
       );
       await expect(
-        run(PYTHON, ['training/probe_layout.py', '--positions', '--negative', 'flipped'], { cwd: root }),
+        run(PYTHON, ['-m', 'training.probes.probe_layout', '--positions', '--negative', 'flipped'], { cwd: root }),
       ).rejects.toThrow(/--positions' captions have none/);
     },
     240_000,
@@ -678,10 +730,13 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       '--ghost and probes whether it keeps them',
     async () => {
       const { dir, data } = await tinyDataset('train-ghost-', 64, 13);
-      const py = (args: string[]) => run(PYTHON, args, { cwd: join(root, 'training') });
+      const py = (args: string[]) => run(PYTHON, args, { cwd: root });
       // the ghost is the object's own pixels at alpha of their contrast, whole cells away, in a free cell, nothing
       // else changed; x0 recovered from the ghosted x_t with the ghost target is the clean picture
-      const check = JSON.parse((await py(['ghosts.py', '--check', '--data', data])).stdout) as Record<string, number>;
+      const check = JSON.parse((await py(['-m', 'training.world.ghosts', '--check', '--data', data])).stdout) as Record<
+        string,
+        number
+      >;
       expect(check.placed).toBeGreaterThan(20);
       expect(check.checked).toBe(check.placed);
       expect(check.targetError).toBeLessThan(1e-5);
@@ -697,8 +752,8 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
         '-c',
         [
           'import sys, numpy as np, torch',
-          'from unclip_common import Batches',
-          'from ghosts import ghost_batch',
+          'from training.train.common import Batches',
+          'from training.world.ghosts import ghost_batch',
           'b = Batches(sys.argv[1], 0)',
           'idx, x, _ = b.sample(16, 0.5)',
           'use = np.arange(16) % 2 == 0',
@@ -714,7 +769,17 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       expect(same).toBe('True'); // exactly the ghosted rows changed
       const out = join(dir, 'ghost');
       const common = ['--data', data, '--batch', '4', '--device', 'cpu', '--threads', '1', '--from-scratch'];
-      const trained = await py(['train_decoder.py', ...common, '--out', out, '--steps', '2', '--ghost', '1']);
+      const trained = await py([
+        '-m',
+        'training.train.train_decoder',
+        ...common,
+        '--out',
+        out,
+        '--steps',
+        '2',
+        '--ghost',
+        '1',
+      ]);
       expect(trained.stdout).toMatch(/decoder: stopped at step 2/);
       // the ghosted pictures are noised at t >= --ghost-t-min (default 300)
       const shown = /ghost copies in (\d+) of 4 pictures of the first batch, noised at t >= (\d+)/.exec(
@@ -723,14 +788,16 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       expect(Number(shown[1])).toBeGreaterThan(0);
       expect(Number(shown[2])).toBeGreaterThanOrEqual(300);
       const probe = await py([
-        'probe_ghosts.py',
+        '-m',
+        'training.probes.probe_ghosts',
         join(out, 'ckpt.pt'),
         ...['--data', data, '--count', '6', '--t', '500', '--weights', 'model', '--threads', '1'],
       ]);
       expect(probe.stdout).toMatch(/\(model, step 2\): t500: kept -?[\d.]+ none -?[\d.]+ object -?[\d.]+\n/);
       // --ghost with --inpaint: the ghosts go inside the masks (object cells in two-object scenes, empty cells)
       const inpainted = await py([
-        'train_decoder.py',
+        '-m',
+        'training.train.train_decoder',
         ...common,
         ...['--out', join(dir, 'inpaint-ghost'), '--steps', '1', '--inpaint', '--ghost', '1'],
         ...['--p-two', '1', '--p-drop-text', '0', '--mask-mix', '1', '0', '0', '0', '0'],
@@ -738,16 +805,16 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       // every picture is a two-object scene with an object's cell masked: each gets the kept object's ghost
       expect(inpainted.stdout).toMatch(/ghost copies in 4 of 4 pictures of the first batch, noised at t >= \d+/);
       expect(inpainted.stdout).toMatch(/inpaint_decoder: stopped at step 1,/);
-      await expect(py(['train_decoder.py', ...common, '--out', out, '--ghost-alpha', '0', '0.5'])).rejects.toThrow(
-        /--ghost-alpha: 0 < LO <= HI <= 1/,
-      );
+      await expect(
+        py(['-m', 'training.train.train_decoder', ...common, '--out', out, '--ghost-alpha', '0', '0.5']),
+      ).rejects.toThrow(/--ghost-alpha: 0 < LO <= HI <= 1/);
     },
     240_000,
   );
 
   it('builds an AR prior that tells which component it predicts (a bucket each, learned in 60 steps)', async () => {
     // the bundled prior's first init failed this (about half right): its position embeddings were 1% of a code's
-    const r = await run(PYTHON, ['training/check_ar_prior_positions.py'], { cwd: root });
+    const r = await run(PYTHON, ['-m', 'training.probes.check_ar_prior_positions'], { cwd: root });
     const right = Number(/: ([\d.]+) right/.exec(r.stdout)![1]);
     expect(right).toBeGreaterThanOrEqual(0.95);
   }, 120_000);
@@ -766,8 +833,8 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       "r('checkpoints/decoder.pt', 'run/ckpt.pt', None, {'init_step': 20}, 27, current=22)",
       "r('checkpoints/decoder.pt', 'run/ckpt.pt', None, {}, 27)",
     ];
-    const code = `from unclip_common import fine_tune_record as r\nfor x in [${cases.join(', ')}]: print(x)`;
-    const out = (await run(PYTHON, ['-c', code], { cwd: join(root, 'training') })).stdout.trim().split('\n');
+    const code = `from training.train.common import fine_tune_record as r\nfor x in [${cases.join(', ')}]: print(x)`;
+    const out = (await run(PYTHON, ['-c', code], { cwd: root })).stdout.trim().split('\n');
     expect(out).toEqual([
       "(20, 'dec.pt')",
       'None',
@@ -786,9 +853,13 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       const { dir, data } = await tinyDataset('train-inpaint-', 64, 11);
       const common = ['--data', data, '--batch', '4', '--device', 'cpu', '--threads', '1', '--ckpt-every', '2'];
       const plain = join(dir, 'plain');
-      await run(PYTHON, ['training/train_decoder.py', ...common, '--out', plain, '--steps', '2', '--from-scratch'], {
-        cwd: root,
-      });
+      await run(
+        PYTHON,
+        ['-m', 'training.train.train_decoder', ...common, '--out', plain, '--steps', '2', '--from-scratch'],
+        {
+          cwd: root,
+        },
+      );
       // grown, before any training: exactly the plain decoder's output whatever the new channels hold
       const same = await run(
         PYTHON,
@@ -796,9 +867,8 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
           '-c',
           [
             'import sys, json, torch',
-            "sys.path.insert(0, 'training')",
-            'from decoder_model import Decoder',
-            'from unclip_common import grow_inputs',
+            'from training.models.decoder_model import Decoder',
+            'from training.train.common import grow_inputs',
             `ck = torch.load('${join(plain, 'ckpt.pt')}')['model']`,
             'a, b = Decoder(self_attention_16=False), Decoder(self_attention_16=False, cond_ch=4)',
             'a.load_state_dict(ck)',
@@ -818,7 +888,8 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       const trained = await run(
         PYTHON,
         [
-          'training/train_decoder.py',
+          '-m',
+          'training.train.train_decoder',
           ...common,
           '--inpaint',
           '--init-from',
@@ -839,9 +910,13 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
         ['decoder', join(plain, 'ckpt.pt')],
         ['inpaint', join(out, 'ckpt.pt')],
       ])
-        await run(PYTHON, ['training/export_unclip.py', '--only', which!, `--${which}`, path!, '--out', models], {
-          cwd: root,
-        });
+        await run(
+          PYTHON,
+          ['-m', 'training.export.export_unclip', '--only', which!, `--${which}`, path!, '--out', models],
+          {
+            cwd: root,
+          },
+        );
       const manifest = parseManifest(JSON.parse(readFileSync(join(models, 'manifest.json'), 'utf8')));
       const [dec, inp] = ['mini-unclip-decoder', 'mini-unclip-inpaint-decoder'].map((id) =>
         manifest.models.find((m) => m.id === id)!,
@@ -858,19 +933,21 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       // channels the fine-tune's own (times nothing: the base had none), the card counting both histories
       const newer = join(dir, 'plain-newer');
       await run('cp', ['-r', plain, newer]);
-      await run(PYTHON, ['training/train_decoder.py', ...common, '--out', newer, '--steps', '5'], { cwd: root });
+      await run(PYTHON, ['-m', 'training.train.train_decoder', ...common, '--out', newer, '--steps', '5'], {
+        cwd: root,
+      });
       const carried = join(dir, 'carried.pt');
       const tv = (onto: string, scale: string) =>
         run(
           PYTHON,
-          ['training/task_vector.py', '--base', join(plain, 'ckpt.pt'), '--tuned', join(out, 'ckpt.pt')].concat([
-            '--onto',
-            onto,
-            '--out',
-            carried,
-            '--scale',
-            scale,
-          ]),
+          [
+            '-m',
+            'training.train.task_vector',
+            '--base',
+            join(plain, 'ckpt.pt'),
+            '--tuned',
+            join(out, 'ckpt.pt'),
+          ].concat(['--onto', onto, '--out', carried, '--scale', scale]),
           { cwd: root },
         );
       await expect(tv(join(out, 'ckpt.pt'), '1')).rejects.toThrow(
@@ -905,9 +982,13 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       // an inpainting checkpoint exported alone: its manifest entry
       const exportInpaint = async (ckpt: string, name: string) => {
         const to = join(dir, name);
-        await run(PYTHON, ['training/export_unclip.py', '--only', 'inpaint', '--inpaint', ckpt, '--out', to], {
-          cwd: root,
-        });
+        await run(
+          PYTHON,
+          ['-m', 'training.export.export_unclip', '--only', 'inpaint', '--inpaint', ckpt, '--out', to],
+          {
+            cwd: root,
+          },
+        );
         return parseManifest(JSON.parse(readFileSync(join(to, 'manifest.json'), 'utf8'))).models[0]!;
       };
       const carriedEntry = await exportInpaint(carried, 'models-carried');
@@ -918,7 +999,7 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       // trained on from the carry: the checkpoint keeps the carry's note, and the card counts the steps after it
       const further = join(dir, 'carried-further');
       const onward = ['--inpaint', '--init-from', carried, '--out', further, '--steps', '8', '--warmup', '1'];
-      await run(PYTHON, ['training/train_decoder.py', ...common, ...onward], { cwd: root });
+      await run(PYTHON, ['-m', 'training.train.train_decoder', ...common, ...onward], { cwd: root });
       const furtherEntry = await exportInpaint(join(further, 'ckpt.pt'), 'models-further');
       expect(furtherEntry.card).toMatchObject({ steps: 8, fineTuning: { fromStep: 5, steps: 3 } });
       expect(furtherEntry.card!.taskVector).toMatch(
@@ -928,22 +1009,36 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       // scale: x0.5 of a x2 carry is the first fine-tune x1 onto the newest decoder, and the card says so (x1)
       const newest = join(dir, 'plain-newest');
       await run('cp', ['-r', newer, newest]);
-      await run(PYTHON, ['training/train_decoder.py', ...common, '--out', newest, '--steps', '7', '--warmup', '1'], {
-        cwd: root,
-      });
+      await run(
+        PYTHON,
+        ['-m', 'training.train.train_decoder', ...common, '--out', newest, '--steps', '7', '--warmup', '1'],
+        {
+          cwd: root,
+        },
+      );
       const chained = join(dir, 'chained.pt');
       const chainArgs = ['--base', join(newer, 'ckpt.pt'), '--tuned', carried, '--onto', join(newest, 'ckpt.pt')];
       // --base not the decoder the carry went onto: refused (the two decoders' difference would be added too)
       await expect(
         run(
           PYTHON,
-          ['training/task_vector.py', ...chainArgs.slice(2), '--base', join(plain, 'ckpt.pt'), '--out', chained],
+          [
+            '-m',
+            'training.train.task_vector',
+            ...chainArgs.slice(2),
+            '--base',
+            join(plain, 'ckpt.pt'),
+            '--out',
+            chained,
+          ],
           {
             cwd: root,
           },
         ),
       ).rejects.toThrow(/carried onto a decoder at step 5; --base must be that decoder \(it is at step 2\)/);
-      await run(PYTHON, ['training/task_vector.py', ...chainArgs, '--out', chained, '--scale', '0.5'], { cwd: root });
+      await run(PYTHON, ['-m', 'training.train.task_vector', ...chainArgs, '--out', chained, '--scale', '0.5'], {
+        cwd: root,
+      });
       const chain = await run(
         PYTHON,
         [
@@ -980,7 +1075,7 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       const again = ['--inpaint', '--init-from', join(out, 'ckpt.pt'), '--out', more, '--steps', '6'];
       // the continued run draws only object-cell masks, widened as the graphs' mask/grow does
       const mix = ['--mask-mix', '1', '0', '0', '0', '0', '--mask-grow', '6'];
-      await run(PYTHON, ['training/train_decoder.py', ...common, ...again, ...mix], { cwd: root });
+      await run(PYTHON, ['-m', 'training.train.train_decoder', ...common, ...again, ...mix], { cwd: root });
       const moreEntry = await exportInpaint(join(more, 'ckpt.pt'), 'models-more');
       expect(moreEntry.card).toMatchObject({ steps: 6, fineTuning: { fromStep: 2, steps: 4 } });
       expect(moreEntry.card!.inpainting).toMatch(/an object's grid cell 100%, an object's box 0%.*widened by 0-6 px/);
@@ -988,8 +1083,11 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       // the card's shares are whole percentages that sum to 100 (thirds: 34 + 33 + 33)
       const shares = await run(
         PYTHON,
-        ['-c', 'from export_unclip import percentages; print(percentages([1, 1, 1, 0, 0]), percentages([2, 1]))'],
-        { cwd: join(root, 'training') },
+        [
+          '-c',
+          'from training.export.export_unclip import percentages; print(percentages([1, 1, 1, 0, 0]), percentages([2, 1]))',
+        ],
+        { cwd: root },
       );
       expect(shares.stdout.trim()).toBe('[34, 33, 33, 0, 0] [67, 33]');
       // the widening: a grown cell mask holds the plain one and reaches g px further on each side (at 64x64)
@@ -999,8 +1097,7 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
           '-c',
           [
             'import sys, json, numpy as np',
-            "sys.path.insert(0, 'training')",
-            'from inpaint_masks import mask_for',
+            'from training.world.inpaint_masks import mask_for',
             "scene = {'objects': [{'position': 'center', 'cx': 32, 'cy': 32, 's': 8}]}",
             "plain = mask_for(scene, np.random.default_rng(0), 'object-cell')[0]",
             'rng, widths = np.random.default_rng(1), set()',
@@ -1072,7 +1169,8 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
         run(
           PYTHON,
           [
-            'training/train_noised_clip.py',
+            '-m',
+            'training.train.train_noised_clip',
             '--data',
             data,
             '--out',
@@ -1091,12 +1189,16 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
         );
       expect((await train(2)).stdout).toMatch(/noised_clip: stopped at step 2/);
       expect((await train(3)).stdout).toMatch(/resumed from .*ckpt\.pt at step 2/);
-      const check = await run(PYTHON, ['training/check_noised_clip_grad.py', '--checkpoint', join(out, 'ckpt.pt')], {
-        cwd: root,
-      });
+      const check = await run(
+        PYTHON,
+        ['-m', 'training.probes.check_noised_clip_grad', '--checkpoint', join(out, 'ckpt.pt')],
+        {
+          cwd: root,
+        },
+      );
       expect(JSON.parse(check.stdout).maxAbsDiffFloat32).toBeLessThanOrEqual(1e-4);
       const models = join(dir, 'models');
-      await run(PYTHON, ['training/export_noised_clip.py', '--ckpt', join(out, 'ckpt.pt'), '--out', models], {
+      await run(PYTHON, ['-m', 'training.export.export_noised_clip', '--ckpt', join(out, 'ckpt.pt'), '--out', models], {
         cwd: root,
       });
       const manifest = parseManifest(JSON.parse(readFileSync(join(models, 'manifest.json'), 'utf8')));

@@ -1,7 +1,7 @@
 /**
  * CLIP guidance (GLIDE section 3): a noise-aware CLIP image encoder f(x_t, t), trained on noised pictures against
  * the frozen CLIP text encoder g, exported with its gradient: one ONNX model returns f(x_t, t) . g(c) and
- * d/dx_t of it (the backward pass written out in exportable operations: training/noised_clip_model.py). The
+ * d/dx_t of it (the backward pass written out in exportable operations: training/models/noised_clip_model.py). The
  * sampler adds that gradient to every step (ddim.ts, `gradient`): eps_hat = eps - s sqrt(1 - abar_t) grad.
  */
 import { float32 } from '../tensor/tensor';

@@ -91,7 +91,7 @@ export function worldWords(): string[] {
 }
 
 /**
- * The world's constants as plain JSON: `training/world.json` (written by `npx tsx src/world/spec-cli.ts`, checked
+ * The world's constants as plain JSON: `training/world/world.json` (written by `npx tsx src/world/spec-cli.ts`, checked
  * against this by test/world/world.test.ts) is what the Python training and probe scripts read, so the world is
  * spelled in one place.
  */

@@ -235,7 +235,7 @@ describe('DDIM with classifier guidance (GLIDE CLIP guidance, epsilon form)', ()
 });
 
 describe('DDIM timesteps shared with the training scripts', () => {
-  it('are the same in training/unclip_common.py and src/models/ddim.ts at 1, 7, 25, 50 and 1000 steps', async () => {
+  it('are the same in training/train/common.py and src/models/ddim.ts at 1, 7, 25, 50 and 1000 steps', async () => {
     const { execFileSync } = await import('node:child_process');
     const root = new URL('../..', import.meta.url).pathname;
     for (const steps of [1, 7, 25, 50, 1000]) {
@@ -243,7 +243,7 @@ describe('DDIM timesteps shared with the training scripts', () => {
         '/usr/bin/python3',
         [
           '-c',
-          `import sys, json; sys.path.insert(0, "training"); from unclip_common import ddim_timesteps; ` +
+          `import sys, json; from training.models.diffusion import ddim_timesteps; ` +
             `print(json.dumps(ddim_timesteps(1000, ${steps})))`,
         ],
         { cwd: root, encoding: 'utf8' },

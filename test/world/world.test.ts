@@ -144,9 +144,9 @@ describe('the dataset file', () => {
   });
 });
 
-describe('training/world.json (the world as the Python scripts read it)', () => {
+describe('training/world/world.json (the world as the Python scripts read it)', () => {
   it('is what src/world/spec.ts says, to the value: regenerate it with npx tsx src/world/spec-cli.ts', () => {
-    const onDisk = JSON.parse(readFileSync(new URL('../../training/world.json', import.meta.url), 'utf8'));
+    const onDisk = JSON.parse(readFileSync(new URL('../../training/world/world.json', import.meta.url), 'utf8'));
     expect(onDisk).toEqual(worldSpec());
     expect(onDisk.cellCentre['bottom left']).toEqual([16, 48]);
     expect(onDisk.heldOutPairs).toContainEqual(['purple', 'triangle']);

@@ -1,0 +1,89 @@
+"""The cascade's upsamplers: convolutional U-Nets without attention (the unCLIP paper's recipe), conditioned on
+the low-resolution picture upsampled bilinearly and concatenated to x_t, predicting v.
+
+- `Upsampler`: 32x32 -> 64x64, trained on whole pictures.
+- `Upsampler256`: 64x64 -> 256x256, trained on random 64x64 crops of 256x256 renders (and their 16x16 low-res
+  crops) and run at full size: every layer is a convolution, so the size it runs at is free. Its first level folds
+  2x2 pixels into channels (pixel unshuffle) so the widest layers work at 128x128, not 256x256.
+"""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from training.models.diffusion import ResBlock, timestep_embedding
+
+
+class Upsampler(nn.Module):
+    """A small 64x64 U-Net without attention; input [x_t, upsampled low-res] (6 channels), output v."""
+
+    def __init__(self, ch=(24, 48, 64)):
+        super().__init__()
+        temb = ch[0] * 4
+        self.ch0 = ch[0]
+        self.time = nn.Sequential(nn.Linear(ch[0], temb), nn.SiLU(), nn.Linear(temb, temb))
+        self.inp = nn.Conv2d(6, ch[0], 3, padding=1)
+        self.d0 = ResBlock(ch[0], ch[0], temb)
+        self.down0 = nn.Conv2d(ch[0], ch[0], 3, stride=2, padding=1)
+        self.d1 = ResBlock(ch[0], ch[1], temb)
+        self.down1 = nn.Conv2d(ch[1], ch[1], 3, stride=2, padding=1)
+        self.mid = ResBlock(ch[1], ch[2], temb)
+        self.u1 = ResBlock(ch[2] + ch[1], ch[1], temb)
+        self.u0 = ResBlock(ch[1] + ch[0], ch[0], temb)
+        self.out = nn.Sequential(nn.GroupNorm(8, ch[0]), nn.SiLU(), nn.Conv2d(ch[0], 3, 3, padding=1))
+
+    def forward(self, x_t, timestep, low_res):
+        temb = self.time(timestep_embedding(timestep, self.ch0))
+        up = F.interpolate(low_res, scale_factor=2, mode="bilinear", align_corners=False)
+        h0 = self.d0(self.inp(torch.cat([x_t, up], 1)), temb)
+        h1 = self.d1(self.down0(h0), temb)
+        m = self.mid(self.down1(h1), temb)
+        u = self.u1(torch.cat([F.interpolate(m, scale_factor=2, mode="nearest"), h1], 1), temb)
+        u = self.u0(torch.cat([F.interpolate(u, scale_factor=2, mode="nearest"), h0], 1), temb)
+        return self.out(u)
+
+
+class Upsampler256(nn.Module):
+    """A U-Net over 2x2-unshuffled pixels (128/64/32 at full size; 32/16/8 on a training crop), no attention;
+    input [x_t, 4x bilinearly upsampled low-res] (6 channels), output v (3 channels)."""
+
+    def __init__(self, ch=(24, 48, 64), scale=4):
+        super().__init__()
+        self.scale = scale
+        temb = ch[0] * 4
+        self.ch0 = ch[0]
+        self.time = nn.Sequential(nn.Linear(ch[0], temb), nn.SiLU(), nn.Linear(temb, temb))
+        self.inp = nn.Conv2d(6 * 4, ch[0], 3, padding=1)
+        self.d0 = ResBlock(ch[0], ch[0], temb)
+        self.down0 = nn.Conv2d(ch[0], ch[0], 3, stride=2, padding=1)
+        self.d1 = ResBlock(ch[0], ch[1], temb)
+        self.down1 = nn.Conv2d(ch[1], ch[1], 3, stride=2, padding=1)
+        self.mid = ResBlock(ch[1], ch[2], temb)
+        self.u1 = ResBlock(ch[2] + ch[1], ch[1], temb)
+        self.u0 = ResBlock(ch[1] + ch[0], ch[0], temb)
+        self.out = nn.Sequential(nn.GroupNorm(8, ch[0]), nn.SiLU(), nn.Conv2d(ch[0], 3 * 4, 3, padding=1))
+
+    def forward(self, x_t, timestep, low_res):
+        temb = self.time(timestep_embedding(timestep, self.ch0))
+        up = F.interpolate(low_res, scale_factor=self.scale, mode="bilinear", align_corners=False)
+        h = F.pixel_unshuffle(torch.cat([x_t, up], 1), 2)
+        h0 = self.d0(self.inp(h), temb)
+        h1 = self.d1(self.down0(h0), temb)
+        m = self.mid(self.down1(h1), temb)
+        u = self.u1(torch.cat([F.interpolate(m, scale_factor=2, mode="nearest"), h1], 1), temb)
+        u = self.u0(torch.cat([F.interpolate(u, scale_factor=2, mode="nearest"), h0], 1), temb)
+        return F.pixel_shuffle(self.out(u), 2)
+
+
+def blur(x, sigma):
+    """Separable Gaussian blur per image, sigma [B]."""
+    r = 2
+    k = torch.arange(-r, r + 1, dtype=torch.float32, device=x.device)
+    w = torch.exp(-(k[None] ** 2) / (2 * sigma[:, None] ** 2))
+    w = w / w.sum(1, keepdim=True)
+    b, c, h, wd = x.shape
+    xp = F.pad(x.reshape(1, b * c, h, wd), (r, r, r, r), mode="replicate")
+    kh = w.repeat_interleave(c, 0)[:, None, None, :]
+    kv = w.repeat_interleave(c, 0)[:, None, :, None]
+    y = F.conv2d(xp, kh, groups=b * c)
+    y = F.conv2d(y, kv, groups=b * c)
+    return y.reshape(b, c, h, wd)
