@@ -6,10 +6,10 @@ import { randomScene, type Scene } from './scene';
 import { CANVAS, WORLD_VERSION } from './spec';
 
 /**
- * Dataset file layout (read by training/shapesworld.py):
+ * Dataset file layout (read by training/world/shapesworld.py):
  *   8 bytes  "SWDS0001"
  *   4 bytes  little-endian uint32 H, the header's length
- *   H bytes  UTF-8 JSON header: { world, count, size, channels, captionsPerImage, heldOutExcluded, seed,
+ *   H bytes  UTF-8 JSON header: { world, count, size, scale, channels, captionsPerImage, heldOutExcluded, seed,
  *                                 captions: string[][], scenes: Scene[] }
  *   count * size * size * 3 bytes of RGB images, row-major.
  */
@@ -19,10 +19,14 @@ export interface DatasetOptions {
   count: number;
   seed: number;
   captionsPerImage?: number;
+  /** Renders at 64 * scale pixels (every coordinate and size times scale); the scenes are the same. */
+  scale?: number;
 }
 
 export function writeDataset(path: string, opts: DatasetOptions, onProgress?: (done: number) => void): void {
   const perImage = opts.captionsPerImage ?? 4;
+  const scale = opts.scale ?? 1;
+  const size = CANVAS * scale;
   const rng = createRng(opts.seed);
   const scenes: Scene[] = [];
   const captions: string[][] = [];
@@ -35,7 +39,8 @@ export function writeDataset(path: string, opts: DatasetOptions, onProgress?: (d
   const header = JSON.stringify({
     world: WORLD_VERSION,
     count: opts.count,
-    size: CANVAS,
+    size,
+    scale,
     channels: 3,
     captionsPerImage: perImage,
     heldOutExcluded: true,
@@ -54,12 +59,12 @@ export function writeDataset(path: string, opts: DatasetOptions, onProgress?: (d
     new DataView(prefix.buffer).setUint32(8, headerBytes.length, true);
     writeSync(fd, prefix);
     writeSync(fd, headerBytes);
-    const px = CANVAS * CANVAS * 3;
-    const chunk = 1024;
+    const px = size * size * 3;
+    const chunk = Math.max(1, Math.floor(1024 / (scale * scale)));
     const buf = new Uint8Array(px * chunk);
     for (let start = 0; start < opts.count; start += chunk) {
       const n = Math.min(chunk, opts.count - start);
-      for (let k = 0; k < n; k++) renderScene(scenes[start + k]!, buf.subarray(k * px, (k + 1) * px));
+      for (let k = 0; k < n; k++) renderScene(scenes[start + k]!, buf.subarray(k * px, (k + 1) * px), scale);
       writeSync(fd, buf.subarray(0, n * px));
       onProgress?.(start + n);
     }

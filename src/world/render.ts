@@ -26,35 +26,43 @@ function inside(o: SceneObject, x: number, y: number): boolean {
 }
 
 /**
- * Renders a scene into 64x64 RGB bytes (row-major, 3 bytes a pixel).
- * Anti-aliased by 4x4 supersampling of each pixel near a shape.
+ * Renders a scene into RGB bytes (row-major, 3 bytes a pixel), 64x64 at scale 1; at scale k the canvas is 64k
+ * pixels wide with every coordinate and size multiplied by k (the cascade's 256x256 stage trains on scale 4).
+ * Anti-aliased by 4x4 supersampling of each pixel near a shape, at every scale.
  */
-export function renderScene(scene: Scene, out: Uint8Array = new Uint8Array(CANVAS * CANVAS * 3)): Uint8Array {
+export function renderScene(scene: Scene, out?: Uint8Array, scale = 1): Uint8Array {
+  if (!Number.isInteger(scale) || scale < 1)
+    throw new RangeError(`renderScene: scale must be a positive integer, got ${scale}`);
+  const size = CANVAS * scale;
+  const img = out ?? new Uint8Array(size * size * 3);
+  if (img.length !== size * size * 3)
+    throw new RangeError(`renderScene: out holds ${img.length} bytes, not ${size}x${size}x3`);
   const bg = BACKGROUND_RGB[scene.background];
-  for (let i = 0; i < CANVAS * CANVAS; i++) {
-    out[i * 3] = bg[0];
-    out[i * 3 + 1] = bg[1];
-    out[i * 3 + 2] = bg[2];
+  for (let i = 0; i < size * size; i++) {
+    img[i * 3] = bg[0];
+    img[i * 3 + 1] = bg[1];
+    img[i * 3 + 2] = bg[2];
   }
   for (const o of scene.objects) {
     const rgb = COLOUR_RGB[o.colour];
-    const x0 = Math.max(0, Math.floor(o.cx - o.s - 1)),
-      x1 = Math.min(CANVAS - 1, Math.ceil(o.cx + o.s + 1));
-    const y0 = Math.max(0, Math.floor(o.cy - o.s - 1)),
-      y1 = Math.min(CANVAS - 1, Math.ceil(o.cy + o.s + 1));
+    const obj = scale === 1 ? o : { ...o, cx: o.cx * scale, cy: o.cy * scale, s: o.s * scale };
+    const x0 = Math.max(0, Math.floor(obj.cx - obj.s - 1)),
+      x1 = Math.min(size - 1, Math.ceil(obj.cx + obj.s + 1));
+    const y0 = Math.max(0, Math.floor(obj.cy - obj.s - 1)),
+      y1 = Math.min(size - 1, Math.ceil(obj.cy + obj.s + 1));
     for (let y = y0; y <= y1; y++) {
       for (let x = x0; x <= x1; x++) {
         let hits = 0;
         for (let j = 0; j < SUB; j++) {
           const py = y + (j + 0.5) / SUB;
-          for (let i = 0; i < SUB; i++) if (inside(o, x + (i + 0.5) / SUB, py)) hits++;
+          for (let i = 0; i < SUB; i++) if (inside(obj, x + (i + 0.5) / SUB, py)) hits++;
         }
         if (hits === 0) continue;
         const a = hits / (SUB * SUB);
-        const k = (y * CANVAS + x) * 3;
-        for (let c = 0; c < 3; c++) out[k + c] = Math.round(out[k + c]! * (1 - a) + rgb[c]! * a);
+        const k = (y * size + x) * 3;
+        for (let c = 0; c < 3; c++) img[k + c] = Math.round(img[k + c]! * (1 - a) + rgb[c]! * a);
       }
     }
   }
-  return out;
+  return img;
 }

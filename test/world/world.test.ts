@@ -10,7 +10,8 @@ import { renderScene } from '../../src/world/render';
 import { randomScene, relationHolds, sampleScene, type Scene } from '../../src/world/scene';
 import { BACKGROUND_RGB, COLOUR_RGB, HELD_OUT_PAIRS, isHeldOut, worldSpec } from '../../src/world/spec';
 
-const px = (img: Uint8Array, x: number, y: number) => Array.from(img.subarray((y * 64 + x) * 3, (y * 64 + x) * 3 + 3));
+const px = (img: Uint8Array, x: number, y: number, size = 64) =>
+  Array.from(img.subarray((y * size + x) * 3, (y * size + x) * 3 + 3));
 
 describe('ShapesWorld renderer', () => {
   it('is deterministic for a seed', () => {
@@ -121,6 +122,42 @@ describe('scenes and captions', () => {
     expect(new Set(bank).size).toBe(bank.length);
     expect(bank).toContain('a small cyan square at the bottom right on a gray background');
   });
+  it('renders at 256x256 with every coordinate and size times 4: box-downsampled, the 64x64 render', () => {
+    const rng = createRng(21);
+    let sum = 0,
+      far = 0,
+      n = 0;
+    for (let k = 0; k < 40; k++) {
+      const scene = randomScene(rng);
+      const small = renderScene(scene);
+      const big = renderScene(scene, undefined, 4);
+      expect(big.length).toBe(256 * 256 * 3);
+      for (let y = 0; y < 64; y++)
+        for (let x = 0; x < 64; x++)
+          for (let c = 0; c < 3; c++) {
+            let box = 0;
+            for (let j = 0; j < 4; j++)
+              for (let i = 0; i < 4; i++) box += big[((y * 4 + j) * 256 + x * 4 + i) * 3 + c]!;
+            const d = Math.abs(box / 16 - small[(y * 64 + x) * 3 + c]!);
+            sum += d;
+            if (d > 24) far++;
+            n++;
+          }
+    }
+    // the same picture; only edge pixels differ (4x4 samples a pixel at 64, 16x16 once downsampled from 256)
+    expect(sum / n).toBeLessThan(0.5);
+    expect(far / n).toBeLessThan(0.002);
+    // a 256 render's interior is the flat spec colour
+    const scene: Scene = {
+      background: 'gray',
+      objects: [{ shape: 'square', colour: 'orange', size: 'large', position: 'center', cx: 32, cy: 32, s: 14 }],
+    };
+    const big = renderScene(scene, undefined, 4);
+    expect(px(big, 128, 128, 256)).toEqual([...COLOUR_RGB.orange]);
+    expect(px(big, 71, 128, 256)).toEqual([...BACKGROUND_RGB.gray]); // the square starts at 18 * 4 = 72
+    expect(px(big, 72, 128, 256)).toEqual([...COLOUR_RGB.orange]);
+    expect(() => renderScene(scene, new Uint8Array(64 * 64 * 3), 4)).toThrow(/not 256x256x3/);
+  });
 });
 
 describe('the dataset file', () => {
@@ -141,6 +178,17 @@ describe('the dataset file', () => {
         for (const o of parsed.objects)
           for (const [hc, hs] of HELD_OUT_PAIRS) expect(o.colour === hc && o.shape === hs).toBe(false);
       }
+  });
+  it('writes 256x256 renders of the same scenes with --scale 4', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ds256-'));
+    writeDataset(join(dir, 'a.bin'), { count: 4, seed: 8 });
+    writeDataset(join(dir, 'b.bin'), { count: 4, seed: 8, scale: 4 });
+    const head = (b: Buffer) => JSON.parse(b.subarray(12, 12 + b.readUInt32LE(8)).toString('utf8'));
+    const a = readFileSync(join(dir, 'a.bin')),
+      b = readFileSync(join(dir, 'b.bin'));
+    expect(head(b)).toMatchObject({ size: 256, scale: 4, count: 4 });
+    expect(head(b).scenes).toEqual(head(a).scenes);
+    expect(b.length).toBe(12 + b.readUInt32LE(8) + 4 * 256 * 256 * 3);
   });
 });
 
