@@ -257,7 +257,8 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
       // the package and the checkpoints, not the local datasets and runs (training/data can hold gigabytes)
       await run('sh', [
         '-c',
-        `mkdir -p '${training}' && cd '${join(root, 'training')}' && cp -r $(ls | grep -vx 'data\\|runs\\|carry') '${training}'`,
+        `mkdir -p '${training}' && cd '${join(root, 'training')}' && ` +
+          `cp -r $(ls | grep -vx 'data\\|runs\\|carry') '${training}'`,
       ]);
       await run('mkdir', ['-p', join(training, 'carry'), join(dir, 'public', 'models')]);
       await run('cp', [join(root, 'public', 'models', 'shapesworld-vocab.json'), join(dir, 'public', 'models')]);
@@ -1085,7 +1086,8 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
         PYTHON,
         [
           '-c',
-          'from training.export.export_unclip import percentages; print(percentages([1, 1, 1, 0, 0]), percentages([2, 1]))',
+          'from training.export.export_unclip import percentages; ' +
+            'print(percentages([1, 1, 1, 0, 0]), percentages([2, 1]))',
         ],
         { cwd: root },
       );

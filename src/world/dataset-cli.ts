@@ -40,6 +40,7 @@ const t0 = performance.now();
 mkdirSync(dirname(values.out), { recursive: true });
 writeDataset(values.out, { count, seed, captionsPerImage: perImage, scale });
 console.log(
-  `wrote ${count} ${64 * scale}x${64 * scale} images to ${values.out} in ${((performance.now() - t0) / 1000).toFixed(1)} s (held-out pairs ` +
+  `wrote ${count} ${64 * scale}x${64 * scale} images to ${values.out} in ` +
+    `${((performance.now() - t0) / 1000).toFixed(1)} s (held-out pairs ` +
     `excluded)`,
 );

@@ -24,9 +24,8 @@ describe('the 256x256 upsampler and the checkpoint policy', () => {
     async () => {
       const dir = mkdtempSync(join(tmpdir(), 'up256-'));
       const data = join(dir, 'tiny256.bin');
-      await run('npx', ['tsx', 'src/world/dataset-cli.ts', '--count', '8', '--seed', '3', '--scale', '4', '--out', data], {
-        cwd: root,
-      });
+      const args = ['--count', '8', '--seed', '3', '--scale', '4', '--out', data];
+      await run('npx', ['tsx', 'src/world/dataset-cli.ts', ...args], { cwd: root });
       await trainingTree(dir);
       const py = (args: string[]) => run(PYTHON, args, { cwd: dir });
       const common = ['--data', data, '--batch', '2', '--threads', '1', '--device', 'cpu', '--ckpt-every', '1'];
@@ -66,7 +65,8 @@ describe('the 256x256 upsampler and the checkpoint policy', () => {
       ]);
       expect(same.stdout.trim()).toBe('tensor(1.) 2'); // Adam went on from its saved step; both runs recorded
       // --from-scratch ignores it; keeping the finished weights with --finish removes it
-      const fresh = await py(['-m', 'training.train.train_upsampler256', ...common, '--out', 'run-c', '--steps', '1', '--from-scratch']);
+      const scratch = ['--out', 'run-c', '--steps', '1', '--from-scratch'];
+      const fresh = await py(['-m', 'training.train.train_upsampler256', ...common, ...scratch]);
       expect(fresh.stdout).not.toMatch(/resum/);
       await py(['-m', 'training.train.keep', 'run-b/ckpt.pt', 'final.pt', '--finish', 'upsampler256']);
       expect(existsSync(resumeFile)).toBe(false);
