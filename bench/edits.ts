@@ -9,9 +9,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRegistry } from '../nodes/index';
-import { nodeServices } from '../src/engine/node-services';
+import { nodeServices } from '../src/host/node-services';
 import { Engine } from '../src/engine/scheduler';
-import { createModelRuntime } from '../src/models/runtime-node';
+import { createModelRuntime } from '../src/models/runtime/runtime-node';
 import { launchBrowser, startServer } from '../test/e2e/harness';
 
 type Doc = { nodes: Array<{ id: string; params?: Record<string, unknown> }> };

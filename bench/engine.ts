@@ -1,7 +1,7 @@
 import { createRegistry } from '../nodes/index';
 import { Engine } from '../src/engine/scheduler';
-import { nodeServices } from '../src/engine/node-services';
-import { startNodeEngine } from '../src/engine/node-client';
+import { nodeServices } from '../src/host/node-services';
+import { startNodeEngine } from '../src/host/node-client';
 
 /** A chain: one random embedding, then n - 1 normalize nodes, each reading the previous. */
 function chain(n: number, dim = 8) {

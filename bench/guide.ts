@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRegistry } from '../nodes/index';
-import { nodeServices } from '../src/engine/node-services';
+import { nodeServices } from '../src/host/node-services';
 import { Engine } from '../src/engine/scheduler';
-import { createModelRuntime } from '../src/models/runtime-node';
+import { createModelRuntime } from '../src/models/runtime/runtime-node';
 import { launchBrowser, startServer } from '../test/e2e/harness';
 
 const GRAPHS = [
@@ -64,5 +64,5 @@ export async function benchGuide(): Promise<void> {
   );
   console.log('| --- | --- | --- | --- | --- |');
   rows.forEach((r) => console.log(r));
-  console.log('target (issue 17): a clip-draw picture in the browser in under 20 s here');
+  console.log('target: a clip-draw picture in the browser in under 20 s here');
 }

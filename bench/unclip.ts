@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRegistry } from '../nodes/index';
-import { nodeServices } from '../src/engine/node-services';
+import { nodeServices } from '../src/host/node-services';
 import { Engine } from '../src/engine/scheduler';
-import type { ModelLoadTiming, ModelRuntime } from '../src/models/runtime';
-import { createModelRuntime } from '../src/models/runtime-node';
+import type { ModelLoadTiming, ModelRuntime } from '../src/models/runtime/runtime';
+import { createModelRuntime } from '../src/models/runtime/runtime-node';
 import { launchBrowser, startServer } from '../test/e2e/harness';
 
 const GRAPH = 'graphs/text-to-image.json';

@@ -1,4 +1,4 @@
-import type { NodeDefinition } from '../src/engine/define';
+import type { NodeDefinition } from '../src/node-api/define';
 import textPrompt from './text/prompt';
 import textLines from './text/lines';
 import valueNumber from './value/number';

@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { countTrace, traceTable } from '../src/cli/count-trace';
-import { applyOverride, overrideFlags } from '../src/cli/eval-compose-report';
-import { graphSettings } from '../src/cli/eval-compose';
-import { resolveClip } from '../src/models/clip';
-import { createModelRuntime } from '../src/models/runtime-node';
-import { chwToImage, resolveDiffusion, sampleDecoder, textConditioning } from '../src/models/unclip';
+import { countTrace, traceTable } from '../eval/count-trace';
+import { applyOverride, overrideFlags } from '../eval/eval-compose-report';
+import { graphSettings } from '../eval/eval-compose';
+import { resolveClip } from '../src/models/pipelines/clip';
+import { createModelRuntime } from '../src/models/runtime/runtime-node';
+import { chwToImage, resolveDiffusion, sampleDecoder, textConditioning } from '../src/models/pipelines/unclip';
 import { gaussianArray } from '../src/tensor/prng';
 import { float32 } from '../src/tensor/tensor';
 import { readPicture } from '../src/world/read';
@@ -212,7 +212,7 @@ describe('the graph travels with its pictures', () => {
 describe('npm run eval:unclip -- --compose, exploring the sampler', () => {
   const evalUnclip = async (...args: string[]) => {
     try {
-      await run('npx', ['tsx', 'src/cli/eval-unclip.ts', ...args], { cwd: root });
+      await run('npx', ['tsx', 'eval/eval-unclip.ts', ...args], { cwd: root });
       return { code: 0, stderr: '' };
     } catch (e) {
       return e as { code: number; stderr: string };
@@ -329,7 +329,7 @@ describe('npm run trace:count: where the extra copy is decided', () => {
 
   it('refuses bad flags naming them, before any model loads', async () => {
     const trace = (...args: string[]) =>
-      run('npx', ['tsx', 'src/cli/count-trace.ts', ...args], { cwd: root }).then(
+      run('npx', ['tsx', 'eval/count-trace.ts', ...args], { cwd: root }).then(
         () => '',
         (e: { stderr: string }) => e.stderr,
       );
@@ -340,7 +340,7 @@ describe('npm run trace:count: where the extra copy is decided', () => {
 
 describe('npm run eval:inpaint', () => {
   it('grades each edit once: the asked object in the mask, or what the mask holds instead', async () => {
-    const args = ['tsx', 'src/cli/eval-inpaint.ts', '--method', 'finetuned', '--n', '4', '--steps', '3'];
+    const args = ['tsx', 'eval/eval-inpaint.ts', '--method', 'finetuned', '--n', '4', '--steps', '3'];
     const { stdout } = await run('npx', args, { cwd: root });
     const row = stdout.split('\n').find((l) => l.startsWith('| finetuned |'))!;
     expect(row).toMatch(/steps 3, guidance 3/);

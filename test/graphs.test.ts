@@ -3,11 +3,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRegistry } from '../nodes/index';
-import { nodeServices } from '../src/engine/node-services';
+import { nodeServices } from '../src/host/node-services';
 import { Engine } from '../src/engine/scheduler';
-import type { Scores } from '../src/engine/values';
-import { createModelRuntime } from '../src/models/runtime-node';
-import type { ModelRuntime } from '../src/models/runtime';
+import type { Scores } from '../src/node-api/values';
+import { createModelRuntime } from '../src/models/runtime/runtime-node';
+import type { ModelRuntime } from '../src/models/runtime/runtime';
 
 const dir = new URL('../graphs/', import.meta.url);
 const files = [
@@ -109,7 +109,7 @@ describe('generative example graphs', () => {
     'text-to-image draws what the caption asks: mini-CLIP reads the colour and shape of each picture (at least 3 ' +
       'of 4 prompts)',
     async () => {
-      const { encodeImages, encodeTexts, resolveClip, softmaxRows } = await import('../src/models/clip');
+      const { encodeImages, encodeTexts, resolveClip, softmaxRows } = await import('../src/models/pipelines/clip');
       const { cosineMatrix } = await import('../src/tensor/vector');
       const { COLOURS, SHAPES } = await import('../src/world/spec');
       const clip = resolveClip(models!, 'mini-clip');

@@ -1,55 +1,47 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
 /**
- * Imports point one way (shared/DESIGN.md): `tensor` -> nothing; `graph`, `models`, `world`,
- * `guide` -> `tensor` (graph: and itself); `engine` -> `graph`, `nodes`, `models`, `tensor`;
- * `nodes` -> the engine's node API, `graph`, `models`, `tensor`, `world`, `guide`, `nodes/kit`
- * and their own family; `ui` -> the engine API and `graph`. A family's files are not another
- * family's toolkit: what families share lives in `nodes/kit`.
+ * The import layers of the design (README, "A tour of the folders") are rules of dependency-cruiser
+ * (.dependency-cruiser.cjs), run by `npm run lint`. These tests show the rules hold on the sources and fail where
+ * they should: test/fixtures/layers is a miniature of the layout with one wrong import per rule.
  */
-const root = resolve(new URL('..', import.meta.url).pathname);
+const run = promisify(execFile);
+const root = new URL('..', import.meta.url).pathname;
+const cruise = (...paths: string[]) =>
+  run('npx', ['depcruise', ...paths, '--config', '.dependency-cruiser.cjs', '--output-type', 'json'], {
+    cwd: root,
+    maxBuffer: 64 * 1024 * 1024,
+  }).then(
+    (r) => JSON.parse(r.stdout) as Report,
+    (e: { stdout: string }) => JSON.parse(e.stdout) as Report,
+  );
 
-function files(dir: string): string[] {
-  return readdirSync(dir).flatMap((f) => {
-    const p = join(dir, f);
-    return statSync(p).isDirectory() ? files(p) : /\.(ts|tsx)$/.test(f) ? [p] : [];
-  });
+interface Report {
+  summary: { error: number; violations: Array<{ from: string; to: string; rule: { name: string } }> };
 }
 
-/** "src/tensor", "nodes/kit", "nodes/clip", ... for a file path. */
-function area(path: string): string {
-  const [top, sub] = relative(root, path).split('/');
-  return `${top}/${sub}`.replace(/\.tsx?$/, '');
-}
+describe('import layers', () => {
+  it('hold on the sources: no wrong direction and no circle', async () => {
+    const report = await cruise('src', 'nodes', 'eval', 'bench');
+    expect(report.summary.violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`)).toEqual([]);
+  }, 120_000);
 
-const ALLOWED: Record<string, (to: string, from: string) => boolean> = {
-  'src/tensor': () => false,
-  'src/graph': (to) => to === 'src/tensor',
-  'src/models': (to) => to === 'src/tensor',
-  'src/world': (to) => to === 'src/tensor',
-  'src/guide': (to) => to === 'src/tensor',
-  'src/engine': (to) => ['src/graph', 'src/models', 'src/tensor'].includes(to) || to.startsWith('nodes/'),
-  'src/ui': (to) => ['src/engine', 'src/graph'].includes(to),
-  nodes: (to, from) =>
-    ['src/engine', 'src/graph', 'src/models', 'src/tensor', 'src/world', 'src/guide', 'nodes/kit', from].includes(to) ||
-    (from === 'nodes/guide' && to === 'nodes/diffusion') || // the decoder's noise is what clip-latent searches
-    from === 'nodes/index',
-};
-
-describe('import directions', () => {
-  it("every import points down the layers, and no node family is another family's toolkit", () => {
-    const wrong: string[] = [];
-    for (const file of [...files(join(root, 'src')), ...files(join(root, 'nodes'))]) {
-      const from = area(file);
-      const rule = ALLOWED[from] ?? (from.startsWith('nodes/') ? ALLOWED.nodes : undefined);
-      if (!rule) continue; // cli and queue sit on top
-      for (const m of readFileSync(file, 'utf8').matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)) {
-        const to = area(resolve(dirname(file), m[1]!));
-        if (to !== from && !rule(to, from)) wrong.push(`${relative(root, file)} imports ${m[1]} (${to})`);
-      }
-    }
-    expect(wrong).toEqual([]);
-  });
+  it('fail on a wrong import, naming the rule and the file, for every kind of rule', async () => {
+    const report = await cruise('test/fixtures/layers');
+    const seen = report.summary.violations.map((v) => `${v.rule.name}: ${v.from.replace('test/fixtures/layers/', '')}`);
+    expect(seen).toEqual(
+      expect.arrayContaining([
+        'nodes-layer: nodes/alpha/alpha.ts',
+        'engine-layer: src/engine/scheduler.ts',
+        'graph-layer: src/graph/a.ts',
+        'queue-layer: src/queue/job.ts',
+        'nothing-imports-clients: src/queue/job.ts',
+        'node-families-share-through-kit: nodes/beta/beta.ts',
+        'no-circular: src/graph/a.ts',
+      ]),
+    );
+    expect(report.summary.error).toBe(report.summary.violations.length);
+  }, 120_000);
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { atLeastVerdict, betterVerdict, compareShares, compareValues, orderVerdict } from '../src/cli/study-verdicts';
+import { atLeastVerdict, betterVerdict, compareShares, compareValues, orderVerdict } from '../eval/study-verdicts';
 
 describe("the study's verdicts allow for sampling noise", () => {
   it('call shares of N pictures different only beyond two pictures', () => {

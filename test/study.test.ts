@@ -14,7 +14,7 @@ describe('npm run study -- --quick', () => {
       'a verdict, and the judges; contact sheets and charts',
     async () => {
       const out = mkdtempSync(join(tmpdir(), 'study-'));
-      const r = await run('npx', ['tsx', 'src/cli/study.ts', '--quick', '--out', out], { cwd: root });
+      const r = await run('npx', ['tsx', 'eval/study.ts', '--quick', '--out', out], { cwd: root });
       expect(r.stdout).toMatch(/wrote .*README\.md/);
       const md = readFileSync(join(out, 'README.md'), 'utf8');
       const sections = md.split('\n').filter((l) => /^## \d\. /.test(l));

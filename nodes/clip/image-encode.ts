@@ -1,5 +1,5 @@
-import { defineNode } from '../../src/engine/define';
-import { encodeImages } from '../../src/models/clip';
+import { defineNode } from '../../src/node-api/define';
+import { encodeImages } from '../../src/models/pipelines/clip';
 import { clipOf, withNode } from '../kit/models';
 import { runtimeFor } from '../kit/runtime';
 

@@ -1,6 +1,6 @@
-import { defineNode } from '../../src/engine/define';
-import { string } from '../../src/graph/params';
-import { resolveClip } from '../../src/models/clip';
+import { defineNode } from '../../src/node-api/define';
+import { string } from '../../src/node-api';
+import { resolveClip } from '../../src/models/pipelines/clip';
 import { withNode } from '../kit/models';
 import { manifestParam, runtimeOfManifest } from '../kit/runtime';
 

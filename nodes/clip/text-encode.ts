@@ -1,6 +1,6 @@
-import { defineNode } from '../../src/engine/define';
-import { NodeError } from '../../src/graph/errors';
-import { encodeTokens, tokenize } from '../../src/models/clip';
+import { defineNode } from '../../src/node-api/define';
+import { NodeError } from '../../src/node-api';
+import { encodeTokens, tokenize } from '../../src/models/pipelines/clip';
 import type { Tensor } from '../../src/tensor/tensor';
 import { clipOf, withNode } from '../kit/models';
 import { runtimeFor } from '../kit/runtime';

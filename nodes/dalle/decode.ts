@@ -1,5 +1,5 @@
-import { defineNode } from '../../src/engine/define';
-import { decodeCodes } from '../../src/models/dalle';
+import { defineNode } from '../../src/node-api/define';
+import { decodeCodes } from '../../src/models/pipelines/dalle';
 import { withNode } from '../kit/models';
 import { checkGridCodes, dalleRefOf } from './shared';
 import { runtimeFor } from '../kit/runtime';

@@ -1,6 +1,6 @@
-import { defineNode } from '../../src/engine/define';
-import { string } from '../../src/graph/params';
-import { resolveDalle } from '../../src/models/dalle';
+import { defineNode } from '../../src/node-api/define';
+import { string } from '../../src/node-api';
+import { resolveDalle } from '../../src/models/pipelines/dalle';
 import { withNode } from '../kit/models';
 import { manifestParam, runtimeOfManifest } from '../kit/runtime';
 

@@ -1,7 +1,7 @@
-import { defineNode } from '../../src/engine/define';
-import { NodeError } from '../../src/graph/errors';
-import { integer, number, seed } from '../../src/graph/params';
-import { decodeCodes, resolveDvae, sampleCodes } from '../../src/models/dalle';
+import { defineNode } from '../../src/node-api/define';
+import { NodeError } from '../../src/node-api';
+import { integer, number, seed } from '../../src/node-api';
+import { decodeCodes, resolveDvae, sampleCodes } from '../../src/models/pipelines/dalle';
 import { float32, tensor } from '../../src/tensor/tensor';
 import { withNode } from '../kit/models';
 import { checkGridCodes, dalleRefOf } from './shared';

@@ -1,8 +1,8 @@
-import type { RunContext } from '../../src/engine/define';
-import type { Codes, ModelRef } from '../../src/engine/values';
-import { NodeError } from '../../src/graph/errors';
-import { article } from '../../src/graph/ports';
-import type { DalleModelRef, DvaeModelRef } from '../../src/models/dalle';
+import type { RunContext } from '../../src/node-api/define';
+import type { Codes, ModelRef } from '../../src/node-api/values';
+import { NodeError } from '../../src/node-api';
+import { article } from '../../src/node-api';
+import type { DalleModelRef, DvaeModelRef } from '../../src/models/pipelines/dalle';
 
 /** A dVAE or DALL·E transformer from a Model edge, or an error naming the port. */
 export function dalleRefOf<K extends 'dvae' | 'dalle'>(

@@ -1,12 +1,12 @@
-import { defineNode } from '../../src/engine/define';
-import { NodeError } from '../../src/graph/errors';
-import { integer } from '../../src/graph/params';
-import { imageToChw, invertDecoder } from '../../src/models/unclip';
+import { defineNode } from '../../src/node-api/define';
+import { NodeError } from '../../src/node-api';
+import { integer } from '../../src/node-api';
+import { imageToChw, invertDecoder } from '../../src/models/pipelines/unclip';
 import { boxDownsample } from '../../src/tensor/image';
 import { float32 } from '../../src/tensor/tensor';
 import { withNode } from '../kit/models';
-import { decoderConditioning } from './conditioning';
-import { diffusionOf, sessionFor, stepReporter } from './shared';
+import { decoderConditioning } from '../kit/conditioning';
+import { diffusionOf, sessionFor, stepReporter } from '../kit/diffusion';
 
 export default defineNode({
   type: 'diffusion/ddim-invert',
@@ -38,7 +38,6 @@ export default defineNode({
     const xT = await withNode(ctx, undefined, () =>
       invertDecoder(session, ref.spec, x0, cond.embeds, cond.text, cond.empty, {
         steps,
-        guidance: 1,
         onStep: stepReporter(ctx, null, 1),
         signal: ctx.signal,
       }),

@@ -1,10 +1,10 @@
-import { defineNode } from '../../src/engine/define';
-import { boolean, enumeration, integer, number, seed } from '../../src/graph/params';
-import { chwToImage, conditionEmbeddings, repeatRows, sampleDecoder } from '../../src/models/unclip';
+import { defineNode } from '../../src/node-api/define';
+import { boolean, enumeration, integer, number, seed } from '../../src/node-api';
+import { chwToImage, conditionEmbeddings, repeatRows, sampleDecoder } from '../../src/models/pipelines/unclip';
 import { concatFloat32, float32 } from '../../src/tensor/tensor';
 import { withNode } from '../kit/models';
-import { clipGuidance, decoderConditioning } from './conditioning';
-import { diffusionOf, initialNoise, sessionFor, stepNoise, stepReporter } from './shared';
+import { clipGuidance, decoderConditioning } from '../kit/conditioning';
+import { diffusionOf, initialNoise, sessionFor, stepNoise, stepReporter } from '../kit/diffusion';
 
 const SIZE = 3 * 32 * 32;
 

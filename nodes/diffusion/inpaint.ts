@@ -1,6 +1,6 @@
-import { defineNode } from '../../src/engine/define';
-import { NodeError } from '../../src/graph/errors';
-import { enumeration, integer, number, seed } from '../../src/graph/params';
+import { defineNode } from '../../src/node-api/define';
+import { NodeError } from '../../src/node-api';
+import { enumeration, integer, number, seed } from '../../src/node-api';
 import {
   chwToImage,
   imageToChw,
@@ -8,13 +8,21 @@ import {
   knownChannels,
   repeatRows,
   sampleDecoder,
-} from '../../src/models/unclip';
+} from '../../src/models/pipelines/unclip';
 import { boxDownsample, imageDims } from '../../src/tensor/image';
 import { maxPoolMask } from '../../src/tensor/mask';
 import { float32 } from '../../src/tensor/tensor';
 import { withNode } from '../kit/models';
-import { decoderConditioning } from './conditioning';
-import { diffusionOf, initialNoise, knownNoise, knownRegion, sessionFor, stepNoise, stepReporter } from './shared';
+import { decoderConditioning } from '../kit/conditioning';
+import {
+  diffusionOf,
+  initialNoise,
+  knownNoise,
+  knownRegion,
+  sessionFor,
+  stepNoise,
+  stepReporter,
+} from '../kit/diffusion';
 
 const RES = 32;
 const SIZE = 3 * RES * RES;

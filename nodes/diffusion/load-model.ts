@@ -1,8 +1,8 @@
-import { defineNode } from '../../src/engine/define';
-import { string } from '../../src/graph/params';
-import { resolveArPrior } from '../../src/models/ar-prior';
-import { resolveNoisedClip } from '../../src/models/clip-guidance';
-import { resolveDiffusion } from '../../src/models/unclip';
+import { defineNode } from '../../src/node-api/define';
+import { string } from '../../src/node-api';
+import { resolveArPrior } from '../../src/models/pipelines/ar-prior';
+import { resolveNoisedClip } from '../../src/models/pipelines/clip-guidance';
+import { resolveDiffusion } from '../../src/models/pipelines/unclip';
 import { withNode } from '../kit/models';
 import { manifestParam, runtimeOfManifest } from '../kit/runtime';
 

@@ -1,9 +1,9 @@
-import { defineNode } from '../../src/engine/define';
-import { integer, number, seed } from '../../src/graph/params';
-import { bestCandidates, repeatConditioning, samplePrior, textConditioning } from '../../src/models/unclip';
+import { defineNode } from '../../src/node-api/define';
+import { integer, number, seed } from '../../src/node-api';
+import { bestCandidates, repeatConditioning, samplePrior, textConditioning } from '../../src/models/pipelines/unclip';
 import { clipOf, withNode } from '../kit/models';
 import { runtimeFor } from '../kit/runtime';
-import { diffusionOf, initialNoise, sessionFor, stepNoise, stepReporter } from './shared';
+import { diffusionOf, initialNoise, sessionFor, stepNoise, stepReporter } from '../kit/diffusion';
 
 export default defineNode({
   type: 'diffusion/prior',

@@ -1,9 +1,17 @@
-import { defineNode } from '../../src/engine/define';
-import { NodeError } from '../../src/graph/errors';
-import { integer, number, seed } from '../../src/graph/params';
-import { chwToImage, imageToChw, sampleUpsampler } from '../../src/models/unclip';
+import { defineNode } from '../../src/node-api/define';
+import { NodeError } from '../../src/node-api';
+import { integer, number, seed } from '../../src/node-api';
+import { chwToImage, imageToChw, sampleUpsampler } from '../../src/models/pipelines/unclip';
 import { withNode } from '../kit/models';
-import { diffusionOf, initialNoise, knownNoise, knownRegion, sessionFor, stepNoise, stepReporter } from './shared';
+import {
+  diffusionOf,
+  initialNoise,
+  knownNoise,
+  knownRegion,
+  sessionFor,
+  stepNoise,
+  stepReporter,
+} from '../kit/diffusion';
 
 const SIZE = 3 * 64 * 64;
 

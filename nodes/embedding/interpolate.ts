@@ -1,6 +1,6 @@
-import { defineNode } from '../../src/engine/define';
-import { NodeError } from '../../src/graph/errors';
-import { integer } from '../../src/graph/params';
+import { defineNode } from '../../src/node-api/define';
+import { NodeError } from '../../src/node-api';
+import { integer } from '../../src/node-api';
 import { float32 } from '../../src/tensor/tensor';
 import { slerp } from '../../src/tensor/vector';
 

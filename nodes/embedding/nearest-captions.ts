@@ -1,8 +1,8 @@
-import { defineNode } from '../../src/engine/define';
-import { NodeError } from '../../src/graph/errors';
-import { enumeration, integer, string } from '../../src/graph/params';
-import { encodeTexts, type ClipModelRef } from '../../src/models/clip';
-import type { ModelRuntime } from '../../src/models/runtime';
+import { defineNode } from '../../src/node-api/define';
+import { NodeError } from '../../src/node-api';
+import { enumeration, integer, string } from '../../src/node-api';
+import { encodeTexts, type ClipModelRef } from '../../src/models/pipelines/clip';
+import type { ModelRuntime } from '../../src/models/runtime/runtime';
 import { float32, type Float32Tensor } from '../../src/tensor/tensor';
 import { cosineMatrix } from '../../src/tensor/vector';
 import { captionBank } from '../../src/world/bank';

@@ -1,4 +1,4 @@
-import { defineNode } from '../../src/engine/define';
+import { defineNode } from '../../src/node-api/define';
 import { normalize } from '../../src/tensor/vector';
 
 export default defineNode({

@@ -1,5 +1,5 @@
-import { defineNode } from '../../src/engine/define';
-import { NodeError } from '../../src/graph/errors';
+import { defineNode } from '../../src/node-api/define';
+import { NodeError } from '../../src/node-api';
 import { pcaUnproject } from '../../src/tensor/pca';
 import { dequantize } from '../../src/tensor/quantize';
 

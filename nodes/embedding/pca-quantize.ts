@@ -1,5 +1,5 @@
-import { defineNode } from '../../src/engine/define';
-import { integer } from '../../src/graph/params';
+import { defineNode } from '../../src/node-api/define';
+import { integer } from '../../src/node-api';
 import { pcaProject } from '../../src/tensor/pca';
 import { quantize } from '../../src/tensor/quantize';
 import { resolveK } from './pca-shared';

@@ -1,5 +1,5 @@
-import type { RunContext } from '../../src/engine/define';
-import { NodeError } from '../../src/graph/errors';
+import type { RunContext } from '../../src/node-api/define';
+import { NodeError } from '../../src/node-api';
 import type { PcaBasis } from '../../src/tensor/pca';
 import type { Float32Tensor } from '../../src/tensor/tensor';
 

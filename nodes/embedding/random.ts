@@ -1,5 +1,5 @@
-import { defineNode } from '../../src/engine/define';
-import { integer, seed } from '../../src/graph/params';
+import { defineNode } from '../../src/node-api/define';
+import { integer, seed } from '../../src/node-api';
 import { gaussianArray } from '../../src/tensor/prng';
 import { float32 } from '../../src/tensor/tensor';
 import { normalize } from '../../src/tensor/vector';

@@ -1,5 +1,5 @@
-import type { RunContext } from '../../src/engine/define';
-import { NodeError } from '../../src/graph/errors';
+import type { RunContext } from '../../src/node-api/define';
+import { NodeError } from '../../src/node-api';
 import { float32, type Float32Tensor } from '../../src/tensor/tensor';
 
 /** Broadcasts a single row against a batch so [1, D] pairs with [N, D]; names the port on a mismatch. */

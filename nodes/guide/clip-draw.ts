@@ -1,5 +1,5 @@
-import { defineNode } from '../../src/engine/define';
-import { enumeration, integer, number, seed } from '../../src/graph/params';
+import { defineNode } from '../../src/node-api/define';
+import { enumeration, integer, number, seed } from '../../src/node-api';
 import {
   decodeGenome,
   genomeLength,
@@ -7,8 +7,8 @@ import {
   PRIMITIVE_KINDS,
   type Drawing,
   type PrimitiveKind,
-} from '../../src/guide/raster';
-import { clipSearch } from '../../src/guide/search';
+} from '../../src/models/pipelines/guide/raster';
+import { clipSearch } from '../../src/models/pipelines/guide/search';
 import { createRng } from '../../src/tensor/prng';
 import { COLOUR_RGB, BACKGROUND_RGB } from '../../src/world/spec';
 import { captionScorer, generationReporter, searchOutputs } from './shared';

@@ -1,13 +1,13 @@
-import { defineNode } from '../../src/engine/define';
-import { NodeError } from '../../src/graph/errors';
-import { boolean, integer, number, seed } from '../../src/graph/params';
-import { clipSearch } from '../../src/guide/search';
-import { chwToImage, repeatRows, sampleDecoder } from '../../src/models/unclip';
+import { defineNode } from '../../src/node-api/define';
+import { NodeError } from '../../src/node-api';
+import { boolean, integer, number, seed } from '../../src/node-api';
+import { clipSearch } from '../../src/models/pipelines/guide/search';
+import { chwToImage, repeatRows, sampleDecoder } from '../../src/models/pipelines/unclip';
 import { gaussianArray } from '../../src/tensor/prng';
 import { float32 } from '../../src/tensor/tensor';
 import { withNode } from '../kit/models';
-import { decoderConditioning } from '../diffusion/conditioning';
-import { diffusionOf, sampleSeed, sessionFor, stepNoise } from '../diffusion/shared';
+import { decoderConditioning } from '../kit/conditioning';
+import { diffusionOf, sampleSeed, sessionFor, stepNoise } from '../kit/diffusion';
 import { captionScorer, generationReporter, searchOutputs } from './shared';
 
 const SIDE = 32;

@@ -1,8 +1,8 @@
-import type { RunContext } from '../../src/engine/define';
-import type { ModelRef, Scores } from '../../src/engine/values';
-import { NodeError } from '../../src/graph/errors';
-import { encodeImages, encodeTexts } from '../../src/models/clip';
-import type { GenerationInfo, SearchResult } from '../../src/guide/search';
+import type { RunContext } from '../../src/node-api/define';
+import type { ModelRef, Scores } from '../../src/node-api/values';
+import { NodeError } from '../../src/node-api';
+import { encodeImages, encodeTexts } from '../../src/models/pipelines/clip';
+import type { GenerationInfo, SearchResult } from '../../src/models/pipelines/guide/search';
 import { float32, type Float32Tensor } from '../../src/tensor/tensor';
 import { cosineMatrix } from '../../src/tensor/vector';
 import { clipOf, withNode } from '../kit/models';

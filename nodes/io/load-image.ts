@@ -1,7 +1,7 @@
 import { decode as decodePng } from 'fast-png';
-import { defineNode } from '../../src/engine/define';
-import { NodeError } from '../../src/graph/errors';
-import { string } from '../../src/graph/params';
+import { defineNode } from '../../src/node-api/define';
+import { NodeError } from '../../src/node-api';
+import { string } from '../../src/node-api';
 import { float32, type Float32Tensor } from '../../src/tensor/tensor';
 
 /** PNG bytes -> [1, H, W, 3] in [0, 1]; alpha is composited over white, palettes expanded (fast-png decodes). */

@@ -1,9 +1,9 @@
-import type { RunContext } from '../../src/engine/define';
-import type { ModelRef } from '../../src/engine/values';
-import { NodeError } from '../../src/graph/errors';
-import { article } from '../../src/graph/ports';
-import type { ClipModelRef } from '../../src/models/clip';
-import type { ModelRuntime } from '../../src/models/runtime';
+import type { RunContext } from '../../src/node-api/define';
+import type { ModelRef } from '../../src/node-api/values';
+import { NodeError } from '../../src/node-api';
+import { article } from '../../src/node-api';
+import type { ClipModelRef } from '../../src/models/pipelines/clip';
+import type { ModelRuntime } from '../../src/models/runtime/runtime';
 
 /** The host's model runtime, or a clear error naming the node. */
 export function modelsOf(ctx: RunContext): ModelRuntime {

@@ -1,6 +1,6 @@
-import { string } from '../../src/graph/params';
-import type { RunContext } from '../../src/engine/define';
-import type { ModelRuntime } from '../../src/models/runtime';
+import { string } from '../../src/node-api';
+import type { RunContext } from '../../src/node-api/define';
+import type { ModelRuntime } from '../../src/models/runtime/runtime';
 import { modelsOf } from './models';
 
 /** The runtime a model ref was loaded from: the bundled models, or the external manifest it names. */

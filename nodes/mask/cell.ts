@@ -1,5 +1,5 @@
-import { defineNode } from '../../src/engine/define';
-import { enumeration } from '../../src/graph/params';
+import { defineNode } from '../../src/node-api/define';
+import { enumeration } from '../../src/node-api';
 import { rectMask } from '../../src/tensor/mask';
 import { CANVAS, HALF_EXTENT, POSITION_JITTER, POSITIONS, SIZE_JITTER, cellCentre } from '../../src/world/spec';
 

@@ -1,5 +1,5 @@
-import { defineNode } from '../../src/engine/define';
-import { enumeration, number } from '../../src/graph/params';
+import { defineNode } from '../../src/node-api/define';
+import { enumeration, number } from '../../src/node-api';
 import { borderColour, differsFrom, invertMask } from '../../src/tensor/mask';
 import { COLOURS, COLOUR_RGB, type Colour } from '../../src/world/spec';
 

@@ -1,4 +1,4 @@
-import { defineNode } from '../../src/engine/define';
+import { defineNode } from '../../src/node-api/define';
 import { invertMask } from '../../src/tensor/mask';
 
 export default defineNode({

@@ -1,7 +1,7 @@
-import { defineNode } from '../../src/engine/define';
-import { NodeError } from '../../src/graph/errors';
-import { decodeMaskRle, MASK_MAX_SIDE, MASK_RLE_MAX_LENGTH } from '../../src/graph/mask-rle';
-import { integer, string } from '../../src/graph/params';
+import { defineNode } from '../../src/node-api/define';
+import { NodeError } from '../../src/node-api';
+import { decodeMaskRle, MASK_MAX_SIDE, MASK_RLE_MAX_LENGTH } from '../../src/node-api';
+import { integer, string } from '../../src/node-api';
 import { float32 } from '../../src/tensor/tensor';
 
 export default defineNode({

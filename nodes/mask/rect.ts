@@ -1,6 +1,6 @@
-import { defineNode } from '../../src/engine/define';
-import { NodeError } from '../../src/graph/errors';
-import { integer } from '../../src/graph/params';
+import { defineNode } from '../../src/node-api/define';
+import { NodeError } from '../../src/node-api';
+import { integer } from '../../src/node-api';
 import { rectMask } from '../../src/tensor/mask';
 
 export default defineNode({

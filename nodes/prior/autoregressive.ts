@@ -1,9 +1,15 @@
-import { defineNode } from '../../src/engine/define';
-import { NodeError } from '../../src/graph/errors';
-import { article } from '../../src/graph/ports';
-import { enumeration, integer, number, seed } from '../../src/graph/params';
-import { arPriorBasis, dotRange, sampleArPrior, type ArPriorModelRef, type DotChoice } from '../../src/models/ar-prior';
-import { bestCandidateRows, repeatConditioning, textConditioning } from '../../src/models/unclip';
+import { defineNode } from '../../src/node-api/define';
+import { NodeError } from '../../src/node-api';
+import { article } from '../../src/node-api';
+import { enumeration, integer, number, seed } from '../../src/node-api';
+import {
+  arPriorBasis,
+  dotRange,
+  sampleArPrior,
+  type ArPriorModelRef,
+  type DotChoice,
+} from '../../src/models/pipelines/ar-prior';
+import { bestCandidateRows, repeatConditioning, textConditioning } from '../../src/models/pipelines/unclip';
 import { float32, tensor } from '../../src/tensor/tensor';
 import { clipOf, withNode } from '../kit/models';
 import { runtimeFor } from '../kit/runtime';

@@ -1,7 +1,7 @@
-import { defineNode } from '../../src/engine/define';
-import { NodeError } from '../../src/graph/errors';
-import { integer } from '../../src/graph/params';
-import { encodeImages, encodeTexts } from '../../src/models/clip';
+import { defineNode } from '../../src/node-api/define';
+import { NodeError } from '../../src/node-api';
+import { integer } from '../../src/node-api';
+import { encodeImages, encodeTexts } from '../../src/models/pipelines/clip';
 import { float32 } from '../../src/tensor/tensor';
 import { cosineMatrix } from '../../src/tensor/vector';
 import { clipOf, withNode } from '../kit/models';

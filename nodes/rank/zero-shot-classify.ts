@@ -1,7 +1,7 @@
-import { defineNode } from '../../src/engine/define';
-import { NodeError } from '../../src/graph/errors';
-import { string } from '../../src/graph/params';
-import { encodeImages, encodeTexts, softmaxRows } from '../../src/models/clip';
+import { defineNode } from '../../src/node-api/define';
+import { NodeError } from '../../src/node-api';
+import { string } from '../../src/node-api';
+import { encodeImages, encodeTexts, softmaxRows } from '../../src/models/pipelines/clip';
 import { cosineMatrix } from '../../src/tensor/vector';
 import { clipOf, withNode } from '../kit/models';
 import { runtimeFor } from '../kit/runtime';

@@ -1,6 +1,6 @@
-import { defineNode } from '../../src/engine/define';
-import { NodeError } from '../../src/graph/errors';
-import { string } from '../../src/graph/params';
+import { defineNode } from '../../src/node-api/define';
+import { NodeError } from '../../src/node-api';
+import { string } from '../../src/node-api';
 
 export default defineNode({
   type: 'text/lines',

@@ -1,5 +1,5 @@
-import { defineNode } from '../../src/engine/define';
-import { string } from '../../src/graph/params';
+import { defineNode } from '../../src/node-api/define';
+import { string } from '../../src/node-api';
 
 export default defineNode({
   type: 'text/prompt',

@@ -1,5 +1,5 @@
-import { defineNode } from '../../src/engine/define';
-import { tokenize } from '../../src/models/clip';
+import { defineNode } from '../../src/node-api/define';
+import { tokenize } from '../../src/models/pipelines/clip';
 import { clipOf, withNode } from '../kit/models';
 import { runtimeFor } from '../kit/runtime';
 

@@ -1,5 +1,5 @@
-import { defineNode } from '../../src/engine/define';
-import { number } from '../../src/graph/params';
+import { defineNode } from '../../src/node-api/define';
+import { number } from '../../src/node-api';
 
 export default defineNode({
   type: 'value/number',

@@ -1,5 +1,5 @@
-import { defineNode } from '../../src/engine/define';
-import { seed } from '../../src/graph/params';
+import { defineNode } from '../../src/node-api/define';
+import { seed } from '../../src/node-api';
 
 export default defineNode({
   type: 'value/seed',

@@ -1,6 +1,6 @@
-import { defineNode } from '../../src/engine/define';
-import { NodeError } from '../../src/graph/errors';
-import { integer, seed, string } from '../../src/graph/params';
+import { defineNode } from '../../src/node-api/define';
+import { NodeError } from '../../src/node-api';
+import { integer, seed, string } from '../../src/node-api';
 import { createRng } from '../../src/tensor/prng';
 import { float32 } from '../../src/tensor/tensor';
 import { CaptionError, parseCaption } from '../../src/world/caption';

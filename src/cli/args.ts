@@ -1,4 +1,4 @@
-import { parseSet, type ParamSet } from './sets';
+import { parseSet, type ParamSet } from '../engine/overrides';
 
 /** Parsed `graph run` arguments. */
 export interface RunArgs {

@@ -2,13 +2,13 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatIssue } from '../graph/errors';
-import { startNodeEngine } from '../engine/node-client';
+import { startNodeEngine } from '../host/node-client';
 import { proxy } from 'comlink';
 import type { NodeEvent } from '../engine/events';
 import { parseRunArgs, UsageError, USAGE } from './args';
-import { applySets } from './sets';
+import { applySets } from '../engine/overrides';
 import { extractGraph, isPng, PNG_GRAPH_KEYWORD, PngGraphError } from '../graph/png-graph';
-import { cliPolicy, userValues } from '../engine/access';
+import { cliPolicy, userValues } from '../host/access';
 
 async function main(argv: string[]): Promise<number> {
   let args;
@@ -45,7 +45,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   // a graph reads only the bundled models, its own folder, --allow-path folders, URLs with --allow-url,
-  // and what the user typed in --set (src/engine/access.ts)
+  // and what the user typed in --set (src/host/access.ts)
   const engine = startNodeEngine({
     modelsDir: args.models,
     access: cliPolicy(args.file, args.allowPaths, args.allowUrl, userValues(args.sets.map((s) => s.value))),

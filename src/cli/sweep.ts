@@ -13,7 +13,8 @@ import { EnginePool, runLocal } from '../queue/local';
 import { probeRedis, RedisUnreachable, submitAndFollow } from '../queue/bullmq';
 import { SweepResults } from '../queue/results';
 import { UsageError } from './args';
-import { cliPolicy, userValues } from '../engine/access';
+import { cliPolicy, userValues } from '../host/access';
+import { parseParamRef } from '../engine/overrides';
 
 export const SWEEP_USAGE =
   'usage: npm run graph -- sweep <graph.json> --grid <nodeId>.<param>=<a,b,c | @file | lo..hi> [--grid ...] --out ' +
@@ -156,7 +157,7 @@ export async function sweepMain(argv: string[]): Promise<number> {
     const typed = (params: Record<string, string>) =>
       Object.fromEntries(
         Object.entries(params).map(([name, raw]) => {
-          const [nodeId, param] = [name.slice(0, name.indexOf('.')), name.slice(name.indexOf('.') + 1)];
+          const { nodeId, param } = parseParamRef(name)!;
           const info = catalog.get(nodeTypes.get(nodeId)!)!.params[param]!;
           return [
             name,

@@ -9,8 +9,8 @@ import { isTensor, type Float32Tensor, type Tensor } from '../tensor/tensor';
 import type { NodeEvent, RunResult, ImagePreview } from './events';
 import { embeddingView, maskTint, previewOf, summarize, type EmbeddingView, type OutputSummary } from './preview';
 import { Engine, type NodeRegistry } from './scheduler';
-import type { EngineServices } from './services';
-import { BACKENDS, type Backend, type ModelLoadTiming } from '../models/runtime';
+import type { EngineServices } from '../node-api/services';
+import { BACKENDS, type Backend, type ModelLoadTiming } from '../models/runtime/runtime';
 
 export interface RuntimeInfo {
   backend: Backend;

@@ -1,2 +1,2 @@
 // The run option `backend`, for the UI (which reaches models only through the engine).
-export { BACKENDS, type Backend } from '../models/backend';
+export { BACKENDS, type Backend } from '../models/runtime/backend';

@@ -1,4 +1,4 @@
-import { approxBytes } from './values';
+import { approxBytes } from '../node-api/values';
 
 interface Entry {
   value: Record<string, unknown>;

@@ -4,11 +4,11 @@ import { NodeError } from '../graph/errors';
 import { canConnect } from '../graph/ports';
 import { subgraphSpecs } from '../graph/subgraph';
 import { countNonFinite } from '../tensor/tensor';
-import type { NodeDefinition, RunContext } from './define';
+import type { NodeDefinition, RunContext } from '../node-api/define';
 import type { NodeEvent } from './events';
 import { previewOf } from './preview';
-import { AbortError, type EngineServices } from './services';
-import { checkPortValue, floatTensorsOf } from './values';
+import type { EngineServices } from '../node-api/services';
+import { checkPortValue, floatTensorsOf } from '../node-api/values';
 
 /**
  * The registry plus a loaded (already validated) graph's subgraph types: each instance runs as a
@@ -37,7 +37,7 @@ export function runContext(
     signal,
     services,
     throwIfAborted: () => {
-      if (signal.aborted) throw new AbortError();
+      signal.throwIfAborted();
     },
     progress: (fraction, info) => {
       emit({

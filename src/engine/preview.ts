@@ -3,7 +3,7 @@ import { pcaFit, pcaProject } from '../tensor/pca';
 import { float32 } from '../tensor/tensor';
 import { cosineMatrix, norm } from '../tensor/vector';
 import type { ImagePreview } from './events';
-import type { Codes, Scores } from './values';
+import type { Codes, Scores } from '../node-api/values';
 
 /**
  * Image `index` of a batch [N, H, W, C] as RGBA bytes, shrunk by an integer

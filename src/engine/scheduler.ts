@@ -6,10 +6,10 @@ import { parseGraph } from '../graph/validate';
 import { own } from '../graph/catalog';
 import { flattenGraph, subgraphName, type FlatInstance } from '../graph/subgraph';
 import { MemoCache } from './cache';
-import type { NodeDefinition } from './define';
+import type { NodeDefinition } from '../node-api/define';
 import type { NodeEvent, NodeResult, RunResult } from './events';
 import { nodeKey, sha256Hex } from './hash';
-import { isAbortError, type EngineServices } from './services';
+import { AbortError, isAbortError, type EngineServices } from '../node-api/services';
 import { bypassOutputs, checkOutputs, runContext, withSubgraphTypes } from './node-io';
 import { originOf } from './origin';
 
@@ -165,7 +165,7 @@ export class Engine {
 
   /** Aborts every run in flight. */
   cancelAll(): void {
-    for (const c of this.controllers) c.abort();
+    for (const c of this.controllers) c.abort(new AbortError());
   }
 
   private requireNode(nodeId: string): GraphNode {
@@ -245,9 +245,9 @@ export class Engine {
     const plan = this.plan();
     this.lastKeys = plan.keys;
     const controller = new AbortController();
-    const onOuterAbort = () => controller.abort();
+    const onOuterAbort = () => controller.abort(new AbortError());
     opts.signal?.addEventListener('abort', onOuterAbort);
-    if (opts.signal?.aborted) controller.abort();
+    if (opts.signal?.aborted) controller.abort(new AbortError());
     this.controllers.add(controller);
     const signal = controller.signal;
     const emit = (e: Omit<NodeEvent, 'runId'>) => {

@@ -1,6 +1,6 @@
 /**
  * Port types: what flows along an edge. Few and meaningful; each names the
- * runtime value it carries (see PortValue in src/engine/values.ts).
+ * runtime value it carries (see PortValue in src/node-api/values.ts).
  */
 export const PORT_TYPES = {
   Text: { color: '#d9a441', description: 'one or more strings' },

@@ -2,7 +2,7 @@
  * A sweep's grid: `--grid <node>.<param>=<values>` axes, where values are `a,b,c`, `@file`
  * (one value a line) or `lo..hi` (integers), and the cross product of the axes as points.
  */
-import { parseSet } from '../cli/sets';
+import { parseSet } from '../engine/overrides';
 
 export interface GridAxis {
   nodeId: string;

@@ -6,8 +6,10 @@
 import type { Remote } from 'comlink';
 import type { EngineApi, NodeInfo } from '../engine/api';
 import { formatIssue } from '../graph/errors';
-import { applySets, type ParamSet } from '../cli/sets';
+import { applySets, parseParamRef, type ParamSet } from '../engine/overrides';
 import type { GridPoint } from './grid';
+import { parsePortRef } from '../graph/document';
+import { quoteValue } from '../tensor/quote';
 
 export interface JobPayload {
   /** The graph file's text. */
@@ -57,14 +59,15 @@ function checkShape(payload: unknown): JobPayload {
   if (p.graph.length > MAX_GRAPH_BYTES)
     throw new JobFailure(`job payload: the graph is ${p.graph.length} bytes (at most ${MAX_GRAPH_BYTES})`);
   for (const [k, v] of Object.entries(p.params))
-    if (typeof v !== 'string') throw new JobFailure(`job payload: params["${k}"] is not a string`);
+    if (typeof v !== 'string') throw new JobFailure(`job payload: params[${quoteValue(k)}] is not a string`);
   return p;
 }
 
 export function paramSets(params: GridPoint): ParamSet[] {
   return Object.entries(params).map(([name, value]) => {
-    const dot = name.indexOf('.');
-    return { nodeId: name.slice(0, dot), param: name.slice(dot + 1), value, raw: `${name}=${value}` };
+    const ref = parseParamRef(name);
+    if (!ref) throw new JobFailure(`job payload: params key ${quoteValue(name)} is not <nodeId>.<param>`);
+    return { ...ref, value, raw: `${name}=${value}` };
   });
 }
 
@@ -89,7 +92,7 @@ export async function loadJob(
   if (problem) throw new JobFailure(problem);
   // the graph's outputs: image ports of the nodes nothing else reads
   const read = new Set(
-    loaded.graph.nodes.flatMap((n) => Object.values(n.inputs ?? {}).map((ref) => ref.split('.')[0]!)),
+    loaded.graph.nodes.flatMap((n) => Object.values(n.inputs ?? {}).map((ref) => parsePortRef(ref)?.nodeId)),
   );
   const sinks = loaded.graph.nodes
     .filter((n) => !read.has(n.id))

@@ -108,3 +108,11 @@ export function borderMedian(px: (i: number, c: number) => number, w: number, h:
     return v[v.length >> 1]!;
   }) as [number, number, number];
 }
+
+/** Peak signal-to-noise ratio in dB of two pictures with values in [0, 1] (capped at 120 dB for equal ones). */
+export function psnr(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) throw new RangeError(`psnr: ${a.length} values against ${b.length}`);
+  let mse = 0;
+  for (let i = 0; i < a.length; i++) mse += (a[i]! - b[i]!) ** 2;
+  return 10 * Math.log10(1 / Math.max(mse / a.length, 1e-12));
+}

@@ -8,11 +8,11 @@ import { getEngine, trackOpening } from './engine-client';
 import { AUTOSAVE_KEY, EXAMPLES, openGraphFile, graphFromHash, holdReferences, openGraphText } from './files';
 import { Inspector } from './Inspector';
 import { Palette } from './Palette';
-import { cancelRun, runGraph } from './run';
+import { actionFor, type KeyContext } from './keymap';
+import { runGraph } from './run';
 import { rememberRecent } from './recent';
-import { bypassSelection, duplicateSelection, pasteGraphText, selectionAsGraph } from './shortcuts';
-import { selectScope, useEditor } from './store';
-import { groupSelected, ungroupSelected } from './subgraph-panel';
+import { pasteGraphText, selectionAsGraph } from './shortcuts';
+import { useEditor } from './store';
 import { HeldReferences, Help, LoadIssues, Notice, Toolbar, isTyping } from './Toolbar';
 
 export const DEFAULT_EXAMPLE = 'text-to-image';
@@ -103,39 +103,22 @@ function Editor() {
     const onMove = (e: MouseEvent) => {
       mouse.current = { x: e.clientX, y: e.clientY };
     };
-    const onKey = (e: KeyboardEvent) => {
-      const s = useEditor.getState();
-      const mod = e.ctrlKey || e.metaKey;
-      if (e.key === 'Escape') {
-        if (s.palette || s.helpOpen) useEditor.setState({ palette: null, helpOpen: false });
-        else if (s.running) void cancelRun();
-        return;
-      }
-      if (isTyping(e)) return;
-      if (mod && (e.key === 'z' || e.key === 'Z') && !e.shiftKey) {
-        e.preventDefault();
-        s.undo();
-      } else if (mod && (((e.key === 'z' || e.key === 'Z') && e.shiftKey) || e.key === 'y')) {
-        e.preventDefault();
-        s.redo();
-      } else if (mod && e.key === 'd') {
-        e.preventDefault();
-        duplicateSelection();
-      } else if (mod && e.key === 'a') {
-        e.preventDefault();
-        s.select(selectScope(s).nodes.map((n) => n.id));
-      } else if (mod && (e.key === 'g' || e.key === 'G')) {
-        e.preventDefault();
-        if (e.shiftKey) ungroupSelected();
-        else groupSelected();
-      } else if (!mod && (e.key === ' ' || e.key === 'Tab')) {
-        e.preventDefault();
+    // every shortcut is an action of the keymap (the help dialog lists the same table)
+    const keyContext: KeyContext = {
+      fitView: () => void flow.fitView({ padding: 0.15, duration: 200 }),
+      openPalette: () => {
         const p = flow.screenToFlowPosition(mouse.current);
         useEditor.setState({ palette: { ...mouse.current, flowX: p.x, flowY: p.y } });
-      } else if (!mod && e.key === 'f') void flow.fitView({ padding: 0.15, duration: 200 });
-      else if (!mod && e.key === 'b') bypassSelection();
-      else if (e.key === '?') useEditor.setState({ helpOpen: !s.helpOpen });
+      },
     };
+    const keyHandler = (phase: 'capture' | 'bubble') => (e: KeyboardEvent) => {
+      const action = actionFor(e, phase, isTyping(e));
+      if (!action) return;
+      if (action.id !== 'escape') e.preventDefault();
+      if (phase === 'capture') e.stopPropagation();
+      action.run!(keyContext);
+    };
+    const onKey = keyHandler('bubble');
     const onCopy = (e: ClipboardEvent) => {
       if (isTyping(e)) return;
       const g = selectionAsGraph();
@@ -155,12 +138,7 @@ function Editor() {
     window.addEventListener('mousemove', onMove);
     // Ctrl+Enter runs, caught before React Flow sees it: Control is a multi-selection key there, and
     // Enter on a focused node toggles its selection, so the node being watched was deselected
-    const onRunKey = (e: KeyboardEvent) => {
-      if (!(e.ctrlKey || e.metaKey) || e.key !== 'Enter' || isTyping(e)) return;
-      e.preventDefault();
-      e.stopPropagation();
-      void runGraph();
-    };
+    const onRunKey = keyHandler('capture');
     window.addEventListener('keydown', onRunKey, true);
     window.addEventListener('keydown', onKey);
     document.addEventListener('copy', onCopy);

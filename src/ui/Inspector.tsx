@@ -10,6 +10,7 @@ import { nodeById, selectCatalog, selectScope, useEditor } from './store';
 import { flatId } from './scope';
 import { subgraphName } from '../graph/subgraph';
 import { SubgraphActions, GroupActions, ExposeParams } from './subgraph-panel';
+import { parsePortRef } from '../graph/document';
 
 /** Downloads the first picture of an output as a PNG at its true size. */
 async function saveImage(nodeId: string, port: string): Promise<void> {
@@ -66,7 +67,7 @@ export function Inspector() {
       );
       const textRef = textInput ? node!.inputs![textInput[0]]! : '';
       if (textInput && !textRef.startsWith('$in.')) {
-        const [src, srcPort] = textRef.split('.') as [string, string];
+        const { nodeId: src, port: srcPort } = parsePortRef(textRef)!;
         const up = (await engine.summaries(flatId(view, src)).catch(() => [])).find((u) => u.port === srcPort);
         if (up?.kind === 'text') names = up.value as string[];
       }
@@ -74,7 +75,7 @@ export function Inspector() {
         const input = Object.entries(info.inputs).find(([name, spec]) => spec.type === 'Image' && node?.inputs?.[name]);
         const ref = input ? node!.inputs![input[0]]! : '';
         if (!input || ref.startsWith('$in.')) return undefined;
-        const [src, srcPort] = ref.split('.') as [string, string];
+        const { nodeId: src, port: srcPort } = parsePortRef(ref)!;
         return [flatId(view, src), srcPort];
       };
       const views: PortView[] = [];

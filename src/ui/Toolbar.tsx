@@ -14,7 +14,7 @@ import {
 } from './files';
 import { cancelRun, runGraph } from './run';
 import { recentGraphs } from './recent';
-import { SHORTCUTS } from './shortcuts';
+import { KEYMAP } from './keymap';
 import { BACKEND_KEY, useEditor } from './store';
 import type { Backend } from '../engine/backend';
 
@@ -236,12 +236,12 @@ export function Help() {
       <h3>Keyboard shortcuts</h3>
       <table>
         <tbody>
-          {SHORTCUTS.map(([k, v]) => (
-            <tr key={k}>
+          {KEYMAP.map((a) => (
+            <tr key={a.id}>
               <td>
-                <kbd>{k}</kbd>
+                <kbd>{a.keys}</kbd>
               </td>
-              <td>{v}</td>
+              <td>{a.description}</td>
             </tr>
           ))}
         </tbody>

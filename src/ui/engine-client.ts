@@ -6,7 +6,7 @@ let engine: Remote<EngineApi> | null = null;
 /** The engine worker (one per tab), reached through comlink. */
 export function getEngine(): Remote<EngineApi> {
   if (!engine) {
-    const worker = new Worker(new URL('../engine/browser-worker.ts', import.meta.url), { type: 'module' });
+    const worker = new Worker(new URL('../host/browser-worker.ts', import.meta.url), { type: 'module' });
     engine = wrap<EngineApi>(worker);
   }
   return engine;

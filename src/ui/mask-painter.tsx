@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { ImagePreview } from '../engine/events';
 import { maskTint } from '../engine/preview';
-import type { GraphNode } from '../graph/document';
+import { parsePortRef, type GraphNode } from '../graph/document';
 import { decodeMaskRle, encodeMaskRle, MASK_RLE_MAX_LENGTH } from '../graph/mask-rle';
 import { getEngine } from './engine-client';
 import { flatId, scopeDraft, type ViewFrame } from './scope';
@@ -44,7 +44,7 @@ export function MaskPainter({ id, node, view }: { id: string; node: GraphNode; v
       setPicture(null);
       return;
     }
-    const [src, port] = imageRef.split('.') as [string, string];
+    const { nodeId: src, port } = parsePortRef(imageRef)!;
     getEngine()
       .imagePreview(flatId(view, src), port, 0, 512)
       .then((p) => !stale && setPicture(p))

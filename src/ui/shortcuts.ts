@@ -9,23 +9,6 @@ import { selectScope, useEditor } from './store';
 import { scopeDraft, usedSubgraphs } from './scope';
 import { mergeDefinitions, retypeNodes, wouldIncludeItself } from './subgraph-edits';
 
-export const SHORTCUTS: Array<[string, string]> = [
-  ['Space or Tab', 'add a node (palette at the cursor); double-click the canvas too'],
-  ['drag from a port to empty canvas', 'add a node that accepts it, already wired'],
-  ['Ctrl+Enter', 'run the graph'],
-  ['Escape', 'cancel the run / close a panel'],
-  ['Delete / Backspace', 'delete the selection'],
-  ['Ctrl+D', 'duplicate the selection'],
-  ['Ctrl+C / Ctrl+V', 'copy / paste nodes (as graph JSON, also between tabs)'],
-  ['Ctrl+Z / Ctrl+Shift+Z or Ctrl+Y', 'undo / redo'],
-  ['Ctrl+A', 'select all'],
-  ['Ctrl+G / Ctrl+Shift+G', 'group the selection as a subgraph / ungroup a subgraph node'],
-  ['double-click a subgraph node', 'go inside it (the breadcrumb at the top left goes back out)'],
-  ['B', 'bypass the selected nodes'],
-  ['F', 'fit the view'],
-  ['?', 'this help'],
-];
-
 /** The selected nodes as a graph document (what copy puts on the clipboard; Duplicate keeps "$in." wires). */
 export function selectionAsGraph(keepSubgraphInputs = false): GraphDocument | null {
   const state = useEditor.getState();

@@ -1,7 +1,7 @@
 /**
  * A pixel-level reader of ShapesWorld pictures: an independent judge of generated images
  * that owes nothing to mini-CLIP (a model graded only by the CLIP it was trained against can
- * fool it). It follows shared/shapesworld.md: the background from the border, each pixel
+ * fool it). It follows the world's spec (spec.ts): the background from the border, each pixel
  * explained as a palette colour blended over the background (so anti-aliased or blurred edges
  * keep their colour instead of reading as another one), connected components of one colour,
  * shape by overlap with the spec's geometry fitted to the component's box, size by the

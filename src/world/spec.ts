@@ -1,4 +1,4 @@
-/** ShapesWorld v1, as specified in shared/shapesworld.md. */
+/** ShapesWorld v1: the words, colours and geometry that the renderer, the datasets, training and the judges share. */
 export const WORLD_VERSION = 'shapesworld-v1';
 export const CANVAS = 64;
 

@@ -624,8 +624,8 @@ describe('the same bits in the browser and in Node', () => {
     };
     const { createEngineApi } = await import('../../src/engine/api');
     const { createRegistry } = await import('../../nodes/index');
-    const { nodeServices } = await import('../../src/engine/node-services');
-    const { createModelRuntime } = await import('../../src/models/runtime-node');
+    const { nodeServices } = await import('../../src/host/node-services');
+    const { createModelRuntime } = await import('../../src/models/runtime/runtime-node');
     const api = createEngineApi(createRegistry(), nodeServices({ models: await createModelRuntime() }));
     expect(api.loadGraph(JSON.stringify(doc)).ok).toBe(true);
     const r = await api.run();

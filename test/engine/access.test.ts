@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AccessDenied, checkAccess, policyReader, userValues } from '../../src/engine/access';
+import { AccessDenied, checkAccess, policyReader, userValues } from '../../src/host/access';
 
 const dir = mkdtempSync(join(tmpdir(), 'access-'));
 const graphDir = join(dir, 'graphs');

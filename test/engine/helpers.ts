@@ -1,9 +1,9 @@
-import { defineNode, type NodeDefinition } from '../../src/engine/define';
+import { defineNode, type NodeDefinition } from '../../src/node-api/define';
 import { NodeError } from '../../src/graph/errors';
 import { boolean, integer, number } from '../../src/graph/params';
 import { createRegistry } from '../../nodes/index';
 import { Engine } from '../../src/engine/scheduler';
-import { nodeServices } from '../../src/engine/node-services';
+import { nodeServices } from '../../src/host/node-services';
 import type { NodeEvent } from '../../src/engine/events';
 
 /** Test-only node types that count their runs, fail on demand, or take time. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkPortValue } from '../../src/engine/values';
+import { checkPortValue } from '../../src/node-api/values';
 import { float32, tensor } from '../../src/tensor/tensor';
 
 const grid = (codes: number[], extra: object = {}) => ({

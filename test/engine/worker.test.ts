@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRegistry } from '../../nodes/index';
 import { createEngineApi } from '../../src/engine/api';
 import type { NodeEvent } from '../../src/engine/events';
-import { nodeServices } from '../../src/engine/node-services';
-import { startNodeEngine, type NodeEngine } from '../../src/engine/node-client';
+import { nodeServices } from '../../src/host/node-services';
+import { startNodeEngine, type NodeEngine } from '../../src/host/node-client';
 
 const playground = readFileSync(new URL('../../graphs/embedding-playground.json', import.meta.url), 'utf8');
 

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createRegistry } from '../../nodes/index';
 import { createEngineApi } from '../../src/engine/api';
-import { nodeServices } from '../../src/engine/node-services';
+import { nodeServices } from '../../src/host/node-services';
 import { GraphError } from '../../src/graph/errors';
 import { parseGraph } from '../../src/graph/validate';
 import { JobFailure, loadJob } from '../../src/queue/job';

@@ -3,7 +3,7 @@ import { createRegistry } from '../../nodes/index';
 import { GraphError, type GraphIssue } from '../../src/graph/errors';
 import { parseGraph, serializeGraph } from '../../src/graph/validate';
 import { Engine } from '../../src/engine/scheduler';
-import { nodeServices } from '../../src/engine/node-services';
+import { nodeServices } from '../../src/host/node-services';
 
 const registry = createRegistry();
 const base = () => ({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRegistry } from '../../nodes/index';
-import { nodeServices } from '../../src/engine/node-services';
+import { nodeServices } from '../../src/host/node-services';
 import { Engine } from '../../src/engine/scheduler';
 import { GraphError } from '../../src/graph/errors';
 import { decodeMaskRle, encodeMaskRle, MASK_RLE_MAX_LENGTH } from '../../src/graph/mask-rle';

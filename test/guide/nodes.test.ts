@@ -1,12 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRegistry } from '../../nodes/index';
 import type { NodeEvent } from '../../src/engine/events';
-import { nodeServices } from '../../src/engine/node-services';
+import { nodeServices } from '../../src/host/node-services';
 import { Engine } from '../../src/engine/scheduler';
-import type { Scores } from '../../src/engine/values';
-import { encodeImages, encodeTexts, resolveClip } from '../../src/models/clip';
-import type { ModelRuntime } from '../../src/models/runtime';
-import { createModelRuntime } from '../../src/models/runtime-node';
+import type { Scores } from '../../src/node-api/values';
+import { encodeImages, encodeTexts, resolveClip } from '../../src/models/pipelines/clip';
+import type { ModelRuntime } from '../../src/models/runtime/runtime';
+import { createModelRuntime } from '../../src/models/runtime/runtime-node';
 import type { Float32Tensor } from '../../src/tensor/tensor';
 
 let models: ModelRuntime | undefined;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { augment, IDENTITY } from '../../src/guide/augment';
-import { CmaEs } from '../../src/guide/cmaes';
-import { decodeGenome, fold01, genomeLength, rasterize, type Drawing } from '../../src/guide/raster';
-import { clipSearch } from '../../src/guide/search';
+import { augment, IDENTITY } from '../../src/models/pipelines/guide/augment';
+import { CmaEs } from '../../src/models/pipelines/guide/cmaes';
+import { decodeGenome, fold01, genomeLength, rasterize, type Drawing } from '../../src/models/pipelines/guide/raster';
+import { clipSearch } from '../../src/models/pipelines/guide/search';
 import { createRng } from '../../src/tensor/prng';
 import { COLOUR_RGB, SHAPES } from '../../src/world/spec';
 import { readPicture } from '../../src/world/read';

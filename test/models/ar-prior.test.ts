@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRegistry } from '../../nodes/index';
-import { nodeServices } from '../../src/engine/node-services';
+import { nodeServices } from '../../src/host/node-services';
 import { Engine } from '../../src/engine/scheduler';
-import type { Codes, Scores } from '../../src/engine/values';
+import type { Codes, Scores } from '../../src/node-api/values';
 import {
   arPriorBasis,
   arPriorRange,
@@ -12,12 +12,12 @@ import {
   resolveArPrior,
   sampleArPrior,
   type ArPriorModelRef,
-} from '../../src/models/ar-prior';
-import { encodeImages, resolveClip, type ClipModelRef } from '../../src/models/clip';
-import { parseManifest } from '../../src/models/manifest';
-import type { ModelRuntime } from '../../src/models/runtime';
-import { createModelRuntime } from '../../src/models/runtime-node';
-import { textConditioning } from '../../src/models/unclip';
+} from '../../src/models/pipelines/ar-prior';
+import { encodeImages, resolveClip, type ClipModelRef } from '../../src/models/pipelines/clip';
+import { parseManifest } from '../../src/models/runtime/manifest';
+import type { ModelRuntime } from '../../src/models/runtime/runtime';
+import { createModelRuntime } from '../../src/models/runtime/runtime-node';
+import { textConditioning } from '../../src/models/pipelines/unclip';
 import { pcaProject, pcaUnproject } from '../../src/tensor/pca';
 import { createRng } from '../../src/tensor/prng';
 import { dequantize, quantize } from '../../src/tensor/quantize';

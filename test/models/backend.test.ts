@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createRegistry } from '../../nodes/index';
 import { createEngineApi } from '../../src/engine/api';
-import { nodeServices } from '../../src/engine/node-services';
+import { nodeServices } from '../../src/host/node-services';
 import { GraphError } from '../../src/graph/errors';
-import { createModelRuntime } from '../../src/models/runtime-node';
+import { createModelRuntime } from '../../src/models/runtime/runtime-node';
 
 const GRAPH = readFileSync(new URL('../fixtures/backend-check.json', import.meta.url), 'utf8');
 

@@ -1,11 +1,11 @@
 import * as ort from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRegistry } from '../../nodes/index';
-import { nodeServices } from '../../src/engine/node-services';
+import { nodeServices } from '../../src/host/node-services';
 import { Engine } from '../../src/engine/scheduler';
-import type { ModelRuntime } from '../../src/models/runtime';
-import { createModelRuntime } from '../../src/models/runtime-node';
-import { conditionEmbeddings } from '../../src/models/unclip';
+import type { ModelRuntime } from '../../src/models/runtime/runtime';
+import { createModelRuntime } from '../../src/models/runtime/runtime-node';
+import { conditionEmbeddings } from '../../src/models/pipelines/unclip';
 import { gaussianArray } from '../../src/tensor/prng';
 import { float32, type Float32Tensor } from '../../src/tensor/tensor';
 import { dotArrays, normalize } from '../../src/tensor/vector';

@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRegistry } from '../../nodes/index';
-import { nodeServices } from '../../src/engine/node-services';
+import { nodeServices } from '../../src/host/node-services';
 import { Engine } from '../../src/engine/scheduler';
 import {
   codeProbabilities,
@@ -12,9 +12,9 @@ import {
   sampleCodes,
   type DalleModelRef,
   type DvaeModelRef,
-} from '../../src/models/dalle';
-import type { ModelRuntime } from '../../src/models/runtime';
-import { createModelRuntime } from '../../src/models/runtime-node';
+} from '../../src/models/pipelines/dalle';
+import type { ModelRuntime } from '../../src/models/runtime/runtime';
+import { createModelRuntime } from '../../src/models/runtime/runtime-node';
 import { boxDownsample } from '../../src/tensor/image';
 import { createRng } from '../../src/tensor/prng';
 import { float32, tensor } from '../../src/tensor/tensor';

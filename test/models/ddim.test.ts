@@ -1,14 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import {
-  clampX0,
-  cosineAlphasCumprod,
-  ddimInvert,
-  ddimSample,
-  ddimTimesteps,
-  guide,
-  toX0Eps,
-} from '../../src/models/ddim';
-import type { DiffusionSpec } from '../../src/models/manifest';
+import { ddimInvert, ddimSample } from '../../src/models/samplers/ddim';
+import { guide } from '../../src/models/samplers/guidance';
+import { clampX0, toX0Eps } from '../../src/models/samplers/parameterization';
+import { cosineAlphasCumprod, ddimTimesteps } from '../../src/models/samplers/schedule';
+import type { DiffusionSpec } from '../../src/models/runtime/manifest';
 import { gaussianArray } from '../../src/tensor/prng';
 
 const spec = (parameterization: DiffusionSpec['parameterization']): DiffusionSpec => ({
@@ -235,7 +230,7 @@ describe('DDIM with classifier guidance (GLIDE CLIP guidance, epsilon form)', ()
 });
 
 describe('DDIM timesteps shared with the training scripts', () => {
-  it('are the same in training/train/common.py and src/models/ddim.ts at 1, 7, 25, 50 and 1000 steps', async () => {
+  it('are the same in training/models/diffusion.py and the sampler at 1, 7, 25, 50 and 1000 steps', async () => {
     const { execFileSync } = await import('node:child_process');
     const root = new URL('../..', import.meta.url).pathname;
     for (const steps of [1, 7, 25, 50, 1000]) {

@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRegistry } from '../../nodes/index';
-import { nodeServices } from '../../src/engine/node-services';
+import { nodeServices } from '../../src/host/node-services';
 import { Engine } from '../../src/engine/scheduler';
-import type { Codes } from '../../src/engine/values';
-import { parseManifest, type Manifest } from '../../src/models/manifest';
-import type { ModelRuntime } from '../../src/models/runtime';
-import { BUNDLED_MODELS_DIR, createModelRuntime } from '../../src/models/runtime-node';
+import type { Codes } from '../../src/node-api/values';
+import { parseManifest, type Manifest } from '../../src/models/runtime/manifest';
+import type { ModelRuntime } from '../../src/models/runtime/runtime';
+import { BUNDLED_MODELS_DIR, createModelRuntime } from '../../src/models/runtime/runtime-node';
 import type { Float32Tensor } from '../../src/tensor/tensor';
 
 ort.env.wasm.numThreads = 1;

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRegistry } from '../../nodes/index';
-import { nodeServices } from '../../src/engine/node-services';
+import { nodeServices } from '../../src/host/node-services';
 import { Engine } from '../../src/engine/scheduler';
-import type { ModelRuntime } from '../../src/models/runtime';
-import { createModelRuntime } from '../../src/models/runtime-node';
-import { knownChannels } from '../../src/models/unclip';
+import type { ModelRuntime } from '../../src/models/runtime/runtime';
+import { createModelRuntime } from '../../src/models/runtime/runtime-node';
+import { knownChannels } from '../../src/models/pipelines/unclip';
 import type { Float32Tensor } from '../../src/tensor/tensor';
 
 let models: ModelRuntime;

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { encodeImages, encodeTexts, resolveClip } from '../../src/models/clip';
-import { parseManifest, type Manifest } from '../../src/models/manifest';
-import { createRuntime, loadManifest } from '../../src/models/runtime';
-import { BUNDLED_MODELS_DIR, createModelRuntime, fsModelSource } from '../../src/models/runtime-node';
+import { encodeImages, encodeTexts, resolveClip } from '../../src/models/pipelines/clip';
+import { parseManifest, type Manifest } from '../../src/models/runtime/manifest';
+import { createRuntime, loadManifest } from '../../src/models/runtime/runtime';
+import { BUNDLED_MODELS_DIR, createModelRuntime, fsModelSource } from '../../src/models/runtime/runtime-node';
 import { float32 } from '../../src/tensor/tensor';
 import { dot, norm } from '../../src/tensor/vector';
 

@@ -2,8 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ClipBpeTokenizer } from '../../src/models/tokenizer-bpe';
-import { WordTokenizer } from '../../src/models/tokenizer-word';
+import { ClipBpeTokenizer } from '../../src/models/runtime/tokenizer-bpe';
+import { WordTokenizer } from '../../src/models/runtime/tokenizer-word';
 import { worldWords } from '../../src/world/spec';
 
 // The real CLIP vocabulary lives beside the project (../shared), never copied into it.

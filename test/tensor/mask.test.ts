@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRegistry } from '../../nodes/index';
 import { CELL_REACH } from '../../nodes/mask/cell';
-import { nodeServices } from '../../src/engine/node-services';
+import { nodeServices } from '../../src/host/node-services';
 import { Engine } from '../../src/engine/scheduler';
 import { borderColour, differsFrom, growMask, invertMask, rectMask } from '../../src/tensor/mask';
 import type { Float32Tensor } from '../../src/tensor/tensor';

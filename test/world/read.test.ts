@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readerScores } from '../../src/cli/eval-compose';
+import { readerScores } from '../../eval/eval-compose';
 import { createRng } from '../../src/tensor/prng';
 import { float32 } from '../../src/tensor/tensor';
 import { parseCaption, sampleCaption } from '../../src/world/caption';

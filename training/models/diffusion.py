@@ -25,7 +25,7 @@ def alphas_cumprod(steps=T_STEPS):
 
 def ddim_timesteps(train_steps, steps):
     """S timesteps from T - 1 down to 0, evenly spaced, rounded half up: ddimTimesteps in
-    src/models/ddim.ts (Python's round() is half-to-even and differs at 25 steps: 166.5)."""
+    src/models/samplers/ddim.ts (Python's round() is half-to-even and differs at 25 steps: 166.5)."""
     if steps == 1:
         return [train_steps - 1]
     num = lambda i: (train_steps - 1) * (steps - 1 - i)

@@ -42,7 +42,7 @@ def ddim(
 ):
     """The product's DDIM (eta 0, eps from the clamped x0). known: an inpainting decoder's 4 extra input channels
     (both halves of a guided call see them); pin = (source x0, mask 1 = regenerate): the x0 prediction is the source
-    where kept (GLIDE's inpainting sampler, src/models/ddim.ts pinX0)."""
+    where kept (GLIDE's inpainting sampler, src/models/samplers/ddim.ts pinX0)."""
     n = x.shape[0]
     ts = ddim_timesteps(T_STEPS, steps)
     for i, t in enumerate(ts):

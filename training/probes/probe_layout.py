@@ -113,7 +113,7 @@ def run(model, clip, tok, rows, guidance, steps, draws, seed, abar, negative="em
             x0 = (a.sqrt() * x - (1 - a).sqrt() * v).clamp(-1, 1)
             hits[k].append(relation_read(x0, rows))
             if k + 1 < len(ts):
-                # eps from the clamped x0, as the product's DDIM does (src/models/ddim.ts, clampX0)
+                # eps from the clamped x0, as the product's DDIM does (src/models/samplers/ddim.ts, clampX0)
                 eps = (x - a.sqrt() * x0) / (1 - a).sqrt()
                 an = abar[ts[k + 1]]
                 x = an.sqrt() * x0 + (1 - an).sqrt() * eps

@@ -1,4 +1,4 @@
-"""Ghost copies: a training signal against the decoder's extra copy of a named object (issue 12).
+"""Ghost copies: a training signal against the decoder's extra copy of a named object.
 
 The decoder 24d8243d drew two-object captions with a third object in about 1 picture in 6, drawn as
 cleanly as the named ones and in a named object's colour; single-object captions that state the

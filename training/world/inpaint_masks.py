@@ -1,7 +1,7 @@
 """Masks for training the inpainting decoder (GLIDE section 4: regions of the training images
 erased, the decoder given the rest and the mask). Mask 1 = regenerate, as the product's Mask port.
 
-Drawn per picture from its scene spec (../shared/shapesworld.md), at 64x64, then max-pooled to the
+Drawn per picture from its scene record (the geometry of src/world/spec.ts), at 64x64, then max-pooled to the
 decoder's 32x32 (a block with any masked pixel regenerates: maxPoolMask in src/tensor/mask.ts):
 - an object's grid cell (centre +- 19 px, what `mask/cell` masks): in a two-object scene the
   caption names the object that has to be drawn back there, the edit the product's eval asks for;

@@ -1,4 +1,4 @@
-"""ShapesWorld's constants (../shared/shapesworld.md) for the Python scripts, read from training/world/world.json, which
+"""ShapesWorld's constants (src/world/spec.ts) for the Python scripts, read from training/world/world.json, which
 src/world/spec.ts writes (npx tsx src/world/spec-cli.ts) and a test keeps equal to it: one spelling of the world."""
 import json
 import os

@@ -1,0 +1,368 @@
+/**
+ * Composition, judged twice: two-object and fully stated single-object prompts through the two
+ * paths of the example graphs (caption only, GLIDE-style: `graphs/text-to-image-glide.json`;
+ * unCLIP, prior -> decoder: `graphs/text-to-image.json`), with the graphs' own settings, graded
+ * by the pixel-level ShapesWorld reader (src/world/read.ts) and by mini-CLIP. The same judges
+ * read fresh renders of the same prompts, so each judge's own ceiling stands beside the models.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { resolveArPrior, sampleArPrior, type DotChoice } from '../src/models/pipelines/ar-prior';
+import { encodeImages, encodeTexts, softmaxRows, type ClipModelRef } from '../src/models/pipelines/clip';
+import { clipGradient } from '../src/models/pipelines/clip-guidance';
+import type { ModelRuntime } from '../src/models/runtime/runtime';
+import {
+  bestCandidates,
+  chwToImage,
+  resolveDiffusion,
+  sampleDecoder,
+  samplePrior,
+  sampleUpsampler,
+  textConditioning,
+  repeatConditioning,
+} from '../src/models/pipelines/unclip';
+import { gaussianArray, type Rng } from '../src/tensor/prng';
+import { concatFloat32, float32, type Float32Tensor } from '../src/tensor/tensor';
+import { cosineMatrix } from '../src/tensor/vector';
+import { parseCaption } from '../src/world/caption';
+import { gradePicture, readPicture, type PictureGrade } from '../src/world/read';
+import { renderScene } from '../src/world/render';
+import { sampleScene, type SceneConstraints } from '../src/world/scene';
+import {
+  BACKGROUNDS,
+  COLOURS,
+  HELD_OUT_PAIRS,
+  POSITIONS,
+  RELATIONS,
+  SHAPES,
+  SIZES,
+  isHeldOut,
+  type Colour,
+  type Shape,
+} from '../src/world/spec';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+
+/** The sampling settings of an example graph's prior, decoder and upsampler nodes. */
+export interface PathSettings {
+  graph: string;
+  prior?: { steps: number; guidance: number; candidates: number };
+  /** The autoregressive prior instead (graphs/text-to-image-ar.json). */
+  arPrior?: { temperature: number; topK: number; dot: DotChoice; candidates: number };
+  decoder: {
+    steps: number;
+    guidance: number;
+    eta: number;
+    /** diffusion/decode's guidanceMethod (default classifier-free) and, for clip, its scale */
+    method?: 'classifier-free' | 'clip' | 'none';
+    clipScale?: number;
+  };
+  upsampler: { steps: number };
+}
+
+/** Reads the settings from the graph file itself, so the eval follows the graphs users run. */
+export function graphSettings(file: string): PathSettings {
+  const graph = JSON.parse(readFileSync(join(ROOT, 'graphs', file), 'utf8')) as {
+    nodes: Array<{ type: string; params?: Record<string, number> }>;
+  };
+  const of = (type: string) => graph.nodes.find((n) => n.type === type)?.params;
+  const ar = of('prior/autoregressive') as Record<string, number | string> | undefined;
+  const prior = of('diffusion/prior'),
+    decoder = of('diffusion/decode'),
+    up = of('diffusion/upsample');
+  if (!decoder || !up) throw new Error(`graphs/${file} has no decoder or upsampler node`);
+  return {
+    graph: file,
+    prior: prior && { steps: prior.steps ?? 25, guidance: prior.guidance ?? 4, candidates: prior.candidates ?? 2 },
+    arPrior: ar && {
+      temperature: Number(ar.temperature ?? 1),
+      topK: Number(ar.topK ?? 0),
+      dot: (ar.dot ?? 'upper-half') as DotChoice,
+      candidates: Number(ar.candidates ?? 1),
+    },
+    decoder: {
+      steps: decoder.steps ?? 25,
+      guidance: decoder.guidance ?? 8,
+      eta: decoder.eta ?? 0,
+      method: (decoder as Record<string, unknown>).guidanceMethod as PathSettings['decoder']['method'],
+      clipScale: decoder.clipScale,
+    },
+    upsampler: { steps: up.steps ?? 7 },
+  };
+}
+
+const stepNoise = (seed: number, n: number, size: number) => (step: number) =>
+  gaussianArray(seed * 31 + step, n * size);
+
+/**
+ * The prior's image embeddings for a batch of captions: `candidates` each, keeping the one
+ * nearest the text embedding.
+ */
+export async function priorEmbeddings(
+  runtime: ModelRuntime,
+  clip: ClipModelRef,
+  texts: string[],
+  seed: number,
+  o: NonNullable<PathSettings['prior']>,
+): Promise<Float32Tensor> {
+  const prior = resolveDiffusion(runtime, 'mini-unclip-prior');
+  const session = await runtime.session(prior.id);
+  const cond = await textConditioning(runtime, clip, texts);
+  const n = texts.length,
+    k = o.candidates,
+    d = cond.embeds.shape[1]!;
+  const cand = await samplePrior(session, prior.spec, repeatConditioning(cond, k), {
+    steps: o.steps,
+    eta: 0,
+    guidance: o.guidance,
+    xT: gaussianArray(seed, n * k * d),
+    noise: stepNoise(seed, n * k, d),
+  });
+  return bestCandidates(cand, cond.embeds, k);
+}
+
+/** The AR prior's image embeddings for a batch of captions (as prior/autoregressive samples them). */
+export async function arPriorEmbeddings(
+  runtime: ModelRuntime,
+  clip: ClipModelRef,
+  texts: string[],
+  seed: number,
+  o: NonNullable<PathSettings['arPrior']>,
+): Promise<Float32Tensor> {
+  const prior = resolveArPrior(runtime, 'mini-unclip-ar-prior');
+  const session = await runtime.session(prior.id);
+  const cond = await textConditioning(runtime, clip, texts);
+  const k = o.candidates;
+  const r = await sampleArPrior(session, prior.spec, repeatConditioning(cond, k), {
+    seeds: Array.from({ length: texts.length * k }, (_, i) => (seed * 1009 + i) % 4294967296),
+    temperature: o.temperature,
+    topK: o.topK,
+    dot: o.dot,
+  });
+  return bestCandidates(r.embeddings, cond.embeds, k);
+}
+
+/**
+ * Pictures [N, 64, 64, 3] for captions through one path: with `settings.prior` the unCLIP path
+ * (prior -> decoder with the embedding and the caption), without it the caption-only path (zero
+ * embedding). Then the upsampler. Batched in chunks; seeds fixed per chunk.
+ */
+export async function generatePictures(
+  runtime: ModelRuntime,
+  clip: ClipModelRef,
+  texts: string[],
+  seed: number,
+  settings: PathSettings,
+  chunk = 25,
+  onChunk?: (done: number) => void,
+): Promise<Float32Tensor> {
+  const decoder = resolveDiffusion(runtime, 'mini-unclip-decoder'),
+    up = resolveDiffusion(runtime, 'mini-unclip-upsampler');
+  const [ds, us] = await Promise.all([runtime.session(decoder.id), runtime.session(up.id)]);
+  const empty = await textConditioning(runtime, clip, ['']);
+  const parts: Float32Array[] = [];
+  for (let s = 0; s < texts.length; s += chunk) {
+    const batch = texts.slice(s, s + chunk),
+      n = batch.length;
+    const cond = await textConditioning(runtime, clip, batch);
+    const embeds = settings.prior
+      ? await priorEmbeddings(runtime, clip, batch, seed + s, settings.prior)
+      : settings.arPrior
+        ? await arPriorEmbeddings(runtime, clip, batch, seed + s, settings.arPrior)
+        : float32([n, clip.embedDim]);
+    const method = settings.decoder.method ?? 'classifier-free';
+    const low = await sampleDecoder(ds, decoder.spec, embeds, cond, empty, {
+      steps: settings.decoder.steps,
+      eta: settings.decoder.eta,
+      guidance: method === 'classifier-free' ? settings.decoder.guidance : 1,
+      gradient:
+        method === 'clip'
+          ? {
+              scale: settings.decoder.clipScale ?? 30,
+              at: clipGradient(await runtime.session('mini-clip-noised'), cond.embeds.data, n, 32),
+            }
+          : undefined,
+      xT: gaussianArray(seed + 1000 + s, n * 3 * 32 * 32),
+      noise: stepNoise(seed + 1, n, 3 * 32 * 32),
+    });
+    const high = await sampleUpsampler(us, up.spec, float32([n, 3, 32, 32], low), {
+      steps: settings.upsampler.steps,
+      eta: 0,
+      xT: gaussianArray(seed + 2000 + s, n * 3 * 64 * 64),
+      noise: stepNoise(seed + 2, n, 3 * 64 * 64),
+    });
+    parts.push(chwToImage(high, n, 64, 64).data);
+    onChunk?.(Math.min(texts.length, s + chunk));
+  }
+  return float32([texts.length, 64, 64, 3], concatFloat32(parts));
+}
+
+export interface ComposePrompt {
+  caption: string;
+  truth: SceneConstraints;
+  heldOut: boolean;
+}
+
+function pair(rng: Rng, heldOut: boolean): [Colour, Shape] {
+  if (heldOut) return [...HELD_OUT_PAIRS[rng.int(HELD_OUT_PAIRS.length)]!] as [Colour, Shape];
+  for (;;) {
+    const c = rng.pick(COLOURS),
+      s = rng.pick(SHAPES);
+    if (!isHeldOut(c, s)) return [c, s];
+  }
+}
+
+/**
+ * "a <c1> <s1> <left of|right of|above|below|and> a <c2> <s2> on a <bg> background", two distinct
+ * colour-shape pairs; a quarter of the prompts name a held-out pair.
+ */
+export function twoObjectPrompts(rng: Rng, n: number): ComposePrompt[] {
+  return Array.from({ length: n }, () => {
+    const heldOut = rng.chance(0.25);
+    const a = pair(rng, heldOut);
+    let b = pair(rng, false);
+    while (b[0] === a[0] && b[1] === a[1]) b = pair(rng, false);
+    const [first, second] = rng.chance(0.5) ? [a, b] : [b, a];
+    const relation = rng.pick([...RELATIONS, 'and'] as const);
+    const caption = `a ${first.join(' ')} ${relation} a ${second.join(' ')} on a ${rng.pick(BACKGROUNDS)} background`;
+    return { caption, truth: parseCaption(caption), heldOut };
+  });
+}
+
+/** "a <size> <colour> <shape> at the <position> on a <bg> background", held-out pairs excluded. */
+export function singleObjectPrompts(rng: Rng, n: number): ComposePrompt[] {
+  return Array.from({ length: n }, () => {
+    const [c, s] = pair(rng, false);
+    const caption =
+      `a ${rng.pick(SIZES)} ${c} ${s} at the ${rng.pick(POSITIONS)} on a ${rng.pick(BACKGROUNDS)} ` + `background`;
+    return { caption, truth: parseCaption(caption), heldOut: false };
+  });
+}
+
+/** Fresh renders of scenes that satisfy each prompt (the judges' ceiling). */
+export function renderPrompts(rng: Rng, prompts: ComposePrompt[]): Float32Tensor {
+  const out = new Float32Array(prompts.length * 64 * 64 * 3);
+  prompts.forEach((p, i) =>
+    out.set(
+      Float32Array.from(renderScene(sampleScene(rng, p.truth)), (v) => v / 255),
+      i * 64 * 64 * 3,
+    ),
+  );
+  return float32([prompts.length, 64, 64, 3], out);
+}
+
+export interface ReaderScores {
+  /** exactly as many objects as asked */
+  count: number;
+  /** fewer objects than asked (one missing, or two merged into one blob) */
+  fewer: number;
+  /** more objects than asked (an extra copy) */
+  more: number;
+  /** every colour-shape pair present */
+  pairs: number;
+  /** relation right among relation prompts with both pairs present (NaN when there are none) */
+  relation: number;
+  relationOf: number;
+  /** every stated attribute right */
+  all: number;
+  n: number;
+}
+
+/** The pixel-level reader's grades of pictures against their prompts. */
+export function readerScores(images: Float32Tensor, prompts: ComposePrompt[]): ReaderScores {
+  const reads = prompts.map((_, i) => readPicture(images.data.subarray(i * 12288, (i + 1) * 12288), 64, 64));
+  const grades: PictureGrade[] = prompts.map((p, i) => gradePicture(reads[i]!, p.truth));
+  const share = (f: (g: PictureGrade) => boolean) => grades.filter(f).length / Math.max(1, grades.length);
+  const drawn = (f: (read: number, asked: number) => boolean) =>
+    prompts.filter((p, i) => f(reads[i]!.objects.length, p.truth.objects.length)).length / Math.max(1, prompts.length);
+  const rel = grades.filter((g) => g.relation !== undefined);
+  return {
+    count: share((g) => g.count),
+    fewer: drawn((read, asked) => read < asked),
+    more: drawn((read, asked) => read > asked),
+    pairs: share((g) => g.pairs),
+    all: share((g) => g.all),
+    relation: rel.length ? rel.filter((g) => g.relation).length / rel.length : NaN,
+    relationOf: rel.length,
+    n: grades.length,
+  };
+}
+
+const swapColours = (t: SceneConstraints) => {
+  const [a, b] = t.objects as [SceneConstraints['objects'][0], SceneConstraints['objects'][0]];
+  return {
+    ...t,
+    objects: [
+      { ...a, colour: b.colour },
+      { ...b, colour: a.colour },
+    ],
+  };
+};
+const FLIP = { 'left of': 'right of', 'right of': 'left of', above: 'below', below: 'above' } as const;
+const captionOf = (t: SceneConstraints) => {
+  const [a, b] = t.objects as [SceneConstraints['objects'][0], SceneConstraints['objects'][0]];
+  return `a ${a.colour} ${a.shape} ${t.relation ?? 'and'} a ${b.colour} ${b.shape} on a ${t.background} background`;
+};
+
+export interface ClipScores {
+  /**
+   * mini-CLIP finds the picture closer to the prompt than to the prompt with the two colours
+   * swapped (prompts with two colours)
+   */
+  binding: number;
+  /** ... than to the prompt with the relation flipped (relation prompts only) */
+  relation: number;
+}
+
+/** mini-CLIP as the second judge of two-object pictures: does it prefer the prompt over its twins? */
+export async function clipScores(
+  runtime: ModelRuntime,
+  clip: ClipModelRef,
+  images: Float32Tensor,
+  prompts: ComposePrompt[],
+): Promise<ClipScores> {
+  const img = await encodeImages(runtime, clip, images);
+  const d = clip.embedDim;
+  const sim = async (captions: string[]) => {
+    const t = await encodeTexts(runtime, clip, captions);
+    return captions.map((_, i) => {
+      let s = 0;
+      for (let k = 0; k < d; k++) s += img.data[i * d + k]! * t.data[i * d + k]!;
+      return s;
+    });
+  };
+  const own = await sim(prompts.map((p) => p.caption));
+  const swapped = await sim(prompts.map((p) => captionOf(swapColours(p.truth))));
+  const relIdx = prompts.flatMap((p, i) => (p.truth.relation ? [i] : []));
+  const bindIdx = prompts.flatMap((p, i) => (p.truth.objects[0]!.colour !== p.truth.objects[1]!.colour ? [i] : []));
+  const flipped = await sim(
+    prompts.map((p) => captionOf(p.truth.relation ? { ...p.truth, relation: FLIP[p.truth.relation] } : p.truth)),
+  );
+  return {
+    binding: bindIdx.filter((i) => own[i]! > swapped[i]!).length / Math.max(1, bindIdx.length),
+    relation: relIdx.filter((i) => own[i]! > flipped[i]!).length / Math.max(1, relIdx.length),
+  };
+}
+
+/** Colour and shape by mini-CLIP zero-shot among the 32 "a <colour> <shape>" labels. */
+export async function clipColourShape(
+  runtime: ModelRuntime,
+  clip: ClipModelRef,
+  images: Float32Tensor,
+  prompts: ComposePrompt[],
+) {
+  const labels = COLOURS.flatMap((c) => SHAPES.map((s) => `a ${c} ${s}`));
+  const probs = softmaxRows(
+    cosineMatrix(await encodeImages(runtime, clip, images), await encodeTexts(runtime, clip, labels)),
+    clip.logitScale,
+  );
+  let both = 0;
+  prompts.forEach((p, i) => {
+    let best = 0;
+    for (let j = 1; j < labels.length; j++)
+      if (probs.data[i * labels.length + j]! > probs.data[i * labels.length + best]!) best = j;
+    const o = p.truth.objects[0]!;
+    both += Number(labels[best] === `a ${o.colour} ${o.shape}`);
+  });
+  return both / prompts.length;
+}

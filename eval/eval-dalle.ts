@@ -1,0 +1,323 @@
+/**
+ * `npm run eval:dalle`: the bundled mini-DALL·E on fresh prompts and fresh renders.
+ * - dVAE: reconstruction PSNR at 32x32 of fresh renders (one and two objects) and how many of
+ *   the codebook's codes they use (and the perplexity of their use).
+ * - Generation: single-object prompts ("a <size> <colour> <shape> at the <position> on a <bg>
+ *   background"), 8 samples each; best-of-1 (the first sample) and best-of-8 (mini-CLIP rerank,
+ *   as in the paper), each upsampled to 64x64 and judged twice: by mini-CLIP zero-shot colour and
+ *   shape, and by the pixel-level ShapesWorld reader. Held-out colour-shape pairs separately;
+ *   two-object prompts for the comparison with unCLIP (the two-object table of docs/unclip.md).
+ * - Time per caption (8 samples + decode) with onnxruntime-node.
+ *   npm run eval:dalle [-- --single 100 --heldout 40 --two 40 --write]
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { encodeImages, encodeTexts, resolveClip, type ClipModelRef } from '../src/models/pipelines/clip';
+import { decodeCodes, encodePictures, resolveDalle, resolveDvae, sampleCodes } from '../src/models/pipelines/dalle';
+import type { ModelRuntime } from '../src/models/runtime/runtime';
+import { BUNDLED_MODELS_DIR, createModelRuntime } from '../src/models/runtime/runtime-node';
+import { chwToImage, imageToChw, resolveDiffusion, sampleUpsampler } from '../src/models/pipelines/unclip';
+import { boxDownsample, psnr } from '../src/tensor/image';
+import { createRng, gaussianArray, type Rng } from '../src/tensor/prng';
+import { concatFloat32, float32, tensor, type Float32Tensor } from '../src/tensor/tensor';
+import { cosineMatrix } from '../src/tensor/vector';
+import { parseCaption } from '../src/world/caption';
+import { renderScene } from '../src/world/render';
+import { sampleScene } from '../src/world/scene';
+import { BACKGROUNDS, HELD_OUT_PAIRS, POSITIONS, SIZES } from '../src/world/spec';
+import {
+  clipColourShape,
+  readerScores,
+  renderPrompts,
+  singleObjectPrompts,
+  twoObjectPrompts,
+  type ComposePrompt,
+} from './eval-compose';
+import { writeSheet } from './eval-compose-report';
+
+const { values: opts } = parseArgs({
+  options: {
+    single: { type: 'string', default: '100' },
+    heldout: { type: 'string', default: '40' },
+    two: { type: 'string', default: '40' },
+    renders: { type: 'string', default: '400' },
+    ceiling: { type: 'string', default: '100' },
+    samples: { type: 'string', default: '8' },
+    temperature: { type: 'string', default: '1' },
+    'top-k': { type: 'string', default: '0' },
+    seed: { type: 'string', default: '515151' },
+    models: { type: 'string', default: BUNDLED_MODELS_DIR },
+    write: { type: 'boolean', default: false },
+    sheet: { type: 'string' },
+  },
+});
+const N = Number(opts.samples);
+
+/** dVAE reconstruction of fresh renders: mean PSNR at its resolution, codes used, perplexity. */
+async function dvaeFigures(runtime: ModelRuntime, rng: Rng, count: number) {
+  const dvae = resolveDvae(runtime, 'mini-dalle-dvae');
+  const px = 64 * 64 * 3;
+  const renders = new Float32Array(count * px);
+  for (let i = 0; i < count; i++)
+    renders.set(
+      Float32Array.from(renderScene(sampleScene(rng, { objects: i % 3 === 0 ? [{}, {}] : [{}] })), (v) => v / 255),
+      i * px,
+    );
+  const img = float32([count, 64, 64, 3], renders);
+  const codes = await encodePictures(runtime, dvae, img);
+  const back = await decodeCodes(runtime, dvae, codes);
+  const low = boxDownsample(img, 2);
+  const per = 32 * 32 * 3;
+  let sum = 0;
+  const psnrs: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const p = psnr(low.data.subarray(i * per, (i + 1) * per), back.data.subarray(i * per, (i + 1) * per));
+    psnrs.push(p);
+    sum += p;
+  }
+  const counts = new Map<number, number>();
+  for (const c of codes.data) counts.set(c, (counts.get(c) ?? 0) + 1);
+  let ent = 0;
+  for (const v of counts.values()) {
+    const p = v / codes.data.length;
+    ent -= p * Math.log(p);
+  }
+  psnrs.sort((a, b) => a - b);
+  return {
+    renders: count,
+    psnr: sum / count,
+    psnrP10: psnrs[Math.floor(count * 0.1)]!,
+    codesUsed: counts.size,
+    codebook: dvae.spec.codes,
+    perplexity: Math.exp(ent),
+  };
+}
+
+interface Generated {
+  first: Float32Tensor;
+  best: Float32Tensor;
+  ms: number;
+}
+
+/** For each prompt: N samples, decoded; the first and the CLIP-best, upsampled to 64x64. */
+async function generate(
+  runtime: ModelRuntime,
+  clip: ClipModelRef,
+  prompts: ComposePrompt[],
+  seed: number,
+): Promise<Generated> {
+  const { transformer, dvae } = resolveDalle(runtime, 'mini-dalle');
+  const session = await runtime.session(transformer.id);
+  const tok = await runtime.tokenizer(transformer.id);
+  const px = 32 * 32 * 3;
+  const first = new Float32Array(prompts.length * px),
+    best = new Float32Array(prompts.length * px);
+  let ms = 0;
+  const chunk = 4;
+  for (let s = 0; s < prompts.length; s += chunk) {
+    const batch = prompts.slice(s, s + chunk).map((p) => p.caption);
+    const enc = tok.encodeBatch(batch);
+    const n = batch.length * N,
+      tl = enc.shape[1];
+    const ids = new BigInt64Array(n * tl);
+    for (let i = 0; i < n; i++) ids.set(enc.ids.subarray(Math.floor(i / N) * tl, (Math.floor(i / N) + 1) * tl), i * tl);
+    const t0 = performance.now();
+    const r = await sampleCodes(session, transformer.spec, tensor('int64', [n, tl], ids), {
+      seeds: Array.from({ length: n }, (_, i) => seed + s * N + i),
+      temperature: Number(opts.temperature),
+      topK: Number(opts['top-k']),
+      topP: 1,
+    });
+    const pics = await decodeCodes(runtime, dvae, tensor('int32', [n, 64], r.codes));
+    ms += performance.now() - t0;
+    const sims = cosineMatrix(await encodeImages(runtime, clip, pics), await encodeTexts(runtime, clip, batch));
+    for (let b = 0; b < batch.length; b++) {
+      let top = 0;
+      for (let j = 1; j < N; j++)
+        if (sims.data[(b * N + j) * batch.length + b]! > sims.data[(b * N + top) * batch.length + b]!) top = j;
+      first.set(pics.data.subarray(b * N * px, (b * N + 1) * px), (s + b) * px);
+      best.set(pics.data.subarray((b * N + top) * px, (b * N + top + 1) * px), (s + b) * px);
+    }
+    process.stderr.write(`  sampled ${Math.min(prompts.length, s + chunk)}/${prompts.length}\n`);
+  }
+  return {
+    first: await upsampleAll(runtime, first, prompts.length, seed + 1),
+    best: await upsampleAll(runtime, best, prompts.length, seed + 2),
+    ms: ms / prompts.length,
+  };
+}
+
+/** 32x32 pictures to 64x64 with the bundled upsampler (7 DDIM steps, as the DALL·E example graph does). */
+async function upsampleAll(runtime: ModelRuntime, low: Float32Array, count: number, seed: number) {
+  const up = resolveDiffusion(runtime, 'mini-unclip-upsampler');
+  const us = await runtime.session(up.id);
+  const px = 32 * 32 * 3;
+  const out: Float32Array[] = [];
+  for (let s = 0; s < count; s += 25) {
+    const n = Math.min(25, count - s);
+    const x = imageToChw(float32([n, 32, 32, 3], low.subarray(s * px, (s + n) * px)));
+    const high = await sampleUpsampler(us, up.spec, x, {
+      steps: 7,
+      eta: 0,
+      xT: gaussianArray(seed + s, n * 3 * 64 * 64),
+      noise: () => new Float32Array(n * 3 * 64 * 64),
+    });
+    out.push(chwToImage(high, n, 64, 64).data);
+  }
+  return float32([count, 64, 64, 3], concatFloat32(out));
+}
+
+/**
+ * The ceiling of the decode path, on fresh renders of the prompts: the render itself, the render
+ * box-filtered to 32x32 and upsampled, and the render through the dVAE's codes and upsampled. A
+ * sampler that drew the ideal codes would score the last.
+ */
+async function pathCeiling(runtime: ModelRuntime, clip: ClipModelRef, prompts: ComposePrompt[], rng: Rng) {
+  const dvae = resolveDvae(runtime, 'mini-dalle-dvae');
+  const renders = renderPrompts(rng, prompts);
+  const low = boxDownsample(renders, 2);
+  const codes = await encodePictures(runtime, dvae, renders);
+  const back = await decodeCodes(runtime, dvae, codes);
+  const rows: Array<[string, Float32Tensor]> = [
+    ['render (64x64)', renders],
+    ['render -> 32x32 -> upsampler', await upsampleAll(runtime, low.data, prompts.length, 777)],
+    ['render -> dVAE codes -> 32x32 -> upsampler', await upsampleAll(runtime, back.data, prompts.length, 777)],
+  ];
+  const out: Record<string, { clip: number; pairs: number; all: number }> = {};
+  for (const [name, images] of rows) {
+    const reader = readerScores(images, prompts);
+    out[name] = {
+      clip: r3(await clipColourShape(runtime, clip, images, prompts)),
+      pairs: r3(reader.pairs),
+      all: r3(reader.all),
+    };
+  }
+  return out;
+}
+
+function heldOutPrompts(rng: Rng, n: number): ComposePrompt[] {
+  return Array.from({ length: n }, (_, i) => {
+    const [c, s] = HELD_OUT_PAIRS[i % HELD_OUT_PAIRS.length]!;
+    const caption =
+      `a ${rng.pick(SIZES)} ${c} ${s} at the ${rng.pick(POSITIONS)} on a ${rng.pick(BACKGROUNDS)} ` + `background`;
+    return { caption, truth: parseCaption(caption), heldOut: true };
+  });
+}
+
+const r3 = (v: number) => Math.round(v * 1000) / 1000;
+
+async function main() {
+  const runtime = await createModelRuntime(opts.models, 'node', 2);
+  if (!runtime) throw new Error(`no manifest.json in ${opts.models}`);
+  const clip = resolveClip(runtime, 'mini-clip');
+  const seed = Number(opts.seed);
+  const rng = createRng(seed);
+  const dv = await dvaeFigures(runtime, rng, Number(opts.renders));
+  console.log(
+    `dVAE on ${dv.renders} fresh renders: PSNR ${dv.psnr.toFixed(2)} dB (10th percentile ${dv.psnrP10.toFixed(2)}), ` +
+      `${dv.codesUsed} of ${dv.codebook} codes used, perplexity ${dv.perplexity.toFixed(1)}`,
+  );
+  const ceilingPrompts = singleObjectPrompts(createRng(seed + 9), Number(opts.ceiling));
+  const ceiling = ceilingPrompts.length ? await pathCeiling(runtime, clip, ceilingPrompts, createRng(seed + 10)) : {};
+  if (ceilingPrompts.length) {
+    console.log(`\nthe decode path's ceiling on ${ceilingPrompts.length} fresh renders of single-object prompts:`);
+    console.log('| pictures | mini-CLIP colour+shape | reader colour+shape | reader every attribute |');
+    console.log('| --- | --- | --- | --- |');
+    for (const [name, v] of Object.entries(ceiling))
+      console.log(
+        `| ${name} | ${(v.clip * 100).toFixed(1)}% | ${(v.pairs * 100).toFixed(1)}% | ${(v.all * 100).toFixed(1)}% |`,
+      );
+  }
+  const sets: Array<[string, ComposePrompt[]]> = [
+    ['single', singleObjectPrompts(rng, Number(opts.single))],
+    ['heldOut', heldOutPrompts(rng, Number(opts.heldout))],
+    ['two', twoObjectPrompts(rng, Number(opts.two))],
+  ];
+  const results: Record<string, Record<string, number>> = {};
+  let msPerCaption = 0;
+  const sheetRows: Float32Tensor[] = [];
+  const first16 = (t: Float32Tensor) =>
+    float32([Math.min(16, t.shape[0]!), 64, 64, 3], t.data.subarray(0, 16 * 64 * 64 * 3));
+  console.log(
+    `\n| prompts | N | pick | mini-CLIP colour+shape | reader colour+shape | reader every attribute | reader count ` +
+      `| reader relation |`,
+  );
+  console.log(`| --- | --- | --- | --- | --- | --- | --- | --- |`);
+  for (const [name, prompts] of sets) {
+    if (!prompts.length) continue;
+    const g = await generate(runtime, clip, prompts, seed + name.length * 100003);
+    msPerCaption = Math.max(msPerCaption, g.ms);
+    if (name !== 'heldOut') sheetRows.push(first16(g.first), first16(g.best));
+    for (const [pick, images] of [
+      ['best-of-1', g.first],
+      [`best-of-${N}`, g.best],
+    ] as const) {
+      const reader = readerScores(images, prompts);
+      const clipBoth = name === 'two' ? NaN : await clipColourShape(runtime, clip, images, prompts);
+      results[`${name}:${pick}`] = {
+        clip: r3(clipBoth),
+        pairs: r3(reader.pairs),
+        all: r3(reader.all),
+        count: r3(reader.count),
+        relation: r3(reader.relation),
+      };
+      const f = (v: number) => (Number.isNaN(v) ? '—' : `${(v * 100).toFixed(1)}%`);
+      console.log(
+        `| ${name} | ${prompts.length} | ${pick} | ${f(clipBoth)} | ${f(reader.pairs)} | ${f(reader.all)} | ` +
+          `${f(reader.count)} | ${f(reader.relation)} |`,
+      );
+    }
+  }
+  if (opts.sheet && sheetRows.length) {
+    writeSheet(opts.sheet, sheetRows);
+    console.log(
+      `\nwrote ${opts.sheet}: rows single-object best-of-1, best-of-${N}, two-object best-of-1, best-of-${N}; ` +
+        `columns: the first 16 prompts of each set`,
+    );
+  }
+  console.log(
+    `\ntime per caption (${N} samples + dVAE decode, onnxruntime-node): ${(msPerCaption / 1000).toFixed(2)} s`,
+  );
+  if (opts.write) {
+    const path = join(opts.models, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(path, 'utf8'));
+    const sha = (id: string) =>
+      (manifest.models as Array<{ id: string; sha256: string }>).find((m) => m.id === id)?.sha256;
+    const measuredWeights = {
+      dalle: sha('mini-dalle'),
+      dvae: sha('mini-dalle-dvae-encoder'),
+      clip: sha('mini-clip-text'),
+      upsampler: sha('mini-unclip-upsampler'),
+    };
+    for (const e of manifest.models) {
+      if (e.id === 'mini-dalle-dvae-encoder' || e.id === 'mini-dalle-dvae-decoder')
+        e.card = {
+          ...e.card,
+          evaluation: {
+            measuredWeights: { dvae: measuredWeights.dvae },
+            method: 'npm run eval:dalle',
+            ...Object.fromEntries(Object.entries(dv).map(([k, v]) => [k, r3(v)])),
+          },
+        };
+      if (e.id === 'mini-dalle')
+        e.card = {
+          ...e.card,
+          evaluation: {
+            measuredWeights,
+            method:
+              `npm run eval:dalle (N = ${N}, temperature ${opts.temperature}, top-k ${opts['top-k']}; ` +
+              `reranked by mini-CLIP; upsampled by mini-unclip-upsampler, 7 steps)`,
+            prompts: Object.fromEntries(sets.map(([k, v]) => [k, v.length])),
+            results,
+            pathCeiling: { prompts: ceilingPrompts.length, ...ceiling },
+            secondsPerCaptionNode: r3(msPerCaption / 1000),
+          },
+        };
+    }
+    writeFileSync(path, JSON.stringify(manifest, null, 2) + '\n');
+    console.log(`wrote the figures into ${path}`);
+  }
+}
+
+await main();

@@ -1,0 +1,78 @@
+/// <reference lib="webworker" />
+/** The engine in a web worker, behind the comlink API. All model work happens here, off the UI thread. */
+import { expose, transfer } from 'comlink';
+import { createRegistry } from '../../nodes/index';
+import { createEngineApi, type EngineApi } from '../engine/api';
+import { createBrowserModelRuntime, fetchBytes } from '../models/runtime/runtime-browser';
+import { isBundledReference } from '../graph/references';
+
+const ready: Promise<EngineApi> = (async () => {
+  const models = await createBrowserModelRuntime().catch((e: unknown) => {
+    console.warn(`models unavailable: ${(e as Error).message}`);
+    return undefined;
+  });
+  // compile and start the WASM engine while the editor opens, so the first run does not wait for it
+  void models?.prewarm().catch(() => undefined);
+  // A graph from a link, file, paste or PNG is untrusted: its files and URLs are fetched only once the
+  // user allowed them (the editor lists them); the app's own files are always readable.
+  const allowed = new Set<string>();
+  const readBytes = (src: string) => {
+    // an allowed manifest's folder is allowed too: the manifest names the model files beside it
+    const ok =
+      isBundledReference(src) ||
+      allowed.has(src) ||
+      [...allowed].some((a) => /^https?:\/\//i.test(a) && src.startsWith(a.slice(0, a.lastIndexOf('/') + 1)));
+    if (!ok) {
+      return Promise.reject(
+        new Error(
+          `${src.length > 120 ? `${src.slice(0, 117)}...` : src} is held: allow this graph's references (the ` +
+            `banner above the canvas) to fetch it`,
+        ),
+      );
+    }
+    return fetchBytes(src);
+  };
+  return createEngineApi(
+    createRegistry(),
+    { readBytes, models, allowReferences: (refs) => refs.forEach((r) => allowed.add(r)) },
+    transfer,
+  );
+})();
+
+// Exposed at once (messages must not arrive before a listener); each call waits for the models.
+const methods = [
+  'catalog',
+  'allowReferences',
+  'validateGraph',
+  'loadGraph',
+  'setParam',
+  'run',
+  'runtimeInfo',
+  'cancel',
+  'graphKey',
+  'pinInspected',
+  'summaries',
+  'imagePreview',
+  'imagePreviews',
+  'maskOverlay',
+  'imagePng',
+  'tensor',
+  'value',
+  'embeddingView',
+  'cacheInfo',
+  'setCacheBudget',
+  'graph',
+] as const;
+// Every API method must be listed: a method added to the API but not here fails the type-check.
+const everyMethodListed: Exclude<keyof EngineApi, (typeof methods)[number]> extends never ? true : never = true;
+void everyMethodListed;
+const api = Object.fromEntries(
+  methods.map((m) => [
+    m,
+    async (...args: unknown[]) => {
+      const real = await ready;
+      return (real[m] as (...a: unknown[]) => unknown)(...args);
+    },
+  ]),
+);
+expose(api);

@@ -1,0 +1,29 @@
+import { Worker } from 'node:worker_threads';
+import { wrap, type Remote } from 'comlink';
+import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import type { EngineApi } from '../engine/api';
+import type { AccessPolicy } from './access';
+
+export interface NodeEngine {
+  api: Remote<EngineApi>;
+  worker: Worker;
+  terminate(): Promise<void>;
+}
+
+/**
+ * Starts the engine in a worker_thread and returns its comlink proxy. The
+ * worker runs the TypeScript sources through tsx's loader (node-worker-entry.mjs).
+ */
+export function startNodeEngine(
+  options: { cacheBytes?: number; modelsDir?: string; access?: AccessPolicy } = {},
+): NodeEngine {
+  const worker = new Worker(new URL('./node-worker-entry.mjs', import.meta.url), { workerData: options });
+  const api = wrap<EngineApi>(nodeEndpoint(worker));
+  return {
+    api,
+    worker,
+    terminate: async () => {
+      await worker.terminate();
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as ort from 'onnxruntime-web';
+import { createRuntime, loadManifest, type ModelRuntime, type ModelSource } from './runtime';
+
+/** The bundled models folder of this checkout. */
+export const BUNDLED_MODELS_DIR = resolve(fileURLToPath(new URL('../../../public/models', import.meta.url)));
+
+export function fsModelSource(dir: string): ModelSource {
+  const full = (p: string) => (isAbsolute(p) ? p : join(dir, p));
+  return {
+    read: async (p) => new Uint8Array(await readFile(full(p))),
+    describe: (p) => full(p),
+  };
+}
+
+/**
+ * The model runtime in Node: onnxruntime-web's WASM backend (its Node build),
+ * models read from a folder. Undefined when the folder has no manifest.
+ */
+export async function createModelRuntime(
+  dir = BUNDLED_MODELS_DIR,
+  backend: 'web' | 'node' = 'web',
+  threads = 1,
+): Promise<ModelRuntime | undefined> {
+  if (!existsSync(join(dir, 'manifest.json'))) return undefined;
+  const source = fsModelSource(dir);
+  if (backend === 'node') {
+    // Native onnxruntime-node (benchmarks and evaluation only): the same InferenceSession API.
+    const native = (await import('onnxruntime-node')) as unknown as typeof ort;
+    return createRuntime(native, await loadManifest(source), source, {
+      sessionOptions: { executionProviders: ['cpu'], intraOpNumThreads: threads },
+    });
+  }
+  ort.env.wasm.numThreads = threads;
+  return createRuntime(ort, await loadManifest(source), source);
+}

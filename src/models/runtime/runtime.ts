@@ -1,0 +1,386 @@
+import type * as ortTypes from 'onnxruntime-web';
+import { sha256HexAsync } from '../../tensor/hash';
+import { BACKENDS, type Backend } from './backend';
+import type { Tensor } from '../../tensor/tensor';
+import { parseManifest, ModelError, type Manifest, type ModelEntry } from './manifest';
+import { fromOrt, toOrt } from './ort-tensor';
+import type { Tokenizer } from './tokenizer';
+import { WordTokenizer } from './tokenizer-word';
+import { ClipBpeTokenizer } from './tokenizer-bpe';
+
+/** A model session: runs are queued (one session cannot run twice at once). */
+export interface ModelSession {
+  readonly entry: ModelEntry;
+  /** Where it runs: onnxruntime-web's `wasm` or `webgpu`, or native `cpu`. */
+  readonly ep: ExecutionProvider;
+  run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>>;
+}
+
+export { BACKENDS, type Backend };
+export type ExecutionProvider = 'wasm' | 'webgpu' | 'cpu';
+
+/** onnxruntime with the WebGPU execution provider, where the host may have one (browsers). */
+export interface GpuProvider {
+  /** Loads it once; rejects with the reason WebGPU cannot be used here (no navigator.gpu, no adapter). */
+  load(): Promise<{ ort: typeof ortTypes; adapter: string; fallback: boolean }>;
+}
+
+/** How long one model took to become ready, by phase (milliseconds). */
+export interface ModelLoadTiming {
+  id: string;
+  ep: ExecutionProvider;
+  bytes: number;
+  readMs: number;
+  hashMs: number;
+  createMs: number;
+  totalMs: number;
+  /** The first session of its onnxruntime module: createMs includes compiling and starting the WASM. */
+  first: boolean;
+}
+
+export interface RuntimeOptions {
+  sessionOptions?: ortTypes.InferenceSession.SessionOptions;
+  /** The WebGPU path (browsers only). */
+  gpu?: GpuProvider;
+  /**
+   * `auto` runs a model on WebGPU when a hardware adapter is there and the model file is at least this big; smaller
+   * models stay on WASM, where a run's fixed cost (buffer uploads, dispatches) is lower.
+   */
+  autoGpuMinBytes?: number;
+}
+
+/** The default size from which `auto` uses WebGPU (see README's performance section). */
+export const AUTO_GPU_MIN_BYTES = 5_000_000;
+
+/** Where manifests and model files come from: fs in Node, fetch in the browser. */
+export interface ModelSource {
+  /** Reads a path relative to the models folder (or an absolute URL / path). */
+  read(path: string): Promise<Uint8Array>;
+  describe(path: string): string;
+}
+
+export interface ModelRuntime {
+  readonly manifest: Manifest;
+  entry(id: string): ModelEntry;
+  session(id: string): Promise<ModelSession>;
+  tokenizer(id: string): Promise<Tokenizer>;
+  /** A runtime over another manifest (a path or URL); its files resolve relative to it. Memoized. */
+  external(manifestSrc: string, readBytes: (src: string) => Promise<Uint8Array>): Promise<ModelRuntime>;
+  /** The backend asked for by the current run (external runtimes follow it). */
+  readonly backend: Backend;
+  setBackend(backend: Backend): void;
+  /** Where WebGPU stands here: the adapter, or why there is none (loads the WebGPU build once). */
+  gpuStatus(): Promise<{ available: boolean; adapter?: string; fallback?: boolean; reason?: string }>;
+  /** Every session opened so far, with its load phases. */
+  loadTimings(): ModelLoadTiming[];
+  /** Notices for the user (a WebGPU fallback), each returned once. */
+  takeNotices(): string[];
+  /** Starts the WASM engine in the background (fetch, compile, start) so a first run does not wait for it. */
+  prewarm(): Promise<void>;
+}
+
+/** Resolves a file named in a manifest against the manifest's own location. */
+export function resolveRelative(base: string, file: string): string {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(file) || file.startsWith('/')) return file;
+  if (/^[a-z][a-z0-9+.-]*:/i.test(base)) return new URL(file, base).href;
+  const slash = base.lastIndexOf('/');
+  return slash >= 0 ? `${base.slice(0, slash + 1)}${file}` : file;
+}
+
+function checkShape(entry: ModelEntry, name: string, t: Tensor, declared: Array<number | string>): void {
+  if (t.shape.length !== declared.length || declared.some((d, i) => typeof d === 'number' && d !== t.shape[i])) {
+    throw new ModelError(
+      entry.id,
+      `input "${name}" has shape [${t.shape.join(', ')}], the model takes [${declared.join(', ')}]`,
+    );
+  }
+}
+
+/**
+ * The session pool: one onnxruntime session per model, created on first use
+ * after the file's sha256 is checked, then reused.
+ */
+export function createRuntime(
+  ort: typeof ortTypes,
+  manifest: Manifest,
+  source: ModelSource,
+  options: RuntimeOptions = {},
+  shared: SharedState = newSharedState(),
+): ModelRuntime {
+  // WASM: 'basic' graph optimization; 'all' ran no faster here and made sessions 20-35% slower to create
+  // (the decoder 152 vs 194-241 ms; runs 56.7 vs 56.2 ms)
+  const sessionOptions = options.sessionOptions ?? { executionProviders: ['wasm'], graphOptimizationLevel: 'basic' };
+  const baseEp: ExecutionProvider = sessionOptions.executionProviders?.includes('cpu') ? 'cpu' : 'wasm';
+  const autoGpuMinBytes = options.autoGpuMinBytes ?? AUTO_GPU_MIN_BYTES;
+  const sessions = new Map<string, Promise<ModelSession>>();
+  const tokenizers = new Map<string, Promise<Tokenizer>>();
+  const byId = new Map(manifest.models.map((m) => [m.id, m]));
+
+  const entry = (id: string): ModelEntry => {
+    const e = byId.get(id);
+    if (!e) throw new ModelError(id, `not in the manifest (it lists ${[...byId.keys()].join(', ') || 'no models'})`);
+    return e;
+  };
+
+  const gpu = async () => {
+    if (!options.gpu) throw new Error('this host has no WebGPU (a browser with navigator.gpu has)');
+    if (!shared.gpu) {
+      const loading = options.gpu.load();
+      shared.gpu = loading;
+      // a failed load (no adapter now, a network error fetching the build) is tried again next time
+      loading.catch(() => {
+        if (shared.gpu === loading) shared.gpu = undefined;
+      });
+    }
+    return shared.gpu;
+  };
+
+  /** Where a model runs under the current backend, and a notice when WebGPU was asked for but cannot be used. */
+  const chooseEp = async (e: ModelEntry): Promise<ExecutionProvider> => {
+    if (shared.backend === 'wasm' || baseEp === 'cpu') return baseEp;
+    // auto keeps small models on WASM without loading the WebGPU build for them
+    if (shared.backend === 'auto' && e.bytes < autoGpuMinBytes) return baseEp;
+    try {
+      const g = await gpu();
+      if (shared.backend === 'webgpu') return 'webgpu';
+      return !g.fallback && e.bytes >= autoGpuMinBytes ? 'webgpu' : baseEp;
+    } catch (err) {
+      if (shared.backend === 'webgpu') {
+        shared.notices.add(`WebGPU is not available (${(err as Error).message}): the models run on WASM`);
+      }
+      return baseEp;
+    }
+  };
+
+  const open = async (e: ModelEntry, ep: ExecutionProvider): Promise<ModelSession> => {
+    const t0 = now();
+    let bytes: Uint8Array;
+    try {
+      bytes = await source.read(e.file);
+    } catch (err) {
+      throw new ModelError(
+        e.id,
+        `file ${source.describe(e.file)} is missing or unreadable (${(err as Error).message})`,
+      );
+    }
+    const t1 = now();
+    const digest = await sha256HexAsync(bytes);
+    const t2 = now();
+    if (digest !== e.sha256) {
+      throw new ModelError(
+        e.id,
+        `file ${source.describe(e.file)} is corrupt or changed: sha256 ${digest.slice(0, 12)}… does not match the ` +
+          `manifest's ${e.sha256.slice(0, 12)}…`,
+      );
+    }
+    let session: ortTypes.InferenceSession;
+    let engine = ort;
+    let first: boolean;
+    try {
+      if (ep === 'webgpu') {
+        engine = (await gpu()).ort;
+        first = !started.has(engine);
+        started.add(engine);
+        // ops WebGPU lacks fall back to WASM inside the session; one WebGPU session is created at a time
+        // (onnxruntime-web: "another WebGPU EP inference session is being created")
+        const q = runQueueOf(engine);
+        const creating = q.tail.then(() =>
+          engine.InferenceSession.create(bytes, {
+            graphOptimizationLevel: 'all',
+            executionProviders: ['webgpu', 'wasm'],
+          }),
+        );
+        q.tail = creating.catch(() => undefined);
+        session = await creating;
+      } else {
+        first = !started.has(engine);
+        started.add(engine);
+        session = await engine.InferenceSession.create(bytes, { graphOptimizationLevel: 'all', ...sessionOptions });
+      }
+    } catch (err) {
+      throw new ModelError(
+        e.id,
+        `onnxruntime${ep === 'webgpu' ? ' (WebGPU)' : ''} cannot load ${source.describe(e.file)}: ` +
+          (err as Error).message,
+      );
+    }
+    const t3 = now();
+    shared.timings.push({
+      id: e.id,
+      ep,
+      bytes: bytes.length,
+      readMs: t1 - t0,
+      hashMs: t2 - t1,
+      createMs: t3 - t2,
+      totalMs: t3 - t0,
+      first,
+    });
+    const names = (list: readonly string[], want: Array<{ name: string }>, what: string) => {
+      const missing = want.filter((w) => !list.includes(w.name)).map((w) => w.name);
+      if (missing.length)
+        throw new ModelError(
+          e.id,
+          `the ONNX file has no ${what} ${missing.map((m) => `"${m}"`).join(', ')} (it has ${list.join(', ')})`,
+        );
+    };
+    names(session.inputNames, e.inputs, 'input');
+    names(session.outputNames, e.outputs, 'output');
+    const queue = runQueueOf(engine);
+    return {
+      entry: e,
+      ep,
+      run(feeds) {
+        for (const spec of e.inputs) {
+          const t = feeds[spec.name];
+          if (!t) throw new ModelError(e.id, `missing input "${spec.name}"`);
+          if (t.dtype !== spec.dtype)
+            throw new ModelError(e.id, `input "${spec.name}" is ${t.dtype}, the model takes ${spec.dtype}`);
+          checkShape(e, spec.name, t, spec.shape);
+        }
+        const result = queue.tail.then(async () => {
+          const ortFeeds: Record<string, ortTypes.Tensor> = {};
+          for (const [k, v] of Object.entries(feeds)) ortFeeds[k] = toOrt(engine, v);
+          const out = await session.run(ortFeeds);
+          const converted: Record<string, Tensor> = {};
+          for (const [k, v] of Object.entries(out)) converted[k] = fromOrt(v);
+          return converted;
+        });
+        queue.tail = result.catch(() => undefined);
+        return result;
+      },
+    };
+  };
+
+  const loadTokenizer = async (e: ModelEntry): Promise<Tokenizer> => {
+    const spec = e.tokenizer;
+    if (!spec) throw new ModelError(e.id, 'has no tokenizer in the manifest');
+    const text = async (p: string) => new TextDecoder().decode(await source.read(p));
+    try {
+      let vocab: Record<string, number>;
+      try {
+        vocab = JSON.parse(await text(spec.vocab)) as Record<string, number>;
+      } catch (err) {
+        // the parser's message would quote the file's first bytes
+        throw err instanceof SyntaxError ? new Error(`${source.describe(spec.vocab)} is not valid JSON`) : err;
+      }
+      if (spec.type === 'word') return new WordTokenizer(vocab, spec.contextLength, spec.specialTokens);
+      if (!spec.merges) throw new Error('a clip-bpe tokenizer needs "merges"');
+      return new ClipBpeTokenizer(vocab, await text(spec.merges), spec.contextLength, spec.specialTokens);
+    } catch (err) {
+      throw new ModelError(e.id, `cannot load its tokenizer: ${(err as Error).message}`);
+    }
+  };
+
+  const externals = new Map<string, Promise<ModelRuntime>>();
+  return {
+    manifest,
+    entry,
+    external(manifestSrc, readBytes) {
+      return memoPromise(externals, manifestSrc, async () => {
+        const src: ModelSource = {
+          read: (p) => readBytes(resolveRelative(manifestSrc, p)),
+          describe: (p) => resolveRelative(manifestSrc, p),
+        };
+        let raw: unknown;
+        let bytes: Uint8Array;
+        try {
+          bytes = await readBytes(manifestSrc);
+        } catch (e) {
+          throw new Error(`cannot read the model manifest ${manifestSrc}: ${(e as Error).message}`);
+        }
+        try {
+          raw = JSON.parse(new TextDecoder().decode(bytes));
+        } catch {
+          // never the parser's message: it quotes the file's first bytes
+          throw new Error(`the model manifest ${manifestSrc} is not valid JSON`);
+        }
+        return createRuntime(ort, parseManifest(raw, manifestSrc), src, options, shared);
+      });
+    },
+    async session(id) {
+      const e = entry(id);
+      const ep = await chooseEp(e);
+      if (ep !== 'webgpu') return memoPromise(sessions, `${ep}:${id}`, () => open(e, ep));
+      try {
+        return await memoPromise(sessions, `${ep}:${id}`, () => open(e, ep));
+      } catch (err) {
+        // a model WebGPU cannot take (an op, a device limit) runs on WASM, and the run says so
+        shared.notices.add(`${id} cannot run on WebGPU (${(err as Error).message}): it runs on WASM`);
+        return memoPromise(sessions, `${baseEp}:${id}`, () => open(e, baseEp));
+      }
+    },
+    get backend() {
+      return shared.backend;
+    },
+    setBackend(backend) {
+      if (!BACKENDS.includes(backend)) throw new Error(`unknown backend "${String(backend)}" (auto, wasm or webgpu)`);
+      shared.backend = backend;
+    },
+    async gpuStatus() {
+      try {
+        const g = await gpu();
+        return { available: true, adapter: g.adapter, fallback: g.fallback };
+      } catch (err) {
+        return { available: false, reason: (err as Error).message };
+      }
+    },
+    loadTimings() {
+      return [...shared.timings];
+    },
+    takeNotices() {
+      const list = [...shared.notices];
+      shared.notices.clear();
+      return list;
+    },
+    async prewarm() {
+      const smallest = [...manifest.models].sort((a, b) => a.bytes - b.bytes)[0];
+      if (smallest) await memoPromise(sessions, `${baseEp}:${smallest.id}`, () => open(smallest, baseEp));
+    },
+    tokenizer(id) {
+      const e = entry(id);
+      return memoPromise(tokenizers, id, () => loadTokenizer(e));
+    },
+  };
+}
+
+/** What a runtime shares with the runtimes of external manifests it opened. */
+interface SharedState {
+  backend: Backend;
+  gpu?: Promise<{ ort: typeof ortTypes; adapter: string; fallback: boolean }>;
+  timings: ModelLoadTiming[];
+  notices: Set<string>;
+}
+const newSharedState = (): SharedState => ({ backend: 'auto', timings: [], notices: new Set() });
+/** onnxruntime modules that have created a session in this process (their WASM is compiled and started). */
+const started = new WeakSet<object>();
+const now = () => performance.now();
+
+/**
+ * One run at a time per onnxruntime module, across all its sessions: onnxruntime-web's WASM build
+ * runs asynchronously (asyncify), and two sessions' runs interleaved on one WASM instance returned
+ * a null output (seen: the DALL·E sampler beside the unCLIP prior in one graph). The WASM backend is
+ * single-threaded, so nothing is lost; native onnxruntime-node is serialized the same way.
+ */
+const runQueues = new WeakMap<object, { tail: Promise<unknown> }>();
+function runQueueOf(ort: object): { tail: Promise<unknown> } {
+  let q = runQueues.get(ort);
+  if (!q) runQueues.set(ort, (q = { tail: Promise.resolve() }));
+  return q;
+}
+
+/** One promise per key, shared by concurrent callers; a rejected one is forgotten so a retry can succeed. */
+function memoPromise<T>(cache: Map<string, Promise<T>>, key: string, make: () => Promise<T>): Promise<T> {
+  let p = cache.get(key);
+  if (!p) {
+    p = make();
+    cache.set(key, p);
+    p.catch(() => cache.delete(key));
+  }
+  return p;
+}
+
+/** Reads and validates the manifest through a source. */
+export async function loadManifest(source: ModelSource, path = 'manifest.json'): Promise<Manifest> {
+  const raw = JSON.parse(new TextDecoder().decode(await source.read(path))) as unknown;
+  return parseManifest(raw, source.describe(path));
+}
