@@ -134,7 +134,7 @@ export async function arPriorEmbeddings(
   const cond = await textConditioning(runtime, clip, texts);
   const k = o.candidates;
   const r = await sampleArPrior(session, prior.spec, repeatConditioning(cond, k), {
-    seeds: Array.from({ length: texts.length * k }, (_, i) => (seed * 1009 + i) % 4294967296),
+    noise: { seed, node: 'prior/autoregressive', purpose: 'components' },
     temperature: o.temperature,
     topK: o.topK,
     dot: o.dot,

@@ -124,7 +124,7 @@ async function generate(
     for (let i = 0; i < n; i++) ids.set(enc.ids.subarray(Math.floor(i / N) * tl, (Math.floor(i / N) + 1) * tl), i * tl);
     const t0 = performance.now();
     const r = await sampleCodes(session, transformer.spec, tensor('int64', [n, tl], ids), {
-      seeds: Array.from({ length: n }, (_, i) => seed + s * N + i),
+      noise: { seed: seed + s, node: 'dalle/sample', purpose: 'codes' },
       temperature: Number(opts.temperature),
       topK: Number(opts['top-k']),
       topP: 1,

@@ -471,7 +471,7 @@ describe('training scripts (smoke test: a few steps on a tiny dataset, then expo
         transformer.spec,
         tensor('int64', b.shape, b.ids),
         {
-          seeds: [1, 2],
+          noise: { seed: 1, node: 'test', purpose: 'samples' },
           temperature: 1,
           topK: 10,
           topP: 1,

@@ -67,7 +67,7 @@ export default defineNode({
     const session = await withNode(ctx, 'inputs.transformer', () => runtime.session(ref.id));
     const r = await withNode(ctx, undefined, () =>
       sampleCodes(session, ref.spec, tensor('int64', [n, tl], ids), {
-        seeds: Array.from({ length: n }, (_, i) => (s + i) % 4294967296), // sample i draws from seed + i
+        noise: { seed: s, node: ctx.nodeType, purpose: 'codes' },
         temperature: p.temperature,
         topK: Math.min(p.topK, k),
         topP: p.topP,

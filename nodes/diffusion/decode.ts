@@ -76,7 +76,11 @@ export default defineNode({
     const s = seedIn ?? p.seed;
     const controlled = (e: typeof embedding) =>
       e && (p.embeddingNoise > 0 || p.embeddingStrength !== 1)
-        ? conditionEmbeddings(e, p.embeddingNoise, p.embeddingStrength, s)
+        ? conditionEmbeddings(e, p.embeddingNoise, p.embeddingStrength, {
+            seed: s,
+            node: ctx.nodeType,
+            purpose: 'embedding-noise',
+          })
         : e;
     const cond = await decoderConditioning(
       ctx,
@@ -97,7 +101,7 @@ export default defineNode({
         guidance: p.guidanceMethod === 'classifier-free' ? p.guidance : 1,
         gradient: gradient && { scale: p.clipScale, at: gradient },
         xT: initialNoise(ctx, n, SIZE, s, noise && repeatRows(noise, noise.shape[0] === 1 ? 1 : p.samples)),
-        noise: stepNoise(n, SIZE, s),
+        noise: stepNoise(ctx.nodeType, n, SIZE, s),
         onStep: stepReporter(ctx, { h: 32, w: 32 }, 5, frames),
         signal: ctx.signal,
       }),

@@ -115,7 +115,7 @@ export default defineNode({
         eta: p.eta,
         guidance: p.guidance,
         xT: initialNoise(ctx, n, SIZE, s),
-        noise: stepNoise(n, SIZE, s),
+        noise: stepNoise(ctx.nodeType, n, SIZE, s),
         onStep: stepReporter(ctx, { h: RES, w: RES }, 5),
         signal: ctx.signal,
         // finetuned: the decoder reads the masked source and the mask and draws the rest itself, its x0 prediction
@@ -125,7 +125,7 @@ export default defineNode({
         pinX0: p.method === 'finetuned' ? knownRegion(small, float32(m32.shape, binary), n) : undefined,
         known:
           p.method === 'replace'
-            ? { ...knownRegion(small, m32, n), noise: knownNoise(n, SIZE, s), resample: p.resample }
+            ? { ...knownRegion(small, m32, n), noise: knownNoise(ctx.nodeType, n, SIZE, s), resample: p.resample }
             : undefined,
       }),
     );

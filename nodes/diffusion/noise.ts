@@ -1,6 +1,6 @@
 import { defineNode } from '../../src/node-api/define';
 import { integer, seed } from '../../src/node-api';
-import { gaussianArray } from '../../src/tensor/prng';
+import { gaussianBatch } from '../../src/tensor/noise';
 import { float32 } from '../../src/tensor/tensor';
 
 export default defineNode({
@@ -17,16 +17,9 @@ export default defineNode({
     height: integer({ min: 1, max: 256, default: 32, label: 'Height' }),
     width: integer({ min: 1, max: 256, default: 32, label: 'Width' }),
   },
-  run: ({ seed: seedIn }, p) => {
-    const shape = [p.batch, p.channels, p.height, p.width];
-    return {
-      latent: float32(
-        shape,
-        gaussianArray(
-          seedIn ?? p.seed,
-          shape.reduce((a, b) => a * b, 1),
-        ),
-      ),
-    };
+  run: ({ seed: seedIn }, p, ctx) => {
+    const size = p.channels * p.height * p.width;
+    const noise = { seed: seedIn ?? p.seed, node: ctx.nodeType, purpose: 'x_T' };
+    return { latent: float32([p.batch, p.channels, p.height, p.width], gaussianBatch(noise, p.batch, size)) };
   },
 });

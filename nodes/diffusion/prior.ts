@@ -43,7 +43,7 @@ export default defineNode({
         eta: p.eta,
         guidance: p.guidance,
         xT: initialNoise(ctx, n * k, d, s),
-        noise: stepNoise(n * k, d, s),
+        noise: stepNoise(ctx.nodeType, n * k, d, s),
         onStep: stepReporter(ctx, null, 1),
         signal: ctx.signal,
       }),

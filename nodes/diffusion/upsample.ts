@@ -60,10 +60,13 @@ export default defineNode({
         steps: p.steps,
         eta: p.eta,
         xT: initialNoise(ctx, n, SIZE, s),
-        noise: stepNoise(n, SIZE, s),
+        noise: stepNoise(ctx.nodeType, n, SIZE, s),
         onStep: stepReporter(ctx, { h: 64, w: 64 }, 2),
         signal: ctx.signal,
-        known: keep && mask ? { ...knownRegion(keep, mask, n), noise: knownNoise(n, SIZE, s), resample: 1 } : undefined,
+        known:
+          keep && mask
+            ? { ...knownRegion(keep, mask, n), noise: knownNoise(ctx.nodeType, n, SIZE, s), resample: 1 }
+            : undefined,
       }),
     );
     return { image: chwToImage(x, n, 64, 64) };

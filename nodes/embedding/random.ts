@@ -1,6 +1,6 @@
 import { defineNode } from '../../src/node-api/define';
 import { integer, seed } from '../../src/node-api';
-import { gaussianArray } from '../../src/tensor/prng';
+import { gaussianBatch } from '../../src/tensor/noise';
 import { float32 } from '../../src/tensor/tensor';
 import { normalize } from '../../src/tensor/vector';
 
@@ -16,5 +16,9 @@ export default defineNode({
     count: integer({ min: 1, max: 4096, default: 1, label: 'Count' }),
     dim: integer({ min: 1, max: 4096, default: 128, label: 'Dimension' }),
   },
-  run: (_, { seed: s, count, dim }) => ({ out: normalize(float32([count, dim], gaussianArray(s, count * dim))) }),
+  run: (_, { seed: s, count, dim }, ctx) => ({
+    out: normalize(
+      float32([count, dim], gaussianBatch({ seed: s, node: ctx.nodeType, purpose: 'embedding' }, count, dim)),
+    ),
+  }),
 });

@@ -9,7 +9,7 @@ import {
   type PrimitiveKind,
 } from '../../src/models/pipelines/guide/raster';
 import { clipSearch } from '../../src/models/pipelines/guide/search';
-import { createRng } from '../../src/tensor/prng';
+import { noiseRng } from '../../src/tensor/noise';
 import { COLOUR_RGB, BACKGROUND_RGB } from '../../src/world/spec';
 import { captionScorer, generationReporter, searchOutputs } from './shared';
 
@@ -92,7 +92,7 @@ export default defineNode({
     const score = await captionScorer(ctx, model, text);
     const s = seedIn ?? p.seed;
     const opts = { size: SIZE, kinds: KINDS[p.kinds]! };
-    const init = createRng(s ^ 0x5bd1e995);
+    const init = noiseRng({ seed: s, node: ctx.nodeType, purpose: 'start' });
     const mean = Array.from({ length: genomeLength(p.primitives) }, () => init.uniform(0.15, 0.85));
     const result = await clipSearch({
       mean,
@@ -101,6 +101,7 @@ export default defineNode({
       population: p.population,
       augmentations: p.augmentations,
       seed: s,
+      node: ctx.nodeType,
       size: SIZE,
       frames: 8,
       render: (genomes) => {

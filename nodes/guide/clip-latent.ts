@@ -3,15 +3,17 @@ import { NodeError } from '../../src/node-api';
 import { boolean, integer, number, seed } from '../../src/node-api';
 import { clipSearch } from '../../src/models/pipelines/guide/search';
 import { chwToImage, repeatRows, sampleDecoder } from '../../src/models/pipelines/unclip';
-import { gaussianArray } from '../../src/tensor/prng';
+import { gaussianNoise } from '../../src/tensor/noise';
 import { float32 } from '../../src/tensor/tensor';
 import { withNode } from '../kit/models';
 import { decoderConditioning } from '../kit/conditioning';
-import { diffusionOf, sampleSeed, sessionFor, stepNoise } from '../kit/diffusion';
+import { diffusionOf, initialNoise, sessionFor, stepNoise } from '../kit/diffusion';
 import { captionScorer, generationReporter, searchOutputs } from './shared';
 
 const SIDE = 32;
 const SIZE = 3 * SIDE * SIDE;
+/** The decoder whose noise the search moves: its x_T for the seed is where the search starts. */
+const DECODER = 'diffusion/decode';
 
 /**
  * x_T of a point z of the k-dimensional search space: the seed's noise plus z's mix of k fixed
@@ -80,8 +82,11 @@ export default defineNode({
     );
     const session = await withNode(ctx, 'inputs.decoder', () => sessionFor(ctx, ref));
     const s = seedIn ?? p.seed;
-    const base = gaussianArray(sampleSeed(s, 0), SIZE);
-    const directions = Array.from({ length: p.dims }, (_, j) => gaussianArray(s * 1000003 + j + 1, SIZE));
+    // the search starts at the decoder's own x_T for this seed (its first sample), and moves along random directions
+    const base = initialNoise(ctx, 1, SIZE, s, undefined, DECODER);
+    const directions = Array.from({ length: p.dims }, (_, j) =>
+      gaussianNoise({ seed: s, node: ctx.nodeType, purpose: 'direction', index: [j] }, SIZE),
+    );
     const result = await clipSearch({
       mean: new Float64Array(p.dims),
       sigma: p.sigma,
@@ -89,6 +94,7 @@ export default defineNode({
       population: lam,
       augmentations: p.augmentations,
       seed: s,
+      node: ctx.nodeType,
       size: SIDE,
       frames: 8,
       render: async (zs) => {
@@ -100,7 +106,7 @@ export default defineNode({
             eta: 0,
             guidance: p.guidance,
             xT,
-            noise: stepNoise(zs.length, SIZE, s),
+            noise: stepNoise(DECODER, zs.length, SIZE, s),
             signal: ctx.signal,
           }),
         );

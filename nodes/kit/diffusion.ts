@@ -4,7 +4,7 @@ import { NodeError } from '../../src/node-api';
 import { article } from '../../src/node-api';
 import type { DdimStepInfo } from '../../src/models/samplers/ddim';
 import { chwToImage, imageToChw, type DiffusionModelRef } from '../../src/models/pipelines/unclip';
-import { gaussianArray } from '../../src/tensor/prng';
+import { gaussianBatch } from '../../src/tensor/noise';
 import type { Float32Tensor } from '../../src/tensor/tensor';
 import { runtimeFor } from './runtime';
 
@@ -27,18 +27,17 @@ export async function sessionFor(ctx: RunContext, ref: DiffusionModelRef) {
   return (await runtimeFor(ctx, ref)).session(ref.id);
 }
 
-/** Seed of sample i (batches of seeds: seed, seed + 1, ...). */
-export function sampleSeed(seed: number, i: number): number {
-  return (seed + i) % 4294967296;
-}
-
-/** x_T for n samples of `size` values each: from the given latent (broadcast if it has one row) or from the seeds. */
+/**
+ * x_T for n samples of `size` values each: from the given latent (broadcast if it has one row) or from the node's
+ * `x_T` stream (sample i: index [i]). `node` names the stream; clip-latent draws the decoder's own.
+ */
 export function initialNoise(
   ctx: RunContext,
   n: number,
   size: number,
   seed: number,
   latent?: Float32Tensor,
+  node = ctx.nodeType,
 ): Float32Array {
   const out = new Float32Array(n * size);
   if (latent) {
@@ -55,17 +54,12 @@ export function initialNoise(
       out.set(latent.data.subarray((rows === 1 ? 0 : i) * size, ((rows === 1 ? 0 : i) + 1) * size), i * size);
     return out;
   }
-  for (let i = 0; i < n; i++) out.set(gaussianArray(sampleSeed(seed, i), size), i * size);
-  return out;
+  return gaussianBatch({ seed, node, purpose: 'x_T' }, n, size);
 }
 
-/** The eta noise z of a step, per sample seeded by (seed + i, step). */
-export function stepNoise(n: number, size: number, seed: number): (step: number) => Float32Array {
-  return (step) => {
-    const out = new Float32Array(n * size);
-    for (let i = 0; i < n; i++) out.set(gaussianArray(sampleSeed(seed, i) * 1009 + 7919 * (step + 1), size), i * size);
-    return out;
-  };
+/** The eta noise z of a step: the node's `eta` stream, index [sample, step]. */
+export function stepNoise(node: string, n: number, size: number, seed: number): (step: number) => Float32Array {
+  return (step) => gaussianBatch({ seed, node, purpose: 'eta', index: [step] }, n, size);
 }
 
 /** Reports progress per step with a preview of the predicted x0 (first sample) every `every` steps. */
@@ -85,14 +79,14 @@ export function stepReporter(
   };
 }
 
-/** Noise for an inpainting sampler's kept region, per (step, round), per sample seeded apart from stepNoise's. */
-export function knownNoise(n: number, size: number, seed: number): (step: number, round: number) => Float32Array {
-  return (step, round) => {
-    const out = new Float32Array(n * size);
-    for (let i = 0; i < n; i++)
-      out.set(gaussianArray(sampleSeed(seed, i) * 7919 + 104729 * (step + 2) + 31 * round + 1, size), i * size);
-    return out;
-  };
+/** Noise for an inpainting sampler's kept region: the node's `known` stream, index [sample, step, round]. */
+export function knownNoise(
+  node: string,
+  n: number,
+  size: number,
+  seed: number,
+): (step: number, round: number) => Float32Array {
+  return (step, round) => gaussianBatch({ seed, node, purpose: 'known', index: [step, round] }, n, size);
 }
 
 /** An inpainting sampler's kept region for n samples: source [1, H, W, 3] and mask [1, H, W, 1], laid out as x_T. */

@@ -77,7 +77,7 @@ export default defineNode({
       s = seedIn ?? p.seed;
     const r = await withNode(ctx, undefined, () =>
       sampleArPrior(session, ref.spec, repeatConditioning(cond, c), {
-        seeds: Array.from({ length: n * c }, (_, i) => (s + i) % 4294967296),
+        noise: { seed: s, node: ctx.nodeType, purpose: 'components' },
         temperature: p.temperature,
         topK: p.topK,
         dot: p.dot as DotChoice,

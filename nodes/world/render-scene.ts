@@ -1,7 +1,7 @@
 import { defineNode } from '../../src/node-api/define';
 import { NodeError } from '../../src/node-api';
 import { integer, seed, string } from '../../src/node-api';
-import { createRng } from '../../src/tensor/prng';
+import { noiseRng } from '../../src/tensor/noise';
 import { float32 } from '../../src/tensor/tensor';
 import { CaptionError, parseCaption } from '../../src/world/caption';
 import { renderScene } from '../../src/world/render';
@@ -34,13 +34,15 @@ export default defineNode({
       if (e instanceof CaptionError) throw new NodeError(ctx.nodeId, e.message, 'params.caption');
       throw e;
     }
-    const rng = createRng(seedIn ?? s);
     const px = CANVAS * CANVAS * 3;
     const data = new Float32Array(count * px);
     const bytes = new Uint8Array(px);
     const scenes: string[] = [];
     for (let i = 0; i < count; i++) {
-      const scene = sampleScene(rng, constraints);
+      const scene = sampleScene(
+        noiseRng({ seed: seedIn ?? s, node: ctx.nodeType, purpose: 'scene', index: [i] }),
+        constraints,
+      );
       renderScene(scene, bytes);
       for (let k = 0; k < px; k++) data[i * px + k] = bytes[k]! / 255;
       scenes.push(describeScene(scene));

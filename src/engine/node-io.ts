@@ -28,12 +28,14 @@ export function withSubgraphTypes(
 /** The context a node's run gets: abort signal, services, progress events with previews. */
 export function runContext(
   nodeId: string,
+  nodeType: string,
   signal: AbortSignal,
   services: EngineServices,
   emit: (e: Omit<NodeEvent, 'runId'>) => void,
 ): RunContext {
   return {
     nodeId,
+    nodeType,
     signal,
     services,
     throwIfAborted: () => {

@@ -343,7 +343,7 @@ export class Engine {
           const started = performance.now();
           try {
             const def = this.defs.get(node.type)!;
-            const ctx = runContext(id, signal, this.services, emit);
+            const ctx = runContext(id, node.type, signal, this.services, emit);
             const outputs = node.bypass
               ? bypassOutputs(def, inputs, id)
               : await def.run(inputs, plan.params.get(id)!, ctx);

@@ -8,6 +8,8 @@ import type { PortValues } from './values';
 /** What a node's run gets besides its inputs and params. */
 export interface RunContext {
   readonly nodeId: string;
+  /** The node's type: what names its noise streams (src/tensor/noise.ts), as it names its memo key. */
+  readonly nodeType: string;
   /** Aborted when the run is cancelled; long nodes check it between steps. */
   readonly signal: AbortSignal;
   /** Reports progress 0..1, optionally the step and a preview image (predicted x0). */

@@ -1,24 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { decode } from 'fast-png';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { launchBrowser, openEditorPage, openExample, openFile, saved, snap, startServer } from './harness';
+import type { Page } from 'playwright-core';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { openExample, openFile, saved, snap, serveEditorPages } from './harness';
 
-let server: Awaited<ReturnType<typeof startServer>>;
-let browser: Browser;
 let page: Page;
-
-beforeAll(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-const openEditor = () => openEditorPage(browser, server.url);
+const openEditor = serveEditorPages();
 
 async function dragPort(p: Page, from: string, to: string): Promise<void> {
   const a = await p.locator(from).boundingBox();

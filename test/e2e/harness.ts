@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { preview, type PreviewServer } from 'vite';
+import { afterAll, beforeAll } from 'vitest';
 
 export const ARTIFACTS = join(new URL('../..', import.meta.url).pathname, 'test-artifacts', 'e2e');
 
@@ -34,6 +35,24 @@ export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> 
       ...extraArgs,
     ],
   });
+}
+
+/**
+ * For a test file: serves the built app and launches Chromium before its tests, closes both after, and returns
+ * what opens a fresh editor page on it.
+ */
+export function serveEditorPages(): () => Promise<Page> {
+  let server: Awaited<ReturnType<typeof startServer>> | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+  return () => openEditorPage(browser!, server!.url);
 }
 
 let shot = 0;

@@ -1,21 +1,11 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openEditorPage, openExample, openFile, saved, snap, startServer } from './harness';
+import { describe, expect, it } from 'vitest';
+import { openExample, openFile, saved, snap, serveEditorPages } from './harness';
 
-let server: Awaited<ReturnType<typeof startServer>>;
-let browser: Browser;
-beforeAll(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const openEditor = serveEditorPages();
 
 describe('the inpainting example', () => {
   it('runs in the browser; the inspector draws the mask over the source, magenta where it regenerates', async () => {
-    const p = await openEditorPage(browser, server.url);
+    const p = await openEditor();
     await openExample(p, 'inpaint');
     await p.getByTestId('run').click();
     await p.waitForSelector('.gnode[data-node-id="image"] [data-testid=thumb]', { timeout: 120_000 });
@@ -50,7 +40,7 @@ describe('painting a mask', () => {
         { id: 'paint', type: 'mask/paint', inputs: { image: 'pic.image' }, ui: { x: 360, y: 0 } },
       ],
     };
-    const p = await openEditorPage(browser, server.url);
+    const p = await openEditor();
     await openFile(p, 'paint.json', JSON.stringify(graph));
     await p.waitForFunction(() => document.querySelector('.toolbar .title')?.textContent === 'Paint');
     await p.getByTestId('run').click();

@@ -1,22 +1,12 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openEditorPage, openExample, saved, snap, startServer, type SavedGraph } from './harness';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { openExample, saved, snap, serveEditorPages, type SavedGraph } from './harness';
 
-let server: Awaited<ReturnType<typeof startServer>>;
-let browser: Browser;
 const tmp = mkdtempSync(join(tmpdir(), 'e2e-subgraph-'));
-
-beforeAll(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const openEditor = serveEditorPages();
 
 type Saved = SavedGraph & {
   subgraphs?: Record<
@@ -29,8 +19,6 @@ type Saved = SavedGraph & {
     }
   >;
 };
-
-const openEditor = () => openEditorPage(browser, server.url);
 
 const title = (p: Page, id: string) => p.locator(`.gnode[data-node-id="${id}"] .gnode-name`);
 

@@ -144,6 +144,7 @@ describe('the search loop', () => {
     population: 12,
     augmentations: 1,
     seed,
+    node: 'test/search',
     size: 32,
     frames: 4,
     render: (gs: Float64Array[]) => {

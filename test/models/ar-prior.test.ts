@@ -118,7 +118,12 @@ describe('the bundled AR prior', () => {
     const texts = ['a red circle', 'a large blue square on a black background', 'a small yellow triangle'];
     const cond = await textConditioning(runtime, clip, texts);
     const session = await runtime.session(prior.id);
-    const opts = { seeds: [1, 2, 3], temperature: 1, topK: 0, dot: 'upper-half' as const };
+    const opts = {
+      noise: { seed: 1, node: 'test', purpose: 'samples' },
+      temperature: 1,
+      topK: 0,
+      dot: 'upper-half' as const,
+    };
     const [a, b] = [
       await sampleArPrior(session, prior.spec, cond, opts),
       await sampleArPrior(session, prior.spec, cond, opts),
@@ -140,7 +145,10 @@ describe('the bundled AR prior', () => {
       });
       expect(sims.indexOf(Math.max(...sims))).toBe(i);
     }
-    const other = await sampleArPrior(session, prior.spec, cond, { ...opts, seeds: [4, 5, 6] });
+    const other = await sampleArPrior(session, prior.spec, cond, {
+      ...opts,
+      noise: { seed: 4, node: 'test', purpose: 'samples' },
+    });
     expect(Array.from(other.codes)).not.toEqual(Array.from(a.codes));
   });
 
@@ -149,9 +157,9 @@ describe('the bundled AR prior', () => {
     const texts = ['a red circle', 'a green square', 'a blue cross', 'a pink triangle'];
     const cond = await textConditioning(runtime, clip, texts);
     const session = await runtime.session(prior.id);
-    const seeds = texts.map((_, i) => 100 + i);
-    const top = await sampleArPrior(session, prior.spec, cond, { seeds, temperature: 1, topK: 0, dot: 'top' });
-    const any = await sampleArPrior(session, prior.spec, cond, { seeds, temperature: 1, topK: 0, dot: 'any' });
+    const noise = { seed: 100, node: 'test', purpose: 'samples' };
+    const top = await sampleArPrior(session, prior.spec, cond, { noise, temperature: 1, topK: 0, dot: 'top' });
+    const any = await sampleArPrior(session, prior.spec, cond, { noise, temperature: 1, topK: 0, dot: 'any' });
     expect([...top.dotBuckets]).toEqual([15, 15, 15, 15]);
     expect(new Set(any.dotBuckets).size).toBeGreaterThan(1);
     expect(Array.from(top.codes)).not.toEqual(Array.from(any.codes));

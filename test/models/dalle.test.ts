@@ -92,9 +92,18 @@ describe('the bundled mini-DALL·E', () => {
     const b = tok.encodeBatch(['a large red circle', 'a small blue square at the top left on a black background']);
     const ids = tensor('int64', b.shape, b.ids);
     const opts = { temperature: 1, topK: 0, topP: 1 };
-    const a = await sampleCodes(session, transformer.spec, ids, { ...opts, seeds: [1, 2] });
-    const again = await sampleCodes(session, transformer.spec, ids, { ...opts, seeds: [1, 2] });
-    const other = await sampleCodes(session, transformer.spec, ids, { ...opts, seeds: [3, 4] });
+    const a = await sampleCodes(session, transformer.spec, ids, {
+      ...opts,
+      noise: { seed: 1, node: 'test', purpose: 'samples' },
+    });
+    const again = await sampleCodes(session, transformer.spec, ids, {
+      ...opts,
+      noise: { seed: 1, node: 'test', purpose: 'samples' },
+    });
+    const other = await sampleCodes(session, transformer.spec, ids, {
+      ...opts,
+      noise: { seed: 3, node: 'test', purpose: 'samples' },
+    });
     expect(again.codes).toEqual(a.codes);
     expect(other.codes).not.toEqual(a.codes);
     expect(a.codes.every((c) => c >= 0 && c < transformer.spec.codes)).toBe(true);
@@ -102,7 +111,7 @@ describe('the bundled mini-DALL·E', () => {
     const rows: number[] = [];
     const kept = await sampleCodes(session, transformer.spec, ids, {
       ...opts,
-      seeds: [5, 6],
+      noise: { seed: 5, node: 'test', purpose: 'samples' },
       prefix: a.codes,
       keep: 32,
       onRow: (row) => void rows.push(row),
@@ -117,7 +126,7 @@ describe('the bundled mini-DALL·E', () => {
     const tok = await runtime.tokenizer(transformer.id);
     const b = tok.encodeBatch(['a green triangle']);
     const r = await sampleCodes(session, transformer.spec, tensor('int64', b.shape, b.ids), {
-      seeds: [9],
+      noise: { seed: 9, node: 'test', purpose: 'samples' },
       temperature: 1,
       topK: 0,
       topP: 1,

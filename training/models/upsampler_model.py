@@ -44,7 +44,9 @@ class Upsampler(nn.Module):
 
 class Upsampler256(nn.Module):
     """A U-Net over 2x2-unshuffled pixels (128/64/32 at full size; 32/16/8 on a training crop), no attention;
-    input [x_t, 4x bilinearly upsampled low-res] (6 channels), output v (3 channels)."""
+    input [x_t, 4x bilinearly upsampled low-res] (6 channels), output the clean picture x0 (3 channels) as the
+    upsampled low-res plus what the network adds: at pure noise it already returns the bilinear picture and learns
+    only the borders (predicting v, 3,800 steps drew worse than bicubic resizing)."""
 
     def __init__(self, ch=(24, 48, 64), scale=4):
         super().__init__()
@@ -71,7 +73,7 @@ class Upsampler256(nn.Module):
         m = self.mid(self.down1(h1), temb)
         u = self.u1(torch.cat([F.interpolate(m, scale_factor=2, mode="nearest"), h1], 1), temb)
         u = self.u0(torch.cat([F.interpolate(u, scale_factor=2, mode="nearest"), h0], 1), temb)
-        return F.pixel_shuffle(self.out(u), 2)
+        return up + F.pixel_shuffle(self.out(u), 2)
 
 
 def blur(x, sigma):

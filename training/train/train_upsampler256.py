@@ -97,9 +97,8 @@ def main():
         a = abar[t][:, None, None, None]
         noise = torch.randn_like(x0)
         x_t = a.sqrt() * x0 + (1 - a).sqrt() * noise
-        v = a.sqrt() * noise - (1 - a).sqrt() * x0
         w = edge_weights(x0, low, crops.scale, args.edge_weight)
-        return ((model(x_t, t.float(), low) - v) ** 2 * w).mean() / w.mean()
+        return ((model(x_t, t.float(), low) - x0) ** 2 * w).mean() / w.mean()  # x0-prediction
 
     train_loop("upsampler256", model, args, step_fn)
 

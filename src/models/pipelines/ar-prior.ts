@@ -7,7 +7,7 @@
  */
 import type { PcaBasis } from '../../tensor/pca';
 import { pcaUnproject } from '../../tensor/pca';
-import { createRng } from '../../tensor/prng';
+import { noiseRng, type NoiseKey } from '../../tensor/noise';
 import { dequantize, type QuantizeRange } from '../../tensor/quantize';
 import { float32, tensor, type Float32Tensor } from '../../tensor/tensor';
 import { normalize } from '../../tensor/vector';
@@ -66,8 +66,8 @@ export function dotRange(spec: ArPriorSpec, bucket: number): [number, number] {
 }
 
 export interface ArSampleOptions {
-  /** One seed per sample (its own generator: the dot bucket first, then one draw per component). */
-  seeds: number[];
+  /** The stream the samples draw from: sample i from index [i] (the dot bucket first, then one draw a component). */
+  noise: Omit<NoiseKey, 'index'>;
   temperature: number;
   /** Keep the k most likely buckets (0 = all). */
   topK: number;
@@ -99,10 +99,9 @@ export async function sampleArPrior(
     d = cond.embeds.shape[1]!,
     k = spec.components,
     b = spec.buckets;
-  if (o.seeds.length !== n) throw new RangeError(`${o.seeds.length} seeds for ${n} samples`);
   if (d !== spec.pca.mean.length)
     throw new RangeError(`the text embeddings are ${d}-dimensional, the prior's basis ${spec.pca.mean.length}`);
-  const rngs = o.seeds.map((s) => createRng(s));
+  const rngs = Array.from({ length: n }, (_, i) => noiseRng({ ...o.noise, index: [i] }));
   const dotBuckets = Int32Array.from(rngs, (r) => dotBucketOf(o.dot, spec.dotBuckets, r.next()));
   const codes = new BigInt64Array(n * k);
   const picked = new Int32Array(n * k);

@@ -5,7 +5,7 @@
  * them grown by the new tokens).
  */
 import { bilinearResize, boxDownsample, imageDims } from '../../tensor/image';
-import { createRng } from '../../tensor/prng';
+import { noiseRng, type NoiseKey } from '../../tensor/noise';
 import { float32, tensor, type Float32Tensor, type Tensor } from '../../tensor/tensor';
 import { ModelError, type DalleSpec, type ModelEntry } from '../runtime/manifest';
 import type { ModelRuntime, ModelSession } from '../runtime/runtime';
@@ -141,8 +141,8 @@ export async function decodeCodes(
 }
 
 export interface SampleOptions {
-  /** One seed per sample (each sample draws from its own generator). */
-  seeds: number[];
+  /** The stream the samples draw from: sample i from index [i] (each sample its own generator). */
+  noise: Omit<NoiseKey, 'index'>;
   temperature: number;
   /** Keep the k most likely codes (0 = all). */
   topK: number;
@@ -220,7 +220,6 @@ export async function sampleCodes(
     cells = spec.grid ** 2,
     k = spec.codes,
     offset = spec.textVocab!;
-  if (o.seeds.length !== n) throw new RangeError(`${o.seeds.length} seeds for ${n} samples`);
   const keep = Math.min(o.keep ?? 0, cells);
   const codes = new Int32Array(n * cells).fill(-1);
   const chosen = new Float32Array(n * cells);
@@ -235,7 +234,7 @@ export async function sampleCodes(
         chosen[i * cells + j] = 1;
       }
   }
-  const rngs = o.seeds.map((s) => createRng(s));
+  const rngs = Array.from({ length: n }, (_, i) => noiseRng({ ...o.noise, index: [i] }));
   const { layers, heads, headDim } = spec as Required<DalleSpec>;
   let past: Record<string, Tensor> = {
     past_keys: float32([layers, n, heads, 0, headDim]),

@@ -12,7 +12,7 @@ import {
   type Tensor,
   type TypedArrayOf,
 } from '../../tensor/tensor';
-import { gaussianArray } from '../../tensor/prng';
+import { gaussianNoise, type NoiseKey } from '../../tensor/noise';
 import { encodeTokens, tokenize, type ClipModelRef } from './clip';
 import { ddimInvert, ddimSample, type DdimOptions, type DdimStepInfo } from '../samplers/ddim';
 import { guide } from '../samplers/guidance';
@@ -190,12 +190,17 @@ export async function samplePrior(
 }
 
 /**
- * The decoder's conditioning controls on image embeddings [N, D]: noise augmentation mixes each
- * row with a seeded random direction, e' = normalize(sqrt(1 - level^2) e + level z) with z of
- * unit expected length (level 0: unchanged, 1: pure noise), then the result is scaled by
- * `strength` (1: as trained; 0: no image embedding, the caption-only path; > 1 overshoots).
+ * The decoder's conditioning controls on image embeddings [N, D]: noise augmentation mixes each row with a random
+ * direction (row i from the stream `noise` with index [i]), e' = normalize(sqrt(1 - level^2) e + level z) with z of
+ * unit expected length (level 0: unchanged, 1: pure noise), then the result is scaled by `strength` (1: as trained;
+ * 0: no image embedding, the caption-only path; > 1 overshoots).
  */
-export function conditionEmbeddings(e: Float32Tensor, level: number, strength: number, seed: number): Float32Tensor {
+export function conditionEmbeddings(
+  e: Float32Tensor,
+  level: number,
+  strength: number,
+  noise: Omit<NoiseKey, 'index'>,
+): Float32Tensor {
   if (!(level >= 0 && level <= 1)) throw new RangeError(`noise level ${level} is outside [0, 1]`);
   const n = e.shape[0]!,
     d = e.shape[1]!;
@@ -203,7 +208,7 @@ export function conditionEmbeddings(e: Float32Tensor, level: number, strength: n
   const keep = Math.sqrt(1 - level * level);
   for (let i = 0; i < n; i++) {
     const row = e.data.subarray(i * d, (i + 1) * d);
-    const z = level > 0 ? gaussianArray(((seed * 7919 + i * 104729 + 13) >>> 0) % 4294967296, d) : null;
+    const z = level > 0 ? gaussianNoise({ ...noise, index: [i] }, d) : null;
     let norm = 0;
     for (let k = 0; k < d; k++) {
       const v = level > 0 ? keep * row[k]! + (level * z![k]!) / Math.sqrt(d) : row[k]!;

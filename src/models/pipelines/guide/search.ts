@@ -1,4 +1,4 @@
-import { createRng } from '../../../tensor/prng';
+import { noiseRng } from '../../../tensor/noise';
 import { float32, type Float32Tensor } from '../../../tensor/tensor';
 import { augment, drawAugmentation, type Augmentation } from './augment';
 import { CmaEs } from './cmaes';
@@ -23,7 +23,9 @@ export interface SearchConfig {
   population: number;
   /** Random views per candidate per generation; 0 scores each picture as drawn. */
   augmentations: number;
+  /** The seed and the node type searching: the views, the samples and the judging views are its noise streams. */
   seed: number;
+  node: string;
   /** Side of the pictures `render` returns. */
   size: number;
   /** Pictures of candidates, [count, size, size, 3] in [0, 1], row-major. */
@@ -74,7 +76,7 @@ const JUDGING_VIEWS = 8;
 export async function clipSearch(cfg: SearchConfig): Promise<SearchResult> {
   const { size, generations, augmentations } = cfg;
   const px = size * size * 3;
-  const viewRng = createRng(cfg.seed * 7919 + 104729);
+  const viewRng = noiseRng({ seed: cfg.seed, node: cfg.node, purpose: 'views' });
   let evaluations = 0;
   const check = (pics: Float32Array, n: number) => {
     if (pics.length !== n * px)
@@ -127,7 +129,8 @@ export async function clipSearch(cfg: SearchConfig): Promise<SearchResult> {
     points.forEach((g, i) => consider(s[i]!, g, pics.subarray(i * px, (i + 1) * px)));
     if (finalists.length) start = Float64Array.from(finalists[0]!.genome);
   }
-  const cma = new CmaEs({ mean: start, sigma: cfg.sigma, population: cfg.population, rng: createRng(cfg.seed) });
+  const samplesRng = noiseRng({ seed: cfg.seed, node: cfg.node, purpose: 'samples' });
+  const cma = new CmaEs({ mean: start, sigma: cfg.sigma, population: cfg.population, rng: samplesRng });
   const lam = cma.lambda;
   const bestCurve = new Float32Array(generations),
     meanCurve = new Float32Array(generations);
@@ -163,7 +166,7 @@ export async function clipSearch(cfg: SearchConfig): Promise<SearchResult> {
   // that judging is the result.
   let cleanScore = bestScore;
   if (finalists.length) {
-    const judgeRng = createRng(cfg.seed * 31 + 17);
+    const judgeRng = noiseRng({ seed: cfg.seed, node: cfg.node, purpose: 'judging-views' });
     const views =
       augmentations > 0 ? Array.from({ length: JUDGING_VIEWS }, () => drawAugmentation(judgeRng, size)) : [];
     const pics = new Float32Array(finalists.length * px);
