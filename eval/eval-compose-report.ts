@@ -27,6 +27,7 @@ import {
   type PathSettings,
   type ReaderScores,
 } from './eval-compose';
+import { nodeParamFlag } from './flags';
 
 export interface CompositionRow {
   source: string;
@@ -302,19 +303,13 @@ export function parseDecoderOverride(
   flags: Partial<Record<OverrideFlag, string>>,
   tool = 'eval:unclip',
 ): DecoderOverride {
-  const num = (flag: OverrideFlag, ok: (v: number) => boolean, want: string) => {
-    const raw = flags[flag];
-    if (raw === undefined) return undefined;
-    const v = raw.trim() === '' ? NaN : Number(raw);
-    if (!ok(v)) throw new Error(`${tool}: --${flag} must be ${want}, got ${JSON.stringify(raw)}`);
-    return v;
-  };
+  const num = (flag: OverrideFlag, node: string, param: string) => nodeParamFlag(tool, flag, flags[flag], node, param);
   return {
-    guidance: num('graph-guidance', (v) => Number.isFinite(v) && v >= 0, 'a number >= 0'),
-    eta: num('graph-eta', (v) => Number.isFinite(v) && v >= 0 && v <= 1, 'a number in [0, 1]'),
-    steps: num('graph-steps', (v) => Number.isInteger(v) && v >= 1 && v <= 1000, 'an integer in [1, 1000]'),
-    priorGuidance: num('graph-prior-guidance', (v) => Number.isFinite(v) && v >= 0 && v <= 20, 'a number in [0, 20]'),
-    candidates: num('graph-candidates', (v) => Number.isInteger(v) && v >= 1 && v <= 16, 'an integer in [1, 16]'),
+    guidance: num('graph-guidance', 'diffusion/decode', 'guidance'),
+    eta: num('graph-eta', 'diffusion/decode', 'eta'),
+    steps: num('graph-steps', 'diffusion/decode', 'steps'),
+    priorGuidance: num('graph-prior-guidance', 'diffusion/prior', 'guidance'),
+    candidates: num('graph-candidates', 'diffusion/prior', 'candidates'),
   };
 }
 

@@ -40,6 +40,7 @@ import {
   type Colour,
   type Shape,
 } from '../src/world/spec';
+import { createRegistry } from '../nodes/index';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 
@@ -60,34 +61,48 @@ export interface PathSettings {
   upsampler: { steps: number };
 }
 
-/** Reads the settings from the graph file itself, so the eval follows the graphs users run. */
+/**
+ * Reads the settings from the graph file itself, so the eval follows the graphs users run; a param the file leaves
+ * out is the node's own default (from its definition, not a copy here).
+ */
 export function graphSettings(file: string): PathSettings {
   const graph = JSON.parse(readFileSync(join(ROOT, 'graphs', file), 'utf8')) as {
-    nodes: Array<{ type: string; params?: Record<string, number> }>;
+    nodes: Array<{ type: string; params?: Record<string, number | string> }>;
   };
-  const of = (type: string) => graph.nodes.find((n) => n.type === type)?.params;
-  const ar = of('prior/autoregressive') as Record<string, number | string> | undefined;
+  const registry = createRegistry();
+  const of = (type: string) => {
+    const node = graph.nodes.find((n) => n.type === type);
+    if (!node) return undefined;
+    const defaults = Object.entries(registry.get(type)!.params).map(([k, schema]) => [k, schema.default]);
+    return { ...Object.fromEntries(defaults), ...node.params } as Record<string, number | string>;
+  };
+  const num = (params: Record<string, number | string>, name: string) => Number(params[name]);
+  const ar = of('prior/autoregressive');
   const prior = of('diffusion/prior'),
     decoder = of('diffusion/decode'),
     up = of('diffusion/upsample');
   if (!decoder || !up) throw new Error(`graphs/${file} has no decoder or upsampler node`);
   return {
     graph: file,
-    prior: prior && { steps: prior.steps ?? 25, guidance: prior.guidance ?? 4, candidates: prior.candidates ?? 2 },
+    prior: prior && {
+      steps: num(prior, 'steps'),
+      guidance: num(prior, 'guidance'),
+      candidates: num(prior, 'candidates'),
+    },
     arPrior: ar && {
-      temperature: Number(ar.temperature ?? 1),
-      topK: Number(ar.topK ?? 0),
-      dot: (ar.dot ?? 'upper-half') as DotChoice,
-      candidates: Number(ar.candidates ?? 1),
+      temperature: num(ar, 'temperature'),
+      topK: num(ar, 'topK'),
+      dot: ar.dot as DotChoice,
+      candidates: num(ar, 'candidates'),
     },
     decoder: {
-      steps: decoder.steps ?? 25,
-      guidance: decoder.guidance ?? 8,
-      eta: decoder.eta ?? 0,
-      method: (decoder as Record<string, unknown>).guidanceMethod as PathSettings['decoder']['method'],
-      clipScale: decoder.clipScale,
+      steps: num(decoder, 'steps'),
+      guidance: num(decoder, 'guidance'),
+      eta: num(decoder, 'eta'),
+      method: decoder.guidanceMethod as PathSettings['decoder']['method'],
+      clipScale: num(decoder, 'clipScale'),
     },
-    upsampler: { steps: up.steps ?? 7 },
+    upsampler: { steps: num(up, 'steps') },
   };
 }
 

@@ -38,6 +38,7 @@ import { cosineMatrix } from '../src/tensor/vector';
 import { renderScene } from '../src/world/render';
 import { sampleScene } from '../src/world/scene';
 import { COLOURS, HELD_OUT_PAIRS, SHAPES, isHeldOut, type Colour, type Shape } from '../src/world/spec';
+import { nodeParamFlag } from './flags';
 
 const { values: opts } = parseArgs({
   options: {
@@ -75,19 +76,13 @@ const decoderOverride = parseDecoderOverride(opts); // checked before any model 
  */
 function evalSettings(): PathSettings {
   const g = graphSettings('text-to-image.json');
+  const node = { prior: 'diffusion/prior', decoder: 'diffusion/decode', upsampler: 'diffusion/upsample' } as const;
   const num = (
     flag: 'prior-steps' | 'prior-guidance' | 'decoder-guidance' | 'decoder-steps' | 'upsampler-steps',
     v: number,
   ) => {
-    const raw = opts[flag];
-    if (raw === undefined) return v;
-    const n = raw.trim() === '' ? NaN : Number(raw);
-    if (flag.endsWith('-steps')) {
-      if (!Number.isInteger(n) || n < 1 || n > 1000)
-        throw new Error(`--${flag} must be an integer in [1, 1000], got "${raw}"`);
-    } else if (!Number.isFinite(n) || n < 0 || n > 20)
-      throw new Error(`--${flag} must be a number in [0, 20], got "${raw}"`); // the nodes' own range
-    return n;
+    const [stage, param] = flag.split('-') as [keyof typeof node, string];
+    return nodeParamFlag('eval:unclip', flag, opts[flag], node[stage], param) ?? v;
   };
   return {
     graph: '(eval settings)',

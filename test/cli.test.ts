@@ -222,24 +222,26 @@ describe('npm run eval:unclip -- --compose, exploring the sampler', () => {
   it('refuses a decoder override out of range, naming the flag, before any model loads', async () => {
     let r = await evalUnclip('--compose', '--graph-eta', '2');
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/--graph-eta must be a number in \[0, 1\], got "2"/);
+    expect(r.stderr).toMatch(/--graph-eta \(diffusion\/decode's eta\): must be between 0 and 1, got "2"/);
     r = await evalUnclip('--compose', '--graph-steps', '2.5');
-    expect(r.stderr).toMatch(/--graph-steps must be an integer in \[1, 1000\], got "2\.5"/);
+    expect(r.stderr).toMatch(/--graph-steps \(diffusion\/decode's steps\): must be an integer, got "2\.5"/);
     r = await evalUnclip('--compose', '--graph-guidance', ' ');
-    expect(r.stderr).toMatch(/--graph-guidance must be a number >= 0, got " "/);
+    expect(r.stderr).toMatch(/--graph-guidance \(diffusion\/decode's guidance\): " " is not a number/);
     r = await evalUnclip('--compose', '--graph-guidance', 'lots');
-    expect(r.stderr).toMatch(/--graph-guidance must be a number >= 0, got "lots"/);
+    expect(r.stderr).toMatch(/--graph-guidance \(diffusion\/decode's guidance\): "lots" is not a number/);
     r = await evalUnclip('--compose', '--graph-candidates', '0');
-    expect(r.stderr).toMatch(/--graph-candidates must be an integer in \[1, 16\], got "0"/);
+    expect(r.stderr).toMatch(/--graph-candidates \(diffusion\/prior's candidates\): must be between 1 and 16, got "0"/);
     r = await evalUnclip('--compose', '--graph-prior-guidance', '25');
-    expect(r.stderr).toMatch(/--graph-prior-guidance must be a number in \[0, 20\], got "25"/);
+    expect(r.stderr).toMatch(
+      /--graph-prior-guidance \(diffusion\/prior's guidance\): must be between 0 and 20, got "25"/,
+    );
     // the main eval's sampler flags (the graph's own settings otherwise)
     r = await evalUnclip('--prior-guidance', 'lots');
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/--prior-guidance must be a number in \[0, 20\], got "lots"/);
+    expect(r.stderr).toMatch(/--prior-guidance \(diffusion\/prior's guidance\): "lots" is not a number/);
     r = await evalUnclip('--decoder-steps', '0');
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/--decoder-steps must be an integer in \[1, 1000\], got "0"/);
+    expect(r.stderr).toMatch(/--decoder-steps \(diffusion\/decode's steps\): must be between 1 and 1000, got "0"/);
   });
 
   it("applies the prior's override only to a path with a diffusion prior, leaving the graph's settings alone", () => {
@@ -334,7 +336,9 @@ describe('npm run trace:count: where the extra copy is decided', () => {
         (e: { stderr: string }) => e.stderr,
       );
     expect(await trace('--two', '0')).toMatch(/trace:count: --two must be an integer in \[1, 1000\], got "0"/);
-    expect(await trace('--graph-steps', '0')).toMatch(/trace:count: --graph-steps must be an integer in \[1, 1000\]/);
+    expect(await trace('--graph-steps', '0')).toMatch(
+      /trace:count: --graph-steps \(diffusion\/decode's steps\): must be between 1 and 1000/,
+    );
   });
 });
 
