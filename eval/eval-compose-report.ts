@@ -76,17 +76,14 @@ async function arAgreement(
   const texts = prompts.map((p) => p.caption);
   const t = await encodeTexts(runtime, clip, texts);
   const real = await encodeImages(runtime, clip, renders);
-  const diffusion = await priorEmbeddings(runtime, clip, texts, seed, prior);
+  const diffusion = await priorEmbeddings(runtime, texts, seed, prior);
   const ar: ArAgreement['ar'] = [];
   for (const temperature of [1, 0.5])
     for (const dot of ['any', 'upper-half', 'top'] as const)
       ar.push({
         dot,
         temperature,
-        mean: meanDot(
-          await arPriorEmbeddings(runtime, clip, texts, seed, { temperature, topK: 0, dot, candidates: 1 }),
-          t,
-        ),
+        mean: meanDot(await arPriorEmbeddings(runtime, texts, seed, { temperature, topK: 0, dot, candidates: 1 }), t),
       });
   return { prompts: texts.length, renders: meanDot(real, t), diffusionPrior: meanDot(diffusion, t), ar };
 }
@@ -184,7 +181,6 @@ export async function composition(
       process.stderr.write(`  ${name}, ${what}: ${done}/${total}\n`);
     const two = await generatePictures(
       runtime,
-      clip,
       twoPrompts.map((p) => p.caption),
       seed + 101,
       settings,
@@ -193,7 +189,6 @@ export async function composition(
     );
     const single = await generatePictures(
       runtime,
-      clip,
       singlePrompts.map((p) => p.caption),
       seed + 202,
       settings,

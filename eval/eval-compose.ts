@@ -7,21 +7,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { resolveArPrior, sampleArPrior, type DotChoice } from '../src/models/pipelines/ar-prior';
+import type { DotChoice } from '../src/models/pipelines/ar-prior';
 import { encodeImages, encodeTexts, softmaxRows, type ClipModelRef } from '../src/models/pipelines/clip';
-import { clipGradient } from '../src/models/pipelines/clip-guidance';
 import type { ModelRuntime } from '../src/models/runtime/runtime';
-import {
-  bestCandidates,
-  chwToImage,
-  resolveDiffusion,
-  sampleDecoder,
-  samplePrior,
-  sampleUpsampler,
-  textConditioning,
-  repeatConditioning,
-} from '../src/models/pipelines/unclip';
-import { gaussianArray, type Rng } from '../src/tensor/prng';
+import type { Rng } from '../src/tensor/prng';
 import { concatFloat32, float32, type Float32Tensor } from '../src/tensor/tensor';
 import { cosineMatrix } from '../src/tensor/vector';
 import { parseCaption } from '../src/world/caption';
@@ -41,6 +30,8 @@ import {
   type Shape,
 } from '../src/world/spec';
 import { createRegistry } from '../nodes/index';
+import { Engine } from '../src/engine/scheduler';
+import { nodeServices } from '../src/host/node-services';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 
@@ -106,110 +97,105 @@ export function graphSettings(file: string): PathSettings {
   };
 }
 
-const stepNoise = (seed: number, n: number, size: number) => (step: number) =>
-  gaussianArray(seed * 31 + step, n * size);
+type GraphDoc = { nodes: Array<{ id: string; type: string; params?: Record<string, unknown> }> };
 
 /**
- * The prior's image embeddings for a batch of captions: `candidates` each, keeping the one
- * nearest the text embedding.
+ * The path's graph (`settings.graph`, one of graphs/text-to-image*.json) with the settings' sampler params, its
+ * `prompt` node a `text/lines` node (a batch of captions a run). The engine checks every param as it loads it.
  */
-export async function priorEmbeddings(
-  runtime: ModelRuntime,
-  clip: ClipModelRef,
-  texts: string[],
-  seed: number,
-  o: NonNullable<PathSettings['prior']>,
-): Promise<Float32Tensor> {
-  const prior = resolveDiffusion(runtime, 'mini-unclip-prior');
-  const session = await runtime.session(prior.id);
-  const cond = await textConditioning(runtime, clip, texts);
-  const n = texts.length,
-    k = o.candidates,
-    d = cond.embeds.shape[1]!;
-  const cand = await samplePrior(session, prior.spec, repeatConditioning(cond, k), {
-    steps: o.steps,
-    eta: 0,
-    guidance: o.guidance,
-    xT: gaussianArray(seed, n * k * d),
-    noise: stepNoise(seed, n * k, d),
-  });
-  return bestCandidates(cand, cond.embeds, k);
-}
-
-/** The AR prior's image embeddings for a batch of captions (as prior/autoregressive samples them). */
-export async function arPriorEmbeddings(
-  runtime: ModelRuntime,
-  clip: ClipModelRef,
-  texts: string[],
-  seed: number,
-  o: NonNullable<PathSettings['arPrior']>,
-): Promise<Float32Tensor> {
-  const prior = resolveArPrior(runtime, 'mini-unclip-ar-prior');
-  const session = await runtime.session(prior.id);
-  const cond = await textConditioning(runtime, clip, texts);
-  const k = o.candidates;
-  const r = await sampleArPrior(session, prior.spec, repeatConditioning(cond, k), {
-    noise: { seed, node: 'prior/autoregressive', purpose: 'components' },
-    temperature: o.temperature,
-    topK: o.topK,
-    dot: o.dot,
-  });
-  return bestCandidates(r.embeddings, cond.embeds, k);
+export function pathGraph(settings: PathSettings): GraphDoc {
+  const doc = JSON.parse(readFileSync(join(ROOT, 'graphs', settings.graph), 'utf8')) as GraphDoc;
+  const node = (type: string) => doc.nodes.find((n) => n.type === type);
+  const set = (type: string, params: Record<string, unknown>) => {
+    const n = node(type);
+    if (!n) throw new Error(`graphs/${settings.graph} has no ${type} node`);
+    const given = Object.entries(params).filter(([, v]) => v !== undefined);
+    n.params = { ...n.params, ...Object.fromEntries(given) };
+  };
+  if (settings.prior) set('diffusion/prior', settings.prior);
+  if (settings.arPrior) set('prior/autoregressive', settings.arPrior);
+  const { method, ...decoder } = settings.decoder;
+  set('diffusion/decode', { ...decoder, guidanceMethod: method, trajectory: false });
+  set('diffusion/upsample', settings.upsampler);
+  for (const id of ['prompt', 'seed', 'image'])
+    if (!doc.nodes.some((n) => n.id === id)) throw new Error(`graphs/${settings.graph} has no node "${id}"`);
+  return doc;
 }
 
 /**
- * Pictures [N, 64, 64, 3] for captions through one path: with `settings.prior` the unCLIP path
- * (prior -> decoder with the embedding and the caption), without it the caption-only path (zero
- * embedding). Then the upsampler. Batched in chunks; seeds fixed per chunk.
+ * One output of a path's graph for a batch of captions, by running the graph through the engine (the nodes, their
+ * noise and their checks, exactly as the editor and `npm run graph` run them): `chunk` captions a run, the seed
+ * node at seed + the chunk's first index, sample i of a chunk from the nodes' noise streams with index [i].
  */
-export async function generatePictures(
+async function runPath(
   runtime: ModelRuntime,
-  clip: ClipModelRef,
+  texts: string[],
+  seed: number,
+  settings: PathSettings,
+  output: { node: string; port: string },
+  chunk: number,
+  onChunk?: (done: number) => void,
+): Promise<Float32Tensor> {
+  const doc = pathGraph(settings);
+  const engine = new Engine(createRegistry(), nodeServices({ models: runtime }));
+  const parts: Float32Array[] = [];
+  let shape: number[] = [];
+  for (let s = 0; s < texts.length; s += chunk) {
+    const batch = texts.slice(s, s + chunk);
+    for (const n of doc.nodes) {
+      if (n.id === 'prompt') Object.assign(n, { type: 'text/lines', params: { text: batch.join('\n') } });
+      if (n.id === 'seed') n.params = { value: seed + s };
+    }
+    engine.load(doc);
+    const r = await engine.run({ targets: [output.node] });
+    if (!r.ok) {
+      const failed = Object.entries(r.nodes).find(([, v]) => v.status === 'error');
+      throw new Error(`graphs/${settings.graph}: node "${failed?.[0]}" failed: ${failed?.[1].message}`);
+    }
+    const out = engine.outputsOf(output.node)![output.port] as Float32Tensor;
+    if (out.shape[0] !== batch.length)
+      throw new Error(
+        `graphs/${settings.graph}: ${output.node} gave ${out.shape[0]} rows for ${batch.length} captions`,
+      );
+    parts.push(out.data);
+    shape = out.shape.slice(1);
+    onChunk?.(Math.min(texts.length, s + chunk));
+  }
+  return float32([texts.length, ...shape], concatFloat32(parts));
+}
+
+/** Pictures [N, 64, 64, 3] for captions through one path: the graph's upsampled picture (node `image`). */
+export function generatePictures(
+  runtime: ModelRuntime,
   texts: string[],
   seed: number,
   settings: PathSettings,
   chunk = 25,
   onChunk?: (done: number) => void,
 ): Promise<Float32Tensor> {
-  const decoder = resolveDiffusion(runtime, 'mini-unclip-decoder'),
-    up = resolveDiffusion(runtime, 'mini-unclip-upsampler');
-  const [ds, us] = await Promise.all([runtime.session(decoder.id), runtime.session(up.id)]);
-  const empty = await textConditioning(runtime, clip, ['']);
-  const parts: Float32Array[] = [];
-  for (let s = 0; s < texts.length; s += chunk) {
-    const batch = texts.slice(s, s + chunk),
-      n = batch.length;
-    const cond = await textConditioning(runtime, clip, batch);
-    const embeds = settings.prior
-      ? await priorEmbeddings(runtime, clip, batch, seed + s, settings.prior)
-      : settings.arPrior
-        ? await arPriorEmbeddings(runtime, clip, batch, seed + s, settings.arPrior)
-        : float32([n, clip.embedDim]);
-    const method = settings.decoder.method ?? 'classifier-free';
-    const low = await sampleDecoder(ds, decoder.spec, embeds, cond, empty, {
-      steps: settings.decoder.steps,
-      eta: settings.decoder.eta,
-      guidance: method === 'classifier-free' ? settings.decoder.guidance : 1,
-      gradient:
-        method === 'clip'
-          ? {
-              scale: settings.decoder.clipScale ?? 30,
-              at: clipGradient(await runtime.session('mini-clip-noised'), cond.embeds.data, n, 32),
-            }
-          : undefined,
-      xT: gaussianArray(seed + 1000 + s, n * 3 * 32 * 32),
-      noise: stepNoise(seed + 1, n, 3 * 32 * 32),
-    });
-    const high = await sampleUpsampler(us, up.spec, float32([n, 3, 32, 32], low), {
-      steps: settings.upsampler.steps,
-      eta: 0,
-      xT: gaussianArray(seed + 2000 + s, n * 3 * 64 * 64),
-      noise: stepNoise(seed + 2, n, 3 * 64 * 64),
-    });
-    parts.push(chwToImage(high, n, 64, 64).data);
-    onChunk?.(Math.min(texts.length, s + chunk));
-  }
-  return float32([texts.length, 64, 64, 3], concatFloat32(parts));
+  return runPath(runtime, texts, seed, settings, { node: 'image', port: 'image' }, chunk, onChunk);
+}
+
+/** The diffusion prior's image embeddings for captions, as graphs/text-to-image.json's prior node keeps them. */
+export function priorEmbeddings(
+  runtime: ModelRuntime,
+  texts: string[],
+  seed: number,
+  o: NonNullable<PathSettings['prior']>,
+): Promise<Float32Tensor> {
+  const settings = { ...graphSettings('text-to-image.json'), prior: o };
+  return runPath(runtime, texts, seed, settings, { node: 'prior', port: 'embedding' }, texts.length);
+}
+
+/** The AR prior's image embeddings for captions, as graphs/text-to-image-ar.json dequantizes and normalizes them. */
+export function arPriorEmbeddings(
+  runtime: ModelRuntime,
+  texts: string[],
+  seed: number,
+  o: NonNullable<PathSettings['arPrior']>,
+): Promise<Float32Tensor> {
+  const settings = { ...graphSettings('text-to-image-ar.json'), arPrior: o };
+  return runPath(runtime, texts, seed, settings, { node: 'embedding', port: 'out' }, texts.length);
 }
 
 export interface ComposePrompt {

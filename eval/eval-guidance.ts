@@ -87,7 +87,6 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     const a = await generatePictures(
       runtime,
-      clip,
       single.map((p) => p.caption),
       seed,
       settings,
@@ -95,13 +94,12 @@ async function main(): Promise<void> {
     const ms = (performance.now() - t0) / single.length;
     const b = await generatePictures(
       runtime,
-      clip,
       two.map((p) => p.caption),
       seed + 1,
       settings,
     );
     // diversity: every sample of a prompt from its own noise (the chunk's seeds differ per row)
-    const d = await generatePictures(runtime, clip, divTexts, seed + 2, settings);
+    const d = await generatePictures(runtime, divTexts, seed + 2, settings);
     const ra = readerScores(a, single),
       rb = readerScores(b, two);
     const spread = await diversityOf(runtime, clip, d, div.length, per);

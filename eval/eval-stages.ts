@@ -128,14 +128,14 @@ export async function stageBreakdown(
     ['decoder from true image embedding + caption, upsampler to 64', await upsample(decoded, 79)],
     [
       'whole pipeline from the caption (prior, decoder, upsampler)',
-      await generatePictures(runtime, clip, captions, 5, settings),
+      await generatePictures(runtime, captions, 5, settings),
     ],
   ];
   const embeddingRows: Array<[string, Float32Tensor]> = [
     ['true CLIP image embeddings of the renders, read directly', emb],
     [
       "the prior's image embeddings from the captions, read directly",
-      await priorEmbeddings(runtime, clip, captions, 5, settings.prior!),
+      await priorEmbeddings(runtime, captions, 5, settings.prior!),
     ],
   ];
   console.log(

@@ -85,7 +85,7 @@ function evalSettings(): PathSettings {
     return nodeParamFlag('eval:unclip', flag, opts[flag], node[stage], param) ?? v;
   };
   return {
-    graph: '(eval settings)',
+    graph: g.graph,
     prior: {
       ...g.prior!,
       steps: num('prior-steps', g.prior!.steps),
@@ -112,7 +112,7 @@ function generate(
   seed: number,
   chunk = 25,
 ): Promise<Float32Tensor> {
-  return generatePictures(runtime, clip, prompts, seed, settings, chunk, (done) =>
+  return generatePictures(runtime, prompts, seed, settings, chunk, (done) =>
     process.stderr.write(`  generated ${done}/${prompts.length}\n`),
   );
 }
