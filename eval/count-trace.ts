@@ -1,8 +1,8 @@
 /**
  * When does a two-object picture get its extra copy? The caption-only path (graphs/text-to-image-glide.json's
- * decoder settings) on eval:unclip --compose's two-object prompts (its own noise seeds: not the eval's
- * pictures), with the pixel reader counting the objects in
- * every DDIM step's x0 prediction (32x32, before the upsampler).
+ * graph, its decoder's trajectory on) on eval:unclip --compose's two-object prompts (a seed a caption: not the eval's
+ * pictures), with the pixel reader counting the objects in every DDIM step's x0 prediction (32x32, before the
+ * upsampler).
  *
  *   npm run trace:count [-- --seed 424242 --two 100 --graph-guidance 3 --graph-eta 0 --graph-steps 25]
  *
@@ -10,14 +10,16 @@
  * that end with an extra copy already hold it at that step: where the extra copy is decided.
  */
 import { parseArgs } from 'node:util';
-import { resolveClip, type ClipModelRef } from '../src/models/pipelines/clip';
+import { createRegistry } from '../nodes/index';
+import { Engine } from '../src/engine/scheduler';
+import { nodeServices } from '../src/host/node-services';
 import type { ModelRuntime } from '../src/models/runtime/runtime';
 import { createModelRuntime } from '../src/models/runtime/runtime-node';
-import { chwToImage, resolveDiffusion, sampleDecoder, textConditioning } from '../src/models/pipelines/unclip';
-import { createRng, gaussianArray } from '../src/tensor/prng';
-import { float32 } from '../src/tensor/tensor';
+import { ddimTimesteps } from '../src/models/samplers/schedule';
+import { createRng } from '../src/tensor/prng';
+import type { Float32Tensor } from '../src/tensor/tensor';
 import { readPicture } from '../src/world/read';
-import { graphSettings, twoObjectPrompts } from './eval-compose';
+import { graphSettings, pathGraph, twoObjectPrompts } from './eval-compose';
 import { parseDecoderOverride } from './eval-compose-report';
 
 export interface CountTrace {
@@ -27,44 +29,34 @@ export interface CountTrace {
   counts: number[][];
 }
 
-/** Objects the reader finds in each step's x0 prediction of the caption-only decoder, per picture. */
+/**
+ * Objects the reader finds in each step's x0 prediction of the caption-only decoder, per picture: graphs/
+ * text-to-image-glide.json run for each caption (seed + its index) with the decoder's trajectory on, the frames
+ * the inspector shows.
+ */
 export async function countTrace(
   runtime: ModelRuntime,
-  clip: ClipModelRef,
   captions: string[],
   seed: number,
   o: { steps: number; guidance: number; eta: number },
-  chunk = 25,
 ): Promise<CountTrace> {
-  const dec = resolveDiffusion(runtime, 'mini-unclip-decoder');
-  const session = await runtime.session(dec.id);
-  const empty = await textConditioning(runtime, clip, ['']);
-  const trace: CountTrace = { timesteps: [], counts: [] };
-  for (let s = 0; s < captions.length; s += chunk) {
-    const batch = captions.slice(s, s + chunk),
-      n = batch.length;
-    await sampleDecoder(
-      session,
-      dec.spec,
-      float32([n, clip.embedDim]),
-      await textConditioning(runtime, clip, batch),
-      empty,
-      {
-        steps: o.steps,
-        eta: o.eta,
-        guidance: o.guidance,
-        xT: gaussianArray(seed + 1000 + s, n * 3 * 32 * 32),
-        noise: (step) => gaussianArray(seed * 31 + step, n * 3 * 32 * 32),
-        onStep: (info) => {
-          const x0 = Float32Array.from(info.x0, (v) => Math.min(1, Math.max(-1, v)));
-          const img = chwToImage(x0, n, 32, 32);
-          if (s === 0) trace.timesteps.push(info.timestep);
-          const row = (trace.counts[info.step - 1] ??= []);
-          for (let i = 0; i < n; i++)
-            row.push(readPicture(img.data.subarray(i * 3072, (i + 1) * 3072), 32, 32).objects.length);
-        },
-      },
-    );
+  const base = graphSettings('text-to-image-glide.json');
+  const doc = pathGraph({ ...base, decoder: { ...base.decoder, ...o } });
+  const decoder = doc.nodes.find((n) => n.id === 'decoder')!;
+  decoder.params = { ...decoder.params, trajectory: true };
+  const engine = new Engine(createRegistry(), nodeServices({ models: runtime }));
+  const trace: CountTrace = { timesteps: ddimTimesteps(1000, o.steps), counts: [] };
+  for (const [i, caption] of captions.entries()) {
+    for (const n of doc.nodes) {
+      if (n.id === 'prompt') n.params = { text: caption };
+      if (n.id === 'seed') n.params = { value: seed + i };
+    }
+    engine.load(doc);
+    const r = await engine.run({ targets: ['decoder'] });
+    if (!r.ok) throw new Error(`graphs/text-to-image-glide.json: ${JSON.stringify(r.nodes.decoder)}`);
+    const frames = engine.outputsOf('decoder')!.trajectory as Float32Tensor;
+    for (let k = 0; k < frames.shape[0]!; k++)
+      (trace.counts[k] ??= []).push(readPicture(frames.data.subarray(k * 3072, (k + 1) * 3072), 32, 32).objects.length);
   }
   return trace;
 }
@@ -114,10 +106,9 @@ async function main() {
   };
   const runtime = await createModelRuntime();
   if (!runtime) throw new Error('no bundled models');
-  const clip = resolveClip(runtime, 'mini-clip');
   // the prompts eval:unclip --compose draws for this seed
   const captions = twoObjectPrompts(createRng(seed + 17), two).map((p) => p.caption);
-  const trace = await countTrace(runtime, clip, captions, seed, settings);
+  const trace = await countTrace(runtime, captions, seed, settings);
   console.log(
     `caption only, decoder ${settings.steps} steps, guidance ${settings.guidance}, eta ${settings.eta}; ` +
       `objects read in each step's x0 prediction (32x32)`,

@@ -18,25 +18,17 @@ import { parseArgs } from 'node:util';
 import { encodeImages, resolveClip, type ClipModelRef } from '../src/models/pipelines/clip';
 import type { ModelRuntime } from '../src/models/runtime/runtime';
 import { BUNDLED_MODELS_DIR, createModelRuntime } from '../src/models/runtime/runtime-node';
-import {
-  chwToImage,
-  imageToChw,
-  invertDecoder,
-  resolveDiffusion,
-  sampleDecoder,
-  textConditioning,
-  repeatConditioning,
-} from '../src/models/pipelines/unclip';
+import { createRegistry } from '../nodes/index';
+import { Engine } from '../src/engine/scheduler';
+import { nodeServices } from '../src/host/node-services';
 import { composition, parseDecoderOverride, writeCompositionCards } from './eval-compose-report';
 import { generatePictures, graphSettings, readerScores, type PathSettings } from './eval-compose';
 import { parseCaption } from '../src/world/caption';
 import { colourShapeRight, stageBreakdown } from './eval-stages';
 import { boxDownsample, psnr } from '../src/tensor/image';
 import { createRng } from '../src/tensor/prng';
-import { float32, type Float32Tensor } from '../src/tensor/tensor';
+import type { Float32Tensor } from '../src/tensor/tensor';
 import { cosineMatrix } from '../src/tensor/vector';
-import { renderScene } from '../src/world/render';
-import { sampleScene } from '../src/world/scene';
 import { COLOURS, HELD_OUT_PAIRS, SHAPES, isHeldOut, type Colour, type Shape } from '../src/world/spec';
 import { nodeParamFlag } from './flags';
 
@@ -117,8 +109,26 @@ function generate(
   );
 }
 
-function render(colour: Colour, shape: Shape, rng: ReturnType<typeof createRng>): Float32Array {
-  return Float32Array.from(renderScene(sampleScene(rng, { objects: [{ colour, shape }] })), (v) => v / 255);
+/**
+ * Mean PSNR of DDIM invert-then-decode (eta 0, 50 steps, the graph's settings) over renders of single objects:
+ * graphs/invert-reconstruct.json run for each, its source a render of "a <colour> <shape>" at a seed of its own.
+ */
+async function invertDecodePsnr(runtime: ModelRuntime, pairs: Array<[Colour, Shape]>, seed: number): Promise<number> {
+  const doc = JSON.parse(readFileSync(new URL('../graphs/invert-reconstruct.json', import.meta.url), 'utf8')) as {
+    nodes: Array<{ id: string; params?: Record<string, unknown> }>;
+  };
+  const source = doc.nodes.find((n) => n.id === 'source')!;
+  const engine = new Engine(createRegistry(), nodeServices({ models: runtime }));
+  let sum = 0;
+  for (const [i, [colour, shape]] of pairs.entries()) {
+    source.params = { caption: `a ${colour} ${shape}`, seed: seed + i };
+    engine.load(doc);
+    const r = await engine.run({ targets: ['reconstruct'] });
+    if (!r.ok) throw new Error(`graphs/invert-reconstruct.json: ${JSON.stringify(r.nodes)}`);
+    const img32 = boxDownsample(engine.outputsOf('source')!.image as Float32Tensor, 2);
+    sum += psnr((engine.outputsOf('reconstruct')!.image as Float32Tensor).data, img32.data);
+  }
+  return sum / pairs.length;
 }
 
 async function main() {
@@ -174,36 +184,12 @@ async function main() {
     heldCaptions.map((c) => ({ caption: c, truth: parseCaption(c), heldOut: true })),
   );
 
-  // invert-then-decode at eta = 0 on fresh renders (32x32, the decoder's resolution)
-  const decoder = resolveDiffusion(runtime, 'mini-unclip-decoder');
-  const ds = await runtime.session(decoder.id);
-  const m = 16;
-  const renders = new Float32Array(m * 64 * 64 * 3);
-  for (let i = 0; i < m; i++) renders.set(render(...pick(false), rng), i * 64 * 64 * 3);
-  const img64 = float32([m, 64, 64, 3], renders),
-    img32 = boxDownsample(img64, 2);
-  const emb = await encodeImages(runtime, clip, img64);
-  const empty = await textConditioning(runtime, clip, ['']);
-  const emptyN = repeatConditioning(empty, m);
-  const xT = await invertDecoder(ds, decoder.spec, imageToChw(img32).data, emb, emptyN, empty, {
-    steps: 50,
-  });
-  const back = chwToImage(
-    await sampleDecoder(ds, decoder.spec, emb, emptyN, empty, {
-      steps: 50,
-      eta: 0,
-      guidance: 1,
-      xT,
-      noise: () => new Float32Array(0),
-    }),
-    m,
-    32,
-    32,
+  // invert-then-decode at eta = 0 on fresh renders (32x32, the decoder's resolution), by graphs/invert-reconstruct.json
+  const meanPsnr = await invertDecodePsnr(
+    runtime,
+    Array.from({ length: 16 }, () => pick(false)),
+    Number(opts.seed),
   );
-  const psnrs = Array.from({ length: m }, (_, i) =>
-    psnr(back.data.subarray(i * 3072, (i + 1) * 3072), img32.data.subarray(i * 3072, (i + 1) * 3072)),
-  );
-  const meanPsnr = psnrs.reduce((a, b) => a + b, 0) / m;
 
   // diversity: 8 samples of one prompt
   const div = await generate(runtime, clip, Array(8).fill('a large red circle'), 3, 8);

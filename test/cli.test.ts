@@ -6,12 +6,12 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { countTrace, traceTable } from '../eval/count-trace';
 import { applyOverride, overrideFlags } from '../eval/eval-compose-report';
-import { graphSettings } from '../eval/eval-compose';
-import { resolveClip } from '../src/models/pipelines/clip';
+import { graphSettings, pathGraph } from '../eval/eval-compose';
+import { createRegistry } from '../nodes/index';
+import { Engine } from '../src/engine/scheduler';
+import { nodeServices } from '../src/host/node-services';
 import { createModelRuntime } from '../src/models/runtime/runtime-node';
-import { chwToImage, resolveDiffusion, sampleDecoder, textConditioning } from '../src/models/pipelines/unclip';
-import { gaussianArray } from '../src/tensor/prng';
-import { float32 } from '../src/tensor/tensor';
+import type { Float32Tensor } from '../src/tensor/tensor';
 import { readPicture } from '../src/world/read';
 import { extractGraph } from '../src/graph/png-graph';
 
@@ -273,42 +273,24 @@ describe('npm run eval:unclip -- --compose, exploring the sampler', () => {
 describe('npm run trace:count: where the extra copy is decided', () => {
   it('counts the objects in every DDIM step x0 prediction, the last step being the picture itself', async () => {
     const runtime = (await createModelRuntime())!;
-    const clip = resolveClip(runtime, 'mini-clip');
     const captions = ['a red circle left of a blue square on a white background', 'a green cross and a pink triangle'];
-    const trace = await countTrace(runtime, clip, captions, 7, { steps: 3, guidance: 3, eta: 0 }, 1);
+    const trace = await countTrace(runtime, captions, 7, { steps: 3, guidance: 3, eta: 0 });
     expect(trace.timesteps).toEqual([999, 500, 0]);
     expect(trace.counts.map((row) => row.length)).toEqual([2, 2, 2]);
-    // the same seeds without the trace: the final picture reads as the trace's last step
-    const dec = resolveDiffusion(runtime, 'mini-unclip-decoder');
-    const empty = await textConditioning(runtime, clip, ['']);
-    const last = await Promise.all(
-      captions.map(async (c, s) => {
-        const x = await sampleDecoder(
-          await runtime.session(dec.id),
-          dec.spec,
-          float32([1, clip.embedDim]),
-          await textConditioning(runtime, clip, [c]),
-          empty,
-          {
-            steps: 3,
-            eta: 0,
-            guidance: 3,
-            xT: gaussianArray(7 + 1000 + s, 3 * 32 * 32),
-            noise: () => new Float32Array(0),
-          },
-        );
-        return readPicture(
-          chwToImage(
-            Float32Array.from(x, (v) => Math.min(1, Math.max(-1, v))),
-            1,
-            32,
-            32,
-          ).data,
-          32,
-          32,
-        ).objects.length;
-      }),
-    );
+    // the same graph and seeds without the trajectory: the final picture reads as the trace's last step
+    const base = graphSettings('text-to-image-glide.json');
+    const doc = pathGraph({ ...base, decoder: { ...base.decoder, steps: 3, guidance: 3, eta: 0 } });
+    const engine = new Engine(createRegistry(), nodeServices({ models: runtime }));
+    const last: number[] = [];
+    for (const [i, caption] of captions.entries()) {
+      for (const n of doc.nodes) {
+        if (n.id === 'prompt') n.params = { text: caption };
+        if (n.id === 'seed') n.params = { value: 7 + i };
+      }
+      engine.load(doc);
+      expect((await engine.run({ targets: ['decoder'] })).ok).toBe(true);
+      last.push(readPicture((engine.outputsOf('decoder')!.image as Float32Tensor).data, 32, 32).objects.length);
+    }
     expect(trace.counts[2]).toEqual(last);
   }, 120_000);
 
