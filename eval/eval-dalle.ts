@@ -7,21 +7,21 @@
  *   as in the paper), each upsampled to 64x64 and judged twice: by mini-CLIP zero-shot colour and
  *   shape, and by the pixel-level ShapesWorld reader. Held-out colour-shape pairs separately;
  *   two-object prompts for the comparison with unCLIP (the two-object table of docs/unclip.md).
- * - Time per caption (8 samples + decode) with onnxruntime-node.
+ * - Time per caption with onnxruntime-node: graphs/dalle.json whole (N samples, dVAE decode, mini-CLIP rerank,
+ *   upsampler).
  *   npm run eval:dalle [-- --single 100 --heldout 40 --two 40 --write]
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { encode as encodePng } from 'fast-png';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { encodeImages, encodeTexts, resolveClip, type ClipModelRef } from '../src/models/pipelines/clip';
-import { decodeCodes, encodePictures, resolveDalle, resolveDvae, sampleCodes } from '../src/models/pipelines/dalle';
+import { resolveClip, type ClipModelRef } from '../src/models/pipelines/clip';
+import { decodeCodes, encodePictures, resolveDvae } from '../src/models/pipelines/dalle';
 import type { ModelRuntime } from '../src/models/runtime/runtime';
 import { BUNDLED_MODELS_DIR, createModelRuntime } from '../src/models/runtime/runtime-node';
-import { chwToImage, imageToChw, resolveDiffusion, sampleUpsampler } from '../src/models/pipelines/unclip';
 import { boxDownsample, psnr } from '../src/tensor/image';
-import { createRng, gaussianArray, type Rng } from '../src/tensor/prng';
-import { concatFloat32, float32, tensor, type Float32Tensor } from '../src/tensor/tensor';
-import { cosineMatrix } from '../src/tensor/vector';
+import { createRng, type Rng } from '../src/tensor/prng';
+import { concatFloat32, float32, type Float32Tensor } from '../src/tensor/tensor';
 import { parseCaption } from '../src/world/caption';
 import { renderScene } from '../src/world/render';
 import { sampleScene } from '../src/world/scene';
@@ -35,6 +35,10 @@ import {
   type ComposePrompt,
 } from './eval-compose';
 import { writeSheet } from './eval-compose-report';
+import { createRegistry } from '../nodes/index';
+import { Engine } from '../src/engine/scheduler';
+import { CURRENT_VERSION, GRAPH_FORMAT } from '../src/graph/document';
+import { nodeServices } from '../src/host/node-services';
 
 const { values: opts } = parseArgs({
   options: {
@@ -100,70 +104,86 @@ interface Generated {
   ms: number;
 }
 
-/** For each prompt: N samples, decoded; the first and the CLIP-best, upsampled to 64x64. */
-async function generate(
-  runtime: ModelRuntime,
-  clip: ClipModelRef,
-  prompts: ComposePrompt[],
-  seed: number,
-): Promise<Generated> {
-  const { transformer, dvae } = resolveDalle(runtime, 'mini-dalle');
-  const session = await runtime.session(transformer.id);
-  const tok = await runtime.tokenizer(transformer.id);
-  const px = 32 * 32 * 3;
-  const first = new Float32Array(prompts.length * px),
-    best = new Float32Array(prompts.length * px);
+type GraphDoc = { nodes: Array<{ id: string; type: string; params?: Record<string, unknown>; inputs?: object }> };
+
+/** A graph's nodes, by id. */
+const nodeOf = (doc: GraphDoc, id: string) => {
+  const n = doc.nodes.find((x) => x.id === id);
+  if (!n) throw new Error(`the graph has no node "${id}"`);
+  return n;
+};
+
+/** Runs `doc` to `target` and returns its image output, or throws naming the node that failed. */
+async function imageOf(engine: Engine, doc: GraphDoc, target: string): Promise<Float32Tensor> {
+  engine.load(doc);
+  const r = await engine.run({ targets: [target] });
+  if (!r.ok) {
+    const failed = Object.entries(r.nodes).find(([, v]) => v.status === 'error');
+    throw new Error(`node "${failed?.[0]}" failed: ${failed?.[1].message}`);
+  }
+  return engine.outputsOf(target)!.image as Float32Tensor;
+}
+
+/**
+ * For each prompt, graphs/dalle.json as a user runs it (N samples, decoded, reranked by mini-CLIP, the best
+ * upsampled to 64x64), and the same graph drawing one sample: the first of the N (the same noise), upsampled.
+ */
+async function generate(runtime: ModelRuntime, prompts: ComposePrompt[], seed: number): Promise<Generated> {
+  const doc = JSON.parse(readFileSync(new URL('../graphs/dalle.json', import.meta.url), 'utf8')) as GraphDoc;
+  const samples = nodeOf(doc, 'samples');
+  samples.params = { ...samples.params, temperature: Number(opts.temperature), topK: Number(opts['top-k']) };
+  const engine = new Engine(createRegistry(), nodeServices({ models: runtime }));
+  const first: Float32Array[] = [],
+    best: Float32Array[] = [];
   let ms = 0;
-  const chunk = 4;
-  for (let s = 0; s < prompts.length; s += chunk) {
-    const batch = prompts.slice(s, s + chunk).map((p) => p.caption);
-    const enc = tok.encodeBatch(batch);
-    const n = batch.length * N,
-      tl = enc.shape[1];
-    const ids = new BigInt64Array(n * tl);
-    for (let i = 0; i < n; i++) ids.set(enc.ids.subarray(Math.floor(i / N) * tl, (Math.floor(i / N) + 1) * tl), i * tl);
+  for (const [i, p] of prompts.entries()) {
+    nodeOf(doc, 'prompt').params = { text: p.caption };
+    nodeOf(doc, 'seed').params = { value: seed + i };
+    samples.params = { ...samples.params, count: N };
     const t0 = performance.now();
-    const r = await sampleCodes(session, transformer.spec, tensor('int64', [n, tl], ids), {
-      noise: { seed: seed + s, node: 'dalle/sample', purpose: 'codes' },
-      temperature: Number(opts.temperature),
-      topK: Number(opts['top-k']),
-      topP: 1,
-    });
-    const pics = await decodeCodes(runtime, dvae, tensor('int32', [n, 64], r.codes));
+    best.push((await imageOf(engine, doc, 'image')).data);
     ms += performance.now() - t0;
-    const sims = cosineMatrix(await encodeImages(runtime, clip, pics), await encodeTexts(runtime, clip, batch));
-    for (let b = 0; b < batch.length; b++) {
-      let top = 0;
-      for (let j = 1; j < N; j++)
-        if (sims.data[(b * N + j) * batch.length + b]! > sims.data[(b * N + top) * batch.length + b]!) top = j;
-      first.set(pics.data.subarray(b * N * px, (b * N + 1) * px), (s + b) * px);
-      best.set(pics.data.subarray((b * N + top) * px, (b * N + top + 1) * px), (s + b) * px);
-    }
-    process.stderr.write(`  sampled ${Math.min(prompts.length, s + chunk)}/${prompts.length}\n`);
+    samples.params = { ...samples.params, count: 1 };
+    first.push((await imageOf(engine, doc, 'image')).data);
+    if ((i + 1) % 10 === 0 || i + 1 === prompts.length) process.stderr.write(`  sampled ${i + 1}/${prompts.length}\n`);
   }
   return {
-    first: await upsampleAll(runtime, first, prompts.length, seed + 1),
-    best: await upsampleAll(runtime, best, prompts.length, seed + 2),
+    first: float32([prompts.length, 64, 64, 3], concatFloat32(first)),
+    best: float32([prompts.length, 64, 64, 3], concatFloat32(best)),
     ms: ms / prompts.length,
   };
 }
 
-/** 32x32 pictures to 64x64 with the bundled upsampler (7 DDIM steps, as the DALL·E example graph does). */
+/**
+ * 32x32 pictures to 64x64 by the upsampler node (7 DDIM steps, as the DALL·E example graph does): a small graph
+ * a picture, the picture given as a 16-bit PNG.
+ */
 async function upsampleAll(runtime: ModelRuntime, low: Float32Array, count: number, seed: number) {
-  const up = resolveDiffusion(runtime, 'mini-unclip-upsampler');
-  const us = await runtime.session(up.id);
+  const doc: GraphDoc = {
+    nodes: [
+      { id: 'upsampler_model', type: 'diffusion/load-model', params: { model: 'mini-unclip-upsampler' } },
+      { id: 'source', type: 'io/load-image', params: {} },
+      { id: 'seed', type: 'value/seed', params: {} },
+      {
+        id: 'image',
+        type: 'diffusion/upsample',
+        params: { steps: 7 },
+        inputs: { upsampler: 'upsampler_model.model', image: 'source.image', seed: 'seed.value' },
+      },
+    ],
+  };
+  const graph = { format: GRAPH_FORMAT, version: CURRENT_VERSION, ...doc };
+  const engine = new Engine(createRegistry(), nodeServices({ models: runtime }));
   const px = 32 * 32 * 3;
   const out: Float32Array[] = [];
-  for (let s = 0; s < count; s += 25) {
-    const n = Math.min(25, count - s);
-    const x = imageToChw(float32([n, 32, 32, 3], low.subarray(s * px, (s + n) * px)));
-    const high = await sampleUpsampler(us, up.spec, x, {
-      steps: 7,
-      eta: 0,
-      xT: gaussianArray(seed + s, n * 3 * 64 * 64),
-      noise: () => new Float32Array(n * 3 * 64 * 64),
-    });
-    out.push(chwToImage(high, n, 64, 64).data);
+  for (let i = 0; i < count; i++) {
+    const data = Uint16Array.from(low.subarray(i * px, (i + 1) * px), (v) =>
+      Math.round(Math.min(1, Math.max(0, v)) * 65535),
+    );
+    const png = encodePng({ width: 32, height: 32, data, channels: 3, depth: 16 });
+    nodeOf(graph, 'source').params = { src: `data:image/png;base64,${Buffer.from(png).toString('base64')}` };
+    nodeOf(graph, 'seed').params = { value: seed + i };
+    out.push((await imageOf(engine, graph, 'image')).data);
   }
   return float32([count, 64, 64, 3], concatFloat32(out));
 }
@@ -246,7 +266,7 @@ async function main() {
   console.log(`| --- | --- | --- | --- | --- | --- | --- | --- |`);
   for (const [name, prompts] of sets) {
     if (!prompts.length) continue;
-    const g = await generate(runtime, clip, prompts, seed + name.length * 100003);
+    const g = await generate(runtime, prompts, seed + name.length * 100003);
     msPerCaption = Math.max(msPerCaption, g.ms);
     if (name !== 'heldOut') sheetRows.push(first16(g.first), first16(g.best));
     for (const [pick, images] of [
@@ -277,7 +297,8 @@ async function main() {
     );
   }
   console.log(
-    `\ntime per caption (${N} samples + dVAE decode, onnxruntime-node): ${(msPerCaption / 1000).toFixed(2)} s`,
+    `\ntime per caption (graphs/dalle.json: ${N} samples, dVAE decode, rerank, upsampler; onnxruntime-node): ` +
+      `${(msPerCaption / 1000).toFixed(2)} s`,
   );
   if (opts.write) {
     const path = join(opts.models, 'manifest.json');
