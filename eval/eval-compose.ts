@@ -32,6 +32,7 @@ import {
 import { createRegistry } from '../nodes/index';
 import { Engine } from '../src/engine/scheduler';
 import { nodeServices } from '../src/host/node-services';
+import type { GraphDoc } from './graph-runs';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 
@@ -96,8 +97,6 @@ export function graphSettings(file: string): PathSettings {
     upsampler: { steps: num(up, 'steps') },
   };
 }
-
-type GraphDoc = { nodes: Array<{ id: string; type: string; params?: Record<string, unknown> }> };
 
 /**
  * The path's graph (`settings.graph`, one of graphs/text-to-image*.json) with the settings' sampler params, its

@@ -12,7 +12,6 @@
  *   npm run eval:dalle [-- --single 100 --heldout 40 --two 40 --write]
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { encode as encodePng } from 'fast-png';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { resolveClip, type ClipModelRef } from '../src/models/pipelines/clip';
@@ -35,9 +34,9 @@ import {
   type ComposePrompt,
 } from './eval-compose';
 import { writeSheet } from './eval-compose-report';
+import { imageOf, nodeOf, upsampleAll, type GraphDoc } from './graph-runs';
 import { createRegistry } from '../nodes/index';
 import { Engine } from '../src/engine/scheduler';
-import { CURRENT_VERSION, GRAPH_FORMAT } from '../src/graph/document';
 import { nodeServices } from '../src/host/node-services';
 
 const { values: opts } = parseArgs({
@@ -104,26 +103,6 @@ interface Generated {
   ms: number;
 }
 
-type GraphDoc = { nodes: Array<{ id: string; type: string; params?: Record<string, unknown>; inputs?: object }> };
-
-/** A graph's nodes, by id. */
-const nodeOf = (doc: GraphDoc, id: string) => {
-  const n = doc.nodes.find((x) => x.id === id);
-  if (!n) throw new Error(`the graph has no node "${id}"`);
-  return n;
-};
-
-/** Runs `doc` to `target` and returns its image output, or throws naming the node that failed. */
-async function imageOf(engine: Engine, doc: GraphDoc, target: string): Promise<Float32Tensor> {
-  engine.load(doc);
-  const r = await engine.run({ targets: [target] });
-  if (!r.ok) {
-    const failed = Object.entries(r.nodes).find(([, v]) => v.status === 'error');
-    throw new Error(`node "${failed?.[0]}" failed: ${failed?.[1].message}`);
-  }
-  return engine.outputsOf(target)!.image as Float32Tensor;
-}
-
 /**
  * For each prompt, graphs/dalle.json as a user runs it (N samples, decoded, reranked by mini-CLIP, the best
  * upsampled to 64x64), and the same graph drawing one sample: the first of the N (the same noise), upsampled.
@@ -152,40 +131,6 @@ async function generate(runtime: ModelRuntime, prompts: ComposePrompt[], seed: n
     best: float32([prompts.length, 64, 64, 3], concatFloat32(best)),
     ms: ms / prompts.length,
   };
-}
-
-/**
- * 32x32 pictures to 64x64 by the upsampler node (7 DDIM steps, as the DALL·E example graph does): a small graph
- * a picture, the picture given as a 16-bit PNG.
- */
-async function upsampleAll(runtime: ModelRuntime, low: Float32Array, count: number, seed: number) {
-  const doc: GraphDoc = {
-    nodes: [
-      { id: 'upsampler_model', type: 'diffusion/load-model', params: { model: 'mini-unclip-upsampler' } },
-      { id: 'source', type: 'io/load-image', params: {} },
-      { id: 'seed', type: 'value/seed', params: {} },
-      {
-        id: 'image',
-        type: 'diffusion/upsample',
-        params: { steps: 7 },
-        inputs: { upsampler: 'upsampler_model.model', image: 'source.image', seed: 'seed.value' },
-      },
-    ],
-  };
-  const graph = { format: GRAPH_FORMAT, version: CURRENT_VERSION, ...doc };
-  const engine = new Engine(createRegistry(), nodeServices({ models: runtime }));
-  const px = 32 * 32 * 3;
-  const out: Float32Array[] = [];
-  for (let i = 0; i < count; i++) {
-    const data = Uint16Array.from(low.subarray(i * px, (i + 1) * px), (v) =>
-      Math.round(Math.min(1, Math.max(0, v)) * 65535),
-    );
-    const png = encodePng({ width: 32, height: 32, data, channels: 3, depth: 16 });
-    nodeOf(graph, 'source').params = { src: `data:image/png;base64,${Buffer.from(png).toString('base64')}` };
-    nodeOf(graph, 'seed').params = { value: seed + i };
-    out.push((await imageOf(engine, graph, 'image')).data);
-  }
-  return float32([count, 64, 64, 3], concatFloat32(out));
 }
 
 /**

@@ -5,25 +5,19 @@
  */
 import { encodeImages, encodeTexts, softmaxRows, type ClipModelRef } from '../src/models/pipelines/clip';
 import type { ModelRuntime } from '../src/models/runtime/runtime';
-import {
-  chwToImage,
-  imageToChw,
-  resolveDiffusion,
-  sampleDecoder,
-  sampleUpsampler,
-  textConditioning,
-} from '../src/models/pipelines/unclip';
+import { createRegistry } from '../nodes/index';
+import { Engine } from '../src/engine/scheduler';
+import { nodeServices } from '../src/host/node-services';
 import { parseCaption } from '../src/world/caption';
 import { bilinearResize, boxDownsample } from '../src/tensor/image';
-import { gaussianArray, type Rng } from '../src/tensor/prng';
-import { float32, type Float32Tensor } from '../src/tensor/tensor';
+import type { Rng } from '../src/tensor/prng';
+import { concatFloat32, float32, type Float32Tensor } from '../src/tensor/tensor';
 import { cosineMatrix } from '../src/tensor/vector';
 import { renderScene } from '../src/world/render';
 import { sampleScene } from '../src/world/scene';
 import { COLOURS, SHAPES, type Colour, type Shape } from '../src/world/spec';
-import { generatePictures, priorEmbeddings, readerScores, type PathSettings } from './eval-compose';
-
-const noise = (seed: number, n: number, size: number) => (step: number) => gaussianArray(seed * 31 + step, n * size);
+import { generatePictures, pathGraph, priorEmbeddings, readerScores, type PathSettings } from './eval-compose';
+import { imageOf, nodeOf, pictureUrl, upsampleAll } from './graph-runs';
 
 export async function colourShapeRight(
   runtime: ModelRuntime,
@@ -64,6 +58,36 @@ export async function judge(
 }
 
 /**
+ * The decoder given each render's true CLIP image embedding and its caption: graphs/text-to-image.json with its
+ * prior replaced by clip/image-encode of the render (an io/load-image), run to the decoder (32x32), a seed a render.
+ */
+async function decodeFromRenders(
+  runtime: ModelRuntime,
+  renders: Float32Tensor,
+  captions: string[],
+  settings: PathSettings,
+): Promise<Float32Tensor> {
+  const doc = pathGraph(settings);
+  doc.nodes = doc.nodes.filter((node) => node.id !== 'prior' && node.id !== 'prior_model');
+  doc.nodes.push(
+    { id: 'render', type: 'io/load-image', params: {} },
+    { id: 'embed', type: 'clip/image-encode', params: {}, inputs: { model: 'clip.model', image: 'render.image' } },
+  );
+  const decoder = nodeOf(doc, 'decoder');
+  decoder.inputs = { ...decoder.inputs, embedding: 'embed.embedding' };
+  const engine = new Engine(createRegistry(), nodeServices({ models: runtime }));
+  const px = 64 * 64 * 3;
+  const out: Float32Array[] = [];
+  for (const [i, caption] of captions.entries()) {
+    nodeOf(doc, 'render').params = { src: pictureUrl(renders.data.subarray(i * px, (i + 1) * px), 64, 64) };
+    nodeOf(doc, 'prompt').params = { text: caption };
+    nodeOf(doc, 'seed').params = { value: 77 + i };
+    out.push((await imageOf(engine, doc, 'decoder')).data);
+  }
+  return float32([captions.length, 32, 32, 3], concatFloat32(out));
+}
+
+/**
  * Where accuracy is lost: the same colour/shape check on fresh renders, on renders at the decoder's
  * 32x32 (bilinear and upsampler to 64), on decoder samples from the renders' true CLIP image
  * embeddings (no prior), and on the whole pipeline from their captions.
@@ -76,9 +100,6 @@ export async function stageBreakdown(
   n: number,
   settings: PathSettings,
 ) {
-  const decoder = resolveDiffusion(runtime, 'mini-unclip-decoder'),
-    up = resolveDiffusion(runtime, 'mini-unclip-upsampler');
-  const [ds, us] = await Promise.all([runtime.session(decoder.id), runtime.session(up.id)]);
   const truth = Array.from({ length: n }, pick);
   const captions: string[] = [];
   const renders = new Float32Array(n * 64 * 64 * 3);
@@ -93,33 +114,10 @@ export async function stageBreakdown(
   });
   const img64 = float32([n, 64, 64, 3], renders),
     img32 = boxDownsample(img64, 2);
-  const upsample = async (low: Float32Tensor, seed: number) =>
-    chwToImage(
-      await sampleUpsampler(us, up.spec, imageToChw(low), {
-        steps: settings.upsampler.steps,
-        eta: 0,
-        xT: gaussianArray(seed, n * 3 * 64 * 64),
-        noise: noise(seed, n, 3 * 64 * 64),
-      }),
-      n,
-      64,
-      64,
-    );
+  const upsample = (low: Float32Tensor, seed: number) =>
+    upsampleAll(runtime, low.data, n, seed, settings.upsampler.steps);
   const emb = await encodeImages(runtime, clip, img64);
-  const cond = await textConditioning(runtime, clip, captions),
-    empty = await textConditioning(runtime, clip, ['']);
-  const decoded = chwToImage(
-    await sampleDecoder(ds, decoder.spec, emb, cond, empty, {
-      steps: settings.decoder.steps,
-      eta: 0,
-      guidance: settings.decoder.guidance,
-      xT: gaussianArray(77, n * 3 * 32 * 32),
-      noise: noise(77, n, 3 * 32 * 32),
-    }),
-    n,
-    32,
-    32,
-  );
+  const decoded = await decodeFromRenders(runtime, img64, captions, settings);
   const rows: Array<[string, Float32Tensor]> = [
     ['renders, 64x64', img64],
     ['renders at 32x32, bilinear to 64', bilinearResize(img32, 64, 64)],
