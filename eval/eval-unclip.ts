@@ -131,6 +131,19 @@ async function invertDecodePsnr(runtime: ModelRuntime, pairs: Array<[Colour, Sha
   return sum / pairs.length;
 }
 
+/** The composition section (two-object and single-object prompts, both paths, both judges), from the flags. */
+function composeReport(runtime: ModelRuntime, clip: ClipModelRef) {
+  const flags = [
+    Number(opts.two),
+    Number(opts.single),
+    Number(opts.seed),
+    opts.sheet,
+    decoderOverride,
+    opts.ar,
+  ] as const;
+  return composition(runtime, clip, ...flags);
+}
+
 async function main() {
   const runtime = await createModelRuntime(opts.models, opts.backend as 'web' | 'node', Number(opts.threads));
   if (!runtime) throw new Error('no bundled models');
@@ -154,16 +167,7 @@ async function main() {
     return;
   }
   if (opts.compose) {
-    const report = await composition(
-      runtime,
-      clip,
-      Number(opts.two),
-      Number(opts.single),
-      Number(opts.seed),
-      opts.sheet,
-      decoderOverride,
-      opts.ar,
-    );
+    const report = await composeReport(runtime, clip);
     if (opts.write) writeCompositionCards(opts.models, report);
     return;
   }
@@ -237,16 +241,7 @@ async function main() {
     `| diversity, 8 samples of "a large red circle" | RMS pixel distance ${results.diversityPixelRms.toFixed(3)}, ` +
       `mean CLIP cosine ${results.diversityClipCosine.toFixed(3)} | |`,
   );
-  const report = await composition(
-    runtime,
-    clip,
-    Number(opts.two),
-    Number(opts.single),
-    Number(opts.seed),
-    opts.sheet,
-    decoderOverride,
-    opts.ar,
-  );
+  const report = await composeReport(runtime, clip);
   if (opts.write) {
     writeCompositionCards(opts.models, report);
     const path = join(opts.models, 'manifest.json');

@@ -108,6 +108,12 @@ interface SampleCommon {
   known?: InpaintKnown;
 }
 
+/** The sampler's options every pipeline passes through as they are. */
+function ddimCommon(spec: DiffusionSpec, o: Omit<SampleCommon, 'guidance'>) {
+  const { steps, eta, xT, noise, onStep, signal, known } = o;
+  return { spec, steps, eta, xT, noise, onStep, signal, known };
+}
+
 /** What an inpainting decoder (an input named `known`, [N, 4, 32, 32]) reads beside x_t: per sample the
  * source with the region to regenerate zeroed (3 channels, [-1, 1]) and the mask (1 = regenerate). */
 export const KNOWN_INPUT = 'known';
@@ -171,13 +177,7 @@ export async function samplePrior(
     };
   };
   const x = await ddimSample({
-    spec,
-    steps: o.steps,
-    eta: o.eta,
-    xT: o.xT,
-    noise: o.noise,
-    onStep: o.onStep,
-    signal: o.signal,
+    ...ddimCommon(spec, o),
     model: (xT, t) => guidedCall(session, n, feeds, o.guidance, xT, t, outName),
   });
   for (let i = 0; i < n; i++) {
@@ -313,17 +313,10 @@ export async function sampleDecoder(
   const n = embeds.shape[0]!;
   const feeds = decoderFeeds(session, n, embeds, text, empty, o.inpaint);
   return ddimSample({
+    ...ddimCommon(spec, o),
     gradient: o.gradient,
     pinX0: o.pinX0,
-    spec,
-    steps: o.steps,
-    eta: o.eta,
-    xT: o.xT,
-    noise: o.noise,
-    onStep: o.onStep,
-    signal: o.signal,
     clipX0: 1,
-    known: o.known,
     model: (xT, t) => guidedCall(session, n, feeds, o.guidance, xT, t, session.entry.outputs[0]!.name),
   });
 }
@@ -360,15 +353,8 @@ export async function sampleUpsampler(
 ): Promise<Float32Array> {
   const n = lowRes.shape[0]!;
   return ddimSample({
-    spec,
-    steps: o.steps,
-    eta: o.eta,
-    xT: o.xT,
-    noise: o.noise,
-    onStep: o.onStep,
-    signal: o.signal,
+    ...ddimCommon(spec, o),
     clipX0: 1,
-    known: o.known,
     model: async (xT, t) =>
       (await session.run({ x_t: float32([n, 3, 64, 64], xT), timestep: float32([n], fill(n, t)), low_res: lowRes }))[
         session.entry.outputs[0]!.name

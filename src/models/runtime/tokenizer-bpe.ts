@@ -1,5 +1,4 @@
-import { specialIds, type Tokenizer, type TokenizedBatch } from './tokenizer';
-import { padBatch } from './tokenizer-word';
+import { encodeBatchWith, specialIds, withinContext, type Tokenizer, type TokenizedBatch } from './tokenizer';
 
 /** GPT-2 / CLIP's reversible byte -> printable unicode map. */
 function bytesToUnicode(): string[] {
@@ -123,16 +122,10 @@ export class ClipBpeTokenizer implements Tokenizer {
 
   encode(text: string): number[] {
     const ids = [this.startId, ...this.tokens(text), this.endId];
-    if (ids.length > this.contextLength)
-      throw new Error(`"${text.slice(0, 40)}" is ${ids.length} tokens, more than the context of ${this.contextLength}`);
-    return ids;
+    return withinContext(ids, text, this.contextLength);
   }
 
   encodeBatch(texts: string[]): TokenizedBatch {
-    return padBatch(
-      texts.map((t) => this.encode(t)),
-      this.contextLength,
-      this.padId,
-    );
+    return encodeBatchWith(this, texts);
   }
 }

@@ -1,5 +1,5 @@
 import { quoteValue } from '../../tensor/quote';
-import { specialIds, type Tokenizer, type TokenizedBatch } from './tokenizer';
+import { encodeBatchWith, specialIds, withinContext, type Tokenizer, type TokenizedBatch } from './tokenizer';
 
 /** The bundled models' word-level tokenizer: lower-case words split on spaces, unknown words are errors. */
 export class WordTokenizer implements Tokenizer {
@@ -32,26 +32,10 @@ export class WordTokenizer implements Tokenizer {
       ids.push(id);
     }
     ids.push(this.endId);
-    if (ids.length > this.contextLength)
-      throw new Error(`${quoteValue(text)} is ${ids.length} tokens, more than the context of ${this.contextLength}`);
-    return ids;
+    return withinContext(ids, text, this.contextLength);
   }
 
   encodeBatch(texts: string[]): TokenizedBatch {
-    return padBatch(
-      texts.map((t) => this.encode(t)),
-      this.contextLength,
-      this.padId,
-    );
+    return encodeBatchWith(this, texts);
   }
-}
-
-export function padBatch(rows: number[][], contextLength: number, padId: number): TokenizedBatch {
-  const ids = new BigInt64Array(rows.length * contextLength).fill(BigInt(padId));
-  rows.forEach((r, i) =>
-    r.forEach((id, j) => {
-      ids[i * contextLength + j] = BigInt(id);
-    }),
-  );
-  return { ids, shape: [rows.length, contextLength], lengths: rows.map((r) => r.length) };
 }

@@ -1,3 +1,5 @@
+import { quoteValue } from '../../tensor/quote';
+
 /** Token ids [N, contextLength] (int64, padded) and each row's length with start and end tokens. */
 export interface TokenizedBatch {
   ids: BigInt64Array;
@@ -27,4 +29,31 @@ export function specialIds(
     return v;
   };
   return { startId: id(specials.start), endId: id(specials.end), padId: id(specials.pad) };
+}
+
+/** `ids` (with start and end tokens) within the context, or an error quoting the text briefly. */
+export function withinContext(ids: number[], text: string, contextLength: number): number[] {
+  if (ids.length > contextLength)
+    throw new Error(`${quoteValue(text)} is ${ids.length} tokens, more than the context of ${contextLength}`);
+  return ids;
+}
+
+/** Rows of ids padded to [N, contextLength] int64. */
+export function padBatch(rows: number[][], contextLength: number, padId: number): TokenizedBatch {
+  const ids = new BigInt64Array(rows.length * contextLength).fill(BigInt(padId));
+  rows.forEach((r, i) =>
+    r.forEach((id, j) => {
+      ids[i * contextLength + j] = BigInt(id);
+    }),
+  );
+  return { ids, shape: [rows.length, contextLength], lengths: rows.map((r) => r.length) };
+}
+
+/** A tokenizer's batch: every text encoded (each checked), padded. */
+export function encodeBatchWith(tok: Tokenizer, texts: string[]): TokenizedBatch {
+  return padBatch(
+    texts.map((t) => tok.encode(t)),
+    tok.contextLength,
+    tok.padId,
+  );
 }
