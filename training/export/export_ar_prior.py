@@ -14,7 +14,7 @@ import torch
 
 from training.models.ar_prior_model import ArPrior
 from training.export.export_unclip import WORLD, card
-from training.export.manifest_util import MODELS_DIR, sha256_of, update_manifest
+from training.export.manifest_util import MODELS_DIR, file_fields, update_manifest
 
 from training.paths import TRAINING
 
@@ -80,10 +80,7 @@ def main():
         "id": "mini-unclip-ar-prior",
         "kind": "ar-prior",
         "title": "mini-unCLIP autoregressive prior (text -> PCA-quantized CLIP image embedding)",
-        "file": os.path.basename(path),
-        "sha256": sha256_of(path),
-        "bytes": os.path.getsize(path),
-        "world": WORLD,
+        **file_fields(path, WORLD),
         "embedDim": 128,
         "inputs": [
             {"name": "text_tokens", "dtype": "float32", "shape": ["batch", 16, 128]},

@@ -17,7 +17,7 @@ from training.models.dalle_model import TEXT_LEN, Dalle, StepModel
 from training.models.dvae_model import DecodeIds, EncodeIds
 from training.export.export_unclip import card
 from training.export.half_weights import half_weights
-from training.export.manifest_util import MODELS_DIR, sha256_of, update_manifest
+from training.export.manifest_util import MODELS_DIR, file_fields, sha256_of, update_manifest
 from training.train.train_dalle import load_dvae
 from training.world.world import VERSION
 
@@ -79,10 +79,7 @@ def main():
             "id": "mini-dalle-dvae-encoder",
             "kind": "dvae-encoder",
             "title": "mini-DALL·E dVAE encoder (32x32 -> 8x8 codes)",
-            "file": os.path.basename(enc_path),
-            "sha256": sha256_of(enc_path),
-            "bytes": os.path.getsize(enc_path),
-            "world": WORLD,
+            **file_fields(enc_path, WORLD),
             "pair": "mini-dalle-dvae-decoder",
             "dalle": spec,
             "inputs": [
@@ -109,10 +106,7 @@ def main():
             "id": "mini-dalle-dvae-decoder",
             "kind": "dvae-decoder",
             "title": "mini-DALL·E dVAE decoder (8x8 codes -> 32x32)",
-            "file": os.path.basename(dec_path),
-            "sha256": sha256_of(dec_path),
-            "bytes": os.path.getsize(dec_path),
-            "world": WORLD,
+            **file_fields(dec_path, WORLD),
             "pair": "mini-dalle-dvae-encoder",
             "dalle": spec,
             "inputs": [{"name": "codes", "dtype": "int64", "shape": ["batch", grid * grid]}],
@@ -180,10 +174,7 @@ def main():
                 "id": "mini-dalle",
                 "kind": "dalle",
                 "title": "mini-DALL·E transformer (caption -> 8x8 codes)",
-                "file": os.path.basename(path),
-                "sha256": sha256_of(path),
-                "bytes": os.path.getsize(path),
-                "world": WORLD,
+                **file_fields(path, WORLD),
                 "dalle": {
                     **spec,
                     "textVocab": vocab,

@@ -10,7 +10,7 @@ import os
 import torch
 
 from training.probes.check_noised_clip_grad import check, check_float32
-from training.export.manifest_util import MODELS_DIR, sha256_of, update_manifest
+from training.export.manifest_util import MODELS_DIR, file_fields, update_manifest
 from training.models.noised_clip_model import NoisedImageEncoder, ScoreAndGradient
 from training.export.export_unclip import card
 from training.world.world import VERSION
@@ -65,10 +65,7 @@ def main():
         "id": "mini-clip-noised",
         "kind": "clip-noised",
         "title": "noise-aware mini-CLIP image encoder with its gradient (CLIP guidance)",
-        "file": os.path.basename(path),
-        "sha256": sha256_of(path),
-        "bytes": os.path.getsize(path),
-        "world": VERSION,
+        **file_fields(path, VERSION),
         "pair": "mini-clip-text",
         "embedDim": 128,
         "inputs": [

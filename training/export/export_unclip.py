@@ -18,7 +18,7 @@ import torch
 from training.models.decoder_model import decoder_from_args
 from training.export.half_weights import half_weights
 from training.world.inpaint_masks import KINDS, WEIGHTS
-from training.export.manifest_util import MODELS_DIR, sha256_of, update_manifest
+from training.export.manifest_util import MODELS_DIR, file_fields, update_manifest
 from training.models.prior_model import Prior
 from training.models.upsampler_model import Upsampler
 from training.paths import TRAINING
@@ -254,10 +254,7 @@ def export_decoder(src, which, out, text_io):
         "id": mid,
         "kind": "decoder",
         "title": title,
-        "file": os.path.basename(path),
-        "sha256": sha256_of(path),
-        "bytes": os.path.getsize(path),
-        "world": WORLD,
+        **file_fields(path, WORLD),
         "embedDim": 128,
         "inputs": [
             {"name": "x_t", "dtype": "float32", "shape": ["batch", 3, 32, 32]},
@@ -329,10 +326,7 @@ def main():
                 "id": "mini-unclip-prior",
                 "kind": "prior",
                 "title": "mini-unCLIP diffusion prior (text -> CLIP image embedding)",
-                "file": os.path.basename(path),
-                "sha256": sha256_of(path),
-                "bytes": os.path.getsize(path),
-                "world": WORLD,
+                **file_fields(path, WORLD),
                 "embedDim": 128,
                 "inputs": [
                     {"name": "x_t", "dtype": "float32", "shape": ["batch", 128]},
@@ -378,10 +372,7 @@ def main():
                 "id": "mini-unclip-upsampler",
                 "kind": "upsampler",
                 "title": "mini-unCLIP upsampler (32x32 -> 64x64)",
-                "file": os.path.basename(path),
-                "sha256": sha256_of(path),
-                "bytes": os.path.getsize(path),
-                "world": WORLD,
+                **file_fields(path, WORLD),
                 "inputs": [
                     {"name": "x_t", "dtype": "float32", "shape": ["batch", 3, 64, 64]},
                     {"name": "timestep", "dtype": "float32", "shape": ["batch"]},

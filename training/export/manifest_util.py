@@ -31,6 +31,11 @@ MEASURED_IDS = {
 }
 
 
+def file_fields(path, world):
+    """The manifest fields that name an exported file: its name, sha256, size and the world it was trained on."""
+    return {"file": os.path.basename(path), "sha256": sha256_of(path), "bytes": os.path.getsize(path), "world": world}
+
+
 def drop_stale_figures(by_id, changed):
     """Measured figures belong to the weights they measured: a block naming other weights' sha256
     (measuredWeights) goes, and so does an unnamed block of a model whose own weights changed."""
