@@ -240,19 +240,26 @@ describe('scheduler', () => {
 });
 
 describe('memo cache budget', () => {
-  it('evicts least recently used entries under the byte budget but never what a run is using', async () => {
+  /** Four 1 KiB random embeddings and their concatenation, under a 5 KiB cache budget. */
+  const fourEmbeddingsJoined = () => {
     const t = testNodes();
     t.engine.cache.setBudget(5 * 1024);
-    t.engine.load(
-      graph([
-        ...[1, 2, 3, 4].map((i) => ({
-          id: `e${i}`,
-          type: 'embedding/random',
-          params: { seed: i, count: 1, dim: 256 },
-        })),
-        { id: 'join', type: 'embedding/concat', inputs: { a: 'e1.out', b: 'e2.out', c: 'e3.out', d: 'e4.out' } },
-      ]),
-    );
+    const e = [1, 2, 3, 4].map((i) => ({
+      id: `e${i}`,
+      type: 'embedding/random',
+      params: { seed: i, count: 1, dim: 256 },
+    }));
+    const join = {
+      id: 'join',
+      type: 'embedding/concat',
+      inputs: { a: 'e1.out', b: 'e2.out', c: 'e3.out', d: 'e4.out' },
+    };
+    t.engine.load(graph([...e, join]));
+    return t;
+  };
+
+  it('evicts least recently used entries under the byte budget but never what a run is using', async () => {
+    const t = fourEmbeddingsJoined();
     const r = await t.engine.run();
     expect(r.ok).toBe(true); // 8 KiB pinned during the run, over a 5 KiB budget
     expect(t.engine.outputsOf('join')!.out).toBeDefined();
@@ -261,18 +268,7 @@ describe('memo cache budget', () => {
   });
 
   it('never evicts what the inspector shows; letting go of it makes it evictable again', async () => {
-    const t = testNodes();
-    t.engine.cache.setBudget(5 * 1024);
-    t.engine.load(
-      graph([
-        ...[1, 2, 3, 4].map((i) => ({
-          id: `e${i}`,
-          type: 'embedding/random',
-          params: { seed: i, count: 1, dim: 256 },
-        })),
-        { id: 'join', type: 'embedding/concat', inputs: { a: 'e1.out', b: 'e2.out', c: 'e3.out', d: 'e4.out' } },
-      ]),
-    );
+    const t = fourEmbeddingsJoined();
     await t.engine.run({ targets: ['e1'] });
     expect(t.engine.pinInspected('e1')).toBe(true);
     expect((await t.engine.run()).ok).toBe(true);

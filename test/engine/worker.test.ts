@@ -81,12 +81,18 @@ describe('the engine in a real Node worker (comlink over worker_threads)', () =>
 });
 
 describe('engine API', () => {
-  it('hands tensor buffers to the transfer list instead of copying them across', async () => {
+  /** An engine API whose transfer hook records the buffers it is handed. */
+  const recordingTransfers = () => {
     const transferred: unknown[] = [];
     const api = createEngineApi(createRegistry(), nodeServices(), (value, buffers) => {
       transferred.push(...buffers);
       return value;
     });
+    return { api, transferred };
+  };
+
+  it('hands tensor buffers to the transfer list instead of copying them across', async () => {
+    const { api, transferred } = recordingTransfers();
     api.loadGraph({
       format: 'unclip-studio/graph',
       version: 1,
@@ -102,11 +108,7 @@ describe('engine API', () => {
     'sends the previews of a batch of images in one message, every buffer transferred, and refuses a range past ' +
       'the batch',
     async () => {
-      const transferred: unknown[] = [];
-      const api = createEngineApi(createRegistry(), nodeServices(), (value, buffers) => {
-        transferred.push(...buffers);
-        return value;
-      });
+      const { api, transferred } = recordingTransfers();
       api.loadGraph({
         format: 'unclip-studio/graph',
         version: 1,

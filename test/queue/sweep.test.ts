@@ -101,17 +101,13 @@ describe('npm run graph -- sweep, locally', () => {
     'runs one job per point on a pool, writes results.jsonl, ' + 'images and a contact sheet, and runs nothing twice',
     async () => {
       const dir = out();
-      const first = await sweep(
-        FIXTURE,
+      const grid = [
         '--grid',
         'scene.seed=1..2',
         '--grid',
         'scene.caption=a red circle,a blue square on a black background',
-        '--out',
-        dir,
-        '--concurrency',
-        '2',
-      );
+      ];
+      const first = await sweep(FIXTURE, ...grid, '--out', dir, '--concurrency', '2');
       expect(first.code, first.stderr).toBe(0);
       const rows = lines(dir);
       expect(rows).toHaveLength(4);
@@ -132,16 +128,7 @@ describe('npm run graph -- sweep, locally', () => {
         'a red circle',
       ]);
       expect(readFileSync(join(dir, 'contact-sheet.png')).subarray(1, 4).toString()).toBe('PNG');
-      const again = await sweep(
-        FIXTURE,
-        '--grid',
-        'scene.seed=1..2',
-        '--grid',
-        'scene.caption=a red circle,a blue square on a black background',
-        '--out',
-        dir,
-        '--json',
-      );
+      const again = await sweep(FIXTURE, ...grid, '--out', dir, '--json');
       expect(again.code).toBe(0);
       expect(JSON.parse(again.stdout)).toMatchObject({ ok: true, jobs: 4, skipped: 4, failed: 0 });
       expect(lines(dir)).toHaveLength(4);
