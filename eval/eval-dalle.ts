@@ -277,7 +277,8 @@ async function main() {
             prompts: Object.fromEntries(sets.map(([k, v]) => [k, v.length])),
             results,
             pathCeiling: { prompts: ceilingPrompts.length, ...ceiling },
-            secondsPerCaptionNode: r3(msPerCaption / 1000),
+            // graphs/dalle.json whole: N samples, decode, rerank, upsampler
+            secondsPerCaptionGraph: r3(msPerCaption / 1000),
           },
         };
     }
