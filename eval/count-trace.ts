@@ -21,6 +21,7 @@ import type { Float32Tensor } from '../src/tensor/tensor';
 import { readPicture } from '../src/world/read';
 import { graphSettings, pathGraph, twoObjectPrompts } from './eval-compose';
 import { parseDecoderOverride } from './eval-compose-report';
+import { checkFlags, int } from './flags';
 
 export interface CountTrace {
   /** the DDIM step's timestep, first (noisiest) to last */
@@ -91,12 +92,9 @@ async function main() {
       'graph-steps': { type: 'string' },
     },
   });
+  checkFlags('trace:count', opts, { seed: int(0), two: int(1, 1000) });
   const seed = Number(opts.seed),
     two = Number(opts.two);
-  if (!Number.isInteger(seed))
-    throw new Error(`trace:count: --seed must be an integer, got ${JSON.stringify(opts.seed)}`);
-  if (!Number.isInteger(two) || two < 1 || two > 1000)
-    throw new Error(`trace:count: --two must be an integer in [1, 1000], got ${JSON.stringify(opts.two)}`);
   const graph = graphSettings('text-to-image-glide.json').decoder;
   const override = parseDecoderOverride(opts, 'trace:count');
   const settings = {

@@ -38,6 +38,7 @@ import { imageOf, nodeOf, upsampleAll, type GraphDoc } from './graph-runs';
 import { createRegistry } from '../nodes/index';
 import { Engine } from '../src/engine/scheduler';
 import { nodeServices } from '../src/host/node-services';
+import { checkFlags, int, num } from './flags';
 
 const { values: opts } = parseArgs({
   options: {
@@ -54,6 +55,17 @@ const { values: opts } = parseArgs({
     write: { type: 'boolean', default: false },
     sheet: { type: 'string' },
   },
+});
+checkFlags('eval:dalle', opts, {
+  single: int(1, 1000),
+  heldout: int(0, 1000),
+  two: int(0, 1000),
+  renders: int(1, 10000),
+  ceiling: int(0, 1000),
+  samples: int(1, 64),
+  temperature: num(0.01, 10),
+  'top-k': int(0, 100000),
+  seed: int(0),
 });
 const N = Number(opts.samples);
 

@@ -29,6 +29,7 @@ import {
   type PathSettings,
 } from './eval-compose';
 import { diversityOf } from './eval-diversity';
+import { checkFlags, int } from './flags';
 
 const { values: opts } = parseArgs({
   options: {
@@ -40,6 +41,13 @@ const { values: opts } = parseArgs({
     seed: { type: 'string', default: '5151' },
     write: { type: 'boolean', default: false },
   },
+});
+checkFlags('eval:guidance', opts, {
+  single: int(1, 1000),
+  two: int(0, 1000),
+  diversity: int(0, 1000),
+  samples: int(1, 64),
+  seed: int(0),
 });
 
 interface Row {

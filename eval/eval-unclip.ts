@@ -30,7 +30,7 @@ import { createRng } from '../src/tensor/prng';
 import type { Float32Tensor } from '../src/tensor/tensor';
 import { cosineMatrix } from '../src/tensor/vector';
 import { COLOURS, HELD_OUT_PAIRS, SHAPES, isHeldOut, type Colour, type Shape } from '../src/world/spec';
-import { nodeParamFlag } from './flags';
+import { checkFlags, int, nodeParamFlag } from './flags';
 
 const { values: opts } = parseArgs({
   options: {
@@ -58,6 +58,14 @@ const { values: opts } = parseArgs({
     'decoder-steps': { type: 'string' },
     'upsampler-steps': { type: 'string' },
   },
+});
+checkFlags('eval:unclip', opts, {
+  count: int(1, 10000),
+  heldout: int(0, 1000),
+  seed: int(0),
+  threads: int(1, 64),
+  two: int(1, 1000),
+  single: int(1, 1000),
 });
 
 const decoderOverride = parseDecoderOverride(opts); // checked before any model loads

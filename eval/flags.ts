@@ -26,3 +26,24 @@ export function nodeParamFlag(
   }
   return Number(r.value);
 }
+
+/** A numeric flag's rule: whole numbers or any, within [min, max]. */
+export type NumberRule = { int: boolean; min: number; max: number };
+export const int = (min: number, max = Number.MAX_SAFE_INTEGER): NumberRule => ({ int: true, min, max });
+export const num = (min: number, max = Number.MAX_VALUE): NumberRule => ({ int: false, min, max });
+
+/**
+ * The research CLIs' numeric flags, checked before anything loads: one rule per flag, one message form
+ * (`<tool>: --<flag> must be ...`). Flags left out of `rules` are not numbers.
+ */
+export function checkFlags(tool: string, values: Record<string, unknown>, rules: Record<string, NumberRule>): void {
+  for (const [flag, rule] of Object.entries(rules)) {
+    const raw = values[flag];
+    if (raw === undefined) continue;
+    const v = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+    const kind = rule.int ? 'an integer' : 'a number';
+    const range = rule.max < Number.MAX_SAFE_INTEGER ? ` in [${rule.min}, ${rule.max}]` : ` >= ${rule.min}`;
+    if (!Number.isFinite(v) || (rule.int && !Number.isInteger(v)) || v < rule.min || v > rule.max)
+      throw new Error(`${tool}: --${flag} must be ${kind}${range}, got ${quoteValue(String(raw), 30)}`);
+  }
+}

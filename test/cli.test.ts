@@ -318,6 +318,7 @@ describe('npm run trace:count: where the extra copy is decided', () => {
         (e: { stderr: string }) => e.stderr,
       );
     expect(await trace('--two', '0')).toMatch(/trace:count: --two must be an integer in \[1, 1000\], got "0"/);
+    expect(await trace('--seed', 'x')).toMatch(/trace:count: --seed must be an integer >= 0, got "x"/);
     expect(await trace('--graph-steps', '0')).toMatch(
       /trace:count: --graph-steps \(diffusion\/decode's steps\): must be between 1 and 1000/,
     );
