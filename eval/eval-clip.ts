@@ -17,7 +17,7 @@ import { sampleCaption } from '../src/world/caption';
 import { renderScene } from '../src/world/render';
 import { randomScene, sampleScene, type Scene } from '../src/world/scene';
 import { BACKGROUNDS, CANVAS, COLOURS, HELD_OUT_PAIRS, POSITIONS, SHAPES, SIZES } from '../src/world/spec';
-import { checkFlags, int } from './flags';
+import { checkFlagsOrExit, int } from './flags';
 
 const { values: opts } = parseArgs({
   options: {
@@ -27,7 +27,7 @@ const { values: opts } = parseArgs({
     write: { type: 'boolean', default: false },
   },
 });
-checkFlags('eval:clip', opts, { count: int(1, 100000), seed: int(0) });
+checkFlagsOrExit('eval:clip', opts, { count: int(1, 100000), seed: int(0) });
 const COUNT = Number(opts.count),
   SEED = Number(opts.seed);
 

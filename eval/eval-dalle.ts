@@ -38,7 +38,7 @@ import { imageOf, nodeOf, upsampleAll, type GraphDoc } from './graph-runs';
 import { createRegistry } from '../nodes/index';
 import { Engine } from '../src/engine/scheduler';
 import { nodeServices } from '../src/host/node-services';
-import { checkFlags, int, num } from './flags';
+import { checkFlagsOrExit, int, num } from './flags';
 
 const { values: opts } = parseArgs({
   options: {
@@ -56,7 +56,7 @@ const { values: opts } = parseArgs({
     sheet: { type: 'string' },
   },
 });
-checkFlags('eval:dalle', opts, {
+checkFlagsOrExit('eval:dalle', opts, {
   single: int(1, 1000),
   heldout: int(0, 1000),
   two: int(0, 1000),

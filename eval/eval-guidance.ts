@@ -29,7 +29,7 @@ import {
   type PathSettings,
 } from './eval-compose';
 import { diversityOf } from './eval-diversity';
-import { checkFlags, int } from './flags';
+import { checkFlagsOrExit, int } from './flags';
 
 const { values: opts } = parseArgs({
   options: {
@@ -42,7 +42,7 @@ const { values: opts } = parseArgs({
     write: { type: 'boolean', default: false },
   },
 });
-checkFlags('eval:guidance', opts, {
+checkFlagsOrExit('eval:guidance', opts, {
   single: int(1, 1000),
   two: int(0, 1000),
   diversity: int(0, 1000),

@@ -30,7 +30,7 @@ import { createRng } from '../src/tensor/prng';
 import type { Float32Tensor } from '../src/tensor/tensor';
 import { cosineMatrix } from '../src/tensor/vector';
 import { COLOURS, HELD_OUT_PAIRS, SHAPES, isHeldOut, type Colour, type Shape } from '../src/world/spec';
-import { checkFlags, int, nodeParamFlag } from './flags';
+import { checkFlagsOrExit, int, nodeParamFlag } from './flags';
 
 const { values: opts } = parseArgs({
   options: {
@@ -59,7 +59,7 @@ const { values: opts } = parseArgs({
     'upsampler-steps': { type: 'string' },
   },
 });
-checkFlags('eval:unclip', opts, {
+checkFlagsOrExit('eval:unclip', opts, {
   count: int(1, 10000),
   heldout: int(0, 1000),
   seed: int(0),

@@ -47,3 +47,13 @@ export function checkFlags(tool: string, values: Record<string, unknown>, rules:
       throw new Error(`${tool}: --${flag} must be ${kind}${range}, got ${quoteValue(String(raw), 30)}`);
   }
 }
+
+/** checkFlags for a command's top level: a refused flag prints its one-line message and exits 2 (no stack). */
+export function checkFlagsOrExit(tool: string, values: Record<string, unknown>, rules: Record<string, NumberRule>) {
+  try {
+    checkFlags(tool, values, rules);
+  } catch (e) {
+    console.error((e as Error).message);
+    process.exit(2);
+  }
+}

@@ -40,7 +40,7 @@ import {
   orderVerdict,
   type Verdict,
 } from './study-verdicts';
-import { checkFlags, int } from './flags';
+import { checkFlagsOrExit, int } from './flags';
 
 /** Two judgements of one claim: agrees if one agrees and the other does not disagree (and vice versa). */
 function combine(a: Verdict, b: Verdict): Verdict {
@@ -57,7 +57,7 @@ const { values: opts } = parseArgs({
     seed: { type: 'string', default: '2204' },
   },
 });
-checkFlags('study', opts, { seed: int(0) });
+checkFlagsOrExit('study', opts, { seed: int(0) });
 const QUICK = opts.quick!;
 const OUT = opts.out ?? (QUICK ? 'out/study' : 'docs/study');
 const SEED = Number(opts.seed);
