@@ -13,15 +13,16 @@ import torch.nn.functional as F
 from training.models.diffusion import ResBlock, timestep_embedding
 
 
-class Upsampler(nn.Module):
-    """A small 64x64 U-Net without attention; input [x_t, upsampled low-res] (6 channels), output v."""
+class _UNet3(nn.Module):
+    """The upsamplers' body: three levels (ch[0] at full resolution, then /2 and /4), residual blocks with the
+    timestep embedding, skips by concatenation, no attention. `cin` / `cout` channels in and out."""
 
-    def __init__(self, ch=(24, 48, 64)):
+    def __init__(self, cin, cout, ch):
         super().__init__()
         temb = ch[0] * 4
         self.ch0 = ch[0]
         self.time = nn.Sequential(nn.Linear(ch[0], temb), nn.SiLU(), nn.Linear(temb, temb))
-        self.inp = nn.Conv2d(6, ch[0], 3, padding=1)
+        self.inp = nn.Conv2d(cin, ch[0], 3, padding=1)
         self.d0 = ResBlock(ch[0], ch[0], temb)
         self.down0 = nn.Conv2d(ch[0], ch[0], 3, stride=2, padding=1)
         self.d1 = ResBlock(ch[0], ch[1], temb)
@@ -29,12 +30,11 @@ class Upsampler(nn.Module):
         self.mid = ResBlock(ch[1], ch[2], temb)
         self.u1 = ResBlock(ch[2] + ch[1], ch[1], temb)
         self.u0 = ResBlock(ch[1] + ch[0], ch[0], temb)
-        self.out = nn.Sequential(nn.GroupNorm(8, ch[0]), nn.SiLU(), nn.Conv2d(ch[0], 3, 3, padding=1))
+        self.out = nn.Sequential(nn.GroupNorm(8, ch[0]), nn.SiLU(), nn.Conv2d(ch[0], cout, 3, padding=1))
 
-    def forward(self, x_t, timestep, low_res):
+    def body(self, h, timestep):
         temb = self.time(timestep_embedding(timestep, self.ch0))
-        up = F.interpolate(low_res, scale_factor=2, mode="bilinear", align_corners=False)
-        h0 = self.d0(self.inp(torch.cat([x_t, up], 1)), temb)
+        h0 = self.d0(self.inp(h), temb)
         h1 = self.d1(self.down0(h0), temb)
         m = self.mid(self.down1(h1), temb)
         u = self.u1(torch.cat([F.interpolate(m, scale_factor=2, mode="nearest"), h1], 1), temb)
@@ -42,38 +42,31 @@ class Upsampler(nn.Module):
         return self.out(u)
 
 
-class Upsampler256(nn.Module):
+class Upsampler(_UNet3):
+    """A small 64x64 U-Net without attention; input [x_t, upsampled low-res] (6 channels), output v."""
+
+    def __init__(self, ch=(24, 48, 64)):
+        super().__init__(6, 3, ch)
+
+    def forward(self, x_t, timestep, low_res):
+        up = F.interpolate(low_res, scale_factor=2, mode="bilinear", align_corners=False)
+        return self.body(torch.cat([x_t, up], 1), timestep)
+
+
+class Upsampler256(_UNet3):
     """A U-Net over 2x2-unshuffled pixels (128/64/32 at full size; 32/16/8 on a training crop), no attention;
     input [x_t, 4x bilinearly upsampled low-res] (6 channels), output the clean picture x0 (3 channels) as the
     upsampled low-res plus what the network adds: at pure noise it already returns the bilinear picture and learns
     only the borders (predicting v, 3,800 steps drew worse than bicubic resizing)."""
 
     def __init__(self, ch=(24, 48, 64), scale=4):
-        super().__init__()
+        super().__init__(6 * 4, 3 * 4, ch)
         self.scale = scale
-        temb = ch[0] * 4
-        self.ch0 = ch[0]
-        self.time = nn.Sequential(nn.Linear(ch[0], temb), nn.SiLU(), nn.Linear(temb, temb))
-        self.inp = nn.Conv2d(6 * 4, ch[0], 3, padding=1)
-        self.d0 = ResBlock(ch[0], ch[0], temb)
-        self.down0 = nn.Conv2d(ch[0], ch[0], 3, stride=2, padding=1)
-        self.d1 = ResBlock(ch[0], ch[1], temb)
-        self.down1 = nn.Conv2d(ch[1], ch[1], 3, stride=2, padding=1)
-        self.mid = ResBlock(ch[1], ch[2], temb)
-        self.u1 = ResBlock(ch[2] + ch[1], ch[1], temb)
-        self.u0 = ResBlock(ch[1] + ch[0], ch[0], temb)
-        self.out = nn.Sequential(nn.GroupNorm(8, ch[0]), nn.SiLU(), nn.Conv2d(ch[0], 3 * 4, 3, padding=1))
 
     def forward(self, x_t, timestep, low_res):
-        temb = self.time(timestep_embedding(timestep, self.ch0))
         up = F.interpolate(low_res, scale_factor=self.scale, mode="bilinear", align_corners=False)
         h = F.pixel_unshuffle(torch.cat([x_t, up], 1), 2)
-        h0 = self.d0(self.inp(h), temb)
-        h1 = self.d1(self.down0(h0), temb)
-        m = self.mid(self.down1(h1), temb)
-        u = self.u1(torch.cat([F.interpolate(m, scale_factor=2, mode="nearest"), h1], 1), temb)
-        u = self.u0(torch.cat([F.interpolate(u, scale_factor=2, mode="nearest"), h0], 1), temb)
-        return up + F.pixel_shuffle(self.out(u), 2)
+        return up + F.pixel_shuffle(self.body(h, timestep), 2)
 
 
 def blur(x, sigma):
