@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from training.models.clip_model import MiniClip
-from training.world.shapesworld import ShapesWorldDataset, WordTokenizer
+from training.world.shapesworld import ShapesWorldDataset, WordTokenizer, picture_chunks
 from training.world.world import BACKGROUND_RGB, RELATIONS
 
 from training.models.diffusion import T_STEPS, alphas_cumprod  # noqa: F401 (T_STEPS for the trainers)
@@ -152,11 +152,7 @@ def image_embeddings(clip, ds, clip_path, chunk=512, device="cpu"):
     out = np.zeros((ds.count, clip.image.head[-1].out_features), dtype=np.float32)
     t0 = time.time()
     with torch.no_grad():
-        for s in range(0, ds.count, chunk):
-            x = (
-                torch.from_numpy(np.asarray(ds.images[s : s + chunk], dtype=np.float32)).permute(0, 3, 1, 2) / 127.5
-                - 1.0
-            )
+        for s, x in picture_chunks(ds, chunk):
             out[s : s + chunk] = clip.image(x.to(device)).cpu().numpy()
             if (s // chunk) % 40 == 0:
                 print(f"embedding images: {s + len(x)}/{ds.count} ({time.time() - t0:.0f} s)", flush=True)
@@ -468,6 +464,16 @@ def common_args(p, steps, lr, batch):
         default="cuda" if torch.cuda.is_available() else "cpu",
         choices=["cpu", "cuda"],
         help="where to train (default: cuda when PyTorch sees a GPU)",
+    )
+
+
+def p_two_arg(p):
+    """--p-two: the share of each batch drawn from two-object scenes (the decoder's and DALL·E's trainers)."""
+    p.add_argument(
+        "--p-two",
+        type=float,
+        default=None,
+        help="share of each batch drawn from two-object scenes (default: the dataset's 30%%)",
     )
 
 

@@ -18,7 +18,8 @@ import torch.nn.functional as F
 
 from training.models.dalle_model import Dalle
 from training.models.dvae_model import DVae
-from training.train.common import TRAINING, VOCAB, Batches, common_args, pick_device, train_loop
+from training.train.common import TRAINING, VOCAB, Batches, common_args, p_two_arg, pick_device, train_loop
+from training.world.shapesworld import picture_chunks
 
 
 def load_dvae(path, device="cpu"):
@@ -38,11 +39,7 @@ def dataset_codes(dvae, dvae_path, ds, device, chunk=1000):
     out = np.zeros((ds.count, 64), dtype=np.int16)
     t0 = time.time()
     with torch.no_grad():
-        for s in range(0, ds.count, chunk):
-            x = (
-                torch.from_numpy(np.asarray(ds.images[s : s + chunk], dtype=np.float32)).permute(0, 3, 1, 2) / 127.5
-                - 1.0
-            )
+        for s, x in picture_chunks(ds, chunk):
             out[s : s + chunk] = dvae.encode_ids(F.avg_pool2d(x, 2).to(device)).reshape(len(x), -1).cpu().numpy()
             if (s // chunk) % 20 == 0:
                 print(f"encoding pictures: {s + len(x)}/{ds.count} ({time.time() - t0:.0f} s)", flush=True)
@@ -57,12 +54,7 @@ def main():
     p.add_argument("--width", type=int, default=256)
     p.add_argument("--layers", type=int, default=6)
     p.add_argument("--heads", type=int, default=8)
-    p.add_argument(
-        "--p-two",
-        type=float,
-        default=None,
-        help="share of each batch drawn from two-object scenes (default: the dataset's 30%%)",
-    )
+    p_two_arg(p)
     args = p.parse_args()
     torch.manual_seed(args.seed)
     device = pick_device(args.device)

@@ -30,6 +30,7 @@ from training.train.common import (
     empty_caption,
     image_embeddings,
     load_clip,
+    p_two_arg,
     pick_device,
     text_features,
     train_loop,
@@ -49,12 +50,7 @@ def main():
     common_args(p, steps=20000, lr=1e-3, batch=48)
     p.add_argument("--p-drop-image", type=float, default=0.1)
     p.add_argument("--p-drop-text", type=float, default=0.5)
-    p.add_argument(
-        "--p-two",
-        type=float,
-        default=None,
-        help="share of each batch drawn from two-object scenes (default: the dataset's 30%%)",
-    )
+    p_two_arg(p)
     p.add_argument(
         "--p-relation",
         type=float,

@@ -26,6 +26,15 @@ class ShapesWorldDataset:
         )
 
 
+def picture_chunks(ds, chunk):
+    """(start, pictures [n, 3, H, W] float32 in [-1, 1]) over the whole dataset, `chunk` at a time."""
+    import torch
+
+    for s in range(0, ds.count, chunk):
+        x = torch.from_numpy(np.asarray(ds.images[s : s + chunk], dtype=np.float32)).permute(0, 3, 1, 2)
+        yield s, x / 127.5 - 1.0
+
+
 class WordTokenizer:
     def __init__(self, vocab_path, context_length=16):
         with open(vocab_path) as f:
