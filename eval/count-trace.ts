@@ -17,11 +17,11 @@ import type { ModelRuntime } from '../src/models/runtime/runtime';
 import { createModelRuntime } from '../src/models/runtime/runtime-node';
 import { ddimTimesteps } from '../src/models/samplers/schedule';
 import { createRng } from '../src/tensor/prng';
-import type { Float32Tensor } from '../src/tensor/tensor';
 import { readPicture } from '../src/world/read';
 import { graphSettings, pathGraph, twoObjectPrompts } from './eval-compose';
 import { parseDecoderOverride } from './eval-compose-report';
 import { checkFlags, int } from './flags';
+import { outputOf } from './graph-runs';
 
 export interface CountTrace {
   /** the DDIM step's timestep, first (noisiest) to last */
@@ -52,10 +52,7 @@ export async function countTrace(
       if (n.id === 'prompt') n.params = { text: caption };
       if (n.id === 'seed') n.params = { value: seed + i };
     }
-    engine.load(doc);
-    const r = await engine.run({ targets: ['decoder'] });
-    if (!r.ok) throw new Error(`graphs/text-to-image-glide.json: ${JSON.stringify(r.nodes.decoder)}`);
-    const frames = engine.outputsOf('decoder')!.trajectory as Float32Tensor;
+    const frames = await outputOf(engine, doc, 'decoder', 'trajectory');
     for (let k = 0; k < frames.shape[0]!; k++)
       (trace.counts[k] ??= []).push(readPicture(frames.data.subarray(k * 3072, (k + 1) * 3072), 32, 32).objects.length);
   }

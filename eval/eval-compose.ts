@@ -32,7 +32,7 @@ import {
 import { createRegistry } from '../nodes/index';
 import { Engine } from '../src/engine/scheduler';
 import { nodeServices } from '../src/host/node-services';
-import type { GraphDoc } from './graph-runs';
+import { outputOf, type GraphDoc } from './graph-runs';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 
@@ -145,13 +145,9 @@ async function runPath(
       if (n.id === 'prompt') Object.assign(n, { type: 'text/lines', params: { text: batch.join('\n') } });
       if (n.id === 'seed') n.params = { value: seed + s };
     }
-    engine.load(doc);
-    const r = await engine.run({ targets: [output.node] });
-    if (!r.ok) {
-      const failed = Object.entries(r.nodes).find(([, v]) => v.status === 'error');
-      throw new Error(`graphs/${settings.graph}: node "${failed?.[0]}" failed: ${failed?.[1].message}`);
-    }
-    const out = engine.outputsOf(output.node)![output.port] as Float32Tensor;
+    const out = await outputOf(engine, doc, output.node, output.port).catch((e: Error) => {
+      throw new Error(`graphs/${settings.graph}: ${e.message}`);
+    });
     if (out.shape[0] !== batch.length)
       throw new Error(
         `graphs/${settings.graph}: ${output.node} gave ${out.shape[0]} rows for ${batch.length} captions`,

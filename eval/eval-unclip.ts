@@ -31,6 +31,7 @@ import type { Float32Tensor } from '../src/tensor/tensor';
 import { cosineMatrix } from '../src/tensor/vector';
 import { COLOURS, HELD_OUT_PAIRS, SHAPES, isHeldOut, type Colour, type Shape } from '../src/world/spec';
 import { checkFlagsOrExit, int, nodeParamFlag } from './flags';
+import { imageOf, type GraphDoc } from './graph-runs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -122,19 +123,17 @@ function generate(
  * graphs/invert-reconstruct.json run for each, its source a render of "a <colour> <shape>" at a seed of its own.
  */
 async function invertDecodePsnr(runtime: ModelRuntime, pairs: Array<[Colour, Shape]>, seed: number): Promise<number> {
-  const doc = JSON.parse(readFileSync(new URL('../graphs/invert-reconstruct.json', import.meta.url), 'utf8')) as {
-    nodes: Array<{ id: string; params?: Record<string, unknown> }>;
-  };
+  const doc = JSON.parse(
+    readFileSync(new URL('../graphs/invert-reconstruct.json', import.meta.url), 'utf8'),
+  ) as GraphDoc;
   const source = doc.nodes.find((n) => n.id === 'source')!;
   const engine = new Engine(createRegistry(), nodeServices({ models: runtime }));
   let sum = 0;
   for (const [i, [colour, shape]] of pairs.entries()) {
     source.params = { caption: `a ${colour} ${shape}`, seed: seed + i };
-    engine.load(doc);
-    const r = await engine.run({ targets: ['reconstruct'] });
-    if (!r.ok) throw new Error(`graphs/invert-reconstruct.json: ${JSON.stringify(r.nodes)}`);
+    const back = await imageOf(engine, doc, 'reconstruct');
     const img32 = boxDownsample(engine.outputsOf('source')!.image as Float32Tensor, 2);
-    sum += psnr((engine.outputsOf('reconstruct')!.image as Float32Tensor).data, img32.data);
+    sum += psnr(back.data, img32.data);
   }
   return sum / pairs.length;
 }

@@ -18,16 +18,19 @@ export const nodeOf = (doc: GraphDoc, id: string) => {
   return n;
 };
 
-/** Runs `doc` to `target` and returns its image output, or throws naming the node that failed. */
-export async function imageOf(engine: Engine, doc: GraphDoc, target: string): Promise<Float32Tensor> {
+/** Runs `doc` to `node` and returns its output `port`, or throws naming the node that failed. */
+export async function outputOf(engine: Engine, doc: GraphDoc, node: string, port: string): Promise<Float32Tensor> {
   engine.load(doc);
-  const r = await engine.run({ targets: [target] });
+  const r = await engine.run({ targets: [node] });
   if (!r.ok) {
     const failed = Object.entries(r.nodes).find(([, v]) => v.status === 'error');
     throw new Error(`node "${failed?.[0]}" failed: ${failed?.[1].message}`);
   }
-  return engine.outputsOf(target)!.image as Float32Tensor;
+  return engine.outputsOf(node)![port] as Float32Tensor;
 }
+
+/** Runs `doc` to `target` and returns its image output (outputOf's port `image`). */
+export const imageOf = (engine: Engine, doc: GraphDoc, target: string) => outputOf(engine, doc, target, 'image');
 
 /** A picture [1, H, W, 3] in [0, 1] as a 16-bit PNG data URL (what io/load-image reads), for a graph's input. */
 export function pictureUrl(img: Float32Array, h: number, w: number): string {
