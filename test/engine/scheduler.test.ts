@@ -9,10 +9,16 @@ const chain = graph([
   { id: 'join', type: 'test/sum', inputs: { a: 'b.value', b: 'side.value' } },
 ]);
 
+/** A test/const "src" feeding test/slow nodes of these ids, steps and ms a step. */
+const slowAfterSrc = (slow: Array<{ id: string; steps: number; ms: number }>) =>
+  graph([
+    { id: 'src', type: 'test/const' },
+    ...slow.map(({ id, steps, ms }) => ({ id, type: 'test/slow', params: { steps, ms }, inputs: { x: 'src.value' } })),
+  ]);
+
 describe('scheduler', () => {
   it('evaluates in dependency order and produces the outputs', async () => {
-    const t = testNodes();
-    t.engine.load(chain);
+    const t = testNodes(chain);
     const r = await t.engine.run();
     expect(r.ok).toBe(true);
     expect(t.engine.outputsOf('join')!.value).toBe(1 + 1 + 10 + (1 + 100));
@@ -20,8 +26,7 @@ describe('scheduler', () => {
   });
 
   it('re-runs only the nodes downstream of a changed param', async () => {
-    const t = testNodes();
-    t.engine.load(chain);
+    const t = testNodes(chain);
     await t.engine.run();
     t.runs.clear();
     t.engine.setParam('a', 'k', 2);
@@ -38,8 +43,7 @@ describe('scheduler', () => {
   });
 
   it('runs nothing when nothing changed, and a revert comes back from the cache', async () => {
-    const t = testNodes();
-    t.engine.load(chain);
+    const t = testNodes(chain);
     await t.engine.run();
     t.engine.setParam('a', 'k', 5);
     await t.engine.run();
@@ -52,16 +56,14 @@ describe('scheduler', () => {
   });
 
   it('runs only what the targets need', async () => {
-    const t = testNodes();
-    t.engine.load(chain);
+    const t = testNodes(chain);
     const r = await t.engine.run({ targets: ['side'] });
     expect([...t.runs.keys()].sort()).toEqual(['side', 'src']);
     expect(Object.keys(r.nodes).sort()).toEqual(['side', 'src']);
   });
 
   it('shares results between identical sub-graphs (Merkle keys)', async () => {
-    const t = testNodes();
-    t.engine.load(
+    const t = testNodes(
       graph([
         { id: 'x1', type: 'test/const', params: { value: 3 } },
         { id: 'x2', type: 'test/const', params: { value: 3 } },
@@ -77,18 +79,7 @@ describe('scheduler', () => {
   });
 
   it('runs independent ready nodes concurrently', async () => {
-    const t = testNodes();
-    t.engine.load(
-      graph([
-        { id: 'src', type: 'test/const' },
-        ...[1, 2, 3, 4].map((i) => ({
-          id: `s${i}`,
-          type: 'test/slow',
-          params: { steps: 3, ms: 30 + i },
-          inputs: { x: 'src.value' },
-        })),
-      ]),
-    );
+    const t = testNodes(slowAfterSrc([1, 2, 3, 4].map((i) => ({ id: `s${i}`, steps: 3, ms: 30 + i }))));
     const t0 = performance.now();
     await t.engine.run();
     const elapsed = performance.now() - t0;
@@ -97,30 +88,13 @@ describe('scheduler', () => {
   });
 
   it('honours a concurrency limit', async () => {
-    const t = testNodes();
-    t.engine.load(
-      graph([
-        { id: 'src', type: 'test/const' },
-        ...[1, 2, 3, 4].map((i) => ({
-          id: `s${i}`,
-          type: 'test/slow',
-          params: { steps: 2, ms: 5 + i },
-          inputs: { x: 'src.value' },
-        })),
-      ]),
-    );
+    const t = testNodes(slowAfterSrc([1, 2, 3, 4].map((i) => ({ id: `s${i}`, steps: 2, ms: 5 + i }))));
     await t.engine.run({ concurrency: 2 });
     expect(t.maxActive()).toBe(2);
   });
 
   it('reports queued, running with progress, done with a time, then cached', async () => {
-    const t = testNodes();
-    t.engine.load(
-      graph([
-        { id: 'src', type: 'test/const' },
-        { id: 's', type: 'test/slow', params: { steps: 4, ms: 1 }, inputs: { x: 'src.value' } },
-      ]),
-    );
+    const t = testNodes(slowAfterSrc([{ id: 's', steps: 4, ms: 1 }]));
     await t.engine.run({ onEvent: t.onEvent });
     const mine = t.events.filter((e) => e.nodeId === 's');
     expect(mine[0]!.status).toBe('queued');
@@ -135,8 +109,7 @@ describe('scheduler', () => {
   });
 
   it('isolates a failure: the node and its downstream fail, everything else finishes and stays cached', async () => {
-    const t = testNodes();
-    t.engine.load(chain);
+    const t = testNodes(chain);
     t.engine.setParam('a', 'fail', true);
     const r = await t.engine.run({ onEvent: t.onEvent });
     expect(r.ok).toBe(false);
@@ -154,8 +127,7 @@ describe('scheduler', () => {
   });
 
   it('turns a NaN output into an error naming the node and the port', async () => {
-    const t = testNodes();
-    t.engine.load(
+    const t = testNodes(
       graph([
         { id: 'bad', type: 'test/nan' },
         { id: 'n', type: 'embedding/normalize', inputs: { in: 'bad.out' } },
@@ -167,8 +139,7 @@ describe('scheduler', () => {
   });
 
   it('aborts between steps of a long node and leaves the cache consistent', async () => {
-    const t = testNodes();
-    t.engine.load(
+    const t = testNodes(
       graph([
         { id: 'src', type: 'test/const', params: { value: 4 } },
         { id: 's', type: 'test/slow', params: { steps: 100, ms: 5 }, inputs: { x: 'src.value' } },
@@ -199,13 +170,7 @@ describe('scheduler', () => {
   });
 
   it('cancelAll stops a run in flight', async () => {
-    const t = testNodes();
-    t.engine.load(
-      graph([
-        { id: 'src', type: 'test/const' },
-        { id: 's', type: 'test/slow', params: { steps: 200, ms: 5 }, inputs: { x: 'src.value' } },
-      ]),
-    );
+    const t = testNodes(slowAfterSrc([{ id: 's', steps: 200, ms: 5 }]));
     const p = t.engine.run();
     setTimeout(() => t.engine.cancelAll(), 30);
     const r = await p;
@@ -213,8 +178,7 @@ describe('scheduler', () => {
   });
 
   it('bypass passes the first matching input through', async () => {
-    const t = testNodes();
-    t.engine.load(
+    const t = testNodes(
       graph([
         { id: 'src', type: 'test/const', params: { value: 7 } },
         { id: 'a', type: 'test/add', params: { k: 1000 }, bypass: true, inputs: { x: 'src.value' } },
@@ -226,8 +190,7 @@ describe('scheduler', () => {
   });
 
   it('setParam validates against the schema and names the node and param', () => {
-    const t = testNodes();
-    t.engine.load(
+    const t = testNodes(
       graph([
         { id: 'mix', type: 'embedding/slerp', inputs: { a: 'r.out', b: 'r.out' } },
         { id: 'r', type: 'embedding/random' },

@@ -40,8 +40,7 @@ const issuesOf = (input: unknown) => {
 
 describe('subgraphs', () => {
   it('run like the nodes they group, an exposed param overriding the inner value per instance', async () => {
-    const t = testNodes();
-    t.engine.load(grouped);
+    const t = testNodes(grouped);
     const r = await t.engine.run();
     expect(r.ok).toBe(true);
     // g: 5 + 1 + 10 = 16; h: 16 + 1 + 100 = 117
@@ -53,8 +52,7 @@ describe('subgraphs', () => {
   });
 
   it('an exposed param set on one instance re-runs only that instance and what is downstream', async () => {
-    const t = testNodes();
-    t.engine.load(grouped);
+    const t = testNodes(grouped);
     await t.engine.run();
     t.runs.clear();
     t.engine.setParam('h', 'boost', 1000);
@@ -69,8 +67,7 @@ describe('subgraphs', () => {
   });
 
   it('editing inside a definition re-runs only the inner nodes that depend on the edit', async () => {
-    const t = testNodes();
-    t.engine.load(grouped);
+    const t = testNodes(grouped);
     await t.engine.run();
     t.runs.clear();
     const edited = structuredClone(grouped);
@@ -151,8 +148,7 @@ describe('subgraphs', () => {
   });
 
   it('nest: an instance inside a definition, its exposed param reached from the outside', async () => {
-    const t = testNodes();
-    t.engine.load(
+    const t = testNodes(
       doc(
         [
           { id: 'src', type: 'test/const', params: { value: 1 } },
@@ -191,8 +187,7 @@ describe('subgraphs', () => {
   });
 
   it('two instances with equal inputs and params compute their shared inner nodes once in a run', async () => {
-    const t = testNodes();
-    t.engine.load(
+    const t = testNodes(
       doc([
         { id: 'src', type: 'test/const', params: { value: 2 } },
         { id: 'a', type: 'subgraph/add2', inputs: { x: 'src.value' } },
