@@ -4,8 +4,6 @@
  * held-out colour-shape pairs, and caption -> image recall@1 among 100.
  * `--write` stores the figures in the model card of public/models/manifest.json.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { encodeImages, encodeTexts, resolveClip, softmaxRows, type ClipModelRef } from '../src/models/pipelines/clip';
 import type { ModelRuntime } from '../src/models/runtime/runtime';
@@ -17,6 +15,7 @@ import { sampleCaption } from '../src/world/caption';
 import { renderScene } from '../src/world/render';
 import { randomScene, sampleScene, type Scene } from '../src/world/scene';
 import { BACKGROUNDS, CANVAS, COLOURS, HELD_OUT_PAIRS, POSITIONS, SHAPES, SIZES } from '../src/world/spec';
+import { weightsSha, writeCards } from './cards';
 import { checkFlagsOrExit, int } from './flags';
 
 const { values: opts } = parseArgs({
@@ -150,24 +149,18 @@ async function main() {
     console.log(`| ${k} | ${(v * 100).toFixed(1)}% | >= ${(targets[k]! * 100).toFixed(0)}% ${ok ? '' : '(MISSED)'} |`);
   }
   if (opts.write) {
-    const path = join(BUNDLED_MODELS_DIR, 'manifest.json');
-    const manifest = JSON.parse(readFileSync(path, 'utf8'));
     const metrics = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, Math.round(v * 1000) / 10]));
-    for (const m of manifest.models)
-      if (m.id === clip.text || m.id === clip.image) {
-        m.card = {
-          ...m.card,
-          evaluation: {
-            renders: COUNT,
-            seed: SEED,
-            method:
-              'npm run eval:clip: zero-shot per attribute (prompt probabilities summed over the shape), held-out ' +
-              'pairs among 32 colour-shape prompts, caption->image recall@1 among 100 (full captions)',
-            percent: metrics,
-          },
-        };
-      }
-    writeFileSync(path, JSON.stringify(manifest, null, 2) + '\n');
+    const sha = weightsSha(BUNDLED_MODELS_DIR);
+    const evaluation = {
+      measuredWeights: { text: sha(clip.text), image: sha(clip.image) },
+      renders: COUNT,
+      seed: SEED,
+      method:
+        'npm run eval:clip: zero-shot per attribute (prompt probabilities summed over the shape), held-out ' +
+        'pairs among 32 colour-shape prompts, caption->image recall@1 among 100 (full captions)',
+      percent: metrics,
+    };
+    const path = writeCards(BUNDLED_MODELS_DIR, { [clip.text]: { evaluation }, [clip.image]: { evaluation } });
     console.log(`wrote the figures into ${path}`);
   }
   process.exitCode = pass ? 0 : 1;

@@ -3,8 +3,7 @@
  * example graphs on two-object and single-object prompts, both judges, the judges' ceilings on
  * renders, and the model-card block tied to the weights' sha256.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { encode as encodePng } from 'fast-png';
 import type { DotChoice } from '../src/models/pipelines/ar-prior';
 import { encodeImages, encodeTexts, type ClipModelRef } from '../src/models/pipelines/clip';
@@ -13,7 +12,6 @@ import { createRng } from '../src/tensor/prng';
 import { dot } from '../src/tensor/vector';
 import { float32, type Float32Tensor } from '../src/tensor/tensor';
 import {
-  arPriorEmbeddings,
   clipScores,
   generatePictures,
   graphSettings,
@@ -27,6 +25,7 @@ import {
   type PathSettings,
   type ReaderScores,
 } from './eval-compose';
+import { weightsSha, writeCards } from './cards';
 import { nodeParamFlag } from './flags';
 
 export interface CompositionRow {
@@ -76,14 +75,17 @@ async function arAgreement(
   const texts = prompts.map((p) => p.caption);
   const t = await encodeTexts(runtime, clip, texts);
   const real = await encodeImages(runtime, clip, renders);
-  const diffusion = await priorEmbeddings(runtime, texts, seed, prior);
+  const diffusion = await priorEmbeddings(runtime, texts, seed, 'prior', prior);
   const ar: ArAgreement['ar'] = [];
   for (const temperature of [1, 0.5])
     for (const dot of ['any', 'upper-half', 'top'] as const)
       ar.push({
         dot,
         temperature,
-        mean: meanDot(await arPriorEmbeddings(runtime, texts, seed, { temperature, topK: 0, dot, candidates: 1 }), t),
+        mean: meanDot(
+          await priorEmbeddings(runtime, texts, seed, 'arPrior', { temperature, topK: 0, dot, candidates: 1 }),
+          t,
+        ),
       });
   return { prompts: texts.length, renders: meanDot(real, t), diffusionPrior: meanDot(diffusion, t), ar };
 }
@@ -177,24 +179,17 @@ export async function composition(
   for (const [name, file] of paths) {
     // exploring the sampler: the graphs' own values otherwise
     const settings = applyOverride(graphSettings(file), decoder);
-    const progress = (what: string, total: number) => (done: number) =>
-      process.stderr.write(`  ${name}, ${what}: ${done}/${total}\n`);
-    const two = await generatePictures(
-      runtime,
-      twoPrompts.map((p) => p.caption),
-      seed + 101,
-      settings,
-      25,
-      progress('two objects', nTwo),
-    );
-    const single = await generatePictures(
-      runtime,
-      singlePrompts.map((p) => p.caption),
-      seed + 202,
-      settings,
-      25,
-      progress('one object', nSingle),
-    );
+    const draw = (prompts: ComposePrompt[], seedOffset: number, what: string) =>
+      generatePictures(
+        runtime,
+        prompts.map((p) => p.caption),
+        seed + seedOffset,
+        settings,
+        25,
+        (done) => process.stderr.write(`  ${name}, ${what}: ${done}/${prompts.length}\n`),
+      );
+    const two = await draw(twoPrompts, 101, 'two objects');
+    const single = await draw(singlePrompts, 202, 'one object');
     const d = settings.decoder,
       pr = settings.prior,
       apr = settings.arPrior;
@@ -330,11 +325,7 @@ const round3 = (v: number) => (Number.isNaN(v) ? null : Math.round(v * 1000) / 1
 
 /** Writes the section's figures into the decoder's and prior's cards, naming the weights they measured. */
 export function writeCompositionCards(modelsDir: string, report: CompositionReport): void {
-  const path = join(modelsDir, 'manifest.json');
-  const manifest = JSON.parse(readFileSync(path, 'utf8')) as {
-    models: Array<{ id: string; sha256: string; card?: Record<string, unknown> }>;
-  };
-  const sha = (id: string) => manifest.models.find((m) => m.id === id)?.sha256;
+  const sha = weightsSha(modelsDir);
   const figures = {
     method:
       `npm run eval:unclip -- --compose --two ${report.twoObjectPrompts} --single ` +
@@ -365,12 +356,9 @@ export function writeCompositionCards(modelsDir: string, report: CompositionRepo
       clipPrefersPromptOverRelationFlip: round3(r.clip.relation),
     })),
   };
-  for (const e of manifest.models)
-    if (
-      e.id === 'mini-unclip-decoder' ||
-      e.id === 'mini-unclip-prior' ||
-      (report.ar && e.id === 'mini-unclip-ar-prior')
-    )
-      e.card = { ...e.card, composition: figures };
-  writeFileSync(path, JSON.stringify(manifest, null, 2) + '\n');
+  writeCards(modelsDir, {
+    'mini-unclip-decoder': { composition: figures },
+    'mini-unclip-prior': { composition: figures },
+    ...(report.ar ? { 'mini-unclip-ar-prior': { composition: figures } } : {}),
+  });
 }

@@ -171,26 +171,23 @@ export function generatePictures(
   return runPath(runtime, texts, seed, settings, { node: 'image', port: 'image' }, chunk, onChunk);
 }
 
-/** The diffusion prior's image embeddings for captions, as graphs/text-to-image.json's prior node keeps them. */
-export function priorEmbeddings(
-  runtime: ModelRuntime,
-  texts: string[],
-  seed: number,
-  o: NonNullable<PathSettings['prior']>,
-): Promise<Float32Tensor> {
-  const settings = { ...graphSettings('text-to-image.json'), prior: o };
-  return runPath(runtime, texts, seed, settings, { node: 'prior', port: 'embedding' }, texts.length);
-}
+/** Where each prior's image embedding is in its graph: the diffusion prior's node, the AR prior's normalized one. */
+const PRIOR_OUTPUT = {
+  prior: { file: 'text-to-image.json', at: { node: 'prior', port: 'embedding' } },
+  arPrior: { file: 'text-to-image-ar.json', at: { node: 'embedding', port: 'out' } },
+} as const;
 
-/** The AR prior's image embeddings for captions, as graphs/text-to-image-ar.json dequantizes and normalizes them. */
-export function arPriorEmbeddings(
+/** A prior's image embeddings for captions, as graphs/text-to-image.json (or -ar.json, dequantized) keeps them. */
+export function priorEmbeddings<K extends keyof typeof PRIOR_OUTPUT>(
   runtime: ModelRuntime,
   texts: string[],
   seed: number,
-  o: NonNullable<PathSettings['arPrior']>,
+  kind: K,
+  o: NonNullable<PathSettings[K]>,
 ): Promise<Float32Tensor> {
-  const settings = { ...graphSettings('text-to-image-ar.json'), arPrior: o };
-  return runPath(runtime, texts, seed, settings, { node: 'embedding', port: 'out' }, texts.length);
+  const { file, at } = PRIOR_OUTPUT[kind];
+  const settings = { ...graphSettings(file), [kind]: o };
+  return runPath(runtime, texts, seed, settings, at, texts.length);
 }
 
 export interface ComposePrompt {

@@ -11,8 +11,7 @@
  *   upsampler).
  *   npm run eval:dalle [-- --single 100 --heldout 40 --two 40 --write]
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { resolveClip, type ClipModelRef } from '../src/models/pipelines/clip';
 import { decodeCodes, encodePictures, resolveDvae } from '../src/models/pipelines/dalle';
@@ -33,6 +32,7 @@ import {
   twoObjectPrompts,
   type ComposePrompt,
 } from './eval-compose';
+import { weightsSha, writeCards } from './cards';
 import { writeSheet } from './eval-compose-report';
 import { imageOf, nodeOf, upsampleAll, type GraphDoc } from './graph-runs';
 import { createRegistry } from '../nodes/index';
@@ -258,43 +258,35 @@ async function main() {
       `${(msPerCaption / 1000).toFixed(2)} s`,
   );
   if (opts.write) {
-    const path = join(opts.models, 'manifest.json');
-    const manifest = JSON.parse(readFileSync(path, 'utf8'));
-    const sha = (id: string) =>
-      (manifest.models as Array<{ id: string; sha256: string }>).find((m) => m.id === id)?.sha256;
+    const sha = weightsSha(opts.models);
     const measuredWeights = {
       dalle: sha('mini-dalle'),
       dvae: sha('mini-dalle-dvae-encoder'),
       clip: sha('mini-clip-text'),
       upsampler: sha('mini-unclip-upsampler'),
     };
-    for (const e of manifest.models) {
-      if (e.id === 'mini-dalle-dvae-encoder' || e.id === 'mini-dalle-dvae-decoder')
-        e.card = {
-          ...e.card,
-          evaluation: {
-            measuredWeights: { dvae: measuredWeights.dvae },
-            method: 'npm run eval:dalle',
-            ...Object.fromEntries(Object.entries(dv).map(([k, v]) => [k, r3(v)])),
-          },
-        };
-      if (e.id === 'mini-dalle')
-        e.card = {
-          ...e.card,
-          evaluation: {
-            measuredWeights,
-            method:
-              `npm run eval:dalle (N = ${N}, temperature ${opts.temperature}, top-k ${opts['top-k']}; ` +
-              `reranked by mini-CLIP; upsampled by mini-unclip-upsampler, 7 steps)`,
-            prompts: Object.fromEntries(sets.map(([k, v]) => [k, v.length])),
-            results,
-            pathCeiling: { prompts: ceilingPrompts.length, ...ceiling },
-            // graphs/dalle.json whole: N samples, decode, rerank, upsampler
-            secondsPerCaptionGraph: r3(msPerCaption / 1000),
-          },
-        };
-    }
-    writeFileSync(path, JSON.stringify(manifest, null, 2) + '\n');
+    const dvaeEvaluation = {
+      measuredWeights: { dvae: measuredWeights.dvae },
+      method: 'npm run eval:dalle',
+      ...Object.fromEntries(Object.entries(dv).map(([k, v]) => [k, r3(v)])),
+    };
+    const path = writeCards(opts.models, {
+      'mini-dalle-dvae-encoder': { evaluation: dvaeEvaluation },
+      'mini-dalle-dvae-decoder': { evaluation: dvaeEvaluation },
+      'mini-dalle': {
+        evaluation: {
+          measuredWeights,
+          method:
+            `npm run eval:dalle (N = ${N}, temperature ${opts.temperature}, top-k ${opts['top-k']}; ` +
+            `reranked by mini-CLIP; upsampled by mini-unclip-upsampler, 7 steps)`,
+          prompts: Object.fromEntries(sets.map(([k, v]) => [k, v.length])),
+          results,
+          pathCeiling: { prompts: ceilingPrompts.length, ...ceiling },
+          // graphs/dalle.json whole: N samples, decode, rerank, upsampler
+          secondsPerCaptionGraph: r3(msPerCaption / 1000),
+        },
+      },
+    });
     console.log(`wrote the figures into ${path}`);
   }
 }

@@ -12,12 +12,9 @@
  *
  *   npm run eval:guidance -- [--single 48] [--two 32] [--clip-scales 30,100] [--diversity 6] [--samples 4]
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { resolveClip } from '../src/models/pipelines/clip';
 import { BUNDLED_MODELS_DIR, createModelRuntime } from '../src/models/runtime/runtime-node';
-import { sha256Hex } from '../src/tensor/hash';
 import { createRng } from '../src/tensor/prng';
 import {
   clipColourShape,
@@ -28,6 +25,7 @@ import {
   twoObjectPrompts,
   type PathSettings,
 } from './eval-compose';
+import { weightsSha, writeCards } from './cards';
 import { diversityOf } from './eval-diversity';
 import { checkFlagsOrExit, int } from './flags';
 
@@ -125,8 +123,7 @@ async function main(): Promise<void> {
     });
     console.log(`  ${c.method} ${c.settings}: done`);
   }
-  const shaOf = (id: string) =>
-    sha256Hex(readFileSync(join(BUNDLED_MODELS_DIR, runtime.manifest.models.find((m) => m.id === id)!.file)));
+  const shaOf = weightsSha(BUNDLED_MODELS_DIR);
   console.log(
     `\nguidance on the caption-only path (graphs/text-to-image-glide.json: decoder ${base.decoder.steps} steps, ` +
       `upsampler ${base.upsampler.steps}), seed ${seed}; decoder ${shaOf('mini-unclip-decoder').slice(0, 8)}, ` +
@@ -145,26 +142,22 @@ async function main(): Promise<void> {
         `${r.msPerPicture.toFixed(0)} ms |`,
     );
   if (opts.write) {
-    const path = join(BUNDLED_MODELS_DIR, 'manifest.json');
-    const manifest = JSON.parse(readFileSync(path, 'utf8')) as { models: Array<Record<string, unknown>> };
-    const entry = manifest.models.find((m) => m.id === 'mini-clip-noised');
-    if (!entry) throw new Error('--write: the manifest has no mini-clip-noised');
-    entry.card = {
-      ...(entry.card as object),
-      evaluation: {
-        measuredWeights: {
-          noisedClip: shaOf('mini-clip-noised'),
-          decoder: shaOf('mini-unclip-decoder'),
-          upsampler: shaOf('mini-unclip-upsampler'),
-          clip: shaOf('mini-clip-text'),
+    const path = writeCards(BUNDLED_MODELS_DIR, {
+      'mini-clip-noised': {
+        evaluation: {
+          measuredWeights: {
+            noisedClip: shaOf('mini-clip-noised'),
+            decoder: shaOf('mini-unclip-decoder'),
+            upsampler: shaOf('mini-unclip-upsampler'),
+            clip: shaOf('mini-clip-text'),
+          },
+          method:
+            `npm run eval:guidance -- --single ${single.length} --two ${two.length} --clip-scales ` +
+            `${opts['clip-scales']} --diversity ${div.length} --samples ${per} --seed ${seed}`,
+          rows: rows.map((r) => ({ ...r, msPerPicture: Math.round(r.msPerPicture) })),
         },
-        method:
-          `npm run eval:guidance -- --single ${single.length} --two ${two.length} --clip-scales ` +
-          `${opts['clip-scales']} --diversity ${div.length} --samples ${per} --seed ${seed}`,
-        rows: rows.map((r) => ({ ...r, msPerPicture: Math.round(r.msPerPicture) })),
       },
-    };
-    writeFileSync(path, JSON.stringify(manifest, null, 2) + '\n');
+    });
     console.log(`wrote the figures into ${path}`);
   }
 }

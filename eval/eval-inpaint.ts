@@ -22,7 +22,6 @@ import { nodeServices } from '../src/host/node-services';
 import { encodeImages, encodeTexts, resolveClip } from '../src/models/pipelines/clip';
 import { dotArrays } from '../src/tensor/vector';
 import { Engine } from '../src/engine/scheduler';
-import { sha256Hex } from '../src/tensor/hash';
 import { createRng } from '../src/tensor/prng';
 import { float32, type Float32Tensor } from '../src/tensor/tensor';
 import { readPicture } from '../src/world/read';
@@ -30,8 +29,8 @@ import { renderScene } from '../src/world/render';
 import { sampleScene } from '../src/world/scene';
 import { BACKGROUNDS, COLOURS, POSITIONS, SHAPES, cellCentre, type Position } from '../src/world/spec';
 import { createModelRuntime, BUNDLED_MODELS_DIR } from '../src/models/runtime/runtime-node';
-import { join } from 'node:path';
 import { parsePortRef } from '../src/graph/document';
+import { weightsSha, writeCards } from './cards';
 
 const args = process.argv.slice(2);
 const opt = (name: string, fallback: string) => {
@@ -94,10 +93,7 @@ async function main(): Promise<void> {
   const results: MethodResult[] = [];
   for (const method of METHODS) results.push(await evaluate(models, method));
   const pct = (x: number) => `${((100 * x) / N).toFixed(1)}%`;
-  const shaOf = (id: string) => {
-    const e = models.manifest.models.find((m) => m.id === id)!;
-    return sha256Hex(readFileSync(join(BUNDLED_MODELS_DIR, e.file)));
-  };
+  const shaOf = weightsSha(BUNDLED_MODELS_DIR);
   console.log(
     `inpainting, graphs/inpaint.json as users run it, ${N} fresh one-object scenes (an empty cell masked, a new ` +
       `object asked there), seed ${SEED}, judge: the pixel reader (and mini-CLIP, last column)`,
@@ -140,39 +136,35 @@ async function main(): Promise<void> {
     console.log(`contact sheet (source, then ${results.map((r) => r.method).join(', ')}; two scenes a row): ${SHEET}`);
   }
   if (WRITE) {
-    const path = join(BUNDLED_MODELS_DIR, 'manifest.json');
-    const manifest = JSON.parse(readFileSync(path, 'utf8')) as { models: Array<Record<string, unknown>> };
     const measuredWeights: Record<string, string> = {
       clip: shaOf('mini-clip-text'),
       upsampler: shaOf('mini-unclip-upsampler'),
     };
     for (const r of results)
       measuredWeights[r.decoder === 'mini-unclip-inpaint-decoder' ? 'inpaintDecoder' : 'decoder'] = shaOf(r.decoder);
-    const entry = manifest.models.find((m) => m.id === 'mini-unclip-inpaint-decoder');
-    if (!entry) throw new Error('--write: the manifest has no mini-unclip-inpaint-decoder');
-    entry.card = {
-      ...(entry.card as object),
-      evaluation: {
-        measuredWeights,
-        method: `npm run eval:inpaint -- --method ${METHOD} --n ${N} --seed ${SEED}`,
-        task:
-          'fresh one-object scenes, an empty grid cell masked (mask/cell), a new object asked there by the ' +
-          'caption of the whole edited scene',
-        rows: results.map((r) => ({
-          method: r.method,
-          decoder: r.decoder,
-          settings: r.settings,
-          askedInMask: r.asked / N,
-          keptSame: r.kept / N,
-          exactlyTwo: r.two / N,
-          outsideUnchanged: r.exact / N,
-          msPerEditNodeMedian: Math.round(r.msMedian),
-          clipPrefersCaptionOverColourChange: r.clipColour / N,
-          clipPrefersCaptionOverShapeChange: r.clipShape / N,
-        })),
+    const path = writeCards(BUNDLED_MODELS_DIR, {
+      'mini-unclip-inpaint-decoder': {
+        evaluation: {
+          measuredWeights,
+          method: `npm run eval:inpaint -- --method ${METHOD} --n ${N} --seed ${SEED}`,
+          task:
+            'fresh one-object scenes, an empty grid cell masked (mask/cell), a new object asked there by the ' +
+            'caption of the whole edited scene',
+          rows: results.map((r) => ({
+            method: r.method,
+            decoder: r.decoder,
+            settings: r.settings,
+            askedInMask: r.asked / N,
+            keptSame: r.kept / N,
+            exactlyTwo: r.two / N,
+            outsideUnchanged: r.exact / N,
+            msPerEditNodeMedian: Math.round(r.msMedian),
+            clipPrefersCaptionOverColourChange: r.clipColour / N,
+            clipPrefersCaptionOverShapeChange: r.clipShape / N,
+          })),
+        },
       },
-    };
-    writeFileSync(path, JSON.stringify(manifest, null, 2) + '\n');
+    });
     console.log(`wrote the figures into ${path}`);
   }
 }

@@ -19,15 +19,6 @@ import { COLOURS, SHAPES, type Colour, type Shape } from '../src/world/spec';
 import { generatePictures, pathGraph, priorEmbeddings, readerScores, type PathSettings } from './eval-compose';
 import { imageOf, nodeOf, pictureUrl, upsampleAll } from './graph-runs';
 
-export async function colourShapeRight(
-  runtime: ModelRuntime,
-  clip: ClipModelRef,
-  images: Float32Tensor,
-  truth: Array<[Colour, Shape]>,
-): Promise<{ both: number; colour: number; shape: number }> {
-  return judge(runtime, clip, await encodeImages(runtime, clip, images), truth);
-}
-
 /** Colour and shape by mini-CLIP zero-shot (against "a <colour> <shape>") from image embeddings. */
 export async function judge(
   runtime: ModelRuntime,
@@ -133,7 +124,7 @@ export async function stageBreakdown(
     ['true CLIP image embeddings of the renders, read directly', emb],
     [
       "the prior's image embeddings from the captions, read directly",
-      await priorEmbeddings(runtime, captions, 5, settings.prior!),
+      await priorEmbeddings(runtime, captions, 5, 'prior', settings.prior!),
     ],
   ];
   console.log(
@@ -147,7 +138,7 @@ export async function stageBreakdown(
       '| --- | --- | --- | --- | --- | --- |',
   );
   for (const [name, images] of rows) {
-    const r = await colourShapeRight(runtime, clip, images, truth);
+    const r = await judge(runtime, clip, await encodeImages(runtime, clip, images), truth);
     const read = readerScores(images, prompts);
     console.log(
       `| ${name} | ${pct(r.both)} | ${pct(r.colour)} | ${pct(r.shape)} | ${pct(read.pairs)} | ${pct(read.all)} |`,

@@ -12,8 +12,7 @@
  *     (the graphs' sampler settings replaced, to explore them, in the composition section only; --seed N
  *     for another prompt set)
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { encodeImages, resolveClip, type ClipModelRef } from '../src/models/pipelines/clip';
 import type { ModelRuntime } from '../src/models/runtime/runtime';
@@ -24,7 +23,7 @@ import { nodeServices } from '../src/host/node-services';
 import { composition, parseDecoderOverride, writeCompositionCards } from './eval-compose-report';
 import { generatePictures, graphSettings, readerScores, type PathSettings } from './eval-compose';
 import { parseCaption } from '../src/world/caption';
-import { colourShapeRight, stageBreakdown } from './eval-stages';
+import { judge, stageBreakdown } from './eval-stages';
 import { boxDownsample, psnr } from '../src/tensor/image';
 import { createRng } from '../src/tensor/prng';
 import type { Float32Tensor } from '../src/tensor/tensor';
@@ -32,6 +31,7 @@ import { cosineMatrix } from '../src/tensor/vector';
 import { COLOURS, HELD_OUT_PAIRS, SHAPES, isHeldOut, type Colour, type Shape } from '../src/world/spec';
 import { checkFlagsOrExit, int, nodeParamFlag } from './flags';
 import { imageOf, type GraphDoc } from './graph-runs';
+import { weightsSha, writeCards } from './cards';
 
 const { values: opts } = parseArgs({
   options: {
@@ -185,11 +185,11 @@ async function main() {
     images,
     captions.map((c) => ({ caption: c, truth: parseCaption(c), heldOut: false })),
   );
-  const main = await colourShapeRight(runtime, clip, images, truth);
+  const main = await judge(runtime, clip, await encodeImages(runtime, clip, images), truth);
   const heldTruth = Array.from({ length: Number(opts.heldout) }, () => pick(true));
   const heldCaptions = heldTruth.map(caption),
     heldImages = await generate(runtime, clip, heldCaptions, 2);
-  const held = await colourShapeRight(runtime, clip, heldImages, heldTruth);
+  const held = await judge(runtime, clip, await encodeImages(runtime, clip, heldImages), heldTruth);
   const heldRead = readerScores(
     heldImages,
     heldCaptions.map((c) => ({ caption: c, truth: parseCaption(c), heldOut: true })),
@@ -251,35 +251,29 @@ async function main() {
   const report = await composeReport(runtime, clip);
   if (opts.write) {
     writeCompositionCards(opts.models, report);
-    const path = join(opts.models, 'manifest.json');
-    const manifest = JSON.parse(readFileSync(path, 'utf8'));
-    const sha = (id: string) =>
-      (manifest.models as Array<{ id: string; sha256: string }>).find((m) => m.id === id)?.sha256;
-    const measuredWeights = {
-      prior: sha('mini-unclip-prior'),
-      decoder: sha('mini-unclip-decoder'),
-      upsampler: sha('mini-unclip-upsampler'),
+    const sha = weightsSha(opts.models);
+    const evaluation = {
+      measuredWeights: {
+        prior: sha('mini-unclip-prior'),
+        decoder: sha('mini-unclip-decoder'),
+        upsampler: sha('mini-unclip-upsampler'),
+      },
+      prompts: truth.length,
+      heldOutPrompts: heldTruth.length,
+      method:
+        `npm run eval:unclip${flagsGiven ? ` -- ${flagsGiven}` : ''} (graphs/text-to-image.json's ` +
+        `sampler settings${flagsGiven ? ', these flags replacing them' : ''})`,
+      priorGuidance: settings.prior!.guidance,
+      priorCandidates: settings.prior!.candidates,
+      decoderGuidance: settings.decoder.guidance,
+      ...Object.fromEntries(Object.entries(results).map(([k, v]) => [k, Math.round(v * 1000) / 1000])),
     };
     // the three models measured here; other mini-unclip-* cards (AR prior, inpainting decoder) hold their own evals
-    const measured = ['mini-unclip-prior', 'mini-unclip-decoder', 'mini-unclip-upsampler'];
-    for (const e of manifest.models)
-      if (measured.includes(e.id))
-        e.card = {
-          ...e.card,
-          evaluation: {
-            measuredWeights,
-            prompts: truth.length,
-            heldOutPrompts: heldTruth.length,
-            method:
-              `npm run eval:unclip${flagsGiven ? ` -- ${flagsGiven}` : ''} (graphs/text-to-image.json's ` +
-              `sampler settings${flagsGiven ? ', these flags replacing them' : ''})`,
-            priorGuidance: settings.prior!.guidance,
-            priorCandidates: settings.prior!.candidates,
-            decoderGuidance: settings.decoder.guidance,
-            ...Object.fromEntries(Object.entries(results).map(([k, v]) => [k, Math.round(v * 1000) / 1000])),
-          },
-        };
-    writeFileSync(path, JSON.stringify(manifest, null, 2) + '\n');
+    writeCards(opts.models, {
+      'mini-unclip-prior': { evaluation },
+      'mini-unclip-decoder': { evaluation },
+      'mini-unclip-upsampler': { evaluation },
+    });
   }
 }
 

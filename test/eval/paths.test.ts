@@ -50,7 +50,7 @@ describe('the evals run the graphs', () => {
     expect(decoder.params).toMatchObject({ steps: 4, guidance: graphSettings('text-to-image.json').decoder.guidance });
     const bad = { ...quick(), decoder: { ...quick().decoder, guidance: 99 } };
     await expect(generatePictures(runtime, ['a red circle'], 1, bad)).rejects.toThrow(/decoder.*guidance/s);
-    const e = await priorEmbeddings(runtime, ['a red circle', 'a green cross'], 3, { ...quick().prior });
+    const e = await priorEmbeddings(runtime, ['a red circle', 'a green cross'], 3, 'prior', { ...quick().prior });
     expect(e.shape).toEqual([2, 128]);
     const file = JSON.parse(readFileSync(new URL('../../graphs/text-to-image.json', import.meta.url), 'utf8'));
     expect(file.nodes.find((n: { id: string }) => n.id === 'prompt').type).toBe('text/prompt'); // the file untouched
