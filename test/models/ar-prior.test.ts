@@ -1,9 +1,5 @@
 import { readFileSync } from 'node:fs';
-import * as ort from 'onnxruntime-web';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { createRegistry } from '../../nodes/index';
-import { nodeServices } from '../../src/host/node-services';
-import { Engine } from '../../src/engine/scheduler';
+import { describe, expect, it } from 'vitest';
 import type { Codes, Scores } from '../../src/node-api/values';
 import {
   arPriorBasis,
@@ -11,31 +7,21 @@ import {
   dotBucketOf,
   resolveArPrior,
   sampleArPrior,
-  type ArPriorModelRef,
 } from '../../src/models/pipelines/ar-prior';
-import { encodeImages, resolveClip, type ClipModelRef } from '../../src/models/pipelines/clip';
+import { encodeImages, resolveClip } from '../../src/models/pipelines/clip';
 import { parseManifest } from '../../src/models/runtime/manifest';
-import type { ModelRuntime } from '../../src/models/runtime/runtime';
-import { createModelRuntime } from '../../src/models/runtime/runtime-node';
 import { textConditioning } from '../../src/models/pipelines/unclip';
 import { pcaProject, pcaUnproject } from '../../src/tensor/pca';
 import { createRng } from '../../src/tensor/prng';
 import { dequantize, quantize } from '../../src/tensor/quantize';
-import { float32, type Float32Tensor } from '../../src/tensor/tensor';
+import type { Float32Tensor } from '../../src/tensor/tensor';
 import { dot } from '../../src/tensor/vector';
-import { renderScene } from '../../src/world/render';
-import { sampleScene } from '../../src/world/scene';
+import { bundledRuntime, runGraph, samplesNoise } from '../helpers/models';
+import { sampledPictures } from '../helpers/scenes';
 
-ort.env.wasm.numThreads = 1;
-let runtime: ModelRuntime;
-let prior: ArPriorModelRef;
-let clip: ClipModelRef;
-
-beforeAll(async () => {
-  runtime = (await createModelRuntime())!;
-  prior = resolveArPrior(runtime, 'mini-unclip-ar-prior');
-  clip = resolveClip(runtime, 'mini-clip');
-});
+const runtime = await bundledRuntime();
+const prior = resolveArPrior(runtime, 'mini-unclip-ar-prior');
+const clip = resolveClip(runtime, 'mini-clip');
 
 const dotRows = (a: Float32Tensor, b: Float32Tensor) => Array.from(dot(a, b).data);
 
@@ -96,16 +82,7 @@ describe('the bundled AR prior', () => {
     expect(a.varianceKept).toBeGreaterThanOrEqual(0.99);
     const basis = arPriorBasis(a);
     expect(basis.components.shape).toEqual([a.components, 128]);
-    const rng = createRng(77);
-    const n = 12,
-      px = 64 * 64 * 3;
-    const data = new Float32Array(n * px);
-    for (let i = 0; i < n; i++)
-      data.set(
-        Float32Array.from(renderScene(sampleScene(rng, { objects: i % 3 ? [{}] : [{}, {}] })), (v) => v / 255),
-        i * px,
-      );
-    const x = await encodeImages(runtime, clip, float32([n, 64, 64, 3], data));
+    const x = await encodeImages(runtime, clip, sampledPictures(77, 12));
     const back = pcaUnproject(
       dequantize(quantize(pcaProject(x, basis, a.components), arPriorRange(a)), arPriorRange(a)),
       basis,
@@ -119,7 +96,7 @@ describe('the bundled AR prior', () => {
     const cond = await textConditioning(runtime, clip, texts);
     const session = await runtime.session(prior.id);
     const opts = {
-      noise: { seed: 1, node: 'test', purpose: 'samples' },
+      noise: samplesNoise(1),
       temperature: 1,
       topK: 0,
       dot: 'upper-half' as const,
@@ -147,7 +124,7 @@ describe('the bundled AR prior', () => {
     }
     const other = await sampleArPrior(session, prior.spec, cond, {
       ...opts,
-      noise: { seed: 4, node: 'test', purpose: 'samples' },
+      noise: samplesNoise(4),
     });
     expect(Array.from(other.codes)).not.toEqual(Array.from(a.codes));
   });
@@ -157,7 +134,7 @@ describe('the bundled AR prior', () => {
     const texts = ['a red circle', 'a green square', 'a blue cross', 'a pink triangle'];
     const cond = await textConditioning(runtime, clip, texts);
     const session = await runtime.session(prior.id);
-    const noise = { seed: 100, node: 'test', purpose: 'samples' };
+    const noise = samplesNoise(100);
     const top = await sampleArPrior(session, prior.spec, cond, { noise, temperature: 1, topK: 0, dot: 'top' });
     const any = await sampleArPrior(session, prior.spec, cond, { noise, temperature: 1, topK: 0, dot: 'any' });
     expect([...top.dotBuckets]).toEqual([15, 15, 15, 15]);
@@ -167,27 +144,26 @@ describe('the bundled AR prior', () => {
 });
 
 describe('prior/autoregressive', () => {
-  const engine = () => new Engine(createRegistry(), nodeServices({ models: runtime }));
-  const graph = (nodes: object[]) => JSON.stringify({ format: 'unclip-studio/graph', version: 1, nodes });
+  /** Runs these nodes after mini-CLIP ("clip") and the caption "a red circle" ("prompt"). */
+  const runAfterClipAndPrompt = (nodes: object[]) =>
+    runGraph(runtime, [
+      { id: 'clip', type: 'clip/load-model', params: {} },
+      { id: 'prompt', type: 'text/prompt', params: { text: 'a red circle' } },
+      ...nodes,
+    ]);
 
   it('gives codes and a basis that embedding/pca-dequantize turns back into its embedding', async () => {
-    const e = engine();
-    e.load(
-      graph([
-        { id: 'clip', type: 'clip/load-model', params: {} },
-        { id: 'm', type: 'diffusion/load-model', params: { model: 'mini-unclip-ar-prior' } },
-        { id: 'prompt', type: 'text/prompt', params: { text: 'a red circle' } },
-        {
-          id: 'ar',
-          type: 'prior/autoregressive',
-          params: { candidates: 2, seed: 5 },
-          inputs: { prior: 'm.model', clip: 'clip.model', text: 'prompt.text' },
-        },
-        { id: 'deq', type: 'embedding/pca-dequantize', inputs: { codes: 'ar.codes', basis: 'ar.basis' } },
-        { id: 'norm', type: 'embedding/normalize', inputs: { in: 'deq.out' } },
-      ]),
-    );
-    const r = await e.run();
+    const { engine: e, result: r } = await runAfterClipAndPrompt([
+      { id: 'm', type: 'diffusion/load-model', params: { model: 'mini-unclip-ar-prior' } },
+      {
+        id: 'ar',
+        type: 'prior/autoregressive',
+        params: { candidates: 2, seed: 5 },
+        inputs: { prior: 'm.model', clip: 'clip.model', text: 'prompt.text' },
+      },
+      { id: 'deq', type: 'embedding/pca-dequantize', inputs: { codes: 'ar.codes', basis: 'ar.basis' } },
+      { id: 'norm', type: 'embedding/normalize', inputs: { in: 'deq.out' } },
+    ]);
     expect(Object.values(r.nodes).every((n) => n.status === 'done')).toBe(true);
     const out = e.outputsOf('ar')!;
     const codes = out.codes as Codes;
@@ -202,22 +178,16 @@ describe('prior/autoregressive', () => {
   });
 
   it('refuses a diffusion prior on its port and is refused by the diffusion prior, naming the port', async () => {
-    const e = engine();
-    e.load(
-      graph([
-        { id: 'clip', type: 'clip/load-model', params: {} },
-        { id: 'dp', type: 'diffusion/load-model', params: { model: 'mini-unclip-prior' } },
-        { id: 'ap', type: 'diffusion/load-model', params: { model: 'mini-unclip-ar-prior' } },
-        { id: 'prompt', type: 'text/prompt', params: { text: 'a red circle' } },
-        {
-          id: 'a',
-          type: 'prior/autoregressive',
-          inputs: { prior: 'dp.model', clip: 'clip.model', text: 'prompt.text' },
-        },
-        { id: 'b', type: 'diffusion/prior', inputs: { prior: 'ap.model', clip: 'clip.model', text: 'prompt.text' } },
-      ]),
-    );
-    const r = await e.run();
+    const { result: r } = await runAfterClipAndPrompt([
+      { id: 'dp', type: 'diffusion/load-model', params: { model: 'mini-unclip-prior' } },
+      { id: 'ap', type: 'diffusion/load-model', params: { model: 'mini-unclip-ar-prior' } },
+      {
+        id: 'a',
+        type: 'prior/autoregressive',
+        inputs: { prior: 'dp.model', clip: 'clip.model', text: 'prompt.text' },
+      },
+      { id: 'b', type: 'diffusion/prior', inputs: { prior: 'ap.model', clip: 'clip.model', text: 'prompt.text' } },
+    ]);
     expect(r.nodes.a).toMatchObject({ status: 'error', field: 'inputs.prior' });
     expect(r.nodes.a!.message).toMatch(/needs an ar-prior model .*got a prior model \("mini-unclip-prior"\)/);
     expect(r.nodes.b).toMatchObject({ status: 'error', field: 'inputs.prior' });

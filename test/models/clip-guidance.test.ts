@@ -1,12 +1,6 @@
-import * as ort from 'onnxruntime-web';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { createRegistry } from '../../nodes/index';
-import { nodeServices } from '../../src/host/node-services';
-import { Engine } from '../../src/engine/scheduler';
+import { describe, expect, it } from 'vitest';
 import { encodeTexts, resolveClip } from '../../src/models/pipelines/clip';
 import { clipGradient, resolveNoisedClip } from '../../src/models/pipelines/clip-guidance';
-import type { ModelRuntime } from '../../src/models/runtime/runtime';
-import { createModelRuntime } from '../../src/models/runtime/runtime-node';
 import { imageToChw } from '../../src/models/pipelines/unclip';
 import { bilinearResize, boxDownsample } from '../../src/tensor/image';
 import { readPicture } from '../../src/world/read';
@@ -15,12 +9,9 @@ import { float32, type Float32Tensor } from '../../src/tensor/tensor';
 import { renderScene } from '../../src/world/render';
 import { sampleScene } from '../../src/world/scene';
 import { parseCaption } from '../../src/world/caption';
+import { bundledRuntime, engineOn } from '../helpers/models';
 
-ort.env.wasm.numThreads = 1;
-let runtime: ModelRuntime;
-beforeAll(async () => {
-  runtime = (await createModelRuntime())!;
-});
+const runtime = await bundledRuntime();
 
 /** score and gradient of the bundled noise-aware CLIP at (x, t) for one caption. */
 async function scoreAt(x: Float32Array, t: number, text: Float32Array) {
@@ -134,7 +125,7 @@ describe('diffusion/decode with guidance clip', () => {
     ],
   });
   const run = async (params: object, inputs: object = {}) => {
-    const e = new Engine(createRegistry(), nodeServices({ models: runtime }));
+    const e = engineOn(runtime);
     e.load(JSON.parse(JSON.stringify(graph(params, inputs))));
     const r = await e.run();
     return { r, image: e.outputsOf('d')?.image as Float32Tensor | undefined };

@@ -1,20 +1,11 @@
-import * as ort from 'onnxruntime-web';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { createRegistry } from '../../nodes/index';
-import { nodeServices } from '../../src/host/node-services';
-import { Engine } from '../../src/engine/scheduler';
-import type { ModelRuntime } from '../../src/models/runtime/runtime';
-import { createModelRuntime } from '../../src/models/runtime/runtime-node';
+import { describe, expect, it } from 'vitest';
 import { conditionEmbeddings } from '../../src/models/pipelines/unclip';
 import { gaussianArray } from '../../src/tensor/prng';
 import { float32, type Float32Tensor } from '../../src/tensor/tensor';
 import { dotArrays, normalize } from '../../src/tensor/vector';
+import { bundledRuntime, engineOn, graphText } from '../helpers/models';
 
-ort.env.wasm.numThreads = 1;
-let runtime: ModelRuntime;
-beforeAll(async () => {
-  runtime = (await createModelRuntime())!;
-});
+const runtime = await bundledRuntime();
 
 const rows = (t: Float32Tensor) => {
   const d = t.shape[1]!;
@@ -54,32 +45,27 @@ describe("the decoder's conditioning controls on an embedding", () => {
 });
 
 describe('diffusion/decode with the controls', () => {
-  const engine = () => new Engine(createRegistry(), nodeServices({ models: runtime }));
   const graph = (params: object) =>
-    JSON.stringify({
-      format: 'unclip-studio/graph',
-      version: 1,
-      nodes: [
-        { id: 'clip', type: 'clip/load-model', params: {} },
-        { id: 'm', type: 'diffusion/load-model', params: { model: 'mini-unclip-decoder' } },
-        { id: 'src', type: 'world/render-scene', params: { caption: 'a large red circle', seed: 2 } },
-        { id: 'emb', type: 'clip/image-encode', inputs: { model: 'clip.model', image: 'src.image' } },
-        {
-          id: 'with',
-          type: 'diffusion/decode',
-          params: { steps: 4, guidance: 3, seed: 9, ...params },
-          inputs: { decoder: 'm.model', clip: 'clip.model', embedding: 'emb.embedding' },
-        },
-        {
-          id: 'without',
-          type: 'diffusion/decode',
-          params: { steps: 4, guidance: 3, seed: 9 },
-          inputs: { decoder: 'm.model', clip: 'clip.model' },
-        },
-      ],
-    });
+    graphText([
+      { id: 'clip', type: 'clip/load-model', params: {} },
+      { id: 'm', type: 'diffusion/load-model', params: { model: 'mini-unclip-decoder' } },
+      { id: 'src', type: 'world/render-scene', params: { caption: 'a large red circle', seed: 2 } },
+      { id: 'emb', type: 'clip/image-encode', inputs: { model: 'clip.model', image: 'src.image' } },
+      {
+        id: 'with',
+        type: 'diffusion/decode',
+        params: { steps: 4, guidance: 3, seed: 9, ...params },
+        inputs: { decoder: 'm.model', clip: 'clip.model', embedding: 'emb.embedding' },
+      },
+      {
+        id: 'without',
+        type: 'diffusion/decode',
+        params: { steps: 4, guidance: 3, seed: 9 },
+        inputs: { decoder: 'm.model', clip: 'clip.model' },
+      },
+    ]);
   const image = async (params: object) => {
-    const e = engine();
+    const e = engineOn(runtime);
     e.load(graph(params));
     const r = await e.run();
     expect(r.nodes.with!.status).toBe('done');
@@ -101,7 +87,7 @@ describe('diffusion/decode with the controls', () => {
   });
 
   it('refuses a noise level outside [0, 1], naming the param', async () => {
-    const e = engine();
+    const e = engineOn(runtime);
     expect(() => e.load(graph({ embeddingNoise: 1.5 }))).toThrow(/with.*embeddingNoise/s);
   });
 });

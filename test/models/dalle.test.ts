@@ -1,8 +1,4 @@
-import * as ort from 'onnxruntime-web';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { createRegistry } from '../../nodes/index';
-import { nodeServices } from '../../src/host/node-services';
-import { Engine } from '../../src/engine/scheduler';
+import { describe, expect, it } from 'vitest';
 import {
   codeProbabilities,
   decodeCodes,
@@ -11,25 +7,14 @@ import {
   resolveDvae,
   sampleCodes,
   type DalleModelRef,
-  type DvaeModelRef,
 } from '../../src/models/pipelines/dalle';
-import type { ModelRuntime } from '../../src/models/runtime/runtime';
-import { createModelRuntime } from '../../src/models/runtime/runtime-node';
 import { boxDownsample } from '../../src/tensor/image';
-import { createRng } from '../../src/tensor/prng';
 import { float32, tensor } from '../../src/tensor/tensor';
-import { renderScene } from '../../src/world/render';
-import { sampleScene } from '../../src/world/scene';
+import { bundledRuntime, runGraph, samplesNoise } from '../helpers/models';
+import { sampledPictures } from '../helpers/scenes';
 
-ort.env.wasm.numThreads = 1;
-let runtime: ModelRuntime;
-let transformer: DalleModelRef;
-let dvae: DvaeModelRef;
-
-beforeAll(async () => {
-  runtime = (await createModelRuntime())!;
-  ({ transformer, dvae } = resolveDalle(runtime, 'mini-dalle'));
-});
+const runtime = await bundledRuntime();
+const { transformer, dvae } = resolveDalle(runtime, 'mini-dalle');
 
 describe('code probabilities (temperature, top-k, top-p)', () => {
   const logits = Float32Array.from([2, 1, 0.5, 0, -1, 3]);
@@ -64,18 +49,9 @@ describe('the bundled mini-DALL·E', () => {
   });
 
   it('reconstructs fresh renders through its codes at >= 28 dB', async () => {
-    const rng = createRng(2024);
-    const n = 24,
-      px = 64 * 64 * 3;
-    const data = new Float32Array(n * px);
-    for (let i = 0; i < n; i++)
-      data.set(
-        Float32Array.from(renderScene(sampleScene(rng, { objects: i % 3 ? [{}] : [{}, {}] })), (v) => v / 255),
-        i * px,
-      );
-    const img = float32([n, 64, 64, 3], data);
+    const img = sampledPictures(2024, 24);
     const codes = await encodePictures(runtime, dvae, img);
-    expect(codes.shape).toEqual([n, 64]);
+    expect(codes.shape).toEqual([24, 64]);
     const back = await decodeCodes(runtime, dvae, codes);
     const low = boxDownsample(img, 2);
     let mse = 0;
@@ -94,15 +70,15 @@ describe('the bundled mini-DALL·E', () => {
     const opts = { temperature: 1, topK: 0, topP: 1 };
     const a = await sampleCodes(session, transformer.spec, ids, {
       ...opts,
-      noise: { seed: 1, node: 'test', purpose: 'samples' },
+      noise: samplesNoise(1),
     });
     const again = await sampleCodes(session, transformer.spec, ids, {
       ...opts,
-      noise: { seed: 1, node: 'test', purpose: 'samples' },
+      noise: samplesNoise(1),
     });
     const other = await sampleCodes(session, transformer.spec, ids, {
       ...opts,
-      noise: { seed: 3, node: 'test', purpose: 'samples' },
+      noise: samplesNoise(3),
     });
     expect(again.codes).toEqual(a.codes);
     expect(other.codes).not.toEqual(a.codes);
@@ -111,7 +87,7 @@ describe('the bundled mini-DALL·E', () => {
     const rows: number[] = [];
     const kept = await sampleCodes(session, transformer.spec, ids, {
       ...opts,
-      noise: { seed: 5, node: 'test', purpose: 'samples' },
+      noise: samplesNoise(5),
       prefix: a.codes,
       keep: 32,
       onRow: (row) => void rows.push(row),
@@ -126,7 +102,7 @@ describe('the bundled mini-DALL·E', () => {
     const tok = await runtime.tokenizer(transformer.id);
     const b = tok.encodeBatch(['a green triangle']);
     const r = await sampleCodes(session, transformer.spec, tensor('int64', b.shape, b.ids), {
-      noise: { seed: 9, node: 'test', purpose: 'samples' },
+      noise: samplesNoise(9),
       temperature: 1,
       topK: 0,
       topP: 1,
@@ -158,29 +134,22 @@ describe('the bundled mini-DALL·E', () => {
 });
 
 describe('DALL·E nodes', () => {
-  const engine = () => new Engine(createRegistry(), nodeServices({ models: runtime }));
-  const graph = (nodes: object[]) => JSON.stringify({ format: 'unclip-studio/graph', version: 1, nodes });
-
   it('refuse PCA codes on dalle/decode and a dVAE on the transformer port, naming the port', async () => {
-    const e = engine();
-    e.load(
-      graph([
-        { id: 'dalle', type: 'dalle/load-model', params: {} },
-        { id: 'clip', type: 'clip/load-model', params: {} },
-        { id: 'texts', type: 'text/lines', params: { text: 'a red circle\na blue square\na green cross' } },
-        { id: 'emb', type: 'clip/text-encode', inputs: { model: 'clip.model', text: 'texts.text' } },
-        { id: 'basis', type: 'embedding/pca-fit', params: { components: 2 }, inputs: { in: 'emb.embedding' } },
-        {
-          id: 'q',
-          type: 'embedding/pca-quantize',
-          params: { k: 2 },
-          inputs: { in: 'emb.embedding', basis: 'basis.basis' },
-        },
-        { id: 'dec', type: 'dalle/decode', inputs: { dvae: 'dalle.dvae', codes: 'q.codes' } },
-        { id: 'wrong', type: 'dalle/sample', inputs: { transformer: 'dalle.dvae', text: 'texts.text' } },
-      ]),
-    );
-    const r = await e.run();
+    const { result: r } = await runGraph(runtime, [
+      { id: 'dalle', type: 'dalle/load-model', params: {} },
+      { id: 'clip', type: 'clip/load-model', params: {} },
+      { id: 'texts', type: 'text/lines', params: { text: 'a red circle\na blue square\na green cross' } },
+      { id: 'emb', type: 'clip/text-encode', inputs: { model: 'clip.model', text: 'texts.text' } },
+      { id: 'basis', type: 'embedding/pca-fit', params: { components: 2 }, inputs: { in: 'emb.embedding' } },
+      {
+        id: 'q',
+        type: 'embedding/pca-quantize',
+        params: { k: 2 },
+        inputs: { in: 'emb.embedding', basis: 'basis.basis' },
+      },
+      { id: 'dec', type: 'dalle/decode', inputs: { dvae: 'dalle.dvae', codes: 'q.codes' } },
+      { id: 'wrong', type: 'dalle/sample', inputs: { transformer: 'dalle.dvae', text: 'texts.text' } },
+    ]);
     expect(r.nodes.dec).toMatchObject({ status: 'error', field: 'inputs.codes' });
     expect(r.nodes.dec!.message).toMatch(/not a picture grid/);
     expect(r.nodes.wrong).toMatchObject({ status: 'error', field: 'inputs.transformer' });
@@ -188,20 +157,16 @@ describe('DALL·E nodes', () => {
   });
 
   it('an unknown word is reported on the caption input with the words the model knows', async () => {
-    const e = engine();
-    e.load(
-      graph([
-        { id: 'dalle', type: 'dalle/load-model', params: {} },
-        { id: 'prompt', type: 'text/prompt', params: { text: 'a red dragon' } },
-        {
-          id: 's',
-          type: 'dalle/sample',
-          params: { count: 1 },
-          inputs: { transformer: 'dalle.transformer', text: 'prompt.text' },
-        },
-      ]),
-    );
-    const r = await e.run();
+    const { result: r } = await runGraph(runtime, [
+      { id: 'dalle', type: 'dalle/load-model', params: {} },
+      { id: 'prompt', type: 'text/prompt', params: { text: 'a red dragon' } },
+      {
+        id: 's',
+        type: 'dalle/sample',
+        params: { count: 1 },
+        inputs: { transformer: 'dalle.transformer', text: 'prompt.text' },
+      },
+    ]);
     expect(r.nodes.s).toMatchObject({ status: 'error', field: 'inputs.text' });
     expect(r.nodes.s!.message).toMatch(/unknown word "dragon".*the model knows \d+ words: .*circle/);
     // and it is traced to where it was typed

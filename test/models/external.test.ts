@@ -1,25 +1,15 @@
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as ort from 'onnxruntime-web';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { createRegistry } from '../../nodes/index';
-import { nodeServices } from '../../src/host/node-services';
-import { Engine } from '../../src/engine/scheduler';
+import { describe, expect, it } from 'vitest';
 import type { Codes } from '../../src/node-api/values';
 import { parseManifest, type Manifest } from '../../src/models/runtime/manifest';
-import type { ModelRuntime } from '../../src/models/runtime/runtime';
-import { BUNDLED_MODELS_DIR, createModelRuntime } from '../../src/models/runtime/runtime-node';
+import { BUNDLED_MODELS_DIR } from '../../src/models/runtime/runtime-node';
 import type { Float32Tensor } from '../../src/tensor/tensor';
+import { bundledRuntime, runGraph } from '../helpers/models';
 
-ort.env.wasm.numThreads = 1;
-let runtime: ModelRuntime;
-let bundled: Manifest;
-
-beforeAll(async () => {
-  runtime = (await createModelRuntime())!;
-  bundled = parseManifest(JSON.parse(readFileSync(join(BUNDLED_MODELS_DIR, 'manifest.json'), 'utf8')));
-});
+const runtime = await bundledRuntime();
+const bundled = parseManifest(JSON.parse(readFileSync(join(BUNDLED_MODELS_DIR, 'manifest.json'), 'utf8')));
 
 /** A folder elsewhere holding some bundled models under new ids, with its own manifest. */
 function externalFolder(ids: string[], edit?: (m: Manifest) => void): string {
@@ -31,9 +21,6 @@ function externalFolder(ids: string[], edit?: (m: Manifest) => void): string {
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(m));
   return join(dir, 'manifest.json');
 }
-
-const engine = () => new Engine(createRegistry(), nodeServices({ models: runtime }));
-const graph = (nodes: object[]) => JSON.stringify({ format: 'unclip-studio/graph', version: 1, nodes });
 
 describe('models from an external manifest, every family', () => {
   it('an upsampler from another folder gives the bundled one’s picture, bit for bit', async () => {
@@ -52,9 +39,7 @@ describe('models from an external manifest, every family', () => {
       },
     ];
     const run = async (m: string) => {
-      const e = engine();
-      e.load(graph(nodes(m)));
-      const r = await e.run();
+      const { engine: e, result: r } = await runGraph(runtime, nodes(m));
       expect(Object.values(r.nodes).every((n) => n.status === 'done')).toBe(true);
       return (e.outputsOf('big')!.image as Float32Tensor).data;
     };
@@ -64,21 +49,17 @@ describe('models from an external manifest, every family', () => {
   it('a DALL·E transformer and dVAE from another folder sample the bundled grids', async () => {
     const manifest = externalFolder(['mini-dalle', 'mini-dalle-dvae-encoder', 'mini-dalle-dvae-decoder']);
     const run = async (m: string) => {
-      const e = engine();
-      e.load(
-        graph([
-          { id: 'dalle', type: 'dalle/load-model', params: { manifest: m } },
-          { id: 'prompt', type: 'text/prompt', params: { text: 'a blue square' } },
-          {
-            id: 's',
-            type: 'dalle/sample',
-            params: { count: 2, seed: 4 },
-            inputs: { transformer: 'dalle.transformer', text: 'prompt.text' },
-          },
-          { id: 'd', type: 'dalle/decode', inputs: { dvae: 'dalle.dvae', codes: 's.codes' } },
-        ]),
-      );
-      const r = await e.run();
+      const { engine: e, result: r } = await runGraph(runtime, [
+        { id: 'dalle', type: 'dalle/load-model', params: { manifest: m } },
+        { id: 'prompt', type: 'text/prompt', params: { text: 'a blue square' } },
+        {
+          id: 's',
+          type: 'dalle/sample',
+          params: { count: 2, seed: 4 },
+          inputs: { transformer: 'dalle.transformer', text: 'prompt.text' },
+        },
+        { id: 'd', type: 'dalle/decode', inputs: { dvae: 'dalle.dvae', codes: 's.codes' } },
+      ]);
       expect(r.ok).toBe(true);
       return (e.outputsOf('s')!.codes as Codes).codes.data;
     };
@@ -89,9 +70,7 @@ describe('models from an external manifest, every family', () => {
     const manifest = externalFolder(['mini-unclip-decoder'], (m) => {
       m.models[0]!.inputs = m.models[0]!.inputs.filter((i) => i.name !== 'image_embed');
     });
-    const e = engine();
-    e.load(graph([{ id: 'dec', type: 'diffusion/load-model', params: { manifest } }]));
-    const r = await e.run();
+    const { result: r } = await runGraph(runtime, [{ id: 'dec', type: 'diffusion/load-model', params: { manifest } }]);
     expect(r.nodes.dec).toMatchObject({ status: 'error', field: 'params.model' });
     expect(r.nodes.dec!.message).toMatch(/model #0 does not fit the decoder family: it lacks input image_embed/);
   });
@@ -100,9 +79,7 @@ describe('models from an external manifest, every family', () => {
     const manifest = externalFolder(['mini-dalle', 'mini-dalle-dvae-encoder', 'mini-dalle-dvae-decoder'], (m) => {
       for (const e of m.models) if (e.kind !== 'dalle') e.dalle = { ...e.dalle!, codes: 256 };
     });
-    const e = engine();
-    e.load(graph([{ id: 'dalle', type: 'dalle/load-model', params: { manifest } }]));
-    const r = await e.run();
+    const { result: r } = await runGraph(runtime, [{ id: 'dalle', type: 'dalle/load-model', params: { manifest } }]);
     expect(r.nodes.dalle!.message).toMatch(/models 512 codes on 8x8, its dVAE "mini-dalle-dvae" has 256 on 8x8/);
   });
 });
