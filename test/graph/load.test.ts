@@ -16,6 +16,10 @@ const base = () => ({
   ] as Array<Record<string, unknown>>,
 });
 
+/** What issuesOf holds for an issue of this node and field whose message matches. */
+const issue = (nodeId: string, field: string, message: RegExp) =>
+  expect.objectContaining({ nodeId, field, message: expect.stringMatching(message) });
+
 function issuesOf(doc: unknown): GraphIssue[] {
   try {
     parseGraph(doc, registry);
@@ -51,36 +55,16 @@ describe('loading graph JSON v1', () => {
     const doc = base();
     doc.nodes[2] = { id: 'mix', type: 'embedding/slerp', inputs: { a: 'a.out', c: 'b.out' } };
     const issues = issuesOf(doc);
-    expect(issues).toContainEqual(
-      expect.objectContaining({
-        nodeId: 'mix',
-        field: 'inputs.c',
-        message: expect.stringMatching(/unknown input port/),
-      }),
-    );
-    expect(issues).toContainEqual(
-      expect.objectContaining({ nodeId: 'mix', field: 'inputs.b', message: expect.stringMatching(/required input/) }),
-    );
+    expect(issues).toContainEqual(issue('mix', 'inputs.c', /unknown input port/));
+    expect(issues).toContainEqual(issue('mix', 'inputs.b', /required input/));
   });
 
   it('names a dangling reference: a missing node and a missing output port', () => {
     const doc = base();
     doc.nodes[2] = { id: 'mix', type: 'embedding/slerp', inputs: { a: 'ghost.out', b: 'b.nope' } };
     const issues = issuesOf(doc);
-    expect(issues).toContainEqual(
-      expect.objectContaining({
-        nodeId: 'mix',
-        field: 'inputs.a',
-        message: expect.stringMatching(/"ghost", which does not exist/),
-      }),
-    );
-    expect(issues).toContainEqual(
-      expect.objectContaining({
-        nodeId: 'mix',
-        field: 'inputs.b',
-        message: expect.stringMatching(/has no output "nope"/),
-      }),
-    );
+    expect(issues).toContainEqual(issue('mix', 'inputs.a', /"ghost", which does not exist/));
+    expect(issues).toContainEqual(issue('mix', 'inputs.b', /has no output "nope"/));
   });
 
   it('refuses a type mismatch, naming both types', () => {
@@ -88,11 +72,7 @@ describe('loading graph JSON v1', () => {
     doc.nodes.push({ id: 'p', type: 'text/prompt' });
     doc.nodes[2] = { id: 'mix', type: 'embedding/slerp', inputs: { a: 'p.text', b: 'b.out' } };
     expect(issuesOf(doc)).toContainEqual(
-      expect.objectContaining({
-        nodeId: 'mix',
-        field: 'inputs.a',
-        message: expect.stringMatching(/type mismatch: a Text output cannot feed an Embedding input/),
-      }),
+      issue('mix', 'inputs.a', /type mismatch: a Text output cannot feed an Embedding input/),
     );
   });
 
@@ -114,23 +94,9 @@ describe('loading graph JSON v1', () => {
     doc.nodes[2] = { id: 'mix', type: 'embedding/slerp', params: { t: 3 }, inputs: { a: 'a.out', b: 'b.out' } };
     doc.nodes[0] = { id: 'a', type: 'embedding/random', params: { seed: 'one', dim: 8, colour: 'red' } };
     const issues = issuesOf(doc);
-    expect(issues).toContainEqual(
-      expect.objectContaining({
-        nodeId: 'mix',
-        field: 'params.t',
-        message: expect.stringMatching(/between 0 and 1 \(got 3\)/),
-      }),
-    );
-    expect(issues).toContainEqual(
-      expect.objectContaining({
-        nodeId: 'a',
-        field: 'params.seed',
-        message: expect.stringMatching(/must be a number/),
-      }),
-    );
-    expect(issues).toContainEqual(
-      expect.objectContaining({ nodeId: 'a', field: 'params.colour', message: expect.stringMatching(/unknown param/) }),
-    );
+    expect(issues).toContainEqual(issue('mix', 'params.t', /between 0 and 1 \(got 3\)/));
+    expect(issues).toContainEqual(issue('a', 'params.seed', /must be a number/));
+    expect(issues).toContainEqual(issue('a', 'params.colour', /unknown param/));
   });
 
   it('refuses unknown fields at the top level and in a node', () => {

@@ -3,9 +3,10 @@ import { readerScores } from '../../eval/eval-compose';
 import { createRng } from '../../src/tensor/prng';
 import { float32 } from '../../src/tensor/tensor';
 import { parseCaption, sampleCaption } from '../../src/world/caption';
-import { gradePicture, readPicture } from '../../src/world/read';
+import { readPicture } from '../../src/world/read';
 import { renderScene } from '../../src/world/render';
 import { sampleScene, type Scene } from '../../src/world/scene';
+import { gradeRender } from '../helpers/scenes';
 
 const truthOf = (scene: Scene) => ({
   background: scene.background,
@@ -17,7 +18,7 @@ function accuracy(objects: number, seed: number, n: number): number {
   let right = 0;
   for (let i = 0; i < n; i++) {
     const scene = sampleScene(rng, { objects: Array.from({ length: objects }, () => ({})) });
-    if (gradePicture(readPicture(renderScene(scene), 64, 64), truthOf(scene)).all) right++;
+    if (gradeRender(scene, truthOf(scene)).all) right++;
   }
   return right / n;
 }
@@ -82,22 +83,12 @@ describe('the pixel-level ShapesWorld reader', () => {
         { shape: 'square', colour: 'blue', size: 'small', position: 'right', cx: 48, cy: 32, s: 8 },
       ],
     };
-    expect(gradePicture(readPicture(renderScene(right), 64, 64), asked)).toEqual({
-      count: true,
-      pairs: true,
-      all: true,
-      relation: true,
-    });
+    expect(gradeRender(right, asked)).toEqual({ count: true, pairs: true, all: true, relation: true });
     const mirrored: Scene = {
       ...right,
       objects: right.objects.map((o) => ({ ...o, cx: 64 - o.cx, position: o.position === 'left' ? 'right' : 'left' })),
     };
-    expect(gradePicture(readPicture(renderScene(mirrored), 64, 64), asked)).toEqual({
-      count: true,
-      pairs: true,
-      all: false,
-      relation: false,
-    });
+    expect(gradeRender(mirrored, asked)).toEqual({ count: true, pairs: true, all: false, relation: false });
     const swapped: Scene = {
       ...right,
       objects: [
@@ -105,11 +96,7 @@ describe('the pixel-level ShapesWorld reader', () => {
         { ...right.objects[1]!, colour: 'red' },
       ],
     };
-    expect(gradePicture(readPicture(renderScene(swapped), 64, 64), asked)).toMatchObject({
-      count: true,
-      pairs: false,
-      all: false,
-    });
+    expect(gradeRender(swapped, asked)).toMatchObject({ count: true, pairs: false, all: false });
     const three: Scene = {
       ...right,
       objects: [
@@ -117,11 +104,7 @@ describe('the pixel-level ShapesWorld reader', () => {
         { shape: 'circle', colour: 'red', size: 'small', position: 'top', cx: 32, cy: 14, s: 8 },
       ],
     };
-    expect(gradePicture(readPicture(renderScene(three), 64, 64), asked)).toMatchObject({
-      count: false,
-      pairs: true,
-      all: false,
-    });
+    expect(gradeRender(three, asked)).toMatchObject({ count: false, pairs: true, all: false });
   });
 
   it("tells pictures with too few objects from pictures with an extra copy (the eval's counting split)", () => {
@@ -150,11 +133,7 @@ describe('the pixel-level ShapesWorld reader', () => {
     let right = 0;
     for (let i = 0; i < 200; i++) {
       const scene = sampleScene(rng, { objects: rng.chance(0.5) ? [{}] : [{}, {}] });
-      if (
-        gradePicture(readPicture(renderScene(scene), 64, 64), parseCaption(sampleCaption(rng, scene, { full: true })))
-          .all
-      )
-        right++;
+      if (gradeRender(scene, parseCaption(sampleCaption(rng, scene, { full: true }))).all) right++;
     }
     expect(right).toBeGreaterThanOrEqual(198);
   });
