@@ -1,19 +1,12 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { createRegistry } from '../../nodes/index';
+import { describe, expect, it } from 'vitest';
 import type { NodeEvent } from '../../src/engine/events';
-import { nodeServices } from '../../src/host/node-services';
-import { Engine } from '../../src/engine/scheduler';
 import type { Scores } from '../../src/node-api/values';
 import { encodeImages, encodeTexts, resolveClip } from '../../src/models/pipelines/clip';
-import type { ModelRuntime } from '../../src/models/runtime/runtime';
-import { createModelRuntime } from '../../src/models/runtime/runtime-node';
 import type { Float32Tensor } from '../../src/tensor/tensor';
+import { bundledRuntime, engineOn, failedOn, runGraph } from '../helpers/models';
 
-let models: ModelRuntime | undefined;
-beforeAll(async () => {
-  models = await createModelRuntime();
-});
-const engine = () => new Engine(createRegistry(), nodeServices({ models }));
+const models = await bundledRuntime();
+const engine = () => engineOn(models);
 
 type Node = { id: string; type: string; params?: Record<string, unknown>; inputs?: Record<string, string> };
 const graph = (nodes: Node[]) => ({ format: 'unclip-studio/graph', version: 1, nodes });
@@ -33,9 +26,9 @@ function drawGraph(params: Record<string, unknown> = {}, caption = CAPTION): Ret
 }
 
 async function similarityOf(img: Float32Tensor, caption: string): Promise<number> {
-  const clip = resolveClip(models!, 'mini-clip');
-  const a = await encodeImages(models!, clip, img);
-  const b = await encodeTexts(models!, clip, [caption]);
+  const clip = resolveClip(models, 'mini-clip');
+  const a = await encodeImages(models, clip, img);
+  const b = await encodeTexts(models, clip, [caption]);
   return a.data.reduce((s, v, i) => s + v * b.data[i]!, 0);
 }
 
@@ -93,20 +86,12 @@ describe('guide/clip-draw', () => {
     const r = await e.run();
     expect(r.nodes.image).toMatchObject({ status: 'error', field: 'inputs.text' });
     expect(r.nodes.image!.message).toMatch(/dragon/);
-    const lines = engine();
-    lines.load(
-      graph([
-        { id: 'clip', type: 'clip/load-model', params: { model: 'mini-clip' } },
-        { id: 'prompt', type: 'text/lines', params: { text: 'a red circle\na blue square' } },
-        { id: 'image', type: 'guide/clip-draw', inputs: { model: 'clip.model', text: 'prompt.text' } },
-      ]),
-    );
-    const two = await lines.run();
-    expect(two.nodes.image).toMatchObject({
-      status: 'error',
-      field: 'inputs.text',
-      message: expect.stringMatching(/one caption, got 2/),
-    });
+    const { result: two } = await runGraph(models, [
+      { id: 'clip', type: 'clip/load-model', params: { model: 'mini-clip' } },
+      { id: 'prompt', type: 'text/lines', params: { text: 'a red circle\na blue square' } },
+      { id: 'image', type: 'guide/clip-draw', inputs: { model: 'clip.model', text: 'prompt.text' } },
+    ]);
+    expect(two.nodes.image).toMatchObject(failedOn('inputs.text', /one caption, got 2/));
 
     const c = engine();
     c.load(drawGraph({ iterations: 500 }));
@@ -183,25 +168,22 @@ describe('guide/clip-latent', () => {
 
 describe('world/read-picture', () => {
   it('reads rendered scenes and grades them against their caption and against a wrong one', async () => {
-    const e = engine();
-    e.load(
-      graph([
-        {
-          id: 'scene',
-          type: 'world/render-scene',
-          params: { caption: 'a red circle left of a blue square on a black background', count: 3, seed: 4 },
-        },
-        {
-          id: 'truth',
-          type: 'text/prompt',
-          params: { text: 'a red circle left of a blue square on a black background' },
-        },
-        { id: 'read', type: 'world/read-picture', inputs: { image: 'scene.image', text: 'truth.text' } },
-        { id: 'wrong', type: 'text/prompt', params: { text: 'a blue circle right of a red square' } },
-        { id: 'read_wrong', type: 'world/read-picture', inputs: { image: 'scene.image', text: 'wrong.text' } },
-      ]),
-    );
-    expect((await e.run()).ok).toBe(true);
+    const { engine: e, result } = await runGraph(models, [
+      {
+        id: 'scene',
+        type: 'world/render-scene',
+        params: { caption: 'a red circle left of a blue square on a black background', count: 3, seed: 4 },
+      },
+      {
+        id: 'truth',
+        type: 'text/prompt',
+        params: { text: 'a red circle left of a blue square on a black background' },
+      },
+      { id: 'read', type: 'world/read-picture', inputs: { image: 'scene.image', text: 'truth.text' } },
+      { id: 'wrong', type: 'text/prompt', params: { text: 'a blue circle right of a red square' } },
+      { id: 'read_wrong', type: 'world/read-picture', inputs: { image: 'scene.image', text: 'wrong.text' } },
+    ]);
+    expect(result.ok).toBe(true);
     const reading = e.outputsOf('read')!.reading as string[];
     expect(reading).toHaveLength(3);
     for (const line of reading)
@@ -219,19 +201,11 @@ describe('world/read-picture', () => {
   });
 
   it('names the port of a caption count that does not fit the pictures', async () => {
-    const e = engine();
-    e.load(
-      graph([
-        { id: 'scene', type: 'world/render-scene', params: { count: 3 } },
-        { id: 'truth', type: 'text/lines', params: { text: 'a red circle\na blue square' } },
-        { id: 'read', type: 'world/read-picture', inputs: { image: 'scene.image', text: 'truth.text' } },
-      ]),
-    );
-    const r = await e.run();
-    expect(r.nodes.read).toMatchObject({
-      status: 'error',
-      field: 'inputs.text',
-      message: expect.stringMatching(/2 captions for 3 pictures/),
-    });
+    const { result: r } = await runGraph(models, [
+      { id: 'scene', type: 'world/render-scene', params: { count: 3 } },
+      { id: 'truth', type: 'text/lines', params: { text: 'a red circle\na blue square' } },
+      { id: 'read', type: 'world/read-picture', inputs: { image: 'scene.image', text: 'truth.text' } },
+    ]);
+    expect(r.nodes.read).toMatchObject(failedOn('inputs.text', /2 captions for 3 pictures/));
   });
 });

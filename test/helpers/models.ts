@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { createRegistry } from '../../nodes/index';
 import { Engine } from '../../src/engine/scheduler';
 import { nodeServices } from '../../src/host/node-services';
@@ -35,4 +36,9 @@ export async function runGraph(models: ModelRuntime | undefined, nodes: object[]
 /** The noise stream a test's sampler draws from at this seed. */
 export function samplesNoise(seed: number): NoiseKey {
   return { seed, node: 'test', purpose: 'samples' };
+}
+
+/** What a run's result for a node holds when the node failed on this field with a message that matches. */
+export function failedOn(field: string, message: RegExp) {
+  return { status: 'error', field, message: expect.stringMatching(message) };
 }
