@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ddimInvert, ddimSample } from '../../src/models/samplers/ddim';
+import { ddimInvert, ddimSample, type DdimOptions } from '../../src/models/samplers/ddim';
 import { guide } from '../../src/models/samplers/guidance';
 import { clampX0, toX0Eps } from '../../src/models/samplers/parameterization';
 import { cosineAlphasCumprod, ddimTimesteps } from '../../src/models/samplers/schedule';
@@ -12,6 +12,10 @@ const spec = (parameterization: DiffusionSpec['parameterization']): DiffusionSpe
   parameterization,
 });
 const alphas = cosineAlphasCumprod(1000);
+
+/** DDIM at eta 0 on this parameterization: deterministic (the eta term's noise, zeros here, goes unused). */
+const sampleEta0 = (param: DiffusionSpec['parameterization'], o: Omit<DdimOptions, 'spec' | 'eta' | 'noise'>) =>
+  ddimSample({ ...o, spec: spec(param), eta: 0, noise: () => new Float32Array(o.xT.length) });
 
 /** A perfect denoiser for data that is always `target`: returns the output its parameterization asks for. */
 function oracle(target: Float32Array, param: DiffusionSpec['parameterization']) {
@@ -63,14 +67,7 @@ describe('DDIM', () => {
     'with a perfect %s-model, eta = 0 sampling lands on the data from any noise',
     async (param) => {
       const target = Float32Array.of(0.5, -0.25, 0.8, 0);
-      const x = await ddimSample({
-        spec: spec(param),
-        steps: 10,
-        eta: 0,
-        xT: gaussianArray(3, 4),
-        model: oracle(target, param),
-        noise: () => new Float32Array(4),
-      });
+      const x = await sampleEta0(param, { steps: 10, xT: gaussianArray(3, 4), model: oracle(target, param) });
       for (let i = 0; i < 4; i++) expect(x[i]).toBeCloseTo(target[i]!, 4);
     },
   );
@@ -136,13 +133,10 @@ describe('DDIM', () => {
     const x0 = Float32Array.of(0.4, -0.6, 0.2);
     const xT = await ddimInvert({ spec: spec('x0'), steps: 100, x0, model });
     expect(Math.abs(xT[0]!)).toBeGreaterThan(0.5); // it went somewhere: x_T is on the noise scale
-    const back = await ddimSample({
-      spec: spec('x0'),
+    const back = await sampleEta0('x0', {
       steps: 100,
-      eta: 0,
       xT: Float32Array.from(xT),
       model,
-      noise: () => new Float32Array(3),
     });
     // first-order mismatch of DDIM inversion
     for (let i = 0; i < 3; i++) expect(Math.abs(back[i]! - x0[i]!)).toBeLessThan(0.03);
@@ -151,13 +145,10 @@ describe('DDIM', () => {
   it('reports each step and stops at an abort between steps', async () => {
     const ac = new AbortController();
     const seen: number[] = [];
-    const run = ddimSample({
-      spec: spec('v'),
+    const run = sampleEta0('v', {
       steps: 20,
-      eta: 0,
       xT: new Float32Array(2),
       model: oracle(new Float32Array(2), 'v'),
-      noise: () => new Float32Array(2),
       signal: ac.signal,
       onStep: (i) => {
         seen.push(i.step);
@@ -181,12 +172,9 @@ describe('DDIM with classifier guidance (GLIDE CLIP guidance, epsilon form)', ()
       s = 2;
     const seen: Array<{ t: number; x0: number[] }> = [];
     const grads: number[] = [];
-    await ddimSample({
-      spec: spec('x0'),
+    await sampleEta0('x0', {
       steps: 5,
-      eta: 0,
       xT: gaussianArray(3, n),
-      noise: () => new Float32Array(n),
       model: async (x) => new Float32Array(x.length), // predicts x0 = 0, so eps = x_t / sqrt(1 - abar)
       gradient: {
         scale: s,
@@ -257,13 +245,10 @@ describe('DDIM inpainting by replacement (RePaint)', () => {
   it.each([1, 3])('keeps the source exactly where the mask is 0, draws elsewhere (resample %i)', async (r) => {
     const calls: number[] = [];
     const model = drawer(0.25);
-    const x = await ddimSample({
-      spec: spec('x0'),
+    const x = await sampleEta0('x0', {
       steps: 6,
-      eta: 0,
       xT: gaussianArray(5, 4),
       model: (xT, t) => (calls.push(t), model(xT)),
-      noise: () => new Float32Array(4),
       known: { x0: source, mask, noise: (step, round) => gaussianArray(100 + 10 * step + round, 4), resample: r },
     });
     expect(Array.from(x.subarray(0, 2))).toEqual(Array.from(source.subarray(0, 2)));
@@ -275,13 +260,10 @@ describe('DDIM inpainting by replacement (RePaint)', () => {
 
   it('blends where the mask is between 0 and 1, and each step sees the source noised to its level', async () => {
     const seen: Float32Array[] = [];
-    const x = await ddimSample({
-      spec: spec('x0'),
+    const x = await sampleEta0('x0', {
       steps: 4,
-      eta: 0,
       xT: gaussianArray(6, 4),
       model: async (xT) => (seen.push(Float32Array.from(xT)), new Float32Array(4)),
-      noise: () => new Float32Array(4),
       known: { x0: source, mask: Float32Array.of(0.5, 0, 1, 1), noise: () => new Float32Array(4), resample: 1 },
     });
     expect(x[0]).toBeCloseTo(0.45, 5); // half the source's 0.9, half the model's 0
@@ -297,14 +279,11 @@ describe('DDIM inpainting as GLIDE samples it (the x0 prediction pinned to the s
 
   it('calls the model once a step, returns the source where kept and the drawing elsewhere', async () => {
     const calls: number[] = [];
-    const x = await ddimSample({
-      spec: spec('v'),
+    const x = await sampleEta0('v', {
       steps: 6,
-      eta: 0,
       xT: gaussianArray(5, 4),
       // a model that draws 0.25 everywhere (also where the source is kept)
       model: (xT, t) => (calls.push(t), oracle(new Float32Array(4).fill(0.25), 'v')(xT, t)),
-      noise: () => new Float32Array(4),
       clipX0: 1,
       pinX0: { x0: source, mask },
     });
@@ -316,13 +295,10 @@ describe('DDIM inpainting as GLIDE samples it (the x0 prediction pinned to the s
   it('keeps x_t on the source where kept: sqrt(abar) source + sqrt(1 - abar) eps of one draw, each step', async () => {
     const seen: Float32Array[] = [];
     const xT = gaussianArray(7, 4);
-    await ddimSample({
-      spec: spec('v'),
+    await sampleEta0('v', {
       steps: 5,
-      eta: 0,
       xT: Float32Array.from(xT),
       model: async (x, t) => (seen.push(Float32Array.from(x)), oracle(new Float32Array(4).fill(-0.3), 'v')(x, t)),
-      noise: () => new Float32Array(4),
       clipX0: 1,
       pinX0: { x0: source, mask },
     });
@@ -338,13 +314,10 @@ describe('DDIM inpainting as GLIDE samples it (the x0 prediction pinned to the s
 
   it('refuses a pin of another size than x_t', async () => {
     await expect(
-      ddimSample({
-        spec: spec('v'),
+      sampleEta0('v', {
         steps: 2,
-        eta: 0,
         xT: gaussianArray(5, 4),
         model: async (x) => new Float32Array(x.length),
-        noise: () => new Float32Array(4),
         pinX0: { x0: source.subarray(0, 3), mask },
       }),
     ).rejects.toThrow(/pinX0: the source has 3 values/);
