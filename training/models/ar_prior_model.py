@@ -7,7 +7,7 @@ in the top half", which raises the embedding's agreement with the caption)."""
 import torch
 import torch.nn as nn
 
-from training.models.clip_model import Block
+from training.models.prior_model import causal_stack, run_causal
 
 
 class PcaCodes:
@@ -81,35 +81,21 @@ class ArPrior(nn.Module):
         nn.init.normal_(self.dot.weight, std=0.02)
         nn.init.normal_(self.code.weight, std=0.02)
         self.start = nn.Parameter(torch.randn(width) * 0.02)
-        n = context + 2 + k
-        self.pos = nn.Parameter(torch.randn(n, width) * 0.02)
-        self.blocks = nn.ModuleList([Block(width, heads) for _ in range(layers)])
-        self.ln = nn.LayerNorm(width)
+        causal_stack(self, context + 2 + k, width, layers, heads, 0.02)
         self.head = nn.Linear(width, buckets)
-        self.register_buffer("causal", torch.full((n, n), -1e4).triu(1))
 
     def forward(self, text_tokens, text_mask, text_embed, dot_bucket, codes):
         """codes [B, k] (int64; position i may hold anything for the logits of positions <= i)."""
         b = codes.shape[0]
         prev = self.code(codes[:, : self.k - 1])
-        seq = (
-            torch.cat(
-                [
-                    self.text_proj(text_tokens),
-                    self.text_emb_proj(text_embed)[:, None],
-                    self.dot(dot_bucket)[:, None],
-                    self.start[None, None].expand(b, 1, -1),
-                    prev,
-                ],
-                dim=1,
-            )
-            + self.pos
-        )
-        pad = torch.cat([text_mask, text_mask.new_ones(b, 2 + self.k)], dim=1)
-        mask = self.causal[None, None] + (1 - pad)[:, None, None, :] * -1e4
-        for blk in self.blocks:
-            seq = blk(seq, mask)
-        return self.head(self.ln(seq[:, self.context + 2 :]))
+        parts = [
+            self.text_proj(text_tokens),
+            self.text_emb_proj(text_embed)[:, None],
+            self.dot(dot_bucket)[:, None],
+            self.start[None, None].expand(b, 1, -1),
+            prev,
+        ]
+        return self.head(self.ln(run_causal(self, parts, text_mask, b, 2 + self.k)[:, self.context + 2 :]))
 
     @staticmethod
     def from_checkpoint(ck, weights="ema"):
