@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from training.models.decoder_model import decoder_from_args
-from training.world.ghosts import ghost_batch, ghost_target, inpaint_ghost_batch
+from training.world.ghosts import ghost_batch, ghost_target
 from training.world.inpaint_masks import KINDS, WEIGHTS, masks_32
 from training.models.diffusion import T_STEPS, alphas_cumprod
 from training.train.common import (
@@ -223,12 +223,10 @@ def main():
         x_src = x0  # what is noised: x0, or x0 with a ghost
         if args.ghost > 0:
             use = (~(drop_txt & drop_img)).cpu().numpy() & (batches.rng.random(b) < args.ghost)
-            if args.inpaint:
-                x64g, got = inpaint_ghost_batch(
-                    x64, scenes, details, use, batches.rng, args.ghost_alpha, keys=idx, cache=ghost_options
-                )
-            else:
-                x64g, got = ghost_batch(x64, scenes, use, batches.rng, args.ghost_alpha, keys=idx, cache=ghost_options)
+            masked = details if args.inpaint else None  # the inpainting decoder's ghosts lie in its masks
+            x64g, got = ghost_batch(
+                x64, scenes, use, batches.rng, args.ghost_alpha, keys=idx, cache=ghost_options, details=masked
+            )
             got = torch.from_numpy(got).to(device)
             if got.any():
                 x_src = F.avg_pool2d(x64g, 2)

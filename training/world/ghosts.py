@@ -171,20 +171,6 @@ def _draw_rows(x64, scenes, got, placements, alphas):
     return out
 
 
-def _ghost_rows(x64, scenes, use, rng, alpha_range, place):
-    """The loop both kinds of ghost share: in the rows where `use` (bool [b]) and place(i) gives a placement, draw
-    it at an alpha ~ U[alpha_range]; returns (new x64, bool [b] of the rows that got one)."""
-    got = np.zeros(len(scenes), dtype=bool)
-    placements, alphas = [], []
-    for i in np.flatnonzero(use):
-        placement = place(i)
-        if placement is not None:
-            placements.append(placement)
-            alphas.append(float(rng.uniform(*alpha_range)))
-            got[i] = True
-    return _draw_rows(x64, scenes, got, placements, alphas), got
-
-
 def _cached_options(scenes, i, keys, cache):
     """Row i's placement_options, computed once per dataset index when the caller keeps a cache (else None: the
     placement computes them)."""
@@ -194,21 +180,6 @@ def _cached_options(scenes, i, keys, cache):
     if options is None:
         options = cache[int(keys[i])] = placement_options(scenes[i])
     return options
-
-
-def ghost_batch(x64, scenes, use, rng, alpha_range, keys=None, cache=None):
-    """x64 [b, 3, 64, 64] (torch, [-1, 1]) with a ghost in the rows where `use` (bool [b]) and a free cell
-    exists; returns (new x64, bool [b] of the rows that got one). With `keys` (the rows' dataset indices) and
-    `cache` (a dict the caller keeps for one dataset) each scene's placement options are computed once; the
-    drawing is draw_ghosts, on x64's device."""
-    return _ghost_rows(
-        x64,
-        scenes,
-        use,
-        rng,
-        alpha_range,
-        lambda i: ghost_placement(scenes[i], rng, _cached_options(scenes, i, keys, cache)),
-    )
 
 
 def inpaint_ghost_placement(scene, detail, rng, options=None):
@@ -239,23 +210,29 @@ def inpaint_ghost_placement(scene, detail, rng, options=None):
     return None
 
 
-def inpaint_ghost_batch(x64, scenes, details, use, rng, alpha_range, keys=None, cache=None):
-    """ghost_batch for the inpainting decoder: in the rows where `use` and inpaint_ghost_placement finds one, a ghost
-    inside the masked region; returns (new x64, bool [b] of the rows that got one). `keys` and `cache` as
-    ghost_batch's (only an empty-cell mask reads the placement options)."""
-    return _ghost_rows(
-        x64,
-        scenes,
-        use,
-        rng,
-        alpha_range,
-        lambda i: inpaint_ghost_placement(
-            scenes[i],
-            details[i],
-            rng,
-            _cached_options(scenes, i, keys, cache) if details[i][0] == "empty-cell" else None,
-        ),
-    )
+def ghost_batch(x64, scenes, use, rng, alpha_range, keys=None, cache=None, details=None):
+    """x64 [b, 3, 64, 64] (torch, [-1, 1]) with a ghost in the rows where `use` (bool [b]) and a free cell
+    exists, at an alpha ~ U[alpha_range]; returns (new x64, bool [b] of the rows that got one). With `keys` (the
+    rows' dataset indices) and `cache` (a dict the caller keeps for one dataset) each scene's placement options are
+    computed once; the drawing is draw_ghosts, on x64's device. With `details` (each row's mask as mask_for gives
+    it: the inpainting decoder's) the ghost lies inside the masked region, where inpaint_ghost_placement finds one
+    (only an empty-cell mask reads the placement options)."""
+
+    def place(i):
+        if details is None:
+            return ghost_placement(scenes[i], rng, _cached_options(scenes, i, keys, cache))
+        options = _cached_options(scenes, i, keys, cache) if details[i][0] == "empty-cell" else None
+        return inpaint_ghost_placement(scenes[i], details[i], rng, options)
+
+    got = np.zeros(len(scenes), dtype=bool)
+    placements, alphas = [], []
+    for i in np.flatnonzero(use):
+        placement = place(i)
+        if placement is not None:
+            placements.append(placement)
+            alphas.append(float(rng.uniform(*alpha_range)))
+            got[i] = True
+    return _draw_rows(x64, scenes, got, placements, alphas), got
 
 
 def ghost_target(v, x0, x0_ghost, abar):
@@ -352,21 +329,21 @@ def check(data):
             where = (CELL_CENTRE[o["position"]][0] + dx, CELL_CENTRE[o["position"]][1] + dy)
             assert where == CELL_CENTRE[cell if kind == "empty-cell" else scenes[i]["objects"][erased]["position"]]
             assert kind == "empty-cell" or k != erased
-            g = inpaint_ghost_batch(
-                torch.from_numpy(imgs[i : i + 1]), [scenes[i]], [detail[1:]], np.ones(1, bool), rng, (0.5, 0.5)
+            g = ghost_batch(
+                torch.from_numpy(imgs[i : i + 1]), [scenes[i]], np.ones(1, bool), rng, (0.5, 0.5), details=[detail[1:]]
             )[0][0].numpy()
             changed = np.abs(g - imgs[i]).max(axis=0) > 1e-6
             assert changed.any() and (m[changed] == 1).all(), (kind, i)
             inpaint_rows[kind] += 1
     assert min(inpaint_rows.values()) > 0, inpaint_rows
-    # and inpaint_ghost_batch, like ghost_batch, draws the same ghosts with its placement options cached or not
+    # and with masks, as without, ghost_batch draws the same ghosts with its placement options cached or not
     from training.world.inpaint_masks import masks_32
 
     _, details = masks_32(scenes, np.random.default_rng(4), [0.5, 0, 0.5, 0, 0], 0, details=True)
     cache = {}
     runs = [
-        inpaint_ghost_batch(
-            torch.from_numpy(imgs), scenes, details, np.ones(n, bool), np.random.default_rng(5), (0.2, 0.9), keys, c
+        ghost_batch(
+            torch.from_numpy(imgs), scenes, np.ones(n, bool), np.random.default_rng(5), (0.2, 0.9), keys, c, details
         )
         for keys, c in ((None, None), (np.arange(n), cache), (np.arange(n), cache))
     ]

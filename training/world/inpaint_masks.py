@@ -74,7 +74,7 @@ def mask_for(scene, rng, kind=None, weights=WEIGHTS, grow=0):
 
 def masks_32(scenes, rng, weights=WEIGHTS, grow=0, details=False):
     """[n, 1, 32, 32] float32 masks for a batch of scene specs (max-pooled from 64x64); with details, also each
-    row's (kind, erased object, empty cell) as mask_for gives them (for training/world/ghosts.py's inpaint_ghost_batch).
+    row's (kind, erased object, empty cell) as mask_for gives them (training/world/ghosts.py's ghost_batch reads them).
     """
     drawn = [mask_for(s, rng, weights=weights, grow=grow) for s in scenes]
     out = np.stack([d[0] for d in drawn]).reshape(len(scenes), 1, 32, 2, 32, 2).max(axis=(3, 5))
