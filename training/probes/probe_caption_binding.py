@@ -56,16 +56,18 @@ def linear_probe(X, y, classes, steps):
     return ((X[n:] @ W).argmax(1) == yt[n:]).float().mean().item()
 
 
-def probe(X, y, name):
-    acc = linear_probe(X, y, 4, 300)
+# the features both probes read; each then reads the cross-attention context (the relation probe also the time term)
+features = [
+    (feats, "mini-CLIP token features (frozen)"),
+    (own, "decoder's caption encoder token features"),
+    (pooled, "decoder's caption encoder pooled feature"),
+]
+for X, name in features + [
+    (ctx, "cross-attention context (both, as the U-Net reads it)"),
+    (temb_extra, "pooled feature as added to the timestep embedding"),
+]:
+    acc = linear_probe(X, labels, 4, 300)
     print(f"{name}: linear probe of the relation on 500 held-out captions: {acc*100:.1f}%")
-
-
-probe(feats, labels, "mini-CLIP token features (frozen)")
-probe(own, labels, "decoder's caption encoder token features")
-probe(pooled, labels, "decoder's caption encoder pooled feature")
-probe(ctx, labels, "cross-attention context (both, as the U-Net reads it)")
-probe(temb_extra, labels, "pooled feature as added to the timestep embedding")
 
 
 # how far apart relation-flipped captions are vs colour-swapped, in the context the U-Net reads
@@ -98,14 +100,6 @@ for cap, r in zip(caps, labels):
     c1 = w[1]
     c2 = w[-2]
     lab2.append(cols.index(c1 if r in (0, 2) else c2))
-
-
-def probe8(X, y, name):
-    acc = linear_probe(X, y, 8, 400)
+for X, name in features + [(ctx, "cross-attention context")]:
+    acc = linear_probe(X, lab2, 8, 400)
     print(f"{name}: {acc*100:.1f}% (chance 12.5%, colour of the first-named object alone ~50%)")
-
-
-probe8(feats, lab2, "mini-CLIP token features (frozen)")
-probe8(own, lab2, "decoder's caption encoder token features")
-probe8(pooled, lab2, "decoder's caption encoder pooled feature")
-probe8(ctx, lab2, "cross-attention context")
