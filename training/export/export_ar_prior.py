@@ -13,8 +13,8 @@ import os
 import torch
 
 from training.models.ar_prior_model import ArPrior
-from training.export.export_unclip import WORLD, card
-from training.export.manifest_util import MODELS_DIR, file_fields, update_manifest
+from training.export.export_unclip import card, exported, io
+from training.export.manifest_util import MODELS_DIR, write_entries
 
 from training.paths import TRAINING
 
@@ -30,24 +30,21 @@ def main():
     model, pca, edges = ArPrior.from_checkpoint(ck, "model" if args.raw else "ema")
     k, buckets = pca.components.shape[0], pca.buckets
     os.makedirs(args.out, exist_ok=True)
-    path = os.path.join(args.out, "mini-unclip-ar-prior.onnx")
-    b = 2
-    names = ["text_tokens", "text_mask", "text_embed", "dot_bucket", "codes"]
-    inputs = (
-        torch.zeros(b, 16, 128),
-        torch.ones(b, 16),
-        torch.zeros(b, 128),
-        torch.zeros(b, dtype=torch.int64),
-        torch.zeros(b, k, dtype=torch.int64),
-    )
-    torch.onnx.export(
+    head = exported(
         model,
-        inputs,
-        path,
-        input_names=names,
-        output_names=["logits"],
-        opset_version=14,
-        dynamic_axes={n: {0: "batch"} for n in names + ["logits"]},
+        args.out,
+        "mini-unclip-ar-prior",
+        "ar-prior",
+        "mini-unCLIP autoregressive prior (text -> PCA-quantized CLIP image embedding)",
+        [
+            io("text_tokens", 16, 128),
+            io("text_mask", 16),
+            io("text_embed", 128),
+            io("dot_bucket", dtype="int64"),
+            io("codes", k, dtype="int64"),
+        ],
+        [io("logits", k, buckets)],
+        embedDim=128,
     )
     rnd = lambda t: [round(float(v), 6) for v in t.reshape(-1).tolist()]
     params = sum(q.numel() for q in model.parameters())
@@ -77,19 +74,7 @@ def main():
         if n in a
     }
     entry = {
-        "id": "mini-unclip-ar-prior",
-        "kind": "ar-prior",
-        "title": "mini-unCLIP autoregressive prior (text -> PCA-quantized CLIP image embedding)",
-        **file_fields(path, WORLD),
-        "embedDim": 128,
-        "inputs": [
-            {"name": "text_tokens", "dtype": "float32", "shape": ["batch", 16, 128]},
-            {"name": "text_mask", "dtype": "float32", "shape": ["batch", 16]},
-            {"name": "text_embed", "dtype": "float32", "shape": ["batch", 128]},
-            {"name": "dot_bucket", "dtype": "int64", "shape": ["batch"]},
-            {"name": "codes", "dtype": "int64", "shape": ["batch", k]},
-        ],
-        "outputs": [{"name": "logits", "dtype": "float32", "shape": ["batch", k, buckets]}],
+        **head,
         "arPrior": {
             "clip": "mini-clip",
             "components": k,
@@ -117,11 +102,7 @@ def main():
             else ""
         )
     )
-    update_manifest([entry], os.path.join(args.out, "manifest.json"))
-    print(
-        f"exported mini-unclip-ar-prior: {os.path.getsize(path)} bytes, sha256 {entry['sha256'][:12]}, {k} components "
-        f"x {buckets} buckets"
-    )
+    write_entries([entry], args.out, f", {k} components x {buckets} buckets")
 
 
 if __name__ == "__main__":

@@ -8,16 +8,15 @@ The dVAE exports its raw weights (a VQ codebook is a buffer moved by its own mov
 averaging it again would decode codes the encoder never picks); the transformer its EMA.
 """
 import argparse
-import json
 import os
 
 import torch
 
 from training.models.dalle_model import TEXT_LEN, Dalle, StepModel
 from training.models.dvae_model import DecodeIds, EncodeIds
-from training.export.export_unclip import card
+from training.export.export_unclip import card, exported, io, vocab_size
 from training.export.half_weights import half_weights
-from training.export.manifest_util import MODELS_DIR, file_fields, sha256_of, update_manifest
+from training.export.manifest_util import MODELS_DIR, file_fields, write_entries
 from training.train.train_dalle import load_dvae
 from training.world.world import VERSION
 
@@ -54,78 +53,34 @@ def main():
         sum(q.numel() for q in dvae.parameters()),
     )
     dcard["weights"] = "raw"
-    enc_path = os.path.join(args.out, "mini-dalle-dvae-encoder.onnx")
-    dec_path = os.path.join(args.out, "mini-dalle-dvae-decoder.onnx")
-    torch.onnx.export(
-        EncodeIds(dvae),
-        (torch.zeros(2, 3, res, res),),
-        enc_path,
-        input_names=["image"],
-        output_names=["codes"],
-        opset_version=14,
-        dynamic_axes={"image": {0: "batch"}, "codes": {0: "batch"}},
-    )
-    torch.onnx.export(
-        DecodeIds(dvae),
-        (torch.zeros(2, grid * grid, dtype=torch.int64),),
-        dec_path,
-        input_names=["codes"],
-        output_names=["image"],
-        opset_version=14,
-        dynamic_axes={"codes": {0: "batch"}, "image": {0: "batch"}},
-    )
-    entries.append(
-        {
-            "id": "mini-dalle-dvae-encoder",
-            "kind": "dvae-encoder",
-            "title": "mini-DALL·E dVAE encoder (32x32 -> 8x8 codes)",
-            **file_fields(enc_path, WORLD),
-            "pair": "mini-dalle-dvae-decoder",
-            "dalle": spec,
-            "inputs": [
-                {
-                    "name": "image",
-                    "dtype": "float32",
-                    "shape": ["batch", 3, res, res],
-                    "description": "pictures in [-1, 1], NCHW",
-                }
-            ],
-            "outputs": [
-                {
-                    "name": "codes",
-                    "dtype": "int64",
-                    "shape": ["batch", grid * grid],
-                    "description": "code ids, raster order",
-                }
-            ],
-            "card": dcard,
-        }
-    )
-    entries.append(
-        {
-            "id": "mini-dalle-dvae-decoder",
-            "kind": "dvae-decoder",
-            "title": "mini-DALL·E dVAE decoder (8x8 codes -> 32x32)",
-            **file_fields(dec_path, WORLD),
-            "pair": "mini-dalle-dvae-encoder",
-            "dalle": spec,
-            "inputs": [{"name": "codes", "dtype": "int64", "shape": ["batch", grid * grid]}],
-            "outputs": [
-                {
-                    "name": "image",
-                    "dtype": "float32",
-                    "shape": ["batch", 3, res, res],
-                    "description": "pictures in [-1, 1], NCHW",
-                }
-            ],
-            "card": dcard,
-        }
-    )
+    image = io("image", 3, res, res, description="pictures in [-1, 1], NCHW")
+    for model, mid, kind, title, pair, inputs, outputs in (
+        (
+            EncodeIds(dvae),
+            "mini-dalle-dvae-encoder",
+            "dvae-encoder",
+            "mini-DALL·E dVAE encoder (32x32 -> 8x8 codes)",
+            "mini-dalle-dvae-decoder",
+            [image],
+            [io("codes", grid * grid, dtype="int64", description="code ids, raster order")],
+        ),
+        (
+            DecodeIds(dvae),
+            "mini-dalle-dvae-decoder",
+            "dvae-decoder",
+            "mini-DALL·E dVAE decoder (8x8 codes -> 32x32)",
+            "mini-dalle-dvae-encoder",
+            [io("codes", grid * grid, dtype="int64")],
+            [image],
+        ),
+    ):
+        entries.append(
+            {**exported(model, args.out, mid, kind, title, inputs, outputs, pair=pair, dalle=spec), "card": dcard}
+        )
     if os.path.exists(args.transformer):
         ck = torch.load(args.transformer, map_location="cpu")
         a = ck["args"]
-        with open(os.path.join(TRAINING, "..", "public", "models", "shapesworld-vocab.json")) as f:
-            vocab = len(json.load(f))
+        vocab = vocab_size()
         m = Dalle(vocab, k, a["width"], a["layers"], a["heads"])
         m.load_state_dict({n: v.float() for n, v in (ck["model"] if args.raw_transformer else ck["ema"]).items()})
         m.eval()
@@ -168,7 +123,7 @@ def main():
         )
         if args.raw_transformer:
             tcard["weights"] = "raw"
-        tcard["dvaeSha256"] = sha256_of(enc_path)
+        tcard["dvaeSha256"] = entries[0]["sha256"]  # the dVAE encoder's
         entries.append(
             {
                 "id": "mini-dalle",
@@ -236,9 +191,7 @@ def main():
                 "card": tcard,
             }
         )
-    update_manifest(entries, os.path.join(args.out, "manifest.json"))
-    for e in entries:
-        print(f"exported {e['id']}: {e['bytes']} bytes, sha256 {e['sha256'][:12]}")
+    write_entries(entries, args.out)
 
 
 if __name__ == "__main__":

@@ -10,10 +10,9 @@ import os
 import torch
 
 from training.probes.check_noised_clip_grad import check, check_float32
-from training.export.manifest_util import MODELS_DIR, file_fields, update_manifest
+from training.export.manifest_util import MODELS_DIR, write_entries
 from training.models.noised_clip_model import NoisedImageEncoder, ScoreAndGradient
-from training.export.export_unclip import card
-from training.world.world import VERSION
+from training.export.export_unclip import card, exported, io
 
 from training.paths import TRAINING
 
@@ -31,16 +30,23 @@ def main():
     if worst32 > 1e-4:
         raise SystemExit(f"the written-out gradient differs from autograd by {worst32}")
     os.makedirs(args.out, exist_ok=True)
-    path = os.path.join(args.out, "mini-clip-noised.onnx")
-    b = 2
-    torch.onnx.export(
+    head = exported(
         ScoreAndGradient(enc),
-        (torch.zeros(b, 3, 32, 32), torch.zeros(b), torch.zeros(b, 128)),
-        path,
-        input_names=["x_t", "timestep", "text_embed"],
-        output_names=["score", "grad"],
-        opset_version=14,
-        dynamic_axes={n: {0: "batch"} for n in ("x_t", "timestep", "text_embed", "score", "grad")},
+        args.out,
+        "mini-clip-noised",
+        "clip-noised",
+        "noise-aware mini-CLIP image encoder with its gradient (CLIP guidance)",
+        [
+            io("x_t", 3, 32, 32, description="a decoder's noised sample"),
+            io("timestep"),
+            io("text_embed", 128, description="mini-clip-text's embedding (unit)"),
+        ],
+        [
+            io("score", description="f(x_t, t) . text_embed"),
+            io("grad", 3, 32, 32, description="d score / d x_t"),
+        ],
+        pair="mini-clip-text",
+        embedDim=128,
     )
     c = card(
         ck,
@@ -61,39 +67,7 @@ def main():
         "mini-CLIP text encoder (its embeddings are the targets; pictures whose captions are the same words count as "
         "matches)"
     )
-    entry = {
-        "id": "mini-clip-noised",
-        "kind": "clip-noised",
-        "title": "noise-aware mini-CLIP image encoder with its gradient (CLIP guidance)",
-        **file_fields(path, VERSION),
-        "pair": "mini-clip-text",
-        "embedDim": 128,
-        "inputs": [
-            {
-                "name": "x_t",
-                "dtype": "float32",
-                "shape": ["batch", 3, 32, 32],
-                "description": "a decoder's noised sample",
-            },
-            {"name": "timestep", "dtype": "float32", "shape": ["batch"]},
-            {
-                "name": "text_embed",
-                "dtype": "float32",
-                "shape": ["batch", 128],
-                "description": "mini-clip-text's embedding (unit)",
-            },
-        ],
-        "outputs": [
-            {"name": "score", "dtype": "float32", "shape": ["batch"], "description": "f(x_t, t) . text_embed"},
-            {"name": "grad", "dtype": "float32", "shape": ["batch", 3, 32, 32], "description": "d score / d x_t"},
-        ],
-        "card": c,
-    }
-    update_manifest([entry], os.path.join(args.out, "manifest.json"))
-    print(
-        f"exported mini-clip-noised: {entry['bytes']} bytes, sha256 {entry['sha256'][:12]}; gradient vs autograd "
-        f"{worst32:.2e}"
-    )
+    write_entries([{**head, "card": c}], args.out, f"; gradient vs autograd {worst32:.2e}")
 
 
 if __name__ == "__main__":

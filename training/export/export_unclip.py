@@ -148,17 +148,53 @@ def card(ck, name, what, params):
     }
 
 
-def export(model, args, names, out_names, path, dynamic, fold=True):
+def io(name, *shape, dtype="float32", description=None):
+    """An input or output as a manifest entry lists it: its name, dtype and shape [batch, *shape]."""
+    return {
+        "name": name,
+        "dtype": dtype,
+        "shape": ["batch", *shape],
+        **({"description": description} if description else {}),
+    }
+
+
+def export(model, inputs, outputs, path, fold=True):
+    """model to ONNX at path (opset 14, a dynamic batch on every input and output: io's), traced on two rows of zeros
+    of each input's shape and dtype (ones for a caption's mask and ids). fold=False keeps float16 weights float16 (the
+    Cast is folded at run time)."""
+    names, out_names = [i["name"] for i in inputs], [o["name"] for o in outputs]
+    rows = tuple(
+        (torch.ones if i["name"] in ("text_mask", "text_ids") else torch.zeros)(
+            2, *i["shape"][1:], dtype=getattr(torch, i["dtype"])
+        )
+        for i in inputs
+    )
     torch.onnx.export(
         model,
-        args,
+        rows,
         path,
         input_names=names,
         output_names=out_names,
         opset_version=14,
-        dynamic_axes={n: {0: "batch"} for n in names + out_names} if dynamic else None,
+        dynamic_axes={n: {0: "batch"} for n in names + out_names},
         do_constant_folding=fold,
-    )  # fold=False keeps float16 weights float16 (the Cast is folded at run time)
+    )
+
+
+def exported(model, out, mid, kind, title, inputs, outputs, fold=True, **fields):
+    """Exports model to <out>/<mid>.onnx (export) and returns the start of its manifest entry: id, kind, title, the
+    file's fields (file_fields), `fields` in order, the inputs and the outputs."""
+    path = os.path.join(out, f"{mid}.onnx")
+    export(model, inputs, outputs, path, fold)
+    return {
+        "id": mid,
+        "kind": kind,
+        "title": title,
+        **file_fields(path, WORLD),
+        **fields,
+        "inputs": inputs,
+        "outputs": outputs,
+    }
 
 
 class KnownLast(torch.nn.Module):
@@ -184,28 +220,23 @@ def export_decoder(src, which, out, text_io):
     params = sum(q.numel() for q in m.parameters())
     if inpaint:
         half_weights(m)
-    mid = "mini-unclip-inpaint-decoder" if inpaint else "mini-unclip-decoder"
-    path = os.path.join(out, f"{mid}.onnx")
-    b = 2
-    names = ["x_t", "timestep", "image_embed", "text_tokens", "text_mask"]
-    inputs = [
-        torch.zeros(b, 3, 32, 32),
-        torch.zeros(b),
-        torch.zeros(b, 128),
-        torch.zeros(b, 16, 128),
-        torch.ones(b, 16),
-    ]
-    io = list(text_io)
+    inputs = [io("x_t", 3, 32, 32), io("timestep"), io("image_embed", 128), *text_io]
     if m.caption is not None:
-        names.append("text_ids")
-        inputs.append(torch.ones(b, 16, dtype=torch.int64))
-        io.append({"name": "text_ids", "dtype": "int64", "shape": ["batch", 16]})
+        inputs.append(io("text_ids", 16, dtype="int64"))
     if inpaint:
-        names.append("known")
-        inputs.append(torch.zeros(b, 4, 32, 32))
-        io.append({"name": "known", "dtype": "float32", "shape": ["batch", 4, 32, 32]})
-    export(
-        KnownLast(m) if inpaint and m.caption is None else m, tuple(inputs), names, ["v"], path, True, fold=not inpaint
+        inputs.append(io("known", 4, 32, 32))
+    head = exported(
+        KnownLast(m) if inpaint and m.caption is None else m,
+        out,
+        "mini-unclip-inpaint-decoder" if inpaint else "mini-unclip-decoder",
+        "decoder",
+        "mini-unCLIP inpainting decoder (masked source + mask + caption/embedding -> 32x32)"
+        if inpaint
+        else "mini-unCLIP decoder (CLIP image embedding + caption -> 32x32)",
+        inputs,
+        [io("v", 3, 32, 32)],
+        fold=not inpaint,
+        embedDim=128,
     )
     ch = tuple(a.get("channels") or (32, 64, 96))
     caption = (
@@ -245,24 +276,8 @@ def export_decoder(src, which, out, text_io):
             "input "
             f"channels, zero-initialised; masks in the last run (training/world/inpaint_masks.py): {mix}{grow}{ghost}"
         )
-    title = (
-        "mini-unCLIP inpainting decoder (masked source + mask + caption/embedding -> 32x32)"
-        if inpaint
-        else "mini-unCLIP decoder (CLIP image embedding + caption -> 32x32)"
-    )
     return {
-        "id": mid,
-        "kind": "decoder",
-        "title": title,
-        **file_fields(path, WORLD),
-        "embedDim": 128,
-        "inputs": [
-            {"name": "x_t", "dtype": "float32", "shape": ["batch", 3, 32, 32]},
-            {"name": "timestep", "dtype": "float32", "shape": ["batch"]},
-            {"name": "image_embed", "dtype": "float32", "shape": ["batch", 128]},
-        ]
-        + io,
-        "outputs": [{"name": "v", "dtype": "float32", "shape": ["batch", 3, 32, 32]}],
+        **head,
         "diffusion": {
             **DIFFUSION,
             "parameterization": "v",
@@ -270,6 +285,18 @@ def export_decoder(src, which, out, text_io):
             "conditioning": "image-embedding+text+known" if inpaint else "image-embedding+text",
         },
         "card": c,
+    }
+
+
+def export_plain(src, which, out, cls, mid, title, inputs, outputs, fields, diffusion, what):
+    """The prior or the upsampler (`which`, also its manifest kind): a cls() with src's weights, exported to
+    <out>/<mid>.onnx; its manifest entry."""
+    m = cls()
+    ck = load(m, src, which)
+    return {
+        **exported(m, out, mid, which, title, inputs, outputs, **fields),
+        "diffusion": {**DIFFUSION, **diffusion},
+        "card": card(ck, which, what, sum(q.numel() for q in m.parameters())),
     }
 
 
@@ -304,95 +331,42 @@ def main():
     RAW = set(args.raw)
     os.makedirs(args.out, exist_ok=True)
     entries = []
-    text_io = [
-        {"name": "text_tokens", "dtype": "float32", "shape": ["batch", 16, 128]},
-        {"name": "text_mask", "dtype": "float32", "shape": ["batch", 16]},
-    ]
-    if "prior" in args.only and os.path.exists(args.prior):
-        m = Prior()
-        ck = load(m, args.prior, "prior")
-        path = os.path.join(args.out, "mini-unclip-prior.onnx")
-        b = 2
-        export(
-            m,
-            (torch.zeros(b, 128), torch.zeros(b), torch.zeros(b, 128), torch.zeros(b, 16, 128), torch.ones(b, 16)),
-            ["x_t", "timestep", "text_embed", "text_tokens", "text_mask"],
-            ["x0"],
-            path,
-            True,
-        )
-        entries.append(
-            {
-                "id": "mini-unclip-prior",
-                "kind": "prior",
-                "title": "mini-unCLIP diffusion prior (text -> CLIP image embedding)",
-                **file_fields(path, WORLD),
-                "embedDim": 128,
-                "inputs": [
-                    {"name": "x_t", "dtype": "float32", "shape": ["batch", 128]},
-                    {"name": "timestep", "dtype": "float32", "shape": ["batch"]},
-                    {"name": "text_embed", "dtype": "float32", "shape": ["batch", 128]},
-                ]
-                + text_io,
-                "outputs": [{"name": "x0", "dtype": "float32", "shape": ["batch", 128]}],
-                "diffusion": {
-                    **DIFFUSION,
-                    "parameterization": "x0",
-                    "embedScale": math.sqrt(128),
-                    "conditioning": "text",
-                },
-                "card": card(
-                    ck,
-                    "prior",
-                    "causal transformer over [tokens, text embedding, timestep, noisy embedding, output token], 4 "
-                    "layers, width 128",
-                    sum(q.numel() for q in m.parameters()),
-                ),
-            }
-        )
-    for which in ("decoder", "inpaint"):
+    text_io = [io("text_tokens", 16, 128), io("text_mask", 16)]
+    plain = {  # the models exported as they are (the decoders: export_decoder)
+        "prior": dict(
+            cls=Prior,
+            mid="mini-unclip-prior",
+            title="mini-unCLIP diffusion prior (text -> CLIP image embedding)",
+            inputs=[io("x_t", 128), io("timestep"), io("text_embed", 128), *text_io],
+            outputs=[io("x0", 128)],
+            fields={"embedDim": 128},
+            diffusion={"parameterization": "x0", "embedScale": math.sqrt(128), "conditioning": "text"},
+            what="causal transformer over [tokens, text embedding, timestep, noisy embedding, output token], 4 layers, "
+            "width 128",
+        ),
+        "upsampler": dict(
+            cls=Upsampler,
+            mid="mini-unclip-upsampler",
+            title="mini-unCLIP upsampler (32x32 -> 64x64)",
+            inputs=[io("x_t", 3, 64, 64), io("timestep"), io("low_res", 3, 32, 32)],
+            outputs=[io("v", 3, 64, 64)],
+            fields={},
+            diffusion={
+                "parameterization": "v",
+                "resolution": 64,
+                "conditioning": "low-res image (blurred in training)",
+            },
+            what="U-Net 64/32/16 (24, 48, 64 channels), no attention",
+        ),
+    }
+    for which in ("prior", "decoder", "inpaint", "upsampler"):
         src = getattr(args, which)
         if which in args.only and os.path.exists(src):
-            entries.append(export_decoder(src, which, args.out, text_io))
-    if "upsampler" in args.only and os.path.exists(args.upsampler):
-        m = Upsampler()
-        ck = load(m, args.upsampler, "upsampler")
-        path = os.path.join(args.out, "mini-unclip-upsampler.onnx")
-        b = 2
-        export(
-            m,
-            (torch.zeros(b, 3, 64, 64), torch.zeros(b), torch.zeros(b, 3, 32, 32)),
-            ["x_t", "timestep", "low_res"],
-            ["v"],
-            path,
-            True,
-        )
-        entries.append(
-            {
-                "id": "mini-unclip-upsampler",
-                "kind": "upsampler",
-                "title": "mini-unCLIP upsampler (32x32 -> 64x64)",
-                **file_fields(path, WORLD),
-                "inputs": [
-                    {"name": "x_t", "dtype": "float32", "shape": ["batch", 3, 64, 64]},
-                    {"name": "timestep", "dtype": "float32", "shape": ["batch"]},
-                    {"name": "low_res", "dtype": "float32", "shape": ["batch", 3, 32, 32]},
-                ],
-                "outputs": [{"name": "v", "dtype": "float32", "shape": ["batch", 3, 64, 64]}],
-                "diffusion": {
-                    **DIFFUSION,
-                    "parameterization": "v",
-                    "resolution": 64,
-                    "conditioning": "low-res image (blurred in training)",
-                },
-                "card": card(
-                    ck,
-                    "upsampler",
-                    "U-Net 64/32/16 (24, 48, 64 channels), no attention",
-                    sum(q.numel() for q in m.parameters()),
-                ),
-            }
-        )
+            entries.append(
+                export_plain(src, which, args.out, **plain[which])
+                if which in plain
+                else export_decoder(src, which, args.out, text_io)
+            )
     if entries:
         update_manifest(entries, os.path.join(args.out, "manifest.json"))
     print("exported " + ", ".join(e["id"] for e in entries))

@@ -54,6 +54,14 @@ def drop_stale_figures(by_id, changed):
                 del card[block]
 
 
+def write_entries(entries, out, note=""):
+    """Merges the entries into <out>/manifest.json and prints a line for each exported file: its id, size and
+    sha256, and `note`."""
+    update_manifest(entries, os.path.join(out, "manifest.json"))
+    for e in entries:
+        print(f"exported {e['id']}: {e['bytes']} bytes, sha256 {e['sha256'][:12]}{note}")
+
+
 def update_manifest(entries, manifest_path=MANIFEST):
     if os.path.exists(manifest_path):
         with open(manifest_path, encoding="utf-8") as f:
