@@ -1,5 +1,6 @@
 """Shared pieces of the mini-unCLIP generative models: the noise schedule, timestep
 embeddings, the frozen mini-CLIP, data batches, EMA and the checkpoint/resume loop."""
+import argparse
 import hashlib
 import json
 import math
@@ -417,64 +418,107 @@ def train_loop(name, model, args, step_fn, extra_state=None):
     print(f"{name}: stopped at step {step}, {elapsed / 60:.1f} min trained", flush=True)
 
 
-def common_args(p, steps, lr, batch):
-    p.add_argument("--data", default=os.path.join(TRAINING, "data", "train.bin"))
-    p.add_argument("--clip", default=os.path.join(TRAINING, "checkpoints", "clip.pt"))
-    p.add_argument("--out", required=True)
-    p.add_argument("--steps", type=int, default=steps)
-    p.add_argument("--minutes", type=float, default=0, help="stop (with a checkpoint) after this long; 0 = no limit")
-    p.add_argument("--batch", type=int, default=batch)
-    p.add_argument("--lr", type=float, default=lr)
-    p.add_argument("--warmup", type=int, default=200)
-    p.add_argument(
-        "--decay-steps",
-        type=int,
-        default=0,
-        help="cosine learning-rate decay over this many steps of the run; 0 = constant; -1 = over the run's --minutes",
-    )
-    p.add_argument(
-        "--amp",
-        action="store_true",
-        help="bfloat16 autocast for the forward pass and loss (weights, Adam and EMA stay float32)",
-    )
-    p.add_argument("--min-lr-ratio", type=float, default=0.05)
-    p.add_argument(
-        "--snapshot-every",
-        type=int,
-        default=0,
-        help="also keep model+EMA snapshots every N steps (for evaluation during a run)",
-    )
-    p.add_argument("--ema", type=float, default=0.999)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--ckpt-every", type=int, default=100)
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument(
-        "--from-scratch",
-        action="store_true",
-        help="start from random weights, not from the committed training/checkpoints/<model>.pt",
-    )
-    p.add_argument(
-        "--new-lr-mult",
-        type=float,
-        default=1.0,
-        help="learning-rate multiplier for tensors the starting checkpoint lacks (a grown part), this run only",
-    )
-    p.add_argument(
-        "--device",
-        default="cuda" if torch.cuda.is_available() else "cpu",
-        choices=["cpu", "cuda"],
-        help="where to train (default: cuda when PyTorch sees a GPU)",
-    )
+def add_flags(p, rows):
+    """Adds a table of flags to the argparse parser p, a row a flag: (name, type, default[, help[, {more
+    add_argument keywords}]]). Type bool is a switch (store_true); type None keeps argparse's strings."""
+    for name, kind, default, *rest in rows:
+        help_text = rest[0] if rest else None
+        more = rest[1] if len(rest) > 1 else {}
+        how = {"action": "store_true"} if kind is bool else {"type": kind}
+        p.add_argument(name, default=default, help=help_text, **how, **more)
 
 
-def p_two_arg(p):
-    """--p-two: the share of each batch drawn from two-object scenes (the decoder's and DALL·E's trainers)."""
-    p.add_argument(
-        "--p-two",
-        type=float,
-        default=None,
-        help="share of each batch drawn from two-object scenes (default: the dataset's 30%%)",
+# --device, as every trainer takes it
+DEVICE_FLAG = (
+    "--device",
+    None,
+    "cuda" if torch.cuda.is_available() else "cpu",
+    "where to train (default: cuda when PyTorch sees a GPU)",
+    {"choices": ["cpu", "cuda"]},
+)
+
+
+# --seed, --ckpt-every and --threads, as the trainers take them (train_loop's and train_clip.py)
+RUN_FLAGS = [("--seed", int, 0), ("--ckpt-every", int, 100), ("--threads", int, 2)]
+
+
+def trainer_parser(steps, lr, batch):
+    """The command line every train_loop trainer starts from: an ArgumentParser with the data, the run's length and
+    learning rate (these defaults), checkpoints, EMA, threads and device; the trainer adds its own flags."""
+    p = argparse.ArgumentParser()
+    add_flags(
+        p,
+        [
+            ("--data", None, os.path.join(TRAINING, "data", "train.bin")),
+            ("--clip", None, os.path.join(TRAINING, "checkpoints", "clip.pt")),
+            ("--out", None, None, None, {"required": True}),
+            ("--steps", int, steps),
+            ("--minutes", float, 0, "stop (with a checkpoint) after this long; 0 = no limit"),
+            ("--batch", int, batch),
+            ("--lr", float, lr),
+            ("--warmup", int, 200),
+            (
+                "--decay-steps",
+                int,
+                0,
+                "cosine learning-rate decay over this many steps of the run; 0 = constant; -1 = over the run's "
+                "--minutes",
+            ),
+            (
+                "--amp",
+                bool,
+                False,
+                "bfloat16 autocast for the forward pass and loss (weights, Adam and EMA stay float32)",
+            ),
+            ("--min-lr-ratio", float, 0.05),
+            ("--snapshot-every", int, 0, "also keep model+EMA snapshots every N steps (for evaluation during a run)"),
+            ("--ema", float, 0.999),
+            *RUN_FLAGS,
+            (
+                "--from-scratch",
+                bool,
+                False,
+                "start from random weights, not from the committed training/checkpoints/<model>.pt",
+            ),
+            (
+                "--new-lr-mult",
+                float,
+                1.0,
+                "learning-rate multiplier for tensors the starting checkpoint lacks (a grown part), this run only",
+            ),
+            DEVICE_FLAG,
+        ],
     )
+    return p
+
+
+def loop_flags(steps, batch, lr):
+    """add_flags rows of a training loop's length, batch and learning rate (--steps, --batch, --lr), for the loops
+    that are not train_loop's (train_clip.py, probe_conditioning.py's proxy)."""
+    return [("--steps", int, steps), ("--batch", int, batch), ("--lr", float, lr)]
+
+
+# --p-two: the share of each batch drawn from two-object scenes (the decoder's and DALL·E's trainers)
+P_TWO_FLAG = ("--p-two", float, None, "share of each batch drawn from two-object scenes (default: the dataset's 30%%)")
+
+
+def seeded_device(args):
+    """A trainer's start once its arguments are read: torch seeded with --seed, and the --device (pick_device)."""
+    torch.manual_seed(args.seed)
+    return pick_device(args.device)
+
+
+def clip_and_embeddings(args, device, seed):
+    """The frozen mini-CLIP (--clip), Batches of --data (drawn with numpy seed `seed`) and every picture's CLIP image
+    embedding: what the trainers conditioned on CLIP start from. (clip, batches, embeds)."""
+    clip = load_clip(args.clip, device)
+    batches = Batches(args.data, seed, device)
+    return clip, batches, image_embeddings(clip, batches.ds, args.clip, device=device)
+
+
+def print_size(model, name, *notes):
+    """Prints "<name>: <N> parameters[, note, ...]" as a trainer starts."""
+    print(", ".join([f"{name}: {sum(q.numel() for q in model.parameters())} parameters", *notes]), flush=True)
 
 
 def hardware(device):

@@ -11,7 +11,6 @@ the export use the same basis. Cross-entropy of each component's bucket given th
 a Gaussian over the neighbouring buckets (--smooth, in buckets: the buckets are ordered values);
 the text conditioning is dropped --p-drop-text of the time (as the diffusion prior's).
 """
-import argparse
 import json
 import os
 
@@ -21,14 +20,14 @@ import torch.nn.functional as F
 from training.models.ar_prior_model import ArPrior, PcaCodes
 from training.train.common import (
     TRAINING,
-    Batches,
-    common_args,
+    add_flags,
+    clip_and_embeddings,
     drop_text,
-    image_embeddings,
-    load_clip,
-    pick_device,
+    print_size,
+    seeded_device,
     text_features,
     train_loop,
+    trainer_parser,
 )
 
 
@@ -55,29 +54,28 @@ def bucket_loss(logits, codes, sigma):
 
 
 def main():
-    p = argparse.ArgumentParser()
-    common_args(p, steps=20000, lr=1e-3, batch=128)
-    p.add_argument(
-        "--keep", type=float, default=0.99, help="share of the embeddings' variance the kept components hold"
-    )
-    p.add_argument("--buckets", type=int, default=32, help="buckets per PCA component (uniform over its range)")
-    p.add_argument("--dot-buckets", type=int, default=16, help="equal-mass buckets of the text-image dot product")
-    p.add_argument("--width", type=int, default=128)
-    p.add_argument("--layers", type=int, default=4)
-    p.add_argument("--heads", type=int, default=4)
-    p.add_argument("--p-drop-text", type=float, default=0.1)
-    p.add_argument(
-        "--smooth",
-        type=float,
-        default=1.0,
-        help="targets spread over neighbouring buckets by a Gaussian of this many buckets (0: one-hot)",
+    p = trainer_parser(steps=20000, lr=1e-3, batch=128)
+    add_flags(
+        p,
+        [
+            ("--keep", float, 0.99, "share of the embeddings' variance the kept components hold"),
+            ("--buckets", int, 32, "buckets per PCA component (uniform over its range)"),
+            ("--dot-buckets", int, 16, "equal-mass buckets of the text-image dot product"),
+            ("--width", int, 128),
+            ("--layers", int, 4),
+            ("--heads", int, 4),
+            ("--p-drop-text", float, 0.1),
+            (
+                "--smooth",
+                float,
+                1.0,
+                "targets spread over neighbouring buckets by a Gaussian of this many buckets (0: one-hot)",
+            ),
+        ],
     )
     args = p.parse_args()
-    torch.manual_seed(args.seed)
-    device = pick_device(args.device)
-    clip = load_clip(args.clip, device)
-    batches = Batches(args.data, args.seed + 2, device)
-    embeds = image_embeddings(clip, batches.ds, args.clip, device=device)
+    device = seeded_device(args)
+    clip, batches, embeds = clip_and_embeddings(args, device, args.seed + 2)
     ckpt = os.path.join(args.out, "ckpt.pt")
     committed = os.path.join(TRAINING, "checkpoints", "ar_prior.pt")
     if not os.path.exists(ckpt) and os.path.exists(committed) and not args.from_scratch:
@@ -129,11 +127,7 @@ def main():
     )
     dev_edges = edges.to(device)
     model = ArPrior(k, args.buckets, args.dot_buckets, width=args.width, layers=args.layers, heads=args.heads)
-    print(
-        f"ar_prior: {sum(q.numel() for q in model.parameters())} parameters, {k} components x {args.buckets} buckets, "
-        f"training on {device}",
-        flush=True,
-    )
+    print_size(model, "ar_prior", f"{k} components x {args.buckets} buckets", f"training on {device}")
 
     def step_fn(step):
         rows, ids = batches.sample_ids(args.batch)

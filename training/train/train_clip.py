@@ -18,25 +18,22 @@ from training.models.clip_model import MiniClip
 from training.world.shapesworld import ShapesWorldDataset, WordTokenizer
 
 from training.paths import TRAINING
+from training.train.common import DEVICE_FLAG, RUN_FLAGS, add_flags, loop_flags
 
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--data", required=True)
-    p.add_argument("--out", required=True)
-    p.add_argument("--vocab", default=os.path.join(TRAINING, "..", "public", "models", "shapesworld-vocab.json"))
-    p.add_argument("--steps", type=int, default=3000)
-    p.add_argument("--batch", type=int, default=256)
-    p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--warmup", type=int, default=200)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--ckpt-every", type=int, default=100)
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument(
-        "--device",
-        default="cuda" if torch.cuda.is_available() else "cpu",
-        choices=["cpu", "cuda"],
-        help="where to train (default: cuda when PyTorch sees a GPU)",
+    add_flags(
+        p,
+        [
+            ("--data", None, None, None, {"required": True}),
+            ("--out", None, None, None, {"required": True}),
+            ("--vocab", None, os.path.join(TRAINING, "..", "public", "models", "shapesworld-vocab.json")),
+            *loop_flags(steps=3000, batch=256, lr=1e-3),
+            ("--warmup", int, 200),
+            *RUN_FLAGS,
+            DEVICE_FLAG,
+        ],
     )
     args = p.parse_args()
     if args.device == "cuda" and not torch.cuda.is_available():

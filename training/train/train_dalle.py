@@ -6,7 +6,6 @@ The dataset's pictures are encoded once with the dVAE (cached next to the datase
 dVAE's sha256); each step draws a batch of pictures and one of each picture's captions.
 Cross-entropy of every image code given the caption and the codes before it.
 """
-import argparse
 import hashlib
 import json
 import os
@@ -18,7 +17,17 @@ import torch.nn.functional as F
 
 from training.models.dalle_model import Dalle
 from training.models.dvae_model import DVae
-from training.train.common import TRAINING, VOCAB, Batches, common_args, p_two_arg, pick_device, train_loop
+from training.train.common import (
+    P_TWO_FLAG,
+    TRAINING,
+    VOCAB,
+    Batches,
+    add_flags,
+    print_size,
+    seeded_device,
+    train_loop,
+    trainer_parser,
+)
 from training.world.shapesworld import picture_chunks
 
 
@@ -48,23 +57,26 @@ def dataset_codes(dvae, dvae_path, ds, device, chunk=1000):
 
 
 def main():
-    p = argparse.ArgumentParser()
-    common_args(p, steps=20000, lr=6e-4, batch=64)
-    p.add_argument("--dvae", default=os.path.join(TRAINING, "checkpoints", "dvae.pt"))
-    p.add_argument("--width", type=int, default=256)
-    p.add_argument("--layers", type=int, default=6)
-    p.add_argument("--heads", type=int, default=8)
-    p_two_arg(p)
+    p = trainer_parser(steps=20000, lr=6e-4, batch=64)
+    add_flags(
+        p,
+        [
+            ("--dvae", None, os.path.join(TRAINING, "checkpoints", "dvae.pt")),
+            ("--width", int, 256),
+            ("--layers", int, 6),
+            ("--heads", int, 8),
+            P_TWO_FLAG,
+        ],
+    )
     args = p.parse_args()
-    torch.manual_seed(args.seed)
-    device = pick_device(args.device)
+    device = seeded_device(args)
     dvae, _ = load_dvae(args.dvae, device)
     batches = Batches(args.data, args.seed, device)
     codes = dataset_codes(dvae, args.dvae, batches.ds, device).long()
     with open(VOCAB) as f:
         vocab = len(json.load(f))
     model = Dalle(vocab, dvae.codes, args.width, args.layers, args.heads)
-    print(f"dalle: {sum(q.numel() for q in model.parameters())} parameters, training on {device}", flush=True)
+    print_size(model, "dalle", f"training on {device}")
 
     def step_fn(step):
         rows, ids = batches.sample_ids(args.batch, args.p_two)

@@ -13,7 +13,6 @@ decoder's weights with the new channels zero-initialised:
   python3 -m training.train.train_decoder --inpaint --init-from training/checkpoints/decoder.pt \
       --out training/runs/inpaint
 """
-import argparse
 import json
 
 import torch
@@ -24,16 +23,16 @@ from training.world.ghosts import ghost_batch, ghost_target
 from training.world.inpaint_masks import KINDS, WEIGHTS, masks_32
 from training.models.diffusion import T_STEPS, alphas_cumprod
 from training.train.common import (
-    Batches,
+    P_TWO_FLAG,
     VOCAB,
-    common_args,
+    add_flags,
+    clip_and_embeddings,
     empty_caption,
-    image_embeddings,
-    load_clip,
-    p_two_arg,
-    pick_device,
+    print_size,
+    seeded_device,
     text_features,
     train_loop,
+    trainer_parser,
 )
 
 
@@ -46,135 +45,141 @@ def draw_t(b, t_min=0, share=1.0, device="cpu"):
 
 
 def main():
-    p = argparse.ArgumentParser()
-    common_args(p, steps=20000, lr=1e-3, batch=48)
-    p.add_argument("--p-drop-image", type=float, default=0.1)
-    p.add_argument("--p-drop-text", type=float, default=0.5)
-    p_two_arg(p)
-    p.add_argument(
-        "--p-relation",
-        type=float,
-        default=0.0,
-        help="for a two-object scene with a relation caption ('left of', 'above', ...), use one with this probability "
-        "instead of a random caption of the picture (about half of them say only 'and')",
-    )
-    p.add_argument(
-        "--relation-background",
-        action="store_true",
-        help="--p-relation: prefer relation captions that also name the background (the proxy in "
-        "training/probes/probe_conditioning.py learns relations only where the background is known)",
-    )
-    p.add_argument(
-        "--t-min",
-        type=int,
-        default=0,
-        help="train on timesteps t >= this only (default all): the layout, and so the relation, is chosen at high "
-        "noise",
-    )
-    p.add_argument(
-        "--t-min-share",
-        type=float,
-        default=1.0,
-        help="--t-min: the share of each batch drawn at t >= --t-min; the rest from all timesteps (default 1: all of "
-        "it), "
-        "so a fine-tune can weight the high-noise steps without leaving the others untrained",
-    )
-    p.add_argument(
-        "--snr-cap",
-        type=float,
-        default=0.0,
-        help="loss weight min(SNR + 1, cap) / (SNR + 1) on the v-loss: low-noise steps, already easy, count less (0 = "
-        "off)",
-    )
-    p.add_argument(
-        "--object-weight",
-        type=float,
-        default=5.0,
-        help="loss weight of pixels on and around the objects (those differing from the background, dilated by 1 px); "
-        "shapes are a few percent of the pixels, and with weight 1 the decoder learned colour, place and size long "
-        "before contours",
-    )
-    p.add_argument(
-        "--object-weight-ramp",
-        action="store_true",
-        help="scale the object weight by alpha-bar(t): 1 at pure noise, --object-weight at none. A constant weight "
-        "counts a missed object 5x and a spurious one 1x, so where the layout is still open (high noise) the "
-        "loss-optimal prediction leans towards 'an object here' everywhere: extra copies of named objects",
-    )
-    p.add_argument(
-        "--self-attention-16",
-        action="store_true",
-        help="self-attention at 16x16 too (the first 2,859 steps had it; without it a step is ~40%% cheaper)",
-    )
-    p.add_argument(
-        "--caption-layers",
-        type=int,
-        default=0,
-        help="layers of a caption transformer trained with the decoder (0 = only the frozen mini-CLIP token features)",
-    )
-    p.add_argument(
-        "--position-embeddings",
-        action="store_true",
-        help="learned 2D position embeddings in every attention layer (zero-initialised): the caption features "
-        "carry which colour is left of which (training/probes/probe_caption_binding.py: 95%% by a linear probe), "
-        "the U-Net's attention cannot tell left from right",
-    )
-    p.add_argument("--channels", type=int, nargs=3, default=None, help="U-Net widths at 32/16/8 px (default 32 64 96)")
-    p.add_argument(
-        "--init-from",
-        default=None,
-        help="start a new run from this checkpoint (e.g. the committed decoder, before it grew a caption encoder)",
-    )
-    p.add_argument(
-        "--inpaint",
-        action="store_true",
-        help="train the inpainting decoder (4 extra input channels: the masked picture and the mask)",
-    )
-    p.add_argument(
-        "--known-weight",
-        type=float,
-        default=0.25,
-        help="--inpaint: loss weight of the pixels outside the mask (given to the model; the product composites them "
-        "back)",
-    )
-    p.add_argument(
-        "--mask-mix",
-        type=float,
-        nargs=len(KINDS),
-        default=WEIGHTS.tolist(),
-        metavar="W",
-        help="--inpaint: how often each kind of mask is drawn (" + ", ".join(KINDS) + "; normalised)",
-    )
-    p.add_argument(
-        "--mask-grow",
-        type=int,
-        default=0,
-        help="--inpaint: widen cell and box masks by 0 to this many px (of 64), as the graphs' mask/grow does",
-    )
-    p.add_argument(
-        "--ghost",
-        type=float,
-        default=0.0,
-        help="share of the captioned pictures (caption or image embedding kept) given a ghost: one of its objects "
-        "copied "
-        "faintly into a free cell, the target still the clean picture (training/world/ghosts.py): against extra "
-        "copies. "
-        "With --inpaint the ghost lies in the masked region: the kept object on the erased one's cell, or an "
-        "object in a masked empty cell (ghosts.inpaint_ghost_placement)",
-    )
-    p.add_argument(
-        "--ghost-alpha",
-        type=float,
-        nargs=2,
-        default=[0.2, 0.9],
-        metavar=("LO", "HI"),
-        help="--ghost: the copy's share of the object's contrast, uniform on [LO, HI]",
-    )
-    p.add_argument(
-        "--ghost-t-min",
-        type=int,
-        default=300,
-        help="--ghost: ghosted pictures are noised at t >= this (where the layout is chosen)",
+    p = trainer_parser(steps=20000, lr=1e-3, batch=48)
+    add_flags(
+        p,
+        [
+            ("--p-drop-image", float, 0.1),
+            ("--p-drop-text", float, 0.5),
+            P_TWO_FLAG,
+            (
+                "--p-relation",
+                float,
+                0.0,
+                "for a two-object scene with a relation caption ('left of', 'above', ...), use one with this "
+                "probability instead of a random caption of the picture (about half of them say only 'and')",
+            ),
+            (
+                "--relation-background",
+                bool,
+                False,
+                "--p-relation: prefer relation captions that also name the background (the proxy in "
+                "training/probes/probe_conditioning.py learns relations only where the background is known)",
+            ),
+            (
+                "--t-min",
+                int,
+                0,
+                "train on timesteps t >= this only (default all): the layout, and so the relation, is chosen at "
+                "high noise",
+            ),
+            (
+                "--t-min-share",
+                float,
+                1.0,
+                "--t-min: the share of each batch drawn at t >= --t-min; the rest from all timesteps (default 1: all "
+                "of it), so a fine-tune can weight the high-noise steps without leaving the others untrained",
+            ),
+            (
+                "--snr-cap",
+                float,
+                0.0,
+                "loss weight min(SNR + 1, cap) / (SNR + 1) on the v-loss: low-noise steps, already easy, count less "
+                "(0 = off)",
+            ),
+            (
+                "--object-weight",
+                float,
+                5.0,
+                "loss weight of pixels on and around the objects (those differing from the background, dilated by 1 "
+                "px); shapes are a few percent of the pixels, and with weight 1 the decoder learned colour, place and "
+                "size long before contours",
+            ),
+            (
+                "--object-weight-ramp",
+                bool,
+                False,
+                "scale the object weight by alpha-bar(t): 1 at pure noise, --object-weight at none. A constant weight "
+                "counts a missed object 5x and a spurious one 1x, so where the layout is still open (high noise) the "
+                "loss-optimal prediction leans towards 'an object here' everywhere: extra copies of named objects",
+            ),
+            (
+                "--self-attention-16",
+                bool,
+                False,
+                "self-attention at 16x16 too (the first 2,859 steps had it; without it a step is ~40%% cheaper)",
+            ),
+            (
+                "--caption-layers",
+                int,
+                0,
+                "layers of a caption transformer trained with the decoder (0 = only the frozen mini-CLIP token "
+                "features)",
+            ),
+            (
+                "--position-embeddings",
+                bool,
+                False,
+                "learned 2D position embeddings in every attention layer (zero-initialised): the caption features "
+                "carry which colour is left of which (training/probes/probe_caption_binding.py: 95%% by a linear "
+                "probe), the U-Net's attention cannot tell left from right",
+            ),
+            ("--channels", int, None, "U-Net widths at 32/16/8 px (default 32 64 96)", {"nargs": 3}),
+            (
+                "--init-from",
+                None,
+                None,
+                "start a new run from this checkpoint (e.g. the committed decoder, before it grew a caption encoder)",
+            ),
+            (
+                "--inpaint",
+                bool,
+                False,
+                "train the inpainting decoder (4 extra input channels: the masked picture and the mask)",
+            ),
+            (
+                "--known-weight",
+                float,
+                0.25,
+                "--inpaint: loss weight of the pixels outside the mask (given to the model; the product composites "
+                "them back)",
+            ),
+            (
+                "--mask-mix",
+                float,
+                WEIGHTS.tolist(),
+                "--inpaint: how often each kind of mask is drawn (" + ", ".join(KINDS) + "; normalised)",
+                {"nargs": len(KINDS), "metavar": "W"},
+            ),
+            (
+                "--mask-grow",
+                int,
+                0,
+                "--inpaint: widen cell and box masks by 0 to this many px (of 64), as the graphs' mask/grow does",
+            ),
+            (
+                "--ghost",
+                float,
+                0.0,
+                "share of the captioned pictures (caption or image embedding kept) given a ghost: one of its objects "
+                "copied faintly into a free cell, the target still the clean picture (training/world/ghosts.py): "
+                "against extra copies. With --inpaint the ghost lies in the masked region: the kept object on the "
+                "erased one's cell, or an object in a masked empty cell (ghosts.inpaint_ghost_placement)",
+            ),
+            (
+                "--ghost-alpha",
+                float,
+                [0.2, 0.9],
+                "--ghost: the copy's share of the object's contrast, uniform on [LO, HI]",
+                {"nargs": 2, "metavar": ("LO", "HI")},
+            ),
+            (
+                "--ghost-t-min",
+                int,
+                300,
+                "--ghost: ghosted pictures are noised at t >= this (where the layout is chosen)",
+            ),
+        ],
     )
     args = p.parse_args()
     if not 0 <= args.ghost <= 1 or not 0 < args.ghost_alpha[0] <= args.ghost_alpha[1] <= 1:
@@ -185,16 +190,13 @@ def main():
         p.error("--t-min-share: a share in [0, 1]")
     if args.relation_background and args.p_relation <= 0:
         p.error("--relation-background chooses among relation captions: give --p-relation too")
-    torch.manual_seed(args.seed)
-    device = pick_device(args.device)
-    clip = load_clip(args.clip, device)
-    batches = Batches(args.data, args.seed, device)
-    embeds = image_embeddings(clip, batches.ds, args.clip, device=device)
+    device = seeded_device(args)
+    clip, batches, embeds = clip_and_embeddings(args, device, args.seed)
     with open(VOCAB) as f:
         model = decoder_from_args(vars(args), len(json.load(f)))
     abar = alphas_cumprod().to(device)
     empty, empty_feats, empty_mask = empty_caption(clip, batches.tok, device=device)
-    print(f"decoder: {sum(p.numel() for p in model.parameters())} parameters, training on {device}", flush=True)
+    print_size(model, "decoder", f"training on {device}")
 
     first_batch = True  # train_decoder says how many pictures of its first batch got a ghost
     ghost_options = {}  # dataset index -> where a ghost of that scene may go (ghosts.placement_options)

@@ -8,7 +8,6 @@ transformer's sequence (16 caption + 64 image tokens) trainable on a 2-core CPU.
 Prints, every 100 steps, reconstruction PSNR of the batch (hard codes) and how many codes the
 batch used and their perplexity (exp of the entropy of code use: K when all are used evenly).
 """
-import argparse
 import json
 import math
 
@@ -16,7 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from training.models.dvae_model import DVae
-from training.train.common import Batches, common_args, pick_device, train_loop
+from training.train.common import Batches, add_flags, print_size, seeded_device, train_loop, trainer_parser
 
 
 def psnr(a, b):
@@ -33,34 +32,29 @@ def usage(ids, k):
 
 
 def main():
-    p = argparse.ArgumentParser()
-    common_args(p, steps=20000, lr=1e-3, batch=64)
-    p.add_argument("--quantizer", default="vq", choices=["vq", "gumbel"])
-    p.add_argument("--codes", type=int, default=512)
-    p.add_argument("--dim", type=int, default=64)
-    p.add_argument(
-        "--kl-weight",
-        type=float,
-        default=1e-3,
-        help="gumbel: weight of KL(q || uniform) per cell against the per-pixel MSE",
-    )
-    p.add_argument("--tau-steps", type=int, default=3000, help="gumbel: steps to anneal the temperature from 1 to 1/16")
-    p.add_argument("--commit", type=float, default=0.25, help="vq: commitment loss weight")
-    p.add_argument(
-        "--object-weight",
-        type=float,
-        default=5.0,
-        help="loss weight of pixels on and around objects (edges are what codes must carry)",
+    p = trainer_parser(steps=20000, lr=1e-3, batch=64)
+    add_flags(
+        p,
+        [
+            ("--quantizer", None, "vq", None, {"choices": ["vq", "gumbel"]}),
+            ("--codes", int, 512),
+            ("--dim", int, 64),
+            ("--kl-weight", float, 1e-3, "gumbel: weight of KL(q || uniform) per cell against the per-pixel MSE"),
+            ("--tau-steps", int, 3000, "gumbel: steps to anneal the temperature from 1 to 1/16"),
+            ("--commit", float, 0.25, "vq: commitment loss weight"),
+            (
+                "--object-weight",
+                float,
+                5.0,
+                "loss weight of pixels on and around objects (edges are what codes must carry)",
+            ),
+        ],
     )
     args = p.parse_args()
-    torch.manual_seed(args.seed)
-    device = pick_device(args.device)
+    device = seeded_device(args)
     batches = Batches(args.data, args.seed, device)
     model = DVae(args.codes, args.dim, args.quantizer)
-    print(
-        f"dvae ({args.quantizer}): {sum(q.numel() for q in model.parameters())} parameters, training on {device}",
-        flush=True,
-    )
+    print_size(model, f"dvae ({args.quantizer})", f"training on {device}")
 
     def step_fn(step):
         idx, x64, _ = batches.sample(args.batch)

@@ -8,19 +8,24 @@ the picture x_t was noised from.
 Captions repeat within a batch (the caption space is small): pictures whose captions are the same
 words count as matches (soft targets), not as negatives.
 """
-import argparse
-
 import torch
 import torch.nn.functional as F
 
 from training.models.noised_clip_model import NoisedImageEncoder
 from training.models.diffusion import T_STEPS, alphas_cumprod
-from training.train.common import Batches, common_args, load_clip, pick_device, text_features, train_loop
+from training.train.common import (
+    Batches,
+    load_clip,
+    print_size,
+    seeded_device,
+    text_features,
+    train_loop,
+    trainer_parser,
+)
 
 
 def main():
-    p = argparse.ArgumentParser()
-    common_args(p, steps=100000, lr=1e-3, batch=128)
+    p = trainer_parser(steps=100000, lr=1e-3, batch=128)
     p.add_argument(
         "--max-timestep",
         type=int,
@@ -28,14 +33,13 @@ def main():
         help="train on t in [0, this]: beyond ~900 the pictures are nearly pure noise and nothing can be read",
     )
     args = p.parse_args()
-    torch.manual_seed(args.seed)
-    device = pick_device(args.device)
+    device = seeded_device(args)
     clip = load_clip(args.clip, device)
     batches = Batches(args.data, args.seed, device)
     model = NoisedImageEncoder()
     model.logit_scale = torch.nn.Parameter(torch.tensor(2.66))  # log(1 / 0.07), learned (used only in training)
     abar = alphas_cumprod().to(device)
-    print(f"noised_clip: {sum(q.numel() for q in model.parameters())} parameters, training on {device}", flush=True)
+    print_size(model, "noised_clip", f"training on {device}")
 
     def step_fn(step):
         idx, x64, ids = batches.sample(args.batch)

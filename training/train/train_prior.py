@@ -5,7 +5,6 @@
 x0-prediction (as diffusers' unCLIP prior), cosine schedule, EMA; text conditioning
 (token features and text embedding) dropped 10% of the time for classifier-free guidance.
 """
-import argparse
 import math
 
 import torch
@@ -14,31 +13,26 @@ import torch.nn.functional as F
 from training.models.prior_model import Prior
 from training.models.diffusion import T_STEPS, alphas_cumprod
 from training.train.common import (
-    Batches,
-    common_args,
+    clip_and_embeddings,
     drop_text,
-    image_embeddings,
-    load_clip,
-    pick_device,
+    print_size,
+    seeded_device,
     text_features,
     train_loop,
+    trainer_parser,
 )
 
 
 def main():
-    p = argparse.ArgumentParser()
-    common_args(p, steps=6000, lr=5e-4, batch=128)
+    p = trainer_parser(steps=6000, lr=5e-4, batch=128)
     p.add_argument("--p-drop-text", type=float, default=0.1)
     args = p.parse_args()
-    torch.manual_seed(args.seed)
-    device = pick_device(args.device)
-    clip = load_clip(args.clip, device)
-    batches = Batches(args.data, args.seed + 1, device)
-    embeds = image_embeddings(clip, batches.ds, args.clip, device=device)
+    device = seeded_device(args)
+    clip, batches, embeds = clip_and_embeddings(args, device, args.seed + 1)
     model = Prior()
     abar = alphas_cumprod().to(device)
     scale = math.sqrt(clip.text.projection.out_features)
-    print(f"prior: {sum(p.numel() for p in model.parameters())} parameters", flush=True)
+    print_size(model, "prior")
 
     def step_fn(step):
         idx, ids = batches.sample_ids(args.batch)

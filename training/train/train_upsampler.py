@@ -4,26 +4,22 @@ training with a light Gaussian blur, as the unCLIP paper does for its first upsa
 
   python3 -m training.train.train_upsampler --out training/runs/upsampler --minutes 20
 """
-import argparse
-
 import torch
 import torch.nn.functional as F
 
 from training.models.diffusion import T_STEPS, alphas_cumprod
 from training.models.upsampler_model import Upsampler, blur
-from training.train.common import Batches, common_args, pick_device, train_loop
+from training.train.common import Batches, print_size, seeded_device, train_loop, trainer_parser
 
 
 def main():
-    p = argparse.ArgumentParser()
-    common_args(p, steps=6000, lr=1e-3, batch=24)
+    p = trainer_parser(steps=6000, lr=1e-3, batch=24)
     args = p.parse_args()
-    torch.manual_seed(args.seed)
-    device = pick_device(args.device)
+    device = seeded_device(args)
     batches = Batches(args.data, args.seed + 2, device)
     model = Upsampler()
     abar = alphas_cumprod().to(device)
-    print(f"upsampler: {sum(p.numel() for p in model.parameters())} parameters", flush=True)
+    print_size(model, "upsampler")
 
     def step_fn(step):
         _, x0, _ = batches.sample(args.batch)

@@ -10,7 +10,6 @@ the 64x64 render is, up to anti-aliasing), degraded as a whole, then cropped: a 
   npm run dataset -- --count 8000 --seed 5 --scale 4 --out training/data/train256.bin
   python3 -m training.train.train_upsampler256 --out training/runs/upsampler256 --minutes 60 --threads 1
 """
-import argparse
 import os
 
 import numpy as np
@@ -20,7 +19,7 @@ import torch.nn.functional as F
 from training.models.diffusion import T_STEPS, alphas_cumprod
 from training.models.upsampler_model import Upsampler256, blur
 from training.paths import DATA
-from training.train.common import common_args, pick_device, train_loop
+from training.train.common import print_size, seeded_device, train_loop, trainer_parser
 from training.world.shapesworld import ShapesWorldDataset
 
 
@@ -74,21 +73,15 @@ def edge_weights(x0, low, scale, weight):
 
 
 def main():
-    p = argparse.ArgumentParser()
-    common_args(p, steps=200000, lr=1e-3, batch=32)
+    p = trainer_parser(steps=200000, lr=1e-3, batch=32)
     p.set_defaults(data=os.path.join(DATA, "train256.bin"), warmup=100)
     p.add_argument("--edge-weight", type=float, default=4.0, help="loss weight on and next to borders (1 = plain MSE)")
     args = p.parse_args()
-    torch.manual_seed(args.seed)
-    device = pick_device(args.device)
+    device = seeded_device(args)
     crops = Crops(args.data, args.seed + 3, device)
     model = Upsampler256()
     abar = alphas_cumprod().to(device)
-    print(
-        f"upsampler256: {sum(q.numel() for q in model.parameters())} parameters, {crops.ds.count} pictures "
-        f"of {crops.ds.size}x{crops.ds.size}",
-        flush=True,
-    )
+    print_size(model, "upsampler256", f"{crops.ds.count} pictures of {crops.ds.size}x{crops.ds.size}")
 
     def step_fn(step):
         x0, low = crops.sample(args.batch)
