@@ -31,7 +31,7 @@ import torch.nn.functional as F
 
 from training.models.decoder_model import CaptionEncoder
 from training.probes.probe_layout import prompts, relation_read, relation_row
-from training.train.common import TRAINING, RELATION_WORDS, Batches, load_clip, text_features
+from training.train.common import TRAINING, RELATION_WORDS, Batches, add_flags, load_clip, loop_flags, text_features
 
 
 class Encoder(CaptionEncoder):
@@ -79,24 +79,29 @@ class Proxy(nn.Module):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--data", default=os.path.join(TRAINING, "data", "train.bin"))
-    p.add_argument("--variants", default="clip,enc,enc-pos,enc-causal")
-    p.add_argument("--steps", type=int, default=1500)
-    p.add_argument("--batch", type=int, default=256)
-    p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--every", type=int, default=500)
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument(
-        "--keep-background",
-        action="store_true",
-        help="targets keep the background colour (white, black or gray; named in half the captions): as the "
-        "decoder sees it at pure noise",
-    )
-    p.add_argument(
-        "--stated-background",
-        action="store_true",
-        help="train only on captions that name the background (half of them do): the background is then known",
+    add_flags(
+        p,
+        [
+            ("--data", None, os.path.join(TRAINING, "data", "train.bin")),
+            ("--variants", None, "clip,enc,enc-pos,enc-causal"),
+            *loop_flags(steps=1500, batch=256, lr=1e-3),
+            ("--every", int, 500),
+            ("--threads", int, 2),
+            ("--seed", int, 0),
+            (
+                "--keep-background",
+                bool,
+                False,
+                "targets keep the background colour (white, black or gray; named in half the captions): as the "
+                "decoder sees it at pure noise",
+            ),
+            (
+                "--stated-background",
+                bool,
+                False,
+                "train only on captions that name the background (half of them do): the background is then known",
+            ),
+        ],
     )
     args = p.parse_args()
     torch.set_num_threads(args.threads)

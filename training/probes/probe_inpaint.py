@@ -30,7 +30,7 @@ from training.models.decoder_model import load_decoder
 from training.probes.eval_decoder import ddim, write_png
 from training.world.inpaint_masks import _box
 from training.models.diffusion import alphas_cumprod
-from training.train.common import TRAINING, RELATION_WORDS, Batches, empty_caption, load_clip, text_features
+from training.train.common import TRAINING, RELATION_WORDS, Batches, add_flags, empty_caption, load_clip, text_features
 from training.world.world import BACKGROUND_RGB, CELL_CENTRE, CELL_HALF, COLOUR_RGB
 
 
@@ -137,32 +137,34 @@ def judge(out, x0, m32, erased, background):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("checkpoints", nargs="*", default=[os.path.join(TRAINING, "checkpoints", "inpaint_decoder.pt")])
-    p.add_argument("--data", default=os.path.join(TRAINING, "data", "probe.bin"))
-    p.add_argument("--count", type=int, default=60)
-    p.add_argument("--guidance", type=float, nargs="*", default=[3.0])
-    p.add_argument("--steps", type=int, default=25)
-    p.add_argument(
-        "--grow",
-        type=int,
-        default=5,
-        help="px (of 64) the cell mask is widened: graphs/inpaint.json's edge, 2 + 3 feather",
+    add_flags(
+        p,
+        [
+            ("checkpoints", None, [os.path.join(TRAINING, "checkpoints", "inpaint_decoder.pt")], None, {"nargs": "*"}),
+            ("--data", None, os.path.join(TRAINING, "data", "probe.bin")),
+            ("--count", int, 60),
+            ("--guidance", float, [3.0], None, {"nargs": "*"}),
+            ("--steps", int, 25),
+            ("--grow", int, 5, "px (of 64) the cell mask is widened: graphs/inpaint.json's edge, 2 + 3 feather"),
+            ("--weights", None, "ema", None, {"choices": ["ema", "model"]}),
+            (
+                "--like-eval",
+                bool,
+                False,
+                "the edit npm run eval:inpaint asks: objects at the ends of a row or column, the second one erased, a "
+                "relation caption",
+            ),
+            (
+                "--free-known",
+                bool,
+                False,
+                "leave the model's x0 prediction alone in the known region (GLIDE's sampler pins it to the source)",
+            ),
+            ("--seed", int, 0),
+            ("--threads", int, 2),
+            ("--sheet", None, None, "PNG of the first 16 cases (picture | masked input | result), 3x"),
+        ],
     )
-    p.add_argument("--weights", default="ema", choices=["ema", "model"])
-    p.add_argument(
-        "--like-eval",
-        action="store_true",
-        help="the edit npm run eval:inpaint asks: objects at the ends of a row or column, the second one erased, a "
-        "relation caption",
-    )
-    p.add_argument(
-        "--free-known",
-        action="store_true",
-        help="leave the model's x0 prediction alone in the known region (GLIDE's sampler pins it to the source)",
-    )
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--sheet", default=None, help="PNG of the first 16 cases (picture | masked input | result), 3x")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     batches = Batches(args.data, args.seed)
