@@ -34,6 +34,8 @@ import maskInvert from './mask/invert';
 import maskGrow from './mask/grow';
 import maskPaint from './mask/paint';
 import composite from './image/composite';
+import imageResize from './image/resize';
+import maskResize from './mask/resize';
 import inpaint from './diffusion/inpaint';
 import loadDiffusion from './diffusion/load-model';
 import prior from './diffusion/prior';
@@ -84,7 +86,9 @@ export const NODE_DEFINITIONS: readonly NodeDefinition[] = [
   maskInvert,
   maskGrow,
   maskPaint,
+  maskResize,
   composite,
+  imageResize,
   inpaint,
   loadDiffusion,
   prior,

@@ -1,7 +1,7 @@
 import { defineNode } from '../../src/node-api/define';
 import { NodeError } from '../../src/node-api';
 import { integer, number, seed } from '../../src/node-api';
-import { chwToImage, imageToChw, sampleUpsampler } from '../../src/models/pipelines/unclip';
+import { chwToImage, imageToChw, sampleUpsampler, upsamplerSides } from '../../src/models/pipelines/unclip';
 import { withNode } from '../kit/models';
 import {
   diffusionOf,
@@ -13,14 +13,19 @@ import {
   stepReporter,
 } from '../kit/diffusion';
 
-const SIZE = 3 * 64 * 64;
+/**
+ * The noise streams' node name: the 32 -> 64 stage keeps the streams it has drawn since 0.2.0, any other size names
+ * its side, so the stages of one cascade drawn with one seed take independent noise.
+ */
+const streamNode = (type: string, high: number) => (high === 64 ? type : `${type}@${high}`);
 
 export default defineNode({
   type: 'diffusion/upsample',
   version: 1,
-  title: 'Upsample 32 -> 64',
+  title: 'Upsample (diffusion)',
   description:
-    'The diffusion upsampler (trained on blurred low-res inputs, no text): 32x32 -> 64x64 by a few DDIM steps',
+    'A diffusion upsampler (trained on degraded low-res inputs, no text) by a few DDIM steps: the model sets the ' +
+    'sizes, mini-unclip-upsampler 32x32 -> 64x64, mini-unclip-upsampler256 64x64 -> 256x256',
   inputs: {
     upsampler: 'Model',
     image: 'Image',
@@ -28,9 +33,9 @@ export default defineNode({
     keep: {
       type: 'Image',
       optional: true,
-      description: 'after an inpainting edit: the 64x64 source, kept where the mask is 0 at every step',
+      description: "after an inpainting edit: the source at the upsampler's output size, kept where the mask is 0",
     },
-    mask: { type: 'Mask', optional: true, description: 'with keep: 1 = the edited region (64x64)' },
+    mask: { type: 'Mask', optional: true, description: 'with keep: 1 = the edited region, at the output size' },
   },
   outputs: { image: 'Image' },
   params: {
@@ -40,8 +45,15 @@ export default defineNode({
   },
   run: async ({ upsampler, image, seed: seedIn, keep, mask }, p, ctx) => {
     const ref = diffusionOf(ctx, upsampler, 'upsampler', 'upsampler');
-    if (image.shape[1] !== 32 || image.shape[2] !== 32)
-      throw new NodeError(ctx.nodeId, `takes 32x32 images, got ${image.shape[1]}x${image.shape[2]}`, 'inputs.image');
+    const session = await withNode(ctx, 'inputs.upsampler', () => sessionFor(ctx, ref));
+    const { low, high } = await withNode(ctx, 'inputs.upsampler', async () => upsamplerSides(session.entry));
+    if (image.shape[1] !== low || image.shape[2] !== low)
+      throw new NodeError(
+        ctx.nodeId,
+        `${ref.id} takes ${low}x${low} pictures, got ${image.shape[2]}x${image.shape[1]}` +
+          (image.shape[1] === high ? ` (already ${high}x${high}: this stage comes after the one that made it)` : ''),
+        'inputs.image',
+      );
     const n = image.shape[0]!;
     if (!keep !== !mask)
       throw new NodeError(
@@ -49,26 +61,37 @@ export default defineNode({
         'keep and mask go together: connect both or neither',
         `inputs.${keep ? 'mask' : 'keep'}`,
       );
-    if (keep && (keep.shape[0] !== 1 || keep.shape[1] !== 64 || keep.shape[2] !== 64))
-      throw new NodeError(ctx.nodeId, `keep must be one 64x64 picture, got [${keep.shape.join(', ')}]`, 'inputs.keep');
-    if (mask && (mask.shape[0] !== 1 || mask.shape[1] !== 64 || mask.shape[2] !== 64))
-      throw new NodeError(ctx.nodeId, `mask must be one 64x64 mask, got [${mask.shape.join(', ')}]`, 'inputs.mask');
-    const session = await withNode(ctx, 'inputs.upsampler', () => sessionFor(ctx, ref));
+    if (keep && (keep.shape[0] !== 1 || keep.shape[1] !== high || keep.shape[2] !== high))
+      throw new NodeError(
+        ctx.nodeId,
+        `keep must be one ${high}x${high} picture (${ref.id}'s output size), got [${keep.shape.join(', ')}]` +
+          (keep.shape[1] !== high ? ': image/resize makes one' : ''),
+        'inputs.keep',
+      );
+    if (mask && (mask.shape[0] !== 1 || mask.shape[1] !== high || mask.shape[2] !== high))
+      throw new NodeError(
+        ctx.nodeId,
+        `mask must be one ${high}x${high} mask (${ref.id}'s output size), got [${mask.shape.join(', ')}]` +
+          (mask.shape[1] !== high ? ': mask/resize makes one' : ''),
+        'inputs.mask',
+      );
+    const size = 3 * high * high;
     const s = seedIn ?? p.seed;
+    const node = streamNode(ctx.nodeType, high);
     const x = await withNode(ctx, undefined, () =>
       sampleUpsampler(session, ref.spec, imageToChw(image), {
         steps: p.steps,
         eta: p.eta,
-        xT: initialNoise(ctx, n, SIZE, s),
-        noise: stepNoise(ctx.nodeType, n, SIZE, s),
-        onStep: stepReporter(ctx, { h: 64, w: 64 }, 2),
+        xT: initialNoise(ctx, n, size, s, undefined, node),
+        noise: stepNoise(node, n, size, s),
+        onStep: stepReporter(ctx, { h: high, w: high }, 2),
         signal: ctx.signal,
         known:
           keep && mask
-            ? { ...knownRegion(keep, mask, n), noise: knownNoise(ctx.nodeType, n, SIZE, s), resample: 1 }
+            ? { ...knownRegion(keep, mask, n), noise: knownNoise(node, n, size, s), resample: 1 }
             : undefined,
       }),
     );
-    return { image: chwToImage(x, n, 64, 64) };
+    return { image: chwToImage(x, n, high, high) };
   },
 });

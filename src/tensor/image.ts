@@ -62,6 +62,41 @@ export function bilinearResize(img: Float32Tensor, oh: number, ow: number): Floa
   return float32([n, oh, ow, c], out);
 }
 
+/** Nearest-neighbour resampling (pixel centres), for masks and pixel art: values are copied, never blended. */
+export function nearestResize(img: Float32Tensor, oh: number, ow: number): Float32Tensor {
+  const { n, h, w, c } = imageDims(img);
+  const out = new Float32Array(n * oh * ow * c);
+  for (let y = 0; y < oh; y++) {
+    const sy = Math.min(h - 1, Math.floor(((y + 0.5) * h) / oh));
+    for (let x = 0; x < ow; x++) {
+      const sx = Math.min(w - 1, Math.floor(((x + 0.5) * w) / ow));
+      for (let b = 0; b < n; b++)
+        for (let k = 0; k < c; k++) out[((b * oh + y) * ow + x) * c + k] = img.data[((b * h + sy) * w + sx) * c + k]!;
+    }
+  }
+  return float32([n, oh, ow, c], out);
+}
+
+export const RESIZE_METHODS = ['area', 'bilinear', 'nearest'] as const;
+export type ResizeMethod = (typeof RESIZE_METHODS)[number];
+
+/**
+ * An NHWC image to oh x ow: `area` averages whole boxes (a shrink by a whole factor, how ShapesWorld's 64x64
+ * pictures relate to its 256x256 ones), `bilinear` blends (half-pixel centres), `nearest` copies. A RangeError says
+ * why `area` cannot make that size.
+ */
+export function resizeImage(img: Float32Tensor, oh: number, ow: number, method: ResizeMethod): Float32Tensor {
+  const { h, w } = imageDims(img);
+  if (oh === h && ow === w) return img;
+  if (method === 'nearest') return nearestResize(img, oh, ow);
+  if (method === 'bilinear') return bilinearResize(img, oh, ow);
+  if (h % oh || w % ow || h / oh !== w / ow)
+    throw new RangeError(
+      `area resizing shrinks by one whole factor: ${w}x${h} -> ${ow}x${oh} is not one (bilinear makes any size)`,
+    );
+  return boxDownsample(img, h / oh);
+}
+
 /** RGB bytes (H*W*3) to a [1, H, W, 3] image in [0, 1]. */
 export function imageFromBytes(bytes: Uint8Array, h: number, w: number, channels = 3): Float32Tensor {
   const out = new Float32Array(h * w * channels);

@@ -33,6 +33,9 @@ interface PortView {
 }
 
 /** Outputs of the selected node: images at true pixels, embeddings, matrices, scores, text. */
+/** The zoom at which a picture `width` pixels wide fits the panel: 64x64 at 3x, 32x32 at 6x, 256x256 at 1x. */
+export const fitZoom = (width: number) => Math.min(8, Math.max(1, Math.floor(200 / width)));
+
 export function Inspector() {
   const selection = useEditor((s) => s.selection);
   const runCounter = useEditor((s) => s.runCounter);
@@ -44,7 +47,8 @@ export function Inspector() {
   const fid = id ? flatId(view, id) : null;
   const runState = useEditor((s) => (fid ? s.run[fid] : undefined));
   const [ports, setPorts] = useState<PortView[]>([]);
-  const [zoom, setZoom] = useState(3);
+  // null: each picture at the zoom that fits the panel (64x64 at 3x, 256x256 at true pixels) until one is chosen
+  const [zoomChoice, setZoom] = useState<number | null>(null);
   const onZoom = (e: React.ChangeEvent<HTMLInputElement>) => setZoom(Number(e.target.value));
   useEffect(() => {
     let stale = false;
@@ -134,67 +138,73 @@ export function Inspector() {
       )}
       {node.type === 'mask/paint' && <MaskPainter id={id} node={node} view={view} />}
       {ports.length === 0 && <p className="hint">No outputs yet: run the graph.</p>}
-      {ports.map(({ summary: s, images, embedding, names, overlay }) => (
-        <section key={s.port} className="port-view" data-port={s.port}>
-          <h4>
-            {s.port}{' '}
-            <small>
-              {info.outputs[s.port]} {s.shape ? `[${s.shape.join(', ')}]` : ''}
-              {overlay ? ' · over its picture, magenta = regenerate' : ''}
-            </small>
-          </h4>
-          {images && (
-            <>
-              <div className="zoom">
-                zoom <input type="range" min={1} max={8} value={zoom} onChange={onZoom} /> {zoom}x
-                {images[0] && (
-                  <span>
-                    {' '}
-                    · {images[0].width}x{images[0].height}
-                    {typeof seed === 'number' ? ` · seed ${seed}` : ''}
-                  </span>
-                )}
-                <button className="small" data-testid={`save-${s.port}`} onClick={() => void saveImage(fid, s.port)}>
-                  Save image
-                </button>
-              </div>
-              <div
-                className={
-                  s.port === 'trajectory' || s.port === 'filmstrip'
-                    ? 'filmstrip'
-                    : images.length > 1
-                      ? 'image-grid'
-                      : ''
-                }
-              >
-                {images.map((im, i) => (
-                  <PreviewCanvas key={i} preview={im} scale={zoom} title={`${s.port}[${i}]`} />
+      {ports.map(({ summary: s, images, embedding, names, overlay }) => {
+        const zoom = zoomChoice ?? fitZoom(images?.[0]?.width ?? 64);
+        return (
+          <section key={s.port} className="port-view" data-port={s.port}>
+            <h4>
+              {s.port}{' '}
+              <small>
+                {info.outputs[s.port]} {s.shape ? `[${s.shape.join(', ')}]` : ''}
+                {overlay ? ' · over its picture, magenta = regenerate' : ''}
+              </small>
+            </h4>
+            {images && (
+              <>
+                <div className="zoom">
+                  zoom <input type="range" min={1} max={8} value={zoom} onChange={onZoom} data-testid="zoom" /> {zoom}x
+                  {zoomChoice === null ? ' (fit)' : ''}
+                  {images[0] && (
+                    <span>
+                      {' '}
+                      · {images[0].width}x{images[0].height}
+                      {typeof seed === 'number' ? ` · seed ${seed}` : ''}
+                    </span>
+                  )}
+                  <button className="small" data-testid={`save-${s.port}`} onClick={() => void saveImage(fid, s.port)}>
+                    Save image
+                  </button>
+                </div>
+                <div
+                  className={
+                    s.port === 'trajectory' || s.port === 'filmstrip'
+                      ? 'filmstrip'
+                      : images.length > 1
+                        ? 'image-grid'
+                        : ''
+                  }
+                >
+                  {images.map((im, i) => (
+                    <PreviewCanvas key={i} preview={im} scale={zoom} title={`${s.port}[${i}]`} />
+                  ))}
+                </div>
+              </>
+            )}
+            {s.stats && <Stats s={s.stats} />}
+            {embedding && <EmbeddingPanel view={embedding} names={names} />}
+            {s.kind === 'scores' &&
+              (() => {
+                const v = s.value as { labels: string[]; rowLabels?: string[]; values: number[]; curve?: boolean };
+                if (v.curve && s.shape?.length === 2)
+                  return <Curve values={v.values} rows={s.shape[0]!} cols={s.shape[1]!} rowLabels={v.rowLabels} />;
+                if (s.shape?.length === 2)
+                  return (
+                    <Matrix values={v.values} n={s.shape[0]!} m={s.shape[1]!} cols={v.labels} rows={v.rowLabels} />
+                  );
+                return <Bars labels={v.labels} values={v.values} />;
+              })()}
+            {s.kind === 'text' && (
+              <ul className="text-values">
+                {(s.value as string[]).map((t, i) => (
+                  <li key={i}>{t}</li>
                 ))}
-              </div>
-            </>
-          )}
-          {s.stats && <Stats s={s.stats} />}
-          {embedding && <EmbeddingPanel view={embedding} names={names} />}
-          {s.kind === 'scores' &&
-            (() => {
-              const v = s.value as { labels: string[]; rowLabels?: string[]; values: number[]; curve?: boolean };
-              if (v.curve && s.shape?.length === 2)
-                return <Curve values={v.values} rows={s.shape[0]!} cols={s.shape[1]!} rowLabels={v.rowLabels} />;
-              if (s.shape?.length === 2)
-                return <Matrix values={v.values} n={s.shape[0]!} m={s.shape[1]!} cols={v.labels} rows={v.rowLabels} />;
-              return <Bars labels={v.labels} values={v.values} />;
-            })()}
-          {s.kind === 'text' && (
-            <ul className="text-values">
-              {(s.value as string[]).map((t, i) => (
-                <li key={i}>{t}</li>
-              ))}
-            </ul>
-          )}
-          {s.kind === 'number' && <p className="number-value">{String(s.value)}</p>}
-          {s.kind === 'codes' && <CodesPanel view={s.value as CodesView} />}
-        </section>
-      ))}
+              </ul>
+            )}
+            {s.kind === 'number' && <p className="number-value">{String(s.value)}</p>}
+            {s.kind === 'codes' && <CodesPanel view={s.value as CodesView} />}
+          </section>
+        );
+      })}
     </aside>
   );
 }
