@@ -1,7 +1,8 @@
-"""Exports the mini-unCLIP prior, decoder and upsampler (EMA weights) to ONNX with
+"""Exports the mini-unCLIP prior, decoder and the two upsamplers (EMA weights) to ONNX with
 dynamic batch, and writes their manifest entries.
 
   python3 -m training.export.export_unclip [--prior training/checkpoints/prior.pt] [--decoder ...] [--upsampler ...]
+  python3 -m training.export.export_unclip --only upsampler256 [--upsampler256 training/checkpoints/upsampler256.pt]
   python3 -m training.export.export_unclip --only inpaint [--inpaint training/checkpoints/inpaint_decoder.pt]
 
 The inpainting decoder (train_decoder.py --inpaint) is exported with float16 weights (half_weights.py):
@@ -20,7 +21,7 @@ from training.export.half_weights import half_weights
 from training.world.inpaint_masks import KINDS, WEIGHTS
 from training.export.manifest_util import MODELS_DIR, file_fields, update_manifest
 from training.models.prior_model import Prior
-from training.models.upsampler_model import Upsampler
+from training.models.upsampler_model import Upsampler, Upsampler256
 from training.paths import TRAINING
 from training.world.world import VERSION
 
@@ -61,7 +62,7 @@ def load(model, path, name):
     return ck
 
 
-def card(ck, name, what, params):
+def card(ck, name, what, params, data=None):
     a = ck["args"]
     last_run = {
         k: a[k]
@@ -134,8 +135,8 @@ def card(ck, name, what, params):
         )
     return {
         **tuned,
-        "trainingData": f"ShapesWorld {WORLD.rsplit('-', 1)[-1]}, 100,000 rendered images (4 captions each), held-out "
-        "colour-shape pairs never rendered",
+        "trainingData": f"ShapesWorld {WORLD.rsplit('-', 1)[-1]}, "
+        + (data or "100,000 rendered images (4 captions each), held-out colour-shape pairs never rendered"),
         "steps": ck["step"],
         "batch": a["batch"],
         "trainingMinutes": round(ck["elapsed"] / 60, 1),
@@ -288,15 +289,15 @@ def export_decoder(src, which, out, text_io):
     }
 
 
-def export_plain(src, which, out, cls, mid, title, inputs, outputs, fields, diffusion, what):
-    """The prior or the upsampler (`which`, also its manifest kind): a cls() with src's weights, exported to
-    <out>/<mid>.onnx; its manifest entry."""
+def export_plain(src, which, out, cls, mid, title, inputs, outputs, fields, diffusion, what, kind=None, data=None):
+    """The prior or an upsampler (`which`; its manifest kind `kind`, or `which`): a cls() with src's weights, exported
+    to <out>/<mid>.onnx; its manifest entry."""
     m = cls()
     ck = load(m, src, which)
     return {
-        **exported(m, out, mid, which, title, inputs, outputs, **fields),
+        **exported(m, out, mid, kind or which, title, inputs, outputs, **fields),
         "diffusion": {**DIFFUSION, **diffusion},
-        "card": card(ck, which, what, sum(q.numel() for q in m.parameters())),
+        "card": card(ck, which, what, sum(q.numel() for q in m.parameters()), data),
     }
 
 
@@ -305,6 +306,7 @@ def main():
     p.add_argument("--prior", default=os.path.join(CK, "prior.pt"))
     p.add_argument("--decoder", default=os.path.join(CK, "decoder.pt"))
     p.add_argument("--upsampler", default=os.path.join(CK, "upsampler.pt"))
+    p.add_argument("--upsampler256", default=os.path.join(CK, "upsampler256.pt"), help="the 64 -> 256 upsampler")
     p.add_argument(
         "--inpaint",
         default=os.path.join(CK, "inpaint_decoder.pt"),
@@ -315,15 +317,15 @@ def main():
         "--raw",
         nargs="*",
         default=[],
-        choices=["prior", "decoder", "upsampler", "inpaint"],
+        choices=["prior", "decoder", "upsampler", "upsampler256", "inpaint"],
         help="models to export with their raw weights instead of the EMA (early checkpoints, or a run that ended on a "
         "decayed learning rate)",
     )
     p.add_argument(
         "--only",
         nargs="*",
-        default=["prior", "decoder", "upsampler"],
-        choices=["prior", "decoder", "upsampler", "inpaint"],
+        default=["prior", "decoder", "upsampler", "upsampler256"],
+        choices=["prior", "decoder", "upsampler", "upsampler256", "inpaint"],
         help="models to export",
     )
     args = p.parse_args()
@@ -358,8 +360,27 @@ def main():
             },
             what="U-Net 64/32/16 (24, 48, 64 channels), no attention",
         ),
+        "upsampler256": dict(
+            cls=Upsampler256,
+            kind="upsampler",
+            mid="mini-unclip-upsampler256",
+            title="mini-unCLIP second upsampler (64x64 -> 256x256)",
+            inputs=[io("x_t", 3, 256, 256), io("timestep"), io("low_res", 3, 64, 64)],
+            outputs=[io("x0", 3, 256, 256)],
+            fields={},
+            diffusion={
+                "parameterization": "x0",
+                "resolution": 256,
+                "conditioning": "low-res image (blurred and noised in training), added to the output bilinearly "
+                "upsampled",
+            },
+            what="U-Net over 2x2-unshuffled pixels, 128/64/32 at full size (24, 48, 64 channels), no attention; "
+            "trained on 64x64 crops of 256x256 renders",
+            data="8,000 renders at 256x256 (npm run dataset -- --count 8000 --seed 5 --scale 4), random 64x64 crops "
+            "with the matching 16x16 crops of the render box-averaged to 64x64 and degraded (blur, noise)",
+        ),
     }
-    for which in ("prior", "decoder", "inpaint", "upsampler"):
+    for which in ("prior", "decoder", "inpaint", "upsampler", "upsampler256"):
         src = getattr(args, which)
         if which in args.only and os.path.exists(src):
             entries.append(
