@@ -1,5 +1,5 @@
-import type { RunContext } from '../../src/node-api/define';
-import { NodeError } from '../../src/node-api';
+import { defineNode, type RunContext } from '../../src/node-api/define';
+import { NodeError, number } from '../../src/node-api';
 import { float32, type Float32Tensor } from '../../src/tensor/tensor';
 
 /** Broadcasts a single row against a batch so [1, D] pairs with [N, D]; names the port on a mismatch. */
@@ -30,4 +30,29 @@ export function pairRows(
     `batch sizes differ: "${names[0]}" has ${na}, "${names[1]}" has ${nb}`,
     `inputs.${names[1]}`,
   );
+}
+
+/**
+ * A node that blends two embeddings by t in [0, 1] (lerp, slerp): a batch against one row broadcasts, and `t` is
+ * its only param, so the two differ only in how they blend.
+ */
+export function blendNode(
+  type: string,
+  title: string,
+  description: string,
+  blend: (a: Float32Tensor, b: Float32Tensor, t: number) => Float32Tensor,
+) {
+  return defineNode({
+    type,
+    version: 1,
+    title,
+    description,
+    inputs: { a: 'Embedding', b: 'Embedding' },
+    outputs: { out: 'Embedding' },
+    params: { t: number({ min: 0, max: 1, step: 0.01, default: 0.5, label: 't' }) },
+    run: ({ a, b }, { t }, ctx) => {
+      const [x, y] = pairRows(ctx, a, b, ['a', 'b']);
+      return { out: blend(x, y, t) };
+    },
+  });
 }
