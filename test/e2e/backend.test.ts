@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openEditorPage, snap, startServer } from './harness';
+import { launchBrowser, openEditorPage, reloadEditor, snap, startServer } from './harness';
 
 /**
  * The model backends in the browser: WASM (the default), WebGPU where there is an adapter (Chromium's software one,
@@ -105,8 +105,7 @@ describe('model backends', () => {
     await p.waitForSelector('.gnode[data-node-id="image"] [data-testid=thumb]', { timeout: 120_000 });
     await snap(p, 'webgpu-fallback-notice');
     // the choice is kept for the next visit
-    await p.reload();
-    await p.waitForSelector('.canvas[data-ready=yes]');
+    await reloadEditor(p);
     expect(await p.locator('[data-testid=backend]').inputValue()).toBe('webgpu');
     await p.close();
   });

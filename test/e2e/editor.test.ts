@@ -3,7 +3,19 @@ import { createServer } from 'node:http';
 import { decode } from 'fast-png';
 import type { Page } from 'playwright-core';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { openExample, openFile, saved, snap, serveEditorPages } from './harness';
+import {
+  canvasSize,
+  graphDoc,
+  openExample,
+  openFile,
+  reloadEditor,
+  runToSummary,
+  saved,
+  selectNode,
+  serveEditorPages,
+  snap,
+  summaryText,
+} from './harness';
 
 let page: Page;
 const openEditor = serveEditorPages();
@@ -20,22 +32,17 @@ async function dragPort(p: Page, from: string, to: string): Promise<void> {
 
 describe('the editor in Chromium', () => {
   beforeEach(async () => {
-    page = await openEditor();
-    await openExample(page, 'caption-similarity');
+    page = await openEditor('caption-similarity');
   });
 
   it('opens the default example and runs it to an output shown in the inspector', async () => {
     await snap(page, 'default-graph');
     expect(await page.locator('.gnode').count()).toBeGreaterThan(5);
-    await page.getByTestId('run').click();
-    await page.waitForSelector('[data-testid=run-summary]');
-    expect(await page.getByTestId('run-summary').textContent()).toMatch(/^done in \d+ ms · \d+ run · 0 cached/);
+    expect(await runToSummary(page)).toMatch(/^done in \d+ ms · \d+ run · 0 cached/);
     expect(await page.locator('.status-done').count()).toBe(await page.locator('.gnode').count());
-    await page.locator('.gnode[data-node-id=similarity] .gnode-name').click();
-    await page.waitForSelector('.inspector .matrix');
+    await selectNode(page, 'similarity', '.inspector .matrix');
     expect(await page.locator('.inspector .matrix td').count()).toBe(16);
-    await page.locator('.gnode[data-node-id=red] .gnode-name').click();
-    await page.waitForSelector('.inspector canvas.pixelated');
+    await selectNode(page, 'red', '.inspector canvas.pixelated');
     await snap(page, 'ran-inspecting-image');
     // a second run comes from the cache
     await page.getByTestId('run').click();
@@ -86,7 +93,7 @@ describe('the editor in Chromium', () => {
     const prompt = page.locator('.gnode[data-node-id=red] input[data-param=caption]');
     await prompt.fill('a small green cross');
     await prompt.press('Enter');
-    await page.locator('.gnode[data-node-id=picture_names] .gnode-name').click();
+    await selectNode(page, 'picture_names');
     await page.keyboard.press('Delete');
     await page.waitForFunction(() => !document.querySelector('.gnode[data-node-id=picture_names]'));
     const edited = await saved(page);
@@ -117,17 +124,14 @@ describe('the editor in Chromium', () => {
     await openFile(
       page,
       'broken.json',
-      JSON.stringify({
-        format: 'unclip-studio/graph',
-        version: 1,
-        meta: { title: '<img src=x onerror="window.__pwned=1">' },
-        nodes: [
+      JSON.stringify(
+        graphDoc('<img src=x onerror="window.__pwned=1">', [
           { id: 'a', type: 'embedding/normalize', inputs: { in: 'b.out' } },
           { id: 'b', type: 'embedding/normalize', inputs: { in: 'a.out' } },
           { id: 'c', type: 'no/such-node' },
           { id: 'd', type: 'embedding/slerp', params: { t: 5 }, inputs: { a: 'a.out', b: 'a.out' } },
-        ],
-      }),
+        ]),
+      ),
     );
     await page.waitForSelector('[data-testid=load-issues]');
     const text = await page.getByTestId('load-issues').textContent();
@@ -138,16 +142,7 @@ describe('the editor in Chromium', () => {
     await snap(page, 'broken-file');
     expect(await saved(page)).toEqual(before);
     // text from a file is shown as text, never as HTML
-    await openFile(
-      page,
-      'title.json',
-      JSON.stringify({
-        format: 'unclip-studio/graph',
-        version: 1,
-        meta: { title: '<img src=x onerror="window.__pwned=1">' },
-        nodes: [],
-      }),
-    );
+    await openFile(page, 'title.json', JSON.stringify(graphDoc('<img src=x onerror="window.__pwned=1">', [])));
     await page.waitForFunction(() => document.querySelector('.toolbar .title')?.textContent?.includes('<img'));
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(await page.locator('.toolbar .title img').count()).toBe(0);
@@ -159,8 +154,7 @@ describe('the editor in Chromium', () => {
     await caption.fill('a small purple cross');
     await caption.press('Enter');
     await page.waitForTimeout(600);
-    await page.reload();
-    await page.waitForSelector('.canvas[data-ready=yes]');
+    await reloadEditor(page);
     await expect
       .poll(() => page.locator('.gnode[data-node-id=blue] input[data-param=caption]').inputValue())
       .toBe('a small purple cross');
@@ -257,17 +251,15 @@ describe('the editor in Chromium', () => {
           x >>>= 0;
           return 'abcdefghijklmnopqrstuvwxyz '[x % 27];
         }).join('');
-      const big = {
-        format: 'unclip-studio/graph',
-        version: 1,
-        meta: { title: 'big' },
-        nodes: Array.from({ length: 600 }, (_, i) => ({
+      const big = graphDoc(
+        'big',
+        Array.from({ length: 600 }, (_, i) => ({
           id: `p${i}`,
           type: 'text/prompt',
           params: { text: noise() },
           ui: { x: (i % 20) * 300, y: Math.floor(i / 20) * 200 },
         })),
-      };
+      );
       await openFile(page, 'big.json', JSON.stringify(big));
       await page.waitForFunction(
         () => document.querySelectorAll('.react-flow__node').length > 0 && document.title.length >= 0,
@@ -314,18 +306,11 @@ describe('the default graph', () => {
     await p.getByTestId('run').click();
     await p.waitForSelector('.gnode[data-node-id=decoder] .status-running canvas', { timeout: 120_000 });
     await snap(p, 'decoder-live-preview');
-    await p.waitForSelector('[data-testid=run-summary]', { timeout: 180_000 });
-    expect(await p.getByTestId('run-summary').textContent()).toMatch(/^done in/);
+    expect(await summaryText(p, 180_000)).toMatch(/^done in/);
     // the picture shows on its node, and the inspector saves it as a 64x64 PNG
     await p.waitForSelector('.gnode[data-node-id=image] [data-testid=thumb] canvas');
-    await p.locator('.gnode[data-node-id=image] .gnode-name').click();
-    await p.waitForSelector('.inspector canvas.pixelated');
-    expect(
-      await p
-        .locator('.inspector canvas.pixelated')
-        .first()
-        .evaluate((c) => [(c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height]),
-    ).toEqual([64, 64]);
+    await selectNode(p, 'image', '.inspector canvas.pixelated');
+    expect(await canvasSize(p, '.inspector canvas.pixelated')).toEqual([64, 64]);
     const [download] = await Promise.all([p.waitForEvent('download'), p.getByTestId('save-image').click()]);
     const png = readFileSync((await download.path())!);
     expect(Array.from(png.subarray(1, 4))).toEqual([80, 78, 71]); // "PNG"
@@ -335,8 +320,7 @@ describe('the default graph', () => {
     await p.setInputFiles('[data-testid=open-file]', (await download.path())!);
     await p.waitForFunction(() => document.querySelector('.toolbar .title')?.textContent === 'Text to image (unCLIP)');
     expect(await p.locator('.gnode[data-node-id=decoder]').count()).toBe(1);
-    await p.locator('.gnode[data-node-id=decoder] .gnode-name').click();
-    await p.waitForSelector('.inspector .filmstrip canvas');
+    await selectNode(p, 'decoder', '.inspector .filmstrip canvas');
     expect(await p.locator('.inspector .filmstrip canvas').count()).toBe(25);
     await snap(p, 'text-to-image-done');
     await p.context().close();
@@ -374,8 +358,7 @@ describe('the default graph', () => {
 
 describe('work is not lost', () => {
   it('New and Examples are undoable, and the graphs they replaced are kept under Recent across a reload', async () => {
-    const p = await openEditor();
-    await openExample(p, 'zero-shot-classify');
+    const p = await openEditor('zero-shot-classify');
     await p.locator('.gnode[data-node-id=labels] textarea').fill('red circle\nblue square');
     await p.locator('.gnode[data-node-id=labels] textarea').blur();
     await p.getByRole('button', { name: 'New' }).click();
@@ -390,8 +373,7 @@ describe('work is not lost', () => {
     // an example over it, then a reload: the edited graph is in Recent
     await openExample(p, 'caption-similarity');
     await p.waitForTimeout(400); // autosave
-    await p.reload();
-    await p.waitForSelector('.canvas[data-ready=yes]');
+    await reloadEditor(p);
     await p.getByRole('button', { name: /Examples/ }).click();
     const recent = p.locator('.menu-list li[data-recent]');
     expect(await recent.count()).toBeGreaterThanOrEqual(1);
@@ -407,14 +389,12 @@ describe('fields', () => {
     'keep what is typed without a blur (a reload brings it ' +
       'back), and Ctrl+Enter in a field runs the graph with it',
     async () => {
-      const p = await openEditor();
-      await openExample(p, 'zero-shot-classify');
+      const p = await openEditor('zero-shot-classify');
       const labels = p.locator('.gnode[data-node-id=labels] textarea');
       await labels.click();
       await labels.fill('red circle\ngreen cross');
       await p.waitForTimeout(1200); // typed, never blurred: committed and autosaved
-      await p.reload();
-      await p.waitForSelector('.canvas[data-ready=yes]');
+      await reloadEditor(p);
       await p.waitForSelector('.gnode[data-node-id=labels]');
       expect(await p.locator('.gnode[data-node-id=labels] textarea').inputValue()).toBe('red circle\ngreen cross');
       const field = p.locator('.gnode[data-node-id=labels] textarea');
@@ -423,12 +403,11 @@ describe('fields', () => {
       await field.type('\nblue square');
       await field.press('Control+Enter');
       await p.waitForSelector('[data-testid=run-summary]', { timeout: 60_000 });
-      await p.locator('.gnode[data-node-id=classify] .gnode-name').click();
-      await p.waitForSelector('.inspector .bars .bar-row');
+      await selectNode(p, 'classify', '.inspector .bars .bar-row');
       expect(await p.locator('.inspector .bars .bar-row').count()).toBe(3); // the run saw the third label
       // Ctrl+Enter on the canvas runs and keeps the selection: the inspector stays on the node watched
       await field.fill('red circle');
-      await p.locator('.gnode[data-node-id=classify] .gnode-name').click();
+      await selectNode(p, 'classify');
       await p.keyboard.press('Control+Enter');
       await p.waitForFunction(() => document.querySelectorAll('.inspector .bars .bar-row').length === 1, undefined, {
         timeout: 60_000,
@@ -449,8 +428,7 @@ describe('paste', () => {
     }, text);
 
   it('puts nodes at the cursor, says it pasted, and refuses an invalid graph naming the problem', async () => {
-    const p = await openEditor();
-    await openExample(p, 'zero-shot-classify');
+    const p = await openEditor('zero-shot-classify');
     const before = await p.locator('.gnode').count();
     const pane = (await p.locator('.react-flow__pane').boundingBox())!;
     const at = { x: pane.x + pane.width * 0.7, y: pane.y + pane.height * 0.75 };
@@ -485,33 +463,26 @@ describe('the inspector', () => {
       const colours = ['red', 'green', 'blue', 'yellow', 'purple'],
         shapes = ['circle', 'square', 'triangle', 'cross'];
       const captions = colours.flatMap((c) => shapes.map((sh) => `a ${c} ${sh}`)); // 20 captions: a 20 x 20 matrix
-      const graph = {
-        format: 'unclip-studio/graph',
-        version: 1,
-        meta: { title: 'Big matrix' },
-        nodes: [
-          { id: 'clip', type: 'clip/load-model', params: { model: 'mini-clip' }, ui: { x: 0, y: 0 } },
-          { id: 'captions', type: 'text/lines', params: { text: captions.join('\n') }, ui: { x: 0, y: 160 } },
-          {
-            id: 'enc',
-            type: 'clip/text-encode',
-            inputs: { model: 'clip.model', text: 'captions.text' },
-            ui: { x: 360, y: 0 },
-          },
-          {
-            id: 'sim',
-            type: 'embedding/cosine-matrix',
-            inputs: { a: 'enc.embedding', rowLabels: 'captions.text', columnLabels: 'captions.text' },
-            ui: { x: 720, y: 0 },
-          },
-        ],
-      };
+      const graph = graphDoc('Big matrix', [
+        { id: 'clip', type: 'clip/load-model', params: { model: 'mini-clip' }, ui: { x: 0, y: 0 } },
+        { id: 'captions', type: 'text/lines', params: { text: captions.join('\n') }, ui: { x: 0, y: 160 } },
+        {
+          id: 'enc',
+          type: 'clip/text-encode',
+          inputs: { model: 'clip.model', text: 'captions.text' },
+          ui: { x: 360, y: 0 },
+        },
+        {
+          id: 'sim',
+          type: 'embedding/cosine-matrix',
+          inputs: { a: 'enc.embedding', rowLabels: 'captions.text', columnLabels: 'captions.text' },
+          ui: { x: 720, y: 0 },
+        },
+      ]);
       const p = await openEditor();
       await openFile(p, 'big.json', JSON.stringify(graph));
-      await p.getByTestId('run').click();
-      await p.waitForSelector('[data-testid=run-summary]', { timeout: 60_000 });
-      await p.locator('.gnode[data-node-id=sim] .gnode-name').click();
-      await p.waitForSelector('.inspector [data-testid=matrix-canvas]');
+      await runToSummary(p, 60_000);
+      await selectNode(p, 'sim', '.inspector [data-testid=matrix-canvas]');
       expect(await p.locator('.inspector table.matrix').count()).toBe(0);
       const canvas = p.locator('.inspector [data-testid=matrix-canvas]');
       const box = (await canvas.boundingBox())!;
@@ -523,8 +494,7 @@ describe('the inspector', () => {
         /20 x 20 · a red circle x a [a-z]+ [a-z]+: -?[01]\.\d{3}/,
       );
       expect(await p.locator('.inspector [data-testid=heat-legend]').count()).toBe(1);
-      await p.locator('.gnode[data-node-id=enc] .gnode-name').click();
-      await p.waitForSelector('.inspector .strip-label');
+      await selectNode(p, 'enc', '.inspector .strip-label');
       // rows, the PCA points and the cosine matrix are named by the captions that made them
       expect(await p.locator('.inspector .strip-label').first().textContent()).toBe('a red circle');
       // strips and the cosine matrix
@@ -582,34 +552,29 @@ describe('the examples', () => {
 
 describe('the same bits in the browser and in Node', () => {
   it('a seeded decoder graph gives the same picture, byte for byte, in Chromium and in Node', async () => {
-    const doc = {
-      format: 'unclip-studio/graph',
-      version: 1,
-      meta: { title: 'Bits' },
-      nodes: [
-        { id: 'clip', type: 'clip/load-model', params: { model: 'mini-clip' }, ui: { x: 0, y: 0 } },
-        {
-          id: 'decoder_model',
-          type: 'diffusion/load-model',
-          params: { model: 'mini-unclip-decoder' },
-          ui: { x: 0, y: 200 },
-        },
-        {
-          id: 'prompt',
-          type: 'text/prompt',
-          params: { text: 'a large blue square on a white background' },
-          ui: { x: 0, y: 360 },
-        },
-        { id: 'noise', type: 'diffusion/noise', params: { seed: 11 }, ui: { x: 0, y: 560 } },
-        {
-          id: 'image',
-          type: 'diffusion/decode',
-          params: { steps: 6, guidance: 3, eta: 0.5, seed: 5 },
-          inputs: { decoder: 'decoder_model.model', clip: 'clip.model', text: 'prompt.text', noise: 'noise.latent' },
-          ui: { x: 380, y: 200 },
-        },
-      ],
-    };
+    const doc = graphDoc('Bits', [
+      { id: 'clip', type: 'clip/load-model', params: { model: 'mini-clip' }, ui: { x: 0, y: 0 } },
+      {
+        id: 'decoder_model',
+        type: 'diffusion/load-model',
+        params: { model: 'mini-unclip-decoder' },
+        ui: { x: 0, y: 200 },
+      },
+      {
+        id: 'prompt',
+        type: 'text/prompt',
+        params: { text: 'a large blue square on a white background' },
+        ui: { x: 0, y: 360 },
+      },
+      { id: 'noise', type: 'diffusion/noise', params: { seed: 11 }, ui: { x: 0, y: 560 } },
+      {
+        id: 'image',
+        type: 'diffusion/decode',
+        params: { steps: 6, guidance: 3, eta: 0.5, seed: 5 },
+        inputs: { decoder: 'decoder_model.model', clip: 'clip.model', text: 'prompt.text', noise: 'noise.latent' },
+        ui: { x: 380, y: 200 },
+      },
+    ]);
     const { createEngineApi } = await import('../../src/engine/api');
     const { createRegistry } = await import('../../nodes/index');
     const { nodeServices } = await import('../../src/host/node-services');
@@ -622,9 +587,8 @@ describe('the same bits in the browser and in Node', () => {
 
     const p = await openEditor();
     await openFile(p, 'bits.json', JSON.stringify(doc));
-    await p.getByTestId('run').click();
-    await p.waitForSelector('[data-testid=run-summary]', { timeout: 60_000 });
-    await p.locator('.gnode[data-node-id=image] .gnode-name').click();
+    await runToSummary(p, 60_000);
+    await selectNode(p, 'image');
     const [download] = await Promise.all([p.waitForEvent('download'), p.getByTestId('save-image').click()]);
     const inBrowser = decode(readFileSync((await download.path())!)).data;
     expect(inBrowser.length).toBe(32 * 32 * 3);
@@ -638,15 +602,12 @@ describe('CLIP-guided drawing in the editor', () => {
     'runs the clip-draw example: a live preview on the node, then the similarity curve and the filmstrip in the ' +
       'inspector',
     async () => {
-      const p = await openEditor();
-      await openExample(p, 'clip-draw');
+      const p = await openEditor('clip-draw');
       expect(await p.locator('.toolbar .title').textContent()).toBe('CLIP draw (search against CLIP)');
       await p.getByTestId('run').click();
       await p.waitForSelector('.gnode[data-node-id=image] .status-running canvas', { timeout: 120_000 });
-      await p.waitForSelector('[data-testid=run-summary]', { timeout: 180_000 });
-      expect(await p.getByTestId('run-summary').textContent()).toMatch(/^done in/);
-      await p.locator('.gnode[data-node-id=image] .gnode-name').click();
-      await p.waitForSelector('.inspector .curve svg polyline');
+      expect(await summaryText(p, 180_000)).toMatch(/^done in/);
+      await selectNode(p, 'image', '.inspector .curve svg polyline');
       expect(await p.locator('.inspector .curve svg polyline').count()).toBe(2);
       expect(await p.locator('.inspector .curve .legend').textContent()).toMatch(
         /best so far: 0\.\d{3}.*population mean: -?0\.\d{3}/,
@@ -668,21 +629,11 @@ describe('CLIP-guided drawing in the editor', () => {
 
 describe("CLIP search in the decoder's noise in the editor", () => {
   it('runs the clip-latent example to a searched 32x32 sample beside the plain one, with its curve', async () => {
-    const p = await openEditor();
-    await openExample(p, 'clip-latent');
-    await p.getByTestId('run').click();
-    await p.waitForSelector('[data-testid=run-summary]', { timeout: 240_000 });
-    expect(await p.getByTestId('run-summary').textContent()).toMatch(/^done in/);
-    await p.locator('.gnode[data-node-id=search] .gnode-name').click();
-    await p.waitForSelector('.inspector .curve svg polyline');
-    expect(
-      await p
-        .locator('.inspector [data-port=image] canvas.pixelated')
-        .first()
-        .evaluate((c) => [(c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height]),
-    ).toEqual([32, 32]);
-    await p.locator('.gnode[data-node-id=reader_verdict] .gnode-name').click();
-    await p.waitForSelector('.inspector [data-port=reading] li');
+    const p = await openEditor('clip-latent');
+    expect(await runToSummary(p, 240_000)).toMatch(/^done in/);
+    await selectNode(p, 'search', '.inspector .curve svg polyline');
+    expect(await canvasSize(p, '.inspector [data-port=image] canvas.pixelated')).toEqual([32, 32]);
+    await selectNode(p, 'reader_verdict', '.inspector [data-port=reading] li');
     expect(await p.locator('.inspector [data-port=reading] li').count()).toBe(2);
     await p.context().close();
   });
@@ -690,21 +641,16 @@ describe("CLIP search in the decoder's noise in the editor", () => {
 
 describe('an unknown word', () => {
   it('is shown on the Prompt node where it was typed, as well as on the model node that found it', async () => {
-    const graph = {
-      format: 'unclip-studio/graph',
-      version: 1,
-      meta: { title: 'Dragon' },
-      nodes: [
-        { id: 'clip', type: 'clip/load-model', params: { model: 'mini-clip' }, ui: { x: 0, y: 0 } },
-        { id: 'prompt', type: 'text/prompt', params: { text: 'a red dragon' }, ui: { x: 0, y: 180 } },
-        {
-          id: 'enc',
-          type: 'clip/text-encode',
-          inputs: { model: 'clip.model', text: 'prompt.text' },
-          ui: { x: 360, y: 0 },
-        },
-      ],
-    };
+    const graph = graphDoc('Dragon', [
+      { id: 'clip', type: 'clip/load-model', params: { model: 'mini-clip' }, ui: { x: 0, y: 0 } },
+      { id: 'prompt', type: 'text/prompt', params: { text: 'a red dragon' }, ui: { x: 0, y: 180 } },
+      {
+        id: 'enc',
+        type: 'clip/text-encode',
+        inputs: { model: 'clip.model', text: 'prompt.text' },
+        ui: { x: 360, y: 0 },
+      },
+    ]);
     const p = await openEditor();
     await openFile(p, 'dragon.json', JSON.stringify(graph));
     await p.getByTestId('run').click();
@@ -730,14 +676,11 @@ describe('DALL·E in the editor', () => {
     'runs the DALL·E example: partial grids stream onto the sampler, the inspector draws code grids, code use and ' +
       'top-5 codes',
     async () => {
-      const p = await openEditor();
-      await openExample(p, 'dalle');
+      const p = await openEditor('dalle');
       await p.getByTestId('run').click();
       await p.waitForSelector('.gnode[data-node-id=samples] .status-running canvas', { timeout: 120_000 });
-      await p.waitForSelector('[data-testid=run-summary]', { timeout: 240_000 });
-      expect(await p.getByTestId('run-summary').textContent()).toMatch(/^done in/);
-      await p.locator('.gnode[data-node-id=samples] .gnode-name').click();
-      await p.waitForSelector('.inspector [data-port=codes] svg.code-grid');
+      expect(await summaryText(p, 240_000)).toMatch(/^done in/);
+      await selectNode(p, 'samples', '.inspector [data-port=codes] svg.code-grid');
       expect(await p.locator('.inspector [data-port=codes] svg.code-grid').count()).toBe(8);
       expect(await p.locator('.inspector [data-port=codes] svg.code-grid rect').first().getAttribute('fill')).toMatch(
         /^hsl\(/,
@@ -755,18 +698,11 @@ describe('DALL·E in the editor', () => {
       expect(await p.locator('.inspector [data-port=top5] .heat-canvas .hint').textContent()).toMatch(
         /64 x 5 · r0 c0: #\d+ #\d+ #\d+ #\d+ #\d+ x 1st: [01]\.\d{3}/,
       );
-      await p.locator('.gnode[data-node-id=decoded] .gnode-name').click();
-      await p.waitForSelector('.inspector [data-port=image] canvas.pixelated');
+      await selectNode(p, 'decoded', '.inspector [data-port=image] canvas.pixelated');
       expect(await p.locator('.inspector [data-port=image] canvas.pixelated').count()).toBe(8);
       expect(await p.locator('.inspector [data-port=codes] svg.code-grid').count()).toBe(8);
-      await p.locator('.gnode[data-node-id=image] .gnode-name').click();
-      await p.waitForSelector('.inspector [data-port=image] canvas.pixelated');
-      expect(
-        await p
-          .locator('.inspector [data-port=image] canvas.pixelated')
-          .first()
-          .evaluate((c) => [(c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height]),
-      ).toEqual([64, 64]);
+      await selectNode(p, 'image', '.inspector [data-port=image] canvas.pixelated');
+      expect(await canvasSize(p, '.inspector [data-port=image] canvas.pixelated')).toEqual([64, 64]);
       await snap(p, 'dalle-done');
       await p.context().close();
     },
@@ -794,8 +730,7 @@ describe("a shared graph's files and URLs", () => {
     await openFile(p, 'shared.json', JSON.stringify(graph));
     await p.waitForSelector('[data-testid=held-refs]');
     expect(await p.getByTestId('held-refs').textContent()).toContain(url);
-    await p.getByTestId('run').click();
-    await p.waitForSelector('[data-testid=run-summary]');
+    await runToSummary(p);
     expect(await p.locator('.gnode[data-node-id=image]').textContent()).toMatch(
       /is held: allow this graph's references/,
     );

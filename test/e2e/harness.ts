@@ -39,9 +39,9 @@ export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> 
 
 /**
  * For a test file: serves the built app and launches Chromium before its tests, closes both after, and returns
- * what opens a fresh editor page on it.
+ * what opens a fresh editor page on it (with an example from the Examples menu opened, where one is named).
  */
-export function serveEditorPages(): () => Promise<Page> {
+export function serveEditorPages(): (example?: string) => Promise<Page> {
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
   let browser: Browser | undefined;
   beforeAll(async () => {
@@ -52,7 +52,11 @@ export function serveEditorPages(): () => Promise<Page> {
     await browser?.close();
     await server?.close();
   });
-  return () => openEditorPage(browser!, server!.url);
+  return async (example) => {
+    const page = await openEditorPage(browser!, server!.url);
+    if (example !== undefined) await openExample(page, example);
+    return page;
+  };
 }
 
 let shot = 0;
@@ -112,4 +116,41 @@ export async function openFile(p: Page, name: string, text: string): Promise<voi
   const path = join(fileDir, name);
   writeFileSync(path, text);
   await p.setInputFiles('[data-testid=open-file]', path);
+}
+
+/** A version-1 graph file's document, titled. */
+export function graphDoc(title: string, nodes: object[]) {
+  return { format: 'unclip-studio/graph', version: 1, meta: { title }, nodes };
+}
+
+/** Clicks Run and waits (up to `timeout` ms, or Playwright's default) for the run's summary: its text. */
+export async function runToSummary(p: Page, timeout?: number): Promise<string | null> {
+  await p.getByTestId('run').click();
+  return summaryText(p, timeout);
+}
+
+/** Waits (up to `timeout` ms, or Playwright's default) for the run's summary on the toolbar: its text. */
+export async function summaryText(p: Page, timeout?: number): Promise<string | null> {
+  await p.waitForSelector('[data-testid=run-summary]', { timeout });
+  return p.getByTestId('run-summary').textContent();
+}
+
+/** Selects a node by clicking its name (the inspector shows it), then waits for `shown` where given. */
+export async function selectNode(p: Page, nodeId: string, shown?: string): Promise<void> {
+  await p.locator(`.gnode[data-node-id=${nodeId}] .gnode-name`).click();
+  if (shown) await p.waitForSelector(shown);
+}
+
+/** The width and height of the first canvas the selector finds. */
+export function canvasSize(p: Page, selector: string): Promise<number[]> {
+  return p
+    .locator(selector)
+    .first()
+    .evaluate((c) => [(c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height]);
+}
+
+/** Reloads the page and waits for the editor to be ready again. */
+export async function reloadEditor(p: Page): Promise<void> {
+  await p.reload();
+  await p.waitForSelector('.canvas[data-ready=yes]');
 }

@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { openExample, openFile, saved, snap, serveEditorPages } from './harness';
+import { graphDoc, openFile, saved, selectNode, serveEditorPages, snap } from './harness';
 
 const openEditor = serveEditorPages();
 
 describe('the inpainting example', () => {
   it('runs in the browser; the inspector draws the mask over the source, magenta where it regenerates', async () => {
-    const p = await openEditor();
-    await openExample(p, 'inpaint');
+    const p = await openEditor('inpaint');
     await p.getByTestId('run').click();
     await p.waitForSelector('.gnode[data-node-id="image"] [data-testid=thumb]', { timeout: 120_000 });
-    await p.locator('.gnode[data-node-id=fill] .gnode-name').click();
+    await selectNode(p, 'fill');
     const section = p.locator('.inspector [data-port=mask]');
     await section.locator('canvas').first().waitFor();
     expect(await section.locator('h4').textContent()).toMatch(/over its picture, magenta = regenerate/);
@@ -31,21 +30,16 @@ describe('the inpainting example', () => {
 
 describe('painting a mask', () => {
   it('paints over the wired picture in the inspector, one undo step a stroke, and the node outputs it', async () => {
-    const graph = {
-      format: 'unclip-studio/graph',
-      version: 1,
-      meta: { title: 'Paint' },
-      nodes: [
-        { id: 'pic', type: 'io/load-image', params: { src: 'examples/red-circle.png' }, ui: { x: 0, y: 0 } },
-        { id: 'paint', type: 'mask/paint', inputs: { image: 'pic.image' }, ui: { x: 360, y: 0 } },
-      ],
-    };
+    const graph = graphDoc('Paint', [
+      { id: 'pic', type: 'io/load-image', params: { src: 'examples/red-circle.png' }, ui: { x: 0, y: 0 } },
+      { id: 'paint', type: 'mask/paint', inputs: { image: 'pic.image' }, ui: { x: 360, y: 0 } },
+    ]);
     const p = await openEditor();
     await openFile(p, 'paint.json', JSON.stringify(graph));
     await p.waitForFunction(() => document.querySelector('.toolbar .title')?.textContent === 'Paint');
     await p.getByTestId('run').click();
     await p.waitForSelector('.gnode[data-node-id=pic] [data-testid=thumb]');
-    await p.locator('.gnode[data-node-id=paint] .gnode-name').click();
+    await selectNode(p, 'paint');
     const canvas = p.getByTestId('paint-canvas');
     await canvas.waitFor();
     const box = (await canvas.boundingBox())!;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { openExample, saved, snap, serveEditorPages, type SavedGraph } from './harness';
+import { runToSummary, saved, type SavedGraph, serveEditorPages, snap } from './harness';
 
 const tmp = mkdtempSync(join(tmpdir(), 'e2e-subgraph-'));
 const openEditor = serveEditorPages();
@@ -30,14 +30,11 @@ async function dblclickNode(p: Page, id: string): Promise<void> {
 
 describe('subgraphs in the editor', () => {
   it('runs the example; double-click enters an instance and shows its inner run; the breadcrumb leaves', async () => {
-    const p = await openEditor();
-    await openExample(p, 'subgraphs');
+    const p = await openEditor('subgraphs');
     // the instance shows the params its definition exposes
     expect(await p.locator('.gnode[data-node-id=low] [data-param=guidance]').count()).toBeGreaterThan(0);
     expect(await title(p, 'low').textContent()).toBe('unCLIP stack');
-    await p.getByTestId('run').click();
-    await p.waitForSelector('[data-testid=run-summary]', { timeout: 180_000 });
-    expect(await p.getByTestId('run-summary').textContent()).toMatch(/^done in/);
+    expect(await runToSummary(p, 180_000)).toMatch(/^done in/);
     await p.waitForSelector('.gnode[data-node-id=image] [data-testid=thumb] canvas');
     await dblclickNode(p, 'low');
     await p.waitForSelector('[data-testid=breadcrumb]');
@@ -59,8 +56,7 @@ describe('subgraphs in the editor', () => {
   });
 
   it('groups (Ctrl+G), exposes a param, ungroups, undoes, and saves and inserts the subgraph elsewhere', async () => {
-    const p = await openEditor();
-    await openExample(p, 'caption-similarity');
+    const p = await openEditor('caption-similarity');
     await title(p, 'red').click();
     await title(p, 'img_red').click({ modifiers: ['Shift'] });
     await p.keyboard.press('Control+g');
@@ -75,9 +71,7 @@ describe('subgraphs in the editor', () => {
     expect(doc.nodes.find((n) => n.id === 'group')!.inputs).toEqual({ model: 'clip.model' });
     expect(doc.nodes.find((n) => n.id === 'images')!.inputs!.a).toBe('group.embedding');
     // the grouped graph runs
-    await p.getByTestId('run').click();
-    await p.waitForSelector('[data-testid=run-summary]', { timeout: 120_000 });
-    expect(await p.getByTestId('run-summary').textContent()).toMatch(/^done in/);
+    expect(await runToSummary(p, 120_000)).toMatch(/^done in/);
     // inside, expose the scene's caption: the group node gets a caption field that sets it
     await dblclickNode(p, 'group');
     await title(p, 'red').click();
@@ -127,8 +121,7 @@ describe('subgraphs in the editor', () => {
   });
 
   it('a file whose subgraph includes itself is refused naming the chain, and the open graph stays', async () => {
-    const p = await openEditor();
-    await openExample(p, 'caption-similarity');
+    const p = await openEditor('caption-similarity');
     const loop = (to: string) => ({
       outputs: { y: 'n.y' },
       nodes: [{ id: 'n', type: `subgraph/${to}` }],
