@@ -1,12 +1,8 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-
-const run = promisify(execFile);
-const root = new URL('..', import.meta.url).pathname;
+import { root, run } from './helpers/python';
 
 describe('npm run study -- --quick', () => {
   it(
