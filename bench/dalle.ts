@@ -7,7 +7,7 @@ import { createModelRuntime } from '../src/models/runtime/runtime-node';
 import { launchBrowser, startServer } from '../test/e2e/harness';
 
 const GRAPH = 'dalle';
-const STAGES = ['samples', 'decoded', 'rank', 'image'];
+const STAGES = ['samples', 'decoded', 'rank', 'up64', 'image'];
 
 /** Per-node milliseconds of one cold run of graphs/dalle.json in Node (model loads in the loader node). */
 async function stageMs(backend: 'web' | 'node'): Promise<Record<string, number>> {

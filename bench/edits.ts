@@ -36,7 +36,7 @@ function cases(): Case[] {
     {
       name: 'inpaint',
       doc: read('graphs/inpaint.json'),
-      nodes: ['fill', 'up', 'fill_replace', 'up_replace'],
+      nodes: ['fill', 'up64', 'up256', 'fill_replace', 'up64_replace', 'up256_replace'],
     },
     glide('classifier-free'),
     glide('clip'),

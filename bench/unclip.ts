@@ -188,6 +188,7 @@ export async function benchUnclip(json = process.argv.includes('--json')): Promi
     'mini-unclip-prior',
     'mini-unclip-decoder',
     'mini-unclip-upsampler',
+    'mini-unclip-upsampler256',
   ];
 
   const startPeak = process.resourceUsage().maxRSS * 1024;

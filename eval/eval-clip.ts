@@ -152,7 +152,7 @@ async function main() {
     const metrics = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, Math.round(v * 1000) / 10]));
     const sha = weightsSha(BUNDLED_MODELS_DIR);
     const evaluation = {
-      measuredWeights: { text: sha(clip.text), image: sha(clip.image) },
+      measuredWeights: { clip: sha(clip.text), clipImage: sha(clip.image) }, // keys: manifest_util's MEASURED_IDS
       renders: COUNT,
       seed: SEED,
       method:

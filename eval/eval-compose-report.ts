@@ -8,6 +8,7 @@ import { encode as encodePng } from 'fast-png';
 import type { DotChoice } from '../src/models/pipelines/ar-prior';
 import { encodeImages, encodeTexts, type ClipModelRef } from '../src/models/pipelines/clip';
 import type { ModelRuntime } from '../src/models/runtime/runtime';
+import { boxDownsample } from '../src/tensor/image';
 import { createRng } from '../src/tensor/prng';
 import { dot } from '../src/tensor/vector';
 import { float32, type Float32Tensor } from '../src/tensor/tensor';
@@ -18,6 +19,7 @@ import {
   priorEmbeddings,
   readerScores,
   renderPrompts,
+  runPath,
   singleObjectPrompts,
   twoObjectPrompts,
   type ClipScores,
@@ -46,6 +48,8 @@ export interface CompositionReport {
   decoder?: DecoderOverride;
   /** Whether the AR prior's path (graphs/text-to-image-ar.json) was measured too. */
   ar?: boolean;
+  /** Whether each path's pictures were also carried to 256x256 (rows "..., 256x256"). */
+  cascade?: boolean;
   /** The AR prior's sampled embeddings against its captions (mean text . image), beside real pairs'. */
   arAgreement?: ArAgreement;
 }
@@ -154,6 +158,7 @@ export async function composition(
   sheet?: string,
   decoder: DecoderOverride = {},
   ar = false,
+  cascade = false,
 ): Promise<CompositionReport> {
   const rng = createRng(seed + 17);
   const twoPrompts = twoObjectPrompts(rng, nTwo),
@@ -179,17 +184,27 @@ export async function composition(
   for (const [name, file] of paths) {
     // exploring the sampler: the graphs' own values otherwise
     const settings = applyOverride(graphSettings(file), decoder);
-    const draw = (prompts: ComposePrompt[], seedOffset: number, what: string) =>
-      generatePictures(
+    // with the cascade, one run draws both: the 64x64 pictures and the second upsampler's 256x256 from them
+    const draw = async (prompts: ComposePrompt[], seedOffset: number, what: string) => {
+      const progress = (done: number) => process.stderr.write(`  ${name}, ${what}: ${done}/${prompts.length}\n`);
+      const texts = prompts.map((p) => p.caption);
+      if (!cascade) return { p64: await generatePictures(runtime, texts, seed + seedOffset, settings, 25, progress) };
+      const at = (node: string) => ({ node, port: 'image' });
+      const [p64, p256] = await runPath(
         runtime,
-        prompts.map((p) => p.caption),
+        texts,
         seed + seedOffset,
         settings,
+        [at('up64'), at('image')],
         25,
-        (done) => process.stderr.write(`  ${name}, ${what}: ${done}/${prompts.length}\n`),
+        progress,
       );
-    const two = await draw(twoPrompts, 101, 'two objects');
-    const single = await draw(singlePrompts, 202, 'one object');
+      return { p64: p64!, p256: boxDownsample(p256!, 4) };
+    };
+    const twoDrawn = await draw(twoPrompts, 101, 'two objects');
+    const singleDrawn = await draw(singlePrompts, 202, 'one object');
+    const two = twoDrawn.p64,
+      single = singleDrawn.p64;
     const d = settings.decoder,
       pr = settings.prior,
       apr = settings.arPrior;
@@ -201,6 +216,19 @@ export async function composition(
       `${d.steps} steps, guidance ${d.guidance}, eta ${d.eta}; upsampler ${settings.upsampler.steps} steps`;
     rows.push(await row(runtime, clip, name, two, single, twoPrompts, singlePrompts, desc));
     pictures.push(two);
+    if (twoDrawn.p256 && singleDrawn.p256)
+      rows.push(
+        await row(
+          runtime,
+          clip,
+          `${name}, 256x256 (box-averaged to 64)`,
+          twoDrawn.p256,
+          singleDrawn.p256,
+          twoPrompts,
+          singlePrompts,
+          `the same pictures carried to 256x256 by the second upsampler (${settings.upsampler256.steps} steps)`,
+        ),
+      );
   }
   if (sheet) {
     writeSheet(sheet, pictures);
@@ -262,6 +290,7 @@ export async function composition(
     rows,
     ...(explored ? { decoder } : {}),
     ar,
+    cascade,
     arAgreement: agreement,
   };
 }
@@ -331,12 +360,13 @@ export function writeCompositionCards(modelsDir: string, report: CompositionRepo
       `npm run eval:unclip -- --compose --two ${report.twoObjectPrompts} --single ` +
       `${report.singleObjectPrompts} --seed ` +
       `${report.seed}${overrideFlags(report.decoder)}` +
-      `${report.ar ? ' --ar' : ''}`,
+      `${report.ar ? ' --ar' : ''}${report.cascade ? ' --cascade' : ''}`,
     measuredWeights: {
       decoder: sha('mini-unclip-decoder'),
       prior: sha('mini-unclip-prior'),
       ...(report.ar ? { arPrior: sha('mini-unclip-ar-prior') } : {}),
       upsampler: sha('mini-unclip-upsampler'),
+      ...(report.cascade ? { upsampler256: sha('mini-unclip-upsampler256') } : {}),
       clip: sha('mini-clip-text'),
     },
     twoObjectPrompts: report.twoObjectPrompts,
@@ -360,5 +390,6 @@ export function writeCompositionCards(modelsDir: string, report: CompositionRepo
     'mini-unclip-decoder': { composition: figures },
     'mini-unclip-prior': { composition: figures },
     ...(report.ar ? { 'mini-unclip-ar-prior': { composition: figures } } : {}),
+    ...(report.cascade ? { 'mini-unclip-upsampler256': { composition: figures } } : {}),
   });
 }

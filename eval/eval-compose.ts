@@ -50,7 +50,9 @@ export interface PathSettings {
     method?: 'classifier-free' | 'clip' | 'none';
     clipScale?: number;
   };
+  /** The 32 -> 64 upsampler (node `up64`) and the 64 -> 256 one (node `image`, the graph's last). */
   upsampler: { steps: number };
+  upsampler256: { steps: number };
 }
 
 /**
@@ -62,18 +64,20 @@ export function graphSettings(file: string): PathSettings {
     nodes: Array<{ type: string; params?: Record<string, number | string> }>;
   };
   const registry = createRegistry();
-  const of = (type: string) => {
-    const node = graph.nodes.find((n) => n.type === type);
+  const params = (node: { type: string; params?: Record<string, number | string> } | undefined) => {
     if (!node) return undefined;
-    const defaults = Object.entries(registry.get(type)!.params).map(([k, schema]) => [k, schema.default]);
+    const defaults = Object.entries(registry.get(node.type)!.params).map(([k, schema]) => [k, schema.default]);
     return { ...Object.fromEntries(defaults), ...node.params } as Record<string, number | string>;
   };
+  const of = (type: string) => params(graph.nodes.find((n) => n.type === type));
+  const byId = (id: string) => params(graph.nodes.find((n) => (n as { id?: string }).id === id));
   const num = (params: Record<string, number | string>, name: string) => Number(params[name]);
   const ar = of('prior/autoregressive');
   const prior = of('diffusion/prior'),
     decoder = of('diffusion/decode'),
-    up = of('diffusion/upsample');
-  if (!decoder || !up) throw new Error(`graphs/${file} has no decoder or upsampler node`);
+    up = byId('up64'),
+    up256 = byId('image');
+  if (!decoder || !up || !up256) throw new Error(`graphs/${file} has no decoder, up64 or image (256) node`);
   return {
     graph: file,
     prior: prior && {
@@ -95,6 +99,7 @@ export function graphSettings(file: string): PathSettings {
       clipScale: num(decoder, 'clipScale'),
     },
     upsampler: { steps: num(up, 'steps') },
+    upsampler256: { steps: num(up256, 'steps') },
   };
 }
 
@@ -104,10 +109,9 @@ export function graphSettings(file: string): PathSettings {
  */
 export function pathGraph(settings: PathSettings): GraphDoc {
   const doc = JSON.parse(readFileSync(join(ROOT, 'graphs', settings.graph), 'utf8')) as GraphDoc;
-  const node = (type: string) => doc.nodes.find((n) => n.type === type);
-  const set = (type: string, params: Record<string, unknown>) => {
-    const n = node(type);
-    if (!n) throw new Error(`graphs/${settings.graph} has no ${type} node`);
+  const set = (type: string, params: Record<string, unknown>, id?: string) => {
+    const n = doc.nodes.find((x) => x.type === type && (id === undefined || x.id === id));
+    if (!n) throw new Error(`graphs/${settings.graph} has no ${type} node${id ? ` "${id}"` : ''}`);
     const given = Object.entries(params).filter(([, v]) => v !== undefined);
     n.params = { ...n.params, ...Object.fromEntries(given) };
   };
@@ -115,52 +119,57 @@ export function pathGraph(settings: PathSettings): GraphDoc {
   if (settings.arPrior) set('prior/autoregressive', settings.arPrior);
   const { method, ...decoder } = settings.decoder;
   set('diffusion/decode', { ...decoder, guidanceMethod: method, trajectory: false });
-  set('diffusion/upsample', settings.upsampler);
-  for (const id of ['prompt', 'seed', 'image'])
+  set('diffusion/upsample', settings.upsampler, 'up64');
+  set('diffusion/upsample', settings.upsampler256, 'image');
+  for (const id of ['prompt', 'seed', 'up64', 'image'])
     if (!doc.nodes.some((n) => n.id === id)) throw new Error(`graphs/${settings.graph} has no node "${id}"`);
   return doc;
 }
 
 /**
- * One output of a path's graph for a batch of captions, by running the graph through the engine (the nodes, their
- * noise and their checks, exactly as the editor and `npm run graph` run them): `chunk` captions a run, the seed
- * node at seed + the chunk's first index, sample i of a chunk from the nodes' noise streams with index [i].
+ * Outputs of a path's graph for a batch of captions, by running the graph through the engine (the nodes, their
+ * noise and their checks, exactly as the editor and `npm run graph` run them) to the last of `outputs` and reading
+ * the others from what that run computed: `chunk` captions a run, the seed node at seed + the chunk's first index,
+ * sample i of a chunk from the nodes' noise streams with index [i].
  */
-async function runPath(
+export async function runPath(
   runtime: ModelRuntime,
   texts: string[],
   seed: number,
   settings: PathSettings,
-  output: { node: string; port: string },
+  outputs: Array<{ node: string; port: string }>,
   chunk: number,
   onChunk?: (done: number) => void,
-): Promise<Float32Tensor> {
+): Promise<Float32Tensor[]> {
   const doc = pathGraph(settings);
   const engine = new Engine(createRegistry(), nodeServices({ models: runtime }));
-  const parts: Float32Array[] = [];
-  let shape: number[] = [];
+  const parts: Float32Array[][] = outputs.map(() => []);
+  const shapes: number[][] = outputs.map(() => []);
+  const last = outputs[outputs.length - 1]!;
   for (let s = 0; s < texts.length; s += chunk) {
     const batch = texts.slice(s, s + chunk);
     for (const n of doc.nodes) {
       if (n.id === 'prompt') Object.assign(n, { type: 'text/lines', params: { text: batch.join('\n') } });
       if (n.id === 'seed') n.params = { value: seed + s };
     }
-    const out = await outputOf(engine, doc, output.node, output.port).catch((e: Error) => {
+    await outputOf(engine, doc, last.node, last.port).catch((e: Error) => {
       throw new Error(`graphs/${settings.graph}: ${e.message}`);
     });
-    if (out.shape[0] !== batch.length)
-      throw new Error(
-        `graphs/${settings.graph}: ${output.node} gave ${out.shape[0]} rows for ${batch.length} captions`,
-      );
-    parts.push(out.data);
-    shape = out.shape.slice(1);
+    outputs.forEach(({ node, port }, k) => {
+      const out = engine.outputsOf(node)?.[port] as Float32Tensor | undefined;
+      if (!out) throw new Error(`graphs/${settings.graph}: ${node} is not on the way to ${last.node}`);
+      if (out.shape[0] !== batch.length)
+        throw new Error(`graphs/${settings.graph}: ${node} gave ${out.shape[0]} rows for ${batch.length} captions`);
+      parts[k]!.push(out.data);
+      shapes[k] = out.shape.slice(1);
+    });
     onChunk?.(Math.min(texts.length, s + chunk));
   }
-  return float32([texts.length, ...shape], concatFloat32(parts));
+  return parts.map((p, k) => float32([texts.length, ...shapes[k]!], concatFloat32(p)));
 }
 
-/** Pictures [N, 64, 64, 3] for captions through one path: the graph's upsampled picture (node `image`). */
-export function generatePictures(
+/** Pictures [N, 64, 64, 3] for captions through one path: the first upsampler's (node `up64`). */
+export async function generatePictures(
   runtime: ModelRuntime,
   texts: string[],
   seed: number,
@@ -168,7 +177,8 @@ export function generatePictures(
   chunk = 25,
   onChunk?: (done: number) => void,
 ): Promise<Float32Tensor> {
-  return runPath(runtime, texts, seed, settings, { node: 'image', port: 'image' }, chunk, onChunk);
+  const [p64] = await runPath(runtime, texts, seed, settings, [{ node: 'up64', port: 'image' }], chunk, onChunk);
+  return p64!;
 }
 
 /** Where each prior's image embedding is in its graph: the diffusion prior's node, the AR prior's normalized one. */
@@ -178,7 +188,7 @@ const PRIOR_OUTPUT = {
 } as const;
 
 /** A prior's image embeddings for captions, as graphs/text-to-image.json (or -ar.json, dequantized) keeps them. */
-export function priorEmbeddings<K extends keyof typeof PRIOR_OUTPUT>(
+export async function priorEmbeddings<K extends keyof typeof PRIOR_OUTPUT>(
   runtime: ModelRuntime,
   texts: string[],
   seed: number,
@@ -187,7 +197,8 @@ export function priorEmbeddings<K extends keyof typeof PRIOR_OUTPUT>(
 ): Promise<Float32Tensor> {
   const { file, at } = PRIOR_OUTPUT[kind];
   const settings = { ...graphSettings(file), [kind]: o };
-  return runPath(runtime, texts, seed, settings, at, texts.length);
+  const [embeddings] = await runPath(runtime, texts, seed, settings, [at], texts.length);
+  return embeddings!;
 }
 
 export interface ComposePrompt {

@@ -112,12 +112,15 @@ async function dvaeFigures(runtime: ModelRuntime, rng: Rng, count: number) {
 interface Generated {
   first: Float32Tensor;
   best: Float32Tensor;
+  /** The best, carried on to 256x256 by the graph's last node and box-averaged back to 64x64 for the judges. */
+  best256: Float32Tensor;
   ms: number;
 }
 
 /**
  * For each prompt, graphs/dalle.json as a user runs it (N samples, decoded, reranked by mini-CLIP, the best
- * upsampled to 64x64), and the same graph drawing one sample: the first of the N (the same noise), upsampled.
+ * upsampled to 64x64 (node up64) and on to 256x256 (node image)), and the same graph drawing one sample: the first
+ * of the N (the same noise), upsampled to 64x64.
  */
 async function generate(runtime: ModelRuntime, prompts: ComposePrompt[], seed: number): Promise<Generated> {
   const doc = JSON.parse(readFileSync(new URL('../graphs/dalle.json', import.meta.url), 'utf8')) as GraphDoc;
@@ -125,22 +128,25 @@ async function generate(runtime: ModelRuntime, prompts: ComposePrompt[], seed: n
   samples.params = { ...samples.params, temperature: Number(opts.temperature), topK: Number(opts['top-k']) };
   const engine = new Engine(createRegistry(), nodeServices({ models: runtime }));
   const first: Float32Array[] = [],
-    best: Float32Array[] = [];
+    best: Float32Array[] = [],
+    best256: Float32Array[] = [];
   let ms = 0;
   for (const [i, p] of prompts.entries()) {
     nodeOf(doc, 'prompt').params = { text: p.caption };
     nodeOf(doc, 'seed').params = { value: seed + i };
     samples.params = { ...samples.params, count: N };
     const t0 = performance.now();
-    best.push((await imageOf(engine, doc, 'image')).data);
+    best256.push(boxDownsample(await imageOf(engine, doc, 'image'), 4).data);
     ms += performance.now() - t0;
+    best.push((engine.outputsOf('up64')!.image as Float32Tensor).data);
     samples.params = { ...samples.params, count: 1 };
-    first.push((await imageOf(engine, doc, 'image')).data);
+    first.push((await imageOf(engine, doc, 'up64')).data);
     if ((i + 1) % 10 === 0 || i + 1 === prompts.length) process.stderr.write(`  sampled ${i + 1}/${prompts.length}\n`);
   }
   return {
     first: float32([prompts.length, 64, 64, 3], concatFloat32(first)),
     best: float32([prompts.length, 64, 64, 3], concatFloat32(best)),
+    best256: float32([prompts.length, 64, 64, 3], concatFloat32(best256)),
     ms: ms / prompts.length,
   };
 }
@@ -229,6 +235,7 @@ async function main() {
     for (const [pick, images] of [
       ['best-of-1', g.first],
       [`best-of-${N}`, g.best],
+      [`best-of-${N}, 256x256`, g.best256],
     ] as const) {
       const reader = readerScores(images, prompts);
       const clipBoth = name === 'two' ? NaN : await clipColourShape(runtime, clip, images, prompts);
@@ -254,7 +261,7 @@ async function main() {
     );
   }
   console.log(
-    `\ntime per caption (graphs/dalle.json: ${N} samples, dVAE decode, rerank, upsampler; onnxruntime-node): ` +
+    `\ntime per caption (graphs/dalle.json: ${N} samples, dVAE decode, rerank, both upsamplers; onnxruntime-node): ` +
       `${(msPerCaption / 1000).toFixed(2)} s`,
   );
   if (opts.write) {
@@ -264,6 +271,7 @@ async function main() {
       dvae: sha('mini-dalle-dvae-encoder'),
       clip: sha('mini-clip-text'),
       upsampler: sha('mini-unclip-upsampler'),
+      upsampler256: sha('mini-unclip-upsampler256'),
     };
     const dvaeEvaluation = {
       measuredWeights: { dvae: measuredWeights.dvae },
@@ -278,11 +286,12 @@ async function main() {
           measuredWeights,
           method:
             `npm run eval:dalle (N = ${N}, temperature ${opts.temperature}, top-k ${opts['top-k']}; ` +
-            `reranked by mini-CLIP; upsampled by mini-unclip-upsampler, 7 steps)`,
+            `reranked by mini-CLIP; upsampled by graphs/dalle.json's up64 and image nodes; rows "256x256": the ` +
+            `last node's picture box-averaged back to 64x64)`,
           prompts: Object.fromEntries(sets.map(([k, v]) => [k, v.length])),
           results,
           pathCeiling: { prompts: ceilingPrompts.length, ...ceiling },
-          // graphs/dalle.json whole: N samples, decode, rerank, upsampler
+          // graphs/dalle.json whole: N samples, decode, rerank, both upsamplers
           secondsPerCaptionGraph: r3(msPerCaption / 1000),
         },
       },

@@ -21,6 +21,7 @@ import { CELL_REACH } from '../nodes/mask/cell';
 import { nodeServices } from '../src/host/node-services';
 import { encodeImages, encodeTexts, resolveClip } from '../src/models/pipelines/clip';
 import { dotArrays } from '../src/tensor/vector';
+import { boxDownsample } from '../src/tensor/image';
 import { Engine } from '../src/engine/scheduler';
 import { createRng } from '../src/tensor/prng';
 import { float32, type Float32Tensor } from '../src/tensor/tensor';
@@ -67,8 +68,8 @@ for (const a of POSITIONS)
     if (ca.x === cb.x && Math.abs(ca.y - cb.y) === 32) PAIRS.push([a, b, ca.y < cb.y ? 'above' : 'below']);
   }
 
-function pngDataUrl(rgb: Uint8Array): string {
-  const png = encodePng({ width: 64, height: 64, data: rgb, channels: 3, depth: 8 });
+function pngDataUrl(rgb: Uint8Array, side: number): string {
+  const png = encodePng({ width: side, height: side, data: rgb, channels: 3, depth: 8 });
   return `data:image/png;base64,${Buffer.from(png).toString('base64')}`;
 }
 
@@ -80,6 +81,8 @@ interface MethodResult {
   kept: number;
   two: number;
   exact: number;
+  /** The same edits carried to 256x256 (node image / image_replace), read box-averaged back to 64x64. */
+  at256: { asked: number; kept: number; two: number; exact: number };
   msMedian: number;
   clipColour: number;
   clipShape: number;
@@ -104,11 +107,16 @@ async function main(): Promise<void> {
       'mini-CLIP prefers the caption to its asked colour / shape changed |',
   );
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  const row256 = (r: MethodResult) =>
+    `| ${r.method}, 256x256 (box-averaged to 64) | + mini-unclip-upsampler256 (${shaOf('mini-unclip-upsampler256').slice(0, 8)}) ` +
+    `| the edit carried to 256, the 256x256 source kept outside the mask | ${pct(r.at256.asked)} | ` +
+    `${pct(r.at256.kept)} | ${pct(r.at256.two)} | ${pct(r.at256.exact)} | — | — |`;
   for (const r of results)
     console.log(
       `| ${r.method} | ${r.decoder} (${shaOf(r.decoder).slice(0, 8)}) | ${r.settings} | ${pct(r.asked)} | ` +
         `${pct(r.kept)} | ${pct(r.two)} | ${pct(r.exact)} | ${r.msMedian.toFixed(0)} ms | ` +
-        `${pct(r.clipColour)} / ${pct(r.clipShape)} |`,
+        `${pct(r.clipColour)} / ${pct(r.clipShape)} |\n` +
+        row256(r),
     );
   for (const r of results)
     console.log(
@@ -139,6 +147,7 @@ async function main(): Promise<void> {
     const measuredWeights: Record<string, string> = {
       clip: shaOf('mini-clip-text'),
       upsampler: shaOf('mini-unclip-upsampler'),
+      upsampler256: shaOf('mini-unclip-upsampler256'),
     };
     for (const r of results)
       measuredWeights[r.decoder === 'mini-unclip-inpaint-decoder' ? 'inpaintDecoder' : 'decoder'] = shaOf(r.decoder);
@@ -158,6 +167,12 @@ async function main(): Promise<void> {
             keptSame: r.kept / N,
             exactlyTwo: r.two / N,
             outsideUnchanged: r.exact / N,
+            at256: {
+              askedInMask: r.at256.asked / N,
+              keptSame: r.at256.kept / N,
+              exactlyTwo: r.at256.two / N,
+              outsideUnchanged: r.at256.exact / N,
+            },
             msPerEditNodeMedian: Math.round(r.msMedian),
             clipPrefersCaptionOverColourChange: r.clipColour / N,
             clipPrefersCaptionOverShapeChange: r.clipShape / N,
@@ -179,12 +194,13 @@ async function evaluate(
   // the mask: the cell, as mask/cell draws it, instead of the example's rectangle
   const maskNode = graph.nodes.find((n) => n.id === 'mask')!;
   maskNode.type = 'mask/cell';
-  // the graph's branch for this method's fill (finetuned: fill -> up -> image, the graph's edit; replace:
-  // fill_replace -> up_replace -> image_replace), the other branch left out; the fill wired to the load-model node
-  // of the method's decoder
+  // the graph's branch for this method's fill (finetuned: fill -> up64 -> edit64 -> up256 -> image, the graph's
+  // edit; replace: the same ids ending in _replace), the other branch left out; the fill wired to the load-model
+  // node of the method's decoder
   const spec = METHOD_SPECS[method]!;
   const suffix = spec.fill === 'replace' ? '_replace' : '';
-  const other = spec.fill === 'replace' ? ['fill', 'up', 'image'] : ['fill_replace', 'up_replace', 'image_replace'];
+  const branch = ['fill', 'up64', 'edit64', 'up256', 'image'];
+  const other = branch.map((id) => (suffix ? id : `${id}_replace`));
   graph.nodes = graph.nodes.filter((n) => !other.includes(n.id));
   const fill = graph.nodes.find((n) => n.id === `fill${suffix}`)!;
   if (fill.params?.method !== spec.fill)
@@ -202,6 +218,7 @@ async function evaluate(
     kept = 0,
     two = 0,
     exact = 0;
+  const at256 = { asked: 0, kept: 0, two: 0, exact: 0 };
   const ms: number[] = [];
   const misses = { empty: 0, colour: 0, shape: 0, both: 0, keptColour: 0, keptShape: 0 };
   /** For mini-CLIP: each edited picture with its caption and the caption's two foils (the asked object's colour,
@@ -220,10 +237,11 @@ async function evaluate(
       background,
       objects: [{ colour: keepC, shape: keepS, size: 'small', position: keepAt }],
     });
-    const rgb = renderScene(scene);
+    // the source a user would load: the scene at 256x256; the edit is drawn at 64x64 on its box average
+    const rgb256 = renderScene(scene, undefined, 4);
     const caption = `a ${keepC} ${keepS} ${relation} a ${askC} ${askS} on a ${background} background`;
     maskNode.params = { cell: askAt };
-    graph.nodes.find((n) => n.id === 'source')!.params = { src: pngDataUrl(rgb) };
+    graph.nodes.find((n) => n.id === 'source')!.params = { src: pngDataUrl(rgb256, 256) };
     graph.nodes.find((n) => n.id === 'prompt')!.params = { text: caption };
     graph.nodes.find((n) => n.id === 'seed')!.params = { value: SEED * 1000 + k };
     engine.load(graph);
@@ -231,18 +249,29 @@ async function evaluate(
     const r = await engine.run();
     ms.push(performance.now() - t0);
     if (!r.ok) throw new Error(`scene ${k}: ${JSON.stringify(r.nodes)}`);
-    const out = engine.outputsOf(`image${suffix}`)!.image as Float32Tensor;
-    const mask = engine.outputsOf('edge')!.mask as Float32Tensor;
-    let unchanged = true;
-    for (let p = 0; p < 64 * 64 && unchanged; p++)
-      if (mask.data[p] === 0)
-        for (let c = 0; c < 3; c++)
-          if (Math.abs(out.data[p * 3 + c]! - rgb[p * 3 + c]! / 255) > 1e-6) unchanged = false;
-    if (unchanged) exact++;
-    const read = readPicture(out.data, 64, 64);
     const centre = cellCentre(askAt);
     const inMask = (o: { cx: number; cy: number }) =>
       Math.abs(o.cx - centre.x) <= CELL_REACH && Math.abs(o.cy - centre.y) <= CELL_REACH;
+    const output = (id: string, port: string) => engine.outputsOf(id)![port] as Float32Tensor;
+    const source64 = output('source64', 'image');
+    const rgb = Uint8Array.from(source64.data, (v) => Math.round(v * 255));
+    const out = output(`edit64${suffix}`, 'image');
+    const out256 = output(`image${suffix}`, 'image');
+    // outside the mask the edit is the source, exactly: at 64 the box-averaged source, at 256 the loaded one
+    const unchanged = (pic: Float32Tensor, source: ArrayLike<number>, scale: number, mask: Float32Tensor) => {
+      for (let p = 0; p < mask.data.length; p++)
+        if (mask.data[p] === 0)
+          for (let c = 0; c < 3; c++)
+            if (Math.abs(pic.data[p * 3 + c]! - source[p * 3 + c]! / scale) > 1e-6) return false;
+      return true;
+    };
+    if (unchanged(out, source64.data, 1, output('edge', 'mask'))) exact++;
+    if (unchanged(out256, rgb256, 255, output('mask256', 'mask'))) at256.exact++;
+    const read256 = readPicture(boxDownsample(out256, 4).data, 64, 64);
+    if (read256.objects.some((o) => o.colour === askC && o.shape === askS && inMask(o))) at256.asked++;
+    if (read256.objects.some((o) => o.colour === keepC && o.shape === keepS && o.position === keepAt)) at256.kept++;
+    if (read256.objects.length === 2) at256.two++;
+    const read = readPicture(out.data, 64, 64);
     const there = read.objects.filter(inMask);
     if (there.some((o) => o.colour === askC && o.shape === askS)) asked++;
     else if (there.length === 0) misses.empty++;
@@ -310,6 +339,7 @@ async function evaluate(
     kept,
     two,
     exact,
+    at256,
     msMedian: ms[Math.floor(ms.length / 2)]!,
     clipColour,
     clipShape,

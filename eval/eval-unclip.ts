@@ -5,9 +5,10 @@
  * the same for the held-out colour-shape pairs; PSNR of DDIM invert-then-decode
  * at eta = 0; diversity of several samples of one prompt.
  *   npm run eval:unclip [-- --count 200 --backend web|node --write]   (sampler: graphs/text-to-image.json's,
- *     or --prior-guidance / --decoder-guidance / --prior-steps / --decoder-steps / --upsampler-steps; these
- *     apply to this main table and --stages only)
- *   npm run eval:unclip -- --compose [--ar]   (two-object prompts; --ar: the AR prior's path too)
+ *     or --prior-guidance / --decoder-guidance / --prior-steps / --decoder-steps / --upsampler-steps /
+ *     --upsampler256-steps; these apply to this main table and --stages only)
+ *   npm run eval:unclip -- --compose [--ar] [--cascade]   (two-object prompts; --ar: the AR prior's path too;
+ *     --cascade: each path's pictures also carried to 256x256 and read box-averaged back to 64)
  *     [--graph-guidance G --graph-eta E --graph-steps S --graph-prior-guidance P --graph-candidates K]
  *     (the graphs' sampler settings replaced, to explore them, in the composition section only; --seed N
  *     for another prompt set)
@@ -44,6 +45,7 @@ const { values: opts } = parseArgs({
     stages: { type: 'boolean', default: false },
     compose: { type: 'boolean', default: false },
     ar: { type: 'boolean', default: false },
+    cascade: { type: 'boolean', default: false },
     two: { type: 'string', default: '100' },
     single: { type: 'string', default: '100' },
     models: { type: 'string', default: BUNDLED_MODELS_DIR },
@@ -58,6 +60,7 @@ const { values: opts } = parseArgs({
     'decoder-guidance': { type: 'string' },
     'decoder-steps': { type: 'string' },
     'upsampler-steps': { type: 'string' },
+    'upsampler256-steps': { type: 'string' },
   },
 });
 checkFlagsOrExit('eval:unclip', opts, {
@@ -69,6 +72,16 @@ checkFlagsOrExit('eval:unclip', opts, {
   single: int(1, 1000),
 });
 
+/** The flags that replace a sampler setting of graphs/text-to-image.json, each checked by its node's schema. */
+const SETTING_FLAGS = [
+  'prior-steps',
+  'prior-guidance',
+  'decoder-guidance',
+  'decoder-steps',
+  'upsampler-steps',
+  'upsampler256-steps',
+] as const;
+
 const decoderOverride = parseDecoderOverride(opts); // checked before any model loads
 
 /**
@@ -77,11 +90,13 @@ const decoderOverride = parseDecoderOverride(opts); // checked before any model 
  */
 function evalSettings(): PathSettings {
   const g = graphSettings('text-to-image.json');
-  const node = { prior: 'diffusion/prior', decoder: 'diffusion/decode', upsampler: 'diffusion/upsample' } as const;
-  const num = (
-    flag: 'prior-steps' | 'prior-guidance' | 'decoder-guidance' | 'decoder-steps' | 'upsampler-steps',
-    v: number,
-  ) => {
+  const node = {
+    prior: 'diffusion/prior',
+    decoder: 'diffusion/decode',
+    upsampler: 'diffusion/upsample',
+    upsampler256: 'diffusion/upsample',
+  } as const;
+  const num = (flag: (typeof SETTING_FLAGS)[number], v: number) => {
     const [stage, param] = flag.split('-') as [keyof typeof node, string];
     return nodeParamFlag('eval:unclip', flag, opts[flag], node[stage], param) ?? v;
   };
@@ -98,11 +113,11 @@ function evalSettings(): PathSettings {
       guidance: num('decoder-guidance', g.decoder.guidance),
     },
     upsampler: { ...g.upsampler, steps: num('upsampler-steps', g.upsampler.steps) },
+    upsampler256: { ...g.upsampler256, steps: num('upsampler256-steps', g.upsampler256.steps) },
   };
 }
 const settings = evalSettings(); // checked before any model loads
-const flagsGiven = (['prior-steps', 'prior-guidance', 'decoder-guidance', 'decoder-steps', 'upsampler-steps'] as const)
-  .filter((f) => opts[f] !== undefined)
+const flagsGiven = SETTING_FLAGS.filter((f) => opts[f] !== undefined)
   .map((f) => `--${f} ${opts[f]}`)
   .join(' ');
 
@@ -147,6 +162,7 @@ function composeReport(runtime: ModelRuntime, clip: ClipModelRef) {
     opts.sheet,
     decoderOverride,
     opts.ar,
+    opts.cascade,
   ] as const;
   return composition(runtime, clip, ...flags);
 }

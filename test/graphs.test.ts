@@ -85,8 +85,8 @@ describe('example graphs', () => {
 
 describe('generative example graphs', () => {
   it(
-    'text-to-image gives one 64x64 picture, the decoder a 32x32 one and a trajectory, and the same seed gives the ' +
-      'same bits',
+    'text-to-image gives one 256x256 picture, the 64x64 one it carries (up64), the decoder a 32x32 one and a ' +
+      'trajectory, and the same seed gives the same bits',
     async () => {
       const run = async () => {
         const e = engine();
@@ -97,7 +97,8 @@ describe('generative example graphs', () => {
       };
       const e = await run();
       const img = e.outputsOf('image')!.image as { shape: number[]; data: Float32Array };
-      expect(img.shape).toEqual([1, 64, 64, 3]);
+      expect(img.shape).toEqual([1, 256, 256, 3]);
+      expect((e.outputsOf('up64')!.image as { shape: number[] }).shape).toEqual([1, 64, 64, 3]);
       expect((e.outputsOf('decoder')!.image as { shape: number[] }).shape).toEqual([1, 32, 32, 3]);
       expect((e.outputsOf('decoder')!.trajectory as { shape: number[] }).shape).toEqual([10, 32, 32, 3]);
       const again = (await run()).outputsOf('image')!.image as { data: Float32Array };

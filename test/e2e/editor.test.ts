@@ -294,7 +294,7 @@ describe('the editor in Chromium', () => {
 });
 
 describe('the default graph', () => {
-  it('is text-to-image; it runs to a 64x64 picture and the decoder shows live previews on the way', async () => {
+  it('is text-to-image; it runs to a 256x256 picture and the decoder shows live previews on the way', async () => {
     const p = await openEditor();
     expect(await p.locator('.toolbar .title').textContent()).toBe('Text to image (unCLIP)');
     // the decoder's seed is wired: its param says the input wins instead of showing a stale 0
@@ -307,14 +307,30 @@ describe('the default graph', () => {
     await p.waitForSelector('.gnode[data-node-id=decoder] .status-running canvas', { timeout: 120_000 });
     await snap(p, 'decoder-live-preview');
     expect(await summaryText(p, 180_000)).toMatch(/^done in/);
-    // the picture shows on its node, and the inspector saves it as a 64x64 PNG
+    // the picture shows on its node (a cheap thumbnail: 64 px at most), the 64x64 stage's on its own
     await p.waitForSelector('.gnode[data-node-id=image] [data-testid=thumb] canvas');
+    expect(await canvasSize(p, '.gnode[data-node-id=image] [data-testid=thumb] canvas')).toEqual([64, 64]);
+    await p.waitForSelector('.gnode[data-node-id=up64] [data-testid=thumb] canvas');
+    // the inspector shows it at true pixels, fitted to the panel (256x256 at 1x), and zooms without smoothing
     await selectNode(p, 'image', '.inspector canvas.pixelated');
+    expect(await canvasSize(p, '.inspector canvas.pixelated')).toEqual([256, 256]);
+    const shown = () =>
+      p
+        .locator('.inspector canvas.pixelated')
+        .first()
+        .evaluate((c) => c.getBoundingClientRect().width);
+    expect(await shown()).toBe(256);
+    expect(await p.locator('.inspector .zoom').textContent()).toMatch(/1x \(fit\) · 256x256/);
+    await p.getByTestId('zoom').fill('2');
+    expect(await shown()).toBe(512);
+    await selectNode(p, 'up64', '.inspector canvas.pixelated');
     expect(await canvasSize(p, '.inspector canvas.pixelated')).toEqual([64, 64]);
+    await selectNode(p, 'image', '.inspector canvas.pixelated');
+    // ... and saves it as a 256x256 PNG
     const [download] = await Promise.all([p.waitForEvent('download'), p.getByTestId('save-image').click()]);
     const png = readFileSync((await download.path())!);
     expect(Array.from(png.subarray(1, 4))).toEqual([80, 78, 71]); // "PNG"
-    expect(png.readUInt32BE(16)).toBe(64);
+    expect(png.readUInt32BE(16)).toBe(256);
     // the saved picture carries its graph: opened over another graph, it brings the pipeline back
     await openExample(p, 'caption-similarity');
     await p.setInputFiles('[data-testid=open-file]', (await download.path())!);
@@ -701,8 +717,10 @@ describe('DALL·E in the editor', () => {
       await selectNode(p, 'decoded', '.inspector [data-port=image] canvas.pixelated');
       expect(await p.locator('.inspector [data-port=image] canvas.pixelated').count()).toBe(8);
       expect(await p.locator('.inspector [data-port=codes] svg.code-grid').count()).toBe(8);
-      await selectNode(p, 'image', '.inspector [data-port=image] canvas.pixelated');
+      await selectNode(p, 'up64', '.inspector [data-port=image] canvas.pixelated');
       expect(await canvasSize(p, '.inspector [data-port=image] canvas.pixelated')).toEqual([64, 64]);
+      await selectNode(p, 'image', '.inspector [data-port=image] canvas.pixelated');
+      expect(await canvasSize(p, '.inspector [data-port=image] canvas.pixelated')).toEqual([256, 256]);
       await snap(p, 'dalle-done');
       await p.context().close();
     },

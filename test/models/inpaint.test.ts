@@ -20,11 +20,13 @@ function inpaintGraph(edit: Record<string, Record<string, unknown>> = {}) {
   };
   const quick: Record<string, Record<string, unknown>> = {
     fill: { steps: 6 },
-    up: { steps: 2 },
+    up64: { steps: 2 },
+    up256: { steps: 2 },
     // RePaint replaces what it keeps at every step: at 6 steps it mostly draws nothing new (blue in 2 of 6 seeds),
     // at 25 in 6 of 6 (resample 1)
     fill_replace: { steps: 25, resample: 1 },
-    up_replace: { steps: 2 },
+    up64_replace: { steps: 2 },
+    up256_replace: { steps: 2 },
   };
   for (const n of doc.nodes) n.params = { ...n.params, ...quick[n.id], ...edit[n.id] };
   return doc;
@@ -73,15 +75,34 @@ describe('inpainting (diffusion/inpaint, methods finetuned and replace; image/co
     expect(r.ok, JSON.stringify(r.nodes)).toBe(true);
     expect(out('fill', 'image').shape).toEqual([1, 32, 32, 3]);
     expect(out('fill', 'mask').shape).toEqual([1, 32, 32, 1]);
-    expectEdit(out('source', 'image'), out('edge', 'mask'), out('image', 'image')); // the inpainting decoder
-    expectEdit(out('source', 'image'), out('edge', 'mask'), out('image_replace', 'image')); // RePaint
+    expectEdit(out('source64', 'image'), out('edge', 'mask'), out('edit64', 'image')); // the inpainting decoder
+    expectEdit(out('source64', 'image'), out('edge', 'mask'), out('edit64_replace', 'image')); // RePaint
+    // carried to 256x256: the loaded 256x256 source exactly where the mask (resized to 256) is 0, the edit inside
+    for (const id of ['image', 'image_replace']) {
+      const source = out('source', 'image'),
+        image = out(id, 'image'),
+        mask = out('mask256', 'mask');
+      expect(image.shape).toEqual([1, 256, 256, 3]);
+      let outside = 0,
+        changedInside = 0;
+      for (let p = 0; p < 256 * 256; p++)
+        for (let c = 0; c < 3; c++) {
+          const d = Math.abs(image.data[p * 3 + c]! - source.data[p * 3 + c]!);
+          if (mask.data[p] === 0) {
+            outside++;
+            expect(d).toBe(0);
+          } else if (mask.data[p] === 1 && d > 0.3) changedInside++;
+        }
+      expect(outside).toBeGreaterThan(3 * 256 * 256 * 0.3);
+      expect(changedInside).toBeGreaterThan(3 * 600 * 16 * 0.8); // as at 64x64, sixteen pixels for one
+    }
   });
 
   it('finetuned samples as GLIDE does: outside the mask its 32x32 output is the box-downsampled source', async () => {
     const { out } = await run(inpaintGraph());
     const fill = out('fill', 'image'),
       mask = out('fill', 'mask');
-    const src = out('source', 'image');
+    const src = out('source64', 'image');
     let worst = 0,
       kept = 0,
       changed = 0;
@@ -123,8 +144,8 @@ describe('inpainting (diffusion/inpaint, methods finetuned and replace; image/co
       message: 'the mask is 32x32, the source 64x64',
     });
     const doc = inpaintGraph();
-    delete doc.nodes.find((n) => n.id === 'up')!.inputs!.mask;
-    expect((await run(doc)).r.nodes.up).toMatchObject({ status: 'error', field: 'inputs.mask' });
+    delete doc.nodes.find((n) => n.id === 'up64')!.inputs!.mask;
+    expect((await run(doc)).r.nodes.up64).toMatchObject({ status: 'error', field: 'inputs.mask' });
   });
 });
 
