@@ -15,12 +15,14 @@ little on flat backgrounds, so it measures where an upsampler matters:
 import argparse
 import hashlib
 import json
+import os
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from training.models.diffusion import T_STEPS, alphas_cumprod, ddim_timesteps
+from training.export.manifest_util import MANIFEST, MODELS_DIR, sha256_of
 from training.models.upsampler_model import Upsampler256
 from training.paths import DATA
 from training.world.shapesworld import ShapesWorldDataset
@@ -99,6 +101,12 @@ def main():
     p.add_argument("--batch", type=int, default=4)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--write",
+        action="store_true",
+        help="store the rows on mini-unclip-upsampler256's card (public/models/manifest.json), naming the exported "
+        "ONNX file's sha256; the checkpoint must be the step that was exported",
+    )
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     ck = torch.load(args.checkpoint, map_location="cpu")
@@ -126,10 +134,34 @@ def main():
             [ddim_upsample(model, low[i : i + args.batch], steps, args.seed + i) for i in range(0, n, args.batch)]
         )
         rows.append(row(f"upsampler, {steps} steps", ups))
-    sha = hashlib.sha256(open(args.checkpoint, "rb").read()).hexdigest()[:12]
-    print(f"{args.checkpoint} ({args.weights}, step {ck['step']}, file sha256 {sha}): {n} pictures of {args.high}")
+    sha = hashlib.sha256(open(args.checkpoint, "rb").read()).hexdigest()
+    print(f"{args.checkpoint} ({args.weights}, step {ck['step']}, file sha256 {sha[:12]}): {n} pictures of {args.high}")
     for r in rows:
         print(json.dumps(r))
+    if args.write:
+        write_card(args, ck, sha, n, rows)
+
+
+def write_card(args, ck, sha, n, rows):
+    """The rows as the `evaluation` block of mini-unclip-upsampler256's card, naming the ONNX file it measured (by
+    its bytes' sha256) and the checkpoint it was exported from."""
+    with open(MANIFEST, encoding="utf-8") as f:
+        manifest = json.load(f)
+    entry = next((m for m in manifest["models"] if m["id"] == "mini-unclip-upsampler256"), None)
+    if entry is None or entry.get("card", {}).get("steps") != ck["step"]:
+        raise SystemExit(f"--write: the exported mini-unclip-upsampler256 is not step {ck['step']} of this checkpoint")
+    entry["card"]["evaluation"] = {
+        "measuredWeights": {"upsampler256": sha256_of(os.path.join(MODELS_DIR, entry["file"]))},
+        "checkpoint": {"step": ck["step"], "sha256": sha, "weights": args.weights},
+        "method": f"python3 -m training.probes.probe_upsampler256 <checkpoint> --count {n} --steps "
+        f"{' '.join(map(str, args.steps))} --write: clean 64x64 renders up against the same scenes' 256x256 renders "
+        "(PSNR within 3 px of a border, over the whole picture; the 10-90% rise width across borders, px)",
+        "pictures": n,
+        "rows": rows,
+    }
+    with open(MANIFEST, "w", encoding="utf-8") as f:
+        f.write(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    print(f"wrote the rows into {MANIFEST}")
 
 
 if __name__ == "__main__":
