@@ -1,6 +1,6 @@
 /**
  * README's picture (docs/screenshot.png): the built editor in headless Chromium at 1400x900 with the default graph
- * (graphs/text-to-image.json) run and its last node, the 256x256 picture, in the inspector.
+ * (graphs/text-to-image.json) run, fitted to the view, and its last node, the 256x256 picture, in the inspector.
  * Run: npm run build && npx tsx scripts/screenshot.ts [out.png]
  */
 import { existsSync } from 'node:fs';
@@ -15,7 +15,8 @@ try {
   const summary = await runToSummary(page, 180_000);
   if (!summary || /error|failed/i.test(summary)) throw new Error(`the default graph did not run: ${summary}`);
   await selectNode(page, 'image', '.port-view[data-port=image] canvas');
-  await page.waitForTimeout(500); // the inspector's picture drawn
+  await page.keyboard.press('f'); // the whole pipeline in view
+  await page.waitForTimeout(800); // the view settled, the inspector's picture drawn
   await page.screenshot({ path: out });
   console.log(`wrote ${out} (run: ${summary})`);
 } finally {
