@@ -107,8 +107,9 @@ async function main(): Promise<void> {
       'mini-CLIP prefers the caption to its asked colour / shape changed |',
   );
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  const up256 = shaOf('mini-unclip-upsampler256').slice(0, 8);
   const row256 = (r: MethodResult) =>
-    `| ${r.method}, 256x256 (box-averaged to 64) | + mini-unclip-upsampler256 (${shaOf('mini-unclip-upsampler256').slice(0, 8)}) ` +
+    `| ${r.method}, 256x256 (box-averaged to 64) | + mini-unclip-upsampler256 (${up256}) ` +
     `| the edit carried to 256, the 256x256 source kept outside the mask | ${pct(r.at256.asked)} | ` +
     `${pct(r.at256.kept)} | ${pct(r.at256.two)} | ${pct(r.at256.exact)} | — | — |`;
   for (const r of results)
