@@ -1,8 +1,8 @@
 import { defineNode } from '../../src/node-api/define';
 import { NodeError } from '../../src/node-api';
 import { integer } from '../../src/node-api';
-import { imageToChw, invertDecoder } from '../../src/models/pipelines/unclip';
-import { boxDownsample } from '../../src/tensor/image';
+import { invertDecoder } from '../../src/models/pipelines/unclip';
+import { boxDownsample, imageToChw } from '../../src/tensor/image';
 import { float32 } from '../../src/tensor/tensor';
 import { withNode } from '../kit/models';
 import { decoderConditioning } from '../kit/conditioning';

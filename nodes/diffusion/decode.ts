@@ -1,6 +1,7 @@
 import { defineNode } from '../../src/node-api/define';
 import { boolean, enumeration, integer, number, seed } from '../../src/node-api';
-import { chwToImage, conditionEmbeddings, repeatRows, sampleDecoder } from '../../src/models/pipelines/unclip';
+import { conditionEmbeddings, repeatRows, sampleDecoder } from '../../src/models/pipelines/unclip';
+import { chwToImage } from '../../src/tensor/image';
 import { concatFloat32, float32 } from '../../src/tensor/tensor';
 import { withNode } from '../kit/models';
 import { clipGuidance, decoderConditioning } from '../kit/conditioning';

@@ -1,15 +1,8 @@
 import { defineNode } from '../../src/node-api/define';
 import { NodeError } from '../../src/node-api';
 import { enumeration, integer, number, seed } from '../../src/node-api';
-import {
-  chwToImage,
-  imageToChw,
-  isInpaintingDecoder,
-  knownChannels,
-  repeatRows,
-  sampleDecoder,
-} from '../../src/models/pipelines/unclip';
-import { boxDownsample, imageDims } from '../../src/tensor/image';
+import { isInpaintingDecoder, knownChannels, repeatRows, sampleDecoder } from '../../src/models/pipelines/unclip';
+import { boxDownsample, chwToImage, imageDims, imageToChw } from '../../src/tensor/image';
 import { maxPoolMask } from '../../src/tensor/mask';
 import { float32 } from '../../src/tensor/tensor';
 import { withNode } from '../kit/models';

@@ -1,7 +1,8 @@
 import { defineNode } from '../../src/node-api/define';
 import { NodeError } from '../../src/node-api';
 import { integer, number, seed } from '../../src/node-api';
-import { chwToImage, imageToChw, sampleUpsampler, upsamplerSides } from '../../src/models/pipelines/unclip';
+import { chwToImage, imageToChw } from '../../src/tensor/image';
+import { sampleUpsampler, upsamplerSides } from '../../src/models/pipelines/upsampler';
 import { withNode } from '../kit/models';
 import {
   diffusionOf,
@@ -61,20 +62,18 @@ export default defineNode({
         'keep and mask go together: connect both or neither',
         `inputs.${keep ? 'mask' : 'keep'}`,
       );
-    if (keep && (keep.shape[0] !== 1 || keep.shape[1] !== high || keep.shape[2] !== high))
-      throw new NodeError(
-        ctx.nodeId,
-        `keep must be one ${high}x${high} picture (${ref.id}'s output size), got [${keep.shape.join(', ')}]` +
-          (keep.shape[1] !== high ? ': image/resize makes one' : ''),
-        'inputs.keep',
-      );
-    if (mask && (mask.shape[0] !== 1 || mask.shape[1] !== high || mask.shape[2] !== high))
-      throw new NodeError(
-        ctx.nodeId,
-        `mask must be one ${high}x${high} mask (${ref.id}'s output size), got [${mask.shape.join(', ')}]` +
-          (mask.shape[1] !== high ? ': mask/resize makes one' : ''),
-        'inputs.mask',
-      );
+    // keep and mask: one picture and one mask at the output size, the node that makes one named when it is not
+    for (const [port, t, what, resize] of [
+      ['keep', keep, 'picture', 'image/resize'],
+      ['mask', mask, 'mask', 'mask/resize'],
+    ] as const)
+      if (t && (t.shape[0] !== 1 || t.shape[1] !== high || t.shape[2] !== high))
+        throw new NodeError(
+          ctx.nodeId,
+          `${port} must be one ${high}x${high} ${what} (${ref.id}'s output size), got [${t.shape.join(', ')}]` +
+            (t.shape[1] !== high ? `: ${resize} makes one` : ''),
+          `inputs.${port}`,
+        );
     const size = 3 * high * high;
     const s = seedIn ?? p.seed;
     const node = streamNode(ctx.nodeType, high);

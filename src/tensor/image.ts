@@ -151,3 +151,26 @@ export function psnr(a: Float32Array, b: Float32Array): number {
   for (let i = 0; i < a.length; i++) mse += (a[i]! - b[i]!) ** 2;
   return 10 * Math.log10(1 / Math.max(mse / a.length, 1e-12));
 }
+
+/** NCHW in [-1, 1] -> NHWC in [0, 1]. */
+export function chwToImage(x: Float32Array, n: number, h: number, w: number): Float32Tensor {
+  const out = new Float32Array(n * h * w * 3);
+  for (let b = 0; b < n; b++)
+    for (let c = 0; c < 3; c++)
+      for (let i = 0; i < h * w; i++) {
+        out[(b * h * w + i) * 3 + c] = Math.min(1, Math.max(0, (x[(b * 3 + c) * h * w + i]! + 1) / 2));
+      }
+  return float32([n, h, w, 3], out);
+}
+
+/** NHWC in [0, 1] -> NCHW in [-1, 1]. */
+export function imageToChw(img: Float32Tensor): Float32Tensor {
+  const [n, h, w] = img.shape as [number, number, number];
+  const out = new Float32Array(n * 3 * h * w);
+  for (let b = 0; b < n; b++)
+    for (let c = 0; c < 3; c++)
+      for (let i = 0; i < h * w; i++) {
+        out[(b * 3 + c) * h * w + i] = img.data[(b * h * w + i) * 3 + c]! * 2 - 1;
+      }
+  return float32([n, 3, h, w], out);
+}

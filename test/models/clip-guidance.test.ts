@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeTexts, resolveClip } from '../../src/models/pipelines/clip';
 import { clipGradient, resolveNoisedClip } from '../../src/models/pipelines/clip-guidance';
-import { imageToChw } from '../../src/models/pipelines/unclip';
-import { bilinearResize, boxDownsample } from '../../src/tensor/image';
+import { bilinearResize, boxDownsample, imageToChw } from '../../src/tensor/image';
 import { readPicture } from '../../src/world/read';
 import { createRng, gaussianArray } from '../../src/tensor/prng';
 import { float32, type Float32Tensor } from '../../src/tensor/tensor';

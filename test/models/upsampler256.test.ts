@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { upsamplerSides } from '../../src/models/pipelines/unclip';
+import { upsamplerSides } from '../../src/models/pipelines/upsampler';
 import type { ModelEntry } from '../../src/models/runtime/manifest';
 import { boxDownsample, psnr } from '../../src/tensor/image';
 import { float32, type Float32Tensor } from '../../src/tensor/tensor';

@@ -4,12 +4,11 @@
  * time with a key/value cache (the ONNX graph takes the past keys/values and returns
  * them grown by the new tokens).
  */
-import { bilinearResize, boxDownsample, imageDims } from '../../tensor/image';
+import { bilinearResize, boxDownsample, chwToImage, imageDims, imageToChw } from '../../tensor/image';
 import { noiseRng, type NoiseKey } from '../../tensor/noise';
 import { float32, tensor, type Float32Tensor, type Tensor } from '../../tensor/tensor';
 import { ModelError, type DalleSpec, type ModelEntry } from '../runtime/manifest';
 import type { ModelRuntime, ModelSession } from '../runtime/runtime';
-import { chwToImage, imageToChw } from './unclip';
 
 /** A dVAE (encoder + decoder entries) as nodes pass it along a Model edge. */
 export interface DvaeModelRef {

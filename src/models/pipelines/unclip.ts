@@ -1,7 +1,7 @@
 /**
  * The mini-unCLIP stages driven by DDIM: prior (text -> CLIP image embedding),
- * decoder (embedding [+ caption] -> 32x32), upsampler (32 -> 64) and DDIM
- * inversion. Conditional and unconditional passes run in one batched call.
+ * decoder (embedding [+ caption] -> 32x32) and DDIM inversion; the upsamplers
+ * are upsampler.ts. Conditional and unconditional passes run in one batched call.
  */
 import {
   concatFloat32,
@@ -95,7 +95,7 @@ function fill(n: number, v: number): Float32Array {
   return new Float32Array(n).fill(v);
 }
 
-interface SampleCommon {
+export interface SampleCommon {
   steps: number;
   eta: number;
   guidance: number;
@@ -109,7 +109,7 @@ interface SampleCommon {
 }
 
 /** The sampler's options every pipeline passes through as they are. */
-function ddimCommon(spec: DiffusionSpec, o: Omit<SampleCommon, 'guidance'>) {
+export function ddimCommon(spec: DiffusionSpec, o: Omit<SampleCommon, 'guidance'>) {
   const { steps, eta, xT, noise, onStep, signal, known } = o;
   return { spec, steps, eta, xT, noise, onStep, signal, known };
 }
@@ -342,70 +342,4 @@ export async function invertDecoder(
     clipX0: 1,
     model: (xT, t) => guidedCall(session, n, feeds, 1, xT, t, session.entry.outputs[0]!.name),
   });
-}
-
-/**
- * An upsampler's picture sides, from its manifest entry: it reads `low_res` [N, 3, low, low] and samples `x_t`
- * [N, 3, high, high] (the bundled ones: 32 -> 64 and 64 -> 256). Either side not fixed and square is a ModelError.
- */
-export function upsamplerSides(entry: ModelEntry): { low: number; high: number } {
-  const side = (name: string) => {
-    const shape = entry.inputs.find((i) => i.name === name)?.shape;
-    if (!shape || shape.length !== 4 || typeof shape[2] !== 'number' || shape[2] !== shape[3])
-      throw new ModelError(
-        entry.id,
-        `an upsampler's input "${name}" must be [batch, 3, side, side] with a fixed side, the manifest has ` +
-          (shape ? `[${shape.join(', ')}]` : 'no such input'),
-      );
-    return shape[2];
-  };
-  return { low: side('low_res'), high: side('x_t') };
-}
-
-/** The upsampler: low-res [N, 3, low, low] in [-1, 1] -> [N, 3, high, high] (upsamplerSides). */
-export async function sampleUpsampler(
-  session: ModelSession,
-  spec: DiffusionSpec,
-  lowRes: Float32Tensor,
-  o: Omit<SampleCommon, 'guidance'>,
-): Promise<Float32Array> {
-  const n = lowRes.shape[0]!;
-  const { low, high } = upsamplerSides(session.entry);
-  if (lowRes.shape[2] !== low || lowRes.shape[3] !== low)
-    throw new ModelError(session.entry.id, `takes ${low}x${low} pictures, got ${lowRes.shape[3]}x${lowRes.shape[2]}`);
-  return ddimSample({
-    ...ddimCommon(spec, o),
-    clipX0: 1,
-    model: async (xT, t) =>
-      (
-        await session.run({
-          x_t: float32([n, 3, high, high], xT),
-          timestep: float32([n], fill(n, t)),
-          low_res: lowRes,
-        })
-      )[session.entry.outputs[0]!.name]!.data as Float32Array,
-  });
-}
-
-/** NCHW in [-1, 1] -> NHWC in [0, 1]. */
-export function chwToImage(x: Float32Array, n: number, h: number, w: number): Float32Tensor {
-  const out = new Float32Array(n * h * w * 3);
-  for (let b = 0; b < n; b++)
-    for (let c = 0; c < 3; c++)
-      for (let i = 0; i < h * w; i++) {
-        out[(b * h * w + i) * 3 + c] = Math.min(1, Math.max(0, (x[(b * 3 + c) * h * w + i]! + 1) / 2));
-      }
-  return float32([n, h, w, 3], out);
-}
-
-/** NHWC in [0, 1] -> NCHW in [-1, 1]. */
-export function imageToChw(img: Float32Tensor): Float32Tensor {
-  const [n, h, w] = img.shape as [number, number, number];
-  const out = new Float32Array(n * 3 * h * w);
-  for (let b = 0; b < n; b++)
-    for (let c = 0; c < 3; c++)
-      for (let i = 0; i < h * w; i++) {
-        out[(b * 3 + c) * h * w + i] = img.data[(b * h * w + i) * 3 + c]! * 2 - 1;
-      }
-  return float32([n, 3, h, w], out);
 }
