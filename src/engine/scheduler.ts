@@ -1,6 +1,6 @@
 import type { GraphDocument, GraphNode } from '../graph/document';
 import { parsePortRef } from '../graph/document';
-import { GraphError, NodeError } from '../graph/errors';
+import { describeValue, GraphError, NodeError } from '../graph/errors';
 import { checkParam, type ParamValue } from '../graph/params';
 import { parseGraph } from '../graph/validate';
 import { own } from '../graph/catalog';
@@ -111,7 +111,7 @@ export class Engine {
       ]);
     const error = checkParam(schema, value);
     if (error)
-      throw new GraphError([{ nodeId, field: `params.${name}`, message: `${error} (got ${JSON.stringify(value)})` }]);
+      throw new GraphError([{ nodeId, field: `params.${name}`, message: `${error} (got ${describeValue(value)})` }]);
     node.params = { ...node.params, [name]: value };
     if (subgraphName(node.type)) {
       // an exposed param: it sets a node inside every level of the instance

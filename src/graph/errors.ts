@@ -9,7 +9,7 @@ export interface GraphIssue {
   message: string;
 }
 
-export { quoteValue } from '../tensor/quote';
+export { describeValue, quoteValue } from '../tensor/quote';
 
 export function formatIssue(issue: GraphIssue): string {
   const where = [issue.nodeId !== undefined ? `node "${issue.nodeId}"` : '', issue.field ? issue.field : '']

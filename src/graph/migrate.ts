@@ -1,5 +1,5 @@
 import { CURRENT_VERSION, GRAPH_FORMAT } from './document';
-import type { GraphIssue } from './errors';
+import { describeValue, type GraphIssue } from './errors';
 
 /**
  * Migrations from version n to n + 1, applied in order to older documents.
@@ -17,11 +17,11 @@ export function migrate(raw: unknown): { doc: Record<string, unknown> } | { issu
   }
   let doc = raw as Record<string, unknown>;
   if (doc.format !== GRAPH_FORMAT) {
-    return { issues: [{ field: 'format', message: `must be "${GRAPH_FORMAT}", got ${JSON.stringify(doc.format)}` }] };
+    return { issues: [{ field: 'format', message: `must be "${GRAPH_FORMAT}", got ${describeValue(doc.format)}` }] };
   }
   const version = doc.version;
   if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
-    return { issues: [{ field: 'version', message: `must be a positive integer, got ${JSON.stringify(version)}` }] };
+    return { issues: [{ field: 'version', message: `must be a positive integer, got ${describeValue(version)}` }] };
   }
   if (version > CURRENT_VERSION) {
     return {

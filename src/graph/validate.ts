@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { own, type NodeCatalog, type NodeSpec } from './catalog';
 import { graphSchema, parsePortRef, type GraphDocument, type GraphNode } from './document';
-import { GraphError, type GraphIssue } from './errors';
+import { describeValue, GraphError, type GraphIssue } from './errors';
 import { migrate } from './migrate';
 import { checkParam } from './params';
 import { connectionRefusal, type PortType } from './ports';
@@ -54,7 +54,7 @@ function checkNode(
       continue;
     }
     const error = checkParam(schema, value);
-    if (error) issues.push({ nodeId: id, field: `params.${name}`, message: `${error} (got ${JSON.stringify(value)})` });
+    if (error) issues.push({ nodeId: id, field: `params.${name}`, message: `${error} (got ${describeValue(value)})` });
   }
   const inputs = node.inputs ?? {};
   for (const [port, ref] of Object.entries(inputs)) {

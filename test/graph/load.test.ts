@@ -45,6 +45,23 @@ describe('loading graph JSON v1', () => {
     expect(issuesOf({ ...base(), version: 9 })[0]!.message).toMatch(/newer unclip-studio/);
   });
 
+  it('names a hostile value briefly: a 5,000-deep version, a 5 MB param (no stack overflow, no echo)', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 5_000; i++) deep = [deep];
+    expect(issuesOf({ ...base(), version: deep })[0]).toEqual({
+      field: 'version',
+      message: 'must be a positive integer, got an array (1 item)',
+    });
+    expect(issuesOf({ ...base(), format: { a: deep } })[0]!.message).toBe(
+      'must be "unclip-studio/graph", got an object',
+    );
+    const doc = base();
+    doc.nodes[0]!.params = { seed: 'x'.repeat(5_000_000), dim: 8 };
+    const message = issuesOf(doc).find((i) => i.field === 'params.seed')!.message;
+    expect(message.length).toBeLessThan(200);
+    expect(message).toMatch(/5000000 characters/);
+  });
+
   it('names an unknown node type with the node id', () => {
     const doc = base();
     doc.nodes.push({ id: 'x', type: 'clip/teleport' });
