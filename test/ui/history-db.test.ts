@@ -1,0 +1,70 @@
+import 'fake-indexeddb/auto';
+import { describe, expect, it } from 'vitest';
+import {
+  HistoryStore,
+  LIST_LIMITS,
+  type HistoryList,
+  type ListLimit,
+  type VersionEntry,
+} from '../../src/ui/history-db';
+
+let n = 0;
+/** A store on a database of its own (fake-indexeddb keeps every database in memory). */
+const fresh = (limits: Record<HistoryList, ListLimit> = LIST_LIMITS) => new HistoryStore(`test-history-${++n}`, limits);
+const version = (at: number, bytes = 10): VersionEntry => ({
+  at,
+  bytes,
+  cause: 'edit',
+  summary: `v${at}`,
+  title: 't',
+  nodes: 1,
+  text: '{}',
+});
+
+describe('HistoryStore', () => {
+  it('lists entries newest first and gets one by its id', async () => {
+    const store = fresh();
+    const first = await store.add('versions', version(1));
+    await store.add('versions', version(3));
+    await store.add('versions', version(2));
+    expect((await store.list('versions')).map((v) => v.summary)).toEqual(['v3', 'v2', 'v1']);
+    expect((await store.get('versions', first))?.summary).toBe('v1');
+    expect((await store.latest('versions'))?.summary).toBe('v3');
+  });
+
+  it('keeps the last 50 versions, dropping the oldest as it adds', async () => {
+    const store = fresh();
+    for (let i = 1; i <= 53; i++) await store.add('versions', version(i));
+    const kept = await store.list('versions');
+    expect(kept.length).toBe(50);
+    expect(kept[0]!.summary).toBe('v53');
+    expect(kept.at(-1)!.summary).toBe('v4');
+  });
+
+  it('keeps a list within a size budget, but always its newest entry', async () => {
+    const budget = fresh({ versions: { bytes: 25 }, runs: {} });
+    for (let i = 1; i <= 4; i++) await budget.add('versions', version(i, 10));
+    expect((await budget.list('versions')).map((v) => v.summary)).toEqual(['v4', 'v3']);
+    await budget.add('versions', version(5, 100));
+    expect((await budget.list('versions')).map((v) => v.summary)).toEqual(['v5']);
+  });
+
+  it('keeps runs apart from versions: two lists, one database', async () => {
+    const store = fresh();
+    await store.add('versions', version(1));
+    await store.add('runs', { at: 2, bytes: 5, summary: 'ran text-to-image' });
+    expect((await store.list('runs')).map((r) => r.summary)).toEqual(['ran text-to-image']);
+    expect((await store.list('versions')).map((r) => r.summary)).toEqual(['v1']);
+    await store.clear('runs');
+    expect(await store.list('runs')).toEqual([]);
+    expect((await store.list('versions')).length).toBe(1);
+  });
+
+  it('keeps its lists when the database is opened again (a reload)', async () => {
+    const name = `test-history-${++n}`;
+    const a = new HistoryStore(name);
+    await a.add('versions', version(7));
+    a.close();
+    expect((await new HistoryStore(name).list('versions')).map((v) => v.summary)).toEqual(['v7']);
+  });
+});
