@@ -5,7 +5,8 @@ import { formatIssue } from '../graph/errors';
 import { serializeGraph } from '../graph/validate';
 import { Canvas } from './Canvas';
 import { getEngine, trackOpening } from './engine-client';
-import { AUTOSAVE_KEY, EXAMPLES, openGraphFile, graphFromHash, holdReferences, openGraphText } from './files';
+import { AUTOSAVE_SOURCE, EXAMPLES, openGraphFile, graphFromHash, holdReferences, openGraphText } from './files';
+import { HistoryPanel } from './HistoryPanel';
 import { Inspector } from './Inspector';
 import { Palette } from './Palette';
 import { actionFor, type KeyContext } from './keymap';
@@ -13,6 +14,7 @@ import { runGraph } from './run';
 import { rememberRecent } from './recent';
 import { pasteGraphText, selectionAsGraph } from './shortcuts';
 import { useEditor } from './store';
+import { loadVersions, savedWork, watchEdits } from './versions';
 import { HeldReferences, Help, LoadIssues, Notice, Toolbar, isTyping } from './Toolbar';
 
 export const DEFAULT_EXAMPLE = 'text-to-image';
@@ -36,7 +38,7 @@ function Editor() {
         useEditor.getState().setCatalog(await engine.catalog());
         performance.mark('studio:catalog');
         const fromHash = graphFromHash(location.hash);
-        const saved = localStorage.getItem(AUTOSAVE_KEY);
+        const saved = await savedWork();
         const example = EXAMPLES.find((e) => e.name === DEFAULT_EXAMPLE) ?? EXAMPLES[0];
         let opened = false;
         if (fromHash) {
@@ -50,7 +52,7 @@ function Editor() {
             }
           }
         }
-        if (!opened && saved) opened = await openGraphText(saved, 'the autosave', { undoable: false });
+        if (!opened && saved) opened = await openGraphText(saved, AUTOSAVE_SOURCE, { undoable: false });
         if (!opened && example) await openGraphText(example.text, `${example.name}.json`, { undoable: false });
         performance.mark('studio:opened');
         setReady(true);
@@ -58,22 +60,25 @@ function Editor() {
     );
   }, [flow]);
 
-  // Autosave and run-on-change.
+  // Autosave (the working copy and versions, versions.ts) and run-on-change.
   useEffect(() => {
     if (!ready) return;
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    void loadVersions();
+    const stopWatching = watchEdits();
     let runTimer: ReturnType<typeof setTimeout> | undefined;
     let last: GraphDocument = useEditor.getState().doc;
-    return useEditor.subscribe((s) => {
+    const stopRunning = useEditor.subscribe((s) => {
       if (s.doc === last) return;
       last = s.doc;
-      clearTimeout(timer);
-      timer = setTimeout(() => localStorage.setItem(AUTOSAVE_KEY, serializeGraph(useEditor.getState().doc)), 250);
       if (s.runOnChange) {
         clearTimeout(runTimer);
         runTimer = setTimeout(() => void runGraph(), 400);
       }
     });
+    return () => {
+      stopWatching();
+      stopRunning();
+    };
   }, [ready]);
 
   const validatePasted = useCallback(async (text: string): Promise<GraphDocument | null> => {
@@ -169,6 +174,7 @@ function Editor() {
           <Canvas />
         </div>
         <Inspector />
+        <HistoryPanel />
       </main>
       <Palette />
       <Help />

@@ -17,6 +17,7 @@ import { recentGraphs } from './recent';
 import { KEYMAP } from './keymap';
 import { BACKEND_KEY, useEditor } from './store';
 import type { Backend } from '../engine/backend';
+import { flushEdits, recordVersion, toggleHistory, useVersions } from './versions';
 
 /** The editor's chrome: the toolbar and the banners above the canvas (held references, load issues, help, notices). */
 export function isTyping(e: Event): boolean {
@@ -27,13 +28,16 @@ export function isTyping(e: Event): boolean {
 export function Toolbar() {
   const { doc, past, future, running, runOnChange, backend, lastRun, undo, redo } = useEditor();
   const [examplesOpen, setExamplesOpen] = useState(false);
+  const historyOpen = useVersions((s) => s.open);
   const flow = useReactFlow();
   return (
     <header className="toolbar">
       <span className="brand">unclip-studio</span>
       <button
         onClick={() => {
+          void flushEdits();
           useEditor.getState().replaceDoc(emptyGraph(), 'new graph');
+          void recordVersion(useEditor.getState().doc, 'new');
           useEditor.getState().notify('new graph: Undo brings the old one back (also under Examples > Recent)');
         }}
       >
@@ -168,6 +172,14 @@ export function Toolbar() {
         </select>
       </label>
       <span className="sep" />
+      <button
+        onClick={toggleHistory}
+        aria-pressed={historyOpen}
+        data-testid="history-toggle"
+        title="versions of the graph, restorable (H)"
+      >
+        History
+      </button>
       <button onClick={() => useEditor.setState((s) => ({ helpOpen: !s.helpOpen }))}>?</button>
       <span className="title" title={doc.meta?.description}>
         {doc.meta?.title ?? 'Untitled'}

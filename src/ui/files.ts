@@ -9,8 +9,7 @@ import { pasteGraphText } from './shortcuts';
 import { insertDefinitions } from './subgraph-edits';
 import { docCatalog } from './scope';
 import { own } from '../graph/catalog';
-
-export const AUTOSAVE_KEY = 'unclip-studio:autosave:v1';
+import { flushEdits, recordVersion } from './versions';
 
 /** Example graphs shipped in graphs/ (and the study's, in graphs/study/), by file name ("study/paths"). */
 const exampleFiles = import.meta.glob(['../../graphs/*.json', '../../graphs/study/*.json'], {
@@ -32,6 +31,9 @@ export const EXAMPLES: Array<{ name: string; text: string; title: string; descri
   })
   .sort((a, b) => a.name.localeCompare(b.name));
 
+/** The source named when the start-up reopens the work of the last visit. */
+export const AUTOSAVE_SOURCE = 'the autosave';
+
 /** Validates text in the worker and, only if sound, replaces the document; otherwise shows every issue. */
 export function openGraphText(text: string, source: string, opts: { undoable?: boolean } = {}): Promise<boolean> {
   return trackOpening(openGraphTextNow(text, source, opts));
@@ -44,8 +46,12 @@ async function openGraphTextNow(text: string, source: string, opts: { undoable?:
     useEditor.setState({ loadIssues: { source, issues: r.issues } });
     return false;
   }
-  // opening over a graph is undoable, and the graph it replaced is kept in Recent
+  // opening over a graph is undoable, and the graph it replaced is kept in Recent (and as a version if its
+  // last edits had not settled); the graph opened is a version too, the autosave reopened one only if it differs
+  const reopened = source === AUTOSAVE_SOURCE;
+  if (!reopened) void flushEdits();
   useEditor.getState().replaceDoc(r.graph, opts.undoable === false ? undefined : `open ${source}`);
+  void recordVersion(useEditor.getState().doc, reopened ? 'edit' : 'open', source);
   holdReferences(r.graph, source);
   return true;
 }
@@ -133,6 +139,7 @@ export async function insertGraphFile(file: File, at?: { x: number; y: number })
 }
 
 export function downloadGraph(doc: GraphDocument): void {
+  void recordVersion(doc, 'save');
   const blob = new Blob([serializeGraph(doc)], { type: 'application/json' });
   const a = document.createElement('a');
   a.href = URL.createObjectURL(blob);

@@ -2,6 +2,7 @@ import { cancelRun, runGraph } from './run';
 import { bypassSelection, duplicateSelection } from './shortcuts';
 import { selectScope, useEditor } from './store';
 import { groupSelected, ungroupSelected } from './subgraph-panel';
+import { toggleHistory } from './versions';
 
 /** What an action may reach besides the store: the canvas view and where the pointer is. */
 export interface KeyContext {
@@ -136,6 +137,13 @@ export const KEYMAP: readonly Action[] = [
     description: 'fit the view',
     combos: [{ keys: ['f'], mod: false }],
     run: (ctx) => ctx.fitView(),
+  },
+  {
+    id: 'history',
+    keys: 'H',
+    description: 'show or hide the History panel (versions of the graph, restorable)',
+    combos: [{ keys: ['h'], mod: false }],
+    run: toggleHistory,
   },
   {
     id: 'help',

@@ -51,9 +51,12 @@ export interface EditorState {
   setCatalog(nodes: NodeInfo[]): void;
   /** Applies an undoable edit to the document. */
   change(label: string, recipe: (doc: Draft<GraphDocument>) => void): void;
-  /** Replaces the document (open, new, example); clears history and run state. */
-  /** Replaces the graph; with a label the replacement is one undoable edit (New, Open, Examples). */
-  replaceDoc(doc: GraphDocument, label?: string): void;
+  /**
+   * Replaces the graph and clears run state; with a label the replacement is one undoable edit (New, Open,
+   * Examples) and the graph replaced goes to Recent. A restored version (`restore`) is undoable even over an
+   * empty graph and stays out of Recent: the graph it replaced is a version already.
+   */
+  replaceDoc(doc: GraphDocument, label?: string, opts?: { restore?: boolean }): void;
   undo(): void;
   redo(): void;
   select(ids: string[]): void;
@@ -115,7 +118,7 @@ export const useEditor = create<EditorState>((set, get) => ({
       return { doc, past: [...s.past.slice(-HISTORY_LIMIT + 1), e], future: [], view: validView(doc, s.view) };
     });
   },
-  replaceDoc: (doc, label) => {
+  replaceDoc: (doc, label, opts) => {
     const old = get().doc;
     const reset = {
       run: {},
@@ -126,11 +129,11 @@ export const useEditor = create<EditorState>((set, get) => ({
       opened: get().opened + 1,
       view: [],
     };
-    if (!label || old.nodes.length === 0) {
+    if (!label || (old.nodes.length === 0 && !opts?.restore)) {
       set({ doc, past: [], future: [], ...reset });
       return;
     }
-    rememberRecent(old);
+    if (!opts?.restore) rememberRecent(old);
     // the whole document replaced in one edit: Undo brings the old graph back
     const [next, e] = edit(old, label, (() => doc) as unknown as (d: unknown) => void);
     set((s) => ({ doc: next, past: e ? [...s.past.slice(-HISTORY_LIMIT + 1), e] : s.past, future: [], ...reset }));

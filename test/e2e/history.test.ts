@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { saved, type SavedGraph, serveEditorPages } from './harness';
+import { reloadEditor, saved, type SavedGraph, selectNode, serveEditorPages, snap } from './harness';
 
 const openEditor = serveEditorPages();
 
@@ -63,6 +63,67 @@ describe('one user action is one undo step', () => {
     await undoOnce(p);
     await p.waitForSelector('.gnode.subgraph[data-node-id=group]');
     expect(await saved<Saved>(p)).toEqual(grouped);
+    await p.context().close();
+  });
+});
+
+/** The Versions list's summaries, newest first. */
+const versionSummaries = (p: Page) => p.locator('[data-testid=versions] li .summary').allTextContents();
+
+/** Waits until the Versions list has `n` entries (edits are kept once they settle, 2 s after the last). */
+async function versionCount(p: Page, n: number): Promise<void> {
+  await p.waitForFunction((k) => document.querySelectorAll('[data-testid=versions] li').length === k, n, {
+    timeout: 10_000,
+  });
+}
+
+describe('versions of the graph', () => {
+  it('keeps edits as versions across a reload, and restoring one brings its graph back in one undo step', async () => {
+    const p = await openEditor('caption-similarity');
+    const original = await saved<Saved>(p);
+    // the History panel opens on H (the toolbar's History button too)
+    await p.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } });
+    await p.keyboard.press('h');
+    await p.waitForSelector('[data-testid=history]');
+    // the default example at start-up, then caption-similarity from the Examples menu
+    await versionCount(p, 2);
+    expect((await versionSummaries(p))[0]).toMatch(/^opened caption-similarity\.json \(\d+ nodes\)$/);
+    const caption = p.locator('.gnode[data-node-id=red] input[data-param=caption]');
+    await caption.fill('a small green cross');
+    await caption.press('Enter');
+    await versionCount(p, 3);
+    await selectNode(p, 'picture_names');
+    await p.keyboard.press('Delete');
+    await versionCount(p, 4);
+    const summaries = await versionSummaries(p);
+    expect(summaries[0]).toMatch(/^-1 node \(picture_names\)/);
+    expect(summaries[1]).toBe('red.caption "a large red circle" -> "a small green cross"');
+    await snap(p, 'history-versions');
+    // a reload: the list is still there, with its summaries
+    await reloadEditor(p);
+    await p.getByTestId('history-toggle').click();
+    await versionCount(p, 4);
+    expect(await versionSummaries(p)).toEqual(summaries);
+    expect(await p.locator('.gnode[data-node-id=picture_names]').count()).toBe(0);
+    // restore the version with the new caption: its graph comes back, and the restore is a version itself
+    await p.locator('[data-testid=versions] li').nth(1).getByTestId('restore').click();
+    await p.waitForSelector('.gnode[data-node-id=picture_names]');
+    const restored = await saved<Saved>(p);
+    const expected = structuredClone(original);
+    expected.nodes.find((n) => n.id === 'red')!.params!.caption = 'a small green cross';
+    expect(restored).toEqual(expected);
+    await versionCount(p, 5);
+    expect((await versionSummaries(p))[0]).toMatch(
+      /^restored the version of .+ \(red\.caption "a large red circle" -> "a small green cross"\)$/,
+    );
+    expect(await p.getByRole('button', { name: 'Undo' }).getAttribute('title')).toMatch(/^undo restore the version/);
+    // one Ctrl+Z: the graph the restore replaced
+    await undoOnce(p);
+    await p.waitForFunction(() => !document.querySelector('.gnode[data-node-id=picture_names]'));
+    expect(await p.locator('.gnode[data-node-id=red] input[data-param=caption]').inputValue()).toBe(
+      'a small green cross',
+    );
+    await snap(p, 'history-restored-undone');
     await p.context().close();
   });
 });
