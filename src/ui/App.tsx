@@ -115,6 +115,10 @@ function Editor() {
         const p = flow.screenToFlowPosition(mouse.current);
         useEditor.setState({ palette: { ...mouse.current, flowX: p.x, flowY: p.y } });
       },
+      nodeSize: (id) => {
+        const m = flow.getNode(id)?.measured;
+        return m?.width && m.height ? { width: m.width, height: m.height } : undefined;
+      },
     };
     const keyHandler = (phase: 'capture' | 'bubble') => (e: KeyboardEvent) => {
       const action = actionFor(e, phase, isTyping(e));

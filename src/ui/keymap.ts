@@ -3,12 +3,15 @@ import { bypassSelection, duplicateSelection } from './shortcuts';
 import { selectScope, useEditor } from './store';
 import { groupSelected, ungroupSelected } from './subgraph-panel';
 import { toggleHistory } from './versions';
+import { layoutScope, type Size } from './layout';
 
 /** What an action may reach besides the store: the canvas view and where the pointer is. */
 export interface KeyContext {
   fitView(): void;
   /** Opens the palette at the pointer. */
   openPalette(): void;
+  /** A node's size as drawn (undefined before it is measured). */
+  nodeSize(id: string): Size | undefined;
 }
 
 /** One key combination: `mod` is Ctrl or Cmd; `shift` left out matches either. */
@@ -137,6 +140,16 @@ export const KEYMAP: readonly Action[] = [
     description: 'fit the view',
     combos: [{ keys: ['f'], mod: false }],
     run: (ctx) => ctx.fitView(),
+  },
+  {
+    id: 'layout',
+    keys: 'L',
+    description: 'lay out in columns by what feeds what (the selection, or all); one undo step',
+    combos: [{ keys: ['l'], mod: false }],
+    run: (ctx) => {
+      layoutScope(ctx.nodeSize);
+      ctx.fitView();
+    },
   },
   {
     id: 'history',

@@ -16,6 +16,9 @@ const paste = (p: Page, text: string) =>
     document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true }));
   }, text);
 
+type Placed = { ui?: { x: number; y: number } };
+const sameSpot = (a: Placed, b: Placed) => a.ui?.x === b.ui?.x && a.ui?.y === b.ui?.y;
+
 /** Clicks empty canvas (so keys go to the canvas, not a field) and presses Ctrl+Z once. */
 async function undoOnce(p: Page): Promise<void> {
   await p.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } });
@@ -23,7 +26,7 @@ async function undoOnce(p: Page): Promise<void> {
 }
 
 describe('one user action is one undo step', () => {
-  it('a paste of several nodes, a group and an ungroup are each undone by one Ctrl+Z', async () => {
+  it('a paste of several nodes, a group, an ungroup and a layout are each undone by one Ctrl+Z', async () => {
     const p = await openEditor('caption-similarity');
     const original = await saved<Saved>(p);
     // paste three wired nodes: one Ctrl+Z takes all three away
@@ -62,6 +65,17 @@ describe('one user action is one undo step', () => {
     await p.waitForSelector('.gnode[data-node-id=red]');
     await undoOnce(p);
     await p.waitForSelector('.gnode.subgraph[data-node-id=group]');
+    expect(await saved<Saved>(p)).toEqual(grouped);
+    // a layout (L) moves every node, and one Ctrl+Z puts them all back
+    await p.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } });
+    await p.keyboard.press('l');
+    await expect
+      .poll(() => p.getByRole('button', { name: 'Undo' }).getAttribute('title'))
+      .toMatch(/^undo lay out \d+ nodes$/);
+    await snap(p, 'layout');
+    const laidOut = await saved<Saved>(p);
+    expect(laidOut.nodes.filter((n, i) => !sameSpot(n, grouped.nodes[i]!)).length).toBeGreaterThan(1);
+    await undoOnce(p);
     expect(await saved<Saved>(p)).toEqual(grouped);
     await p.context().close();
   });
