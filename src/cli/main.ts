@@ -62,6 +62,9 @@ async function main(argv: string[]): Promise<number> {
     const nodeTypes = new Map(loaded.graph.nodes.map((n) => [n.id, n.type]));
     const problem = await applySets(api, catalog, nodeTypes, args.sets);
     if (problem) {
+    // placeholders open; only the runs that need them fail, naming them
+    for (const issue of loaded.placeholders)
+      console.error(`note: ${formatIssue(issue)} (kept as in the file: it opened as a placeholder)`);
       console.error(`error: ${problem}`);
       return 2;
     }

@@ -1,6 +1,6 @@
 import { encode as encodePng } from 'fast-png';
 import { GraphError, type GraphIssue } from '../graph/errors';
-import { parseGraph, serializeGraph } from '../graph/validate';
+import { loadGraph, serializeGraph } from '../graph/validate';
 import { embedGraph } from '../graph/png-graph';
 import type { GraphDocument } from '../graph/document';
 import type { NodeSpec } from '../graph/catalog';
@@ -23,7 +23,9 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 export type ParamInfo = DistributiveOmit<NodeSpec['params'][string], 'schema'>;
 export type NodeInfo = Omit<NodeSpec, 'params'> & { params: Record<string, ParamInfo>; family: string };
 
-export type LoadResult = { ok: true; graph: GraphDocument } | { ok: false; issues: GraphIssue[] };
+/** A loaded graph, with the issues of the nodes that opened as placeholders (they fail only runs that need them). */
+export type LoadResult =
+  { ok: true; graph: GraphDocument; placeholders: GraphIssue[] } | { ok: false; issues: GraphIssue[] };
 
 /** A tensor as plain data, safe to clone or transfer between workers. */
 export interface PlainTensor {
@@ -80,7 +82,8 @@ export function createEngineApi(
     /** Validates and loads a graph; on failure returns every issue and keeps the loaded graph. */
     loadGraph(input: string | unknown): LoadResult {
       try {
-        return { ok: true, graph: engine.load(input) };
+        const { doc, placeholders } = engine.loadWithPlaceholders(input);
+        return { ok: true, graph: doc, placeholders };
       } catch (e) {
         if (e instanceof GraphError) return { ok: false, issues: e.issues };
         throw e;
@@ -89,7 +92,8 @@ export function createEngineApi(
     /** Validates a graph without loading it (the editor checks files before it replaces anything). */
     validateGraph(input: string | unknown): LoadResult {
       try {
-        return { ok: true, graph: parseGraph(input, registry) };
+        const { doc, placeholders } = loadGraph(input, registry);
+        return { ok: true, graph: doc, placeholders };
       } catch (e) {
         if (e instanceof GraphError) return { ok: false, issues: e.issues };
         throw e;

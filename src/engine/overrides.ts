@@ -46,11 +46,13 @@ export async function applySets(
     const type = nodeTypes.get(s.nodeId);
     if (!type)
       return `${flag} ${s.raw}: node "${s.nodeId}" is not in the graph (it has ${[...nodeTypes.keys()].join(', ')})`;
-    const info = catalog.get(type)!.params[s.param];
+    const spec = catalog.get(type);
+    if (!spec) return `${flag} ${s.raw}: node "${s.nodeId}" is a placeholder (unknown type ${quoteValue(type)})`;
+    const info = Object.hasOwn(spec.params, s.param) ? spec.params[s.param] : undefined;
     if (!info)
       return (
         `${flag} ${s.raw}: node "${s.nodeId}" (${type}) has no param "${s.param}" (it has ` +
-        `${Object.keys(catalog.get(type)!.params).join(', ') || 'none'})`
+        `${Object.keys(spec.params).join(', ') || 'none'})`
       );
     // coerce to the param's kind here; the engine checks the range with the param's own schema
     const coerced = coerceParam(

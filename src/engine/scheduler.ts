@@ -2,7 +2,8 @@ import type { GraphDocument, GraphNode } from '../graph/document';
 import { parsePortRef } from '../graph/document';
 import { describeValue, GraphError, NodeError } from '../graph/errors';
 import { checkParam, type ParamValue } from '../graph/params';
-import { parseGraph } from '../graph/validate';
+import { loadGraph, placeholderIssue } from '../graph/validate';
+import type { GraphIssue } from '../graph/errors';
 import { own } from '../graph/catalog';
 import { flattenGraph, subgraphName, type FlatInstance } from '../graph/subgraph';
 import { MemoCache } from './cache';
@@ -47,6 +48,8 @@ export class Engine {
   /** The loaded graph with its subgraphs inlined: what runs. */
   private flat: GraphNode[] = [];
   private instances = new Map<string, FlatInstance>();
+  /** Flat ids of the nodes that opened as placeholders, with why they cannot run. */
+  private placeholders = new Map<string, GraphIssue>();
   /** The registry plus the loaded graph's subgraph types (pass-through nodes after flattening). */
   private defs: NodeRegistry;
   private lastKeys = new Map<string, string>();
@@ -78,18 +81,35 @@ export class Engine {
 
   /** Loads a graph (text or value). On error throws GraphError and keeps the current graph. */
   load(input: string | unknown): GraphDocument {
-    const doc = parseGraph(input, this.registry);
+    return this.loadWithPlaceholders(input).doc;
+  }
+
+  /** Loads a graph, also returning the issues of the nodes that opened as placeholders. */
+  loadWithPlaceholders(input: string | unknown): { doc: GraphDocument; placeholders: GraphIssue[] } {
+    const loaded = loadGraph(input, this.registry);
+    const doc = loaded.doc;
     this.doc = doc;
     this.defs = withSubgraphTypes(this.registry, doc);
     this.reflatten();
     this.keyMemo.clear();
-    return doc;
+    return loaded;
   }
 
   private reflatten(): void {
     const { nodes, instances } = flattenGraph(this.doc!);
     this.flat = nodes;
     this.instances = instances;
+    this.placeholders.clear();
+    for (const n of nodes) {
+      if (subgraphName(n.type) && this.defs.has(n.type)) continue; // an instance's pass-through (checked at load)
+      const issue = placeholderIssue(n, this.defs);
+      if (issue) this.placeholders.set(n.id, issue);
+    }
+  }
+
+  /** Why a node (flat id) cannot run because it opened as a placeholder, or undefined. */
+  placeholderOf(nodeId: string): GraphIssue | undefined {
+    return this.placeholders.get(nodeId);
   }
 
   get graph(): GraphDocument | null {
@@ -99,7 +119,16 @@ export class Engine {
   /** Sets one param, validated against the node's schema. */
   setParam(nodeId: string, name: string, value: ParamValue): void {
     const node = this.requireNode(nodeId);
-    const def = this.defs.get(node.type)!;
+    const held = this.placeholders.get(nodeId);
+    const def = this.defs.get(node.type);
+    if (held || !def)
+      throw new GraphError([
+        {
+          nodeId,
+          field: `params.${name}`,
+          message: `is a placeholder (${held?.message ?? 'unknown type'}): kept as in the file`,
+        },
+      ]);
     const schema = own(def.params, name);
     if (!schema)
       throw new GraphError([
@@ -218,12 +247,13 @@ export class Engine {
         params.set(id, memo.params);
         return memo.key;
       }
-      const def = this.defs.get(node.type)!;
-      const full: Record<string, ParamValue> = {};
-      for (const [name, schema] of Object.entries(def.params)) full[name] = node.params?.[name] ?? schema.default;
+      const def = this.placeholders.has(id) ? undefined : this.defs.get(node.type);
+      const full: Record<string, ParamValue> = def ? {} : { ...node.params };
+      for (const [name, schema] of Object.entries(def?.params ?? {}))
+        full[name] = node.params?.[name] ?? schema.default;
       const key = nodeKey({
-        type: def.type,
-        version: def.version,
+        type: node.type,
+        version: def ? def.version : -(node.version ?? 1), // a placeholder's key never equals a real node's
         params: full,
         bypass: !!node.bypass,
         inputs: inputKeys,
@@ -342,6 +372,8 @@ export class Engine {
           emit({ nodeId: id, status: 'running', progress: 0 });
           const started = performance.now();
           try {
+            const held = this.placeholders.get(id);
+            if (held) throw new NodeError(id, `cannot run: ${held.message} (it opened as a placeholder)`, held.field);
             const def = this.defs.get(node.type)!;
             const ctx = runContext(id, node.type, signal, this.services, emit);
             const outputs = node.bypass

@@ -1,4 +1,4 @@
-import type { ParamSchema } from './params';
+import type { ParamSchema, ParamValue } from './params';
 import type { PortType } from './ports';
 
 /** An input port: its type, and whether the node runs without it. */
@@ -8,10 +8,25 @@ export interface InputSpec {
   description?: string;
 }
 
+/** A node's params and wires as a migration sees them (plain data, never shared with the document). */
+export interface MigratingNode {
+  params: Record<string, ParamValue>;
+  inputs: Record<string, string>;
+}
+
+/**
+ * One step of a node type's history: brings a node saved at version n - 1 to n. It may rename
+ * outputs (`outputs: { old: new }`): the wires reading them are renamed with it.
+ */
+export type NodeMigration = (node: MigratingNode) => MigratingNode & { outputs?: Record<string, string> };
+
 /** What the loader and the editor need to know of a node type (no run function). */
 export interface NodeSpec {
   type: string;
+  /** Raised when the params, ports or results change; `migrations` brings older saved nodes up to it. */
   version: number;
+  /** migrations[n]: version n - 1 -> n. A missing step changes nothing (a version raised for behaviour). */
+  migrations?: Readonly<Record<number, NodeMigration>>;
   title: string;
   description: string;
   inputs: Record<string, InputSpec>;

@@ -1,8 +1,11 @@
 import { z } from 'zod';
 
-/** Graph JSON v2: the saved document (v1 plus subgraph definitions). Strict: unknown fields are errors. */
+/**
+ * Graph JSON v3: the saved document (v1; v2 added subgraph definitions; v3 records each node's type
+ * version and the models the graph was made with). Strict: unknown fields are errors.
+ */
 export const GRAPH_FORMAT = 'unclip-studio/graph';
-export const CURRENT_VERSION = 2;
+export const CURRENT_VERSION = 3;
 
 export const NODE_ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
 /** "node.port"; the engine's flattened graphs also use "instance/inner.port" (a "/" never appears in a saved id). */
@@ -24,6 +27,8 @@ export const nodeSchema = z.strictObject({
     .string()
     .regex(NODE_ID_PATTERN, 'must start with a letter or _ and use only letters, digits, _ and - (at most 64)'),
   type: z.string().max(100),
+  /** The node type's version the node was saved at (absent: 1); older ones are migrated when the graph opens. */
+  version: z.number().int().min(1).max(1_000_000).optional(),
   params: z.record(z.string(), paramValue).optional(),
   inputs: z.record(z.string(), z.string()).optional(),
   bypass: z.boolean().optional(),
@@ -63,10 +68,27 @@ export const subgraphSchema = z.strictObject({
   ui: z.strictObject({ in: point.optional(), out: point.optional() }).optional(),
 });
 
+/**
+ * One model a graph was made with (its lock): the id its loader names, the file's sha256 and size,
+ * and where it came from ("" = the bundled models, else the loader's manifest path or URL).
+ */
+export const lockedModelSchema = z.strictObject({
+  id: z.string().min(1).max(200),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits'),
+  bytes: z
+    .number()
+    .int()
+    .positive()
+    .max(2 ** 50),
+  source: z.string().max(2_000),
+});
+
 export const graphSchema = z.strictObject({
   format: z.literal(GRAPH_FORMAT),
   version: z.literal(CURRENT_VERSION),
   nodes: z.array(nodeSchema).max(20_000),
+  /** The model lock: what each loader loaded when the graph was saved. */
+  models: z.array(lockedModelSchema).max(500).optional(),
   subgraphs: z
     .record(name, subgraphSchema)
     .refine((r) => Object.keys(r).length <= 500, 'at most 500 subgraph definitions')
@@ -83,6 +105,7 @@ export type GraphDocument = z.infer<typeof graphSchema>;
 export type GraphNode = z.infer<typeof nodeSchema>;
 export type SubgraphDef = z.infer<typeof subgraphSchema>;
 export type NodeUi = z.infer<typeof nodeUiSchema>;
+export type LockedModel = z.infer<typeof lockedModelSchema>;
 
 /** Splits "node.port" into its parts, or null. */
 export function parsePortRef(ref: string): { nodeId: string; port: string } | null {

@@ -7,6 +7,11 @@ export interface GraphIssue {
   /** The port, param or field ("params.steps", "inputs.text", "format"). */
   field?: string;
   message: string;
+  /**
+   * The node opens as a placeholder rather than the graph being refused (an unknown type, port or
+   * param, a version from a newer product): kept as in the file, it fails only the runs that need it.
+   */
+  placeholder?: boolean;
 }
 
 export { describeValue, quoteValue } from '../tensor/quote';

@@ -265,11 +265,12 @@ export function flattenGraph(doc: Pick<GraphDocument, 'nodes' | 'subgraphs'>): {
       }
       const params = { ...n.params, ...overrides.get(n.id) };
       const name = subgraphName(n.type);
-      if (!name) {
+      const def = name !== null && Object.hasOwn(subgraphs, name) ? subgraphs[name]! : undefined;
+      if (!def) {
+        // a plain node, or an instance of a definition the graph lacks (a placeholder: it stays one node)
         nodes.push({ ...n, id, inputs, params });
         continue;
       }
-      const def = subgraphs[name]!;
       const innerOverrides = new Map<string, Record<string, ParamValue>>();
       const exposed: FlatInstance['params'] = {};
       for (const [param, e] of Object.entries(def.params ?? {})) {
@@ -277,7 +278,7 @@ export function flattenGraph(doc: Pick<GraphDocument, 'nodes' | 'subgraphs'>): {
         const v = params[param];
         if (v !== undefined) innerOverrides.set(e.node, { ...innerOverrides.get(e.node), [e.param]: v });
       }
-      instances.set(id, { id, name, params: exposed });
+      instances.set(id, { id, name: name!, params: exposed });
       expand(def.nodes, `${id}/`, inputs, innerOverrides);
       const through: Record<string, string> = {};
       for (const [output, ref] of Object.entries(def.outputs ?? {})) through[output] = `${id}/${ref}`;

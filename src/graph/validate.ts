@@ -1,8 +1,8 @@
 import type { z } from 'zod';
 import { own, type NodeCatalog, type NodeSpec } from './catalog';
 import { graphSchema, parsePortRef, type GraphDocument, type GraphNode } from './document';
-import { describeValue, GraphError, type GraphIssue } from './errors';
-import { migrate } from './migrate';
+import { describeValue, GraphError, quoteValue, type GraphIssue } from './errors';
+import { migrate, migrateNodes } from './migrate';
 import { checkParam } from './params';
 import { connectionRefusal, type PortType } from './ports';
 import { INPUT_REF, subgraphName, subgraphSpecs } from './subgraph';
@@ -41,32 +41,40 @@ function checkNode(
   subgraphInputs: Record<string, PortType> | null,
 ): void {
   const id = node.id;
-  if (node.bypass && subgraphName(node.type))
-    issues.push({ nodeId: id, field: 'bypass', message: 'a subgraph cannot be bypassed (bypass nodes inside it)' });
-  for (const [name, value] of Object.entries(node.params ?? {})) {
-    const schema = own(spec.params, name);
-    if (!schema) {
+  // an unknown param or port (a newer product's, or a type's older ports): the node opens as a placeholder,
+  // kept as in the file, and only its wires are checked
+  const unknownParams = Object.keys(node.params ?? {}).filter((name) => !own(spec.params, name));
+  const unknownPorts = Object.keys(node.inputs ?? {}).filter((port) => !own(spec.inputs, port));
+  if (unknownParams.length || unknownPorts.length) {
+    for (const name of unknownParams)
       issues.push({
         nodeId: id,
         field: `params.${name}`,
         message: `unknown param of ${spec.type} (it has ${Object.keys(spec.params).join(', ') || 'none'})`,
+        placeholder: true,
       });
-      continue;
-    }
+    for (const port of unknownPorts)
+      issues.push({
+        nodeId: id,
+        field: `inputs.${port}`,
+        message: `unknown input port of ${spec.type} (it has ${Object.keys(spec.inputs).join(', ') || 'none'})`,
+        placeholder: true,
+      });
+    checkWires(node, byId, issues);
+    return;
+  }
+  if (node.bypass && subgraphName(node.type))
+    issues.push({ nodeId: id, field: 'bypass', message: 'a subgraph cannot be bypassed (bypass nodes inside it)' });
+  for (const [name, value] of Object.entries(node.params ?? {})) {
+    const schema = own(spec.params, name);
+    if (!schema) continue; // a placeholder (above)
     const error = checkParam(schema, value);
     if (error) issues.push({ nodeId: id, field: `params.${name}`, message: `${error} (got ${describeValue(value)})` });
   }
   const inputs = node.inputs ?? {};
   for (const [port, ref] of Object.entries(inputs)) {
     const input = own(spec.inputs, port);
-    if (!input) {
-      issues.push({
-        nodeId: id,
-        field: `inputs.${port}`,
-        message: `unknown input port of ${spec.type} (it has ${Object.keys(spec.inputs).join(', ') || 'none'})`,
-      });
-      continue;
-    }
+    if (!input) continue; // a placeholder (above)
     const fromInput = INPUT_REF.exec(ref);
     if (fromInput) {
       const type = own(subgraphInputs ?? undefined, fromInput[1]!);
@@ -127,6 +135,50 @@ function checkNode(
   }
 }
 
+/** A placeholder's wires: each a "node.port" or "$in." reference; a node it names must exist. */
+function checkWires(node: GraphNode, byId: Map<string, GraphNode>, issues: GraphIssue[]): void {
+  for (const [port, ref] of Object.entries(node.inputs ?? {})) {
+    if (INPUT_REF.test(ref)) continue;
+    const parsed = parsePortRef(ref);
+    if (!parsed || parsed.nodeId.includes('/'))
+      issues.push({
+        nodeId: node.id,
+        field: `inputs.${port}`,
+        message: `${quoteValue(ref)} is not a "node.port" reference`,
+      });
+    else if (!byId.has(parsed.nodeId))
+      issues.push({
+        nodeId: node.id,
+        field: `inputs.${port}`,
+        message: `refers to node "${parsed.nodeId}", which does not exist`,
+      });
+  }
+}
+
+/**
+ * Why each node of a list cannot run as it stands (id -> issues), for the nodes that open as
+ * placeholders: an unknown type, a version from a newer product, an unknown port or param.
+ */
+export function placeholderIssues(
+  nodes: readonly GraphNode[],
+  catalog: NodeCatalog,
+  subgraphInputs: Record<string, PortType> | null = null,
+): Map<string, GraphIssue[]> {
+  const out = new Map<string, GraphIssue[]>();
+  for (const issue of checkNodes(nodes, catalog, subgraphInputs))
+    if (issue.placeholder && issue.nodeId !== undefined)
+      out.set(issue.nodeId, [...(out.get(issue.nodeId) ?? []), issue]);
+  return out;
+}
+
+/**
+ * Why one node cannot run as it stands, or null: the first placeholder issue of its own (an unknown
+ * type, a newer version, an unknown param or input port). Its wires are checked elsewhere.
+ */
+export function placeholderIssue(node: GraphNode, catalog: NodeCatalog): GraphIssue | null {
+  return placeholderIssues([node], catalog).get(node.id)?.[0] ?? null;
+}
+
 /** Finds one cycle (as the ids along it), or null. */
 export function findCycle(nodes: readonly GraphNode[]): string[] | null {
   const deps = new Map(
@@ -173,12 +225,18 @@ export function checkNodes(
   }
   for (const node of nodes) {
     const spec = catalog.get(node.type);
-    if (!spec) {
+    const newer = spec && (node.version ?? 1) > spec.version;
+    if (!spec || newer) {
+      // a placeholder: kept as in the file; only its wires are checked (they must name nodes of the graph)
       const name = subgraphName(node.type);
-      const message = name
-        ? `unknown node type "${node.type}" (the graph defines no subgraph "${name}")`
-        : `unknown node type "${node.type}"`;
-      issues.push({ nodeId: node.id, field: 'type', message });
+      const message = newer
+        ? `${node.type} version ${node.version} was saved by a newer unclip-studio (this one knows up to ` +
+          `version ${spec.version})`
+        : name
+          ? `unknown node type ${quoteValue(node.type)} (the graph defines no subgraph ${quoteValue(name)})`
+          : `unknown node type ${quoteValue(node.type)}`;
+      issues.push({ nodeId: node.id, field: newer ? 'version' : 'type', message, placeholder: true });
+      checkWires(node, byId, issues);
       continue;
     }
     checkNode(node, spec, byId, catalog, issues, subgraphInputs);
@@ -217,6 +275,18 @@ export function validateGraph(doc: GraphDocument, catalog: NodeCatalog): GraphIs
  * document; throws GraphError listing every issue. Never mutates its input.
  */
 export function parseGraph(input: string | unknown, catalog: NodeCatalog): GraphDocument {
+  return loadGraph(input, catalog).doc;
+}
+
+/**
+ * Parses, migrates and validates a graph (JSON text or a parsed value): the document, and the
+ * issues of the nodes that open as placeholders (they fail only the runs that need them). Throws
+ * GraphError listing every other issue. Never mutates its input.
+ */
+export function loadGraph(
+  input: string | unknown,
+  catalog: NodeCatalog,
+): { doc: GraphDocument; placeholders: GraphIssue[] } {
   let raw: unknown = input;
   if (typeof input === 'string') {
     try {
@@ -230,9 +300,20 @@ export function parseGraph(input: string | unknown, catalog: NodeCatalog): Graph
   const parsed = graphSchema.safeParse(migrated.doc);
   if (!parsed.success) throw new GraphError(zodIssues(parsed.error, migrated.doc));
   const doc = structuredClone(parsed.data);
+  migrateNodes(doc, documentCatalog(doc, catalog).catalog);
   const issues = validateGraph(doc, catalog);
-  if (issues.length) throw new GraphError(issues);
-  return doc;
+  const errors = issues.filter((i) => !i.placeholder);
+  if (errors.length) throw new GraphError(errors);
+  // a placeholder is kept exactly as in the file (no version recorded, no migration applied)
+  for (const issue of issues) {
+    const scope = issue.subgraph === undefined ? doc.nodes : doc.subgraphs?.[issue.subgraph]?.nodes;
+    const was = (
+      issue.subgraph === undefined ? parsed.data.nodes : parsed.data.subgraphs?.[issue.subgraph]?.nodes
+    )?.find((n) => n.id === issue.nodeId);
+    const at = scope?.findIndex((n) => n.id === issue.nodeId) ?? -1;
+    if (was && at >= 0) scope![at] = structuredClone(was);
+  }
+  return { doc, placeholders: issues };
 }
 
 /** Canonical JSON text of a document (stable key order in nodes, two-space indent). */
@@ -240,6 +321,7 @@ export function serializeGraph(doc: GraphDocument): string {
   const node = (n: GraphNode) => ({
     id: n.id,
     type: n.type,
+    ...(n.version !== undefined ? { version: n.version } : {}),
     ...(n.params && Object.keys(n.params).length ? { params: n.params } : {}),
     ...(n.inputs && Object.keys(n.inputs).length ? { inputs: n.inputs } : {}),
     ...(n.bypass ? { bypass: true } : {}),
@@ -260,6 +342,7 @@ export function serializeGraph(doc: GraphDocument): string {
         version: doc.version,
         ...(doc.meta ? { meta: doc.meta } : {}),
         nodes: doc.nodes.map(node),
+        ...(doc.models?.length ? { models: doc.models } : {}),
         ...subgraphs,
       },
       null,

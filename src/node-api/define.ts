@@ -1,4 +1,4 @@
-import type { InputSpec, NodeSpec } from '../graph/catalog';
+import type { InputSpec, NodeMigration, NodeSpec } from '../graph/catalog';
 import type { ParamSchema, ParamsOf, ParamValue } from '../graph/params';
 import type { PortType } from '../graph/ports';
 import type { Float32Tensor } from '../tensor/tensor';
@@ -51,6 +51,8 @@ export function defineNode<
 >(def: {
   type: string;
   version: number;
+  /** migrations[n] brings a node saved at version n - 1 to n (params, wires, renamed outputs). */
+  migrations?: Record<number, NodeMigration>;
   title: string;
   description: string;
   inputs: I;

@@ -52,11 +52,25 @@ describe('the engine in a real Node worker (comlink over worker_threads)', () =>
 
   it('returns every load issue and keeps the loaded graph', async () => {
     const bad = JSON.parse(playground);
-    bad.nodes.push({ id: 'oops', type: 'nope/nope' });
+    bad.nodes.push({ id: 'oops', type: 'embedding/normalize', inputs: { in: 'nope.out' } });
     const r = await engine.api.loadGraph(bad);
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.issues[0]).toMatchObject({ nodeId: 'oops', field: 'type' });
+    if (!r.ok) expect(r.issues[0]).toMatchObject({ nodeId: 'oops', field: 'inputs.in' });
     expect((await engine.api.graph())!.nodes.some((n) => n.id === 'oops')).toBe(false);
+  });
+
+  it('opens an unknown node type as a placeholder and says so across the worker', async () => {
+    const odd = JSON.parse(playground);
+    odd.nodes.push({ id: 'stranger', type: 'nope/nope', params: { x: 1 } });
+    const r = await engine.api.loadGraph(odd);
+    expect(r.ok && r.placeholders).toEqual([
+      { nodeId: 'stranger', field: 'type', message: 'unknown node type "nope/nope"', placeholder: true },
+    ]);
+    expect((await engine.api.graph())!.nodes.find((n) => n.id === 'stranger')).toEqual({
+      id: 'stranger',
+      type: 'nope/nope',
+      params: { x: 1 },
+    });
   });
 
   it('cancels a run from the main thread', async () => {
