@@ -3,7 +3,8 @@
  * zlib-compressed UTF-8 graph JSON) before IEND. A PNG that carries its graph can be opened in
  * the editor or run by the CLI to make the same picture again. A PNG is untrusted input: the
  * chunk walk is bounded, the inflated text is capped (a small chunk cannot expand into gigabytes),
- * and what comes out goes through the same validator as any graph file.
+ * and what comes out goes through the same validator as any graph file. Beside it, the provenance chunk
+ * (`unclip-studio/provenance`, src/graph/provenance.ts) says what the picture was made with.
  */
 import { Unzlib, zlibSync, strFromU8, strToU8 } from 'fflate';
 
@@ -64,23 +65,31 @@ function chunks(png: Uint8Array): Chunk[] {
 
 /** A PNG with the graph JSON added in an iTXt chunk (an earlier graph chunk is replaced). */
 export function embedGraph(png: Uint8Array, graphJson: string): Uint8Array {
+  return embedText(png, PNG_GRAPH_KEYWORD, graphJson);
+}
+
+/**
+ * A PNG with `text` added in a zlib-compressed iTXt chunk under `keyword`, before IEND; an earlier chunk with the
+ * same keyword is replaced, every other chunk kept as it was.
+ */
+export function embedText(png: Uint8Array, keywordText: string, text: string): Uint8Array {
   const list = chunks(png);
   const iend = list.find((c) => c.type === 'IEND');
   if (!iend) throw new PngGraphError('has no IEND chunk');
-  const keyword = strToU8(PNG_GRAPH_KEYWORD);
-  const text = zlibSync(strToU8(graphJson), { level: 9 });
+  const keyword = strToU8(keywordText);
+  const body = zlibSync(strToU8(text), { level: 9 });
   // iTXt: keyword, 0, compression flag 1, method 0, language tag "", 0, translated keyword "", 0, text
-  const data = new Uint8Array(keyword.length + 5 + text.length);
+  const data = new Uint8Array(keyword.length + 5 + body.length);
   data.set(keyword, 0);
   data.set([0, 1, 0, 0, 0], keyword.length);
-  data.set(text, keyword.length + 5);
+  data.set(body, keyword.length + 5);
   const chunk = new Uint8Array(12 + data.length);
   const view = new DataView(chunk.buffer);
   view.setUint32(0, data.length);
   chunk.set(strToU8('iTXt'), 4);
   chunk.set(data, 8);
   view.setUint32(8 + data.length, crc32(chunk.subarray(4, 8 + data.length)));
-  const kept = list.filter((c) => c.type !== 'IEND' && !isGraphChunk(png, c));
+  const kept = list.filter((c) => c.type !== 'IEND' && !isTextChunk(png, c, keywordText));
   const parts = [
     png.subarray(0, 8),
     ...kept.map((c) => png.subarray(c.start, c.start + 12 + c.length)),
@@ -96,9 +105,9 @@ export function embedGraph(png: Uint8Array, graphJson: string): Uint8Array {
   return out;
 }
 
-function isGraphChunk(png: Uint8Array, c: Chunk): boolean {
+function isTextChunk(png: Uint8Array, c: Chunk, keyword: string): boolean {
   if (c.type !== 'iTXt') return false;
-  const key = strToU8(PNG_GRAPH_KEYWORD);
+  const key = strToU8(keyword);
   return (
     c.length > key.length && key.every((b, i) => png[c.dataStart + i] === b) && png[c.dataStart + key.length] === 0
   );
@@ -106,13 +115,21 @@ function isGraphChunk(png: Uint8Array, c: Chunk): boolean {
 
 /** The graph JSON a PNG carries, or null when it carries none. Throws PngGraphError for a broken one. */
 export function extractGraph(png: Uint8Array): string | null {
-  const chunk = chunks(png).find((c) => isGraphChunk(png, c));
+  return extractText(png, PNG_GRAPH_KEYWORD, MAX_PNG_GRAPH_BYTES, 'graph');
+}
+
+/**
+ * The text of the iTXt chunk under `keyword`, or null when there is none. Bounded: the text (inflated or not) may
+ * be at most `maxBytes`. Throws PngGraphError naming `what` ("graph", "provenance") for a broken chunk.
+ */
+export function extractText(png: Uint8Array, keyword: string, maxBytes: number, what: string): string | null {
+  const chunk = chunks(png).find((c) => isTextChunk(png, c, keyword));
   if (!chunk) return null;
   const data = png.subarray(chunk.dataStart, chunk.dataStart + chunk.length);
   const storedCrc = new DataView(png.buffer, png.byteOffset).getUint32(chunk.dataStart + chunk.length);
   if (crc32(png.subarray(chunk.start + 4, chunk.dataStart + chunk.length)) !== storedCrc)
-    throw new PngGraphError('its graph chunk is corrupt (CRC mismatch)');
-  let at = PNG_GRAPH_KEYWORD.length + 1;
+    throw new PngGraphError(`its ${what} chunk is corrupt (CRC mismatch)`);
+  let at = strToU8(keyword).length + 1;
   const compressed = data[at] === 1;
   at += 2; // compression flag, method
   while (at < data.length && data[at] !== 0) at++; // language tag
@@ -121,21 +138,21 @@ export function extractGraph(png: Uint8Array): string | null {
   at++;
   const body = data.subarray(at);
   if (!compressed) {
-    if (body.length > MAX_PNG_GRAPH_BYTES) throw new PngGraphError(`its graph is over ${MAX_PNG_GRAPH_BYTES} bytes`);
+    if (body.length > maxBytes) throw new PngGraphError(`its ${what} is over ${maxBytes} bytes`);
     return strFromU8(body);
   }
   const parts: Uint8Array[] = [];
   let size = 0;
   const inflater = new Unzlib((piece) => {
     size += piece.length;
-    if (size > MAX_PNG_GRAPH_BYTES) throw new PngGraphError(`its graph inflates to over ${MAX_PNG_GRAPH_BYTES} bytes`);
+    if (size > maxBytes) throw new PngGraphError(`its ${what} inflates to over ${maxBytes} bytes`);
     parts.push(piece);
   });
   try {
     inflater.push(body, true);
   } catch (e) {
     if (e instanceof PngGraphError) throw e;
-    throw new PngGraphError('its graph chunk cannot be inflated');
+    throw new PngGraphError(`its ${what} chunk cannot be inflated`);
   }
   const out = new Uint8Array(size);
   let pos = 0;
