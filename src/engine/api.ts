@@ -2,6 +2,8 @@ import { encode as encodePng } from 'fast-png';
 import { GraphError, type GraphIssue } from '../graph/errors';
 import { loadGraph, serializeGraph } from '../graph/validate';
 import { embedGraph } from '../graph/png-graph';
+import { embedProvenance, type Provenance } from '../graph/provenance';
+import { pictureProvenance } from './provenance';
 import type { GraphDocument } from '../graph/document';
 import type { NodeSpec } from '../graph/catalog';
 import type { ParamValue } from '../graph/params';
@@ -198,7 +200,19 @@ export function createEngineApi(
         list.map((p) => p.rgba.buffer),
       );
     },
-    /** One image of an output as PNG bytes (fast-png), carrying the graph and params that made it (iTXt). */
+    /**
+     * What one image of an output was made with (src/graph/provenance.ts): the models upstream of it, onnxruntime's
+     * build and version, the backends, the product's version. Null before a graph is loaded.
+     */
+    provenance(nodeId: string, port: string, index = 0): Provenance | null {
+      const doc = engine.graph;
+      if (!doc) return null;
+      return pictureProvenance(doc, (id) => engine.outputsOf(id), services.models, { node: nodeId, port, index });
+    },
+    /**
+     * One image of an output as PNG bytes (fast-png), carrying the graph and params that made it and its provenance
+     * (two iTXt chunks).
+     */
     imagePng(nodeId: string, port: string, index = 0, withGraph = true): Uint8Array {
       const img = image(nodeId, port);
       const [n = 1, h = 0, w = 0] = img.shape;
@@ -211,7 +225,13 @@ export function createEngineApi(
       for (let i = 0; i < w * h; i++) for (let k = 0; k < 3; k++) rgb[i * 3 + k] = p.rgba[i * 4 + k]!;
       const plain = encodePng({ width: w, height: h, data: rgb, channels: 3, depth: 8 });
       const doc = engine.graph;
-      const png = withGraph && doc ? embedGraph(plain, serializeGraph(doc)) : plain;
+      const png =
+        withGraph && doc
+          ? embedProvenance(
+              embedGraph(plain, serializeGraph(doc)),
+              pictureProvenance(doc, (id) => engine.outputsOf(id), services.models, { node: nodeId, port, index }),
+            )
+          : plain;
       return transfer(png, [png.buffer]);
     },
     /** A copy of a tensor output, transferred (not copied again) across the worker boundary. */

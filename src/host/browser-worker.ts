@@ -56,6 +56,7 @@ const methods = [
   'imagePreviews',
   'maskOverlay',
   'imagePng',
+  'provenance',
   'tensor',
   'value',
   'embeddingView',

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { decode as decodePng, encode as encodePng } from 'fast-png';
 import type { JobImage } from './job';
 import { drawText } from './font';
+import { embedProvenance, readProvenance, type Provenance } from '../graph/provenance';
 
 export interface ResultLine {
   key: string;
@@ -72,17 +73,23 @@ export class SweepResults {
     return full;
   }
 
-  /** Every image (the first MAX_SHEET_TILES) with its parameters beneath it, in the order of `order` (the grid's). */
+  /**
+   * Every image (the first MAX_SHEET_TILES) with its parameters beneath it, in the order of `order` (the grid's).
+   * The sheet carries no graph (its tiles have one each) but does carry provenance when every tile's agrees.
+   */
   writeContactSheet(order: readonly string[]): string | undefined {
     const tiles: Array<{ png: ReturnType<typeof decodePng>; label: string[] }> = [];
+    const provenances: Array<Provenance | null> = [];
     for (const key of order) {
       if (tiles.length >= MAX_SHEET_TILES) break;
       const line = this.lines.get(key);
       if (!line || line.status !== 'done') continue;
       for (const f of line.files) {
         const label = Object.entries(line.params).map(([k, v]) => `${k}=${v}`);
+        const bytes = new Uint8Array(readFileSync(join(this.dir, f)));
+        provenances.push(readProvenance(bytes).provenance);
         tiles.push({
-          png: decodePng(readFileSync(join(this.dir, f))),
+          png: decodePng(bytes),
           label: line.files.length > 1 ? [...label, f.split('-').slice(1).join('-')] : label,
         });
       }
@@ -116,7 +123,22 @@ export class SweepResults {
       wrapped[i]!.forEach((text, k) => drawText(rgb, w, h, text, x0, y0 + side + 2 + k * lineH, [30, 30, 30], scale));
     });
     const path = join(this.dir, 'contact-sheet.png');
-    writeFileSync(path, encodePng({ width: w, height: h, data: rgb, channels: 3, depth: 8 }));
+    const sheet = encodePng({ width: w, height: h, data: rgb, channels: 3, depth: 8 });
+    const shared = sharedProvenance(provenances);
+    writeFileSync(path, shared ? embedProvenance(sheet, shared) : sheet);
     return path;
   }
+}
+
+/** The provenance every tile shares (their models, versions and backends), without a picture; null if any differ. */
+export function sharedProvenance(list: ReadonlyArray<Provenance | null>): Provenance | null {
+  const strip = (p: Provenance | null) => {
+    if (!p) return null;
+    const { picture: _picture, ...rest } = p;
+    return rest;
+  };
+  const first = strip(list[0] ?? null);
+  if (!first) return null;
+  const key = JSON.stringify(first);
+  return list.every((p) => JSON.stringify(strip(p)) === key) ? first : null;
 }

@@ -7,6 +7,8 @@ import IORedis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUEUE_NAME } from '../../src/queue/bullmq';
 import { GridError, gridPoints, parseGridAxis } from '../../src/queue/grid';
+import { sharedProvenance } from '../../src/queue/results';
+import { readProvenance, type Provenance } from '../../src/graph/provenance';
 import { freePort, startRedis, type TestRedis } from './redis';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -96,6 +98,26 @@ describe('sweep grids', () => {
   });
 });
 
+describe("a contact sheet's provenance", () => {
+  const tile = (node: string, backends: Provenance['backends']): Provenance => ({
+    format: 'unclip-studio/provenance',
+    version: 1,
+    product: { name: 'unclip-studio', version: '0.3.0' },
+    runtime: { name: 'onnxruntime-web', version: '1.30.0' },
+    backends,
+    models: [],
+    picture: { node, port: 'image', index: 0 },
+  });
+
+  it("is its tiles' when they all agree (without a picture), and none when any differs or has none", () => {
+    const { picture: _picture, ...shared } = tile('a', ['wasm']);
+    expect(sharedProvenance([tile('a', ['wasm']), tile('b', ['wasm'])])).toEqual(shared);
+    expect(sharedProvenance([tile('a', ['wasm']), tile('b', ['webgpu'])])).toBeNull();
+    expect(sharedProvenance([tile('a', ['wasm']), null])).toBeNull();
+    expect(sharedProvenance([])).toBeNull();
+  });
+});
+
 describe('npm run graph -- sweep, locally', () => {
   it(
     'runs one job per point on a pool, writes results.jsonl, ' + 'images and a contact sheet, and runs nothing twice',
@@ -128,6 +150,11 @@ describe('npm run graph -- sweep, locally', () => {
         'a red circle',
       ]);
       expect(readFileSync(join(dir, 'contact-sheet.png')).subarray(1, 4).toString()).toBe('PNG');
+      // each job's picture names itself in its provenance; the sheet carries what they share, naming no picture
+      const tile = readProvenance(new Uint8Array(readFileSync(join(dir, rows[0]!.files[0]!)))).provenance;
+      expect(tile).toMatchObject({ models: [], backends: [], picture: { node: 'scene', port: 'image', index: 0 } });
+      const sheet = readProvenance(new Uint8Array(readFileSync(join(dir, 'contact-sheet.png')))).provenance;
+      expect(sheet).toEqual({ ...tile, picture: undefined });
       const again = await sweep(FIXTURE, ...grid, '--out', dir, '--json');
       expect(again.code).toBe(0);
       expect(JSON.parse(again.stdout)).toMatchObject({ ok: true, jobs: 4, skipped: 4, failed: 0 });

@@ -77,6 +77,13 @@ export interface ModelRuntime {
   takeNotices(): string[];
   /** Starts the WASM engine in the background (fetch, compile, start) so a first run does not wait for it. */
   prewarm(): Promise<void>;
+  /** The onnxruntime build the models run with here and its version (for a picture's provenance). */
+  runtimeName(): { name: 'onnxruntime-web' | 'onnxruntime-node'; version: string };
+  /**
+   * A model this runtime, or an external manifest it has opened (`manifestSrc`, "" = this one), knows, with where
+   * its latest session ran; undefined when neither knows it. Synchronous: it reads only what is loaded.
+   */
+  modelUse(id: string, manifestSrc?: string): { entry: ModelEntry; ep?: ExecutionProvider } | undefined;
 }
 
 /** Resolves a file named in a manifest against the manifest's own location. */
@@ -272,6 +279,12 @@ export function createRuntime(
   };
 
   const externals = new Map<string, Promise<ModelRuntime>>();
+  const openedExternals = new Map<string, ModelRuntime>();
+  const versions = (ort.env as { versions?: Record<string, string | undefined> } | undefined)?.versions ?? {};
+  const runtimeName = {
+    name: baseEp === 'cpu' ? ('onnxruntime-node' as const) : ('onnxruntime-web' as const),
+    version: (baseEp === 'cpu' ? versions.node : versions.web) ?? versions.common ?? 'unknown',
+  };
   return {
     manifest,
     entry,
@@ -294,20 +307,32 @@ export function createRuntime(
           // never the parser's message: it quotes the file's first bytes
           throw new Error(`the model manifest ${manifestSrc} is not valid JSON`);
         }
-        return createRuntime(ort, parseManifest(raw, manifestSrc), src, options, shared);
+        const opened = createRuntime(ort, parseManifest(raw, manifestSrc), src, options, shared);
+        openedExternals.set(manifestSrc, opened);
+        return opened;
       });
+    },
+    runtimeName: () => runtimeName,
+    modelUse(id, manifestSrc = '') {
+      if (manifestSrc) return openedExternals.get(manifestSrc)?.modelUse(id);
+      const e = byId.get(id);
+      return e ? { entry: e, ...(shared.eps.has(e) ? { ep: shared.eps.get(e) } : {}) } : undefined;
     },
     async session(id) {
       const e = entry(id);
       const ep = await chooseEp(e);
-      if (ep !== 'webgpu') return memoPromise(sessions, `${ep}:${id}`, () => open(e, ep));
-      try {
-        return await memoPromise(sessions, `${ep}:${id}`, () => open(e, ep));
-      } catch (err) {
-        // a model WebGPU cannot take (an op, a device limit) runs on WASM, and the run says so
-        shared.notices.add(`${id} cannot run on WebGPU (${(err as Error).message}): it runs on WASM`);
-        return memoPromise(sessions, `${baseEp}:${id}`, () => open(e, baseEp));
-      }
+      let session: ModelSession;
+      if (ep !== 'webgpu') session = await memoPromise(sessions, `${ep}:${id}`, () => open(e, ep));
+      else
+        try {
+          session = await memoPromise(sessions, `${ep}:${id}`, () => open(e, ep));
+        } catch (err) {
+          // a model WebGPU cannot take (an op, a device limit) runs on WASM, and the run says so
+          shared.notices.add(`${id} cannot run on WebGPU (${(err as Error).message}): it runs on WASM`);
+          session = await memoPromise(sessions, `${baseEp}:${id}`, () => open(e, baseEp));
+        }
+      shared.eps.set(e, session.ep);
+      return session;
     },
     get backend() {
       return shared.backend;
@@ -349,8 +374,10 @@ interface SharedState {
   gpu?: Promise<{ ort: typeof ortTypes; adapter: string; fallback: boolean }>;
   timings: ModelLoadTiming[];
   notices: Set<string>;
+  /** Where each model's latest session runs (a picture's provenance names it). */
+  eps: WeakMap<ModelEntry, ExecutionProvider>;
 }
-const newSharedState = (): SharedState => ({ backend: 'auto', timings: [], notices: new Set() });
+const newSharedState = (): SharedState => ({ backend: 'auto', timings: [], notices: new Set(), eps: new WeakMap() });
 /** onnxruntime modules that have created a session in this process (their WASM is compiled and started). */
 const started = new WeakSet<object>();
 const now = () => performance.now();
