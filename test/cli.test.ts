@@ -13,7 +13,8 @@ import { nodeServices } from '../src/host/node-services';
 import { createModelRuntime } from '../src/models/runtime/runtime-node';
 import type { Float32Tensor } from '../src/tensor/tensor';
 import { readPicture } from '../src/world/read';
-import { extractGraph } from '../src/graph/png-graph';
+import { embedText, extractGraph } from '../src/graph/png-graph';
+import { embedProvenance, PNG_PROVENANCE_KEYWORD, readProvenance } from '../src/graph/provenance';
 
 const run = promisify(execFile);
 const root = new URL('..', import.meta.url).pathname;
@@ -206,6 +207,92 @@ describe('the graph travels with its pictures', () => {
     const bad = await cli('run', 'graphs/subgraphs.json', '--set', 'low.guidance=99');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/node "low".*guidance.*must be between/);
+  });
+});
+
+describe("a picture's recipe: provenance and graph diff", () => {
+  const out = mkdtempSync(join(tmpdir(), 'recipe-'));
+  const made = Promise.all([
+    cli('run', 'graphs/clip-rank.json', '--out', join(out, 'a')),
+    cli('run', 'graphs/clip-rank.json', '--set', 'candidates.seed=6', '--set', 'rank.k=3', '--out', join(out, 'b')),
+  ]);
+  const a = join(out, 'a', 'rank-0.png');
+  const b = join(out, 'b', 'rank-0.png');
+
+  it('diff names what differs between two PNGs the CLI made (params), exit 1; the same recipe exits 0', async () => {
+    for (const r of await made) expect(r.code, r.stderr).toBe(0);
+    const r = await cli('diff', a, b);
+    expect(r.code).toBe(1);
+    expect(r.stdout.split('\n')).toEqual([
+      `${a} -> ${b}`,
+      '  params    candidates.seed: 5 -> 6',
+      '  params    rank.k: 2 -> 3',
+      'the recipes differ: 2 in params',
+      '',
+    ]);
+    const same = await cli('diff', a, join(out, 'a', 'rank-1.png'));
+    expect(same.stdout).toMatch(/picture {3}rank\.top #0 -> rank\.top #1/);
+    const json = await cli('diff', a, 'graphs/clip-rank.json', '--json');
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      same: true,
+      changes: [],
+      notes: ['graphs/clip-rank.json carries no provenance: models, versions and backends are not compared'],
+    });
+  });
+
+  it('diff exits 2 on bad input, naming the file and never quoting it', async () => {
+    await made;
+    const junk = join(out, 'junk.json');
+    writeFileSync(junk, '{"format": "unclip-studio/graph", "version": 2, "nodes": [{"id": "x", "type": 5}]}');
+    const bad = await cli('diff', a, junk);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/junk\.json cannot be loaded/);
+    expect((await cli('diff', a, join(out, 'missing.png'))).stderr).toMatch(/missing\.png: no such file/);
+    expect((await cli('diff', a)).code).toBe(2);
+  });
+
+  it('running a PNG on another backend says what differs before comparing the picture', async () => {
+    await made;
+    const native = await cli('run', a, '--native', '--compare');
+    const lines = native.stderr.split('\n');
+    const said = lines.findIndex((l) => /onnxruntime: onnxruntime-web [\d.]+ -> onnxruntime-node [\d.]+/.test(l));
+    const compared = lines.findIndex((l) => l.startsWith('picture rank.top #0: '));
+    expect(said, native.stderr).toBeGreaterThanOrEqual(0);
+    expect(lines).toContain('  backend   WASM -> native CPU');
+    expect(lines).toContain('  backend   mini-clip-text ran on WASM -> native CPU');
+    expect(compared).toBeGreaterThan(said);
+    expect(native.code).toBe(/the same pixels/.test(lines[compared]!) ? 0 : 1);
+  });
+
+  it('running a PNG made with another model says which; a hostile provenance chunk is ignored, noticed', async () => {
+    await made;
+    // a picture made with another mini-clip-text (its provenance says so) and a hostile chunk beside a good graph
+    const bytes = new Uint8Array(readFileSync(a));
+    const theirs = readProvenance(bytes).provenance!;
+    const other = join(out, 'other-model.png');
+    const models = theirs.models.map((m) => (m.id === 'mini-clip-text' ? { ...m, sha256: '0'.repeat(64) } : m));
+    writeFileSync(other, embedProvenance(bytes, { ...theirs, models }));
+    const r = await cli('run', other, '--compare');
+    expect(r.stderr).toMatch(
+      /other-model\.png -> this run:\n {2}models {4}mini-clip-text sha256: 000000000000… -> [0-9a-f]{12}…\n/,
+    );
+    expect(r.stderr).toMatch(/picture rank\.top #0: the same pixels/);
+    expect(r.code).toBe(0);
+    const hostile = join(out, 'hostile.png');
+    writeFileSync(
+      hostile,
+      embedText(
+        bytes,
+        PNG_PROVENANCE_KEYWORD,
+        '{"format":"unclip-studio/provenance","version":1,"x":' + '['.repeat(9_000) + ']'.repeat(9_000) + '}',
+      ),
+    );
+    const h = await cli('run', hostile);
+    expect(h.code, h.stderr).toBe(0);
+    expect(h.stderr).toMatch(/notice: .*hostile\.png: its provenance is invalid: .*; its provenance is ignored/);
+    expect(h.stderr).toMatch(/hostile\.png carries no provenance: models, versions and backends are not compared/);
+    expect((await cli('run', hostile, '--compare')).code).toBe(2); // no picture named: nothing to compare
   });
 });
 

@@ -12,21 +12,35 @@ export interface RunArgs {
   allowPaths: string[];
   /** Whether a graph's http(s) URLs may be fetched (--allow-url). */
   allowUrl: boolean;
+  /** Compare the picture a PNG names (its provenance) with the one this run makes (--compare). */
+  compare: boolean;
+  /** Models on native onnxruntime-node (CPU) instead of onnxruntime-web's WASM (--native). */
+  native: boolean;
 }
 
 export class UsageError extends Error {}
 
 export const USAGE = [
   'usage: npm run graph -- run <graph.json> [--set <nodeId>.<param>=<value>]... [--out <dir>] [--json]',
-  '         [--only <nodeId>]... [--models <dir>] [--allow-path <dir>]... [--allow-url]',
+  '         [--only <nodeId>]... [--models <dir>] [--allow-path <dir>]... [--allow-url] [--native]',
+  '       npm run graph -- run <picture.png> [...] [--compare]',
   '       npm run graph -- sweep <graph.json> --grid <nodeId>.<param>=<values> [--grid ...] --out <dir>',
   '         [--queue <redis-url>] [--concurrency <n>] [--json]',
+  '       npm run graph -- diff <a.png|a.json> <b.png|b.json> [--json]',
 ].join('\n');
 
 export function parseRunArgs(argv: string[]): RunArgs {
   const [command, ...rest] = argv;
   if (command !== 'run') throw new UsageError(command ? `unknown command "${command}"` : 'no command given');
-  const args: RunArgs = { file: '', sets: [], json: false, allowPaths: [], allowUrl: false };
+  const args: RunArgs = {
+    file: '',
+    sets: [],
+    json: false,
+    allowPaths: [],
+    allowUrl: false,
+    compare: false,
+    native: false,
+  };
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i]!;
     const next = () => {
@@ -40,6 +54,8 @@ export function parseRunArgs(argv: string[]): RunArgs {
     else if (a === '--only') (args.targets ??= []).push(next());
     else if (a === '--allow-path') args.allowPaths.push(next());
     else if (a === '--allow-url') args.allowUrl = true;
+    else if (a === '--compare') args.compare = true;
+    else if (a === '--native') args.native = true;
     else if (a === '--set' || a.startsWith('--set=')) {
       const raw = a === '--set' ? next() : a.slice(6);
       const set = parseSet(raw);

@@ -9,6 +9,7 @@ import { parseRunArgs, UsageError, USAGE } from './args';
 import { applySets } from '../engine/overrides';
 import { extractGraph, isPng, PNG_GRAPH_KEYWORD, PngGraphError } from '../graph/png-graph';
 import { cliPolicy, userValues } from '../host/access';
+import { checkAgainstPicture, type PictureCheck } from './picture-check';
 
 async function main(argv: string[]): Promise<number> {
   let args;
@@ -22,6 +23,7 @@ async function main(argv: string[]): Promise<number> {
     throw e;
   }
   let text: string;
+  let picturePng: Uint8Array | undefined;
   try {
     const bytes = new Uint8Array(await readFile(args.file));
     // a PNG the product wrote carries the graph that made it
@@ -32,6 +34,7 @@ async function main(argv: string[]): Promise<number> {
         return 2;
       }
       text = inside;
+      picturePng = bytes;
     } else {
       text = new TextDecoder().decode(bytes);
     }
@@ -48,6 +51,7 @@ async function main(argv: string[]): Promise<number> {
   // and what the user typed in --set (src/host/access.ts)
   const engine = startNodeEngine({
     modelsDir: args.models,
+    native: args.native,
     access: cliPolicy(args.file, args.allowPaths, args.allowUrl, userValues(args.sets.map((s) => s.value))),
   });
   try {
@@ -119,6 +123,18 @@ async function main(argv: string[]): Promise<number> {
       }
       report[node.id] = entry;
     }
+    // a PNG's recipe against this run's, said before its picture is compared (--compare)
+    let check: PictureCheck | undefined;
+    if (picturePng) {
+      check = await checkAgainstPicture(api, {
+        file: args.file,
+        png: picturePng,
+        graph: loaded.graph,
+        catalog,
+        compare: args.compare,
+      });
+      for (const line of check.lines) console.error(line);
+    }
     if (args.json) {
       console.log(
         JSON.stringify(
@@ -130,6 +146,7 @@ async function main(argv: string[]): Promise<number> {
             failed: result.failed,
             nodes: report,
             files: written,
+            ...(check ? { recipe: check.report } : {}),
           },
           null,
           2,
@@ -151,14 +168,24 @@ async function main(argv: string[]): Promise<number> {
           );
       return 1;
     }
-    return 0;
+    if (check?.problem) {
+      console.error(`error: ${check.problem}`);
+      return 2;
+    }
+    return check?.differs ? 1 : 0;
   } finally {
     await engine.terminate();
   }
 }
 
 const argv = process.argv.slice(2);
-(argv[0] === 'sweep' ? import('./sweep').then((m) => m.sweepMain(argv.slice(1))) : main(argv)).then(
+const command =
+  argv[0] === 'sweep'
+    ? import('./sweep').then((m) => m.sweepMain(argv.slice(1)))
+    : argv[0] === 'diff'
+      ? import('./diff').then((m) => m.diffMain(argv.slice(1)))
+      : main(argv);
+command.then(
   (code) => process.exit(code),
   (e) => {
     console.error(`error: ${(e as Error).message}`);

@@ -12,10 +12,11 @@ export interface NodeEngine {
 
 /**
  * Starts the engine in a worker_thread and returns its comlink proxy. The
- * worker runs the TypeScript sources through tsx's loader (node-worker-entry.mjs).
+ * worker runs the TypeScript sources through tsx's loader (node-worker-entry.mjs). `native` runs the models on
+ * onnxruntime-node (CPU) instead of onnxruntime-web's WASM.
  */
 export function startNodeEngine(
-  options: { cacheBytes?: number; modelsDir?: string; access?: AccessPolicy } = {},
+  options: { cacheBytes?: number; modelsDir?: string; access?: AccessPolicy; native?: boolean } = {},
 ): NodeEngine {
   const worker = new Worker(new URL('./node-worker-entry.mjs', import.meta.url), { workerData: options });
   const api = wrap<EngineApi>(nodeEndpoint(worker));

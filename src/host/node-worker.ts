@@ -9,10 +9,15 @@ import { policyReader, type AccessPolicy } from './access';
 import { createModelRuntime } from '../models/runtime/runtime-node';
 
 if (!parentPort) throw new Error('node-worker.ts must run in a worker_thread');
-const options = (workerData ?? {}) as { cacheBytes?: number; modelsDir?: string; access?: AccessPolicy };
+const options = (workerData ?? {}) as {
+  cacheBytes?: number;
+  modelsDir?: string;
+  access?: AccessPolicy;
+  native?: boolean;
+};
 // headless runs read only what their access policy allows (src/host/access.ts)
 const services = nodeServices({
-  models: await createModelRuntime(options.modelsDir),
+  models: await createModelRuntime(options.modelsDir, options.native ? 'node' : 'web'),
   ...(options.access ? { readBytes: policyReader(options.access) } : {}),
 });
 expose(createEngineApi(createRegistry(), services, transfer, options.cacheBytes), nodeEndpoint(parentPort));
