@@ -16,7 +16,7 @@ const paste = (p: Page, text: string) =>
     document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true }));
   }, text);
 
-type Placed = { ui?: { x: number; y: number } };
+type Placed = { id: string; ui?: { x: number; y: number } };
 const sameSpot = (a: Placed, b: Placed) => a.ui?.x === b.ui?.x && a.ui?.y === b.ui?.y;
 
 /** Clicks empty canvas (so keys go to the canvas, not a field) and presses Ctrl+Z once. */
