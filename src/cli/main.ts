@@ -62,13 +62,13 @@ async function main(argv: string[]): Promise<number> {
       for (const issue of loaded.issues) console.error(`  ${formatIssue(issue)}`);
       return 2;
     }
+    // placeholders open; only the runs that need them fail, naming them
+    for (const issue of loaded.placeholders)
+      console.error(`note: ${formatIssue(issue)} (kept as in the file: it opened as a placeholder)`);
     const catalog = new Map((await api.catalog()).map((n) => [n.type, n]));
     const nodeTypes = new Map(loaded.graph.nodes.map((n) => [n.id, n.type]));
     const problem = await applySets(api, catalog, nodeTypes, args.sets);
     if (problem) {
-    // placeholders open; only the runs that need them fail, naming them
-    for (const issue of loaded.placeholders)
-      console.error(`note: ${formatIssue(issue)} (kept as in the file: it opened as a placeholder)`);
       console.error(`error: ${problem}`);
       return 2;
     }
