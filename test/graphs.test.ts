@@ -5,7 +5,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createRegistry } from '../nodes/index';
 import { nodeServices } from '../src/host/node-services';
 import { Engine } from '../src/engine/scheduler';
+import { serializeGraph } from '../src/graph/validate';
 import type { Scores } from '../src/node-api/values';
+import { CURRENT_VERSION, type GraphDocument } from '../src/graph/document';
 import { createModelRuntime } from '../src/models/runtime/runtime-node';
 import type { ModelRuntime } from '../src/models/runtime/runtime';
 
@@ -23,12 +25,64 @@ beforeAll(async () => {
 
 const engine = () => new Engine(createRegistry(), nodeServices({ models }));
 
+/** The example graphs as earlier products saved them (test/fixtures/graphs/README.md). */
+const fixtureDir = new URL('fixtures/graphs/', import.meta.url);
+const fixtures = readdirSync(fixtureDir)
+  .filter((v) => /^\d+\.\d+\.\d+$/.test(v))
+  .flatMap((v) =>
+    readdirSync(new URL(`${v}/`, fixtureDir))
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => `${v}/${f}`),
+  )
+  .sort();
+
+describe('example graphs as earlier products saved them', () => {
+  it('cover three releases, v1 and v2 documents, and an older node version', () => {
+    const docs = fixtures.map((f) => JSON.parse(readFileSync(new URL(f, fixtureDir), 'utf8')) as GraphDocument);
+    expect(new Set(fixtures.map((f) => f.split('/')[0]))).toEqual(new Set(['0.1.0', '0.2.0', '0.3.0']));
+    expect(new Set(docs.map((d) => d.version))).toEqual(new Set([1, 2]));
+    expect(docs.some((d) => d.nodes.some((n) => n.type === 'mask/resize' && n.params?.size !== undefined))).toBe(true);
+  });
+
+  it.each(fixtures)('%s opens at the current version and runs every node', async (file) => {
+    const e = engine();
+    const { doc, placeholders } = e.loadWithPlaceholders(readFileSync(new URL(file, fixtureDir), 'utf8'));
+    expect(placeholders).toEqual([]);
+    expect(doc.version).toBe(CURRENT_VERSION);
+    for (const n of doc.nodes)
+      if (!n.type.startsWith('subgraph/')) expect(n.version).toBe(e.types.get(n.type)!.version);
+    const r = await e.run();
+    const failed = Object.entries(r.nodes)
+      .filter(([, n]) => n.status !== 'done' && n.status !== 'cached')
+      .map(([id, n]) => `${id}: ${n.message}`);
+    expect(failed).toEqual([]);
+  });
+
+  it("0.3.0's mask/resize (one square size) migrates to width and height, and makes the same mask", async () => {
+    const e = engine();
+    const doc = e.load(readFileSync(new URL('0.3.0/inpaint.json', fixtureDir), 'utf8'));
+    expect(doc.nodes.find((n) => n.id === 'mask256')).toMatchObject({
+      version: 2,
+      params: { width: 256, height: 256, method: 'bilinear' },
+    });
+    await e.run({ targets: ['mask256'] });
+    const old = e.outputsOf('mask256')!.mask;
+    const now = engine();
+    now.load(readFileSync(new URL('../graphs/inpaint.json', import.meta.url), 'utf8'));
+    await now.run({ targets: ['mask256'] });
+    expect(now.outputsOf('mask256')!.mask).toEqual(old);
+  });
+});
+
 describe('example graphs', () => {
   it('exist', () => expect(files.length).toBeGreaterThanOrEqual(4));
 
   it.each(files)('%s loads, runs every node, and has a title and a description', async (file) => {
     const e = engine();
-    const doc = e.load(readFileSync(new URL(file, dir), 'utf8'));
+    const text = readFileSync(new URL(file, dir), 'utf8');
+    const doc = e.load(text);
+    // saved in the current format, every node with its type's version (parse and save change nothing)
+    expect(serializeGraph(doc)).toBe(text);
     expect(doc.meta?.title).toBeTruthy();
     expect(doc.meta?.description).toBeTruthy();
     const r = await e.run();

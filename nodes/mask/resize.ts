@@ -4,7 +4,14 @@ import { resizeImage, type ResizeMethod } from '../../src/tensor/image';
 
 export default defineNode({
   type: 'mask/resize',
-  version: 1,
+  // 2: width and height (any shape, as image/resize) instead of one square size
+  version: 2,
+  migrations: {
+    2: ({ params: { size, ...params }, inputs }) => ({
+      params: size === undefined ? params : { ...params, width: size, height: size },
+      inputs,
+    }),
+  },
   title: 'Resize mask',
   description:
     'A mask at another size, e.g. an edit drawn at 64x64 for the 256x256 stage: bilinear keeps a feathered edge ' +
@@ -12,8 +19,9 @@ export default defineNode({
   inputs: { mask: 'Mask' },
   outputs: { mask: 'Mask' },
   params: {
-    size: integer({ min: 1, max: 4096, default: 256, label: 'Size' }),
+    width: integer({ min: 1, max: 4096, default: 256, label: 'Width' }),
+    height: integer({ min: 1, max: 4096, default: 256, label: 'Height' }),
     method: enumeration({ options: ['bilinear', 'nearest'], default: 'bilinear', label: 'Method' }),
   },
-  run: ({ mask }, { size, method }) => ({ mask: resizeImage(mask, size, size, method as ResizeMethod) }),
+  run: ({ mask }, { width, height, method }) => ({ mask: resizeImage(mask, height, width, method as ResizeMethod) }),
 });

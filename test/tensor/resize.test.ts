@@ -39,7 +39,12 @@ describe('resizing pictures and masks', () => {
   it('image/resize and mask/resize run as nodes; a bad area size is a node error on params.method', async () => {
     const { engine, result } = await runGraph(undefined, [
       { id: 'mask', type: 'mask/rect', params: { x: 16, y: 16, width: 32, height: 32, size: 64 } },
-      { id: 'big', type: 'mask/resize', params: { size: 256, method: 'nearest' }, inputs: { mask: 'mask.mask' } },
+      {
+        id: 'big',
+        type: 'mask/resize',
+        params: { width: 256, height: 128, method: 'nearest' },
+        inputs: { mask: 'mask.mask' },
+      },
       { id: 'scene', type: 'world/render-scene', params: {} },
       { id: 'small', type: 'image/resize', params: { width: 32, height: 32 }, inputs: { image: 'scene.image' } },
       {
@@ -50,9 +55,9 @@ describe('resizing pictures and masks', () => {
       },
     ]);
     const big = engine.outputsOf('big')!.mask as Float32Tensor;
-    expect(big.shape).toEqual([1, 256, 256, 1]);
-    expect(big.data[64 * 256 + 64]).toBe(1);
-    expect(big.data[63 * 256 + 63]).toBe(0);
+    expect(big.shape).toEqual([1, 128, 256, 1]);
+    expect(big.data[32 * 256 + 64]).toBe(1);
+    expect(big.data[31 * 256 + 63]).toBe(0);
     expect((engine.outputsOf('small')!.image as Float32Tensor).shape).toEqual([1, 32, 32, 3]);
     expect(result.nodes.odd).toMatchObject(failedOn('params.method', /64x64 -> 48x48 is not one/));
   });
