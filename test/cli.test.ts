@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { CURRENT_VERSION } from '../src/graph/document';
 import { describe, expect, it } from 'vitest';
 import { countTrace, traceTable } from '../eval/count-trace';
 import { applyOverride, overrideFlags } from '../eval/eval-compose-report';
@@ -184,6 +185,26 @@ describe('the graph travels with its pictures', () => {
     expect(none.stderr).toMatch(/plain\.png is a PNG that carries no unclip-studio\/graph graph/);
   });
 
+  it('a graph with an unknown node opens: a run needing it fails naming it, --only what does not runs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'placeholder-'));
+    const doc = JSON.parse(readFileSync('graphs/text-to-image.json', 'utf8')) as { nodes: object[] };
+    doc.nodes.push(
+      { id: 'sampler', type: 'comfy/KSampler', params: { cfg: 7 }, inputs: { model: 'decoder_model.model' } },
+      { id: 'after', type: 'embedding/normalize', inputs: { in: 'sampler.LATENT' } },
+    );
+    const file = join(dir, 'stranger.json');
+    writeFileSync(file, JSON.stringify(doc));
+    const all = await cli('run', file, '--json');
+    expect(all.code).toBe(1);
+    expect(all.stderr).toMatch(/note: node "sampler" type: unknown node type "comfy\/KSampler" \(kept as in the file/);
+    const report = JSON.parse(all.stdout);
+    expect(report.nodes.sampler).toMatchObject({ status: 'error', message: expect.stringMatching(/cannot run/) });
+    expect(report.nodes.after.message).toBe('not run: upstream node "sampler" failed');
+    expect(report.nodes.image.status).toBe('done');
+    const some = await cli('run', file, '--only', 'prior');
+    expect(some.code, some.stderr).toBe(0);
+  });
+
   it('runs a graph with subgraphs: --set reaches an exposed param, and its PNGs carry the definitions', async () => {
     const out = mkdtempSync(join(tmpdir(), 'subgraph-'));
     const r = await cli('run', 'graphs/subgraphs.json', '--set', 'low.guidance=2', '--out', out, '--json');
@@ -197,7 +218,7 @@ describe('the graph travels with its pictures', () => {
       nodes: Array<{ id: string; params?: Record<string, unknown> }>;
       subgraphs: Record<string, { nodes: unknown[] }>;
     };
-    expect(carried.version).toBe(2);
+    expect(carried.version).toBe(CURRENT_VERSION);
     expect(carried.nodes.find((n) => n.id === 'low')!.params!.guidance).toBe(2);
     expect(carried.subgraphs['unclip-stack']!.nodes).toHaveLength(7);
     const again = mkdtempSync(join(tmpdir(), 'subgraph-again-'));

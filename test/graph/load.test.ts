@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { defineNode } from '../../src/node-api/define';
+import { number } from '../../src/node-api';
 import { createRegistry } from '../../nodes/index';
 import { GraphError, type GraphIssue } from '../../src/graph/errors';
 import { loadGraph, parseGraph, serializeGraph } from '../../src/graph/validate';
@@ -238,5 +240,70 @@ describe('placeholders: a node this product cannot run opens, kept as in the fil
     const doc = base();
     doc.nodes.push({ id: 'k', type: 'comfy/KSampler', inputs: { m: 'ghost.out' } });
     expect(issuesOf(doc)).toEqual([issue('k', 'inputs.m', /"ghost", which does not exist/)]);
+  });
+});
+
+describe('node versions and migrations', () => {
+  // a node type at version 3: 2 renamed its param `amount` to `t`, 3 renamed its output `result` to `out`
+  const mix = defineNode({
+    type: 'test/mix',
+    version: 3,
+    migrations: {
+      2: ({ params: { amount, ...params }, inputs }) => ({
+        params: amount === undefined ? params : { ...params, t: amount },
+        inputs,
+      }),
+      3: (node) => ({ ...node, outputs: { result: 'out' } }),
+    },
+    title: 'Mix',
+    description: 'a test node',
+    inputs: { a: 'Embedding', b: 'Embedding' },
+    outputs: { out: 'Embedding' },
+    params: { t: number({ min: 0, max: 1, default: 0.5 }) },
+    run: ({ a }) => ({ out: a }),
+  });
+  const withMix = createRegistry([mix]);
+  const old = (version?: number, params: Record<string, unknown> = { amount: 0.25 }) => ({
+    format: 'unclip-studio/graph',
+    version: 2,
+    nodes: [
+      { id: 'a', type: 'embedding/random', params: { dim: 8 } },
+      { id: 'm', type: 'test/mix', ...(version ? { version } : {}), params, inputs: { a: 'a.out', b: 'a.out' } },
+      { id: 'n', type: 'embedding/normalize', inputs: { in: version === 3 ? 'm.out' : 'm.result' } },
+    ],
+  });
+
+  it('upgrades an older node step by step: params renamed, the wires reading a renamed output follow', () => {
+    for (const version of [undefined, 1]) {
+      const doc = parseGraph(old(version), withMix);
+      expect(doc.nodes[1]).toMatchObject({ version: 3, params: { t: 0.25 } });
+      expect(doc.nodes[1]!.params).not.toHaveProperty('amount');
+      expect(doc.nodes[2]!.inputs).toEqual({ in: 'm.out' });
+    }
+    const two = parseGraph(old(2, { t: 0.75 }), withMix);
+    expect(two.nodes[1]!.params).toEqual({ t: 0.75 });
+    expect(two.nodes[2]!.inputs).toEqual({ in: 'm.out' });
+    // the current version is taken as it is
+    expect(parseGraph(old(3, { t: 0.1 }), withMix).nodes[1]!.params).toEqual({ t: 0.1 });
+  });
+
+  it('a node from a newer product opens as a placeholder saying so, and is not migrated', () => {
+    const newer = old(4, { t: 0.5, sharpness: 2 });
+    const { doc, placeholders } = loadGraph({ ...newer, nodes: newer.nodes.slice(0, 2) }, withMix);
+    expect(placeholders).toEqual([
+      issue(
+        'm',
+        'version',
+        /test\/mix version 4 was saved by a newer unclip-studio \(this one knows up to version 3\)/,
+        true,
+      ),
+    ]);
+    expect(doc.nodes[1]).toEqual(newer.nodes[1]);
+  });
+
+  it('a document from a newer product is refused saying so, without guessing', () => {
+    expect(issuesOf({ ...base(), version: 4 })).toEqual([
+      { field: 'version', message: 'version 4 was made by a newer unclip-studio (this one reads up to 3)' },
+    ]);
   });
 });

@@ -189,12 +189,13 @@ describe('npm run graph -- sweep, locally', () => {
   it('refuses a bad graph, a bad axis or an out-of-range value before running anything (exit 2)', async () => {
     const dir = join(out(), 'never');
     const bad = join(out(), 'bad.json');
-    writeFileSync(
-      bad,
-      JSON.stringify({ format: 'unclip-studio/graph', version: 1, nodes: [{ id: 'x', type: 'no/such-type' }] }),
-    );
+    const stranger = join(out(), 'stranger.json');
+    const graph = (node: object) => JSON.stringify({ format: 'unclip-studio/graph', version: 1, nodes: [node] });
+    writeFileSync(bad, graph({ id: 'x', type: 'embedding/normalize', inputs: { in: 'ghost.out' } }));
+    writeFileSync(stranger, graph({ id: 'x', type: 'no/such-type' }));
     for (const [args, message] of [
-      [[bad, '--grid', 'x.y=1'], /bad\.json cannot be loaded:[\s\S]*no\/such-type/],
+      [[bad, '--grid', 'x.y=1'], /bad\.json cannot be loaded:[\s\S]*"ghost", which does not exist/],
+      [[stranger, '--grid', 'x.y=1'], /--grid x\.y=1: node "x" is a placeholder \(unknown type "no\/such-type"\)/],
       [[FIXTURE, '--grid', 'ghost.seed=1'], /node "ghost" is not in the graph/],
       [[FIXTURE, '--grid', 'scene.count=1,999'], /scene\.count=999: .*between 1 and 64/],
       [[FIXTURE, '--grid', 'scene.seed=1', '--concurrency', '0'], /--concurrency must be/],
