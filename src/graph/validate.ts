@@ -32,6 +32,58 @@ function zodIssues(error: z.ZodError, raw: Record<string, unknown>): GraphIssue[
   });
 }
 
+/** What a placeholder check needs of a node type: names only (the editor's catalog has no validators). */
+export type PlaceholderSpec = Pick<NodeSpec, 'type' | 'version'> & {
+  inputs: Record<string, unknown>;
+  params: Record<string, unknown>;
+};
+
+/**
+ * Why a node opens as a placeholder (empty when it does not): an unknown type, a version from a
+ * newer product, or params and input ports its type does not have. Names only: wires and values
+ * are checked elsewhere. Shared by the loader and the editor, so both say the same.
+ */
+export function placeholderReasons(node: GraphNode, spec: PlaceholderSpec | undefined): GraphIssue[] {
+  const id = node.id;
+  if (!spec) {
+    const name = subgraphName(node.type);
+    const message = name
+      ? `unknown node type ${quoteValue(node.type)} (the graph defines no subgraph ${quoteValue(name)})`
+      : `unknown node type ${quoteValue(node.type)}`;
+    return [{ nodeId: id, field: 'type', message, placeholder: true }];
+  }
+  if ((node.version ?? 1) > spec.version)
+    return [
+      {
+        nodeId: id,
+        field: 'version',
+        message:
+          `${spec.type} version ${node.version} was saved by a newer unclip-studio (this one knows up to ` +
+          `version ${spec.version})`,
+        placeholder: true,
+      },
+    ];
+  const out: GraphIssue[] = [];
+  const list = (r: Record<string, unknown>) => Object.keys(r).join(', ') || 'none';
+  for (const name of Object.keys(node.params ?? {}))
+    if (!own(spec.params, name))
+      out.push({
+        nodeId: id,
+        field: `params.${name}`,
+        message: `unknown param of ${spec.type} (it has ${list(spec.params)})`,
+        placeholder: true,
+      });
+  for (const port of Object.keys(node.inputs ?? {}))
+    if (!own(spec.inputs, port))
+      out.push({
+        nodeId: id,
+        field: `inputs.${port}`,
+        message: `unknown input port of ${spec.type} (it has ${list(spec.inputs)})`,
+        placeholder: true,
+      });
+  return out;
+}
+
 function checkNode(
   node: GraphNode,
   spec: NodeSpec,
@@ -43,23 +95,9 @@ function checkNode(
   const id = node.id;
   // an unknown param or port (a newer product's, or a type's older ports): the node opens as a placeholder,
   // kept as in the file, and only its wires are checked
-  const unknownParams = Object.keys(node.params ?? {}).filter((name) => !own(spec.params, name));
-  const unknownPorts = Object.keys(node.inputs ?? {}).filter((port) => !own(spec.inputs, port));
-  if (unknownParams.length || unknownPorts.length) {
-    for (const name of unknownParams)
-      issues.push({
-        nodeId: id,
-        field: `params.${name}`,
-        message: `unknown param of ${spec.type} (it has ${Object.keys(spec.params).join(', ') || 'none'})`,
-        placeholder: true,
-      });
-    for (const port of unknownPorts)
-      issues.push({
-        nodeId: id,
-        field: `inputs.${port}`,
-        message: `unknown input port of ${spec.type} (it has ${Object.keys(spec.inputs).join(', ') || 'none'})`,
-        placeholder: true,
-      });
+  const reasons = placeholderReasons(node, spec);
+  if (reasons.length) {
+    issues.push(...reasons);
     checkWires(node, byId, issues);
     return;
   }
@@ -156,27 +194,11 @@ function checkWires(node: GraphNode, byId: Map<string, GraphNode>, issues: Graph
 }
 
 /**
- * Why each node of a list cannot run as it stands (id -> issues), for the nodes that open as
- * placeholders: an unknown type, a version from a newer product, an unknown port or param.
- */
-export function placeholderIssues(
-  nodes: readonly GraphNode[],
-  catalog: NodeCatalog,
-  subgraphInputs: Record<string, PortType> | null = null,
-): Map<string, GraphIssue[]> {
-  const out = new Map<string, GraphIssue[]>();
-  for (const issue of checkNodes(nodes, catalog, subgraphInputs))
-    if (issue.placeholder && issue.nodeId !== undefined)
-      out.set(issue.nodeId, [...(out.get(issue.nodeId) ?? []), issue]);
-  return out;
-}
-
-/**
  * Why one node cannot run as it stands, or null: the first placeholder issue of its own (an unknown
  * type, a newer version, an unknown param or input port). Its wires are checked elsewhere.
  */
 export function placeholderIssue(node: GraphNode, catalog: NodeCatalog): GraphIssue | null {
-  return placeholderIssues([node], catalog).get(node.id)?.[0] ?? null;
+  return placeholderReasons(node, catalog.get(node.type))[0] ?? null;
 }
 
 /** Finds one cycle (as the ids along it), or null. */
@@ -225,17 +247,9 @@ export function checkNodes(
   }
   for (const node of nodes) {
     const spec = catalog.get(node.type);
-    const newer = spec && (node.version ?? 1) > spec.version;
-    if (!spec || newer) {
+    if (!spec || (node.version ?? 1) > spec.version) {
       // a placeholder: kept as in the file; only its wires are checked (they must name nodes of the graph)
-      const name = subgraphName(node.type);
-      const message = newer
-        ? `${node.type} version ${node.version} was saved by a newer unclip-studio (this one knows up to ` +
-          `version ${spec.version})`
-        : name
-          ? `unknown node type ${quoteValue(node.type)} (the graph defines no subgraph ${quoteValue(name)})`
-          : `unknown node type ${quoteValue(node.type)}`;
-      issues.push({ nodeId: node.id, field: newer ? 'version' : 'type', message, placeholder: true });
+      issues.push(...placeholderReasons(node, spec));
       checkWires(node, byId, issues);
       continue;
     }

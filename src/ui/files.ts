@@ -1,3 +1,4 @@
+import type { GraphIssue } from '../graph/errors';
 import { deflateSync, inflateSync, strFromU8, strToU8 } from 'fflate';
 import type { GraphDocument } from '../graph/document';
 import { serializeGraph } from '../graph/validate';
@@ -53,7 +54,26 @@ async function openGraphTextNow(text: string, source: string, opts: { undoable?:
   useEditor.getState().replaceDoc(r.graph, opts.undoable === false ? undefined : `open ${source}`);
   void recordVersion(useEditor.getState().doc, reopened ? 'edit' : 'open', source);
   holdReferences(r.graph, source);
+  notePlaceholders(r.placeholders, source);
   return true;
+}
+
+/** Says that a graph opened with placeholders (nodes this product cannot run), naming the first ones. */
+function notePlaceholders(placeholders: GraphIssue[], source: string): void {
+  const ids = [...new Set(placeholders.map((p) => p.nodeId).filter((id): id is string => id !== undefined))];
+  if (!ids.length) return;
+  const named =
+    ids
+      .slice(0, 3)
+      .map((id) => `"${id}"`)
+      .join(', ') + (ids.length > 3 ? ` and ${ids.length - 3} more` : '');
+  useEditor
+    .getState()
+    .notify(
+      `${source} opened with ${ids.length} placeholder${ids.length > 1 ? 's' : ''} (${named}): kept as in the ` +
+        'file, runs that need them fail',
+      'error',
+    );
 }
 
 /** Whether a param of a node type names a file or URL (its schema says `reference`). */
@@ -131,6 +151,7 @@ export async function insertGraphFile(file: File, at?: { x: number; y: number })
     return false;
   }
   holdReferences(r.graph, got.source);
+  notePlaceholders(r.placeholders, got.source);
   if (r.graph.nodes.length === 0 && r.graph.subgraphs && Object.keys(r.graph.subgraphs).length) {
     const ids = insertDefinitions(r.graph.subgraphs, at ?? { x: 0, y: 0 });
     useEditor.getState().notify(`inserted ${ids.join(', ')}: double-click to see inside`);
