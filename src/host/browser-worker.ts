@@ -1,5 +1,6 @@
 /// <reference lib="webworker" />
 /** The engine in a web worker, behind the comlink API. All model work happens here, off the UI thread. */
+import './no-eval';
 import { expose, transfer } from 'comlink';
 import { createRegistry } from '../../nodes/index';
 import { createEngineApi, type EngineApi } from '../engine/api';

@@ -1,13 +1,20 @@
+import '../host/no-eval';
 import '@xyflow/react/dist/style.css';
 import './styles.css';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
-import { getEngine } from './engine-client';
+import { getEngine, openingSettled } from './engine-client';
+import { useEditor } from './store';
 
-// The engine worker's API for the browser console and automation (the benchmark and tests read timings and
-// tensors through it): `await unclipStudio.engine.runtimeInfo()`.
-(window as unknown as { unclipStudio: unknown }).unclipStudio = { engine: getEngine() };
+// The engine worker's API and the editor's store for the browser console and automation (the benchmark and tests
+// read timings and tensors through it, the fuzz the graph open): `await unclipStudio.engine.runtimeInfo()`;
+// `settled()` waits for every graph being opened or pasted to be shown or refused.
+(window as unknown as { unclipStudio: unknown }).unclipStudio = {
+  engine: getEngine(),
+  editor: useEditor,
+  settled: openingSettled,
+};
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
