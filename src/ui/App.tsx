@@ -52,8 +52,11 @@ function Editor() {
             }
           }
         }
+        // a refused link says why above the graph opened instead (opening that one cleared the issues)
+        const linkIssues = useEditor.getState().loadIssues;
         if (!opened && saved) opened = await openGraphText(saved, AUTOSAVE_SOURCE, { undoable: false });
         if (!opened && example) await openGraphText(example.text, `${example.name}.json`, { undoable: false });
+        if (fromHash && linkIssues) useEditor.setState({ loadIssues: linkIssues });
         performance.mark('studio:opened');
         setReady(true);
       })(),
@@ -79,6 +82,17 @@ function Editor() {
       stopWatching();
       stopRunning();
     };
+  }, [ready]);
+
+  // A share link pasted into the address bar of the open editor changes only the hash (no reload): open its graph.
+  useEffect(() => {
+    if (!ready) return;
+    const onHash = () => {
+      const text = graphFromHash(location.hash);
+      if (text) void openGraphText(text, 'the shared link');
+    };
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
   }, [ready]);
 
   const validatePasted = useCallback(async (text: string): Promise<GraphDocument | null> => {
@@ -141,7 +155,8 @@ function Editor() {
       const text = e.clipboardData?.getData('text/plain');
       if (text) {
         e.preventDefault();
-        void pasteGraphText(text, validatePasted, flow.screenToFlowPosition(mouse.current));
+        // tracked like an opening: a Run pressed meanwhile runs the graph with the pasted nodes
+        void trackOpening(pasteGraphText(text, validatePasted, flow.screenToFlowPosition(mouse.current)));
       }
     };
     window.addEventListener('mousemove', onMove);
