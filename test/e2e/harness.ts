@@ -3,20 +3,58 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { preview, type PreviewServer } from 'vite';
+import { preview, type Plugin, type PreviewServer } from 'vite';
 import { afterAll, beforeAll } from 'vitest';
 
 export const ARTIFACTS = join(new URL('../..', import.meta.url).pathname, 'test-artifacts', 'e2e');
 
-/** Serves the built app (dist/) with vite preview, with the COOP/COEP headers of vite.config.ts. */
-export async function startServer(): Promise<{ url: string; close: () => Promise<void> }> {
+export const CSP_REPORT_PATH = '/__csp-report';
+
+/**
+ * Has the browser report every Content Security Policy violation, of the page and of its workers (whose violations
+ * no page listener sees), to the test's server: the policy's header gains a report-uri, and the reports are kept.
+ */
+export function cspReporting(reports: string[]): Plugin {
+  return {
+    name: 'test-csp-reports',
+    configurePreviewServer(server) {
+      server.middlewares.use((req, res, next) => {
+        if (req.url === CSP_REPORT_PATH) {
+          let body = '';
+          req.on('data', (c: Buffer) => (body += c.toString()));
+          req.on('end', () => {
+            reports.push(body);
+            res.statusCode = 204;
+            res.end();
+          });
+          return;
+        }
+        const policy = res.getHeader('Content-Security-Policy');
+        if (policy) res.setHeader('Content-Security-Policy', `${String(policy)}; report-uri ${CSP_REPORT_PATH}`);
+        next();
+      });
+    },
+  };
+}
+
+/**
+ * Serves the built app (dist/) with vite preview, with the COOP/COEP and Content Security Policy headers of
+ * vite.config.ts; `cspReports` holds the policy violations the browser reported.
+ */
+export async function startServer(): Promise<{ url: string; close: () => Promise<void>; cspReports: string[] }> {
+  const cspReports: string[] = [];
   const server: PreviewServer = await preview({
     preview: { port: 0, strictPort: false, host: '127.0.0.1' },
+    plugins: [cspReporting(cspReports)],
     logLevel: 'silent',
   });
   const address = server.httpServer.address();
   const port = typeof address === 'object' && address ? address.port : 4173;
-  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((r) => server.httpServer.close(() => r())) };
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close: () => new Promise((r) => server.httpServer.close(() => r())),
+    cspReports,
+  };
 }
 
 /** Debian's Chromium, headless, driven by playwright-core (which gives each launch a fresh, empty profile). */
@@ -51,6 +89,9 @@ export function serveEditorPages(): (example?: string) => Promise<Page> {
   afterAll(async () => {
     await browser?.close();
     await server?.close();
+    // every test ran under the policy: a violation is a failure of the file
+    if (server?.cspReports.length)
+      throw new Error(`Content Security Policy violations:\n${server.cspReports.join('\n')}`);
   });
   return async (example) => {
     const page = await openEditorPage(browser!, server!.url);
