@@ -11,6 +11,7 @@ import { isTensor, type Float32Tensor, type Tensor } from '../tensor/tensor';
 import type { NodeEvent, RunResult, ImagePreview } from './events';
 import { embeddingView, maskTint, previewOf, summarize, type EmbeddingView, type OutputSummary } from './preview';
 import { Engine, type NodeRegistry } from './scheduler';
+import { lockProblems, provideLocated, type LockProblem } from './model-lock';
 import type { EngineServices } from '../node-api/services';
 import { BACKENDS, type Backend, type ModelLoadTiming } from '../models/runtime/runtime';
 
@@ -67,7 +68,7 @@ export function createEngineApi(
     return v as Float32Tensor;
   };
 
-  return {
+  const api = {
     /** The node types, for the palette and param widgets (after a load, with the graph's subgraph types). */
     catalog(): NodeInfo[] {
       return [...engine.types.values()].map((d) => ({
@@ -127,6 +128,69 @@ export function createEngineApi(
       });
       const notices = services.models?.takeNotices() ?? [];
       return notices.length ? { ...result, notices } : result;
+    },
+    /**
+     * The graph with its model lock (`models`: each model's id, sha256, size and source), to save: loads it,
+     * opens its loaders' models (a run of the loaders only, memoized), then names what they opened. A loader that
+     * fails (a model missing or different) keeps the lock entries it needed.
+     */
+    async lockModels(graph: string | unknown): Promise<LoadResult> {
+      let loaded: ReturnType<Engine['loadWithPlaceholders']>;
+      try {
+        loaded = engine.loadWithPlaceholders(graph);
+      } catch (e) {
+        if (e instanceof GraphError) return { ok: false, issues: e.issues };
+        throw e;
+      }
+      const targets = engine.loaderIds();
+      if (targets.length) await engine.run({ targets });
+      return { ok: true, graph: { ...loaded.doc, models: engine.modelLock() }, placeholders: loaded.placeholders };
+    },
+    /**
+     * The loaded graph's loaders whose locked model is missing here or differs (manifests only, no session):
+     * what each needs (id, sha256, size, source) and what is here. Empty without a lock.
+     */
+    async checkModelLock(): Promise<LockProblem[]> {
+      const loaders = engine.loaderIds().map((id) => ({ id, params: engine.paramsOf(id) }));
+      return lockProblems(loaders, engine.graph?.models, services.models, (src) => services.readBytes(src));
+    },
+    /**
+     * Uses a located file (bytes) as a loader's model when its sha256 is one the graph's lock names for it; the
+     * loader runs again with it. Returns the model's id, or the reason it was refused (naming the node).
+     */
+    async locateModel(
+      nodeId: string,
+      bytes: Uint8Array,
+    ): Promise<{ ok: true; id: string } | { ok: false; issue: GraphIssue }> {
+      try {
+        const id = await provideLocated(
+          { id: nodeId, params: engine.paramsOf(nodeId) },
+          bytes,
+          engine.graph?.models,
+          services.models,
+          (src) => services.readBytes(src),
+        );
+        return { ok: true, id }; // a loader that failed cached nothing: the next run opens the located file
+      } catch (e) {
+        return { ok: false, issue: { nodeId, field: 'params.model', message: (e as Error).message } };
+      }
+    },
+    /** Reads a URL (under the rules on what a graph may read) and locates a loader's model with it. */
+    async locateModelUrl(
+      nodeId: string,
+      url: string,
+    ): Promise<{ ok: true; id: string } | { ok: false; issue: GraphIssue }> {
+      let bytes: Uint8Array;
+      try {
+        bytes = await services.readBytes(url);
+      } catch (e) {
+        return { ok: false, issue: { nodeId, field: 'params.model', message: (e as Error).message } };
+      }
+      return api.locateModel(nodeId, bytes);
+    },
+    /** Whether loaders hold to the graph's model lock ('enforce', the default) or run with the models here. */
+    setLockPolicy(policy: 'enforce' | 'ignore'): void {
+      engine.setLockPolicy(policy === 'ignore' ? 'ignore' : 'enforce');
     },
     /** Where models run here: the backend asked for, WebGPU's adapter (or why none), each session's load phases. */
     async runtimeInfo(): Promise<RuntimeInfo | null> {
@@ -224,7 +288,9 @@ export function createEngineApi(
       const rgb = new Uint8Array(w * h * 3);
       for (let i = 0; i < w * h; i++) for (let k = 0; k < 3; k++) rgb[i * 3 + k] = p.rgba[i * 4 + k]!;
       const plain = encodePng({ width: w, height: h, data: rgb, channels: 3, depth: 8 });
-      const doc = engine.graph;
+      const loaded = engine.graph;
+      // the graph a picture carries names the models it was made with (its lock)
+      const doc = loaded && { ...loaded, models: engine.modelLock() };
       const png =
         withGraph && doc
           ? embedProvenance(
@@ -265,6 +331,7 @@ export function createEngineApi(
       return engine.graph;
     },
   };
+  return api;
 }
 
 export type EngineApi = ReturnType<typeof createEngineApi>;

@@ -1,3 +1,5 @@
+import type { ModelNeed } from './model-lock';
+
 /** What the engine reports about each node during a run. */
 export type NodeStatus = 'queued' | 'running' | 'done' | 'cached' | 'error' | 'cancelled';
 
@@ -24,6 +26,8 @@ export interface NodeEvent {
   field?: string;
   /** Where the bad value was typed, when it came from another node (an unknown word: the Prompt's text). */
   origin?: { nodeId: string; field: string };
+  /** A loader's model that is missing or differs from the graph's model lock: what the graph needs. */
+  model?: ModelNeed;
   preview?: ImagePreview;
 }
 
@@ -34,6 +38,7 @@ export interface NodeResult {
   message?: string;
   field?: string;
   origin?: { nodeId: string; field: string };
+  model?: ModelNeed;
 }
 
 export interface RunResult {

@@ -33,7 +33,7 @@ export function upstreamOf(doc: Pick<GraphDocument, 'nodes' | 'subgraphs'>, node
 }
 
 /** A model reference as loader nodes output it: an id and kind, maybe a manifest, and the entry ids it opened. */
-function isModelRef(v: unknown): v is Record<string, unknown> & { id: string; kind: string } {
+export function isModelRef(v: unknown): v is Record<string, unknown> & { id: string; kind: string } {
   return typeof v === 'object' && v !== null && typeof (v as { id?: unknown }).id === 'string' && 'kind' in v;
 }
 
@@ -41,7 +41,7 @@ function isModelRef(v: unknown): v is Record<string, unknown> & { id: string; ki
  * The manifest entries a model reference names: any string field that is a model id of its manifest (a CLIP pair
  * names `text` and `image`, DALL·E's dVAE its `encoder` and `decoder`).
  */
-function modelsOfRef(models: ModelRuntime, ref: Record<string, unknown>): ProvenanceModel[] {
+export function modelsOfRef(models: ModelRuntime, ref: Record<string, unknown>): ProvenanceModel[] {
   const source = typeof ref.manifest === 'string' ? ref.manifest : '';
   const found: ProvenanceModel[] = [];
   for (const [field, value] of Object.entries(ref)) {

@@ -1,4 +1,4 @@
-import type { GraphDocument, GraphNode } from '../graph/document';
+import type { GraphDocument, GraphNode, LockedModel } from '../graph/document';
 import { parsePortRef } from '../graph/document';
 import { describeValue, GraphError, NodeError } from '../graph/errors';
 import { checkParam, type ParamValue } from '../graph/params';
@@ -13,6 +13,7 @@ import { nodeKey, sha256Hex } from './hash';
 import { AbortError, isAbortError, type EngineServices } from '../node-api/services';
 import { bypassOutputs, checkOutputs, runContext, withSubgraphTypes } from './node-io';
 import { originOf } from './origin';
+import { checkLoader, loadsModels, ModelLockError, modelsOfOutputs, nextLock } from './model-lock';
 
 export type NodeRegistry = ReadonlyMap<string, NodeDefinition>;
 
@@ -62,6 +63,8 @@ export class Engine {
   >();
   private revisions = new Map<string, number>();
   private keyContext = '';
+  /** Whether loaders check what they open against the graph's model lock ('ignore': --unlock). */
+  private lockPolicy: 'enforce' | 'ignore' = 'enforce';
 
   constructor(
     readonly registry: NodeRegistry,
@@ -76,6 +79,51 @@ export class Engine {
   setKeyContext(context: string): void {
     if (context === this.keyContext) return;
     this.keyContext = context;
+    this.keyMemo.clear();
+  }
+
+  /**
+   * The model lock to save with the graph, from what its loaders opened in the latest runs (placeholders
+   * and loaders not run yet open nothing): see nextLock.
+   */
+  modelLock(): LockedModel[] {
+    const models = this.services.models;
+    if (!this.doc || !models) return this.doc?.models ?? [];
+    const opened: LockedModel[] = [];
+    let failed = false;
+    for (const n of this.loaderIds()) {
+      const outs = this.outputsOf(n);
+      if (outs) opened.push(...modelsOfOutputs(models, outs));
+      else failed = true;
+    }
+    return nextLock(this.doc, opened, failed);
+  }
+
+  /** A node's params (flat id), its type's defaults filled in. */
+  paramsOf(nodeId: string): Record<string, ParamValue> {
+    const node = this.flat.find((n) => n.id === nodeId);
+    if (!node) throw new GraphError([{ nodeId, message: 'no such node in the graph' }]);
+    const def = this.defs.get(node.type);
+    const out: Record<string, ParamValue> = {};
+    for (const [name, schema] of Object.entries(def?.params ?? {})) out[name] = schema.default;
+    return { ...out, ...node.params };
+  }
+
+  /** The flat ids of the loaded graph's loader nodes (a Model output; placeholders left out). */
+  loaderIds(): string[] {
+    return this.flat
+      .filter((n) => !this.placeholders.has(n.id) && !n.bypass)
+      .filter((n) => {
+        const def = this.defs.get(n.type);
+        return !!def && !subgraphName(n.type) && loadsModels(def);
+      })
+      .map((n) => n.id);
+  }
+
+  /** Whether loaders hold to the graph's model lock (the default) or run with the models here. */
+  setLockPolicy(policy: 'enforce' | 'ignore'): void {
+    if (policy === this.lockPolicy) return;
+    this.lockPolicy = policy;
     this.keyMemo.clear();
   }
 
@@ -221,6 +269,13 @@ export class Engine {
     return this.instances;
   }
 
+  /** What else decides a node's result: the backend; for a loader, the lock it is held to too. */
+  private contextOf(def: NodeDefinition | undefined): string {
+    const lock = this.doc?.models;
+    if (!def || !loadsModels(def) || !lock?.length || this.lockPolicy === 'ignore') return this.keyContext;
+    return `${this.keyContext};lock=${lock.map((m) => `${m.source}\n${m.id}\n${m.sha256}`).join('|')}`;
+  }
+
   private plan(): Plan {
     if (!this.doc) throw new GraphError([{ message: 'no graph is loaded' }]);
     const nodes = new Map(this.flat.map((n) => [n.id, n]));
@@ -257,7 +312,7 @@ export class Engine {
         params: full,
         bypass: !!node.bypass,
         inputs: inputKeys,
-        ...(this.keyContext ? { context: this.keyContext } : {}),
+        ...(this.contextOf(def) ? { context: this.contextOf(def) } : {}),
       });
       this.keyMemo.set(id, { revision, inputsSig, key, params: full });
       keys.set(id, key);
@@ -376,10 +431,17 @@ export class Engine {
             if (held) throw new NodeError(id, `cannot run: ${held.message} (it opened as a placeholder)`, held.field);
             const def = this.defs.get(node.type)!;
             const ctx = runContext(id, node.type, signal, this.services, emit);
-            const outputs = node.bypass
-              ? bypassOutputs(def, inputs, id)
-              : await def.run(inputs, plan.params.get(id)!, ctx);
+            const params = plan.params.get(id)!;
+            const lock = this.lockPolicy === 'enforce' && loadsModels(def) ? this.doc!.models : undefined;
+            let outputs: Record<string, unknown>;
+            try {
+              outputs = node.bypass ? bypassOutputs(def, inputs, id) : await def.run(inputs, params, ctx);
+            } catch (error) {
+              checkLoader(id, params, { error }, lock, this.services.models); // names the model the graph needs
+              throw error;
+            }
             checkOutputs(def, id, outputs);
+            checkLoader(id, params, { outputs }, lock, this.services.models);
             const ms = performance.now() - started;
             this.cache.set(key, outputs, true);
             pinned.push(key);
@@ -395,8 +457,12 @@ export class Engine {
               const message = e instanceof NodeError ? e.detail : ((e as Error)?.message ?? String(e));
               const field = e instanceof NodeError ? e.field : undefined;
               const origin = originOf(plan.nodes, node, field, message);
-              results[id] = { status: 'error', ms, cached: false, message, field, ...(origin ? { origin } : {}) };
-              emit({ nodeId: id, status: 'error', ms, message, field, ...(origin ? { origin } : {}) });
+              const extra = {
+                ...(origin ? { origin } : {}),
+                ...(e instanceof ModelLockError ? { model: e.need } : {}),
+              };
+              results[id] = { status: 'error', ms, cached: false, message, field, ...extra };
+              emit({ nodeId: id, status: 'error', ms, message, field, ...extra });
             }
             return false;
           }

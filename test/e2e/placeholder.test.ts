@@ -4,7 +4,7 @@ import { openFile, runToSummary, saved, serveEditorPages, snap, type SavedGraph 
 
 const openEditor = serveEditorPages();
 
-type Node = SavedGraph['nodes'][number] & { version?: number };
+type Node = SavedGraph['nodes'][number] & { version?: number; ui?: { x: number; y: number } };
 
 describe('a graph holding nodes this product cannot run', () => {
   it('opens with placeholders that say why, runs the rest, and saves them back exactly as they were', async () => {

@@ -84,6 +84,11 @@ export interface ModelRuntime {
    * its latest session ran; undefined when neither knows it. Synchronous: it reads only what is loaded.
    */
   modelUse(id: string, manifestSrc?: string): { entry: ModelEntry; ep?: ExecutionProvider } | undefined;
+  /**
+   * Uses these bytes as a model's file from now on (the user located the file a graph was made with): the
+   * manifest's entry keeps its inputs and outputs and takes the file's sha256 and size; its sessions reopen.
+   */
+  provide(id: string, bytes: Uint8Array, sha256: string): void;
 }
 
 /** Resolves a file named in a manifest against the manifest's own location. */
@@ -122,6 +127,8 @@ export function createRuntime(
   const sessions = new Map<string, Promise<ModelSession>>();
   const tokenizers = new Map<string, Promise<Tokenizer>>();
   const byId = new Map(manifest.models.map((m) => [m.id, m]));
+  /** Files the user located for models (id -> bytes), used instead of the manifest's. */
+  const provided = new Map<string, Uint8Array>();
 
   const entry = (id: string): ModelEntry => {
     const e = byId.get(id);
@@ -163,7 +170,7 @@ export function createRuntime(
     const t0 = now();
     let bytes: Uint8Array;
     try {
-      bytes = await source.read(e.file);
+      bytes = provided.get(e.id) ?? (await source.read(e.file));
     } catch (err) {
       throw new ModelError(
         e.id,
@@ -317,6 +324,12 @@ export function createRuntime(
       if (manifestSrc) return openedExternals.get(manifestSrc)?.modelUse(id);
       const e = byId.get(id);
       return e ? { entry: e, ...(shared.eps.has(e) ? { ep: shared.eps.get(e) } : {}) } : undefined;
+    },
+    provide(id, bytes, sha256) {
+      const e = entry(id);
+      provided.set(id, bytes);
+      byId.set(id, { ...e, sha256, bytes: bytes.length });
+      for (const key of [...sessions.keys()]) if (key.endsWith(`:${id}`)) sessions.delete(key);
     },
     async session(id) {
       const e = entry(id);

@@ -1,0 +1,231 @@
+/**
+ * The model lock: which models a graph was made with (each model's id, sha256, size and where it came
+ * from: `models` in the document). A loader whose model here differs from the lock fails naming both
+ * hashes, and a loader whose model is missing says which one the graph needs, so a picture is never
+ * made again with another model without saying so. A graph without a lock (older files, new graphs
+ * not yet saved) runs with whatever models are here.
+ */
+import type { GraphDocument, LockedModel } from '../graph/document';
+import { NodeError } from '../graph/errors';
+import { quoteValue } from '../tensor/quote';
+import { sha256HexAsync } from '../tensor/hash';
+import type { ModelRuntime } from '../models/runtime/runtime';
+import { isModelRef, modelsOfRef } from './provenance';
+
+/** What a loader needs and what it found here (the editor's Locate... and "use this one" act on it). */
+export interface ModelNeed {
+  needed: LockedModel;
+  /** The model of that id here, when there is one (its hash differs). */
+  here?: { sha256: string; bytes: number };
+}
+
+/** "12.3 MB", "840 kB", "512 bytes". */
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(2)} GB`;
+  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
+  if (bytes >= 1e3) return `${(bytes / 1e3).toFixed(0)} kB`;
+  return `${bytes} bytes`;
+}
+
+/** Where a locked model came from, in words. */
+export function describeSource(source: string): string {
+  return source ? `from ${quoteValue(source, 80)}` : 'bundled';
+}
+
+/** One locked model in words: id, sha256, size and where it came from. */
+export function describeLocked(m: LockedModel): string {
+  return `"${m.id}" sha256 ${m.sha256} (${formatBytes(m.bytes)}, ${describeSource(m.source)})`;
+}
+
+/** The models a node's outputs name (the model refs loader nodes output), as lock entries. */
+export function modelsOfOutputs(models: ModelRuntime, outputs: Record<string, unknown>): LockedModel[] {
+  const found: LockedModel[] = [];
+  for (const value of Object.values(outputs))
+    if (isModelRef(value))
+      for (const m of modelsOfRef(models, value))
+        found.push({ id: m.id, sha256: m.sha256, bytes: m.bytes, source: m.source });
+  return found;
+}
+
+/** The first model a loader opened that differs from the graph's lock, or null. */
+export function lockMismatch(lock: readonly LockedModel[], opened: readonly LockedModel[]): ModelNeed | null {
+  for (const m of opened) {
+    const needed = lock.find((l) => l.id === m.id && l.source === m.source);
+    if (needed && needed.sha256 !== m.sha256) return { needed, here: { sha256: m.sha256, bytes: m.bytes } };
+  }
+  return null;
+}
+
+/** The message of a mismatch, naming both hashes and what to do. */
+export function mismatchMessage(need: ModelNeed): string {
+  const here = need.here!;
+  return (
+    `the graph was made with model ${describeLocked(need.needed)}; the model here is sha256 ${here.sha256} ` +
+    `(${formatBytes(here.bytes)}): locate the model it was made with, or run with the one here ` +
+    '(the editor\'s "Use the model here", or --unlock headless)'
+  );
+}
+
+/**
+ * The locked models a failed loader most likely needed: those from its manifest whose id is the one it
+ * names or starts with it (a CLIP pair "mini-clip" opens "mini-clip-text" and "mini-clip-image").
+ */
+export function neededBy(
+  lock: readonly LockedModel[],
+  params: Record<string, unknown>,
+  others: readonly string[] = [],
+): LockedModel[] {
+  const source = typeof params.manifest === 'string' ? params.manifest : '';
+  const model = typeof params.model === 'string' ? params.model : '';
+  const names = (m: string, id: string) => m !== '' && (id === m || id.startsWith(`${m}-`));
+  // another loader naming the model more closely claims it ("mini-clip-noised" is not "mini-clip"'s)
+  return lock.filter(
+    (l) => l.source === source && names(model, l.id) && !others.some((o) => o.length > model.length && names(o, l.id)),
+  );
+}
+
+/**
+ * The lock to save with a graph: every model the loaders opened in the latest run; a locked model no loader
+ * opened is kept while some loader failed (the graph still says what it needs), dropped otherwise (stale).
+ */
+export function nextLock(
+  doc: Pick<GraphDocument, 'models'>,
+  opened: readonly LockedModel[],
+  someLoaderFailed: boolean,
+): LockedModel[] {
+  const key = (m: LockedModel) => `${m.source}\n${m.id}`;
+  const out = new Map(opened.map((m) => [key(m), m]));
+  if (someLoaderFailed) for (const m of doc.models ?? []) if (!out.has(key(m))) out.set(key(m), m);
+  return [...out.values()].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
+/** A loader's failure that names the model the graph needs (the editor offers Locate... on it). */
+export class ModelLockError extends NodeError {
+  constructor(
+    nodeId: string,
+    detail: string,
+    readonly need: ModelNeed,
+  ) {
+    super(nodeId, detail, 'params.model');
+    this.name = 'ModelLockError';
+  }
+}
+
+/** Whether a node type loads models (it has a Model output): its key and result depend on the lock. */
+export function loadsModels(def: { outputs: Record<string, string> }): boolean {
+  return Object.values(def.outputs).includes('Model');
+}
+
+/**
+ * Checks what a loader opened against the lock; throws ModelLockError on a mismatch. After a loader
+ * failed (a model missing here), the same error enriched with the model the graph was made with.
+ */
+export function checkLoader(
+  nodeId: string,
+  params: Record<string, unknown>,
+  result: { outputs: Record<string, unknown> } | { error: unknown },
+  lock: readonly LockedModel[] | undefined,
+  models: ModelRuntime | undefined,
+): void {
+  if (!lock?.length || !models) return;
+  if ('outputs' in result) {
+    const need = lockMismatch(lock, modelsOfOutputs(models, result.outputs));
+    if (need) throw new ModelLockError(nodeId, mismatchMessage(need), need);
+    return;
+  }
+  const e = result.error;
+  if (e instanceof ModelLockError || (e as Error)?.name === 'AbortError') return;
+  const needed = neededBy(lock, params)[0];
+  if (!needed) return;
+  const detail = e instanceof NodeError ? e.detail : ((e as Error)?.message ?? String(e));
+  throw new ModelLockError(nodeId, `${detail}; the graph was made with model ${describeLocked(needed)}`, { needed });
+}
+
+/** A loader whose locked model is missing here or differs: what the editor shows on it before a run. */
+export interface LockProblem {
+  nodeId: string;
+  message: string;
+  need: ModelNeed;
+}
+
+/** The runtime a loader reads: the bundled models, or the manifest its params name. */
+async function runtimeOf(models: ModelRuntime, source: string, readBytes: (src: string) => Promise<Uint8Array>) {
+  return source ? models.external(source, readBytes) : models;
+}
+
+/**
+ * Checks a graph's lock against the models here without opening a session (manifests only): for each
+ * loader, each locked model it names that is missing or has another sha256.
+ */
+export async function lockProblems(
+  loaders: ReadonlyArray<{ id: string; params: Record<string, unknown> }>,
+  lock: readonly LockedModel[] | undefined,
+  models: ModelRuntime | undefined,
+  readBytes: (src: string) => Promise<Uint8Array>,
+): Promise<LockProblem[]> {
+  if (!lock?.length || !models) return [];
+  const problems: LockProblem[] = [];
+  const named = loaders.map((l) => l.params.model).filter((m): m is string => typeof m === 'string');
+  for (const loader of loaders) {
+    const needs = neededBy(lock, loader.params, named);
+    if (!needs.length) continue;
+    const source = needs[0]!.source;
+    let runtime: ModelRuntime;
+    try {
+      runtime = await runtimeOf(models, source, readBytes);
+    } catch (e) {
+      for (const needed of needs)
+        problems.push({
+          nodeId: loader.id,
+          message: `${(e as Error).message}; the graph was made with model ${describeLocked(needed)}`,
+          need: { needed },
+        });
+      continue;
+    }
+    for (const needed of needs) {
+      const entry = runtime.manifest.models.some((m) => m.id === needed.id) ? runtime.entry(needed.id) : undefined;
+      if (!entry)
+        problems.push({
+          nodeId: loader.id,
+          message: `model "${needed.id}" is not here; the graph was made with model ${describeLocked(needed)}`,
+          need: { needed },
+        });
+      else if (entry.sha256 !== needed.sha256) {
+        const need = { needed, here: { sha256: entry.sha256, bytes: entry.bytes } };
+        problems.push({ nodeId: loader.id, message: mismatchMessage(need), need });
+      }
+    }
+  }
+  return problems;
+}
+
+/**
+ * Uses a file the user located for a loader's model, accepted only when its sha256 is one the graph's
+ * lock names for that loader. Returns the model's id; throws an Error saying why it was refused.
+ */
+export async function provideLocated(
+  loader: { id: string; params: Record<string, unknown> },
+  bytes: Uint8Array,
+  lock: readonly LockedModel[] | undefined,
+  models: ModelRuntime | undefined,
+  readBytes: (src: string) => Promise<Uint8Array>,
+): Promise<string> {
+  if (!models) throw new Error('no models are available here');
+  const needs = neededBy(lock ?? [], loader.params);
+  if (!needs.length) throw new Error('the graph names no model for this loader (it has no model lock for it)');
+  const digest = await sha256HexAsync(bytes);
+  const match = needs.find((n) => n.sha256 === digest);
+  if (!match)
+    throw new Error(
+      `the file's sha256 is ${digest}: not a model the graph was made with (it needs ` +
+        `${needs.map(describeLocked).join('; ')})`,
+    );
+  const runtime = await runtimeOf(models, match.source, readBytes);
+  if (!runtime.manifest.models.some((m) => m.id === match.id))
+    throw new Error(
+      `the file is model "${match.id}", which the manifest here does not list: set the loader's Manifest to one ` +
+        'that lists it (its inputs and outputs are read from there)',
+    );
+  runtime.provide(match.id, bytes, digest);
+  return match.id;
+}
