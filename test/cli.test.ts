@@ -205,6 +205,31 @@ describe('the graph travels with its pictures', () => {
     expect(some.code, some.stderr).toBe(0);
   });
 
+  it('lock writes the models a graph was made with; a run with another model fails naming both hashes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lock-'));
+    const file = join(dir, 'zero-shot.json');
+    const doc = JSON.parse(readFileSync('graphs/zero-shot-classify.json', 'utf8')) as { models?: unknown };
+    delete doc.models;
+    writeFileSync(file, JSON.stringify(doc));
+    const lock = await cli('lock', file);
+    expect(lock.code, lock.stderr).toBe(0);
+    expect(lock.stdout).toMatch(/zero-shot\.json: 2 models \(mini-clip-image [0-9a-f]{12}…, mini-clip-text/);
+    const locked = JSON.parse(readFileSync(file, 'utf8')) as { models: Array<{ id: string; sha256: string }> };
+    expect(locked).toEqual(JSON.parse(readFileSync('graphs/zero-shot-classify.json', 'utf8')));
+    // the graph says it was made with another text encoder
+    const other = 'b'.repeat(64);
+    locked.models.find((m) => m.id === 'mini-clip-text')!.sha256 = other;
+    writeFileSync(file, JSON.stringify(locked));
+    const r = await cli('run', file);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      new RegExp(`error: node "clip": the graph was made with model "mini-clip-text" sha256 ${other} .*bundled`),
+    );
+    const unlocked = await cli('run', file, '--unlock');
+    expect(unlocked.code, unlocked.stderr).toBe(0);
+    expect(unlocked.stderr).toMatch(/note: node "clip": .*\(--unlock: running with the model here\)/);
+  });
+
   it('runs a graph with subgraphs: --set reaches an exposed param, and its PNGs carry the definitions', async () => {
     const out = mkdtempSync(join(tmpdir(), 'subgraph-'));
     const r = await cli('run', 'graphs/subgraphs.json', '--set', 'low.guidance=2', '--out', out, '--json');

@@ -16,17 +16,20 @@ export interface RunArgs {
   compare: boolean;
   /** Models on native onnxruntime-node (CPU) instead of onnxruntime-web's WASM (--native). */
   native: boolean;
+  /** Run with the models here even where they differ from the graph's model lock (--unlock). */
+  unlock: boolean;
 }
 
 export class UsageError extends Error {}
 
 export const USAGE = [
   'usage: npm run graph -- run <graph.json> [--set <nodeId>.<param>=<value>]... [--out <dir>] [--json]',
-  '         [--only <nodeId>]... [--models <dir>] [--allow-path <dir>]... [--allow-url] [--native]',
+  '         [--only <nodeId>]... [--models <dir>] [--allow-path <dir>]... [--allow-url] [--native] [--unlock]',
   '       npm run graph -- run <picture.png> [...] [--compare]',
   '       npm run graph -- sweep <graph.json> --grid <nodeId>.<param>=<values> [--grid ...] --out <dir>',
   '         [--queue <redis-url>] [--concurrency <n>] [--json]',
   '       npm run graph -- diff <a.png|a.json> <b.png|b.json> [--json]',
+  '       npm run graph -- lock <graph.json>... [--models <dir>] [--allow-path <dir>]...',
 ].join('\n');
 
 export function parseRunArgs(argv: string[]): RunArgs {
@@ -40,6 +43,7 @@ export function parseRunArgs(argv: string[]): RunArgs {
     allowUrl: false,
     compare: false,
     native: false,
+    unlock: false,
   };
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i]!;
@@ -56,6 +60,7 @@ export function parseRunArgs(argv: string[]): RunArgs {
     else if (a === '--allow-url') args.allowUrl = true;
     else if (a === '--compare') args.compare = true;
     else if (a === '--native') args.native = true;
+    else if (a === '--unlock') args.unlock = true;
     else if (a === '--set' || a.startsWith('--set=')) {
       const raw = a === '--set' ? next() : a.slice(6);
       const set = parseSet(raw);

@@ -62,6 +62,12 @@ async function main(argv: string[]): Promise<number> {
       for (const issue of loaded.issues) console.error(`  ${formatIssue(issue)}`);
       return 2;
     }
+    // a model that differs from the graph's lock fails its loader, unless --unlock: then it is said and used
+    if (args.unlock) {
+      await api.setLockPolicy('ignore');
+      for (const p of await api.checkModelLock())
+        console.error(`note: node "${p.nodeId}": ${p.message} (--unlock: running with the model here)`);
+    }
     // placeholders open; only the runs that need them fail, naming them
     for (const issue of loaded.placeholders)
       console.error(`note: ${formatIssue(issue)} (kept as in the file: it opened as a placeholder)`);
@@ -184,7 +190,9 @@ const command =
     ? import('./sweep').then((m) => m.sweepMain(argv.slice(1)))
     : argv[0] === 'diff'
       ? import('./diff').then((m) => m.diffMain(argv.slice(1)))
-      : main(argv);
+      : argv[0] === 'lock'
+        ? import('./lock').then((m) => m.lockMain(argv.slice(1)))
+        : main(argv);
 command.then(
   (code) => process.exit(code),
   (e) => {
