@@ -31,6 +31,8 @@ try {
     const totals = { refused: 0, accepted: 0, slowestMs: 0, ms: 0 };
     for (let from = 0; from < texts.length; from += batch) {
       const page = await openEditorPage(browser, server.url);
+      // tsx names functions with a helper of its own, which the page lacks, in the function sent to the page
+      await page.evaluate('globalThis.__name = (f) => f');
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
       const r = await fuzzEntryPoint(page, entry, texts.slice(from, from + batch));
