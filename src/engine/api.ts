@@ -147,10 +147,11 @@ export function createEngineApi(
       return { ok: true, graph: { ...loaded.doc, models: engine.modelLock() }, placeholders: loaded.placeholders };
     },
     /**
-     * The loaded graph's loaders whose locked model is missing here or differs (manifests only, no session):
-     * what each needs (id, sha256, size, source) and what is here. Empty without a lock.
+     * The loaded graph's (or this graph's, loaded) loaders whose locked model is missing here or differs (manifests
+     * only, no session): what each needs (id, sha256, size, source) and what is here. Empty without a lock.
      */
-    async checkModelLock(): Promise<LockProblem[]> {
+    async checkModelLock(graph?: string | unknown): Promise<LockProblem[]> {
+      if (graph !== undefined && !api.loadGraph(graph).ok) return [];
       const loaders = engine.loaderIds().map((id) => ({ id, params: engine.paramsOf(id) }));
       return lockProblems(loaders, engine.graph?.models, services.models, (src) => services.readBytes(src));
     },

@@ -57,7 +57,7 @@ export function Toolbar() {
           return insertGraphFile(f, at);
         }}
       />
-      <button onClick={() => downloadGraph(doc)}>Save</button>
+      <button onClick={() => void downloadGraph(doc)}>Save</button>
       <div className="menu">
         <button onClick={() => setExamplesOpen((o) => !o)} aria-expanded={examplesOpen}>
           Examples ▾
@@ -101,7 +101,7 @@ export function Toolbar() {
         onClick={async () => {
           const link = shareLink(doc);
           if (link.length > MAX_SHARE_LINK) {
-            downloadGraph(doc);
+            void downloadGraph(doc);
             useEditor
               .getState()
               .notify(

@@ -6,6 +6,7 @@ import { externalReferences } from '../graph/references';
 import { extractGraph, isPng, PNG_GRAPH_KEYWORD } from '../graph/png-graph';
 import { getEngine, trackOpening } from './engine-client';
 import { useEditor } from './store';
+import { showModelNeeds, withModelLock } from './model-need';
 import { pasteGraphText } from './shortcuts';
 import { insertDefinitions } from './subgraph-edits';
 import { docCatalog } from './scope';
@@ -55,6 +56,7 @@ async function openGraphTextNow(text: string, source: string, opts: { undoable?:
   void recordVersion(useEditor.getState().doc, reopened ? 'edit' : 'open', source);
   holdReferences(r.graph, source);
   notePlaceholders(r.placeholders, source);
+  void showModelNeeds(useEditor.getState().doc);
   return true;
 }
 
@@ -159,7 +161,9 @@ export async function insertGraphFile(file: File, at?: { x: number; y: number })
   return true;
 }
 
-export function downloadGraph(doc: GraphDocument): void {
+export async function downloadGraph(shown: GraphDocument): Promise<void> {
+  // saved with the models it was made with (its model lock)
+  const doc = await withModelLock(shown);
   void recordVersion(doc, 'save');
   const blob = new Blob([serializeGraph(doc)], { type: 'application/json' });
   const a = document.createElement('a');

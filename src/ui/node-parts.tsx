@@ -1,3 +1,4 @@
+import { ModelNeedView } from './model-need';
 import { PreviewCanvas } from './PreviewCanvas';
 import { flatId } from './scope';
 import { useEditor } from './store';
@@ -25,9 +26,14 @@ export function StatusLine({ id }: { id: string }) {
       {st.status === 'error' && (
         <span className="error-text" title={st.message}>
           {st.field ? `${st.field}: ` : ''}
-          {st.message}
+          {st.model // the whole message is in the title; the box below says what is needed
+            ? st.model.here
+              ? 'the model here is not the one the graph was made with'
+              : 'the model the graph was made with is not here'
+            : st.message}
         </span>
       )}
+      {st.status === 'error' && st.model && <ModelNeedView nodeId={id} need={st.model} />}
       {st.warning && (
         <span className="error-text" data-testid="origin-warning" title={st.warning}>
           {st.warning}

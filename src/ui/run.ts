@@ -62,7 +62,7 @@ export async function runGraph(targets?: string[]): Promise<void> {
         return;
       }
       const onEvent = (e: NodeEvent) => {
-        const { status, progress, step, steps, ms, message, field, preview } = e;
+        const { status, progress, step, steps, ms, message, field, preview, model } = e;
         useEditor.getState().setRunState(e.nodeId, {
           status,
           progress,
@@ -71,6 +71,7 @@ export async function runGraph(targets?: string[]): Promise<void> {
           ms,
           message,
           field,
+          model,
           ...(preview ? { preview } : status === 'queued' ? { preview: undefined } : {}),
           ...(status === 'queued' || status === 'cached' ? { warning: undefined } : {}),
         });

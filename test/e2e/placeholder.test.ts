@@ -71,3 +71,49 @@ describe('a graph holding nodes this product cannot run', () => {
     await p.context().close();
   });
 });
+
+describe('a graph made with a model that is not the one here', () => {
+  it('opens with its loader naming the model it needs; Locate... refuses another file; the one here runs', async () => {
+    const doc = JSON.parse(readFileSync(new URL('../../graphs/zero-shot-classify.json', import.meta.url), 'utf8')) as {
+      meta: { title: string };
+      models: Array<{ id: string; sha256: string; bytes: number }>;
+    };
+    doc.meta.title = 'Made with another CLIP';
+    const other = 'c'.repeat(64);
+    const text = doc.models.find((m) => m.id === 'mini-clip-text')!;
+    text.sha256 = other;
+    const p = await openEditor();
+    await openFile(p, 'other-clip.json', JSON.stringify(doc));
+    await p.waitForFunction(() => document.querySelector('.toolbar .title')?.textContent === 'Made with another CLIP');
+    // before any run, the loader says what the graph needs and what is here
+    const need = p.locator('.gnode[data-node-id=clip] [data-testid=model-need]');
+    await need.waitFor();
+    expect(await need.textContent()).toMatch(
+      /needs mini-clip-text \(.* MB, bundled\)sha256 cccccccccccccccc…here: sha256/,
+    );
+    // a file whose sha256 is not the one the graph needs is refused, saying so
+    await p.setInputFiles(
+      '.gnode[data-node-id=clip] [data-testid=locate-model-file]',
+      new URL('../../public/models/mini-unclip-upsampler.onnx', import.meta.url).pathname,
+    );
+    await expect
+      .poll(() => p.locator('[data-testid=notice]').textContent())
+      .toMatch(/not a model the graph was made with/);
+    await snap(p, 'model-need');
+    // a run fails at the loader, naming both hashes
+    expect(await runToSummary(p, 60_000)).toMatch(/failed/);
+    const failed = p.locator('.gnode[data-node-id=clip] [data-status=error] .error-text');
+    expect(await failed.textContent()).toBe('params.model: the model here is not the one the graph was made with');
+    expect(await failed.getAttribute('title')).toMatch(new RegExp(`made with model "mini-clip-text" sha256 ${other}`));
+    // use the model here: the lock follows it (one undoable edit), and the graph runs
+    await p.getByRole('button', { name: 'Use the model here' }).click();
+    await p.waitForSelector(
+      '.gnode[data-node-id=clip] [data-status=done], .gnode[data-node-id=clip] [data-status=cached]',
+    );
+    expect(await runToSummary(p, 60_000)).not.toMatch(/failed/);
+    const back = await saved<{ models: Array<{ id: string; sha256: string }> }>(p);
+    expect(back.models.find((m) => m.id === 'mini-clip-text')!.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(back.models.find((m) => m.id === 'mini-clip-text')!.sha256).not.toBe(other);
+    await p.context().close();
+  });
+});
