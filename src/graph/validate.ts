@@ -1,11 +1,27 @@
 import type { z } from 'zod';
 import { own, type NodeCatalog, type NodeSpec } from './catalog';
-import { graphSchema, parsePortRef, type GraphDocument, type GraphNode } from './document';
+import { graphSchema, NODE_ID_PATTERN, parsePortRef, type GraphDocument, type GraphNode } from './document';
 import { describeValue, GraphError, quoteValue, type GraphIssue } from './errors';
 import { migrate, migrateNodes } from './migrate';
 import { checkParam } from './params';
 import { connectionRefusal, type PortType } from './ports';
 import { INPUT_REF, subgraphName, subgraphSpecs } from './subgraph';
+
+/** A key from a file named in a message: cut, so a 5 MB key is not echoed whole. */
+export function keyName(key: string): string {
+  return key.length <= 64 ? key : `${key.slice(0, 64)}…`;
+}
+
+/** A zod path as a field ("nodes.3.params.steps"), each key cut; undefined when empty. */
+function fieldOf(path: string[]): string | undefined {
+  return path.map(keyName).join('.') || undefined;
+}
+
+function unknownFields(keys: string[]): string {
+  const listed = keys.slice(0, 5).map((k) => quoteValue(k, 40));
+  const more = keys.length > 5 ? ` and ${keys.length - 5} more` : '';
+  return `unknown field${keys.length > 1 ? 's' : ''} ${listed.join(', ')}${more}`;
+}
 
 function zodIssues(error: z.ZodError, raw: Record<string, unknown>): GraphIssue[] {
   const nodes = Array.isArray(raw.nodes) ? raw.nodes : [];
@@ -14,22 +30,19 @@ function zodIssues(error: z.ZodError, raw: Record<string, unknown>): GraphIssue[
     if (path[0] === 'nodes' && path.length >= 2) {
       const index = Number(path[1]);
       const node = nodes[index] as { id?: unknown } | undefined;
-      const nodeId = node && typeof node.id === 'string' ? node.id : `#${index}`;
-      const field = path.slice(2).join('.');
-      const message =
-        issue.code === 'unrecognized_keys'
-          ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`
-          : issue.message;
-      return { nodeId, field: field || undefined, message };
+      // an id that failed its pattern may be anything (5 MB of markup): the node is named by position then
+      const nodeId = node && typeof node.id === 'string' && NODE_ID_PATTERN.test(node.id) ? node.id : `#${index}`;
+      const message = issue.code === 'unrecognized_keys' ? unknownFields(issue.keys) : issue.message;
+      return { nodeId, field: fieldOf(path.slice(2)), message };
     }
-    if (issue.code === 'unrecognized_keys') {
-      return {
-        field: path.join('.') || undefined,
-        message: `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`,
-      };
-    }
-    return { field: path.join('.') || undefined, message: issue.message };
+    if (issue.code === 'unrecognized_keys') return { field: fieldOf(path), message: unknownFields(issue.keys) };
+    return { field: fieldOf(path), message: issue.message };
   });
+}
+
+/** "unknown param of embedding/slerp (it has t)". */
+function unknownOf(what: string, spec: { type: string }, has: Record<string, unknown>): string {
+  return `unknown ${what} of ${spec.type} (it has ${Object.keys(has).join(', ') || 'none'})`;
 }
 
 /** What a placeholder check needs of a node type: names only (the editor's catalog has no validators). */
@@ -63,22 +76,23 @@ export function placeholderReasons(node: GraphNode, spec: PlaceholderSpec | unde
         placeholder: true,
       },
     ];
+  // a subgraph instance's definition is in the same file: an unknown param or port there is an error (checkNode)
+  if (subgraphName(node.type)) return [];
   const out: GraphIssue[] = [];
-  const list = (r: Record<string, unknown>) => Object.keys(r).join(', ') || 'none';
   for (const name of Object.keys(node.params ?? {}))
     if (!own(spec.params, name))
       out.push({
         nodeId: id,
-        field: `params.${name}`,
-        message: `unknown param of ${spec.type} (it has ${list(spec.params)})`,
+        field: `params.${keyName(name)}`,
+        message: unknownOf('param', spec, spec.params),
         placeholder: true,
       });
   for (const port of Object.keys(node.inputs ?? {}))
     if (!own(spec.inputs, port))
       out.push({
         nodeId: id,
-        field: `inputs.${port}`,
-        message: `unknown input port of ${spec.type} (it has ${list(spec.inputs)})`,
+        field: `inputs.${keyName(port)}`,
+        message: unknownOf('input port', spec, spec.inputs),
         placeholder: true,
       });
   return out;
@@ -105,14 +119,26 @@ function checkNode(
     issues.push({ nodeId: id, field: 'bypass', message: 'a subgraph cannot be bypassed (bypass nodes inside it)' });
   for (const [name, value] of Object.entries(node.params ?? {})) {
     const schema = own(spec.params, name);
-    if (!schema) continue; // a placeholder (above)
+    if (!schema) {
+      // only a subgraph instance gets here (elsewhere an unknown param makes a placeholder): its definition is in
+      // the same file, so an unknown param is a broken file, not a newer product's node
+      issues.push({ nodeId: id, field: `params.${keyName(name)}`, message: unknownOf('param', spec, spec.params) });
+      continue;
+    }
     const error = checkParam(schema, value);
     if (error) issues.push({ nodeId: id, field: `params.${name}`, message: `${error} (got ${describeValue(value)})` });
   }
   const inputs = node.inputs ?? {};
   for (const [port, ref] of Object.entries(inputs)) {
     const input = own(spec.inputs, port);
-    if (!input) continue; // a placeholder (above)
+    if (!input) {
+      issues.push({
+        nodeId: id,
+        field: `inputs.${keyName(port)}`,
+        message: unknownOf('input port', spec, spec.inputs),
+      });
+      continue;
+    }
     const fromInput = INPUT_REF.exec(ref);
     if (fromInput) {
       const type = own(subgraphInputs ?? undefined, fromInput[1]!);
@@ -138,7 +164,11 @@ function checkNode(
     }
     const parsed = parsePortRef(ref);
     if (!parsed || parsed.nodeId.includes('/')) {
-      issues.push({ nodeId: id, field: `inputs.${port}`, message: `"${ref}" is not a "node.port" reference` });
+      issues.push({
+        nodeId: id,
+        field: `inputs.${port}`,
+        message: `${quoteValue(ref)} is not a "node.port" reference`,
+      });
       continue;
     }
     const source = byId.get(parsed.nodeId);
@@ -151,7 +181,8 @@ function checkNode(
       continue;
     }
     const sourceSpec = catalog.get(source.type);
-    if (!sourceSpec) continue; // reported on the source node
+    // a placeholder source (reported on it) may have outputs this product's type lacks: its readers wait for it
+    if (!sourceSpec || placeholderReasons(source, sourceSpec).length) continue;
     const outType = own(sourceSpec.outputs, parsed.port);
     if (!outType) {
       issues.push({
@@ -181,13 +212,13 @@ function checkWires(node: GraphNode, byId: Map<string, GraphNode>, issues: Graph
     if (!parsed || parsed.nodeId.includes('/'))
       issues.push({
         nodeId: node.id,
-        field: `inputs.${port}`,
+        field: `inputs.${keyName(port)}`,
         message: `${quoteValue(ref)} is not a "node.port" reference`,
       });
     else if (!byId.has(parsed.nodeId))
       issues.push({
         nodeId: node.id,
-        field: `inputs.${port}`,
+        field: `inputs.${keyName(port)}`,
         message: `refers to node "${parsed.nodeId}", which does not exist`,
       });
   }

@@ -268,6 +268,18 @@ describe('subgraphs', () => {
         '|d|inputs.x|"g/first.value" is not a "node.port" reference',
       ].sort(),
     );
+    // an instance's definition is in the same file: an unknown param or port on it is an error, not a placeholder
+    expect(
+      issuesOf(
+        doc([
+          { id: 'n', type: 'test/nan' },
+          { id: 'g', type: 'subgraph/add2', params: { bogus: 1 } },
+        ]),
+      ),
+    ).toEqual([
+      '|g|params.bogus|unknown param of subgraph/add2 (it has boost)',
+      '|g|inputs.x|required input (Number) is not connected',
+    ]);
     // an instance of a definition the graph lacks opens as a placeholder
     expect(issuesOf(doc([{ id: 'm', type: 'subgraph/missing' }]))).toEqual([
       'placeholder |m|type|unknown node type "subgraph/missing" (the graph defines no subgraph "missing")',

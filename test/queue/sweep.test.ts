@@ -278,7 +278,14 @@ describe('npm run graph -- sweep --queue (BullMQ on a real redis-server)', () =>
         // a payload put on the queue by hand is checked like a graph file, and fails without retries
         await queue.add(
           'graph',
-          { graph: '{"format":"unclip-studio/graph","version":1,"nodes":[{"id":"n","type":"no/such"}]}', params: {} },
+          {
+            graph: JSON.stringify({
+              format: 'unclip-studio/graph',
+              version: 1,
+              nodes: [{ id: 'n', type: 'embedding/normalize', inputs: { in: 'ghost.out' } }],
+            }),
+            params: {},
+          },
           { jobId: 'forged', attempts: 3 },
         );
         await queue.add(
@@ -289,7 +296,7 @@ describe('npm run graph -- sweep --queue (BullMQ on a real redis-server)', () =>
         await worker.waitFor(/failed forged[\s\S]*failed misnamed|failed misnamed[\s\S]*failed forged/);
         const forged = (await queue.getJob('forged'))!,
           misnamed = (await queue.getJob('misnamed'))!;
-        expect(forged.failedReason).toMatch(/cannot be loaded: .*no\/such/);
+        expect(forged.failedReason).toMatch(/cannot be loaded: .*"ghost", which does not exist/);
         expect(forged.attemptsMade).toBe(1);
         expect(misnamed.failedReason).toMatch(/hash to [0-9a-f]{64} here/);
         await queue.close();
