@@ -10,6 +10,8 @@ export default defineNode({
     2: ({ params: { size, ...params }, inputs }) => ({
       params: size === undefined ? params : { ...params, width: size, height: size },
       inputs,
+      // a subgraph that exposed the size exposes the width (the height keeps the size the file had)
+      renamedParams: { size: 'width' },
     }),
   },
   title: 'Resize mask',

@@ -1,8 +1,9 @@
 /**
  * `npm run graph -- lock <graph.json>...`: writes into each graph file the models its loaders open here (its
- * model lock: id, sha256, size, source), so the graph says what it was made with. Run it after changing a
- * graph's models on purpose (a retrained bundled model, another manifest). A loader that fails keeps what its
- * lock said and is reported. Exit 0 when every file was locked, 1 when a loader failed, 2 for bad input.
+ * model lock: id, sha256, size, source), whatever its lock said before, so the graph says what it is made with
+ * here. Run it after changing a graph's models on purpose (a retrained bundled model, another manifest). A loader
+ * that fails keeps what the lock said for it and is reported. Exit 0 when every file was locked, 1 when a loader
+ * failed, 2 for bad input.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { formatIssue } from '../graph/errors';
@@ -48,15 +49,15 @@ export async function lockMain(argv: string[]): Promise<number> {
     }
     const engine = startNodeEngine({ modelsDir: models, access: cliPolicy(file, allowPaths, false, []) });
     try {
-      const r = await engine.api.lockModels(text);
+      // what the loaders open here, whatever the file's lock said (a retrained model is accepted this way)
+      const r = await engine.api.lockModels(text, { relock: true });
       if (!r.ok) {
         console.error(`error: ${file} cannot be loaded:`);
         for (const issue of r.issues) console.error(`  ${formatIssue(issue)}`);
         return 2;
       }
-      const problems = await engine.api.checkModelLock();
-      for (const p of problems) console.error(`error: ${file}: node "${p.nodeId}": ${p.message}`);
-      if (problems.length) code = 1;
+      for (const issue of r.failed) console.error(`error: ${file}: ${formatIssue(issue)}`);
+      if (r.failed.length) code = 1;
       await writeFile(file, serializeGraph(r.graph));
       const ids = (r.graph.models ?? []).map((m) => `${m.id} ${m.sha256.slice(0, 12)}…`);
       console.log(

@@ -4,7 +4,7 @@ import { loadGraph, serializeGraph } from '../graph/validate';
 import { embedGraph } from '../graph/png-graph';
 import { embedProvenance, type Provenance } from '../graph/provenance';
 import { pictureProvenance } from './provenance';
-import type { GraphDocument } from '../graph/document';
+import type { GraphDocument, LockedModel } from '../graph/document';
 import type { NodeSpec } from '../graph/catalog';
 import type { ParamValue } from '../graph/params';
 import { isTensor, type Float32Tensor, type Tensor } from '../tensor/tensor';
@@ -29,6 +29,9 @@ export type NodeInfo = Omit<NodeSpec, 'params'> & { params: Record<string, Param
 /** A loaded graph, with the issues of the nodes that opened as placeholders (they fail only runs that need them). */
 export type LoadResult =
   { ok: true; graph: GraphDocument; placeholders: GraphIssue[] } | { ok: false; issues: GraphIssue[] };
+
+/** A graph with its model lock, and the loaders that failed to open their models (their entries kept). */
+export type LockResult = (LoadResult & { ok: false }) | (LoadResult & { ok: true; failed: GraphIssue[] });
 
 /** A tensor as plain data, safe to clone or transfer between workers. */
 export interface PlainTensor {
@@ -134,7 +137,7 @@ export function createEngineApi(
      * opens its loaders' models (a run of the loaders only, memoized), then names what they opened. A loader that
      * fails (a model missing or different) keeps the lock entries it needed.
      */
-    async lockModels(graph: string | unknown): Promise<LoadResult> {
+    async lockModels(graph: string | unknown, opts: { relock?: boolean } = {}): Promise<LockResult> {
       let loaded: ReturnType<Engine['loadWithPlaceholders']>;
       try {
         loaded = engine.loadWithPlaceholders(graph);
@@ -143,8 +146,20 @@ export function createEngineApi(
         throw e;
       }
       const targets = engine.loaderIds();
-      if (targets.length) await engine.run({ targets });
-      return { ok: true, graph: { ...loaded.doc, models: engine.modelLock() }, placeholders: loaded.placeholders };
+      const policy = engine.lockPolicyNow;
+      // relock: what the loaders open here, whatever the lock said
+      if (opts.relock) engine.setLockPolicy('ignore');
+      const failed: GraphIssue[] = [];
+      let models: LockedModel[];
+      try {
+        const r = targets.length ? await engine.run({ targets }) : null;
+        for (const [nodeId, n] of Object.entries(r?.nodes ?? {}))
+          if (n.status === 'error') failed.push({ nodeId, field: n.field, message: n.message ?? 'failed' });
+        models = engine.modelLock(); // under the policy the loaders ran with
+      } finally {
+        engine.setLockPolicy(policy);
+      }
+      return { ok: true, graph: { ...loaded.doc, models }, placeholders: loaded.placeholders, failed };
     },
     /**
      * The loaded graph's (or this graph's, loaded) loaders whose locked model is missing here or differs (manifests
@@ -171,7 +186,9 @@ export function createEngineApi(
           services.models,
           (src) => services.readBytes(src),
         );
-        return { ok: true, id }; // a loader that failed cached nothing: the next run opens the located file
+        // what was made with the file that was here before is stale: every cached result goes
+        engine.cache.clear();
+        return { ok: true, id };
       } catch (e) {
         return { ok: false, issue: { nodeId, field: 'params.model', message: (e as Error).message } };
       }

@@ -126,6 +126,7 @@ export function checkLoader(
   result: { outputs: Record<string, unknown> } | { error: unknown },
   lock: readonly LockedModel[] | undefined,
   models: ModelRuntime | undefined,
+  others: readonly string[] = [],
 ): void {
   if (!lock?.length || !models) return;
   if ('outputs' in result) {
@@ -135,9 +136,12 @@ export function checkLoader(
   }
   const e = result.error;
   if (e instanceof ModelLockError || (e as Error)?.name === 'AbortError') return;
-  const needed = neededBy(lock, params)[0];
-  if (!needed) return;
   const detail = e instanceof NodeError ? e.detail : ((e as Error)?.message ?? String(e));
+  // the model the error names ('model "mini-clip-text": ...'), else the one the loader's params name
+  const named = /^model "([^"]{1,200})":/.exec(detail)?.[1];
+  const candidates = neededBy(lock, params, others);
+  const needed = candidates.find((l) => l.id === named) ?? candidates[0];
+  if (!needed) return;
   throw new ModelLockError(nodeId, `${detail}; the graph was made with model ${describeLocked(needed)}`, { needed });
 }
 

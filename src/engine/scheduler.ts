@@ -90,13 +90,30 @@ export class Engine {
     const models = this.services.models;
     if (!this.doc || !models) return this.doc?.models ?? [];
     const opened: LockedModel[] = [];
-    let failed = false;
+    // a loader that opened nothing (failed, not run, bypassed) or a placeholder (maybe a loader of a newer
+    // product) keeps the entries the lock had for it
+    let failed = this.placeholders.size > 0 || this.flat.some((n) => n.bypass && this.isLoader(n));
     for (const n of this.loaderIds()) {
       const outs = this.outputsOf(n);
-      if (outs) opened.push(...modelsOfOutputs(models, outs));
+      const node = this.flat.find((f) => f.id === n)!;
+      // outputs held against the lock as it is now (cached ones made under another lock fail it)
+      if (outs && !this.lockProblem(n, node, outs)) opened.push(...modelsOfOutputs(models, outs));
       else failed = true;
     }
     return nextLock(this.doc, opened, failed);
+  }
+
+  private isLoader(n: GraphNode): boolean {
+    const def = this.defs.get(n.type);
+    return !!def && !subgraphName(n.type) && loadsModels(def);
+  }
+
+  /** The model ids the loaders name (params.model), to tell which loader a locked model belongs to. */
+  loaderModels(): string[] {
+    return this.flat
+      .filter((n) => this.isLoader(n))
+      .map((n) => n.params?.model)
+      .filter((m): m is string => typeof m === 'string');
   }
 
   /** A node's params (flat id), its type's defaults filled in. */
@@ -113,18 +130,17 @@ export class Engine {
   loaderIds(): string[] {
     return this.flat
       .filter((n) => !this.placeholders.has(n.id) && !n.bypass)
-      .filter((n) => {
-        const def = this.defs.get(n.type);
-        return !!def && !subgraphName(n.type) && loadsModels(def);
-      })
+      .filter((n) => this.isLoader(n))
       .map((n) => n.id);
   }
 
   /** Whether loaders hold to the graph's model lock (the default) or run with the models here. */
   setLockPolicy(policy: 'enforce' | 'ignore'): void {
-    if (policy === this.lockPolicy) return;
-    this.lockPolicy = policy;
-    this.keyMemo.clear();
+    this.lockPolicy = policy; // not in the keys: loaders' outputs, cached or not, are checked when a run uses them
+  }
+
+  get lockPolicyNow(): 'enforce' | 'ignore' {
+    return this.lockPolicy;
   }
 
   /** Loads a graph (text or value). On error throws GraphError and keeps the current graph. */
@@ -269,11 +285,20 @@ export class Engine {
     return this.instances;
   }
 
-  /** What else decides a node's result: the backend; for a loader, the lock it is held to too. */
-  private contextOf(def: NodeDefinition | undefined): string {
-    const lock = this.doc?.models;
-    if (!def || !loadsModels(def) || !lock?.length || this.lockPolicy === 'ignore') return this.keyContext;
-    return `${this.keyContext};lock=${lock.map((m) => `${m.source}\n${m.id}\n${m.sha256}`).join('|')}`;
+  /**
+   * Whether a loader's cached outputs break the graph's model lock as it is now (the lock is not in the keys:
+   * saving a lock or using one model here must not recompute the graph; a cache hit is checked instead).
+   */
+  private lockProblem(id: string, node: GraphNode, outputs: Record<string, unknown>): ModelLockError | null {
+    const def = this.defs.get(node.type);
+    if (this.lockPolicy !== 'enforce' || !def || !loadsModels(def) || !this.doc?.models?.length) return null;
+    try {
+      checkLoader(id, node.params ?? {}, { outputs }, this.doc.models, this.services.models);
+      return null;
+    } catch (e) {
+      if (e instanceof ModelLockError) return e;
+      throw e;
+    }
   }
 
   private plan(): Plan {
@@ -312,7 +337,7 @@ export class Engine {
         params: full,
         bypass: !!node.bypass,
         inputs: inputKeys,
-        ...(this.contextOf(def) ? { context: this.contextOf(def) } : {}),
+        ...(this.keyContext ? { context: this.keyContext } : {}),
       });
       this.keyMemo.set(id, { revision, inputsSig, key, params: full });
       keys.set(id, key);
@@ -387,13 +412,22 @@ export class Engine {
       const task = (async (): Promise<boolean> => {
         const node = plan.nodes.get(id)!;
         const key = plan.keys.get(id)!;
-        if (twin && (await twin) && this.cache.has(key)) {
-          results[id] = { status: 'cached', ms: 0, cached: true };
-          emit({ nodeId: id, status: 'cached' });
-          return true;
-        }
-        const cachedValue = this.cache.get(key);
+        const cachedValue = twin && (await twin) && this.cache.has(key) ? this.cache.peek(key) : this.cache.get(key);
         if (cachedValue) {
+          // a loader's cached outputs are held to the lock as it is now (it may have changed since they were made)
+          const stale = this.lockProblem(id, node, cachedValue);
+          if (stale) {
+            results[id] = {
+              status: 'error',
+              ms: 0,
+              cached: true,
+              message: stale.detail,
+              field: stale.field,
+              model: stale.need,
+            };
+            emit({ nodeId: id, status: 'error', message: stale.detail, field: stale.field, model: stale.need });
+            return false;
+          }
           results[id] = { status: 'cached', ms: 0, cached: true };
           emit({ nodeId: id, status: 'cached' });
           return true;
@@ -437,7 +471,8 @@ export class Engine {
             try {
               outputs = node.bypass ? bypassOutputs(def, inputs, id) : await def.run(inputs, params, ctx);
             } catch (error) {
-              checkLoader(id, params, { error }, lock, this.services.models); // names the model the graph needs
+              // names the model the graph needs
+              checkLoader(id, params, { error }, lock, this.services.models, this.loaderModels());
               throw error;
             }
             checkOutputs(def, id, outputs);

@@ -16,9 +16,12 @@ export interface MigratingNode {
 
 /**
  * One step of a node type's history: brings a node saved at version n - 1 to n. It may rename
- * outputs (`outputs: { old: new }`): the wires reading them are renamed with it.
+ * outputs (`outputs: { old: new }`): the wires reading them are renamed with it; and say where a
+ * param went (`renamedParams: { old: new }`): a subgraph exposing the old one exposes the new one.
  */
-export type NodeMigration = (node: MigratingNode) => MigratingNode & { outputs?: Record<string, string> };
+export type NodeMigration = (
+  node: MigratingNode,
+) => MigratingNode & { outputs?: Record<string, string>; renamedParams?: Record<string, string> };
 
 /** What the loader and the editor need to know of a node type (no run function). */
 export interface NodeSpec {

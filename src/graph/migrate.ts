@@ -1,5 +1,12 @@
 import { own, type NodeCatalog } from './catalog';
-import { CURRENT_VERSION, GRAPH_FORMAT, parsePortRef, type GraphDocument, type GraphNode } from './document';
+import {
+  CURRENT_VERSION,
+  GRAPH_FORMAT,
+  parsePortRef,
+  type GraphDocument,
+  type GraphNode,
+  type SubgraphDef,
+} from './document';
 import { describeValue, type GraphIssue } from './errors';
 
 /**
@@ -45,9 +52,13 @@ export function migrate(raw: unknown): { doc: Record<string, unknown> } | { issu
   return { doc };
 }
 
-/** Brings one scope's nodes (the graph's, or a subgraph's) to their types' versions, in place. */
-function migrateScope(nodes: GraphNode[], catalog: NodeCatalog): void {
+/**
+ * Brings one scope's nodes (the graph's, or a subgraph's) to their types' versions, in place; a
+ * subgraph definition's outputs and exposed params follow renamed outputs and params.
+ */
+function migrateScope(nodes: GraphNode[], catalog: NodeCatalog, def?: SubgraphDef): void {
   const renamed = new Map<string, Record<string, string>>();
+  const renamedParams = new Map<string, Record<string, string>>();
   for (const node of nodes) {
     const spec = catalog.get(node.type);
     if (!spec || spec.type.startsWith('subgraph/')) continue;
@@ -57,9 +68,10 @@ function migrateScope(nodes: GraphNode[], catalog: NodeCatalog): void {
     for (let v = saved + 1; v <= spec.version; v++) {
       const step = own(spec.migrations, String(v));
       if (!step) continue;
-      const { outputs, ...next } = step(current);
+      const { outputs, renamedParams: moved, ...next } = step(current);
       current = next;
       if (outputs) renamed.set(node.id, { ...renamed.get(node.id), ...outputs });
+      if (moved) renamedParams.set(node.id, { ...renamedParams.get(node.id), ...moved });
     }
     if (saved < spec.version) {
       node.params = current.params;
@@ -69,13 +81,20 @@ function migrateScope(nodes: GraphNode[], catalog: NodeCatalog): void {
     }
     node.version = spec.version;
   }
-  if (!renamed.size) return;
-  for (const node of nodes)
-    for (const [port, ref] of Object.entries(node.inputs ?? {})) {
-      const r = parsePortRef(ref);
-      const to = r && own(renamed.get(r.nodeId), r.port);
-      if (to) node.inputs![port] = `${r.nodeId}.${to}`;
-    }
+  const follow = (ref: string): string => {
+    const r = parsePortRef(ref);
+    const to = r && own(renamed.get(r.nodeId), r.port);
+    return to ? `${r.nodeId}.${to}` : ref;
+  };
+  if (renamed.size)
+    for (const node of nodes)
+      for (const [port, ref] of Object.entries(node.inputs ?? {})) node.inputs![port] = follow(ref);
+  if (!def) return;
+  for (const [name, ref] of Object.entries(def.outputs ?? {})) def.outputs![name] = follow(ref);
+  for (const exposed of Object.values(def.params ?? {})) {
+    const to = own(renamedParams.get(exposed.node), exposed.param);
+    if (to) exposed.param = to;
+  }
 }
 
 /**
@@ -85,5 +104,5 @@ function migrateScope(nodes: GraphNode[], catalog: NodeCatalog): void {
  */
 export function migrateNodes(doc: Pick<GraphDocument, 'nodes' | 'subgraphs'>, catalog: NodeCatalog): void {
   migrateScope(doc.nodes, catalog);
-  for (const def of Object.values(doc.subgraphs ?? {})) migrateScope(def.nodes, catalog);
+  for (const def of Object.values(doc.subgraphs ?? {})) migrateScope(def.nodes, catalog, def);
 }

@@ -92,6 +92,8 @@ export function Palette() {
       const node: (typeof d.nodes)[number] = {
         id,
         type: item.info.type,
+        // files record each node's type version (subgraph types have none of their own)
+        ...(item.info.type.startsWith('subgraph/') ? {} : { version: item.info.version }),
         ui: { x: Math.round(palette.flowX), y: Math.round(palette.flowY) },
       };
       if (from && item.port && from.side === 'source') node.inputs = { [item.port]: `${from.nodeId}.${from.port}` };

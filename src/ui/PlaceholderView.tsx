@@ -5,6 +5,7 @@ import { formatIssue, type GraphIssue } from '../graph/errors';
 import { parsePortRef } from '../graph/document';
 import type { NodeInfo } from '../engine/api';
 import { describeValue } from '../tensor/quote';
+import { keyName } from '../graph/validate';
 import { captureNodePress, StatusLine } from './node-parts';
 import { selectScope, useEditor } from './store';
 
@@ -70,14 +71,14 @@ export const PlaceholderView = memo(function PlaceholderView({
               title={info?.inputs[port]?.type ?? 'a port of a type this product lacks'}
             >
               <Handle type="target" position={Position.Left} id={port} isConnectable={false} />
-              <span>{port}</span>
+              <span>{keyName(port)}</span>
             </div>
           ))}
         </div>
         <div className="ports-out">
           {outputs.map((port) => (
             <div key={port} className="port out" title={info?.outputs[port] ?? 'read by another node'}>
-              <span>{port}</span>
+              <span>{keyName(port)}</span>
               <Handle type="source" position={Position.Right} id={port} isConnectable={false} />
             </div>
           ))}
@@ -87,7 +88,7 @@ export const PlaceholderView = memo(function PlaceholderView({
         <dl className="placeholder-params text-selectable">
           {params.map(([name, value]) => (
             <div key={name}>
-              <dt>{name}</dt>
+              <dt>{keyName(name)}</dt>
               <dd>{typeof value === 'string' && value.length <= 60 ? value : describeValue(value, 60)}</dd>
             </div>
           ))}

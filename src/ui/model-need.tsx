@@ -51,8 +51,10 @@ export function ModelNeedView({ nodeId, need }: { nodeId: string; need: ModelNee
     const here = need.here;
     if (!here) return;
     useEditor.getState().change(`use the model here for ${nodeId}`, (d) => {
-      const entry = d.models?.find((x) => x.id === m.id && x.source === m.source);
-      if (entry) Object.assign(entry, { sha256: here.sha256, bytes: here.bytes });
+      // the whole list replaced (one patch at `models`): an undo after a save re-sorted it stays right
+      d.models = (d.models ?? []).map((x) =>
+        x.id === m.id && x.source === m.source ? { ...x, sha256: here.sha256, bytes: here.bytes } : x,
+      );
     });
     useEditor.getState().resetRunState([nodeId]);
     void runGraph([nodeId]);
@@ -139,7 +141,8 @@ export async function withModelLock(doc: GraphDocument): Promise<GraphDocument> 
     const models = r.graph.models ?? [];
     // not an edit: what the graph was made with, not a change to it
     useEditor.setState((s) => (s.doc === doc ? { doc: { ...s.doc, models } } : {}));
-    return { ...doc, models };
+    // as the engine read it: every node with its type's version, placeholders exactly as they came
+    return r.graph;
   } catch {
     return doc;
   }

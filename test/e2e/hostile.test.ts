@@ -160,8 +160,14 @@ describe('markup in every text field', () => {
   it('in the names of unknown node types and params, and in refusal messages: never markup', async () => {
     const { page, seen } = await watchedPage();
     const doc = hostileGraph();
-    doc.nodes.push({ id: 'odd', type: markup('type'), params: { [markup('param')]: markup('value') } });
+    // a type name fits in 100 characters: markup that short, so the graph opens and the placeholder is drawn
+    const shortMarkup = `x/<img src=x onerror="alert('type')"><a href="javascript:alert(1)">t</a>`;
+    doc.nodes.push({ id: 'odd', type: shortMarkup, params: { [markup('param')]: markup('value') } });
     await openFile(page, 'odd.json', JSON.stringify(doc));
+    const odd = page.locator('.gnode[data-node-id=odd][data-testid=placeholder]');
+    await odd.waitFor();
+    expect(await odd.textContent()).toContain(shortMarkup);
+    expect(await odd.textContent()).toContain(`<img src=x onerror="alert('param')">`);
     // a refused document quotes what it refused in the issues banner
     await openFile(page, 'refused.json', JSON.stringify({ ...doc, version: markup('version') }));
     await page.waitForSelector('[data-testid=load-issues]:has-text("refused.json")');

@@ -83,6 +83,30 @@ describe('the model lock', () => {
     expect((await api.run()).ok).toBe(true);
   });
 
+  it('a cached loader is held to the lock as it is now (not in the keys); relock takes what is here', async () => {
+    const api = apiOn(runtime);
+    const good = await lockedWith();
+    api.loadGraph(good);
+    expect((await api.run({ targets: ['clip'] })).ok).toBe(true);
+    const old = '1'.repeat(64);
+    const changed = await lockedWith((m) => (m.id === 'mini-clip-image' ? { ...m, sha256: old } : m));
+    api.loadGraph(changed);
+    const r = await api.run({ targets: ['clip'] });
+    expect(r.nodes.clip).toMatchObject({ status: 'error', cached: true, model: { needed: { id: 'mini-clip-image' } } });
+    // a lock saved or changed does not re-key the graph: the prior's embedding stays cached
+    api.loadGraph(good);
+    await api.run({ targets: ['prior'] });
+    api.loadGraph({ ...good, models: undefined });
+    expect((await api.run({ targets: ['prior'] })).ran).toBe(0);
+    // relock (graph lock): the models here, whatever the file said
+    const relocked = await api.lockModels(changed, { relock: true });
+    expect(relocked.ok && relocked.failed).toEqual([]);
+    expect(relocked.ok && relocked.graph.models).toEqual(good.models);
+    const kept = await api.lockModels(changed);
+    expect(kept.ok && kept.failed.map((f) => f.nodeId)).toEqual(['clip']);
+    expect(kept.ok && kept.graph.models!.find((m) => m.id === 'mini-clip-image')!.sha256).toBe(old);
+  });
+
   it('a missing model says which one the graph was made with; an unlocked graph runs with what is here', async () => {
     const doc = await lockedWith();
     doc.nodes.find((n) => n.id === 'decoder_model')!.params!.model = 'mini-unclip-decoder-v0';

@@ -259,6 +259,7 @@ describe('node versions and migrations', () => {
       2: ({ params: { amount, ...params }, inputs }) => ({
         params: amount === undefined ? params : { ...params, t: amount },
         inputs,
+        renamedParams: { amount: 't' },
       }),
       3: (node) => ({ ...node, outputs: { result: 'out' } }),
     },
@@ -292,6 +293,31 @@ describe('node versions and migrations', () => {
     expect(two.nodes[2]!.inputs).toEqual({ in: 'm.out' });
     // the current version is taken as it is
     expect(parseGraph(old(3, { t: 0.1 }), withMix).nodes[1]!.params).toEqual({ t: 0.1 });
+  });
+
+  it("inside a subgraph: the definition's exposed params and outputs follow what its nodes renamed", () => {
+    const doc = {
+      format: 'unclip-studio/graph',
+      version: 2,
+      nodes: [
+        { id: 'a', type: 'embedding/random', params: { dim: 8 } },
+        { id: 'g', type: 'subgraph/blend', params: { how: 0.75 }, inputs: { x: 'a.out' } },
+      ],
+      subgraphs: {
+        blend: {
+          inputs: { x: { type: 'Embedding' } },
+          outputs: { y: 'm.result' },
+          params: { how: { node: 'm', param: 'amount' } },
+          nodes: [{ id: 'm', type: 'test/mix', params: { amount: 0.25 }, inputs: { a: '$in.x', b: '$in.x' } }],
+        },
+      },
+    };
+    const loaded = parseGraph(doc, withMix);
+    const def = loaded.subgraphs!.blend!;
+    expect(def.nodes[0]).toMatchObject({ version: 3, params: { t: 0.25 } });
+    expect(def.outputs).toEqual({ y: 'm.out' });
+    expect(def.params).toEqual({ how: { node: 'm', param: 't' } });
+    expect(loaded.nodes[1]!.params).toEqual({ how: 0.75 });
   });
 
   it('a node from a newer product opens as a placeholder saying so, and is not migrated', () => {
