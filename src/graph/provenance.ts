@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { quoteValue } from '../tensor/quote';
 import { embedText, extractText, PngGraphError } from './png-graph';
+import { lockedModelSchema } from './document';
 
 export const PNG_PROVENANCE_KEYWORD = 'unclip-studio/provenance';
 export const PROVENANCE_FORMAT = 'unclip-studio/provenance';
@@ -42,16 +43,8 @@ const flatNodeId = z
   );
 
 /** One model the picture needed: as the graph's model lock names it, plus where it ran. */
-export const provenanceModelSchema = z.strictObject({
+export const provenanceModelSchema = lockedModelSchema.extend({
   id: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,199}$/, 'must be a model id'),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits'),
-  bytes: z
-    .number()
-    .int()
-    .positive()
-    .max(2 ** 50),
-  /** "" = the bundled models, else the loader's manifest path or URL. */
-  source: z.string().max(2_000),
   backend: z.enum(EXECUTION_BACKENDS).optional(),
 });
 

@@ -15,6 +15,7 @@ import {
   serveEditorPages,
   snap,
   summaryText,
+  paste,
 } from './harness';
 
 let page: Page;
@@ -436,13 +437,6 @@ describe('fields', () => {
 });
 
 describe('paste', () => {
-  const paste = (p: Page, text: string) =>
-    p.evaluate((t) => {
-      const dt = new DataTransfer();
-      dt.setData('text/plain', t);
-      document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true }));
-    }, text);
-
   it('puts nodes at the cursor, says it pasted, and refuses an invalid graph naming the problem', async () => {
     const p = await openEditor('zero-shot-classify');
     const before = await p.locator('.gnode').count();

@@ -195,3 +195,11 @@ export async function reloadEditor(p: Page): Promise<void> {
   await p.reload();
   await p.waitForSelector('.canvas[data-ready=yes]');
 }
+
+/** Pastes text as the browser does on Ctrl+V (a paste event carrying it). */
+export const paste = (p: Page, text: string) =>
+  p.evaluate((t) => {
+    const dt = new DataTransfer();
+    dt.setData('text/plain', t);
+    document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true }));
+  }, text);

@@ -1,20 +1,12 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { reloadEditor, saved, type SavedGraph, selectNode, serveEditorPages, snap } from './harness';
+import { paste, reloadEditor, saved, type SavedGraph, selectNode, serveEditorPages, snap } from './harness';
 
 const openEditor = serveEditorPages();
 
 type Saved = SavedGraph & { subgraphs?: Record<string, unknown> };
 
 const title = (p: Page, id: string) => p.locator(`.gnode[data-node-id="${id}"] .gnode-name`);
-
-/** Pastes text as the browser does on Ctrl+V (a paste event carrying it). */
-const paste = (p: Page, text: string) =>
-  p.evaluate((t) => {
-    const dt = new DataTransfer();
-    dt.setData('text/plain', t);
-    document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true }));
-  }, text);
 
 type Placed = { id: string; ui?: { x: number; y: number } };
 const sameSpot = (a: Placed, b: Placed) => a.ui?.x === b.ui?.x && a.ui?.y === b.ui?.y;

@@ -5,7 +5,7 @@ import { createServer as createViteServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENTRY_POINTS, fuzzEntryPoint, linkHash, pngCarrying } from '../helpers/editor-fuzz';
 import { hostileTexts } from '../helpers/hostile-graphs';
-import { launchBrowser, openFile, runToSummary, selectNode, snap, startServer } from './harness';
+import { launchBrowser, openFile, paste, runToSummary, selectNode, snap, startServer } from './harness';
 
 /**
  * Hostile input in the editor. Markup in every text field of a graph, from a file, a link, a paste and a PNG, is
@@ -55,13 +55,6 @@ async function watchedPage(hash = '') {
   await page.waitForSelector('.canvas[data-ready=yes]');
   return { page, seen };
 }
-
-const paste = (p: Page, text: string) =>
-  p.evaluate((t) => {
-    const data = new DataTransfer();
-    data.setData('text/plain', t);
-    document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true }));
-  }, text);
 
 describe('markup in every text field', () => {
   // at most 200 characters (a title's limit): an image that fails, one from another server, a script, a link
