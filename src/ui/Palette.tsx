@@ -2,6 +2,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { NodeInfo } from '../engine/api';
 import { canConnect, isPortType } from '../graph/ports';
 import { familyColor } from './colors';
+import { rankByQuery } from './palette-rank';
 import { freshId, selectCatalog, selectScope, useEditor } from './store';
 import { scopeDraft } from './scope';
 import { wouldIncludeItself } from './subgraph-edits';
@@ -19,32 +20,6 @@ function compatiblePort(
   }
   const hit = Object.entries(info.outputs).find(([, type]) => canConnect(type, from.type as never));
   return hit?.[0] ?? null;
-}
-
-export function matchesQuery(info: NodeInfo, q: string): boolean {
-  if (!q) return true;
-  const hay = [
-    info.title,
-    info.type,
-    info.family,
-    info.description,
-    ...Object.values(info.outputs),
-    ...Object.values(info.inputs).map((i) => i.type),
-  ]
-    .join(' ')
-    .toLowerCase();
-  return q
-    .toLowerCase()
-    .split(/\s+/)
-    .every((w) => hay.includes(w));
-}
-
-function nameMatches(info: NodeInfo, q: string): boolean {
-  const hay = `${info.title} ${info.type}`.toLowerCase();
-  return q
-    .toLowerCase()
-    .split(/\s+/)
-    .every((w) => hay.includes(w));
 }
 
 /** The searchable node palette: opens at the cursor; from a dangling connection it offers only compatible nodes. */
@@ -73,11 +48,11 @@ export function Palette() {
   const items = useMemo(() => {
     if (!palette) return [];
     const excluded = new Set(inside.split('|'));
-    return [...catalog.values()]
+    const offered = [...catalog.values()]
       .filter((info) => !excluded.has(info.type))
       .map((info) => ({ info, port: palette.from ? compatiblePort(info, palette.from) : null }))
-      .filter(({ info, port }) => (!palette.from || port) && matchesQuery(info, query))
-      .sort((a, b) => Number(nameMatches(b.info, query)) - Number(nameMatches(a.info, query)));
+      .filter(({ port }) => !palette.from || port);
+    return rankByQuery(offered, (item) => item.info, query);
   }, [catalog, palette, query, inside]);
   if (!palette) return null;
   const close = () => useEditor.setState({ palette: null });
