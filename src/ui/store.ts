@@ -53,8 +53,9 @@ export interface EditorState {
   change(label: string, recipe: (doc: Draft<GraphDocument>) => void): void;
   /**
    * Replaces the graph and clears run state; with a label the replacement is one undoable edit (New, Open,
-   * Examples) and the graph replaced goes to Recent. A restored version (`restore`) is undoable even over an
-   * empty graph and stays out of Recent: the graph it replaced is a version already.
+   * Examples), an empty graph replaced too (Undo after New then Open brings the empty graph back), and the graph
+   * replaced goes to Recent. Without one (the start-up) history starts afresh. A restored version (`restore`)
+   * stays out of Recent: the graph it replaced is a version already.
    */
   replaceDoc(doc: GraphDocument, label?: string, opts?: { restore?: boolean }): void;
   undo(): void;
@@ -129,8 +130,13 @@ export const useEditor = create<EditorState>((set, get) => ({
       opened: get().opened + 1,
       view: [],
     };
-    if (!label || (old.nodes.length === 0 && !opts?.restore)) {
+    if (!label) {
       set({ doc, past: [], future: [], ...reset });
+      return;
+    }
+    // an empty graph replaced by the same one (New twice): no step that changes nothing, the history kept
+    if (old.nodes.length === 0 && doc.nodes.length === 0 && JSON.stringify(old) === JSON.stringify(doc)) {
+      set({ ...reset });
       return;
     }
     if (!opts?.restore) rememberRecent(old);
