@@ -11,13 +11,14 @@ import { flatId } from './scope';
 import { subgraphName } from '../graph/subgraph';
 import { SubgraphActions, GroupActions, ExposeParams } from './subgraph-panel';
 import { parsePortRef } from '../graph/document';
+import { imageFileName } from './file-names';
 
-/** Downloads the first picture of an output as a PNG at its true size. */
-async function saveImage(nodeId: string, port: string): Promise<void> {
+/** Downloads the first picture of an output as a PNG at its true size, named from the graph's title and the node. */
+async function saveImage(nodeId: string, port: string, firstPort: string | undefined): Promise<void> {
   const png = await getEngine().imagePng(nodeId, port, 0);
   const a = document.createElement('a');
   a.href = URL.createObjectURL(new Blob([png as BlobPart], { type: 'image/png' }));
-  a.download = `${nodeId}-${port}.png`;
+  a.download = imageFileName(useEditor.getState().doc.meta?.title, nodeId, port, firstPort);
   a.click();
   setTimeout(() => URL.revokeObjectURL(a.href), 1000);
 }
@@ -161,7 +162,11 @@ export function Inspector() {
                       {typeof seed === 'number' ? ` · seed ${seed}` : ''}
                     </span>
                   )}
-                  <button className="small" data-testid={`save-${s.port}`} onClick={() => void saveImage(fid, s.port)}>
+                  <button
+                    className="small"
+                    data-testid={`save-${s.port}`}
+                    onClick={() => void saveImage(fid, s.port, Object.keys(info.outputs)[0])}
+                  >
                     Save image
                   </button>
                 </div>

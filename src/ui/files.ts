@@ -12,6 +12,7 @@ import { insertDefinitions } from './subgraph-edits';
 import { docCatalog } from './scope';
 import { own } from '../graph/catalog';
 import { flushEdits, recordVersion } from './versions';
+import { fileSlug } from './file-names';
 
 /** Example graphs shipped in graphs/ (and the study's, in graphs/study/), by file name ("study/paths"). */
 const exampleFiles = import.meta.glob(['../../graphs/*.json', '../../graphs/study/*.json'], {
@@ -168,7 +169,7 @@ export async function downloadGraph(shown: GraphDocument): Promise<void> {
   const blob = new Blob([serializeGraph(doc)], { type: 'application/json' });
   const a = document.createElement('a');
   a.href = URL.createObjectURL(blob);
-  a.download = `${(doc.meta?.title ?? 'graph').replace(/[^A-Za-z0-9_-]+/g, '-').toLowerCase() || 'graph'}.json`;
+  a.download = `${fileSlug(doc.meta?.title ?? '') || 'graph'}.json`;
   a.click();
   setTimeout(() => URL.revokeObjectURL(a.href), 1000);
 }
