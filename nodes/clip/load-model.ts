@@ -14,7 +14,7 @@ export default defineNode({
   inputs: {},
   outputs: { model: 'Model' },
   params: {
-    model: string({ default: 'mini-clip', label: 'Model id', maxLength: 200 }),
+    model: string({ default: 'mini-clip', label: 'Model id', maxLength: 200, models: ['clip'] }),
     manifest: manifestParam(),
   },
   run: async (_, { model, manifest }, ctx) => {

@@ -4,6 +4,7 @@ import { encodeTokens, tokenize } from '../../src/models/pipelines/clip';
 import type { Tensor } from '../../src/tensor/tensor';
 import { clipOf, withNode } from '../kit/models';
 import { runtimeFor } from '../kit/runtime';
+import { readCaptions } from '../kit/captions';
 
 export default defineNode({
   type: 'clip/text-encode',
@@ -22,7 +23,9 @@ export default defineNode({
     if (!text && !tokens) throw new NodeError(ctx.nodeId, 'connect either "text" or "tokens"', 'inputs.text');
     return withNode(ctx, tokens ? 'inputs.tokens' : 'inputs.text', async () => {
       const runtime = await runtimeFor(ctx, clip);
-      const ids = tokens ? (tokens as Tensor<'int64'>) : await tokenize(runtime, clip, text!);
+      const ids = tokens
+        ? (tokens as Tensor<'int64'>)
+        : await tokenize(runtime, clip, readCaptions(ctx, runtime, clip.text, text!, 'inputs.text'));
       return { embedding: (await encodeTokens(runtime, clip, ids)).embeds };
     });
   },

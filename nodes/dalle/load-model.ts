@@ -14,7 +14,7 @@ export default defineNode({
   inputs: {},
   outputs: { transformer: 'Model', dvae: 'Model' },
   params: {
-    model: string({ default: 'mini-dalle', label: 'Model id', maxLength: 200 }),
+    model: string({ default: 'mini-dalle', label: 'Model id', maxLength: 200, models: ['dalle'] }),
     manifest: manifestParam(),
   },
   run: async (_, { model, manifest }, ctx) => {

@@ -6,6 +6,7 @@ import { float32, tensor } from '../../src/tensor/tensor';
 import { withNode } from '../kit/models';
 import { checkGridCodes, dalleRefOf } from './shared';
 import { runtimeFor } from '../kit/runtime';
+import { readCaptions } from '../kit/captions';
 
 export default defineNode({
   type: 'dalle/sample',
@@ -53,7 +54,9 @@ export default defineNode({
       keep = p.keepRows * grid;
     }
     const tok = await withNode(ctx, 'inputs.transformer', () => runtime.tokenizer(ref.id));
-    const batch = await withNode(ctx, 'inputs.text', async () => tok.encodeBatch(text));
+    const batch = await withNode(ctx, 'inputs.text', async () =>
+      tok.encodeBatch(readCaptions(ctx, runtime, ref.id, text, 'inputs.text')),
+    );
     const n = text.length * p.count,
       tl = batch.shape[1];
     const ids = new BigInt64Array(n * tl);

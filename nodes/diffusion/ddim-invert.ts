@@ -16,7 +16,7 @@ export default defineNode({
     "unCLIP's bipartite latent: runs the deterministic DDIM map backwards under the decoder conditioned on the " +
     "image's embedding, image -> x_T (64x64 images are box-downsampled to 32)",
   inputs: {
-    decoder: 'Model',
+    decoder: { type: 'Model', models: ['decoder'] },
     clip: 'Model',
     image: 'Image',
     embedding: 'ImageEmbedding',

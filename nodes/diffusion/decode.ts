@@ -19,8 +19,14 @@ export default defineNode({
     'scale), clip (GLIDE: the gradient of a noise-aware CLIP, connected as noisedClip, towards the caption, added ' +
     'at every step) or none. Embedding rows x samples = the batch',
   inputs: {
-    decoder: 'Model',
-    clip: { type: 'Model', optional: true, description: 'the CLIP model (encodes the caption)' },
+    decoder: { type: 'Model', models: ['decoder'] },
+    clip: {
+      type: 'Model',
+      optional: true,
+      description: 'the CLIP model (encodes the caption)',
+      models: ['clip'],
+      requiredWhen: { wired: ['text'], reason: 'the CLIP model encodes the caption' },
+    },
     embedding: { type: 'ImageEmbedding', optional: true },
     text: { type: 'Text', optional: true },
     noise: { type: 'Latent', optional: true, description: 'x_T [1 or N, 3, 32, 32] instead of seeded noise' },
@@ -29,6 +35,7 @@ export default defineNode({
       type: 'Model',
       optional: true,
       description: 'a noise-aware CLIP (mini-clip-noised), for guidance clip',
+      models: ['clip-noised'],
     },
   },
   outputs: { image: 'Image', trajectory: 'Image' },

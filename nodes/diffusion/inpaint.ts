@@ -33,8 +33,14 @@ export default defineNode({
     'Upsample, ' +
     'then composite over the source so pixels outside the mask come back exactly',
   inputs: {
-    decoder: 'Model',
-    clip: { type: 'Model', optional: true, description: 'the CLIP model (encodes the caption)' },
+    decoder: { type: 'Model', models: ['decoder'] },
+    clip: {
+      type: 'Model',
+      optional: true,
+      description: 'the CLIP model (encodes the caption)',
+      models: ['clip'],
+      requiredWhen: { wired: ['text'], reason: 'the CLIP model encodes the caption' },
+    },
     image: { type: 'Image', description: 'the source: one picture, 32x32 or a multiple (box-downsampled)' },
     mask: {
       type: 'Mask',

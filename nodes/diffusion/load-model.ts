@@ -17,7 +17,12 @@ export default defineNode({
   inputs: {},
   outputs: { model: 'Model' },
   params: {
-    model: string({ default: 'mini-unclip-decoder', label: 'Model id', maxLength: 200 }),
+    model: string({
+      default: 'mini-unclip-decoder',
+      label: 'Model id',
+      maxLength: 200,
+      models: ['prior', 'ar-prior', 'decoder', 'upsampler', 'clip-noised'],
+    }),
     manifest: manifestParam(),
   },
   run: async (_, { model, manifest }, ctx) => {

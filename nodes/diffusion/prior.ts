@@ -4,6 +4,7 @@ import { bestCandidates, repeatConditioning, samplePrior, textConditioning } fro
 import { clipOf, withNode } from '../kit/models';
 import { runtimeFor } from '../kit/runtime';
 import { diffusionOf, initialNoise, sessionFor, stepNoise, stepReporter } from '../kit/diffusion';
+import { readCaptions } from '../kit/captions';
 
 export default defineNode({
   type: 'diffusion/prior',
@@ -13,7 +14,7 @@ export default defineNode({
     'unCLIP prior: caption -> CLIP image embedding by DDIM with classifier-free guidance; draws n candidates and ' +
     'keeps the one with the highest dot product with the text embedding',
   inputs: {
-    prior: 'Model',
+    prior: { type: 'Model', models: ['prior'] },
     clip: 'Model',
     text: 'Text',
     seed: { type: 'Number', optional: true, description: 'overrides the seed param' },
@@ -30,7 +31,9 @@ export default defineNode({
     const ref = diffusionOf(ctx, prior, 'prior', 'prior');
     const clip = clipOf(ctx, clipModel, 'clip');
     const runtime = await runtimeFor(ctx, clip);
-    const cond = await withNode(ctx, 'inputs.text', () => textConditioning(runtime, clip, text));
+    const cond = await withNode(ctx, 'inputs.text', () =>
+      textConditioning(runtime, clip, readCaptions(ctx, runtime, clip.text, text, 'inputs.text')),
+    );
     const session = await withNode(ctx, 'inputs.prior', () => sessionFor(ctx, ref));
     const n = text.length,
       k = p.candidates,

@@ -28,7 +28,7 @@ export default defineNode({
     'A diffusion upsampler (trained on degraded low-res inputs, no text) by a few DDIM steps: the model sets the ' +
     'sizes, mini-unclip-upsampler 32x32 -> 64x64, mini-unclip-upsampler256 64x64 -> 256x256',
   inputs: {
-    upsampler: 'Model',
+    upsampler: { type: 'Model', models: ['upsampler'] },
     image: 'Image',
     seed: { type: 'Number', optional: true, description: 'overrides the seed param' },
     keep: {

@@ -45,7 +45,7 @@ export default defineNode({
     "noise directions around the seed's x_T) with the conditioning fixed, to raise mini-CLIP's similarity to a " +
     'caption over random views. Every candidate is a real decoder sample',
   inputs: {
-    decoder: 'Model',
+    decoder: { type: 'Model', models: ['decoder'] },
     clip: { type: 'Model', description: 'the CLIP model: scores the pictures and encodes the caption for the decoder' },
     text: { type: 'Text', description: 'the caption to score against (one)' },
     embedding: {

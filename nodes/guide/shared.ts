@@ -7,6 +7,7 @@ import { float32, type Float32Tensor } from '../../src/tensor/tensor';
 import { cosineMatrix } from '../../src/tensor/vector';
 import { clipOf, withNode } from '../kit/models';
 import { runtimeFor } from '../kit/runtime';
+import { readCaptions } from '../kit/captions';
 
 /** The caption's CLIP embedding and a scorer: cosine similarity of pictures to it. */
 export async function captionScorer(ctx: RunContext, model: ModelRef, text: string[], port = 'text') {
@@ -14,7 +15,9 @@ export async function captionScorer(ctx: RunContext, model: ModelRef, text: stri
   if (text.length !== 1) throw new NodeError(ctx.nodeId, `takes one caption, got ${text.length}`, `inputs.${port}`);
   if (!text[0]!.trim()) throw new NodeError(ctx.nodeId, 'the caption is empty', `inputs.${port}`);
   const runtime = await runtimeFor(ctx, clip);
-  const target = await withNode(ctx, `inputs.${port}`, () => encodeTexts(runtime, clip, text));
+  const target = await withNode(ctx, `inputs.${port}`, () =>
+    encodeTexts(runtime, clip, readCaptions(ctx, runtime, clip.text, text, `inputs.${port}`)),
+  );
   // the [N, 1] cosine of each picture's embedding with the caption's (src/tensor/vector's cosineMatrix)
   return async (images: Float32Tensor): Promise<Float32Array> =>
     cosineMatrix(await withNode(ctx, 'inputs.model', () => encodeImages(runtime, clip, images)), target).data;

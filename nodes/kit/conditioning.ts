@@ -12,6 +12,7 @@ import {
 import { float32, type Float32Tensor } from '../../src/tensor/tensor';
 import { clipOf, withNode } from './models';
 import { runtimeFor } from './runtime';
+import { readCaptions } from './captions';
 
 /**
  * The decoder's inputs for n samples: image embeddings (zeros for the
@@ -49,7 +50,11 @@ export async function decoderConditioning(
   per(rows(embedding), 'embedding');
   per(rows(text), 'text');
   const empty = await withNode(ctx, 'inputs.clip', () => textConditioning(runtime, clip, ['']));
-  const cond = text ? await withNode(ctx, 'inputs.text', () => textConditioning(runtime, clip, text)) : empty;
+  const cond = text
+    ? await withNode(ctx, 'inputs.text', () =>
+        textConditioning(runtime, clip, readCaptions(ctx, runtime, clip.text, text, 'inputs.text')),
+      )
+    : empty;
   const embeds = embedding ? pickRows(embedding, n) : float32([n, d]);
   return {
     embeds,

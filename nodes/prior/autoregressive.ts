@@ -13,6 +13,7 @@ import { bestCandidateRows, repeatConditioning, textConditioning } from '../../s
 import { float32, tensor } from '../../src/tensor/tensor';
 import { clipOf, withNode } from '../kit/models';
 import { runtimeFor } from '../kit/runtime';
+import { readCaptions } from '../kit/captions';
 
 const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : v > 0 ? '+inf' : '-inf');
 
@@ -25,7 +26,11 @@ export default defineNode({
     'conditioned on a text-image dot-product token drawn from the upper half of its distribution (as the paper ' +
     'samples); outputs the codes and basis for embedding/pca-dequantize and the dequantized embedding',
   inputs: {
-    prior: { type: 'Model', description: 'an ar-prior model (diffusion/load-model: mini-unclip-ar-prior)' },
+    prior: {
+      type: 'Model',
+      description: 'an ar-prior model (diffusion/load-model: mini-unclip-ar-prior)',
+      models: ['ar-prior'],
+    },
     clip: 'Model',
     text: 'Text',
     seed: { type: 'Number', optional: true, description: 'overrides the seed param' },
@@ -61,7 +66,9 @@ export default defineNode({
     if (text.length === 0) throw new NodeError(ctx.nodeId, 'no caption to sample from', 'inputs.text');
     const clip = clipOf(ctx, clipModel, 'clip');
     const clipRuntime = await runtimeFor(ctx, clip);
-    const cond = await withNode(ctx, 'inputs.text', () => textConditioning(clipRuntime, clip, text));
+    const cond = await withNode(ctx, 'inputs.text', () =>
+      textConditioning(clipRuntime, clip, readCaptions(ctx, clipRuntime, clip.text, text, 'inputs.text')),
+    );
     const d = cond.embeds.shape[1]!;
     if (d !== ref.spec.pca.mean.length)
       throw new NodeError(

@@ -6,6 +6,7 @@ import { float32 } from '../../src/tensor/tensor';
 import { cosineMatrix } from '../../src/tensor/vector';
 import { clipOf, withNode } from '../kit/models';
 import { runtimeFor } from '../kit/runtime';
+import { readCaptions } from '../kit/captions';
 
 export default defineNode({
   type: 'rank/clip-rank',
@@ -38,10 +39,14 @@ export default defineNode({
       throw new NodeError(ctx.nodeId, `the query must be one image, got ${queryImage.shape[0]}`, 'inputs.queryImage');
     const runtime = await runtimeFor(ctx, clip);
     const q = await withNode(ctx, queryText ? 'inputs.queryText' : 'inputs.queryImage', () =>
-      queryText ? encodeTexts(runtime, clip, queryText) : encodeImages(runtime, clip, queryImage!),
+      queryText
+        ? encodeTexts(runtime, clip, readCaptions(ctx, runtime, clip.text, queryText, 'inputs.queryText'))
+        : encodeImages(runtime, clip, queryImage!),
     );
     const c = await withNode(ctx, candidateTexts ? 'inputs.candidateTexts' : 'inputs.candidateImages', () =>
-      candidateTexts ? encodeTexts(runtime, clip, candidateTexts) : encodeImages(runtime, clip, candidateImages!),
+      candidateTexts
+        ? encodeTexts(runtime, clip, readCaptions(ctx, runtime, clip.text, candidateTexts, 'inputs.candidateTexts'))
+        : encodeImages(runtime, clip, candidateImages!),
     );
     const sims = cosineMatrix(q, c);
     const n = c.shape[0]!;

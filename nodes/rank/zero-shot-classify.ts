@@ -5,6 +5,7 @@ import { encodeImages, encodeTexts, softmaxRows } from '../../src/models/pipelin
 import { cosineMatrix } from '../../src/tensor/vector';
 import { clipOf, withNode } from '../kit/models';
 import { runtimeFor } from '../kit/runtime';
+import { readCaptions } from '../kit/captions';
 
 export default defineNode({
   type: 'rank/zero-shot-classify',
@@ -22,7 +23,13 @@ export default defineNode({
     if (new Set(labels).size !== labels.length)
       throw new NodeError(ctx.nodeId, 'labels must be distinct', 'inputs.labels');
     const runtime = await runtimeFor(ctx, clip);
-    const prompts = labels.map((l) => template.replaceAll('{}', l));
+    const prompts = readCaptions(
+      ctx,
+      runtime,
+      clip.text,
+      labels.map((l) => template.replaceAll('{}', l)),
+      'inputs.labels',
+    );
     const text = await withNode(ctx, 'inputs.labels', () => encodeTexts(runtime, clip, prompts));
     const img = await withNode(ctx, 'inputs.image', () => encodeImages(runtime, clip, image));
     const probs = softmaxRows(cosineMatrix(img, text), clip.logitScale);

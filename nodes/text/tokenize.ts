@@ -2,6 +2,7 @@ import { defineNode } from '../../src/node-api/define';
 import { tokenize } from '../../src/models/pipelines/clip';
 import { clipOf, withNode } from '../kit/models';
 import { runtimeFor } from '../kit/runtime';
+import { readCaptions } from '../kit/captions';
 
 export default defineNode({
   type: 'text/tokenize',
@@ -13,8 +14,9 @@ export default defineNode({
   params: {},
   run: async ({ text, model }, _, ctx) => {
     const clip = clipOf(ctx, model);
-    return withNode(ctx, 'inputs.text', async () => ({
-      tokens: await tokenize(await runtimeFor(ctx, clip), clip, text),
-    }));
+    return withNode(ctx, 'inputs.text', async () => {
+      const runtime = await runtimeFor(ctx, clip);
+      return { tokens: await tokenize(runtime, clip, readCaptions(ctx, runtime, clip.text, text, 'inputs.text')) };
+    });
   },
 });

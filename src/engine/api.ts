@@ -14,6 +14,7 @@ import { Engine, type NodeRegistry } from './scheduler';
 import { lockProblems, provideLocated, type LockProblem } from './model-lock';
 import type { EngineServices } from '../node-api/services';
 import { BACKENDS, type Backend, type ModelLoadTiming } from '../models/runtime/runtime';
+import { modelChoices, type ModelChoice } from './model-choices';
 
 export interface RuntimeInfo {
   backend: Backend;
@@ -209,6 +210,14 @@ export function createEngineApi(
     /** Whether loaders hold to the graph's model lock ('enforce', the default) or run with the models here. */
     setLockPolicy(policy: 'enforce' | 'ignore'): void {
       engine.setLockPolicy(policy === 'ignore' ? 'ignore' : 'enforce');
+    },
+    /**
+     * The models a loader's id param can name (its `models` kinds): the bundled manifest's, or those of the external
+     * manifest the loader names once the engine has opened it (a run of the loader opens it); null before then.
+     */
+    modelChoices(kinds: string[], manifest = ''): ModelChoice[] | null {
+      const opened = services.models?.openedManifest(typeof manifest === 'string' ? manifest : '');
+      return opened && Array.isArray(kinds) ? modelChoices(opened, kinds.map(String)) : null;
     },
     /** Where models run here: the backend asked for, WebGPU's adapter (or why none), each session's load phases. */
     async runtimeInfo(): Promise<RuntimeInfo | null> {

@@ -11,6 +11,13 @@ export interface ImagePreview {
   rgba: Uint8ClampedArray;
 }
 
+/** What a node said about how it read an input, and where that input was typed (a Prompt's text). */
+export interface NodeNote {
+  message: string;
+  field?: string;
+  origin?: { nodeId: string; field: string };
+}
+
 export interface NodeEvent {
   runId: number;
   nodeId: string;
@@ -28,6 +35,8 @@ export interface NodeEvent {
   origin?: { nodeId: string; field: string };
   /** A loader's model that is missing or differs from the graph's model lock: what the graph needs. */
   model?: ModelNeed;
+  /** Done or cached: how the node read its inputs (the caption a word-level model read). */
+  notes?: NodeNote[];
   preview?: ImagePreview;
 }
 
@@ -39,6 +48,7 @@ export interface NodeResult {
   field?: string;
   origin?: { nodeId: string; field: string };
   model?: ModelNeed;
+  notes?: NodeNote[];
 }
 
 export interface RunResult {

@@ -32,12 +32,14 @@ export function runContext(
   signal: AbortSignal,
   services: EngineServices,
   emit: (e: Omit<NodeEvent, 'runId'>) => void,
+  note: RunContext['note'] = () => undefined,
 ): RunContext {
   return {
     nodeId,
     nodeType,
     signal,
     services,
+    note,
     throwIfAborted: () => {
       signal.throwIfAborted();
     },

@@ -13,13 +13,24 @@ export function originOf(
   message: string,
 ): { nodeId: string; field: string } | undefined {
   const word = /unknown word "([^"]*)/.exec(message)?.[1];
-  if (!word || !field?.startsWith('inputs.')) return undefined;
-  const ref = node.inputs?.[field.slice('inputs.'.length)];
-  const up = ref ? nodes.get(parsePortRef(ref)?.nodeId ?? '') : undefined;
+  if (!word) return undefined;
+  const up = textSource(nodes, node, field);
   const text = up?.params?.text;
   const stem = word.replace(/…$/, '');
   const said = typeof text === 'string' ? text.toLowerCase().split(/\s+/) : [];
   return up && said.some((w) => (stem === word ? w === word : w.startsWith(stem)))
     ? { nodeId: up.id, field: 'params.text' }
     : undefined;
+}
+
+/** The node feeding an input (`inputs.<port>`) when it holds typed text (a `text` param: a Prompt, a list of lines). */
+export function textSource(
+  nodes: ReadonlyMap<string, GraphNode>,
+  node: GraphNode,
+  field: string | undefined,
+): GraphNode | undefined {
+  if (!field?.startsWith('inputs.')) return undefined;
+  const ref = node.inputs?.[field.slice('inputs.'.length)];
+  const up = ref ? nodes.get(parsePortRef(ref)?.nodeId ?? '') : undefined;
+  return typeof up?.params?.text === 'string' ? up : undefined;
 }

@@ -4,15 +4,15 @@ import { describeValue, GraphError, NodeError } from '../graph/errors';
 import { checkParam, type ParamValue } from '../graph/params';
 import { loadGraph, placeholderIssue } from '../graph/validate';
 import type { GraphIssue } from '../graph/errors';
-import { own } from '../graph/catalog';
+import { missingRequired, own } from '../graph/catalog';
 import { flattenGraph, subgraphName, type FlatInstance } from '../graph/subgraph';
 import { MemoCache } from './cache';
 import type { NodeDefinition } from '../node-api/define';
-import type { NodeEvent, NodeResult, RunResult } from './events';
+import type { NodeEvent, NodeNote, NodeResult, RunResult } from './events';
 import { nodeKey, sha256Hex } from './hash';
 import { AbortError, isAbortError, type EngineServices } from '../node-api/services';
 import { bypassOutputs, checkOutputs, runContext, withSubgraphTypes } from './node-io';
-import { originOf } from './origin';
+import { originOf, textSource } from './origin';
 import { checkLoader, loadsModels, ModelLockError, modelsOfOutputs, nextLock } from './model-lock';
 
 export type NodeRegistry = ReadonlyMap<string, NodeDefinition>;
@@ -56,6 +56,8 @@ export class Engine {
   private lastKeys = new Map<string, string>();
   private runCounter = 0;
   private controllers = new Set<AbortController>();
+  /** What nodes noted while computing a result (memo key -> notes), said again when the result is cached. */
+  private notes = new Map<string, Array<{ message: string; field?: string }>>();
   /** Per node: the key computed for its params at a revision and its inputs' keys, reused while both hold. */
   private keyMemo = new Map<
     string,
@@ -348,6 +350,25 @@ export class Engine {
     return { nodes, keys, params };
   }
 
+  private keepNotes(key: string, said: Array<{ message: string; field?: string }>): void {
+    this.notes.delete(key);
+    this.notes.set(key, said);
+    // a few strings per result; the oldest go first
+    if (this.notes.size > 10_000) this.notes.delete(this.notes.keys().next().value!);
+  }
+
+  /** A result's notes, each with the node where the input it is about was typed (a Prompt). */
+  private notesFor(key: string, nodes: ReadonlyMap<string, GraphNode>, node: GraphNode): { notes?: NodeNote[] } {
+    const said = this.notes.get(key);
+    if (!said?.length) return {};
+    return {
+      notes: said.map((n) => {
+        const up = textSource(nodes, node, n.field);
+        return up ? { ...n, origin: { nodeId: up.id, field: 'params.text' } } : n;
+      }),
+    };
+  }
+
   /** Runs the graph. Never throws for node failures: they are in the result and the events. */
   async run(opts: RunOptions = {}): Promise<RunResult> {
     const runId = ++this.runCounter;
@@ -428,8 +449,9 @@ export class Engine {
             emit({ nodeId: id, status: 'error', message: stale.detail, field: stale.field, model: stale.need });
             return false;
           }
-          results[id] = { status: 'cached', ms: 0, cached: true };
-          emit({ nodeId: id, status: 'cached' });
+          const noted = this.notesFor(key, plan.nodes, node);
+          results[id] = { status: 'cached', ms: 0, cached: true, ...noted };
+          emit({ nodeId: id, status: 'cached', ...noted });
           return true;
         }
         emit({ nodeId: id, status: 'queued' });
@@ -464,7 +486,12 @@ export class Engine {
             const held = this.placeholders.get(id);
             if (held) throw new NodeError(id, `cannot run: ${held.message} (it opened as a placeholder)`, held.field);
             const def = this.defs.get(node.type)!;
-            const ctx = runContext(id, node.type, signal, this.services, emit);
+            const said: Array<{ message: string; field?: string }> = [];
+            const ctx = runContext(id, node.type, signal, this.services, emit, (message, field) =>
+              said.push({ message, field }),
+            );
+            const missing = node.bypass ? undefined : missingRequired(def, node.inputs ?? {});
+            if (missing) throw new NodeError(id, missing.message, missing.field);
             const params = plan.params.get(id)!;
             const lock = this.lockPolicy === 'enforce' && loadsModels(def) ? this.doc!.models : undefined;
             let outputs: Record<string, unknown>;
@@ -480,8 +507,10 @@ export class Engine {
             const ms = performance.now() - started;
             this.cache.set(key, outputs, true);
             pinned.push(key);
-            results[id] = { status: 'done', ms, cached: false };
-            emit({ nodeId: id, status: 'done', ms, progress: 1 });
+            if (said.length) this.keepNotes(key, said);
+            const noted = this.notesFor(key, plan.nodes, node);
+            results[id] = { status: 'done', ms, cached: false, ...noted };
+            emit({ nodeId: id, status: 'done', ms, progress: 1, ...noted });
             return true;
           } catch (e) {
             const ms = performance.now() - started;

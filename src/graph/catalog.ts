@@ -1,11 +1,41 @@
 import type { ParamSchema, ParamValue } from './params';
-import type { PortType } from './ports';
+import { article, type PortType } from './ports';
 
 /** An input port: its type, and whether the node runs without it. */
 export interface InputSpec {
   type: PortType;
   optional?: boolean;
   description?: string;
+  /**
+   * An optional input that becomes required once any of these inputs is wired (the decoder's `clip` once `text` is:
+   * it encodes the caption), with why. The editor marks it; a run without it fails naming it.
+   */
+  requiredWhen?: { wired: readonly string[]; reason: string };
+  /** A Model input: the model kinds it takes (manifest `kind`, or "clip" for a CLIP pair), for the loaders' lists. */
+  models?: readonly string[];
+}
+
+/** Whether an input must be wired, given the node's wires: not optional, or made required by one that is wired. */
+export function isRequired(spec: InputSpec, wired: Readonly<Record<string, string>>): boolean {
+  return !spec.optional || !!spec.requiredWhen?.wired.some((port) => Object.hasOwn(wired, port));
+}
+
+/** The first input that a `requiredWhen` rule makes required and is not wired, as a message for the run. */
+export function missingRequired(
+  spec: Pick<NodeSpec, 'inputs'>,
+  wired: Readonly<Record<string, string>>,
+): { field: string; message: string } | undefined {
+  for (const [port, input] of Object.entries(spec.inputs)) {
+    const rule = input.requiredWhen;
+    if (!rule || Object.hasOwn(wired, port) || !isRequired(input, wired)) continue;
+    const by = rule.wired.filter((p) => Object.hasOwn(wired, p)).map((p) => `"${p}"`);
+    return {
+      field: `inputs.${port}`,
+      message:
+        `${article(input.type)} ${input.type} is required here once ${by.join(' and ')} is wired: ` + rule.reason,
+    };
+  }
+  return undefined;
 }
 
 /** A node's params and wires as a migration sees them (plain data, never shared with the document). */

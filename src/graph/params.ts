@@ -29,6 +29,11 @@ export interface StringParam extends ParamBase<'string', string> {
   reference?: boolean;
   /** Painted in the inspector (a mask as run-length text), not typed: the node shows a summary. */
   painted?: boolean;
+  /**
+   * A model id of these kinds (a manifest `kind`, "clip" for a CLIP text + image pair): the editor lists the
+   * manifest's models of these kinds, those the node's wires need first; any id may still be typed.
+   */
+  models?: readonly string[];
 }
 export interface EnumParam extends ParamBase<'enum', string> {
   options: readonly string[];
@@ -66,7 +71,14 @@ export function integer(o: Meta & { min: number; max: number; default: number })
 }
 
 export function string(
-  o: Meta & { default: string; multiline?: boolean; maxLength?: number; reference?: boolean; painted?: boolean },
+  o: Meta & {
+    default: string;
+    multiline?: boolean;
+    maxLength?: number;
+    reference?: boolean;
+    painted?: boolean;
+    models?: readonly string[];
+  },
 ): StringParam {
   const maxLength = o.maxLength ?? 10_000;
   return {

@@ -69,6 +69,7 @@ const methods = [
   'cacheInfo',
   'setCacheBudget',
   'graph',
+  'modelChoices',
 ] as const;
 // Every API method must be listed: a method added to the API but not here fails the type-check.
 const everyMethodListed: Exclude<keyof EngineApi, (typeof methods)[number]> extends never ? true : never = true;

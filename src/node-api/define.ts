@@ -16,6 +16,11 @@ export interface RunContext {
   progress(fraction: number, info?: { step?: number; steps?: number; preview?: Float32Tensor }): void;
   /** Throws an AbortError when the run was cancelled. */
   throwIfAborted(): void;
+  /**
+   * Tells the user how the node read an input (the caption a word-level model read for what was typed); kept with
+   * the result, so a cached run says it again. A note on `inputs.text` is shown where the text was typed.
+   */
+  note(message: string, field?: string): void;
   /** Host services: file/URL reading, model sessions. */
   readonly services: EngineServices;
 }

@@ -84,6 +84,8 @@ export interface ModelRuntime {
    * its latest session ran; undefined when neither knows it. Synchronous: it reads only what is loaded.
    */
   modelUse(id: string, manifestSrc?: string): { entry: ModelEntry; ep?: ExecutionProvider } | undefined;
+  /** This runtime's manifest ("") or that of an external manifest it has opened; undefined when none is open. */
+  openedManifest(manifestSrc: string): Manifest | undefined;
   /**
    * Uses these bytes as a model's file from now on (the user located the file a graph was made with): the
    * manifest's entry keeps its inputs and outputs and takes the file's sha256 and size; its sessions reopen.
@@ -325,6 +327,7 @@ export function createRuntime(
       const e = byId.get(id);
       return e ? { entry: e, ...(shared.eps.has(e) ? { ep: shared.eps.get(e) } : {}) } : undefined;
     },
+    openedManifest: (manifestSrc) => (manifestSrc ? openedExternals.get(manifestSrc)?.manifest : manifest),
     provide(id, bytes, sha256) {
       const e = entry(id);
       provided.set(id, bytes);
