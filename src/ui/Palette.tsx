@@ -2,7 +2,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { NodeInfo } from '../engine/api';
 import { canConnect, isPortType } from '../graph/ports';
 import { familyColor } from './colors';
-import { rankByQuery } from './palette-rank';
+import { paletteRank, rankByQuery } from './search-rank';
 import { freshId, selectCatalog, selectScope, useEditor } from './store';
 import { scopeDraft } from './scope';
 import { wouldIncludeItself } from './subgraph-edits';
@@ -52,7 +52,7 @@ export function Palette() {
       .filter((info) => !excluded.has(info.type))
       .map((info) => ({ info, port: palette.from ? compatiblePort(info, palette.from) : null }))
       .filter(({ port }) => !palette.from || port);
-    return rankByQuery(offered, (item) => item.info, query);
+    return rankByQuery(offered, (item) => paletteRank(item.info, query));
   }, [catalog, palette, query, inside]);
   if (!palette) return null;
   const close = () => useEditor.setState({ palette: null });

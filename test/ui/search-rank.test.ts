@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NODE_DEFINITIONS } from '../../nodes';
-import { paletteRank, rankByQuery, type Searchable } from '../../src/ui/palette-rank';
+import { paletteRank, rankByQuery, searchRank, titleRank, type Searchable } from '../../src/ui/search-rank';
 
 // the palette's catalog as the engine lists it (api.catalog()), in the registry's order
 const catalog: Searchable[] = NODE_DEFINITIONS.map((d) => ({
@@ -11,7 +11,7 @@ const catalog: Searchable[] = NODE_DEFINITIONS.map((d) => ({
   inputs: d.inputs,
   outputs: d.outputs,
 }));
-const ranked = (query: string) => rankByQuery(catalog, (n) => n, query).map((n) => n.type);
+const ranked = (query: string) => rankByQuery(catalog, (n) => paletteRank(n, query)).map((n) => n.type);
 
 describe('the palette search', () => {
   it.each([
@@ -42,11 +42,13 @@ describe('the palette search', () => {
     expect(paletteRank(decode, 'decode')).toBeLessThan(paletteRank(inpaint, 'decode')!);
   });
 
-  it('finds a node by a word only its description or port types hold, after every title match', () => {
-    const order = ranked('cma-es');
-    expect(order).toEqual(expect.arrayContaining(['guide/clip-draw', 'guide/clip-latent']));
-    const latent = ranked('latent');
-    expect(latent).toContain('diffusion/noise'); // outputs a Latent
+  it('finds a node by its type, then by its description or port types, after every title match', () => {
+    // no title says "latent": CLIP search's type (guide/clip-latent) does, then Noise's description and port type
+    const order = ranked('latent');
+    expect(order.indexOf('guide/clip-latent')).toBeGreaterThanOrEqual(0);
+    expect(order.indexOf('guide/clip-latent')).toBeLessThan(order.indexOf('diffusion/noise'));
+    const cmaes = ranked('cma-es');
+    expect(cmaes).toEqual(expect.arrayContaining(['guide/clip-draw', 'guide/clip-latent']));
   });
 
   it('keeps the registry order among equal matches, and every node for an empty query', () => {
@@ -57,5 +59,25 @@ describe('the palette search', () => {
 
   it('offers nothing for a query nothing holds', () => {
     expect(ranked('zzzz')).toEqual([]);
+  });
+});
+
+describe('the title-first search (the Examples menu too)', () => {
+  it('puts a title that names the query before a description that only holds it', () => {
+    const glide = searchRank('Text to image, GLIDE-style', [['the decoder, classifier-free guidance']], 'classif');
+    const zeroShot = searchRank('Zero-shot classification', [["CLIP's zero-shot recipe"]], 'classif');
+    expect(zeroShot).toBe(titleRank('Zero-shot classification', 'classif'));
+    expect(zeroShot).toBeLessThan(glide!);
+    expect(searchRank('Inpaint', [['regenerates a rectangle']], 'nothing here')).toBeNull();
+  });
+
+  it('ranks the title itself, then its start, then its words, then anywhere in it', () => {
+    const ranks = ['Decode', 'Decode (unCLIP decoder)', 'dVAE decode', "CLIP search in the decoder's noise"].map((t) =>
+      titleRank(t, 'decode'),
+    );
+    expect(ranks).toEqual([0, 1, 2, 3]);
+    expect(titleRank('Inpaint (unCLIP decoder)', 'decode')).toBe(4);
+    expect(titleRank('Inpaint', 'paint')).toBe(5);
+    expect(titleRank('Load DALL·E', 'dalle')).toBe(2);
   });
 });
