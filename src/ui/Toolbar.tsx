@@ -1,19 +1,17 @@
 import { useReactFlow } from '@xyflow/react';
-import { useRef, useState } from 'react';
+import { useRef } from 'react';
 import { emptyGraph } from '../graph/document';
 import { formatIssue } from '../graph/errors';
 import {
-  EXAMPLES,
   MAX_SHARE_LINK,
   allowHeldReferences,
   downloadGraph,
   openGraphFile,
-  openGraphText,
   insertGraphFile,
   shareLink,
 } from './files';
+import { ExamplesMenu } from './ExamplesMenu';
 import { cancelRun, runGraph } from './run';
-import { recentGraphs } from './recent';
 import { KEYMAP } from './keymap';
 import { BACKEND_KEY, useEditor } from './store';
 import type { Backend } from '../engine/backend';
@@ -27,7 +25,6 @@ export function isTyping(e: Event): boolean {
 
 export function Toolbar() {
   const { doc, past, future, running, runOnChange, backend, lastRun, undo, redo } = useEditor();
-  const [examplesOpen, setExamplesOpen] = useState(false);
   const historyOpen = useVersions((s) => s.open);
   const flow = useReactFlow();
   return (
@@ -58,45 +55,7 @@ export function Toolbar() {
         }}
       />
       <button onClick={() => void downloadGraph(doc)}>Save</button>
-      <div className="menu">
-        <button onClick={() => setExamplesOpen((o) => !o)} aria-expanded={examplesOpen}>
-          Examples ▾
-        </button>
-        {examplesOpen && (
-          <ul className="menu-list" onMouseLeave={() => setExamplesOpen(false)}>
-            {recentGraphs().length > 0 && (
-              <li className="menu-header">Recent (graphs New, Open or an example replaced)</li>
-            )}
-            {recentGraphs().map((r, i) => (
-              <li
-                key={`recent-${i}`}
-                data-recent={i}
-                onClick={async () => {
-                  setExamplesOpen(false);
-                  await openGraphText(r.text, `"${r.title}" (recent)`);
-                }}
-              >
-                <b>{r.title}</b>
-                <div className="desc">replaced {new Date(r.savedAt).toLocaleString()}</div>
-              </li>
-            ))}
-            {recentGraphs().length > 0 && <li className="menu-header">Examples</li>}
-            {EXAMPLES.map((ex) => (
-              <li
-                key={ex.name}
-                data-example={ex.name}
-                onClick={async () => {
-                  setExamplesOpen(false);
-                  await openGraphText(ex.text, `${ex.name}.json`);
-                }}
-              >
-                <b>{ex.title}</b>
-                <div className="desc">{ex.description}</div>
-              </li>
-            ))}
-          </ul>
-        )}
-      </div>
+      <ExamplesMenu />
       <button
         onClick={async () => {
           const link = shareLink(doc);
