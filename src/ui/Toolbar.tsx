@@ -2,14 +2,7 @@ import { useReactFlow } from '@xyflow/react';
 import { useRef } from 'react';
 import { emptyGraph } from '../graph/document';
 import { formatIssue } from '../graph/errors';
-import {
-  MAX_SHARE_LINK,
-  allowHeldReferences,
-  downloadGraph,
-  openGraphFile,
-  insertGraphFile,
-  shareLink,
-} from './files';
+import { MAX_SHARE_LINK, allowHeldReferences, downloadGraph, openGraphFile, insertGraphFile, shareLink } from './files';
 import { ExamplesMenu } from './ExamplesMenu';
 import { cancelRun, runGraph } from './run';
 import { KEYMAP } from './keymap';
