@@ -101,6 +101,7 @@ async function main(argv: string[]): Promise<number> {
       };
       if (r.message) entry.message = r.message;
       if (r.origin) entry.origin = r.origin;
+      if (r.notes) entry.notes = r.notes;
       if (r.status === 'done' || r.status === 'cached') {
         const outputs: Record<string, unknown> = {};
         const def = catalog.get(node.type)!;
@@ -164,6 +165,14 @@ async function main(argv: string[]): Promise<number> {
           `failed, ${result.ms.toFixed(0)} ms`,
       );
       for (const f of written) console.log(f);
+      // how text was read (the caption a word-level model read), once per text
+      const said = new Set<string>();
+      for (const [id, r] of Object.entries(result.nodes))
+        for (const n of r.notes ?? []) {
+          const where = n.origin ? `node "${n.origin.nodeId}", ${n.origin.field}` : `node "${id}", ${n.field ?? ''}`;
+          if (!said.has(`${where}: ${n.message}`)) console.error(`note: ${where}: ${n.message}`);
+          said.add(`${where}: ${n.message}`);
+        }
     }
     if (!result.ok) {
       for (const [id, r] of Object.entries(result.nodes))

@@ -9,6 +9,8 @@ import { nodeById, selectCatalog, selectScope, useEditor } from './store';
 import { flatId, scopeDraft } from './scope';
 import { subgraphName } from '../graph/subgraph';
 import { ParamWidget } from './widgets';
+import { ModelIdParam } from './model-choices';
+import { isRequired, type InputSpec } from '../graph/catalog';
 import { captureNodePress, StatusLine } from './node-parts';
 import { placeholderReasons } from '../graph/validate';
 import { PlaceholderView } from './PlaceholderView';
@@ -24,9 +26,15 @@ function compatible(
   return side === 'target' ? canConnect(connecting.type, type) : canConnect(type, connecting.type);
 }
 
-/** A port's tooltip: its type, whether it is optional, what it is for. */
-function portTitle(spec: { type: string; optional?: boolean; description?: string }): string {
-  return `${spec.type}${spec.optional ? ' (optional)' : ''}${spec.description ? `: ${spec.description}` : ''}`;
+/** A port's tooltip: its type, whether it is optional (or required now, and why), what it is for. */
+function portTitle(spec: InputSpec, wired: Record<string, string>): string {
+  const rule = spec.requiredWhen;
+  const need = isRequired(spec, wired)
+    ? rule
+      ? ` (required once ${rule.wired.join(' or ')} is wired: ${rule.reason})`
+      : ''
+    : ` (optional${rule ? `; required once ${rule.wired.join(' or ')} is wired` : ''})`;
+  return `${spec.type}${need}${spec.description ? `: ${spec.description}` : ''}`;
 }
 
 /** A graph node drawn from its definition: title, family colour, typed ports, param widgets, run status. */
@@ -118,7 +126,7 @@ export const NodeView = memo(function NodeView({ id, selected }: NodeProps) {
       <div className="gnode-ports">
         <div className="ports-in">
           {inputs.map(([port, spec]) => (
-            <div key={port} className="port in" title={portTitle(spec)}>
+            <div key={port} className="port in" title={portTitle(spec, node.inputs ?? {})}>
               <Handle
                 type="target"
                 position={Position.Left}
@@ -128,7 +136,15 @@ export const NodeView = memo(function NodeView({ id, selected }: NodeProps) {
               />
               <span>
                 {port}
-                {spec.optional ? '' : '*'}
+                {!spec.optional ? (
+                  '*'
+                ) : isRequired(spec, node.inputs ?? {}) ? (
+                  <span className="required-when" data-required-when={port}>
+                    *
+                  </span>
+                ) : (
+                  ''
+                )}
               </span>
             </div>
           ))}
@@ -162,6 +178,16 @@ export const NodeView = memo(function NodeView({ id, selected }: NodeProps) {
                 <span className="param-label">{p.label ?? name}</span>
                 <span className="hint">from the wired input ({node.inputs[name]})</span>
               </div>
+            ) : p.kind === 'string' && p.models ? (
+              <ModelIdParam
+                key={name}
+                nodeId={id}
+                name={name}
+                info={p}
+                value={node.params?.[name] ?? p.default}
+                manifest={String(node.params?.manifest ?? '')}
+                onCommit={(v) => setParam(name, v)}
+              />
             ) : (
               <ParamWidget
                 key={name}

@@ -1,3 +1,4 @@
+import { CaptionFixButton } from './caption-fix';
 import { ModelNeedView } from './model-need';
 import { PreviewCanvas } from './PreviewCanvas';
 import { flatId } from './scope';
@@ -34,11 +35,17 @@ export function StatusLine({ id }: { id: string }) {
         </span>
       )}
       {st.status === 'error' && st.model && <ModelNeedView nodeId={id} need={st.model} />}
+      {st.note && (
+        <span className="note-text" data-testid="read-as" title={st.note}>
+          {st.note}
+        </span>
+      )}
       {st.warning && (
         <span className="error-text" data-testid="origin-warning" title={st.warning}>
           {st.warning}
         </span>
       )}
+      {st.warning && <CaptionFixButton id={id} />}
       {st.preview && st.status === 'running' && (
         <PreviewCanvas preview={st.preview} scale={Math.max(1, Math.floor(96 / st.preview.width))} />
       )}

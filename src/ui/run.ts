@@ -73,8 +73,14 @@ export async function runGraph(targets?: string[]): Promise<void> {
           field,
           model,
           ...(preview ? { preview } : status === 'queued' ? { preview: undefined } : {}),
-          ...(status === 'queued' || status === 'cached' ? { warning: undefined } : {}),
+          ...(status === 'queued' || status === 'cached' ? { warning: undefined, note: undefined } : {}),
         });
+        // how a node read words typed upstream (the caption a word-level model read) is shown where they were typed
+        for (const n of e.notes ?? []) {
+          const at = n.origin?.nodeId ?? e.nodeId;
+          const prev = useEditor.getState().run[at];
+          useEditor.getState().setRunState(at, { ...prev, status: prev?.status ?? 'done', note: n.message });
+        }
         // an unknown word is also shown where it was typed
         if (status === 'error' && e.origin)
           useEditor.getState().setRunState(e.origin.nodeId, {

@@ -16,6 +16,8 @@ export type NodeRunState = Omit<NodeEvent, 'runId' | 'nodeId'> & {
   thumb?: import('../engine/events').ImagePreview;
   /** A problem with what was typed here, found by a node downstream (an unknown word). */
   warning?: string;
+  /** How a node downstream read what was typed here (the canonical caption a word-level model read). */
+  note?: string;
 };
 
 export interface EditorState {

@@ -117,7 +117,9 @@ export function canonicalCaption(text: string): CanonicalCaption {
   for (let i = 0; i < phrased.length; i++) {
     const w = phrased[i]!;
     const objectStart = i === 0 || phrased[i - 1] === 'and' || RELATION_ENDS.has(phrased[i - 1]!);
-    if (objectStart && (w === 'the' || w === 'one') && OBJECT_WORDS.has(phrased[i + 1] ?? '')) {
+    if (w === 'a' && out[out.length - 1] === 'a') {
+      changes.push({ from: 'a a', to: 'a' }); // "a a red circle": a template's article before a caption's
+    } else if (objectStart && (w === 'the' || w === 'one') && OBJECT_WORDS.has(phrased[i + 1] ?? '')) {
       changes.push({ from: w, to: 'a' });
       out.push('a');
     } else if (objectStart && OBJECT_WORDS.has(w)) {

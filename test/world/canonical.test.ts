@@ -43,6 +43,7 @@ describe('canonicalCaption', () => {
     ['a cross on a grey background', 'a cross on a gray background'],
     ['a cross with a black background', 'a cross on a black background'],
     ['a cross, white background', 'a cross on a white background'],
+    ['a a red circle', 'a red circle'],
   ])('reads the articles, positions, backgrounds and synonyms of "%s"', (typed, canonical) => {
     expect(read(typed)).toBe(canonical);
   });
