@@ -17,7 +17,14 @@ export function originOf(
   const up = textSource(nodes, node, field);
   const text = up?.params?.text;
   const stem = word.replace(/…$/, '');
-  const said = typeof text === 'string' ? text.toLowerCase().split(/\s+/) : [];
+  // split as a caption is read (src/world/canonical.ts): hyphens as spaces, punctuation dropped
+  const said =
+    typeof text === 'string'
+      ? text
+          .toLowerCase()
+          .split(/[\s\-_/]+/)
+          .map((w) => w.replace(/^[.,;:!?"'()]+|[.,;:!?"'()]+$/g, ''))
+      : [];
   return up && said.some((w) => (stem === word ? w === word : w.startsWith(stem)))
     ? { nodeId: up.id, field: 'params.text' }
     : undefined;

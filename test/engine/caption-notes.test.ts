@@ -69,3 +69,11 @@ describe('an input made required by another', () => {
     });
   });
 });
+
+describe('an unknown word in a rewritten caption', () => {
+  it('is traced to the Prompt where it was typed, punctuation and hyphens as the caption was read', async () => {
+    const { result } = await runGraph(runtime, encodeGraph('A red-dragon, to the left of a blue square.'));
+    expect(result.nodes.enc!.message).toMatch(/^unknown word "dragon" in "a red dragon left of a blue square"/);
+    expect(result.nodes.enc!.origin).toEqual({ nodeId: 'prompt', field: 'params.text' });
+  });
+});
