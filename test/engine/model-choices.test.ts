@@ -1,7 +1,13 @@
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createRegistry } from '../../nodes/index';
+import { createEngineApi } from '../../src/engine/api';
 import { modelChoices, rankModelChoices, wantedKinds } from '../../src/engine/model-choices';
+import { nodeServices } from '../../src/host/node-services';
+import { BUNDLED_MODELS_DIR } from '../../src/models/runtime/runtime-node';
+import { bundledRuntime } from '../helpers/models';
 import type { GraphNode } from '../../src/graph/document';
 import { parseManifest } from '../../src/models/runtime/manifest';
 
@@ -59,5 +65,33 @@ describe('the models a loader lists', () => {
     const r = rankModelChoices(choices, wantedKinds([], registry, 'loose'));
     expect(r.fitting).toHaveLength(choices.length);
     expect(r.others).toEqual([]);
+  });
+});
+
+describe("the engine's list for a loader", () => {
+  it("lists the bundled models, and an external manifest's once a loader has opened it", async () => {
+    const runtime = await bundledRuntime();
+    const api = createEngineApi(registry, nodeServices({ models: runtime }));
+    expect(api.modelChoices(['upsampler'])!.map((c) => c.id)).toEqual([
+      'mini-unclip-upsampler',
+      'mini-unclip-upsampler256',
+    ]);
+    const dir = mkdtempSync(join(tmpdir(), 'choices-'));
+    const entry = manifest.models.find((e) => e.id === 'mini-unclip-upsampler')!;
+    copyFileSync(join(BUNDLED_MODELS_DIR, entry.file), join(dir, entry.file));
+    const other = join(dir, 'manifest.json');
+    writeFileSync(other, JSON.stringify({ ...manifest, models: [{ ...entry, id: 'my-upsampler', title: 'Mine' }] }));
+    expect(api.modelChoices(['upsampler'], other)).toBeNull(); // not opened yet: no list to offer
+    api.loadGraph(
+      JSON.stringify({
+        format: 'unclip-studio/graph',
+        version: 1,
+        nodes: [{ id: 'up', type: 'diffusion/load-model', params: { model: 'my-upsampler', manifest: other } }],
+      }),
+    );
+    expect((await api.run()).ok).toBe(true);
+    expect(api.modelChoices(['upsampler'], other)).toEqual([
+      { id: 'my-upsampler', kind: 'upsampler', title: 'Mine', description: 'upsampler' },
+    ]);
   });
 });
