@@ -3,22 +3,21 @@ import { ddimInvert, ddimSample, type DdimOptions } from '../../src/models/sampl
 import { guide } from '../../src/models/samplers/guidance';
 import { clampX0, toX0Eps } from '../../src/models/samplers/parameterization';
 import { cosineAlphasCumprod, ddimTimesteps } from '../../src/models/samplers/schedule';
-import type { DiffusionSpec } from '../../src/models/runtime/manifest';
+import { legacySchedulerConfig } from '../../src/models/samplers/scheduler-config';
 import { gaussianArray } from '../../src/tensor/prng';
 
-const spec = (parameterization: DiffusionSpec['parameterization']): DiffusionSpec => ({
-  schedule: 'cosine',
-  trainSteps: 1000,
-  parameterization,
-});
+type Param = 'eps' | 'v' | 'x0';
+/** A bundled model's config (the manifest's older fields), x0 clamped to [-1, 1] with eps re-derived when `clip`. */
+const config = (parameterization: Param, clip = false) =>
+  legacySchedulerConfig({ trainSteps: 1000, parameterization }, clip);
 const alphas = cosineAlphasCumprod(1000);
 
 /** DDIM at eta 0 on this parameterization: deterministic (the eta term's noise, zeros here, goes unused). */
-const sampleEta0 = (param: DiffusionSpec['parameterization'], o: Omit<DdimOptions, 'spec' | 'eta' | 'noise'>) =>
-  ddimSample({ ...o, spec: spec(param), eta: 0, noise: () => new Float32Array(o.xT.length) });
+const sampleEta0 = (param: Param, o: Omit<DdimOptions, 'scheduler' | 'eta' | 'noise'> & { clip?: boolean }) =>
+  ddimSample({ ...o, scheduler: config(param, o.clip), eta: 0, noise: () => new Float32Array(o.xT.length) });
 
 /** A perfect denoiser for data that is always `target`: returns the output its parameterization asks for. */
-function oracle(target: Float32Array, param: DiffusionSpec['parameterization']) {
+function oracle(target: Float32Array, param: Param) {
   return async (xT: Float32Array, t: number) => {
     const a = alphas[t]!,
       sa = Math.sqrt(a),
@@ -51,9 +50,9 @@ describe('DDIM', () => {
     const xt = x0.map((v, i) => Math.sqrt(a) * v + Math.sqrt(1 - a) * eps[i]!);
     const v = eps.map((e, i) => Math.sqrt(a) * e - Math.sqrt(1 - a) * x0[i]!);
     for (const [param, out] of [
-      ['v', v],
-      ['eps', eps],
-      ['x0', x0],
+      ['v_prediction', v],
+      ['epsilon', eps],
+      ['sample', x0],
     ] as const) {
       const r = toX0Eps(param, xt, out, a);
       for (let i = 0; i < 2; i++) {
@@ -88,7 +87,7 @@ describe('DDIM', () => {
       };
       const over = recorded(oracle(Float32Array.of(1.5, -2, 0.25), 'v')),
         exact = recorded(oracle(Float32Array.of(1, -1, 0.25), 'v'));
-      const common = { spec: spec('v'), steps: 6, eta: 0, noise: () => new Float32Array(3), clipX0: 1 };
+      const common = { scheduler: config('v', true), steps: 6, eta: 0, noise: () => new Float32Array(3) };
       const a = await ddimSample({ ...common, xT: gaussianArray(9, 3), model: over.model });
       const b = await ddimSample({ ...common, xT: gaussianArray(9, 3), model: exact.model });
       expect(over.inputs).toHaveLength(6);
@@ -109,7 +108,7 @@ describe('DDIM', () => {
     const target = Float32Array.of(0.1, 0.2);
     let calls = 0;
     const x = await ddimSample({
-      spec: spec('v'),
+      scheduler: config('v'),
       steps: 8,
       eta: 1,
       xT: gaussianArray(4, 2),
@@ -131,7 +130,7 @@ describe('DDIM', () => {
       return x.map((v) => ((Math.sqrt(a) * s2) / (a * s2 + 1 - a)) * v);
     };
     const x0 = Float32Array.of(0.4, -0.6, 0.2);
-    const xT = await ddimInvert({ spec: spec('x0'), steps: 100, x0, model });
+    const xT = await ddimInvert({ scheduler: config('x0'), steps: 100, x0, model });
     expect(Math.abs(xT[0]!)).toBeGreaterThan(0.5); // it went somewhere: x_T is on the noise scale
     const back = await sampleEta0('x0', {
       steps: 100,
@@ -195,7 +194,7 @@ describe('DDIM with classifier guidance (GLIDE CLIP guidance, epsilon form)', ()
 
   it('changes nothing at scale 0, and refuses a gradient of the wrong size', async () => {
     const x = gaussianArray(4, 8);
-    const base = { spec: spec('v'), steps: 4, eta: 0, noise: () => new Float32Array(8), model: oracle(x, 'v') };
+    const base = { scheduler: config('v'), steps: 4, eta: 0, noise: () => new Float32Array(8), model: oracle(x, 'v') };
     const plain = await ddimSample({ ...base, xT: gaussianArray(5, 8) });
     let calls = 0;
     const zero = await ddimSample({
@@ -284,7 +283,7 @@ describe('DDIM inpainting as GLIDE samples it (the x0 prediction pinned to the s
       xT: gaussianArray(5, 4),
       // a model that draws 0.25 everywhere (also where the source is kept)
       model: (xT, t) => (calls.push(t), oracle(new Float32Array(4).fill(0.25), 'v')(xT, t)),
-      clipX0: 1,
+      clip: true,
       pinX0: { x0: source, mask },
     });
     expect(calls).toHaveLength(6);
@@ -299,7 +298,7 @@ describe('DDIM inpainting as GLIDE samples it (the x0 prediction pinned to the s
       steps: 5,
       xT: Float32Array.from(xT),
       model: async (x, t) => (seen.push(Float32Array.from(x)), oracle(new Float32Array(4).fill(-0.3), 'v')(x, t)),
-      clipX0: 1,
+      clip: true,
       pinX0: { x0: source, mask },
     });
     // the first step's eps for a kept entry is what x_T holds over the source; DDIM (eta 0) carries that eps on

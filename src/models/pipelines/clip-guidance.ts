@@ -7,6 +7,7 @@
 import { float32 } from '../../tensor/tensor';
 import { ModelError } from '../runtime/manifest';
 import type { ModelRuntime, ModelSession } from '../runtime/runtime';
+import { timestepInput } from '../samplers/scheduler-config';
 
 /** A noise-aware CLIP as nodes pass it along a Model edge. */
 export interface NoisedClipRef {
@@ -41,7 +42,7 @@ export function clipGradient(
   return async (xT, timestep) => {
     const out = await session.run({
       x_t: float32([n, 3, side, side], xT),
-      timestep: float32([n], new Float32Array(n).fill(timestep)),
+      timestep: timestepInput(session.entry, n, timestep),
       text_embed: float32([n, d], textEmbeds),
     });
     const grad = out.grad?.data as Float32Array | undefined;

@@ -19,6 +19,7 @@ import { guide } from '../samplers/guidance';
 import type { InpaintKnown } from '../samplers/inpainting';
 import { ModelError, type DiffusionSpec, type ModelEntry } from '../runtime/manifest';
 import type { ModelRuntime, ModelSession } from '../runtime/runtime';
+import { schedulerConfigOf, timestepInput } from '../samplers/scheduler-config';
 
 export interface DiffusionModelRef {
   id: string;
@@ -32,6 +33,11 @@ export function resolveDiffusion(runtime: ModelRuntime, id: string): DiffusionMo
   if (e.kind !== 'prior' && e.kind !== 'decoder' && e.kind !== 'upsampler')
     throw new ModelError(id, `is a ${e.kind} model, not a diffusion model`);
   if (!e.diffusion) throw new ModelError(id, 'has no "diffusion" section in the manifest (schedule, parameterization)');
+  try {
+    schedulerConfigOf(e.diffusion, e.kind); // a config that cannot be read fails at load, naming its field
+  } catch (err) {
+    throw new ModelError(id, (err as Error).message);
+  }
   return { id, kind: e.kind, spec: e.diffusion };
 }
 
@@ -108,10 +114,10 @@ export interface SampleCommon {
   known?: InpaintKnown;
 }
 
-/** The sampler's options every pipeline passes through as they are. */
-export function ddimCommon(spec: DiffusionSpec, o: Omit<SampleCommon, 'guidance'>) {
+/** The sampler's options every pipeline passes through as they are, and the model's scheduler config. */
+export function ddimCommon(spec: DiffusionSpec, entry: ModelEntry, o: Omit<SampleCommon, 'guidance'>) {
   const { steps, eta, xT, noise, onStep, signal, known } = o;
-  return { spec, steps, eta, xT, noise, onStep, signal, known };
+  return { scheduler: schedulerConfigOf(spec, entry.kind), steps, eta, xT, noise, onStep, signal, known };
 }
 
 /** What an inpainting decoder (an input named `known`, [N, 4, 32, 32]) reads beside x_t: per sample the
@@ -166,18 +172,19 @@ export async function samplePrior(
   const [, l, w] = cond.tokens.shape as [number, number, number];
   const scale = spec.embedScale ?? 1;
   const outName = session.entry.outputs[0]!.name;
-  const feeds = (guided: boolean, xT: Float32Array, t: number): Record<string, Float32Tensor> => {
+  const feeds = (guided: boolean, xT: Float32Array, t: number): Record<string, Tensor> => {
     const m = guided ? 2 * n : n;
     return {
       x_t: float32([m, d], guided ? cat(xT, xT) : xT),
-      timestep: float32([m], fill(m, t)),
+      timestep: timestepInput(session.entry, m, t),
       text_embed: float32([m, d], guided ? cat(fill(n * d, 0), cond.embeds.data) : cond.embeds.data),
       text_tokens: float32([m, l, w], guided ? cat(fill(n * l * w, 0), cond.tokens.data) : cond.tokens.data),
       text_mask: float32([m, l], guided ? cat(fill(n * l, 0), cond.mask.data) : cond.mask.data),
     };
   };
   const x = await ddimSample({
-    ...ddimCommon(spec, o),
+    ...ddimCommon(spec, session.entry, o),
+    rows: n,
     model: (xT, t) => guidedCall(session, n, feeds, o.guidance, xT, t, outName),
   });
   for (let i = 0; i < n; i++) {
@@ -284,7 +291,7 @@ function decoderFeeds(
     const m = guided ? 2 * n : n;
     const feeds: Record<string, Tensor> = {
       x_t: float32([m, 3, 32, 32], guided ? cat(xT, xT) : xT),
-      timestep: float32([m], fill(m, t)),
+      timestep: timestepInput(session.entry, m, t),
       image_embed: float32([m, d], guided ? cat(fill(n * d, 0), embeds.data) : embeds.data),
       text_tokens: float32([m, l, w], guided ? cat(emptyTok, text.tokens.data) : text.tokens.data),
       text_mask: float32([m, l], guided ? cat(emptyMask, text.mask.data) : text.mask.data),
@@ -313,10 +320,10 @@ export async function sampleDecoder(
   const n = embeds.shape[0]!;
   const feeds = decoderFeeds(session, n, embeds, text, empty, o.inpaint);
   return ddimSample({
-    ...ddimCommon(spec, o),
+    ...ddimCommon(spec, session.entry, o),
+    rows: n,
     gradient: o.gradient,
     pinX0: o.pinX0,
-    clipX0: 1,
     model: (xT, t) => guidedCall(session, n, feeds, o.guidance, xT, t, session.entry.outputs[0]!.name),
   });
 }
@@ -334,12 +341,12 @@ export async function invertDecoder(
   const n = embeds.shape[0]!;
   const feeds = decoderFeeds(session, n, embeds, text, empty);
   return ddimInvert({
-    spec,
+    scheduler: schedulerConfigOf(spec, session.entry.kind),
+    rows: n,
     steps: o.steps,
     x0,
     onStep: o.onStep,
     signal: o.signal,
-    clipX0: 1,
     model: (xT, t) => guidedCall(session, n, feeds, 1, xT, t, session.entry.outputs[0]!.name),
   });
 }

@@ -3,6 +3,7 @@ import { float32, type Float32Tensor } from '../../tensor/tensor';
 import { ddimSample } from '../samplers/ddim';
 import { ModelError, type DiffusionSpec, type ModelEntry } from '../runtime/manifest';
 import type { ModelSession } from '../runtime/runtime';
+import { timestepInput } from '../samplers/scheduler-config';
 import { ddimCommon, type SampleCommon } from './unclip';
 
 /**
@@ -35,13 +36,13 @@ export async function sampleUpsampler(
   if (lowRes.shape[2] !== low || lowRes.shape[3] !== low)
     throw new ModelError(session.entry.id, `takes ${low}x${low} pictures, got ${lowRes.shape[3]}x${lowRes.shape[2]}`);
   return ddimSample({
-    ...ddimCommon(spec, o),
-    clipX0: 1,
+    ...ddimCommon(spec, session.entry, o),
+    rows: n,
     model: async (xT, t) =>
       (
         await session.run({
           x_t: float32([n, 3, high, high], xT),
-          timestep: float32([n], new Float32Array(n).fill(t)),
+          timestep: timestepInput(session.entry, n, t),
           low_res: lowRes,
         })
       )[session.entry.outputs[0]!.name]!.data as Float32Array,

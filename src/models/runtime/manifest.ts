@@ -53,12 +53,17 @@ export const modelEntrySchema = z.strictObject({
     })
     .optional(),
   tokenizer: tokenizerSchema.optional(),
-  /** Diffusion models: how to sample them. */
+  /**
+   * Diffusion models: how to sample them. `scheduler` holds diffusers' scheduler_config.json fields (read by
+   * src/models/samplers/scheduler-config.ts); the older schedule, trainSteps and parameterization stand for the
+   * config our bundled models have always been sampled with (docs/models.md, "Scheduler config").
+   */
   diffusion: z
     .strictObject({
-      schedule: z.literal('cosine'),
-      trainSteps: z.number().int().positive(),
-      parameterization: z.enum(['eps', 'v', 'x0']),
+      scheduler: z.record(z.string(), z.unknown()).optional(),
+      schedule: z.literal('cosine').optional(),
+      trainSteps: z.number().int().positive().optional(),
+      parameterization: z.enum(['eps', 'v', 'x0']).optional(),
       /** The CLIP model whose embeddings and caption features it was trained on. */
       clip: z.string().optional(),
       /** Prior: embeddings are multiplied by this before diffusion (unit variance per coordinate). */
@@ -187,6 +192,18 @@ function arPriorProblem(m: ModelEntry): string | null {
   return null;
 }
 
+/** A diffusion section gives its scheduler either as a config or as the three older fields, not both. */
+function diffusionProblem(m: ModelEntry): string | null {
+  const d = m.diffusion;
+  if (!d) return null;
+  const older = (['schedule', 'trainSteps', 'parameterization'] as const).filter((f) => d[f] !== undefined);
+  if (d.scheduler && older.length)
+    return `has diffusion.scheduler and diffusion.${older[0]}: give the scheduler config alone`;
+  if (!d.scheduler && older.length < 3)
+    return 'needs diffusion.scheduler, or diffusion.schedule, trainSteps and parameterization';
+  return null;
+}
+
 /** Parses a manifest, naming the model and field of each problem. */
 export function parseManifest(raw: unknown, source = 'manifest'): Manifest {
   const r = manifestSchema.safeParse(raw);
@@ -197,7 +214,7 @@ export function parseManifest(raw: unknown, source = 'manifest'): Manifest {
     r.data.models.forEach((m, i) => {
       if (seen.has(m.id)) throw new Error(`${source}: model #${i} has the id of an earlier model`);
       seen.add(m.id);
-      const problem = familyProblem(m) ?? arPriorProblem(m);
+      const problem = familyProblem(m) ?? arPriorProblem(m) ?? diffusionProblem(m);
       if (problem) throw new Error(`${source}: model #${i} ${problem}`);
     });
     return r.data;
