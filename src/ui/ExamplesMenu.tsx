@@ -36,9 +36,22 @@ export function ExamplesMenu() {
     const outside = (e: Event) => {
       if (!root.current?.contains(e.target as Node)) setOpen(false);
     };
+    // Escape wherever the focus is (a click in the list leaves the search field), before the editor's keys see it:
+    // there it would cancel a run
+    const escape = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape') return;
+      e.stopPropagation();
+      e.preventDefault();
+      setOpen(false);
+      button.current?.focus();
+    };
     // capture: the canvas stops the pointer events it handles
     document.addEventListener('pointerdown', outside, true);
-    return () => document.removeEventListener('pointerdown', outside, true);
+    window.addEventListener('keydown', escape, true);
+    return () => {
+      document.removeEventListener('pointerdown', outside, true);
+      window.removeEventListener('keydown', escape, true);
+    };
   }, [open]);
 
   // read when the menu opens (Recent changes as graphs are replaced)
@@ -59,10 +72,6 @@ export function ExamplesMenu() {
     list.current?.querySelector('li.active')?.scrollIntoView({ block: 'nearest' });
   }, [active]);
 
-  const close = () => {
-    setOpen(false);
-    button.current?.focus();
-  };
   const openEntry = async (entry: Entry | undefined) => {
     if (!entry) return;
     setOpen(false);
@@ -77,9 +86,7 @@ export function ExamplesMenu() {
       ref={root}
       onKeyDown={(e) => {
         if (!open) return;
-        // handled here, not by the editor's keys (Escape there would cancel a run)
-        if (e.key === 'Escape') close();
-        else if (e.key === 'ArrowDown') setActive((a) => Math.min(entries.length - 1, a + 1));
+        if (e.key === 'ArrowDown') setActive((a) => Math.min(entries.length - 1, a + 1));
         else if (e.key === 'ArrowUp') setActive((a) => Math.max(0, a - 1));
         else if (e.key === 'Enter' && e.target === input.current) void openEntry(entries[active]);
         else return;
