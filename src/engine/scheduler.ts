@@ -1,6 +1,6 @@
 import type { GraphDocument, GraphNode, LockedModel } from '../graph/document';
 import { parsePortRef } from '../graph/document';
-import { describeValue, GraphError, NodeError } from '../graph/errors';
+import { briefText, describeValue, GraphError, NodeError } from '../graph/errors';
 import { checkParam, type ParamValue } from '../graph/params';
 import { loadGraph, placeholderIssue } from '../graph/validate';
 import type { GraphIssue } from '../graph/errors';
@@ -158,6 +158,9 @@ export class Engine {
     this.defs = withSubgraphTypes(this.registry, doc);
     this.reflatten();
     this.keyMemo.clear();
+    // results belong to a graph, not to an id: a node of the graph just loaded shows the outputs made by exactly
+    // its params and inputs (a cached result of the same work), never those of the previous graph's node of that id
+    this.lastKeys = this.plan().keys;
     return loaded;
   }
 
@@ -518,7 +521,7 @@ export class Engine {
               results[id] = { status: 'cancelled', ms, cached: false, message: 'cancelled' };
               emit({ nodeId: id, status: 'cancelled', ms, message: 'cancelled' });
             } else {
-              const message = e instanceof NodeError ? e.detail : ((e as Error)?.message ?? String(e));
+              const message = briefText(e instanceof NodeError ? e.detail : ((e as Error)?.message ?? String(e)));
               const field = e instanceof NodeError ? e.field : undefined;
               const origin = originOf(plan.nodes, node, field, message);
               const extra = {

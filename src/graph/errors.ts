@@ -14,16 +14,20 @@ export interface GraphIssue {
   placeholder?: boolean;
 }
 
-export { describeValue, quoteValue } from '../tensor/quote';
+import { briefText } from '../tensor/quote';
+
+export { briefText, describeValue, quoteValue } from '../tensor/quote';
 
 export function formatIssue(issue: GraphIssue): string {
   const where = [issue.nodeId !== undefined ? `node "${issue.nodeId}"` : '', issue.field ? issue.field : '']
     .filter(Boolean)
     .join(' ');
   const text = where ? `${where}: ${issue.message}` : issue.message;
-  return issue.subgraph !== undefined && !issue.message.startsWith(`subgraph "${issue.subgraph}"`)
-    ? `subgraph "${issue.subgraph}": ${text}`
-    : text;
+  return briefText(
+    issue.subgraph !== undefined && !issue.message.startsWith(`subgraph "${issue.subgraph}"`)
+      ? `subgraph "${issue.subgraph}": ${text}`
+      : text,
+  );
 }
 
 /** Thrown when a graph document cannot be loaded; carries every issue found. */

@@ -24,3 +24,14 @@ export function describeValue(value: unknown, max = 60): string {
   if (typeof value === 'object') return 'an object';
   return typeof value;
 }
+
+/** The longest message the product shows or prints whole (a banner, a node, the inspector, the CLI). */
+export const MESSAGE_MAX = 400;
+
+/**
+ * A message cut to `max` characters, saying how long it was: the last guard between a value that slipped
+ * through unquoted and a banner 445,427 px tall. Messages quote values briefly (quoteValue) already.
+ */
+export function briefText(text: string, max = MESSAGE_MAX): string {
+  return text.length > max ? `${text.slice(0, max)}… (message cut: ${text.length} characters)` : text;
+}

@@ -4,6 +4,7 @@ import { type GraphDocument } from '../graph/document';
 import { formatIssue } from '../graph/errors';
 import { serializeGraph } from '../graph/validate';
 import { Canvas } from './Canvas';
+import { CanvasMiniMap } from './CanvasMiniMap';
 import { getEngine, trackOpening } from './engine-client';
 import { AUTOSAVE_SOURCE, EXAMPLES, openGraphFile, graphFromHash, holdReferences, openGraphText } from './files';
 import { HistoryPanel } from './HistoryPanel';
@@ -192,7 +193,10 @@ function Editor() {
         <div className="canvas" data-ready={ready ? 'yes' : 'no'}>
           <Canvas />
         </div>
-        <Inspector />
+        <div className="side">
+          <Inspector />
+          <CanvasMiniMap />
+        </div>
         <HistoryPanel />
       </main>
       <Palette />

@@ -19,14 +19,15 @@ import { INPUT_REF, subgraphName } from '../graph/subgraph';
 import { connectionRefusal, isPortType } from '../graph/ports';
 import { portColor } from './colors';
 import { removeNodes } from './graph-edits';
-import { CanvasMiniMap } from './CanvasMiniMap';
 import { NodeView } from './NodeView';
 import { selectCatalog, selectScope, useEditor } from './store';
-import { IN_NODE, NEW_PORT, OUT_NODE, currentDef, scopeDraft, scopeOf } from './scope';
+import { IN_NODE, NEW_PORT, OUT_NODE, currentDef, flatId, scopeDraft, scopeOf } from './scope';
 import { SubgraphIoView } from './SubgraphIoView';
 import { dropInstanceParams, dropOutputReaders } from './subgraph-edits';
 import { Breadcrumb } from './Breadcrumb';
-import { CULL_ABOVE, showOpenedGraph } from './view';
+import { CULL_ABOVE, showOpenedGraph, viewportToShow } from './view';
+import { finalNode } from './reveal';
+import { NEW_NODE_SIZE, setCanvasBoxes } from './placement';
 
 const nodeTypes = { graph: NodeView, sgio: SubgraphIoView };
 
@@ -122,6 +123,54 @@ export function Canvas() {
     frame = requestAnimationFrame(tick);
     return () => cancelAnimationFrame(frame);
   }, [opened, rf]);
+
+  // new nodes (the palette, a paste, a duplicate) are placed clear of the nodes drawn here
+  useEffect(() => {
+    setCanvasBoxes(() =>
+      flowRef.current.getNodes().map((n) => ({
+        id: n.id,
+        x: n.position.x,
+        y: n.position.y,
+        width: n.measured?.width ?? NEW_NODE_SIZE.width,
+        height: n.measured?.height ?? NEW_NODE_SIZE.height,
+      })),
+    );
+    return () => setCanvasBoxes(() => []);
+  }, []);
+
+  // The first run of a graph opened ends with its result in view and in the inspector: the node it was for is
+  // selected (when nothing is) and the view moves just enough to show it whole, picture included.
+  const runShown = useEditor((s) => s.runShown);
+  const revealedFor = useRef(0);
+  useEffect(() => {
+    const s = useEditor.getState();
+    if (!runShown || revealedFor.current === s.opened) return;
+    revealedFor.current = s.opened;
+    const scope = scopeOf(s.doc, s.view);
+    const catalog = selectCatalog(s);
+    const id = finalNode(
+      scope.nodes,
+      (type) => catalog.get(type)?.outputs,
+      (nodeId) => ['done', 'cached'].includes(s.run[flatId(s.view, nodeId)]?.status ?? ''),
+    );
+    if (!id) return;
+    if (!s.selection.length) s.select([id]);
+    // after the thumbnails' frame, so the node's measured size includes its picture
+    const frame = requestAnimationFrame(() =>
+      requestAnimationFrame(() => {
+        const node = flowRef.current.getInternalNode(id);
+        const { width, height, transform } = rf.getState();
+        if (!node?.measured.width || !node.measured.height) return;
+        const to = viewportToShow(
+          { ...node.internals.positionAbsolute, width: node.measured.width, height: node.measured.height },
+          { x: transform[0], y: transform[1], zoom: transform[2] },
+          { width, height },
+        );
+        if (to) void flowRef.current.setViewport(to, { duration: 300 });
+      }),
+    );
+    return () => cancelAnimationFrame(frame);
+  }, [runShown, rf]);
 
   const edges = useMemo<Edge[]>(() => {
     const out: Edge[] = [];
@@ -363,7 +412,6 @@ export function Canvas() {
       proOptions={{ hideAttribution: true }}
     >
       {gridVisible && <Background gap={24} />}
-      <CanvasMiniMap />
       <Breadcrumb />
       <Controls />
       {doc.nodes.length === 0 && (

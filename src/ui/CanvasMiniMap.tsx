@@ -1,7 +1,8 @@
-import { Panel, useReactFlow, useStoreApi, type ReactFlowState } from '@xyflow/react';
+import { useReactFlow, useStoreApi, type ReactFlowState } from '@xyflow/react';
 import { useEffect, useRef } from 'react';
 
-const W = 200,
+// the width of the side column it sits in (the inspector's, less its padding)
+const W = 334,
   H = 150,
   PAD = 8;
 
@@ -33,7 +34,8 @@ function layout(s: ReactFlowState) {
  * The overview map, drawn on a canvas. React Flow's own MiniMap is an SVG with one element per
  * node: at 500 nodes re-rendering and hit-testing it cost a fifth of the main thread's frame time
  * (measured while panning). This one redraws at most once per animation frame, whatever changed.
- * Click or drag in it to move the view there; the wheel zooms.
+ * Click or drag in it to move the view there; the wheel zooms. It sits in the side column under the
+ * inspector, not over the canvas: over it, it covered the nodes and pictures at its corner.
  */
 export function CanvasMiniMap() {
   const store = useStoreApi();
@@ -103,7 +105,7 @@ export function CanvasMiniMap() {
   };
 
   return (
-    <Panel position="bottom-right" className="minimap">
+    <div className="minimap" data-testid="minimap">
       <canvas
         ref={canvas}
         width={W}
@@ -125,6 +127,6 @@ export function CanvasMiniMap() {
           void flow.setCenter(view.x + view.w / 2, view.y + view.h / 2, { zoom });
         }}
       />
-    </Panel>
+    </div>
   );
 }

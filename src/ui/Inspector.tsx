@@ -47,13 +47,16 @@ export function Inspector() {
   // the engine's id: inside a subgraph, "<instance>/<id>"
   const fid = id ? flatId(view, id) : null;
   const runState = useEditor((s) => (fid ? s.run[fid] : undefined));
+  // results belong to the graph on screen: a node that has not run since it was opened (New, Open, an example)
+  // has none, even where the graph before had a node of the same id
+  const ran = runState !== undefined;
   const [ports, setPorts] = useState<PortView[]>([]);
   // null: each picture at the zoom that fits the panel (64x64 at 3x, 256x256 at true pixels) until one is chosen
   const [zoomChoice, setZoom] = useState<number | null>(null);
   const onZoom = (e: React.ChangeEvent<HTMLInputElement>) => setZoom(Number(e.target.value));
   useEffect(() => {
     let stale = false;
-    if (!fid || !info) {
+    if (!fid || !info || !ran) {
       setPorts([]);
       void getEngine()
         .pinInspected(null)
@@ -108,7 +111,7 @@ export function Inspector() {
     return () => {
       stale = true;
     };
-  }, [fid, info, node, runCounter, view]);
+  }, [fid, info, node, runCounter, view, ran]);
   if (selection.length > 1)
     return (
       <aside className="inspector">

@@ -1,3 +1,4 @@
+import { clearShift, estimatedSize } from './placement';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { NodeInfo } from '../engine/api';
 import { canConnect, isPortType } from '../graph/ports';
@@ -62,6 +63,10 @@ export function Palette() {
     const id = freshId(selectScope(useEditor.getState()), item.info.type);
     const view = useEditor.getState().view;
     const from = palette.from;
+    // where the pointer was, or the nearest spot clear of the nodes there
+    const want = { x: Math.round(palette.flowX), y: Math.round(palette.flowY) };
+    const shift = clearShift([{ ui: want }], () => estimatedSize(item.info));
+    const at = { x: want.x + shift.dx, y: want.y + shift.dy };
     change(`add ${id}`, (d) => {
       const s = scopeDraft(d, view);
       const node: (typeof d.nodes)[number] = {
@@ -69,7 +74,7 @@ export function Palette() {
         type: item.info.type,
         // files record each node's type version (subgraph types have none of their own)
         ...(item.info.type.startsWith('subgraph/') ? {} : { version: item.info.version }),
-        ui: { x: Math.round(palette.flowX), y: Math.round(palette.flowY) },
+        ui: at,
       };
       if (from && item.port && from.side === 'source') node.inputs = { [item.port]: `${from.nodeId}.${from.port}` };
       s.nodes.push(node);

@@ -1,7 +1,7 @@
 import { useReactFlow } from '@xyflow/react';
-import { useRef } from 'react';
+import { useRef, useState } from 'react';
 import { emptyGraph } from '../graph/document';
-import { formatIssue } from '../graph/errors';
+import { briefText, formatIssue } from '../graph/errors';
 import { MAX_SHARE_LINK, allowHeldReferences, downloadGraph, openGraphFile, insertGraphFile, shareLink } from './files';
 import { ExamplesMenu } from './ExamplesMenu';
 import { cancelRun, runGraph } from './run';
@@ -70,23 +70,27 @@ export function Toolbar() {
             useEditor.getState().notify('share link is in the address bar');
           }
         }}
+        aria-label="Share link"
+        title="a link that opens this graph (copied to the clipboard)"
       >
-        Share link
+        Share
       </button>
       <span className="sep" />
       <button
         onClick={undo}
         disabled={!past.length}
         title={past.length ? `undo ${past[past.length - 1]!.label}` : 'nothing to undo'}
+        aria-label="Undo"
       >
-        Undo
+        ↶
       </button>
       <button
         onClick={redo}
         disabled={!future.length}
         title={future.length ? `redo ${future[0]!.label}` : 'nothing to redo'}
+        aria-label="Redo"
       >
-        Redo
+        ↷
       </button>
       <span className="sep" />
       <button className="primary" onClick={() => void runGraph()} disabled={running} data-testid="run">
@@ -95,17 +99,20 @@ export function Toolbar() {
       <button onClick={() => void cancelRun()} disabled={!running}>
         Cancel
       </button>
-      <label className="toggle">
+      <label className="toggle" title="run on change: the graph runs again 0.4 s after each edit">
         <input
           type="checkbox"
           checked={runOnChange}
           onChange={(e) => useEditor.setState({ runOnChange: e.target.checked })}
         />{' '}
-        run on change
+        auto-run
       </label>
-      <label className="toggle" title="where the models run: auto picks WebGPU for big models on a hardware GPU">
-        models on{' '}
+      <label
+        className="toggle"
+        title="where the models run: WASM on the CPU, or WebGPU; auto picks WebGPU for big models on a hardware GPU"
+      >
         <select
+          aria-label="models on"
           value={backend}
           data-testid="backend"
           onChange={(e) => {
@@ -118,9 +125,9 @@ export function Toolbar() {
             }
           }}
         >
-          <option value="auto">auto</option>
-          <option value="wasm">WASM (CPU)</option>
-          <option value="webgpu">WebGPU</option>
+          <option value="auto">models: auto</option>
+          <option value="wasm">models: WASM</option>
+          <option value="webgpu">models: WebGPU</option>
         </select>
       </label>
       <span className="sep" />
@@ -136,13 +143,20 @@ export function Toolbar() {
       <span className="title" title={doc.meta?.description}>
         {doc.meta?.title ?? 'Untitled'}
       </span>
-      {lastRun && (
-        <span className="summary" data-testid="run-summary">
-          {lastRun.cancelled ? 'cancelled' : lastRun.ok ? 'done' : 'failed'} in {Math.round(lastRun.ms)} ms ·{' '}
-          {lastRun.ran} run · {lastRun.fromCache} cached{lastRun.failed ? ` · ${lastRun.failed} failed` : ''}
-        </span>
-      )}
+      {lastRun && <RunSummary run={lastRun} />}
     </header>
+  );
+}
+
+/** What the last run did, on the toolbar's right (shortened first when the window is narrow, whole in its title). */
+function RunSummary({ run }: { run: NonNullable<ReturnType<typeof useEditor.getState>['lastRun']> }) {
+  const text =
+    `${run.cancelled ? 'cancelled' : run.ok ? 'done' : 'failed'} in ${Math.round(run.ms)} ms · ` +
+    `${run.ran} run · ${run.fromCache} cached${run.failed ? ` · ${run.failed} failed` : ''}`;
+  return (
+    <span className="summary" data-testid="run-summary" title={text}>
+      {text}
+    </span>
   );
 }
 
@@ -173,21 +187,37 @@ export function HeldReferences() {
   );
 }
 
+/** How many of a refused file's problems the banner lists before "N more" (a file may have thousands). */
+export const ISSUES_SHOWN = 5;
+
 export function LoadIssues() {
   const issues = useEditor((s) => s.loadIssues);
+  // "show all" holds for the refusal it was pressed on, not the next one
+  const [allOf, setAllOf] = useState<object | null>(null);
   if (!issues) return null;
+  const all = allOf === issues;
+  const n = issues.issues.length;
+  const shown = all ? issues.issues : issues.issues.slice(0, ISSUES_SHOWN);
+  // Dismiss comes first and the list scrolls within a bounded banner: the canvas always keeps its height
   return (
     <div className="issues" role="alert" data-testid="load-issues">
-      <b>
-        {issues.source} was not opened ({issues.issues.length} problem{issues.issues.length > 1 ? 's' : ''}); the
-        current graph is unchanged:
-      </b>
+      <div className="issues-head">
+        <b>
+          {briefText(issues.source, 120)} was not opened ({n} problem{n > 1 ? 's' : ''}); the current graph is
+          unchanged:
+        </b>
+        <button onClick={() => useEditor.setState({ loadIssues: null })}>Dismiss</button>
+      </div>
       <ul>
-        {issues.issues.map((i, k) => (
+        {shown.map((i, k) => (
           <li key={k}>{formatIssue(i)}</li>
         ))}
       </ul>
-      <button onClick={() => useEditor.setState({ loadIssues: null })}>Dismiss</button>
+      {n > shown.length && (
+        <button className="small" onClick={() => setAllOf(issues)} data-testid="more-issues">
+          and {n - shown.length} more: show all
+        </button>
+      )}
     </div>
   );
 }

@@ -97,6 +97,7 @@ export async function runGraph(targets?: string[]): Promise<void> {
           .filter(([, r]) => r.status === 'done' || r.status === 'cached')
           .map(([id]) => id),
       );
+      useEditor.setState((s) => ({ runShown: s.runShown + 1 }));
     } catch (e) {
       useEditor.getState().notify(`run failed: ${(e as Error).message}`, 'error');
     } finally {

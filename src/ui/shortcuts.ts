@@ -1,11 +1,12 @@
+import { clearShift, drawnSize, estimatedSize, type Size } from './placement';
 import { parseGraph } from '../graph/validate';
 import { subgraphName, subgraphNamesOf } from '../graph/subgraph';
-import type { GraphDocument } from '../graph/document';
+import type { GraphDocument, GraphNode } from '../graph/document';
 import { CURRENT_VERSION, GRAPH_FORMAT } from '../graph/document';
 import { serializeGraph } from '../graph/validate';
 import { cloneNodes } from './graph-edits';
 import { cancelRun, runGraph } from './run';
-import { selectScope, useEditor } from './store';
+import { selectCatalog, selectScope, useEditor } from './store';
 import { scopeDraft, usedSubgraphs } from './scope';
 import { mergeDefinitions, retypeNodes, wouldIncludeItself } from './subgraph-edits';
 
@@ -51,7 +52,10 @@ export async function pasteGraphText(
   const minX = Math.min(...pasted.nodes.map((n) => n.ui?.x ?? 0)),
     minY = Math.min(...pasted.nodes.map((n) => n.ui?.y ?? 0));
   const [dx, dy] = at ? [Math.round(at.x - minX), Math.round(at.y - minY)] : [40, 40];
-  const copies = cloneNodes(doc, pasted.nodes, dx, dy, true);
+  const catalog = selectCatalog(useEditor.getState());
+  const copies = shiftClear(cloneNodes(doc, pasted.nodes, dx, dy, true), (n) =>
+    estimatedSize(catalog.get(n.type), n.params),
+  );
   useEditor.getState().change(`paste ${copies.length} nodes`, (d) => {
     // subgraph definitions come along: an equal one is shared, a different one of the same name renamed
     retypeNodes(copies, mergeDefinitions(d, pasted.subgraphs));
@@ -61,11 +65,23 @@ export async function pasteGraphText(
   useEditor.getState().notify(`pasted ${copies.length} node${copies.length > 1 ? 's' : ''}`);
 }
 
+/** New nodes moved, as one group, to the nearest spot clear of the nodes on the canvas. */
+function shiftClear(nodes: GraphNode[], sizeOf: (n: GraphNode) => Size): GraphNode[] {
+  const { dx, dy } = clearShift(nodes, sizeOf);
+  if (!dx && !dy) return nodes;
+  for (const n of nodes) n.ui = { ...(n.ui ?? { x: 0, y: 0 }), x: (n.ui?.x ?? 0) + dx, y: (n.ui?.y ?? 0) + dy };
+  return nodes;
+}
+
 export function duplicateSelection(): void {
   const g = selectionAsGraph(true);
   if (!g) return;
   const { view } = useEditor.getState();
-  const copies = cloneNodes(selectScope(useEditor.getState()), g.nodes, 40, 40, true);
+  const clones = cloneNodes(selectScope(useEditor.getState()), g.nodes, 40, 40, true);
+  // a copy is the size of its original (cloneNodes keeps the order)
+  const original = new Map(clones.map((c, i) => [c.id, g.nodes[i]!.id]));
+  const catalog = selectCatalog(useEditor.getState());
+  const copies = shiftClear(clones, (n) => drawnSize(original.get(n.id) ?? '') ?? estimatedSize(catalog.get(n.type)));
   useEditor.getState().change(`duplicate ${copies.length} nodes`, (d) => {
     scopeDraft(d, view).nodes.push(...copies);
   });

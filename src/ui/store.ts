@@ -9,6 +9,7 @@ import type { GraphIssue } from '../graph/errors';
 import { edit, HISTORY_LIMIT, mergeEdits, redoEdit, undoEdit, type Edit } from './history';
 import { docCatalog, scopeOf, validView, type ViewFrame } from './scope';
 import { BACKENDS, type Backend } from '../engine/backend';
+import { briefText } from '../graph/errors';
 
 /** What the editor keeps of a node's latest events. */
 export type NodeRunState = Omit<NodeEvent, 'runId' | 'nodeId'> & {
@@ -38,6 +39,8 @@ export interface EditorState {
   notice: { text: string; kind: 'info' | 'error' } | null;
   /** Bumped after each run so views re-read outputs. */
   runCounter: number;
+  /** Bumped once a run's thumbnails are on its nodes (the nodes have their final sizes). */
+  runShown: number;
   /** The port being dragged from, to highlight compatible ports. */
   connecting: { nodeId: string; port: string; side: 'source' | 'target'; type: string } | null;
   palette: { x: number; y: number; flowX: number; flowY: number; from?: EditorState['connecting'] } | null;
@@ -93,6 +96,7 @@ export const useEditor = create<EditorState>((set, get) => ({
   heldRefs: null,
   notice: null,
   runCounter: 0,
+  runShown: 0,
   connecting: null,
   palette: null,
   helpOpen: false,
@@ -161,14 +165,23 @@ export const useEditor = create<EditorState>((set, get) => ({
     set((s) => ({ doc: next, future: s.future.slice(1), past: [...s.past, e], view: validView(next, s.view) }));
   },
   select: (ids) => set({ selection: ids }),
-  setRunState: (nodeId, st) => set((s) => ({ run: { ...s.run, [nodeId]: { ...s.run[nodeId], ...st } } })),
+  setRunState: (nodeId, st) => {
+    // what a node says is cut like every message (a value quoted whole would make the node a page tall)
+    const cut = {
+      ...st,
+      ...(st.message ? { message: briefText(st.message) } : {}),
+      ...(st.warning ? { warning: briefText(st.warning) } : {}),
+    };
+    set((s) => ({ run: { ...s.run, [nodeId]: { ...s.run[nodeId], ...cut } } }));
+  },
   resetRunState: (ids) =>
     set((s) => {
       const run = { ...s.run };
       for (const id of ids) delete run[id];
       return { run };
     }),
-  notify: (text, kind = 'info') => {
+  notify: (full, kind = 'info') => {
+    const text = briefText(full);
     set({ notice: { text, kind } });
     setTimeout(
       () => {

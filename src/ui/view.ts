@@ -13,6 +13,9 @@ export const READABLE_ZOOM = 0.9;
  */
 export const CULL_ABOVE = 150;
 
+/** Room around a fitted graph: clear of the zoom buttons at the bottom left. */
+export const FIT_PADDING = { top: '24px', right: '24px', bottom: '24px', left: '56px' } as const;
+
 /**
  * Shows a freshly opened graph: all of it when that fits at a readable zoom (never above 1:1),
  * otherwise at READABLE_ZOOM from its left edge (pipelines read left to right), its top in view.
@@ -22,7 +25,7 @@ export function showOpenedGraph(flow: ReactFlowInstance, pane: { width: number; 
   const nodes = flow.getNodes();
   if (!nodes.length || pane.width <= 0 || pane.height <= 0) return;
   const bounds = flow.getNodesBounds(nodes);
-  const fit = getViewportForBounds(bounds, pane.width, pane.height, 0.05, 1, 0.1);
+  const fit = getViewportForBounds(bounds, pane.width, pane.height, 0.05, 1, FIT_PADDING);
   if (fit.zoom >= READABLE_ZOOM) {
     void flow.setViewport(fit);
     return;
@@ -33,4 +36,47 @@ export function showOpenedGraph(flow: ReactFlowInstance, pane: { width: number; 
   const fitsTall = bounds.height * zoom + 2 * margin <= pane.height;
   const y = fitsTall ? pane.height / 2 - (bounds.y + bounds.height / 2) * zoom : margin - bounds.y * zoom;
   void flow.setViewport({ x, y, zoom });
+}
+
+/** A rectangle in flow or screen coordinates. */
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * The viewport that brings `node` (flow coordinates) wholly into a pane of this size at zoom `zoom`, moving
+ * the view as little as possible (null: it is in view already). A node bigger than the pane shows its top left.
+ */
+export function viewportToShow(
+  node: Box,
+  view: { x: number; y: number; zoom: number },
+  pane: { width: number; height: number },
+  margin = 24,
+): { x: number; y: number; zoom: number } | null {
+  const { zoom } = view;
+  const left = node.x * zoom + view.x,
+    top = node.y * zoom + view.y;
+  const right = left + node.width * zoom,
+    bottom = top + node.height * zoom;
+  const shift = (lo: number, hi: number, size: number, lead: number) => {
+    if (lo >= lead && hi <= size - margin) return 0;
+    if (hi - lo > size - lead - margin || lo < lead) return lead - lo; // too big, or off the near side
+    return size - margin - hi;
+  };
+  const dx = shift(left, right, pane.width, 56); // clear of the zoom buttons
+  const dy = shift(top, bottom, pane.height, margin);
+  return dx || dy ? { x: view.x + dx, y: view.y + dy, zoom } : null;
+}
+
+/**
+ * Shows the inside of a subgraph just entered: all of it, however small (never above 1:1), so the group is seen
+ * whole with its Inputs and Outputs nodes; the wheel and F zoom from there.
+ */
+export function showWholeGraph(flow: ReactFlowInstance, pane: { width: number; height: number }): void {
+  const nodes = flow.getNodes();
+  if (!nodes.length || pane.width <= 0 || pane.height <= 0) return;
+  void flow.setViewport(getViewportForBounds(flow.getNodesBounds(nodes), pane.width, pane.height, 0.05, 1, 0.1));
 }

@@ -55,6 +55,20 @@ describe('scheduler', () => {
     expect(t.engine.outputsOf('join')!.value).toBe(113);
   });
 
+  it("gives a node of a graph just loaded only its own results, never those of the previous graph's node of that id", async () => {
+    const t = testNodes(chain);
+    await t.engine.run();
+    expect(t.engine.outputsOf('a')!.value).toBe(2);
+    // a new graph whose "a" is other work: nothing to show until it runs (the editor showed the old output after New)
+    t.engine.load(graph([{ id: 'a', type: 'test/const', params: { value: 7 } }]));
+    expect(t.engine.outputsOf('a')).toBeUndefined();
+    expect(t.engine.pinInspected('a')).toBe(false);
+    // the first graph again: its results are still cached, and they are its own (the same Merkle keys)
+    t.engine.load(chain);
+    expect(t.engine.outputsOf('a')!.value).toBe(2);
+    expect(t.engine.outputsOf('join')!.value).toBe(113);
+  });
+
   it('runs only what the targets need', async () => {
     const t = testNodes(chain);
     const r = await t.engine.run({ targets: ['side'] });
