@@ -83,11 +83,17 @@ export function ModelIdParam({ nodeId, name, info, value, manifest, onCommit }: 
       <option value={OTHER}>another id (type it)…</option>
     </select>
   );
+  const kind = choices?.find((c) => c.id === id)?.kind;
   if (choices && listed && !typing)
     return (
       <label className="param model-id" title={info.description}>
         <span className="param-label">{info.label ?? name}</span>
         {list()}
+        {wanted && kind && !wanted.split(',').includes(kind) && (
+          <span className="hint" data-testid="model-mismatch">
+            a {kind}; the wire takes {wanted.replaceAll(',', ' or ')}: pick one above
+          </span>
+        )}
       </label>
     );
   return (

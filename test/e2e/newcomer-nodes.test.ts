@@ -146,6 +146,14 @@ describe('model loaders', () => {
     ).toBe('mini-unclip-upsampler256: mini-unCLIP second upsampler (64x64 -> 256x256)');
     expect((await listed(p, 'prior_model'))[0]!.ids).toEqual(['mini-unclip-prior']);
     expect((await listed(p, 'clip'))[0]!.ids).toEqual(['mini-clip']);
+    // a loader whose model is not what its wire takes says so
+    await p
+      .locator('.gnode[data-node-id=upsampler_model] select[data-model-list=model]')
+      .selectOption('mini-unclip-decoder');
+    await p.waitForSelector('.gnode[data-node-id=upsampler_model] [data-testid=model-mismatch]');
+    expect(await p.locator('.gnode[data-node-id=upsampler_model] [data-testid=model-mismatch]').textContent()).toBe(
+      'a decoder; the wire takes upsampler: pick one above',
+    );
     // picking from the list sets the id (one edit)
     await p
       .locator('.gnode[data-node-id=upsampler_model] select[data-model-list=model]')
@@ -193,6 +201,7 @@ describe('model loaders', () => {
     expect(await p.locator(marker).count()).toBe(0);
     // the decoder's model loader lists decoders first
     expect((await listed(p, 'dm'))[0]!.ids).toEqual(['mini-unclip-decoder', 'mini-unclip-inpaint-decoder']);
+    expect(await p.locator('.gnode[data-node-id=dm] [data-testid=model-mismatch]').count()).toBe(0);
     await dragPort(
       p,
       '.react-flow__handle[data-nodeid=prompt][data-handleid=text].source',
