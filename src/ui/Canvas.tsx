@@ -25,7 +25,7 @@ import { IN_NODE, NEW_PORT, OUT_NODE, currentDef, flatId, scopeDraft, scopeOf } 
 import { SubgraphIoView } from './SubgraphIoView';
 import { dropInstanceParams, dropOutputReaders } from './subgraph-edits';
 import { Breadcrumb } from './Breadcrumb';
-import { CULL_ABOVE, showOpenedGraph, viewportToShow } from './view';
+import { CULL_ABOVE, showOpenedGraph, showWholeGraph, viewportToShow } from './view';
 import { finalNode } from './reveal';
 import { NEW_NODE_SIZE, setCanvasBoxes } from './placement';
 
@@ -116,7 +116,9 @@ export function Canvas() {
       const measured = nodes.every((n) => n.measured?.width && n.measured?.height);
       if ((!measured || !nodes.length) && performance.now() - started < 1000) frame = requestAnimationFrame(tick);
       else {
-        showOpenedGraph(flowRef.current, rf.getState());
+        // the inside of a subgraph just entered is shown whole; a graph opened at a readable zoom
+        if (useEditor.getState().view.length) showWholeGraph(flowRef.current, rf.getState());
+        else showOpenedGraph(flowRef.current, rf.getState());
         canvas?.setAttribute('data-view', 'set');
       }
     };

@@ -23,7 +23,8 @@ const uniqueName = (wanted: string, taken: Set<string>) => {
 /**
  * Groups nodes of the current scope into a new subgraph and puts one instance in their place:
  * every edge that crossed the selection becomes a port of it (one input per outside source, one
- * output per inside port used outside). One undoable edit. Returns the instance id, or a reason.
+ * output per inside port read outside, and no other; a group nothing reads gives its last nodes'
+ * first outputs). One undoable edit. Returns the instance id, or a reason.
  */
 export function groupSelection(ids: string[]): { id: string } | { refusal: string } {
   const { doc, view, catalog: base } = useEditor.getState();
@@ -72,11 +73,13 @@ export function groupSelection(ids: string[]): { id: string } | { refusal: strin
     outputs[name] = ref;
   }
   if (!Object.keys(outputs).length) {
-    // nothing reads the group yet: offer every output of its last nodes (those no grouped node reads)
-    const read = new Set(picked.flatMap((n) => Object.values(n.inputs ?? {})));
-    for (const n of picked)
-      for (const port of Object.keys(catalog.get(n.type)?.outputs ?? {}))
-        if (!read.has(`${n.id}.${port}`)) outputs[uniqueName(port, outputNames)] = `${n.id}.${port}`;
+    // the group ends the graph: its result is the first output of each of its last nodes (those no grouped node
+    // reads), so it still shows its picture; a side output (a decoder's trajectory) only if wired by hand later
+    const read = new Set(picked.flatMap((n) => Object.values(n.inputs ?? {})).map((ref) => parsePortRef(ref)?.nodeId));
+    for (const n of picked) {
+      const first = Object.keys(catalog.get(n.type)?.outputs ?? {})[0];
+      if (first && !read.has(n.id)) outputs[uniqueName(first, outputNames)] = `${n.id}.${first}`;
+    }
   }
   const xs = picked.map((n) => n.ui?.x ?? 0),
     ys = picked.map((n) => n.ui?.y ?? 0);
