@@ -14,7 +14,8 @@ import {
   Panel,
 } from '@xyflow/react';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef } from 'react';
-import { parsePortRef } from '../graph/document';
+import { parsePortRef, type GraphNode } from '../graph/document';
+import type { NodeInfo } from '../engine/api';
 import { INPUT_REF, subgraphName } from '../graph/subgraph';
 import { connectionRefusal, isPortType } from '../graph/ports';
 import { portColor } from './colors';
@@ -43,6 +44,17 @@ function portTypeOf(nodeId: string, port: string, side: 'source' | 'target'): st
   return side === 'source' ? info.outputs[port] : info.inputs[port]?.type;
 }
 
+/** The handles a node draws (its ports), as one string: a node whose handles change is measured afresh. */
+function handlesOf(n: GraphNode, info: NodeInfo | undefined): string {
+  const inputs = info ? Object.keys(info.inputs) : Object.keys(n.inputs ?? {});
+  return `${n.type}(${inputs.join()})->(${Object.keys(info?.outputs ?? {}).join()})`;
+}
+
+/** React Flow's errors (a wire to a handle it cannot find, ...) are ours to fix: said in every build, not just dev. */
+function reportFlowError(code: string, message: string): void {
+  console.error(`React Flow error ${code}: ${message}`);
+}
+
 /** Why a connection is refused (or null): types, self-loops. */
 export function refusalOf(c: Connection | Edge): string | null {
   if (!c.source || !c.target || !c.sourceHandle || !c.targetHandle) return 'incomplete connection';
@@ -66,33 +78,42 @@ export function Canvas() {
   // Zoomed far out the dot grid would be a dot every pixel or two: costly to raster, no help to the eye.
   const gridVisible = useStore((s) => s.transform[2] >= 0.3);
 
+  const catalog = useEditor(selectCatalog);
   const derived = useMemo<Node[]>(() => {
     const nodes: Node[] = doc.nodes.map((n) => ({
       id: n.id,
       type: 'graph',
       position: { x: n.ui?.x ?? 0, y: n.ui?.y ?? 0 },
-      data: {},
+      data: { handles: handlesOf(n, catalog.get(n.type)) },
       selected: selection.includes(n.id),
     }));
     if (def) {
       const [xin, yin] = [def.ui?.in?.x ?? -320, def.ui?.in?.y ?? 0];
       const [xout, yout] = [def.ui?.out?.x ?? 1200, def.ui?.out?.y ?? 0];
+      const [ins, outs] = [Object.keys(def.inputs ?? {}).join(), Object.keys(def.outputs ?? {}).join()];
       nodes.push(
-        { id: IN_NODE, type: 'sgio', position: { x: xin, y: yin }, data: {}, deletable: false },
-        { id: OUT_NODE, type: 'sgio', position: { x: xout, y: yout }, data: {}, deletable: false },
+        { id: IN_NODE, type: 'sgio', position: { x: xin, y: yin }, data: { handles: ins }, deletable: false },
+        { id: OUT_NODE, type: 'sgio', position: { x: xout, y: yout }, data: { handles: outs }, deletable: false },
       );
     }
     return nodes;
-  }, [doc.nodes, selection, def]);
+  }, [doc.nodes, selection, def, catalog]);
   // Uncontrolled: React Flow owns positions while dragging (no React re-render of the canvas per
   // pointer move); the document is pushed in whenever it changes and updated at drag stop.
   // Each node keeps its measured size: without it React Flow hides the node until it is measured
-  // again, and the second press of a double-click on a node just selected fell on the pane.
-  useEffect(
+  // again, and the second press of a double-click on a node just selected fell on the pane. Only while
+  // its handles stay the same: with a size React Flow keeps the handles it measured, and a node that
+  // took the id of another (an ungrouped node the id of its group, an example's "image" another type)
+  // had its wires looked up among the old node's handles (React Flow error 008, wires not drawn).
+  // Before the browser measures anything, and before the wires (the effect after the wires' memo).
+  useLayoutEffect(
     () =>
       flow.setNodes((prev) => {
-        const sizes = new Map(prev.map((n) => [n.id, n.measured]));
-        return derived.map((n) => (sizes.get(n.id) ? { ...n, measured: sizes.get(n.id) } : n));
+        const before = new Map(prev.map((n) => [n.id, n]));
+        return derived.map((n) => {
+          const old = before.get(n.id);
+          return old?.measured && old.data.handles === n.data.handles ? { ...n, measured: old.measured } : n;
+        });
       }),
     [derived, flow],
   );
@@ -187,6 +208,7 @@ export function Canvas() {
           target: OUT_NODE,
           targetHandle: port,
           style: { stroke: type ? portColor(type) : '#888', strokeWidth: 2 },
+          selectable: false,
         });
     }
     for (const n of doc.nodes)
@@ -202,10 +224,15 @@ export function Canvas() {
           target: n.id,
           targetHandle: port,
           style: { stroke: type ? portColor(type) : '#888', strokeWidth: 2 },
+          selectable: false,
         });
       }
     return out;
   }, [doc.nodes, def]);
+  // The wires go to React Flow with the nodes, after them, in one batch: given as a prop they arrived in
+  // an effect of React Flow's own, after the browser had measured the new nodes and before React Flow had
+  // them (an ungroup: wires to the ungrouped nodes looked up among the handles of the nodes shown before).
+  useLayoutEffect(() => flow.setEdges(edges), [edges, flow]);
 
   const onNodesChange = useCallback((changes: NodeChange[]) => {
     const selected = changes.filter((c) => c.type === 'select');
@@ -391,7 +418,7 @@ export function Canvas() {
   return (
     <ReactFlow
       defaultNodes={derived}
-      edges={edges}
+      defaultEdges={edges}
       nodeTypes={nodeTypes}
       onNodesChange={onNodesChange}
       onNodeDragStop={onNodeDragStop}
@@ -412,6 +439,7 @@ export function Canvas() {
       // big graphs render only what is in view (see CULL_ABOVE)
       onlyRenderVisibleElements={doc.nodes.length > CULL_ABOVE}
       proOptions={{ hideAttribution: true }}
+      onError={reportFlowError}
     >
       {gridVisible && <Background gap={24} />}
       <Breadcrumb />
