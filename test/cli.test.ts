@@ -12,6 +12,7 @@ import { createRegistry } from '../nodes/index';
 import { Engine } from '../src/engine/scheduler';
 import { nodeServices } from '../src/host/node-services';
 import { createModelRuntime } from '../src/models/runtime/runtime-node';
+import { cudaProblem } from '../src/models/runtime/device-node';
 import type { Float32Tensor } from '../src/tensor/tensor';
 import { readPicture } from '../src/world/read';
 import { embedText, extractGraph } from '../src/graph/png-graph';
@@ -49,6 +50,19 @@ describe('npm run graph -- run', () => {
     expect(r.stderr).toMatch(
       /node "classify": unknown word "dragon" .*knows \d+ words: .*square.* \(typed in node "labels", params\.text\)/,
     );
+  });
+
+  it('--device cuda runs on the CPU where CUDA cannot be had, saying why, with the same outputs', async () => {
+    const why = cudaProblem();
+    const cuda = await cli('run', 'graphs/zero-shot-classify.json', '--device', 'cuda', '--json');
+    expect(cuda.code, cuda.stderr).toBe(0);
+    if (why) expect(cuda.stderr).toContain(`note: --device cuda: the models run on the CPU instead: ${why}`);
+    const cpu = await cli('run', 'graphs/zero-shot-classify.json', '--native', '--json');
+    const scores = (r: { stdout: string }) => JSON.parse(r.stdout).nodes.classify.outputs;
+    expect(scores(cuda)).toEqual(scores(cpu));
+    const bad = await cli('run', 'graphs/zero-shot-classify.json', '--device', 'gpu');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--device must be one of cpu, cuda, got "gpu"/);
   });
 
   it('fails with a message naming the node for a bad --set', async () => {

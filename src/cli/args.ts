@@ -1,4 +1,5 @@
 import { parseSet, type ParamSet } from '../engine/overrides';
+import { chooseDevice, parseDevice, type Device } from '../models/runtime/device-node';
 
 /** Parsed `graph run` arguments. */
 export interface RunArgs {
@@ -18,13 +19,36 @@ export interface RunArgs {
   native: boolean;
   /** Run with the models here even where they differ from the graph's model lock (--unlock). */
   unlock: boolean;
+  /** Where the models run: cpu, or cuda (onnxruntime-node's CUDA provider; the CPU where it cannot be had). */
+  device?: Device;
 }
 
 export class UsageError extends Error {}
 
+/**
+ * The device the models get for a --device asked for (undefined: none asked, the default runtime), the note
+ * printed when cuda cannot be had here (the run goes on, on the CPU).
+ */
+export function headlessDevice(asked: Device | undefined, say = (line: string) => console.error(line)) {
+  if (!asked) return undefined;
+  const { device, note } = chooseDevice(asked);
+  if (note) say(`note: ${note}`);
+  return device;
+}
+
+/** A --device value, or a UsageError naming the choices. */
+export function deviceArg(value: string): Device {
+  try {
+    return parseDevice(value);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
 export const USAGE = [
   'usage: npm run graph -- run <graph.json> [--set <nodeId>.<param>=<value>]... [--out <dir>] [--json]',
   '         [--only <nodeId>]... [--models <dir>] [--allow-path <dir>]... [--allow-url] [--native] [--unlock]',
+  '         [--device cpu|cuda]',
   '       npm run graph -- run <picture.png> [...] [--compare]',
   '       npm run graph -- sweep <graph.json> --grid <nodeId>.<param>=<values> [--grid ...] --out <dir>',
   '         [--queue <redis-url>] [--concurrency <n>] [--json]',
@@ -61,6 +85,7 @@ export function parseRunArgs(argv: string[]): RunArgs {
     else if (a === '--compare') args.compare = true;
     else if (a === '--native') args.native = true;
     else if (a === '--unlock') args.unlock = true;
+    else if (a === '--device') args.device = deviceArg(next());
     else if (a === '--set' || a.startsWith('--set=')) {
       const raw = a === '--set' ? next() : a.slice(6);
       const set = parseSet(raw);

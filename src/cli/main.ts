@@ -5,7 +5,7 @@ import { formatIssue } from '../graph/errors';
 import { startNodeEngine } from '../host/node-client';
 import { proxy } from 'comlink';
 import type { NodeEvent } from '../engine/events';
-import { parseRunArgs, UsageError, USAGE } from './args';
+import { headlessDevice, parseRunArgs, UsageError, USAGE } from './args';
 import { applySets } from '../engine/overrides';
 import { extractGraph, isPng, PNG_GRAPH_KEYWORD, PngGraphError } from '../graph/png-graph';
 import { cliPolicy, userValues } from '../host/access';
@@ -49,9 +49,11 @@ async function main(argv: string[]): Promise<number> {
   }
   // a graph reads only the bundled models, its own folder, --allow-path folders, URLs with --allow-url,
   // and what the user typed in --set (src/host/access.ts)
+  const device = headlessDevice(args.device);
   const engine = startNodeEngine({
     modelsDir: args.models,
-    native: args.native,
+    native: args.native || args.device !== undefined,
+    device,
     access: cliPolicy(args.file, args.allowPaths, args.allowUrl, userValues(args.sets.map((s) => s.value))),
   });
   try {
@@ -86,6 +88,7 @@ async function main(argv: string[]): Promise<number> {
       else if (e.status === 'cancelled') console.error(`  ${e.nodeId}: cancelled`);
     };
     const result = await api.run({ targets: args.targets }, proxy(onEvent));
+    for (const n of result.notices ?? []) console.error(`note: ${n}`);
 
     const report: Record<string, unknown> = {};
     const written: string[] = [];

@@ -12,13 +12,15 @@ import { JobFailure, loadJob, type JobImage, type JobPayload } from '../queue/jo
 import { EnginePool, runLocal } from '../queue/local';
 import { probeRedis, RedisUnreachable, submitAndFollow } from '../queue/bullmq';
 import { SweepResults } from '../queue/results';
-import { UsageError } from './args';
+import { deviceArg, headlessDevice, UsageError } from './args';
 import { cliPolicy, userValues } from '../host/access';
 import { parseParamRef } from '../engine/overrides';
+import type { Device } from '../models/runtime/device-node';
 
 export const SWEEP_USAGE =
   'usage: npm run graph -- sweep <graph.json> --grid <nodeId>.<param>=<a,b,c | @file | lo..hi> [--grid ...] --out ' +
-  '<dir> [--queue <redis-url>] [--concurrency <n>] [--json] [--models <dir>] [--allow-path <dir>]... [--allow-url]';
+  '<dir> [--queue <redis-url>] [--concurrency <n>] [--json] [--models <dir>] [--allow-path <dir>]... [--allow-url] ' +
+  '[--device cpu|cuda]';
 
 interface SweepArgs {
   file: string;
@@ -30,6 +32,7 @@ interface SweepArgs {
   models?: string;
   allowPaths: string[];
   allowUrl: boolean;
+  device?: Device;
 }
 
 function parseSweepArgs(argv: string[]): SweepArgs {
@@ -55,6 +58,7 @@ function parseSweepArgs(argv: string[]): SweepArgs {
     else if (arg === '--json') a.json = true;
     else if (arg === '--allow-path') a.allowPaths.push(next());
     else if (arg === '--allow-url') a.allowUrl = true;
+    else if (arg === '--device') a.device = deviceArg(next());
     else if (arg === '--concurrency') {
       const v = next(),
         n = Number(v);
@@ -99,6 +103,7 @@ export async function sweepMain(argv: string[]): Promise<number> {
   const pool = new EnginePool({
     modelsDir: args.models,
     access: cliPolicy(args.file, args.allowPaths, args.allowUrl, userValues(axes.flatMap((x) => x.values))),
+    device: headlessDevice(args.device),
   });
   try {
     // everything is checked, and every job named by its Merkle key, before anything runs or is queued

@@ -7,10 +7,12 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { probeRedis, RedisUnreachable, startQueueWorker } from '../queue/bullmq';
 import { EnginePool } from '../queue/local';
+import { deviceArg, headlessDevice } from './args';
+import type { Device } from '../models/runtime/device-node';
 
 const USAGE =
   'usage: npm run worker -- --queue <redis-url> [--concurrency <n>] [--models <dir>] [--allow-path <dir>]... ' +
-  '[--allow-url]';
+  '[--allow-url] [--device cpu|cuda]';
 
 async function main(): Promise<number> {
   let values;
@@ -23,6 +25,7 @@ async function main(): Promise<number> {
         'allow-path': { type: 'string', multiple: true },
         'allow-url': { type: 'boolean' },
         'lock-ms': { type: 'string', default: '30000' },
+        device: { type: 'string' },
       },
     }));
   } catch (e) {
@@ -54,8 +57,16 @@ async function main(): Promise<number> {
   }
   // a job's graph comes from whoever can write to the queue: it reads only the bundled models and
   // what this worker's own flags allow, never what the job says
+  let device: Device | undefined;
+  try {
+    device = headlessDevice(values.device === undefined ? undefined : deviceArg(values.device));
+  } catch (e) {
+    console.error(`error: ${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
   const pool = new EnginePool({
     modelsDir: values.models,
+    device,
     access: {
       allowPaths: (values['allow-path'] ?? []).map((p) => resolve(p)),
       allowUrls: values['allow-url'] ?? false,

@@ -3,6 +3,7 @@ import { wrap, type Remote } from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import type { EngineApi } from '../engine/api';
 import type { AccessPolicy } from './access';
+import type { Device } from '../models/runtime/device-node';
 
 export interface NodeEngine {
   api: Remote<EngineApi>;
@@ -13,10 +14,11 @@ export interface NodeEngine {
 /**
  * Starts the engine in a worker_thread and returns its comlink proxy. The
  * worker runs the TypeScript sources through tsx's loader (node-worker-entry.mjs). `native` runs the models on
- * onnxruntime-node (CPU) instead of onnxruntime-web's WASM.
+ * onnxruntime-node (CPU) instead of onnxruntime-web's WASM; `device` cuda on its CUDA provider (the CPU, said in
+ * the first run's notices, where it cannot be had).
  */
 export function startNodeEngine(
-  options: { cacheBytes?: number; modelsDir?: string; access?: AccessPolicy; native?: boolean } = {},
+  options: { cacheBytes?: number; modelsDir?: string; access?: AccessPolicy; native?: boolean; device?: Device } = {},
 ): NodeEngine {
   const worker = new Worker(new URL('./node-worker-entry.mjs', import.meta.url), { workerData: options });
   const api = wrap<EngineApi>(nodeEndpoint(worker));

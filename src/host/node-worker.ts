@@ -7,6 +7,7 @@ import { createEngineApi } from '../engine/api';
 import { nodeServices } from './node-services';
 import { policyReader, type AccessPolicy } from './access';
 import { createModelRuntime } from '../models/runtime/runtime-node';
+import type { Device } from '../models/runtime/device-node';
 
 if (!parentPort) throw new Error('node-worker.ts must run in a worker_thread');
 const options = (workerData ?? {}) as {
@@ -14,10 +15,11 @@ const options = (workerData ?? {}) as {
   modelsDir?: string;
   access?: AccessPolicy;
   native?: boolean;
+  device?: Device;
 };
 // headless runs read only what their access policy allows (src/host/access.ts)
 const services = nodeServices({
-  models: await createModelRuntime(options.modelsDir, options.native ? 'node' : 'web'),
+  models: await createModelRuntime(options.modelsDir, options.native ? 'node' : 'web', 1, options.device),
   ...(options.access ? { readBytes: policyReader(options.access) } : {}),
 });
 expose(createEngineApi(createRegistry(), services, transfer, options.cacheBytes), nodeEndpoint(parentPort));

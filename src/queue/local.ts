@@ -1,4 +1,5 @@
 /** Sweeps on this machine: a pool of engines in worker_threads, `concurrency` jobs at a time. */
+import type { Device } from '../models/runtime/device-node';
 import { hostname } from 'node:os';
 import { startNodeEngine, type NodeEngine } from '../host/node-client';
 import type { AccessPolicy } from '../host/access';
@@ -20,7 +21,7 @@ export class EnginePool {
   private readonly all: NodeEngine[] = [];
   private catalogCache?: Promise<Map<string, NodeInfo>>;
 
-  constructor(private readonly options: { modelsDir?: string; access?: AccessPolicy } = {}) {}
+  constructor(private readonly options: { modelsDir?: string; access?: AccessPolicy; device?: Device } = {}) {}
 
   catalog(): Promise<Map<string, NodeInfo>> {
     return (this.catalogCache ??= this.withEngine(
@@ -50,6 +51,7 @@ export class EnginePool {
     const e = startNodeEngine({
       modelsDir: this.options.modelsDir,
       access: this.options.access ?? { allowPaths: [], allowUrls: false },
+      ...(this.options.device ? { native: true, device: this.options.device } : {}),
     });
     this.all.push(e);
     return e;

@@ -7,6 +7,7 @@ import { encodeImages, encodeTexts, resolveClip } from '../../src/models/pipelin
 import { parseManifest, type Manifest } from '../../src/models/runtime/manifest';
 import { createRuntime, loadManifest } from '../../src/models/runtime/runtime';
 import { BUNDLED_MODELS_DIR, createModelRuntime, fsModelSource } from '../../src/models/runtime/runtime-node';
+import { cudaProblem } from '../../src/models/runtime/device-node';
 import { float32 } from '../../src/tensor/tensor';
 import { dot, norm } from '../../src/tensor/vector';
 
@@ -93,6 +94,28 @@ describe('onnxruntime sessions', () => {
     );
     expect(results.every((r) => r.shape[0] === 1)).toBe(true);
   });
+
+  it.runIf(cudaProblem()?.includes('not installed'))(
+    'runs a model on the CPU when the CUDA provider fails to load, and says so',
+    async () => {
+      const native = (await import('onnxruntime-node')) as unknown as typeof ort;
+      const source = fsModelSource(BUNDLED_MODELS_DIR);
+      // the CUDA provider, whose libraries npm does not install (onnxruntime-node's own script downloads them)
+      const cuda = { executionProviders: ['cuda', 'cpu'] };
+      const runtime = createRuntime(native, await loadManifest(source), source, {
+        sessionOptions: cuda,
+        fallback: { sessionOptions: { executionProviders: ['cpu'] }, from: 'the CUDA provider', to: 'the CPU' },
+        notices: ['asked for cuda'],
+      });
+      expect((await runtime.session('mini-clip-text')).ep).toBe('cpu');
+      const notices = runtime.takeNotices();
+      expect(notices[0]).toBe('asked for cuda');
+      expect(notices[1]).toMatch(/^mini-clip-text: the CUDA provider failed \(.+\): it runs on the CPU$/);
+      // without a fallback the failure names the model
+      const strict = createRuntime(native, await loadManifest(source), source, { sessionOptions: cuda });
+      await expect(strict.session('mini-clip-text')).rejects.toThrow(/model "mini-clip-text": onnxruntime cannot load/);
+    },
+  );
 
   it('names the model when its file is missing', async () => {
     const dir = scratchModels((m) => {

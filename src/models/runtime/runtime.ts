@@ -1,5 +1,6 @@
 import type * as ortTypes from 'onnxruntime-web';
 import { sha256HexAsync } from '../../tensor/hash';
+import { briefText } from '../../tensor/quote';
 import { BACKENDS, type Backend } from './backend';
 import type { Tensor } from '../../tensor/tensor';
 import { parseManifest, ModelError, type Manifest, type ModelEntry } from './manifest';
@@ -47,6 +48,13 @@ export interface RuntimeOptions {
    * models stay on WASM, where a run's fixed cost (buffer uploads, dispatches) is lower.
    */
   autoGpuMinBytes?: number;
+  /**
+   * Session options tried when `sessionOptions` fail to create a session (the CUDA provider whose libraries or
+   * driver do not load): the model runs with these instead, and a notice says why.
+   */
+  fallback?: { sessionOptions: ortTypes.InferenceSession.SessionOptions; from: string; to: string };
+  /** Said with the first run's results (a --device that could not be had). */
+  notices?: string[];
 }
 
 /** The default size from which `auto` uses WebGPU (see README's performance section). */
@@ -126,6 +134,7 @@ export function createRuntime(
   const sessionOptions = options.sessionOptions ?? { executionProviders: ['wasm'], graphOptimizationLevel: 'basic' };
   const baseEp: ExecutionProvider = sessionOptions.executionProviders?.includes('cpu') ? 'cpu' : 'wasm';
   const autoGpuMinBytes = options.autoGpuMinBytes ?? AUTO_GPU_MIN_BYTES;
+  for (const n of options.notices ?? []) shared.notices.add(n);
   const sessions = new Map<string, Promise<ModelSession>>();
   const tokenizers = new Map<string, Promise<Tokenizer>>();
   const byId = new Map(manifest.models.map((m) => [m.id, m]));
@@ -211,7 +220,19 @@ export function createRuntime(
       } else {
         first = !started.has(engine);
         started.add(engine);
-        session = await engine.InferenceSession.create(bytes, { graphOptimizationLevel: 'all', ...sessionOptions });
+        try {
+          session = await engine.InferenceSession.create(bytes, { graphOptimizationLevel: 'all', ...sessionOptions });
+        } catch (err) {
+          const fb = options.fallback;
+          if (!fb) throw err;
+          shared.notices.add(
+            `${e.id}: ${fb.from} failed (${briefText((err as Error).message, 200)}): it runs on ${fb.to}`,
+          );
+          session = await engine.InferenceSession.create(bytes, {
+            graphOptimizationLevel: 'all',
+            ...fb.sessionOptions,
+          });
+        }
       }
     } catch (err) {
       throw new ModelError(
