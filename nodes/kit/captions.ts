@@ -18,6 +18,11 @@ export function readCaptions(
 ): string[] {
   const entry = runtime.entry(modelId);
   if (entry.tokenizer?.type !== 'word' || entry.world !== WORLD_VERSION) return texts;
+  return canonicalCaptions(ctx, texts, field);
+}
+
+/** Each text as its canonical ShapesWorld caption (what the world's parser, renderer and reader take), noted. */
+export function canonicalCaptions(ctx: RunContext, texts: string[], field: string): string[] {
   const read = texts.map(canonicalCaption);
   const changed = read.filter((r) => r.changes.length);
   if (changed.length) {

@@ -2,6 +2,7 @@ import { defineNode } from '../../src/node-api/define';
 import { NodeError } from '../../src/node-api';
 import { float32 } from '../../src/tensor/tensor';
 import { CaptionError, parseCaption } from '../../src/world/caption';
+import { canonicalCaptions } from '../kit/captions';
 import { gradePicture, readPicture, type ReadScene } from '../../src/world/read';
 
 export function describeReading(r: ReadScene): string {
@@ -45,9 +46,10 @@ export default defineNode({
       rowLabels?: string[];
     };
     if (text) {
+      const captions = canonicalCaptions(ctx, text, 'inputs.text');
       const values = new Float32Array(n * CHECKS.length);
       readings.forEach((r, i) => {
-        const caption = text[text.length === 1 ? 0 : i]!;
+        const caption = captions[captions.length === 1 ? 0 : i]!;
         let truth;
         try {
           truth = parseCaption(caption);

@@ -4,6 +4,7 @@ import { integer, seed, string } from '../../src/node-api';
 import { noiseRng } from '../../src/tensor/noise';
 import { float32 } from '../../src/tensor/tensor';
 import { CaptionError, parseCaption } from '../../src/world/caption';
+import { canonicalCaptions } from '../kit/captions';
 import { renderScene } from '../../src/world/render';
 import { sampleScene, type Scene } from '../../src/world/scene';
 import { CANVAS } from '../../src/world/spec';
@@ -29,7 +30,7 @@ export default defineNode({
   run: ({ seed: seedIn }, { caption, seed: s, count }, ctx) => {
     let constraints;
     try {
-      constraints = parseCaption(caption);
+      constraints = parseCaption(canonicalCaptions(ctx, [caption], 'params.caption')[0]!);
     } catch (e) {
       if (e instanceof CaptionError) throw new NodeError(ctx.nodeId, e.message, 'params.caption');
       throw e;

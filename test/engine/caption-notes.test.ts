@@ -77,3 +77,23 @@ describe('an unknown word in a rewritten caption', () => {
     expect(result.nodes.enc!.origin).toEqual({ nodeId: 'prompt', field: 'params.text' });
   });
 });
+
+describe('the world nodes read natural phrasings as the grammar does', () => {
+  it('render a scene for "to the left of" that the pixel reader grades right against the same words', async () => {
+    const phrase = 'a red circle to the left of a blue square';
+    const { engine, result } = await runGraph(runtime, [
+      { id: 'scene', type: 'world/render-scene', params: { caption: phrase, count: 3, seed: 5 } },
+      { id: 'prompt', type: 'text/prompt', params: { text: phrase } },
+      { id: 'reader', type: 'world/read-picture', inputs: { image: 'scene.image', text: 'prompt.text' } },
+    ]);
+    expect(result.ok).toBe(true);
+    const read = 'read as: a red circle left of a blue square ("to the left of" -> "left of")';
+    expect(result.nodes.scene!.notes).toEqual([{ message: read, field: 'params.caption' }]);
+    expect(result.nodes.reader!.notes).toEqual([
+      { message: read, field: 'inputs.text', origin: { nodeId: 'prompt', field: 'params.text' } },
+    ]);
+    const grade = engine.outputsOf('reader')!.grade as { values: Float32Tensor; labels: string[] };
+    expect(grade.labels).toHaveLength(4); // counted, pairs, relation, every attribute: all right for all three
+    expect(Array.from(grade.values.data)).toEqual(Array(12).fill(1));
+  });
+});
