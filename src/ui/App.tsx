@@ -191,7 +191,7 @@ function Editor() {
       <HeldReferences />
       <main className="workspace">
         <div className="canvas" data-ready={ready ? 'yes' : 'no'}>
-          <Canvas />
+          <Canvas ready={ready} />
         </div>
         <div className="side">
           <Inspector />

@@ -67,7 +67,8 @@ export function refusalOf(c: Connection | Edge): string | null {
   return connectionRefusal(from, to);
 }
 
-export function Canvas() {
+/** The canvas of the graph shown; `ready` once the start-up has opened its graph (until then it says so). */
+export function Canvas({ ready = true }: { ready?: boolean }) {
   const doc = useEditor(selectScope);
   const root = useEditor((s) => s.doc);
   const view = useEditor((s) => s.view);
@@ -444,7 +445,12 @@ export function Canvas() {
       {gridVisible && <Background gap={24} />}
       <Breadcrumb />
       <Controls />
-      {doc.nodes.length === 0 && (
+      {!ready && (
+        <Panel position="top-center" className="empty-hint" data-testid="canvas-loading">
+          Opening the graph…
+        </Panel>
+      )}
+      {ready && doc.nodes.length === 0 && (
         <Panel position="top-center" className="empty-hint" data-testid="empty-hint">
           An empty graph: press <kbd>Space</kbd> or double-click to add a node, drop a graph file here, or open{' '}
           <b>Examples</b> to start.
