@@ -5,6 +5,8 @@ import type { EngineApi } from '../engine/api';
 import type { AccessPolicy } from './access';
 import type { Device } from '../models/runtime/device-node';
 
+export type { Device };
+
 export interface NodeEngine {
   api: Remote<EngineApi>;
   worker: Worker;

@@ -1,7 +1,6 @@
 /** Sweeps on this machine: a pool of engines in worker_threads, `concurrency` jobs at a time. */
-import type { Device } from '../models/runtime/device-node';
 import { hostname } from 'node:os';
-import { startNodeEngine, type NodeEngine } from '../host/node-client';
+import { startNodeEngine, type Device, type NodeEngine } from '../host/node-client';
 import type { AccessPolicy } from '../host/access';
 import type { NodeInfo } from '../engine/api';
 import { JobFailure, runJob, type JobImage, type JobPayload } from './job';
