@@ -1,5 +1,6 @@
 import { defineNode } from '../../src/node-api/define';
-import { string } from '../../src/node-api';
+import { enumeration, string } from '../../src/node-api';
+import { MODEL_DTYPES } from '../../src/models/runtime/published-layout';
 import { resolveClip } from '../../src/models/pipelines/clip';
 import { withNode } from '../kit/models';
 import { manifestParam, runtimeOfManifest } from '../kit/runtime';
@@ -9,20 +10,27 @@ export default defineNode({
   version: 1,
   title: 'Load CLIP',
   description:
-    'A CLIP text + image encoder pair from the model manifest (bundled: mini-clip). Checks the files sha256 and ' +
-    'opens both sessions',
+    'A CLIP text + image encoder pair from the model manifest (bundled: mini-clip) or a model folder in the ' +
+    'optimum / transformers.js layout (config.json, tokenizer.json, onnx/text_model.onnx, ...; dtype picks ' +
+    'its file variant). Checks the files sha256 and opens both sessions',
   inputs: {},
   outputs: { model: 'Model' },
   params: {
     model: string({ default: 'mini-clip', label: 'Model id', maxLength: 200, models: ['clip'] }),
     manifest: manifestParam(),
+    // a new param whose default is what every older graph meant: no migration (src/graph/migrate.ts)
+    dtype: enumeration({
+      options: MODEL_DTYPES,
+      default: 'fp32',
+      label: 'dtype (model folders: fp16 reads *_fp16.onnx, q8 *_quantized.onnx)',
+    }),
   },
-  run: async (_, { model, manifest }, ctx) => {
+  run: async (_, { model, manifest, dtype }, ctx) => {
     return withNode(ctx, 'params.model', async () => {
-      const runtime = await runtimeOfManifest(ctx, manifest);
+      const runtime = await runtimeOfManifest(ctx, manifest, dtype);
       const clip = resolveClip(runtime, model);
       await Promise.all([runtime.session(clip.text), runtime.session(clip.image), runtime.tokenizer(clip.text)]);
-      return { model: { ...clip, manifest } };
+      return { model: { ...clip, manifest, ...(dtype === 'fp32' ? {} : { dtype }) } };
     });
   },
 });

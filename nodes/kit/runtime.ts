@@ -3,18 +3,24 @@ import type { RunContext } from '../../src/node-api/define';
 import type { ModelRuntime } from '../../src/models/runtime/runtime';
 import { modelsOf } from './models';
 
-/** The runtime a model ref was loaded from: the bundled models, or the external manifest it names. */
+/** The runtime a model ref was loaded from: the bundled models, or the external manifest or model folder it names. */
 export async function runtimeFor(ctx: RunContext, ref: { [key: string]: unknown }): Promise<ModelRuntime> {
   const bundled = modelsOf(ctx);
   const manifest = typeof ref.manifest === 'string' ? ref.manifest : '';
-  return manifest ? bundled.external(manifest, ctx.services.readBytes) : bundled;
+  const dtype = typeof ref.dtype === 'string' ? { dtype: ref.dtype } : {};
+  return manifest ? bundled.external(manifest, ctx.services.readBytes, dtype) : bundled;
 }
 
 /** The `manifest` param every loader node has: where to load models from besides the bundled ones. */
 export const manifestParam = () =>
-  string({ default: '', label: 'Manifest (path or URL, empty = bundled)', maxLength: 2000, reference: true });
+  string({
+    default: '',
+    label: 'Manifest or model folder (path or URL, empty = bundled)',
+    maxLength: 2000,
+    reference: true,
+  });
 
-/** The bundled runtime, or the one over the manifest a loader node names. */
-export async function runtimeOfManifest(ctx: RunContext, manifest: string): Promise<ModelRuntime> {
-  return runtimeFor(ctx, { manifest });
+/** The bundled runtime, or the one over the manifest (or model folder, in the file variant `dtype`) a loader names. */
+export async function runtimeOfManifest(ctx: RunContext, manifest: string, dtype?: string): Promise<ModelRuntime> {
+  return runtimeFor(ctx, { manifest, dtype });
 }

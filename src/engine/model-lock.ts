@@ -152,9 +152,15 @@ export interface LockProblem {
   need: ModelNeed;
 }
 
-/** The runtime a loader reads: the bundled models, or the manifest its params name. */
-async function runtimeOf(models: ModelRuntime, source: string, readBytes: (src: string) => Promise<Uint8Array>) {
-  return source ? models.external(source, readBytes) : models;
+/** The runtime a loader reads: the bundled models, or the manifest (or model folder, in its dtype) its params name. */
+async function runtimeOf(
+  models: ModelRuntime,
+  source: string,
+  readBytes: (src: string) => Promise<Uint8Array>,
+  params: Record<string, unknown>,
+) {
+  const dtype = typeof params.dtype === 'string' ? { dtype: params.dtype } : {};
+  return source ? models.external(source, readBytes, dtype) : models;
 }
 
 /**
@@ -176,7 +182,7 @@ export async function lockProblems(
     const source = needs[0]!.source;
     let runtime: ModelRuntime;
     try {
-      runtime = await runtimeOf(models, source, readBytes);
+      runtime = await runtimeOf(models, source, readBytes, loader.params);
     } catch (e) {
       for (const needed of needs)
         problems.push({
@@ -224,7 +230,7 @@ export async function provideLocated(
       `the file's sha256 is ${digest}: not a model the graph was made with (it needs ` +
         `${needs.map(describeLocked).join('; ')})`,
     );
-  const runtime = await runtimeOf(models, match.source, readBytes);
+  const runtime = await runtimeOf(models, match.source, readBytes, loader.params);
   if (!runtime.manifest.models.some((m) => m.id === match.id))
     throw new Error(
       `the file is model "${match.id}", which the manifest here does not list: set the loader's Manifest to one ` +

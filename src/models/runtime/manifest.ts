@@ -6,18 +6,56 @@ export const MANIFEST_FORMAT = 'unclip-studio/models';
 const dim = z.union([z.number().int().nonnegative(), z.string()]);
 const ioSchema = z.strictObject({
   name: z.string(),
+  /** What the pipeline feeds and reads; a session whose file declares float16 there is converted at the edge. */
   dtype: z.enum(['float32', 'int64', 'int32']),
   shape: z.array(dim),
   description: z.string().optional(),
+  /** Used when the ONNX file has it (optimum's attention_mask): a file without it still fits. */
+  optional: z.boolean().optional(),
 });
 
-export const tokenizerSchema = z.strictObject({
-  type: z.enum(['word', 'clip-bpe']),
-  /** Paths relative to the manifest. word: a JSON word -> id map; clip-bpe: vocab.json (+ merges). */
-  vocab: z.string(),
-  merges: z.string().optional(),
-  contextLength: z.number().int().positive(),
-  specialTokens: z.strictObject({ start: z.string(), end: z.string(), pad: z.string() }),
+export const tokenizerSchema = z
+  .strictObject({
+    type: z.enum(['word', 'clip-bpe', 'tokenizer-json']),
+    /**
+     * Paths relative to the manifest. word: a JSON word -> id map, or a tokenizer.json with a WordLevel model;
+     * clip-bpe: vocab.json (+ merges); tokenizer-json: a tokenizer.json read by @huggingface/tokenizers.
+     */
+    vocab: z.string(),
+    merges: z.string().optional(),
+    /** tokenizer-json: tokenizer_config.json beside it, when the folder has one. */
+    config: z.string().optional(),
+    contextLength: z.number().int().positive(),
+    /** word and clip-bpe; a tokenizer.json says its own. */
+    specialTokens: z.strictObject({ start: z.string(), end: z.string(), pad: z.string() }).optional(),
+  })
+  .refine((t) => t.type === 'tokenizer-json' || t.specialTokens, {
+    error: 'a word or clip-bpe tokenizer needs specialTokens',
+    path: ['specialTokens'],
+  });
+
+/**
+ * How pictures become the image encoder's input: Hugging Face's CLIPImageProcessor steps (preprocessor_config.json)
+ * on our [0, 1] pixels. Without resize, crop and rescale (the bundled models): a bilinear resize to size x size.
+ */
+export const preprocessingSchema = z.strictObject({
+  /** The side of the square the encoder takes. */
+  size: z.number().int().positive(),
+  mean: z.array(z.number()).length(3),
+  std: z.array(z.number()).length(3),
+  layout: z.literal('NCHW'),
+  /** Resize so the shorter side is shortestEdge (aspect kept), or to height x width. */
+  resize: z
+    .union([
+      z.strictObject({ shortestEdge: z.number().int().positive() }),
+      z.strictObject({ height: z.number().int().positive(), width: z.number().int().positive() }),
+    ])
+    .optional(),
+  resample: z.enum(['bilinear', 'bicubic']).optional(),
+  /** Centre crop (after resizing), as Hugging Face's center_crop: top = (h - height) // 2. */
+  crop: z.strictObject({ height: z.number().int().positive(), width: z.number().int().positive() }).optional(),
+  /** rescale_factor for 0..255 pixels: ours in [0, 1] are multiplied by 255 * rescale. */
+  rescale: z.number().positive().optional(),
 });
 
 export const modelEntrySchema = z.strictObject({
@@ -44,14 +82,7 @@ export const modelEntrySchema = z.strictObject({
   embedDim: z.number().int().positive().optional(),
   inputs: z.array(ioSchema).min(1),
   outputs: z.array(ioSchema).min(1),
-  preprocessing: z
-    .strictObject({
-      size: z.number().int().positive(),
-      mean: z.array(z.number()).length(3),
-      std: z.array(z.number()).length(3),
-      layout: z.literal('NCHW'),
-    })
-    .optional(),
+  preprocessing: preprocessingSchema.optional(),
   tokenizer: tokenizerSchema.optional(),
   /**
    * Diffusion models: how to sample them. `scheduler` holds diffusers' scheduler_config.json fields (read by
@@ -123,6 +154,7 @@ export const manifestSchema = z.strictObject({
 export type ModelEntry = z.infer<typeof modelEntrySchema>;
 export type Manifest = z.infer<typeof manifestSchema>;
 export type TokenizerSpec = z.infer<typeof tokenizerSchema>;
+export type PreprocessingSpec = z.infer<typeof preprocessingSchema>;
 export type DiffusionSpec = NonNullable<ModelEntry['diffusion']>;
 export type DalleSpec = NonNullable<ModelEntry['dalle']>;
 export type ArPriorSpec = NonNullable<ModelEntry['arPrior']>;
@@ -160,7 +192,8 @@ export const FAMILY_SIGNATURES: Record<ModelEntry['kind'], { inputs: string[]; o
 /** Why an entry does not fit its family (named by position: never by a value read from the file), or null. */
 function familyProblem(m: ModelEntry): string | null {
   const sig = FAMILY_SIGNATURES[m.kind];
-  const lacks = (want: string[], have: Array<{ name: string }>) => want.filter((w) => !have.some((h) => h.name === w));
+  const lacks = (want: string[], have: Array<{ name: string; optional?: boolean }>) =>
+    want.filter((w) => !have.some((h) => h.name === w && !h.optional));
   const inputs = lacks(sig.inputs, m.inputs),
     outputs = lacks(sig.outputs, m.outputs);
   if (!inputs.length && !outputs.length) return null;

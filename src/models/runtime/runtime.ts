@@ -6,8 +6,8 @@ import type { Tensor } from '../../tensor/tensor';
 import { parseManifest, ModelError, type Manifest, type ModelEntry } from './manifest';
 import { fromOrt, toOrt } from './ort-tensor';
 import type { Tokenizer } from './tokenizer';
-import { WordTokenizer } from './tokenizer-word';
-import { ClipBpeTokenizer } from './tokenizer-bpe';
+import { loadTokenizer as loadTokenizerSpec } from './tokenizer-load';
+import { folderBase, folderModelName, isModelFolder, readClipFolder, type ModelDtype } from './published-layout';
 
 /** A model session: runs are queued (one session cannot run twice at once). */
 export interface ModelSession {
@@ -55,6 +55,8 @@ export interface RuntimeOptions {
   fallback?: { sessionOptions: ortTypes.InferenceSession.SessionOptions; from: string; to: string };
   /** Said with the first run's results (a --device that could not be had). */
   notices?: string[];
+  /** This runtime is a model folder's (external() sets it). */
+  folder?: { pair: string; dtype: ModelDtype };
 }
 
 /** The default size from which `auto` uses WebGPU (see README's performance section). */
@@ -73,7 +75,13 @@ export interface ModelRuntime {
   session(id: string): Promise<ModelSession>;
   tokenizer(id: string): Promise<Tokenizer>;
   /** A runtime over another manifest (a path or URL); its files resolve relative to it. Memoized. */
-  external(manifestSrc: string, readBytes: (src: string) => Promise<Uint8Array>): Promise<ModelRuntime>;
+  external(
+    manifestSrc: string,
+    readBytes: (src: string) => Promise<Uint8Array>,
+    options?: { dtype?: string },
+  ): Promise<ModelRuntime>;
+  /** A runtime over a model folder (published-layout.ts): its CLIP pair's id and the dtype its files are. */
+  readonly folder?: { pair: string; dtype: ModelDtype };
   /** The backend asked for by the current run (external runtimes follow it). */
   readonly backend: Backend;
   setBackend(backend: Backend): void;
@@ -252,8 +260,8 @@ export function createRuntime(
       totalMs: t3 - t0,
       first,
     });
-    const names = (list: readonly string[], want: Array<{ name: string }>, what: string) => {
-      const missing = want.filter((w) => !list.includes(w.name)).map((w) => w.name);
+    const names = (list: readonly string[], want: Array<{ name: string; optional?: boolean }>, what: string) => {
+      const missing = want.filter((w) => !list.includes(w.name) && !w.optional).map((w) => w.name);
       if (missing.length)
         throw new ModelError(
           e.id,
@@ -262,12 +270,22 @@ export function createRuntime(
     };
     names(session.inputNames, e.inputs, 'input');
     names(session.outputNames, e.outputs, 'output');
+    // what this file has of the optional ones (optimum's attention_mask), and the inputs it takes as float16
+    const has = (list: readonly string[]) => (io: { name: string }) => list.includes(io.name);
+    const entry = {
+      ...e,
+      inputs: e.inputs.filter(has(session.inputNames)),
+      outputs: e.outputs.filter(has(session.outputNames)),
+    };
+    const float16 = new Set(
+      (session.inputMetadata ?? []).flatMap((m) => (m.isTensor && m.type === 'float16' ? [m.name] : [])),
+    );
     const queue = runQueueOf(engine);
     return {
-      entry: e,
+      entry,
       ep,
       run(feeds) {
-        for (const spec of e.inputs) {
+        for (const spec of entry.inputs) {
           const t = feeds[spec.name];
           if (!t) throw new ModelError(e.id, `missing input "${spec.name}"`);
           if (t.dtype !== spec.dtype)
@@ -276,7 +294,8 @@ export function createRuntime(
         }
         const result = queue.tail.then(async () => {
           const ortFeeds: Record<string, ortTypes.Tensor> = {};
-          for (const [k, v] of Object.entries(feeds)) ortFeeds[k] = toOrt(engine, v);
+          for (const [k, v] of Object.entries(feeds))
+            ortFeeds[k] = toOrt(engine, v, float16.has(k) ? 'float16' : v.dtype);
           const out = await session.run(ortFeeds);
           const converted: Record<string, Tensor> = {};
           for (const [k, v] of Object.entries(out)) converted[k] = fromOrt(v);
@@ -291,25 +310,18 @@ export function createRuntime(
   const loadTokenizer = async (e: ModelEntry): Promise<Tokenizer> => {
     const spec = e.tokenizer;
     if (!spec) throw new ModelError(e.id, 'has no tokenizer in the manifest');
-    const text = async (p: string) => new TextDecoder().decode(await source.read(p));
     try {
-      let vocab: Record<string, number>;
-      try {
-        vocab = JSON.parse(await text(spec.vocab)) as Record<string, number>;
-      } catch (err) {
-        // the parser's message would quote the file's first bytes
-        throw err instanceof SyntaxError ? new Error(`${source.describe(spec.vocab)} is not valid JSON`) : err;
-      }
-      if (spec.type === 'word') return new WordTokenizer(vocab, spec.contextLength, spec.specialTokens);
-      if (!spec.merges) throw new Error('a clip-bpe tokenizer needs "merges"');
-      return new ClipBpeTokenizer(vocab, await text(spec.merges), spec.contextLength, spec.specialTokens);
+      return await loadTokenizerSpec(spec, source);
     } catch (err) {
       throw new ModelError(e.id, `cannot load its tokenizer: ${(err as Error).message}`);
     }
   };
 
   const externals = new Map<string, Promise<ModelRuntime>>();
+  /** By manifest, or by folder and dtype (`<folder>\n<dtype>`: a folder's variants have their own ids). */
   const openedExternals = new Map<string, ModelRuntime>();
+  const openedOf = (src: string) =>
+    [...openedExternals].filter(([k]) => k === src || k.startsWith(`${src}\n`)).map(([, r]) => r);
   const versions = (ort.env as { versions?: Record<string, string | undefined> } | undefined)?.versions ?? {};
   const runtimeName = {
     name: baseEp === 'cpu' ? ('onnxruntime-node' as const) : ('onnxruntime-web' as const),
@@ -318,7 +330,32 @@ export function createRuntime(
   return {
     manifest,
     entry,
-    external(manifestSrc, readBytes) {
+    external(manifestSrc, readBytes, opts = {}) {
+      const dtype = (opts.dtype ?? 'fp32') as ModelDtype;
+      if (isModelFolder(manifestSrc))
+        return memoPromise(externals, `${manifestSrc}\n${dtype}`, async () => {
+          const base = folderBase(manifestSrc);
+          const files: ModelSource = {
+            read: (p) => readBytes(resolveRelative(base, p)),
+            describe: (p) => resolveRelative(base, p),
+          };
+          const folder = await readClipFolder(files, folderModelName(manifestSrc), dtype);
+          // the ONNX files were read to hash them: each first session takes those bytes
+          const src: ModelSource = {
+            read: (p) => {
+              const bytes = folder.prefetched.get(p);
+              folder.prefetched.delete(p);
+              return bytes ? Promise.resolve(bytes) : files.read(p);
+            },
+            describe: files.describe,
+          };
+          const info = { pair: folder.pair, dtype };
+          const opened = createRuntime(ort, folder.manifest, src, { ...options, folder: info }, shared);
+          openedExternals.set(`${manifestSrc}\n${dtype}`, opened);
+          return opened;
+        });
+      if (dtype !== 'fp32')
+        return Promise.reject(new Error(`dtype ${dtype} picks a file in a model folder; a manifest names its files`));
       return memoPromise(externals, manifestSrc, async () => {
         const src: ModelSource = {
           read: (p) => readBytes(resolveRelative(manifestSrc, p)),
@@ -344,11 +381,15 @@ export function createRuntime(
     },
     runtimeName: () => runtimeName,
     modelUse(id, manifestSrc = '') {
-      if (manifestSrc) return openedExternals.get(manifestSrc)?.modelUse(id);
+      if (manifestSrc)
+        return openedOf(manifestSrc)
+          .find((r) => r.modelUse(id))
+          ?.modelUse(id);
       const e = byId.get(id);
       return e ? { entry: e, ...(shared.eps.has(e) ? { ep: shared.eps.get(e) } : {}) } : undefined;
     },
-    openedManifest: (manifestSrc) => (manifestSrc ? openedExternals.get(manifestSrc)?.manifest : manifest),
+    openedManifest: (manifestSrc) => (manifestSrc ? openedOf(manifestSrc)[0]?.manifest : manifest),
+    ...(options.folder ? { folder: options.folder } : {}),
     provide(id, bytes, sha256) {
       const e = entry(id);
       provided.set(id, bytes);

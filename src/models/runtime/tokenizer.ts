@@ -57,3 +57,20 @@ export function encodeBatchWith(tok: Tokenizer, texts: string[]): TokenizedBatch
     tok.padId,
   );
 }
+
+/**
+ * The attention mask [N, L] of padded ids: 1 through the last token that is not padding (and the end token after
+ * it when padding is the end token, as CLIP pads), 0 after. The same from text or from a Tokens port.
+ */
+export function attentionMask(ids: BigInt64Array, shape: readonly number[], padId: number, endId: number) {
+  const [n, l] = shape as [number, number];
+  const mask = new BigInt64Array(n * l);
+  const pad = BigInt(padId);
+  for (let r = 0; r < n; r++) {
+    let last = -1;
+    for (let j = 0; j < l; j++) if (ids[r * l + j] !== pad) last = j;
+    const length = Math.min(l, last + 1 + (padId === endId ? 1 : 0));
+    mask.fill(1n, r * l, r * l + length);
+  }
+  return mask;
+}
