@@ -13,6 +13,8 @@ export interface RunArgs {
   allowPaths: string[];
   /** Whether a graph's http(s) URLs may be fetched (--allow-url). */
   allowUrl: boolean;
+  /** Whether a graph's Hugging Face repo ids may be fetched into the hub cache (--allow-hub). */
+  allowHub: boolean;
   /** Compare the picture a PNG names (its provenance) with the one this run makes (--compare). */
   compare: boolean;
   /** Models on native onnxruntime-node (CPU) instead of onnxruntime-web's WASM (--native). */
@@ -47,8 +49,8 @@ export function deviceArg(value: string): Device {
 
 export const USAGE = [
   'usage: npm run graph -- run <graph.json> [--set <nodeId>.<param>=<value>]... [--out <dir>] [--json]',
-  '         [--only <nodeId>]... [--models <dir>] [--allow-path <dir>]... [--allow-url] [--native] [--unlock]',
-  '         [--device cpu|cuda]',
+  '         [--only <nodeId>]... [--models <dir>] [--allow-path <dir>]... [--allow-url] [--allow-hub] [--native]',
+  '         [--unlock] [--device cpu|cuda]',
   '       npm run graph -- run <picture.png> [...] [--compare]',
   '       npm run graph -- sweep <graph.json> --grid <nodeId>.<param>=<values> [--grid ...] --out <dir>',
   '         [--queue <redis-url>] [--concurrency <n>] [--json]',
@@ -65,6 +67,7 @@ export function parseRunArgs(argv: string[]): RunArgs {
     json: false,
     allowPaths: [],
     allowUrl: false,
+    allowHub: false,
     compare: false,
     native: false,
     unlock: false,
@@ -82,6 +85,7 @@ export function parseRunArgs(argv: string[]): RunArgs {
     else if (a === '--only') (args.targets ??= []).push(next());
     else if (a === '--allow-path') args.allowPaths.push(next());
     else if (a === '--allow-url') args.allowUrl = true;
+    else if (a === '--allow-hub') args.allowHub = true;
     else if (a === '--compare') args.compare = true;
     else if (a === '--native') args.native = true;
     else if (a === '--unlock') args.unlock = true;

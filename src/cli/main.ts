@@ -54,7 +54,13 @@ async function main(argv: string[]): Promise<number> {
     modelsDir: args.models,
     native: args.native || args.device !== undefined,
     device,
-    access: cliPolicy(args.file, args.allowPaths, args.allowUrl, userValues(args.sets.map((s) => s.value))),
+    access: cliPolicy(
+      args.file,
+      args.allowPaths,
+      args.allowUrl,
+      userValues(args.sets.map((s) => s.value)),
+      args.allowHub,
+    ),
   });
   try {
     const api = engine.api;

@@ -20,7 +20,7 @@ import type { Device } from '../models/runtime/device-node';
 export const SWEEP_USAGE =
   'usage: npm run graph -- sweep <graph.json> --grid <nodeId>.<param>=<a,b,c | @file | lo..hi> [--grid ...] --out ' +
   '<dir> [--queue <redis-url>] [--concurrency <n>] [--json] [--models <dir>] [--allow-path <dir>]... [--allow-url] ' +
-  '[--device cpu|cuda]';
+  '[--allow-hub] [--device cpu|cuda]';
 
 interface SweepArgs {
   file: string;
@@ -32,6 +32,7 @@ interface SweepArgs {
   models?: string;
   allowPaths: string[];
   allowUrl: boolean;
+  allowHub: boolean;
   device?: Device;
 }
 
@@ -42,6 +43,7 @@ function parseSweepArgs(argv: string[]): SweepArgs {
     json: false,
     allowPaths: [],
     allowUrl: false,
+    allowHub: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -58,6 +60,7 @@ function parseSweepArgs(argv: string[]): SweepArgs {
     else if (arg === '--json') a.json = true;
     else if (arg === '--allow-path') a.allowPaths.push(next());
     else if (arg === '--allow-url') a.allowUrl = true;
+    else if (arg === '--allow-hub') a.allowHub = true;
     else if (arg === '--device') a.device = deviceArg(next());
     else if (arg === '--concurrency') {
       const v = next(),
@@ -102,7 +105,13 @@ export async function sweepMain(argv: string[]): Promise<number> {
   // local jobs read what `graph run` would let this graph read; queued jobs, what each worker's flags allow
   const pool = new EnginePool({
     modelsDir: args.models,
-    access: cliPolicy(args.file, args.allowPaths, args.allowUrl, userValues(axes.flatMap((x) => x.values))),
+    access: cliPolicy(
+      args.file,
+      args.allowPaths,
+      args.allowUrl,
+      userValues(axes.flatMap((x) => x.values)),
+      args.allowHub,
+    ),
     device: headlessDevice(args.device),
   });
   try {

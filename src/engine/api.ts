@@ -15,6 +15,7 @@ import { lockProblems, provideLocated, type LockProblem } from './model-lock';
 import type { EngineServices } from '../node-api/services';
 import { BACKENDS, type Backend, type ModelLoadTiming } from '../models/runtime/runtime';
 import { modelChoices, type ModelChoice } from './model-choices';
+import { inspectModels, tokenizeText, type InspectedSource } from './model-inspect';
 
 export interface RuntimeInfo {
   backend: Backend;
@@ -210,6 +211,14 @@ export function createEngineApi(
     /** Whether loaders hold to the graph's model lock ('enforce', the default) or run with the models here. */
     setLockPolicy(policy: 'enforce' | 'ignore'): void {
       engine.setLockPolicy(policy === 'ignore' ? 'ignore' : 'enforce');
+    },
+    /** The manifest entries the product builds for a manifest, model folder or repo id ('' the bundled one). */
+    inspectModels(source: string, dtype?: string): Promise<InspectedSource> {
+      return inspectModels(services.models, services.readBytes, String(source), dtype);
+    },
+    /** A model's tokenizer's ids for a text (the first model with a tokenizer unless one is named). */
+    tokenize(source: string, text: string, opts: { modelId?: string; dtype?: string } = {}) {
+      return tokenizeText(services.models, services.readBytes, String(source), String(text), opts);
     },
     /**
      * The models a loader's id param can name (its `models` kinds): the bundled manifest's, or those of the external

@@ -3,13 +3,16 @@
  * file must not make the runner read any local file or fetch any URL. Allowed: the bundled models
  * and examples (public/), the graph's own folder, folders named by `--allow-path`, URLs (http,
  * https) only with `--allow-url`, and any value the user typed on the command line (`--set`,
- * `--grid`): those are the user's own. data: URLs carry their bytes and are always allowed.
+ * `--grid`): those are the user's own. data: URLs carry their bytes and are always allowed. A Hugging Face repo id
+ * (`org/name[@revision]`, where no local folder has that path) is read through the hub cache (hub.ts) only with
+ * `--allow-hub`, or where the user typed that repo id.
  * Paths are compared after resolving symlinks, so a link inside an allowed folder cannot lead out.
  */
 import { existsSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PUBLIC_DIR, readBytesNode } from './node-services';
+import { createHubReader, parseHubRef, repoLabel, type HubOptions, type HubRef } from './hub';
 
 export interface AccessPolicy {
   /** The folder of the graph file being run (relative references resolve here first). */
@@ -18,6 +21,8 @@ export interface AccessPolicy {
   allowPaths?: string[];
   /** Whether http(s) URLs may be fetched (`--allow-url`). */
   allowUrls?: boolean;
+  /** Whether Hugging Face repo ids may be fetched (`--allow-hub`). */
+  allowHub?: boolean;
   /** Values the user gave on the command line: always allowed. */
   userValues?: string[];
 }
@@ -63,10 +68,29 @@ export function resolveReference(src: string, policy: AccessPolicy): string {
   return candidates.find((c) => existsSync(c)) ?? candidates[0]!;
 }
 
+/**
+ * The hub repo, revision and file a reference names: one with a repo id's form (`org/name[@rev][/file]`) whose
+ * first folder is not a local one (a local folder of that path wins).
+ */
+export function hubReference(src: string, policy: AccessPolicy): HubRef | undefined {
+  const ref = parseHubRef(src);
+  if (!ref || ref.file === '' || existsSync(resolveReference(ref.repo.split('/')[0]!, policy))) return undefined;
+  return ref;
+}
+
 /** Throws AccessDenied when a policy forbids a reference (without reading anything). */
 export function checkAccess(src: string, policy: AccessPolicy): void {
   if (/^data:/i.test(src)) return;
   if (policy.userValues?.includes(src)) return;
+  const hub = hubReference(src, policy);
+  if (hub) {
+    const typed = (policy.userValues ?? []).map((v) => parseHubRef(v)).filter((r) => r && r.file === '');
+    if (policy.allowHub || typed.some((r) => r!.repo === hub.repo && r!.revision === hub.revision)) return;
+    throw new AccessDenied(
+      `${short(src)}: there is no local folder ${short(hub.repo.split('/')[0]!)}, and a graph's Hugging Face repos ` +
+        `(${short(repoLabel(hub))}) are not fetched headless; run with --allow-hub to allow them`,
+    );
+  }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(src) && !/^file:/i.test(src)) {
     if (!/^https?:\/\//i.test(src)) throw new AccessDenied(`${short(src)}: only http and https URLs can be read`);
     if (!policy.allowUrls)
@@ -83,10 +107,13 @@ export function checkAccess(src: string, policy: AccessPolicy): void {
   );
 }
 
-/** A reader that applies the policy before reading. */
-export function policyReader(policy: AccessPolicy): (src: string) => Promise<Uint8Array> {
+/** A reader that applies the policy before reading; repo ids go through the hub cache (`hub`: its options). */
+export function policyReader(policy: AccessPolicy, hub: HubOptions = {}): (src: string) => Promise<Uint8Array> {
+  let reader: ReturnType<typeof createHubReader> | undefined;
   return async (src) => {
     checkAccess(src, policy);
+    const ref = hubReference(src, policy);
+    if (ref) return (reader ??= createHubReader(hub)).read(ref);
     if (/^(https?|data):/i.test(src)) return readBytesNode(src);
     return readBytesNode(resolveReference(src, policy));
   };
@@ -98,11 +125,13 @@ export function cliPolicy(
   allowPaths: string[],
   allowUrls: boolean,
   userValues: string[],
+  allowHub = false,
 ): AccessPolicy {
   return {
     graphDir: file ? dirname(resolve(file)) : undefined,
     allowPaths: allowPaths.map((p) => resolve(p)),
     allowUrls,
+    allowHub,
     userValues,
   };
 }

@@ -70,6 +70,8 @@ const methods = [
   'setCacheBudget',
   'graph',
   'modelChoices',
+  'inspectModels',
+  'tokenize',
 ] as const;
 // Every API method must be listed: a method added to the API but not here fails the type-check.
 const everyMethodListed: Exclude<keyof EngineApi, (typeof methods)[number]> extends never ? true : never = true;

@@ -3,6 +3,7 @@ import { wrap, type Remote } from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import type { EngineApi } from '../engine/api';
 import type { AccessPolicy } from './access';
+import type { HubOptions } from './hub';
 import type { Device } from '../models/runtime/device-node';
 
 export type { Device };
@@ -20,9 +21,20 @@ export interface NodeEngine {
  * the first run's notices, where it cannot be had).
  */
 export function startNodeEngine(
-  options: { cacheBytes?: number; modelsDir?: string; access?: AccessPolicy; native?: boolean; device?: Device } = {},
+  options: {
+    cacheBytes?: number;
+    modelsDir?: string;
+    access?: AccessPolicy;
+    native?: boolean;
+    device?: Device;
+    /** Where repo ids are fetched from and cached (hub.ts); plain data: a worker's stderr is no terminal. */
+    hub?: Omit<HubOptions, 'progress'>;
+  } = {},
 ): NodeEngine {
-  const worker = new Worker(new URL('./node-worker-entry.mjs', import.meta.url), { workerData: options });
+  const hub = { tty: Boolean(process.stderr.isTTY), ...options.hub };
+  const worker = new Worker(new URL('./node-worker-entry.mjs', import.meta.url), {
+    workerData: { ...options, hub },
+  });
   const api = wrap<EngineApi>(nodeEndpoint(worker));
   return {
     api,

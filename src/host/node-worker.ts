@@ -6,6 +6,7 @@ import { createRegistry } from '../../nodes/index';
 import { createEngineApi } from '../engine/api';
 import { nodeServices } from './node-services';
 import { policyReader, type AccessPolicy } from './access';
+import type { HubOptions } from './hub';
 import { createModelRuntime } from '../models/runtime/runtime-node';
 import type { Device } from '../models/runtime/device-node';
 
@@ -16,10 +17,11 @@ const options = (workerData ?? {}) as {
   access?: AccessPolicy;
   native?: boolean;
   device?: Device;
+  hub?: HubOptions;
 };
 // headless runs read only what their access policy allows (src/host/access.ts)
 const services = nodeServices({
   models: await createModelRuntime(options.modelsDir, options.native ? 'node' : 'web', 1, options.device),
-  ...(options.access ? { readBytes: policyReader(options.access) } : {}),
+  ...(options.access ? { readBytes: policyReader(options.access, options.hub) } : {}),
 });
 expose(createEngineApi(createRegistry(), services, transfer, options.cacheBytes), nodeEndpoint(parentPort));

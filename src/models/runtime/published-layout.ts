@@ -45,7 +45,9 @@ export function folderModelName(src: string): string {
       .replace(/\/+$/, '')
       .split(/[\\/]/)
       .pop() ?? '';
+  // a repo id's revision (org/name@v2) is not part of the name: ids stay when the revision changes
   const slug = last
+    .replace(/@[^@]*$/, '')
     .toLowerCase()
     .replace(/[^a-z0-9._-]+/g, '-')
     .replace(/^[^a-z0-9]+/, '')
