@@ -1,23 +1,22 @@
 import { defineNode } from '../../src/node-api/define';
 import { boolean, enumeration, integer, number, seed } from '../../src/node-api';
-import { conditionEmbeddings, repeatRows, sampleDecoder } from '../../src/models/pipelines/unclip';
+import { conditionEmbeddings, repeatRows, sampleDecoder, sampleShape } from '../../src/models/pipelines/unclip';
 import { chwToImage } from '../../src/tensor/image';
 import { concatFloat32, float32 } from '../../src/tensor/tensor';
+import { NodeError } from '../../src/node-api';
 import { withNode } from '../kit/models';
 import { clipGuidance, decoderConditioning } from '../kit/conditioning';
 import { diffusionOf, initialNoise, sessionFor, stepNoise, stepReporter } from '../kit/diffusion';
-
-const SIZE = 3 * 32 * 32;
 
 export default defineNode({
   type: 'diffusion/decode',
   version: 1,
   title: 'Decode (unCLIP decoder)',
   description:
-    'CLIP image embedding (+ optional caption) -> 32x32 image by DDIM (eta). No embedding: the GLIDE-style ' +
-    'caption-only path. Guidance: classifier-free (the model with and without its conditioning, mixed by the ' +
-    'scale), clip (GLIDE: the gradient of a noise-aware CLIP, connected as noisedClip, towards the caption, added ' +
-    'at every step) or none. Embedding rows x samples = the batch',
+    'CLIP image embedding (+ optional caption) -> an image the size of the decoder (bundled: 32x32) by DDIM ' +
+    '(eta). No embedding: the GLIDE-style caption-only path. Guidance: classifier-free (the model with and ' +
+    'without its conditioning, mixed by the scale), clip (GLIDE: the gradient of a noise-aware CLIP, connected ' +
+    'as noisedClip, towards the caption, added at every step) or none. Embedding rows x samples = the batch',
   inputs: {
     decoder: { type: 'Model', models: ['decoder'] },
     clip: {
@@ -29,7 +28,11 @@ export default defineNode({
     },
     embedding: { type: 'ImageEmbedding', optional: true },
     text: { type: 'Text', optional: true },
-    noise: { type: 'Latent', optional: true, description: 'x_T [1 or N, 3, 32, 32] instead of seeded noise' },
+    noise: {
+      type: 'Latent',
+      optional: true,
+      description: "x_T [1 or N, 3, H, W] (the decoder's size) instead of seeded noise",
+    },
     seed: { type: 'Number', optional: true, description: 'overrides the seed param' },
     noisedClip: {
       type: 'Model',
@@ -99,6 +102,18 @@ export default defineNode({
       n,
     );
     const session = await withNode(ctx, 'inputs.decoder', () => sessionFor(ctx, ref));
+    const {
+      channels,
+      height: h,
+      width: w,
+    } = await withNode(ctx, 'inputs.decoder', async () => sampleShape(session.entry));
+    if (channels !== 3)
+      throw new NodeError(
+        ctx.nodeId,
+        `"${ref.id}" samples ${channels} channels: Decode draws RGB pictures (3; a latent model needs a VAE)`,
+        'inputs.decoder',
+      );
+    const size = channels * h * w;
     const gradient =
       p.guidanceMethod === 'clip' ? await clipGuidance(ctx, noisedClip, clip, text, cond.text.embeds, n) : undefined;
     const frames: Float32Array[] | undefined = p.trajectory ? [] : undefined;
@@ -108,15 +123,13 @@ export default defineNode({
         eta: p.eta,
         guidance: p.guidanceMethod === 'classifier-free' ? p.guidance : 1,
         gradient: gradient && { scale: p.clipScale, at: gradient },
-        xT: initialNoise(ctx, n, SIZE, s, noise && repeatRows(noise, noise.shape[0] === 1 ? 1 : p.samples)),
-        noise: stepNoise(ctx.nodeType, n, SIZE, s),
-        onStep: stepReporter(ctx, { h: 32, w: 32 }, 5, frames),
+        xT: initialNoise(ctx, n, size, s, noise && repeatRows(noise, noise.shape[0] === 1 ? 1 : p.samples)),
+        noise: stepNoise(ctx.nodeType, n, size, s),
+        onStep: stepReporter(ctx, { h, w }, 5, frames),
         signal: ctx.signal,
       }),
     );
-    const trajectory = frames?.length
-      ? chwToImage(concatFloat32(frames), frames.length, 32, 32)
-      : float32([0, 32, 32, 3]);
-    return { image: chwToImage(x, n, 32, 32), trajectory };
+    const trajectory = frames?.length ? chwToImage(concatFloat32(frames), frames.length, h, w) : float32([0, h, w, 3]);
+    return { image: chwToImage(x, n, h, w), trajectory };
   },
 });

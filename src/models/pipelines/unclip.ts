@@ -1,6 +1,6 @@
 /**
  * The mini-unCLIP stages driven by DDIM: prior (text -> CLIP image embedding),
- * decoder (embedding [+ caption] -> 32x32) and DDIM inversion; the upsamplers
+ * decoder (embedding [+ caption] -> a picture of the size its manifest entry gives) and DDIM inversion; the upsamplers
  * are upsampler.ts. Conditional and unconditional passes run in one batched call.
  */
 import {
@@ -120,13 +120,34 @@ export function ddimCommon(spec: DiffusionSpec, entry: ModelEntry, o: Omit<Sampl
   return { scheduler: schedulerConfigOf(spec, entry.kind), steps, eta, xT, noise, onStep, signal, known };
 }
 
-/** What an inpainting decoder (an input named `known`, [N, 4, 32, 32]) reads beside x_t: per sample the
+/** What an inpainting decoder (an input named `known`, [N, 4, H, W]) reads beside x_t: per sample the
  * source with the region to regenerate zeroed (3 channels, [-1, 1]) and the mask (1 = regenerate). */
 export const KNOWN_INPUT = 'known';
 
+/** The input a model feeds in this role (our input names are the roles; diffusers-layout.ts maps the others). */
+export function inputOfRole(entry: ModelEntry, role: string): ModelEntry['inputs'][number] | undefined {
+  return entry.inputs.find((i) => (i.role ?? i.name) === role);
+}
+
 /** Whether a decoder session is an inpainting decoder (reads the masked source and the mask). */
 export function isInpaintingDecoder(session: ModelSession): boolean {
-  return session.entry.inputs.some((i) => i.name === KNOWN_INPUT);
+  return inputOfRole(session.entry, KNOWN_INPUT) !== undefined;
+}
+
+/**
+ * The sample a diffusion model draws, from its manifest entry: x_t's [batch, channels, height, width] (the bundled
+ * decoders: 3 x 32 x 32). An axis that is not a fixed number is a ModelError.
+ */
+export function sampleShape(entry: ModelEntry): { channels: number; height: number; width: number } {
+  const shape = inputOfRole(entry, 'x_t')?.shape;
+  if (!shape || shape.length !== 4 || shape.slice(1).some((v) => typeof v !== 'number'))
+    throw new ModelError(
+      entry.id,
+      `its input x_t must be [batch, channels, height, width] with fixed sizes, the manifest has ` +
+        (shape ? `[${shape.join(', ')}]` : 'no such input'),
+    );
+  const [, channels, height, width] = shape as number[];
+  return { channels: channels!, height: height!, width: width! };
 }
 
 /**
@@ -273,13 +294,15 @@ function decoderFeeds(
 ) {
   const d = embeds.shape[1]!;
   const [, l, w] = text.tokens.shape as [number, number, number];
-  const withIds = session.entry.inputs.some((i) => i.name === 'text_ids');
+  const { channels: c, height: h, width: wd } = sampleShape(session.entry);
+  const takes = (role: string) => inputOfRole(session.entry, role) !== undefined;
+  const withIds = takes('text_ids');
   // An inpainting decoder with nothing to keep regenerates the whole picture: zeros and a mask of ones
   // (the whole-picture masks it met in training), which makes it a text-to-image decoder
   let known: Float32Array | undefined;
   if (isInpaintingDecoder(session)) {
-    known = inpaint ?? knownChannels(new Float32Array(3 * 32 * 32), new Float32Array(32 * 32).fill(1), n);
-    if (known.length !== n * 4 * 32 * 32)
+    known = inpaint ?? knownChannels(new Float32Array(3 * h * wd), new Float32Array(h * wd).fill(1), n);
+    if (known.length !== n * 4 * h * wd)
       throw new Error(`the inpainting decoder's known input has ${known.length} values for ${n} samples`);
   } else if (inpaint) {
     throw new Error(`"${session.entry.id}" is not an inpainting decoder (it has no input "${KNOWN_INPUT}")`);
@@ -289,13 +312,16 @@ function decoderFeeds(
     emptyIds = repeatRows(empty.ids, n).data;
   return (guided: boolean, xT: Float32Array, t: number): Record<string, Tensor> => {
     const m = guided ? 2 * n : n;
+    // by role: a published U-Net is conditioned on what it takes of these (diffusers-layout.ts)
     const feeds: Record<string, Tensor> = {
-      x_t: float32([m, 3, 32, 32], guided ? cat(xT, xT) : xT),
+      x_t: float32([m, c, h, wd], guided ? cat(xT, xT) : xT),
       timestep: timestepInput(session.entry, m, t),
-      image_embed: float32([m, d], guided ? cat(fill(n * d, 0), embeds.data) : embeds.data),
-      text_tokens: float32([m, l, w], guided ? cat(emptyTok, text.tokens.data) : text.tokens.data),
-      text_mask: float32([m, l], guided ? cat(emptyMask, text.mask.data) : text.mask.data),
     };
+    if (takes('image_embed'))
+      feeds.image_embed = float32([m, d], guided ? cat(fill(n * d, 0), embeds.data) : embeds.data);
+    if (takes('text_tokens'))
+      feeds.text_tokens = float32([m, l, w], guided ? cat(emptyTok, text.tokens.data) : text.tokens.data);
+    if (takes('text_mask')) feeds.text_mask = float32([m, l], guided ? cat(emptyMask, text.mask.data) : text.mask.data);
     if (withIds) {
       const ids = new BigInt64Array(m * l);
       if (guided) ids.set(emptyIds);
@@ -303,12 +329,13 @@ function decoderFeeds(
       feeds.text_ids = tensor('int64', [m, l], ids);
     }
     // both halves of a guided call see the source (GLIDE): guidance pushes towards the caption, not off the source
-    if (known) feeds[KNOWN_INPUT] = float32([m, 4, 32, 32], guided ? cat(known, known) : known);
+    if (known) feeds[KNOWN_INPUT] = float32([m, 4, h, wd], guided ? cat(known, known) : known);
     return feeds;
   };
 }
 
-/** The decoder: image embeddings [N, D] and caption conditioning [N, ...] -> x0 in [-1, 1], [N, 3, 32, 32]. */
+/** The decoder: image embeddings [N, D] and caption conditioning [N, ...] -> x0 in [-1, 1], [N, C, H, W]
+ * (sampleShape). */
 export async function sampleDecoder(
   session: ModelSession,
   spec: DiffusionSpec,

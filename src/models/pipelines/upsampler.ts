@@ -12,7 +12,7 @@ import { ddimCommon, type SampleCommon } from './unclip';
  */
 export function upsamplerSides(entry: ModelEntry): { low: number; high: number } {
   const side = (name: string) => {
-    const shape = entry.inputs.find((i) => i.name === name)?.shape;
+    const shape = entry.inputs.find((i) => (i.role ?? i.name) === name)?.shape;
     if (!shape || shape.length !== 4 || typeof shape[2] !== 'number' || shape[2] !== shape[3])
       throw new ModelError(
         entry.id,

@@ -12,6 +12,11 @@ const ioSchema = z.strictObject({
   description: z.string().optional(),
   /** Used when the ONNX file has it (optimum's attention_mask): a file without it still fits. */
   optional: z.boolean().optional(),
+  /**
+   * What the pipelines feed it as, when the file's name is not ours (a published U-Net's `sample` is our `x_t`):
+   * our input names are the roles (DIFFUSION_ROLES in diffusers-layout.ts). Absent: the name is the role.
+   */
+  role: z.string().optional(),
 });
 
 export const tokenizerSchema = z
@@ -92,6 +97,8 @@ export const modelEntrySchema = z.strictObject({
   diffusion: z
     .strictObject({
       scheduler: z.record(z.string(), z.unknown()).optional(),
+      /** Where `scheduler` was read from (a folder's scheduler/scheduler_config.json), for its errors. */
+      schedulerFile: z.string().optional(),
       schedule: z.literal('cosine').optional(),
       trainSteps: z.number().int().positive().optional(),
       parameterization: z.enum(['eps', 'v', 'x0']).optional(),
@@ -192,9 +199,11 @@ export const FAMILY_SIGNATURES: Record<ModelEntry['kind'], { inputs: string[]; o
 /** Why an entry does not fit its family (named by position: never by a value read from the file), or null. */
 function familyProblem(m: ModelEntry): string | null {
   const sig = FAMILY_SIGNATURES[m.kind];
-  const lacks = (want: string[], have: Array<{ name: string; optional?: boolean }>) =>
-    want.filter((w) => !have.some((h) => h.name === w && !h.optional));
-  const inputs = lacks(sig.inputs, m.inputs),
+  const lacks = (want: string[], have: Array<{ name: string; optional?: boolean; role?: string }>) =>
+    want.filter((w) => !have.some((h) => (h.role ?? h.name) === w && !h.optional));
+  // a published U-Net (diffusers-layout.ts) is conditioned on whatever it has: x_t and timestep it needs
+  const published = m.card?.layout === 'diffusers';
+  const inputs = lacks(published ? sig.inputs.slice(0, 2) : sig.inputs, m.inputs),
     outputs = lacks(sig.outputs, m.outputs);
   if (!inputs.length && !outputs.length) return null;
   const parts = [

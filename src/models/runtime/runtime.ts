@@ -8,6 +8,7 @@ import { fromOrt, toOrt } from './ort-tensor';
 import type { Tokenizer } from './tokenizer';
 import { loadTokenizer as loadTokenizerSpec } from './tokenizer-load';
 import { folderBase, folderModelName, isModelFolder, readClipFolder, type ModelDtype } from './published-layout';
+import { isDiffusersFolder, readDiffusersFolder, type OnnxSignature } from './diffusers-layout';
 
 /** A model session: runs are queued (one session cannot run twice at once). */
 export interface ModelSession {
@@ -280,22 +281,26 @@ export function createRuntime(
     const float16 = new Set(
       (session.inputMetadata ?? []).flatMap((m) => (m.isTensor && m.type === 'float16' ? [m.name] : [])),
     );
+    // the pipelines feed by role (our input names); a published file's inputs have names of their own
+    const nameOfRole = new Map(entry.inputs.flatMap((i) => (i.role ? [[i.role, i.name] as const] : [])));
     const queue = runQueueOf(engine);
     return {
       entry,
       ep,
       run(feeds) {
         for (const spec of entry.inputs) {
-          const t = feeds[spec.name];
-          if (!t) throw new ModelError(e.id, `missing input "${spec.name}"`);
+          const t = feeds[spec.role ?? spec.name];
+          if (!t) throw new ModelError(e.id, `missing input "${spec.role ?? spec.name}"`);
           if (t.dtype !== spec.dtype)
             throw new ModelError(e.id, `input "${spec.name}" is ${t.dtype}, the model takes ${spec.dtype}`);
           checkShape(e, spec.name, t, spec.shape);
         }
         const result = queue.tail.then(async () => {
           const ortFeeds: Record<string, ortTypes.Tensor> = {};
-          for (const [k, v] of Object.entries(feeds))
-            ortFeeds[k] = toOrt(engine, v, float16.has(k) ? 'float16' : v.dtype);
+          for (const [k, v] of Object.entries(feeds)) {
+            const name = nameOfRole.get(k) ?? k;
+            ortFeeds[name] = toOrt(engine, v, float16.has(name) ? 'float16' : v.dtype);
+          }
           const out = await session.run(ortFeeds);
           const converted: Record<string, Tensor> = {};
           for (const [k, v] of Object.entries(out)) converted[k] = fromOrt(v);
@@ -317,6 +322,23 @@ export function createRuntime(
     }
   };
 
+  /** A file's input and output names, types and shapes, from a session made only to read them. */
+  const inspectOnnx = async (bytes: Uint8Array): Promise<OnnxSignature> => {
+    const session = await ort.InferenceSession.create(bytes, sessionOptions);
+    const list = (names: readonly string[], meta: readonly ortTypes.InferenceSession.ValueMetadata[] | undefined) =>
+      names.map((name) => {
+        const m = meta?.find((x) => x.name === name);
+        return m?.isTensor
+          ? { name, type: String(m.type), shape: [...m.shape] }
+          : { name, type: 'unknown', shape: [] as Array<number | string> };
+      });
+    const sig = {
+      inputs: list(session.inputNames, session.inputMetadata),
+      outputs: list(session.outputNames, session.outputMetadata),
+    };
+    await session.release();
+    return sig;
+  };
   const externals = new Map<string, Promise<ModelRuntime>>();
   /** By manifest, or by folder and dtype (`<folder>\n<dtype>`: a folder's variants have their own ids). */
   const openedExternals = new Map<string, ModelRuntime>();
@@ -339,6 +361,23 @@ export function createRuntime(
             read: (p) => readBytes(resolveRelative(base, p)),
             describe: (p) => resolveRelative(base, p),
           };
+          // a diffusion model in diffusers' layout, else a CLIP folder
+          if (await isDiffusersFolder(files)) {
+            if (dtype !== 'fp32')
+              throw new Error(`dtype ${dtype}: a diffusers folder has one unet/model.onnx (its dtype is the file's)`);
+            const unet = await readDiffusersFolder(files, folderModelName(manifestSrc), (b) => inspectOnnx(b));
+            const src: ModelSource = {
+              read: (p) => {
+                const bytes = unet.prefetched.get(p);
+                unet.prefetched.delete(p);
+                return bytes ? Promise.resolve(bytes) : files.read(p);
+              },
+              describe: files.describe,
+            };
+            const opened = createRuntime(ort, unet.manifest, src, options, shared);
+            openedExternals.set(`${manifestSrc}\n${dtype}`, opened);
+            return opened;
+          }
           const folder = await readClipFolder(files, folderModelName(manifestSrc), dtype);
           // the ONNX files were read to hash them: each first session takes those bytes
           const src: ModelSource = {

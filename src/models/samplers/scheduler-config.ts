@@ -133,7 +133,7 @@ export function legacySchedulerConfig(
  * legacySchedulerConfig (x0 clamped for every kind but the prior, as the pipelines always did).
  */
 export function schedulerConfigOf(d: DiffusionSpec, kind: ModelEntry['kind']): SchedulerConfig {
-  if (d.scheduler) return parseSchedulerConfig(d.scheduler, "the manifest's diffusion.scheduler");
+  if (d.scheduler) return parseSchedulerConfig(d.scheduler, d.schedulerFile ?? "the manifest's diffusion.scheduler");
   if (d.trainSteps === undefined || d.parameterization === undefined)
     throw new SchedulerConfigError(
       'the manifest',
@@ -145,8 +145,12 @@ export function schedulerConfigOf(d: DiffusionSpec, kind: ModelEntry['kind']): S
 
 /** The `timestep` input for `count` rows at t, in the dtype the model declares (int64, int32 or float). */
 export function timestepInput(entry: ModelEntry, count: number, t: number): Tensor {
-  const dtype = entry.inputs.find((i) => i.name === 'timestep')?.dtype ?? 'float32';
-  if (dtype === 'int64') return tensor('int64', [count], new BigInt64Array(count).fill(BigInt(t)));
-  if (dtype === 'int32') return tensor('int32', [count], new Int32Array(count).fill(t));
-  return tensor('float32', [count], new Float32Array(count).fill(t));
+  const input = entry.inputs.find((i) => (i.role ?? i.name) === 'timestep');
+  const dtype = input?.dtype ?? 'float32';
+  // a published U-Net may take one timestep for the whole batch (shape [])
+  const shape = input?.shape.length === 0 ? [] : [count];
+  const size = shape.length ? count : 1;
+  if (dtype === 'int64') return tensor('int64', shape, new BigInt64Array(size).fill(BigInt(t)));
+  if (dtype === 'int32') return tensor('int32', shape, new Int32Array(size).fill(t));
+  return tensor('float32', shape, new Float32Array(size).fill(t));
 }
