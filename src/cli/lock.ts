@@ -12,12 +12,14 @@ import { cliPolicy } from '../host/access';
 import { startNodeEngine } from '../host/node-client';
 import { UsageError } from './args';
 
-export const LOCK_USAGE = 'usage: npm run graph -- lock <graph.json>... [--models <dir>] [--allow-path <dir>]...';
+export const LOCK_USAGE =
+  'usage: npm run graph -- lock <graph.json>... [--models <dir>] [--allow-path <dir>]... [--allow-hub]';
 
 export async function lockMain(argv: string[]): Promise<number> {
   const files: string[] = [];
   const allowPaths: string[] = [];
   let models: string | undefined;
+  let allowHub = false;
   try {
     for (let i = 0; i < argv.length; i++) {
       const a = argv[i]!;
@@ -28,6 +30,7 @@ export async function lockMain(argv: string[]): Promise<number> {
       };
       if (a === '--models') models = next();
       else if (a === '--allow-path') allowPaths.push(next());
+      else if (a === '--allow-hub') allowHub = true;
       else if (a.startsWith('--')) throw new UsageError(`unknown option ${a}`);
       else files.push(a);
     }
@@ -47,7 +50,7 @@ export async function lockMain(argv: string[]): Promise<number> {
       console.error(`error: cannot read ${file}: ${c === 'ENOENT' ? 'no such file' : (c ?? 'unreadable')}`);
       return 2;
     }
-    const engine = startNodeEngine({ modelsDir: models, access: cliPolicy(file, allowPaths, false, []) });
+    const engine = startNodeEngine({ modelsDir: models, access: cliPolicy(file, allowPaths, false, [], allowHub) });
     try {
       // what the loaders open here, whatever the file's lock said (a retrained model is accepted this way)
       const r = await engine.api.lockModels(text, { relock: true });

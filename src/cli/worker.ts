@@ -12,7 +12,7 @@ import type { Device } from '../models/runtime/device-node';
 
 const USAGE =
   'usage: npm run worker -- --queue <redis-url> [--concurrency <n>] [--models <dir>] [--allow-path <dir>]... ' +
-  '[--allow-url] [--device cpu|cuda]';
+  '[--allow-url] [--allow-hub] [--device cpu|cuda]';
 
 async function main(): Promise<number> {
   let values;
@@ -24,6 +24,7 @@ async function main(): Promise<number> {
         models: { type: 'string' },
         'allow-path': { type: 'string', multiple: true },
         'allow-url': { type: 'boolean' },
+        'allow-hub': { type: 'boolean' },
         'lock-ms': { type: 'string', default: '30000' },
         device: { type: 'string' },
       },
@@ -70,6 +71,7 @@ async function main(): Promise<number> {
     access: {
       allowPaths: (values['allow-path'] ?? []).map((p) => resolve(p)),
       allowUrls: values['allow-url'] ?? false,
+      allowHub: values['allow-hub'] ?? false,
     },
   });
   await pool.catalog(); // start one engine before taking jobs

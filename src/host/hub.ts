@@ -180,7 +180,8 @@ export function createHubReader(options: HubOptions = {}) {
     if (!blob) throw new HubError(`${label}: the hub lists it but does not serve it`);
     const expected = entry.lfs ? { algo: 'sha256', hex: entry.lfs.oid } : { algo: 'sha1', hex: entry.oid };
     const hash = entry.lfs ? createHash('sha256') : gitBlobHash(entry.size);
-    const incomplete = `${path}.incomplete`;
+    // one name per download: two processes fetching the same file do not write into each other's
+    const incomplete = `${path}.${process.pid}-${Math.random().toString(36).slice(2, 8)}.incomplete`;
     await mkdir(dirname(path), { recursive: true });
     const draw = progressBar(label, entry.size, progress);
     const out = createWriteStream(incomplete);
