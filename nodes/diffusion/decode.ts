@@ -115,7 +115,7 @@ export default defineNode({
       );
     const size = channels * h * w;
     const gradient =
-      p.guidanceMethod === 'clip' ? await clipGuidance(ctx, noisedClip, clip, text, cond.text.embeds, n) : undefined;
+      p.guidanceMethod === 'clip' ? await clipGuidance(ctx, noisedClip, clip, text, cond.text.embeds, n, h) : undefined;
     const frames: Float32Array[] | undefined = p.trajectory ? [] : undefined;
     const x = await withNode(ctx, undefined, () =>
       sampleDecoder(session, ref.spec, cond.embeds, cond.text, cond.empty, {

@@ -1,7 +1,13 @@
 import { defineNode } from '../../src/node-api/define';
 import { NodeError } from '../../src/node-api';
 import { enumeration, integer, number, seed } from '../../src/node-api';
-import { isInpaintingDecoder, knownChannels, repeatRows, sampleDecoder } from '../../src/models/pipelines/unclip';
+import {
+  isInpaintingDecoder,
+  knownChannels,
+  repeatRows,
+  sampleDecoder,
+  sampleShape,
+} from '../../src/models/pipelines/unclip';
 import { boxDownsample, chwToImage, imageDims, imageToChw } from '../../src/tensor/image';
 import { maxPoolMask } from '../../src/tensor/mask';
 import { float32 } from '../../src/tensor/tensor';
@@ -17,21 +23,17 @@ import {
   stepReporter,
 } from '../kit/diffusion';
 
-const RES = 32;
-const SIZE = 3 * RES * RES;
-
 export default defineNode({
   type: 'diffusion/inpaint',
   version: 1,
   title: 'Inpaint (unCLIP decoder)',
   description:
     'Regenerates the masked part of an image (mask 1) from a caption and/or an image embedding and keeps the rest, ' +
-    'at the decoder’s 32x32. replace: any decoder; at every step the kept region is put back, noised to that ' +
-    'step (RePaint), each step taken `resample` times. finetuned: a decoder trained to inpaint (GLIDE; the bundled ' +
-    'mini-unclip-inpaint-decoder), which reads the masked image and the mask and draws the rest in one pass, its ' +
-    'prediction pinned to the source where kept at every step (GLIDE’s sampler). ' +
-    'Upsample, ' +
-    'then composite over the source so pixels outside the mask come back exactly',
+    'at the decoder’s size (bundled: 32x32). replace: any decoder; at every step the kept region is put back, ' +
+    'noised to that step (RePaint), each step taken `resample` times. finetuned: a decoder trained to inpaint ' +
+    '(GLIDE; the bundled mini-unclip-inpaint-decoder), which reads the masked image and the mask and draws the ' +
+    'rest in one pass, its prediction pinned to the source where kept at every step (GLIDE’s sampler). ' +
+    'Upsample, then composite over the source so pixels outside the mask come back exactly',
   inputs: {
     decoder: { type: 'Model', models: ['decoder'] },
     clip: {
@@ -41,7 +43,10 @@ export default defineNode({
       models: ['clip'],
       requiredWhen: { wired: ['text'], reason: 'the CLIP model encodes the caption' },
     },
-    image: { type: 'Image', description: 'the source: one picture, 32x32 or a multiple (box-downsampled)' },
+    image: {
+      type: 'Image',
+      description: 'the source: one picture, the decoder’s size or a multiple (box-downsampled)',
+    },
     mask: {
       type: 'Mask',
       description: '1 = regenerate; the source’s size (a block with any masked pixel regenerates)',
@@ -68,20 +73,29 @@ export default defineNode({
   },
   run: async ({ decoder, clip, image, mask, embedding, text, seed: seedIn }, p, ctx) => {
     const ref = diffusionOf(ctx, decoder, 'decoder', 'decoder');
+    const session = await withNode(ctx, 'inputs.decoder', () => sessionFor(ctx, ref));
+    const shape = await withNode(ctx, 'inputs.decoder', async () => sampleShape(session.entry));
+    const RES = shape.height;
+    if (shape.channels !== 3 || shape.width !== RES)
+      throw new NodeError(
+        ctx.nodeId,
+        `"${ref.id}" samples ${shape.channels} x ${shape.height} x ${shape.width}: Inpaint takes square RGB pictures`,
+        'inputs.decoder',
+      );
+    const SIZE = 3 * RES * RES;
     const src = imageDims(image);
     if (src.n !== 1)
       throw new NodeError(ctx.nodeId, `takes one source picture, got a batch of ${src.n}`, 'inputs.image');
     if (src.h !== src.w || src.h % RES)
       throw new NodeError(
         ctx.nodeId,
-        `the source is ${src.w}x${src.h}; it must be square, 32x32 or a multiple`,
+        `the source is ${src.w}x${src.h}; it must be square, ${RES}x${RES} or a multiple`,
         'inputs.image',
       );
     const [mn, mh, mw] = mask.shape as [number, number, number, number];
     if (mh !== src.h || mw !== src.w)
       throw new NodeError(ctx.nodeId, `the mask is ${mw}x${mh}, the source ${src.w}x${src.h}`, 'inputs.mask');
     if (mn !== 1) throw new NodeError(ctx.nodeId, `takes one mask, got a batch of ${mn}`, 'inputs.mask');
-    const session = await withNode(ctx, 'inputs.decoder', () => sessionFor(ctx, ref));
     const inpainting = isInpaintingDecoder(session);
     if (p.method === 'finetuned' && !inpainting) {
       const names = session.entry.inputs.map((i) => i.name);

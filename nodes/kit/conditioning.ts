@@ -79,6 +79,8 @@ export async function clipGuidance(
   text: string[] | undefined,
   textEmbeds: Float32Tensor,
   n: number,
+  /** The side of the decoder's square pictures (sampleShape). */
+  side: number,
 ): Promise<(xT: Float32Array, timestep: number) => Promise<Float32Array>> {
   if (!noisedClip)
     throw new NodeError(
@@ -104,7 +106,6 @@ export async function clipGuidance(
     );
   const session = await withNode(ctx, 'inputs.noisedClip', async () => (await runtimeFor(ctx, ref)).session(ref.id));
   const shape = session.entry.inputs.find((i) => i.name === 'x_t')?.shape ?? [];
-  const side = 32; // the decoder's resolution
   if (shape.slice(1).some((v, i) => typeof v === 'number' && v !== [3, side, side][i]))
     throw new NodeError(
       ctx.nodeId,

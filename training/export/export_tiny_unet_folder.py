@@ -94,7 +94,11 @@ class TinyUnet(nn.Module):
         if "class_labels" in self.names:
             h = h + F.linear(extra, self.cls)[:, :, None, None]
         tokens = h.flatten(2).transpose(1, 2)
-        q, k, v = F.linear(tokens, self.q), F.linear(encoder_hidden_states, self.k), F.linear(encoder_hidden_states, self.v)
+        q, k, v = (
+            F.linear(tokens, self.q),
+            F.linear(encoder_hidden_states, self.k),
+            F.linear(encoder_hidden_states, self.v),
+        )
         att = q @ k.transpose(1, 2) / HIDDEN**0.5
         if "encoder_attention_mask" in self.names:
             att = att + (1 - extra[:, None, :]) * -1e4
@@ -136,8 +140,15 @@ def export(out, name, spec, seed):
     with open(os.path.join(folder, "scheduler", "scheduler_config.json"), "w") as f:
         json.dump({"num_train_timesteps": 1000, **spec["scheduler"]}, f, indent=2)
     with open(os.path.join(folder, "model_index.json"), "w") as f:
-        json.dump({"_class_name": "StableDiffusionPipeline", "scheduler": ["diffusers", "DDIMScheduler"],
-                   "unet": ["diffusers", "UNet2DConditionModel"]}, f, indent=2)
+        json.dump(
+            {
+                "_class_name": "StableDiffusionPipeline",
+                "scheduler": ["diffusers", "DDIMScheduler"],
+                "unet": ["diffusers", "UNet2DConditionModel"],
+            },
+            f,
+            indent=2,
+        )
 
     # the reference: DDIM (eta 0) in PyTorch on this module, stepped by the port of diffusers' DDIMScheduler
     sched = DDIMScheduler(**{"num_train_timesteps": 1000, **spec["scheduler"]})
