@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { makeMiniClipFolder, makeTinyClipFolder } from '../../scripts/published-clip';
+import { makeTinyUnetFolders } from '../../scripts/published-unet';
 
 const MINI = makeMiniClipFolder();
 const TINY = makeTinyClipFolder();
@@ -68,6 +69,19 @@ describe('npm run models -- inspect', () => {
     const prior = out.models.find((m) => m.kind === 'prior')!;
     expect(prior.scheduler).toMatchObject({ num_train_timesteps: expect.any(Number), prediction_type: 'sample' });
     expect(out.models.every((m) => m.kind !== 'clip-image' || !('scheduler' in m))).toBe(true);
+  });
+
+  it("prints a diffusers U-Net folder's entry with the settings of its scheduler_config.json", async () => {
+    const dir = makeTinyUnetFolders()['unet-v-scaled-trailing'];
+    const r = await models('inspect', dir, '--json');
+    expect(r.code).toBe(0);
+    const [unet] = (JSON.parse(r.stdout) as Inspected).models;
+    expect(unet).toMatchObject({
+      file: 'unet/model.onnx',
+      inputs: expect.arrayContaining([expect.objectContaining({ name: 'sample', dtype: 'float32' })]),
+      scheduler: { prediction_type: 'v_prediction', beta_schedule: 'scaled_linear', timestep_spacing: 'trailing' },
+    });
+    expect(unet!.sha256).toBe(sha256(join(dir, 'unet/model.onnx')));
   });
 
   it('a folder with a wrong field exits 2 naming the file and the field', async () => {
