@@ -2,7 +2,7 @@ import { defineNode } from '../../src/node-api/define';
 import { NodeError } from '../../src/node-api';
 import { boolean, integer, number, seed } from '../../src/node-api';
 import { clipSearch } from '../../src/models/pipelines/guide/search';
-import { repeatRows, sampleDecoder } from '../../src/models/pipelines/unclip';
+import { repeatRows, sampleDecoder, sampleShape } from '../../src/models/pipelines/unclip';
 import { chwToImage } from '../../src/tensor/image';
 import { gaussianNoise } from '../../src/tensor/noise';
 import { float32 } from '../../src/tensor/tensor';
@@ -11,8 +11,6 @@ import { decoderConditioning } from '../kit/conditioning';
 import { diffusionOf, initialNoise, sessionFor, stepNoise } from '../kit/diffusion';
 import { captionScorer, generationReporter, searchOutputs } from './shared';
 
-const SIDE = 32;
-const SIZE = 3 * SIDE * SIDE;
 /** The decoder whose noise the search moves: its x_T for the seed is where the search starts. */
 const DECODER = 'diffusion/decode';
 
@@ -82,6 +80,15 @@ export default defineNode({
       lam,
     );
     const session = await withNode(ctx, 'inputs.decoder', () => sessionFor(ctx, ref));
+    const shape = await withNode(ctx, 'inputs.decoder', async () => sampleShape(session.entry));
+    if (shape.channels !== 3 || shape.width !== shape.height)
+      throw new NodeError(
+        ctx.nodeId,
+        `"${ref.id}" samples ${shape.channels} x ${shape.height} x ${shape.width}: it draws square RGB pictures`,
+        'inputs.decoder',
+      );
+    const SIDE = shape.height;
+    const SIZE = 3 * SIDE * SIDE;
     const s = seedIn ?? p.seed;
     // the search starts at the decoder's own x_T for this seed (its first sample), and moves along random directions
     const base = initialNoise(ctx, 1, SIZE, s, undefined, DECODER);
