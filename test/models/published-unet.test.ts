@@ -7,7 +7,7 @@ import { resolveDiffusion, sampleDecoder, type TextConditioning } from '../../sr
 import { readBytesNode } from '../../src/host/node-services';
 import type { ModelRuntime } from '../../src/models/runtime/runtime';
 import { BUNDLED_MODELS_DIR, createModelRuntime } from '../../src/models/runtime/runtime-node';
-import { legacySchedulerConfig, schedulerConfigOf } from '../../src/models/samplers/scheduler-config';
+import { legacySchedulerConfig, schedulerConfigOf, timestepInput } from '../../src/models/samplers/scheduler-config';
 import { float32, tensor } from '../../src/tensor/tensor';
 import { runGraph } from '../helpers/models';
 
@@ -252,5 +252,17 @@ describe('a diffusers folder that cannot be read names the file and field', () =
     expect(await fails(dir)).toMatch(/unet\/model\.onnx: input "input_ids" plays no role we feed/);
     const none = copyOf(tiny, (d) => writeFileSync(join(d, 'unet/model.onnx'), ''));
     expect(await fails(none)).toMatch(/unet\/model\.onnx is not an ONNX model/);
+  });
+});
+
+describe('the timestep a published U-Net declares', () => {
+  it('is fed with the rank and dtype of its ONNX input: [batch] or one scalar for the batch', async () => {
+    const entry = (await folderOf(TINY['unet-eps-linear-leading'])).entry('unet-eps-linear-leading');
+    expect(timestepInput(entry, 3, 251)).toEqual(tensor('int64', [3], new BigInt64Array(3).fill(251n)));
+    const scalar = {
+      ...entry,
+      inputs: entry.inputs.map((i) => (i.name === 'timestep' ? { ...i, dtype: 'float32' as const, shape: [] } : i)),
+    };
+    expect(timestepInput(scalar, 3, 251)).toEqual(tensor('float32', [], Float32Array.of(251)));
   });
 });
