@@ -13,7 +13,9 @@ export default defineNode({
   description:
     'A prior, decoder or upsampler from the model manifest (bundled: mini-unclip-prior, mini-unclip-ar-prior, ' +
     'mini-unclip-decoder, mini-unclip-inpaint-decoder, mini-unclip-upsampler, and mini-clip-noised, the ' +
-    'noise-aware CLIP for CLIP guidance) or an external manifest; checks its sha256',
+    'noise-aware CLIP for CLIP guidance), an external manifest, or a U-Net folder in diffusers’ layout ' +
+    '(scheduler/scheduler_config.json, unet/config.json, unet/model.onnx: a decoder named after the folder); ' +
+    'checks its sha256',
   inputs: {},
   outputs: { model: 'Model' },
   params: {

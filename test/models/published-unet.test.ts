@@ -64,6 +64,21 @@ describe('the bundled decoder in diffusers layout (our models are one case of th
   });
 });
 
+describe('the loader node', () => {
+  it('loads a diffusers folder named in its manifest param, the model named after the folder', async () => {
+    const dir = TINY['unet-sample-cosine-linspace-learned'];
+    const load = (model: string) => [{ id: 'm', type: 'diffusion/load-model', params: { model, manifest: dir } }];
+    const { engine, result } = await runGraph(runtime, load('unet-sample-cosine-linspace-learned'));
+    expect(result.ok).toBe(true);
+    expect(engine.outputsOf('m')).toBeDefined();
+    const other = await runGraph(runtime, load('mini-unclip-decoder'));
+    expect(other.result.nodes.m).toMatchObject({
+      status: 'error',
+      message: expect.stringMatching(/not in the manifest \(it lists unet-sample-cosine-linspace-learned\)/),
+    });
+  });
+});
+
 interface Reference {
   steps: number;
   timesteps: number[];
