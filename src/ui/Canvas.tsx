@@ -122,6 +122,10 @@ export function Canvas({ ready = true }: { ready?: boolean }) {
   // Only when a graph is opened: the flow instance changes identity on selections and runs, and
   // re-showing then would move the view under the user's pointer.
   const opened = useEditor((s) => s.opened);
+  // the graph as it was shown, and whether the user has panned or zoomed since (the first run's reveal is
+  // for a graph untouched since it was opened: it never moves a view someone has been working in)
+  const shownDoc = useRef<unknown>(null);
+  const userMoved = useRef(false);
   const rf = useStoreApi();
   const flowRef = useRef(flow);
   flowRef.current = flow;
@@ -141,6 +145,8 @@ export function Canvas({ ready = true }: { ready?: boolean }) {
         // the inside of a subgraph just entered is shown whole; a graph opened at a readable zoom
         if (useEditor.getState().view.length) showWholeGraph(flowRef.current, rf.getState());
         else showOpenedGraph(flowRef.current, rf.getState());
+        shownDoc.current = useEditor.getState().doc;
+        userMoved.current = false;
         canvas?.setAttribute('data-view', 'set');
       }
     };
@@ -162,14 +168,19 @@ export function Canvas({ ready = true }: { ready?: boolean }) {
     return () => setCanvasBoxes(() => []);
   }, []);
 
-  // The first run of a graph opened ends with its result in view and in the inspector: the node it was for is
-  // selected (when nothing is) and the view moves just enough to show it whole, picture included.
+  // The first run of a graph opened, untouched since (not edited, the view not moved), ends with its result in
+  // view and in the inspector: the node it was for is selected (when nothing is) and the view moves just enough
+  // to show it whole, picture included. The canvas's data-view is pending while it moves.
   const runShown = useEditor((s) => s.runShown);
   const revealedFor = useRef(0);
-  useEffect(() => {
+  useLayoutEffect(() => {
     const s = useEditor.getState();
+    const canvas = document.querySelector('.canvas');
+    // which run's aftermath the canvas has taken in (tests wait for it, and for data-view "set")
+    canvas?.setAttribute('data-run-shown', String(runShown));
     if (!runShown || revealedFor.current === s.opened) return;
     revealedFor.current = s.opened;
+    if (s.doc !== shownDoc.current || userMoved.current) return;
     const scope = scopeOf(s.doc, s.view);
     const catalog = selectCatalog(s);
     const id = finalNode(
@@ -179,21 +190,29 @@ export function Canvas({ ready = true }: { ready?: boolean }) {
     );
     if (!id) return;
     if (!s.selection.length) s.select([id]);
+    canvas?.setAttribute('data-view', 'pending');
+    const settle = () => canvas?.setAttribute('data-view', 'set');
     // after the thumbnails' frame, so the node's measured size includes its picture
-    const frame = requestAnimationFrame(() =>
-      requestAnimationFrame(() => {
+    let frame = requestAnimationFrame(() => {
+      frame = requestAnimationFrame(() => {
         const node = flowRef.current.getInternalNode(id);
         const { width, height, transform } = rf.getState();
-        if (!node?.measured.width || !node.measured.height) return;
-        const to = viewportToShow(
-          { ...node.internals.positionAbsolute, width: node.measured.width, height: node.measured.height },
-          { x: transform[0], y: transform[1], zoom: transform[2] },
-          { width, height },
-        );
-        if (to) void flowRef.current.setViewport(to, { duration: 300 });
-      }),
-    );
-    return () => cancelAnimationFrame(frame);
+        const to =
+          node?.measured.width && node.measured.height
+            ? viewportToShow(
+                { ...node.internals.positionAbsolute, width: node.measured.width, height: node.measured.height },
+                { x: transform[0], y: transform[1], zoom: transform[2] },
+                { width, height },
+              )
+            : null;
+        if (to) void flowRef.current.setViewport(to, { duration: 300 }).finally(settle);
+        else settle();
+      });
+    });
+    return () => {
+      cancelAnimationFrame(frame);
+      settle();
+    };
   }, [runShown, rf]);
 
   const edges = useMemo<Edge[]>(() => {
@@ -423,6 +442,10 @@ export function Canvas({ ready = true }: { ready?: boolean }) {
       nodeTypes={nodeTypes}
       onNodesChange={onNodesChange}
       onNodeDragStop={onNodeDragStop}
+      onMoveStart={(event) => {
+        // a pan or zoom by the user (programmatic moves have no event)
+        if (event) userMoved.current = true;
+      }}
       onNodeDoubleClick={onNodeDoubleClick}
       onConnect={onConnect}
       onConnectStart={onConnectStart}

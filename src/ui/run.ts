@@ -97,11 +97,11 @@ export async function runGraph(targets?: string[]): Promise<void> {
           .filter(([, r]) => r.status === 'done' || r.status === 'cached')
           .map(([id]) => id),
       );
-      useEditor.setState((s) => ({ runShown: s.runShown + 1 }));
     } catch (e) {
       useEditor.getState().notify(`run failed: ${(e as Error).message}`, 'error');
     } finally {
-      useEditor.setState({ running: false });
+      // the run's pictures are on its nodes (or it ended without them): the canvas may show its result
+      useEditor.setState((s) => ({ running: false, runShown: s.runShown + 1 }));
       runInFlight = null;
       if (rerunQueued) {
         rerunQueued = false;

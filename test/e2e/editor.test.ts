@@ -204,12 +204,22 @@ describe('the editor in Chromium', () => {
       expect(colours).toBeGreaterThan(2);
       const viewport = () => page.locator('.react-flow__viewport').evaluate((e) => getComputedStyle(e).transform);
       const before = await viewport();
-      await page.mouse.click(box.x + 10, box.y + 10);
+      await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
       await expect.poll(viewport).not.toBe(before);
       // a node dragged by its title follows the pointer (React Flow starts the drag at the first move past
       // its threshold, so the first of the 6 steps is not part of it); the view stays put
       const moved = await viewport();
-      const node = page.locator('.react-flow__node').first();
+      // a node wholly in the canvas (where the map's click put the view is not the test's concern)
+      const visible = await page.evaluate(() => {
+        const c = document.querySelector('.canvas')!.getBoundingClientRect();
+        const inside = [...document.querySelectorAll('.react-flow__node')].find((n) => {
+          const r = n.getBoundingClientRect();
+          return r.left > c.left + 80 && r.right < c.right - 80 && r.top > c.top + 40 && r.bottom < c.bottom;
+        });
+        return (inside as HTMLElement | undefined)?.dataset.id;
+      });
+      expect(visible).toBeDefined();
+      const node = page.locator(`.react-flow__node[data-id="${visible}"]`);
       const title = (await node.locator('.gnode-title').boundingBox())!;
       const at = (await node.boundingBox())!;
       await page.mouse.move(title.x + title.width / 2, title.y + title.height / 2);
@@ -337,6 +347,8 @@ describe('the default graph', () => {
     await p.setInputFiles('[data-testid=open-file]', (await download.path())!);
     await p.waitForFunction(() => document.querySelector('.toolbar .title')?.textContent === 'Text to image (unCLIP)');
     expect(await p.locator('.gnode[data-node-id=decoder]').count()).toBe(1);
+    // the same graph: run, every node comes from the cache (results belong to the graph, shown once it ran)
+    expect(await runToSummary(p, 60_000)).toMatch(/· 0 run · 11 cached/);
     await selectNode(p, 'decoder', '.inspector .filmstrip canvas');
     expect(await p.locator('.inspector .filmstrip canvas').count()).toBe(25);
     await snap(p, 'text-to-image-done');

@@ -166,7 +166,17 @@ export function graphDoc(title: string, nodes: object[]) {
 
 /** Clicks Run and waits (up to `timeout` ms, or Playwright's default) for the run's summary: its text. */
 export async function runToSummary(p: Page, timeout?: number): Promise<string | null> {
+  const before = Number((await p.locator('.canvas').getAttribute('data-run-shown')) ?? 0);
   await p.getByTestId('run').click();
+  // this run's end taken in by the canvas (its pictures on the nodes, the first run's reveal done)
+  await p.waitForFunction(
+    (n) => {
+      const c = document.querySelector('.canvas');
+      return Number(c?.getAttribute('data-run-shown') ?? 0) > n && c?.getAttribute('data-view') === 'set';
+    },
+    before,
+    { timeout },
+  );
   return summaryText(p, timeout);
 }
 
@@ -178,7 +188,19 @@ export async function summaryText(p: Page, timeout?: number): Promise<string | n
 
 /** Selects a node by clicking its name (the inspector shows it), then waits for `shown` where given. */
 export async function selectNode(p: Page, nodeId: string, shown?: string): Promise<void> {
-  await p.locator(`.gnode[data-node-id=${nodeId}] .gnode-name`).click();
+  const name = p.locator(`.gnode[data-node-id=${nodeId}] .gnode-name`);
+  // out of view (the first run shows its result, which may move the view): F shows the whole graph, as a user would
+  const inView = await name.evaluate((e) => {
+    const r = e.getBoundingClientRect(),
+      c = document.querySelector('.canvas')!.getBoundingClientRect();
+    return r.left >= c.left && r.right <= c.right && r.top >= c.top && r.bottom <= c.bottom;
+  });
+  if (!inView) {
+    await p.locator('.canvas .react-flow__pane').click({ position: { x: 5, y: 5 } });
+    await p.keyboard.press('f');
+    await p.waitForTimeout(400); // the fit is animated (200 ms)
+  }
+  await name.click();
   if (shown) await p.waitForSelector(shown);
 }
 
