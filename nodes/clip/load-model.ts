@@ -22,7 +22,9 @@ export default defineNode({
     dtype: enumeration({
       options: MODEL_DTYPES,
       default: 'fp32',
-      label: 'dtype (model folders: fp16 reads *_fp16.onnx, q8 *_quantized.onnx)',
+      label: 'dtype',
+      description: 'which files of a model folder: fp32 *.onnx, fp16 *_fp16.onnx, q8 *_quantized.onnx',
+      shownWith: 'manifest',
     }),
   },
   run: async (_, { model, manifest, dtype }, ctx) => {

@@ -15,7 +15,11 @@ export async function runtimeFor(ctx: RunContext, ref: { [key: string]: unknown 
 export const manifestParam = () =>
   string({
     default: '',
-    label: 'Manifest or model folder (path or URL, empty = bundled)',
+    // one line on the node (a second line made every loader overlap the node under it in the examples)
+    label: 'Manifest or folder (empty = bundled)',
+    description:
+      "a manifest's path or URL, a model folder in a published layout, or a Hugging Face repo id " +
+      '(org/name@revision); empty: the bundled models',
     maxLength: 2000,
     reference: true,
   });

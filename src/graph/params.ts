@@ -11,6 +11,11 @@ interface ParamBase<K extends string, V> {
   default: V;
   label?: string;
   description?: string;
+  /**
+   * Drawn on the node only once this other param is set (not empty, not its default) or this one is: a setting
+   * that means something only then (a model folder's dtype) does not crowd every node of its type.
+   */
+  shownWith?: string;
   schema: z.ZodType<V>;
 }
 export interface NumberParam extends ParamBase<'number', number> {
@@ -44,7 +49,7 @@ export type ParamSchema = NumberParam | IntegerParam | StringParam | EnumParam |
 export type ParamValue = number | string | boolean;
 export type ParamsOf<P extends Record<string, ParamSchema>> = { [K in keyof P]: P[K]['default'] };
 
-type Meta = { label?: string; description?: string };
+type Meta = { label?: string; description?: string; shownWith?: string };
 export const MAX_SEED = 2 ** 32 - 1;
 
 export function number(o: Meta & { min: number; max: number; step?: number; default: number }): NumberParam {

@@ -14,6 +14,15 @@ import { isRequired, type InputSpec } from '../graph/catalog';
 import { captureNodePress, StatusLine } from './node-parts';
 import { placeholderReasons } from '../graph/validate';
 import { PlaceholderView } from './PlaceholderView';
+import type { ParamInfo } from '../engine/api';
+
+/** A param drawn only with another one set (shownWith) while neither is: left off the node. */
+function hiddenParam(p: ParamInfo, name: string, params: Record<string, unknown> | undefined): boolean {
+  if (!p.shownWith) return false;
+  const other = params?.[p.shownWith];
+  const own = params?.[name];
+  return (other === undefined || other === '') && (own === undefined || own === p.default);
+}
 
 function compatible(
   connecting: ReturnType<typeof useEditor.getState>['connecting'],
@@ -167,7 +176,7 @@ export const NodeView = memo(function NodeView({ id, selected }: NodeProps) {
       {!far && Object.keys(info.params).length > 0 && (
         <div className="gnode-params">
           {Object.entries(info.params).map(([name, p]) =>
-            node.inputs?.[name] ? (
+            hiddenParam(p, name, node.params) ? null : node.inputs?.[name] ? (
               // a wired input of the same name wins over the param: say so instead of showing a stale value
               <div
                 key={name}
