@@ -55,7 +55,7 @@ describe('scheduler', () => {
     expect(t.engine.outputsOf('join')!.value).toBe(113);
   });
 
-  it("gives a node of a graph just loaded only its own results, never those of the previous graph's node of that id", async () => {
+  it("gives a node of a graph just loaded only its own results, not the previous graph's node's", async () => {
     const t = testNodes(chain);
     await t.engine.run();
     expect(t.engine.outputsOf('a')!.value).toBe(2);
