@@ -149,16 +149,15 @@ describe('what a graph may make the CLI read', () => {
     async () => {
       const r = await cli('run', evil('/etc/passwd'));
       expect(r.code).toBe(1);
+      // a path not ending in .json is a model folder (published layouts): its files are refused the same way
       expect(r.stderr).toMatch(
-        new RegExp(
-          'node "clip": cannot read the model manifest /etc/passwd: ' +
-            '/etc/passwd is outside the folders a graph may read',
-        ),
+        new RegExp('node "clip": /etc/passwd/config.json .*is outside the folders a graph may read'),
       );
       expect(r.stderr).not.toMatch(/root:/);
-      // the same path typed by the user is the user's own: read, and still not quoted back
+      // the same path typed by the user is the user's own: tried, and still nothing of it quoted back
       const typed = await cli('run', 'graphs/zero-shot-classify.json', '--set', 'clip.manifest=/etc/passwd');
-      expect(typed.stderr).toMatch(/the model manifest \/etc\/passwd is not valid JSON/);
+      expect(typed.code).toBe(1);
+      expect(typed.stderr).toMatch(/node "clip": \/etc\/passwd\/config\.json is missing or unreadable/);
       expect(typed.stderr).not.toMatch(/root:/);
     },
   );
