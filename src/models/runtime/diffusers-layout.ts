@@ -12,7 +12,7 @@
 import { sha256HexAsync } from '../../tensor/hash';
 import { describeValue } from '../../tensor/quote';
 import { MANIFEST_FORMAT, parseManifest, type Manifest, type ModelEntry } from './manifest';
-import { FolderError, type FolderSource } from './published-layout';
+import { FolderError, readJson, type FolderSource, type Json } from './published-layout';
 
 /**
  * The roles a diffusion model's inputs play, each with the names it goes by. A role is the name our own models'
@@ -56,28 +56,6 @@ export interface DiffusersFolder {
 export const UNET_FILE = 'unet/model.onnx';
 const UNET_CONFIG = 'unet/config.json';
 const SCHEDULER_CONFIG = 'scheduler/scheduler_config.json';
-
-type Json = Record<string, unknown>;
-
-async function readJson(src: FolderSource, path: string, optional = false): Promise<Json | undefined> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await src.read(path);
-  } catch (e) {
-    if (optional) return undefined;
-    throw new FolderError(`${src.describe(path)} is missing or unreadable (${(e as Error).message})`);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(new TextDecoder().decode(bytes));
-  } catch {
-    // never the parser's message: it quotes the file's first bytes
-    throw new FolderError(`${src.describe(path)} is not valid JSON`);
-  }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
-    throw new FolderError(`${src.describe(path)} must hold a JSON object`);
-  return raw as Json;
-}
 
 /** Whether a folder holds a diffusion model in diffusers' layout (its unet/config.json or model_index.json). */
 export async function isDiffusersFolder(src: FolderSource): Promise<boolean> {
@@ -134,9 +112,9 @@ export async function readDiffusersFolder(
 ): Promise<DiffusersFolder> {
   const index = await readJson(src, 'model_index.json', true);
   // parsed by the loader (scheduler-config.ts, whose errors name this file); here only what the sizes need
-  const scheduler = (await readJson(src, SCHEDULER_CONFIG))!;
+  const scheduler = await readJson(src, SCHEDULER_CONFIG);
   const unetWhere = src.describe(UNET_CONFIG);
-  const unet = readUnetConfig(unetWhere, (await readJson(src, UNET_CONFIG))!);
+  const unet = readUnetConfig(unetWhere, await readJson(src, UNET_CONFIG));
   const learned = scheduler.variance_type === 'learned' || scheduler.variance_type === 'learned_range';
   if (learned && unet.outChannels !== 2 * unet.inChannels)
     unet.fail(

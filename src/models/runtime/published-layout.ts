@@ -78,13 +78,17 @@ export interface ClipFolder {
   prefetched: Map<string, Uint8Array>;
 }
 
-type Json = Record<string, unknown>;
+export type Json = Record<string, unknown>;
 
-async function readJson(src: FolderSource, path: string): Promise<Json> {
+/** A folder's JSON file as an object; errors name the file, never quote it. `optional`: undefined when missing. */
+export async function readJson(src: FolderSource, path: string): Promise<Json>;
+export async function readJson(src: FolderSource, path: string, optional: true): Promise<Json | undefined>;
+export async function readJson(src: FolderSource, path: string, optional = false): Promise<Json | undefined> {
   let bytes: Uint8Array;
   try {
     bytes = await src.read(path);
   } catch (e) {
+    if (optional) return undefined;
     throw new FolderError(`${src.describe(path)} is missing or unreadable (${(e as Error).message})`);
   }
   let raw: unknown;
