@@ -5,7 +5,7 @@ import { chwToImage } from '../../src/tensor/image';
 import { concatFloat32, float32 } from '../../src/tensor/tensor';
 import { NodeError } from '../../src/node-api';
 import { withNode } from '../kit/models';
-import { clipGuidance, decoderConditioning } from '../kit/conditioning';
+import { captionClipInput, clipGuidance, decoderConditioning } from '../kit/conditioning';
 import { diffusionOf, initialNoise, sessionFor, stepNoise, stepReporter } from '../kit/diffusion';
 
 export default defineNode({
@@ -19,13 +19,7 @@ export default defineNode({
     'as noisedClip, towards the caption, added at every step) or none. Embedding rows x samples = the batch',
   inputs: {
     decoder: { type: 'Model', models: ['decoder'] },
-    clip: {
-      type: 'Model',
-      optional: true,
-      description: 'the CLIP model (encodes the caption)',
-      models: ['clip'],
-      requiredWhen: { wired: ['text'], reason: 'the CLIP model encodes the caption' },
-    },
+    clip: captionClipInput,
     embedding: { type: 'ImageEmbedding', optional: true },
     text: { type: 'Text', optional: true },
     noise: {

@@ -12,7 +12,7 @@ import { boxDownsample, chwToImage, imageDims, imageToChw } from '../../src/tens
 import { maxPoolMask } from '../../src/tensor/mask';
 import { float32 } from '../../src/tensor/tensor';
 import { withNode } from '../kit/models';
-import { decoderConditioning } from '../kit/conditioning';
+import { captionClipInput, decoderConditioning } from '../kit/conditioning';
 import {
   diffusionOf,
   initialNoise,
@@ -36,13 +36,7 @@ export default defineNode({
     'Upsample, then composite over the source so pixels outside the mask come back exactly',
   inputs: {
     decoder: { type: 'Model', models: ['decoder'] },
-    clip: {
-      type: 'Model',
-      optional: true,
-      description: 'the CLIP model (encodes the caption)',
-      models: ['clip'],
-      requiredWhen: { wired: ['text'], reason: 'the CLIP model encodes the caption' },
-    },
+    clip: captionClipInput,
     image: {
       type: 'Image',
       description: 'the source: one picture, the decoder’s size or a multiple (box-downsampled)',

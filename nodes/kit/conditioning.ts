@@ -122,3 +122,15 @@ export async function clipGuidance(
   // a failure of the guiding model while sampling names its port
   return (x, t) => withNode(ctx, 'inputs.noisedClip', () => at(x, t));
 }
+
+/**
+ * The `clip` input of the nodes that decode from a caption (Decode, Inpaint): optional, required once `text` is
+ * wired, listing CLIP models.
+ */
+export const captionClipInput = {
+  type: 'Model',
+  optional: true,
+  description: 'the CLIP model (encodes the caption)',
+  models: ['clip'],
+  requiredWhen: { wired: ['text'], reason: 'the CLIP model encodes the caption' },
+} as const;
