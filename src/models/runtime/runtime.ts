@@ -128,6 +128,21 @@ function checkShape(entry: ModelEntry, name: string, t: Tensor, declared: Array<
 }
 
 /**
+ * A folder's files, each ONNX file read once already (to hash it while the folder was read) handed to its first
+ * session from `prefetched`, then let go; later reads go to the folder.
+ */
+function prefetchedFirst(files: ModelSource, prefetched: Map<string, Uint8Array>): ModelSource {
+  return {
+    read: (p) => {
+      const bytes = prefetched.get(p);
+      prefetched.delete(p);
+      return bytes ? Promise.resolve(bytes) : files.read(p);
+    },
+    describe: files.describe,
+  };
+}
+
+/**
  * The session pool: one onnxruntime session per model, created on first use
  * after the file's sha256 is checked, then reused.
  */
@@ -366,28 +381,12 @@ export function createRuntime(
             if (dtype !== 'fp32')
               throw new Error(`dtype ${dtype}: a diffusers folder has one unet/model.onnx (its dtype is the file's)`);
             const unet = await readDiffusersFolder(files, folderModelName(manifestSrc), (b) => inspectOnnx(b));
-            const src: ModelSource = {
-              read: (p) => {
-                const bytes = unet.prefetched.get(p);
-                unet.prefetched.delete(p);
-                return bytes ? Promise.resolve(bytes) : files.read(p);
-              },
-              describe: files.describe,
-            };
-            const opened = createRuntime(ort, unet.manifest, src, options, shared);
+            const opened = createRuntime(ort, unet.manifest, prefetchedFirst(files, unet.prefetched), options, shared);
             openedExternals.set(`${manifestSrc}\n${dtype}`, opened);
             return opened;
           }
           const folder = await readClipFolder(files, folderModelName(manifestSrc), dtype);
-          // the ONNX files were read to hash them: each first session takes those bytes
-          const src: ModelSource = {
-            read: (p) => {
-              const bytes = folder.prefetched.get(p);
-              folder.prefetched.delete(p);
-              return bytes ? Promise.resolve(bytes) : files.read(p);
-            },
-            describe: files.describe,
-          };
+          const src = prefetchedFirst(files, folder.prefetched);
           const info = { pair: folder.pair, dtype };
           const opened = createRuntime(ort, folder.manifest, src, { ...options, folder: info }, shared);
           openedExternals.set(`${manifestSrc}\n${dtype}`, opened);
