@@ -13,7 +13,7 @@ import {
   type OnConnectStart,
   Panel,
 } from '@xyflow/react';
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef } from 'react';
+import { useCallback, useLayoutEffect, useMemo, useRef } from 'react';
 import { parsePortRef, type GraphNode } from '../graph/document';
 import type { NodeInfo } from '../engine/api';
 import { INPUT_REF, subgraphName } from '../graph/subgraph';
@@ -22,13 +22,12 @@ import { portColor } from './colors';
 import { removeNodes } from './graph-edits';
 import { NodeView } from './NodeView';
 import { selectCatalog, selectScope, useEditor } from './store';
-import { IN_NODE, NEW_PORT, OUT_NODE, currentDef, flatId, scopeDraft, scopeOf } from './scope';
+import { IN_NODE, NEW_PORT, OUT_NODE, currentDef, scopeDraft, scopeOf } from './scope';
 import { SubgraphIoView } from './SubgraphIoView';
 import { dropInstanceParams, dropOutputReaders } from './subgraph-edits';
 import { Breadcrumb } from './Breadcrumb';
-import { CULL_ABOVE, showOpenedGraph, showWholeGraph, viewportToShow } from './view';
-import { finalNode } from './reveal';
-import { NEW_NODE_SIZE, setCanvasBoxes } from './placement';
+import { CULL_ABOVE, showOpenedGraph, showWholeGraph } from './view';
+import { useFirstRunReveal, useNodePlacement } from './canvas-effects';
 
 const nodeTypes = { graph: NodeView, sgio: SubgraphIoView };
 
@@ -154,66 +153,8 @@ export function Canvas({ ready = true }: { ready?: boolean }) {
     return () => cancelAnimationFrame(frame);
   }, [opened, rf]);
 
-  // new nodes (the palette, a paste, a duplicate) are placed clear of the nodes drawn here
-  useEffect(() => {
-    setCanvasBoxes(() =>
-      flowRef.current.getNodes().map((n) => ({
-        id: n.id,
-        x: n.position.x,
-        y: n.position.y,
-        width: n.measured?.width ?? NEW_NODE_SIZE.width,
-        height: n.measured?.height ?? NEW_NODE_SIZE.height,
-      })),
-    );
-    return () => setCanvasBoxes(() => []);
-  }, []);
-
-  // The first run of a graph opened, untouched since (not edited, the view not moved), ends with its result in
-  // view and in the inspector: the node it was for is selected (when nothing is) and the view moves just enough
-  // to show it whole, picture included. The canvas's data-view is pending while it moves.
-  const runShown = useEditor((s) => s.runShown);
-  const revealedFor = useRef(0);
-  useLayoutEffect(() => {
-    const s = useEditor.getState();
-    const canvas = document.querySelector('.canvas');
-    // which run's aftermath the canvas has taken in (tests wait for it, and for data-view "set")
-    canvas?.setAttribute('data-run-shown', String(runShown));
-    if (!runShown || revealedFor.current === s.opened) return;
-    revealedFor.current = s.opened;
-    if (s.doc !== shownDoc.current || userMoved.current) return;
-    const scope = scopeOf(s.doc, s.view);
-    const catalog = selectCatalog(s);
-    const id = finalNode(
-      scope.nodes,
-      (type) => catalog.get(type)?.outputs,
-      (nodeId) => ['done', 'cached'].includes(s.run[flatId(s.view, nodeId)]?.status ?? ''),
-    );
-    if (!id) return;
-    if (!s.selection.length) s.select([id]);
-    canvas?.setAttribute('data-view', 'pending');
-    const settle = () => canvas?.setAttribute('data-view', 'set');
-    // after the thumbnails' frame, so the node's measured size includes its picture
-    let frame = requestAnimationFrame(() => {
-      frame = requestAnimationFrame(() => {
-        const node = flowRef.current.getInternalNode(id);
-        const { width, height, transform } = rf.getState();
-        const to =
-          node?.measured.width && node.measured.height
-            ? viewportToShow(
-                { ...node.internals.positionAbsolute, width: node.measured.width, height: node.measured.height },
-                { x: transform[0], y: transform[1], zoom: transform[2] },
-                { width, height },
-              )
-            : null;
-        if (to) void flowRef.current.setViewport(to, { duration: 300 }).finally(settle);
-        else settle();
-      });
-    });
-    return () => {
-      cancelAnimationFrame(frame);
-      settle();
-    };
-  }, [runShown, rf]);
+  useNodePlacement(flowRef);
+  useFirstRunReveal(flowRef, rf, shownDoc, userMoved);
 
   const edges = useMemo<Edge[]>(() => {
     const out: Edge[] = [];
