@@ -6,6 +6,11 @@ import { createRegistry } from '../../nodes/index';
 import { createEngineApi, type EngineApi } from '../engine/api';
 import { createBrowserModelRuntime, fetchBytes } from '../models/runtime/runtime-browser';
 import { isBundledReference } from '../graph/references';
+import { createPickedFolders, type PickedFolderApi } from './picked-folders';
+import { isFolderReference } from './model-folder-ref';
+
+// model folders the editor picked or had dropped (read from disk when a run needs a file of one)
+const folders = createPickedFolders();
 
 const ready: Promise<EngineApi> = (async () => {
   const models = await createBrowserModelRuntime().catch((e: unknown) => {
@@ -22,7 +27,7 @@ const ready: Promise<EngineApi> = (async () => {
     const ok =
       isBundledReference(src) ||
       allowed.has(src) ||
-      [...allowed].some((a) => /^https?:\/\//i.test(a) && src.startsWith(a.slice(0, a.lastIndexOf('/') + 1)));
+      [...allowed].some((a) => /^(https?|folder):\/\//i.test(a) && src.startsWith(a.slice(0, a.lastIndexOf('/') + 1)));
     if (!ok) {
       return Promise.reject(
         new Error(
@@ -31,11 +36,16 @@ const ready: Promise<EngineApi> = (async () => {
         ),
       );
     }
-    return fetchBytes(src);
+    return isFolderReference(src) ? folders.read(src) : fetchBytes(src);
+  };
+  // a folder that is not here is said so (pick it again) before any question of allowing it
+  const readHere = (src: string) => {
+    const gone = folders.missing(src);
+    return gone ? Promise.reject(gone) : readBytes(src);
   };
   return createEngineApi(
     createRegistry(),
-    { readBytes, models, allowReferences: (refs) => refs.forEach((r) => allowed.add(r)) },
+    { readBytes: readHere, models, allowReferences: (refs) => refs.forEach((r) => allowed.add(r)) },
     transfer,
   );
 })();
@@ -85,4 +95,8 @@ const api = Object.fromEntries(
     },
   ]),
 );
-expose(api);
+const folderApi: PickedFolderApi = {
+  addModelFolder: (folder, as) => folders.addModelFolder(folder, as),
+  modelFolders: () => folders.modelFolders(),
+};
+expose({ ...api, ...folderApi });

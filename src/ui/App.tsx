@@ -8,6 +8,7 @@ import { CanvasMiniMap } from './CanvasMiniMap';
 import { getEngine, trackOpening } from './engine-client';
 import { AUTOSAVE_SOURCE, EXAMPLES, openGraphFile, graphFromHash, holdReferences, openGraphText } from './files';
 import { HistoryPanel } from './HistoryPanel';
+import { droppedFolder, dropModelFolder, restoreKeptFolders } from './model-folder';
 import { Inspector } from './Inspector';
 import { Palette } from './Palette';
 import { actionFor, type KeyContext } from './keymap';
@@ -67,6 +68,8 @@ function Editor() {
   // Autosave (the working copy and versions, versions.ts) and run-on-change.
   useEffect(() => {
     if (!ready) return;
+    // model folders picked on an earlier visit that the browser still lets the page read
+    void restoreKeptFolders().catch(() => undefined);
     void loadVersions();
     const stopWatching = watchEdits();
     let runTimer: ReturnType<typeof setTimeout> | undefined;
@@ -178,6 +181,14 @@ function Editor() {
   }, [flow, validatePasted]);
 
   const onDrop = async (e: React.DragEvent) => {
+    // a folder: a model folder for a loader (read before the event ends: its items go with it)
+    const folder = droppedFolder(e.dataTransfer);
+    if (folder) {
+      e.preventDefault();
+      const onNode = (e.target as Element).closest?.('.react-flow__node [data-node-id]')?.getAttribute('data-node-id');
+      const at = flow.screenToFlowPosition({ x: e.clientX, y: e.clientY });
+      return dropModelFolder(folder, onNode ?? undefined, at);
+    }
     const f = e.dataTransfer.files[0];
     if (!f) return;
     e.preventDefault();

@@ -201,6 +201,7 @@ export const NodeView = memo(function NodeView({ id, selected }: NodeProps) {
               <ParamWidget
                 key={name}
                 exposed={exposedSet.has(name)}
+                nodeId={id}
                 name={name}
                 info={p}
                 value={node.params?.[name] ?? p.default}

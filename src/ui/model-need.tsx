@@ -3,6 +3,7 @@ import type { GraphDocument } from '../graph/document';
 import type { ModelNeed } from '../engine/model-lock';
 import { describeSource, formatBytes } from '../engine/model-lock';
 import { getEngine } from './engine-client';
+import { parseFolderReference } from '../host/model-folder-ref';
 import { runGraph } from './run';
 import { useEditor } from './store';
 
@@ -67,6 +68,12 @@ export function ModelNeedView({ nodeId, need }: { nodeId: string; need: ModelNee
       <div className="hash" title={m.sha256}>
         sha256 {m.sha256.slice(0, 16)}…
       </div>
+      {!need.here && parseFolderReference(m.source) && (
+        // a folder picked on another visit or in another browser: picking it again is the way out
+        <div data-testid="pick-folder-again">
+          pick the folder {parseFolderReference(m.source)!.name} again (Folder… above)
+        </div>
+      )}
       {need.here && (
         <div className="hash" title={need.here.sha256}>
           here: sha256 {need.here.sha256.slice(0, 16)}… ({formatBytes(need.here.bytes)})

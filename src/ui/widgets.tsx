@@ -4,6 +4,7 @@ import type { ParamValue } from '../graph/params';
 import { MAX_SEED } from '../graph/params';
 import { runGraph } from './run';
 import { decodeMaskRle } from '../graph/mask-rle';
+import { ModelFolderButton } from './model-folder';
 
 interface Props {
   name: string;
@@ -12,10 +13,12 @@ interface Props {
   onCommit: (value: ParamValue) => void;
   /** Inside a subgraph: the param is shown on the subgraph's node too. */
   exposed?: boolean;
+  /** On a node: a loader's manifest field gets its Folder… button. */
+  nodeId?: string;
 }
 
 /** A param widget drawn from its schema: slider + number box, integer, text area, select, toggle, seed. */
-export function ParamWidget({ name, info, value, onCommit, exposed }: Props) {
+export function ParamWidget({ name, info, value, onCommit, exposed, nodeId }: Props) {
   const [local, setLocal] = useState<ParamValue>(value);
   useEffect(() => setLocal(value), [value]);
   const label = info.label ?? name;
@@ -177,6 +180,9 @@ export function ParamWidget({ name, info, value, onCommit, exposed }: Props) {
         )}
       </span>
       {control}
+      {nodeId && name === 'manifest' && info.kind === 'string' && info.reference && (
+        <ModelFolderButton nodeId={nodeId} manifest={String(local)} />
+      )}
     </label>
   );
 }
