@@ -7,6 +7,7 @@ import { Canvas } from './Canvas';
 import { CanvasMiniMap } from './CanvasMiniMap';
 import { getEngine, trackOpening } from './engine-client';
 import { AUTOSAVE_SOURCE, EXAMPLES, openGraphFile, graphFromHash, holdReferences, openGraphText } from './files';
+import { CompareRuns } from './CompareRuns';
 import { HistoryPanel } from './HistoryPanel';
 import { droppedFolder, dropModelFolder, restoreKeptFolders } from './model-folder';
 import { Inspector } from './Inspector';
@@ -213,6 +214,7 @@ function Editor() {
       <Palette />
       <Help />
       <Notice />
+      <CompareRuns />
     </div>
   );
 }

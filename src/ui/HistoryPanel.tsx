@@ -1,14 +1,8 @@
-import { getEngine, trackOpening } from './engine-client';
-import { holdReferences } from './files';
 import type { VersionCause } from './history-db';
-import { useEditor } from './store';
-import { flushEdits, recordVersion, toggleHistory, useVersions, versionText, type VersionMeta } from './versions';
-
-/** When a version was kept: the time today, the date and time before. */
-export function versionTime(at: number, now = Date.now()): string {
-  const d = new Date(at);
-  return d.toDateString() === new Date(now).toDateString() ? d.toLocaleTimeString() : d.toLocaleString();
-}
+import { restoreGraphText, versionTime } from './restore';
+import { RunsList } from './RunsList';
+import { setHistoryTab, useRuns } from './run-history';
+import { toggleHistory, useVersions, versionText, type VersionMeta } from './versions';
 
 /** What the list says of a version's cause beside its time (opened, new and restored say so in their summary). */
 const CAUSES: Record<VersionCause, string> = { edit: 'edited', save: 'saved', open: '', new: '', restore: '' };
@@ -18,31 +12,16 @@ const CAUSES: Record<VersionCause, string> = { edit: 'edited', save: 'saved', op
  * version. The graph it replaces is kept as a version first if its last edits had not settled.
  */
 export function restoreVersion(v: VersionMeta): Promise<void> {
-  return trackOpening(
-    (async () => {
-      const { notify } = useEditor.getState();
-      const source = `the version of ${versionTime(v.at)}`;
-      const text = await versionText(v.id);
-      if (text === undefined) return notify(`${source} is no longer kept`, 'error');
-      const r = await getEngine().validateGraph(text);
-      if (!r.ok) return useEditor.setState({ loadIssues: { source, issues: r.issues } });
-      await flushEdits();
-      useEditor.getState().replaceDoc(r.graph, `restore ${source}`, { restore: true });
-      holdReferences(r.graph, source);
-      await recordVersion(useEditor.getState().doc, 'restore', `${source} (${v.summary})`);
-      notify(`restored ${source}: Undo brings back the graph it replaced`);
-    })(),
-  );
+  return restoreGraphText(versionText(v.id), `the version of ${versionTime(v.at)}`, v.summary);
 }
 
 /**
- * The History panel: lists of what the editor kept, from one store (history-db.ts). Versions of the graph now;
- * the runs of the editor join as a second section.
+ * The History panel: what the editor kept, from one store (history-db.ts), in two tabs: the runs (their pictures
+ * with the graph that made them) and the versions of the graph (its saved states).
  */
 export function HistoryPanel() {
   const open = useVersions((s) => s.open);
-  const versions = useVersions((s) => s.versions);
-  const problem = useVersions((s) => s.problem);
+  const tab = useRuns((s) => s.tab);
   if (!open) return null;
   return (
     <aside className="history" data-testid="history" aria-label="History">
@@ -52,29 +31,49 @@ export function HistoryPanel() {
           ✕
         </button>
       </header>
-      <section data-testid="versions">
-        <h4>
-          Versions <small className="hint">the last 50 saved states, newest first</small>
-        </h4>
-        {problem && <p className="error-text">{problem}</p>}
-        {!versions.length && !problem && <p className="hint">No versions yet: they are kept as you edit.</p>}
-        <ol>
-          {versions.map((v, i) => (
-            <li key={v.id} data-version={v.id}>
-              <div className="when">
-                <time dateTime={new Date(v.at).toISOString()}>{versionTime(v.at)}</time>{' '}
-                <span className="cause">{[CAUSES[v.cause], i === 0 ? 'latest' : ''].filter(Boolean).join(' · ')}</span>
-                <button className="small" data-testid="restore" onClick={() => void restoreVersion(v)}>
-                  Restore
-                </button>
-              </div>
-              <div className="summary" title={`${v.title}: ${v.nodes} nodes`}>
-                {v.summary}
-              </div>
-            </li>
-          ))}
-        </ol>
-      </section>
+      <div className="history-tabs" role="tablist">
+        {(['runs', 'versions'] as const).map((t) => (
+          <button
+            key={t}
+            role="tab"
+            aria-selected={tab === t}
+            data-testid={`history-tab-${t}`}
+            onClick={() => setHistoryTab(t)}
+          >
+            {t === 'runs' ? 'Runs' : 'Versions'}
+          </button>
+        ))}
+      </div>
+      {tab === 'runs' ? <RunsList /> : <VersionsList />}
     </aside>
+  );
+}
+
+/** The Versions tab: the last 50 saved states of the graph, newest first, each restorable. */
+function VersionsList() {
+  const versions = useVersions((s) => s.versions);
+  const problem = useVersions((s) => s.problem);
+  return (
+    <section data-testid="versions">
+      <p className="hint">The last 50 saved states of the graph, newest first.</p>
+      {problem && <p className="error-text">{problem}</p>}
+      {!versions.length && !problem && <p className="hint">No versions yet: they are kept as you edit.</p>}
+      <ol>
+        {versions.map((v, i) => (
+          <li key={v.id} data-version={v.id}>
+            <div className="when">
+              <time dateTime={new Date(v.at).toISOString()}>{versionTime(v.at)}</time>{' '}
+              <span className="cause">{[CAUSES[v.cause], i === 0 ? 'latest' : ''].filter(Boolean).join(' · ')}</span>
+              <button className="small" data-testid="restore" onClick={() => void restoreVersion(v)}>
+                Restore
+              </button>
+            </div>
+            <div className="summary" title={`${v.title}: ${v.nodes} nodes`}>
+              {v.summary}
+            </div>
+          </li>
+        ))}
+      </ol>
+    </section>
   );
 }

@@ -135,7 +135,7 @@ export function Toolbar() {
         onClick={toggleHistory}
         aria-pressed={historyOpen}
         data-testid="history-toggle"
-        title="versions of the graph, restorable (H)"
+        title="runs (pictures with their graph) and versions of the graph, restorable (H)"
       >
         History
       </button>

@@ -1,11 +1,13 @@
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction } from 'idb';
+import { planEviction } from './run-record';
 
 /**
  * The History panel's store: one IndexedDB database holding one list per kind of history, each an object store
- * with an index by time. Versions of the graph are the first list; the editor's runs (outputs with the graph and
- * params that made them) are the second, filled by the history issue: the object store exists from version 1 of
- * the database, so adding runs needs no upgrade. Each list has its own limit (a count, a size budget or both),
- * applied in the same transaction that adds an entry.
+ * with an index by time. Versions of the graph are the first list; the editor's runs (their graph, what changed,
+ * thumbnails) are the second, and the runs' full pictures sit apart in `run-pictures` (added by version 2 of the
+ * database; a version-1 database keeps its versions through the upgrade), so listing runs never reads their
+ * pictures. Each list has its own limit (a count, a size budget or both), applied in the same transaction that adds
+ * an entry; runs are kept under a size budget the user sets, oldest first out, pinned runs never.
  */
 
 /** What every entry of a list has: when it was made and its size in bytes (for a size budget). */
@@ -30,14 +32,53 @@ export interface VersionEntry extends HistoryEntry {
   text: string;
 }
 
-/** A run of the editor: the history issue gives it its fields (outputs, graph, params). */
+/** A picture a run made, as the Runs list shows it (its full PNG is in `run-pictures`). */
+export interface RunPictureMeta {
+  node: string;
+  port: string;
+  index: number;
+  width: number;
+  height: number;
+  /** A small PNG (at most THUMB_SIDE pixels a side). */
+  thumb: Uint8Array;
+}
+
+/** A run of the editor: the graph that ran, what changed from the run before, its pictures' thumbnails. */
 export interface RunEntry extends HistoryEntry {
+  /** One line: what changed from the run before. */
   summary: string;
+  /** Every change from the run before, one line each (the summary cuts them). */
+  changes: string[];
+  /** The graph that ran (serializeGraph). */
+  text: string;
+  title: string;
+  ms: number;
+  /** Where the models ran ("wasm", "webgpu", "cuda"...), as the pictures' provenance says; '' when unknown. */
+  backend: string;
+  /** Some nodes failed or the run was cancelled: the pictures are those it finished. */
+  partial: boolean;
+  pictures: RunPictureMeta[];
+  /** Never evicted by the size budget. */
+  pinned?: boolean;
+}
+
+/** One full picture of a run: a PNG carrying the graph that made it. */
+export interface RunPicture {
+  run: number;
+  index: number;
+  png: Uint8Array;
 }
 
 interface HistorySchema extends DBSchema {
   versions: { key: number; value: VersionEntry; indexes: { at: number } };
   runs: { key: number; value: RunEntry; indexes: { at: number } };
+  'run-pictures': { key: [number, number]; value: RunPicture };
+}
+
+/** What keeping a run did: its id and how many of the oldest runs the budget evicted. */
+export interface RunKept {
+  id: number;
+  evicted: number;
 }
 
 export type HistoryList = 'versions' | 'runs';
@@ -53,6 +94,7 @@ export interface ListLimit {
 export const LIST_LIMITS: Record<HistoryList, ListLimit> = { versions: { count: 50 }, runs: {} };
 
 export const HISTORY_DB = 'unclip-studio-history';
+type RunsTx = IDBPTransaction<HistorySchema, Array<'runs' | 'run-pictures'>, 'readwrite'>;
 const LISTS: HistoryList[] = ['versions', 'runs'];
 
 export class HistoryStore {
@@ -64,10 +106,12 @@ export class HistoryStore {
   ) {}
 
   private db(): Promise<IDBPDatabase<HistorySchema>> {
-    this.connection ??= openDB<HistorySchema>(this.name, 1, {
-      upgrade(db) {
-        for (const list of LISTS)
-          db.createObjectStore(list, { keyPath: 'id', autoIncrement: true }).createIndex('at', 'at');
+    this.connection ??= openDB<HistorySchema>(this.name, 2, {
+      upgrade(db, oldVersion) {
+        if (oldVersion < 1)
+          for (const list of LISTS)
+            db.createObjectStore(list, { keyPath: 'id', autoIncrement: true }).createIndex('at', 'at');
+        if (oldVersion < 2) db.createObjectStore('run-pictures', { keyPath: ['run', 'index'] });
       },
       // another tab opens a newer version of the database: let it, and reopen on the next call
       blocking: () => this.close(),
@@ -113,6 +157,62 @@ export class HistoryStore {
 
   async clear(list: HistoryList): Promise<void> {
     await (await this.db()).clear(list);
+    if (list === 'runs') await (await this.db()).clear('run-pictures');
+  }
+
+  /**
+   * Keeps a run and its full pictures, then evicts the oldest unpinned runs past `budget` bytes (the newest run is
+   * always kept), all in one transaction.
+   */
+  async addRun(entry: RunEntry, pngs: Uint8Array[], budget: number): Promise<RunKept> {
+    const tx = (await this.db()).transaction(['runs', 'run-pictures'], 'readwrite');
+    const { id: _, ...fresh } = entry;
+    const id = await tx.objectStore('runs').add(fresh as RunEntry);
+    await Promise.all(pngs.map((png, index) => tx.objectStore('run-pictures').put({ run: id, index, png })));
+    const evicted = await this.evictIn(tx, budget);
+    await tx.done;
+    return { id, evicted };
+  }
+
+  /** Evicts the oldest unpinned runs past a (new) budget. Returns how many went. */
+  async evictRuns(budget: number): Promise<number> {
+    const tx = (await this.db()).transaction(['runs', 'run-pictures'], 'readwrite');
+    const evicted = await this.evictIn(tx, budget);
+    await tx.done;
+    return evicted;
+  }
+
+  private async evictIn(tx: RunsTx, budget: number): Promise<number> {
+    const runs = tx.objectStore('runs');
+    const all = (await runs.index('at').getAll()).reverse();
+    const drop = planEviction(all as Array<RunEntry & { id: number }>, budget);
+    for (const id of drop) await this.deleteRunIn(tx, id);
+    return drop.length;
+  }
+
+  private async deleteRunIn(tx: RunsTx, id: number): Promise<void> {
+    await tx.objectStore('runs').delete(id);
+    await tx.objectStore('run-pictures').delete(IDBKeyRange.bound([id, 0], [id, Infinity]));
+  }
+
+  async deleteRun(id: number): Promise<void> {
+    const tx = (await this.db()).transaction(['runs', 'run-pictures'], 'readwrite');
+    await this.deleteRunIn(tx, id);
+    await tx.done;
+  }
+
+  /** The full pictures of a run (PNGs with their graph), in order. */
+  async runPictures(id: number): Promise<Uint8Array[]> {
+    const all = await (await this.db()).getAll('run-pictures', IDBKeyRange.bound([id, 0], [id, Infinity]));
+    return all.sort((a, b) => a.index - b.index).map((p) => p.png);
+  }
+
+  /** Pins a run (never evicted) or unpins it. */
+  async pinRun(id: number, pinned: boolean): Promise<void> {
+    const tx = (await this.db()).transaction('runs', 'readwrite');
+    const run = await tx.store.get(id);
+    if (run) await tx.store.put({ ...run, pinned });
+    await tx.done;
   }
 
   close(): void {

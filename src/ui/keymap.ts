@@ -154,7 +154,7 @@ export const KEYMAP: readonly Action[] = [
   {
     id: 'history',
     keys: 'H',
-    description: 'show or hide the History panel (versions of the graph, restorable)',
+    description: 'show or hide the History panel (runs and versions of the graph, restorable)',
     combos: [{ keys: ['h'], mod: false }],
     run: toggleHistory,
   },

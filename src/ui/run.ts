@@ -2,6 +2,7 @@ import { proxy } from 'comlink';
 import type { NodeEvent } from '../engine/events';
 import { formatIssue } from '../graph/errors';
 import { getEngine, openingSettled } from './engine-client';
+import { recordRun } from './run-history';
 import { selectCatalog, selectScope, useEditor } from './store';
 import { flatId } from './scope';
 
@@ -101,6 +102,8 @@ export async function runGraph(targets?: string[]): Promise<void> {
       useEditor.getState().notify(`run failed: ${(e as Error).message}`, 'error');
     } finally {
       // the run's pictures are on its nodes (or it ended without them): the canvas may show its result
+      // kept in the History panel's runs, its pictures read before another run replaces them
+      await recordRun({ doc: store.doc, result });
       useEditor.setState((s) => ({ running: false, runShown: s.runShown + 1 }));
       runInFlight = null;
       if (rerunQueued) {

@@ -91,6 +91,7 @@ describe('versions of the graph', () => {
     await p.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } });
     await p.keyboard.press('h');
     await p.waitForSelector('[data-testid=history]');
+    await p.getByTestId('history-tab-versions').click();
     // the default example at start-up, then caption-similarity from the Examples menu
     await versionCount(p, 2);
     expect((await versionSummaries(p))[0]).toMatch(/^opened caption-similarity\.json \(\d+ nodes\)$/);
