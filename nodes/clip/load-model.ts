@@ -4,6 +4,7 @@ import { MODEL_DTYPES } from '../../src/models/runtime/published-layout';
 import { resolveClip } from '../../src/models/pipelines/clip';
 import { withNode } from '../kit/models';
 import { manifestParam, runtimeOfManifest } from '../kit/runtime';
+import { refuseTooBig, withDownloads } from '../kit/downloads';
 
 export default defineNode({
   type: 'clip/load-model',
@@ -28,11 +29,14 @@ export default defineNode({
     }),
   },
   run: async (_, { model, manifest, dtype }, ctx) => {
-    return withNode(ctx, 'params.model', async () => {
-      const runtime = await runtimeOfManifest(ctx, manifest, dtype);
-      const clip = resolveClip(runtime, model);
-      await Promise.all([runtime.session(clip.text), runtime.session(clip.image), runtime.tokenizer(clip.text)]);
-      return { model: { ...clip, manifest, ...(dtype === 'fp32' ? {} : { dtype }) } };
-    });
+    return withNode(ctx, 'params.model', () =>
+      withDownloads(ctx, manifest, model, async () => {
+        const runtime = await runtimeOfManifest(ctx, manifest, dtype);
+        const clip = resolveClip(runtime, model);
+        refuseTooBig(ctx, { manifest, model }, runtime, [clip.text, clip.image]);
+        await Promise.all([runtime.session(clip.text), runtime.session(clip.image), runtime.tokenizer(clip.text)]);
+        return { model: { ...clip, manifest, ...(dtype === 'fp32' ? {} : { dtype }) } };
+      }),
+    );
   },
 });

@@ -3,6 +3,7 @@ import { string } from '../../src/node-api';
 import { resolveDalle } from '../../src/models/pipelines/dalle';
 import { withNode } from '../kit/models';
 import { manifestParam, runtimeOfManifest } from '../kit/runtime';
+import { refuseTooBig, withDownloads } from '../kit/downloads';
 
 export default defineNode({
   type: 'dalle/load-model',
@@ -18,16 +19,19 @@ export default defineNode({
     manifest: manifestParam(),
   },
   run: async (_, { model, manifest }, ctx) => {
-    return withNode(ctx, 'params.model', async () => {
-      const runtime = await runtimeOfManifest(ctx, manifest);
-      const { transformer, dvae } = resolveDalle(runtime, model);
-      await Promise.all([
-        runtime.session(transformer.id),
-        runtime.tokenizer(transformer.id),
-        runtime.session(dvae.encoder),
-        runtime.session(dvae.decoder),
-      ]);
-      return { transformer: { ...transformer, manifest }, dvae: { ...dvae, manifest } };
-    });
+    return withNode(ctx, 'params.model', () =>
+      withDownloads(ctx, manifest, model, async () => {
+        const runtime = await runtimeOfManifest(ctx, manifest);
+        const { transformer, dvae } = resolveDalle(runtime, model);
+        refuseTooBig(ctx, { manifest, model }, runtime, [transformer.id, dvae.encoder, dvae.decoder]);
+        await Promise.all([
+          runtime.session(transformer.id),
+          runtime.tokenizer(transformer.id),
+          runtime.session(dvae.encoder),
+          runtime.session(dvae.decoder),
+        ]);
+        return { transformer: { ...transformer, manifest }, dvae: { ...dvae, manifest } };
+      }),
+    );
   },
 });

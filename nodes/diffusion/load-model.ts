@@ -5,6 +5,7 @@ import { resolveNoisedClip } from '../../src/models/pipelines/clip-guidance';
 import { resolveDiffusion } from '../../src/models/pipelines/unclip';
 import { withNode } from '../kit/models';
 import { manifestParam, runtimeOfManifest } from '../kit/runtime';
+import { refuseTooBig, withDownloads } from '../kit/downloads';
 
 export default defineNode({
   type: 'diffusion/load-model',
@@ -28,17 +29,20 @@ export default defineNode({
     manifest: manifestParam(),
   },
   run: async (_, { model, manifest }, ctx) => {
-    return withNode(ctx, 'params.model', async () => {
-      const runtime = await runtimeOfManifest(ctx, manifest);
-      const kind = runtime.entry(model).kind;
-      const ref =
-        kind === 'ar-prior'
-          ? resolveArPrior(runtime, model)
-          : kind === 'clip-noised'
-            ? resolveNoisedClip(runtime, model)
-            : resolveDiffusion(runtime, model);
-      await runtime.session(ref.id);
-      return { model: { ...ref, manifest } };
-    });
+    return withNode(ctx, 'params.model', () =>
+      withDownloads(ctx, manifest, model, async () => {
+        const runtime = await runtimeOfManifest(ctx, manifest);
+        const kind = runtime.entry(model).kind;
+        const ref =
+          kind === 'ar-prior'
+            ? resolveArPrior(runtime, model)
+            : kind === 'clip-noised'
+              ? resolveNoisedClip(runtime, model)
+              : resolveDiffusion(runtime, model);
+        refuseTooBig(ctx, { manifest, model }, runtime, [ref.id]);
+        await runtime.session(ref.id);
+        return { model: { ...ref, manifest } };
+      }),
+    );
   },
 });

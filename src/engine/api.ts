@@ -16,6 +16,7 @@ import type { EngineServices } from '../node-api/services';
 import { BACKENDS, type Backend, type ModelLoadTiming } from '../models/runtime/runtime';
 import { modelChoices, type ModelChoice } from './model-choices';
 import { inspectModels, tokenizeText, type InspectedSource } from './model-inspect';
+import { groupCachedFiles, type CachedModel } from '../models/runtime/model-cache';
 
 export interface RuntimeInfo {
   backend: Backend;
@@ -367,6 +368,14 @@ export function createEngineApi(
       return engine.graph;
     },
   };
+    /** The models the browser keeps on disk (the Models panel): by model, with sizes and when kept; [] without. */
+    async cachedModels(): Promise<CachedModel[]> {
+      return groupCachedFiles((await services.modelCache?.list()) ?? []);
+    },
+    /** Deletes these cached model files (all of them when no URLs are given); resolves to how many went. */
+    async deleteCachedModels(urls?: string[]): Promise<number> {
+      return (await services.modelCache?.remove(urls)) ?? 0;
+    },
   return api;
 }
 

@@ -26,6 +26,8 @@ export interface NodeEvent {
   progress?: number;
   step?: number;
   steps?: number;
+  /** While running: what is under way, when a percentage says too little ("downloading 12 / 151 MB"). */
+  label?: string;
   /** Milliseconds the node took (done). */
   ms?: number;
   message?: string;

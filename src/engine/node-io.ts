@@ -50,6 +50,7 @@ export function runContext(
         progress: Math.max(0, Math.min(1, fraction)),
         step: info?.step,
         steps: info?.steps,
+        ...(info?.label ? { label: info.label } : {}),
         preview: info?.preview ? previewOf(info.preview, 0, 128) : undefined,
       });
     },

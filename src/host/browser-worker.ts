@@ -6,6 +6,8 @@ import { createRegistry } from '../../nodes/index';
 import { createEngineApi, type EngineApi } from '../engine/api';
 import { createBrowserModelRuntime, fetchBytes } from '../models/runtime/runtime-browser';
 import { isBundledReference } from '../graph/references';
+import type { FileExpectation } from '../models/runtime/file-expectation';
+import { browserModelServices } from './browser-models';
 import { createPickedFolders, type PickedFolderApi } from './picked-folders';
 import { isFolderReference } from './model-folder-ref';
 
@@ -22,7 +24,7 @@ const ready: Promise<EngineApi> = (async () => {
   // A graph from a link, file, paste or PNG is untrusted: its files and URLs are fetched only once the
   // user allowed them (the editor lists them); the app's own files are always readable.
   const allowed = new Set<string>();
-  const readBytes = (src: string) => {
+  const readBytes = (src: string, expect?: FileExpectation) => {
     // an allowed manifest's folder is allowed too: the manifest names the model files beside it
     const ok =
       isBundledReference(src) ||
@@ -36,16 +38,22 @@ const ready: Promise<EngineApi> = (async () => {
         ),
       );
     }
-    return isFolderReference(src) ? folders.read(src) : fetchBytes(src);
+    return isFolderReference(src) ? folders.read(src) : fetchBytes(src, expect);
   };
   // a folder that is not here is said so (pick it again) before any question of allowing it
-  const readHere = (src: string) => {
+  const readHere = (src: string, expect?: FileExpectation) => {
     const gone = folders.missing(src);
-    return gone ? Promise.reject(gone) : readBytes(src);
+    return gone ? Promise.reject(gone) : readBytes(src, expect);
   };
   return createEngineApi(
     createRegistry(),
-    { readBytes: readHere, models, allowReferences: (refs) => refs.forEach((r) => allowed.add(r)) },
+    {
+      readBytes: readHere,
+      models,
+      // downloads shown on loader nodes and held to the browser's memory; the Models panel's cache
+      ...browserModelServices(),
+      allowReferences: (refs) => refs.forEach((r) => allowed.add(r)),
+    },
     transfer,
   );
 })();
@@ -82,6 +90,8 @@ const methods = [
   'modelChoices',
   'inspectModels',
   'tokenize',
+  'cachedModels',
+  'deleteCachedModels',
 ] as const;
 // Every API method must be listed: a method added to the API but not here fails the type-check.
 const everyMethodListed: Exclude<keyof EngineApi, (typeof methods)[number]> extends never ? true : never = true;

@@ -12,8 +12,11 @@ export interface RunContext {
   readonly nodeType: string;
   /** Aborted when the run is cancelled; long nodes check it between steps. */
   readonly signal: AbortSignal;
-  /** Reports progress 0..1, optionally the step and a preview image (predicted x0). */
-  progress(fraction: number, info?: { step?: number; steps?: number; preview?: Float32Tensor }): void;
+  /**
+   * Reports progress 0..1, optionally the step, a preview image (predicted x0), or a line saying what is under way
+   * ("downloading 12 / 151 MB"), shown instead of the percentage.
+   */
+  progress(fraction: number, info?: { step?: number; steps?: number; preview?: Float32Tensor; label?: string }): void;
   /** Throws an AbortError when the run was cancelled. */
   throwIfAborted(): void;
   /**

@@ -1,5 +1,6 @@
 import { useReactFlow } from '@xyflow/react';
 import { useRef, useState } from 'react';
+import { ModelsMenu } from './ModelsPanel';
 import { emptyGraph } from '../graph/document';
 import { briefText, formatIssue } from '../graph/errors';
 import { MAX_SHARE_LINK, allowHeldReferences, downloadGraph, openGraphFile, insertGraphFile, shareLink } from './files';
@@ -132,6 +133,7 @@ export function Toolbar() {
       </label>
       <span className="sep" />
       <button
+      <ModelsMenu />
         onClick={toggleHistory}
         aria-pressed={historyOpen}
         data-testid="history-toggle"

@@ -17,7 +17,7 @@ export function StatusLine({ id }: { id: string }) {
           <div className="progress">
             <div style={{ width: `${pct}%` }} />
           </div>
-          <span>{st.steps ? `step ${st.step}/${st.steps}` : `${pct}%`}</span>
+          <span data-testid="progress-text">{st.label ?? (st.steps ? `step ${st.step}/${st.steps}` : `${pct}%`)}</span>
         </>
       )}
       {st.status === 'done' && <span>done in {st.ms! < 10 ? st.ms!.toFixed(1) : Math.round(st.ms!)} ms</span>}

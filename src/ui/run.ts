@@ -63,7 +63,7 @@ export async function runGraph(targets?: string[]): Promise<void> {
         return;
       }
       const onEvent = (e: NodeEvent) => {
-        const { status, progress, step, steps, ms, message, field, preview, model } = e;
+        const { status, progress, step, steps, label, ms, message, field, preview, model } = e;
         useEditor.getState().setRunState(e.nodeId, {
           status,
           progress,
@@ -72,6 +72,7 @@ export async function runGraph(targets?: string[]): Promise<void> {
           ms,
           message,
           field,
+          label,
           model,
           ...(preview ? { preview } : status === 'queued' ? { preview: undefined } : {}),
           ...(status === 'queued' || status === 'cached' ? { warning: undefined, note: undefined } : {}),

@@ -135,6 +135,7 @@ export async function readDiffusersFolder(
   try {
     bytes = await src.read(UNET_FILE);
   } catch (e) {
+    if ((e as Error).name === 'ModelTooBigError') throw e; // too big for the browser: said as it is
     throw new FolderError(`${src.describe(UNET_FILE)} is missing or unreadable (${(e as Error).message})`);
   }
   let sig: OnnxSignature;

@@ -284,6 +284,8 @@ async function readOnnx(src: FolderSource, name: string, dtype: ModelDtype): Pro
     const present: string[] = [];
     for (const d of MODEL_DTYPES)
       if (d !== dtype)
+    // a model too big for the browser is refused as it is: its other dtypes are not downloaded to list them
+    if ((e as Error).name === 'ModelTooBigError') throw e;
         try {
           await src.read(onnxPath(name, d));
           present.push(`${d} (${onnxPath(name, d)})`);

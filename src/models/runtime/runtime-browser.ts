@@ -2,15 +2,29 @@
 // slower to compile and to run on the CPU). WebGPU comes from its own build, loaded only when asked for.
 import * as ort from 'onnxruntime-web/wasm';
 import { createRuntime, loadManifest, type GpuProvider, type ModelRuntime, type ModelSource } from './runtime';
+import { ModelTooBigError } from './download-progress';
+import type { FileExpectation } from './file-expectation';
+import { browserModelCache } from './model-cache-browser';
+import { isModelFile } from './model-cache';
 
 /** The app's base URL (Vite's BASE_URL), absolute. */
-function baseUrl(): string {
+export function baseUrl(): string {
   return new URL(import.meta.env.BASE_URL ?? '/', self.location.origin).href;
 }
 
-/** Bytes of a URL (relative ones resolve against the app), with a clear error. */
-export async function fetchBytes(src: string): Promise<Uint8Array> {
+/**
+ * Bytes of a URL (relative ones resolve against the app), with a clear error. Model files go through the model
+ * cache (model-cache-browser.ts: streamed with progress, checked against `expect`, kept for the next visit).
+ */
+export async function fetchBytes(src: string, expect?: FileExpectation): Promise<Uint8Array> {
   const url = new URL(src, baseUrl()).href;
+  if (isModelFile(url, expect))
+    return browserModelCache()
+      .read(url, expect)
+      .catch((e: Error) => {
+        // a refusal is a whole sentence already
+        throw e instanceof ModelTooBigError ? e : new Error(`cannot fetch ${src}: ${e.message}`);
+      });
   let res: Response;
   try {
     res = await fetch(url);
@@ -59,7 +73,7 @@ export async function createBrowserModelRuntime(): Promise<ModelRuntime> {
   ort.env.wasm.numThreads = wasmThreads();
   const root = new URL('models/', baseUrl()).href;
   const source: ModelSource = {
-    read: (p) => fetchBytes(new URL(p, root).href),
+    read: (p, expect) => fetchBytes(new URL(p, root).href, expect),
     describe: (p) => new URL(p, root).pathname,
   };
   return createRuntime(ort, await loadManifest(source), source, { gpu: browserGpu });

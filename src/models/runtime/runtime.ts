@@ -10,6 +10,7 @@ import { loadTokenizer as loadTokenizerSpec } from './tokenizer-load';
 import { folderBase, folderModelName, isModelFolder, readClipFolder, type ModelDtype } from './published-layout';
 import { isDiffusersFolder, readDiffusersFolder, type OnnxSignature } from './diffusers-layout';
 
+import type { FileExpectation, ReadBytes } from './file-expectation';
 /** A model session: runs are queued (one session cannot run twice at once). */
 export interface ModelSession {
   readonly entry: ModelEntry;
@@ -65,8 +66,8 @@ export const AUTO_GPU_MIN_BYTES = 5_000_000;
 
 /** Where manifests and model files come from: fs in Node, fetch in the browser. */
 export interface ModelSource {
-  /** Reads a path relative to the models folder (or an absolute URL / path). */
-  read(path: string): Promise<Uint8Array>;
+  /** Reads a path relative to the models folder (or an absolute URL / path); `expect`: what the manifest says of it. */
+  read(path: string, expect?: FileExpectation): Promise<Uint8Array>;
   describe(path: string): string;
 }
 
@@ -76,11 +77,7 @@ export interface ModelRuntime {
   session(id: string): Promise<ModelSession>;
   tokenizer(id: string): Promise<Tokenizer>;
   /** A runtime over another manifest (a path or URL); its files resolve relative to it. Memoized. */
-  external(
-    manifestSrc: string,
-    readBytes: (src: string) => Promise<Uint8Array>,
-    options?: { dtype?: string },
-  ): Promise<ModelRuntime>;
+  external(manifestSrc: string, readBytes: ReadBytes, options?: { dtype?: string }): Promise<ModelRuntime>;
   /** A runtime over a model folder (published-layout.ts): its CLIP pair's id and the dtype its files are. */
   readonly folder?: { pair: string; dtype: ModelDtype };
   /** The backend asked for by the current run (external runtimes follow it). */
@@ -133,10 +130,10 @@ function checkShape(entry: ModelEntry, name: string, t: Tensor, declared: Array<
  */
 function prefetchedFirst(files: ModelSource, prefetched: Map<string, Uint8Array>): ModelSource {
   return {
-    read: (p) => {
+    read: (p, expect) => {
       const bytes = prefetched.get(p);
       prefetched.delete(p);
-      return bytes ? Promise.resolve(bytes) : files.read(p);
+      return bytes ? Promise.resolve(bytes) : files.read(p, expect);
     },
     describe: files.describe,
   };
@@ -373,7 +370,7 @@ export function createRuntime(
         return memoPromise(externals, `${manifestSrc}\n${dtype}`, async () => {
           const base = folderBase(manifestSrc);
           const files: ModelSource = {
-            read: (p) => readBytes(resolveRelative(base, p)),
+            read: (p, expect) => readBytes(resolveRelative(base, p), expect),
             describe: (p) => resolveRelative(base, p),
           };
           // a diffusion model in diffusers' layout, else a CLIP folder
@@ -396,7 +393,7 @@ export function createRuntime(
         return Promise.reject(new Error(`dtype ${dtype} picks a file in a model folder; a manifest names its files`));
       return memoPromise(externals, manifestSrc, async () => {
         const src: ModelSource = {
-          read: (p) => readBytes(resolveRelative(manifestSrc, p)),
+          read: (p, expect) => readBytes(resolveRelative(manifestSrc, p), expect),
           describe: (p) => resolveRelative(manifestSrc, p),
         };
         let raw: unknown;

@@ -1,0 +1,40 @@
+import { NodeError } from '../../src/node-api';
+import type { RunContext } from '../../src/node-api/define';
+import { downloadFraction, downloadLabel } from '../../src/models/runtime/download-progress';
+import { sizeRefusal } from '../../src/models/runtime/model-limit';
+import { isModelFolder } from '../../src/models/runtime/published-layout';
+import type { ModelRuntime } from '../../src/models/runtime/runtime';
+
+/**
+ * Runs a loader's work with the downloads of its model's files shown on the node ("downloading 12 / 151 MB"),
+ * where the host reports downloads (the browser); `manifest` is the loader's param ('' = the bundled models),
+ * `model` the id said when the model is too big for the browser.
+ */
+export async function withDownloads<T>(ctx: RunContext, manifest: string, model: string, fn: () => Promise<T>) {
+  const stop = ctx.services.downloads?.watch(manifest, model, (p) =>
+    ctx.progress(downloadFraction(p), { label: downloadLabel(p) }),
+  );
+  try {
+    return await fn();
+  } finally {
+    stop?.();
+  }
+}
+
+/**
+ * Refuses a model whose files, as its manifest gives their sizes, are more than the host can hold, before any of
+ * them is downloaded (the browser: model-limit.ts). A model folder's sizes are known only from its files' headers:
+ * the byte reader refuses those as each one starts.
+ */
+export function refuseTooBig(
+  ctx: RunContext,
+  { manifest, model }: { manifest: string; model: string },
+  runtime: ModelRuntime,
+  ids: string[],
+): void {
+  const limit = ctx.services.downloads?.limit();
+  if (!limit || isModelFolder(manifest)) return;
+  const bytes = [...new Set(ids)].reduce((sum, id) => sum + runtime.entry(id).bytes, 0);
+  const why = sizeRefusal(model, bytes, limit);
+  if (why) throw new NodeError(ctx.nodeId, why, 'params.model');
+}
