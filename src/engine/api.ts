@@ -367,7 +367,6 @@ export function createEngineApi(
     graph(): GraphDocument | null {
       return engine.graph;
     },
-  };
     /** The models the browser keeps on disk (the Models panel): by model, with sizes and when kept; [] without. */
     async cachedModels(): Promise<CachedModel[]> {
       return groupCachedFiles((await services.modelCache?.list()) ?? []);
@@ -377,6 +376,7 @@ export function createEngineApi(
       return (await services.modelCache?.remove(urls)) ?? 0;
     },
   return api;
+  };
 }
 
 export type EngineApi = ReturnType<typeof createEngineApi>;
