@@ -375,8 +375,8 @@ export function createEngineApi(
     async deleteCachedModels(urls?: string[]): Promise<number> {
       return (await services.modelCache?.remove(urls)) ?? 0;
     },
-  return api;
   };
+  return api;
 }
 
 export type EngineApi = ReturnType<typeof createEngineApi>;

@@ -131,9 +131,9 @@ export function Toolbar() {
           <option value="webgpu">models: WebGPU</option>
         </select>
       </label>
+      <ModelsMenu />
       <span className="sep" />
       <button
-      <ModelsMenu />
         onClick={toggleHistory}
         aria-pressed={historyOpen}
         data-testid="history-toggle"
