@@ -281,11 +281,11 @@ async function readOnnx(src: FolderSource, name: string, dtype: ModelDtype): Pro
   try {
     return await src.read(onnxPath(name, dtype));
   } catch (e) {
+    // a model too big for the browser is refused as it is: its other dtypes are not downloaded to list them
+    if ((e as Error).name === 'ModelTooBigError') throw e;
     const present: string[] = [];
     for (const d of MODEL_DTYPES)
       if (d !== dtype)
-    // a model too big for the browser is refused as it is: its other dtypes are not downloaded to list them
-    if ((e as Error).name === 'ModelTooBigError') throw e;
         try {
           await src.read(onnxPath(name, d));
           present.push(`${d} (${onnxPath(name, d)})`);
