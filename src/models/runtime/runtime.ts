@@ -9,8 +9,8 @@ import type { Tokenizer } from './tokenizer';
 import { loadTokenizer as loadTokenizerSpec } from './tokenizer-load';
 import { folderBase, folderModelName, isModelFolder, readClipFolder, type ModelDtype } from './published-layout';
 import { isDiffusersFolder, readDiffusersFolder, type OnnxSignature } from './diffusers-layout';
-
 import type { FileExpectation, ReadBytes } from './file-expectation';
+
 /** A model session: runs are queued (one session cannot run twice at once). */
 export interface ModelSession {
   readonly entry: ModelEntry;
