@@ -38,12 +38,16 @@ function Editor() {
       (async () => {
         const engine = getEngine();
         performance.mark('studio:start');
+        // model folders picked on an earlier visit that the browser still lets the page read, there before the
+        // graph that names them opens (its model lock is checked at once)
+        const restoring = restoreKeptFolders().catch(() => []);
         useEditor.getState().setCatalog(await engine.catalog());
         performance.mark('studio:catalog');
         const fromHash = graphFromHash(location.hash);
         const saved = await savedWork();
         const example = EXAMPLES.find((e) => e.name === DEFAULT_EXAMPLE) ?? EXAMPLES[0];
         let opened = false;
+        await restoring;
         if (fromHash) {
           opened = await openGraphText(fromHash, 'the shared link', { undoable: false });
           // the autosave would be overwritten by the shared graph: keep the work it holds in Recent
@@ -69,8 +73,6 @@ function Editor() {
   // Autosave (the working copy and versions, versions.ts) and run-on-change.
   useEffect(() => {
     if (!ready) return;
-    // model folders picked on an earlier visit that the browser still lets the page read
-    void restoreKeptFolders().catch(() => undefined);
     void loadVersions();
     const stopWatching = watchEdits();
     let runTimer: ReturnType<typeof setTimeout> | undefined;

@@ -56,6 +56,15 @@ async function pickFolder(p: Page, nodeId: string, dir: string): Promise<void> {
 const manifestOf = (p: Page, nodeId: string) =>
   p.locator(`.gnode[data-node-id=${nodeId}] input[data-param=manifest]`).inputValue();
 
+/** Waits for a loader's manifest field to show a value (a folder is bound after the worker took it). */
+const manifestShows = (p: Page, nodeId: string, value: string) =>
+  p.waitForFunction(
+    ({ nodeId, value }) =>
+      (document.querySelector(`.gnode[data-node-id=${nodeId}] input[data-param=manifest]`) as HTMLInputElement)
+        ?.value === value,
+    { nodeId, value },
+  );
+
 /** The classifier's probabilities, read from the page's engine. */
 const probabilities = (p: Page) =>
   p.evaluate(async () => {
@@ -113,6 +122,7 @@ describe('a model folder picked in the editor', () => {
       appendFileSync(join(dir, 'onnx/text_model.onnx'), Buffer.from([0xc0, 0x3e, 0x01]));
     });
     await pickFolder(q, 'clip', spoiled);
+    await q.waitForSelector('[data-testid=notice]:has-text("clip reads the folder mini-clip ")');
     expect(await manifestOf(q, 'clip')).toBe('folder://mini-clip/');
     await runToSummary(q, 60_000);
     await q.waitForSelector('.gnode[data-node-id=clip] .status-error');
@@ -124,7 +134,7 @@ describe('a model folder picked in the editor', () => {
     // the right folder picked now: a folder other than the one held under that name takes a name of its own (a
     // model opened from the first is never taken for it), and the graph runs with it
     await pickFolder(q, 'clip', folderCopy('mini-clip'));
-    expect(await manifestOf(q, 'clip')).toBe('folder://mini-clip-2/');
+    await manifestShows(q, 'clip', 'folder://mini-clip-2/');
     await runToSummary(q, 60_000);
     await q.waitForSelector('.gnode[data-node-id=classify] .status-done');
     expect(await probabilities(q)).toEqual(bundled);
@@ -230,6 +240,98 @@ describe('a model folder dropped on the editor', () => {
     await p.waitForSelector('.notice');
     expect(await p.locator('.notice').textContent()).toMatch(/"holiday-photos" is not a CLIP .*lacks config\.json/);
     expect(await p.locator('.gnode').count()).toBe(count);
+    await p.context().close();
+  });
+});
+
+/**
+ * Copies a folder on disk into the page's origin-private file system (OPFS) and returns nothing: the page's
+ * `window.testFolder` is then a real FileSystemDirectoryHandle over it, what showDirectoryPicker gives.
+ */
+async function folderInOpfs(p: Page, dir: string, name: string): Promise<void> {
+  await p.evaluate(() => {
+    const input = document.createElement('input');
+    input.type = 'file';
+    input.webkitdirectory = true;
+    input.id = 'test-opfs-source';
+    input.hidden = true;
+    document.body.append(input);
+  });
+  await p.setInputFiles('#test-opfs-source', dir);
+  await p.evaluate(async (name) => {
+    const input = document.getElementById('test-opfs-source') as HTMLInputElement;
+    const root = await navigator.storage.getDirectory();
+    const folder = await root.getDirectoryHandle(name, { create: true });
+    for (const file of Array.from(input.files!)) {
+      const parts = file.webkitRelativePath.split('/').slice(1);
+      let at = folder;
+      for (const part of parts.slice(0, -1)) at = await at.getDirectoryHandle(part, { create: true });
+      const w = await (await at.getFileHandle(parts[parts.length - 1]!, { create: true })).createWritable();
+      await w.write(file);
+      await w.close();
+    }
+    input.remove();
+    (window as unknown as { testFolder: FileSystemDirectoryHandle }).testFolder = folder;
+  }, name);
+}
+
+describe('a model folder picked with the folder picker', () => {
+  it('reads the folder through its handle, and finds it again after a reload (the handle in IndexedDB)', async () => {
+    // Playwright cannot answer showDirectoryPicker's dialog: the page's picker gives a real directory handle (over
+    // a copy of the folder in the origin-private file system, where the browser never asks for permission)
+    const p = await openEditor();
+    await openZeroShot(p);
+    await folderInOpfs(p, MINI, 'mini-clip');
+    await p.evaluate(() => {
+      const w = window as unknown as { testFolder: FileSystemDirectoryHandle; showDirectoryPicker: unknown };
+      w.showDirectoryPicker = () => Promise.resolve(w.testFolder);
+    });
+    await p.locator('.gnode[data-node-id=clip] [data-testid=model-folder]').click();
+    await p.waitForFunction(
+      () =>
+        (document.querySelector('.gnode[data-node-id=clip] input[data-param=manifest]') as HTMLInputElement)?.value ===
+        'folder://mini-clip/',
+    );
+    await runToSummary(p, 60_000);
+    await p.waitForSelector('.gnode[data-node-id=classify] .status-done');
+    const picked = await probabilities(p);
+    expect(picked.indexOf(Math.max(...picked))).toBe(0);
+
+    // a reload: the autosave reopens the graph, and the kept handle is handed to the new worker before it opens
+    await p.reload();
+    await p.waitForSelector('.canvas[data-ready=yes]');
+    expect(await manifestOf(p, 'clip')).toBe('folder://mini-clip/');
+    expect(
+      await p.evaluate(() =>
+        (
+          window as unknown as { unclipStudio: { engine: { modelFolders(): Promise<string[]> } } }
+        ).unclipStudio.engine.modelFolders(),
+      ),
+    ).toEqual(['mini-clip']);
+    // the autosave's references are held like any graph's until allowed
+    if (await p.getByTestId('held-refs').count()) await p.getByTestId('allow-refs').click();
+    await runToSummary(p, 60_000);
+    await p.waitForSelector('.gnode[data-node-id=classify] .status-done');
+    expect(await probabilities(p)).toEqual(picked);
+    await p.context().close();
+  });
+});
+
+describe('a diffusers folder dropped on the canvas', () => {
+  it('adds a diffusion loader naming the folder and its model', async () => {
+    const p = await editorWithoutPicker();
+    await openZeroShot(p);
+    // the layout is told by the files' names (their contents are read when the loader runs)
+    const dir = join(mkdtempSync(join(tmpdir(), 'model-folder-')), 'tiny-unet');
+    for (const f of ['unet/config.json', 'unet/model.onnx', 'scheduler/scheduler_config.json']) {
+      mkdirSync(join(dir, f, '..'), { recursive: true });
+      appendFileSync(join(dir, f), '{}');
+    }
+    await dropFolder(p, dir, '.canvas .react-flow__pane');
+    await p.waitForSelector('.gnode[data-node-id=load_model]');
+    expect(await p.locator('.gnode[data-node-id=load_model]').getAttribute('data-type')).toBe('diffusion/load-model');
+    expect(await manifestOf(p, 'load_model')).toBe('folder://tiny-unet/');
+    expect(await p.locator('.gnode[data-node-id=load_model] input[data-param=model]').inputValue()).toBe('tiny-unet');
     await p.context().close();
   });
 });
