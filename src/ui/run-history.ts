@@ -7,7 +7,7 @@ import { serializeGraph } from '../graph/validate';
 import { getEngine } from './engine-client';
 import { imageFileName } from './file-names';
 import { HistoryStore, type RunEntry, type RunPictureMeta } from './history-db';
-import { runChanges, runSummary } from './run-record';
+import { describeRun } from './run-record';
 import { finalNode } from './reveal';
 import { docCatalog } from './scope';
 import { useEditor } from './store';
@@ -184,19 +184,16 @@ export async function recordRun({ doc, result }: RunToRecord): Promise<number | 
     let kept: number | null = null;
     await enqueue(async () => {
       const before = await runStore().latest('runs');
-      const defaults = defaultsOf(doc);
-      const changes = before
-        ? runChanges(
-            { graph: JSON.parse(before.text) as GraphDocument, backend: before.backend },
-            { graph: doc, backend },
-            defaults,
-          )
-        : null;
+      const { summary, changes } = describeRun(
+        before ? { graph: JSON.parse(before.text) as GraphDocument, backend: before.backend } : null,
+        { graph: doc, backend },
+        defaultsOf(doc),
+      );
       const entry: RunEntry = {
         at: Date.now(),
         bytes: 0,
-        summary: runSummary(changes, doc.nodes.length),
-        changes: changes ?? [],
+        summary,
+        changes,
         text,
         title: doc.meta?.title ?? 'Untitled',
         ms: Math.round(result.ms),

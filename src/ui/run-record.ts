@@ -2,6 +2,7 @@ import { SUMMARY_MAX } from '../graph/change-summary';
 import type { GraphDocument } from '../graph/document';
 import type { ParamValue } from '../graph/params';
 import { diffRecipes, type ChangeSection } from '../graph/recipe-diff';
+import { quoteValue } from '../tensor/quote';
 
 /**
  * The pure parts of the history of runs (run-history.ts): what changed from one run to the next, which runs a
@@ -57,6 +58,26 @@ export function runSummary(changes: readonly string[] | null, nodes: number): st
     line = next;
   }
   return line;
+}
+
+/**
+ * What a run's row says of it against the run kept before it: its changes, or that it is the first run kept, or
+ * that it ran another graph (no node in common: a list of every node would say less).
+ */
+export function describeRun(
+  before: RunRecipe | null,
+  after: RunRecipe,
+  defaultsOf?: (type: string) => Readonly<Record<string, ParamValue>> | undefined,
+): { summary: string; changes: string[] } {
+  const nodes = after.graph.nodes.length;
+  if (!before) return { summary: runSummary(null, nodes), changes: [] };
+  const ids = new Set(before.graph.nodes.map((n) => n.id));
+  if (!after.graph.nodes.some((n) => ids.has(n.id))) {
+    const title = after.graph.meta?.title ? `${quoteValue(after.graph.meta.title, 40)} ` : '';
+    return { summary: `another graph: ${title}(${nodes} node${nodes === 1 ? '' : 's'})`, changes: [] };
+  }
+  const changes = runChanges(before, after, defaultsOf);
+  return { summary: runSummary(changes, nodes), changes };
 }
 
 /** What eviction needs of a run. */

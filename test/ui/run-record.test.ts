@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CURRENT_VERSION, GRAPH_FORMAT, type GraphDocument } from '../../src/graph/document';
 import { pixelDifference } from '../../src/ui/compare-pixels';
-import { formatBytes, planEviction, runChanges, runSummary, storageLine } from '../../src/ui/run-record';
+import { describeRun, formatBytes, planEviction, runChanges, runSummary, storageLine } from '../../src/ui/run-record';
 
 const graph = (seed: number, extra: GraphDocument['nodes'] = [], x = 0): GraphDocument => ({
   format: GRAPH_FORMAT,
@@ -43,6 +43,26 @@ describe('what changed from the run before', () => {
     const line = runSummary(many, 30);
     expect(line.length).toBeLessThanOrEqual(160);
     expect(line).toMatch(/^node0\.steps: 0 -> 1; .*; \+\d+ more$/);
+  });
+});
+
+describe("a run's row", () => {
+  it('says the first run kept, the changes from the run before, or another graph', () => {
+    const a = { graph: graph(7), backend: 'wasm' };
+    expect(describeRun(null, a)).toEqual({ summary: 'first run kept (2 nodes)', changes: [] });
+    expect(describeRun(a, { graph: graph(9), backend: 'wasm' })).toEqual({
+      summary: 'seed.value: 7 -> 9',
+      changes: ['seed.value: 7 -> 9'],
+    });
+    const other: GraphDocument = {
+      ...graph(0),
+      meta: { title: 'Caption similarity' },
+      nodes: [{ id: 'red', type: 'text/prompt' }],
+    };
+    expect(describeRun(a, { graph: other, backend: 'wasm' })).toEqual({
+      summary: 'another graph: "Caption similarity" (1 node)',
+      changes: [],
+    });
   });
 });
 
