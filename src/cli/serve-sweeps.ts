@@ -1,0 +1,107 @@
+/**
+ * POST /api/sweeps for a server started with `--queue redis://…`: the editor's (or a script's) sweep, checked as
+ * `graph sweep --queue` checks it (every point loaded, its params applied, named by its Merkle key), then queued on
+ * BullMQ for `npm run worker`s; GET /api/sweeps/:id follows its jobs. The body: `{ graph, grid }`, with `grid` the
+ * CLI's axes (`["seed.value=1..6", "prompt.text=a red circle,a blue square"]`); `@file` values are not read here.
+ */
+import { randomBytes } from 'node:crypto';
+import type { SweepHandler } from '../host/server-api';
+import { startNodeEngine, type NodeEngine } from '../host/node-client';
+import { GridError, gridPoints, parseGridAxis } from '../queue/grid';
+import { JobFailure, loadJob, MAX_GRAPH_BYTES, type JobPayload } from '../queue/job';
+import { probeRedis, RedisUnreachable, submitAndFollow } from '../queue/bullmq';
+
+interface SweepJob {
+  key: string;
+  params: Record<string, string>;
+  status: 'queued' | 'done' | 'failed';
+  error?: string;
+  ms?: number;
+  worker?: string;
+  images?: string[];
+}
+
+export function queueSweeps(url: string): SweepHandler {
+  const sweeps = new Map<string, { createdAt: string; jobs: SweepJob[]; error?: string }>();
+  let engine: NodeEngine | undefined;
+  const bad = (error: string) => ({ status: 400, body: { error } });
+
+  return async ({ id, body }) => {
+    if (id !== undefined) {
+      const s = sweeps.get(id);
+      if (!s) return { status: 404, body: { error: `no sweep ${id.slice(0, 40)}` } };
+      const count = (st: SweepJob['status']) => s.jobs.filter((j) => j.status === st).length;
+      return {
+        status: 200,
+        body: { id, ...s, total: s.jobs.length, done: count('done'), failed: count('failed') },
+      };
+    }
+    const { graph, grid } = (body ?? {}) as { graph?: unknown; grid?: unknown };
+    if (graph === undefined || !Array.isArray(grid) || !grid.every((g) => typeof g === 'string'))
+      return bad('expected { "graph": <graph JSON>, "grid": ["<node>.<param>=<values>", ...] }');
+    const text = typeof graph === 'string' ? graph : JSON.stringify(graph);
+    if (text.length > MAX_GRAPH_BYTES) return bad(`the graph is ${text.length} bytes (at most ${MAX_GRAPH_BYTES})`);
+    let points;
+    try {
+      const axes = (grid as string[]).map((g) =>
+        parseGridAxis(g, () => {
+          throw new GridError(`${g.slice(0, 80)}: the server reads no @file (send the values)`);
+        }),
+      );
+      if (!axes.length) return bad('grid: no axis given');
+      points = gridPoints(axes);
+    } catch (e) {
+      if (e instanceof GridError) return bad(e.message);
+      throw e;
+    }
+    // loads each point (no run): a bad graph or value is refused before anything is queued, naming its node
+    const api = (engine ??= startNodeEngine({ hub: { tty: false } })).api;
+    const catalog = new Map((await api.catalog()).map((n) => [n.type, n]));
+    const jobs: Array<{ key: string; payload: JobPayload }> = [];
+    for (const params of points) {
+      try {
+        jobs.push({
+          key: (await loadJob(api, catalog, { graph: text, params })).key,
+          payload: { graph: text, params },
+        });
+      } catch (e) {
+        if (e instanceof JobFailure) return bad(e.message);
+        throw e;
+      }
+    }
+    try {
+      await probeRedis(url);
+    } catch (e) {
+      if (e instanceof RedisUnreachable) return { status: 503, body: { error: e.message } };
+      throw e;
+    }
+    const sweepId = `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+    const byKey = new Map<string, SweepJob>();
+    for (const j of jobs)
+      if (!byKey.has(j.key)) byKey.set(j.key, { key: j.key, params: j.payload.params, status: 'queued' });
+    const state = {
+      createdAt: new Date().toISOString(),
+      jobs: [...byKey.values()] as SweepJob[],
+      error: undefined as string | undefined,
+    };
+    sweeps.set(sweepId, state);
+    void submitAndFollow(
+      url,
+      [...byKey.keys()].map((key) => jobs.find((j) => j.key === key)!),
+      {
+        onDone: (key, r) => {
+          const job = byKey.get(key);
+          if (!job) return;
+          job.status = r.error ? 'failed' : 'done';
+          job.error = r.error;
+          job.ms = Math.round(r.ms);
+          job.worker = r.worker;
+          job.images = r.images?.map((i) => i.name);
+        },
+      },
+    ).catch((e: unknown) => {
+      state.error = (e as Error).message;
+    });
+    return { status: 202, body: { id: sweepId, jobs: state.jobs.length, keys: state.jobs.map((j) => j.key) } };
+  };
+}
