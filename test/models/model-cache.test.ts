@@ -176,6 +176,7 @@ describe('cache keys and metadata', () => {
     expect(isModelFile('http://h/m/onnx/model_fp16.onnx')).toBe(true);
     expect(isModelFile('http://h/m/unet/model.onnx_data')).toBe(true);
     expect(isModelFile('http://h/m/model.onnx?download=1')).toBe(true);
+    expect(isModelFile('http://h/sd/unet/weights.pb')).toBe(true);
     expect(isModelFile('http://h/m/config.json')).toBe(false);
     expect(isModelFile('http://h/m/weights.bin', { sha256: 'ab' })).toBe(true);
   });

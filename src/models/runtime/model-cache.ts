@@ -29,9 +29,12 @@ export interface CachedModelFile {
   source: string;
 }
 
-/** Files read through the cache: those a manifest gives a sha256 for, and ONNX files and their external data. */
+/**
+ * Files read through the cache: those a manifest gives a sha256 for, and ONNX files and their external data
+ * (`model.onnx_data`, diffusers' `unet/weights.pb`); not JSON, which is small and may change with the app.
+ */
 export function isModelFile(url: string, expect?: FileExpectation): boolean {
-  return !!expect?.sha256 || /\.(onnx|onnx_data|onnx\.data|ort)$/i.test(url.replace(/[?#].*$/, ''));
+  return !!expect?.sha256 || /\.(onnx|onnx_data|onnx\.data|ort)$|\/weights\.pb$/i.test(url.replace(/[?#].*$/, ''));
 }
 
 /** The folder a model file is part of: its own folder, less a published layout's onnx/ or unet/ subfolder. */

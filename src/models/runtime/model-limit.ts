@@ -38,7 +38,7 @@ export function browserModelLimit(memory: BrowserMemory = {}): MemoryLimit {
   const limits: MemoryLimit[] = [
     {
       bytes: WASM32_BYTES - WASM_MARGIN_BYTES,
-      why: `onnxruntime-web's WASM addresses 4 GiB at most, less ${formatBytes(WASM_MARGIN_BYTES)} for its own work`,
+      why: `onnxruntime-web's WASM addresses 4 GiB at most, less ${WASM_MARGIN_BYTES / MiB} MiB for its own work`,
     },
   ];
   const gb = memory.deviceMemoryGb;
