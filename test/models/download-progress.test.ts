@@ -15,6 +15,10 @@ describe('download progress', () => {
     expect(downloadLabel({ loaded: 1_200_000, total: 3_000_000, files: 1 })).toBe('downloading 1.2 / 3.0 MB');
     expect(downloadLabel({ loaded: 151_277_312, total: 151_277_312, files: 1 })).toBe('downloading 151 / 151 MB');
     expect(downloadLabel({ loaded: 2_000_000, total: 0, files: 1 })).toBe('downloading 2.0 MB');
+    // every file in: the loader hashes and opens them
+    expect(downloadLabel({ loaded: 5_608_789, total: 5_608_789, files: 2, active: 0 })).toBe(
+      'downloaded 5.6 MB, loading',
+    );
     expect(downloadFraction({ loaded: 50, total: 200, files: 1 })).toBe(0.25);
     expect(downloadFraction({ loaded: 50, total: 0, files: 1 })).toBe(0);
   });
@@ -29,10 +33,10 @@ describe('download progress', () => {
     t.advanced('http://h/models/clip/onnx/text_model.onnx', 100);
     t.advanced('http://h/models/clip/onnx/vision_model.onnx', 150);
     t.advanced('http://h/models/other/model.onnx', 999);
-    expect(seen.at(-1)).toEqual({ loaded: 250, total: 400, files: 2 });
+    expect(seen.at(-1)).toEqual({ loaded: 250, total: 400, files: 2, active: 2 });
     stop();
     t.advanced('http://h/models/clip/onnx/vision_model.onnx', 300);
-    expect(seen.at(-1)).toEqual({ loaded: 250, total: 400, files: 2 }); // no longer watched
+    expect(seen.at(-1)).toEqual({ loaded: 250, total: 400, files: 2, active: 2 }); // no longer watched
   });
 
   it('thins reports to one per interval, always sending the last', () => {
@@ -57,7 +61,7 @@ describe('download progress', () => {
     t.started('http://h/a.onnx', 0);
     t.advanced('http://h/a.onnx', 70);
     t.ended('http://h/a.onnx');
-    expect(seen.at(-1)).toEqual({ loaded: 70, total: 70, files: 1 });
+    expect(seen.at(-1)).toEqual({ loaded: 70, total: 70, files: 1, active: 0 });
   });
 
   it("refuses a file that takes its loader's model over the limit, naming the model, and counts nothing for it", () => {

@@ -87,7 +87,7 @@ describe('the browser model cache', () => {
     expect(await cache.read(URL_TEXT, { sha256, bytes: file.length, model: 'mini-clip-text' })).toEqual(file);
     expect(server.hits).toEqual([URL_TEXT]);
     expect(seen.map((p) => p.loaded)).toEqual([0, 1000, 2000, 3000, 4000, 5000, 5500, 5500]);
-    expect(seen.at(-1)).toEqual({ loaded: 5500, total: 5500, files: 1 });
+    expect(seen.at(-1)).toEqual({ loaded: 5500, total: 5500, files: 1, active: 0 });
     expect([...caches.stores.keys()]).toEqual([MODEL_CACHE_NAME]);
 
     expect(await cache.read(URL_TEXT, { sha256, bytes: file.length })).toEqual(file);

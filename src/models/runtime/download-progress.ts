@@ -11,10 +11,13 @@ export interface DownloadProgress {
   loaded: number;
   total: number;
   files: number;
+  /** Files still arriving (0: all are in, the loader is hashing and opening them). */
+  active?: number;
 }
 
 /** A loader node's line while its files download. */
 export function downloadLabel(p: DownloadProgress): string {
+  if (p.active === 0) return `downloaded ${formatBytes(p.loaded)}, loading`;
   if (!p.total) return `downloading ${formatBytes(p.loaded)}`;
   // both figures in the unit of the total, so the line reads "12 / 151 MB" and does not jump between units
   const [total, unit] = formatBytes(p.total).split(' ') as [string, string];
@@ -42,7 +45,7 @@ interface Scope {
   model: string;
   /** Bytes of the files admitted in this scope (downloaded or read from the cache): the model's size so far. */
   held: number;
-  files: Map<string, { loaded: number; total: number }>;
+  files: Map<string, { loaded: number; total: number; ended?: boolean }>;
   onProgress: (p: DownloadProgress) => void;
   lastAt: number;
 }
@@ -114,6 +117,7 @@ export class DownloadTracker {
       if (!f) continue;
       // a file whose length was unknown is as long as what arrived
       if (!f.total) f.total = f.loaded;
+      f.ended = true;
       this.report(s, true);
     }
   }
@@ -128,12 +132,14 @@ export class DownloadTracker {
     s.lastAt = t;
     let loaded = 0;
     let total = 0;
+    let active = 0;
     for (const f of s.files.values()) {
+      if (!f.ended) active++;
       loaded += f.loaded;
       // a compressed response's Content-Length is less than what arrives
       total += Math.max(f.total, f.loaded);
     }
-    s.onProgress({ loaded, total, files: s.files.size });
+    s.onProgress({ loaded, total, files: s.files.size, active });
   }
 }
 

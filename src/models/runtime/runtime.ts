@@ -202,7 +202,7 @@ export function createRuntime(
     const t0 = now();
     let bytes: Uint8Array;
     try {
-      bytes = provided.get(e.id) ?? (await source.read(e.file));
+      bytes = provided.get(e.id) ?? (await source.read(e.file, { sha256: e.sha256, bytes: e.bytes, model: e.id }));
     } catch (err) {
       throw new ModelError(
         e.id,
