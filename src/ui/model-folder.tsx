@@ -7,6 +7,7 @@ import { keepFolderHandle, keptFolderHandle, keptFolderHandles } from './folder-
 import { flatId, scopeDraft } from './scope';
 import { freshId, nodeById, selectCatalog, selectScope, useEditor } from './store';
 import { runGraph } from './run';
+import { clearShift, estimatedSize } from './placement';
 
 /**
  * Model folders in the editor: picked with the Folder… button beside a loader's manifest field, or dropped on the
@@ -55,8 +56,11 @@ export async function restoreKeptFolders(): Promise<string[]> {
   const restored: string[] = [];
   for (const { name, handle } of await keptFolderHandles().catch(() => [])) {
     if (!(await mayRead(handle, false).catch(() => false))) continue;
-    const r = await folderEngine().addModelFolder({ name, handle }, name);
-    if (r.ok) restored.push(r.name);
+    // a folder deleted or moved since is left out (its loader says to pick it again); the others still come
+    const r = await folderEngine()
+      .addModelFolder({ name, handle }, name)
+      .catch(() => null);
+    if (r?.ok) restored.push(r.name);
   }
   return restored;
 }
@@ -121,16 +125,20 @@ export async function bindModelFolder(
       n.params = { ...n.params, manifest: info.reference, ...params };
     });
   } else {
-    const at = 'at' in target ? target.at : { x: 0, y: 0 };
+    const want = 'at' in target ? { x: Math.round(target.at.x), y: Math.round(target.at.y) } : { x: 0, y: 0 };
     id = freshId(selectScope(store), loaderType);
-    const version = selectCatalog(store).get(loaderType)?.version;
+    const type = selectCatalog(store).get(loaderType);
+    const version = type?.version;
+    // at the drop point, or the nearest spot clear of the nodes there (as the palette places a node)
+    const shift = clearShift([{ ui: want }], () => estimatedSize(type, params));
+    const at = { x: want.x + shift.dx, y: want.y + shift.dy };
     store.change(`add ${id} for folder ${info.name}`, (d) => {
       scopeDraft(d, view).nodes.push({
         id,
         type: loaderType,
         ...(version !== undefined ? { version } : {}),
         params: { manifest: info.reference, ...params },
-        ui: { x: Math.round(at.x), y: Math.round(at.y) },
+        ui: at,
       });
     });
     store.select([id]);

@@ -179,9 +179,14 @@ export function ParamWidget({ name, info, value, onCommit, exposed, nodeId }: Pr
           </span>
         )}
       </span>
-      {control}
-      {nodeId && name === 'manifest' && info.kind === 'string' && info.reference && (
-        <ModelFolderButton nodeId={nodeId} manifest={String(local)} />
+      {nodeId && name === 'manifest' && info.kind === 'string' && info.reference ? (
+        // on the field's row: a loader is no taller with it (the examples' nodes stay clear of each other)
+        <div className="param-row folder-row">
+          {control}
+          <ModelFolderButton nodeId={nodeId} manifest={String(local)} />
+        </div>
+      ) : (
+        control
       )}
     </label>
   );
