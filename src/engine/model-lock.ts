@@ -15,8 +15,8 @@ import { isModelRef, modelsOfRef } from './provenance';
 /** What a loader needs and what it found here (the editor's Locate... and "use this one" act on it). */
 export interface ModelNeed {
   needed: LockedModel;
-  /** The model of that id here, when there is one (its hash differs). */
-  here?: { sha256: string; bytes: number };
+  /** The model of that id here, when there is one (its hash, or that of an external data file, differs). */
+  here?: { sha256: string; bytes: number; externalData?: LockedModel['externalData'] };
 }
 
 /** "12.3 MB", "840 kB", "512 bytes". */
@@ -43,15 +43,54 @@ export function modelsOfOutputs(models: ModelRuntime, outputs: Record<string, un
   for (const value of Object.values(outputs))
     if (isModelRef(value))
       for (const m of modelsOfRef(models, value))
-        found.push({ id: m.id, sha256: m.sha256, bytes: m.bytes, source: m.source });
+        found.push({
+          id: m.id,
+          sha256: m.sha256,
+          bytes: m.bytes,
+          source: m.source,
+          ...(m.externalData ? { externalData: m.externalData } : {}),
+        });
   return found;
 }
+
+/**
+ * The external data file of a locked model that differs here (another sha256, missing here or new here), in words,
+ * or null. A lock written before external data was locked lists none: its graph file's hash is all it checks.
+ */
+export function externalDataDifference(needed: LockedModel, here: Pick<LockedModel, 'externalData'>): string | null {
+  if (!needed.externalData) return null;
+  const mine = here.externalData ?? [];
+  for (const x of needed.externalData) {
+    const h = mine.find((y) => y.location === x.location);
+    if (!h) return `its external data file ${quoteValue(x.location, 80)} is not named by the model here`;
+    if (h.sha256 !== x.sha256)
+      return (
+        `its external data file ${quoteValue(x.location, 80)} was sha256 ${x.sha256} (${formatBytes(x.bytes)}) ` +
+        `and is sha256 ${h.sha256} (${formatBytes(h.bytes)}) here`
+      );
+  }
+  const extra = mine.find((y) => !needed.externalData!.some((x) => x.location === y.location));
+  return extra
+    ? `the model here keeps weights in ${quoteValue(extra.location, 80)}, which the lock does not name`
+    : null;
+}
+
+/** Whether a model here is the locked one: its file's sha256 and those of its external data files. */
+const sameModel = (needed: LockedModel, here: Pick<LockedModel, 'sha256' | 'externalData'>) =>
+  needed.sha256 === here.sha256 && !externalDataDifference(needed, here);
+
+/** What a ModelNeed says is here. */
+const hereOf = (m: Pick<LockedModel, 'sha256' | 'bytes' | 'externalData'>): NonNullable<ModelNeed['here']> => ({
+  sha256: m.sha256,
+  bytes: m.bytes,
+  ...(m.externalData ? { externalData: m.externalData } : {}),
+});
 
 /** The first model a loader opened that differs from the graph's lock, or null. */
 export function lockMismatch(lock: readonly LockedModel[], opened: readonly LockedModel[]): ModelNeed | null {
   for (const m of opened) {
     const needed = lock.find((l) => l.id === m.id && l.source === m.source);
-    if (needed && needed.sha256 !== m.sha256) return { needed, here: { sha256: m.sha256, bytes: m.bytes } };
+    if (needed && !sameModel(needed, m)) return { needed, here: hereOf(m) };
   }
   return null;
 }
@@ -59,9 +98,13 @@ export function lockMismatch(lock: readonly LockedModel[], opened: readonly Lock
 /** The message of a mismatch, naming both hashes and what to do. */
 export function mismatchMessage(need: ModelNeed): string {
   const here = need.here!;
+  const data = here.sha256 === need.needed.sha256 ? externalDataDifference(need.needed, here) : null;
   return (
-    `the graph was made with model ${describeLocked(need.needed)}; the model here is sha256 ${here.sha256} ` +
-    `(${formatBytes(here.bytes)}): locate the model it was made with, or run with the one here ` +
+    `the graph was made with model ${describeLocked(need.needed)}; ` +
+    (data
+      ? `the model here has the same ONNX file but ${data}`
+      : `the model here is sha256 ${here.sha256} (${formatBytes(here.bytes)})`) +
+    ': locate the model it was made with, or run with the one here ' +
     '(the editor\'s "Use the model here", or --unlock headless)'
   );
 }
@@ -200,8 +243,8 @@ export async function lockProblems(
           message: `model "${needed.id}" is not here; the graph was made with model ${describeLocked(needed)}`,
           need: { needed },
         });
-      else if (entry.sha256 !== needed.sha256) {
-        const need = { needed, here: { sha256: entry.sha256, bytes: entry.bytes } };
+      else if (!sameModel(needed, entry)) {
+        const need = { needed, here: hereOf(entry) };
         problems.push({ nodeId: loader.id, message: mismatchMessage(need), need });
       }
     }

@@ -53,6 +53,7 @@ export function modelsOfRef(models: ModelRuntime, ref: Record<string, unknown>):
       sha256: use.entry.sha256,
       bytes: use.entry.bytes,
       source,
+      ...(use.entry.externalData?.length ? { externalData: use.entry.externalData } : {}),
       ...(use.ep ? { backend: use.ep as ExecutionBackend } : {}),
     });
   }

@@ -81,6 +81,21 @@ export const lockedModelSchema = z.strictObject({
     .positive()
     .max(2 ** 50),
   source: z.string().max(2_000),
+  /** The files the model keeps its weights in (ONNX external data, above 2 GB), each with its sha256 and size. */
+  externalData: z
+    .array(
+      z.strictObject({
+        location: z.string().min(1).max(500),
+        sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits'),
+        bytes: z
+          .number()
+          .int()
+          .nonnegative()
+          .max(2 ** 50),
+      }),
+    )
+    .max(256)
+    .optional(),
 });
 
 export const graphSchema = z.strictObject({

@@ -9,10 +9,10 @@
  * to the roles our pipelines feed by their names (DIFFUSION_ROLES), with the dtypes the ONNX file declares. Errors
  * name the file and the field, and quote no value whole (describeValue).
  */
-import { sha256HexAsync } from '../../tensor/hash';
 import { describeValue } from '../../tensor/quote';
 import { MANIFEST_FORMAT, parseManifest, type Manifest, type ModelEntry } from './manifest';
-import { FolderError, readJson, type FolderSource, type Json } from './published-layout';
+import { describeOnnxFile, externalDataPath, type OnnxFileDescription } from './model-files';
+import { fileFields, FolderError, readJson, type FolderSource, type Json } from './published-layout';
 
 /**
  * The roles a diffusion model's inputs play, each with the names it goes by. A role is the name our own models'
@@ -108,7 +108,7 @@ const DTYPES: Record<string, ModelEntry['inputs'][number]['dtype']> = {
 export async function readDiffusersFolder(
   src: FolderSource,
   name: string,
-  inspect: (bytes: Uint8Array) => Promise<OnnxSignature>,
+  inspect: (bytes: Uint8Array, externalData: Array<{ path: string; data: Uint8Array }>) => Promise<OnnxSignature>,
 ): Promise<DiffusersFolder> {
   const index = await readJson(src, 'model_index.json', true);
   // parsed by the loader (scheduler-config.ts, whose errors name this file); here only what the sizes need
@@ -138,9 +138,26 @@ export async function readDiffusersFolder(
     if ((e as Error).name === 'ModelTooBigError') throw e; // too big for the browser: said as it is
     throw new FolderError(`${src.describe(UNET_FILE)} is missing or unreadable (${(e as Error).message})`);
   }
+  // its external data (unet/weights.pb, model.onnx_data): the inspecting session needs the weights too
+  let file: OnnxFileDescription;
+  const data: Array<{ path: string; data: Uint8Array }> = [];
+  try {
+    file = await describeOnnxFile(
+      { ...src, read: (p) => (p === UNET_FILE ? Promise.resolve(bytes) : src.read(p)) },
+      UNET_FILE,
+      true,
+    );
+    for (const x of file.externalData) {
+      const p = externalDataPath(UNET_FILE, x.location);
+      data.push({ path: x.location, data: file.read.get(p) ?? (await src.read(p)) });
+      file.read.set(p, data.at(-1)!.data);
+    }
+  } catch (e) {
+    throw new FolderError((e as Error).message);
+  }
   let sig: OnnxSignature;
   try {
-    sig = await inspect(bytes);
+    sig = await inspect(bytes, data);
   } catch (e) {
     throw new FolderError(
       `${src.describe(UNET_FILE)} is not an ONNX model onnxruntime can load (${(e as Error).message})`,
@@ -198,13 +215,12 @@ export async function readDiffusersFolder(
     kind: 'decoder',
     title: `${name} U-Net (diffusers layout)`,
     file: UNET_FILE,
-    sha256: await sha256HexAsync(bytes),
-    bytes: bytes.length,
+    ...fileFields(file),
     inputs,
     outputs: [{ name: out.name, dtype: 'float32', shape: outShape }],
     diffusion: { scheduler, schedulerFile: src.describe(SCHEDULER_CONFIG), resolution: h },
     card: { layout: 'diffusers', ...(indexClass ? { pipeline: indexClass.slice(0, 80) } : {}) },
   };
   const manifest = parseManifest({ format: MANIFEST_FORMAT, version: 1, models: [entry] }, src.describe(''));
-  return { manifest, id: name, prefetched: new Map([[UNET_FILE, bytes]]) };
+  return { manifest, id: name, prefetched: file.read };
 }

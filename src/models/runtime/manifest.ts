@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { locationProblem } from './onnx-external';
 
 /** public/models/manifest.json: the models the engine can load, with everything needed to check and feed them. */
 export const MANIFEST_FORMAT = 'unclip-studio/models';
@@ -81,6 +82,20 @@ export const modelEntrySchema = z.strictObject({
   file: z.string(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   bytes: z.number().int().positive(),
+  /**
+   * The files the ONNX file keeps weights in (external data, needed above 2 GB): each `location` as the model's
+   * tensors write it (relative to the model file's folder), with its sha256 and size, checked like the file.
+   */
+  externalData: z
+    .array(
+      z.strictObject({
+        location: z.string().min(1).max(500),
+        sha256: z.string().regex(/^[0-9a-f]{64}$/),
+        bytes: z.number().int().nonnegative(),
+      }),
+    )
+    .max(256)
+    .optional(),
   world: z.string().optional(),
   /** The id of the other half of a CLIP pair and the shared embedding size. */
   pair: z.string().optional(),
@@ -246,6 +261,17 @@ function diffusionProblem(m: ModelEntry): string | null {
   return null;
 }
 
+/** An external data location that would read outside the model's folder, or the same file listed twice. */
+function externalDataProblem(m: ModelEntry): string | null {
+  const list = m.externalData ?? [];
+  for (const [i, x] of list.entries()) {
+    const problem = locationProblem(x.location);
+    if (problem) return `externalData.${i}.location ${problem}`;
+    if (list.findIndex((y) => y.location === x.location) !== i) return `externalData.${i}.location is listed twice`;
+  }
+  return null;
+}
+
 /** Parses a manifest, naming the model and field of each problem. */
 export function parseManifest(raw: unknown, source = 'manifest'): Manifest {
   const r = manifestSchema.safeParse(raw);
@@ -256,7 +282,7 @@ export function parseManifest(raw: unknown, source = 'manifest'): Manifest {
     r.data.models.forEach((m, i) => {
       if (seen.has(m.id)) throw new Error(`${source}: model #${i} has the id of an earlier model`);
       seen.add(m.id);
-      const problem = familyProblem(m) ?? arPriorProblem(m) ?? diffusionProblem(m);
+      const problem = familyProblem(m) ?? arPriorProblem(m) ?? diffusionProblem(m) ?? externalDataProblem(m);
       if (problem) throw new Error(`${source}: model #${i} ${problem}`);
     });
     return r.data;

@@ -8,7 +8,6 @@
  * config.json, the tokenizer from tokenizer.json and the picture steps from preprocessor_config.json. Errors name
  * the file and the field, and quote no value whole (describeValue).
  */
-import { sha256HexAsync } from '../../tensor/hash';
 import { describeValue } from '../../tensor/quote';
 import {
   MANIFEST_FORMAT,
@@ -18,6 +17,7 @@ import {
   type PreprocessingSpec,
   type TokenizerSpec,
 } from './manifest';
+import { describeOnnxFile, type HostFiles, type OnnxFileDescription } from './model-files';
 
 /** transformers.js's names for the variants of a file, and the suffix each has beside `<name>.onnx`. */
 export const MODEL_DTYPES = ['fp32', 'fp16', 'q8'] as const;
@@ -55,8 +55,11 @@ export function folderModelName(src: string): string {
   return slug || 'clip';
 }
 
-/** Files of a folder: read by path relative to it, described (for messages) as where they are. */
-export interface FolderSource {
+/**
+ * Files of a folder: read by path relative to it, described (for messages) as where they are; in Node the host's
+ * hash cache says a file's sha256 without reading it (HostFiles).
+ */
+export interface FolderSource extends HostFiles {
   read(path: string): Promise<Uint8Array>;
   describe(path: string): string;
 }
@@ -299,6 +302,31 @@ async function readOnnx(src: FolderSource, name: string, dtype: ModelDtype): Pro
   }
 }
 
+/** A manifest entry's file fields: the ONNX file's sha256 and size, and its external data files with theirs. */
+export const fileFields = (f: OnnxFileDescription) => ({
+  sha256: f.sha256,
+  bytes: f.bytes,
+  ...(f.externalData.length ? { externalData: f.externalData } : {}),
+});
+
+/**
+ * One half's ONNX file for a dtype with its external data, described without reading it where the host knows its
+ * sha256 (Node's hash cache); a missing one is readOnnx's error, listing the dtypes the folder has.
+ */
+async function onnxOf(src: FolderSource, name: string, dtype: ModelDtype): Promise<OnnxFileDescription> {
+  const path = onnxPath(name, dtype);
+  let graph: Uint8Array | undefined;
+  if (src.facts) await src.facts(path).catch(() => readOnnx(src, name, dtype));
+  else graph = await readOnnx(src, name, dtype);
+  // the graph just read is not read again
+  const once: FolderSource = graph ? { ...src, read: (p) => (p === path ? Promise.resolve(graph) : src.read(p)) } : src;
+  try {
+    return await describeOnnxFile(once, path);
+  } catch (e) {
+    throw new FolderError((e as Error).message);
+  }
+}
+
 /** Builds the manifest of an optimum / transformers.js CLIP folder for one dtype. */
 export async function readClipFolder(src: FolderSource, name: string, dtype: ModelDtype): Promise<ClipFolder> {
   if (!MODEL_DTYPES.includes(dtype))
@@ -321,10 +349,7 @@ export async function readClipFolder(src: FolderSource, name: string, dtype: Mod
     config.contextLength,
     tokConfig ? 'tokenizer_config.json' : undefined,
   );
-  const [textBytes, imageBytes] = [
-    await readOnnx(src, 'text_model', dtype),
-    await readOnnx(src, 'vision_model', dtype),
-  ];
+  const [textFile, imageFile] = [await onnxOf(src, 'text_model', dtype), await onnxOf(src, 'vision_model', dtype)];
   const id = dtype === 'fp32' ? name : `${name}-${dtype}`;
   const ctx = config.contextLength,
     d = config.projectionDim,
@@ -336,8 +361,7 @@ export async function readClipFolder(src: FolderSource, name: string, dtype: Mod
     kind: 'clip-text',
     title: `${name} text encoder (${dtype})`,
     file: onnxPath('text_model', dtype),
-    sha256: await sha256HexAsync(textBytes),
-    bytes: textBytes.length,
+    ...fileFields(textFile),
     ...world,
     pair: `${id}-image`,
     embedDim: d,
@@ -357,8 +381,7 @@ export async function readClipFolder(src: FolderSource, name: string, dtype: Mod
     kind: 'clip-image',
     title: `${name} image encoder (${dtype})`,
     file: onnxPath('vision_model', dtype),
-    sha256: await sha256HexAsync(imageBytes),
-    bytes: imageBytes.length,
+    ...fileFields(imageFile),
     ...world,
     pair: text.id,
     embedDim: d,
@@ -368,9 +391,6 @@ export async function readClipFolder(src: FolderSource, name: string, dtype: Mod
     card,
   };
   const manifest = parseManifest({ format: MANIFEST_FORMAT, version: 1, models: [text, image] }, src.describe(''));
-  const prefetched = new Map([
-    [text.file, textBytes],
-    [image.file, imageBytes],
-  ]);
+  const prefetched = new Map([...textFile.read, ...imageFile.read]);
   return { manifest, pair: id, dtype, prefetched };
 }

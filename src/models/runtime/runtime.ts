@@ -1,10 +1,10 @@
 import type * as ortTypes from 'onnxruntime-web';
-import { sha256HexAsync } from '../../tensor/hash';
 import { briefText } from '../../tensor/quote';
 import { BACKENDS, type Backend } from './backend';
 import type { Tensor } from '../../tensor/tensor';
 import { parseManifest, ModelError, type Manifest, type ModelEntry } from './manifest';
 import { fromOrt, toOrt } from './ort-tensor';
+import { ModelFileError, sessionFiles, type HostFiles } from './model-files';
 import type { Tokenizer } from './tokenizer';
 import { loadTokenizer as loadTokenizerSpec } from './tokenizer-load';
 import { folderBase, folderModelName, isModelFolder, readClipFolder, type ModelDtype } from './published-layout';
@@ -69,6 +69,21 @@ export interface ModelSource {
   /** Reads a path relative to the models folder (or an absolute URL / path); `expect`: what the manifest says of it. */
   read(path: string, expect?: FileExpectation): Promise<Uint8Array>;
   describe(path: string): string;
+  /** A file's sha256 without reading it (Node's hash cache) and its path on disk: model-files.ts. */
+  facts?: HostFiles['facts'];
+  localPath?: HostFiles['localPath'];
+}
+
+/**
+ * The facts and local paths a host's readBytes carries (Node's: file-facts-node.ts), for the files of an external
+ * manifest or folder; a readBytes without them (the browser's) gives none.
+ */
+function hostFilesOf(readBytes: object, resolve: (path: string) => string): HostFiles {
+  const host = readBytes as HostFiles;
+  return {
+    ...(host.facts ? { facts: (p: string) => host.facts!(resolve(p)) } : {}),
+    ...(host.localPath ? { localPath: (p: string) => host.localPath!(resolve(p)) } : {}),
+  };
 }
 
 export interface ModelRuntime {
@@ -136,6 +151,16 @@ function prefetchedFirst(files: ModelSource, prefetched: Map<string, Uint8Array>
       return bytes ? Promise.resolve(bytes) : files.read(p, expect);
     },
     describe: files.describe,
+    ...(files.facts ? { facts: files.facts } : {}),
+    // a session opened from the file's path reads nothing: what was kept for it goes
+    ...(files.localPath
+      ? {
+          localPath: (p: string) => {
+            prefetched.clear();
+            return files.localPath!(p);
+          },
+        }
+      : {}),
   };
 }
 
@@ -200,25 +225,21 @@ export function createRuntime(
 
   const open = async (e: ModelEntry, ep: ExecutionProvider): Promise<ModelSession> => {
     const t0 = now();
-    let bytes: Uint8Array;
+    // the ONNX file and its external data, each checked by sha256; onnxruntime-node opens a local file by its path
+    let files: Awaited<ReturnType<typeof sessionFiles>>;
     try {
-      bytes = provided.get(e.id) ?? (await source.read(e.file, { sha256: e.sha256, bytes: e.bytes, model: e.id }));
+      files = await sessionFiles(source, e, {
+        native: ep === 'cpu',
+        given: provided.get(e.id),
+        read: (p) => source.read(p, { sha256: e.sha256, bytes: e.bytes, model: e.id }),
+      });
     } catch (err) {
-      throw new ModelError(
-        e.id,
-        `file ${source.describe(e.file)} is missing or unreadable (${(err as Error).message})`,
-      );
+      if (err instanceof ModelFileError) throw new ModelError(e.id, err.message);
+      throw err;
     }
-    const t1 = now();
-    const digest = await sha256HexAsync(bytes);
+    const { model, externalData } = files;
+    const withData = externalData.length ? { externalData } : {};
     const t2 = now();
-    if (digest !== e.sha256) {
-      throw new ModelError(
-        e.id,
-        `file ${source.describe(e.file)} is corrupt or changed: sha256 ${digest.slice(0, 12)}… does not match the ` +
-          `manifest's ${e.sha256.slice(0, 12)}…`,
-      );
-    }
     let session: ortTypes.InferenceSession;
     let engine = ort;
     let first: boolean;
@@ -231,9 +252,10 @@ export function createRuntime(
         // (onnxruntime-web: "another WebGPU EP inference session is being created")
         const q = runQueueOf(engine);
         const creating = q.tail.then(() =>
-          engine.InferenceSession.create(bytes, {
+          engine.InferenceSession.create(model as Uint8Array, {
             graphOptimizationLevel: 'all',
             executionProviders: ['webgpu', 'wasm'],
+            ...withData,
           }),
         );
         q.tail = creating.catch(() => undefined);
@@ -242,17 +264,14 @@ export function createRuntime(
         first = !started.has(engine);
         started.add(engine);
         try {
-          session = await engine.InferenceSession.create(bytes, { graphOptimizationLevel: 'all', ...sessionOptions });
+          session = await create(engine, model, { graphOptimizationLevel: 'all', ...sessionOptions, ...withData });
         } catch (err) {
           const fb = options.fallback;
           if (!fb) throw err;
           shared.notices.add(
             `${e.id}: ${fb.from} failed (${briefText((err as Error).message, 200)}): it runs on ${fb.to}`,
           );
-          session = await engine.InferenceSession.create(bytes, {
-            graphOptimizationLevel: 'all',
-            ...fb.sessionOptions,
-          });
+          session = await create(engine, model, { graphOptimizationLevel: 'all', ...fb.sessionOptions, ...withData });
         }
       }
     } catch (err) {
@@ -266,9 +285,9 @@ export function createRuntime(
     shared.timings.push({
       id: e.id,
       ep,
-      bytes: bytes.length,
-      readMs: t1 - t0,
-      hashMs: t2 - t1,
+      bytes: files.bytes,
+      readMs: files.readMs,
+      hashMs: files.hashMs,
       createMs: t3 - t2,
       totalMs: t3 - t0,
       first,
@@ -335,8 +354,14 @@ export function createRuntime(
   };
 
   /** A file's input and output names, types and shapes, from a session made only to read them. */
-  const inspectOnnx = async (bytes: Uint8Array): Promise<OnnxSignature> => {
-    const session = await ort.InferenceSession.create(bytes, sessionOptions);
+  const inspectOnnx = async (
+    bytes: Uint8Array,
+    externalData: Array<{ path: string; data: Uint8Array }>,
+  ): Promise<OnnxSignature> => {
+    const session = await ort.InferenceSession.create(bytes, {
+      ...sessionOptions,
+      ...(externalData.length ? { externalData } : {}),
+    });
     const list = (names: readonly string[], meta: readonly ortTypes.InferenceSession.ValueMetadata[] | undefined) =>
       names.map((name) => {
         const m = meta?.find((x) => x.name === name);
@@ -372,12 +397,15 @@ export function createRuntime(
           const files: ModelSource = {
             read: (p, expect) => readBytes(resolveRelative(base, p), expect),
             describe: (p) => resolveRelative(base, p),
+            ...hostFilesOf(readBytes, (p) => resolveRelative(base, p)),
           };
           // a diffusion model in diffusers' layout, else a CLIP folder
           if (await isDiffusersFolder(files)) {
             if (dtype !== 'fp32')
               throw new Error(`dtype ${dtype}: a diffusers folder has one unet/model.onnx (its dtype is the file's)`);
-            const unet = await readDiffusersFolder(files, folderModelName(manifestSrc), (b) => inspectOnnx(b));
+            const unet = await readDiffusersFolder(files, folderModelName(manifestSrc), (b, data) =>
+              inspectOnnx(b, data),
+            );
             const opened = createRuntime(ort, unet.manifest, prefetchedFirst(files, unet.prefetched), options, shared);
             openedExternals.set(`${manifestSrc}\n${dtype}`, opened);
             return opened;
@@ -395,6 +423,7 @@ export function createRuntime(
         const src: ModelSource = {
           read: (p, expect) => readBytes(resolveRelative(manifestSrc, p), expect),
           describe: (p) => resolveRelative(manifestSrc, p),
+          ...hostFilesOf(readBytes, (p) => resolveRelative(manifestSrc, p)),
         };
         let raw: unknown;
         let bytes: Uint8Array;
@@ -491,6 +520,16 @@ interface SharedState {
   eps: WeakMap<ModelEntry, ExecutionProvider>;
 }
 const newSharedState = (): SharedState => ({ backend: 'auto', timings: [], notices: new Set(), eps: new WeakMap() });
+/** A session from a model's bytes, or (onnxruntime-node) from its path on disk. */
+const create = (
+  engine: typeof ortTypes,
+  model: Uint8Array | string,
+  options: ortTypes.InferenceSession.SessionOptions,
+): Promise<ortTypes.InferenceSession> =>
+  typeof model === 'string'
+    ? engine.InferenceSession.create(model, options)
+    : engine.InferenceSession.create(model, options);
+
 /** onnxruntime modules that have created a session in this process (their WASM is compiled and started). */
 const started = new WeakSet<object>();
 const now = () => performance.now();
