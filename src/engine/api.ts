@@ -171,7 +171,8 @@ export function createEngineApi(
     async checkModelLock(graph?: string | unknown): Promise<LockProblem[]> {
       if (graph !== undefined && !api.loadGraph(graph).ok) return [];
       const loaders = engine.loaderIds().map((id) => ({ id, params: engine.paramsOf(id) }));
-      return lockProblems(loaders, engine.graph?.models, services.models, (src) => services.readBytes(src));
+      // the reader itself: in Node it carries the hash cache (a file's sha256 is not hashed again)
+      return lockProblems(loaders, engine.graph?.models, services.models, services.readBytes);
     },
     /**
      * Uses a located file (bytes) as a loader's model when its sha256 is one the graph's lock names for it; the
@@ -187,7 +188,7 @@ export function createEngineApi(
           bytes,
           engine.graph?.models,
           services.models,
-          (src) => services.readBytes(src),
+          services.readBytes,
         );
         // what was made with the file that was here before is stale: every cached result goes
         engine.cache.clear();

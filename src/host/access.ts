@@ -11,7 +11,7 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PUBLIC_DIR, readBytesNode } from './node-services';
+import { localPathOf, PUBLIC_DIR, readBytesNode, withFileFacts } from './node-services';
 import { createHubReader, parseHubRef, repoLabel, type HubOptions, type HubRef } from './hub';
 
 export interface AccessPolicy {
@@ -107,16 +107,26 @@ export function checkAccess(src: string, policy: AccessPolicy): void {
   );
 }
 
-/** A reader that applies the policy before reading; repo ids go through the hub cache (`hub`: its options). */
-export function policyReader(policy: AccessPolicy, hub: HubOptions = {}): (src: string) => Promise<Uint8Array> {
+/**
+ * A reader that applies the policy before reading; repo ids go through the hub cache (`hub`: its options). Its facts
+ * and local paths (withFileFacts) apply the same policy: a file's sha256 is said only where it may be read.
+ */
+export function policyReader(policy: AccessPolicy, hub: HubOptions = {}) {
   let reader: ReturnType<typeof createHubReader> | undefined;
-  return async (src) => {
+  const read = async (src: string) => {
     checkAccess(src, policy);
     const ref = hubReference(src, policy);
     if (ref) return (reader ??= createHubReader(hub)).read(ref);
     if (/^(https?|data):/i.test(src)) return readBytesNode(src);
     return readBytesNode(resolveReference(src, policy));
   };
+  return withFileFacts(read, async (src) => {
+    checkAccess(src, policy);
+    const ref = hubReference(src, policy);
+    if (ref) return (reader ??= createHubReader(hub)).localPath(ref);
+    if (/^(https?|data):/i.test(src)) return undefined;
+    return localPathOf(resolveReference(src, policy));
+  });
 }
 
 /** The policy of a CLI run of `file`, from its flags. */

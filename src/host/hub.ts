@@ -20,6 +20,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { downloadFile, listFiles, modelInfo, type ListFileEntry } from '@huggingface/hub';
+import { rememberFileFacts } from '../models/runtime/file-facts-node';
 
 /** A file of a repo at a revision (file '' names the repo itself). */
 export interface HubRef {
@@ -180,6 +181,8 @@ export function createHubReader(options: HubOptions = {}) {
     if (!blob) throw new HubError(`${label}: the hub lists it but does not serve it`);
     const expected = entry.lfs ? { algo: 'sha256', hex: entry.lfs.oid } : { algo: 'sha1', hex: entry.oid };
     const hash = entry.lfs ? createHash('sha256') : gitBlobHash(entry.size);
+    // a small file kept in git is listed by its sha1: its sha256 too, for the lock's hash cache
+    const sha256 = entry.lfs ? undefined : createHash('sha256');
     // one name per download: two processes fetching the same file do not write into each other's
     const incomplete = `${path}.${process.pid}-${Math.random().toString(36).slice(2, 8)}.incomplete`;
     await mkdir(dirname(path), { recursive: true });
@@ -190,6 +193,7 @@ export function createHubReader(options: HubOptions = {}) {
       draw(0);
       for await (const chunk of blob.stream() as unknown as AsyncIterable<Uint8Array>) {
         hash.update(chunk);
+        sha256?.update(chunk);
         if (!out.write(chunk)) await new Promise((resolve) => out.once('drain', resolve));
         done += chunk.length;
         draw(done);
@@ -213,6 +217,8 @@ export function createHubReader(options: HubOptions = {}) {
       );
     }
     await rename(incomplete, path);
+    // checked as it was written: the lock and the sessions take its sha256 without hashing it again
+    await rememberFileFacts(path, entry.lfs ? got : sha256!.digest('hex'));
     return path;
   }
 

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-web';
 import { createRuntime, loadManifest, type ModelRuntime, type ModelSource } from './runtime';
 import { chooseDevice, type Device } from './device-node';
+import { fileFacts } from './file-facts-node';
 
 /** The bundled models folder of this checkout. */
 export const BUNDLED_MODELS_DIR = resolve(fileURLToPath(new URL('../../../public/models', import.meta.url)));
@@ -14,6 +15,9 @@ export function fsModelSource(dir: string): ModelSource {
   return {
     read: async (p) => new Uint8Array(await readFile(full(p))),
     describe: (p) => full(p),
+    // a file's sha256 from the hash cache while its size and mtime are unchanged; native sessions open it by path
+    facts: (p) => fileFacts(full(p)),
+    localPath: (p) => Promise.resolve(full(p)),
   };
 }
 

@@ -1,0 +1,174 @@
+/**
+ * What Node knows of a model file without reading it again: its sha256, size and, for an ONNX file, the external
+ * data files it names. Hashing a 909 MB CLIP folder took seconds on every lock check and every run; a file whose
+ * absolute path, size and mtime are those it had when it was hashed is taken to hold the same bytes (as git's index
+ * and make do). Kept in memory for the process and in `file-hashes.json` in the cache folder (`$UNCLIP_STUDIO_CACHE`,
+ * else `$XDG_CACHE_HOME/unclip-studio`, else `~/.cache/unclip-studio`: hub.ts's convention), so the next process
+ * does not hash either. Files the hub client downloaded and checked are entered as they are written (hub.ts).
+ * Deleting the JSON file clears it; a file changed in place gets a new mtime and is hashed again.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { externalDataLocations } from './onnx-external';
+import type { FileFacts } from './model-files';
+
+/** A file as it was hashed: its size and mtime say whether it still is. */
+interface Entry {
+  sha256: string;
+  size: number;
+  mtimeMs: number;
+  externalData?: string[];
+}
+
+/** The JSON file the facts persist in (null: memory only). */
+export function fileFactsPath(env: NodeJS.ProcessEnv = process.env): string | null {
+  if (env.UNCLIP_STUDIO_HASH_CACHE === '0') return null;
+  if (env.UNCLIP_STUDIO_CACHE) return join(env.UNCLIP_STUDIO_CACHE, 'file-hashes.json');
+  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'unclip-studio', 'file-hashes.json');
+}
+
+/** How much hashing this process did (a test's spy; the bench's numbers). */
+export const hashCounters = { files: 0, bytes: 0 };
+
+/** Files kept at most in the JSON file (the newest). */
+const MAX_ENTRIES = 4000;
+/** Above this an ONNX file is hashed as a stream and not walked (protobuf's own limit is 2 GiB). */
+const WALK_MAX = 2 ** 31 - 1;
+
+const memory = new Map<string, Entry>();
+let loaded: { file: string | null; done: Promise<void> } | undefined;
+
+function load(file: string | null): Promise<void> {
+  if (loaded?.file === file) return loaded.done;
+  const done = (async () => {
+    if (!file) return;
+    try {
+      const json = JSON.parse(await readFile(file, 'utf8')) as { version?: number; files?: Record<string, Entry> };
+      if (json.version !== 1 || !json.files) return;
+      for (const [path, e] of Object.entries(json.files)) if (!memory.has(path) && validEntry(e)) memory.set(path, e);
+    } catch {
+      // no file yet, or one spoilt: hash again
+    }
+  })();
+  loaded = { file, done };
+  return done;
+}
+
+const validEntry = (e: Entry) =>
+  !!e &&
+  typeof e.sha256 === 'string' &&
+  /^[0-9a-f]{64}$/.test(e.sha256) &&
+  Number.isFinite(e.size) &&
+  Number.isFinite(e.mtimeMs) &&
+  (e.externalData === undefined ||
+    (Array.isArray(e.externalData) && e.externalData.every((l) => typeof l === 'string')));
+
+let saving = Promise.resolve();
+/** Writes the memory into the JSON file (merged with what another process wrote), through a temporary file. */
+function save(file: string | null): Promise<void> {
+  if (!file) return Promise.resolve();
+  saving = saving.then(async () => {
+    try {
+      let onDisk: Record<string, Entry> = {};
+      try {
+        onDisk = (JSON.parse(await readFile(file, 'utf8')) as { files?: Record<string, Entry> }).files ?? {};
+      } catch {
+        // none yet
+      }
+      const files = { ...onDisk, ...Object.fromEntries(memory) };
+      const kept = Object.entries(files).slice(-MAX_ENTRIES);
+      await mkdir(dirname(file), { recursive: true });
+      const tmp = `${file}.${process.pid}.tmp`;
+      await writeFile(tmp, JSON.stringify({ version: 1, files: Object.fromEntries(kept) }));
+      await rename(tmp, file);
+    } catch {
+      // the cache is an optimisation: a read-only home still runs, hashing each time
+    }
+  });
+  return saving;
+}
+
+async function hashStream(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 4 << 20 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+const isOnnx = (path: string) => /\.onnx$/i.test(path);
+
+/** An ONNX file's external data locations, or undefined where it is not one we can walk (the runtime says why). */
+function walk(bytes: Uint8Array): string[] | undefined {
+  try {
+    return externalDataLocations(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A file's sha256 and size (and an `.onnx` file's external data locations): from the cache where the file's
+ * path, size and mtime are those it was hashed with, else read and hashed now. Rejects like readFile (ENOENT...).
+ */
+export async function fileFacts(path: string, env: NodeJS.ProcessEnv = process.env): Promise<FileFacts> {
+  const abs = resolve(path);
+  const file = fileFactsPath(env);
+  await load(file);
+  const before = await stat(abs);
+  const known = memory.get(abs);
+  const fresh = known && known.size === before.size && known.mtimeMs === before.mtimeMs;
+  if (fresh && (known.externalData || !isOnnx(abs) || known.size > WALK_MAX)) return factsOf(known);
+  let sha256: string;
+  let externalData: string[] | undefined;
+  if (isOnnx(abs) && before.size <= WALK_MAX) {
+    const bytes = new Uint8Array(await readFile(abs));
+    externalData = walk(bytes);
+    if (fresh) sha256 = known.sha256;
+    else {
+      sha256 = createHash('sha256').update(bytes).digest('hex');
+      hashCounters.files++;
+      hashCounters.bytes += bytes.length;
+    }
+  } else {
+    sha256 = await hashStream(abs);
+    hashCounters.files++;
+    hashCounters.bytes += before.size;
+  }
+  const after = await stat(abs);
+  const entry: Entry = { sha256, size: after.size, mtimeMs: after.mtimeMs, ...(externalData ? { externalData } : {}) };
+  // a file written while it was read is not remembered: the bytes hashed may be neither version
+  if (after.size === before.size && after.mtimeMs === before.mtimeMs) {
+    memory.delete(abs);
+    memory.set(abs, entry);
+    await save(file);
+  }
+  return factsOf(entry);
+}
+
+const factsOf = (e: Entry): FileFacts => ({
+  sha256: e.sha256,
+  bytes: e.size,
+  ...(e.externalData ? { externalData: [...e.externalData] } : {}),
+});
+
+/**
+ * Enters a file whose sha256 the caller has checked as it wrote it (the hub client's downloads), so its first use
+ * does not hash it again.
+ */
+export async function rememberFileFacts(path: string, sha256: string, env: NodeJS.ProcessEnv = process.env) {
+  const abs = resolve(path);
+  const file = fileFactsPath(env);
+  await load(file);
+  const s = await stat(abs);
+  memory.delete(abs);
+  memory.set(abs, { sha256, size: s.size, mtimeMs: s.mtimeMs });
+  await save(file);
+}
+
+/** Forgets what this process remembers (tests: a fresh process). */
+export function forgetFileFacts(): void {
+  memory.clear();
+  loaded = undefined;
+}

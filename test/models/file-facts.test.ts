@@ -1,0 +1,149 @@
+/**
+ * The lock's hash cache (file-facts-node.ts): a model file is hashed once while its path, size and mtime stay the
+ * same, in this process and (through file-hashes.json in the cache folder) the next; a file changed in place is
+ * hashed again and the lock says it differs. Its external data files are locked and checked the same way.
+ */
+import { cpSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { createRegistry } from '../../nodes/index';
+import { makeExternalClipFolder } from '../../scripts/onnx-external-data';
+import { createEngineApi } from '../../src/engine/api';
+import { localPathOf, nodeServices, readBytesNode, withFileFacts } from '../../src/host/node-services';
+import {
+  fileFacts,
+  fileFactsPath,
+  forgetFileFacts,
+  hashCounters,
+  rememberFileFacts,
+} from '../../src/models/runtime/file-facts-node';
+import { BUNDLED_MODELS_DIR, createModelRuntime } from '../../src/models/runtime/runtime-node';
+
+const cache = mkdtempSync(join(tmpdir(), 'file-facts-'));
+process.env.UNCLIP_STUDIO_CACHE = cache;
+const sha256 = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
+const hashed = () => ({ ...hashCounters });
+
+/** A file with a given content and an mtime in the past (a whole second, as file systems round). */
+function fileWith(path: string, content: string, mtime = 1_700_000_000) {
+  writeFileSync(path, content);
+  utimesSync(path, mtime, mtime);
+  return path;
+}
+
+describe('the hash cache', () => {
+  it('hashes a file once; the same path, size and mtime are not read again', async () => {
+    const path = fileWith(join(mkdtempSync(join(tmpdir(), 'ff-')), 'a.bin'), 'first version');
+    const before = hashed();
+    expect(await fileFacts(path)).toEqual({ sha256: sha256('first version'), bytes: 13 });
+    expect(hashed().files).toBe(before.files + 1);
+    expect(await fileFacts(path)).toEqual({ sha256: sha256('first version'), bytes: 13 });
+    expect(hashed().files).toBe(before.files + 1);
+    // a new process: the JSON file in the cache folder still knows it
+    forgetFileFacts();
+    expect(await fileFacts(path)).toEqual({ sha256: sha256('first version'), bytes: 13 });
+    expect(hashed().files).toBe(before.files + 1);
+    expect(fileFactsPath()).toBe(join(cache, 'file-hashes.json'));
+    expect(Object.keys(JSON.parse(readFileSync(fileFactsPath()!, 'utf8')).files)).toContain(path);
+  });
+
+  it('a file changed in place (same size, a new mtime) is hashed again', async () => {
+    const path = fileWith(join(mkdtempSync(join(tmpdir(), 'ff-')), 'b.bin'), 'version one');
+    const first = await fileFacts(path);
+    fileWith(path, 'version two', 1_700_000_100);
+    const before = hashed();
+    const second = await fileFacts(path);
+    expect(hashed().files).toBe(before.files + 1);
+    expect(second.sha256).toBe(sha256('version two'));
+    expect(second.sha256).not.toBe(first.sha256);
+    // and a size change with the mtime put back
+    fileWith(path, 'version three', 1_700_000_100);
+    expect((await fileFacts(path)).sha256).toBe(sha256('version three'));
+  });
+
+  it('takes what the hub client checked as it downloaded, without hashing', async () => {
+    const path = fileWith(join(mkdtempSync(join(tmpdir(), 'ff-')), 'c.bin'), 'downloaded');
+    await rememberFileFacts(path, sha256('downloaded'));
+    const before = hashed();
+    expect((await fileFacts(path)).sha256).toBe(sha256('downloaded'));
+    expect(hashed().files).toBe(before.files);
+  });
+});
+
+describe('checking a graph against its lock', () => {
+  const graphOf = (manifest: string) => ({
+    format: 'unclip-studio/graph',
+    version: 3,
+    nodes: [{ id: 'clip', type: 'clip/load-model', params: { model: 'clip', manifest } }],
+  });
+
+  it('a second check reads no model file; a changed data file is hashed again and reported', async () => {
+    const folder = join(mkdtempSync(join(tmpdir(), 'ff-lock-')), 'clip');
+    cpSync(makeExternalClipFolder(), folder, { recursive: true });
+    for (const f of ['text_model.onnx', 'text_model.onnx_data', 'vision_model.onnx', 'vision_model.onnx_data'])
+      utimesSync(join(folder, 'onnx', f), 1_700_000_000, 1_700_000_000);
+    /** Every file the engine reads, by name. */
+    const reads: string[] = [];
+    const readBytes = withFileFacts(async (src) => {
+      reads.push(src.slice(src.lastIndexOf('/') + 1));
+      return readBytesNode(src);
+    }, localPathOf);
+    /** A fresh engine, as each `npm run graph` process has (the external runtimes are memoized per engine). */
+    const engine = async () =>
+      createEngineApi(
+        createRegistry(),
+        nodeServices({ models: (await createModelRuntime(BUNDLED_MODELS_DIR, 'node'))!, readBytes }),
+      );
+    const locked = await (await engine()).lockModels(graphOf(folder));
+    if (!locked.ok) throw new Error('not locked');
+    const text = locked.graph.models!.find((m) => m.id === 'clip-text')!;
+    expect(text.externalData).toEqual([
+      {
+        location: 'text_model.onnx_data',
+        sha256: sha256(readFileSync(join(folder, 'onnx/text_model.onnx_data'))),
+        bytes: readFileSync(join(folder, 'onnx/text_model.onnx_data')).length,
+      },
+    ]);
+
+    const check = async () => {
+      const api = await engine();
+      expect(api.loadGraph(locked.graph).ok).toBe(true);
+      return api.checkModelLock();
+    };
+    const before = hashed();
+    reads.length = 0;
+    expect(await check()).toEqual([]);
+    forgetFileFacts(); // the next process: file-hashes.json only
+    expect(await check()).toEqual([]);
+    expect(hashed()).toEqual(before);
+    // the folder's JSON files only: neither ONNX file nor its data was read
+    expect(reads.filter((r) => /\.onnx/.test(r))).toEqual([]);
+    expect(reads).toContain('config.json');
+
+    // the same size, another byte, a new mtime: hashed again, and the lock names the file that differs
+    const data = join(folder, 'onnx/text_model.onnx_data');
+    const bytes = readFileSync(data);
+    bytes[100] = bytes[100]! ^ 1;
+    writeFileSync(data, bytes);
+    const problems = await check();
+    expect(hashed().files).toBe(before.files + 1);
+    expect(problems.map((p) => p.nodeId)).toEqual(['clip']);
+    expect(problems[0]!.message).toContain(
+      `the model here has the same ONNX file but its external data file "text_model.onnx_data" was sha256 ` +
+        `${text.externalData![0]!.sha256}`,
+    );
+    expect(problems[0]!.message).toContain(`is sha256 ${sha256(bytes)}`);
+  });
+
+  it('the folder reader hashes nothing the cache knows (readBytesNode carries the facts)', async () => {
+    const folder = makeExternalClipFolder();
+    const runtime = (await createModelRuntime(BUNDLED_MODELS_DIR, 'node'))!;
+    await runtime.external(folder, readBytesNode);
+    const before = hashed();
+    const again = (await createModelRuntime(BUNDLED_MODELS_DIR, 'node'))!;
+    await again.external(folder, readBytesNode);
+    expect(hashed()).toEqual(before);
+  });
+});
