@@ -5,16 +5,21 @@
  * --queue, on BullMQ workers (`npm run worker`). Results in <dir>/results.jsonl, images under
  * <dir>/images, every picture with its parameters in <dir>/contact-sheet.png.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { decode as decodePng } from 'fast-png';
 import { formatIssue } from '../graph/errors';
 import { GridError, gridPoints, parseGridAxis, type GridAxis } from '../queue/grid';
 import { JobFailure, loadJob, type JobImage, type JobPayload } from '../queue/job';
 import { EnginePool, runLocal } from '../queue/local';
 import { probeRedis, RedisUnreachable, submitAndFollow } from '../queue/bullmq';
-import { SweepResults } from '../queue/results';
+import { MAX_SHEET_TILES, SweepResults } from '../queue/results';
 import { deviceArg, headlessDevice, UsageError } from './args';
 import { cliPolicy, userValues } from '../host/access';
 import { parseParamRef } from '../engine/overrides';
+import { extractSweep } from '../engine/sweep';
+import { sweepSheetPng } from '../engine/sweep-sheet';
+import { extractGraph, isPng, PngGraphError } from '../graph/png-graph';
 import type { Device } from '../models/runtime/device-node';
 
 export const SWEEP_USAGE =
@@ -73,7 +78,6 @@ function parseSweepArgs(argv: string[]): SweepArgs {
     else throw new UsageError(`unexpected argument "${arg}"`);
   }
   if (!a.file) throw new UsageError('no graph file given');
-  if (a.grid.length === 0) throw new UsageError('no --grid given');
   if (!a.out) throw new UsageError('no --out folder given');
   if (a.queue && !/^rediss?:\/\//.test(a.queue))
     throw new UsageError(`--queue must be a redis:// or rediss:// URL, got "${a.queue}"`);
@@ -82,6 +86,7 @@ function parseSweepArgs(argv: string[]): SweepArgs {
 
 export async function sweepMain(argv: string[]): Promise<number> {
   let args: SweepArgs, axes: GridAxis[];
+  let bytes: Buffer;
   try {
     args = parseSweepArgs(argv);
     axes = args.grid.map((g) => parseGridAxis(g, (p) => readFileSync(p, 'utf8')));
@@ -92,14 +97,35 @@ export async function sweepMain(argv: string[]): Promise<number> {
     }
     throw e;
   }
-  let graph: string;
   try {
-    graph = readFileSync(args.file, 'utf8');
+    bytes = readFileSync(args.file);
   } catch (e) {
     console.error(
       `error: cannot read ${args.file}: ` +
         `${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as NodeJS.ErrnoException).code}`,
     );
+    return 2;
+  }
+  // a grid PNG (the editor's Save PNG, or grid.png here) carries its graph and its sweep: --grid replaces the latter
+  let graph: string;
+  if (isPng(bytes)) {
+    let carried: { graph: string | null; axes: GridAxis[] | null };
+    try {
+      carried = { graph: extractGraph(bytes), axes: extractSweep(bytes) };
+    } catch (e) {
+      if (!(e instanceof PngGraphError)) throw e;
+      console.error(`error: ${args.file} ${e.message}`);
+      return 2;
+    }
+    if (carried.graph === null) {
+      console.error(`error: ${args.file} is a PNG that carries no graph`);
+      return 2;
+    }
+    graph = carried.graph;
+    if (!axes.length && carried.axes) axes = carried.axes;
+  } else graph = bytes.toString('utf8');
+  if (!axes.length) {
+    console.error(`error: no --grid given${isPng(bytes) ? ' (and the PNG carries no sweep)' : ''}\n${SWEEP_USAGE}`);
     return 2;
   }
   // local jobs read what `graph run` would let this graph read; queued jobs, what each worker's flags allow
@@ -211,6 +237,7 @@ export async function sweepMain(argv: string[]): Promise<number> {
     }
     status.finish();
     const sheet = results.writeContactSheet(jobs.map((j) => j.key));
+    writeGridPng(results, axes, jobs, graph);
     const lines = unique.map((j) => results.lines.get(j.key)).filter((l) => l !== undefined);
     const failed = unique.length - lines.filter((l) => l.status === 'done').length;
     if (args.json)
@@ -273,4 +300,34 @@ class Progress {
   finish(): void {
     if (!this.quiet && this.tty && this.done) process.stderr.write('\n');
   }
+}
+
+/**
+ * `<out>/grid.png`: the sweep's grid with its axes labelled, carrying the graph and the sweep (the format of the
+ * editor's Save PNG): `npm run graph -- sweep <out>/grid.png --out <dir>` runs the same sweep again, and the editor
+ * opens it. Each cell shows its job's first picture; a sweep past MAX_SHEET_TILES points writes none.
+ */
+function writeGridPng(
+  results: SweepResults,
+  axes: GridAxis[],
+  jobs: ReadonlyArray<{ key: string }>,
+  graph: string,
+): void {
+  if (jobs.length > MAX_SHEET_TILES) return;
+  const cells = jobs.map((j) => {
+    const line = results.lines.get(j.key);
+    const file = line?.status === 'done' ? line.files[0] : undefined;
+    if (!file) return { status: line ? ('failed' as const) : ('pending' as const) };
+    const png = decodePng(readFileSync(join(results.dir, file)));
+    // a grey picture is drawn grey: each pixel's first channel three times
+    const data =
+      png.channels >= 3
+        ? Uint8Array.from(png.data, Number)
+        : Uint8Array.from({ length: png.width * png.height * 3 }, (_, i) =>
+            Number(png.data[Math.floor(i / 3) * png.channels]),
+          );
+    const channels: 3 | 4 = png.channels === 4 ? 4 : 3;
+    return { status: 'done' as const, tile: { width: png.width, height: png.height, data, channels } };
+  });
+  writeFileSync(join(results.dir, 'grid.png'), sweepSheetPng(axes, cells, graph));
 }

@@ -7,15 +7,11 @@ import type { Remote } from 'comlink';
 import type { EngineApi, NodeInfo } from '../engine/api';
 import { formatIssue } from '../graph/errors';
 import { applySets, parseParamRef, type ParamSet } from '../engine/overrides';
-import type { GridPoint } from './grid';
-import { parsePortRef } from '../graph/document';
+import type { GridPoint } from '../engine/grid';
+import { imageSinks, type JobPayload } from '../engine/sweep';
 import { quoteValue } from '../tensor/quote';
 
-export interface JobPayload {
-  /** The graph file's text. */
-  graph: string;
-  params: GridPoint;
-}
+export type { JobPayload };
 
 export interface JobImage {
   /** `<nodeId>[.<port>][-<i>].png` */
@@ -91,19 +87,7 @@ export async function loadJob(
   const problem = await applySets(api, catalog, nodeTypes, paramSets(p.params), '--grid');
   if (problem) throw new JobFailure(problem);
   // the graph's outputs: image ports of the nodes nothing else reads
-  const read = new Set(
-    loaded.graph.nodes.flatMap((n) => Object.values(n.inputs ?? {}).map((ref) => parsePortRef(ref)?.nodeId)),
-  );
-  const sinks = loaded.graph.nodes
-    .filter((n) => !read.has(n.id))
-    .map((n) => ({
-      nodeId: n.id,
-      ports: Object.entries(catalog.get(n.type)?.outputs ?? {})
-        .filter(([, t]) => t === 'Image')
-        .map(([port]) => port),
-    }))
-    .filter((s) => s.ports.length > 0);
-  return { key: await api.graphKey(), sinks };
+  return { key: await api.graphKey(), sinks: imageSinks(loaded.graph.nodes, catalog) };
 }
 
 /** Runs a loaded job: its image outputs as PNGs, or a JobFailure naming the node that failed. */

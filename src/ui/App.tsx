@@ -12,6 +12,7 @@ import { HistoryPanel } from './HistoryPanel';
 import { droppedFolder, dropModelFolder, restoreKeptFolders } from './model-folder';
 import { Inspector } from './Inspector';
 import { Palette } from './Palette';
+import { SweepPanel } from './SweepPanel';
 import { actionFor, type KeyContext } from './keymap';
 import { runGraph } from './run';
 import { rememberRecent } from './recent';
@@ -212,6 +213,7 @@ function Editor() {
           <CanvasMiniMap />
         </div>
         <HistoryPanel />
+        <SweepPanel />
       </main>
       <Palette />
       <Help />

@@ -10,6 +10,7 @@ import { KEYMAP } from './keymap';
 import { BACKEND_KEY, useEditor } from './store';
 import type { Backend } from '../engine/backend';
 import { flushEdits, recordVersion, toggleHistory, useVersions } from './versions';
+import { toggleSweep, useSweep } from './sweep-state';
 
 /** The editor's chrome: the toolbar and the banners above the canvas (held references, load issues, help, notices). */
 export function isTyping(e: Event): boolean {
@@ -20,6 +21,7 @@ export function isTyping(e: Event): boolean {
 export function Toolbar() {
   const { doc, past, future, running, runOnChange, backend, lastRun, undo, redo } = useEditor();
   const historyOpen = useVersions((s) => s.open);
+  const sweepOpen = useSweep((s) => s.open);
   const flow = useReactFlow();
   return (
     <header className="toolbar">
@@ -140,6 +142,14 @@ export function Toolbar() {
         title="runs (pictures with their graph) and versions of the graph, restorable (H)"
       >
         History
+      </button>
+      <button
+        onClick={toggleSweep}
+        aria-pressed={sweepOpen}
+        data-testid="sweep-toggle"
+        title="run the graph over a grid of param values"
+      >
+        Sweep
       </button>
       <button onClick={() => useEditor.setState((s) => ({ helpOpen: !s.helpOpen }))}>?</button>
       <span className="title" title={doc.meta?.description}>

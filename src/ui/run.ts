@@ -5,6 +5,7 @@ import { getEngine, openingSettled } from './engine-client';
 import { recordRun } from './run-history';
 import { selectCatalog, selectScope, useEditor } from './store';
 import { flatId } from './scope';
+import { sweepRunning } from './sweep-state';
 
 let runInFlight: Promise<void> | null = null;
 /** Cancel pressed while a run still waited for a graph being opened: that run does not start. */
@@ -42,6 +43,8 @@ async function showThumbnails(ids: string[]): Promise<void> {
 
 /** Sends the document to the worker and runs it (or what `targets` need); statuses come back as events. */
 export async function runGraph(targets?: string[]): Promise<void> {
+  // a sweep holds the engine's graph point by point: a run now would run another graph under it
+  if (sweepRunning()) return useEditor.getState().notify('a sweep is running: cancel it to run the graph');
   if (runInFlight) {
     rerunQueued = true;
     queuedTargets = targets;
