@@ -6,7 +6,7 @@
  */
 import { proxy } from 'comlink';
 import type { ImagePreview, NodeEvent } from '../engine/events';
-import { GridError, MAX_POINTS, parseGridAxis, type GridAxis } from '../engine/grid';
+import { GridError, MAX_POINTS, parseGridAxis, type GridAxis, type GridPoint } from '../engine/grid';
 import { applySets } from '../engine/overrides';
 import { imageSinks, extractSweep, pointSets, sweepJobs, sweepSize, typedValue } from '../engine/sweep';
 import { sweepSheetPng } from '../engine/sweep-sheet';
@@ -17,6 +17,7 @@ import { serializeGraph } from '../graph/validate';
 import { getEngine, openingSettled } from './engine-client';
 import { fileSlug } from './file-names';
 import { openGraphText } from './files';
+import { recordRun } from './run-history';
 import { selectCatalog, useEditor } from './store';
 import { newAxis, sweepRunning, useSweep, type AxisDraft, type SweepCell, type SweepRun } from './sweep-state';
 
@@ -157,6 +158,8 @@ export async function runSweep(): Promise<void> {
         // an empty batch has no picture: the cell says done without one
       }
       setCell(i, { status: 'done', thumb, ...counts });
+      // each point is a run of the History panel too, its graph with the point's params (read before the next run)
+      await recordRun({ doc: docAt(doc, jobs[i]!.params, catalog), result });
     }
   } catch (e) {
     notify(`sweep failed: ${(e as Error).message}`, 'error');
@@ -176,6 +179,21 @@ export async function runSweep(): Promise<void> {
         : {},
     );
   }
+}
+
+/** The graph with a point's params written into its nodes (each value as its param's type). */
+function docAt(doc: GraphDocument, point: GridPoint, catalog: ReturnType<typeof selectCatalog>): GraphDocument {
+  const nodeTypes = new Map(doc.nodes.map((n) => [n.id, n.type]));
+  const set = new Map<string, Record<string, string | number | boolean>>();
+  for (const [name, raw] of Object.entries(point)) {
+    const [nodeId, param] = name.split('.') as [string, string];
+    const typed = typedValue(catalog, nodeTypes, nodeId, param, raw);
+    if ('value' in typed) set.set(nodeId, { ...set.get(nodeId), [param]: typed.value });
+  }
+  return {
+    ...doc,
+    nodes: doc.nodes.map((n) => (set.has(n.id) ? { ...n, params: { ...n.params, ...set.get(n.id) } } : n)),
+  };
 }
 
 /** Stops the sweep within the point running now (the engine's cancel); the points after it are marked cancelled. */

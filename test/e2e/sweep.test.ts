@@ -94,6 +94,13 @@ describe('sweeps in the editor', () => {
     for (let i = 1; i < 6; i++) expect(cached[i]).toContain('text_emb');
     expect(ran.every((r) => r.includes('decoder'))).toBe(true);
 
+    // each point is a run in the History panel, with what changed from the run before
+    await p.getByTestId('history-toggle').click();
+    await p.getByTestId('history-tab-runs').click();
+    await expect.poll(() => p.getByTestId('run-summary-line').count()).toBeGreaterThanOrEqual(6);
+    expect((await p.getByTestId('run-summary-line').allTextContents()).join(' ')).toMatch(/guidance/);
+    await p.getByTestId('history-toggle').click();
+
     // Save PNG: one picture carrying the graph and the sweep
     const [download] = await Promise.all([p.waitForEvent('download'), p.getByTestId('sweep-save').click()]);
     expect(download.suggestedFilename()).toBe('sweep-a-prompt-encoded-once-sweep.png');
