@@ -34,7 +34,12 @@ export function refuseTooBig(
 ): void {
   const limit = ctx.services.downloads?.limit();
   if (!limit || isModelFolder(manifest)) return;
-  const bytes = [...new Set(ids)].reduce((sum, id) => sum + runtime.entry(id).bytes, 0);
+  // an ONNX file above 2 GB keeps its weights in external data files: they are downloaded and held too
+  const bytesOf = (id: string) => {
+    const e = runtime.entry(id);
+    return e.bytes + (e.externalData ?? []).reduce((sum, d) => sum + d.bytes, 0);
+  };
+  const bytes = [...new Set(ids)].reduce((sum, id) => sum + bytesOf(id), 0);
   const why = sizeRefusal(model, bytes, limit);
   if (why) throw new NodeError(ctx.nodeId, why, 'params.model');
 }

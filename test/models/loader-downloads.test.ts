@@ -8,6 +8,9 @@ import { DownloadTracker } from '../../src/models/runtime/download-progress';
 import type { FileExpectation } from '../../src/models/runtime/file-expectation';
 import { graphText } from '../helpers/models';
 import { createModelRuntime } from '../../src/models/runtime/runtime-node';
+import type { ModelRuntime } from '../../src/models/runtime/runtime';
+import type { RunContext } from '../../src/node-api';
+import { refuseTooBig } from '../../nodes/kit/downloads';
 
 // The loaders' side of the browser's downloads (nodes/kit/downloads.ts), on Node with a reader that reports to a
 // DownloadTracker as the browser's model cache does: what the node shows, and a model refused before its files.
@@ -82,5 +85,35 @@ describe('a loader in a host that reports downloads', () => {
       ),
     });
     expect(read.filter((r) => r.src.endsWith('.onnx'))).toEqual([]);
+  });
+});
+
+describe('the size a loader holds a model to', () => {
+  const ctx = (limit?: number) =>
+    ({
+      nodeId: 'unet',
+      services: {
+        readBytes: () => Promise.reject(new Error('not read')),
+        downloads: { watch: () => () => undefined, limit: () => limit && { bytes: limit, why: 'a test limit' } },
+      },
+    }) as unknown as RunContext;
+  const runtime = {
+    entry: () => ({
+      bytes: 1_000_000,
+      externalData: [{ location: 'model.onnx_data', sha256: '', bytes: 5_000_000_000 }],
+    }),
+  } as unknown as ModelRuntime;
+  const loader = { manifest: 'http://h/sd/manifest.json', model: 'sd-unet' };
+
+  it('counts the external data files beside the ONNX file', () => {
+    expect(() => refuseTooBig(ctx(4e9), loader, runtime, ['unet'])).toThrow(
+      /params.model: model "sd-unet" is 5\.0 GB, more than this browser can hold \(4\.0 GB: a test limit\)/,
+    );
+    refuseTooBig(ctx(6e9), loader, runtime, ['unet']);
+  });
+
+  it('holds nothing where the host has no limit (headless), nor a model folder (its sizes come with its files)', () => {
+    refuseTooBig(ctx(undefined), loader, runtime, ['unet']);
+    refuseTooBig(ctx(4e9), { manifest: 'http://h/sd', model: 'sd-unet' }, runtime, ['unet']);
   });
 });
