@@ -102,12 +102,12 @@ export async function runGraph(targets?: string[]): Promise<void> {
           .filter(([, r]) => r.status === 'done' || r.status === 'cached')
           .map(([id]) => id),
       );
+      // kept in the History panel's runs, its pictures read before another run replaces them
+      await recordRun({ doc: store.doc, result });
     } catch (e) {
       useEditor.getState().notify(`run failed: ${(e as Error).message}`, 'error');
     } finally {
       // the run's pictures are on its nodes (or it ended without them): the canvas may show its result
-      // kept in the History panel's runs, its pictures read before another run replaces them
-      await recordRun({ doc: store.doc, result });
       useEditor.setState((s) => ({ running: false, runShown: s.runShown + 1 }));
       runInFlight = null;
       if (rerunQueued) {
