@@ -102,6 +102,21 @@ export function ddimStep(
 }
 
 /** DDIM from x_T down to x0 (the last step goes to final_alpha_cumprod), with guidance and inpainting. */
+/**
+ * Gives the event loop a turn every 50 ms of sampling: in a worker, a cancel is a message, read only between tasks,
+ * and a model's steps can resolve one after another without one (a 400-step decode would run out before Cancel
+ * is seen). Only with a signal to honour; the numbers are the same either way.
+ */
+let lastTurn = 0;
+async function letCancelIn(signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return;
+  if (performance.now() - lastTurn > 50) {
+    await new Promise((r) => setTimeout(r, 0));
+    lastTurn = performance.now();
+  }
+  signal.throwIfAborted();
+}
+
 export async function ddimSample(o: DdimOptions): Promise<Float32Array> {
   const c = o.scheduler;
   const { alphas_cumprod: alphas, timesteps, alpha_prod_t_prev: prevs } = ddimSchedule(c, o.steps);
@@ -113,7 +128,7 @@ export async function ddimSample(o: DdimOptions): Promise<Float32Array> {
     const alpha_prod_t_prev = prevs[i]!;
     const rounds = k && i + 1 < timesteps.length ? Math.max(1, k.resample) : 1;
     for (let round = 0; round < rounds; round++) {
-      o.signal?.throwIfAborted();
+      await letCancelIn(o.signal);
       const modelOutput = modelPrediction(c, await o.model(sample, t), sample, o.rows);
       const { x0: pred_original_sample, eps: pred_epsilon } = toX0Eps(
         c.prediction_type,
@@ -161,7 +176,7 @@ export async function ddimInvert(
   let alpha_prod_t = 1;
   let t = 0;
   for (let i = 0; i < up.length; i++) {
-    o.signal?.throwIfAborted();
+    await letCancelIn(o.signal);
     const modelOutput = modelPrediction(c, await o.model(sample, t), sample, o.rows);
     const a_t = Math.min(alpha_prod_t, alphas[0]!);
     const { x0, eps } = toX0Eps(c.prediction_type, sample, modelOutput, a_t);
