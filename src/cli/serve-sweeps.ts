@@ -41,11 +41,13 @@ export function queueSweeps(url: string): SweepHandler {
       return bad('expected { "graph": <graph JSON>, "grid": ["<node>.<param>=<values>", ...] }');
     const text = typeof graph === 'string' ? graph : JSON.stringify(graph);
     if (text.length > MAX_GRAPH_BYTES) return bad(`the graph is ${text.length} bytes (at most ${MAX_GRAPH_BYTES})`);
+    const fromFile = (grid as string[]).find((g) => /^[^=]*=@/.test(g));
+    if (fromFile) return bad(`grid ${fromFile.slice(0, 80)}: the server reads no @file (send the values)`);
     let points;
     try {
       const axes = (grid as string[]).map((g) =>
         parseGridAxis(g, () => {
-          throw new GridError(`${g.slice(0, 80)}: the server reads no @file (send the values)`);
+          throw new GridError('no @file here');
         }),
       );
       if (!axes.length) return bad('grid: no axis given');

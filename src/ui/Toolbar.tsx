@@ -5,6 +5,7 @@ import { emptyGraph } from '../graph/document';
 import { briefText, formatIssue } from '../graph/errors';
 import { MAX_SHARE_LINK, allowHeldReferences, downloadGraph, openGraphFile, insertGraphFile, shareLink } from './files';
 import { ExamplesMenu } from './ExamplesMenu';
+import { EngineChoice } from './EngineChoice';
 import { cancelRun, runGraph } from './run';
 import { KEYMAP } from './keymap';
 import { BACKEND_KEY, useEditor } from './store';
@@ -133,6 +134,7 @@ export function Toolbar() {
           <option value="webgpu">models: WebGPU</option>
         </select>
       </label>
+      <EngineChoice />
       <ModelsMenu />
       <span className="sep" />
       <button

@@ -10,8 +10,11 @@ import { useEditor } from './store';
 // The engine worker's API and the editor's store for the browser console and automation (the benchmark and tests
 // read timings and tensors through it, the fuzz the graph open): `await unclipStudio.engine.runtimeInfo()`;
 // `settled()` waits for every graph being opened or pasted to be shown or refused.
+// `engine` is whichever the Engine choice names now (this browser's worker, or a server's).
 (window as unknown as { unclipStudio: unknown }).unclipStudio = {
-  engine: getEngine(),
+  get engine() {
+    return getEngine();
+  },
   editor: useEditor,
   settled: openingSettled,
 };

@@ -46,6 +46,8 @@ export function createServerEngine(
 ): ServerEngine {
   const base = url.replace(/\/+$/, '');
   const open = opts.socket ?? ((u: string) => new WebSocket(u));
+  // a close the editor asked for is no news to tell it
+  let onClosed = opts.onClosed;
   let nextId = 1;
   const pending = new Map<
     number,
@@ -102,7 +104,7 @@ export function createServerEngine(
         ready = null;
         if (!accepted) reject(new Error(message));
         for (const p of pending.values()) p.reject(new Error(message));
-        if (accepted) opts.onClosed?.(message);
+        if (accepted) onClosed?.(message);
         pending.clear();
       });
       // 'error' is followed by 'close', which says what happened
@@ -130,6 +132,7 @@ export function createServerEngine(
       await connect();
     },
     close: () => {
+      onClosed = undefined;
       socket?.close();
       socket = null;
       ready = null;

@@ -2,7 +2,7 @@
  * The server engine (`npm run serve`, src/host/server.ts) on a free loopback port: real HTTP, a real WebSocket, the
  * engine in worker_threads on onnxruntime-node as `npm run serve` runs it.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -254,6 +254,13 @@ describe('the server engine over its WebSocket', () => {
   });
 });
 
+/** Stops a process group started detached, and waits for its leader. */
+async function stopGroup(child: ChildProcess): Promise<void> {
+  const exited = new Promise((r) => child.once('exit', r));
+  process.kill(-child.pid!, 'SIGTERM');
+  await exited;
+}
+
 describe('npm run serve', () => {
   it('prints one line with its address and token, keeps its runs across a restart', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'serve-cli-'));
@@ -261,6 +268,8 @@ describe('npm run serve', () => {
       const child = spawn('npx', ['tsx', 'src/cli/serve.ts', '--port', '0', '--data', dataDir, '--dist', data], {
         cwd: ROOT,
         stdio: ['ignore', 'pipe', 'pipe'],
+        // a group of its own: npx and tsx run the server in a grandchild, which the stop must reach too
+        detached: true,
       });
       const line = new Promise<string>((resolve, reject) => {
         let out = '';
@@ -298,8 +307,7 @@ describe('npm run serve', () => {
         },
       (r) => r.status === 'done',
     );
-    first.child.kill('SIGTERM');
-    await new Promise((r) => first.child.once('exit', r));
+    await stopGroup(first.child);
     const second = start();
     const [, url2, , token2] = /at (http:\/\/127\.0\.0\.1:(\d+)) token (\S+)/.exec(await second.line)!;
     expect(token2).not.toBe(token);
@@ -309,7 +317,6 @@ describe('npm run serve', () => {
       runs: Array<{ id: string; status: string }>;
     };
     expect(list.runs).toEqual([expect.objectContaining({ id, status: 'done' })]);
-    second.child.kill('SIGTERM');
-    await new Promise((r) => second.child.once('exit', r));
+    await stopGroup(second.child);
   });
 });
