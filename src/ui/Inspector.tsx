@@ -12,6 +12,7 @@ import { subgraphName } from '../graph/subgraph';
 import { SubgraphActions, GroupActions, ExposeParams } from './subgraph-panel';
 import { parsePortRef } from '../graph/document';
 import { imageFileName } from './file-names';
+import { SweepThis } from './SweepPanel';
 
 /** Downloads the first picture of an output as a PNG at its true size, named from the graph's title and the node. */
 async function saveImage(nodeId: string, port: string, firstPort: string | undefined): Promise<void> {
@@ -134,6 +135,7 @@ export function Inspector() {
       <p className="hint">{info.description}</p>
       {subgraphName(node.type) && <SubgraphActions id={id} name={subgraphName(node.type)!} />}
       {view.length > 0 && <ExposeParams id={id} params={Object.keys(info.params)} />}
+      {view.length === 0 && <SweepThis id={id} params={Object.keys(info.params)} />}
       {runState?.status === 'error' && (
         <p className="error-text">
           {runState.field ? `${runState.field}: ` : ''}

@@ -232,3 +232,30 @@ function SweepGrid({ cells, axes }: { cells: SweepCell[]; axes: Parameters<typeo
     </table>
   );
 }
+
+/** The inspector's "sweep this": a param of the selected node becomes a new axis of the Sweep panel (opened). */
+export function SweepThis({ id, params }: { id: string; params: string[] }) {
+  if (!params.length) return null;
+  return (
+    <select
+      className="sweep-this"
+      aria-label="sweep a param"
+      data-testid="sweep-this"
+      value=""
+      onChange={(e) => {
+        const target = `${id}.${e.target.value}`;
+        useSweep.setState((s) => ({
+          open: true,
+          axes: s.axes.some((a) => a.target === target) ? s.axes : [...s.axes, newAxis(target)],
+        }));
+      }}
+    >
+      <option value="">Sweep a param…</option>
+      {params.map((p) => (
+        <option key={p} value={p}>
+          {p}
+        </option>
+      ))}
+    </select>
+  );
+}

@@ -5,7 +5,7 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { extractSweep } from '../../src/engine/sweep';
 import { extractGraph } from '../../src/graph/png-graph';
-import { graphDoc, openFile, saved, serveEditorPages, snap } from './harness';
+import { graphDoc, openFile, saved, selectNode, serveEditorPages, snap } from './harness';
 
 const openEditor = serveEditorPages();
 
@@ -122,6 +122,11 @@ describe('sweeps in the editor', () => {
     await expect.poll(() => p.getByTestId('sweep-count').textContent()).toBe('6 runs');
     expect(await p.getByLabel('axis 2 values').inputValue()).toBe('1,2,4');
     expect(await cells(p).count()).toBe(0);
+
+    // the inspector's "sweep a param": a param of the selected node becomes a new axis
+    await selectNode(p, 'decoder', '[data-testid=sweep-this]');
+    await p.getByTestId('sweep-this').selectOption('eta');
+    expect(await p.getByLabel('axis 3 param').inputValue()).toBe('decoder.eta');
   });
 
   it('Cancel mid-sweep stops the run in hand: it and the cells after it say cancelled', async () => {
