@@ -17,7 +17,8 @@ import { makeMiniDecoderFolder } from '../../scripts/published-unet';
 import { readBytesNode } from '../../src/host/node-services';
 import { encodeImages, encodeTexts, resolveClip } from '../../src/models/pipelines/clip';
 import { parseManifest, type ModelEntry } from '../../src/models/runtime/manifest';
-import { externalDataLocations } from '../../src/models/runtime/onnx-external';
+import { externalDataLocations, onnxSignature } from '../../src/models/runtime/onnx-external';
+import * as ortNode from 'onnxruntime-node';
 import type { ModelRuntime } from '../../src/models/runtime/runtime';
 import { BUNDLED_MODELS_DIR, createModelRuntime } from '../../src/models/runtime/runtime-node';
 import { float32, tensor, type Tensor } from '../../src/tensor/tensor';
@@ -76,6 +77,23 @@ describe('finding the external data files a model needs', () => {
     expect(externalDataLocations(readFileSync(join(CLIP, 'onnx/text_model.onnx')))).toEqual(['text_model.onnx_data']);
     expect(externalDataLocations(readFileSync(join(UNET, 'unet/model.onnx')))).toEqual(['weights.pb']);
     expect(externalDataLocations(readFileSync(join(CLIP_SINGLE, 'onnx/text_model.onnx')))).toEqual([]);
+  });
+
+  it("reads a U-Net's inputs and outputs as onnxruntime's session metadata gives them, without a session", async () => {
+    for (const file of [join(UNET_SINGLE, 'unet/model.onnx'), join(UNET, 'unet/model.onnx')]) {
+      const bytes = new Uint8Array(readFileSync(file));
+      const session = await ortNode.InferenceSession.create(file);
+      const meta = (names: readonly string[], list: readonly ortNode.InferenceSession.ValueMetadata[]) =>
+        names.map((name) => {
+          const m = list.find((x) => x.name === name)!;
+          return { name, type: m.isTensor ? String(m.type) : 'unknown', shape: m.isTensor ? [...m.shape] : [] };
+        });
+      expect(onnxSignature(bytes)).toEqual({
+        inputs: meta(session.inputNames, session.inputMetadata),
+        outputs: meta(session.outputNames, session.outputMetadata),
+      });
+      await session.release();
+    }
   });
 
   it('refuses a location outside the model folder and a file that is not ONNX', () => {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createRegistry } from '../../nodes/index';
-import { makeExternalClipFolder } from '../../scripts/onnx-external-data';
+import { makeExternalClipFolder, makeExternalDecoderFolder } from '../../scripts/onnx-external-data';
 import { createEngineApi } from '../../src/engine/api';
 import { localPathOf, nodeServices, readBytesNode, withFileFacts } from '../../src/host/node-services';
 import {
@@ -135,6 +135,22 @@ describe('checking a graph against its lock', () => {
         `${text.externalData![0]!.sha256}`,
     );
     expect(problems[0]!.message).toContain(`is sha256 ${sha256(bytes)}`);
+  });
+
+  it('a diffusers folder is read again without reading its U-Net or its weights (signature cached)', async () => {
+    const folder = makeExternalDecoderFolder();
+    const reads: string[] = [];
+    const readBytes = withFileFacts(async (src) => {
+      reads.push(src.slice(src.lastIndexOf('/') + 1));
+      return readBytesNode(src);
+    }, localPathOf);
+    const first = await (await createModelRuntime(BUNDLED_MODELS_DIR, 'node'))!.external(folder, readBytes);
+    reads.length = 0;
+    const before = hashed();
+    const again = await (await createModelRuntime(BUNDLED_MODELS_DIR, 'node'))!.external(folder, readBytes);
+    expect(hashed()).toEqual(before);
+    expect(reads.filter((r) => /\.onnx|\.pb/.test(r))).toEqual([]);
+    expect(again.manifest).toEqual(first.manifest);
   });
 
   it('the folder reader hashes nothing the cache knows (readBytesNode carries the facts)', async () => {

@@ -11,7 +11,8 @@
  */
 import { describeValue } from '../../tensor/quote';
 import { MANIFEST_FORMAT, parseManifest, type Manifest, type ModelEntry } from './manifest';
-import { describeOnnxFile, externalDataPath, type OnnxFileDescription } from './model-files';
+import { describeOnnxFile, type OnnxFileDescription } from './model-files';
+import { onnxSignature, type OnnxSignature } from './onnx-external';
 import { fileFields, FolderError, readJson, type FolderSource, type Json } from './published-layout';
 
 /**
@@ -41,11 +42,7 @@ export function roleOfInput(name: string): DiffusionRole | undefined {
   );
 }
 
-/** What an ONNX file declares: each input's and output's name, element type and shape (a string: a free axis). */
-export interface OnnxSignature {
-  inputs: Array<{ name: string; type: string; shape: Array<number | string> }>;
-  outputs: Array<{ name: string; type: string; shape: Array<number | string> }>;
-}
+export type { OnnxSignature } from './onnx-external';
 
 export interface DiffusersFolder {
   manifest: Manifest;
@@ -102,14 +99,11 @@ const DTYPES: Record<string, ModelEntry['inputs'][number]['dtype']> = {
 };
 
 /**
- * Builds the manifest of a diffusers-layout folder: one `decoder` entry named `name`. `inspect` reads the U-Net's
- * input and output names, types and shapes (an onnxruntime session in runtime.ts).
+ * Builds the manifest of a diffusers-layout folder: one `decoder` entry named `name`. The U-Net's input and output
+ * names, types and shapes are read from its protobuf (onnxSignature): no session, and its weights (external data
+ * included) are not read; a file onnxruntime cannot load is refused when its session is made.
  */
-export async function readDiffusersFolder(
-  src: FolderSource,
-  name: string,
-  inspect: (bytes: Uint8Array, externalData: Array<{ path: string; data: Uint8Array }>) => Promise<OnnxSignature>,
-): Promise<DiffusersFolder> {
+export async function readDiffusersFolder(src: FolderSource, name: string): Promise<DiffusersFolder> {
   const index = await readJson(src, 'model_index.json', true);
   // parsed by the loader (scheduler-config.ts, whose errors name this file); here only what the sizes need
   const scheduler = await readJson(src, SCHEDULER_CONFIG);
@@ -131,37 +125,32 @@ export async function readDiffusersFolder(
           : ''),
     );
 
-  let bytes: Uint8Array;
-  try {
-    bytes = await src.read(UNET_FILE);
-  } catch (e) {
-    if ((e as Error).name === 'ModelTooBigError') throw e; // too big for the browser: said as it is
-    throw new FolderError(`${src.describe(UNET_FILE)} is missing or unreadable (${(e as Error).message})`);
-  }
-  // its external data (unet/weights.pb, model.onnx_data): the inspecting session needs the weights too
-  let file: OnnxFileDescription;
-  const data: Array<{ path: string; data: Uint8Array }> = [];
-  try {
-    file = await describeOnnxFile(
-      { ...src, read: (p) => (p === UNET_FILE ? Promise.resolve(bytes) : src.read(p)) },
-      UNET_FILE,
-      true,
-    );
-    for (const x of file.externalData) {
-      const p = externalDataPath(UNET_FILE, x.location);
-      data.push({ path: x.location, data: file.read.get(p) ?? (await src.read(p)) });
-      file.read.set(p, data.at(-1)!.data);
+  // the host's hash cache may know the file's signature (Node): then the U-Net is not read at all
+  const known = src.facts ? await src.facts(UNET_FILE).catch(() => undefined) : undefined;
+  let bytes: Uint8Array | undefined;
+  if (!known?.signature)
+    try {
+      bytes = await src.read(UNET_FILE);
+    } catch (e) {
+      if ((e as Error).name === 'ModelTooBigError') throw e; // too big for the browser: said as it is
+      throw new FolderError(`${src.describe(UNET_FILE)} is missing or unreadable (${(e as Error).message})`);
     }
-  } catch (e) {
-    throw new FolderError((e as Error).message);
-  }
   let sig: OnnxSignature;
   try {
-    sig = await inspect(bytes, data);
+    sig = known?.signature ?? onnxSignature(bytes!);
   } catch (e) {
-    throw new FolderError(
-      `${src.describe(UNET_FILE)} is not an ONNX model onnxruntime can load (${(e as Error).message})`,
+    throw new FolderError(`${src.describe(UNET_FILE)} is not an ONNX model (${(e as Error).message})`);
+  }
+  // its external data (unet/weights.pb, model.onnx_data): sha256 and size from the host where it knows them
+  let file: OnnxFileDescription;
+  try {
+    const graph = bytes;
+    file = await describeOnnxFile(
+      graph ? { ...src, read: (p) => (p === UNET_FILE ? Promise.resolve(graph) : src.read(p)) } : src,
+      UNET_FILE,
     );
+  } catch (e) {
+    throw new FolderError((e as Error).message);
   }
   const onnxWhere = src.describe(UNET_FILE);
   const { height: h, width: w, inChannels: c } = unet;

@@ -12,7 +12,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { externalDataLocations } from './onnx-external';
+import { externalDataLocations, onnxSignature, type OnnxSignature } from './onnx-external';
 import type { FileFacts } from './model-files';
 
 /** A file as it was hashed: its size and mtime say whether it still is. */
@@ -21,6 +21,7 @@ interface Entry {
   size: number;
   mtimeMs: number;
   externalData?: string[];
+  signature?: OnnxSignature;
 }
 
 /** The JSON file the facts persist in (null: memory only). */
@@ -64,7 +65,8 @@ const validEntry = (e: Entry) =>
   Number.isFinite(e.size) &&
   Number.isFinite(e.mtimeMs) &&
   (e.externalData === undefined ||
-    (Array.isArray(e.externalData) && e.externalData.every((l) => typeof l === 'string')));
+    (Array.isArray(e.externalData) && e.externalData.every((l) => typeof l === 'string'))) &&
+  (e.signature === undefined || (Array.isArray(e.signature.inputs) && Array.isArray(e.signature.outputs)));
 
 let saving = Promise.resolve();
 /** Writes the memory into the JSON file (merged with what another process wrote), through a temporary file. */
@@ -99,12 +101,12 @@ async function hashStream(path: string): Promise<string> {
 
 const isOnnx = (path: string) => /\.onnx$/i.test(path);
 
-/** An ONNX file's external data locations, or undefined where it is not one we can walk (the runtime says why). */
-function walk(bytes: Uint8Array): string[] | undefined {
+/** An ONNX file's external data locations and signature; none where we cannot walk it (the runtime says why). */
+function walk(bytes: Uint8Array): Pick<Entry, 'externalData' | 'signature'> {
   try {
-    return externalDataLocations(bytes);
+    return { externalData: externalDataLocations(bytes), signature: onnxSignature(bytes) };
   } catch {
-    return undefined;
+    return {};
   }
 }
 
@@ -119,12 +121,13 @@ export async function fileFacts(path: string, env: NodeJS.ProcessEnv = process.e
   const before = await stat(abs);
   const known = memory.get(abs);
   const fresh = known && known.size === before.size && known.mtimeMs === before.mtimeMs;
-  if (fresh && (known.externalData || !isOnnx(abs) || known.size > WALK_MAX)) return factsOf(known);
+  if (fresh && ((known.externalData && known.signature) || !isOnnx(abs) || known.size > WALK_MAX))
+    return factsOf(known);
   let sha256: string;
-  let externalData: string[] | undefined;
+  let walked: Pick<Entry, 'externalData' | 'signature'> = {};
   if (isOnnx(abs) && before.size <= WALK_MAX) {
     const bytes = new Uint8Array(await readFile(abs));
-    externalData = walk(bytes);
+    walked = walk(bytes);
     if (fresh) sha256 = known.sha256;
     else {
       sha256 = createHash('sha256').update(bytes).digest('hex');
@@ -137,7 +140,7 @@ export async function fileFacts(path: string, env: NodeJS.ProcessEnv = process.e
     hashCounters.bytes += before.size;
   }
   const after = await stat(abs);
-  const entry: Entry = { sha256, size: after.size, mtimeMs: after.mtimeMs, ...(externalData ? { externalData } : {}) };
+  const entry: Entry = { sha256, size: after.size, mtimeMs: after.mtimeMs, ...walked };
   // a file written while it was read is not remembered: the bytes hashed may be neither version
   if (after.size === before.size && after.mtimeMs === before.mtimeMs) {
     memory.delete(abs);
@@ -151,6 +154,7 @@ const factsOf = (e: Entry): FileFacts => ({
   sha256: e.sha256,
   bytes: e.size,
   ...(e.externalData ? { externalData: [...e.externalData] } : {}),
+  ...(e.signature ? { signature: e.signature } : {}),
 });
 
 /**

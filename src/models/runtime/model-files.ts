@@ -7,7 +7,7 @@
  */
 import { sha256HexAsync } from '../../tensor/hash';
 import type { ModelEntry } from './manifest';
-import { externalDataLocations } from './onnx-external';
+import { externalDataLocations, type OnnxSignature } from './onnx-external';
 
 /** What a host knows of a file without reading it again: its sha256, size, and an ONNX file's external data. */
 export interface FileFacts {
@@ -15,6 +15,8 @@ export interface FileFacts {
   bytes: number;
   /** An `.onnx` file's external data locations (relative to its folder); absent where the host did not walk it. */
   externalData?: string[];
+  /** An `.onnx` file's inputs and outputs (onnxSignature), where the host walked it. */
+  signature?: OnnxSignature;
 }
 
 /** What a host may add to reading a file (Node: file-facts-node.ts); a source without them reads and hashes. */

@@ -151,3 +151,80 @@ export function externalDataLocations(bytes: Uint8Array): string[] {
   if (!graphs) throw new Error('it has no graph (not an ONNX model)');
   return [...found];
 }
+
+/** What an ONNX file declares: each input's and output's name, element type and shape (a string: a free axis). */
+export interface OnnxSignature {
+  inputs: Array<{ name: string; type: string; shape: Array<number | string> }>;
+  outputs: Array<{ name: string; type: string; shape: Array<number | string> }>;
+}
+
+/** TensorProto.DataType as onnxruntime's JavaScript API names the types. */
+const ELEMENT_TYPES: Record<number, string> = {
+  1: 'float32',
+  2: 'uint8',
+  3: 'int8',
+  4: 'uint16',
+  5: 'int16',
+  6: 'int32',
+  7: 'int64',
+  8: 'string',
+  9: 'bool',
+  10: 'float16',
+  11: 'float64',
+  12: 'uint32',
+  13: 'uint64',
+};
+const GRAPH_INPUT = 11,
+  GRAPH_OUTPUT = 12,
+  TENSOR_NAME = 8;
+
+/**
+ * The graph's inputs and outputs with their element types and shapes, as onnxruntime's session metadata gives them
+ * (inputs that are initializers are not inputs), read from the protobuf: no session is made and no weight is read,
+ * so a diffusers folder is inspected without loading its U-Net (or its external data).
+ */
+export function onnxSignature(bytes: Uint8Array): OnnxSignature {
+  const str = (f: ProtoField) => text.decode(bytes.subarray(f.start, f.end));
+  const valueInfo = (start: number, end: number) => {
+    let name = '',
+      type = 'unknown';
+    const shape: Array<number | string> = [];
+    for (const f of protoFields(bytes, start, end)) {
+      if (f.wire !== 2) continue;
+      if (f.field === 1) name = str(f);
+      else if (f.field === 2)
+        for (const t of protoFields(bytes, f.start, f.end)) {
+          if (t.field !== 1 || t.wire !== 2) continue; // tensor_type only
+          for (const tt of protoFields(bytes, t.start, t.end)) {
+            if (tt.field === 1 && tt.wire === 0) type = ELEMENT_TYPES[tt.value] ?? 'unknown';
+            else if (tt.field === 2 && tt.wire === 2)
+              for (const d of protoFields(bytes, tt.start, tt.end)) {
+                if (d.field !== 1 || d.wire !== 2) continue;
+                let dim: number | string = '';
+                for (const v of protoFields(bytes, d.start, d.end))
+                  if (v.field === 1 && v.wire === 0) dim = v.value;
+                  else if (v.field === 2 && v.wire === 2) dim = str(v);
+                shape.push(dim);
+              }
+          }
+        }
+    }
+    return { name, type, shape };
+  };
+  for (const m of protoFields(bytes)) {
+    if (m.field !== MODEL_GRAPH || m.wire !== 2) continue;
+    const initializers = new Set<string>();
+    const inputs: OnnxSignature['inputs'] = [],
+      outputs: OnnxSignature['outputs'] = [];
+    for (const f of protoFields(bytes, m.start, m.end)) {
+      if (f.wire !== 2) continue;
+      if (f.field === GRAPH_INITIALIZER)
+        for (const t of protoFields(bytes, f.start, f.end))
+          if (t.field === TENSOR_NAME && t.wire === 2) initializers.add(str(t));
+      if (f.field === GRAPH_INPUT) inputs.push(valueInfo(f.start, f.end));
+      else if (f.field === GRAPH_OUTPUT) outputs.push(valueInfo(f.start, f.end));
+    }
+    return { inputs: inputs.filter((i) => !initializers.has(i.name)), outputs };
+  }
+  throw new Error('it has no graph (not an ONNX model)');
+}

@@ -8,7 +8,7 @@ import { ModelFileError, sessionFiles, type HostFiles } from './model-files';
 import type { Tokenizer } from './tokenizer';
 import { loadTokenizer as loadTokenizerSpec } from './tokenizer-load';
 import { folderBase, folderModelName, isModelFolder, readClipFolder, type ModelDtype } from './published-layout';
-import { isDiffusersFolder, readDiffusersFolder, type OnnxSignature } from './diffusers-layout';
+import { isDiffusersFolder, readDiffusersFolder } from './diffusers-layout';
 import type { FileExpectation, ReadBytes } from './file-expectation';
 
 /** A model session: runs are queued (one session cannot run twice at once). */
@@ -353,29 +353,6 @@ export function createRuntime(
     }
   };
 
-  /** A file's input and output names, types and shapes, from a session made only to read them. */
-  const inspectOnnx = async (
-    bytes: Uint8Array,
-    externalData: Array<{ path: string; data: Uint8Array }>,
-  ): Promise<OnnxSignature> => {
-    const session = await ort.InferenceSession.create(bytes, {
-      ...sessionOptions,
-      ...(externalData.length ? { externalData } : {}),
-    });
-    const list = (names: readonly string[], meta: readonly ortTypes.InferenceSession.ValueMetadata[] | undefined) =>
-      names.map((name) => {
-        const m = meta?.find((x) => x.name === name);
-        return m?.isTensor
-          ? { name, type: String(m.type), shape: [...m.shape] }
-          : { name, type: 'unknown', shape: [] as Array<number | string> };
-      });
-    const sig = {
-      inputs: list(session.inputNames, session.inputMetadata),
-      outputs: list(session.outputNames, session.outputMetadata),
-    };
-    await session.release();
-    return sig;
-  };
   const externals = new Map<string, Promise<ModelRuntime>>();
   /** By manifest, or by folder and dtype (`<folder>\n<dtype>`: a folder's variants have their own ids). */
   const openedExternals = new Map<string, ModelRuntime>();
@@ -403,9 +380,7 @@ export function createRuntime(
           if (await isDiffusersFolder(files)) {
             if (dtype !== 'fp32')
               throw new Error(`dtype ${dtype}: a diffusers folder has one unet/model.onnx (its dtype is the file's)`);
-            const unet = await readDiffusersFolder(files, folderModelName(manifestSrc), (b, data) =>
-              inspectOnnx(b, data),
-            );
+            const unet = await readDiffusersFolder(files, folderModelName(manifestSrc));
             const opened = createRuntime(ort, unet.manifest, prefetchedFirst(files, unet.prefetched), options, shared);
             openedExternals.set(`${manifestSrc}\n${dtype}`, opened);
             return opened;
