@@ -6,6 +6,7 @@ import { benchSweep } from './sweep';
 import { benchGuide } from './guide';
 import { benchDalle } from './dalle';
 import { benchEdits } from './edits';
+import { benchServer } from './server';
 
 const only = process.argv[2];
 const suites: Record<string, () => Promise<void>> = {
@@ -16,6 +17,7 @@ const suites: Record<string, () => Promise<void>> = {
   guide: benchGuide,
   dalle: benchDalle,
   edits: benchEdits,
+  server: benchServer,
 };
 for (const [name, fn] of Object.entries(suites)) {
   if (only && only !== name) continue;

@@ -39,6 +39,10 @@ export function checkAxes(
       continue;
     }
     const spec = d.file ? `@${d.file.name}` : d.text;
+    if (!d.file && spec.startsWith('@')) {
+      problems.push(`${d.target}: ${spec}: pick the file with file… (a page reads only the files picked)`);
+      continue;
+    }
     let axis: GridAxis;
     try {
       axis = parseGridAxis(`${d.target}=${spec}`, (name) => {
