@@ -5,6 +5,8 @@
  * CLI's axes (`["seed.value=1..6", "prompt.text=a red circle,a blue square"]`); `@file` values are not read here.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { SweepHandler } from '../host/server-api';
 import { startNodeEngine, type NodeEngine } from '../host/node-client';
 import { GridError, gridPoints, parseGridAxis } from '../queue/grid';
@@ -21,15 +23,29 @@ interface SweepJob {
   images?: string[];
 }
 
-export function queueSweeps(url: string): SweepHandler {
+const SWEEP_ID = /^[0-9a-z]{8,12}-[0-9a-f]{8}$/;
+const SAFE = /^[A-Za-z0-9_.-]+$/;
+
+/** The sweeps of a server: queued on `url`; each job's pictures kept under `<dataDir>/sweeps/<id>/<key>/`. */
+export function queueSweeps(url: string, dataDir: string): SweepHandler {
   const sweeps = new Map<string, { createdAt: string; jobs: SweepJob[]; error?: string }>();
   let engine: NodeEngine | undefined;
   const bad = (error: string) => ({ status: 400, body: { error } });
 
-  return async ({ id, body }) => {
+  return async ({ id, file, body }) => {
     if (id !== undefined) {
-      const s = sweeps.get(id);
+      const s = SWEEP_ID.test(id) ? sweeps.get(id) : undefined;
       if (!s) return { status: 404, body: { error: `no sweep ${id.slice(0, 40)}` } };
+      if (file) {
+        const [key, name] = file;
+        if (file.length !== 2 || !SAFE.test(key!) || !SAFE.test(name!) || !name!.endsWith('.png'))
+          return { status: 404, body: { error: 'no such file' } };
+        try {
+          return { status: 200, body: new Uint8Array(await readFile(join(dataDir, 'sweeps', id, key!, name!))) };
+        } catch {
+          return { status: 404, body: { error: 'no such file' } };
+        }
+      }
       const count = (st: SweepJob['status']) => s.jobs.filter((j) => j.status === st).length;
       return {
         status: 200,
@@ -94,11 +110,25 @@ export function queueSweeps(url: string): SweepHandler {
         onDone: (key, r) => {
           const job = byKey.get(key);
           if (!job) return;
-          job.status = r.error ? 'failed' : 'done';
           job.error = r.error;
           job.ms = Math.round(r.ms);
           job.worker = r.worker;
-          job.images = r.images?.map((i) => i.name);
+          // the pictures are kept before the job says done, so a URL it lists can be fetched
+          void (async () => {
+            const folder = join(dataDir, 'sweeps', sweepId, key);
+            await mkdir(folder, { recursive: true });
+            const names: string[] = [];
+            for (const img of r.images ?? []) {
+              if (!SAFE.test(img.name)) continue;
+              await writeFile(join(folder, img.name), img.png);
+              names.push(`/api/sweeps/${sweepId}/files/${key}/${encodeURIComponent(img.name)}`);
+            }
+            job.images = names;
+            job.status = r.error ? 'failed' : 'done';
+          })().catch((e: unknown) => {
+            job.status = 'failed';
+            job.error = `cannot keep its pictures: ${(e as Error).message}`;
+          });
         },
       },
     ).catch((e: unknown) => {

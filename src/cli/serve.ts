@@ -87,7 +87,7 @@ async function main(argv: string[]): Promise<number> {
   // CUDA where present: without --device, the CPU quietly where there is none; asked for, the reason is said
   const chosen = args.wasm ? undefined : chooseDevice(args.device ?? 'cuda');
   if (chosen?.note && args.device) console.error(`note: ${chosen.note}`);
-  const sweeps = args.queue ? (await import('./serve-sweeps')).queueSweeps(args.queue) : undefined;
+  const sweeps = args.queue ? (await import('./serve-sweeps')).queueSweeps(args.queue, args.data) : undefined;
   const server = await startEngineServer({
     host: args.host,
     port: args.port,

@@ -8,8 +8,15 @@ import { applySets } from '../engine/overrides';
 import { checkAccess, type AccessPolicy } from './access';
 import { newRunId, parseSets, type RunQueue, type RunRecord, type RunStore } from './server-runs';
 
-/** POST /api/sweeps (body) and GET /api/sweeps/:id (id), for a server started with --queue. */
-export type SweepHandler = (req: { id?: string; body?: unknown }) => Promise<{ status: number; body: unknown }>;
+/**
+ * POST /api/sweeps (body), GET /api/sweeps/:id (id) and its pictures, GET /api/sweeps/:id/files/<key>/<name> (id,
+ * file: a PNG answered as bytes), for a server started with --queue.
+ */
+export type SweepHandler = (req: {
+  id?: string;
+  file?: string[];
+  body?: unknown;
+}) => Promise<{ status: number; body: unknown }>;
 
 export interface ApiContext {
   store: RunStore;
@@ -172,12 +179,23 @@ export async function handleApi(
         return;
       }
     }
-    if (parts[0] === 'sweeps' && parts.length <= 2) {
+    if (parts[0] === 'sweeps') {
       if (!ctx.sweeps) return json(res, 501, { error: 'this server has no queue (start it with --queue redis://…)' });
-      const id = parts[1] === undefined ? undefined : decodeURIComponent(parts[1]);
-      if ((id === undefined) !== (req.method === 'POST'))
-        return json(res, 404, { error: `no ${req.method ?? ''} ${path}` });
-      const out = await ctx.sweeps({ id, body: id === undefined ? await readJson(req) : undefined });
+      const [, id, files, ...file] = parts.map((p) => decodeURIComponent(p));
+      const post = req.method === 'POST' && id === undefined;
+      const get =
+        req.method === 'GET' && id !== undefined && (files === undefined || (files === 'files' && file.length));
+      if (!post && !get) return json(res, 404, { error: `no ${req.method ?? ''} ${path}` });
+      const out = await ctx.sweeps({
+        id,
+        file: file.length ? file : undefined,
+        body: post ? await readJson(req) : undefined,
+      });
+      if (out.body instanceof Uint8Array) {
+        res.writeHead(out.status, { 'Content-Type': 'image/png', 'Content-Length': out.body.length });
+        res.end(out.body);
+        return;
+      }
       return json(res, out.status, out.body);
     }
     if (parts[0] === 'info' && req.method === 'GET') {

@@ -28,11 +28,8 @@ let server: EngineServer;
 let noQueue: EngineServer;
 beforeAll(async () => {
   redis = await startRedis();
-  server = await startEngineServer({
-    port: 0,
-    dataDir: mkdtempSync(join(tmpdir(), 'serve-sweeps-')),
-    sweeps: queueSweeps(redis.url),
-  });
+  const dataDir = mkdtempSync(join(tmpdir(), 'serve-sweeps-'));
+  server = await startEngineServer({ port: 0, dataDir, sweeps: queueSweeps(redis.url, dataDir) });
   noQueue = await startEngineServer({ port: 0, dataDir: mkdtempSync(join(tmpdir(), 'serve-noqueue-')) });
 }, 60_000);
 afterAll(async () => {
@@ -80,7 +77,20 @@ describe('sweeps through the server', () => {
         state = (await got.json()) as typeof state;
       } while (state.done + state.failed < state.total && Date.now() - t0 < 120_000);
       expect(state).toMatchObject({ total: 3, done: 3, failed: 0 });
-      expect(state.jobs.every((j) => j.images?.includes('image.png'))).toBe(true);
+      // each job's picture, kept by the server, fetched with the token's header
+      for (const j of state.jobs) {
+        expect(j.images).toEqual([
+          expect.stringMatching(new RegExp(`^/api/sweeps/${id}/files/[0-9a-f]+/image\\.png$`)),
+        ]);
+        expect((await fetch(server.url + j.images![0]!)).status).toBe(401);
+        const png = await fetch(server.url + j.images![0]!, { headers: { Authorization: `Bearer ${server.token}` } });
+        expect(png.headers.get('content-type')).toBe('image/png');
+        expect([...new Uint8Array(await png.arrayBuffer()).slice(1, 4)]).toEqual([0x50, 0x4e, 0x47]);
+      }
+      const escape = await fetch(`${server.url}/api/sweeps/${id}/files/..%2F..%2F/run.json`, {
+        headers: { Authorization: `Bearer ${server.token}` },
+      });
+      expect(escape.status).toBe(404);
     } finally {
       await worker.close();
     }
