@@ -21,6 +21,9 @@ import { recordRun } from './run-history';
 import { selectCatalog, useEditor } from './store';
 import { newAxis, sweepRunning, useSweep, type AxisDraft, type SweepCell, type SweepRun } from './sweep-state';
 
+/** Most points the editor sweeps: each cell keeps a 128-pixel picture (64 kB), as many as a CLI contact sheet. */
+export const EDITOR_MAX_RUNS = 512;
+
 /**
  * The axes of the drafts, checked against the graph shown: the grid syntax, the node and param named, each value
  * against its param's kind and range. Every problem is listed, each naming the node, param and value.
@@ -65,7 +68,11 @@ export function checkAxes(
   const twice = names.find((n, i) => names.indexOf(n) !== i);
   if (twice) problems.push(`${twice} is given twice`);
   const runs = drafts.length ? sweepSize(axes) : 0;
-  if (runs > MAX_POINTS) problems.push(`the grid has ${runs} points (at most ${MAX_POINTS})`);
+  if (runs > EDITOR_MAX_RUNS)
+    problems.push(
+      `the grid has ${runs} points: the editor runs at most ${EDITOR_MAX_RUNS} ` +
+        `(npm run graph -- sweep takes up to ${MAX_POINTS}, on many machines)`,
+    );
   return { axes, problems, runs };
 }
 

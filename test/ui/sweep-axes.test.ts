@@ -65,6 +65,10 @@ describe("the Sweep panel's axes", () => {
     expect(checkAxes([newAxis('seed.value', '1'), newAxis('seed.value', '2')], doc, catalog).problems).toEqual([
       'seed.value is given twice',
     ]);
+    expect(checkAxes([newAxis('seed.value', '1..600')], doc, catalog).problems).toEqual([
+      'the grid has 600 points: the editor runs at most 512 ' +
+        '(npm run graph -- sweep takes up to 100000, on many machines)',
+    ]);
   });
 
   it('come back from a PNG with a comma-holding value as a file of lines', () => {
