@@ -4,6 +4,7 @@ import { PreviewCanvas } from './PreviewCanvas';
 import { docCatalog } from './scope';
 import { selectCatalog, useEditor } from './store';
 import { cancelSweep, checkAxes, loadCell, openSweepFile, runSweep, saveSweepPng } from './sweep-run';
+import { QueueSweepButton } from './QueueSweepButton';
 import { newAxis, toggleSweep, useSweep, type AxisDraft, type SweepCell } from './sweep-state';
 
 const setAxes = (f: (axes: AxisDraft[]) => AxisDraft[]) => useSweep.setState((s) => ({ axes: f(s.axes) }));
@@ -143,6 +144,7 @@ export function SweepPanel() {
         >
           Run sweep
         </button>
+        <QueueSweepButton disabled={running || checked.problems.length > 0 || checked.runs === 0} />
         <button data-testid="sweep-cancel" disabled={!running} onClick={() => void cancelSweep()}>
           Cancel
         </button>

@@ -43,6 +43,12 @@ export function currentServer(): string | null {
   return server?.url ?? null;
 }
 
+/** The server the editor uses now, with its token (for its HTTP API: queued sweeps), or null. */
+export function currentServerAccess(): { url: string; token: string } | null {
+  const saved = savedEngineChoice();
+  return server && saved.kind === 'server' ? { url: server.url, token: saved.token } : null;
+}
+
 /**
  * Uses a server's engine from now on, once it accepted the token (the worker stays, idle, for a switch back).
  * `onClosed` hears when the server goes away (calls waiting on it fail, saying so; the next one connects again).

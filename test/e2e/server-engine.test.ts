@@ -9,6 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startQueueWorker } from '../../src/queue/bullmq';
+import { EnginePool } from '../../src/queue/local';
+import { startRedis } from '../queue/redis';
 import { graphDoc, launchBrowser, openEditorPage, openFile, snap, summaryText } from './harness';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -20,9 +23,9 @@ interface Served {
 }
 
 /** `npm run serve -- --port 0` in child processes (so it can be killed like a real one): its printed line. */
-async function serve(): Promise<Served> {
+async function serve(...flags: string[]): Promise<Served> {
   const data = mkdtempSync(join(tmpdir(), 'e2e-serve-'));
-  const child = spawn('npx', ['tsx', 'src/cli/serve.ts', '--port', '0', '--data', data], {
+  const child = spawn('npx', ['tsx', 'src/cli/serve.ts', '--port', '0', '--data', data, ...flags], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
     // a group of its own: npx and tsx run the server in a grandchild, which a kill must reach too
@@ -64,6 +67,23 @@ const slow = (() => {
   };
   g.meta.title = 'Slow text to image';
   g.nodes.find((n) => n.id === 'prior')!.params!.steps = 1000;
+  return JSON.stringify(g);
+})();
+
+/** The default graph with few steps: a sweep's points in seconds. */
+const quick = (() => {
+  const g = JSON.parse(text) as {
+    meta: { title: string };
+    nodes: Array<{ id: string; params?: Record<string, unknown> }>;
+  };
+  g.meta.title = 'Quick text to image';
+  for (const [id, steps] of [
+    ['prior', 2],
+    ['decoder', 2],
+    ['up64', 1],
+    ['image', 1],
+  ] as const)
+    g.nodes.find((n) => n.id === id)!.params!.steps = steps;
   return JSON.stringify(g);
 })();
 
@@ -132,6 +152,34 @@ describe('the editor with a server engine', () => {
     await snap(p, 'server-engine-hostile');
     await p.context().close();
   }, 400_000);
+
+  it('sends a sweep of the Sweep panel to the BullMQ queue through the server', async () => {
+    const redis = await startRedis();
+    const queued = await serve('--queue', redis.url);
+    const worker = startQueueWorker(redis.url, new EnginePool(), { concurrency: 1 });
+    try {
+      const p = await openEditorPage(browser, `${queued.url}/`);
+      await chooseServer(p, queued.token);
+      await p.waitForFunction(() => !document.querySelector('[data-testid=engine-form]'));
+      await openFile(p, 'quick.json', quick);
+      await p.waitForFunction(() => document.querySelector('.toolbar .title')?.textContent === 'Quick text to image');
+      await p.getByTestId('sweep-toggle').click();
+      await p.getByTestId('sweep-add').click();
+      await p.getByLabel('axis 1 param').selectOption('seed.value');
+      await p.getByLabel('axis 1 values').fill('1..2');
+      await p.getByTestId('sweep-queue').click();
+      await p.waitForSelector('[data-testid=sweep-progress][data-state=finished]', { timeout: 180_000 });
+      const cells = p.getByTestId('sweep-cell');
+      expect(await cells.evaluateAll((cs) => cs.map((c) => c.getAttribute('data-status')))).toEqual(['done', 'done']);
+      expect(await p.locator('[data-testid=sweep-cell] canvas').count()).toBe(2);
+      await snap(p, 'server-engine-queued-sweep');
+      await p.context().close();
+    } finally {
+      await worker.close();
+      await stop(queued);
+      await redis.stop();
+    }
+  }, 300_000);
 
   it('says so when the server is killed mid-run, keeps the graph, and can switch back to this browser', async () => {
     const doomed = await serve();
