@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import './engine-choice.css';
 import { chooseBrowserEngine, connectServerEngine, currentServer, savedEngineChoice } from './engine-client';
 import { useEditor } from './store';
+import { ServerRuns } from './ServerRuns';
 
 /** What the editor says when its server goes away: the graph stays, and this browser is one choice away. */
 function serverClosed(message: string): void {
@@ -28,6 +29,7 @@ export function EngineChoice() {
   });
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
+  const [runsOpen, setRunsOpen] = useState(false);
 
   useEffect(() => {
     const saved = savedEngineChoice();
@@ -73,6 +75,17 @@ export function EngineChoice() {
         <option value="browser">engine: this browser</option>
         <option value="server">{server ? `engine: ${server.replace(/^https?:\/\//, '')}` : 'engine: a server…'}</option>
       </select>
+      {server && !form && (
+        <button
+          data-testid="server-runs-toggle"
+          aria-pressed={runsOpen}
+          title="the runs the server keeps, from any browser: open one's graph"
+          onClick={() => setRunsOpen((o) => !o)}
+        >
+          Server runs
+        </button>
+      )}
+      {runsOpen && server && !form && <ServerRuns onClose={() => setRunsOpen(false)} />}
       {form && (
         <form
           className="engine-form"

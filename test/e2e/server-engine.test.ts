@@ -151,6 +151,23 @@ describe('the editor with a server engine', () => {
     );
     await snap(p, 'server-engine-hostile');
     await p.context().close();
+
+    // another browser (a fresh profile: no history, no saved token) finds the runs on the server
+    const other = await openEditorPage(browser, `${server!.url}/`);
+    await openFile(other, 'slow.json', slow);
+    await other.waitForFunction(() => document.querySelector('.toolbar .title')?.textContent === 'Slow text to image');
+    await chooseServer(other, server!.token);
+    await other.getByTestId('server-runs-toggle').click();
+    await other.waitForSelector('[data-testid=server-run][data-status=done] img');
+    expect(
+      await other.getByTestId('server-run').evaluateAll((rs) => rs.map((r) => r.getAttribute('data-status'))),
+    ).toEqual(['failed', 'cancelled', 'done']);
+    await snap(other, 'server-engine-runs-elsewhere');
+    await other.locator('[data-testid=server-run][data-status=done] button').click();
+    await other.waitForFunction(
+      () => document.querySelector('.toolbar .title')?.textContent === 'Text to image (unCLIP)',
+    );
+    await other.context().close();
   }, 400_000);
 
   it('sends a sweep of the Sweep panel to the BullMQ queue through the server', async () => {
