@@ -1,9 +1,10 @@
 /**
- * The lock's hash cache (file-facts-node.ts): a model file is hashed once while its path, size and mtime stay the
- * same, in this process and (through file-hashes.json in the cache folder) the next; a file changed in place is
- * hashed again and the lock says it differs. Its external data files are locked and checked the same way.
+ * The lock's hash cache (file-facts-node.ts): a model file is hashed once while its path and stat (size, mtime,
+ * ctime, inode, device) stay the same, in this process and (through file-hashes.json in the cache folder) the next; a
+ * file changed in place or replaced keeping its size and mtime is hashed again and the lock says it differs. Its
+ * external data files are locked and checked the same way.
  */
-import { cpSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdtempSync, readFileSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -19,6 +20,7 @@ import {
   hashCounters,
   rememberFileFacts,
 } from '../../src/models/runtime/file-facts-node';
+import { sessionFiles } from '../../src/models/runtime/model-files';
 import { BUNDLED_MODELS_DIR, createModelRuntime } from '../../src/models/runtime/runtime-node';
 
 const cache = mkdtempSync(join(tmpdir(), 'file-facts-'));
@@ -34,7 +36,7 @@ function fileWith(path: string, content: string, mtime = 1_700_000_000) {
 }
 
 describe('the hash cache', () => {
-  it('hashes a file once; the same path, size and mtime are not read again', async () => {
+  it('hashes a file once; the same path and stat are not read again', async () => {
     const path = fileWith(join(mkdtempSync(join(tmpdir(), 'ff-')), 'a.bin'), 'first version');
     const before = hashed();
     expect(await fileFacts(path)).toEqual({ sha256: sha256('first version'), bytes: 13 });
@@ -61,6 +63,41 @@ describe('the hash cache', () => {
     // and a size change with the mtime put back
     fileWith(path, 'version three', 1_700_000_100);
     expect((await fileFacts(path)).sha256).toBe(sha256('version three'));
+  });
+
+  it('a file replaced keeping its size and mtime (cp -p, rsync -a, tar x) is hashed again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ff-'));
+    const path = fileWith(join(dir, 'weights.bin'), 'weights A');
+    expect((await fileFacts(path)).sha256).toBe(sha256('weights A'));
+    // rsync -a: another file with the same size and mtime renamed over it (a new inode)
+    renameSync(fileWith(join(dir, '.weights.bin.tmp'), 'weights B'), path);
+    expect((await fileFacts(path)).sha256).toBe(sha256('weights B'));
+    // cp -p: the bytes written into the same inode, the mtime set back (the ctime moves; the clock's tick first)
+    await new Promise((r) => setTimeout(r, 30));
+    copyFileSync(fileWith(join(dir, 'other.bin'), 'weights C'), path);
+    utimesSync(path, 1_700_000_000, 1_700_000_000);
+    expect((await fileFacts(path)).sha256).toBe(sha256('weights C'));
+    // and the next process, from file-hashes.json, too
+    forgetFileFacts();
+    await new Promise((r) => setTimeout(r, 30));
+    copyFileSync(fileWith(join(dir, 'other.bin'), 'weights D'), path);
+    utimesSync(path, 1_700_000_000, 1_700_000_000);
+    expect((await fileFacts(path)).sha256).toBe(sha256('weights D'));
+  });
+
+  it('a session made from bytes hashes those bytes, not what the host remembers of the file', async () => {
+    // a host whose memory of the file is stale (it says the manifest's sha256): the bytes read differ
+    const manifestSha = sha256('the weights locked');
+    const src = {
+      read: async () => new TextEncoder().encode('other weights'),
+      describe: (p: string) => p,
+      facts: async () => ({ sha256: manifestSha, bytes: 13, externalData: [] }),
+      localPath: async (p: string) => `/models/${p}`,
+    };
+    const entry = { id: 'm', file: 'm.onnx', sha256: manifestSha, bytes: 13 } as Parameters<typeof sessionFiles>[1];
+    await expect(sessionFiles(src, entry, { native: false })).rejects.toThrow(/m\.onnx is corrupt or changed/);
+    // onnxruntime-node opening the file by its path: the host's facts are what there is
+    expect((await sessionFiles(src, entry, { native: true })).model).toBe('/models/m.onnx');
   });
 
   it('takes what the hub client checked as it downloaded, without hashing', async () => {

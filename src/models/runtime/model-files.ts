@@ -2,8 +2,10 @@
  * A model's files: its ONNX graph and the external data files its tensors name (onnx-external.ts), each checked by
  * sha256 before a session is made. In Node the host knows a file's sha256 without reading it again (the hash cache,
  * file-facts-node.ts) and gives onnxruntime-node the file's path, so a model of any size is opened by the native
- * runtime itself with its external data beside it; in the browser (and onnxruntime-web in Node) the bytes are read
- * through the model source and handed over as `externalData: [{ path: <location as the model writes it>, data }]`.
+ * runtime itself with its external data beside it (the remembered sha256 stands only there: bytes read are
+ * hashed, so the bytes a session takes are the bytes checked); in the browser (and onnxruntime-web in Node) the
+ * bytes are read through the model source and handed over as
+ * `externalData: [{ path: <location as the model writes it>, data }]`.
  */
 import { sha256HexAsync } from '../../tensor/hash';
 import type { ModelEntry } from './manifest';
@@ -67,9 +69,13 @@ export interface OnnxFileDescription {
 export async function describeOnnxFile(src: Source, path: string, needBytes = false): Promise<OnnxFileDescription> {
   const read = new Map<string, Uint8Array>();
   const described = await factsOrBytes(src, path);
-  const facts = described.facts;
+  let facts = described.facts;
   let bytes = described.bytes;
-  if (!bytes && (needBytes || !facts.externalData)) bytes = await src.read(path);
+  if (!bytes && (needBytes || !facts.externalData)) {
+    bytes = await src.read(path);
+    // the bytes a session may take (`read`) are described by their own hash, not by the host's memory of the file
+    facts = { ...facts, sha256: await sha256HexAsync(bytes), bytes: bytes.length };
+  }
   if (bytes) read.set(path, bytes);
   let locations: string[];
   try {
@@ -141,12 +147,14 @@ export async function sessionFiles(
   let bytes = opts.given;
   let facts: FileFacts | undefined;
   try {
-    if (!bytes && src.facts) facts = await timed('hash', () => src.facts!(e.file));
+    // the host's facts serve only a file opened by its path (anything read is hashed here)
+    if (!bytes && local && src.facts) facts = await timed('hash', () => src.facts!(e.file));
     if (!bytes && !(local && facts?.externalData)) bytes = await timed('read', () => readGraph(e.file));
   } catch (err) {
     throw new ModelFileError(`file ${src.describe(e.file)} is missing or unreadable (${message(err)})`);
   }
-  const digest = opts.given ? e.sha256 : (facts?.sha256 ?? (await timed('hash', () => sha256HexAsync(bytes!))));
+  // the host's remembered sha256 only for a file opened by its path: bytes read are hashed as they are
+  const digest = opts.given ? e.sha256 : bytes ? await timed('hash', () => sha256HexAsync(bytes!)) : facts!.sha256;
   if (digest !== e.sha256)
     throw new ModelFileError(
       `file ${src.describe(e.file)} is corrupt or changed: sha256 ${digest.slice(0, 12)}… does not match the ` +
@@ -176,7 +184,7 @@ export async function sessionFiles(
     let data: Uint8Array | undefined;
     let known: FileFacts | undefined;
     try {
-      if (src.facts) known = await timed('hash', () => src.facts!(path));
+      if (byPath && src.facts) known = await timed('hash', () => src.facts!(path));
       if (!(byPath && known)) data = await timed('read', () => src.read(path));
     } catch (err) {
       throw new ModelFileError(
@@ -184,7 +192,7 @@ export async function sessionFiles(
           `weights there (${message(err)})`,
       );
     }
-    const sha = known?.sha256 ?? (await timed('hash', () => sha256HexAsync(data!)));
+    const sha = data ? await timed('hash', () => sha256HexAsync(data!)) : known!.sha256;
     if (sha !== x.sha256)
       throw new ModelFileError(
         `external data file ${src.describe(path)} is corrupt or changed: sha256 ${sha.slice(0, 12)}… does not ` +
