@@ -6,6 +6,7 @@ import { benchSweep } from './sweep';
 import { benchGuide } from './guide';
 import { benchDalle } from './dalle';
 import { benchEdits } from './edits';
+import { benchModels } from './models';
 import { benchServer } from './server';
 
 const only = process.argv[2];
@@ -17,6 +18,7 @@ const suites: Record<string, () => Promise<void>> = {
   guide: benchGuide,
   dalle: benchDalle,
   edits: benchEdits,
+  models: benchModels,
   server: benchServer,
 };
 for (const [name, fn] of Object.entries(suites)) {
