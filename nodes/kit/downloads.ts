@@ -23,8 +23,9 @@ export async function withDownloads<T>(ctx: RunContext, manifest: string, model:
 
 /**
  * Refuses a model whose files, as its manifest gives their sizes, are more than the host can hold, before any of
- * them is downloaded (the browser: model-limit.ts). A model folder's sizes are known only from its files' headers:
- * the byte reader refuses those as each one starts.
+ * them is downloaded (the browser: model-limit.ts). A model folder's sizes are known only as its files are reached:
+ * the byte reader refuses those, each before its bytes are held (a URL folder's from the response's length, the
+ * model cache; a picked folder's from the file's size, picked-folders.ts).
  */
 export function refuseTooBig(
   ctx: RunContext,

@@ -3,7 +3,10 @@
  * drop, or a FileSystemDirectoryHandle), each under its reference name, read a file at a time when a run asks for
  * `folder://<name>/<path>`. Files are never copied up front: a File handed to a worker is a reference to the file on
  * disk, and a handle reads through the file system, so a 1 GB folder costs nothing until a model of it is opened.
+ * A model file is held to the browser's limit (model-limit.ts) before its bytes are read, as a download is.
  */
+import { browserDownloads } from '../models/runtime/model-cache-browser';
+import { isModelFile } from '../models/runtime/model-cache';
 import { folderModelName } from '../models/runtime/published-layout';
 import {
   detectFolderLayout,
@@ -79,7 +82,13 @@ async function sameFolder(a: Held, b: Held): Promise<boolean> {
   return false;
 }
 
-export function createPickedFolders() {
+/**
+ * `admit`: counts a file's size toward the model being loaded before it is read, throwing when the model would be
+ * more than the browser can hold (the worker's download tracker; a test's spy).
+ */
+export function createPickedFolders(
+  admit: (src: string, bytes: number) => void = (src, bytes) => browserDownloads.admit(src, bytes),
+) {
   const held = new Map<string, Held>();
 
   const paths = async (h: Held) => ('files' in h ? [...h.files.keys()] : listHandle(h.handle));
@@ -121,6 +130,8 @@ export function createPickedFolders() {
       if ('files' in h) file = h.files.get(ref.path);
       else file = await fileOfHandle(h.handle, ref.path).catch(() => undefined);
       if (!file) throw new Error(`the picked folder "${ref.name}" has no file ${ref.path || '(a folder is no file)'}`);
+      // a 3 GB ONNX file on disk is refused by its size, before arrayBuffer() holds it
+      if (isModelFile(src)) admit(src, file.size);
       return new Uint8Array(await file.arrayBuffer());
     },
   };

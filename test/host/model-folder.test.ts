@@ -11,6 +11,7 @@ import {
   unknownLayoutMessage,
 } from '../../src/host/model-folder-ref';
 import { createPickedFolders } from '../../src/host/picked-folders';
+import { DownloadTracker, ModelTooBigError } from '../../src/models/runtime/download-progress';
 
 const CLIP = [
   'config.json',
@@ -119,5 +120,27 @@ describe('the worker store of picked folders', () => {
     const again = await store.addModelFolder({ name: 'elsewhere', files: filesOf(UNET) }, 'clip');
     expect(again).toMatchObject({ ok: true, name: 'clip', layout: 'diffusers' });
     expect(store.modelFolders().sort()).toEqual(['clip', 'clip-2']);
+  });
+  it("holds a picked model file to the browser's limit before reading it, as a download is", async () => {
+    const tracker = new DownloadTracker(() => ({ bytes: 1000, why: 'a test limit' }));
+    const store = createPickedFolders((src, bytes) => tracker.admit(src, bytes));
+    const read: string[] = [];
+    // a File that says when its bytes are read
+    const files = filesOf(CLIP, (p) => (p.endsWith('.onnx') ? 'w'.repeat(600) : p)).map(({ path, file }) => {
+      const spied = Object.assign(file, {
+        arrayBuffer: () => (read.push(path), File.prototype.arrayBuffer.call(file)),
+      });
+      return { path, file: spied };
+    });
+    await store.addModelFolder({ name: 'big-clip', files });
+    const stop = tracker.watch('folder://big-clip/', 'big-clip', () => undefined);
+    expect((await store.read('folder://big-clip/config.json')).length).toBe('config.json'.length);
+    expect((await store.read('folder://big-clip/onnx/text_model.onnx')).length).toBe(600);
+    // 600 + 600 bytes of model: more than the limit; refused naming the model, and its bytes never read
+    const refused = store.read('folder://big-clip/onnx/vision_model_fp16.onnx');
+    await expect(refused).rejects.toThrow(ModelTooBigError);
+    await expect(refused).rejects.toThrow(/model "big-clip" is 1\.2 kB, more than this browser can hold/);
+    expect(read).toEqual(['config.json', 'onnx/text_model.onnx']);
+    stop();
   });
 });
