@@ -8,6 +8,7 @@
 import type { GraphDocument, LockedModel } from '../graph/document';
 import { NodeError } from '../graph/errors';
 import { quoteValue } from '../tensor/quote';
+import { formatBytes } from '../tensor/bytes';
 import { sha256HexAsync } from '../tensor/hash';
 import type { ModelRuntime } from '../models/runtime/runtime';
 import { isModelRef, modelsOfRef } from './provenance';
@@ -17,14 +18,6 @@ export interface ModelNeed {
   needed: LockedModel;
   /** The model of that id here, when there is one (its hash, or that of an external data file, differs). */
   here?: { sha256: string; bytes: number; externalData?: LockedModel['externalData'] };
-}
-
-/** "12.3 MB", "840 kB", "512 bytes". */
-export function formatBytes(bytes: number): string {
-  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(2)} GB`;
-  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
-  if (bytes >= 1e3) return `${(bytes / 1e3).toFixed(0)} kB`;
-  return `${bytes} bytes`;
 }
 
 /** Where a locked model came from, in words. */

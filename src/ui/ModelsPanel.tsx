@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { EngineApi } from '../engine/api';
-import { formatBytes } from '../engine/model-lock';
+import { formatBytes } from '../tensor/bytes';
 import { getEngine } from './engine-client';
 import { useEditor } from './store';
 import './models-panel.css';

@@ -1,7 +1,8 @@
 import { useRef, useState } from 'react';
 import type { GraphDocument } from '../graph/document';
 import type { ModelNeed } from '../engine/model-lock';
-import { describeSource, formatBytes } from '../engine/model-lock';
+import { describeSource } from '../engine/model-lock';
+import { formatBytes } from '../tensor/bytes';
 import { getEngine } from './engine-client';
 import { parseFolderReference } from '../host/model-folder-ref';
 import { runGraph } from './run';

@@ -3,6 +3,7 @@ import type { GraphDocument } from '../graph/document';
 import type { ParamValue } from '../graph/params';
 import { diffRecipes, type ChangeSection } from '../graph/recipe-diff';
 import { quoteValue } from '../tensor/quote';
+import { formatBytes } from '../tensor/bytes';
 
 /**
  * The pure parts of the history of runs (run-history.ts): what changed from one run to the next, which runs a
@@ -102,14 +103,6 @@ export function planEviction(newestFirst: readonly Evictable[], budget: number):
     total -= r.bytes;
   }
   return drop;
-}
-
-/** Bytes as a person reads them: "812 B", "48 KB", "3.4 MB". */
-export function formatBytes(n: number): string {
-  if (n < 1000) return `${n} B`;
-  if (n < 1e6) return `${Math.round(n / 1e3)} KB`;
-  const mb = n / 1e6;
-  return `${mb < 10 ? mb.toFixed(1) : Math.round(mb)} MB`;
 }
 
 /** What the history holds, in one line: "kept 34 runs, 48 MB of 200 MB; 3 oldest evicted". */

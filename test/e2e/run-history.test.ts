@@ -74,7 +74,7 @@ describe('the history of runs', () => {
     const kept = await summaries(p);
     expect(kept[0]).toBe('seed.value: 7 -> 8');
     expect(kept[1]).toMatch(/^first run kept \(11 nodes\)$/);
-    expect(await p.getByTestId('runs-storage').textContent()).toMatch(/^kept 2 runs, [\d.]+ [KM]B of 200 MB$/);
+    expect(await p.getByTestId('runs-storage').textContent()).toMatch(/^kept 2 runs, [\d.]+ [kM]B of 200 MB$/);
     // the picture kept is the graph's result (the final upsampler's), not the decoder's trajectory on the way
     expect(await rows(p).nth(0).locator('img.run-thumb').getAttribute('alt')).toBe('image.image #0');
 
@@ -137,7 +137,7 @@ describe('the history of runs', () => {
     await p.getByTestId('runs-budget').press('Enter');
     await runRows(p, 1);
     expect(await summaries(p)).toEqual([kept[0]]);
-    expect(await p.getByTestId('runs-storage').textContent()).toMatch(/^kept 1 run, .+ of 1 KB; 1 oldest evicted$/);
+    expect(await p.getByTestId('runs-storage').textContent()).toMatch(/^kept 1 run, .+ of 1\.0 kB; 1 oldest evicted$/);
     await snap(p, 'run-history-evicted');
     await p.context().close();
   }, 420_000);

@@ -1,13 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import {
   browserModelLimit,
-  formatBytes,
   GiB,
   MiB,
   sizeRefusal,
   WASM32_BYTES,
   WASM_MARGIN_BYTES,
 } from '../../src/models/runtime/model-limit';
+import { formatBytes } from '../../src/tensor/bytes';
+import { downloadLabel } from '../../src/models/runtime/download-progress';
+import { describeLocked } from '../../src/engine/model-lock';
+import { storageLine } from '../../src/ui/run-record';
 
 describe('the size a browser can hold', () => {
   it('is the WASM32 address space less a margin when the browser says nothing of its memory', () => {
@@ -52,5 +55,18 @@ describe('the size a browser can hold', () => {
     expect(formatBytes(151_277_312)).toBe('151 MB');
     expect(formatBytes(3_000_000)).toBe('3.0 MB');
     expect(formatBytes(4 * GiB)).toBe('4.3 GB');
+    // at a unit's edge: never "10.0 MB" or "1000 kB"
+    expect(formatBytes(9_960_000)).toBe('10 MB');
+    expect(formatBytes(999_600)).toBe('1.0 MB');
+  });
+
+  it("says one file's size the same in a refusal, a download line and the lock's message", () => {
+    const bytes = 150_600_000;
+    const refusal = sizeRefusal('clip', bytes, { bytes: 1, why: 'a test limit' })!;
+    const lock = describeLocked({ id: 'clip', sha256: 'a'.repeat(64), bytes, source: '' });
+    expect(refusal).toContain('is 151 MB,');
+    expect(lock).toContain('(151 MB, bundled)');
+    expect(downloadLabel({ loaded: bytes, total: bytes, files: 1, active: 0 })).toBe('downloaded 151 MB, loading');
+    expect(storageLine(1, bytes, 200e6, 0)).toBe('kept 1 run, 151 MB of 200 MB');
   });
 });

@@ -4,7 +4,8 @@
  * sees the downloads under it summed: "downloading 12 / 151 MB". A scope also holds the model's size to the
  * browser's limit (model-limit.ts) before each file is downloaded. Pure: no fetch, no DOM; the clock is passed in.
  */
-import { formatBytes, sizeRefusal, type MemoryLimit } from './model-limit';
+import { formatBytes } from '../../tensor/bytes';
+import { sizeRefusal, type MemoryLimit } from './model-limit';
 
 /** What a loader sees of its downloads: bytes so far and in all, over the files started in its scope. */
 export interface DownloadProgress {

@@ -3,6 +3,7 @@
  * limit is refused with a sentence naming the model, its size, the limit and why. Pure: the caller reads the
  * browser's figures (navigator.deviceMemory, performance.memory) and passes them in.
  */
+import { formatBytes } from '../../tensor/bytes';
 
 export const MiB = 2 ** 20;
 export const GiB = 2 ** 30;
@@ -60,17 +61,4 @@ export function sizeRefusal(model: string, bytes: number, limit: MemoryLimit): s
     `model "${model}" is ${formatBytes(bytes)}, more than this browser can hold (${formatBytes(limit.bytes)}: ` +
     `${limit.why}); it was not downloaded. Run it headless (npm run graph -- run) or pick a smaller dtype`
   );
-}
-
-/** Bytes for people, in decimal units as download sizes are given: "812 B", "12 kB", "151 MB", "3.5 GB". */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let v = bytes;
-  let u = 0;
-  while (v >= 1000 && u < units.length - 1) {
-    v /= 1000;
-    u++;
-  }
-  const shown = u === 0 || v >= 10 ? Math.round(v).toString() : v.toFixed(1);
-  return `${shown} ${units[u]}`;
 }
