@@ -137,6 +137,12 @@ export async function runSweep(): Promise<void> {
         setCell(i, { status: 'failed', error: problem });
         continue;
       }
+      // a Cancel while the graph was loaded and the point's params set found no run to stop (the engine's cancel
+      // reaches only a run in progress): seen here, before this point runs to its end
+      if (useSweep.getState().run?.cancelled) {
+        setCell(i, { status: 'cancelled' });
+        break;
+      }
       const onEvent = (e: NodeEvent) => {
         if (e.status === 'running' && e.steps) setCell(i, { step: `${e.nodeId} ${e.step ?? 0}/${e.steps}` });
       };
