@@ -97,7 +97,7 @@ function save(file: string | null): Promise<void> {
       const files = { ...onDisk, ...Object.fromEntries(memory) };
       const kept = Object.entries(files).slice(-MAX_ENTRIES);
       await mkdir(dirname(file), { recursive: true });
-      const tmp = `${file}.${process.pid}.tmp`;
+      const tmp = `${file}.${process.pid}.${crypto.randomUUID()}.tmp`; // unique per worker thread too
       await writeFile(tmp, JSON.stringify({ version: VERSION, files: Object.fromEntries(kept) }));
       await rename(tmp, file);
     } catch {
