@@ -10,6 +10,7 @@ import type { FileExpectation } from '../models/runtime/file-expectation';
 import { browserModelServices } from './browser-models';
 import { createPickedFolders, type PickedFolderApi } from './picked-folders';
 import { isFolderReference } from './model-folder-ref';
+import { ENGINE_METHODS } from './engine-methods';
 
 // model folders the editor picked or had dropped (read from disk when a run needs a file of one)
 const folders = createPickedFolders();
@@ -59,43 +60,8 @@ const ready: Promise<EngineApi> = (async () => {
 })();
 
 // Exposed at once (messages must not arrive before a listener); each call waits for the models.
-const methods = [
-  'catalog',
-  'allowReferences',
-  'validateGraph',
-  'loadGraph',
-  'lockModels',
-  'checkModelLock',
-  'locateModel',
-  'locateModelUrl',
-  'setLockPolicy',
-  'setParam',
-  'run',
-  'runtimeInfo',
-  'cancel',
-  'graphKey',
-  'pinInspected',
-  'summaries',
-  'imagePreview',
-  'imagePreviews',
-  'maskOverlay',
-  'imagePng',
-  'provenance',
-  'tensor',
-  'value',
-  'embeddingView',
-  'cacheInfo',
-  'setCacheBudget',
-  'graph',
-  'modelChoices',
-  'inspectModels',
-  'tokenize',
-  'cachedModels',
-  'deleteCachedModels',
-] as const;
-// Every API method must be listed: a method added to the API but not here fails the type-check.
-const everyMethodListed: Exclude<keyof EngineApi, (typeof methods)[number]> extends never ? true : never = true;
-void everyMethodListed;
+// the one list of API methods (src/host/engine-methods.ts: a method missing there fails the type-check)
+const methods = ENGINE_METHODS;
 const api = Object.fromEntries(
   methods.map((m) => [
     m,

@@ -1,8 +1,9 @@
 import type { EngineApi } from '../engine/api';
 
 /**
- * Every method of the engine API, by name: what the server's WebSocket sessions forward (src/host/server-session.ts)
- * and the editor's server engine offers (src/ui/server-engine.ts). A method added to the API but not here fails
+ * Every method of the engine API, by name: what the browser's engine worker exposes (src/host/browser-worker.ts), the
+ * server's WebSocket sessions forward (src/host/server-session.ts) and the editor's server engine offers
+ * (src/ui/server-engine.ts). A method added to the API but not here fails
  * the type-check; a name here that the API lacks is refused by the engine when called.
  */
 export const ENGINE_METHODS = [
