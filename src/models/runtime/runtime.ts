@@ -140,10 +140,22 @@ function checkShape(entry: ModelEntry, name: string, t: Tensor, declared: Array<
 }
 
 /**
+ * How long a folder's bytes read to describe it wait for a session. A lock check or `models inspect` reads a
+ * folder and opens no session: its bytes (a CLIP folder's 900 MB) must not stay in the memoized runtime for the
+ * page's life. A run opens its sessions within moments of reading the folder; after this they are read again.
+ */
+export const PREFETCH_KEEP_MS = 30_000;
+
+/**
  * A folder's files, each ONNX file read once already (to hash it while the folder was read) handed to its first
- * session from `prefetched`, then let go; later reads go to the folder.
+ * session from `prefetched`, then let go; later reads go to the folder, as do all reads after PREFETCH_KEEP_MS.
  */
 function prefetchedFirst(files: ModelSource, prefetched: Map<string, Uint8Array>): ModelSource {
+  if (prefetched.size) {
+    const timer = setTimeout(() => prefetched.clear(), PREFETCH_KEEP_MS);
+    // Node: a process with nothing else to do exits without waiting for it
+    (timer as { unref?: () => void }).unref?.();
+  }
   return {
     read: (p, expect) => {
       const bytes = prefetched.get(p);
