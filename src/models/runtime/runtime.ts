@@ -507,7 +507,10 @@ interface SharedState {
   eps: WeakMap<ModelEntry, ExecutionProvider>;
 }
 const newSharedState = (): SharedState => ({ backend: 'auto', timings: [], notices: new Set(), eps: new WeakMap() });
-/** A session from a model's bytes, or (onnxruntime-node) from its path on disk. */
+/**
+ * A session from a model's bytes, or (onnxruntime-node) from its path on disk. The two calls are the same at run
+ * time; TypeScript needs both, as onnxruntime's create() is overloaded by argument type and a union matches none.
+ */
 const create = (
   engine: typeof ortTypes,
   model: Uint8Array | string,
