@@ -37,30 +37,55 @@ class FakeCaches {
   }
 }
 
-/** A server of files whose bodies come in 1000-byte chunks; counts requests by URL. */
-function fakeServer(files: Record<string, Uint8Array>, opts: { length?: boolean } = {}) {
+interface ServerOptions {
+  length?: boolean;
+  /** Validators sent with each file (an ETag from its bytes' hash), honoured in conditional requests. */
+  etag?: boolean;
+  lastModified?: string;
+  contentType?: string;
+}
+
+/** A server of files whose bodies come in 1000-byte chunks; counts requests by URL, and their conditions. */
+function fakeServer(files: Record<string, Uint8Array>, opts: ServerOptions = {}) {
   const hits: string[] = [];
-  const fetch = async (input: RequestInfo | URL) => {
+  const asked: Array<Record<string, string>> = [];
+  const server = { offline: false };
+  const fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
+    if (server.offline) throw new TypeError('Failed to fetch');
     const url = String(input);
     hits.push(url);
+    const conditions = Object.fromEntries(new Headers(init?.headers).entries());
+    asked.push(conditions);
     const body = files[url];
     if (!body) return new Response('no', { status: 404 });
+    const etag = opts.etag ? `"${sha256Hex(body).slice(0, 16)}"` : undefined;
+    const validators: Record<string, string> = {
+      ...(etag ? { etag } : {}),
+      ...(opts.lastModified ? { 'last-modified': opts.lastModified } : {}),
+    };
+    if ((etag && conditions['if-none-match'] === etag) || (!etag && conditions['if-modified-since']))
+      return new Response(null, { status: 304, headers: validators });
     const stream = new ReadableStream<Uint8Array>({
       start(c) {
         for (let i = 0; i < body.length; i += 1000) c.enqueue(body.slice(i, i + 1000));
         c.close();
       },
     });
-    const headers: Record<string, string> = opts.length === false ? {} : { 'content-length': String(body.length) };
+    const headers: Record<string, string> = {
+      ...(opts.length === false ? {} : { 'content-length': String(body.length) }),
+      ...(opts.contentType ? { 'content-type': opts.contentType } : {}),
+      ...validators,
+    };
     return new Response(stream, { headers });
   };
-  return { fetch: fetch as typeof globalThis.fetch, hits };
+  return Object.assign(server, { fetch: fetch as typeof globalThis.fetch, hits, asked });
 }
 
 const bytesOf = (n: number, seed = 1) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) % 251);
 const URL_TEXT = 'http://127.0.0.1:8000/models/clip/onnx/text_model.onnx';
 
-function setup(files: Record<string, Uint8Array>, opts: { length?: boolean; limit?: number } = {}) {
+function setup(files: Record<string, Uint8Array>, opts: ServerOptions & { limit?: number } = {}) {
+  const notes: string[] = [];
   const caches = new FakeCaches();
   const server = fakeServer(files, opts);
   const tracker = new DownloadTracker(
@@ -73,8 +98,9 @@ function setup(files: Record<string, Uint8Array>, opts: { length?: boolean; limi
     fetch: server.fetch,
     tracker,
     now: () => 1_700_000_000_000,
+    note: (m) => notes.push(m),
   });
-  return { caches, server, tracker, cache };
+  return { caches, server, tracker, cache, notes };
 }
 
 describe('the browser model cache', () => {
@@ -127,14 +153,54 @@ describe('the browser model cache', () => {
     expect((await cache.listFiles())[0]!.sha256).toBe(sha256Hex(v2));
   });
 
-  it('reads a file without a manifest entry (a model folder) from the cache by its URL', async () => {
+  it('reads a model folder file (no manifest sha256) from the cache once its server says it is unchanged', async () => {
     const file = bytesOf(1500);
-    const { cache, server } = setup({ [URL_TEXT]: file }, { length: false });
+    const { cache, server } = setup({ [URL_TEXT]: file }, { length: false, etag: true });
     expect(await cache.read(URL_TEXT)).toEqual(file);
     expect(await cache.read(URL_TEXT)).toEqual(file);
-    expect(server.hits).toHaveLength(1);
+    // the second request asked with the ETag and got a 304: no body
+    expect(server.hits).toHaveLength(2);
+    expect(server.asked[1]).toEqual({ 'if-none-match': `"${sha256Hex(file).slice(0, 16)}"` });
     const [meta] = await cache.listFiles();
     expect(meta).toMatchObject({ bytes: 1500, sha256: sha256Hex(file), model: 'clip' });
+  });
+
+  it('takes a model folder file changed on its server (a new ETag) and keeps the new copy', async () => {
+    const files = { [URL_TEXT]: bytesOf(1500, 1) };
+    const { cache } = setup(files, { etag: true });
+    await cache.read(URL_TEXT);
+    files[URL_TEXT] = bytesOf(1500, 2);
+    expect(await cache.read(URL_TEXT)).toEqual(bytesOf(1500, 2));
+    expect((await cache.listFiles())[0]!.sha256).toBe(sha256Hex(bytesOf(1500, 2)));
+  });
+
+  it('asks with If-Modified-Since where the server gave only a Last-Modified', async () => {
+    const lastModified = 'Wed, 21 Oct 2026 07:28:00 GMT';
+    const { cache, server } = setup({ [URL_TEXT]: bytesOf(800) }, { lastModified });
+    await cache.read(URL_TEXT);
+    expect(await cache.read(URL_TEXT)).toEqual(bytesOf(800));
+    expect(server.asked[1]).toEqual({ 'if-modified-since': lastModified });
+    expect(await cache.listFiles()).toEqual([expect.objectContaining({ lastModified })]);
+  });
+
+  it('reads the cached copy offline, with a note saying the server could not be asked', async () => {
+    const { cache, server, notes } = setup({ [URL_TEXT]: bytesOf(800) }, { etag: true });
+    await cache.read(URL_TEXT);
+    server.offline = true;
+    expect(await cache.read(URL_TEXT)).toEqual(bytesOf(800));
+    expect(notes).toEqual([
+      'onnx/text_model.onnx: its server could not be asked whether it changed; the copy cached ' +
+        '2023-11-14T22:13:20.000Z is used',
+    ]);
+  });
+
+  it('refuses a web page served for a model file (an index.html for a missing path), keeping nothing', async () => {
+    const page = new TextEncoder().encode('<!doctype html><title>app</title>');
+    const { cache, caches } = setup({ [URL_TEXT]: page }, { contentType: 'text/html; charset=utf-8' });
+    await expect(cache.read(URL_TEXT)).rejects.toThrow(
+      /^onnx\/text_model\.onnx answered with a web page \(text\/html\), not a model file: is the URL right\?/,
+    );
+    expect(caches.stores.get(MODEL_CACHE_NAME)!.size).toBe(0);
   });
 
   it("refuses a model too big before fetching it (the manifest's size) or its body (Content-Length)", async () => {

@@ -2,10 +2,14 @@
  * The model cache of the browser (issue 38), over its platform pieces: model files are downloaded by a streaming
  * fetch whose bytes are reported to the loader node that asked (download-progress.ts), checked by sha256 where the
  * manifest names one, and kept in the Cache API under their URL, so a second visit reads them from disk without
- * touching the network. Files that fail the check are never kept. A model too big for the browser (model-limit.ts)
- * is refused before its bytes are fetched. Headless Node has its own cache (src/host/hub.ts). The browser's
- * instances are in model-cache-browser.ts; this file takes the Cache API, fetch and the tracker as arguments
- * (tests pass fakes).
+ * touching the network. Files that fail the check are never kept. A file no manifest gives a sha256 for (a model
+ * folder by URL) may change on its server: it is kept with its ETag / Last-Modified and asked about again with a
+ * conditional request on each read (304: the cached copy; offline: the cached copy, with a note). A web page
+ * (text/html: a site's index served for a missing file) is refused, never kept as a model. A model too big for the
+ * browser (model-limit.ts) is refused before its bytes are fetched. A cross-origin server must allow the
+ * If-None-Match / If-Modified-Since request headers (CORS) to be asked; one that does not counts as unreachable.
+ * Headless Node has its own cache (src/host/hub.ts). The browser's instances are in model-cache-browser.ts; this
+ * file takes the Cache API, fetch and the tracker as arguments (tests pass fakes).
  */
 import { sha256HexAsync } from '../../tensor/hash';
 import type { DownloadTracker } from './download-progress';
@@ -27,6 +31,9 @@ export interface CachedModelFile {
   model: string;
   /** Where the model comes from: the model folder's URL, or the folder of the manifest naming it. */
   source: string;
+  /** The server's validators when it was downloaded: a file without a manifest sha256 is revalidated by them. */
+  etag?: string;
+  lastModified?: string;
 }
 
 /**
@@ -71,6 +78,8 @@ export function metadataHeaders(f: Omit<CachedModelFile, 'url'>): Record<string,
     'x-model-cached-at': String(f.cachedAt),
     'x-model-name': encodeURIComponent(f.model),
     'x-model-source': encodeURIComponent(f.source),
+    ...(f.etag ? { 'x-model-etag': f.etag } : {}),
+    ...(f.lastModified ? { 'x-model-last-modified': f.lastModified } : {}),
   };
 }
 
@@ -84,6 +93,8 @@ export function metadataOf(url: string, headers: Headers): CachedModelFile {
     }
   };
   const source = text('x-model-source') || modelSourceOf(url);
+  const etag = headers.get('x-model-etag');
+  const lastModified = headers.get('x-model-last-modified');
   return {
     url,
     bytes: Number(headers.get('content-length') ?? 0) || 0,
@@ -91,6 +102,8 @@ export function metadataOf(url: string, headers: Headers): CachedModelFile {
     cachedAt: Number(headers.get('x-model-cached-at') ?? 0) || 0,
     model: text('x-model-name') || folderNameOf(source),
     source,
+    ...(etag ? { etag } : {}),
+    ...(lastModified ? { lastModified } : {}),
   };
 }
 
@@ -125,12 +138,15 @@ export interface ModelCacheDeps {
   tracker: DownloadTracker;
   hash?: (bytes: Uint8Array) => Promise<string>;
   now?: () => number;
+  /** Said when a cached copy is used without the server's word on it (offline); console.warn by default. */
+  note?: (message: string) => void;
 }
 
 /** The model cache over its platform pieces (the browser's, or fakes in tests). */
 export function createModelCache(deps: ModelCacheDeps) {
   const hash = deps.hash ?? sha256HexAsync;
   const now = deps.now ?? Date.now;
+  const note = deps.note ?? ((m: string) => console.warn(`model cache: ${m}`));
   const open = async (): Promise<Cache | undefined> => {
     try {
       return await deps.caches?.open(MODEL_CACHE_NAME);
@@ -143,19 +159,41 @@ export function createModelCache(deps: ModelCacheDeps) {
   const read = async (url: string, expect: FileExpectation = {}): Promise<Uint8Array> => {
     const cache = await open();
     const hit = await cache?.match(url);
+    let res: Response | undefined;
     if (hit) {
       const meta = metadataOf(url, hit.headers);
-      if (!expect.sha256 || meta.sha256 === expect.sha256) {
+      const cached = async () => {
         deps.tracker.admit(url, meta.bytes, expect.model);
         return new Uint8Array(await hit.arrayBuffer());
+      };
+      if (expect.sha256 && meta.sha256 === expect.sha256) return cached();
+      if (!expect.sha256) {
+        // no sha256 says which bytes are wanted: the server is asked whether its file changed since
+        const asked = await revalidate(url, meta);
+        if (asked === 'unchanged') return cached();
+        if (asked === 'unreachable') {
+          note(
+            `${fileNameOf(url)}: its server could not be asked whether it changed; the copy cached ` +
+              `${new Date(meta.cachedAt).toISOString()} is used`,
+          );
+          return cached();
+        }
+        res = asked;
       }
-      // the manifest now names other bytes for this URL: the old copy goes
+      // the manifest names other bytes for this URL, or the server has a new file: the old copy goes
       await cache!.delete(url);
     }
     // the manifest's size refuses a model too big before any request
     if (expect.bytes) deps.tracker.admit(url, expect.bytes, expect.model);
-    const res = await deps.fetch(url);
+    res ??= await deps.fetch(url);
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    if (/^\s*text\/html\b/i.test(res.headers.get('content-type') ?? '')) {
+      await res.body?.cancel().catch(() => undefined);
+      throw new Error(
+        `${fileNameOf(url)} answered with a web page (text/html), not a model file: is the URL right? (a site ` +
+          'often serves its index page for a file it does not have); it was not kept',
+      );
+    }
     const length = Number(res.headers.get('content-length') ?? 0) || 0;
     if (!expect.bytes && length) {
       try {
@@ -173,13 +211,49 @@ export function createModelCache(deps: ModelCacheDeps) {
           '(a changed or damaged file; it was not kept)',
       );
     const source = modelSourceOf(url);
-    const meta = { bytes: bytes.length, sha256, cachedAt: now(), model: expect.model ?? folderNameOf(source), source };
+    const etag = res.headers.get('etag');
+    const lastModified = res.headers.get('last-modified');
+    const meta = {
+      bytes: bytes.length,
+      sha256,
+      cachedAt: now(),
+      model: expect.model ?? folderNameOf(source),
+      source,
+      ...(etag ? { etag } : {}),
+      ...(lastModified ? { lastModified } : {}),
+    };
     try {
       await cache?.put(url, new Response(bytes as Uint8Array<ArrayBuffer>, { headers: metadataHeaders(meta) }));
     } catch (e) {
       console.warn(`model cache: ${fileNameOf(url)} not kept (${(e as Error).message})`);
     }
     return bytes;
+  };
+
+  /**
+   * Asks the server whether a cached file changed, by its validators: 'unchanged' (304), a new response to read
+   * (200, or any answer where the copy has no validator to ask with), or 'unreachable' (offline, refused, an HTTP
+   * error: the copy is all there is).
+   */
+  const revalidate = async (url: string, meta: CachedModelFile): Promise<'unchanged' | 'unreachable' | Response> => {
+    const headers: Record<string, string> = {};
+    if (meta.etag) headers['if-none-match'] = meta.etag;
+    if (meta.lastModified) headers['if-modified-since'] = meta.lastModified;
+    let res: Response;
+    try {
+      res = await deps.fetch(url, { headers });
+    } catch {
+      return 'unreachable';
+    }
+    if (res.status === 304) {
+      await res.body?.cancel().catch(() => undefined);
+      return 'unchanged';
+    }
+    if (!res.ok) {
+      await res.body?.cancel().catch(() => undefined);
+      return 'unreachable';
+    }
+    return res;
   };
 
   /** Every cached model file with what is known of it. */
