@@ -13,6 +13,7 @@ import { docCatalog } from './scope';
 import { own } from '../graph/catalog';
 import { flushEdits, recordVersion } from './versions';
 import { fileSlug } from './file-names';
+import { fromBase64Url, toBase64Url } from '../host/base64';
 
 /** Example graphs shipped in graphs/ (and the study's, in graphs/study/), by file name ("study/paths"). */
 const exampleFiles = import.meta.glob(['../../graphs/*.json', '../../graphs/study/*.json'], {
@@ -172,17 +173,6 @@ export async function downloadGraph(shown: GraphDocument): Promise<void> {
   a.download = `${fileSlug(doc.meta?.title ?? '') || 'graph'}.json`;
   a.click();
   setTimeout(() => URL.revokeObjectURL(a.href), 1000);
-}
-
-function toBase64Url(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-function fromBase64Url(text: string): Uint8Array {
-  const s = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
-  return Uint8Array.from(s, (c) => c.charCodeAt(0));
 }
 
 /**
