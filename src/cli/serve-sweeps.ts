@@ -4,13 +4,15 @@
  * BullMQ for `npm run worker`s; GET /api/sweeps/:id follows its jobs. The body: `{ graph, grid }`, with `grid` the
  * CLI's axes (`["seed.value=1..6", "prompt.text=a red circle,a blue square"]`); `@file` values are not read here.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { formatIssue } from '../graph/errors';
 import type { SweepHandler } from '../host/server-api';
-import { startNodeEngine, type NodeEngine } from '../host/node-client';
+import { startNodeEngine, type Device, type NodeEngine } from '../host/node-client';
+import { refusedReferences } from '../host/server-refs';
+import { newRunId, RUN_ID } from '../host/server-runs';
 import { GridError, gridPoints, parseGridAxis } from '../queue/grid';
-import { JobFailure, loadJob, MAX_GRAPH_BYTES, type JobPayload } from '../queue/job';
+import { JobFailure, loadJob, MAX_GRAPH_BYTES, paramSets, type JobPayload } from '../queue/job';
 import { probeRedis, RedisUnreachable, submitAndFollow } from '../queue/bullmq';
 
 interface SweepJob {
@@ -23,16 +25,24 @@ interface SweepJob {
   images?: string[];
 }
 
-const SWEEP_ID = /^[0-9a-z]{8,12}-[0-9a-f]{8}$/;
+/** A sweep id has a run id's form (only these characters reach a path). */
+const SWEEP_ID = RUN_ID;
 const SAFE = /^[A-Za-z0-9_.-]+$/;
 
-/** The sweeps of a server: queued on `url`; each job's pictures kept under `<dataDir>/sweeps/<id>/<key>/`. */
-export function queueSweeps(url: string, dataDir: string): SweepHandler {
+/**
+ * The sweeps of a server: queued on `url`; each job's pictures kept under `<dataDir>/sweeps/<id>/<key>/`. `engine`:
+ * the server's engine options, for the engine that checks each point (it reads only what the server may).
+ */
+export function queueSweeps(
+  url: string,
+  dataDir: string,
+  engineOptions: { native?: boolean; device?: Device; modelsDir?: string } = {},
+): SweepHandler {
   const sweeps = new Map<string, { createdAt: string; jobs: SweepJob[]; error?: string }>();
   let engine: NodeEngine | undefined;
   const bad = (error: string) => ({ status: 400, body: { error } });
 
-  return async ({ id, file, body }) => {
+  return async ({ access, id, file, body }) => {
     if (id !== undefined) {
       const s = SWEEP_ID.test(id) ? sweeps.get(id) : undefined;
       if (!s) return { status: 404, body: { error: `no sweep ${id.slice(0, 40)}` } };
@@ -72,9 +82,28 @@ export function queueSweeps(url: string, dataDir: string): SweepHandler {
       if (e instanceof GridError) return bad(e.message);
       throw e;
     }
-    // loads each point (no run): a bad graph or value is refused before anything is queued, naming its node
-    const api = (engine ??= startNodeEngine({ hub: { tty: false } })).api;
+    // the graph's references and the grid's values read only what the server's runs may (its --allow-path)
+    const api = (engine ??= startNodeEngine({ ...engineOptions, access, hub: { tty: false } })).api;
     const catalog = new Map((await api.catalog()).map((n) => [n.type, n]));
+    const loaded = await api.validateGraph(text);
+    if (!loaded.ok) return bad(`the graph cannot be loaded: ${loaded.issues.map(formatIssue).join('; ')}`);
+    let values;
+    try {
+      values = points.flatMap((p) => paramSets(p));
+    } catch (e) {
+      if (e instanceof JobFailure) return bad(e.message);
+      throw e;
+    }
+    const refused = refusedReferences(loaded.graph, catalog, access, values);
+    if (refused.length)
+      return {
+        status: 400,
+        body: {
+          error: `the sweep reads what this server does not allow: ${refused.map(formatIssue).join('; ')}`,
+          issues: refused,
+        },
+      };
+    // loads each point (no run): a bad graph or value is refused before anything is queued, naming its node
     const jobs: Array<{ key: string; payload: JobPayload }> = [];
     for (const params of points) {
       try {
@@ -93,7 +122,7 @@ export function queueSweeps(url: string, dataDir: string): SweepHandler {
       if (e instanceof RedisUnreachable) return { status: 503, body: { error: e.message } };
       throw e;
     }
-    const sweepId = `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+    const sweepId = newRunId();
     const byKey = new Map<string, SweepJob>();
     for (const j of jobs)
       if (!byKey.has(j.key)) byKey.set(j.key, { key: j.key, params: j.payload.params, status: 'queued' });

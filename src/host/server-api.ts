@@ -3,9 +3,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Remote } from 'comlink';
 import type { EngineApi } from '../engine/api';
 import { formatIssue, type GraphIssue } from '../graph/errors';
-import { allNodes } from '../graph/subgraph';
 import { applySets } from '../engine/overrides';
-import { checkAccess, type AccessPolicy } from './access';
+import type { AccessPolicy } from './access';
+import { refusedReferences } from './server-refs';
 import { newRunId, parseSets, type RunQueue, type RunRecord, type RunStore } from './server-runs';
 
 /**
@@ -13,6 +13,8 @@ import { newRunId, parseSets, type RunQueue, type RunRecord, type RunStore } fro
  * file: a PNG answered as bytes), for a server started with --queue.
  */
 export type SweepHandler = (req: {
+  /** The server's access policy: a sweep's graph and grid values read only what a run's may. */
+  access: AccessPolicy;
   id?: string;
   file?: string[];
   body?: unknown;
@@ -93,32 +95,15 @@ async function acceptRun(
       loaded.issues,
     );
   const catalog = new Map((await api.catalog()).map((n) => [n.type, n]));
-  const refused: GraphIssue[] = [];
-  for (const n of allNodes(loaded.graph)) {
-    const spec = catalog.get(n.type);
-    for (const [param, value] of Object.entries(n.params ?? {})) {
-      const info = spec && Object.hasOwn(spec.params, param) ? spec.params[param] : undefined;
-      if (typeof value !== 'string' || value.trim() === '' || !(info as { reference?: boolean } | undefined)?.reference)
-        continue;
-      try {
-        checkAccess(value, ctx.access);
-      } catch (e) {
-        refused.push({
-          nodeId: n.id,
-          field: `params.${param}`,
-          message: (e as Error).message.replace(/run with --allow-/g, 'start the server with --allow-'),
-        });
-      }
-    }
-  }
+  const parsed = parseSets(sets);
+  if ('error' in parsed) throw new BadRequest(parsed.error);
+  const refused = refusedReferences(loaded.graph, catalog, ctx.access, parsed.sets);
   if (refused.length)
     throw new BadRequest(
       `the graph reads what this server does not allow: ${refused.map(formatIssue).join('; ')}`,
       400,
       refused,
     );
-  const parsed = parseSets(sets);
-  if ('error' in parsed) throw new BadRequest(parsed.error);
   // each set's node, param and kind, against the graph's types (the range is checked as the run applies it)
   const types = new Map(loaded.graph.nodes.map((n) => [n.id, n.type]));
   const problem = await applySets(
@@ -187,6 +172,7 @@ export async function handleApi(
         req.method === 'GET' && id !== undefined && (files === undefined || (files === 'files' && file.length));
       if (!post && !get) return json(res, 404, { error: `no ${req.method ?? ''} ${path}` });
       const out = await ctx.sweeps({
+        access: ctx.access,
         id,
         file: file.length ? file : undefined,
         body: post ? await readJson(req) : undefined,

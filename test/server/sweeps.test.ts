@@ -59,6 +59,27 @@ describe('sweeps through the server', () => {
     expect(((await file.json()) as { error: string }).error).toContain('reads no @file');
   });
 
+  it("refuses a graph or a grid value that reads outside the server's allowed folders, naming the node", async () => {
+    const load = (src: string) => ({
+      format: 'unclip-studio/graph',
+      version: 3,
+      nodes: [{ id: 'img', type: 'io/load-image', params: { src } }],
+    });
+    const inGraph = await post(server, { graph: load('/etc/passwd'), grid: ['img.src=examples/red-circle.png'] });
+    expect(inGraph.status).toBe(400);
+    const a = (await inGraph.json()) as { error: string; issues: Array<{ nodeId: string; field: string }> };
+    expect(a.issues).toEqual([expect.objectContaining({ nodeId: 'img', field: 'params.src' })]);
+    expect(a.error).toContain('--allow-path');
+    const inGrid = await post(server, {
+      graph: load('examples/red-circle.png'),
+      grid: ['img.src=examples/red-circle.png,/etc/passwd'],
+    });
+    expect(inGrid.status).toBe(400);
+    const b = (await inGrid.json()) as { error: string; issues: Array<{ nodeId: string }> };
+    expect(b.issues).toEqual([expect.objectContaining({ nodeId: 'img' })]);
+    expect(b.error).toContain('/etc/passwd');
+  });
+
   it('queues a grid on BullMQ; a worker runs it; the server follows its jobs', async () => {
     const res = await post(server, { graph, grid: ['seed.value=1..3'] });
     expect(res.status).toBe(202);
@@ -87,10 +108,16 @@ describe('sweeps through the server', () => {
         expect(png.headers.get('content-type')).toBe('image/png');
         expect([...new Uint8Array(await png.arrayBuffer()).slice(1, 4)]).toEqual([0x50, 0x4e, 0x47]);
       }
-      const escape = await fetch(`${server.url}/api/sweeps/${id}/files/..%2F..%2F/run.json`, {
+      // a picture that exists, named through ..: refused for its path (a .png, so the .png rule is not why)
+      const [, key, name] = /files\/([0-9a-f]+)\/([^/]+)$/.exec(state.jobs[0]!.images![0]!)!;
+      const escape = await fetch(`${server.url}/api/sweeps/${id}/files/..%2F${id}%2F${key}/${name}`, {
         headers: { Authorization: `Bearer ${server.token}` },
       });
       expect(escape.status).toBe(404);
+      const deeper = await fetch(`${server.url}/api/sweeps/${id}/files/..%2F..%2Fsweeps%2F${id}%2F${key}/${name}`, {
+        headers: { Authorization: `Bearer ${server.token}` },
+      });
+      expect(deeper.status).toBe(404);
     } finally {
       await worker.close();
     }
