@@ -11,7 +11,7 @@ import { serializeGraph } from '../graph/validate';
 import { currentServerAccess, openingSettled } from './engine-client';
 import { serverFetch } from './server-engine';
 import { checkAxes } from './sweep-run';
-import { sweepRunning, useSweep, type SweepCell } from './sweep-state';
+import { endSweepRun, sweepRunning, useSweep, type SweepCell } from './sweep-state';
 import { useEditor } from './store';
 
 interface QueuedJob {
@@ -110,18 +110,6 @@ export async function queueSweepOnServer(pollMs = 500): Promise<void> {
   } catch (e) {
     notify(`queued sweep: ${(e as Error).message}`, 'error');
   } finally {
-    useSweep.setState((s) =>
-      s.run
-        ? {
-            run: {
-              ...s.run,
-              running: false,
-              cells: s.run.cells.map((c) =>
-                c.status === 'running' ? { ...c, status: 'cancelled', step: 'left on the queue' } : c,
-              ),
-            },
-          }
-        : {},
-    );
+    endSweepRun(['running'], 'left on the queue');
   }
 }

@@ -19,7 +19,15 @@ import { fileSlug } from './file-names';
 import { openGraphText } from './files';
 import { recordRun } from './run-history';
 import { selectCatalog, useEditor } from './store';
-import { newAxis, sweepRunning, useSweep, type AxisDraft, type SweepCell, type SweepRun } from './sweep-state';
+import {
+  endSweepRun,
+  newAxis,
+  sweepRunning,
+  useSweep,
+  type AxisDraft,
+  type SweepCell,
+  type SweepRun,
+} from './sweep-state';
 
 /** Most points the editor sweeps: each cell keeps a 128-pixel picture (64 kB), as many as a CLI contact sheet. */
 export const EDITOR_MAX_RUNS = 512;
@@ -182,19 +190,7 @@ export async function runSweep(): Promise<void> {
     notify(`sweep failed: ${(e as Error).message}`, 'error');
   } finally {
     // what did not run (cancelled, or the sweep broke off) says so
-    useSweep.setState((s) =>
-      s.run
-        ? {
-            run: {
-              ...s.run,
-              running: false,
-              cells: s.run.cells.map((c) =>
-                c.status === 'pending' || c.status === 'running' ? { ...c, status: 'cancelled', step: undefined } : c,
-              ),
-            },
-          }
-        : {},
-    );
+    endSweepRun(['pending', 'running']);
   }
 }
 

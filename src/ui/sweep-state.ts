@@ -60,3 +60,21 @@ export function toggleSweep(): void {
 
 /** True while a sweep's points are running: the editor's own Run waits. */
 export const sweepRunning = () => useSweep.getState().run?.running === true;
+
+/**
+ * Ends the sweep's run (in the panel's finally, however it ended): the cells still in one of `left` say cancelled,
+ * with `step` saying why (none: the plain word).
+ */
+export function endSweepRun(left: ReadonlyArray<SweepCell['status']>, step?: string): void {
+  useSweep.setState((s) =>
+    s.run
+      ? {
+          run: {
+            ...s.run,
+            running: false,
+            cells: s.run.cells.map((c) => (left.includes(c.status) ? { ...c, status: 'cancelled', step } : c)),
+          },
+        }
+      : {},
+  );
+}
