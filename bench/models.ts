@@ -76,8 +76,6 @@ export async function benchModels(json = process.argv.includes('--json')): Promi
   );
   const clip = makeBigClipFolder();
   const unet = makeBigUnetFolder();
-  await buildApp();
-  await buildBenchPage();
   const base = { runs, clip, unet };
   const sides: SideResult[] = [];
   const say = (s: SideResult) => {
@@ -108,7 +106,9 @@ export async function benchModels(json = process.argv.includes('--json')): Promi
   for (const threads of threadsList)
     sayPair(nodeSide<PairResult>({ ...base, side: 'pair-node', model: 'clip', threads }));
 
-  // Chromium
+  // Chromium: the app and the bench page built from this checkout now, after the Node sides
+  await buildApp();
+  await buildBenchPage();
   const server = await startBenchServer(PUBLISHED_DIR);
   try {
     const folderUrl = (dir: string) => `${server.url}bench-models/${basename(dir)}/`;
