@@ -13,6 +13,7 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { localPathOf, PUBLIC_DIR, readBytesNode, withFileFacts } from './node-services';
 import { createHubReader, parseHubRef, repoLabel, type HubOptions, type HubRef } from './hub';
+import { isFolderReference } from './model-folder-ref';
 
 export interface AccessPolicy {
   /** The folder of the graph file being run (relative references resolve here first). */
@@ -81,6 +82,12 @@ export function hubReference(src: string, policy: AccessPolicy): HubRef | undefi
 /** Throws AccessDenied when a policy forbids a reference (without reading anything). */
 export function checkAccess(src: string, policy: AccessPolicy): void {
   if (/^data:/i.test(src)) return;
+  // a folder picked in the editor lives in that browser tab: nothing here can read it, however it is allowed
+  if (isFolderReference(src))
+    throw new AccessDenied(
+      `${short(src)}: a folder picked in the editor stays in that browser (its engine reads it); headless or on a ` +
+        'server, name the folder by its path instead (on a server, one under a serve --allow-path folder)',
+    );
   if (policy.userValues?.includes(src)) return;
   const hub = hubReference(src, policy);
   if (hub) {

@@ -2,7 +2,7 @@ import type { Remote } from 'comlink';
 import { useRef, useState } from 'react';
 import type { PickedFolderApi, PickedFolderInfo, PickedFolderInput } from '../host/picked-folders';
 import { LOADER_OF_LAYOUT, parseFolderReference, pathInFolder, type FolderLayout } from '../host/model-folder-ref';
-import { getEngine } from './engine-client';
+import { currentServer, getEngine } from './engine-client';
 import { keepFolderHandle, keptFolderHandle, keptFolderHandles } from './folder-handles-db';
 import { flatId, scopeDraft } from './scope';
 import { freshId, nodeById, selectCatalog, selectScope, useEditor } from './store';
@@ -14,7 +14,8 @@ import { clearShift, estimatedSize } from './placement';
  * canvas. The folder's files go to the engine worker (File objects or a directory handle: nothing is read until a
  * run needs it) under a reference `folder://<name>/` written into the loader's `manifest` param. Where the browser
  * has a folder picker (showDirectoryPicker, Chromium), the folder's handle is kept in IndexedDB, so a reload finds
- * it again once the browser has asked whether it may still read it.
+ * it again once the browser has asked whether it may still read it. Only the browser's engine can read a picked
+ * folder: with a server engine, Folder… and a drop say so (a server reads folders on its own disk, by path).
  */
 
 /** The parts of the File System Access API TypeScript's DOM types leave out (Chromium has them). */
@@ -25,8 +26,19 @@ interface PermissionHandle {
 }
 type DirectoryPicker = (o?: { id?: string; mode?: 'read' }) => Promise<FileSystemDirectoryHandle>;
 
-/** The engine worker's folder methods (the browser worker adds them to the engine's API). */
+/** The engine worker's folder methods (the browser worker adds them to the engine's API; a server has none). */
 const folderEngine = () => getEngine() as unknown as Remote<PickedFolderApi>;
+
+/** Why no folder can be picked now (the engine is a server's, which reads only its own disk), or null. */
+export function folderPickRefusal(): string | null {
+  const server = currentServer();
+  if (!server) return null;
+  return (
+    `picked folders need the browser engine: the server at ${server} cannot read this computer's folders. ` +
+    'Choose "engine: this browser", or type in the manifest field the path of a folder on the server ' +
+    '(one under its serve --allow-path)'
+  );
+}
 
 /** The loader family a node type is for, if it is a loader that opens model folders. */
 function layoutOfLoader(type: string): FolderLayout | undefined {
@@ -52,7 +64,7 @@ async function mayRead(handle: FileSystemDirectoryHandle, ask: boolean): Promise
  * folder that needs one is asked for when its node's Folder… is pressed).
  */
 export async function restoreKeptFolders(): Promise<string[]> {
-  if (typeof indexedDB === 'undefined') return [];
+  if (typeof indexedDB === 'undefined' || folderPickRefusal()) return [];
   const restored: string[] = [];
   for (const { name, handle } of await keptFolderHandles().catch(() => [])) {
     if (!(await mayRead(handle, false).catch(() => false))) continue;
@@ -98,6 +110,11 @@ export async function bindModelFolder(
   opts: { as?: string; handle?: FileSystemDirectoryHandle } = {},
 ): Promise<PickedFolderInfo> {
   const store = useEditor.getState();
+  const refused = folderPickRefusal();
+  if (refused) {
+    store.notify(refused, 'error');
+    return { ok: false, name: folder.name, message: refused };
+  }
   const info = await folderEngine().addModelFolder(folder, opts.as);
   if (!info.ok) {
     store.notify(info.message, 'error');
@@ -225,7 +242,7 @@ export function ModelFolderButton({ nodeId, manifest }: { nodeId: string; manife
   const type = useEditor((s) => nodeById(selectScope(s), nodeId)?.type);
   const missingName = async (): Promise<string | undefined> => {
     const ref = parseFolderReference(manifest);
-    if (!ref) return undefined;
+    if (!ref || folderPickRefusal()) return undefined;
     return (await folderEngine().modelFolders()).includes(ref.name) ? undefined : ref.name;
   };
   const rebind = async (folder: PickedFolderInput, handle?: FileSystemDirectoryHandle) => {
@@ -233,6 +250,8 @@ export function ModelFolderButton({ nodeId, manifest }: { nodeId: string; manife
     await bindModelFolder(folder, { nodeId }, { ...(as ? { as } : {}), ...(handle ? { handle } : {}) });
   };
   const press = async () => {
+    const refused = folderPickRefusal();
+    if (refused) return useEditor.getState().notify(refused, 'error');
     setBusy(true);
     try {
       const gone = await missingName();
@@ -262,8 +281,9 @@ export function ModelFolderButton({ nodeId, manifest }: { nodeId: string; manife
         className="nodrag small"
         disabled={busy}
         title={
+          folderPickRefusal() ??
           "Pick a model folder (a CLIP in the optimum / transformers.js layout, or a U-Net in diffusers' layout): " +
-          'its files stay on this computer'
+            'its files stay on this computer'
         }
         data-testid="model-folder"
         onClick={(e) => {

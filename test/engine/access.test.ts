@@ -49,6 +49,18 @@ describe('the headless access policy', () => {
     );
   });
 
+  it("says a picked folder's reference is the editor's, to be named by its path here", () => {
+    for (const p of [policy, { ...policy, allowUrls: true, userValues: ['folder://clip/'] }]) {
+      const check = () => checkAccess('folder://clip/onnx/text_model.onnx', p);
+      expect(check).toThrow(
+        /^folder:\/\/clip\/onnx\/text_model\.onnx: a folder picked in the editor stays in that browser/,
+      );
+      expect(check).toThrow(
+        /name the folder by its path instead \(on a server, one under a serve --allow-path folder\)$/,
+      );
+    }
+  });
+
   it("allows what the user typed, and a typed path's folder (a manifest names files beside it)", () => {
     const typed = userValues([join(other, 'manifest.json')]);
     expect(() => checkAccess(join(other, 'manifest.json'), { ...policy, userValues: typed })).not.toThrow();
