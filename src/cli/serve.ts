@@ -2,8 +2,9 @@
  * `npm run serve`: the engine on this machine behind HTTP and a WebSocket (src/host/server.ts), serving the built
  * editor too. Prints one line, `unclip-studio server at http://127.0.0.1:N token TOKEN`; notes go to stderr.
  */
+import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEngineServer } from '../host/server';
 import { chooseDevice, type Device } from '../models/runtime/device-node';
@@ -34,6 +35,18 @@ export function defaultDataDir(env = process.env): string {
   return env.UNCLIP_STUDIO_DATA ?? join(homedir(), '.local', 'share', 'unclip-studio', 'server');
 }
 
+/** The shortest UNCLIP_STUDIO_TOKEN taken: a guessable token is no lock (the printed ones have 32 characters). */
+export const MIN_TOKEN_LENGTH = 16;
+
+/** The token from the environment (undefined: a fresh one is made); one too short to be safe is refused. */
+export function envToken(env = process.env): string | undefined {
+  const t = env.UNCLIP_STUDIO_TOKEN;
+  if (!t) return undefined;
+  if (t.length < MIN_TOKEN_LENGTH)
+    throw new UsageError(`UNCLIP_STUDIO_TOKEN has ${t.length} characters: give at least ${MIN_TOKEN_LENGTH}`);
+  return t;
+}
+
 export function parseServeArgs(argv: string[]): ServeArgs {
   const args: ServeArgs = {
     port: 8188,
@@ -61,8 +74,13 @@ export function parseServeArgs(argv: string[]): ServeArgs {
       if (!/^https?:\/\/[^/\s]+$/i.test(v.replace(/\/$/, '')))
         throw new UsageError(`--allow-origin takes an origin like http://localhost:5173, got "${v.slice(0, 80)}"`);
       args.allowOrigins.push(v.replace(/\/$/, ''));
-    } else if (a === '--allow-path') args.allowPaths.push(next());
-    else if (a === '--data') args.data = next();
+    } else if (a === '--allow-path') {
+      const v = next();
+      // a typo would quietly allow nothing; a file is no folder to read from
+      if (!existsSync(v) || !statSync(v).isDirectory())
+        throw new UsageError(`--allow-path ${v.slice(0, 120)}: no such folder`);
+      args.allowPaths.push(v);
+    } else if (a === '--data') args.data = next();
     else if (a === '--dist') args.dist = next();
     else if (a === '--device') args.device = deviceArg(next());
     else if (a === '--wasm') args.wasm = true;
@@ -84,19 +102,30 @@ async function main(argv: string[]): Promise<number> {
     }
     throw e;
   }
+  let token: string | undefined;
+  try {
+    token = envToken();
+  } catch (e) {
+    console.error(`error: ${(e as Error).message}`);
+    return 2;
+  }
+  for (const p of args.allowPaths)
+    if (resolve(p) === resolve('/'))
+      console.error(`note: --allow-path ${p}: a graph sent to this server may read every file it can`);
   // CUDA where present: without --device, the CPU quietly where there is none; asked for, the reason is said
   const chosen = args.wasm ? undefined : chooseDevice(args.device ?? 'cuda');
   if (chosen?.note && args.device) console.error(`note: ${chosen.note}`);
-  const sweeps = args.queue ? (await import('./serve-sweeps')).queueSweeps(args.queue, args.data) : undefined;
+  const engine = { native: !args.wasm, device: chosen?.device, modelsDir: args.models };
+  const sweeps = args.queue ? (await import('./serve-sweeps')).queueSweeps(args.queue, args.data, engine) : undefined;
   const server = await startEngineServer({
     host: args.host,
     port: args.port,
-    token: process.env.UNCLIP_STUDIO_TOKEN || undefined,
+    token,
     allowOrigins: args.allowOrigins,
     allowPaths: args.allowPaths,
     dataDir: args.data,
     distDir: args.dist,
-    engine: { native: !args.wasm, device: chosen?.device, modelsDir: args.models },
+    engine,
     sweeps,
     log: (line) => console.error(line),
   });

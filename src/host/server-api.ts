@@ -48,6 +48,15 @@ class BadRequest extends Error {
   }
 }
 
+/** A path part, %-decoded; a malformed escape is the client's error, not the server's. */
+function decoded(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new BadRequest(`malformed %-escape in the path: ${part.slice(0, 40)}`);
+  }
+}
+
 async function readJson(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -137,23 +146,29 @@ export async function handleApi(
     if (parts[0] === 'runs' && parts.length === 1) {
       if (req.method === 'GET') return json(res, 200, { runs: ctx.store.list().map((r) => shown(r, false)) });
       if (req.method === 'POST') {
+        if (ctx.queue.full)
+          return json(res, 503, { error: `${ctx.queue.maxWaiting} runs are waiting already: try again later` });
         const { text, record, sets } = await acceptRun(ctx, await readJson(req));
         await ctx.queue.submit(record, text, 'sets' in sets ? sets.sets : []);
         return json(res, 201, { id: record.id });
       }
     }
     if (parts[0] === 'runs' && parts.length >= 2) {
-      const r = ctx.store.get(decodeURIComponent(parts[1]!));
+      const r = ctx.store.get(decoded(parts[1]!));
       if (!r) return json(res, 404, { error: `no run ${parts[1]!.slice(0, 40)}` });
-      if (parts.length === 2 && req.method === 'GET') return json(res, 200, shown(r, true));
+      if (parts.length === 2 && req.method === 'GET')
+        return json(res, 200, shown((await ctx.store.full(r.id)) ?? r, true));
       if (parts.length === 2 && req.method === 'DELETE') {
         if (r.status !== 'queued' && r.status !== 'running')
           return json(res, 409, { error: `run ${r.id} is ${r.status}` });
-        await ctx.queue.cancel(r.id);
+        // an editor's run is its WebSocket session's: the editor cancels it (or closing the session does)
+        if (r.source === 'editor')
+          return json(res, 409, { error: `run ${r.id} is an editor's run: only its editor can cancel it` });
+        if (!(await ctx.queue.cancel(r.id))) return json(res, 409, { error: `run ${r.id} is ${r.status}` });
         return json(res, 202, { id: r.id, cancelling: true });
       }
       if (parts.length === 4 && parts[2] === 'files' && req.method === 'GET') {
-        const bytes = await ctx.store.file(r.id, decodeURIComponent(parts[3]!));
+        const bytes = await ctx.store.file(r.id, decoded(parts[3]!));
         if (!bytes) return json(res, 404, { error: 'no such file' });
         res.writeHead(200, {
           'Content-Type': 'image/png',
@@ -166,7 +181,7 @@ export async function handleApi(
     }
     if (parts[0] === 'sweeps') {
       if (!ctx.sweeps) return json(res, 501, { error: 'this server has no queue (start it with --queue redis://…)' });
-      const [, id, files, ...file] = parts.map((p) => decodeURIComponent(p));
+      const [, id, files, ...file] = parts.map(decoded);
       const post = req.method === 'POST' && id === undefined;
       const get =
         req.method === 'GET' && id !== undefined && (files === undefined || (files === 'files' && file.length));

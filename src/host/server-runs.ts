@@ -52,7 +52,15 @@ export function newRunId(): string {
   return `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
 }
 
+/** A finished run as the in-memory index keeps it: without its graph (read from its run.json when asked for). */
+function indexed(r: RunRecord): RunRecord {
+  if (r.status === 'queued' || r.status === 'running') return r;
+  const { graph: _graph, ...rest } = r;
+  return { ...rest, graph: undefined };
+}
+
 export class RunStore {
+  /** Every run's record; a finished one without its graph, so the index stays small however many runs are kept. */
   private readonly runs = new Map<string, RunRecord>();
   private readonly dir: string;
 
@@ -65,7 +73,7 @@ export class RunStore {
         const r = JSON.parse(readFileSync(join(this.dir, id, 'run.json'), 'utf8')) as RunRecord;
         // a run the server was in the middle of when it stopped did not finish
         if (r.status === 'queued' || r.status === 'running') r.status = 'interrupted';
-        this.runs.set(id, r);
+        this.runs.set(id, indexed(r));
       } catch {
         // a run folder without its record (written half when the server stopped) is skipped
       }
@@ -81,8 +89,20 @@ export class RunStore {
     return RUN_ID.test(id) ? this.runs.get(id) : undefined;
   }
 
+  /** A run's whole record, its graph too, from its run.json (undefined: no such run). */
+  async full(id: string): Promise<RunRecord | undefined> {
+    const r = this.get(id);
+    if (!r || r.graph !== undefined) return r;
+    try {
+      const { graph } = JSON.parse(await readFile(join(this.dir, id, 'run.json'), 'utf8')) as RunRecord;
+      return { ...r, graph };
+    } catch {
+      return r;
+    }
+  }
+
   async save(r: RunRecord): Promise<void> {
-    this.runs.set(r.id, r);
+    this.runs.set(r.id, indexed(r));
     const folder = join(this.dir, r.id);
     await mkdir(folder, { recursive: true });
     // written whole, then renamed: a reader never sees half a record
@@ -172,12 +192,23 @@ export class RunQueue {
   private readonly waiting: Array<{ record: RunRecord; text: string; sets: ParamSet[] }> = [];
   private current: string | null = null;
 
+  /** Ids of the running job once cancelled: checked between its steps, as the engine's cancel stops only a run. */
+  private cancelled = new Set<string>();
+
   constructor(
     private readonly store: RunStore,
     private readonly api: () => Api,
+    /** Most runs waiting (submit refuses more: a queue without end would hold every request's graph). */
+    readonly maxWaiting = 100,
   ) {}
 
+  /** Whether another run can wait now. */
+  get full(): boolean {
+    return this.waiting.length >= this.maxWaiting;
+  }
+
   async submit(record: RunRecord, text: string, sets: ParamSet[]): Promise<void> {
+    if (this.full) throw new Error(`${this.maxWaiting} runs are waiting already`);
     await this.store.save(record);
     this.waiting.push({ record, text, sets });
     if (!this.current) void this.next();
@@ -193,6 +224,8 @@ export class RunQueue {
       return true;
     }
     if (this.current === id) {
+      // the engine's cancel is lost while the graph loads or its sets apply: the flag is checked before the run
+      this.cancelled.add(id);
       await this.api().cancel();
       return true;
     }
@@ -214,6 +247,12 @@ export class RunQueue {
       const types = new Map(loaded.graph.nodes.map((n) => [n.id, n.type]));
       const problem = await applySets(api, catalog, types, job.sets, 'sets');
       if (problem) throw new Error(problem);
+      if (this.cancelled.has(record.id)) {
+        record.status = 'cancelled';
+        record.finishedAt = new Date().toISOString();
+        await this.store.save(record);
+        return;
+      }
       const result = await api.run({});
       await this.store.finish(record, api, result);
     } catch (e) {
@@ -222,6 +261,7 @@ export class RunQueue {
       record.finishedAt = new Date().toISOString();
       await this.store.save(record).catch(() => undefined);
     } finally {
+      this.cancelled.delete(record.id);
       this.current = null;
       void this.next();
     }
