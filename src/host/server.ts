@@ -2,7 +2,8 @@
  * `npm run serve`: the engine in Node behind HTTP and a WebSocket, for an editor on another machine's GPU or a
  * script. Security rules (README, "A server engine"):
  * - every API request and the WebSocket need the token printed at start (`Authorization: Bearer …`; the WebSocket's
- *   first message), compared in constant time; without it: 401 and nothing runs;
+ *   upgrade, as a Sec-WebSocket-Protocol `token.<base64url>` beside `unclip-studio`), compared in constant time;
+ *   without it: 401, no socket, and nothing runs;
  * - bound to 127.0.0.1 unless told otherwise, and then answering only Host names of the loopback (a page of another
  *   site reached through DNS rebinding does not get in);
  * - CORS and CORP headers only for the origins named with `--allow-origin` (a WebSocket from another origin is
@@ -14,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { resolve } from 'node:path';
 import { WebSocketServer } from 'ws';
 import type { AccessPolicy } from './access';
@@ -23,6 +25,7 @@ import { serveStatic } from './server-static';
 import { handleApi, type ApiContext, type SweepHandler } from './server-api';
 import { engineSession } from './server-session';
 import { tokenMatches } from './token';
+import { CLOSE_BUSY, tokenOfProtocols, WS_PROTOCOL } from './wire';
 
 export interface ServerOptions {
   /** Where to listen (127.0.0.1 unless told otherwise). */
@@ -45,6 +48,10 @@ export interface ServerOptions {
   sweeps?: SweepHandler;
   /** For messages (stderr of the server). */
   log?: (line: string) => void;
+  /** Most editors connected at once (each WebSocket has an engine worker of its own): 8 unless told. */
+  maxSessions?: number;
+  /** Most API runs waiting in the queue: 100 unless told (more are answered 503). */
+  maxWaiting?: number;
 }
 
 export interface EngineServer {
@@ -57,6 +64,15 @@ export interface EngineServer {
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
+/**
+ * Answers an upgrade request it will not take and lets the connection go: closed after a second even if the client
+ * keeps its side open (what it sent meanwhile stays unread in the kernel's buffers).
+ */
+function refuseUpgrade(socket: Duplex, status: string): void {
+  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+  setTimeout(() => socket.destroy(), 1000).unref();
+}
+
 export async function startEngineServer(options: ServerOptions): Promise<EngineServer> {
   const host = options.host ?? '127.0.0.1';
   const token = options.token ?? randomBytes(24).toString('base64url');
@@ -68,7 +84,7 @@ export async function startEngineServer(options: ServerOptions): Promise<EngineS
   const startEngine = (): NodeEngine => startNodeEngine({ ...options.engine, access, hub: { tty: false } });
   let apiEngine: NodeEngine | undefined;
   const engines = new Set<NodeEngine>();
-  const queue = new RunQueue(store, () => (apiEngine ??= startEngine()).api);
+  const queue = new RunQueue(store, () => (apiEngine ??= startEngine()).api, options.maxWaiting ?? 100);
   let port = 0;
 
   /** Whether the Host header names this server (always, unless bound to the loopback). */
@@ -115,7 +131,8 @@ export async function startEngineServer(options: ServerOptions): Promise<EngineS
           res.writeHead(allowed ? 204 : 403).end();
           return;
         }
-        const auth = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+        // the scheme's name is case-insensitive (RFC 9110)
+        const auth = /^Bearer +(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
         if (!tokenMatches(auth, token)) {
           res.setHeader('WWW-Authenticate', 'Bearer');
           res.writeHead(401, { 'Content-Type': 'application/json' });
@@ -130,25 +147,40 @@ export async function startEngineServer(options: ServerOptions): Promise<EngineS
         .writeHead(404, { 'Content-Type': 'text/plain' })
         .end(distDir ? 'not found' : 'not found (no built editor: npm run build)');
     })().catch((e: unknown) => {
-      log(`error: ${(e as Error).message}`);
+      // the message (paths of the data folder, say) goes to the server's log, not to the client
+      log(`error: ${req.method ?? ''} ${(req.url ?? '').slice(0, 200)}: ${(e as Error).message}`);
       if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify({ error: (e as Error).message }));
+      res.end(JSON.stringify({ error: 'the server failed to answer (its log says why)' }));
     });
   });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 256 * 1024 * 1024 });
+  const maxSessions = options.maxSessions ?? 8;
+  // only a connection that gave the token at the upgrade gets here: a message may be a graph with inline pictures
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: 256 * 1024 * 1024,
+    handleProtocols: () => WS_PROTOCOL,
+  });
   server.on('upgrade', (req, socket, head) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     const origin = req.headers.origin;
     // a browser says where the page is from: this server's own page, or one named with --allow-origin
     const sameOrigin = origin !== undefined && origin.replace(/^https?:\/\//, '') === req.headers.host;
     if (path !== '/api/ws' || !hostOk(req) || (origin !== undefined && !sameOrigin && !allowOrigins.has(origin))) {
-      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+      refuseUpgrade(socket, '403 Forbidden');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) =>
+    // the token before any WebSocket exists: nothing without it is read past the request's headers
+    if (!tokenMatches(tokenOfProtocols(req.headers['sec-websocket-protocol']), token)) {
+      refuseUpgrade(socket, '401 Unauthorized');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      if (wss.clients.size > maxSessions) {
+        ws.close(CLOSE_BUSY, `this server takes ${maxSessions} editors at once`);
+        return;
+      }
       engineSession(ws, {
-        token,
         store,
         log,
         start: () => {
@@ -162,8 +194,8 @@ export async function startEngineServer(options: ServerOptions): Promise<EngineS
             },
           };
         },
-      }),
-    );
+      });
+    });
   });
 
   await new Promise<void>((ok, fail) => {

@@ -5,10 +5,25 @@
  * Shared by the browser and Node, so it imports nothing from either.
  */
 
-/** The editor's first message on a connection: nothing else is read before the token matches. */
-export interface AuthMessage {
-  type: 'auth';
-  token: string;
+import { fromBase64, fromBase64Url, toBase64, toBase64Url } from './base64';
+
+/**
+ * The WebSocket's subprotocol. The token rides with it as a second one, `token.<base64url of the token>`: in the
+ * upgrade request's Sec-WebSocket-Protocol header (a browser's WebSocket can set no other), checked before the
+ * connection is upgraded, so nobody without it gets a socket (or a buffer on the server); never in a URL.
+ */
+export const WS_PROTOCOL = 'unclip-studio';
+
+export function tokenProtocol(token: string): string {
+  return `token.${toBase64Url(new TextEncoder().encode(token))}`;
+}
+
+/** The token offered in a Sec-WebSocket-Protocol header (undefined: none, or not with WS_PROTOCOL). */
+export function tokenOfProtocols(header: string | undefined): string | undefined {
+  const offered = (header ?? '').split(',').map((p) => p.trim());
+  const t = offered.find((p) => p.startsWith('token.'));
+  if (!offered.includes(WS_PROTOCOL) || !t) return undefined;
+  return new TextDecoder().decode(fromBase64Url(t.slice('token.'.length)));
 }
 /** An engine API call: `args` encoded; a function argument is `{ $fn: n }`. */
 export interface CallMessage {
@@ -17,7 +32,7 @@ export interface CallMessage {
   method: string;
   args: unknown[];
 }
-export type ClientMessage = AuthMessage | CallMessage;
+export type ClientMessage = CallMessage;
 
 export type ServerMessage =
   | { type: 'ready'; version: string }
@@ -26,9 +41,9 @@ export type ServerMessage =
   /** A callback argument of call `id` called with `args`. */
   | { type: 'callback'; id: number; fn: number; args: unknown[] };
 
-/** Close codes: the token did not match (or did not come first); the message was not understood. */
-export const CLOSE_UNAUTHORIZED = 4401;
+/** Close codes: the message was not understood; the server has as many editors as it takes. */
 export const CLOSE_BAD_MESSAGE = 4400;
+export const CLOSE_BUSY = 4503;
 
 const TYPED = {
   Uint8Array,
@@ -44,27 +59,6 @@ const TYPED = {
   BigUint64Array,
 } as const;
 type TypedName = keyof typeof TYPED;
-
-function toBase64(bytes: Uint8Array): string {
-  const B = (globalThis as { Buffer?: typeof Buffer }).Buffer;
-  if (B) return B.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(s);
-}
-
-function fromBase64(text: string): Uint8Array {
-  const B = (globalThis as { Buffer?: typeof Buffer }).Buffer;
-  if (B) {
-    const b = B.from(text, 'base64');
-    // a copy that owns its buffer, aligned for any typed array view
-    return new Uint8Array(b);
-  }
-  const s = atob(text);
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
-}
 
 /** A value made JSON-safe; `fn` names each function met (a callback) by a number. */
 export function encodeValue(value: unknown, fn?: (f: (...a: unknown[]) => unknown) => number): unknown {

@@ -1,16 +1,24 @@
 /**
  * The engine API of a server (`npm run serve`, src/host/server.ts) over one WebSocket, with the same methods as the
- * browser worker's, so the editor runs, previews and cancels the same way on either. The token goes in the first
- * message, never in a URL. A closed connection fails every call waiting on it with a sentence that says so; the
- * next call connects again.
+ * browser worker's, so the editor runs, previews and cancels the same way on either. The token goes with the
+ * upgrade request, as a subprotocol (src/host/wire.ts), never in a URL. A closed connection fails every call waiting
+ * on it with a sentence that says so; the next call connects again.
  */
 import type { Remote } from 'comlink';
 import type { EngineApi } from '../engine/api';
 import { ENGINE_METHODS } from '../host/engine-methods';
-import { decodeValue, encodeValue, type ClientMessage, type ServerMessage, CLOSE_UNAUTHORIZED } from '../host/wire';
+import {
+  CLOSE_BUSY,
+  decodeValue,
+  encodeValue,
+  tokenProtocol,
+  WS_PROTOCOL,
+  type ClientMessage,
+  type ServerMessage,
+} from '../host/wire';
 
 type Socket = Pick<WebSocket, 'send' | 'close' | 'addEventListener' | 'readyState'>;
-export type SocketFactory = (url: string) => Socket;
+export type SocketFactory = (url: string, protocols: string[]) => Socket;
 
 export interface ServerEngine {
   api: Remote<EngineApi>;
@@ -45,7 +53,7 @@ export function createServerEngine(
   opts: { socket?: SocketFactory; onClosed?: (message: string) => void } = {},
 ): ServerEngine {
   const base = url.replace(/\/+$/, '');
-  const open = opts.socket ?? ((u: string) => new WebSocket(u));
+  const open = opts.socket ?? ((u: string, p: string[]) => new WebSocket(u, p));
   // a close the editor asked for is no news to tell it
   let onClosed = opts.onClosed;
   let nextId = 1;
@@ -56,18 +64,28 @@ export function createServerEngine(
   let socket: Socket | null = null;
   let ready: Promise<Socket> | null = null;
 
+  /** Why a connection closed before the server said ready. */
+  const refusal = async (code: number): Promise<string> => {
+    if (code === CLOSE_BUSY) return `the server at ${base} has as many editors connected as it takes`;
+    try {
+      const res = await serverFetch(base, token, '/api/ws');
+      return res.status === 401 ? `the server at ${base} refused the token` : `cannot reach the server at ${base}`;
+    } catch {
+      return `cannot reach the server at ${base}`;
+    }
+  };
+
   const connect = (): Promise<Socket> => {
     if (ready) return ready;
     ready = new Promise<Socket>((resolve, reject) => {
       let ws: Socket;
       try {
-        ws = open(socketUrl(base));
+        ws = open(socketUrl(base), [WS_PROTOCOL, tokenProtocol(token)]);
       } catch (e) {
         reject(new Error(`cannot reach the server at ${base}: ${(e as Error).message}`));
         return;
       }
       let accepted = false;
-      ws.addEventListener('open', () => ws.send(JSON.stringify({ type: 'auth', token } satisfies ClientMessage)));
       ws.addEventListener('message', (ev: MessageEvent) => {
         let m: ServerMessage;
         try {
@@ -95,16 +113,18 @@ export function createServerEngine(
         }
       });
       ws.addEventListener('close', (ev: CloseEvent) => {
-        const message = !accepted
-          ? ev.code === CLOSE_UNAUTHORIZED
-            ? `the server at ${base} refused the token`
-            : `cannot reach the server at ${base}`
-          : `the server at ${base} closed the connection`;
+        if (!accepted) {
+          socket = null;
+          ready = null;
+          // a refused upgrade looks like no server at all to a page: the API (same token) tells which it was
+          void refusal(ev.code).then((m) => reject(new Error(m)));
+          return;
+        }
+        const message = `the server at ${base} closed the connection`;
         socket = null;
         ready = null;
-        if (!accepted) reject(new Error(message));
         for (const p of pending.values()) p.reject(new Error(message));
-        if (accepted) onClosed?.(message);
+        onClosed?.(message);
         pending.clear();
       });
       // 'error' is followed by 'close', which says what happened

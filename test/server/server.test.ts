@@ -2,7 +2,7 @@
  * The server engine (`npm run serve`, src/host/server.ts) on a free loopback port: real HTTP, a real WebSocket, the
  * engine in worker_threads on onnxruntime-node as `npm run serve` runs it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startEngineServer, type EngineServer } from '../../src/host/server';
 import { createServerEngine } from '../../src/ui/server-engine';
+import { tokenProtocol, WS_PROTOCOL } from '../../src/host/wire';
 import type { NodeEvent } from '../../src/engine/events';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -151,6 +152,41 @@ describe('the server engine over HTTP', () => {
     expect((await get(`/api/runs/${id}`, server.token, { method: 'DELETE' })).status).toBe(409);
   });
 
+  it('refuses sets that read outside the allowed folders, naming the node, before the run is accepted', async () => {
+    const picture = {
+      format: 'unclip-studio/graph',
+      version: 3,
+      nodes: [{ id: 'img', type: 'io/load-image', params: { src: join(allowed, 'picture.png') } }],
+    };
+    const res = await post('/api/runs', { graph: picture, sets: { 'img.src': '/etc/passwd' } });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: string; issues: Array<{ nodeId: string; field: string }> };
+    expect(body.issues).toEqual([expect.objectContaining({ nodeId: 'img', field: 'params.src' })]);
+    expect(body.error).toContain('/etc/passwd');
+    expect(((await (await get('/api/runs', server.token)).json()) as { runs: unknown[] }).runs).not.toContainEqual(
+      expect.objectContaining({ sets: ['img.src=/etc/passwd'] }),
+    );
+  });
+
+  it("answers a run's files only by their names: escapes 404, a malformed escape 400", async () => {
+    const res = await post('/api/runs', { graph: { format: 'unclip-studio/graph', version: 3, nodes: [] } });
+    const { id } = (await res.json()) as { id: string };
+    await until(
+      () => runOf(id),
+      (r) => r.status === 'done',
+    );
+    for (const name of ['..%2Frun.json', '..%2F..%2Fruns%2F' + id + '%2Frun.json', '..%2F' + id + '%2Fx.png'])
+      expect((await get(`/api/runs/${id}/files/${name}`, server.token)).status).toBe(404);
+    const malformed = await get(`/api/runs/${id}/files/%E0%A4%A.png`, server.token);
+    expect(malformed.status).toBe(400);
+    expect(((await malformed.json()) as { error: string }).error).toContain('malformed');
+    expect((await get('/api/runs/%zz', server.token)).status).toBe(400);
+    // the scheme's name in any case (RFC 9110)
+    expect((await get('/api/runs', undefined, { headers: { Authorization: `bearer ${server.token}` } })).status).toBe(
+      200,
+    );
+  });
+
   it('sends CORS and CORP headers only to the origins named with --allow-origin', async () => {
     const pre = (origin: string) =>
       get('/api/runs', undefined, {
@@ -184,11 +220,41 @@ describe('the server engine over HTTP', () => {
 });
 
 describe('the server engine over its WebSocket', () => {
-  const socket = (u: string) => new WebSocket(u) as unknown as globalThis.WebSocket;
+  const socket = (u: string, p: string[]) => new WebSocket(u, p) as unknown as globalThis.WebSocket;
+  const wsUrl = () => `${server.url.replace('http', 'ws')}/api/ws`;
 
-  it('closes a connection whose first message is not the token', async () => {
+  it('refuses the upgrade without the token: no socket, an oversized message never read', async () => {
     const engine = createServerEngine(server.url, 'wrong', { socket });
     await expect(engine.api.catalog()).rejects.toThrow(`the server at ${server.url} refused the token`);
+    for (const protocols of [[], [WS_PROTOCOL], [WS_PROTOCOL, tokenProtocol(`${server.token}x`)]]) {
+      const ws = new WebSocket(wsUrl(), protocols);
+      const code = await new Promise((resolve) =>
+        ws.on('unexpected-response', (q, r) => {
+          q.destroy();
+          resolve(r.statusCode);
+        }),
+      );
+      expect(code).toBe(401);
+    }
+    // a client that writes a huge frame right after its upgrade request gets 401 and the connection closed
+    const { connect } = await import('node:net');
+    const reply = await new Promise<string>((resolve, reject) => {
+      const c = connect(server.port, '127.0.0.1', () => {
+        c.write(
+          `GET /api/ws HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+            `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+        );
+        // a frame header announcing 200 MiB (masked, as a client's must be), then the start of it
+        const head = Buffer.from([0x82, 0xff, 0, 0, 0, 0, 0x0c, 0x80, 0, 0, 1, 2, 3, 4]);
+        c.write(Buffer.concat([head, Buffer.alloc(1024 * 1024)]));
+      });
+      let got = '';
+      c.on('data', (d: Buffer) => (got += d.toString('latin1')));
+      c.on('error', () => resolve(got));
+      c.on('close', () => resolve(got));
+      setTimeout(() => reject(new Error(`still open: ${got.slice(0, 80)}`)), 10_000).unref();
+    });
+    expect(reply).toMatch(/^HTTP\/1\.1 401/);
     // a page of another origin cannot even open one
     const ws = new WebSocket(`${server.url.replace('http', 'ws')}/api/ws`, { origin: 'http://evil.example' });
     const code = await new Promise((resolve) => ws.on('unexpected-response', (_q, r) => resolve(r.statusCode)));
@@ -236,6 +302,45 @@ describe('the server engine over its WebSocket', () => {
     engine.close();
   });
 
+  it('reads no file outside the allowed folders for a graph sent over the WebSocket', async () => {
+    const engine = createServerEngine(server.url, server.token, { socket });
+    const loaded = await engine.api.loadGraph({
+      format: 'unclip-studio/graph',
+      version: 3,
+      nodes: [{ id: 'img', type: 'io/load-image', params: { src: '/etc/passwd' } }],
+    });
+    expect(loaded.ok).toBe(true);
+    const r = await engine.api.run({});
+    expect(r.ok).toBe(false);
+    expect(r.nodes.img).toMatchObject({ status: 'error' });
+    expect(r.nodes.img!.message).toContain('outside the folders');
+    engine.close();
+  });
+
+  it('records a run whose editor closed mid-run as ended, not running; DELETE of an editor run is 409', async () => {
+    const engine = createServerEngine(server.url, server.token, { socket });
+    const g = structuredClone(graph);
+    g.nodes.find((n) => n.id === 'prior')!.params!.steps = 1000;
+    g.nodes.find((n) => n.id === 'seed')!.params!.value = 77;
+    await engine.api.loadGraph(g);
+    void engine.api.run({}).catch(() => undefined);
+    const listed = async () =>
+      ((await (await get('/api/runs', server.token)).json()) as { runs: Array<{ id: string; status: string }> }).runs;
+    const before = await until(listed, (runs) => runs[0]?.status === 'running');
+    const id = before[0]!.id;
+    const del = await get(`/api/runs/${id}`, server.token, { method: 'DELETE' });
+    expect(del.status).toBe(409);
+    expect(((await del.json()) as { error: string }).error).toContain("editor's run");
+    await new Promise((r) => setTimeout(r, 1000));
+    engine.close();
+    const after = await until(
+      () => runOf(id),
+      (r) => r.status !== 'running',
+      30_000,
+    );
+    expect(['cancelled', 'interrupted']).toContain(after.status);
+  });
+
   it('fails the calls waiting on a server that goes away, saying so', async () => {
     const doomed = await startEngineServer({ port: 0, dataDir: mkdtempSync(join(tmpdir(), 'serve-doomed-')) });
     const closed: string[] = [];
@@ -254,6 +359,33 @@ describe('the server engine over its WebSocket', () => {
   });
 });
 
+describe('a server at its limits', () => {
+  it('takes at most maxSessions editors and maxWaiting queued runs, saying so', async () => {
+    const tight = await startEngineServer({
+      port: 0,
+      dataDir: mkdtempSync(join(tmpdir(), 'serve-tight-')),
+      maxSessions: 1,
+      maxWaiting: 0,
+    });
+    try {
+      const socket = (u: string, p: string[]) => new WebSocket(u, p) as unknown as globalThis.WebSocket;
+      const first = createServerEngine(tight.url, tight.token, { socket });
+      await first.connect();
+      const second = createServerEngine(tight.url, tight.token, { socket });
+      await expect(second.connect()).rejects.toThrow('as many editors connected as it takes');
+      first.close();
+      const res = await fetch(`${tight.url}/api/runs`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${tight.token}` },
+        body: JSON.stringify({ graph: { format: 'unclip-studio/graph', version: 3, nodes: [] } }),
+      });
+      expect(res.status).toBe(503);
+    } finally {
+      await tight.close();
+    }
+  });
+});
+
 /** Stops a process group started detached, and waits for its leader. */
 async function stopGroup(child: ChildProcess): Promise<void> {
   const exited = new Promise((r) => child.once('exit', r));
@@ -262,6 +394,22 @@ async function stopGroup(child: ChildProcess): Promise<void> {
 }
 
 describe('npm run serve', () => {
+  it('refuses an --allow-path that is no folder and a short UNCLIP_STUDIO_TOKEN', () => {
+    const serve = (args: string[], env: Record<string, string> = {}) =>
+      spawnSync('npx', ['tsx', 'src/cli/serve.ts', '--port', '0', ...args], {
+        cwd: ROOT,
+        env: { ...process.env, ...env },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+    const missing = serve(['--allow-path', join(data, 'no-such-folder')]);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain('no-such-folder: no such folder');
+    const short = serve([], { UNCLIP_STUDIO_TOKEN: 'short' });
+    expect(short.status).toBe(2);
+    expect(short.stderr).toContain('UNCLIP_STUDIO_TOKEN has 5 characters');
+  }, 120_000);
+
   it('prints one line with its address and token, keeps its runs across a restart', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'serve-cli-'));
     const start = () => {
