@@ -3,7 +3,7 @@
  * engine in worker_threads on onnxruntime-node as `npm run serve` runs it.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -384,6 +384,30 @@ describe('a server at its limits', () => {
       await tight.close();
     }
   });
+});
+
+describe('a server that fails', () => {
+  it('answers 500 without the error message (no paths of its data folder), and logs it', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'serve-broken-'));
+    const logged: string[] = [];
+    const broken = await startEngineServer({ port: 0, dataDir, log: (l) => logged.push(l) });
+    try {
+      // the runs folder replaced by a file: saving a run fails with a message naming its path
+      rmSync(join(dataDir, 'runs'), { recursive: true });
+      writeFileSync(join(dataDir, 'runs'), '');
+      const res = await fetch(`${broken.url}/api/runs`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${broken.token}` },
+        body: JSON.stringify({ graph: { format: 'unclip-studio/graph', version: 3, nodes: [] } }),
+      });
+      expect(res.status).toBe(500);
+      const text = await res.text();
+      expect(text).not.toContain(dataDir);
+      expect(logged.join('\n')).toContain(dataDir);
+    } finally {
+      await broken.close();
+    }
+  }, 60_000);
 });
 
 /** Stops a process group started detached, and waits for its leader. */
