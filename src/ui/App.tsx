@@ -19,7 +19,7 @@ import { rememberRecent } from './recent';
 import { pasteGraphText, selectionAsGraph } from './shortcuts';
 import { useEditor } from './store';
 import { loadVersions, savedWork, watchEdits } from './versions';
-import { HeldReferences, Help, LoadIssues, Notice, Toolbar, isTyping } from './Toolbar';
+import { HeldReferences, Help, LoadIssues, Notice, PanelToggles, Toolbar, isTyping } from './Toolbar';
 
 export const DEFAULT_EXAMPLE = 'text-to-image';
 
@@ -209,6 +209,7 @@ function Editor() {
           <Canvas ready={ready} />
         </div>
         <div className="side">
+          <PanelToggles />
           <Inspector />
           <CanvasMiniMap />
         </div>

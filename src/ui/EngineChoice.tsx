@@ -72,8 +72,8 @@ export function EngineChoice() {
           }
         }}
       >
-        <option value="browser">engine: this browser</option>
-        <option value="server">{server ? `engine: ${server.replace(/^https?:\/\//, '')}` : 'engine: a server…'}</option>
+        <option value="browser">engine: browser</option>
+        <option value="server">{server ? `engine: ${server.replace(/^https?:\/\//, '')}` : 'engine: server…'}</option>
       </select>
       {server && !form && (
         <button

@@ -21,8 +21,6 @@ export function isTyping(e: Event): boolean {
 
 export function Toolbar() {
   const { doc, past, future, running, runOnChange, backend, lastRun, undo, redo } = useEditor();
-  const historyOpen = useVersions((s) => s.open);
-  const sweepOpen = useSweep((s) => s.open);
   const flow = useReactFlow();
   return (
     <header className="toolbar">
@@ -135,8 +133,23 @@ export function Toolbar() {
         </select>
       </label>
       <EngineChoice />
-      <ModelsMenu />
-      <span className="sep" />
+      <span className="title" title={doc.meta?.description}>
+        {doc.meta?.title ?? 'Untitled'}
+      </span>
+      {lastRun && <RunSummary run={lastRun} />}
+    </header>
+  );
+}
+
+/**
+ * The panels' toggles (History, Sweep, Models, the shortcuts), at the head of the side column beside the panels they
+ * open: the toolbar keeps one row at 1400 px for the graph's own actions and the run's status.
+ */
+export function PanelToggles() {
+  const historyOpen = useVersions((s) => s.open);
+  const sweepOpen = useSweep((s) => s.open);
+  return (
+    <nav className="panel-toggles" aria-label="panels">
       <button
         onClick={toggleHistory}
         aria-pressed={historyOpen}
@@ -153,12 +166,15 @@ export function Toolbar() {
       >
         Sweep
       </button>
-      <button onClick={() => useEditor.setState((s) => ({ helpOpen: !s.helpOpen }))}>?</button>
-      <span className="title" title={doc.meta?.description}>
-        {doc.meta?.title ?? 'Untitled'}
-      </span>
-      {lastRun && <RunSummary run={lastRun} />}
-    </header>
+      <ModelsMenu />
+      <button
+        onClick={() => useEditor.setState((s) => ({ helpOpen: !s.helpOpen }))}
+        aria-label="Keyboard shortcuts"
+        title="keyboard shortcuts"
+      >
+        ?
+      </button>
+    </nav>
   );
 }
 

@@ -35,7 +35,7 @@ export function folderPickRefusal(): string | null {
   if (!server) return null;
   return (
     `picked folders need the browser engine: the server at ${server} cannot read this computer's folders. ` +
-    'Choose "engine: this browser", or type in the manifest field the path of a folder on the server ' +
+    'Choose "engine: browser", or type in the manifest field the path of a folder on the server ' +
     '(one under its serve --allow-path)'
   );
 }
