@@ -27,3 +27,29 @@ export async function sha256HexAsync(data: Uint8Array): Promise<string> {
   const digest = await subtle.digest('SHA-256', data as Uint8Array<ArrayBuffer>);
   return bytesToHex(new Uint8Array(digest));
 }
+
+/**
+ * sha256 of bytes already hashed, by the array's identity: a model file's bytes are hashed when a folder is
+ * described, when the browser's model cache downloads them and when a session is opened from them, and each of
+ * those would otherwise hash the same hundreds of megabytes again. Model bytes are never written after they are
+ * read; a caller that did write them must not hash through this.
+ */
+const hashedBytes = new WeakMap<Uint8Array, string>();
+
+/** The sha256 of bytes read once and not written since (`sha256HexAsync`, remembered by the array). */
+export async function sha256OfBytes(data: Uint8Array): Promise<string> {
+  const known = hashedBytes.get(data);
+  if (known !== undefined && data.byteLength > 0) return known;
+  const digest = await sha256HexAsync(data);
+  hashedBytes.set(data, digest);
+  return digest;
+}
+
+/**
+ * Says that these bytes have this sha256 (a reader that checked them: the browser's model cache keeps only files whose
+ * sha256 it checked, and says so of a copy it reads back), so `sha256OfBytes` does not hash them again.
+ */
+export function knownSha256(data: Uint8Array, sha256: string): Uint8Array {
+  hashedBytes.set(data, sha256);
+  return data;
+}

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DownloadTracker, type DownloadProgress } from '../../src/models/runtime/download-progress';
 import {
   createModelCache,
@@ -10,7 +10,7 @@ import {
   modelScopeUrl,
   modelSourceOf,
 } from '../../src/models/runtime/model-cache';
-import { sha256Hex } from '../../src/tensor/hash';
+import { sha256Hex, sha256OfBytes } from '../../src/tensor/hash';
 
 /** The Cache API as far as the model cache uses it, in memory. */
 class FakeCaches {
@@ -128,6 +128,24 @@ describe('the browser model cache', () => {
         source: 'http://127.0.0.1:8000/models/clip/',
       },
     ]);
+  });
+
+  it('hands on the bytes it checked, downloaded or cached, so the session does not hash them again', async () => {
+    const file = bytesOf(3000);
+    const { cache } = setup({ [URL_TEXT]: file });
+    const sha256 = sha256Hex(file);
+    const spy = vi.spyOn(globalThis.crypto.subtle, 'digest');
+    try {
+      const downloaded = await cache.read(URL_TEXT, { sha256, bytes: file.length });
+      const hashedOnDownload = spy.mock.calls.length;
+      expect(await sha256OfBytes(downloaded)).toBe(sha256);
+      const cached = await cache.read(URL_TEXT, { sha256, bytes: file.length });
+      expect(cached).not.toBe(downloaded); // a copy read back from the cache
+      expect(await sha256OfBytes(cached)).toBe(sha256);
+      expect(spy.mock.calls.length).toBe(hashedOnDownload);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('refuses bytes whose sha256 differs from the manifest, naming the file and both hashes', async () => {

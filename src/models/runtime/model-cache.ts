@@ -11,7 +11,7 @@
  * Headless Node has its own cache (src/host/hub.ts). The browser's instances are in model-cache-browser.ts; this
  * file takes the Cache API, fetch and the tracker as arguments (tests pass fakes).
  */
-import { sha256HexAsync } from '../../tensor/hash';
+import { knownSha256, sha256HexAsync } from '../../tensor/hash';
 import type { DownloadTracker } from './download-progress';
 import type { FileExpectation } from './file-expectation';
 import { folderBase, isModelFolder } from './published-layout';
@@ -164,7 +164,10 @@ export function createModelCache(deps: ModelCacheDeps) {
       const meta = metadataOf(url, hit.headers);
       const cached = async () => {
         deps.tracker.admit(url, meta.bytes, expect.model);
-        return new Uint8Array(await hit.arrayBuffer());
+        const bytes = new Uint8Array(await hit.arrayBuffer());
+        // kept only once its sha256 was checked: the runtime need not hash the copy again (transformers.js hashes
+        // nothing); a copy damaged on disk then fails when its session opens, and the Models panel deletes it
+        return meta.sha256 ? knownSha256(bytes, meta.sha256) : bytes;
       };
       if (expect.sha256 && meta.sha256 === expect.sha256) return cached();
       if (!expect.sha256) {
@@ -227,7 +230,7 @@ export function createModelCache(deps: ModelCacheDeps) {
     } catch (e) {
       console.warn(`model cache: ${fileNameOf(url)} not kept (${(e as Error).message})`);
     }
-    return bytes;
+    return knownSha256(bytes, sha256);
   };
 
   /**

@@ -7,7 +7,7 @@
  * bytes are read through the model source and handed over as
  * `externalData: [{ path: <location as the model writes it>, data }]`.
  */
-import { sha256HexAsync } from '../../tensor/hash';
+import { sha256OfBytes } from '../../tensor/hash';
 import type { ModelEntry } from './manifest';
 import { externalDataLocations, type OnnxSignature } from './onnx-external';
 
@@ -49,7 +49,7 @@ async function factsOrBytes(src: Source, path: string): Promise<{ facts: FileFac
   const known = src.facts ? await src.facts(path) : undefined;
   if (known) return { facts: known };
   const bytes = await src.read(path);
-  return { facts: { sha256: await sha256HexAsync(bytes), bytes: bytes.length }, bytes };
+  return { facts: { sha256: await sha256OfBytes(bytes), bytes: bytes.length }, bytes };
 }
 
 /** An ONNX file described for a manifest entry: sha256, size, its external data files with theirs. */
@@ -74,7 +74,7 @@ export async function describeOnnxFile(src: Source, path: string, needBytes = fa
   if (!bytes && (needBytes || !facts.externalData)) {
     bytes = await src.read(path);
     // the bytes a session may take (`read`) are described by their own hash, not by the host's memory of the file
-    facts = { ...facts, sha256: await sha256HexAsync(bytes), bytes: bytes.length };
+    facts = { ...facts, sha256: await sha256OfBytes(bytes), bytes: bytes.length };
   }
   if (bytes) read.set(path, bytes);
   let locations: string[];
@@ -154,7 +154,7 @@ export async function sessionFiles(
     throw new ModelFileError(`file ${src.describe(e.file)} is missing or unreadable (${message(err)})`);
   }
   // the host's remembered sha256 only for a file opened by its path: bytes read are hashed as they are
-  const digest = opts.given ? e.sha256 : bytes ? await timed('hash', () => sha256HexAsync(bytes!)) : facts!.sha256;
+  const digest = opts.given ? e.sha256 : bytes ? await timed('hash', () => sha256OfBytes(bytes!)) : facts!.sha256;
   if (digest !== e.sha256)
     throw new ModelFileError(
       `file ${src.describe(e.file)} is corrupt or changed: sha256 ${digest.slice(0, 12)}… does not match the ` +
@@ -192,7 +192,7 @@ export async function sessionFiles(
           `weights there (${message(err)})`,
       );
     }
-    const sha = data ? await timed('hash', () => sha256HexAsync(data!)) : known!.sha256;
+    const sha = data ? await timed('hash', () => sha256OfBytes(data!)) : known!.sha256;
     if (sha !== x.sha256)
       throw new ModelFileError(
         `external data file ${src.describe(path)} is corrupt or changed: sha256 ${sha.slice(0, 12)}… does not ` +
