@@ -3,6 +3,7 @@ import { restoreGraphText, versionTime } from './restore';
 import { RunsList } from './RunsList';
 import { setHistoryTab, useRuns } from './run-history';
 import { toggleHistory, useVersions, versionText, type VersionMeta } from './versions';
+import { SidePanel } from './side-panel';
 
 /** What the list says of a version's cause beside its time (opened, new and restored say so in their summary). */
 const CAUSES: Record<VersionCause, string> = { edit: 'edited', save: 'saved', open: '', new: '', restore: '' };
@@ -24,13 +25,7 @@ export function HistoryPanel() {
   const tab = useRuns((s) => s.tab);
   if (!open) return null;
   return (
-    <aside className="history" data-testid="history" aria-label="History">
-      <header>
-        <h3>History</h3>
-        <button className="small" onClick={toggleHistory} title="hide the History panel (H)">
-          ✕
-        </button>
-      </header>
+    <SidePanel name="History" className="history" closeTitle="hide the History panel (H)" onClose={toggleHistory}>
       <div className="history-tabs" role="tablist">
         {(['runs', 'versions'] as const).map((t) => (
           <button
@@ -45,7 +40,7 @@ export function HistoryPanel() {
         ))}
       </div>
       {tab === 'runs' ? <RunsList /> : <VersionsList />}
-    </aside>
+    </SidePanel>
   );
 }
 

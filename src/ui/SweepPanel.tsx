@@ -6,6 +6,7 @@ import { selectCatalog, useEditor } from './store';
 import { cancelSweep, checkAxes, loadCell, openSweepFile, runSweep, saveSweepPng } from './sweep-run';
 import { QueueSweepButton } from './QueueSweepButton';
 import { newAxis, toggleSweep, useSweep, type AxisDraft, type SweepCell } from './sweep-state';
+import { SidePanel } from './side-panel';
 
 const setAxes = (f: (axes: AxisDraft[]) => AxisDraft[]) => useSweep.setState((s) => ({ axes: f(s.axes) }));
 const patchAxis = (key: number, patch: Partial<AxisDraft>) =>
@@ -52,13 +53,7 @@ export function SweepPanel() {
   const running = run?.running ?? false;
   const done = run?.cells.filter((c) => c.status !== 'pending' && c.status !== 'running').length ?? 0;
   return (
-    <aside className="sweep" data-testid="sweep" aria-label="Sweep">
-      <header>
-        <h3>Sweep</h3>
-        <button className="small" onClick={toggleSweep} title="hide the Sweep panel">
-          ✕
-        </button>
-      </header>
+    <SidePanel name="Sweep" className="sweep" closeTitle="hide the Sweep panel" onClose={toggleSweep}>
       <p className="hint">
         Values: <code>a,b,c</code>, <code>lo..hi</code> (integers) or a text file, one value a line.
       </p>
@@ -176,7 +171,7 @@ export function SweepPanel() {
           <SweepGrid cells={run.cells} axes={run.axes} />
         </>
       )}
-    </aside>
+    </SidePanel>
   );
 }
 
