@@ -5,6 +5,7 @@ import { nodeServices } from '../src/host/node-services';
 import { Engine } from '../src/engine/scheduler';
 import type { ModelLoadTiming, ModelRuntime } from '../src/models/runtime/runtime';
 import { createModelRuntime } from '../src/models/runtime/runtime-node';
+import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, startServer } from '../test/e2e/harness';
 
 const GRAPH = 'graphs/text-to-image.json';
@@ -75,9 +76,85 @@ interface BrowserTimes {
   reloadStartMs: number;
   warmRerunMs: number;
   stages: Record<string, number>;
+  /** The same warm runs in a page that is not cross-origin isolated: onnxruntime-web on 1 thread. */
+  oneThread: { warmRerunMs: number; stages: Record<string, number> };
   loads: ModelLoadTiming[];
   /** measureUserAgentSpecificMemory after the runs: the page's agent cluster, and the engine worker's share. */
   memory: { total: number; worker: number } | null;
+}
+
+interface WarmRuns {
+  threads: number;
+  crossOriginIsolated: boolean;
+  warmRerunMs: number;
+  stages: Record<string, number>;
+}
+
+/** Five runs of the graph in the page's engine, each after a seed change: per node, the median of the last three. */
+async function warmRuns(page: Page, graph: string): Promise<WarmRuns> {
+  const res = await page.evaluate(
+    async ({ graph }) => {
+      type Api = {
+        loadGraph(g: unknown): Promise<{ ok: boolean }>;
+        run(o?: object): Promise<{ ok: boolean; ms: number; nodes: Record<string, { ms: number }> }>;
+      };
+      const e = (window as unknown as { unclipStudio: { engine: Api } }).unclipStudio.engine;
+      const doc = JSON.parse(graph) as { nodes: Array<{ id: string; params?: Record<string, unknown> }> };
+      const runs: Array<Awaited<ReturnType<Api['run']>>> = [];
+      const warm: number[] = [];
+      for (let seed = 100; seed < 105; seed++) {
+        doc.nodes.find((n) => n.id === 'seed')!.params!.value = seed;
+        await e.loadGraph(doc);
+        const t = performance.now();
+        runs.push(await e.run({ backend: 'wasm' })); // against native CPU: WASM, whatever auto would pick
+        warm.push(performance.now() - t);
+      }
+      return {
+        ok: runs.every((r) => r.ok),
+        warm,
+        // per node, its median over the last three runs (the first two warm V8's optimizing compiler up)
+        stages: Object.fromEntries(
+          Object.keys(runs[0]!.nodes).map((id) => {
+            const ms = runs
+              .slice(2)
+              .map((r) => r.nodes[id]!.ms)
+              .sort((a, b) => a - b);
+            return [id, ms[1]!];
+          }),
+        ),
+        threads: crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1,
+        crossOriginIsolated,
+      };
+    },
+    { graph },
+  );
+  if (!res.ok) throw new Error(`${GRAPH} failed in Chromium`);
+  return { ...res, warmRerunMs: median(res.warm.slice(2)) };
+}
+
+/**
+ * Chromium at 1 thread: the same app with its COOP/COEP headers stripped, so the page is not cross-origin isolated
+ * and onnxruntime-web runs single-threaded (as it does for a user on a host that does not send them).
+ */
+async function oneThreadRuns(browser: Browser, url: string, graph: string): Promise<WarmRuns> {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  try {
+    await context.route('**/*', async (route) => {
+      const response = await route.fetch();
+      const headers = { ...response.headers() };
+      delete headers['cross-origin-opener-policy'];
+      delete headers['cross-origin-embedder-policy'];
+      await route.fulfill({ response, headers });
+    });
+    const page = await context.newPage();
+    await page.goto(url);
+    await page.waitForSelector('.canvas[data-ready=yes]');
+    const runs = await warmRuns(page, graph);
+    if (runs.threads !== 1) throw new Error('the page without COOP/COEP is still cross-origin isolated');
+    return runs;
+  } finally {
+    await context.close();
+  }
 }
 
 /** The built app in headless Chromium: first picture from a fresh profile, after a reload, warm re-runs. */
@@ -103,68 +180,36 @@ async function browserTimes(): Promise<BrowserTimes> {
     await page.evaluate(() => localStorage.clear());
     const reloadStartMs = await firstPicture(); // the HTTP cache and V8's WASM code cache are warm now
     const graph = readFileSync(GRAPH, 'utf8');
-    const res = await page.evaluate(
-      async ({ graph }) => {
-        type Api = {
-          loadGraph(g: unknown): Promise<{ ok: boolean }>;
-          run(o?: object): Promise<{ ok: boolean; ms: number; nodes: Record<string, { ms: number }> }>;
-          runtimeInfo(): Promise<{ loads: ModelLoadTiming[] }>;
-        };
-        const e = (window as unknown as { unclipStudio: { engine: Api } }).unclipStudio.engine;
-        const doc = JSON.parse(graph) as { nodes: Array<{ id: string; params?: Record<string, unknown> }> };
-        const runs: Array<Awaited<ReturnType<Api['run']>>> = [];
-        const warm: number[] = [];
-        for (let seed = 100; seed < 105; seed++) {
-          doc.nodes.find((n) => n.id === 'seed')!.params!.value = seed;
-          await e.loadGraph(doc);
-          const t = performance.now();
-          runs.push(await e.run({ backend: 'wasm' })); // against native CPU: WASM, whatever auto would pick
-          warm.push(performance.now() - t);
+    const runs = await warmRuns(page, graph);
+    const res = await page.evaluate(async () => {
+      type Api = { runtimeInfo(): Promise<{ loads: ModelLoadTiming[] }> };
+      const e = (window as unknown as { unclipStudio: { engine: Api } }).unclipStudio.engine;
+      // Chrome answers at its next scheduled measurement (about a minute here), so this waits
+      type Measured = { bytes: number; breakdown: Array<{ bytes: number; attribution: Array<{ scope: string }> }> };
+      const measure = (performance as unknown as { measureUserAgentSpecificMemory?: () => Promise<Measured> })
+        .measureUserAgentSpecificMemory;
+      let memory: { total: number; worker: number } | null = null;
+      if (measure && crossOriginIsolated) {
+        const timeout = new Promise<null>((r) => setTimeout(() => r(null), 120_000));
+        const m = await Promise.race([measure.call(performance), timeout]);
+        if (m) {
+          const worker = m.breakdown
+            .filter((b) => b.attribution.some((a) => a.scope === 'DedicatedWorkerGlobalScope'))
+            .reduce((a, b) => a + b.bytes, 0);
+          memory = { total: m.bytes, worker };
         }
-        // Chrome answers at its next scheduled measurement (about a minute here), so this waits
-        type Measured = { bytes: number; breakdown: Array<{ bytes: number; attribution: Array<{ scope: string }> }> };
-        const measure = (performance as unknown as { measureUserAgentSpecificMemory?: () => Promise<Measured> })
-          .measureUserAgentSpecificMemory;
-        let memory: { total: number; worker: number } | null = null;
-        if (measure && crossOriginIsolated) {
-          const timeout = new Promise<null>((r) => setTimeout(() => r(null), 120_000));
-          const m = await Promise.race([measure.call(performance), timeout]);
-          if (m) {
-            const worker = m.breakdown
-              .filter((b) => b.attribution.some((a) => a.scope === 'DedicatedWorkerGlobalScope'))
-              .reduce((a, b) => a + b.bytes, 0);
-            memory = { total: m.bytes, worker };
-          }
-        }
-        return {
-          ok: runs.every((r) => r.ok),
-          warm,
-          // per node, its median over the last three runs (the first two warm V8's optimizing compiler up)
-          stages: Object.fromEntries(
-            Object.keys(runs[0]!.nodes).map((id) => {
-              const ms = runs
-                .slice(2)
-                .map((r) => r.nodes[id]!.ms)
-                .sort((a, b) => a - b);
-              return [id, ms[1]!];
-            }),
-          ),
-          loads: (await e.runtimeInfo()).loads,
-          threads: crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1,
-          crossOriginIsolated,
-          memory,
-        };
-      },
-      { graph },
-    );
-    if (!res.ok) throw new Error(`${GRAPH} failed in Chromium`);
+      }
+      return { loads: (await e.runtimeInfo()).loads, memory };
+    });
+    const oneThread = await oneThreadRuns(browser, server.url, graph);
     return {
-      threads: res.threads,
-      crossOriginIsolated: res.crossOriginIsolated,
+      threads: runs.threads,
+      crossOriginIsolated: runs.crossOriginIsolated,
       coldStartMs,
       reloadStartMs,
-      warmRerunMs: median(res.warm.slice(2)),
-      stages: res.stages,
+      warmRerunMs: runs.warmRerunMs,
+      stages: runs.stages,
+      oneThread,
       loads: res.loads,
       memory: res.memory,
     };
@@ -200,15 +245,34 @@ export async function benchUnclip(json = process.argv.includes('--json')): Promi
   const browser = await browserTimes();
   const native2 = await graphTimes((await createModelRuntime(undefined, 'node', browser.threads))!);
 
-  const stages = stageIds.map((node) => ({
-    node,
-    web_ms: r1(web.stages[node] ?? 0),
-    native_ms: r1(native.stages[node] ?? 0),
-    ratio: ratio(web.stages[node] ?? 0, native.stages[node] ?? 0),
-    browser_ms: r1(browser.stages[node] ?? 0),
-    native_threads_ms: r1(native2.stages[node] ?? 0),
-    browser_ratio: ratio(browser.stages[node] ?? 0, native2.stages[node] ?? 0),
-  }));
+  // each side's best configuration, per stage: the browser at 1 thread or at its isolated thread count, native at
+  // 1 thread or the same count (each at its own graph optimization level: web 'basic', native 'all'; see below)
+  const best = (a: number, aThreads: number, b: number, bThreads: number) =>
+    a <= b ? { ms: a, threads: aThreads } : { ms: b, threads: bThreads };
+  const stages = stageIds.map((node) => {
+    const b1 = browser.oneThread.stages[node] ?? 0,
+      bN = browser.stages[node] ?? 0;
+    const n1 = native.stages[node] ?? 0,
+      nN = native2.stages[node] ?? 0;
+    const browserBest = best(b1, 1, bN, browser.threads),
+      nativeBest = best(n1, 1, nN, browser.threads);
+    return {
+      node,
+      web_ms: r1(web.stages[node] ?? 0),
+      native_ms: r1(n1),
+      ratio: ratio(web.stages[node] ?? 0, n1),
+      browser_ms: r1(bN),
+      native_threads_ms: r1(nN),
+      browser_ratio: ratio(bN, nN),
+      browser_1_thread_ms: r1(b1),
+      browser_1_thread_ratio: ratio(b1, n1),
+      browser_best_ms: r1(browserBest.ms),
+      browser_best_threads: browserBest.threads,
+      native_best_ms: r1(nativeBest.ms),
+      native_best_threads: nativeBest.threads,
+      best_ratio: ratio(browserBest.ms, nativeBest.ms),
+    };
+  });
   const load = models.map((node) => {
     const w = webLoad[node]!,
       n = nativeLoad[node]!;
@@ -234,6 +298,11 @@ export async function benchUnclip(json = process.argv.includes('--json')): Promi
     browser_warm_rerun_ms: r1(browser.warmRerunMs),
     native_threads_ms: r1(native2.warm),
     browser_ratio: ratio(browser.warmRerunMs, native2.warm),
+    browser_1_thread_ms: r1(browser.oneThread.warmRerunMs),
+    best_ratio: ratio(
+      Math.min(browser.warmRerunMs, browser.oneThread.warmRerunMs),
+      Math.min(native.warm, native2.warm),
+    ),
     browser_cold_start_ms: browser.coldStartMs,
     browser_reload_start_ms: browser.reloadStartMs,
   };
@@ -244,22 +313,30 @@ export async function benchUnclip(json = process.argv.includes('--json')): Promi
     node_peak_rss_before_bytes: startPeak,
   };
 
+  const n = browser.threads;
   console.log(`\nStages, warm (models loaded; median of 3 runs after 2 warm-ups, each after a seed change), ms:`);
   console.log(
-    `| node | web, Node, 1 thread | native, 1 thread | ratio | Chromium, ${browser.threads} threads | ` +
-      `native, ${browser.threads} threads | ratio |`,
+    `| node | web, Node, 1 thread | native, 1 thread | ratio | Chromium, ${n} threads | native, ${n} threads | ` +
+      `ratio | Chromium, 1 thread | ratio to native, 1 thread | best vs best |`,
   );
-  console.log('| --- | --- | --- | --- | --- | --- | --- |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const s of stages) {
     if (s.web_ms < 2 && s.native_ms < 2) continue;
     console.log(
       `| ${s.node} | ${s.web_ms} | ${s.native_ms} | ${s.ratio}x | ${s.browser_ms} | ${s.native_threads_ms} | ` +
-        `${s.browser_ratio}x |`,
+        `${s.browser_ratio}x | ${s.browser_1_thread_ms} | ${s.browser_1_thread_ratio}x | ${s.best_ratio}x ` +
+        `(${s.browser_best_ms} at ${s.browser_best_threads} / ${s.native_best_ms} at ${s.native_best_threads}) |`,
     );
   }
   console.log(
     `| whole graph | ${total.web_ms} | ${total.native_ms} | ${total.ratio}x | ${total.browser_warm_rerun_ms} | ` +
-      `${total.native_threads_ms} | ${total.browser_ratio}x |`,
+      `${total.native_threads_ms} | ${total.browser_ratio}x | ${total.browser_1_thread_ms} | ` +
+      `${ratio(browser.oneThread.warmRerunMs, native.warm)}x | ${total.best_ratio}x |`,
+  );
+  console.log(
+    'Sessions: onnxruntime-web at graph optimization "basic", native at "all" (each its fastest here; native\'s ' +
+      '"all" adds the blocked NCHWc convolutions, for which WASM has no kernels). Best vs best: each side at ' +
+      'its faster thread count, per stage.',
   );
   console.log(`\nModel load (read + sha256 + session; engine started; median of ${LOAD_REPEATS}), ms:`);
   console.log(
