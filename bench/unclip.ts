@@ -7,6 +7,7 @@ import type { ModelLoadTiming, ModelRuntime } from '../src/models/runtime/runtim
 import { createModelRuntime } from '../src/models/runtime/runtime-node';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, startServer } from '../test/e2e/harness';
+import { profileUnclip } from './unclip-profile';
 
 const GRAPH = 'graphs/text-to-image.json';
 const LOAD_REPEATS = 3;
@@ -225,6 +226,7 @@ export async function benchUnclip(json = process.argv.includes('--json')): Promi
     console.log('skipped: the generative models are not bundled yet');
     return;
   }
+  if (process.argv.includes('--profile')) return profileUnclip(GRAPH);
   const doc = JSON.parse(readFileSync(GRAPH, 'utf8')) as { nodes: Array<{ id: string; type: string }> };
   const stageIds = doc.nodes.filter((n) => !n.type.endsWith('/load-model')).map((n) => n.id);
   const models = [
