@@ -65,6 +65,9 @@ export async function runGraph(targets?: string[]): Promise<void> {
         useEditor.getState().notify(`cannot run: ${loaded.issues.map(formatIssue).join('; ')}`, 'error');
         return;
       }
+      // each node's picture is shown once that node is done (the 64x64 stage's while the 256x256 one runs)
+      const thumbed = new Set<string>();
+      const thumbing: Array<Promise<void>> = [];
       const onEvent = (e: NodeEvent) => {
         const { status, progress, step, steps, label, ms, message, field, preview, model } = e;
         useEditor.getState().setRunState(e.nodeId, {
@@ -93,13 +96,18 @@ export async function runGraph(targets?: string[]): Promise<void> {
             status: useEditor.getState().run[e.origin.nodeId]?.status ?? 'done',
             warning: `${e.origin.field}: ${message ?? ''} (found by ${e.nodeId})`,
           });
+        if (status === 'done') {
+          thumbed.add(e.nodeId);
+          thumbing.push(showThumbnails([e.nodeId]));
+        }
       };
       const result = await engine.run({ targets, backend: useEditor.getState().backend }, proxy(onEvent));
       for (const n of result.notices ?? []) useEditor.getState().notify(n, 'info');
       useEditor.setState((s) => ({ lastRun: result, runCounter: s.runCounter + 1 }));
+      await Promise.all(thumbing);
       await showThumbnails(
         Object.entries(result.nodes)
-          .filter(([, r]) => r.status === 'done' || r.status === 'cached')
+          .filter(([id, r]) => (r.status === 'done' && !thumbed.has(id)) || r.status === 'cached')
           .map(([id]) => id),
       );
       // kept in the History panel's runs, its pictures read before another run replaces them
