@@ -22,6 +22,8 @@ export interface RuntimeInfo {
   backend: Backend;
   gpu: { available: boolean; adapter?: string; fallback?: boolean; reason?: string };
   loads: ModelLoadTiming[];
+  /** The engine's start-up marks (`studio:*` performance marks where it runs), `at` in ms since the epoch. */
+  marks?: Array<{ name: string; at: number }>;
 }
 
 /** A param schema as it crosses to the UI (no validator functions). */
@@ -234,7 +236,11 @@ export function createEngineApi(
     async runtimeInfo(): Promise<RuntimeInfo | null> {
       const models = services.models;
       if (!models) return null;
-      return { backend: models.backend, gpu: await models.gpuStatus(), loads: models.loadTimings() };
+      const marks = performance
+        .getEntriesByType('mark')
+        .filter((m) => m.name.startsWith('studio:'))
+        .map((m) => ({ name: m.name, at: performance.timeOrigin + m.startTime }));
+      return { backend: models.backend, gpu: await models.gpuStatus(), loads: models.loadTimings(), marks };
     },
     cancel(): void {
       engine.cancelAll();

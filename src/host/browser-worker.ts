@@ -11,6 +11,11 @@ import { browserModelServices } from './browser-models';
 import { createPickedFolders, type PickedFolderApi } from './picked-folders';
 import { isFolderReference } from './model-folder-ref';
 import { ENGINE_METHODS } from './engine-methods';
+import { openGraphModels } from './open-graph-models';
+// the editor's default graph (src/ui/App.tsx, DEFAULT_EXAMPLE): its models are opened while the editor opens
+import defaultGraph from '../../graphs/text-to-image.json?raw';
+
+performance.mark('studio:worker-start');
 
 // model folders the editor picked or had dropped (read from disk when a run needs a file of one)
 const folders = createPickedFolders();
@@ -20,8 +25,12 @@ const ready: Promise<EngineApi> = (async () => {
     console.warn(`models unavailable: ${(e as Error).message}`);
     return undefined;
   });
+  performance.mark('studio:manifest');
   // compile and start the WASM engine while the editor opens, so the first run does not wait for it
-  void models?.prewarm().catch(() => undefined);
+  void models
+    ?.prewarm()
+    .then(() => performance.mark('studio:wasm-ready'))
+    .catch(() => undefined);
   // A graph from a link, file, paste or PNG is untrusted: its files and URLs are fetched only once the
   // user allowed them (the editor lists them); the app's own files are always readable.
   const allowed = new Set<string>();
@@ -46,17 +55,20 @@ const ready: Promise<EngineApi> = (async () => {
     const gone = folders.missing(src);
     return gone ? Promise.reject(gone) : readBytes(src, expect);
   };
-  return createEngineApi(
-    createRegistry(),
-    {
-      readBytes: readHere,
-      models,
-      // downloads shown on loader nodes and held to the browser's memory; the Models panel's cache
-      ...browserModelServices(),
-      allowReferences: (refs) => refs.forEach((r) => allowed.add(r)),
-    },
-    transfer,
-  );
+  const registry = createRegistry();
+  const services = {
+    readBytes: readHere,
+    models,
+    // downloads shown on loader nodes and held to the browser's memory; the Models panel's cache
+    ...browserModelServices(),
+    allowReferences: (refs: string[]) => refs.forEach((r) => allowed.add(r)),
+  };
+  // the default graph's models downloaded (or read from the model cache), checked and opened meanwhile, in parallel
+  if (models)
+    void openGraphModels(registry, services, defaultGraph)
+      .then(() => performance.mark('studio:models-ready'))
+      .catch(() => undefined);
+  return createEngineApi(registry, services, transfer);
 })();
 
 // Exposed at once (messages must not arrive before a listener); each call waits for the models.

@@ -19,6 +19,10 @@ import { useEditor } from './store';
   settled: openingSettled,
 };
 
+// the engine worker starts now, before React renders: it loads the WASM engine and the default graph's models
+// while the editor opens
+getEngine();
+
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <App />
