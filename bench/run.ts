@@ -8,6 +8,7 @@ import { benchDalle } from './dalle';
 import { benchEdits } from './edits';
 import { benchModels } from './models';
 import { benchServer } from './server';
+import { benchStart } from './start';
 
 const only = process.argv[2];
 const suites: Record<string, () => Promise<void>> = {
@@ -20,6 +21,7 @@ const suites: Record<string, () => Promise<void>> = {
   edits: benchEdits,
   models: benchModels,
   server: benchServer,
+  start: benchStart,
 };
 for (const [name, fn] of Object.entries(suites)) {
   if (only && only !== name) continue;

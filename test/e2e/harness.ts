@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { preview, type Plugin, type PreviewServer } from 'vite';
 import { afterAll, beforeAll } from 'vitest';
 
@@ -39,12 +39,15 @@ export function cspReporting(reports: string[]): Plugin {
 
 /**
  * Serves the built app (dist/) with vite preview, with the COOP/COEP and Content Security Policy headers of
- * vite.config.ts; `cspReports` holds the policy violations the browser reported.
+ * vite.config.ts (`outDir`: another build's folder); `cspReports` holds the policy violations the browser reported.
  */
-export async function startServer(): Promise<{ url: string; close: () => Promise<void>; cspReports: string[] }> {
+export async function startServer(
+  opts: { outDir?: string } = {},
+): Promise<{ url: string; close: () => Promise<void>; cspReports: string[] }> {
   const cspReports: string[] = [];
   const server: PreviewServer = await preview({
     preview: { port: 0, strictPort: false, host: '127.0.0.1' },
+    ...(opts.outDir ? { build: { outDir: opts.outDir } } : {}),
     plugins: [cspReporting(cspReports)],
     logLevel: 'silent',
   });
@@ -57,21 +60,35 @@ export async function startServer(): Promise<{ url: string; close: () => Promise
   };
 }
 
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
 /** Debian's Chromium, headless, driven by playwright-core (which gives each launch a fresh, empty profile). */
 export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      ...extraArgs,
-    ],
+    args: [...CHROMIUM_ARGS, ...extraArgs],
+  });
+}
+
+/**
+ * The same Chromium on a profile kept in `userDataDir`, as a user's browser is: its HTTP cache, Cache API and V8's
+ * code cache on disk, there for the next launch on that folder. (A context of launchBrowser is off the record: it
+ * keeps no code cache, so a WASM module is compiled afresh on every visit.)
+ */
+export async function launchProfile(userDataDir: string): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(userDataDir, {
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1400, height: 900 },
   });
 }
 
