@@ -8,63 +8,7 @@ import { nodeServices } from '../src/host/node-services';
 import { Engine } from '../src/engine/scheduler';
 import { createRuntime, loadManifest } from '../src/models/runtime/runtime';
 import { BUNDLED_MODELS_DIR, fsModelSource } from '../src/models/runtime/runtime-node';
-
-/** One event of onnxruntime's profile (Chrome trace format), the fields read here. */
-interface ProfileEvent {
-  cat: string;
-  name: string;
-  ts: number;
-  dur: number;
-  args?: { op_name?: string };
-}
-
-/** What the op groups of the table gather. */
-const GROUPS: Record<string, string> = {
-  Conv: 'Conv',
-  MatMul: 'MatMul, FusedMatMul, Gemm',
-  FusedMatMul: 'MatMul, FusedMatMul, Gemm',
-  Gemm: 'MatMul, FusedMatMul, Gemm',
-  Softmax: 'Softmax',
-  QuickGelu: 'activations, norms',
-  BiasGelu: 'activations, norms',
-  Gelu: 'activations, norms',
-  Sigmoid: 'activations, norms',
-  InstanceNormalization: 'activations, norms',
-  LayerNormalization: 'activations, norms',
-  ReorderInput: "native's NCHWc reorders",
-  ReorderOutput: "native's NCHWc reorders",
-};
-const OTHER = 'the rest (Add, Mul, Concat, reshapes, ...)';
-
-/** Per model: ms per call of the last graph run's calls, by op group, and the whole call. */
-type ModelProfile = { calls: number; callMs: number; groups: Record<string, number> };
-
-function summarize(events: ProfileEvent[], callsPerGraph: number): ModelProfile {
-  const runs = events.filter((e) => e.name === 'model_run').sort((a, b) => a.ts - b.ts);
-  const last = runs.slice(runs.length - callsPerGraph); // the last graph run: warm
-  const from = last[0]?.ts ?? Infinity;
-  const groups: Record<string, number> = {};
-  for (const e of events) {
-    if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time') || e.ts < from) continue;
-    const g = GROUPS[e.args?.op_name ?? ''] ?? OTHER;
-    groups[g] = (groups[g] ?? 0) + e.dur / 1000 / last.length;
-  }
-  return { calls: last.length, callMs: last.reduce((a, e) => a + e.dur, 0) / 1000 / last.length, groups };
-}
-
-/** onnxruntime-web prints a session's profile (one JSON event a line, between `[` and `]`) when it ends. */
-function parsePrinted(text: string): ProfileEvent[] {
-  return text
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .flatMap((l) => {
-      try {
-        return [JSON.parse(l.replace(/,\s*$/, '')) as ProfileEvent];
-      } catch {
-        return [];
-      }
-    });
-}
+import { parsePrinted, summarizeProfile, type ModelProfile, type ProfileEvent } from './profile-stats';
 
 /**
  * The default graph three times (seed changes) with onnxruntime's per-op profiler on, 1 thread, both sides at graph
@@ -129,7 +73,7 @@ async function profileSide(side: 'web' | 'node', graph: string): Promise<Record<
       events = parsePrinted(printed);
     }
     const callsPerGraph = Math.round(events.filter((e) => e.name === 'model_run').length / 3);
-    if (callsPerGraph > 0) out[id] = summarize(events, callsPerGraph);
+    if (callsPerGraph > 0) out[id] = summarizeProfile(events, callsPerGraph);
   }
   rmSync(dir, { recursive: true, force: true });
   return out;
