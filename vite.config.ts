@@ -71,12 +71,17 @@ function contentSecurity(): Plugin {
   };
 }
 
-export default defineConfig({
+// `vite build --mode profile` (the editor bench): React's profiling renderer, so the canvas's Profilers count
+// renders (src/ui/render-count.tsx), into its own folder
+export default defineConfig(({ mode }) => ({
   plugins: [react(), noModelCompression, contentSecurity()],
-  resolve: { conditions },
+  resolve: {
+    conditions,
+    alias: mode === 'profile' ? [{ find: /^react-dom\/client$/, replacement: 'react-dom/profiling' }] : [],
+  },
   server: { headers: isolation, port: 5173 },
   preview: { headers: isolation, port: 4173 },
   optimizeDeps: { exclude: ['onnxruntime-web', 'onnxruntime-web/wasm', 'onnxruntime-web/webgpu'] },
   worker: { format: 'es' },
-  build: { target: 'es2022', chunkSizeWarningLimit: 4000 },
-});
+  build: { target: 'es2022', chunkSizeWarningLimit: 4000, outDir: mode === 'profile' ? 'dist-profile' : 'dist' },
+}));
