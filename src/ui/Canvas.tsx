@@ -1,5 +1,6 @@
 import {
   Background,
+  BezierEdge,
   Controls,
   ReactFlow,
   useReactFlow,
@@ -7,6 +8,7 @@ import {
   useStoreApi,
   type Connection,
   type Edge,
+  type EdgeTypes,
   type Node,
   type NodeChange,
   type OnConnectEnd,
@@ -26,10 +28,14 @@ import { IN_NODE, NEW_PORT, OUT_NODE, currentDef, scopeDraft, scopeOf } from './
 import { SubgraphIoView } from './SubgraphIoView';
 import { dropInstanceParams, dropOutputReaders } from './subgraph-edits';
 import { Breadcrumb } from './Breadcrumb';
-import { CULL_ABOVE, showOpenedGraph, showWholeGraph } from './view';
+import { CULL_ABOVE, MIN_ZOOM, showOpenedGraph, showWholeGraph } from './view';
 import { useFirstRunReveal, useNodePlacement } from './canvas-effects';
+import { estimateNode } from './node-size';
+import { counted } from './render-count';
 
-const nodeTypes = { graph: NodeView, sgio: SubgraphIoView };
+// counted: in a profiling build each node and wire is in a React Profiler (the editor bench counts re-renders)
+const nodeTypes = { graph: counted('node', NodeView), sgio: counted('node', SubgraphIoView) };
+const edgeTypes: EdgeTypes = { default: counted('edge', BezierEdge) as EdgeTypes[string] };
 
 function portTypeOf(nodeId: string, port: string, side: 'source' | 'target'): string | undefined {
   const s = useEditor.getState();
@@ -79,14 +85,37 @@ export function Canvas({ ready = true }: { ready?: boolean }) {
   const gridVisible = useStore((s) => s.transform[2] >= 0.3);
 
   const catalog = useEditor(selectCatalog);
+  // each node's data object, kept while its handles are the same: a node given the same data, position and
+  // selection is handed to React Flow as the object it already has, so it and its wires do not re-render
+  const dataOf = useRef(new Map<string, { handles: string }>());
   const derived = useMemo<Node[]>(() => {
-    const nodes: Node[] = doc.nodes.map((n) => ({
-      id: n.id,
-      type: 'graph',
-      position: { x: n.ui?.x ?? 0, y: n.ui?.y ?? 0 },
-      data: { handles: handlesOf(n, catalog.get(n.type)) },
-      selected: selection.includes(n.id),
-    }));
+    const chosen = new Set(selection);
+    const culled = doc.nodes.length > CULL_ABOVE; // as onlyRenderVisibleElements below
+    const datas = new Map<string, { handles: string }>();
+    const nodes: Node[] = doc.nodes.map((n) => {
+      const handles = handlesOf(n, catalog.get(n.type));
+      const kept = dataOf.current.get(n.id);
+      const data = kept?.handles === handles ? kept : { handles };
+      datas.set(n.id, data);
+      const node: Node = {
+        id: n.id,
+        type: 'graph',
+        position: { x: n.ui?.x ?? 0, y: n.ui?.y ?? 0 },
+        data,
+        selected: chosen.has(n.id),
+      };
+      if (culled) {
+        // a big graph's node has its size and port dots from its definition until it is drawn and measured
+        // (node-size.ts): those out of view are never rendered just to be measured. `handles` is not enumerable:
+        // React Flow reads it from the node given, and its copy of a node it measured (a spread) drops it, so
+        // the handles it measured stand instead of these coming back with the copy.
+        const guess = estimateNode(n, catalog.get(n.type));
+        node.measured = guess.measured;
+        Object.defineProperty(node, 'handles', { value: guess.handles, enumerable: false });
+      }
+      return node;
+    });
+    dataOf.current = datas;
     if (def) {
       const [xin, yin] = [def.ui?.in?.x ?? -320, def.ui?.in?.y ?? 0];
       const [xout, yout] = [def.ui?.out?.x ?? 1200, def.ui?.out?.y ?? 0];
@@ -106,13 +135,24 @@ export function Canvas({ ready = true }: { ready?: boolean }) {
   // took the id of another (an ungrouped node the id of its group, an example's "image" another type)
   // had its wires looked up among the old node's handles (React Flow error 008, wires not drawn).
   // Before the browser measures anything, and before the wires (the effect after the wires' memo).
+  // A node measured keeps its measured handles: given `handles`, React Flow would take those estimated again.
+  // A node unchanged is given as the object React Flow has: it and its wires do not re-render.
   useLayoutEffect(
     () =>
       flow.setNodes((prev) => {
         const before = new Map(prev.map((n) => [n.id, n]));
         return derived.map((n) => {
           const old = before.get(n.id);
-          return old?.measured && old.data.handles === n.data.handles ? { ...n, measured: old.measured } : n;
+          if (
+            old?.data === n.data &&
+            old.type === n.type &&
+            !!old.selected === !!n.selected &&
+            old.position.x === n.position.x &&
+            old.position.y === n.position.y
+          )
+            return old;
+          if (!old?.measured || old.data.handles !== n.data.handles) return n;
+          return { ...n, measured: old.measured }; // the spread leaves out the estimated handles
         });
       }),
     [derived, flow],
@@ -133,7 +173,9 @@ export function Canvas({ ready = true }: { ready?: boolean }) {
     // pending from the commit that opened the graph, set once shown (what tests wait for)
     const canvas = document.querySelector('.canvas');
     canvas?.setAttribute('data-view', 'pending');
-    // once every node has its measured size (at most a second), so the bounds are the real ones
+    // once every node has its measured size (at most a second), so the bounds are the real ones; a big graph's
+    // nodes have theirs from their definitions (node-size.ts): its view is set at once, before a frame draws nodes
+    // the view will not show
     let frame = 0;
     const started = performance.now();
     const tick = () => {
@@ -149,13 +191,15 @@ export function Canvas({ ready = true }: { ready?: boolean }) {
         canvas?.setAttribute('data-view', 'set');
       }
     };
-    frame = requestAnimationFrame(tick);
+    tick();
     return () => cancelAnimationFrame(frame);
   }, [opened, rf]);
 
   useNodePlacement(flowRef);
   useFirstRunReveal(flowRef, rf, shownDoc, userMoved);
 
+  // each wire's object, kept while it is the same wire: an edit elsewhere (a node moved) re-renders no wire
+  const edgeOf = useRef(new Map<string, Edge>());
   const edges = useMemo<Edge[]>(() => {
     const out: Edge[] = [];
     for (const [port, ref] of Object.entries(def?.outputs ?? {})) {
@@ -188,7 +232,21 @@ export function Canvas({ ready = true }: { ready?: boolean }) {
           selectable: false,
         });
       }
-    return out;
+    const kept = new Map<string, Edge>();
+    const same = (a: Edge, b: Edge) =>
+      a.source === b.source &&
+      a.sourceHandle === b.sourceHandle &&
+      a.target === b.target &&
+      a.targetHandle === b.targetHandle &&
+      a.style?.stroke === b.style?.stroke;
+    const wires = out.map((e) => {
+      const old = edgeOf.current.get(e.id);
+      const wire = old && same(old, e) ? old : e;
+      kept.set(e.id, wire);
+      return wire;
+    });
+    edgeOf.current = kept;
+    return wires;
   }, [doc.nodes, def]);
   // The wires go to React Flow with the nodes, after them, in one batch: given as a prop they arrived in
   // an effect of React Flow's own, after the browser had measured the new nodes and before React Flow had
@@ -381,6 +439,7 @@ export function Canvas({ ready = true }: { ready?: boolean }) {
       defaultNodes={derived}
       defaultEdges={edges}
       nodeTypes={nodeTypes}
+      edgeTypes={edgeTypes}
       onNodesChange={onNodesChange}
       onNodeDragStop={onNodeDragStop}
       onMoveStart={(event) => {
@@ -399,7 +458,7 @@ export function Canvas({ ready = true }: { ready?: boolean }) {
       zoomOnDoubleClick={false}
       deleteKeyCode={['Delete', 'Backspace']}
       multiSelectionKeyCode={['Shift', 'Meta', 'Control']}
-      minZoom={0.05}
+      minZoom={MIN_ZOOM}
       maxZoom={4}
       // big graphs render only what is in view (see CULL_ABOVE)
       onlyRenderVisibleElements={doc.nodes.length > CULL_ABOVE}

@@ -14,7 +14,8 @@ import { isRequired, type InputSpec } from '../graph/catalog';
 import { captureNodePress, StatusLine } from './node-parts';
 import { placeholderReasons } from '../graph/validate';
 import { PlaceholderView } from './PlaceholderView';
-import type { ParamInfo } from '../engine/api';
+import type { NodeInfo, ParamInfo } from '../engine/api';
+import type { GraphNode } from '../graph/document';
 
 /** A param drawn only with another one set (shownWith) while neither is: left off the node. */
 function hiddenParam(p: ParamInfo, name: string, params: Record<string, unknown> | undefined): boolean {
@@ -46,6 +47,45 @@ function portTitle(spec: InputSpec, wired: Record<string, string>): string {
   return `${spec.type}${need}${spec.description ? `: ${spec.description}` : ''}`;
 }
 
+/** Below this zoom widgets are too small to use: a node draws its title and ports only. */
+const FAR_ZOOM = 0.45;
+/**
+ * Below this zoom (node text under 3 px) a node is a plain box in its family's colour with its port dots, nothing
+ * to read: a whole 1,000-node graph in view pans at the display's rate (`npm run bench -- editor`).
+ */
+export const TINY_ZOOM = 0.2;
+
+/** A node far out: a box of its family's colour, with its port dots (the wires end on them). */
+function PlainBox({ id, node, info, selected }: { id: string; node: GraphNode; info: NodeInfo; selected: boolean }) {
+  return (
+    <div
+      className={`gnode tiny${selected ? ' selected' : ''}${node.bypass ? ' bypassed' : ''}`}
+      data-node-id={id}
+      data-type={node.type}
+      title={`${node.ui?.label ?? info.title} (${id})`}
+      onPointerDownCapture={captureNodePress}
+    >
+      <div className="gnode-title" style={{ background: familyColor(info.family) }} />
+      <div className="gnode-ports">
+        <div className="ports-in">
+          {Object.entries(info.inputs).map(([port, spec]) => (
+            <div key={port} className="port in">
+              <Handle type="target" position={Position.Left} id={port} style={{ background: portColor(spec.type) }} />
+            </div>
+          ))}
+        </div>
+        <div className="ports-out">
+          {Object.entries(info.outputs).map(([port, type]) => (
+            <div key={port} className="port out">
+              <Handle type="source" position={Position.Right} id={port} style={{ background: portColor(type) }} />
+            </div>
+          ))}
+        </div>
+      </div>
+    </div>
+  );
+}
+
 /** A graph node drawn from its definition: title, family colour, typed ports, param widgets, run status. */
 export const NodeView = memo(function NodeView({ id, selected }: NodeProps) {
   const node = useEditor((s) => nodeById(selectScope(s), id));
@@ -64,11 +104,13 @@ export const NodeView = memo(function NodeView({ id, selected }: NodeProps) {
   const connecting = useEditor((s) => s.connecting);
   const change = useEditor((s) => s.change);
   // Level of detail: zoomed far out, widgets are too small to use, so draw only the title and ports.
-  const far = useStore((s) => s.transform[2] < 0.45);
+  const far = useStore((s) => s.transform[2] < FAR_ZOOM);
+  const tiny = useStore((s) => s.transform[2] < TINY_ZOOM);
   if (!node) return null;
   const reasons = placeholderReasons(node, info);
   if (!info || reasons.length)
     return <PlaceholderView id={id} node={node} info={info} reasons={reasons} selected={!!selected} far={far} />;
+  if (tiny) return <PlainBox id={id} node={node} info={info} selected={!!selected} />;
   const setParam = (name: string, value: ParamValue) => {
     // a file or URL the user types is the user's own: allowed at once
     if (typeof value === 'string' && (info.params[name] as { reference?: boolean } | undefined)?.reference)

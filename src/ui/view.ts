@@ -13,6 +13,9 @@ export const READABLE_ZOOM = 0.9;
  */
 export const CULL_ABOVE = 150;
 
+/** The canvas's least zoom: F fits a 1,000-node graph of 100 rows (20,000 px tall) into 900 px. */
+export const MIN_ZOOM = 0.02;
+
 /** Room around a fitted graph: clear of the zoom buttons at the bottom left. */
 export const FIT_PADDING = { top: '24px', right: '24px', bottom: '24px', left: '56px' } as const;
 
@@ -25,7 +28,7 @@ export function showOpenedGraph(flow: ReactFlowInstance, pane: { width: number; 
   const nodes = flow.getNodes();
   if (!nodes.length || pane.width <= 0 || pane.height <= 0) return;
   const bounds = flow.getNodesBounds(nodes);
-  const fit = getViewportForBounds(bounds, pane.width, pane.height, 0.05, 1, FIT_PADDING);
+  const fit = getViewportForBounds(bounds, pane.width, pane.height, MIN_ZOOM, 1, FIT_PADDING);
   if (fit.zoom >= READABLE_ZOOM) {
     void flow.setViewport(fit);
     return;
@@ -78,5 +81,5 @@ export function viewportToShow(
 export function showWholeGraph(flow: ReactFlowInstance, pane: { width: number; height: number }): void {
   const nodes = flow.getNodes();
   if (!nodes.length || pane.width <= 0 || pane.height <= 0) return;
-  void flow.setViewport(getViewportForBounds(flow.getNodesBounds(nodes), pane.width, pane.height, 0.05, 1, 0.1));
+  void flow.setViewport(getViewportForBounds(flow.getNodesBounds(nodes), pane.width, pane.height, MIN_ZOOM, 1, 0.1));
 }
