@@ -1,6 +1,6 @@
 /**
- * `npm run bench -- start [--json] [--reps 3] [--dist dist]` (issue 41): the built app in headless Chromium, from
- * opening the page to the default graph's first picture.
+ * `npm run bench -- start [--json] [--reps 3] [--dist dist] [--against <folders>] [--trace]` (issue 41): the built
+ * app in headless Chromium, from opening the page to the default graph's first picture.
  *
  * - cold: a fresh browser profile (empty HTTP cache, Cache API, V8 code cache, storage): open the editor, wait for the
  *   canvas, press Run, until the 64x64 stage's picture (node `up64`'s thumbnail) is on the graph; the 256x256 one
@@ -87,6 +87,7 @@ interface Visit {
   loads: Loads;
   /** The Cache API caches and how many entries each holds, when the pictures were shown. */
   caches: Record<string, number>;
+  wasm?: WasmTrace;
 }
 type Loads = Array<{ id: string; readMs: number; hashMs: number; createMs: number; totalMs: number; first: boolean }>;
 
@@ -138,10 +139,40 @@ function phasesOf(probe: Probe, marks: Record<string, number>, since: number): R
 }
 
 /** Opens the editor in a new page of the context and runs the default graph: times from the navigation's start. */
-async function visit(context: BrowserContext, url: string): Promise<{ page: Page; visit: Visit }> {
+/** What V8 did with the WASM runtime during a visit (Chrome's v8.wasm trace events; `--trace`). */
+interface WasmTrace {
+  /** The module came from V8's code cache (wasm.Deserialize), not compiled afresh. */
+  fromCodeCache: boolean;
+  /** Functions compiled by Liftoff on first call, and the optimizing tier's CPU time (background threads). */
+  lazyCompiles: number;
+  topTierMs: number;
+}
+
+/** Starts Chrome's tracing of V8's WASM events for a page; the returned function stops it and sums them up. */
+async function traceWasm(context: BrowserContext, page: Page): Promise<() => Promise<WasmTrace>> {
+  const cdp = await context.newCDPSession(page);
+  const events: Array<{ name: string; dur?: number }> = [];
+  cdp.on('Tracing.dataCollected', (d) => events.push(...(d.value as unknown as Array<{ name: string; dur?: number }>)));
+  await cdp.send('Tracing.start', { traceConfig: { includedCategories: ['v8.wasm'] }, transferMode: 'ReportEvents' });
+  return async () => {
+    const complete = new Promise((r) => cdp.once('Tracing.tracingComplete', r));
+    await cdp.send('Tracing.end');
+    await complete;
+    const named = (n: string) => events.filter((e) => e.name === n);
+    return {
+      fromCodeCache: named('wasm.Deserialize').length > 0,
+      lazyCompiles: named('wasm.CompileLazy').length,
+      topTierMs: named('wasm.TopTierCompilation').reduce((a, e) => a + (e.dur ?? 0) / 1000, 0),
+    };
+  };
+}
+
+/** Opens the editor in a new page of the context and runs the default graph: times from the navigation's start. */
+async function visit(context: BrowserContext, url: string, trace = false): Promise<{ page: Page; visit: Visit }> {
   const page = await context.newPage();
   page.on('pageerror', (e) => console.error('pageerror:', e.message));
   await page.addInitScript(PROBE);
+  const stopTrace = trace ? await traceWasm(context, page) : undefined;
   await page.goto(url);
   await page.waitForSelector('.canvas[data-ready=yes]');
   await page.getByTestId('run').click();
@@ -149,6 +180,7 @@ async function visit(context: BrowserContext, url: string): Promise<{ page: Page
   await waitThumb(page, FINAL);
   const probe = await probeOf(page);
   const { marks, loads, caches } = await pageTimeline(page);
+  const wasm = await stopTrace?.();
   return {
     page,
     visit: {
@@ -158,6 +190,7 @@ async function visit(context: BrowserContext, url: string): Promise<{ page: Page
       phases: phasesOf(probe, marks, 0),
       loads,
       caches,
+      ...(wasm ? { wasm } : {}),
     },
   };
 }
@@ -197,6 +230,12 @@ function printPhases(title: string, visits: Visit[]): void {
       '  model sessions (fetch / sha256 / session ms; * started the WASM engine): ' +
         v.loads.map((l) => `${l.id} ${r0(l.readMs)}/${r0(l.hashMs)}/${r0(l.createMs)}${l.first ? '*' : ''}`).join(', '),
     );
+  if (v.wasm)
+    console.log(
+      `  V8 and the WASM runtime: ${v.wasm.fromCodeCache ? 'read from the code cache' : 'compiled afresh'}, ` +
+        `${v.wasm.lazyCompiles} functions compiled on first call, ${r0(v.wasm.topTierMs)} ms of optimizing ` +
+        'compilation (background threads)',
+    );
   console.log(
     `  Cache API: ${
       Object.entries(v.caches)
@@ -216,12 +255,12 @@ interface Scenarios {
  * One repetition of the three scenarios on a server: a fresh profile (a new user-data folder: nothing cached), the
  * browser closed and launched again on that profile for the second visit, two warm re-runs there.
  */
-async function repetition(url: string, into: Scenarios, i: number): Promise<void> {
+async function repetition(url: string, into: Scenarios, i: number, trace: boolean): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'start-bench-'));
   try {
     const fresh = await launchProfile(dir);
     try {
-      const first = await visit(fresh, url);
+      const first = await visit(fresh, url, trace);
       into.cold.push(first.visit);
       // the next visit opens the default graph again, not the autosaved copy of this one
       await first.page.evaluate('localStorage.clear()');
@@ -230,7 +269,7 @@ async function repetition(url: string, into: Scenarios, i: number): Promise<void
     }
     const again = await launchProfile(dir);
     try {
-      const second = await visit(again, url);
+      const second = await visit(again, url, trace);
       into.second.push(second.visit);
       for (let k = 0; k < 2; k++) into.warm.push(await rerun(second.page, 100 + 10 * i + k));
     } finally {
@@ -265,7 +304,8 @@ function printTable(title: string, r: Scenarios): void {
 /**
  * `--dist <folder>`: the build measured (default dist/, built when missing); `--against <folder>[,<folder>]`: other
  * builds (the code before a change) measured in turn with it, repetition by repetition, so a busy machine slows all
- * alike; their tables are printed, the JSON line is the measured build's.
+ * alike; their tables are printed, the JSON line is the measured build's. `--trace`: Chrome's trace of V8's WASM
+ * events in each visit says whether the runtime came from V8's code cache and how much optimizing compilation ran.
  */
 export async function benchStart(json = process.argv.includes('--json')): Promise<void> {
   const arg = (name: string) => {
@@ -275,6 +315,7 @@ export async function benchStart(json = process.argv.includes('--json')): Promis
   const reps = Math.max(1, Number(arg('--reps') ?? 3));
   const dist = arg('--dist') ?? 'dist';
   const against = (arg('--against') ?? '').split(',').filter(Boolean);
+  const trace = process.argv.includes('--trace');
   const builds = [dist, ...against];
   console.log(
     `\n== start-up: the built app (${builds.join(', ')}) in headless Chromium, default graph, ${reps} repetitions ==`,
@@ -285,7 +326,7 @@ export async function benchStart(json = process.argv.includes('--json')): Promis
   const results: Scenarios[] = builds.map(() => ({ cold: [], second: [], warm: [] }));
   try {
     for (let i = 0; i < reps; i++)
-      for (let b = 0; b < builds.length; b++) await repetition(servers[b]!.url, results[b]!, i);
+      for (let b = 0; b < builds.length; b++) await repetition(servers[b]!.url, results[b]!, i, trace);
   } finally {
     await Promise.all(servers.map((s) => s.close()));
   }
