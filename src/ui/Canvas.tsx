@@ -32,6 +32,7 @@ import { CULL_ABOVE, MIN_ZOOM, showOpenedGraph, showWholeGraph } from './view';
 import { useFirstRunReveal, useNodePlacement } from './canvas-effects';
 import { estimateNode } from './node-size';
 import { counted } from './render-count';
+import { FarOverview, overviewShown } from './FarOverview';
 
 // counted: in a profiling build each node and wire is in a React Profiler (the editor bench counts re-renders)
 const nodeTypes = { graph: counted('node', NodeView), sgio: counted('node', SubgraphIoView) };
@@ -83,6 +84,8 @@ export function Canvas({ ready = true }: { ready?: boolean }) {
   const flow = useReactFlow();
   // Zoomed far out the dot grid would be a dot every pixel or two: costly to raster, no help to the eye.
   const gridVisible = useStore((s) => s.transform[2] >= 0.3);
+  const big = doc.nodes.length > CULL_ABOVE; // culled; far out, drawn by FarOverview
+  const overview = useStore((s) => overviewShown(s, big));
 
   const catalog = useEditor(selectCatalog);
   // each node's data object, kept while its handles are the same: a node given the same data, position and
@@ -461,11 +464,13 @@ export function Canvas({ ready = true }: { ready?: boolean }) {
       minZoom={MIN_ZOOM}
       maxZoom={4}
       // big graphs render only what is in view (see CULL_ABOVE)
-      onlyRenderVisibleElements={doc.nodes.length > CULL_ABOVE}
+      onlyRenderVisibleElements={big}
+      className={overview ? 'overview-on' : undefined}
       proOptions={{ hideAttribution: true }}
       onError={reportFlowError}
     >
       {gridVisible && <Background gap={24} />}
+      <FarOverview big={big} />
       <Breadcrumb />
       <Controls />
       {!ready && (

@@ -14,16 +14,10 @@ import { isRequired, type InputSpec } from '../graph/catalog';
 import { captureNodePress, StatusLine } from './node-parts';
 import { placeholderReasons } from '../graph/validate';
 import { PlaceholderView } from './PlaceholderView';
-import type { NodeInfo, ParamInfo } from '../engine/api';
+import { PLAIN_ZOOM } from './view';
+import { hiddenParam } from './node-size';
+import type { NodeInfo } from '../engine/api';
 import type { GraphNode } from '../graph/document';
-
-/** A param drawn only with another one set (shownWith) while neither is: left off the node. */
-function hiddenParam(p: ParamInfo, name: string, params: Record<string, unknown> | undefined): boolean {
-  if (!p.shownWith) return false;
-  const other = params?.[p.shownWith];
-  const own = params?.[name];
-  return (other === undefined || other === '') && (own === undefined || own === p.default);
-}
 
 function compatible(
   connecting: ReturnType<typeof useEditor.getState>['connecting'],
@@ -49,11 +43,23 @@ function portTitle(spec: InputSpec, wired: Record<string, string>): string {
 
 /** Below this zoom widgets are too small to use: a node draws its title and ports only. */
 const FAR_ZOOM = 0.45;
+
 /**
- * Below this zoom (node text under 3 px) a node is a plain box in its family's colour with its port dots, nothing
- * to read: a whole 1,000-node graph in view pans at the display's rate (`npm run bench -- editor`).
+ * A port dot far out: what React Flow measures a handle by (its classes and data attributes), without its Handle
+ * component, which subscribes to the store: 2,000 of them ran on every frame of a pan with a whole graph in view.
+ * Far out nothing is connected by hand (the dots are a pixel wide).
  */
-export const TINY_ZOOM = 0.2;
+function Dot({ side, port, color }: { side: 'source' | 'target'; port: string; color: string }) {
+  const pos = side === 'target' ? 'left' : 'right';
+  return (
+    <div
+      className={`react-flow__handle react-flow__handle-${pos} ${side}`}
+      data-handleid={port}
+      data-handlepos={pos}
+      style={{ background: color }}
+    />
+  );
+}
 
 /** A node far out: a box of its family's colour, with its port dots (the wires end on them). */
 function PlainBox({ id, node, info, selected }: { id: string; node: GraphNode; info: NodeInfo; selected: boolean }) {
@@ -70,14 +76,14 @@ function PlainBox({ id, node, info, selected }: { id: string; node: GraphNode; i
         <div className="ports-in">
           {Object.entries(info.inputs).map(([port, spec]) => (
             <div key={port} className="port in">
-              <Handle type="target" position={Position.Left} id={port} style={{ background: portColor(spec.type) }} />
+              <Dot side="target" port={port} color={portColor(spec.type)} />
             </div>
           ))}
         </div>
         <div className="ports-out">
           {Object.entries(info.outputs).map(([port, type]) => (
             <div key={port} className="port out">
-              <Handle type="source" position={Position.Right} id={port} style={{ background: portColor(type) }} />
+              <Dot side="source" port={port} color={portColor(type)} />
             </div>
           ))}
         </div>
@@ -105,7 +111,7 @@ export const NodeView = memo(function NodeView({ id, selected }: NodeProps) {
   const change = useEditor((s) => s.change);
   // Level of detail: zoomed far out, widgets are too small to use, so draw only the title and ports.
   const far = useStore((s) => s.transform[2] < FAR_ZOOM);
-  const tiny = useStore((s) => s.transform[2] < TINY_ZOOM);
+  const tiny = useStore((s) => s.transform[2] < PLAIN_ZOOM);
   if (!node) return null;
   const reasons = placeholderReasons(node, info);
   if (!info || reasons.length)

@@ -13,6 +13,12 @@ export const READABLE_ZOOM = 0.9;
  */
 export const CULL_ABOVE = 150;
 
+/**
+ * Below this zoom node text would be under 3 px: nodes are plain boxes with their port dots (NodeView), and a big
+ * graph (culled) is drawn on one canvas instead (FarOverview).
+ */
+export const PLAIN_ZOOM = 0.2;
+
 /** The canvas's least zoom: F fits a 1,000-node graph of 100 rows (20,000 px tall) into 900 px. */
 export const MIN_ZOOM = 0.02;
 

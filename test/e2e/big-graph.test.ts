@@ -1,6 +1,7 @@
 import { deflateSync, strToU8 } from 'fflate';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { familyColor } from '../../src/ui/colors';
 import { saved, serveEditorPages, snap } from './harness';
 
 const openEditor = serveEditorPages();
@@ -72,7 +73,7 @@ async function expectJoined(p: Page, from: string, to: string): Promise<void> {
 }
 
 describe('a 1,000-node graph in the editor', () => {
-  it('draws only the nodes in view, wires on their ports; drags a node; pans; fits whole as plain boxes', async () => {
+  it('draws only the nodes in view, wires on their ports; drags a node; pans; fits whole on one canvas', async () => {
     const p = await openEditor();
     await openLink(p, chains(1000));
     // the nodes in view are drawn and nothing else: none was rendered just to be measured
@@ -128,18 +129,26 @@ describe('a 1,000-node graph in the editor', () => {
     expect(fresh.length).toBeGreaterThan(0);
     await expectJoined(p, `n${fresh[0]! - 1}`, `n${fresh[0]}`);
 
-    // F fits the whole graph (its nodes were never measured): plain boxes far out, the wires still on their ports
+    // F fits the whole graph (its nodes were never drawn): far out it is drawn on one canvas, every node a box in
+    // its family's colour, React Flow's nodes hidden
     await p.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } });
     await p.keyboard.press('f');
     await expect.poll(zoom).toBeLessThan(0.2);
-    await expect.poll(() => p.locator('.gnode.tiny').count()).toBe(1000);
-    expect(await p.locator('.gnode-params').count()).toBe(0);
-    const whole = await p
-      .locator('.react-flow__node')
-      .evaluateAll((els) => els.map((e) => e.getBoundingClientRect().toJSON() as DOMRect));
-    const bottom = Math.max(...whole.map((b) => b.y + b.height));
-    expect(bottom).toBeLessThanOrEqual(pane.y + pane.height + 1);
+    const overview = p.getByTestId('far-overview');
+    await expect.poll(() => overview.getAttribute('data-drawn')).toBe('1000');
+    expect(await p.locator('.react-flow__node').first().isVisible()).toBe(false);
+    const pixel = await p.evaluate(() => {
+      const m = new DOMMatrix(getComputedStyle(document.querySelector('.react-flow__viewport')!).transform);
+      const c = document.querySelector<HTMLCanvasElement>('[data-testid=far-overview]')!;
+      const d = c.getContext('2d')!.getImageData(Math.round(m.e) + 2, Math.round(m.f), 1, 1).data;
+      return `#${[d[0], d[1], d[2]].map((v) => v!.toString(16).padStart(2, '0')).join('')}`;
+    });
+    expect(pixel).toBe(familyColor('embedding').toLowerCase());
     await snap(p, 'big-graph-fit');
+    // zoomed in again, the nodes are back and the overview gone
+    for (let i = 0; i < 12 && (await zoom()) < 0.2; i++) await p.locator('.react-flow__controls-zoomin').click();
+    await expect.poll(() => overview.count()).toBe(0);
+    await expect.poll(() => p.locator('.react-flow__node').first().isVisible()).toBe(true);
 
     await p.context().close();
   });
