@@ -176,15 +176,23 @@ export function Canvas({ ready = true }: { ready?: boolean }) {
     // pending from the commit that opened the graph, set once shown (what tests wait for)
     const canvas = document.querySelector('.canvas');
     canvas?.setAttribute('data-view', 'pending');
-    // once every node has its measured size (at most a second), so the bounds are the real ones; a big graph's
-    // nodes have theirs from their definitions (node-size.ts): its view is set at once, before a frame draws nodes
-    // the view will not show
+    // once React Flow has the graph's nodes (its setNodes is queued: applied after this commit, before the frame)
+    // and every node has its measured size (at most a second), so the bounds are the real ones; a big graph's nodes
+    // have theirs from their definitions (node-size.ts): its view is set before a frame draws nodes it will not show
     let frame = 0;
+    let cancelled = false;
     const started = performance.now();
-    const tick = () => {
+    const tick = (first = false) => {
+      if (cancelled) return;
       const nodes = flowRef.current.getNodes();
-      const measured = nodes.every((n) => n.measured?.width && n.measured?.height);
-      if ((!measured || !nodes.length) && performance.now() - started < 1000) frame = requestAnimationFrame(tick);
+      const s = useEditor.getState();
+      const ids = new Set(nodes.map((n) => n.id));
+      const scope = scopeOf(s.doc, s.view).nodes;
+      const current = nodes.length === scope.length + (s.view.length ? 2 : 0) && scope.every((n) => ids.has(n.id));
+      const measured = current && nodes.every((n) => n.measured?.width && n.measured?.height);
+      if (first && !measured) queueMicrotask(() => tick());
+      else if ((!measured || !nodes.length) && performance.now() - started < 1000)
+        frame = requestAnimationFrame(() => tick());
       else {
         // the inside of a subgraph just entered is shown whole; a graph opened at a readable zoom
         if (useEditor.getState().view.length) showWholeGraph(flowRef.current, rf.getState());
@@ -194,8 +202,11 @@ export function Canvas({ ready = true }: { ready?: boolean }) {
         canvas?.setAttribute('data-view', 'set');
       }
     };
-    tick();
-    return () => cancelAnimationFrame(frame);
+    tick(true);
+    return () => {
+      cancelled = true;
+      cancelAnimationFrame(frame);
+    };
   }, [opened, rf]);
 
   useNodePlacement(flowRef);
