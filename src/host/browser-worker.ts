@@ -12,6 +12,7 @@ import { createPickedFolders, type PickedFolderApi } from './picked-folders';
 import { isFolderReference } from './model-folder-ref';
 import { ENGINE_METHODS } from './engine-methods';
 import { openGraphModels } from './open-graph-models';
+import { BACKENDS, type Backend } from '../models/runtime/backend';
 // the editor's default graph (src/ui/App.tsx, DEFAULT_EXAMPLE): its models are opened while the editor opens
 import defaultGraph from '../../graphs/text-to-image.json?raw';
 
@@ -63,6 +64,10 @@ const ready: Promise<EngineApi> = (async () => {
     ...browserModelServices(),
     allowReferences: (refs: string[]) => refs.forEach((r) => allowed.add(r)),
   };
+  // on the backend the editor last chose (its *models on*, passed in the worker's name): where a run asks for another
+  // one, the sessions opened ahead would be the wrong ones
+  const chosen = /(?:^| )backend=(\w+)/.exec(self.name)?.[1] as Backend | undefined;
+  if (chosen && BACKENDS.includes(chosen)) models?.setBackend(chosen);
   // the default graph's models downloaded (or read from the model cache), checked and opened meanwhile, in parallel
   if (models)
     void openGraphModels(registry, services, defaultGraph)

@@ -10,7 +10,18 @@ let server: ServerEngine | null = null;
 export function getEngine(): Remote<EngineApi> {
   if (server) return server.api;
   if (!engine) {
-    const worker = new Worker(new URL('../host/browser-worker.ts', import.meta.url), { type: 'module' });
+    // its name carries the backend the editor last chose (store.ts's BACKEND_KEY): the models it opens ahead are
+    // opened on it
+    let backend = 'auto';
+    try {
+      backend = localStorage.getItem('unclip-studio:backend') ?? 'auto';
+    } catch {
+      // no storage (a sandboxed frame): auto
+    }
+    const worker = new Worker(new URL('../host/browser-worker.ts', import.meta.url), {
+      type: 'module',
+      name: `unclip-studio engine backend=${backend}`,
+    });
     engine = wrap<EngineApi>(worker);
   }
   return engine;

@@ -87,4 +87,25 @@ describe('the start-up', () => {
       expect(await q.locator(`.gnode[data-node-id=${id}] [data-status]`).getAttribute('data-status')).toBe('done');
     await again.close();
   }, 240_000);
+
+  it('opens them on the backend the editor last chose (models on: wasm), not auto', async () => {
+    const context = await launchProfile(profile);
+    const p = await openEditor(context);
+    await p.evaluate(() => localStorage.setItem('unclip-studio:backend', 'wasm'));
+    await p.reload();
+    await p.waitForSelector('.canvas[data-ready=yes]');
+    const backend = () =>
+      p.evaluate(async () => {
+        type Info = { backend: string } | null;
+        const e = (window as unknown as { unclipStudio: { engine: { runtimeInfo(): Promise<Info> } } }).unclipStudio
+          .engine;
+        return (await e.runtimeInfo())?.backend;
+      });
+    expect(await backend()).toBe('wasm'); // no Run yet: the worker took it from the page
+    await p.evaluate(() => localStorage.removeItem('unclip-studio:backend'));
+    await p.reload();
+    await p.waitForSelector('.canvas[data-ready=yes]');
+    expect(await backend()).toBe('auto');
+    await context.close();
+  }, 120_000);
 });
