@@ -28,15 +28,18 @@ import { IN_NODE, NEW_PORT, OUT_NODE, currentDef, scopeDraft, scopeOf } from './
 import { SubgraphIoView } from './SubgraphIoView';
 import { dropInstanceParams, dropOutputReaders } from './subgraph-edits';
 import { Breadcrumb } from './Breadcrumb';
-import { CULL_ABOVE, MIN_ZOOM, showOpenedGraph, showWholeGraph } from './view';
+import { CULL_ABOVE, MIN_ZOOM, READABLE_ZOOM, showOpenedGraph, showWholeGraph } from './view';
 import { useFirstRunReveal, useNodePlacement } from './canvas-effects';
 import { estimateNode } from './node-size';
-import { counted } from './render-count';
+import { counted, PROFILING } from './render-count';
 import { FarOverview, overviewShown } from './FarOverview';
 
 // counted: in a profiling build each node and wire is in a React Profiler (the editor bench counts re-renders)
 const nodeTypes = { graph: counted('node', NodeView), sgio: counted('node', SubgraphIoView) };
-const edgeTypes: EdgeTypes = { default: counted('edge', BezierEdge) as EdgeTypes[string] };
+// (only then: React Flow's own default wire differs from the exported BezierEdge, which gives its path an id)
+const edgeTypes: EdgeTypes | undefined = PROFILING
+  ? { default: counted('edge', BezierEdge) as EdgeTypes[string] }
+  : undefined;
 
 function portTypeOf(nodeId: string, port: string, side: 'source' | 'target'): string | undefined {
   const s = useEditor.getState();
@@ -95,6 +98,14 @@ export function Canvas({ ready = true }: { ready?: boolean }) {
     const chosen = new Set(selection);
     const culled = doc.nodes.length > CULL_ABOVE; // as onlyRenderVisibleElements below
     const datas = new Map<string, { handles: string }>();
+    // the outputs of each node that others read (a placeholder draws them whatever its type says)
+    const read = new Map<string, Set<string>>();
+    if (culled)
+      for (const n of doc.nodes)
+        for (const ref of Object.values(n.inputs ?? {})) {
+          const r = parsePortRef(ref);
+          if (r) read.set(r.nodeId, (read.get(r.nodeId) ?? new Set()).add(r.port));
+        }
     const nodes: Node[] = doc.nodes.map((n) => {
       const handles = handlesOf(n, catalog.get(n.type));
       const kept = dataOf.current.get(n.id);
@@ -112,7 +123,7 @@ export function Canvas({ ready = true }: { ready?: boolean }) {
         // (node-size.ts): those out of view are never rendered just to be measured. `handles` is not enumerable:
         // React Flow reads it from the node given, and its copy of a node it measured (a spread) drops it, so
         // the handles it measured stand instead of these coming back with the copy.
-        const guess = estimateNode(n, catalog.get(n.type));
+        const guess = estimateNode(n, catalog.get(n.type), read.get(n.id));
         node.measured = guess.measured;
         Object.defineProperty(node, 'handles', { value: guess.handles, enumerable: false });
       }
@@ -186,9 +197,12 @@ export function Canvas({ ready = true }: { ready?: boolean }) {
       if (cancelled) return;
       const nodes = flowRef.current.getNodes();
       const s = useEditor.getState();
-      const ids = new Set(nodes.map((n) => n.id));
+      // the same ids are not enough: a version restored or a graph opened again has them, at other places
+      const at = new Map(nodes.map((n) => [n.id, n.position]));
       const scope = scopeOf(s.doc, s.view).nodes;
-      const current = nodes.length === scope.length + (s.view.length ? 2 : 0) && scope.every((n) => ids.has(n.id));
+      const current =
+        nodes.length === scope.length + (s.view.length ? 2 : 0) &&
+        scope.every((n) => at.get(n.id)?.x === (n.ui?.x ?? 0) && at.get(n.id)?.y === (n.ui?.y ?? 0));
       const measured = current && nodes.every((n) => n.measured?.width && n.measured?.height);
       if (first && !measured) queueMicrotask(() => tick());
       else if ((!measured || !nodes.length) && performance.now() - started < 1000)
@@ -440,6 +454,28 @@ export function Canvas({ ready = true }: { ready?: boolean }) {
     if (node && name) s.enter({ name, instance: node.id });
   }, []);
 
+  // far out (the overview canvas) a click on a node's box selects it and zooms in on it, to a readable zoom
+  const onPaneClick = useCallback(
+    (e: React.MouseEvent) => {
+      const s = rf.getState();
+      if (!overviewShown(s, big)) return;
+      const p = flow.screenToFlowPosition({ x: e.clientX, y: e.clientY });
+      const hit = [...s.nodeLookup.values()].reverse().find((n) => {
+        const a = n.internals.positionAbsolute;
+        const [w, h] = [n.measured.width ?? 0, n.measured.height ?? 0];
+        return !n.hidden && p.x >= a.x && p.x <= a.x + w && p.y >= a.y && p.y <= a.y + h;
+      });
+      if (!hit) return;
+      useEditor.getState().select([hit.id]);
+      const a = hit.internals.positionAbsolute;
+      void flow.setCenter(a.x + (hit.measured.width ?? 0) / 2, a.y + (hit.measured.height ?? 0) / 2, {
+        zoom: READABLE_ZOOM,
+        duration: 200,
+      });
+    },
+    [big, flow, rf],
+  );
+
   const onPaneDoubleClick = useCallback(
     (e: React.MouseEvent) => {
       const p = flow.screenToFlowPosition({ x: e.clientX, y: e.clientY });
@@ -461,6 +497,7 @@ export function Canvas({ ready = true }: { ready?: boolean }) {
         if (event) userMoved.current = true;
       }}
       onNodeDoubleClick={onNodeDoubleClick}
+      onPaneClick={onPaneClick}
       onConnect={onConnect}
       onConnectStart={onConnectStart}
       onConnectEnd={onConnectEnd}

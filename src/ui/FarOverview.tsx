@@ -7,8 +7,8 @@ import { PLAIN_ZOOM } from './view';
 /**
  * A big graph (one whose nodes are culled) far out (PLAIN_ZOOM) is drawn on one canvas as plain boxes and wires,
  * and React Flow's nodes and wires are hidden: with 1,000 nodes in view, drawn as DOM boxes a pan missed a quarter
- * of its frames (`npm run bench -- editor`); the canvas keeps the display's rate. Zoom in to edit: the nodes are
- * back where they were.
+ * of its frames (`npm run bench -- editor`); the canvas keeps the display's rate. A click on a box selects its node
+ * and zooms in on it (Canvas); zoomed in, the nodes are back where they were.
  */
 
 /** Whether the overview stands in for the nodes now. */

@@ -42,11 +42,16 @@ export function hiddenParam(p: ParamInfo, name: string, params: Record<string, u
   return (other === undefined || other === '') && (own === undefined || own === p.default);
 }
 
-export function estimateNode(node: GraphNode, info: NodeInfo | undefined): NodeEstimate {
+/**
+ * `read`: the node's outputs other nodes read. Its ports as drawn: its type's, and (as a placeholder draws them, an
+ * unknown type or one that lost a port) the inputs it has wired and the outputs read from it, so their wires have
+ * their ends while it is out of view.
+ */
+export function estimateNode(node: GraphNode, info: NodeInfo | undefined, read: Iterable<string> = []): NodeEstimate {
   const label = node.ui?.label ?? info?.title ?? node.type;
   const title = TITLE_PX + TITLE_LINE_PX * Math.max(0, Math.ceil(label.length / TITLE_CHARS) - 1);
-  const inputs = info ? Object.keys(info.inputs) : Object.keys(node.inputs ?? {});
-  const outputs = Object.keys(info?.outputs ?? {});
+  const inputs = [...new Set([...Object.keys(info?.inputs ?? {}), ...Object.keys(node.inputs ?? {})])];
+  const outputs = [...new Set([...Object.keys(info?.outputs ?? {}), ...read])];
   // the params drawn, a text box with up to 6 lines of its text (widgets.tsx)
   let params = 0;
   for (const [name, p] of Object.entries(info?.params ?? {})) {

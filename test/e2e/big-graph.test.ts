@@ -23,18 +23,41 @@ function chains(n: number) {
   };
 }
 
-/** Opens a graph by its share link in the editor already loaded (the hash changes, no reload). */
-async function openLink(p: Page, doc: unknown): Promise<void> {
+/**
+ * Opens a graph by its share link in the editor already loaded (the hash changes, no reload): how many nodes were
+ * put in the DOM while it opened, up to two frames after its view was set.
+ */
+async function openLink(p: Page, doc: unknown): Promise<number> {
   const packed = Buffer.from(deflateSync(strToU8(JSON.stringify(doc)), { level: 9 }))
     .toString('base64')
     .replace(/\+/g, '-')
     .replace(/\//g, '_')
     .replace(/=+$/, '');
   await p.evaluate((hash) => {
+    const w = window as unknown as { __added: number; __count: MutationObserver };
+    w.__added = 0;
+    w.__count = new MutationObserver((records) => {
+      for (const r of records)
+        for (const n of r.addedNodes)
+          if (n instanceof HTMLElement && n.classList.contains('react-flow__node')) w.__added++;
+    });
+    w.__count.observe(document.querySelector('.react-flow__nodes')!, { childList: true });
     location.hash = hash;
   }, `#graph=${packed}`);
   await p.waitForSelector('.react-flow__node[data-id="n0"]');
   await p.waitForSelector('.canvas[data-view=set]');
+  return p.evaluate(
+    () =>
+      new Promise<number>((resolve) =>
+        requestAnimationFrame(() =>
+          requestAnimationFrame(() => {
+            const w = window as unknown as { __added: number; __count: MutationObserver };
+            w.__count.disconnect();
+            resolve(w.__added);
+          }),
+        ),
+      ),
+  );
 }
 
 /** Screen points where a wire starts and ends, and the centres of the port dots it should join. */
@@ -75,8 +98,10 @@ async function expectJoined(p: Page, from: string, to: string): Promise<void> {
 describe('a 1,000-node graph in the editor', () => {
   it('draws only the nodes in view, wires on their ports; drags a node; pans; fits whole on one canvas', async () => {
     const p = await openEditor();
-    await openLink(p, chains(1000));
-    // the nodes in view are drawn and nothing else: none was rendered just to be measured
+    const added = await openLink(p, chains(1000));
+    // the nodes in view are drawn and nothing else: none was rendered just to be measured (React Flow rendered
+    // every node once without a size it knew)
+    expect(added).toBeLessThan(80);
     const drawn = await p.locator('.gnode').count();
     expect(drawn).toBeGreaterThan(5);
     expect(drawn).toBeLessThan(80);
@@ -140,15 +165,29 @@ describe('a 1,000-node graph in the editor', () => {
     const pixel = await p.evaluate(() => {
       const m = new DOMMatrix(getComputedStyle(document.querySelector('.react-flow__viewport')!).transform);
       const c = document.querySelector<HTMLCanvasElement>('[data-testid=far-overview]')!;
-      const d = c.getContext('2d')!.getImageData(Math.round(m.e) + 2, Math.round(m.f), 1, 1).data;
+      const d = c
+        .getContext('2d')!
+        .getImageData((Math.round(m.e) + 2) * devicePixelRatio, Math.round(m.f) * devicePixelRatio, 1, 1).data;
       return `#${[d[0], d[1], d[2]].map((v) => v!.toString(16).padStart(2, '0')).join('')}`;
     });
     expect(pixel).toBe(familyColor('embedding').toLowerCase());
     await snap(p, 'big-graph-fit');
-    // zoomed in again, the nodes are back and the overview gone
-    for (let i = 0; i < 12 && (await zoom()) < 0.2; i++) await p.locator('.react-flow__controls-zoomin').click();
+    // a click on a box selects its node and zooms in on it: the nodes are back, the overview gone
+    const target = await p.evaluate(() => {
+      const m = new DOMMatrix(getComputedStyle(document.querySelector('.react-flow__viewport')!).transform);
+      const r = document.querySelector('.react-flow')!.getBoundingClientRect();
+      // n505: row 50, column 5, at (1300, 10000) in the graph; a point inside its box
+      return { x: r.x + m.e + (1300 + 60) * m.a, y: r.y + m.f + (10000 + 30) * m.a };
+    });
+    await p.mouse.click(target.x, target.y);
     await expect.poll(() => overview.count()).toBe(0);
-    await expect.poll(() => p.locator('.react-flow__node').first().isVisible()).toBe(true);
+    await expect.poll(zoom).toBeGreaterThan(0.85);
+    const chosen = p.locator('.react-flow__node[data-id="n505"]');
+    await expect.poll(() => chosen.isVisible()).toBe(true);
+    expect(await chosen.locator('.gnode').getAttribute('class')).toMatch(/selected/);
+    const box = (await chosen.boundingBox())!;
+    expect(box.x).toBeGreaterThanOrEqual(pane.x);
+    expect(box.x + box.width).toBeLessThanOrEqual(pane.x + pane.width);
 
     await p.context().close();
   });

@@ -42,6 +42,12 @@ describe('a node estimated from its definition (big graphs cull the nodes out of
       for (const h of guess.handles) expect(h.x + h.width! / 2).toBe(h.type === 'target' ? 0 : guess.measured.width);
     });
 
+  it('an unknown type has the ports a placeholder draws: its wired inputs and the outputs read from it', () => {
+    const gone = { id: 'g', type: 'old/removed', inputs: { a: 'x.out', b: 'y.out' } };
+    const guess = estimateNode(gone, undefined, ['picture']);
+    expect(guess.handles.map((h) => `${h.type}:${h.id}`)).toEqual(['target:a', 'target:b', 'source:picture']);
+  });
+
   it('a node without params is about as wide as its title (190 px at least); each param adds its row', () => {
     const normalize = { id: 'n', type: 'embedding/normalize' };
     expect(estimateNode(normalize, catalog.get(normalize.type)).measured.width).toBe(190);
