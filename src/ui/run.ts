@@ -80,7 +80,9 @@ export async function runGraph(targets?: string[]): Promise<void> {
           message,
           field,
           model,
-          ...(preview ? { preview } : status === 'queued' ? { preview: undefined } : {}),
+          // a node queued again drops the picture of its last run: shown once done, it would pass for this run's
+          // until this run's is fetched (and stay if that fails)
+          ...(preview ? { preview } : status === 'queued' ? { preview: undefined, thumb: undefined } : {}),
           ...(status === 'queued' || status === 'cached' ? { warning: undefined, note: undefined } : {}),
         });
         // how a node read words typed upstream (the caption a word-level model read) is shown where they were typed
