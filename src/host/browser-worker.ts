@@ -13,8 +13,8 @@ import { isFolderReference } from './model-folder-ref';
 import { ENGINE_METHODS } from './engine-methods';
 import { openGraphModels } from './open-graph-models';
 import { BACKENDS, type Backend } from '../models/runtime/backend';
-// the editor's default graph (src/ui/App.tsx, DEFAULT_EXAMPLE): its models are opened while the editor opens
-import defaultGraph from '../../graphs/text-to-image.json?raw';
+// the editor's default graph: its models are opened while the editor opens
+import { DEFAULT_GRAPH } from './default-graph';
 
 performance.mark('studio:worker-start');
 
@@ -70,7 +70,7 @@ const ready: Promise<EngineApi> = (async () => {
   if (chosen && BACKENDS.includes(chosen)) models?.setBackend(chosen);
   // the default graph's models downloaded (or read from the model cache), checked and opened meanwhile, in parallel
   if (models)
-    void openGraphModels(registry, services, defaultGraph)
+    void openGraphModels(registry, services, DEFAULT_GRAPH)
       .then(() => performance.mark('studio:models-ready'))
       .catch(() => undefined);
   return createEngineApi(registry, services, transfer);

@@ -18,10 +18,9 @@ import { runGraph } from './run';
 import { rememberRecent } from './recent';
 import { pasteGraphText, selectionAsGraph } from './shortcuts';
 import { useEditor } from './store';
+import { DEFAULT_EXAMPLE } from '../host/default-graph';
 import { loadVersions, savedWork, watchEdits } from './versions';
 import { HeldReferences, Help, LoadIssues, Notice, PanelToggles, Toolbar, isTyping } from './Toolbar';
-
-export const DEFAULT_EXAMPLE = 'text-to-image';
 
 function Editor() {
   const flow = useReactFlow();

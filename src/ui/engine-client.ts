@@ -1,6 +1,7 @@
 import { wrap, type Remote } from 'comlink';
 import type { EngineApi } from '../engine/api';
 import { createServerEngine, type ServerEngine } from './server-engine';
+import { BACKEND_KEY } from './store';
 
 let engine: Remote<EngineApi> | null = null;
 /** The server engine the editor uses instead of its worker (the Engine choice), or null: this browser. */
@@ -10,11 +11,10 @@ let server: ServerEngine | null = null;
 export function getEngine(): Remote<EngineApi> {
   if (server) return server.api;
   if (!engine) {
-    // its name carries the backend the editor last chose (store.ts's BACKEND_KEY): the models it opens ahead are
-    // opened on it
+    // its name carries the backend the editor last chose: the models it opens ahead are opened on it
     let backend = 'auto';
     try {
-      backend = localStorage.getItem('unclip-studio:backend') ?? 'auto';
+      backend = localStorage.getItem(BACKEND_KEY) ?? 'auto';
     } catch {
       // no storage (a sandboxed frame): auto
     }

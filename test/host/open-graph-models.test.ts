@@ -5,7 +5,11 @@ import { nodeServices } from '../../src/host/node-services';
 import { openGraphModels } from '../../src/host/open-graph-models';
 import { bundledRuntime, engineOn } from '../helpers/models';
 
-const DEFAULT_GRAPH = readFileSync(new URL('../../graphs/text-to-image.json', import.meta.url), 'utf8');
+import { DEFAULT_EXAMPLE, DEFAULT_GRAPH } from '../../src/host/default-graph';
+
+it("the graph the worker opens ahead is the editor's default example, as graphs/ has it", () => {
+  expect(DEFAULT_GRAPH).toBe(readFileSync(new URL(`../../graphs/${DEFAULT_EXAMPLE}.json`, import.meta.url), 'utf8'));
+});
 
 describe("opening a graph's models ahead of its first run", () => {
   it('opens the session of every model its loaders name, and nothing else of the graph runs', async () => {
