@@ -69,7 +69,8 @@ const ready: Promise<EngineApi> = (async () => {
   const chosen = /(?:^| )backend=(\w+)/.exec(self.name)?.[1] as Backend | undefined;
   if (chosen && BACKENDS.includes(chosen)) models?.setBackend(chosen);
   // the default graph's models downloaded (or read from the model cache), checked and opened meanwhile, in parallel
-  if (models)
+  // (unless the page opens another graph, from a link: its models are not these, and the work would delay it)
+  if (models && !/(?:^| )ahead=no(?: |$)/.test(self.name))
     void openGraphModels(registry, services, DEFAULT_GRAPH)
       .then(() => performance.mark('studio:models-ready'))
       .catch(() => undefined);

@@ -20,7 +20,8 @@ export function getEngine(): Remote<EngineApi> {
     }
     const worker = new Worker(new URL('../host/browser-worker.ts', import.meta.url), {
       type: 'module',
-      name: `unclip-studio engine backend=${backend}`,
+      // and whether to open the default graph's models ahead: not when the page opens a graph from a link
+      name: `unclip-studio engine backend=${backend}${/^#graph=/.test(location.hash) ? ' ahead=no' : ''}`,
     });
     engine = wrap<EngineApi>(worker);
   }

@@ -108,4 +108,19 @@ describe('the start-up', () => {
     expect(await backend()).toBe('auto');
     await context.close();
   }, 120_000);
+
+  it('opens nothing ahead when the page opens a graph from a link (its models are not the default ones)', async () => {
+    const context = await launchProfile(profile);
+    const p = await openEditor(context);
+    await p.getByRole('button', { name: 'Share link' }).click();
+    await expect.poll(() => p.url()).toMatch(/#graph=/);
+    const shared = p.url();
+    const q = await context.newPage();
+    await q.goto(shared);
+    await q.waitForSelector('.canvas[data-ready=yes]');
+    await q.waitForTimeout(1500);
+    // at most the one session that starts the WASM engine (the smallest model's), not the default graph's six
+    expect((await openedModels(q)).length).toBeLessThanOrEqual(1);
+    await context.close();
+  }, 120_000);
 });
