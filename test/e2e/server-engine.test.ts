@@ -110,9 +110,23 @@ describe('the editor with a server engine', () => {
     await p.waitForFunction(() => !document.querySelector('[data-testid=engine-form]'));
     expect(await p.getByTestId('engine-choice').inputValue()).toBe('server');
     expect(await p.evaluate(() => localStorage.getItem('unclip-studio.engine'))).toContain('"kind":"server"');
+    // the decoder's previews streamed from the server while it ran: seen however briefly (natively its 25 steps can
+    // take under 0.4 s, too short for a poll to be sure of catching)
+    await p.evaluate(() => {
+      const w = window as unknown as { __previewSeen: boolean };
+      w.__previewSeen = false;
+      const seen = () => !!document.querySelector('.gnode[data-node-id=decoder] .status-running canvas');
+      const watch = new MutationObserver(() => {
+        if (seen()) {
+          w.__previewSeen = true;
+          watch.disconnect();
+        }
+      });
+      watch.observe(document.body, { subtree: true, childList: true, attributes: true });
+    });
     await p.getByTestId('run').click();
-    await p.waitForSelector('.gnode[data-node-id=decoder] .status-running canvas', { timeout: 120_000 });
     expect(await summaryText(p, 180_000)).toMatch(/^done in/);
+    expect(await p.evaluate(() => (window as unknown as { __previewSeen: boolean }).__previewSeen)).toBe(true);
     await p.waitForSelector('.gnode[data-node-id=image] [data-testid=thumb] canvas');
     await snap(p, 'server-engine-ran');
     // the server kept the run: its API lists it, with its picture

@@ -71,6 +71,7 @@ describe('the start-up', () => {
     const q = await openEditor(again);
     await expect.poll(() => openedModels(q), { timeout: 60_000 }).toEqual(expect.arrayContaining(DEFAULT_MODELS));
     expect(askedAgain).toEqual([]);
+    const opened = await openedModels(q);
 
     // Run: the loaders find their sessions open; the 64x64 picture is on its node while the 256x256 stage runs
     await q.getByTestId('run').click();
@@ -85,6 +86,8 @@ describe('the start-up', () => {
     const loaders = ['clip', 'prior_model', 'decoder_model', 'upsampler_model', 'upsampler256_model'];
     for (const id of loaders)
       expect(await q.locator(`.gnode[data-node-id=${id}] [data-status]`).getAttribute('data-status')).toBe('done');
+    // and the run opened no session of its own: the loads are those from before it
+    expect(await openedModels(q)).toEqual(opened);
     await again.close();
   }, 240_000);
 
