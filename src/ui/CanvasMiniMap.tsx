@@ -1,5 +1,6 @@
 import { useReactFlow, useStoreApi, type ReactFlowState } from '@xyflow/react';
 import { useEffect, useRef } from 'react';
+import { redrawOnChange } from './canvas-redraw';
 
 // the width of the side column it sits in (the inspector's, less its padding)
 const W = 334,
@@ -43,9 +44,7 @@ export function CanvasMiniMap() {
   const canvas = useRef<HTMLCanvasElement>(null);
 
   useEffect(() => {
-    let frame = 0;
     const draw = () => {
-      frame = 0;
       const ctx = canvas.current?.getContext('2d');
       if (!ctx) return;
       const s = store.getState();
@@ -73,24 +72,7 @@ export function CanvasMiniMap() {
       ctx.lineWidth = 1;
       ctx.strokeRect(ox + view.x * scale + 0.5, oy + view.y * scale + 0.5, view.w * scale, view.h * scale);
     };
-    const schedule = () => {
-      if (!frame) frame = requestAnimationFrame(draw);
-    };
-    schedule();
-    const unsubscribe = store.subscribe((s, prev) => {
-      if (
-        s.nodeLookup !== prev.nodeLookup ||
-        s.transform !== prev.transform ||
-        s.width !== prev.width ||
-        s.height !== prev.height ||
-        s.nodes !== prev.nodes
-      )
-        schedule();
-    });
-    return () => {
-      unsubscribe();
-      if (frame) cancelAnimationFrame(frame);
-    };
+    return redrawOnChange(store, draw);
   }, [store]);
 
   /** The flow point under a pointer event on the map. */

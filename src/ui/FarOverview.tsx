@@ -1,5 +1,6 @@
 import { useStore, useStoreApi, type ReactFlowState } from '@xyflow/react';
 import { useEffect, useRef } from 'react';
+import { redrawOnChange } from './canvas-redraw';
 import { familyColor } from './colors';
 import { selectCatalog, selectScope, useEditor } from './store';
 import { PLAIN_ZOOM } from './view';
@@ -37,9 +38,7 @@ export function FarOverview({ big }: { big: boolean }) {
 
   useEffect(() => {
     if (!shown) return;
-    let frame = 0;
     const draw = () => {
-      frame = 0;
       const el = canvas.current;
       const ctx = el?.getContext('2d');
       if (!el || !ctx) return;
@@ -95,25 +94,7 @@ export function FarOverview({ big }: { big: boolean }) {
       }
       el.dataset.drawn = String(drawn);
     };
-    const schedule = () => {
-      if (!frame) frame = requestAnimationFrame(draw);
-    };
-    schedule();
-    const unsubscribe = store.subscribe((s, prev) => {
-      if (
-        s.nodeLookup !== prev.nodeLookup ||
-        s.transform !== prev.transform ||
-        s.width !== prev.width ||
-        s.height !== prev.height ||
-        s.nodes !== prev.nodes ||
-        s.edges !== prev.edges
-      )
-        schedule();
-    });
-    return () => {
-      unsubscribe();
-      if (frame) cancelAnimationFrame(frame);
-    };
+    return redrawOnChange(store, draw);
   }, [shown, store]);
 
   return shown ? <canvas ref={canvas} className="far-overview" data-testid="far-overview" /> : null;

@@ -31,6 +31,7 @@ export function useFirstRunReveal(
   rf: ReturnType<typeof useStoreApi>,
   shownDoc: RefObject<unknown>,
   userMoved: RefObject<boolean>,
+  shownView: RefObject<number[] | null>,
 ): void {
   // The first run of a graph opened, untouched since (not edited, the view not moved), ends with its result in
   // view and in the inspector: the node it was for is selected (when nothing is) and the view moves just enough
@@ -44,7 +45,13 @@ export function useFirstRunReveal(
     canvas?.setAttribute('data-run-shown', String(runShown));
     if (!runShown || revealedFor.current === s.opened) return;
     revealedFor.current = s.opened;
-    if (s.doc !== shownDoc.current || userMoved.current) return;
+    // moved by the user since it was shown: by the pointer (userMoved), or by a key or a button (F, a search),
+    // which React Flow reports as no event
+    const [x, y, zoom] = rf.getState().transform;
+    const was = shownView.current;
+    const moved =
+      was && (Math.abs(x - was[0]!) > 0.5 || Math.abs(y - was[1]!) > 0.5 || Math.abs(zoom - was[2]!) > 1e-4);
+    if (s.doc !== shownDoc.current || userMoved.current || moved) return;
     const scope = scopeOf(s.doc, s.view);
     const catalog = selectCatalog(s);
     const id = finalNode(
@@ -77,5 +84,5 @@ export function useFirstRunReveal(
       cancelAnimationFrame(frame);
       settle();
     };
-  }, [runShown, rf, flowRef, shownDoc, userMoved]);
+  }, [runShown, rf, flowRef, shownDoc, userMoved, shownView]);
 }
