@@ -206,6 +206,13 @@ export async function summaryText(p: Page, timeout?: number): Promise<string | n
 /** Selects a node by clicking its name (the inspector shows it), then waits for `shown` where given. */
 export async function selectNode(p: Page, nodeId: string, shown?: string): Promise<void> {
   const name = p.locator(`.gnode[data-node-id=${nodeId}] .gnode-name`);
+  // a run's aftermath first: the first run's reveal may be moving the view (data-view pending while it does, set in
+  // the commit that ends the run), and a click on a moving node misses it
+  await p.waitForFunction(
+    () =>
+      !document.querySelector<HTMLButtonElement>('[data-testid=run]')?.disabled &&
+      document.querySelector('.canvas')?.getAttribute('data-view') === 'set',
+  );
   // out of view (the first run shows its result, which may move the view): F shows the whole graph, as a user would
   const inView = await name.evaluate((e) => {
     const r = e.getBoundingClientRect(),
