@@ -121,7 +121,9 @@ export function RunsList() {
                 />
                 <time dateTime={new Date(r.at).toISOString()}>{versionTime(r.at)}</time>
                 <span className="cause">
-                  {[`${(r.ms / 1000).toFixed(1)} s`, r.backend, r.partial ? 'partial' : ''].filter(Boolean).join(' · ')}
+                  {[`${(r.ms / 1000).toFixed(1)} s`, r.backend, r.partial ? 'partial' : '']
+                    .filter(Boolean)
+                    .join(' \u00b7 ')}
                 </span>
               </div>
               <div
