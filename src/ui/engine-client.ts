@@ -20,8 +20,11 @@ export function getEngine(): Remote<EngineApi> {
     }
     const worker = new Worker(new URL('../host/browser-worker.ts', import.meta.url), {
       type: 'module',
-      // and whether to open the default graph's models ahead: not when the page opens a graph from a link
-      name: `unclip-studio engine backend=${backend}${/^#graph=/.test(location.hash) ? ' ahead=no' : ''}`,
+      // and whether to open the default graph's models ahead: not when the page opens a graph from a link, nor
+      // when the editor's engine is a server (its runs do not use this worker's sessions)
+      name:
+        `unclip-studio engine backend=${backend}` +
+        (/^#graph=/.test(location.hash) || savedEngineChoice().kind === 'server' ? ' ahead=no' : ''),
     });
     engine = wrap<EngineApi>(worker);
   }
