@@ -4,6 +4,7 @@ import { redrawOnChange } from './canvas-redraw';
 import { familyColor } from './colors';
 import { selectCatalog, selectScope, useEditor } from './store';
 import { PLAIN_ZOOM } from './view';
+import { TITLE_PX } from './node-size';
 
 /**
  * A big graph (one whose nodes are culled) far out (PLAIN_ZOOM) is drawn on one canvas as plain boxes and wires,
@@ -17,8 +18,7 @@ export const overviewShown = (s: ReactFlowState, big: boolean) => big && s.trans
 
 const BODY = '#23262f',
   BORDER = '#3a4050',
-  SELECTED = '#6ea8fe',
-  TITLE_PX = 26;
+  SELECTED = '#6ea8fe';
 
 /** The handle of `node` named `id` on `side`, as a point in flow coordinates (its centre). */
 function handlePoint(s: ReactFlowState, nodeId: string, side: 'source' | 'target', id: string | null | undefined) {
